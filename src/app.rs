@@ -1,0 +1,127 @@
+//! The pipeline behind each subcommand: wires collect, rules, report and fix together.
+
+use crate::cli::{Cli, Command, ScanArgs};
+use crate::collect::{self, CollectOptions, Progress};
+use crate::error::{Error, ExitStatus};
+use crate::inventory::{self, Inventory};
+use clap::Parser;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Entry point: parse arguments, run, and return the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                ExitStatus::Usage.code()
+            } else {
+                0
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    match run(cli) {
+        Ok(status) => status.code(),
+        Err(e) => {
+            eprintln!("flowaudit: error: {e}");
+            e.exit_status().code()
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: u8) {
+    let level = match (verbose, quiet) {
+        (_, 2..) => "off",
+        (_, 1) => "error",
+        (0, _) => "warn",
+        (1, _) => "info",
+        (2, _) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLOWAUDIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("flowaudit={level},warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::fatal(format!("cannot start the async runtime: {e}")))
+}
+
+/// Collect from AWS, or load `--from-inventory`; save `--dump-inventory`.
+pub fn obtain_inventory(args: &crate::cli::collect_args::CollectArgs) -> Result<Inventory, Error> {
+    let inv = match &args.from_inventory {
+        Some(path) => inventory::io::load(path)?,
+        None => {
+            let opts = CollectOptions {
+                regions: args.regions.clone(),
+                exclude_regions: args.exclude_regions.clone(),
+                profile: args.profile.clone(),
+                endpoint_url: args.endpoint_url.clone(),
+                concurrency: args.concurrency as usize,
+                max_attempts: args.max_attempts,
+                call_timeout: Duration::from_secs(args.call_timeout),
+                progress: progress_bar(),
+            };
+            runtime()?.block_on(collect::collect(&opts))?
+        }
+    };
+    if let Some(path) = &args.dump_inventory {
+        inventory::io::save(&inv, path)?;
+    }
+    Ok(inv)
+}
+
+/// A progress display on stderr when it is a terminal; nothing otherwise.
+fn progress_bar() -> Option<collect::ProgressFn> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} regions {pos}/{len} · {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let vpcs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    Some(Arc::new(move |p: Progress| match p {
+        Progress::RegionsPlanned { total } => bar.set_length(total as u64),
+        Progress::RegionDone { vpcs: n, .. } => {
+            let total = vpcs.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            bar.set_message(format!("{total} VPCs found"));
+            bar.inc(1);
+            if bar.position() >= bar.length().unwrap_or(0) {
+                bar.finish_and_clear();
+            }
+        }
+    }))
+}
+
+fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
+    let inv = obtain_inventory(&args.collect)?;
+    let mut text =
+        serde_json::to_string_pretty(&inv).map_err(|e| Error::internal(e.to_string()))?;
+    text.push('\n');
+    crate::fsutil::write_atomic(&args.output.output, text.as_bytes())?;
+    Ok(if inv.is_partial() {
+        ExitStatus::Partial
+    } else {
+        ExitStatus::Clean
+    })
+}

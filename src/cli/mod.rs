@@ -1,0 +1,44 @@
+//! Command-line surface: argument definitions and the dispatch from subcommands to the pipeline.
+//!
+//! Each group of flags lives in its own file so the parts of the pipeline can grow independently.
+
+pub mod collect_args;
+pub mod fix_args;
+pub mod output_args;
+pub mod rule_args;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+/// flowaudit: prove that every VPC in every region records its traffic.
+#[derive(Debug, Parser)]
+#[command(name = "flowaudit", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Less log output on stderr (-q errors only, -qq nothing).
+    #[arg(short, long, action = ArgAction::Count, global = true, conflicts_with = "verbose")]
+    pub quiet: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect the inventory (or load one) and evaluate the rules.
+    Scan(ScanArgs),
+}
+
+/// Arguments of `flowaudit scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub collect: collect_args::CollectArgs,
+    #[command(flatten)]
+    pub rules: rule_args::RuleArgs,
+    #[command(flatten)]
+    pub output: output_args::OutputArgs,
+    #[command(flatten)]
+    pub fix: fix_args::FixArgs,
+}

@@ -1,0 +1,132 @@
+//! What rule evaluation produces: one [`Finding`] per (rule, check, resource).
+//!
+//! These types are also the `results[]` entries of the JSON report `flowaudit/report/v1`
+//! (`docs/report-v1.md`), so their serialized shape is frozen: changes are additive only.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The verdict of one check on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Skipped,
+    Error,
+    Suppressed,
+}
+
+impl Status {
+    /// Every status, in report order.
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Error,
+        Status::Suppressed,
+        Status::Skipped,
+        Status::Pass,
+    ];
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skipped => "skipped",
+            Status::Error => "error",
+            Status::Suppressed => "suppressed",
+        }
+    }
+}
+
+/// How much a failing check matters; ordered from least to most severe.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, most severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// The cloud resource a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceRef {
+    /// Resource kind: `vpc`, later `subnet`, `flow_log`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    pub arn: String,
+    pub region: String,
+    pub account_id: String,
+    /// The `Name` tag.
+    pub name: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Remediation snippets rendered for one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Remediation {
+    pub terraform: Option<String>,
+    pub cloudformation: Option<String>,
+    pub cli: Option<String>,
+}
+
+/// Why a result is suppressed, copied from the suppressions file entry that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionInfo {
+    pub reason: String,
+    /// `YYYY-MM-DD`.
+    pub expires: String,
+    /// The status the result had before suppression (`fail`, `pass`, ...).
+    pub original_status: Status,
+}
+
+/// One result of one check of one rule on one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub check_id: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub resource: ResourceRef,
+    pub message: String,
+    /// Framework name to control ids, from the rule.
+    pub compliance: BTreeMap<String, Vec<String>>,
+    /// Rendered for `fail` (and suppressed fail) results; `None` otherwise.
+    pub remediation: Option<Remediation>,
+    pub suppression: Option<SuppressionInfo>,
+}

@@ -1,0 +1,1 @@
+//! `--fix`: the only code that writes to AWS. Plan, confirm, apply idempotently, verify.

@@ -1,0 +1,3 @@
+//! The one integration-test binary (every extra binary relinks the AWS SDK).
+
+mod harness;

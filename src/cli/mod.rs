@@ -6,6 +6,7 @@ pub mod collect_args;
 pub mod fix_args;
 pub mod output_args;
 pub mod rule_args;
+pub mod rules_cmd;
 
 use clap::{ArgAction, Parser, Subcommand};
 
@@ -28,6 +29,10 @@ pub struct Cli {
 pub enum Command {
     /// Collect the inventory (or load one) and evaluate the rules.
     Scan(ScanArgs),
+    /// List, show, test and validate rules.
+    Rules(rules_cmd::RulesArgs),
+    /// Scan, then fix failing flow-log findings (plan, confirm, apply, verify), or undo a fix.
+    Fix(fix_args::FixCommandArgs),
 }
 
 /// Arguments of `flowaudit scan`.

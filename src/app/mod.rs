@@ -1,6 +1,12 @@
 //! The pipeline behind each subcommand: wires collect, rules, report and fix together.
+//! This is the only layer that prints to the terminal.
 
-use crate::cli::{Cli, Command, ScanArgs};
+mod fix_cmd;
+mod output;
+mod rules_cmd;
+mod scan;
+
+use crate::cli::{Cli, Command};
 use crate::collect::{self, CollectOptions, Progress};
 use crate::error::{Error, ExitStatus};
 use crate::inventory::{self, Inventory};
@@ -54,11 +60,13 @@ fn init_logging(verbose: u8, quiet: u8) {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan::scan(args),
+        Command::Rules(args) => rules_cmd::rules(args),
+        Command::Fix(args) => fix_cmd::fix(args),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -111,17 +119,4 @@ fn progress_bar() -> Option<collect::ProgressFn> {
             }
         }
     }))
-}
-
-fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
-    let inv = obtain_inventory(&args.collect)?;
-    let mut text =
-        serde_json::to_string_pretty(&inv).map_err(|e| Error::internal(e.to_string()))?;
-    text.push('\n');
-    crate::fsutil::write_atomic(&args.output.output, text.as_bytes())?;
-    Ok(if inv.is_partial() {
-        ExitStatus::Partial
-    } else {
-        ExitStatus::Clean
-    })
 }

@@ -1,0 +1,1 @@
+//! Writing the report document in the formats the user asked for.

@@ -1,4 +1,5 @@
 //! Test harness: a real moto server per test, the flowaudit binary, and moto's request recorder.
+#![allow(dead_code)]
 //!
 //! The Python tools come from the venv that `scripts/test` creates (`FLOWAUDIT_TEST_VENV`, default
 //! `<repo>/.venv`). A missing venv fails the test with a message saying to run `scripts/test`.

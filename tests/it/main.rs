@@ -1,3 +1,4 @@
 //! The one integration-test binary (every extra binary relinks the AWS SDK).
 
 mod harness;
+mod smoke;

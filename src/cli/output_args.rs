@@ -2,11 +2,30 @@
 
 use std::path::PathBuf;
 
+/// An output format name for `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum FormatName {
+    /// JSON report, schema flowaudit/report/v1 (docs/report-v1.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// One self-contained HTML file.
+    Html,
+    /// A short terminal summary.
+    Text,
+}
+
 /// Output flags of `scan`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Write the output to FILE (atomically), or `-` for standard output.
-    #[arg(long, short = 'o', value_name = "FILE", default_value = "-")]
-    pub output: PathBuf,
+    /// Output format (repeatable). Default: text.
+    #[arg(long = "format", short = 'f', value_enum, value_name = "FORMAT")]
+    pub formats: Vec<FormatName>,
+    /// Write the (single) format to FILE atomically; `-` is standard output.
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
+    pub output: Option<PathBuf>,
+    /// Write every requested format into DIR as flowaudit.json, flowaudit.sarif, flowaudit.html, flowaudit.txt.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }

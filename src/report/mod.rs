@@ -1,5 +1,6 @@
 //! Output formats. Each format is one module behind [`Reporter`]; none of them touches AWS.
 
+pub mod json;
 pub mod v1;
 
 use crate::error::Error;

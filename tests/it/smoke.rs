@@ -12,7 +12,9 @@ fn moto_seeds_and_records() {
     assert!(ids["v"].starts_with("vpc-"), "{ids:?}");
     let calls = moto.recorded_calls();
     assert!(
-        calls.iter().any(|c| c.operation == "CreateVpc" && c.region == "eu-west-1" && c.service == "ec2"),
+        calls
+            .iter()
+            .any(|c| c.operation == "CreateVpc" && c.region == "eu-west-1" && c.service == "ec2"),
         "{calls:?}"
     );
     moto.reset_recording();

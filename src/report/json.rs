@@ -1,0 +1,22 @@
+//! The JSON format: the report document itself, pretty-printed.
+
+use super::Reporter;
+use super::v1::Document;
+use crate::error::Error;
+
+/// Writes `flowaudit/report/v1` JSON.
+pub struct JsonReporter;
+
+impl Reporter for JsonReporter {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+    fn file_name(&self) -> &'static str {
+        "flowaudit.json"
+    }
+    fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
+        let mut out = serde_json::to_vec_pretty(doc).map_err(|e| Error::internal(e.to_string()))?;
+        out.push(b'\n');
+        Ok(out)
+    }
+}

@@ -1,0 +1,263 @@
+//! Applying a plan: one AWS call (or two) per change, each change independent of the others,
+//! every result recorded in the change log before the next change starts.
+
+use super::aws::{Aws, error_code, error_text};
+use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, now_rfc3339};
+use super::plan::{Action, Change, Plan};
+use super::settings::{FixDestination, FixSettings};
+use crate::error::Error;
+use aws_sdk_ec2::types::{
+    FlowLogsResourceType, LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType,
+};
+use std::collections::BTreeMap;
+
+/// A planned change and what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeResult {
+    pub change: Change,
+    pub record: ChangeRecord,
+}
+
+struct Done {
+    outcome: Outcome,
+    error: Option<String>,
+    flow_log_ids: Vec<String>,
+    log_groups_created: Vec<String>,
+}
+
+impl Done {
+    fn new(outcome: Outcome, error: Option<String>) -> Done {
+        Done {
+            outcome,
+            error,
+            flow_log_ids: Vec::new(),
+            log_groups_created: Vec::new(),
+        }
+    }
+    fn failed(e: impl Into<String>) -> Done {
+        Done::new(Outcome::Failed, Some(e.into()))
+    }
+}
+
+const NO_DRY_RUN: &str = "not called: CloudWatch Logs has no dry-run mode";
+
+/// Apply every change of `plan` in order. A failing change is recorded and the next one is
+/// still attempted; only a change log that cannot be written stops the run (nothing may be
+/// created that is not recorded). With `--dry-run`, EC2 calls carry DryRun and CloudWatch Logs
+/// calls are not made.
+pub async fn apply(
+    plan: &Plan,
+    s: &FixSettings,
+    aws: &Aws,
+    mut log: Option<&mut ChangeLogFile>,
+) -> Result<Vec<ChangeResult>, Error> {
+    let mut results = Vec::new();
+    // region -> why its log group could not be made ready.
+    let mut broken_groups: BTreeMap<String, String> = BTreeMap::new();
+    for change in &plan.changes {
+        let done = match &change.action {
+            Action::CreateLogGroup {
+                name,
+                kms_key,
+                retention_days,
+            } => {
+                let d = create_log_group(aws, change, name, kms_key.as_deref(), *retention_days, s)
+                    .await;
+                if d.outcome == Outcome::Failed {
+                    broken_groups
+                        .insert(change.region.clone(), d.error.clone().unwrap_or_default());
+                }
+                d
+            }
+            Action::AssociateKmsKey { log_group, kms_key } => {
+                associate_kms_key(aws, change, log_group, kms_key, s.dry_run).await
+            }
+            Action::CreateFlowLog { client_token, .. } => {
+                match (s.destination.log_group(), broken_groups.get(&change.region)) {
+                    (Some(group), Some(why)) => Done::failed(format!(
+                        "not attempted: log group {group} could not be created ({why})"
+                    )),
+                    _ => create_flow_log(aws, change, client_token, s).await,
+                }
+            }
+        };
+        let record = ChangeRecord {
+            time: now_rfc3339(),
+            account_id: change.account_id.clone(),
+            region: change.region.clone(),
+            vpc_id: change.vpc_id.clone(),
+            action: change.action.name().into(),
+            description: change.describe(),
+            outcome: done.outcome,
+            error: done.error,
+            client_token: match &change.action {
+                Action::CreateFlowLog { client_token, .. } => Some(client_token.clone()),
+                _ => None,
+            },
+            flow_log_ids: done.flow_log_ids,
+            log_groups_created: done.log_groups_created,
+            undone_at: None,
+        };
+        if let Some(l) = log.as_deref_mut()
+            && let Err(e) = l.record(record.clone())
+        {
+            return Err(Error::fatal(format!(
+                "{e}\n  stopped after: {}: {} (outcome {}, created {:?})",
+                record.region,
+                record.description,
+                record.outcome.as_str(),
+                [
+                    record.flow_log_ids.clone(),
+                    record.log_groups_created.clone()
+                ]
+                .concat()
+            )));
+        }
+        results.push(ChangeResult {
+            change: change.clone(),
+            record,
+        });
+    }
+    Ok(results)
+}
+
+async fn create_log_group(
+    aws: &Aws,
+    change: &Change,
+    name: &str,
+    kms_key: Option<&str>,
+    retention_days: i32,
+    s: &FixSettings,
+) -> Done {
+    if s.dry_run {
+        return Done::new(Outcome::Skipped, Some(NO_DRY_RUN.into()));
+    }
+    let logs = aws.logs(&change.region);
+    let mut req = logs.create_log_group().log_group_name(name);
+    if let Some(k) = kms_key {
+        req = req.kms_key_id(k);
+    }
+    for (k, v) in &s.tags {
+        req = req.tags(k, v);
+    }
+    match req.send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_resource_already_exists_exception()) =>
+        {
+            return Done::new(
+                Outcome::Skipped,
+                Some(format!("log group {name} already exists; left unchanged")),
+            );
+        }
+        Err(e) => return Done::failed(format!("CreateLogGroup {name}: {}", error_text(&e))),
+    }
+    let mut done = Done::new(Outcome::Applied, None);
+    done.log_groups_created.push(name.to_string());
+    if let Err(e) = logs
+        .put_retention_policy()
+        .log_group_name(name)
+        .retention_in_days(retention_days)
+        .send()
+        .await
+    {
+        done.outcome = Outcome::Failed;
+        done.error = Some(format!(
+            "log group {name} was created, but PutRetentionPolicy failed: {}",
+            error_text(&e)
+        ));
+    }
+    done
+}
+
+async fn associate_kms_key(
+    aws: &Aws,
+    change: &Change,
+    group: &str,
+    key: &str,
+    dry_run: bool,
+) -> Done {
+    if dry_run {
+        return Done::new(Outcome::Skipped, Some(NO_DRY_RUN.into()));
+    }
+    match aws
+        .logs(&change.region)
+        .associate_kms_key()
+        .log_group_name(group)
+        .kms_key_id(key)
+        .send()
+        .await
+    {
+        Ok(_) => Done::new(Outcome::Applied, None),
+        Err(e) => Done::failed(format!("AssociateKmsKey {group}: {}", error_text(&e))),
+    }
+}
+
+async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSettings) -> Done {
+    let Some(vpc) = &change.vpc_id else {
+        return Done::failed("internal: flow-log change without a VPC");
+    };
+    let mut req = aws
+        .ec2(&change.region)
+        .create_flow_logs()
+        .dry_run(s.dry_run)
+        .client_token(token)
+        .resource_ids(vpc)
+        .resource_type(FlowLogsResourceType::Vpc)
+        .traffic_type(TrafficType::All);
+    req = match &s.destination {
+        FixDestination::S3 { .. } => req
+            .log_destination_type(LogDestinationType::S3)
+            .log_destination(s.destination.s3_arn(&change.region).unwrap_or_default()),
+        FixDestination::CloudWatch { log_group } => req
+            .log_destination_type(LogDestinationType::CloudWatchLogs)
+            .log_group_name(log_group)
+            .deliver_logs_permission_arn(s.delivery_role.clone().unwrap_or_default()),
+    };
+    if let Some(f) = &s.log_format {
+        req = req.log_format(f);
+    }
+    if let Some(i) = s.max_aggregation_interval {
+        req = req.max_aggregation_interval(i);
+    }
+    if !s.tags.is_empty() {
+        let mut spec = TagSpecification::builder().resource_type(ResourceType::VpcFlowLog);
+        for (k, v) in &s.tags {
+            spec = spec.tags(Tag::builder().key(k).value(v).build());
+        }
+        req = req.tag_specifications(spec.build());
+    }
+    match req.send().await {
+        Err(e) if s.dry_run && error_code(&e).as_deref() == Some("DryRunOperation") => {
+            Done::new(Outcome::DryRunOk, None)
+        }
+        Err(e) => Done::failed(format!("CreateFlowLogs {vpc}: {}", error_text(&e))),
+        Ok(out) => {
+            let mut done = Done::new(Outcome::Applied, None);
+            done.flow_log_ids = out.flow_log_ids().to_vec();
+            let failures: Vec<String> = out
+                .unsuccessful()
+                .iter()
+                .map(|u| {
+                    let (c, m) = u
+                        .error()
+                        .map(|e| (e.code().unwrap_or("?"), e.message().unwrap_or("")))
+                        .unwrap_or(("?", ""));
+                    format!("{}: {c}: {m}", u.resource_id().unwrap_or(vpc))
+                })
+                .collect();
+            if !failures.is_empty() {
+                done.outcome = Outcome::Failed;
+                done.error = Some(format!(
+                    "CreateFlowLogs unsuccessful: {}",
+                    failures.join("; ")
+                ));
+            } else if done.flow_log_ids.is_empty() {
+                done.outcome = Outcome::Failed;
+                done.error = Some("CreateFlowLogs returned no flow log id".into());
+            }
+            done
+        }
+    }
+}

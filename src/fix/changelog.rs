@@ -1,0 +1,288 @@
+//! The change log: a JSON file listing every change a fix made, rewritten atomically after each
+//! change so it survives a crash, and the input of `flowaudit fix --undo`.
+
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Schema id of the change log file.
+pub const CHANGE_LOG_SCHEMA: &str = "flowaudit/fix-log/v1";
+
+/// What became of one change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The change was made.
+    Applied,
+    /// `--dry-run`: AWS confirmed the call would have succeeded; nothing changed.
+    DryRunOk,
+    /// The change was not made; `error` says why.
+    Failed,
+    /// Nothing needed doing (e.g. the log group already existed), or it was not attempted.
+    Skipped,
+}
+
+impl Outcome {
+    /// The wire name (`applied`, `dry_run_ok`, `failed`, `skipped`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::DryRunOk => "dry_run_ok",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// One change as recorded in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRecord {
+    /// RFC 3339 UTC time the change finished.
+    pub time: String,
+    pub account_id: String,
+    pub region: String,
+    /// `None` for region-level changes (log groups).
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// `create-flow-log`, `create-log-group` or `associate-kms-key`.
+    pub action: String,
+    pub description: String,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The ClientToken sent with CreateFlowLogs.
+    #[serde(default)]
+    pub client_token: Option<String>,
+    /// Flow logs this change created.
+    #[serde(default)]
+    pub flow_log_ids: Vec<String>,
+    /// Log groups this change created (not ones that already existed).
+    #[serde(default)]
+    pub log_groups_created: Vec<String>,
+    /// Set by `--undo` once everything this change created has been deleted.
+    #[serde(default)]
+    pub undone_at: Option<String>,
+}
+
+impl ChangeRecord {
+    /// True when the change created something that `--undo` would delete.
+    pub fn created_anything(&self) -> bool {
+        !self.flow_log_ids.is_empty() || !self.log_groups_created.is_empty()
+    }
+}
+
+/// The whole change log file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeLog {
+    /// Always [`CHANGE_LOG_SCHEMA`].
+    pub schema: String,
+    pub tool_version: String,
+    /// RFC 3339 UTC time the fix started.
+    pub started_at: String,
+    pub account_id: String,
+    pub changes: Vec<ChangeRecord>,
+}
+
+impl ChangeLog {
+    /// An empty log for a fix starting now.
+    pub fn new(account_id: &str) -> ChangeLog {
+        ChangeLog {
+            schema: CHANGE_LOG_SCHEMA.into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: now_rfc3339(),
+            account_id: account_id.into(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// Read and validate a change log file.
+    pub fn load(path: &Path) -> Result<ChangeLog, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(format!(
+                "cannot read change log {}: {e}\n  fix: pass the file a previous `--fix` run wrote (--fix-log)",
+                path.display()
+            ))
+        })?;
+        Self::from_str(&text, &path.display().to_string())
+    }
+
+    /// Parse a change log; `origin` names the source in error messages.
+    pub fn from_str(text: &str, origin: &str) -> Result<ChangeLog, Error> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let log: ChangeLog = serde_path_to_error::deserialize(de).map_err(|e| {
+            let inner = e.inner();
+            Error::input(format!(
+                "{origin}:{}:{}: invalid change log at `{}`: {inner}\n  fix: pass the unmodified file a `--fix` run wrote ({CHANGE_LOG_SCHEMA})",
+                inner.line(),
+                inner.column(),
+                e.path()
+            ))
+        })?;
+        if log.schema != CHANGE_LOG_SCHEMA {
+            return Err(Error::input(format!(
+                "{origin}: field `schema` is {:?}, expected {CHANGE_LOG_SCHEMA:?}\n  fix: pass a change log written by `flowaudit fix` or `scan --fix`",
+                log.schema
+            )));
+        }
+        Ok(log)
+    }
+
+    /// Serialize as pretty JSON.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let mut v = serde_json::to_vec_pretty(self).map_err(|e| Error::internal(e.to_string()))?;
+        v.push(b'\n');
+        Ok(v)
+    }
+}
+
+/// A change log bound to its file: every update is written atomically before returning.
+pub struct ChangeLogFile {
+    path: PathBuf,
+    log: ChangeLog,
+}
+
+impl ChangeLogFile {
+    /// Start a new log and write it (empty) at once, so an unwritable path stops the fix
+    /// before anything is changed.
+    pub fn create(path: PathBuf, account_id: &str) -> Result<ChangeLogFile, Error> {
+        let f = ChangeLogFile {
+            path,
+            log: ChangeLog::new(account_id),
+        };
+        f.write()?;
+        Ok(f)
+    }
+
+    /// Open an existing log for `--undo` (updates are written back to the same file).
+    pub fn open(path: PathBuf) -> Result<ChangeLogFile, Error> {
+        let log = ChangeLog::load(&path)?;
+        Ok(ChangeLogFile { path, log })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The log as recorded so far.
+    pub fn log(&self) -> &ChangeLog {
+        &self.log
+    }
+
+    /// Append a record and write the file.
+    pub fn record(&mut self, rec: ChangeRecord) -> Result<(), Error> {
+        self.log.changes.push(rec);
+        self.write()
+    }
+
+    /// Mark change `index` as undone now and write the file.
+    pub fn mark_undone(&mut self, index: usize) -> Result<(), Error> {
+        if let Some(c) = self.log.changes.get_mut(index) {
+            c.undone_at = Some(now_rfc3339());
+        }
+        self.write()
+    }
+
+    fn write(&self) -> Result<(), Error> {
+        crate::fsutil::write_atomic(&self.path, &self.log.to_bytes()?).map_err(|e| {
+            Error::fatal(format!(
+                "{e}\n  the change log records what the fix created; fix: pass a writable --fix-log FILE"
+            ))
+        })
+    }
+}
+
+/// The default change log name: `flowaudit-fix-YYYYMMDDTHHMMSSZ.json` in the current directory.
+pub fn default_path(now: chrono::DateTime<chrono::Utc>) -> PathBuf {
+    PathBuf::from(format!(
+        "flowaudit-fix-{}.json",
+        now.format("%Y%m%dT%H%M%SZ")
+    ))
+}
+
+/// The current time, RFC 3339 UTC with seconds.
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(vpc: &str, ids: &[&str], groups: &[&str]) -> ChangeRecord {
+        ChangeRecord {
+            time: now_rfc3339(),
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            vpc_id: Some(vpc.into()),
+            action: "create-flow-log".into(),
+            description: "d".into(),
+            outcome: Outcome::Applied,
+            error: None,
+            client_token: Some("t".into()),
+            flow_log_ids: ids.iter().map(|s| s.to_string()).collect(),
+            log_groups_created: groups.iter().map(|s| s.to_string()).collect(),
+            undone_at: None,
+        }
+    }
+
+    #[test]
+    fn every_record_is_on_disk_before_record_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.json");
+        let mut f = ChangeLogFile::create(path.clone(), "111122223333").unwrap();
+        assert!(ChangeLog::load(&path).unwrap().changes.is_empty());
+        f.record(rec("vpc-1", &["fl-1"], &[])).unwrap();
+        assert_eq!(ChangeLog::load(&path).unwrap().changes.len(), 1);
+        f.record(rec("vpc-2", &["fl-2"], &["/g"])).unwrap();
+        let back = ChangeLog::load(&path).unwrap();
+        assert_eq!(back, *f.log());
+        assert_eq!(back.changes[1].log_groups_created, vec!["/g"]);
+        f.mark_undone(0).unwrap();
+        assert!(
+            ChangeLog::load(&path).unwrap().changes[0]
+                .undone_at
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn unwritable_log_path_fails_before_any_change() {
+        let e = ChangeLogFile::create(PathBuf::from("/nonexistent-dir-q/log.json"), "1")
+            .err()
+            .unwrap();
+        let m = e.to_string();
+        assert!(
+            m.contains("/nonexistent-dir-q/log.json") && m.contains("--fix-log"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn bad_log_files_are_named_with_position() {
+        let e = ChangeLog::from_str("{\"schema\": 3}", "x.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("x.json:1:") && e.contains("schema"), "{e}");
+        let mut log = ChangeLog::new("1");
+        log.schema = "other".into();
+        let text = String::from_utf8(log.to_bytes().unwrap()).unwrap();
+        let e = ChangeLog::from_str(&text, "y.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected \"flowaudit/fix-log/v1\""), "{e}");
+    }
+
+    #[test]
+    fn default_name_is_timestamped() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-03-04T05:06:07Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            default_path(t),
+            PathBuf::from("flowaudit-fix-20260304T050607Z.json")
+        );
+    }
+}

@@ -1,0 +1,912 @@
+//! Planning: which changes would make the failing flow-log results pass. Pure: no AWS here.
+
+use super::settings::{FixDestination, FixSettings};
+use crate::findings::{Finding, Status};
+use crate::inventory::{DestinationType, Encryption, Existence, FlowLog, Inventory, Vpc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The rule whose failing results `--fix` acts on.
+pub const FIX_RULE: &str = "VPC-001";
+/// The checks of [`FIX_RULE`] a new ALL flow log makes pass.
+pub const FIXABLE_CHECKS: [&str; 2] = ["flow-logs-enabled", "traffic-type-all"];
+/// The traffic type of every flow log the fix creates.
+pub const TRAFFIC_TYPE: &str = "ALL";
+
+/// One change to make in AWS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub account_id: String,
+    pub region: String,
+    /// The VPC the change is for; `None` for region-level changes (a log group).
+    pub vpc_id: Option<String>,
+    /// The VPC's `Name` tag, for display.
+    #[serde(default)]
+    pub vpc_name: Option<String>,
+    pub action: Action,
+    /// The failing checks this change targets (check ids of [`FIX_RULE`], or encryption checks).
+    pub targets: Vec<String>,
+    /// What else the plan says about this change (existing logs kept, ...).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The kind of change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// Create a CloudWatch log group unless it exists (then nothing is changed).
+    CreateLogGroup {
+        name: String,
+        kms_key: Option<String>,
+        retention_days: i32,
+    },
+    /// Associate a KMS key with an existing, unencrypted log group (`--unsafe-fixes`).
+    AssociateKmsKey { log_group: String, kms_key: String },
+    /// Create one VPC flow log with traffic type ALL.
+    CreateFlowLog {
+        /// Canonical destination text (`s3://...` or `cloudwatch:...`).
+        destination: String,
+        traffic_type: String,
+        client_token: String,
+    },
+}
+
+impl Action {
+    /// The short action name used in reports and the change log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::CreateLogGroup { .. } => "create-log-group",
+            Action::AssociateKmsKey { .. } => "associate-kms-key",
+            Action::CreateFlowLog { .. } => "create-flow-log",
+        }
+    }
+}
+
+impl Change {
+    /// A one-line description (AWS-provided text is escaped).
+    pub fn describe(&self) -> String {
+        let what = match &self.action {
+            Action::CreateLogGroup {
+                name,
+                kms_key,
+                retention_days,
+            } => format!(
+                "create log group {} ({}, retention {retention_days} days) unless it exists",
+                clean(name),
+                match kms_key {
+                    Some(k) => format!("KMS key {}", clean(k)),
+                    None => "no KMS key: pass --fix-kms-key to encrypt it".into(),
+                }
+            ),
+            Action::AssociateKmsKey { log_group, kms_key } => format!(
+                "associate KMS key {} with the unencrypted log group {} (unsafe fix)",
+                clean(kms_key),
+                clean(log_group)
+            ),
+            Action::CreateFlowLog {
+                destination,
+                traffic_type,
+                ..
+            } => format!(
+                "create flow log, traffic {traffic_type} -> {}",
+                clean(destination)
+            ),
+        };
+        let mut line = match &self.vpc_id {
+            Some(v) => match &self.vpc_name {
+                Some(n) => format!("{} ({}): {what}", clean(v), clean(n)),
+                None => format!("{}: {what}", clean(v)),
+            },
+            None => what,
+        };
+        if !self.targets.is_empty() {
+            line.push_str(&format!(" [failing: {}]", self.targets.join(", ")));
+        }
+        if let Some(n) = &self.note {
+            line.push_str("; ");
+            line.push_str(n);
+        }
+        line
+    }
+}
+
+/// A VPC with a failing result that the fix will not touch, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub account_id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub reason: String,
+}
+
+/// The whole plan: changes in the order they are applied, plus what is left alone.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    pub skipped: Vec<Skipped>,
+    /// Advice that is not a change (e.g. bucket encryption, which is never changed automatically).
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// True when there is nothing to apply.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The plan as text lines, one per change, skip and note.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, c) in self.changes.iter().enumerate() {
+            out.push(format!(
+                "  {:>3}. {} {}: {}",
+                i + 1,
+                clean(&c.account_id),
+                clean(&c.region),
+                c.describe()
+            ));
+        }
+        for s in &self.skipped {
+            out.push(format!(
+                "  skip {} {} {}: {}",
+                clean(&s.account_id),
+                clean(&s.region),
+                clean(&s.vpc_id),
+                s.reason
+            ));
+        }
+        for n in &self.notes {
+            out.push(format!("  note: {n}"));
+        }
+        out
+    }
+}
+
+/// The idempotency token of a flow-log creation: the same inputs always give the same token,
+/// so a retried or repeated call never creates a second flow log. 64 hex characters.
+pub fn client_token(
+    account_id: &str,
+    region: &str,
+    vpc_id: &str,
+    destination: &str,
+    traffic: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [account_id, region, vpc_id, destination, traffic] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Escape control characters so AWS-provided text cannot drive the terminal.
+pub fn clean(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .flat_map(|c| {
+                if c.is_control() {
+                    c.escape_default().collect::<Vec<_>>()
+                } else {
+                    vec![c]
+                }
+            })
+            .collect()
+    } else {
+        s.to_string()
+    }
+}
+
+fn is_encryption_check(check_id: &str) -> bool {
+    check_id.contains("encrypt")
+}
+
+/// True when `fl` already delivers ALL traffic to `dest` in `region`.
+fn same_destination(fl: &FlowLog, dest: &FixDestination, region: &str) -> bool {
+    match dest {
+        FixDestination::CloudWatch { log_group } => {
+            fl.destination_type == DestinationType::CloudWatchLogs
+                && fl.log_group_name.as_deref() == Some(log_group)
+        }
+        FixDestination::S3 { .. } => {
+            let want = dest.s3_arn(region).unwrap_or_default();
+            fl.destination_type == DestinationType::S3
+                && fl
+                    .destination_arn
+                    .as_deref()
+                    .is_some_and(|a| a.trim_end_matches('/') == want.trim_end_matches('/'))
+        }
+    }
+}
+
+fn describe_existing(logs: &[FlowLog]) -> Option<String> {
+    if logs.is_empty() {
+        return None;
+    }
+    let list = logs
+        .iter()
+        .map(|f| format!("{} ({})", clean(&f.id), clean(&f.traffic_type)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let kind = if logs.iter().all(|f| f.traffic_type == "REJECT") {
+        "REJECT-only flow log"
+    } else {
+        "existing flow log"
+    };
+    Some(format!(
+        "adds an ALL log next to its {kind}{} {list}, which {} kept unchanged",
+        if logs.len() > 1 { "s" } else { "" },
+        if logs.len() > 1 { "are" } else { "is" }
+    ))
+}
+
+/// Failing results of `vpc` in `region` that the settings select, split into
+/// (flow-log checks, encryption checks).
+fn failing_targets(
+    findings: &[Finding],
+    account_id: &str,
+    region: &str,
+    vpc: &Vpc,
+    s: &FixSettings,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let mut flow = Vec::new();
+    let mut enc = Vec::new();
+    for f in findings {
+        if f.status != Status::Fail
+            || f.resource.id != vpc.id
+            || f.resource.region != region
+            || f.resource.account_id != account_id
+            || !s.rule_selected(&f.rule_id, &f.check_id)
+        {
+            continue;
+        }
+        if f.rule_id == FIX_RULE && FIXABLE_CHECKS.contains(&f.check_id.as_str()) {
+            if !flow.contains(&f.check_id) {
+                flow.push(f.check_id.clone());
+            }
+        } else if is_encryption_check(&f.check_id) {
+            enc.push((f.rule_id.clone(), f.check_id.clone()));
+        }
+    }
+    flow.sort();
+    (flow, enc)
+}
+
+/// Build the plan from a scan's inventory and results.
+///
+/// Only `fail` results are acted on (suppressed results have their own status and are never
+/// fixed); `--fix-rule` and `--fix-resource` narrow the selection; shared VPCs are listed as
+/// skipped. Existing flow logs are never changed: a new ALL log is added next to them.
+pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
+    let dest = &s.destination;
+    let dest_text = dest.canonical();
+    let mut out = Plan::default();
+    for region in &inv.regions {
+        let account = region.account_id.as_str();
+        let rname = region.region.as_str();
+        let mut group_changes: Vec<Change> = Vec::new();
+        let mut flow_changes: Vec<Change> = Vec::new();
+        for vpc in &region.vpcs {
+            let (flow, enc) = failing_targets(findings, account, rname, vpc, s);
+            if (flow.is_empty() && enc.is_empty()) || !s.resource_selected(&vpc.id) {
+                continue;
+            }
+            if vpc.shared {
+                out.skipped.push(Skipped {
+                    account_id: account.into(),
+                    region: rname.into(),
+                    vpc_id: vpc.id.clone(),
+                    reason: format!(
+                        "shared VPC owned by account {}: --fix never touches shared VPCs; fix it in the owner account",
+                        clean(&vpc.owner_id)
+                    ),
+                });
+                continue;
+            }
+            if !flow.is_empty() {
+                if let Some(existing) = vpc
+                    .flow_logs
+                    .iter()
+                    .find(|f| f.traffic_type == TRAFFIC_TYPE && same_destination(f, dest, rname))
+                {
+                    out.skipped.push(Skipped {
+                        account_id: account.into(),
+                        region: rname.into(),
+                        vpc_id: vpc.id.clone(),
+                        reason: format!(
+                            "already has the ALL flow log {} to {}; not creating a duplicate (check why it fails: {})",
+                            clean(&existing.id),
+                            clean(&dest_text),
+                            flow.join(", ")
+                        ),
+                    });
+                } else {
+                    flow_changes.push(Change {
+                        account_id: account.into(),
+                        region: rname.into(),
+                        vpc_id: Some(vpc.id.clone()),
+                        vpc_name: vpc.name.clone(),
+                        action: Action::CreateFlowLog {
+                            destination: dest_text.clone(),
+                            traffic_type: TRAFFIC_TYPE.into(),
+                            client_token: client_token(
+                                account,
+                                rname,
+                                &vpc.id,
+                                &dest_text,
+                                TRAFFIC_TYPE,
+                            ),
+                        },
+                        targets: flow.clone(),
+                        note: describe_existing(&vpc.flow_logs),
+                    });
+                }
+            }
+            for (rule_id, check_id) in &enc {
+                plan_encryption(
+                    vpc,
+                    rname,
+                    account,
+                    rule_id,
+                    check_id,
+                    s,
+                    &mut group_changes,
+                    &mut out.notes,
+                );
+            }
+        }
+        if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
+            plan_destination_group(
+                inv,
+                rname,
+                account,
+                group,
+                s,
+                &mut group_changes,
+                &mut out.notes,
+            );
+        }
+        out.changes.extend(group_changes);
+        out.changes.extend(flow_changes);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.notes.retain(|n| seen.insert(n.clone()));
+    out
+}
+
+/// The log group the new flow logs deliver to: create it unless the inventory shows it exists.
+fn plan_destination_group(
+    inv: &Inventory,
+    region: &str,
+    account: &str,
+    group: &str,
+    s: &FixSettings,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) {
+    let known = inv
+        .regions
+        .iter()
+        .filter(|r| r.account_id == account)
+        .flat_map(|r| {
+            r.vpcs
+                .iter()
+                .flat_map(|v| {
+                    v.flow_logs
+                        .iter()
+                        .chain(v.subnets.iter().flat_map(|s| &s.flow_logs))
+                })
+                .chain(r.other_flow_logs.iter())
+        })
+        .find(|f| {
+            f.destination_type == DestinationType::CloudWatchLogs
+                && f.log_group_name.as_deref() == Some(group)
+                && f.destination.region.as_deref().unwrap_or(region) == region
+                && f.destination.exists == Existence::Yes
+        });
+    match known {
+        None => changes.push(Change {
+            account_id: account.into(),
+            region: region.into(),
+            vpc_id: None,
+            vpc_name: None,
+            action: Action::CreateLogGroup {
+                name: group.into(),
+                kms_key: s.kms_key.clone(),
+                retention_days: s.retention_days,
+            },
+            targets: Vec::new(),
+            note: None,
+        }),
+        Some(f) if f.destination.encryption == Encryption::None => {
+            push_association(region, account, group, s, changes, notes)
+        }
+        Some(_) => {}
+    }
+}
+
+/// An unencrypted CloudWatch group: associate a key with `--unsafe-fixes`, else say how.
+fn push_association(
+    region: &str,
+    account: &str,
+    group: &str,
+    s: &FixSettings,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) {
+    match (&s.kms_key, s.unsafe_fixes) {
+        (Some(key), true) => {
+            let exists = changes.iter().any(|c| {
+                c.region == region
+                    && matches!(&c.action, Action::AssociateKmsKey { log_group, .. } if log_group == group)
+            });
+            if !exists {
+                changes.push(Change {
+                    account_id: account.into(),
+                    region: region.into(),
+                    vpc_id: None,
+                    vpc_name: None,
+                    action: Action::AssociateKmsKey {
+                        log_group: group.into(),
+                        kms_key: key.clone(),
+                    },
+                    targets: Vec::new(),
+                    note: None,
+                });
+            }
+        }
+        _ => notes.push(format!(
+            "{region}: log group {} is not encrypted; associating a KMS key changes an existing resource, so it is an unsafe fix: add --unsafe-fixes --fix-kms-key KEY_ARN to include it",
+            clean(group)
+        )),
+    }
+}
+
+/// A failing encryption check on a VPC: plan key associations for its unencrypted log groups
+/// (unsafe), and point to the remediation snippet for buckets (never changed automatically).
+#[allow(clippy::too_many_arguments)]
+fn plan_encryption(
+    vpc: &Vpc,
+    region: &str,
+    account: &str,
+    rule_id: &str,
+    check_id: &str,
+    s: &FixSettings,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) {
+    let logs = vpc
+        .flow_logs
+        .iter()
+        .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs));
+    for fl in logs {
+        if fl.destination.encryption != Encryption::None || fl.destination.exists != Existence::Yes
+        {
+            continue;
+        }
+        let dest_region = fl.destination.region.as_deref().unwrap_or(region);
+        match fl.destination_type {
+            DestinationType::CloudWatchLogs => {
+                if let Some(group) = fl
+                    .log_group_name
+                    .as_deref()
+                    .or(fl.destination.name.as_deref())
+                {
+                    push_association(dest_region, account, group, s, changes, notes);
+                }
+            }
+            DestinationType::S3 => {
+                let bucket = fl.destination.name.as_deref().unwrap_or("(unknown bucket)");
+                notes.push(format!(
+                    "bucket {} (flow log {} of {}) has no default encryption; --fix never changes bucket encryption: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
+                    clean(bucket),
+                    clean(&fl.id),
+                    clean(&vpc.id),
+                    clean(&vpc.id)
+                ));
+            }
+            DestinationType::KinesisDataFirehose => {}
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::cli::fix_args::FixSettingsArgs;
+    use crate::findings::{ResourceRef, Severity};
+    use crate::inventory::{Destination, RegionInventory, ScanMeta};
+    use std::collections::BTreeMap;
+
+    pub const ACCT: &str = "111122223333";
+
+    pub fn settings(dest: &str, extra: impl FnOnce(&mut FixSettingsArgs)) -> FixSettings {
+        let mut a = FixSettingsArgs {
+            fix_destination: Some(dest.into()),
+            fix_retention_days: 365,
+            ..Default::default()
+        };
+        if dest.starts_with("cloudwatch:") {
+            a.fix_delivery_role = Some(format!("arn:aws:iam::{ACCT}:role/flow"));
+        }
+        extra(&mut a);
+        FixSettings::from_args(&a).unwrap()
+    }
+
+    pub fn flow_log(id: &str, vpc: &str, traffic: &str, group: &str, enc: Encryption) -> FlowLog {
+        FlowLog {
+            id: id.into(),
+            resource_id: vpc.into(),
+            resource_type: "vpc".into(),
+            status: "ACTIVE".into(),
+            traffic_type: traffic.into(),
+            destination_type: DestinationType::CloudWatchLogs,
+            destination_arn: None,
+            log_group_name: Some(group.into()),
+            deliver_logs_status: Some("SUCCESS".into()),
+            deliver_logs_error_message: None,
+            deliver_logs_permission_arn: None,
+            log_format: None,
+            max_aggregation_interval: Some(600),
+            creation_time: None,
+            tags: BTreeMap::new(),
+            destination: Destination {
+                name: Some(group.into()),
+                region: None,
+                exists: Existence::Yes,
+                encryption: enc,
+                kms_key_id: None,
+                retention_days: Some(365),
+                reason: None,
+            },
+        }
+    }
+
+    pub fn vpc(id: &str, logs: Vec<FlowLog>) -> Vpc {
+        Vpc {
+            id: id.into(),
+            arn: format!("arn:aws:ec2:us-east-1:{ACCT}:vpc/{id}"),
+            name: Some(format!("name-{id}")),
+            tags: BTreeMap::new(),
+            is_default: false,
+            owner_id: ACCT.into(),
+            shared: false,
+            cidr_block: "10.0.0.0/16".into(),
+            state: "available".into(),
+            subnets: Vec::new(),
+            flow_logs: logs,
+        }
+    }
+
+    pub fn inventory(regions: Vec<(&str, Vec<Vpc>)>) -> Inventory {
+        Inventory {
+            schema: crate::inventory::INVENTORY_SCHEMA.into(),
+            scan: ScanMeta {
+                tool_version: "0".into(),
+                started_at: "2026-01-01T00:00:00Z".into(),
+                finished_at: "2026-01-01T00:00:01Z".into(),
+                account_id: ACCT.into(),
+                regions_requested: Vec::new(),
+                regions_scanned: regions.iter().map(|r| r.0.to_string()).collect(),
+            },
+            regions: regions
+                .into_iter()
+                .map(|(r, vpcs)| RegionInventory {
+                    account_id: ACCT.into(),
+                    region: r.into(),
+                    vpcs,
+                    other_flow_logs: Vec::new(),
+                })
+                .collect(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn finding(region: &str, vpc: &str, rule: &str, check: &str, status: Status) -> Finding {
+        Finding {
+            rule_id: rule.into(),
+            check_id: check.into(),
+            status,
+            severity: Severity::High,
+            resource: ResourceRef {
+                kind: "vpc".into(),
+                id: vpc.into(),
+                arn: format!("arn:aws:ec2:{region}:{ACCT}:vpc/{vpc}"),
+                region: region.into(),
+                account_id: ACCT.into(),
+                name: None,
+                tags: BTreeMap::new(),
+            },
+            message: String::new(),
+            compliance: BTreeMap::new(),
+            remediation: None,
+            suppression: None,
+        }
+    }
+
+    fn both_fail(region: &str, vpc: &str) -> Vec<Finding> {
+        FIXABLE_CHECKS
+            .iter()
+            .map(|c| finding(region, vpc, FIX_RULE, c, Status::Fail))
+            .collect()
+    }
+
+    fn flow_vpcs(p: &Plan) -> Vec<(String, String)> {
+        p.changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::CreateFlowLog { .. }))
+            .map(|c| (c.region.clone(), c.vpc_id.clone().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn one_flow_log_per_failing_vpc_in_every_region() {
+        let inv = inventory(vec![
+            (
+                "eu-west-1",
+                vec![vpc("vpc-a", vec![]), vpc("vpc-ok", vec![])],
+            ),
+            ("us-east-1", vec![vpc("vpc-b", vec![])]),
+        ]);
+        let mut f = both_fail("eu-west-1", "vpc-a");
+        f.extend(both_fail("us-east-1", "vpc-b"));
+        f.push(finding(
+            "eu-west-1",
+            "vpc-ok",
+            FIX_RULE,
+            "flow-logs-enabled",
+            Status::Pass,
+        ));
+        let p = plan(&inv, &f, &settings("s3://flow-bucket", |_| {}));
+        assert_eq!(
+            flow_vpcs(&p),
+            vec![
+                ("eu-west-1".into(), "vpc-a".into()),
+                ("us-east-1".into(), "vpc-b".into())
+            ]
+        );
+        assert_eq!(p.changes.len(), 2, "S3 needs no log group: {p:?}");
+        let c = &p.changes[0];
+        assert_eq!(c.targets, vec!["flow-logs-enabled", "traffic-type-all"]);
+        match &c.action {
+            Action::CreateFlowLog {
+                destination,
+                traffic_type,
+                client_token: t,
+            } => {
+                assert_eq!(destination, "s3://flow-bucket");
+                assert_eq!(traffic_type, "ALL");
+                assert_eq!(
+                    t,
+                    &client_token(ACCT, "eu-west-1", "vpc-a", "s3://flow-bucket", "ALL")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let lines = p.lines();
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines[0]
+                .contains("vpc-a (name-vpc-a): create flow log, traffic ALL -> s3://flow-bucket"),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn suppressed_and_passing_results_are_never_fixed() {
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-s", vec![])])]);
+        let f = vec![
+            finding(
+                "us-east-1",
+                "vpc-s",
+                FIX_RULE,
+                "flow-logs-enabled",
+                Status::Suppressed,
+            ),
+            finding(
+                "us-east-1",
+                "vpc-s",
+                FIX_RULE,
+                "traffic-type-all",
+                Status::Suppressed,
+            ),
+        ];
+        let p = plan(&inv, &f, &settings("s3://flow-bucket", |_| {}));
+        assert!(p.is_empty() && p.skipped.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn filters_narrow_the_plan() {
+        let inv = inventory(vec![(
+            "us-east-1",
+            vec![vpc("vpc-0aa", vec![]), vpc("vpc-0bb", vec![])],
+        )]);
+        let mut f = both_fail("us-east-1", "vpc-0aa");
+        f.extend(both_fail("us-east-1", "vpc-0bb"));
+        let p = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |a| {
+                a.fix_resources = vec!["vpc-0b*".into()]
+            }),
+        );
+        assert_eq!(flow_vpcs(&p), vec![("us-east-1".into(), "vpc-0bb".into())]);
+        let p = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |a| a.fix_rules = vec!["VPC-999".into()]),
+        );
+        assert!(p.is_empty());
+        let p = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |a| {
+                a.fix_rules = vec!["vpc-001/traffic-type-all".into()]
+            }),
+        );
+        assert_eq!(p.changes.len(), 2);
+        assert_eq!(p.changes[0].targets, vec!["traffic-type-all"]);
+    }
+
+    #[test]
+    fn shared_vpcs_are_skipped_with_a_reason() {
+        let mut shared = vpc("vpc-sh", vec![]);
+        shared.shared = true;
+        shared.owner_id = "999988887777".into();
+        let inv = inventory(vec![("us-east-1", vec![shared])]);
+        let p = plan(
+            &inv,
+            &both_fail("us-east-1", "vpc-sh"),
+            &settings("s3://flow-bucket", |_| {}),
+        );
+        assert!(p.is_empty());
+        assert_eq!(p.skipped.len(), 1);
+        assert!(
+            p.skipped[0]
+                .reason
+                .contains("shared VPC owned by account 999988887777")
+        );
+    }
+
+    #[test]
+    fn reject_only_vpc_gets_an_additional_all_log_and_the_plan_says_so() {
+        let rej = flow_log("fl-rej", "vpc-r", "REJECT", "/other", Encryption::Kms);
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-r", vec![rej])])]);
+        let f = vec![finding(
+            "us-east-1",
+            "vpc-r",
+            FIX_RULE,
+            "traffic-type-all",
+            Status::Fail,
+        )];
+        let p = plan(&inv, &f, &settings("cloudwatch:/vpc/flow", |_| {}));
+        assert_eq!(p.changes.len(), 2, "{p:?}");
+        assert!(matches!(p.changes[0].action, Action::CreateLogGroup { .. }));
+        let line = p.changes[1].describe();
+        assert!(line.contains("adds an ALL log next to its REJECT-only flow log fl-rej (REJECT), which is kept unchanged"), "{line}");
+    }
+
+    #[test]
+    fn existing_destination_group_is_not_recreated_and_duplicates_are_skipped() {
+        let all_same = flow_log("fl-all", "vpc-d", "ALL", "/vpc/flow", Encryption::Kms);
+        let inv = inventory(vec![(
+            "us-east-1",
+            vec![vpc("vpc-d", vec![all_same]), vpc("vpc-e", vec![])],
+        )]);
+        let mut f = both_fail("us-east-1", "vpc-d");
+        f.extend(both_fail("us-east-1", "vpc-e"));
+        let p = plan(&inv, &f, &settings("cloudwatch:/vpc/flow", |_| {}));
+        assert_eq!(flow_vpcs(&p), vec![("us-east-1".into(), "vpc-e".into())]);
+        assert!(
+            !p.changes
+                .iter()
+                .any(|c| matches!(c.action, Action::CreateLogGroup { .. })),
+            "{p:?}"
+        );
+        assert_eq!(p.skipped.len(), 1);
+        assert!(p.skipped[0].reason.contains("not creating a duplicate"));
+    }
+
+    #[test]
+    fn unencrypted_groups_need_unsafe_fixes_and_buckets_only_get_a_note() {
+        let plain = flow_log("fl-p", "vpc-u", "ALL", "/plain", Encryption::None);
+        let mut s3 = flow_log("fl-s3", "vpc-u", "ALL", "", Encryption::None);
+        s3.destination_type = DestinationType::S3;
+        s3.log_group_name = None;
+        s3.destination.name = Some("open-bucket".into());
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-u", vec![plain, s3])])]);
+        let f = vec![finding(
+            "us-east-1",
+            "vpc-u",
+            "VPC-002",
+            "destination-encrypted",
+            Status::Fail,
+        )];
+        let key = format!("arn:aws:kms:us-east-1:{ACCT}:key/abc");
+
+        let safe = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |a| a.fix_kms_key = Some(key.clone())),
+        );
+        assert!(safe.is_empty(), "{safe:?}");
+        assert!(
+            safe.notes
+                .iter()
+                .any(|n| n.contains("/plain is not encrypted") && n.contains("--unsafe-fixes")),
+            "{:?}",
+            safe.notes
+        );
+        assert!(
+            safe.notes.iter().any(|n| n.contains("open-bucket")
+                && n.contains("remediation snippet of VPC-002/destination-encrypted")),
+            "{:?}",
+            safe.notes
+        );
+
+        let unsafe_plan = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |a| {
+                a.fix_kms_key = Some(key.clone());
+                a.unsafe_fixes = true;
+            }),
+        );
+        assert_eq!(unsafe_plan.changes.len(), 1);
+        assert_eq!(
+            unsafe_plan.changes[0].action,
+            Action::AssociateKmsKey {
+                log_group: "/plain".into(),
+                kms_key: key.clone()
+            }
+        );
+        // Suppressed encryption results are left alone even with --unsafe-fixes.
+        let sup = vec![finding(
+            "us-east-1",
+            "vpc-u",
+            "VPC-002",
+            "destination-encrypted",
+            Status::Suppressed,
+        )];
+        assert!(
+            plan(
+                &inv,
+                &sup,
+                &settings("s3://flow-bucket", |a| {
+                    a.fix_kms_key = Some(key.clone());
+                    a.unsafe_fixes = true;
+                })
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn client_token_is_stable_distinct_and_short() {
+        let a = client_token(ACCT, "us-east-1", "vpc-1", "s3://b", "ALL");
+        assert_eq!(a, client_token(ACCT, "us-east-1", "vpc-1", "s3://b", "ALL"));
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, client_token(ACCT, "us-east-2", "vpc-1", "s3://b", "ALL"));
+        assert_ne!(a, client_token(ACCT, "us-east-1", "vpc-1", "s3://c", "ALL"));
+        // Field boundaries matter: ("ab","c") differs from ("a","bc").
+        assert_ne!(
+            client_token("a", "bc", "v", "d", "ALL"),
+            client_token("ab", "c", "v", "d", "ALL")
+        );
+    }
+
+    #[test]
+    fn terminal_control_characters_are_escaped() {
+        let mut v = vpc("vpc-x", vec![]);
+        v.name = Some("evil\u{1b}[2Jname".into());
+        let inv = inventory(vec![("us-east-1", vec![v])]);
+        let p = plan(
+            &inv,
+            &both_fail("us-east-1", "vpc-x"),
+            &settings("s3://flow-bucket", |_| {}),
+        );
+        let line = &p.lines()[0];
+        assert!(!line.contains('\u{1b}'), "{line:?}");
+        assert!(line.contains("evil\\u{1b}[2Jname"), "{line:?}");
+    }
+}

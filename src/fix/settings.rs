@@ -1,0 +1,498 @@
+//! Validated fix settings: every flag is checked here, before anything is scanned or changed.
+
+use crate::cli::fix_args::FixSettingsArgs;
+use crate::error::Error;
+use std::path::PathBuf;
+
+/// Retention values CloudWatch Logs accepts (PutRetentionPolicy), in days.
+pub const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Where new flow logs deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixDestination {
+    /// An S3 bucket, with an optional key prefix (no leading or trailing `/`).
+    S3 {
+        bucket: String,
+        prefix: Option<String>,
+    },
+    /// A CloudWatch Logs log group in the VPC's region.
+    CloudWatch { log_group: String },
+}
+
+impl FixDestination {
+    /// Parse `s3://BUCKET[/PREFIX]` or `cloudwatch:LOG_GROUP`.
+    pub fn parse(text: &str) -> Result<FixDestination, String> {
+        const FIX: &str = "use s3://BUCKET[/PREFIX] or cloudwatch:LOG_GROUP";
+        if let Some(rest) = text.strip_prefix("s3://") {
+            let (bucket, prefix) = match rest.split_once('/') {
+                Some((b, p)) => (b, p.trim_matches('/')),
+                None => (rest, ""),
+            };
+            validate_bucket(bucket)?;
+            if prefix.contains("//") {
+                return Err(format!(
+                    "the prefix {prefix:?} has an empty path segment (`//`)"
+                ));
+            }
+            if prefix.starts_with("AWSLogs") {
+                return Err(format!(
+                    "the prefix {prefix:?} may not start with AWSLogs (AWS adds that part itself)"
+                ));
+            }
+            if prefix.chars().any(|c| c.is_control()) {
+                return Err("the prefix contains a control character".into());
+            }
+            Ok(FixDestination::S3 {
+                bucket: bucket.to_string(),
+                prefix: (!prefix.is_empty()).then(|| prefix.to_string()),
+            })
+        } else if let Some(group) = text.strip_prefix("cloudwatch:") {
+            validate_log_group(group)?;
+            Ok(FixDestination::CloudWatch {
+                log_group: group.to_string(),
+            })
+        } else {
+            Err(format!(
+                "{text:?} is neither an S3 nor a CloudWatch destination; {FIX}"
+            ))
+        }
+    }
+
+    /// The canonical text form (as accepted by [`FixDestination::parse`]); part of the client token.
+    pub fn canonical(&self) -> String {
+        match self {
+            FixDestination::S3 {
+                bucket,
+                prefix: Some(p),
+            } => format!("s3://{bucket}/{p}"),
+            FixDestination::S3 {
+                bucket,
+                prefix: None,
+            } => format!("s3://{bucket}"),
+            FixDestination::CloudWatch { log_group } => format!("cloudwatch:{log_group}"),
+        }
+    }
+
+    /// The LogDestination ARN for an S3 destination in `region` (`None` for CloudWatch, which is named).
+    pub fn s3_arn(&self, region: &str) -> Option<String> {
+        match self {
+            FixDestination::S3 { bucket, prefix } => {
+                let partition = partition(region);
+                Some(match prefix {
+                    Some(p) => format!("arn:{partition}:s3:::{bucket}/{p}/"),
+                    None => format!("arn:{partition}:s3:::{bucket}"),
+                })
+            }
+            FixDestination::CloudWatch { .. } => None,
+        }
+    }
+
+    /// The log group name for a CloudWatch destination.
+    pub fn log_group(&self) -> Option<&str> {
+        match self {
+            FixDestination::CloudWatch { log_group } => Some(log_group),
+            FixDestination::S3 { .. } => None,
+        }
+    }
+}
+
+/// The AWS partition a region belongs to.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
+fn validate_bucket(b: &str) -> Result<(), String> {
+    let ok_chars = b
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let ends_ok = b
+        .chars()
+        .next()
+        .zip(b.chars().last())
+        .is_some_and(|(f, l)| f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric());
+    if !(3..=63).contains(&b.len()) || !ok_chars || !ends_ok || b.contains("..") {
+        return Err(format!(
+            "{b:?} is not a valid S3 bucket name (3-63 characters: lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit)"
+        ));
+    }
+    Ok(())
+}
+
+fn validate_log_group(g: &str) -> Result<(), String> {
+    let ok_chars = g
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
+    if g.is_empty() || g.len() > 512 || !ok_chars {
+        return Err(format!(
+            "{g:?} is not a valid log group name (1-512 characters: letters, digits, `.`, `_`, `-`, `/` and `#`)"
+        ));
+    }
+    Ok(())
+}
+
+/// A `--fix-rule` entry: a rule id and optionally one of its checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleFilter {
+    pub rule_id: String,
+    pub check_id: Option<String>,
+}
+
+impl RuleFilter {
+    /// True when the filter selects this (rule, check).
+    pub fn matches(&self, rule_id: &str, check_id: &str) -> bool {
+        self.rule_id.eq_ignore_ascii_case(rule_id)
+            && self.check_id.as_deref().is_none_or(|c| c == check_id)
+    }
+}
+
+/// Everything the fix step needs to know, validated.
+#[derive(Debug, Clone)]
+pub struct FixSettings {
+    pub destination: FixDestination,
+    /// Required for CloudWatch destinations.
+    pub delivery_role: Option<String>,
+    pub log_format: Option<String>,
+    pub max_aggregation_interval: Option<i32>,
+    /// Tags for every created resource, in the order given.
+    pub tags: Vec<(String, String)>,
+    pub kms_key: Option<String>,
+    pub retention_days: i32,
+    pub unsafe_fixes: bool,
+    /// Empty means every fixable rule.
+    pub rules: Vec<RuleFilter>,
+    /// Empty means every VPC.
+    pub resources: Vec<glob::Pattern>,
+    pub yes: bool,
+    pub dry_run: bool,
+    /// `None`: the default timestamped file.
+    pub log_file: Option<PathBuf>,
+}
+
+impl FixSettings {
+    /// Validate the flags; every error names the flag, the value and the fix.
+    pub fn from_args(a: &FixSettingsArgs) -> Result<FixSettings, Error> {
+        let dest_text = a.fix_destination.as_deref().ok_or_else(|| {
+            Error::input(
+                "--fix needs --fix-destination: where the new flow logs deliver\n  fix: add --fix-destination s3://BUCKET[/PREFIX] or --fix-destination cloudwatch:LOG_GROUP --fix-delivery-role ROLE_ARN",
+            )
+        })?;
+        let destination = FixDestination::parse(dest_text).map_err(|m| {
+            Error::input(format!(
+                "--fix-destination {dest_text:?}: {m}\n  fix: use s3://BUCKET[/PREFIX] or cloudwatch:LOG_GROUP"
+            ))
+        })?;
+        if let Some(role) = &a.fix_delivery_role {
+            validate_role_arn(role).map_err(|m| {
+                Error::input(format!(
+                    "--fix-delivery-role {role:?}: {m}\n  fix: pass the ARN of the IAM role VPC Flow Logs assumes, e.g. arn:aws:iam::123456789012:role/flow-logs-delivery"
+                ))
+            })?;
+        }
+        match &destination {
+            FixDestination::CloudWatch { log_group } if a.fix_delivery_role.is_none() => {
+                return Err(Error::input(format!(
+                    "--fix-destination cloudwatch:{log_group} needs --fix-delivery-role: VPC Flow Logs must assume an IAM role to write to CloudWatch Logs\n  fix: add --fix-delivery-role arn:aws:iam::ACCOUNT:role/NAME (a role trusted by vpc-flow-logs.amazonaws.com)"
+                )));
+            }
+            FixDestination::S3 { .. } if a.fix_delivery_role.is_some() => {
+                return Err(Error::input(
+                    "--fix-delivery-role is only used with a cloudwatch: destination; S3 delivery needs no role\n  fix: drop --fix-delivery-role, or use --fix-destination cloudwatch:LOG_GROUP",
+                ));
+            }
+            _ => {}
+        }
+        let mut tags = Vec::new();
+        for t in &a.fix_tags {
+            let (k, v) = t.split_once('=').ok_or_else(|| {
+                Error::input(format!(
+                    "--fix-tag {t:?}: expected KEY=VALUE\n  fix: write e.g. --fix-tag owner=security"
+                ))
+            })?;
+            if k.is_empty() || k.len() > 128 || v.len() > 256 || k.starts_with("aws:") {
+                return Err(Error::input(format!(
+                    "--fix-tag {t:?}: the key must be 1-128 characters and not start with `aws:`, the value at most 256 characters\n  fix: shorten or rename the tag"
+                )));
+            }
+            if tags.iter().any(|(x, _): &(String, String)| x == k) {
+                return Err(Error::input(format!(
+                    "--fix-tag {t:?}: the key {k:?} is given twice\n  fix: name each tag key once"
+                )));
+            }
+            tags.push((k.to_string(), v.to_string()));
+        }
+        if !RETENTION_DAYS.contains(&a.fix_retention_days) {
+            return Err(Error::input(format!(
+                "--fix-retention-days {}: CloudWatch Logs does not accept this value\n  fix: use one of {}",
+                a.fix_retention_days,
+                RETENTION_DAYS
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        if let Some(k) = &a.fix_kms_key
+            && !(k.starts_with("arn:") && k.contains(":kms:") && k.contains(":key/"))
+        {
+            return Err(Error::input(format!(
+                "--fix-kms-key {k:?}: CloudWatch Logs needs the full key ARN\n  fix: pass arn:aws:kms:REGION:ACCOUNT:key/KEY_ID"
+            )));
+        }
+        if a.unsafe_fixes && a.fix_kms_key.is_none() {
+            return Err(Error::input(
+                "--unsafe-fixes needs --fix-kms-key: the key to associate with unencrypted log groups\n  fix: add --fix-kms-key arn:aws:kms:REGION:ACCOUNT:key/KEY_ID",
+            ));
+        }
+        if let Some(f) = &a.fix_log_format
+            && (f.trim().is_empty() || !f.contains("${"))
+        {
+            return Err(Error::input(format!(
+                "--fix-log-format {f:?}: a log format is a list of ${{field}} names\n  fix: e.g. --fix-log-format '${{version}} ${{vpc-id}} ${{srcaddr}} ${{dstaddr}} ${{action}}'"
+            )));
+        }
+        let mut rules = Vec::new();
+        for r in &a.fix_rules {
+            let (rule_id, check_id) = match r.split_once('/') {
+                Some((x, c)) => (x, Some(c.to_string())),
+                None => (r.as_str(), None),
+            };
+            if rule_id.is_empty() || check_id.as_deref() == Some("") {
+                return Err(Error::input(format!(
+                    "--fix-rule {r:?}: expected RULE or RULE/CHECK\n  fix: e.g. --fix-rule VPC-001 or --fix-rule VPC-001/traffic-type-all"
+                )));
+            }
+            rules.push(RuleFilter {
+                rule_id: rule_id.to_string(),
+                check_id,
+            });
+        }
+        let mut resources = Vec::new();
+        for g in &a.fix_resources {
+            resources.push(glob::Pattern::new(g).map_err(|e| {
+                Error::input(format!(
+                    "--fix-resource {g:?}: not a valid glob at position {}: {}\n  fix: e.g. --fix-resource 'vpc-0abc*'",
+                    e.pos, e.msg
+                ))
+            })?);
+        }
+        Ok(FixSettings {
+            destination,
+            delivery_role: a.fix_delivery_role.clone(),
+            log_format: a.fix_log_format.clone(),
+            max_aggregation_interval: a.fix_max_aggregation_interval,
+            tags,
+            kms_key: a.fix_kms_key.clone(),
+            retention_days: a.fix_retention_days,
+            unsafe_fixes: a.unsafe_fixes,
+            rules,
+            resources,
+            yes: a.yes,
+            dry_run: a.dry_run,
+            log_file: a.fix_log.clone(),
+        })
+    }
+
+    /// True when `--fix-rule` (if given) selects this (rule, check).
+    pub fn rule_selected(&self, rule_id: &str, check_id: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|f| f.matches(rule_id, check_id))
+    }
+
+    /// True when `--fix-resource` (if given) selects this resource id.
+    pub fn resource_selected(&self, id: &str) -> bool {
+        self.resources.is_empty() || self.resources.iter().any(|p| p.matches(id))
+    }
+}
+
+fn validate_role_arn(arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|n| !n.is_empty());
+    if ok {
+        Ok(())
+    } else {
+        Err("not an IAM role ARN (arn:aws:iam::ACCOUNT_ID:role/NAME)".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(dest: &str) -> FixSettingsArgs {
+        FixSettingsArgs {
+            fix_destination: Some(dest.into()),
+            fix_retention_days: 365,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn parses_s3_with_and_without_prefix() {
+        assert_eq!(
+            FixDestination::parse("s3://my-logs").unwrap(),
+            FixDestination::S3 {
+                bucket: "my-logs".into(),
+                prefix: None
+            }
+        );
+        let d = FixDestination::parse("s3://my-logs/flow/vpc/").unwrap();
+        assert_eq!(
+            d,
+            FixDestination::S3 {
+                bucket: "my-logs".into(),
+                prefix: Some("flow/vpc".into())
+            }
+        );
+        assert_eq!(d.canonical(), "s3://my-logs/flow/vpc");
+        assert_eq!(
+            d.s3_arn("eu-west-1").unwrap(),
+            "arn:aws:s3:::my-logs/flow/vpc/"
+        );
+        assert_eq!(
+            FixDestination::parse("s3://my-logs/")
+                .unwrap()
+                .s3_arn("cn-north-1")
+                .unwrap(),
+            "arn:aws-cn:s3:::my-logs"
+        );
+    }
+
+    #[test]
+    fn parses_cloudwatch() {
+        let d = FixDestination::parse("cloudwatch:/vpc/flow-logs").unwrap();
+        assert_eq!(d.log_group(), Some("/vpc/flow-logs"));
+        assert_eq!(d.s3_arn("us-east-1"), None);
+        assert_eq!(d.canonical(), "cloudwatch:/vpc/flow-logs");
+    }
+
+    #[test]
+    fn rejects_bad_destinations_with_reasons() {
+        for (bad, needle) in [
+            ("my-bucket", "neither"),
+            ("s3://", "not a valid S3 bucket"),
+            ("s3://My_Bucket", "not a valid S3 bucket"),
+            ("s3://ab", "not a valid S3 bucket"),
+            ("s3://-bucket", "not a valid S3 bucket"),
+            ("s3://bucket/a//b", "empty path segment"),
+            ("s3://bucket/AWSLogs/x", "AWSLogs"),
+            ("cloudwatch:", "not a valid log group"),
+            ("cloudwatch:bad name", "not a valid log group"),
+            ("arn:aws:s3:::bucket", "neither"),
+        ] {
+            let e = FixDestination::parse(bad).unwrap_err();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn cloudwatch_needs_a_delivery_role() {
+        let e = FixSettings::from_args(&args("cloudwatch:/vpc/flow")).unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("--fix-delivery-role"), "{m}");
+        assert_eq!(e.exit_status(), crate::error::ExitStatus::Usage);
+        let mut a = args("cloudwatch:/vpc/flow");
+        a.fix_delivery_role = Some("arn:aws:iam::123456789012:role/flow".into());
+        assert!(FixSettings::from_args(&a).is_ok());
+        a.fix_delivery_role = Some("flow-role".into());
+        let m = FixSettings::from_args(&a).unwrap_err().to_string();
+        assert!(m.contains("not an IAM role ARN"), "{m}");
+    }
+
+    #[test]
+    fn missing_destination_is_explained() {
+        let m = FixSettings::from_args(&FixSettingsArgs::default())
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("--fix needs --fix-destination"), "{m}");
+    }
+
+    #[test]
+    fn tags_retention_kms_and_filters_are_validated() {
+        let mut a = args("s3://bucket-x");
+        a.fix_tags = vec!["owner=sec".into(), "team=net=ops".into()];
+        a.fix_rules = vec!["VPC-001/traffic-type-all".into()];
+        a.fix_resources = vec!["vpc-0a*".into()];
+        let s = FixSettings::from_args(&a).unwrap();
+        assert_eq!(
+            s.tags,
+            vec![
+                ("owner".into(), "sec".into()),
+                ("team".into(), "net=ops".into())
+            ]
+        );
+        assert!(s.rule_selected("VPC-001", "traffic-type-all"));
+        assert!(!s.rule_selected("VPC-001", "flow-logs-enabled"));
+        assert!(s.resource_selected("vpc-0abc"));
+        assert!(!s.resource_selected("vpc-1abc"));
+
+        let mut bad = args("s3://bucket-x");
+        bad.fix_tags = vec!["novalue".into()];
+        assert!(
+            FixSettings::from_args(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("KEY=VALUE")
+        );
+        let mut bad = args("s3://bucket-x");
+        bad.fix_retention_days = 366;
+        assert!(
+            FixSettings::from_args(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("400")
+        );
+        let mut bad = args("s3://bucket-x");
+        bad.unsafe_fixes = true;
+        assert!(
+            FixSettings::from_args(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("--fix-kms-key")
+        );
+        let mut bad = args("s3://bucket-x");
+        bad.fix_kms_key = Some("alias/x".into());
+        assert!(
+            FixSettings::from_args(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("key ARN")
+        );
+        let mut bad = args("s3://bucket-x");
+        bad.fix_resources = vec!["vpc-[".into()];
+        assert!(
+            FixSettings::from_args(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("--fix-resource")
+        );
+        let mut bad = args("s3://bucket-x");
+        bad.fix_delivery_role = Some("arn:aws:iam::123456789012:role/flow".into());
+        assert!(
+            FixSettings::from_args(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("only used with a cloudwatch")
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! Verification: after applying, the touched regions are collected again and evaluated; each
+//! change gets the new status of the checks it targeted.
+
+use super::apply::ChangeResult;
+use super::changelog::Outcome;
+use super::plan::FIX_RULE;
+use crate::findings::Finding;
+use crate::inventory::Inventory;
+use crate::report::v1::FixOutcome;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The (account, region) pairs in which something was changed.
+pub fn touched_regions(results: &[ChangeResult]) -> BTreeSet<(String, String)> {
+    results
+        .iter()
+        .filter(|r| r.record.outcome == Outcome::Applied || r.record.created_anything())
+        .map(|r| (r.record.account_id.clone(), r.record.region.clone()))
+        .collect()
+}
+
+/// `before` with the regions in `after` replaced by their fresh collection (and their scan
+/// errors replaced too), so the report describes the account as it is after the fix.
+pub fn merge_rescan(before: &Inventory, after: &Inventory) -> Inventory {
+    let fresh: BTreeSet<(&str, &str)> = after
+        .regions
+        .iter()
+        .map(|r| (r.account_id.as_str(), r.region.as_str()))
+        .chain(
+            after
+                .scan
+                .regions_scanned
+                .iter()
+                .map(|r| (after.scan.account_id.as_str(), r.as_str())),
+        )
+        .collect();
+    let mut out = before.clone();
+    for r in out.regions.iter_mut() {
+        if let Some(new) = after
+            .regions
+            .iter()
+            .find(|n| n.account_id == r.account_id && n.region == r.region)
+        {
+            *r = new.clone();
+        }
+    }
+    for n in &after.regions {
+        if !out
+            .regions
+            .iter()
+            .any(|r| r.account_id == n.account_id && r.region == n.region)
+        {
+            out.regions.push(n.clone());
+        }
+    }
+    out.errors.retain(|e| match &e.region {
+        Some(reg) => !fresh.contains(&(e.account_id.as_str(), reg.as_str())),
+        None => true,
+    });
+    out.errors.extend(after.errors.iter().cloned());
+    out.scan.finished_at = after.scan.finished_at.clone();
+    out
+}
+
+/// The report's `fixes` section: every change with its outcome and, when `after` (the results
+/// of the verification rescan) is given, the new status of each check the change targeted.
+pub fn outcomes(results: &[ChangeResult], after: Option<&[Finding]>) -> Vec<FixOutcome> {
+    results
+        .iter()
+        .map(|r| {
+            let c = &r.change;
+            let mut verified = BTreeMap::new();
+            if let (Some(after), Some(vpc)) = (after, &c.vpc_id)
+                && r.record.outcome != Outcome::DryRunOk
+            {
+                for check in &c.targets {
+                    let status = after
+                        .iter()
+                        .find(|f| {
+                            f.rule_id == FIX_RULE
+                                && &f.check_id == check
+                                && &f.resource.id == vpc
+                                && f.resource.region == c.region
+                                && f.resource.account_id == c.account_id
+                        })
+                        .map(|f| f.status.as_str())
+                        .unwrap_or("not_evaluated");
+                    verified.insert(check.clone(), status.to_string());
+                }
+            }
+            let mut created = r.record.flow_log_ids.clone();
+            created.extend(r.record.log_groups_created.iter().cloned());
+            FixOutcome {
+                account_id: c.account_id.clone(),
+                region: c.region.clone(),
+                vpc_id: c.vpc_id.clone().unwrap_or_default(),
+                action: c.action.name().into(),
+                description: r.record.description.clone(),
+                outcome: r.record.outcome.as_str().into(),
+                error: r.record.error.clone(),
+                created,
+                verified,
+            }
+        })
+        .collect()
+}
+
+/// True when the change did not do what it should: it failed, or it was applied but a check
+/// it targeted still does not pass after the rescan.
+pub fn is_failure(o: &FixOutcome) -> bool {
+    o.outcome == Outcome::Failed.as_str()
+        || (o.outcome == Outcome::Applied.as_str() && o.verified.values().any(|s| s != "pass"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Status;
+    use crate::fix::changelog::ChangeRecord;
+    use crate::fix::plan::tests::{ACCT, finding, inventory, settings, vpc};
+    use crate::fix::plan::{FIXABLE_CHECKS, plan};
+    use crate::inventory::ScanError;
+
+    fn applied(change: &crate::fix::plan::Change, outcome: Outcome, ids: &[&str]) -> ChangeResult {
+        ChangeResult {
+            change: change.clone(),
+            record: ChangeRecord {
+                time: "t".into(),
+                account_id: change.account_id.clone(),
+                region: change.region.clone(),
+                vpc_id: change.vpc_id.clone(),
+                action: change.action.name().into(),
+                description: change.describe(),
+                outcome,
+                error: (outcome == Outcome::Failed).then(|| "AccessDenied: no".to_string()),
+                client_token: None,
+                flow_log_ids: ids.iter().map(|s| s.to_string()).collect(),
+                log_groups_created: Vec::new(),
+                undone_at: None,
+            },
+        }
+    }
+
+    #[test]
+    fn outcomes_carry_the_rescanned_status_of_targeted_checks() {
+        let inv = inventory(vec![
+            ("us-east-1", vec![vpc("vpc-a", vec![])]),
+            ("eu-west-1", vec![vpc("vpc-b", vec![])]),
+        ]);
+        let mut f = Vec::new();
+        for (r, v) in [("us-east-1", "vpc-a"), ("eu-west-1", "vpc-b")] {
+            for c in FIXABLE_CHECKS {
+                f.push(finding(r, v, FIX_RULE, c, Status::Fail));
+            }
+        }
+        let p = plan(&inv, &f, &settings("s3://bucket-b", |_| {}));
+        let results = vec![
+            applied(&p.changes[0], Outcome::Applied, &["fl-new"]),
+            applied(&p.changes[1], Outcome::Failed, &[]),
+        ];
+        assert_eq!(
+            touched_regions(&results),
+            BTreeSet::from([(ACCT.to_string(), "us-east-1".to_string())])
+        );
+        let after: Vec<Finding> = FIXABLE_CHECKS
+            .iter()
+            .map(|c| finding("us-east-1", "vpc-a", FIX_RULE, c, Status::Pass))
+            .collect();
+        let out = outcomes(&results, Some(&after));
+        assert_eq!(out[0].outcome, "applied");
+        assert_eq!(out[0].created, vec!["fl-new"]);
+        assert_eq!(out[0].verified["flow-logs-enabled"], "pass");
+        assert_eq!(out[0].verified["traffic-type-all"], "pass");
+        assert!(!is_failure(&out[0]));
+        assert_eq!(out[1].outcome, "failed");
+        assert_eq!(out[1].verified["traffic-type-all"], "not_evaluated");
+        assert!(is_failure(&out[1]));
+        let still_failing: Vec<Finding> = vec![finding(
+            "us-east-1",
+            "vpc-a",
+            FIX_RULE,
+            "traffic-type-all",
+            Status::Fail,
+        )];
+        let out = outcomes(&results[..1], Some(&still_failing));
+        assert!(
+            is_failure(&out[0]),
+            "applied but not passing must count as a failure"
+        );
+    }
+
+    #[test]
+    fn rescan_replaces_only_the_touched_regions() {
+        let mut before = inventory(vec![
+            ("us-east-1", vec![vpc("vpc-a", vec![])]),
+            ("eu-west-1", vec![vpc("vpc-b", vec![])]),
+        ]);
+        let err = |r: &str| ScanError {
+            account_id: ACCT.into(),
+            region: Some(r.into()),
+            service: "ec2".into(),
+            operation: "DescribeFlowLogs".into(),
+            code: "Throttling".into(),
+            message: "slow".into(),
+        };
+        before.errors = vec![err("us-east-1"), err("eu-west-1")];
+        let mut after = inventory(vec![(
+            "us-east-1",
+            vec![vpc("vpc-a", vec![]), vpc("vpc-c", vec![])],
+        )]);
+        after.scan.finished_at = "2026-01-01T00:09:00Z".into();
+        let m = merge_rescan(&before, &after);
+        assert_eq!(m.regions.len(), 2);
+        assert_eq!(
+            m.regions[0].vpcs.len(),
+            2,
+            "us-east-1 comes from the rescan"
+        );
+        assert_eq!(m.regions[1], before.regions[1]);
+        assert_eq!(m.errors, vec![err("eu-west-1")]);
+        assert_eq!(m.scan.finished_at, "2026-01-01T00:09:00Z");
+    }
+}

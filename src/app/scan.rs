@@ -8,6 +8,7 @@ use crate::error::{Error, ExitStatus};
 /// Run a scan and write its outputs; returns the exit status.
 pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
+    let _fix = super::fix_cmd::prepare(&args.fix, &args.collect)?;
     let inv = obtain_inventory(&args.collect)?;
     // Until the rule engine lands, the inventory itself is the output.
     let _ = write_outputs;

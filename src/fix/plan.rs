@@ -618,7 +618,7 @@ pub(crate) mod tests {
                 tags: BTreeMap::new(),
             },
             message: String::new(),
-            compliance: BTreeMap::new(),
+            compliance: Default::default(),
             remediation: None,
             suppression: None,
         }

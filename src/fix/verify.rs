@@ -3,7 +3,7 @@
 
 use super::apply::ChangeResult;
 use super::changelog::Outcome;
-use super::plan::FIX_RULE;
+use super::plan::{Action, FIX_RULE, FIXABLE_CHECKS};
 use crate::findings::Finding;
 use crate::inventory::Inventory;
 use crate::report::v1::FixOutcome;
@@ -69,22 +69,25 @@ pub fn outcomes(results: &[ChangeResult], after: Option<&[Finding]>) -> Vec<FixO
         .map(|r| {
             let c = &r.change;
             let mut verified = BTreeMap::new();
-            if let (Some(after), Some(vpc)) = (after, &c.vpc_id)
+            if let (Some(after), Some(vpc), Action::CreateFlowLog { .. }) =
+                (after, &c.vpc_id, &c.action)
                 && r.record.outcome != Outcome::DryRunOk
             {
-                for check in &c.targets {
+                // A new ALL log targets both checks, also one that was skipped before
+                // (traffic-type-all is skipped while flow-logs-enabled fails).
+                for check in FIXABLE_CHECKS {
                     let status = after
                         .iter()
                         .find(|f| {
                             f.rule_id == FIX_RULE
-                                && &f.check_id == check
+                                && f.check_id == check
                                 && &f.resource.id == vpc
                                 && f.resource.region == c.region
                                 && f.resource.account_id == c.account_id
                         })
                         .map(|f| f.status.as_str())
                         .unwrap_or("not_evaluated");
-                    verified.insert(check.clone(), status.to_string());
+                    verified.insert(check.to_string(), status.to_string());
                 }
             }
             let mut created = r.record.flow_log_ids.clone();
@@ -117,7 +120,7 @@ mod tests {
     use crate::findings::Status;
     use crate::fix::changelog::ChangeRecord;
     use crate::fix::plan::tests::{ACCT, finding, inventory, settings, vpc};
-    use crate::fix::plan::{FIXABLE_CHECKS, plan};
+    use crate::fix::plan::plan;
     use crate::inventory::ScanError;
 
     fn applied(change: &crate::fix::plan::Change, outcome: Outcome, ids: &[&str]) -> ChangeResult {

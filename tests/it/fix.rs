@@ -1,0 +1,621 @@
+//! `--fix` and `flowaudit fix` against moto: plan, confirm, apply, verify, undo, partial failure,
+//! and the IAM policies in docs/iam/ (every call a scan or a fix makes is allowed by them).
+
+use crate::harness::*;
+use crate::proxy::{Handler, Proxy, Response};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+const BUCKET: &str = "flowaudit-central";
+
+/// Three regions: VPCs without flow logs, a REJECT-only VPC, and a compliant VPC whose
+/// ALL log must not be touched. moto also creates a default VPC (no flow logs) per region.
+fn seed_account(moto: &Moto) -> BTreeMap<String, String> {
+    moto.seed(&json!([
+        {"op": "bucket", "region": "us-east-1", "name": BUCKET, "encryption": "AES256"},
+        {"op": "bucket", "region": "us-east-1", "name": "already-there", "encryption": "AES256"},
+        {"op": "vpc", "region": "us-east-1", "key": "bare_us", "cidr": "10.1.0.0/16", "tags": {"Name": "bare"}},
+        {"op": "vpc", "region": "us-east-1", "key": "ok_us", "cidr": "10.2.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "key": "fl_ok", "resource": "$ok_us", "traffic": "ALL", "bucket": "already-there", "max_aggregation_interval": 60},
+        {"op": "vpc", "region": "eu-west-1", "key": "rej_eu", "cidr": "10.3.0.0/16"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "fl_rej", "resource": "$rej_eu", "traffic": "REJECT", "bucket": "already-there", "max_aggregation_interval": 60},
+        {"op": "vpc", "region": "ap-southeast-2", "key": "bare_ap", "cidr": "10.4.0.0/16"}
+    ]))
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn regions_arg() -> String {
+    REGIONS.join(",")
+}
+
+/// Run flowaudit with `args`; returns (exit code, stdout, stderr).
+fn run_fa(args: &[&str], cwd: &Path) -> (i32, String, String) {
+    let o = run(flowaudit().args(args).current_dir(cwd));
+    (
+        code(&o),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn read_json(p: &Path) -> Value {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A JSON report of a plain scan.
+fn scan_report(endpoint: &str, dir: &Path, name: &str) -> Value {
+    let out = dir.join(name);
+    let (c, _, err) = run_fa(
+        &[
+            "scan",
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            &regions_arg(),
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert!(c == 0 || c == 1, "scan failed ({c}): {err}");
+    read_json(&out)
+}
+
+/// The inventory of a plain scan (--dump-inventory), scan timing removed.
+fn inventory(endpoint: &str, dir: &Path, name: &str) -> Value {
+    let inv = dir.join(name);
+    let (c, _, err) = run_fa(
+        &[
+            "scan",
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            &regions_arg(),
+            "--format",
+            "json",
+            "-o",
+            dir.join(format!("{name}.report.json")).to_str().unwrap(),
+            "--dump-inventory",
+            inv.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert!(c == 0 || c == 1, "scan failed ({c}): {err}");
+    let mut v = read_json(&inv);
+    v["scan"]["started_at"] = Value::Null;
+    v["scan"]["finished_at"] = Value::Null;
+    v
+}
+
+/// Status of (check, vpc) for VPC-001 in a report.
+fn statuses(report: &Value) -> BTreeMap<(String, String), String> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule_id"] == "VPC-001")
+        .map(|r| {
+            (
+                (
+                    r["check_id"].as_str().unwrap().to_string(),
+                    r["resource"]["id"].as_str().unwrap().to_string(),
+                ),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every flow log moto holds in the test regions, straight from DescribeFlowLogs (not via flowaudit).
+fn flow_logs(endpoint: &str) -> BTreeMap<String, Value> {
+    let script = r#"
+import boto3, json, sys
+out = []
+for r in sys.argv[2].split(','):
+    ec2 = boto3.client('ec2', region_name=r, endpoint_url=sys.argv[1],
+                       aws_access_key_id='testing', aws_secret_access_key='testing')
+    for fl in ec2.describe_flow_logs()['FlowLogs']:
+        fl['Region'] = r
+        out.append(fl)
+print(json.dumps(out, default=str))
+"#;
+    let o = std::process::Command::new(venv_bin("python"))
+        .args(["-c", script, endpoint, &regions_arg()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["FlowLogId"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}
+
+/// Log group names per region, straight from moto.
+fn log_groups(endpoint: &str) -> BTreeSet<(String, String)> {
+    let script = r#"
+import boto3, json, sys
+out = []
+for r in sys.argv[2].split(','):
+    logs = boto3.client('logs', region_name=r, endpoint_url=sys.argv[1],
+                        aws_access_key_id='testing', aws_secret_access_key='testing')
+    for g in logs.describe_log_groups()['logGroups']:
+        out.append([r, g['logGroupName'], g.get('retentionInDays'), g.get('kmsKeyId')])
+print(json.dumps(out))
+"#;
+    let o = std::process::Command::new(venv_bin("python"))
+        .args(["-c", script, endpoint, &regions_arg()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g[0].as_str().unwrap().to_string(),
+                g[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn fix_args<'a>(endpoint: &'a str, regions: &'a str, log: &'a Path, report: &'a Path) -> Vec<&'a str> {
+    vec![
+        "--endpoint-url",
+        endpoint,
+        "--region",
+        regions,
+        "--fix-log",
+        log.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+        "--max-attempts",
+        "2",
+    ]
+}
+
+fn ops(calls: &[ApiCall], op: &str) -> usize {
+    calls.iter().filter(|c| c.operation == op).count()
+}
+
+#[test]
+fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
+    let moto = Moto::start();
+    let ids = seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let before_logs = flow_logs(&ep);
+    let before = scan_report(&ep, dir.path(), "before.json");
+    let failing: BTreeSet<String> = statuses(&before)
+        .into_iter()
+        .filter(|((c, _), s)| c == "flow-logs-enabled" && s == "fail"
+            || c == "traffic-type-all" && s == "fail")
+        .map(|((_, v), _)| v)
+        .collect();
+    // bare_us, bare_ap, rej_eu and the three default VPCs.
+    assert!(failing.contains(&ids["bare_us"]) && failing.contains(&ids["rej_eu"]) && failing.contains(&ids["bare_ap"]));
+    assert!(!failing.contains(&ids["ok_us"]));
+    assert_eq!(failing.len(), 6, "{failing:?}");
+
+    moto.reset_recording();
+    let (log, report) = (dir.path().join("fix-log.json"), dir.path().join("fixed.json"));
+    let regions = regions_arg();
+    let dest = format!("s3://{BUCKET}");
+    let mut args = vec!["scan", "--fix", "--yes", "--fix-destination", &dest, "--fix-max-aggregation-interval", "60", "--fix-tag", "owner=security"];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 0, "every change applied and verified: {err}");
+    assert!(err.contains("flowaudit fix plan: 6 changes"), "{err}");
+    assert!(
+        err.contains("adds an ALL log next to its REJECT-only flow log"),
+        "the plan says the REJECT-only VPC gets an additional log: {err}"
+    );
+    let calls = moto.recorded_calls();
+    assert_eq!(ops(&calls, "CreateFlowLogs"), 6, "{calls:?}");
+    assert_eq!(ops(&calls, "DeleteFlowLogs"), 0);
+
+    // The report: one fix per failing VPC, applied and verified passing.
+    let fixed = read_json(&report);
+    let fixes = fixed["fixes"].as_array().expect("fixes section");
+    assert_eq!(fixes.len(), 6);
+    let fixed_vpcs: BTreeSet<String> = fixes.iter().map(|f| f["vpc_id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(fixed_vpcs, failing);
+    for f in fixes {
+        assert_eq!(f["outcome"], "applied", "{f}");
+        assert_eq!(f["verified"]["flow-logs-enabled"], "pass", "{f}");
+        assert_eq!(f["verified"]["traffic-type-all"], "pass", "{f}");
+        assert_eq!(f["created"].as_array().unwrap().len(), 1);
+    }
+    // The report's results describe the account after the fix.
+    assert!(statuses(&fixed).iter().all(|((c, _), s)| c == "destination-encrypted" || s == "pass"), "{:?}", statuses(&fixed));
+
+    // The change log holds exactly what was created.
+    let after_logs = flow_logs(&ep);
+    let created: BTreeSet<String> = after_logs.keys().filter(|k| !before_logs.contains_key(*k)).cloned().collect();
+    let logged = read_json(&log);
+    let logged_ids: BTreeSet<String> = logged["changes"].as_array().unwrap().iter()
+        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(logged_ids, created);
+    assert_eq!(logged["account_id"], ACCOUNT);
+    for c in logged["changes"].as_array().unwrap() {
+        assert_eq!(c["client_token"].as_str().unwrap().len(), 64);
+        assert!(c["time"].as_str().unwrap().ends_with('Z'));
+    }
+    for id in &created {
+        let fl = &after_logs[id];
+        assert_eq!(fl["TrafficType"], "ALL");
+        assert_eq!(fl["LogDestinationType"], "s3");
+        assert_eq!(fl["LogDestination"], format!("arn:aws:s3:::{BUCKET}"));
+        assert_eq!(fl["MaxAggregationInterval"], 60);
+        assert_eq!(fl["ResourceId"].as_str().unwrap().starts_with("vpc-"), true);
+    }
+    // Every pre-existing flow log is still there, unchanged.
+    for (id, fl) in &before_logs {
+        assert_eq!(after_logs.get(id), Some(fl), "pre-existing flow log {id} changed");
+    }
+
+    // A rescan shows both checks passing everywhere.
+    let rescan = scan_report(&ep, dir.path(), "rescan.json");
+    for ((check, vpc), status) in statuses(&rescan) {
+        if check == "flow-logs-enabled" || check == "traffic-type-all" {
+            assert_eq!(status, "pass", "{check} on {vpc}");
+        }
+    }
+
+    // A second run plans nothing and creates nothing.
+    moto.reset_recording();
+    let (log2, report2) = (dir.path().join("fix-log-2.json"), dir.path().join("fixed-2.json"));
+    let mut args = vec!["scan", "--fix", "--yes", "--fix-destination", &dest];
+    args.extend(fix_args(&ep, &regions, &log2, &report2));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 0, "{err}");
+    assert!(err.contains("nothing to change"), "{err}");
+    let calls = moto.recorded_calls();
+    assert_eq!(ops(&calls, "CreateFlowLogs"), 0, "{calls:?}");
+    assert_eq!(flow_logs(&ep), after_logs);
+    assert_eq!(read_json(&report2)["fixes"], json!([]));
+    assert!(!log2.exists(), "no change log when nothing changes");
+}
+
+#[test]
+fn dry_run_sends_dry_run_calls_and_changes_nothing() {
+    let moto = Moto::start();
+    seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let before = inventory(&ep, dir.path(), "before-inv.json");
+    moto.reset_recording();
+    let (log, report) = (dir.path().join("dry-log.json"), dir.path().join("dry.json"));
+    let regions = regions_arg();
+    let dest = format!("s3://{BUCKET}");
+    // No --yes and no terminal: a dry run needs no confirmation.
+    let mut args = vec!["fix", "--dry-run", "--fix-destination", &dest];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 1, "the failing results are still there: {err}");
+    assert!(err.contains("dry run"), "{err}");
+    let calls = moto.recorded_calls();
+    assert_eq!(ops(&calls, "CreateFlowLogs"), 6, "every call is still sent, with DryRun: {calls:?}");
+    let fixes = read_json(&report)["fixes"].clone();
+    assert_eq!(fixes.as_array().unwrap().len(), 6);
+    assert!(fixes.as_array().unwrap().iter().all(|f| f["outcome"] == "dry_run_ok"), "{fixes}");
+    let after = inventory(&ep, dir.path(), "after-inv.json");
+    assert_eq!(before, after, "a dry run changed the account");
+}
+
+#[test]
+fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
+        {"op": "kms_key", "region": "eu-west-1", "key": "key"},
+        {"op": "log_group", "region": "eu-west-1", "name": "/pre/existing", "kms_key": "$key", "retention": 365},
+        {"op": "vpc", "region": "eu-west-1", "key": "rej", "cidr": "10.3.0.0/16"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "fl_rej", "resource": "$rej", "traffic": "REJECT", "log_group": "/pre/existing", "role": "$role"},
+        {"op": "vpc", "region": "us-east-1", "key": "bare", "cidr": "10.1.0.0/16"}
+    ]));
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let before_logs = flow_logs(&ep);
+    let before_groups = log_groups(&ep);
+    let (log, report) = (dir.path().join("cw-log.json"), dir.path().join("cw.json"));
+    let regions = regions_arg();
+    let key = ids["key"].clone();
+    let mut args = vec![
+        "fix", "--yes", "--fix-destination", "cloudwatch:/flowaudit/vpc-flow-logs",
+        "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key, "--fix-retention-days", "400",
+    ];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert!(c == 0 || c == 1, "{err}");
+    let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
+    let groups_created: Vec<&Value> = fixes.iter().filter(|f| f["action"] == "create-log-group").collect();
+    assert_eq!(groups_created.len(), 3, "one group per region with a failing VPC: {fixes:?}");
+    assert!(fixes.iter().all(|f| f["outcome"] == "applied"), "{fixes:?}");
+    let after_groups = log_groups(&ep);
+    for r in REGIONS {
+        assert!(after_groups.contains(&(r.to_string(), "/flowaudit/vpc-flow-logs".to_string())), "{after_groups:?}");
+    }
+    // Retention and key were set on the created group.
+    let inv = inventory(&ep, dir.path(), "cw-inv.json");
+    let new_log = inv["regions"].as_array().unwrap().iter()
+        .flat_map(|r| r["vpcs"].as_array().unwrap().iter())
+        .flat_map(|v| v["flow_logs"].as_array().unwrap().iter())
+        .find(|l| l["log_group_name"] == "/flowaudit/vpc-flow-logs")
+        .expect("a flow log to the new group")
+        .clone();
+    assert_eq!(new_log["destination"]["retention_days"], 400, "{new_log}");
+    assert_eq!(new_log["destination"]["kms_key_id"], json!(key), "{new_log}");
+    assert_eq!(new_log["deliver_logs_permission_arn"], json!(ids["role"]));
+
+    // A flow log made by someone else after the fix is not the fix's to undo.
+    let other = moto.seed(&json!([
+        {"op": "flow_log", "region": "us-east-1", "key": "later", "resource": ids["bare"], "traffic": "ACCEPT", "log_group": "/someone/else", "role": ids["role"]}
+    ]));
+    moto.reset_recording();
+    let (c, _, err) = run_fa(&["fix", "--undo", log.to_str().unwrap(), "--yes", "--endpoint-url", &ep], dir.path());
+    assert_eq!(c, 0, "{err}");
+    let calls = moto.recorded_calls();
+    let created_logs = fixes.iter().filter(|f| f["action"] == "create-flow-log").count();
+    assert_eq!(ops(&calls, "DeleteFlowLogs"), created_logs);
+    assert_eq!(ops(&calls, "DeleteLogGroup"), 3);
+    let mut expected = before_logs.clone();
+    let now = flow_logs(&ep);
+    expected.insert(other["later"].clone(), now[&other["later"]].clone());
+    assert_eq!(now, expected, "undo removed exactly what the fix created");
+    assert_eq!(log_groups(&ep), before_groups, "only the groups the fix created are gone");
+    assert!(read_json(&log)["changes"].as_array().unwrap().iter()
+        .filter(|c| c["outcome"] == "applied")
+        .all(|c| c["undone_at"].is_string()));
+    // Undoing again deletes nothing.
+    moto.reset_recording();
+    let (c, _, err) = run_fa(&["fix", "--undo", log.to_str().unwrap(), "--yes", "--endpoint-url", &ep], dir.path());
+    assert_eq!(c, 0, "{err}");
+    assert!(err.contains("nothing left to delete"), "{err}");
+    assert!(moto.recorded_calls().is_empty());
+}
+
+#[test]
+fn bad_fix_input_is_a_clear_error_before_anything_is_called() {
+    let moto = Moto::start();
+    seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--fix-destination", "cloudwatch:/vpc/flow"], "needs --fix-delivery-role"),
+        (vec!["--fix-destination", "flowaudit-central"], "--fix-destination \"flowaudit-central\""),
+        (vec!["--fix-destination", "s3://Bad_Bucket"], "not a valid S3 bucket name"),
+        (vec![], "--fix needs --fix-destination"),
+        (vec!["--fix-destination", "s3://flowaudit-central", "--fix-tag", "novalue"], "KEY=VALUE"),
+    ];
+    for (extra, needle) in cases {
+        moto.reset_recording();
+        let mut args = vec!["scan", "--fix", "--yes", "--endpoint-url", &ep];
+        args.extend(extra.iter().copied());
+        let (c, _, err) = run_fa(&args, dir.path());
+        assert_eq!(c, 2, "{extra:?}: {err}");
+        assert!(err.contains(needle) && err.contains("fix:"), "{extra:?}: {err}");
+        assert!(moto.recorded_calls().is_empty(), "{extra:?}: AWS was called");
+    }
+    // Fix flags without --fix are refused too.
+    let (c, _, err) = run_fa(&["scan", "--endpoint-url", &ep, "--fix-destination", "s3://x-bucket"], dir.path());
+    assert_eq!(c, 2);
+    assert!(err.contains("only applies with --fix"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no change log written");
+}
+
+#[test]
+fn without_a_terminal_and_without_yes_nothing_changes() {
+    let moto = Moto::start();
+    seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let before = flow_logs(&ep);
+    moto.reset_recording();
+    let regions = regions_arg();
+    let dest = format!("s3://{BUCKET}");
+    let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
+    let mut args = vec!["scan", "--fix", "--fix-destination", &dest];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("flowaudit fix plan: 6 changes"), "the plan is shown: {err}");
+    assert!(err.contains("no terminal") && err.contains("--yes") && err.contains("nothing was changed"), "{err}");
+    let calls = moto.recorded_calls();
+    assert!(calls.iter().all(|c| c.operation.starts_with("Describe") || c.operation.starts_with("Get")), "{calls:?}");
+    assert_eq!(flow_logs(&ep), before);
+    assert!(!log.exists());
+}
+
+#[test]
+fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
+    let moto = Moto::start();
+    let ids = seed_account(&moto);
+    let ep_moto = moto.endpoint();
+    let dir = tmp();
+    let before = flow_logs(&ep_moto);
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h2 = hits.clone();
+    let handler: Handler = Arc::new(move |req, forward| {
+        if req.scope().0 == "eu-west-1" && req.form("Action").as_deref() == Some("CreateFlowLogs") {
+            h2.fetch_add(1, Ordering::SeqCst);
+            Response::ec2_error(403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+        } else {
+            forward(req)
+        }
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let ep = proxy.endpoint();
+    let regions = regions_arg();
+    let dest = format!("s3://{BUCKET}");
+    let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
+    let mut args = vec!["fix", "--yes", "--fix-destination", &dest];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 1, "a planned change failed: {err}");
+    // eu-west-1 has two failing VPCs (default and REJECT-only); access errors are not retried.
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    assert!(err.contains("2 of 6 planned changes failed"), "{err}");
+    assert!(err.contains("UnauthorizedOperation"), "{err}");
+    let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
+    for f in &fixes {
+        if f["region"] == "eu-west-1" {
+            assert_eq!(f["outcome"], "failed", "{f}");
+            assert!(f["error"].as_str().unwrap().contains("UnauthorizedOperation"), "{f}");
+            assert!(
+                f["verified"]["flow-logs-enabled"] != "pass" || f["verified"]["traffic-type-all"] != "pass",
+                "the rescan still shows the failure: {f}"
+            );
+        } else {
+            assert_eq!(f["outcome"], "applied", "{f}");
+            assert_eq!(f["verified"]["flow-logs-enabled"], "pass", "{f}");
+        }
+    }
+    assert!(fixes.iter().any(|f| f["vpc_id"] == json!(ids["rej_eu"]) && f["outcome"] == "failed"));
+    // The change log holds exactly what was created, and records the failures.
+    let after = flow_logs(&ep_moto);
+    let created: BTreeSet<String> = after.keys().filter(|k| !before.contains_key(*k)).cloned().collect();
+    assert_eq!(created.len(), 4);
+    let logged = read_json(&log);
+    let changes = logged["changes"].as_array().unwrap();
+    let logged_ids: BTreeSet<String> = changes.iter()
+        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(logged_ids, created);
+    assert_eq!(changes.iter().filter(|c| c["outcome"] == "failed" && c["region"] == "eu-west-1").count(), 2);
+}
+
+#[test]
+fn unsafe_key_association_failure_is_reported_for_that_change_only() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
+        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+        {"op": "log_group", "region": "us-east-1", "name": "/plain", "retention": 365},
+        {"op": "vpc", "region": "us-east-1", "key": "plain", "cidr": "10.1.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "resource": "$plain", "traffic": "ALL", "log_group": "/plain", "role": "$role", "max_aggregation_interval": 60},
+        {"op": "vpc", "region": "us-east-1", "key": "bare", "cidr": "10.2.0.0/16"}
+    ]));
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
+    let key = ids["key"].clone();
+    let base = vec!["fix", "--fix-destination", "cloudwatch:/plain", "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key];
+    // Without --unsafe-fixes the plan only points out the unencrypted group.
+    let mut args = base.clone();
+    args.extend(["--dry-run", "--endpoint-url", &ep, "--region", "us-east-1", "--format", "json", "-o", report.to_str().unwrap()]);
+    let (_, _, err) = run_fa(&args, dir.path());
+    assert!(err.contains("log group /plain is not encrypted") && err.contains("--unsafe-fixes"), "{err}");
+    assert!(!err.contains("associate KMS key"), "{err}");
+
+    moto.reset_recording();
+    let mut args = base.clone();
+    args.extend(["--unsafe-fixes", "--yes"]);
+    args.extend(fix_args(&ep, "us-east-1", &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("associate KMS key"), "{err}");
+    let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
+    let assoc: Vec<&Value> = fixes.iter().filter(|f| f["action"] == "associate-kms-key").collect();
+    assert_eq!(assoc.len(), 1, "{fixes:?}");
+    assert_eq!(assoc[0]["outcome"], "failed");
+    assert!(assoc[0]["error"].as_str().unwrap().contains("AssociateKmsKey /plain"), "{:?}", assoc[0]);
+    // The flow-log fixes went ahead.
+    let flow: Vec<&Value> = fixes.iter().filter(|f| f["action"] == "create-flow-log").collect();
+    assert!(!flow.is_empty() && flow.iter().all(|f| f["outcome"] == "applied" && f["verified"]["flow-logs-enabled"] == "pass"), "{fixes:?}");
+    assert!(ops(&moto.recorded_calls(), "AssociateKmsKey") >= 1);
+}
+
+fn policy_actions(file: &str) -> BTreeSet<String> {
+    let p: Value = serde_json::from_str(&std::fs::read_to_string(repo_path(file)).unwrap()).unwrap();
+    let mut out = BTreeSet::new();
+    for st in p["Statement"].as_array().unwrap() {
+        assert_eq!(st["Effect"], "Allow");
+        match &st["Action"] {
+            Value::String(a) => {
+                out.insert(a.clone());
+            }
+            Value::Array(a) => out.extend(a.iter().map(|x| x.as_str().unwrap().to_string())),
+            other => panic!("{other}"),
+        }
+    }
+    out
+}
+
+/// The IAM action an API call needs.
+fn iam_action(c: &ApiCall) -> String {
+    match (c.service.as_str(), c.operation.as_str()) {
+        ("s3", "GetBucketEncryption") => "s3:GetEncryptionConfiguration".into(),
+        ("s3", "HeadBucket" | "ListObjects") => "s3:ListBucket".into(),
+        (s, o) => format!("{s}:{o}"),
+    }
+}
+
+fn actions_called(calls: &[ApiCall]) -> BTreeSet<String> {
+    calls.iter().map(iam_action).collect()
+}
+
+#[test]
+fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
+    let scan_policy = policy_actions("docs/iam/scan-policy.json");
+    let fix_policy = policy_actions("docs/iam/fix-policy.json");
+    assert!(scan_policy.iter().all(|a| a.contains(":Describe") || a.contains(":Get")), "read-only: {scan_policy:?}");
+    assert!(scan_policy.is_subset(&fix_policy), "the fix policy is self-contained");
+    assert!(fix_policy.contains("iam:PassRole"));
+
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
+        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+        {"op": "bucket", "region": "us-east-1", "name": "already-there", "encryption": "AES256"},
+        {"op": "log_group", "region": "us-east-1", "name": "/plain", "retention": 365},
+        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "resource": "$a", "traffic": "REJECT", "bucket": "already-there"},
+        {"op": "vpc", "region": "us-east-1", "key": "b", "cidr": "10.2.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "resource": "$b", "traffic": "ALL", "log_group": "/plain", "role": "$role"},
+        {"op": "vpc", "region": "eu-west-1", "key": "c", "cidr": "10.3.0.0/16"}
+    ]));
+    let ep = moto.endpoint();
+    let dir = tmp();
+    moto.reset_recording();
+    scan_report(&ep, dir.path(), "scan.json");
+    let scan_calls = actions_called(&moto.recorded_calls());
+    assert!(scan_calls.contains("ec2:DescribeFlowLogs") && scan_calls.contains("s3:GetEncryptionConfiguration"), "{scan_calls:?}");
+    let extra: Vec<_> = scan_calls.difference(&scan_policy).collect();
+    assert!(extra.is_empty(), "a scan called actions outside docs/iam/scan-policy.json: {extra:?}");
+
+    moto.reset_recording();
+    let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
+    let key = ids["key"].clone();
+    let regions = "us-east-1,eu-west-1".to_string();
+    let mut args = vec![
+        "fix", "--yes", "--unsafe-fixes", "--fix-destination", "cloudwatch:/flowaudit/new",
+        "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key, "--fix-tag", "owner=sec",
+    ];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    run_fa(&args, dir.path());
+    let (c, _, err) = run_fa(&["fix", "--undo", log.to_str().unwrap(), "--yes", "--endpoint-url", &ep], dir.path());
+    assert_eq!(c, 0, "{err}");
+    let fix_calls = actions_called(&moto.recorded_calls());
+    for needed in ["ec2:CreateFlowLogs", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:AssociateKmsKey", "ec2:DeleteFlowLogs", "logs:DeleteLogGroup"] {
+        assert!(fix_calls.contains(needed), "{needed} not exercised: {fix_calls:?}");
+    }
+    let extra: Vec<_> = fix_calls.difference(&fix_policy).collect();
+    assert!(extra.is_empty(), "a fix called actions outside docs/iam/fix-policy.json: {extra:?}");
+}

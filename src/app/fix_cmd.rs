@@ -80,7 +80,7 @@ pub(crate) fn run_fix_step(
             failed: false,
         });
     }
-    if !settings.dry_run && !confirm(plan.changes.len(), settings.yes, "apply")? {
+    if !settings.dry_run && !confirm(plan.changes.len(), settings.yes, "apply", "change")? {
         eprintln!("flowaudit: nothing was changed");
         let fixes = plan
             .changes
@@ -208,13 +208,13 @@ fn print_plan(plan: &Plan, dry_run: bool) {
 }
 
 /// Ask on the terminal unless `--yes`; without a terminal, refuse (exit code 2).
-fn confirm(n: usize, yes: bool, verb: &str) -> Result<bool, Error> {
+fn confirm(n: usize, yes: bool, verb: &str, noun: &str) -> Result<bool, Error> {
     if yes {
         return Ok(true);
     }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Error::input(format!(
-            "not applying the {n} planned change{}: there is no terminal to confirm on and --yes was not given; nothing was changed\n  fix: review the plan above, then re-run with --yes (or --dry-run to test permissions)",
+            "not applying the {n} planned {noun}{}: there is no terminal to confirm on and --yes was not given; nothing was changed\n  fix: review the plan above, then re-run with --yes (or --dry-run to test permissions)",
             if n == 1 { "" } else { "s" }
         )));
     }
@@ -271,7 +271,7 @@ fn undo(
     for (i, st) in steps.iter().enumerate() {
         eprintln!("  {:>3}. {}", i + 1, st.describe());
     }
-    if !s.dry_run && !confirm(n, s.yes, "delete")? {
+    if !s.dry_run && !confirm(n, s.yes, "make", "deletion")? {
         eprintln!("flowaudit: nothing was deleted");
         return Ok(ExitStatus::Clean);
     }

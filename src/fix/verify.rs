@@ -119,8 +119,8 @@ mod tests {
     use super::*;
     use crate::findings::Status;
     use crate::fix::changelog::ChangeRecord;
-    use crate::fix::plan::tests::{ACCT, finding, inventory, settings, vpc};
     use crate::fix::plan::plan;
+    use crate::fix::plan::tests::{ACCT, finding, inventory, settings, vpc};
     use crate::inventory::ScanError;
 
     fn applied(change: &crate::fix::plan::Change, outcome: Outcome, ids: &[&str]) -> ChangeResult {

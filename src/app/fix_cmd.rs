@@ -110,12 +110,16 @@ pub(crate) fn run_fix_step(
     for r in &results {
         let rec = &r.record;
         let created = [rec.flow_log_ids.clone(), rec.log_groups_created.clone()].concat();
+        let target = match &r.change.vpc_id {
+            Some(v) => format!("{v} {}", rec.action),
+            None => rec.action.clone(),
+        };
         eprintln!(
             "  {:<10} {} {}: {}{}{}",
             rec.outcome.as_str(),
             rec.account_id,
             rec.region,
-            r.change.describe(),
+            fix::plan::clean(&target),
             if created.is_empty() {
                 String::new()
             } else {

@@ -542,6 +542,67 @@ fn unsafe_key_association_failure_is_reported_for_that_change_only() {
     assert!(ops(&moto.recorded_calls(), "AssociateKmsKey") >= 1);
 }
 
+/// VPC ids a dry run would fix, with `extra` flags.
+fn planned_vpcs(ep: &str, dir: &Path, extra: &[&str]) -> BTreeSet<String> {
+    let report = dir.join("scope.json");
+    let dest = format!("s3://{BUCKET}");
+    let regions = regions_arg();
+    let mut args = vec![
+        "fix", "--dry-run", "--fix-destination", &dest, "--endpoint-url", ep, "--format", "json",
+        "-o", report.to_str().unwrap(),
+    ];
+    if !extra.contains(&"--region") {
+        args.extend(["--region", &regions]);
+    }
+    args.extend(extra.iter().copied());
+    let (c, _, err) = run_fa(&args, dir);
+    assert!(c == 0 || c == 1, "{extra:?}: {err}");
+    read_json(&report)["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["vpc_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn suppressed_results_are_never_fixed_and_filters_narrow_the_plan() {
+    let moto = Moto::start();
+    let ids = seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let all = planned_vpcs(&ep, dir.path(), &[]);
+    assert_eq!(all.len(), 6, "{all:?}");
+    let sup = dir.path().join("suppressions.toml");
+    std::fs::write(
+        &sup,
+        format!(
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"{}\"\nreason = \"accepted: lab VPC\"\nexpires = 2099-12-31\n",
+            ids["bare_us"]
+        ),
+    )
+    .unwrap();
+    let with_sup = planned_vpcs(&ep, dir.path(), &["--suppressions", sup.to_str().unwrap()]);
+    let mut expected = all.clone();
+    expected.remove(&ids["bare_us"]);
+    assert_eq!(with_sup, expected, "the suppressed VPC is left alone");
+    assert_eq!(
+        planned_vpcs(&ep, dir.path(), &["--fix-resource", &ids["bare_ap"]]),
+        BTreeSet::from([ids["bare_ap"].clone()])
+    );
+    assert_eq!(
+        planned_vpcs(&ep, dir.path(), &["--fix-rule", "VPC-001/traffic-type-all"]),
+        BTreeSet::from([ids["rej_eu"].clone()]),
+        "only the REJECT-only VPC fails traffic-type-all (it is skipped where no log exists)"
+    );
+    assert!(planned_vpcs(&ep, dir.path(), &["--fix-rule", "VPC-004"]).is_empty());
+    let eu = planned_vpcs(&ep, dir.path(), &["--region", "eu-west-1"]);
+    assert_eq!(eu.len(), 2);
+    assert!(eu.contains(&ids["rej_eu"]));
+    // Nothing was created by any of these dry runs.
+    assert!(flow_logs(&ep).len() == 2);
+}
+
 fn policy_actions(file: &str) -> BTreeSet<String> {
     let p: Value = serde_json::from_str(&std::fs::read_to_string(repo_path(file)).unwrap()).unwrap();
     let mut out = BTreeSet::new();

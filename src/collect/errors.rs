@@ -24,8 +24,6 @@ impl CallFailure {
             format!("{}: {}", self.code, self.message)
         }
     }
-
-}
 }
 
 /// Classify any SDK error (every AWS SDK crate shares these types).

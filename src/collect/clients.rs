@@ -12,7 +12,8 @@ use std::time::Duration;
 
 /// Check that an endpoint override is an absolute http(s) URL; `origin` names where it came from.
 pub fn validate_endpoint(url: &str, origin: &str) -> Result<(), Error> {
-    let fix = "\n  fix: give an absolute URL such as http://127.0.0.1:5000 or https://ec2.example.com";
+    let fix =
+        "\n  fix: give an absolute URL such as http://127.0.0.1:5000 or https://ec2.example.com";
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
@@ -142,10 +143,7 @@ impl Clients {
 
 fn cached<C: Clone>(map: &Mutex<HashMap<String, C>>, region: &str, make: impl FnOnce() -> C) -> C {
     let mut guard = map.lock().unwrap_or_else(|e| e.into_inner());
-    guard
-        .entry(region.to_string())
-        .or_insert_with(make)
-        .clone()
+    guard.entry(region.to_string()).or_insert_with(make).clone()
 }
 
 #[cfg(test)]

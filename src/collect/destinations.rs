@@ -246,8 +246,7 @@ pub async fn resolve_bucket(
                             d.encryption = Encryption::Kms;
                             d.kms_key_id = r.kms_master_key_id().map(str::to_string);
                             if d.kms_key_id.is_none() {
-                                d.reason =
-                                    Some(format!("{alg} with the AWS managed key aws/s3"));
+                                d.reason = Some(format!("{alg} with the AWS managed key aws/s3"));
                             }
                         }
                         other => {

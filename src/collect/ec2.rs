@@ -2,9 +2,7 @@
 //! once per region) and the join that hangs subnets and flow logs on their VPCs.
 
 use super::errors::{CallFailure, classify};
-use crate::inventory::{
-    Destination, DestinationType, FlowLog, RegionInventory, Subnet, Vpc,
-};
+use crate::inventory::{Destination, DestinationType, FlowLog, RegionInventory, Subnet, Vpc};
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::Tag;
 use std::collections::{BTreeMap, HashMap};
@@ -144,7 +142,12 @@ async fn list_flow_logs(
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -164,7 +167,11 @@ fn convert_vpc(v: &aws_sdk_ec2::types::Vpc, ctx: &RegionCtx) -> Vpc {
         shared: owner != ctx.account_id,
         owner_id: owner,
         cidr_block: v.cidr_block().unwrap_or_default().to_string(),
-        state: v.state().map(|s| s.as_str()).unwrap_or_default().to_string(),
+        state: v
+            .state()
+            .map(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string(),
         subnets: Vec::new(),
         flow_logs: Vec::new(),
     }
@@ -186,7 +193,11 @@ fn convert_subnet(s: &aws_sdk_ec2::types::Subnet, ctx: &RegionCtx) -> Subnet {
         tags,
         cidr_block: s.cidr_block().unwrap_or_default().to_string(),
         availability_zone: s.availability_zone().map(str::to_string),
-        state: s.state().map(|s| s.as_str()).unwrap_or_default().to_string(),
+        state: s
+            .state()
+            .map(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string(),
         flow_logs: Vec::new(),
     }
 }
@@ -356,10 +367,16 @@ mod tests {
         };
         let r = join(&c, listing);
         assert_eq!(r.vpcs[0].id, "vpc-a");
-        assert_eq!(r.vpcs[0].arn, "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-a");
+        assert_eq!(
+            r.vpcs[0].arn,
+            "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-a"
+        );
         assert!(!r.vpcs[0].shared);
         assert!(r.vpcs[1].shared);
-        assert_eq!(r.vpcs[1].arn, "arn:aws:ec2:eu-west-1:222222222222:vpc/vpc-b");
+        assert_eq!(
+            r.vpcs[1].arn,
+            "arn:aws:ec2:eu-west-1:222222222222:vpc/vpc-b"
+        );
         assert_eq!(r.vpcs[0].name.as_deref(), Some("n"));
         assert_eq!(r.vpcs[0].flow_logs[0].id, "fl-1");
         assert_eq!(r.vpcs[0].subnets[0].flow_logs[0].id, "fl-2");
@@ -369,15 +386,24 @@ mod tests {
         );
         assert_eq!(r.other_flow_logs[0].id, "fl-3");
         assert_eq!(r.other_flow_logs[0].resource_type, "network_interface");
-        assert_eq!(r.vpcs[0].flow_logs[0].log_group_name.as_deref(), Some("grp"));
+        assert_eq!(
+            r.vpcs[0].flow_logs[0].log_group_name.as_deref(),
+            Some("grp")
+        );
     }
 
     #[test]
     fn resource_types() {
         assert_eq!(resource_type_of("vpc-1"), "vpc");
         assert_eq!(resource_type_of("subnet-1"), "subnet");
-        assert_eq!(resource_type_of("tgw-attach-1"), "transit_gateway_attachment");
+        assert_eq!(
+            resource_type_of("tgw-attach-1"),
+            "transit_gateway_attachment"
+        );
         assert_eq!(resource_type_of("tgw-1"), "transit_gateway");
-        assert_eq!(log_group_from_arn("arn:aws:logs:r:1:log-group:/a/b:*").as_deref(), Some("/a/b"));
+        assert_eq!(
+            log_group_from_arn("arn:aws:logs:r:1:log-group:/a/b:*").as_deref(),
+            Some("/a/b")
+        );
     }
 }

@@ -38,12 +38,15 @@ where
         .map(str::to_string);
     let (code, message) = match err {
         SdkError::ServiceError(_) => {
-            let code = err.code().map(str::to_string).unwrap_or_else(|| match status {
-                Some(403) => "AccessDenied".to_string(),
-                Some(404) => "NotFound".to_string(),
-                Some(s) => format!("HTTP{s}"),
-                None => "Unknown".to_string(),
-            });
+            let code = err
+                .code()
+                .map(str::to_string)
+                .unwrap_or_else(|| match status {
+                    Some(403) => "AccessDenied".to_string(),
+                    Some(404) => "NotFound".to_string(),
+                    Some(s) => format!("HTTP{s}"),
+                    None => "Unknown".to_string(),
+                });
             let message = err.message().map(str::to_string).unwrap_or_else(|| {
                 status
                     .map(|s| format!("HTTP status {s}"))

@@ -166,23 +166,25 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         })
         .collect();
     let clients_ref = &clients;
-    let listed: Vec<(ec2::RegionCtx, Result<ec2::RegionListing, Vec<ec2::ListingFailure>>)> =
-        futures::stream::iter(ctxs)
-            .map(|ctx| async move {
-                let client = clients_ref.ec2(&ctx.region);
-                let result = ec2::list_region(&client, &ctx).await;
-                if let Some(p) = &opts.progress {
-                    p(Progress::RegionDone {
-                        region: ctx.region.clone(),
-                        vpcs: result.as_ref().map(|l| l.vpcs.len()).unwrap_or(0),
-                        failed: result.is_err(),
-                    });
-                }
-                (ctx, result)
-            })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+    let listed: Vec<(
+        ec2::RegionCtx,
+        Result<ec2::RegionListing, Vec<ec2::ListingFailure>>,
+    )> = futures::stream::iter(ctxs)
+        .map(|ctx| async move {
+            let client = clients_ref.ec2(&ctx.region);
+            let result = ec2::list_region(&client, &ctx).await;
+            if let Some(p) = &opts.progress {
+                p(Progress::RegionDone {
+                    region: ctx.region.clone(),
+                    vpcs: result.as_ref().map(|l| l.vpcs.len()).unwrap_or(0),
+                    failed: result.is_err(),
+                });
+            }
+            (ctx, result)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
 
     let mut region_invs: Vec<RegionInventory> = Vec::new();
     for (ctx, result) in listed {
@@ -206,7 +208,14 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
     region_invs.sort_by(|a, b| a.region.cmp(&b.region));
 
     // Destinations, only those referenced.
-    let resolved = resolve_destinations(&clients, &mut region_invs, &account_id, concurrency, timeout_secs).await;
+    let resolved = resolve_destinations(
+        &clients,
+        &mut region_invs,
+        &account_id,
+        concurrency,
+        timeout_secs,
+    )
+    .await;
     apply_destinations(&mut region_invs, &account_id, &resolved);
 
     scan_errors.sort_by(|a, b| {
@@ -303,7 +312,8 @@ async fn resolve_destinations(
                         .collect()
                 }
                 Lookup::Bucket { name, region } => {
-                    let d = destinations::resolve_bucket(clients, &name, &region, timeout_secs).await;
+                    let d =
+                        destinations::resolve_bucket(clients, &name, &region, timeout_secs).await;
                     vec![(DestKey::Bucket { name }, d)]
                 }
             }

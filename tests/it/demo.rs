@@ -47,7 +47,7 @@ fn demo_inventory_loads_and_covers_every_case() {
         vpcs.iter()
             .any(|v| v.tags.values().any(|t| t.contains("**bold**")))
     );
-    let d = |f: &dyn Fn(&flowaudit::inventory::FlowLog) -> bool| logs().any(|l| f(l));
+    let d = |f: &dyn Fn(&flowaudit::inventory::FlowLog) -> bool| logs().any(f);
     assert!(d(&|l| l.destination_type
         == DestinationType::CloudWatchLogs
         && l.destination.encryption == Encryption::None));

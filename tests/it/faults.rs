@@ -285,3 +285,39 @@ fn credentials_that_sts_rejects_stop_the_run_with_a_clear_message() {
     );
     assert!(stderr.contains("credentials"), "{stderr}");
 }
+
+#[test]
+fn a_region_that_does_not_answer_in_time_is_a_timeout_entry() {
+    let moto = Moto::start();
+    let ids = seed_three_regions(&moto);
+    let handler: Handler = Arc::new(|req, forward| {
+        if req.scope().0 == "us-east-1"
+            && req
+                .form("Action")
+                .is_some_and(|a| a.starts_with("DescribeVpcs"))
+        {
+            std::thread::sleep(std::time::Duration::from_secs(4));
+        }
+        forward(req)
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let (code, inv, stderr) = scan(
+        &proxy.endpoint(),
+        &[
+            "--region",
+            "eu-west-1,us-east-1",
+            "--call-timeout",
+            "1",
+            "--max-attempts",
+            "1",
+        ],
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let errors = inv["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["region"], "us-east-1");
+    assert_eq!(errors[0]["operation"], "DescribeVpcs");
+    assert_eq!(errors[0]["code"], "Timeout");
+    assert!(all_present(&inv, &ids, &["eu"]));
+    assert_eq!(inv["regions"].as_array().unwrap().len(), 1);
+}

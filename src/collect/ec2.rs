@@ -66,78 +66,59 @@ pub async fn list_region(
     }
 }
 
+/// Drain a paginator into a Vec, converting each page's items; a failed page fails the listing.
+macro_rules! list_all {
+    ($ctx:expr, $op:literal, $request:expr, |$page:ident| $items:expr) => {{
+        let mut pages = $request.max_results(PAGE_SIZE).into_paginator().send();
+        let mut out = Vec::new();
+        let mut n = 0usize;
+        while let Some(page) = pages.next().await {
+            n += 1;
+            let $page = page.map_err(|e| ListingFailure {
+                operation: $op,
+                failure: classify(&e, $ctx.timeout_secs),
+            })?;
+            out.extend($items);
+        }
+        tracing::debug!(region = %$ctx.region, pages = n, items = out.len(), $op);
+        Ok(out)
+    }};
+}
+
 async fn list_vpcs(
     client: &aws_sdk_ec2::Client,
     ctx: &RegionCtx,
 ) -> Result<Vec<Vpc>, ListingFailure> {
-    let mut pages = client
-        .describe_vpcs()
-        .max_results(PAGE_SIZE)
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    let mut n = 0;
-    while let Some(page) = pages.next().await {
-        n += 1;
-        let page = page.map_err(|e| ListingFailure {
-            operation: "DescribeVpcs",
-            failure: classify(&e, ctx.timeout_secs),
-        })?;
-        out.extend(page.vpcs().iter().map(|v| convert_vpc(v, ctx)));
-    }
-    tracing::debug!(region = %ctx.region, pages = n, vpcs = out.len(), "DescribeVpcs");
-    Ok(out)
+    list_all!(ctx, "DescribeVpcs", client.describe_vpcs(), |page| page
+        .vpcs()
+        .iter()
+        .map(|v| convert_vpc(v, ctx)))
 }
 
 async fn list_subnets(
     client: &aws_sdk_ec2::Client,
     ctx: &RegionCtx,
 ) -> Result<Vec<(String, Subnet)>, ListingFailure> {
-    let mut pages = client
-        .describe_subnets()
-        .max_results(PAGE_SIZE)
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    let mut n = 0;
-    while let Some(page) = pages.next().await {
-        n += 1;
-        let page = page.map_err(|e| ListingFailure {
-            operation: "DescribeSubnets",
-            failure: classify(&e, ctx.timeout_secs),
-        })?;
-        out.extend(page.subnets().iter().map(|s| {
+    list_all!(ctx, "DescribeSubnets", client.describe_subnets(), |page| {
+        page.subnets().iter().map(|s| {
             (
                 s.vpc_id().unwrap_or_default().to_string(),
                 convert_subnet(s, ctx),
             )
-        }));
-    }
-    tracing::debug!(region = %ctx.region, pages = n, subnets = out.len(), "DescribeSubnets");
-    Ok(out)
+        })
+    })
 }
 
 async fn list_flow_logs(
     client: &aws_sdk_ec2::Client,
     ctx: &RegionCtx,
 ) -> Result<Vec<FlowLog>, ListingFailure> {
-    let mut pages = client
-        .describe_flow_logs()
-        .max_results(PAGE_SIZE)
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    let mut n = 0;
-    while let Some(page) = pages.next().await {
-        n += 1;
-        let page = page.map_err(|e| ListingFailure {
-            operation: "DescribeFlowLogs",
-            failure: classify(&e, ctx.timeout_secs),
-        })?;
-        out.extend(page.flow_logs().iter().map(convert_flow_log));
-    }
-    tracing::debug!(region = %ctx.region, pages = n, flow_logs = out.len(), "DescribeFlowLogs");
-    Ok(out)
+    list_all!(
+        ctx,
+        "DescribeFlowLogs",
+        client.describe_flow_logs(),
+        |page| page.flow_logs().iter().map(convert_flow_log)
+    )
 }
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {

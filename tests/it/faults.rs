@@ -93,46 +93,57 @@ fn check_partial(
     );
 }
 
-#[test]
-fn a_region_answering_403_is_an_error_entry_and_the_rest_is_complete() {
+/// Scan three regions while `failed` answers every call with `status`/`code`; returns how many
+/// requests reached the failing region.
+fn scan_with_failing_region(
+    failed: &'static str,
+    status: u16,
+    error: &'static str,
+    max_attempts: &str,
+) -> usize {
     let moto = Moto::start();
     let ids = seed_three_regions(&moto);
-    let (proxy, hits) = failing_region(&moto, "ap-northeast-1", 403, "UnauthorizedOperation");
+    let (proxy, hits) = failing_region(&moto, failed, status, error);
     let (code, inv, stderr) = scan(
         &proxy.endpoint(),
         &[
             "--region",
             "eu-west-1,us-east-1,ap-northeast-1",
             "--max-attempts",
-            "3",
+            max_attempts,
         ],
     );
     assert_eq!(code, 3, "{stderr}");
-    check_partial(&inv, "ap-northeast-1", "UnauthorizedOperation", &ids);
-    assert!(all_present(&inv, &ids, &["eu", "us"]));
-    // Access errors are not retried.
-    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    check_partial(&inv, failed, error, &ids);
+    let others: Vec<&str> = [
+        ("eu-west-1", "eu"),
+        ("us-east-1", "us"),
+        ("ap-northeast-1", "ap"),
+    ]
+    .into_iter()
+    .filter(|(r, _)| *r != failed)
+    .map(|(_, k)| k)
+    .collect();
+    assert!(all_present(&inv, &ids, &others));
+    hits.load(Ordering::SeqCst)
+}
+
+#[test]
+fn a_region_answering_403_is_an_error_entry_and_the_rest_is_complete() {
+    // Access errors are not retried: one request per listing.
+    assert_eq!(
+        scan_with_failing_region("ap-northeast-1", 403, "UnauthorizedOperation", "3"),
+        3
+    );
 }
 
 #[test]
 fn a_region_answering_500_is_retried_then_recorded() {
-    let moto = Moto::start();
-    let ids = seed_three_regions(&moto);
-    let (proxy, hits) = failing_region(&moto, "eu-west-1", 500, "InternalError");
-    let (code, inv, stderr) = scan(
-        &proxy.endpoint(),
-        &[
-            "--region",
-            "eu-west-1,us-east-1,ap-northeast-1",
-            "--max-attempts",
-            "2",
-        ],
-    );
-    assert_eq!(code, 3, "{stderr}");
-    check_partial(&inv, "eu-west-1", "InternalError", &ids);
-    assert!(all_present(&inv, &ids, &["us", "ap"]));
     // Three listings, two attempts each.
-    assert_eq!(hits.load(Ordering::SeqCst), 6);
+    assert_eq!(
+        scan_with_failing_region("eu-west-1", 500, "InternalError", "2"),
+        6
+    );
 }
 
 fn all_present(

@@ -286,53 +286,9 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<
 /// Path of the flowaudit binary under test: `FLOWAUDIT_BIN` when set (to test a copied or
 /// release build), else the one Cargo built for this test run.
 pub fn flowaudit_bin() -> PathBuf {
-    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        std::env::var_os("FLOWAUDIT_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(built_bin)
-    })
-    .clone()
-}
-
-/// The binary Cargo built from this checkout. `target/debug/flowaudit` is a copy that belongs to
-/// whichever checkout built last when several checkouts share one `CARGO_TARGET_DIR`, so prefer
-/// the hashed original in `deps/` whose dep-info names this checkout's `src/main.rs`.
-fn built_bin() -> PathBuf {
-    let uplifted = PathBuf::from(env!("CARGO_BIN_EXE_flowaudit"));
-    let main_rs = format!("{}/src/main.rs", env!("CARGO_MANIFEST_DIR"));
-    let Some(deps) = uplifted.parent().map(|p| p.join("deps")) else {
-        return uplifted;
-    };
-    let Ok(entries) = std::fs::read_dir(&deps) else {
-        return uplifted;
-    };
-    let mut best: Option<(std::time::SystemTime, PathBuf)> = None;
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(stem) = name
-            .strip_prefix("flowaudit-")
-            .and_then(|n| n.strip_suffix(".d"))
-        else {
-            continue;
-        };
-        let exe = deps.join(format!("flowaudit-{stem}"));
-        let first = std::fs::read_to_string(e.path())
-            .ok()
-            .and_then(|t| t.lines().next().map(str::to_string))
-            .unwrap_or_default();
-        let names_this_checkout = first.split_whitespace().any(|w| w == main_rs);
-        let Ok(meta) = std::fs::metadata(&exe) else {
-            continue;
-        };
-        if names_this_checkout && meta.is_file() {
-            let mtime = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
-            if best.as_ref().is_none_or(|(t, _)| mtime > *t) {
-                best = Some((mtime, exe));
-            }
-        }
-    }
-    best.map(|(_, p)| p).unwrap_or(uplifted)
+    std::env::var_os("FLOWAUDIT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_flowaudit")))
 }
 
 /// The flowaudit binary with test credentials and no ambient AWS configuration.

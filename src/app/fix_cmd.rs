@@ -104,7 +104,7 @@ pub(crate) fn run_fix_step(
     let opts = collect_options(collect_args);
     let rt = runtime()?;
     let results = rt.block_on(async {
-        let aws = fix::aws::Aws::connect(&opts).await;
+        let aws = fix::aws::connect(&opts).await;
         fix::apply(&plan, settings, &aws, log.as_mut()).await
     })?;
     for r in &results {
@@ -280,8 +280,9 @@ fn undo(
         return Ok(ExitStatus::Clean);
     }
     let opts = collect_options(collect_args);
+    collect::validate(&opts)?;
     let results = runtime()?.block_on(async {
-        let aws = fix::aws::Aws::connect(&opts).await;
+        let aws = fix::aws::connect(&opts).await;
         fix::undo::undo(&mut file, &aws, s.dry_run).await
     })?;
     let mut failed = 0;

@@ -1,7 +1,7 @@
 //! The collector: the only code that reads AWS. It never prints; it reports progress through
 //! [`CollectOptions::progress`] and returns a joined [`Inventory`].
 
-mod clients;
+pub mod clients;
 mod destinations;
 mod ec2;
 mod errors;

@@ -80,7 +80,7 @@ impl FixDestination {
     pub fn s3_arn(&self, region: &str) -> Option<String> {
         match self {
             FixDestination::S3 { bucket, prefix } => {
-                let partition = partition(region);
+                let partition = crate::collect::regions::partition_of(region);
                 Some(match prefix {
                     Some(p) => format!("arn:{partition}:s3:::{bucket}/{p}/"),
                     None => format!("arn:{partition}:s3:::{bucket}"),
@@ -96,21 +96,6 @@ impl FixDestination {
             FixDestination::CloudWatch { log_group } => Some(log_group),
             FixDestination::S3 { .. } => None,
         }
-    }
-}
-
-/// The AWS partition a region belongs to.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else {
-        "aws"
     }
 }
 

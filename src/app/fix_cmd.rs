@@ -49,7 +49,11 @@ pub(crate) fn prepare(args: &FixArgs, collect: &CollectArgs) -> Result<Option<Fi
             "--fix needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory",
         ));
     }
-    FixSettings::from_args(&args.settings).map(Some)
+    let settings = FixSettings::from_args(&args.settings)?;
+    if let Some(p) = &settings.log_file {
+        fix::changelog::refuse_existing(p)?;
+    }
+    Ok(Some(settings))
 }
 
 /// What the fix step hands back to the scan pipeline.

@@ -146,7 +146,23 @@ pub struct ChangeLogFile {
 impl ChangeLogFile {
     /// Start a new log and write it (empty) at once, so an unwritable path stops the fix
     /// before anything is changed.
+    /// An existing file is never overwritten: it may be the record another `--undo` needs.
     pub fn create(path: PathBuf, account_id: &str) -> Result<ChangeLogFile, Error> {
+        refuse_existing(&path)?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    exists_error(&path)
+                } else {
+                    Error::fatal(format!(
+                        "cannot write {}: {e}\n  the change log records what the fix created; fix: pass a writable --fix-log FILE",
+                        path.display()
+                    ))
+                }
+            })?;
         let f = ChangeLogFile {
             path,
             log: ChangeLog::new(account_id),
@@ -194,11 +210,33 @@ impl ChangeLogFile {
     }
 }
 
-/// The default change log name: `flowaudit-fix-YYYYMMDDTHHMMSSZ.json` in the current directory.
+/// The default change log name: `flowaudit-fix-YYYYMMDDTHHMMSSZ.json` in the current directory
+/// (with `-2`, `-3`, ... appended when a run in the same second already wrote one).
 pub fn default_path(now: chrono::DateTime<chrono::Utc>) -> PathBuf {
-    PathBuf::from(format!(
-        "flowaudit-fix-{}.json",
-        now.format("%Y%m%dT%H%M%SZ")
+    let stamp = now.format("%Y%m%dT%H%M%SZ");
+    let first = PathBuf::from(format!("flowaudit-fix-{stamp}.json"));
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| PathBuf::from(format!("flowaudit-fix-{stamp}-{n}.json")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// Refuse a `--fix-log` path that already exists (checked before the scan starts, and again
+/// when the file is created).
+pub fn refuse_existing(path: &Path) -> Result<(), Error> {
+    if path.exists() {
+        return Err(exists_error(path));
+    }
+    Ok(())
+}
+
+fn exists_error(path: &Path) -> Error {
+    Error::input(format!(
+        "--fix-log {}: the file already exists, and a change log is never overwritten (it is what `flowaudit fix --undo` reads)\n  fix: pass a new file name, or move the old log away",
+        path.display()
     ))
 }
 
@@ -273,6 +311,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("expected \"flowaudit/fix-log/v1\""), "{e}");
+    }
+
+    #[test]
+    fn an_existing_log_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.json");
+        std::fs::write(&path, "precious").unwrap();
+        let m = ChangeLogFile::create(path.clone(), "1")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            m.contains("already exists") && m.contains("old.json"),
+            "{m}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
     }
 
     #[test]

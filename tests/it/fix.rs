@@ -413,6 +413,19 @@ fn bad_fix_input_is_a_clear_error_before_anything_is_called() {
         assert!(err.contains(needle) && err.contains("fix:"), "{extra:?}: {err}");
         assert!(moto.recorded_calls().is_empty(), "{extra:?}: AWS was called");
     }
+    // An existing change log is never overwritten.
+    let other = tmp();
+    let old_log = other.path().join("old-log.json");
+    std::fs::write(&old_log, "{}").unwrap();
+    moto.reset_recording();
+    let (c, _, err) = run_fa(
+        &["scan", "--fix", "--yes", "--endpoint-url", &ep, "--fix-destination", "s3://flowaudit-central", "--fix-log", old_log.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("already exists") && err.contains("old-log.json"), "{err}");
+    assert!(moto.recorded_calls().is_empty());
+    assert_eq!(std::fs::read_to_string(&old_log).unwrap(), "{}");
     // Fix flags without --fix are refused too.
     let (c, _, err) = run_fa(&["scan", "--endpoint-url", &ep, "--fix-destination", "s3://x-bucket"], dir.path());
     assert_eq!(c, 2);

@@ -77,6 +77,16 @@ pub(crate) fn run_fix_step(
 ) -> Result<FixStep, Error> {
     let plan = fix::plan(inv, findings, settings);
     print_plan(&plan, settings.dry_run);
+    if !plan.problems.is_empty() {
+        return Err(Error::input(format!(
+            "the plan cannot be applied as asked; nothing was changed:\n{}",
+            plan.problems
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )));
+    }
     if plan.is_empty() {
         return Ok(FixStep {
             fixes: Vec::new(),

@@ -32,9 +32,10 @@ pub struct FixSettingsArgs {
     /// Tag every resource the fix creates with KEY=VALUE (repeatable).
     #[arg(long = "fix-tag", value_name = "KEY=VALUE")]
     pub fix_tags: Vec<String>,
-    /// KMS key (ARN) for log groups the fix creates, and for `--unsafe-fixes` key associations.
+    /// KMS key ARN for log groups the fix creates and for `--unsafe-fixes` key associations;
+    /// repeat it with one key per region (a key is used only in the region of its ARN).
     #[arg(long, value_name = "KEY_ARN")]
-    pub fix_kms_key: Option<String>,
+    pub fix_kms_key: Vec<String>,
     /// Retention of log groups the fix creates, in days (a value CloudWatch Logs accepts).
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub fix_retention_days: i32,
@@ -75,7 +76,7 @@ impl FixSettingsArgs {
             "--fix-max-aggregation-interval",
         );
         add(!self.fix_tags.is_empty(), "--fix-tag");
-        add(self.fix_kms_key.is_some(), "--fix-kms-key");
+        add(!self.fix_kms_key.is_empty(), "--fix-kms-key");
         add(self.fix_retention_days != 365, "--fix-retention-days");
         add(self.unsafe_fixes, "--unsafe-fixes");
         add(!self.fix_rules.is_empty(), "--fix-rule");

@@ -127,6 +127,10 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
     /// Advice that is not a change (e.g. bucket encryption, which is never changed automatically).
     pub notes: Vec<String>,
+    /// Reasons the plan cannot be applied as asked (e.g. no KMS key for a region); nothing is
+    /// applied while this is non-empty.
+    #[serde(default)]
+    pub problems: Vec<String>,
 }
 
 impl Plan {
@@ -158,6 +162,9 @@ impl Plan {
         }
         for n in &self.notes {
             out.push(format!("  note: {n}"));
+        }
+        for p in &self.problems {
+            out.push(format!("  problem: {p}"));
         }
         out
     }
@@ -343,35 +350,37 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                 }
             }
             for (rule_id, check_id) in &enc {
-                plan_encryption(
-                    vpc,
-                    rname,
-                    account,
-                    rule_id,
-                    check_id,
-                    s,
-                    &mut group_changes,
-                    &mut out.notes,
-                );
+                let mut acc = Acc {
+                    changes: &mut group_changes,
+                    notes: &mut out.notes,
+                    problems: &mut out.problems,
+                };
+                plan_encryption(vpc, rname, account, (rule_id, check_id), s, &mut acc);
             }
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
-            plan_destination_group(
-                inv,
-                rname,
-                account,
-                group,
-                s,
-                &mut group_changes,
-                &mut out.notes,
-            );
+            let mut acc = Acc {
+                changes: &mut group_changes,
+                notes: &mut out.notes,
+                problems: &mut out.problems,
+            };
+            plan_destination_group(inv, rname, account, group, s, &mut acc);
         }
         out.changes.extend(group_changes);
         out.changes.extend(flow_changes);
     }
     let mut seen = std::collections::BTreeSet::new();
     out.notes.retain(|n| seen.insert(n.clone()));
+    let mut seen = std::collections::BTreeSet::new();
+    out.problems.retain(|n| seen.insert(n.clone()));
     out
+}
+
+/// Where the helpers below put region-level changes, notes and problems.
+struct Acc<'a> {
+    changes: &'a mut Vec<Change>,
+    notes: &'a mut Vec<String>,
+    problems: &'a mut Vec<String>,
 }
 
 /// The log group the new flow logs deliver to: create it unless the inventory shows it exists.
@@ -381,8 +390,7 @@ fn plan_destination_group(
     account: &str,
     group: &str,
     s: &FixSettings,
-    changes: &mut Vec<Change>,
-    notes: &mut Vec<String>,
+    acc: &mut Acc,
 ) {
     let known = inv
         .regions
@@ -405,75 +413,81 @@ fn plan_destination_group(
                 && f.destination.exists == Existence::Yes
         });
     match known {
-        None => changes.push(Change {
-            account_id: account.into(),
-            region: region.into(),
-            vpc_id: None,
-            vpc_name: None,
-            action: Action::CreateLogGroup {
-                name: group.into(),
-                kms_key: s.kms_key.clone(),
-                retention_days: s.retention_days,
-            },
-            targets: Vec::new(),
-            note: None,
-        }),
+        None => {
+            let kms_key = match s.kms_key_for(region) {
+                Ok(k) => k.map(str::to_string),
+                Err(m) => {
+                    acc.problems.push(m);
+                    None
+                }
+            };
+            acc.changes.push(Change {
+                account_id: account.into(),
+                region: region.into(),
+                vpc_id: None,
+                vpc_name: None,
+                action: Action::CreateLogGroup {
+                    name: group.into(),
+                    kms_key,
+                    retention_days: s.retention_days,
+                },
+                targets: Vec::new(),
+                note: None,
+            })
+        }
         Some(f) if f.destination.encryption == Encryption::None => {
-            push_association(region, account, group, s, changes, notes)
+            push_association(region, account, group, s, acc)
         }
         Some(_) => {}
     }
 }
 
 /// An unencrypted CloudWatch group: associate a key with `--unsafe-fixes`, else say how.
-fn push_association(
-    region: &str,
-    account: &str,
-    group: &str,
-    s: &FixSettings,
-    changes: &mut Vec<Change>,
-    notes: &mut Vec<String>,
-) {
-    match (&s.kms_key, s.unsafe_fixes) {
-        (Some(key), true) => {
-            let exists = changes.iter().any(|c| {
-                c.region == region
-                    && matches!(&c.action, Action::AssociateKmsKey { log_group, .. } if log_group == group)
-            });
-            if !exists {
-                changes.push(Change {
-                    account_id: account.into(),
-                    region: region.into(),
-                    vpc_id: None,
-                    vpc_name: None,
-                    action: Action::AssociateKmsKey {
-                        log_group: group.into(),
-                        kms_key: key.clone(),
-                    },
-                    targets: Vec::new(),
-                    note: None,
-                });
-            }
-        }
-        _ => notes.push(format!(
+fn push_association(region: &str, account: &str, group: &str, s: &FixSettings, acc: &mut Acc) {
+    if !s.unsafe_fixes {
+        acc.notes.push(format!(
             "{region}: log group {} is not encrypted; associating a KMS key changes an existing resource, so it is an unsafe fix: add --unsafe-fixes --fix-kms-key KEY_ARN to include it",
             clean(group)
-        )),
+        ));
+        return;
+    }
+    let key = match s.kms_key_for(region) {
+        Ok(Some(k)) => k.to_string(),
+        Ok(None) => return, // --unsafe-fixes always comes with a key (checked in settings)
+        Err(m) => {
+            acc.problems.push(m);
+            return;
+        }
+    };
+    let exists = acc.changes.iter().any(|c| {
+        c.region == region
+            && matches!(&c.action, Action::AssociateKmsKey { log_group, .. } if log_group == group)
+    });
+    if !exists {
+        acc.changes.push(Change {
+            account_id: account.into(),
+            region: region.into(),
+            vpc_id: None,
+            vpc_name: None,
+            action: Action::AssociateKmsKey {
+                log_group: group.into(),
+                kms_key: key,
+            },
+            targets: Vec::new(),
+            note: None,
+        });
     }
 }
 
 /// A failing encryption check on a VPC: plan key associations for its unencrypted log groups
 /// (unsafe), and point to the remediation snippet for buckets (never changed automatically).
-#[allow(clippy::too_many_arguments)]
 fn plan_encryption(
     vpc: &Vpc,
     region: &str,
     account: &str,
-    rule_id: &str,
-    check_id: &str,
+    (rule_id, check_id): (&str, &str),
     s: &FixSettings,
-    changes: &mut Vec<Change>,
-    notes: &mut Vec<String>,
+    acc: &mut Acc,
 ) {
     let logs = vpc
         .flow_logs
@@ -492,12 +506,12 @@ fn plan_encryption(
                     .as_deref()
                     .or(fl.destination.name.as_deref())
                 {
-                    push_association(dest_region, account, group, s, changes, notes);
+                    push_association(dest_region, account, group, s, acc);
                 }
             }
             DestinationType::S3 => {
                 let bucket = fl.destination.name.as_deref().unwrap_or("(unknown bucket)");
-                notes.push(format!(
+                acc.notes.push(format!(
                     "bucket {} (flow log {} of {}) has no default encryption; --fix never changes bucket encryption: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
                     clean(bucket),
                     clean(&fl.id),
@@ -827,7 +841,7 @@ pub(crate) mod tests {
         let safe = plan(
             &inv,
             &f,
-            &settings("s3://flow-bucket", |a| a.fix_kms_key = Some(key.clone())),
+            &settings("s3://flow-bucket", |a| a.fix_kms_key = vec![key.clone()]),
         );
         assert!(safe.is_empty(), "{safe:?}");
         assert!(
@@ -848,7 +862,7 @@ pub(crate) mod tests {
             &inv,
             &f,
             &settings("s3://flow-bucket", |a| {
-                a.fix_kms_key = Some(key.clone());
+                a.fix_kms_key = vec![key.clone()];
                 a.unsafe_fixes = true;
             }),
         );
@@ -873,12 +887,55 @@ pub(crate) mod tests {
                 &inv,
                 &sup,
                 &settings("s3://flow-bucket", |a| {
-                    a.fix_kms_key = Some(key.clone());
+                    a.fix_kms_key = vec![key.clone()];
                     a.unsafe_fixes = true;
                 })
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn created_groups_use_the_key_of_their_region_or_the_plan_has_a_problem() {
+        let inv = inventory(vec![
+            ("eu-west-1", vec![vpc("vpc-e", vec![])]),
+            ("us-east-1", vec![vpc("vpc-u", vec![])]),
+        ]);
+        let mut f = both_fail("eu-west-1", "vpc-e");
+        f.extend(both_fail("us-east-1", "vpc-u"));
+        let eu = format!("arn:aws:kms:eu-west-1:{ACCT}:key/eu");
+        let us = format!("arn:aws:kms:us-east-1:{ACCT}:key/us");
+        let p = plan(
+            &inv,
+            &f,
+            &settings("cloudwatch:/g", |a| {
+                a.fix_kms_key = vec![us.clone(), eu.clone()]
+            }),
+        );
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let keys: Vec<(String, Option<String>)> = p
+            .changes
+            .iter()
+            .filter_map(|c| match &c.action {
+                Action::CreateLogGroup { kms_key, .. } => Some((c.region.clone(), kms_key.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("eu-west-1".into(), Some(eu.clone())),
+                ("us-east-1".into(), Some(us.clone()))
+            ]
+        );
+        let p = plan(
+            &inv,
+            &f,
+            &settings("cloudwatch:/g", |a| a.fix_kms_key = vec![eu.clone()]),
+        );
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(p.problems[0].contains("no key in region us-east-1"));
+        assert!(p.lines().iter().any(|l| l.starts_with("  problem: ")));
     }
 
     #[test]

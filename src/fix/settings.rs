@@ -153,7 +153,8 @@ pub struct FixSettings {
     pub max_aggregation_interval: Option<i32>,
     /// Tags for every created resource, in the order given.
     pub tags: Vec<(String, String)>,
-    pub kms_key: Option<String>,
+    /// KMS key ARNs, at most one per region.
+    pub kms_keys: Vec<String>,
     pub retention_days: i32,
     pub unsafe_fixes: bool,
     /// Empty means every fixable rule.
@@ -229,14 +230,21 @@ impl FixSettings {
                     .join(", ")
             )));
         }
-        if let Some(k) = &a.fix_kms_key
-            && !(k.starts_with("arn:") && k.contains(":kms:") && k.contains(":key/"))
-        {
-            return Err(Error::input(format!(
-                "--fix-kms-key {k:?}: CloudWatch Logs needs the full key ARN\n  fix: pass arn:aws:kms:REGION:ACCOUNT:key/KEY_ID"
-            )));
+        let mut key_regions: Vec<&str> = Vec::new();
+        for k in &a.fix_kms_key {
+            let region = kms_key_region(k).ok_or_else(|| {
+                Error::input(format!(
+                    "--fix-kms-key {k:?}: CloudWatch Logs needs the full key ARN\n  fix: pass arn:aws:kms:REGION:ACCOUNT:key/KEY_ID"
+                ))
+            })?;
+            if key_regions.contains(&region) {
+                return Err(Error::input(format!(
+                    "--fix-kms-key {k:?}: a second key for region {region}\n  fix: give one key per region"
+                )));
+            }
+            key_regions.push(region);
         }
-        if a.unsafe_fixes && a.fix_kms_key.is_none() {
+        if a.unsafe_fixes && a.fix_kms_key.is_empty() {
             return Err(Error::input(
                 "--unsafe-fixes needs --fix-kms-key: the key to associate with unencrypted log groups\n  fix: add --fix-kms-key arn:aws:kms:REGION:ACCOUNT:key/KEY_ID",
             ));
@@ -279,7 +287,7 @@ impl FixSettings {
             log_format: a.fix_log_format.clone(),
             max_aggregation_interval: a.fix_max_aggregation_interval,
             tags,
-            kms_key: a.fix_kms_key.clone(),
+            kms_keys: a.fix_kms_key.clone(),
             retention_days: a.fix_retention_days,
             unsafe_fixes: a.unsafe_fixes,
             rules,
@@ -295,10 +303,38 @@ impl FixSettings {
         self.rules.is_empty() || self.rules.iter().any(|f| f.matches(rule_id, check_id))
     }
 
+    /// The `--fix-kms-key` for `region`: `Ok(None)` when no key was given at all, an error
+    /// message when keys were given but none is in `region` (KMS keys are regional).
+    pub fn kms_key_for(&self, region: &str) -> Result<Option<&str>, String> {
+        if self.kms_keys.is_empty() {
+            return Ok(None);
+        }
+        self.kms_keys
+            .iter()
+            .find(|k| kms_key_region(k) == Some(region))
+            .map(|k| Some(k.as_str()))
+            .ok_or_else(|| {
+                format!(
+                    "--fix-kms-key: no key in region {region}, where a log group needs one (a KMS key can only be used in its own region); add --fix-kms-key arn:aws:kms:{region}:ACCOUNT:key/KEY_ID"
+                )
+            })
+    }
+
     /// True when `--fix-resource` (if given) selects this resource id.
     pub fn resource_selected(&self, id: &str) -> bool {
         self.resources.is_empty() || self.resources.iter().any(|p| p.matches(id))
     }
+}
+
+/// The region of a KMS key ARN (`arn:PARTITION:kms:REGION:ACCOUNT:key/ID`), if it is one.
+fn kms_key_region(arn: &str) -> Option<&str> {
+    let p: Vec<&str> = arn.splitn(6, ':').collect();
+    (p.len() == 6
+        && p[0] == "arn"
+        && p[2] == "kms"
+        && !p[3].is_empty()
+        && p[5].strip_prefix("key/").is_some_and(|id| !id.is_empty()))
+    .then(|| p[3])
 }
 
 fn validate_role_arn(arn: &str) -> Result<(), String> {
@@ -456,12 +492,38 @@ mod tests {
                 .contains("--fix-kms-key")
         );
         let mut bad = args("s3://bucket-x");
-        bad.fix_kms_key = Some("alias/x".into());
+        bad.fix_kms_key = vec!["alias/x".into()];
         assert!(
             FixSettings::from_args(&bad)
                 .unwrap_err()
                 .to_string()
                 .contains("key ARN")
+        );
+        let mut bad = args("s3://bucket-x");
+        bad.fix_kms_key = vec![
+            "arn:aws:kms:eu-west-1:123456789012:key/a".into(),
+            "arn:aws:kms:eu-west-1:123456789012:key/b".into(),
+        ];
+        assert!(
+            FixSettings::from_args(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("one key per region")
+        );
+        let mut two = args("s3://bucket-x");
+        two.fix_kms_key = vec![
+            "arn:aws:kms:eu-west-1:123456789012:key/a".into(),
+            "arn:aws:kms:us-east-1:123456789012:key/b".into(),
+        ];
+        let s = FixSettings::from_args(&two).unwrap();
+        assert_eq!(
+            s.kms_key_for("us-east-1"),
+            Ok(Some("arn:aws:kms:us-east-1:123456789012:key/b"))
+        );
+        assert!(
+            s.kms_key_for("ap-south-1")
+                .unwrap_err()
+                .contains("no key in region ap-south-1")
         );
         let mut bad = args("s3://bucket-x");
         bad.fix_resources = vec!["vpc-[".into()];

@@ -325,6 +325,8 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let ids = moto.seed(&json!([
         {"op": "role", "key": "role", "name": "flow-logs-delivery"},
         {"op": "kms_key", "region": "eu-west-1", "key": "key"},
+        {"op": "kms_key", "region": "us-east-1", "key": "key_us"},
+        {"op": "kms_key", "region": "ap-southeast-2", "key": "key_ap"},
         {"op": "log_group", "region": "eu-west-1", "name": "/pre/existing", "kms_key": "$key", "retention": 365},
         {"op": "vpc", "region": "eu-west-1", "key": "rej", "cidr": "10.3.0.0/16"},
         {"op": "flow_log", "region": "eu-west-1", "key": "fl_rej", "resource": "$rej", "traffic": "REJECT", "log_group": "/pre/existing", "role": "$role"},
@@ -340,6 +342,7 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let mut args = vec![
         "fix", "--yes", "--fix-destination", "cloudwatch:/flowaudit/vpc-flow-logs",
         "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key, "--fix-retention-days", "400",
+        "--fix-kms-key", &ids["key_us"], "--fix-kms-key", &ids["key_ap"],
     ];
     args.extend(fix_args(&ep, &regions, &log, &report));
     let (c, _, err) = run_fa(&args, dir.path());
@@ -352,17 +355,27 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     for r in REGIONS {
         assert!(after_groups.contains(&(r.to_string(), "/flowaudit/vpc-flow-logs".to_string())), "{after_groups:?}");
     }
-    // Retention and key were set on the created group.
+    // Retention and the region's own key were set on every created group.
     let inv = inventory(&ep, dir.path(), "cw-inv.json");
-    let new_log = inv["regions"].as_array().unwrap().iter()
-        .flat_map(|r| r["vpcs"].as_array().unwrap().iter())
-        .flat_map(|v| v["flow_logs"].as_array().unwrap().iter())
-        .find(|l| l["log_group_name"] == "/flowaudit/vpc-flow-logs")
-        .expect("a flow log to the new group")
-        .clone();
-    assert_eq!(new_log["destination"]["retention_days"], 400, "{new_log}");
-    assert_eq!(new_log["destination"]["kms_key_id"], json!(key), "{new_log}");
-    assert_eq!(new_log["deliver_logs_permission_arn"], json!(ids["role"]));
+    let region_key = BTreeMap::from([
+        ("eu-west-1", key.clone()),
+        ("us-east-1", ids["key_us"].clone()),
+        ("ap-southeast-2", ids["key_ap"].clone()),
+    ]);
+    let mut seen_regions = BTreeSet::new();
+    for r in inv["regions"].as_array().unwrap() {
+        let region = r["region"].as_str().unwrap();
+        for l in r["vpcs"].as_array().unwrap().iter().flat_map(|v| v["flow_logs"].as_array().unwrap().iter()) {
+            if l["log_group_name"] != "/flowaudit/vpc-flow-logs" {
+                continue;
+            }
+            seen_regions.insert(region.to_string());
+            assert_eq!(l["destination"]["retention_days"], 400, "{l}");
+            assert_eq!(l["destination"]["kms_key_id"], json!(region_key[region]), "{l}");
+            assert_eq!(l["deliver_logs_permission_arn"], json!(ids["role"]));
+        }
+    }
+    assert_eq!(seen_regions.len(), 3);
 
     // A flow log made by someone else after the fix is not the fix's to undo.
     let other = moto.seed(&json!([
@@ -657,6 +670,7 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let ids = moto.seed(&json!([
         {"op": "role", "key": "role", "name": "flow-logs-delivery"},
         {"op": "kms_key", "region": "us-east-1", "key": "key"},
+        {"op": "kms_key", "region": "eu-west-1", "key": "key_eu"},
         {"op": "bucket", "region": "us-east-1", "name": "already-there", "encryption": "AES256"},
         {"op": "log_group", "region": "us-east-1", "name": "/plain", "retention": 365},
         {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"},
@@ -680,7 +694,8 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let regions = "us-east-1,eu-west-1".to_string();
     let mut args = vec![
         "fix", "--yes", "--unsafe-fixes", "--fix-destination", "cloudwatch:/flowaudit/new",
-        "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key, "--fix-tag", "owner=sec",
+        "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key, "--fix-kms-key", &ids["key_eu"],
+        "--fix-tag", "owner=sec",
     ];
     args.extend(fix_args(&ep, &regions, &log, &report));
     run_fa(&args, dir.path());

@@ -172,7 +172,12 @@ print(json.dumps(out))
         .collect()
 }
 
-fn fix_args<'a>(endpoint: &'a str, regions: &'a str, log: &'a Path, report: &'a Path) -> Vec<&'a str> {
+fn fix_args<'a>(
+    endpoint: &'a str,
+    regions: &'a str,
+    log: &'a Path,
+    report: &'a Path,
+) -> Vec<&'a str> {
     vec![
         "--endpoint-url",
         endpoint,
@@ -203,20 +208,38 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     let before = scan_report(&ep, dir.path(), "before.json");
     let failing: BTreeSet<String> = statuses(&before)
         .into_iter()
-        .filter(|((c, _), s)| c == "flow-logs-enabled" && s == "fail"
-            || c == "traffic-type-all" && s == "fail")
+        .filter(|((c, _), s)| {
+            c == "flow-logs-enabled" && s == "fail" || c == "traffic-type-all" && s == "fail"
+        })
         .map(|((_, v), _)| v)
         .collect();
     // bare_us, bare_ap, rej_eu and the three default VPCs.
-    assert!(failing.contains(&ids["bare_us"]) && failing.contains(&ids["rej_eu"]) && failing.contains(&ids["bare_ap"]));
+    assert!(
+        failing.contains(&ids["bare_us"])
+            && failing.contains(&ids["rej_eu"])
+            && failing.contains(&ids["bare_ap"])
+    );
     assert!(!failing.contains(&ids["ok_us"]));
     assert_eq!(failing.len(), 6, "{failing:?}");
 
     moto.reset_recording();
-    let (log, report) = (dir.path().join("fix-log.json"), dir.path().join("fixed.json"));
+    let (log, report) = (
+        dir.path().join("fix-log.json"),
+        dir.path().join("fixed.json"),
+    );
     let regions = regions_arg();
     let dest = format!("s3://{BUCKET}");
-    let mut args = vec!["scan", "--fix", "--yes", "--fix-destination", &dest, "--fix-max-aggregation-interval", "60", "--fix-tag", "owner=security"];
+    let mut args = vec![
+        "scan",
+        "--fix",
+        "--yes",
+        "--fix-destination",
+        &dest,
+        "--fix-max-aggregation-interval",
+        "60",
+        "--fix-tag",
+        "owner=security",
+    ];
     args.extend(fix_args(&ep, &regions, &log, &report));
     let (c, _, err) = run_fa(&args, dir.path());
     assert_eq!(c, 0, "every change applied and verified: {err}");
@@ -233,7 +256,10 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     let fixed = read_json(&report);
     let fixes = fixed["fixes"].as_array().expect("fixes section");
     assert_eq!(fixes.len(), 6);
-    let fixed_vpcs: BTreeSet<String> = fixes.iter().map(|f| f["vpc_id"].as_str().unwrap().to_string()).collect();
+    let fixed_vpcs: BTreeSet<String> = fixes
+        .iter()
+        .map(|f| f["vpc_id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(fixed_vpcs, failing);
     for f in fixes {
         assert_eq!(f["outcome"], "applied", "{f}");
@@ -242,14 +268,33 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
         assert_eq!(f["created"].as_array().unwrap().len(), 1);
     }
     // The report's results describe the account after the fix.
-    assert!(statuses(&fixed).iter().all(|((c, _), s)| c == "destination-encrypted" || s == "pass"), "{:?}", statuses(&fixed));
+    assert!(
+        statuses(&fixed)
+            .iter()
+            .all(|((c, _), s)| c == "destination-encrypted" || s == "pass"),
+        "{:?}",
+        statuses(&fixed)
+    );
 
     // The change log holds exactly what was created.
     let after_logs = flow_logs(&ep);
-    let created: BTreeSet<String> = after_logs.keys().filter(|k| !before_logs.contains_key(*k)).cloned().collect();
+    let created: BTreeSet<String> = after_logs
+        .keys()
+        .filter(|k| !before_logs.contains_key(*k))
+        .cloned()
+        .collect();
     let logged = read_json(&log);
-    let logged_ids: BTreeSet<String> = logged["changes"].as_array().unwrap().iter()
-        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_string()))
+    let logged_ids: BTreeSet<String> = logged["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            c["flow_log_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_string())
+        })
         .collect();
     assert_eq!(logged_ids, created);
     assert_eq!(logged["account_id"], ACCOUNT);
@@ -267,7 +312,11 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     }
     // Every pre-existing flow log is still there, unchanged.
     for (id, fl) in &before_logs {
-        assert_eq!(after_logs.get(id), Some(fl), "pre-existing flow log {id} changed");
+        assert_eq!(
+            after_logs.get(id),
+            Some(fl),
+            "pre-existing flow log {id} changed"
+        );
     }
 
     // A rescan shows both checks passing everywhere.
@@ -280,7 +329,10 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
 
     // A second run plans nothing and creates nothing.
     moto.reset_recording();
-    let (log2, report2) = (dir.path().join("fix-log-2.json"), dir.path().join("fixed-2.json"));
+    let (log2, report2) = (
+        dir.path().join("fix-log-2.json"),
+        dir.path().join("fixed-2.json"),
+    );
     let mut args = vec!["scan", "--fix", "--yes", "--fix-destination", &dest];
     args.extend(fix_args(&ep, &regions, &log2, &report2));
     let (c, _, err) = run_fa(&args, dir.path());
@@ -311,10 +363,21 @@ fn dry_run_sends_dry_run_calls_and_changes_nothing() {
     assert_eq!(c, 1, "the failing results are still there: {err}");
     assert!(err.contains("dry run"), "{err}");
     let calls = moto.recorded_calls();
-    assert_eq!(ops(&calls, "CreateFlowLogs"), 6, "every call is still sent, with DryRun: {calls:?}");
+    assert_eq!(
+        ops(&calls, "CreateFlowLogs"),
+        6,
+        "every call is still sent, with DryRun: {calls:?}"
+    );
     let fixes = read_json(&report)["fixes"].clone();
     assert_eq!(fixes.as_array().unwrap().len(), 6);
-    assert!(fixes.as_array().unwrap().iter().all(|f| f["outcome"] == "dry_run_ok"), "{fixes}");
+    assert!(
+        fixes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["outcome"] == "dry_run_ok"),
+        "{fixes}"
+    );
     let after = inventory(&ep, dir.path(), "after-inv.json");
     assert_eq!(before, after, "a dry run changed the account");
 }
@@ -340,20 +403,44 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let regions = regions_arg();
     let key = ids["key"].clone();
     let mut args = vec![
-        "fix", "--yes", "--fix-destination", "cloudwatch:/flowaudit/vpc-flow-logs",
-        "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key, "--fix-retention-days", "400",
-        "--fix-kms-key", &ids["key_us"], "--fix-kms-key", &ids["key_ap"],
+        "fix",
+        "--yes",
+        "--fix-destination",
+        "cloudwatch:/flowaudit/vpc-flow-logs",
+        "--fix-delivery-role",
+        &ids["role"],
+        "--fix-kms-key",
+        &key,
+        "--fix-retention-days",
+        "400",
+        "--fix-kms-key",
+        &ids["key_us"],
+        "--fix-kms-key",
+        &ids["key_ap"],
     ];
     args.extend(fix_args(&ep, &regions, &log, &report));
     let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 0, "created group is encrypted and kept 400 days, so nothing fails: {err}");
+    assert_eq!(
+        c, 0,
+        "created group is encrypted and kept 400 days, so nothing fails: {err}"
+    );
     let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
-    let groups_created: Vec<&Value> = fixes.iter().filter(|f| f["action"] == "create-log-group").collect();
-    assert_eq!(groups_created.len(), 3, "one group per region with a failing VPC: {fixes:?}");
+    let groups_created: Vec<&Value> = fixes
+        .iter()
+        .filter(|f| f["action"] == "create-log-group")
+        .collect();
+    assert_eq!(
+        groups_created.len(),
+        3,
+        "one group per region with a failing VPC: {fixes:?}"
+    );
     assert!(fixes.iter().all(|f| f["outcome"] == "applied"), "{fixes:?}");
     let after_groups = log_groups(&ep);
     for r in REGIONS {
-        assert!(after_groups.contains(&(r.to_string(), "/flowaudit/vpc-flow-logs".to_string())), "{after_groups:?}");
+        assert!(
+            after_groups.contains(&(r.to_string(), "/flowaudit/vpc-flow-logs".to_string())),
+            "{after_groups:?}"
+        );
     }
     // Retention and the region's own key were set on every created group.
     let inv = inventory(&ep, dir.path(), "cw-inv.json");
@@ -365,13 +452,22 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let mut seen_regions = BTreeSet::new();
     for r in inv["regions"].as_array().unwrap() {
         let region = r["region"].as_str().unwrap();
-        for l in r["vpcs"].as_array().unwrap().iter().flat_map(|v| v["flow_logs"].as_array().unwrap().iter()) {
+        for l in r["vpcs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|v| v["flow_logs"].as_array().unwrap().iter())
+        {
             if l["log_group_name"] != "/flowaudit/vpc-flow-logs" {
                 continue;
             }
             seen_regions.insert(region.to_string());
             assert_eq!(l["destination"]["retention_days"], 400, "{l}");
-            assert_eq!(l["destination"]["kms_key_id"], json!(region_key[region]), "{l}");
+            assert_eq!(
+                l["destination"]["kms_key_id"],
+                json!(region_key[region]),
+                "{l}"
+            );
             assert_eq!(l["deliver_logs_permission_arn"], json!(ids["role"]));
         }
     }
@@ -382,23 +478,55 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
         {"op": "flow_log", "region": "us-east-1", "key": "later", "resource": ids["bare"], "traffic": "ACCEPT", "log_group": "/someone/else", "role": ids["role"]}
     ]));
     moto.reset_recording();
-    let (c, _, err) = run_fa(&["fix", "--undo", log.to_str().unwrap(), "--yes", "--endpoint-url", &ep], dir.path());
+    let (c, _, err) = run_fa(
+        &[
+            "fix",
+            "--undo",
+            log.to_str().unwrap(),
+            "--yes",
+            "--endpoint-url",
+            &ep,
+        ],
+        dir.path(),
+    );
     assert_eq!(c, 0, "{err}");
     let calls = moto.recorded_calls();
-    let created_logs = fixes.iter().filter(|f| f["action"] == "create-flow-log").count();
+    let created_logs = fixes
+        .iter()
+        .filter(|f| f["action"] == "create-flow-log")
+        .count();
     assert_eq!(ops(&calls, "DeleteFlowLogs"), created_logs);
     assert_eq!(ops(&calls, "DeleteLogGroup"), 3);
     let mut expected = before_logs.clone();
     let now = flow_logs(&ep);
     expected.insert(other["later"].clone(), now[&other["later"]].clone());
     assert_eq!(now, expected, "undo removed exactly what the fix created");
-    assert_eq!(log_groups(&ep), before_groups, "only the groups the fix created are gone");
-    assert!(read_json(&log)["changes"].as_array().unwrap().iter()
-        .filter(|c| c["outcome"] == "applied")
-        .all(|c| c["undone_at"].is_string()));
+    assert_eq!(
+        log_groups(&ep),
+        before_groups,
+        "only the groups the fix created are gone"
+    );
+    assert!(
+        read_json(&log)["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["outcome"] == "applied")
+            .all(|c| c["undone_at"].is_string())
+    );
     // Undoing again deletes nothing.
     moto.reset_recording();
-    let (c, _, err) = run_fa(&["fix", "--undo", log.to_str().unwrap(), "--yes", "--endpoint-url", &ep], dir.path());
+    let (c, _, err) = run_fa(
+        &[
+            "fix",
+            "--undo",
+            log.to_str().unwrap(),
+            "--yes",
+            "--endpoint-url",
+            &ep,
+        ],
+        dir.path(),
+    );
     assert_eq!(c, 0, "{err}");
     assert!(err.contains("nothing left to delete"), "{err}");
     assert!(moto.recorded_calls().is_empty());
@@ -411,11 +539,28 @@ fn bad_fix_input_is_a_clear_error_before_anything_is_called() {
     let ep = moto.endpoint();
     let dir = tmp();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["--fix-destination", "cloudwatch:/vpc/flow"], "needs --fix-delivery-role"),
-        (vec!["--fix-destination", "flowaudit-central"], "--fix-destination \"flowaudit-central\""),
-        (vec!["--fix-destination", "s3://Bad_Bucket"], "not a valid S3 bucket name"),
+        (
+            vec!["--fix-destination", "cloudwatch:/vpc/flow"],
+            "needs --fix-delivery-role",
+        ),
+        (
+            vec!["--fix-destination", "flowaudit-central"],
+            "--fix-destination \"flowaudit-central\"",
+        ),
+        (
+            vec!["--fix-destination", "s3://Bad_Bucket"],
+            "not a valid S3 bucket name",
+        ),
         (vec![], "--fix needs --fix-destination"),
-        (vec!["--fix-destination", "s3://flowaudit-central", "--fix-tag", "novalue"], "KEY=VALUE"),
+        (
+            vec![
+                "--fix-destination",
+                "s3://flowaudit-central",
+                "--fix-tag",
+                "novalue",
+            ],
+            "KEY=VALUE",
+        ),
     ];
     for (extra, needle) in cases {
         moto.reset_recording();
@@ -423,8 +568,14 @@ fn bad_fix_input_is_a_clear_error_before_anything_is_called() {
         args.extend(extra.iter().copied());
         let (c, _, err) = run_fa(&args, dir.path());
         assert_eq!(c, 2, "{extra:?}: {err}");
-        assert!(err.contains(needle) && err.contains("fix:"), "{extra:?}: {err}");
-        assert!(moto.recorded_calls().is_empty(), "{extra:?}: AWS was called");
+        assert!(
+            err.contains(needle) && err.contains("fix:"),
+            "{extra:?}: {err}"
+        );
+        assert!(
+            moto.recorded_calls().is_empty(),
+            "{extra:?}: AWS was called"
+        );
     }
     // An existing change log is never overwritten.
     let other = tmp();
@@ -432,18 +583,44 @@ fn bad_fix_input_is_a_clear_error_before_anything_is_called() {
     std::fs::write(&old_log, "{}").unwrap();
     moto.reset_recording();
     let (c, _, err) = run_fa(
-        &["scan", "--fix", "--yes", "--endpoint-url", &ep, "--fix-destination", "s3://flowaudit-central", "--fix-log", old_log.to_str().unwrap()],
+        &[
+            "scan",
+            "--fix",
+            "--yes",
+            "--endpoint-url",
+            &ep,
+            "--fix-destination",
+            "s3://flowaudit-central",
+            "--fix-log",
+            old_log.to_str().unwrap(),
+        ],
         dir.path(),
     );
     assert_eq!(c, 2, "{err}");
-    assert!(err.contains("already exists") && err.contains("old-log.json"), "{err}");
+    assert!(
+        err.contains("already exists") && err.contains("old-log.json"),
+        "{err}"
+    );
     assert!(moto.recorded_calls().is_empty());
     assert_eq!(std::fs::read_to_string(&old_log).unwrap(), "{}");
     // Fix flags without --fix are refused too.
-    let (c, _, err) = run_fa(&["scan", "--endpoint-url", &ep, "--fix-destination", "s3://x-bucket"], dir.path());
+    let (c, _, err) = run_fa(
+        &[
+            "scan",
+            "--endpoint-url",
+            &ep,
+            "--fix-destination",
+            "s3://x-bucket",
+        ],
+        dir.path(),
+    );
     assert_eq!(c, 2);
     assert!(err.contains("only applies with --fix"), "{err}");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no change log written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no change log written"
+    );
 }
 
 #[test]
@@ -461,10 +638,21 @@ fn without_a_terminal_and_without_yes_nothing_changes() {
     args.extend(fix_args(&ep, &regions, &log, &report));
     let (c, _, err) = run_fa(&args, dir.path());
     assert_eq!(c, 2, "{err}");
-    assert!(err.contains("flowaudit fix plan: 6 changes"), "the plan is shown: {err}");
-    assert!(err.contains("no terminal") && err.contains("--yes") && err.contains("nothing was changed"), "{err}");
+    assert!(
+        err.contains("flowaudit fix plan: 6 changes"),
+        "the plan is shown: {err}"
+    );
+    assert!(
+        err.contains("no terminal") && err.contains("--yes") && err.contains("nothing was changed"),
+        "{err}"
+    );
     let calls = moto.recorded_calls();
-    assert!(calls.iter().all(|c| c.operation.starts_with("Describe") || c.operation.starts_with("Get")), "{calls:?}");
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.operation.starts_with("Describe") || c.operation.starts_with("Get")),
+        "{calls:?}"
+    );
     assert_eq!(flow_logs(&ep), before);
     assert!(!log.exists());
 }
@@ -481,7 +669,11 @@ fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
     let handler: Handler = Arc::new(move |req, forward| {
         if req.scope().0 == "eu-west-1" && req.form("Action").as_deref() == Some("CreateFlowLogs") {
             h2.fetch_add(1, Ordering::SeqCst);
-            Response::ec2_error(403, "UnauthorizedOperation", "You are not authorized to perform this operation.")
+            Response::ec2_error(
+                403,
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+            )
         } else {
             forward(req)
         }
@@ -503,9 +695,16 @@ fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
     for f in &fixes {
         if f["region"] == "eu-west-1" {
             assert_eq!(f["outcome"], "failed", "{f}");
-            assert!(f["error"].as_str().unwrap().contains("UnauthorizedOperation"), "{f}");
             assert!(
-                f["verified"]["flow-logs-enabled"] != "pass" || f["verified"]["traffic-type-all"] != "pass",
+                f["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("UnauthorizedOperation"),
+                "{f}"
+            );
+            assert!(
+                f["verified"]["flow-logs-enabled"] != "pass"
+                    || f["verified"]["traffic-type-all"] != "pass",
                 "the rescan still shows the failure: {f}"
             );
         } else {
@@ -513,18 +712,39 @@ fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
             assert_eq!(f["verified"]["flow-logs-enabled"], "pass", "{f}");
         }
     }
-    assert!(fixes.iter().any(|f| f["vpc_id"] == json!(ids["rej_eu"]) && f["outcome"] == "failed"));
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f["vpc_id"] == json!(ids["rej_eu"]) && f["outcome"] == "failed")
+    );
     // The change log holds exactly what was created, and records the failures.
     let after = flow_logs(&ep_moto);
-    let created: BTreeSet<String> = after.keys().filter(|k| !before.contains_key(*k)).cloned().collect();
+    let created: BTreeSet<String> = after
+        .keys()
+        .filter(|k| !before.contains_key(*k))
+        .cloned()
+        .collect();
     assert_eq!(created.len(), 4);
     let logged = read_json(&log);
     let changes = logged["changes"].as_array().unwrap();
-    let logged_ids: BTreeSet<String> = changes.iter()
-        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_string()))
+    let logged_ids: BTreeSet<String> = changes
+        .iter()
+        .flat_map(|c| {
+            c["flow_log_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_string())
+        })
         .collect();
     assert_eq!(logged_ids, created);
-    assert_eq!(changes.iter().filter(|c| c["outcome"] == "failed" && c["region"] == "eu-west-1").count(), 2);
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| c["outcome"] == "failed" && c["region"] == "eu-west-1")
+            .count(),
+        2
+    );
 }
 
 #[test]
@@ -542,12 +762,33 @@ fn unsafe_key_association_failure_is_reported_for_that_change_only() {
     let dir = tmp();
     let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
     let key = ids["key"].clone();
-    let base = vec!["fix", "--fix-destination", "cloudwatch:/plain", "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key];
+    let base = vec![
+        "fix",
+        "--fix-destination",
+        "cloudwatch:/plain",
+        "--fix-delivery-role",
+        &ids["role"],
+        "--fix-kms-key",
+        &key,
+    ];
     // Without --unsafe-fixes the plan only points out the unencrypted group.
     let mut args = base.clone();
-    args.extend(["--dry-run", "--endpoint-url", &ep, "--region", "us-east-1", "--format", "json", "-o", report.to_str().unwrap()]);
+    args.extend([
+        "--dry-run",
+        "--endpoint-url",
+        &ep,
+        "--region",
+        "us-east-1",
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
     let (_, _, err) = run_fa(&args, dir.path());
-    assert!(err.contains("log group /plain is not encrypted") && err.contains("--unsafe-fixes"), "{err}");
+    assert!(
+        err.contains("log group /plain is not encrypted") && err.contains("--unsafe-fixes"),
+        "{err}"
+    );
     assert!(!err.contains("associate KMS key"), "{err}");
 
     moto.reset_recording();
@@ -558,13 +799,32 @@ fn unsafe_key_association_failure_is_reported_for_that_change_only() {
     assert_eq!(c, 1, "{err}");
     assert!(err.contains("associate KMS key"), "{err}");
     let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
-    let assoc: Vec<&Value> = fixes.iter().filter(|f| f["action"] == "associate-kms-key").collect();
+    let assoc: Vec<&Value> = fixes
+        .iter()
+        .filter(|f| f["action"] == "associate-kms-key")
+        .collect();
     assert_eq!(assoc.len(), 1, "{fixes:?}");
     assert_eq!(assoc[0]["outcome"], "failed");
-    assert!(assoc[0]["error"].as_str().unwrap().contains("AssociateKmsKey /plain"), "{:?}", assoc[0]);
+    assert!(
+        assoc[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("AssociateKmsKey /plain"),
+        "{:?}",
+        assoc[0]
+    );
     // The flow-log fixes went ahead.
-    let flow: Vec<&Value> = fixes.iter().filter(|f| f["action"] == "create-flow-log").collect();
-    assert!(!flow.is_empty() && flow.iter().all(|f| f["outcome"] == "applied" && f["verified"]["flow-logs-enabled"] == "pass"), "{fixes:?}");
+    let flow: Vec<&Value> = fixes
+        .iter()
+        .filter(|f| f["action"] == "create-flow-log")
+        .collect();
+    assert!(
+        !flow.is_empty()
+            && flow
+                .iter()
+                .all(|f| f["outcome"] == "applied" && f["verified"]["flow-logs-enabled"] == "pass"),
+        "{fixes:?}"
+    );
     assert!(ops(&moto.recorded_calls(), "AssociateKmsKey") >= 1);
 }
 
@@ -574,8 +834,16 @@ fn planned_vpcs(ep: &str, dir: &Path, extra: &[&str]) -> BTreeSet<String> {
     let dest = format!("s3://{BUCKET}");
     let regions = regions_arg();
     let mut args = vec![
-        "fix", "--dry-run", "--fix-destination", &dest, "--endpoint-url", ep, "--format", "json",
-        "-o", report.to_str().unwrap(),
+        "fix",
+        "--dry-run",
+        "--fix-destination",
+        &dest,
+        "--endpoint-url",
+        ep,
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
     ];
     if !extra.contains(&"--region") {
         args.extend(["--region", &regions]);
@@ -630,7 +898,8 @@ fn suppressed_results_are_never_fixed_and_filters_narrow_the_plan() {
 }
 
 fn policy_actions(file: &str) -> BTreeSet<String> {
-    let p: Value = serde_json::from_str(&std::fs::read_to_string(repo_path(file)).unwrap()).unwrap();
+    let p: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_path(file)).unwrap()).unwrap();
     let mut out = BTreeSet::new();
     for st in p["Statement"].as_array().unwrap() {
         assert_eq!(st["Effect"], "Allow");
@@ -662,8 +931,16 @@ fn actions_called(calls: &[ApiCall]) -> BTreeSet<String> {
 fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let scan_policy = policy_actions("docs/iam/scan-policy.json");
     let fix_policy = policy_actions("docs/iam/fix-policy.json");
-    assert!(scan_policy.iter().all(|a| a.contains(":Describe") || a.contains(":Get")), "read-only: {scan_policy:?}");
-    assert!(scan_policy.is_subset(&fix_policy), "the fix policy is self-contained");
+    assert!(
+        scan_policy
+            .iter()
+            .all(|a| a.contains(":Describe") || a.contains(":Get")),
+        "read-only: {scan_policy:?}"
+    );
+    assert!(
+        scan_policy.is_subset(&fix_policy),
+        "the fix policy is self-contained"
+    );
     assert!(fix_policy.contains("iam:PassRole"));
 
     let moto = Moto::start();
@@ -684,27 +961,67 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     moto.reset_recording();
     scan_report(&ep, dir.path(), "scan.json");
     let scan_calls = actions_called(&moto.recorded_calls());
-    assert!(scan_calls.contains("ec2:DescribeFlowLogs") && scan_calls.contains("s3:GetEncryptionConfiguration"), "{scan_calls:?}");
+    assert!(
+        scan_calls.contains("ec2:DescribeFlowLogs")
+            && scan_calls.contains("s3:GetEncryptionConfiguration"),
+        "{scan_calls:?}"
+    );
     let extra: Vec<_> = scan_calls.difference(&scan_policy).collect();
-    assert!(extra.is_empty(), "a scan called actions outside docs/iam/scan-policy.json: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "a scan called actions outside docs/iam/scan-policy.json: {extra:?}"
+    );
 
     moto.reset_recording();
     let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
     let key = ids["key"].clone();
     let regions = "us-east-1,eu-west-1".to_string();
     let mut args = vec![
-        "fix", "--yes", "--unsafe-fixes", "--fix-destination", "cloudwatch:/flowaudit/new",
-        "--fix-delivery-role", &ids["role"], "--fix-kms-key", &key, "--fix-kms-key", &ids["key_eu"],
-        "--fix-tag", "owner=sec",
+        "fix",
+        "--yes",
+        "--unsafe-fixes",
+        "--fix-destination",
+        "cloudwatch:/flowaudit/new",
+        "--fix-delivery-role",
+        &ids["role"],
+        "--fix-kms-key",
+        &key,
+        "--fix-kms-key",
+        &ids["key_eu"],
+        "--fix-tag",
+        "owner=sec",
     ];
     args.extend(fix_args(&ep, &regions, &log, &report));
     run_fa(&args, dir.path());
-    let (c, _, err) = run_fa(&["fix", "--undo", log.to_str().unwrap(), "--yes", "--endpoint-url", &ep], dir.path());
+    let (c, _, err) = run_fa(
+        &[
+            "fix",
+            "--undo",
+            log.to_str().unwrap(),
+            "--yes",
+            "--endpoint-url",
+            &ep,
+        ],
+        dir.path(),
+    );
     assert_eq!(c, 0, "{err}");
     let fix_calls = actions_called(&moto.recorded_calls());
-    for needed in ["ec2:CreateFlowLogs", "logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:AssociateKmsKey", "ec2:DeleteFlowLogs", "logs:DeleteLogGroup"] {
-        assert!(fix_calls.contains(needed), "{needed} not exercised: {fix_calls:?}");
+    for needed in [
+        "ec2:CreateFlowLogs",
+        "logs:CreateLogGroup",
+        "logs:PutRetentionPolicy",
+        "logs:AssociateKmsKey",
+        "ec2:DeleteFlowLogs",
+        "logs:DeleteLogGroup",
+    ] {
+        assert!(
+            fix_calls.contains(needed),
+            "{needed} not exercised: {fix_calls:?}"
+        );
     }
     let extra: Vec<_> = fix_calls.difference(&fix_policy).collect();
-    assert!(extra.is_empty(), "a fix called actions outside docs/iam/fix-policy.json: {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "a fix called actions outside docs/iam/fix-policy.json: {extra:?}"
+    );
 }

@@ -80,6 +80,25 @@ pub(crate) fn evaluate_active(
         let mut out = Vec::new();
         let options_cel = view::json_to_cel(&options);
         for (region, account, vpc) in part {
+            if let Some(msg) = unreadable(inv, region, account) {
+                let resource = vpc_ref(region, account, vpc);
+                for a in &vpc_rules {
+                    for c in &a.rule.checks {
+                        out.push(Finding {
+                            rule_id: a.rule.id.clone(),
+                            check_id: c.id.clone(),
+                            status: Status::Error,
+                            severity: a.rule.severity,
+                            resource: resource.clone(),
+                            message: format!("VPC {} cannot be judged: {msg}", vpc.id),
+                            compliance: a.compliance.clone(),
+                            remediation: None,
+                            suppression: None,
+                        });
+                    }
+                }
+                continue;
+            }
             eval_vpc(
                 rules,
                 &vpc_rules,
@@ -112,6 +131,30 @@ pub(crate) fn evaluate_active(
     })
 }
 
+fn vpc_ref(region: &str, account: &str, vpc: &Vpc) -> ResourceRef {
+    ResourceRef {
+        kind: "vpc".into(),
+        id: vpc.id.clone(),
+        arn: vpc.arn.clone(),
+        region: region.to_string(),
+        account_id: account.to_string(),
+        name: vpc.name.clone(),
+        tags: vpc.tags.clone(),
+    }
+}
+
+/// Why the EC2 data of a region is incomplete, if it is: a VPC whose flow logs or subnets could
+/// not be listed must not be judged as having none.
+fn unreadable(inv: &Inventory, region: &str, account: &str) -> Option<String> {
+    let errs: Vec<String> = inv
+        .errors
+        .iter()
+        .filter(|e| e.service == "ec2" && e.account_id == account && e.region.as_deref() == Some(region))
+        .map(|e| format!("{} failed in {region}: {}: {}", e.operation, e.code, e.message))
+        .collect();
+    (!errs.is_empty()).then(|| errs.join("; "))
+}
+
 /// The verdict of one check before it becomes a finding.
 struct Verdict {
     status: Status,
@@ -130,15 +173,7 @@ fn eval_vpc(
     options_cel: &cel::Value,
     out: &mut Vec<Finding>,
 ) {
-    let resource = ResourceRef {
-        kind: "vpc".into(),
-        id: vpc.id.clone(),
-        arn: vpc.arn.clone(),
-        region: region.to_string(),
-        account_id: account.to_string(),
-        name: vpc.name.clone(),
-        tags: vpc.tags.clone(),
-    };
+    let resource = vpc_ref(region, account, vpc);
     let resource_json = serde_json::to_value(&resource).unwrap_or(J::Null);
     let mut root = Context::with_env(Arc::clone(&rules.env));
     root.add_variable_from_value("vpc", view::vpc_value(region, account, vpc));

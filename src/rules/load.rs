@@ -326,8 +326,12 @@ impl RuleSet {
                 }
                 None => origin.to_string(),
             };
+            let rule = toml::from_str::<toml::Table>(text)
+                .ok()
+                .and_then(|t| t.get("id").and_then(|v| v.as_str()).map(|s| format!(" rule {s}:")))
+                .unwrap_or_default();
             vec![format!(
-                "{at}: {}\n  fix: see docs/rules.md for the rule file format",
+                "{at}:{rule} {}\n  fix: see docs/rules.md for the rule file format",
                 e.message().trim_end()
             )]
         })?;

@@ -3,4 +3,5 @@
 mod harness;
 mod report_json;
 mod rules_cli;
+mod rules_e2e;
 mod smoke;

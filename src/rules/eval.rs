@@ -155,6 +155,32 @@ fn unreadable(inv: &Inventory, region: &str, account: &str) -> Option<String> {
     (!errs.is_empty()).then(|| errs.join("; "))
 }
 
+/// The data message and remediation templates are rendered with; one per resource, updated in
+/// place for each rule and check so that it is never copied.
+struct TemplateCtx(handlebars::Context);
+
+impl TemplateCtx {
+    fn map(&mut self) -> &mut serde_json::Map<String, J> {
+        let data = self.0.data_mut();
+        if !data.is_object() {
+            *data = J::Object(serde_json::Map::new());
+        }
+        match data {
+            J::Object(m) => m,
+            _ => unreachable!("just made an object"),
+        }
+    }
+    fn set(&mut self, k: &str, v: J) {
+        self.map().insert(k.to_string(), v);
+    }
+    fn remove(&mut self, k: &str) {
+        self.map().remove(k);
+    }
+    fn get(&self, k: &str) -> &J {
+        &self.0.data()[k]
+    }
+}
+
 /// The verdict of one check before it becomes a finding.
 struct Verdict {
     status: Status,
@@ -179,15 +205,16 @@ fn eval_vpc(
     root.add_variable_from_value("vpc", view::vpc_value(region, account, vpc));
     root.add_variable_from_value("resource", view::json_to_cel(&resource_json));
     root.add_variable_from_value("options", options_cel.clone());
-    let mut tctx = serde_json::Map::new();
-    tctx.insert("resource".into(), resource_json);
-    tctx.insert("vpc".into(), view::vpc_json(region, account, vpc));
-    tctx.insert("options".into(), options.clone());
+    let mut base = serde_json::Map::new();
+    base.insert("resource".into(), resource_json);
+    base.insert("vpc".into(), view::vpc_json(region, account, vpc));
+    base.insert("options".into(), options.clone());
+    let mut tctx = TemplateCtx(handlebars::Context::from(J::Object(base)));
     for a in vpc_rules {
         let rule = a.rule;
-        tctx.insert("params".into(), J::Object(a.params.clone()));
-        tctx.insert(
-            "rule".into(),
+        tctx.set("params", J::Object(a.params.clone()));
+        tctx.set(
+            "rule",
             json!({"id": rule.id, "title": rule.title, "severity": rule.severity.as_str()}),
         );
         let verdicts = eval_rule(rules, a, &root, &mut tctx);
@@ -212,7 +239,7 @@ fn eval_rule(
     rules: &RuleSet,
     a: &Active,
     root: &Context,
-    tctx: &mut serde_json::Map<String, J>,
+    tctx: &mut TemplateCtx,
 ) -> Vec<Verdict> {
     let rule = a.rule;
     let mut scope = root.new_inner_scope();
@@ -250,7 +277,7 @@ fn eval_rule(
     }
     let mut out = Vec::with_capacity(rule.checks.len());
     for check in &rule.checks {
-        tctx.insert("check".into(), json!({"id": check.id, "title": check.title}));
+        tctx.set("check", json!({"id": check.id, "title": check.title}));
         let v = eval_check(rules, rule, check, &scope, tctx);
         statuses.insert(
             Key::String(Arc::new(check.id.clone())),
@@ -273,7 +300,7 @@ fn eval_check(
     rule: &Rule,
     check: &Check,
     scope: &Context,
-    tctx: &mut serde_json::Map<String, J>,
+    tctx: &mut TemplateCtx,
 ) -> Verdict {
     if let Some(cond) = &check.applies_if {
         match eval_bool(cond, scope) {
@@ -299,10 +326,12 @@ fn eval_check(
     }
     let mut inner = scope.new_inner_scope();
     let mut bound = Vec::with_capacity(check.lets.len());
-    for (name, expr) in &check.lets {
+    for ((name, expr), used) in check.lets.iter().zip(&check.let_in_templates) {
         match expr.program.execute(&inner) {
             Ok(v) => {
-                bound.push((name.as_str(), view::cel_to_json(&v)));
+                if *used {
+                    bound.push((name.as_str(), view::cel_to_json(&v)));
+                }
                 inner.add_variable_from_value(name.as_str(), v);
             }
             Err(e) => {
@@ -323,8 +352,8 @@ fn eval_check(
             ));
         }
     };
-    for (name, v) in &bound {
-        tctx.insert((*name).to_string(), v.clone());
+    for (name, v) in bound.iter_mut() {
+        tctx.set(name, std::mem::take(v));
     }
     let tpl = if status == Status::Pass {
         &check.tpl_pass
@@ -343,7 +372,7 @@ fn eval_check(
         }
     }
     for (name, _) in &bound {
-        tctx.remove(*name);
+        tctx.remove(name);
     }
     v
 }
@@ -351,7 +380,7 @@ fn eval_check(
 fn remediation(
     rules: &RuleSet,
     t: &RemediationTpl,
-    tctx: &serde_json::Map<String, J>,
+    tctx: &TemplateCtx,
 ) -> Result<Option<Remediation>, String> {
     if t.terraform.is_none() && t.cloudformation.is_none() && t.cli.is_none() {
         return Ok(None);
@@ -378,10 +407,10 @@ fn eval_bool(e: &Expr, ctx: &Context) -> Result<bool, String> {
     }
 }
 
-fn render(rules: &RuleSet, name: &str, tctx: &serde_json::Map<String, J>) -> Result<String, String> {
+fn render(rules: &RuleSet, name: &str, tctx: &TemplateCtx) -> Result<String, String> {
     rules
         .templates
-        .render(name, tctx)
+        .render_with_context(name, &tctx.0)
         .map(|s| s.trim().to_string())
         .map_err(|e| format!("template could not be rendered: {e}"))
 }
@@ -405,8 +434,8 @@ fn error(message: String) -> Verdict {
     }
 }
 
-fn resource_label(tctx: &serde_json::Map<String, J>) -> String {
-    let r = &tctx["resource"];
+fn resource_label(tctx: &TemplateCtx) -> String {
+    let r = tctx.get("resource");
     format!(
         "{} {}",
         r["type"].as_str().unwrap_or("resource"),

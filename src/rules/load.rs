@@ -153,6 +153,9 @@ pub struct Check {
     pub(crate) tpl_fail: String,
     pub(crate) tpl_skip: Option<String>,
     pub(crate) tpl_remediation: Option<RemediationTpl>,
+    /// For each `let`, whether any template of the check (or the rule's remediation) names it;
+    /// only those values are converted for the templates.
+    pub(crate) let_in_templates: Vec<bool>,
 }
 
 /// One compiled rule.
@@ -499,6 +502,20 @@ impl Compiler<'_> {
             .collect();
         let params_cel = super::view::json_to_cel(&serde_json::Value::Object(params.clone()));
         let checks: Option<Vec<Check>> = checks.into_iter().collect();
+        let mut checks = checks?;
+        for c in &mut checks {
+            let mut texts: Vec<&str> = vec![&c.pass_message, &c.fail_message];
+            texts.extend(c.skip_message.as_deref());
+            let rem = c.remediation.as_ref().unwrap_or(&remediation);
+            texts.extend(rem.terraform.as_deref());
+            texts.extend(rem.cloudformation.as_deref());
+            texts.extend(rem.cli.as_deref());
+            c.let_in_templates = c
+                .lets
+                .iter()
+                .map(|(n, _)| texts.iter().any(|t| mentions(t, n)))
+                .collect();
+        }
         Some(Rule {
             id: f.id.into_inner(),
             title: f.title,
@@ -512,7 +529,7 @@ impl Compiler<'_> {
             applies_if: applies_if.flatten(),
             skip_message,
             remediation,
-            checks: checks?,
+            checks,
             source,
             origin: self.origin.to_string(),
             tpl_skip,
@@ -572,6 +589,7 @@ impl Compiler<'_> {
             None => None,
         };
         Some(Check {
+            let_in_templates: Vec::new(),
             id: cid,
             title: c.title,
             applies_if,
@@ -658,6 +676,16 @@ impl Compiler<'_> {
         }
         (source, name)
     }
+}
+
+/// True when `text` contains `name` as a whole identifier.
+fn mentions(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 fn valid_id(s: &str) -> bool {

@@ -209,7 +209,7 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     let failing: BTreeSet<String> = statuses(&before)
         .into_iter()
         .filter(|((c, _), s)| {
-            c == "flow-logs-enabled" && s == "fail" || c == "traffic-type-all" && s == "fail"
+            s == "fail" && (c == "flow-logs-enabled" || c == "traffic-type-all")
         })
         .map(|((_, v), _)| v)
         .collect();
@@ -308,7 +308,7 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
         assert_eq!(fl["LogDestinationType"], "s3");
         assert_eq!(fl["LogDestination"], format!("arn:aws:s3:::{BUCKET}"));
         assert_eq!(fl["MaxAggregationInterval"], 60);
-        assert_eq!(fl["ResourceId"].as_str().unwrap().starts_with("vpc-"), true);
+        assert!(fl["ResourceId"].as_str().unwrap().starts_with("vpc-"));
     }
     // Every pre-existing flow log is still there, unchanged.
     for (id, fl) in &before_logs {

@@ -467,3 +467,39 @@ fn dump_then_replay_gives_the_same_inventory() {
 fn code_of(o: &std::process::Output) -> i32 {
     code(o)
 }
+
+#[test]
+fn aws_endpoint_url_redirects_every_service() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "fl"},
+        {"op": "log_group", "region": "eu-west-1", "name": "env-group", "retention": 30},
+        {"op": "bucket", "region": "eu-west-1", "name": "fa-env-bucket", "encryption": "AES256"},
+        {"op": "vpc", "region": "eu-west-1", "key": "v", "cidr": "10.1.0.0/16"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "a", "resource": "$v", "log_group": "env-group", "role": "$role"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "b", "resource": "$v", "bucket": "fa-env-bucket"}
+    ]));
+    moto.reset_recording();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("inv.json");
+    let out = run(flowaudit()
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .args(["scan", "--region", "eu-west-1", "--dump-inventory"])
+        .arg(&dump)
+        .arg("--output")
+        .arg(dir.path().join("out")));
+    assert_complete(code(&out), &String::from_utf8_lossy(&out.stderr));
+    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&dump).unwrap()).unwrap();
+    let d = |k: &str| flow_log(&inv, &ids[k])["destination"].clone();
+    assert_eq!(d("a")["retention_days"], 30);
+    assert_eq!(state(&d("b")), ("yes", "aws_managed", "fa-env-bucket"));
+    let services: std::collections::BTreeSet<String> = moto
+        .recorded_calls()
+        .into_iter()
+        .map(|c| c.service)
+        .collect();
+    assert_eq!(
+        services.into_iter().collect::<Vec<_>>(),
+        vec!["ec2", "logs", "s3", "sts"]
+    );
+}

@@ -1,7 +1,7 @@
 //! Turning SDK errors into the (code, message) pairs that scan errors and destination reasons carry.
 
 use aws_sdk_ec2::config::http::HttpResponse;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 /// An AWS call that failed, reduced to what the inventory records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,22 +58,10 @@ where
             "Timeout".to_string(),
             format!("no response within {timeout_secs} s (--call-timeout)"),
         ),
-        SdkError::DispatchFailure(d) if d.is_timeout() => (
-            "Timeout".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
-        SdkError::DispatchFailure(_) => (
-            "Transport".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
-        SdkError::ResponseError(_) => (
-            "InvalidResponse".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
-        _ => (
-            "Internal".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
+        SdkError::DispatchFailure(d) if d.is_timeout() => ("Timeout".to_string(), chain(err)),
+        SdkError::DispatchFailure(_) => ("Transport".to_string(), chain(err)),
+        SdkError::ResponseError(_) => ("InvalidResponse".to_string(), chain(err)),
+        _ => ("Internal".to_string(), chain(err)),
     };
     CallFailure {
         code,
@@ -81,4 +69,18 @@ where
         status,
         bucket_region,
     }
+}
+
+/// The error and its sources, Display only, joined with `: ` (no Debug dumps in messages).
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }

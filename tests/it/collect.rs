@@ -578,7 +578,7 @@ fn log_groups_are_looked_up_in_batches_of_fifty() {
     for l in &logs {
         let name = l["log_group_name"].as_str().unwrap();
         let i: usize = name.trim_start_matches("/batch/").parse().unwrap();
-        let want = if i % 10 == 0 { "no" } else { "yes" };
+        let want = if i.is_multiple_of(10) { "no" } else { "yes" };
         assert_eq!(l["destination"]["exists"], want, "{name}");
     }
 }

@@ -135,6 +135,9 @@ fn seed_world(moto: &Moto) -> BTreeMap<String, String> {
         {"op": "flow_log", "region": "us-east-1", "key": "fl_us_a_fh", "resource": "$us_a_s1", "traffic": "ALL",
          "destination_type": "kinesis-data-firehose", "destination_arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/fa-stream"},
 
+        {"op": "eni", "region": "us-east-1", "key": "eni", "subnet": "$us_a_s1"},
+        {"op": "flow_log", "region": "us-east-1", "key": "fl_eni", "resource": "$eni", "log_group": "/flow/plain", "role": "$role"},
+
         {"op": "vpc", "region": "ap-southeast-2", "key": "ap_a", "cidr": "10.4.0.0/16"},
         {"op": "flow_log", "region": "ap-southeast-2", "key": "fl_ap_a", "resource": "$ap_a", "traffic": "ALL", "bucket": "fa-aes"}
     ]))
@@ -216,6 +219,17 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     assert_eq!(s1["flow_logs"][0]["id"], ids["fl_eu_b_s1"].as_str());
     assert_eq!(s1["flow_logs"][0]["resource_type"], "subnet");
     assert_eq!(s1["flow_logs"][0]["traffic_type"], "ACCEPT");
+
+    // A network-interface log is kept aside, not lost.
+    let others = region(&inv, "us-east-1")["other_flow_logs"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(others.len(), 1, "{others:?}");
+    assert_eq!(others[0]["id"], ids["fl_eni"].as_str());
+    assert_eq!(others[0]["resource_type"], "network_interface");
+    assert_eq!(others[0]["destination"]["exists"], "yes");
+    assert_eq!(region(&inv, "eu-west-1")["other_flow_logs"], json!([]));
 
     // Destinations.
     let d = |k: &str| flow_log(&inv, &ids[k])["destination"].clone();

@@ -84,3 +84,57 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_s3::error::ErrorMetadata;
+    use aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionError;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    fn service_error(
+        status: u16,
+        code: Option<&str>,
+        header: Option<&str>,
+    ) -> SdkError<GetBucketEncryptionError, HttpResponse> {
+        let mut raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::from(""));
+        if let Some(h) = header {
+            raw.headers_mut()
+                .insert("x-amz-bucket-region", h.to_string());
+        }
+        let mut meta = ErrorMetadata::builder().message("m");
+        if let Some(c) = code {
+            meta = meta.code(c);
+        }
+        SdkError::service_error(GetBucketEncryptionError::generic(meta.build()), raw)
+    }
+
+    #[test]
+    fn service_errors_keep_code_status_and_region_hint() {
+        let f = classify(
+            &service_error(301, Some("PermanentRedirect"), Some("eu-west-1")),
+            30,
+        );
+        assert_eq!(f.code, "PermanentRedirect");
+        assert_eq!(f.status, Some(301));
+        assert_eq!(f.bucket_region.as_deref(), Some("eu-west-1"));
+        assert_eq!(f.summary(), "PermanentRedirect: m");
+        // No code in the body: named after the status.
+        assert_eq!(
+            classify(&service_error(403, None, None), 30).code,
+            "AccessDenied"
+        );
+        assert_eq!(
+            classify(&service_error(503, None, None), 30).code,
+            "HTTP503"
+        );
+    }
+
+    #[test]
+    fn timeouts_name_the_flag() {
+        let e: SdkError<GetBucketEncryptionError, HttpResponse> = SdkError::timeout_error("slow");
+        let f = classify(&e, 7);
+        assert_eq!(f.code, "Timeout");
+        assert!(f.message.contains("7 s (--call-timeout)"), "{}", f.message);
+    }
+}

@@ -2,13 +2,14 @@
 
 use crate::cli::output_args::{FormatName, OutputArgs};
 use crate::error::Error;
-use crate::report::{Reporter, json::JsonReporter, v1::Document};
+use crate::report::{Reporter, json::JsonReporter, text::TextReporter, v1::Document};
 use std::path::PathBuf;
 
 /// The reporter for a format name.
 pub fn reporter_for(format: FormatName) -> Result<Box<dyn Reporter>, Error> {
     match format {
         FormatName::Json => Ok(Box::new(JsonReporter)),
+        FormatName::Text => Ok(Box::new(TextReporter)),
         other => Err(Error::input(format!(
             "--format {}: this format is not available in this build",
             format_label(other)

@@ -1,6 +1,7 @@
 //! Output formats. Each format is one module behind [`Reporter`]; none of them touches AWS.
 
 pub mod json;
+pub mod text;
 pub mod v1;
 
 use crate::error::Error;

@@ -6,4 +6,7 @@ mod demo;
 mod faults;
 mod harness;
 mod proxy;
+mod report_json;
+mod rules_cli;
+mod rules_e2e;
 mod smoke;

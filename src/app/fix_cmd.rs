@@ -156,13 +156,24 @@ pub(crate) fn run_fix_step(
         again.regions = touched.iter().map(|(_, r)| r.clone()).collect();
         again.exclude_regions.clear();
         let opts = collect_options(&again);
-        let after = rt.block_on(collect::collect(&opts))?;
-        let merged = fix::verify::merge_rescan(inv, &after);
-        let findings_after = evaluate(&merged)?;
-        (
-            fix::verify::outcomes(&results, Some(&findings_after)),
-            Some(merged),
-        )
+        match rt.block_on(collect::collect(&opts)) {
+            Ok(after) => {
+                let merged = fix::verify::merge_rescan(inv, &after);
+                let findings_after = evaluate(&merged)?;
+                (
+                    fix::verify::outcomes(&results, Some(&findings_after)),
+                    Some(merged),
+                )
+            }
+            Err(e) => {
+                eprintln!(
+                    "flowaudit: warning: the changes were made, but the verification rescan failed: {e}"
+                );
+                let mut o = fix::verify::outcomes(&results, None);
+                fix::verify::mark_unverified(&mut o);
+                (o, None)
+            }
+        }
     };
     let failed = fixes.iter().any(fix::verify::is_failure);
     let n_failed = fixes.iter().filter(|o| fix::verify::is_failure(o)).count();

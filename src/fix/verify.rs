@@ -107,6 +107,19 @@ pub fn outcomes(results: &[ChangeResult], after: Option<&[Finding]>) -> Vec<FixO
         .collect()
 }
 
+/// The rescan could not run: every applied flow-log change gets `not_verified` for the checks
+/// it targets, which counts as a failure.
+pub fn mark_unverified(outcomes: &mut [FixOutcome]) {
+    for o in outcomes
+        .iter_mut()
+        .filter(|o| o.outcome == Outcome::Applied.as_str() && o.action == "create-flow-log")
+    {
+        for c in FIXABLE_CHECKS {
+            o.verified.insert(c.to_string(), "not_verified".to_string());
+        }
+    }
+}
+
 /// True when the change did not do what it should: it failed, or it was applied but a check
 /// it targeted still does not pass after the rescan.
 pub fn is_failure(o: &FixOutcome) -> bool {
@@ -189,6 +202,22 @@ mod tests {
             is_failure(&out[0]),
             "applied but not passing must count as a failure"
         );
+    }
+
+    #[test]
+    fn an_unverifiable_change_counts_as_failed() {
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-a", vec![])])]);
+        let f: Vec<Finding> = FIXABLE_CHECKS
+            .iter()
+            .map(|c| finding("us-east-1", "vpc-a", FIX_RULE, c, Status::Fail))
+            .collect();
+        let p = plan(&inv, &f, &settings("s3://bucket-b", |_| {}));
+        let results = vec![applied(&p.changes[0], Outcome::Applied, &["fl-1"])];
+        let mut out = outcomes(&results, None);
+        assert!(out[0].verified.is_empty() && !is_failure(&out[0]));
+        mark_unverified(&mut out);
+        assert_eq!(out[0].verified["traffic-type-all"], "not_verified");
+        assert!(is_failure(&out[0]));
     }
 
     #[test]

@@ -208,9 +208,7 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     let before = scan_report(&ep, dir.path(), "before.json");
     let failing: BTreeSet<String> = statuses(&before)
         .into_iter()
-        .filter(|((c, _), s)| {
-            s == "fail" && (c == "flow-logs-enabled" || c == "traffic-type-all")
-        })
+        .filter(|((c, _), s)| s == "fail" && (c == "flow-logs-enabled" || c == "traffic-type-all"))
         .map(|((_, v), _)| v)
         .collect();
     // bare_us, bare_ap, rej_eu and the three default VPCs.

@@ -656,24 +656,32 @@ fn without_a_terminal_and_without_yes_nothing_changes() {
 }
 
 #[test]
-fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
+fn regions_refusing_or_throttling_writes_are_reported_and_the_others_are_fixed() {
     let moto = Moto::start();
     let ids = seed_account(&moto);
     let ep_moto = moto.endpoint();
     let dir = tmp();
     let before = flow_logs(&ep_moto);
-    let hits = Arc::new(AtomicUsize::new(0));
-    let h2 = hits.clone();
+    let denied = Arc::new(AtomicUsize::new(0));
+    let throttled = Arc::new(AtomicUsize::new(0));
+    let (d2, t2) = (denied.clone(), throttled.clone());
+    // eu-west-1 denies CreateFlowLogs; ap-southeast-2 throttles it on every attempt.
     let handler: Handler = Arc::new(move |req, forward| {
-        if req.scope().0 == "eu-west-1" && req.form("Action").as_deref() == Some("CreateFlowLogs") {
-            h2.fetch_add(1, Ordering::SeqCst);
-            Response::ec2_error(
-                403,
-                "UnauthorizedOperation",
-                "You are not authorized to perform this operation.",
-            )
-        } else {
-            forward(req)
+        let create = req.form("Action").as_deref() == Some("CreateFlowLogs");
+        match req.scope().0.as_str() {
+            "eu-west-1" if create => {
+                d2.fetch_add(1, Ordering::SeqCst);
+                Response::ec2_error(
+                    403,
+                    "UnauthorizedOperation",
+                    "You are not authorized to perform this operation.",
+                )
+            }
+            "ap-southeast-2" if create => {
+                t2.fetch_add(1, Ordering::SeqCst);
+                Response::ec2_error(503, "RequestLimitExceeded", "Request limit exceeded.")
+            }
+            _ => forward(req),
         }
     });
     let proxy = Proxy::start(moto.port, handler);
@@ -684,31 +692,34 @@ fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
     let mut args = vec!["fix", "--yes", "--fix-destination", &dest];
     args.extend(fix_args(&ep, &regions, &log, &report));
     let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 1, "a planned change failed: {err}");
-    // eu-west-1 has two failing VPCs (default and REJECT-only); access errors are not retried.
-    assert_eq!(hits.load(Ordering::SeqCst), 2);
-    assert!(err.contains("2 of 6 planned changes failed"), "{err}");
-    assert!(err.contains("UnauthorizedOperation"), "{err}");
+    assert_eq!(c, 1, "planned changes failed: {err}");
+    // eu-west-1 has two failing VPCs (default and REJECT-only): access errors are not retried.
+    assert_eq!(denied.load(Ordering::SeqCst), 2);
+    // ap-southeast-2 has two (default and bare_ap): throttling is retried (--max-attempts 2).
+    assert_eq!(throttled.load(Ordering::SeqCst), 4);
+    assert!(err.contains("4 of 6 planned changes failed"), "{err}");
+    assert!(
+        err.contains("UnauthorizedOperation") && err.contains("RequestLimitExceeded"),
+        "{err}"
+    );
     let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
     for f in &fixes {
-        if f["region"] == "eu-west-1" {
-            assert_eq!(f["outcome"], "failed", "{f}");
-            assert!(
-                f["error"]
-                    .as_str()
-                    .unwrap()
-                    .contains("UnauthorizedOperation"),
-                "{f}"
-            );
-            assert!(
-                f["verified"]["flow-logs-enabled"] != "pass"
-                    || f["verified"]["traffic-type-all"] != "pass",
-                "the rescan still shows the failure: {f}"
-            );
-        } else {
-            assert_eq!(f["outcome"], "applied", "{f}");
-            assert_eq!(f["verified"]["flow-logs-enabled"], "pass", "{f}");
-        }
+        let why = match f["region"].as_str().unwrap() {
+            "eu-west-1" => "UnauthorizedOperation",
+            "ap-southeast-2" => "RequestLimitExceeded",
+            _ => {
+                assert_eq!(f["outcome"], "applied", "{f}");
+                assert_eq!(f["verified"]["flow-logs-enabled"], "pass", "{f}");
+                continue;
+            }
+        };
+        assert_eq!(f["outcome"], "failed", "{f}");
+        assert!(f["error"].as_str().unwrap().contains(why), "{f}");
+        assert!(
+            f["verified"]["flow-logs-enabled"] != "pass"
+                || f["verified"]["traffic-type-all"] != "pass",
+            "the rescan still shows the failure: {f}"
+        );
     }
     assert!(
         fixes
@@ -722,7 +733,8 @@ fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
         .filter(|k| !before.contains_key(*k))
         .cloned()
         .collect();
-    assert_eq!(created.len(), 4);
+    assert_eq!(created.len(), 2, "only us-east-1 was fixed");
+    assert!(created.iter().all(|id| after[id]["Region"] == "us-east-1"));
     let logged = read_json(&log);
     let changes = logged["changes"].as_array().unwrap();
     let logged_ids: BTreeSet<String> = changes
@@ -737,11 +749,49 @@ fn a_region_refusing_writes_is_reported_and_the_others_are_fixed() {
         .collect();
     assert_eq!(logged_ids, created);
     assert_eq!(
-        changes
+        changes.iter().filter(|c| c["outcome"] == "failed").count(),
+        4
+    );
+}
+
+#[test]
+fn unsuccessful_items_are_reported_per_vpc() {
+    let moto = Moto::start();
+    seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let before = flow_logs(&ep);
+    let regions = "us-east-1".to_string();
+    let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
+    // The bucket does not exist: EC2 answers with an Unsuccessful item for each VPC.
+    let mut args = vec![
+        "fix",
+        "--yes",
+        "--fix-destination",
+        "s3://no-such-bucket-here",
+    ];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 1, "{err}");
+    let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
+    assert_eq!(fixes.len(), 2, "bare_us and the default VPC: {fixes:?}");
+    for f in &fixes {
+        assert_eq!(f["outcome"], "failed", "{f}");
+        let e = f["error"].as_str().unwrap();
+        assert!(
+            e.contains("unsuccessful") && e.contains("does not exist"),
+            "{e}"
+        );
+        assert_eq!(f["created"], json!([]));
+    }
+    assert_eq!(flow_logs(&ep), before);
+    let logged = read_json(&log);
+    assert!(
+        logged["changes"]
+            .as_array()
+            .unwrap()
             .iter()
-            .filter(|c| c["outcome"] == "failed" && c["region"] == "eu-west-1")
-            .count(),
-        2
+            .all(|c| c["outcome"] == "failed" && c["flow_log_ids"] == json!([]))
     );
 }
 

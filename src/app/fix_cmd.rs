@@ -247,10 +247,11 @@ fn confirm(n: usize, yes: bool, verb: &str, noun: &str) -> Result<bool, Error> {
             if n == 1 { "" } else { "s" }
         )));
     }
-    eprint!(
-        "{verb} these {n} change{}? [y/N] ",
-        if n == 1 { "" } else { "s" }
-    );
+    if n == 1 {
+        eprint!("{verb} this {noun}? [y/N] ");
+    } else {
+        eprint!("{verb} these {n} {noun}s? [y/N] ");
+    }
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()

@@ -149,8 +149,11 @@ pub(crate) fn run_fix_step(
         eprintln!("flowaudit: change log written to {}", l.path().display());
     }
     let touched = fix::verify::touched_regions(&results);
-    let (fixes, inventory) = if touched.is_empty() || settings.dry_run {
+    let (fixes, inventory) = if settings.dry_run {
         (fix::verify::outcomes(&results, None), None)
+    } else if touched.is_empty() {
+        // Nothing changed anywhere: the scan's own results are still current.
+        (fix::verify::outcomes(&results, Some(findings)), None)
     } else {
         let mut again = collect_args.clone();
         again.regions = touched.iter().map(|(_, r)| r.clone()).collect();

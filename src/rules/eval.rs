@@ -8,7 +8,7 @@ use super::view;
 use crate::findings::{Compliance, Finding, Remediation, ResourceRef, Status};
 use crate::inventory::{Inventory, Vpc};
 use cel::Context;
-use cel::objects::{Key, Map};
+use cel::common::types::{CelMap, CelMapKey, CelString};
 use serde_json::{Value as J, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub(crate) struct Active<'r> {
     pub rule: &'r Rule,
     pub compliance: Compliance,
     pub params: serde_json::Map<String, J>,
-    pub params_cel: cel::Value,
+    pub params_val: Box<dyn cel::common::value::Val>,
 }
 
 impl<'r> Active<'r> {
@@ -35,8 +35,14 @@ impl<'r> Active<'r> {
             rule,
             compliance: Compliance::from(rule.compliance.clone()),
             params: rule.params.clone(),
-            params_cel: rule.params_cel.clone(),
+            params_val: view::shared_val(rule.params_cel.clone()),
         }
+    }
+
+    /// Replace the parameter values (rule tests set their own).
+    pub fn set_params(&mut self, params: serde_json::Map<String, J>) {
+        self.params_val = view::shared_val(view::json_to_cel(&J::Object(params.clone())));
+        self.params = params;
     }
 }
 
@@ -78,7 +84,7 @@ pub(crate) fn evaluate_active(
     let chunk = vpcs.len().div_ceil(threads);
     let eval_chunk = |part: &[(&str, &str, &Vpc)]| -> Vec<Finding> {
         let mut out = Vec::new();
-        let options_cel = view::json_to_cel(&options);
+        let options_cel = view::shared_val(view::json_to_cel(&options));
         for (region, account, vpc) in part {
             if let Some(msg) = unreadable(inv, region, account) {
                 let resource = vpc_ref(region, account, vpc);
@@ -196,15 +202,15 @@ fn eval_vpc(
     account: &str,
     vpc: &Vpc,
     options: &J,
-    options_cel: &cel::Value,
+    options_cel: &Box<dyn cel::common::value::Val>,
     out: &mut Vec<Finding>,
 ) {
     let resource = vpc_ref(region, account, vpc);
     let resource_json = serde_json::to_value(&resource).unwrap_or(J::Null);
     let mut root = Context::with_env(Arc::clone(&rules.env));
-    root.add_variable_from_value("vpc", view::vpc_value(region, account, vpc));
-    root.add_variable_from_value("resource", view::json_to_cel(&resource_json));
-    root.add_variable_from_value("options", options_cel.clone());
+    root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
+    root.add_variable_as_val("resource", view::shared_val(view::json_to_cel(&resource_json)));
+    root.add_variable_as_val("options", options_cel.clone());
     let mut base = serde_json::Map::new();
     base.insert("resource".into(), resource_json);
     base.insert("vpc".into(), view::vpc_json(region, account, vpc));
@@ -243,9 +249,9 @@ fn eval_rule(
 ) -> Vec<Verdict> {
     let rule = a.rule;
     let mut scope = root.new_inner_scope();
-    scope.add_variable_from_value("params", a.params_cel.clone());
-    let mut statuses: HashMap<Key, cel::Value> = HashMap::new();
-    scope.add_variable_from_value("checks", checks_value(&statuses));
+    scope.add_variable_as_val("params", a.params_val.clone());
+    let mut statuses: HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>> = HashMap::new();
+    scope.add_variable_as_val("checks", checks_value(&statuses));
     tctx.remove("check");
     if let Some(cond) = &rule.applies_if {
         match eval_bool(cond, &scope) {
@@ -280,19 +286,19 @@ fn eval_rule(
         tctx.set("check", json!({"id": check.id, "title": check.title}));
         let v = eval_check(rules, rule, check, &scope, tctx);
         statuses.insert(
-            Key::String(Arc::new(check.id.clone())),
-            cel::Value::String(Arc::new(v.status.as_str().to_string())),
+            CelMapKey::from(check.id.clone()),
+            Box::new(CelString::from(v.status.as_str().to_string())),
         );
-        scope.add_variable_from_value("checks", checks_value(&statuses));
+        scope.add_variable_as_val("checks", checks_value(&statuses));
         out.push(v);
     }
     out
 }
 
-fn checks_value(statuses: &HashMap<Key, cel::Value>) -> cel::Value {
-    cel::Value::Map(Map {
-        map: Arc::new(statuses.clone()),
-    })
+fn checks_value(
+    statuses: &HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>>,
+) -> Box<dyn cel::common::value::Val> {
+    Box::new(CelMap::from(statuses.clone()))
 }
 
 fn eval_check(
@@ -327,12 +333,22 @@ fn eval_check(
     let mut inner = scope.new_inner_scope();
     let mut bound = Vec::with_capacity(check.lets.len());
     for ((name, expr), used) in check.lets.iter().zip(&check.let_in_templates) {
-        match expr.program.execute(&inner) {
-            Ok(v) => {
-                if *used {
-                    bound.push((name.as_str(), view::cel_to_json(&v)));
+        let value = cel::Value::resolve_val(expr.program.expression(), &inner)
+            .map(|v| v.into_owned())
+            .and_then(|v| {
+                let json = if *used {
+                    Some(view::val_to_json(v.as_ref()))
+                } else {
+                    None
+                };
+                Ok((v, json))
+            });
+        match value {
+            Ok((v, json)) => {
+                if let Some(json) = json {
+                    bound.push((name.as_str(), json));
                 }
-                inner.add_variable_from_value(name.as_str(), v);
+                inner.add_variable_as_val(name.as_str(), v);
             }
             Err(e) => {
                 return error(format!(
@@ -396,14 +412,14 @@ fn remediation(
 }
 
 fn eval_bool(e: &Expr, ctx: &Context) -> Result<bool, String> {
-    match e.program.execute(ctx) {
-        Ok(cel::Value::Bool(b)) => Ok(b),
-        Ok(other) => Err(format!(
+    let v = cel::Value::resolve_val(e.program.expression(), ctx).map_err(|err| err.to_string())?;
+    match v.downcast_ref::<cel::common::types::CelBool>() {
+        Some(b) => Ok(*b.inner()),
+        None => Err(format!(
             "`{}` returned {}, not a bool",
             e.source.trim(),
-            other.type_of()
+            v.get_type().name()
         )),
-        Err(err) => Err(err.to_string()),
     }
 }
 

@@ -678,14 +678,26 @@ impl Compiler<'_> {
     }
 }
 
-/// True when `text` contains `name` as a whole identifier.
-fn mentions(text: &str, name: &str) -> bool {
+/// True when a handlebars expression (`{{ ... }}`) of `template` contains `name` as a whole identifier.
+fn mentions(template: &str, name: &str) -> bool {
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(name).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + name.len()..].chars().next();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let after_open = &rest[open + 2..];
+        let Some(close) = after_open.find("}}") else {
+            return false;
+        };
+        let expr = &after_open[..close];
+        if expr.match_indices(name).any(|(i, _)| {
+            let before = expr[..i].chars().next_back();
+            let after = expr[i + name.len()..].chars().next();
+            !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+        }) {
+            return true;
+        }
+        rest = &after_open[close + 2..];
+    }
+    false
 }
 
 fn valid_id(s: &str) -> bool {

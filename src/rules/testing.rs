@@ -244,15 +244,14 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         errors: vec![],
     };
     let mut active = Active::new(rule);
+    let mut params = active.params.clone();
     for (k, v) in &case.params {
         if !rule.parameters.contains_key(k) {
             return Err(format!("params sets {k:?}, which rule {} does not declare", rule.id));
         }
-        active
-            .params
-            .insert(k.clone(), serde_json::to_value(v).map_err(|e| e.to_string())?);
+        params.insert(k.clone(), serde_json::to_value(v).map_err(|e| e.to_string())?);
     }
-    active.params_cel = super::view::json_to_cel(&J::Object(active.params.clone()));
+    active.set_params(params);
     let opts = EvalOptions {
         accept_subnet_coverage: case.accept_subnet_coverage,
     };

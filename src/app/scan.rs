@@ -19,6 +19,7 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
     let plan = RulePlan::prepare(&args.rules)?;
     let inv = obtain_inventory(&args.collect)?;
     let doc = plan.run(&inv);
+    drop(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
     Ok(plan.exit_status(&doc))
@@ -46,7 +47,9 @@ impl RulePlan {
         let scan_cfg = config.as_ref().map(|c| &c.scan);
         let options = EvalOptions {
             accept_subnet_coverage: args.accept_subnet_coverage
-                || scan_cfg.and_then(|s| s.accept_subnet_coverage).unwrap_or(false),
+                || scan_cfg
+                    .and_then(|s| s.accept_subnet_coverage)
+                    .unwrap_or(false),
         };
         let fail_on = args
             .fail_on

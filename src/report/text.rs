@@ -37,7 +37,11 @@ pub fn clean(s: &str) -> String {
 fn render(doc: &Document) -> String {
     let mut out = String::new();
     let count = |s: Status| doc.summary.by_status.get(s.as_str()).copied().unwrap_or(0);
-    let mut resources: Vec<&str> = doc.results.iter().map(|r| r.resource.arn.as_str()).collect();
+    let mut resources: Vec<&str> = doc
+        .results
+        .iter()
+        .map(|r| r.resource.arn.as_str())
+        .collect();
     resources.sort_unstable();
     resources.dedup();
     let _ = writeln!(

@@ -37,6 +37,9 @@ mod tests {
         on_disk.sort();
         let mut embedded: Vec<String> = BUILTIN_FILES.iter().map(|(n, _)| n.to_string()).collect();
         embedded.sort();
-        assert_eq!(on_disk, embedded, "update the embed! list in src/rules/builtin.rs");
+        assert_eq!(
+            on_disk, embedded,
+            "update the embed! list in src/rules/builtin.rs"
+        );
     }
 }

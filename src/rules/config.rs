@@ -110,7 +110,11 @@ impl Config {
                     errors.push(format!(
                         "{}: rule {id} has no parameter {name:?}\n  fix: known parameters: {}",
                         self.at(value.span()),
-                        if known.is_empty() { "(none)".to_string() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            known.join(", ")
+                        }
                     ));
                     continue;
                 };

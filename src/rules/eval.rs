@@ -82,8 +82,9 @@ pub(crate) fn evaluate_active(
         .min(vpcs.len().div_ceil(256))
         .max(1);
     let chunk = vpcs.len().div_ceil(threads);
+    let per_vpc: usize = vpc_rules.iter().map(|a| a.rule.checks.len()).sum();
     let eval_chunk = |part: &[(&str, &str, &Vpc)]| -> Vec<Finding> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(part.len() * per_vpc);
         let options_cel = view::shared_val(view::json_to_cel(&options));
         for (region, account, vpc) in part {
             if let Some(msg) = unreadable(inv, region, account) {
@@ -112,7 +113,7 @@ pub(crate) fn evaluate_active(
                 account,
                 vpc,
                 &options,
-                &options_cel,
+                options_cel.as_ref(),
                 &mut out,
             );
         }
@@ -126,7 +127,7 @@ pub(crate) fn evaluate_active(
             .chunks(chunk)
             .map(|part| sc.spawn(move || eval_chunk(part)))
             .collect();
-        let mut all = Vec::new();
+        let mut all = Vec::with_capacity(vpcs.len() * per_vpc);
         for h in handles {
             match h.join() {
                 Ok(mut v) => all.append(&mut v),
@@ -155,8 +156,15 @@ fn unreadable(inv: &Inventory, region: &str, account: &str) -> Option<String> {
     let errs: Vec<String> = inv
         .errors
         .iter()
-        .filter(|e| e.service == "ec2" && e.account_id == account && e.region.as_deref() == Some(region))
-        .map(|e| format!("{} failed in {region}: {}: {}", e.operation, e.code, e.message))
+        .filter(|e| {
+            e.service == "ec2" && e.account_id == account && e.region.as_deref() == Some(region)
+        })
+        .map(|e| {
+            format!(
+                "{} failed in {region}: {}: {}",
+                e.operation, e.code, e.message
+            )
+        })
         .collect();
     (!errs.is_empty()).then(|| errs.join("; "))
 }
@@ -202,15 +210,18 @@ fn eval_vpc(
     account: &str,
     vpc: &Vpc,
     options: &J,
-    options_cel: &Box<dyn cel::common::value::Val>,
+    options_cel: &dyn cel::common::value::Val,
     out: &mut Vec<Finding>,
 ) {
     let resource = vpc_ref(region, account, vpc);
     let resource_json = serde_json::to_value(&resource).unwrap_or(J::Null);
     let mut root = Context::with_env(Arc::clone(&rules.env));
     root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
-    root.add_variable_as_val("resource", view::shared_val(view::json_to_cel(&resource_json)));
-    root.add_variable_as_val("options", options_cel.clone());
+    root.add_variable_as_val(
+        "resource",
+        view::shared_val(view::json_to_cel(&resource_json)),
+    );
+    root.add_variable_as_val("options", options_cel.clone_as_boxed());
     let mut base = serde_json::Map::new();
     base.insert("resource".into(), resource_json);
     base.insert("vpc".into(), view::vpc_json(region, account, vpc));
@@ -241,16 +252,12 @@ fn eval_vpc(
 }
 
 /// Evaluate one rule's checks on one resource whose CEL view is in `root`.
-fn eval_rule(
-    rules: &RuleSet,
-    a: &Active,
-    root: &Context,
-    tctx: &mut TemplateCtx,
-) -> Vec<Verdict> {
+fn eval_rule(rules: &RuleSet, a: &Active, root: &Context, tctx: &mut TemplateCtx) -> Vec<Verdict> {
     let rule = a.rule;
     let mut scope = root.new_inner_scope();
     scope.add_variable_as_val("params", a.params_val.clone());
-    let mut statuses: HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>> = HashMap::new();
+    let mut statuses: HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>> =
+        HashMap::new();
     scope.add_variable_as_val("checks", checks_value(&statuses));
     tctx.remove("check");
     if let Some(cond) = &rule.applies_if {
@@ -273,11 +280,7 @@ fn eval_rule(
             }
             Err(e) => {
                 let msg = format!("rule {}: applies_if could not be evaluated: {e}", rule.id);
-                return rule
-                    .checks
-                    .iter()
-                    .map(|_| error(msg.clone()))
-                    .collect();
+                return rule.checks.iter().map(|_| error(msg.clone())).collect();
             }
         }
     }
@@ -331,32 +334,9 @@ fn eval_check(
         }
     }
     let mut inner = scope.new_inner_scope();
-    let mut bound = Vec::with_capacity(check.lets.len());
-    for ((name, expr), used) in check.lets.iter().zip(&check.let_in_templates) {
-        let value = cel::Value::resolve_val(expr.program.expression(), &inner)
-            .map(|v| v.into_owned())
-            .and_then(|v| {
-                let json = if *used {
-                    Some(view::val_to_json(v.as_ref()))
-                } else {
-                    None
-                };
-                Ok((v, json))
-            });
-        match value {
-            Ok((v, json)) => {
-                if let Some(json) = json {
-                    bound.push((name.as_str(), json));
-                }
-                inner.add_variable_as_val(name.as_str(), v);
-            }
-            Err(e) => {
-                return error(format!(
-                    "check {}: let {name} could not be evaluated: {e}",
-                    check.id
-                ));
-            }
-        }
+    let mut done = vec![false; check.lets.len()];
+    if let Err(e) = bind_lets(check, &check.lets_for_condition, &mut done, &mut inner) {
+        return error(e);
     }
     let status = match eval_bool(&check.condition, &inner) {
         Ok(true) => Status::Pass,
@@ -368,6 +348,22 @@ fn eval_check(
             ));
         }
     };
+    let (need, json) = if status == Status::Pass {
+        (&check.lets_for_pass, &check.json_for_pass)
+    } else {
+        (&check.lets_for_fail, &check.json_for_fail)
+    };
+    if let Err(e) = bind_lets(check, need, &mut done, &mut inner) {
+        return error(e);
+    }
+    let mut bound = Vec::new();
+    for (i, (name, _)) in check.lets.iter().enumerate() {
+        if json[i]
+            && let Some(v) = inner.get_variable(name.as_str())
+        {
+            bound.push((name.as_str(), view::val_to_json(v.as_ref())));
+        }
+    }
     for (name, v) in bound.iter_mut() {
         tctx.set(name, std::mem::take(v));
     }
@@ -391,6 +387,26 @@ fn eval_check(
         tctx.remove(name);
     }
     v
+}
+
+/// Evaluate, in order, the `let`s of `want` not yet `done`, binding each in `ctx`.
+fn bind_lets(
+    check: &Check,
+    want: &[bool],
+    done: &mut [bool],
+    ctx: &mut Context,
+) -> Result<(), String> {
+    for (i, (name, expr)) in check.lets.iter().enumerate() {
+        if !want[i] || done[i] {
+            continue;
+        }
+        let v = cel::Value::resolve_val(expr.program.expression(), ctx)
+            .map(|v| v.into_owned())
+            .map_err(|e| format!("check {}: let {name} could not be evaluated: {e}", check.id))?;
+        ctx.add_variable_as_val(name.as_str(), v);
+        done[i] = true;
+    }
+    Ok(())
 }
 
 fn remediation(

@@ -39,7 +39,12 @@ pub fn string_content_start(text: &str, span: &Range<usize>) -> usize {
 }
 
 /// The file position of a (1-based line, 1-based column) position inside the string literal at `span`.
-pub fn inside_string(text: &str, span: &Range<usize>, rel_line: usize, rel_col: usize) -> (usize, usize) {
+pub fn inside_string(
+    text: &str,
+    span: &Range<usize>,
+    rel_line: usize,
+    rel_col: usize,
+) -> (usize, usize) {
     let (line, col) = line_col(text, string_content_start(text, span));
     let rel_line = rel_line.max(1);
     let rel_col = rel_col.max(1);

@@ -111,18 +111,19 @@ impl Suppressions {
             let entry_span = sp.span();
             let e = sp.into_inner();
             let index = i + 1;
-            let mut glob_of = |s: &Spanned<String>, what: &str| match glob::Pattern::new(s.get_ref()) {
-                Ok(p) => Some(p),
-                Err(err) => {
-                    errors.push(format!(
-                        "{}: suppression #{index}: {what} {:?} is not a valid glob: {}",
-                        at(s.span().start),
-                        s.get_ref(),
-                        err.msg
-                    ));
-                    None
-                }
-            };
+            let mut glob_of =
+                |s: &Spanned<String>, what: &str| match glob::Pattern::new(s.get_ref()) {
+                    Ok(p) => Some(p),
+                    Err(err) => {
+                        errors.push(format!(
+                            "{}: suppression #{index}: {what} {:?} is not a valid glob: {}",
+                            at(s.span().start),
+                            s.get_ref(),
+                            err.msg
+                        ));
+                        None
+                    }
+                };
             let resource_pat = glob_of(&e.resource, "resource");
             let account_pat = e.account.as_ref().map(|a| glob_of(a, "account"));
             let region_pat = e.region.as_ref().map(|r| glob_of(r, "region"));
@@ -133,7 +134,10 @@ impl Suppressions {
                 ));
             }
             if e.rule.trim().is_empty() {
-                errors.push(format!("{}: suppression #{index}: rule is empty", at(entry_span.start)));
+                errors.push(format!(
+                    "{}: suppression #{index}: rule is empty",
+                    at(entry_span.start)
+                ));
             }
             let expires = match parse_date(e.expires.get_ref()) {
                 Some(d) => Some(d),
@@ -218,7 +222,8 @@ impl Entry {
     fn matches(&self, f: &Finding) -> bool {
         self.rule_id == f.rule_id
             && self.check_id.as_ref().is_none_or(|c| *c == f.check_id)
-            && (self.resource_pat.matches(&f.resource.id) || self.resource_pat.matches(&f.resource.arn))
+            && (self.resource_pat.matches(&f.resource.id)
+                || self.resource_pat.matches(&f.resource.arn))
             && self
                 .account_pat
                 .as_ref()

@@ -116,8 +116,12 @@ pub fn builtin_tests() -> Vec<TestSource> {
 
 /// The test files of a directory.
 pub fn dir_tests(dir: &Path) -> Result<Vec<TestSource>, Error> {
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| Error::input(format!("cannot read rules directory {}: {e}", dir.display())))?;
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Error::input(format!(
+            "cannot read rules directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     let mut paths: Vec<_> = rd
         .filter_map(|e| e.ok())
         .map(|e| e.path())
@@ -133,7 +137,11 @@ pub fn dir_tests(dir: &Path) -> Result<Vec<TestSource>, Error> {
         .map(|p| {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| Error::input(format!("cannot read test file {}: {e}", p.display())))?;
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             Ok(TestSource {
                 origin: p.display().to_string(),
                 text,
@@ -192,9 +200,8 @@ fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<St
         return Err(format!("{}: the file has no [[case]]", t.origin));
     }
     for case in &file.case {
-        let failures = run_case(set, rule, case).map_err(|e| {
-            format!("{}: case {:?}: {e}", t.origin, case.name)
-        })?;
+        let failures = run_case(set, rule, case)
+            .map_err(|e| format!("{}: case {:?}: {e}", t.origin, case.name))?;
         report.cases.push(CaseResult {
             file: t.origin.clone(),
             rule_id: rule_id.clone(),
@@ -206,11 +213,17 @@ fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<St
 }
 
 fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, String> {
-    let account = case.account_id.clone().unwrap_or_else(|| TEST_ACCOUNT.into());
+    let account = case
+        .account_id
+        .clone()
+        .unwrap_or_else(|| TEST_ACCOUNT.into());
     let region = case.region.clone().unwrap_or_else(|| TEST_REGION.into());
     for k in case.expect.keys() {
         if !rule.checks.iter().any(|c| &c.id == k) {
-            return Err(format!("expect names check {k:?}, which rule {} does not have", rule.id));
+            return Err(format!(
+                "expect names check {k:?}, which rule {} does not have",
+                rule.id
+            ));
         }
     }
     for c in &rule.checks {
@@ -247,9 +260,15 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
     let mut params = active.params.clone();
     for (k, v) in &case.params {
         if !rule.parameters.contains_key(k) {
-            return Err(format!("params sets {k:?}, which rule {} does not declare", rule.id));
+            return Err(format!(
+                "params sets {k:?}, which rule {} does not declare",
+                rule.id
+            ));
         }
-        params.insert(k.clone(), serde_json::to_value(v).map_err(|e| e.to_string())?);
+        params.insert(
+            k.clone(),
+            serde_json::to_value(v).map_err(|e| e.to_string())?,
+        );
     }
     active.set_params(params);
     let opts = EvalOptions {
@@ -309,7 +328,10 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         .chain(case.remediation_contains.keys())
     {
         if !rule.checks.iter().any(|c| &c.id == k) {
-            return Err(format!("names check {k:?}, which rule {} does not have", rule.id));
+            return Err(format!(
+                "names check {k:?}, which rule {} does not have",
+                rule.id
+            ));
         }
     }
     Ok(failures)
@@ -332,7 +354,14 @@ fn merge(base: &mut J, over: &J) {
     }
 }
 
-fn log_with_defaults(frag: &J, resource_id: &str, kind: &str, n: usize, account: &str, region: &str) -> J {
+fn log_with_defaults(
+    frag: &J,
+    resource_id: &str,
+    kind: &str,
+    n: usize,
+    account: &str,
+    region: &str,
+) -> J {
     let mut base = json!({
         "id": format!("fl-{kind}{n}"),
         "resource_id": resource_id,
@@ -408,7 +437,14 @@ fn vpc_with_defaults(frag: &J, account: &str, region: &str) -> J {
                         logs.iter()
                             .enumerate()
                             .map(|(j, l)| {
-                                log_with_defaults(l, &sid, "subnet", (i + 1) * 100 + j + 1, account, region)
+                                log_with_defaults(
+                                    l,
+                                    &sid,
+                                    "subnet",
+                                    (i + 1) * 100 + j + 1,
+                                    account,
+                                    region,
+                                )
                             })
                             .collect(),
                     );
@@ -438,7 +474,11 @@ mod tests {
             .map(|c| format!("{} / {}:\n  {}", c.rule_id, c.case, c.failures.join("\n  ")))
             .collect();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
-        assert!(report.untested.is_empty(), "rules without tests: {:?}", report.untested);
+        assert!(
+            report.untested.is_empty(),
+            "rules without tests: {:?}",
+            report.untested
+        );
         assert!(report.cases.len() >= set.rules.len());
     }
 }

@@ -195,8 +195,14 @@ fn flow_log(l: &FlowLog) -> SharedMap {
         .set("destination_arn", opt(&l.destination_arn))
         .set("log_group_name", opt(&l.log_group_name))
         .set("deliver_logs_status", opt(&l.deliver_logs_status))
-        .set("deliver_logs_error_message", opt(&l.deliver_logs_error_message))
-        .set("deliver_logs_permission_arn", opt(&l.deliver_logs_permission_arn))
+        .set(
+            "deliver_logs_error_message",
+            opt(&l.deliver_logs_error_message),
+        )
+        .set(
+            "deliver_logs_permission_arn",
+            opt(&l.deliver_logs_permission_arn),
+        )
         .set("log_format", opt(&l.log_format))
         .set(
             "max_aggregation_interval",
@@ -350,7 +356,9 @@ pub fn val_to_json(v: &dyn Val) -> serde_json::Value {
     match Value::try_from(v) {
         Ok(Value::Null) => J::Null,
         Ok(Value::UInt(u)) => J::from(u),
-        Ok(Value::Float(f)) => serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null),
+        Ok(Value::Float(f)) => serde_json::Number::from_f64(f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
         Ok(other) => J::String(format!("{other:?}")),
         Err(e) => J::String(format!("<{e}>")),
     }

@@ -123,7 +123,7 @@ impl Moto {
         let text = std::fs::read_to_string(&self.recording).unwrap();
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| ApiCall::parse(l))
+            .map(ApiCall::parse)
             .collect()
     }
 }

@@ -283,8 +283,8 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<
     Ok((status, body))
 }
 
-/// The flowaudit binary under test: `FLOWAUDIT_BIN` when set (a copy taken right after the build,
-/// for a target directory that other checkouts also build into), else the one cargo built.
+/// Path of the flowaudit binary under test: `FLOWAUDIT_BIN` when set (to test a copied or
+/// release build), else the one Cargo built for this test run.
 pub fn flowaudit_bin() -> PathBuf {
     std::env::var_os("FLOWAUDIT_BIN")
         .map(PathBuf::from)

@@ -103,7 +103,6 @@ fn verdict(doc: &Value, vpc: &str, rule: &str, check: &str) -> (String, String) 
 }
 
 #[test]
-#[ignore = "needs the collector; run with --ignored once it is merged"]
 fn every_vpc_001_002_003_verdict_against_moto() {
     let moto = Moto::start();
     let ids = seed_every_case(&moto);

@@ -73,8 +73,9 @@ pub(crate) fn evaluate_active(
         })
         .collect();
     let vpc_rules: Vec<&Active> = active.iter().filter(|a| a.rule.resource == "vpc").collect();
+    let mut lost = unlisted_regions(inv, &vpc_rules);
     if vpcs.is_empty() || vpc_rules.is_empty() {
-        return Vec::new();
+        return lost;
     }
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -119,9 +120,23 @@ pub(crate) fn evaluate_active(
         }
         out
     };
-    if threads == 1 {
-        return eval_chunk(&vpcs);
-    }
+    let mut all = if threads == 1 {
+        eval_chunk(&vpcs)
+    } else {
+        evaluate_parallel(&vpcs, chunk, per_vpc, &eval_chunk)
+    };
+    all.append(&mut lost);
+    all
+}
+
+type VpcRef<'a> = (&'a str, &'a str, &'a Vpc);
+
+fn evaluate_parallel(
+    vpcs: &[VpcRef],
+    chunk: usize,
+    per_vpc: usize,
+    eval_chunk: &(dyn Fn(&[VpcRef]) -> Vec<Finding> + Sync),
+) -> Vec<Finding> {
     std::thread::scope(|sc| {
         let handles: Vec<_> = vpcs
             .chunks(chunk)
@@ -167,6 +182,56 @@ fn unreadable(inv: &Inventory, region: &str, account: &str) -> Option<String> {
         })
         .collect();
     (!errs.is_empty()).then(|| errs.join("; "))
+}
+
+/// Error results for the regions whose VPCs could not be listed at all: every check of every VPC
+/// rule, on a `region` resource whose ARN stands for all VPCs of the region, so that the report
+/// shows what was not evaluated.
+fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for e in inv.errors.iter().filter(|e| e.service == "ec2") {
+        let Some(region) = e.region.as_deref() else {
+            continue;
+        };
+        let listed = inv
+            .regions
+            .iter()
+            .any(|r| r.region == region && r.account_id == e.account_id);
+        if listed || seen.contains(&(e.account_id.as_str(), region)) {
+            continue;
+        }
+        seen.push((e.account_id.as_str(), region));
+        let why = unreadable(inv, region, &e.account_id).unwrap_or_default();
+        let resource = ResourceRef {
+            kind: "region".into(),
+            id: region.to_string(),
+            arn: format!("arn:aws:ec2:{region}:{}:vpc/*", e.account_id),
+            region: region.to_string(),
+            account_id: e.account_id.clone(),
+            name: None,
+            tags: Default::default(),
+        };
+        for a in vpc_rules {
+            for c in &a.rule.checks {
+                out.push(Finding {
+                    rule_id: a.rule.id.clone(),
+                    check_id: c.id.clone(),
+                    status: Status::Error,
+                    severity: a.rule.severity,
+                    resource: resource.clone(),
+                    message: format!(
+                        "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
+                        e.account_id
+                    ),
+                    compliance: a.compliance.clone(),
+                    remediation: None,
+                    suppression: None,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The data message and remediation templates are rendered with; one per resource, updated in

@@ -303,3 +303,52 @@ fn text_output_escapes_control_characters_from_aws_data() {
     assert!(!out.contains('\u{1b}'), "raw escape in output");
     assert!(out.contains("evil\\u{1b}[31mred"), "{out}");
 }
+
+#[test]
+fn shipped_demo_with_its_suppressions_shows_every_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("flowaudit.json");
+    let o = run(flowaudit().args([
+        "scan",
+        "--from-inventory",
+        repo_path("examples/demo-inventory.json").to_str().unwrap(),
+        "--suppressions",
+        repo_path("examples/demo-suppressions.toml")
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+    ]));
+    assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
+    validate_against_schema(&report);
+    let doc: Report = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    for st in ["pass", "fail", "skipped", "error", "suppressed"] {
+        assert!(
+            doc.summary.by_status[st] > 0,
+            "no {st} result: {:?}",
+            doc.summary.by_status
+        );
+    }
+    // The region whose VPCs could not be listed is reported, not silently missing.
+    let lost: Vec<&ResultEntry> = doc
+        .results
+        .iter()
+        .filter(|r| r.resource.region == "eu-central-1")
+        .collect();
+    let checks: usize = doc.rules.iter().map(|r| r.checks.len()).sum();
+    assert_eq!(lost.len(), checks);
+    assert!(lost.iter().all(|r| r.status == "error"
+        && r.resource.kind == "region"
+        && r.message.contains("DescribeVpcs")));
+    assert_eq!(doc.suppressions.expired.len(), 1);
+    assert_eq!(doc.suppressions.unmatched.len(), 1);
+    // A shared VPC is skipped with its owner named.
+    let shared = doc
+        .results
+        .iter()
+        .find(|r| r.resource.id == "vpc-0e4f5a6b7c8d9e0f1" && r.rule_id == "VPC-001")
+        .unwrap();
+    assert_eq!(shared.status, "skipped");
+}

@@ -71,7 +71,7 @@ fn show_prints_compliance_parameters_and_remediation() {
         "terraform:",
         "cloudformation:",
         "cli:",
-        "condition: size(vpc_logs) > 0 || by_subnet",
+        "condition: size(vpc.active_vpc_logs) > 0 ||",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }

@@ -539,3 +539,195 @@ fn resource_label(tctx: &TemplateCtx) -> String {
         r["id"].as_str().unwrap_or("")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSource;
+
+    const RULE: &str = r#"
+id = "T-1"
+title = "t"
+description = "d"
+severity = "high"
+resource = "vpc"
+applies_if = "vpc.state == 'available'"
+skip_message = "{{resource.id}} is {{vpc.state}}"
+
+[parameters]
+limit = { default = 1, description = "l" }
+
+[[checks]]
+id = "missing-key"
+title = "a key that does not exist"
+condition = "vpc.no_such_field == 1"
+pass = "p"
+fail = "f"
+
+[[checks]]
+id = "not-bool"
+title = "a condition that is not a bool"
+condition = "size(vpc.flow_logs)"
+pass = "p"
+fail = "f"
+
+[[checks]]
+id = "lazy"
+title = "a let only the fail message uses"
+let = [{ name = "boom", expr = "vpc.no_such_field" }]
+condition = "size(vpc.flow_logs) <= params.limit"
+pass = "ok {{params.limit}}"
+fail = "too many: {{boom}}"
+
+[[checks]]
+id = "after"
+title = "depends on an earlier check"
+applies_if = "checks['lazy'] == 'fail'"
+skip_message = "lazy was {{check.id}}"
+condition = "true"
+pass = "ran"
+fail = "f"
+"#;
+
+    fn inventory(state: &str, logs: usize, errors: serde_json::Value) -> Inventory {
+        let log = |i: usize| {
+            json!({"id": format!("fl-{i}"), "resource_id": "vpc-1", "resource_type": "vpc",
+                   "status": "ACTIVE", "traffic_type": "ALL", "destination_type": "s3",
+                   "destination": {"exists": "yes", "encryption": "aws_managed"}})
+        };
+        serde_json::from_value(json!({
+            "schema": "flowaudit/inventory/v1",
+            "scan": {"tool_version": "t", "started_at": "a", "finished_at": "b", "account_id": "111111111111"},
+            "regions": [{"account_id": "111111111111", "region": "eu-west-1", "vpcs": [{
+                "id": "vpc-1", "arn": "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1", "is_default": false,
+                "owner_id": "111111111111", "shared": false, "cidr_block": "10.0.0.0/16", "state": state,
+                "flow_logs": (0..logs).map(log).collect::<Vec<_>>()
+            }]}],
+            "errors": errors
+        }))
+        .unwrap()
+    }
+
+    fn rules() -> RuleSet {
+        let mut set = RuleSet::empty();
+        set.compile_text("t.toml", RULE, RuleSource::Builtin)
+            .unwrap_or_else(|e| panic!("{e}"));
+        set
+    }
+
+    fn by_check(findings: &[Finding]) -> BTreeMap<String, (Status, String)> {
+        findings
+            .iter()
+            .map(|f| (f.check_id.clone(), (f.status, f.message.clone())))
+            .collect()
+    }
+
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn runtime_errors_are_error_results_and_unused_lets_are_not_evaluated() {
+        let set = rules();
+        let r = by_check(&evaluate(
+            &set,
+            &inventory("available", 1, json!([])),
+            &EvalOptions::default(),
+        ));
+        assert_eq!(r["missing-key"].0, Status::Error);
+        assert!(
+            r["missing-key"].1.contains("check missing-key: condition"),
+            "{:?}",
+            r["missing-key"]
+        );
+        assert!(
+            r["missing-key"].1.contains("no_such_field"),
+            "{:?}",
+            r["missing-key"]
+        );
+        assert_eq!(r["not-bool"].0, Status::Error);
+        assert!(
+            r["not-bool"].1.contains("not a bool"),
+            "{:?}",
+            r["not-bool"]
+        );
+        // One log is within the limit: the let that would fail is never evaluated.
+        assert_eq!(r["lazy"], (Status::Pass, "ok 1".to_string()));
+        assert_eq!(r["after"].0, Status::Skipped);
+        assert_eq!(r["after"].1, "lazy was after");
+    }
+
+    #[test]
+    fn a_let_needed_by_the_outcome_that_fails_is_an_error_and_later_checks_see_it() {
+        let set = rules();
+        let r = by_check(&evaluate(
+            &set,
+            &inventory("available", 2, json!([])),
+            &EvalOptions::default(),
+        ));
+        assert_eq!(r["lazy"].0, Status::Error);
+        assert!(r["lazy"].1.contains("let boom"), "{:?}", r["lazy"]);
+        // `checks['lazy']` is `error`, not `fail`: the dependent check is skipped.
+        assert_eq!(r["after"].0, Status::Skipped);
+    }
+
+    #[test]
+    fn parameters_change_the_verdict() {
+        let set = rules();
+        let mut a = Active::new(&set.rules[0]);
+        let mut p = a.params.clone();
+        p.insert("limit".into(), json!(5));
+        a.set_params(p);
+        let r = by_check(&evaluate_active(
+            &set,
+            &[a],
+            &inventory("available", 2, json!([])),
+            &EvalOptions::default(),
+        ));
+        assert_eq!(r["lazy"], (Status::Pass, "ok 5".to_string()));
+        assert_eq!(r["after"].0, Status::Skipped);
+    }
+
+    #[test]
+    fn rule_applies_if_skips_every_check_with_its_message() {
+        let set = rules();
+        let f = evaluate(
+            &set,
+            &inventory("pending", 0, json!([])),
+            &EvalOptions::default(),
+        );
+        assert_eq!(f.len(), 4);
+        assert!(
+            f.iter()
+                .all(|f| f.status == Status::Skipped && f.message == "vpc-1 is pending")
+        );
+    }
+
+    #[test]
+    fn incomplete_ec2_data_gives_errors_not_verdicts() {
+        let set = rules();
+        let errs = json!([{"account_id": "111111111111", "region": "eu-west-1", "service": "ec2",
+            "operation": "DescribeFlowLogs", "code": "Throttling", "message": "Rate exceeded"},
+            {"account_id": "111111111111", "region": "us-west-2", "service": "ec2",
+            "operation": "DescribeVpcs", "code": "AccessDenied", "message": "no"}]);
+        let f = evaluate(
+            &set,
+            &inventory("available", 0, errs),
+            &EvalOptions::default(),
+        );
+        assert_eq!(f.len(), 8);
+        assert!(f.iter().all(|f| f.status == Status::Error));
+        let vpc: Vec<_> = f.iter().filter(|f| f.resource.kind == "vpc").collect();
+        assert_eq!(vpc.len(), 4);
+        assert!(
+            vpc[0]
+                .message
+                .contains("DescribeFlowLogs failed in eu-west-1: Throttling")
+        );
+        let region: Vec<_> = f.iter().filter(|f| f.resource.kind == "region").collect();
+        assert_eq!(region.len(), 4);
+        assert_eq!(
+            region[0].resource.arn,
+            "arn:aws:ec2:us-west-2:111111111111:vpc/*"
+        );
+        assert!(region[0].message.contains("could not be listed"));
+    }
+}

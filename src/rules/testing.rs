@@ -25,7 +25,7 @@ struct TestFile {
     /// The rule under test; defaults to the file name without `.test.toml`.
     #[serde(default)]
     rule: Option<String>,
-    case: Vec<CaseFile>,
+    case: Vec<toml::Spanned<CaseFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,9 +199,12 @@ fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<St
     if file.case.is_empty() {
         return Err(format!("{}: the file has no [[case]]", t.origin));
     }
-    for case in &file.case {
-        let failures = run_case(set, rule, case)
-            .map_err(|e| format!("{}: case {:?}: {e}", t.origin, case.name))?;
+    for spanned in &file.case {
+        let case = spanned.get_ref();
+        let failures = run_case(set, rule, case).map_err(|e| {
+            let (l, c) = line_col(&t.text, spanned.span().start);
+            format!("{}:{l}:{c}: case {:?}: {e}", t.origin, case.name)
+        })?;
         report.cases.push(CaseResult {
             file: t.origin.clone(),
             rule_id: rule_id.clone(),

@@ -89,22 +89,13 @@ pub(crate) fn evaluate_active(
         let options_cel = view::shared_val(view::json_to_cel(&options));
         for (region, account, vpc) in part {
             if let Some(msg) = unreadable(inv, region, account) {
-                let resource = vpc_ref(region, account, vpc);
-                for a in &vpc_rules {
-                    for c in &a.rule.checks {
-                        out.push(Finding {
-                            rule_id: a.rule.id.clone(),
-                            check_id: c.id.clone(),
-                            status: Status::Error,
-                            severity: a.rule.severity,
-                            resource: resource.clone(),
-                            message: format!("VPC {} cannot be judged: {msg}", vpc.id),
-                            compliance: a.compliance.clone(),
-                            remediation: None,
-                            suppression: None,
-                        });
-                    }
-                }
+                let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
+                push_errors(
+                    &mut out,
+                    &vpc_rules,
+                    &vpc_ref(region, account, vpc),
+                    &message,
+                );
                 continue;
             }
             eval_vpc(
@@ -212,26 +203,32 @@ fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
             name: None,
             tags: Default::default(),
         };
-        for a in vpc_rules {
-            for c in &a.rule.checks {
-                out.push(Finding {
-                    rule_id: a.rule.id.clone(),
-                    check_id: c.id.clone(),
-                    status: Status::Error,
-                    severity: a.rule.severity,
-                    resource: resource.clone(),
-                    message: format!(
-                        "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
-                        e.account_id
-                    ),
-                    compliance: a.compliance.clone(),
-                    remediation: None,
-                    suppression: None,
-                });
-            }
-        }
+        let message = format!(
+            "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
+            e.account_id
+        );
+        push_errors(&mut out, vpc_rules, &resource, &message);
     }
     out
+}
+
+/// One `error` result per check of every rule, all on `resource` with the same message.
+fn push_errors(out: &mut Vec<Finding>, rules: &[&Active], resource: &ResourceRef, message: &str) {
+    for a in rules {
+        for c in &a.rule.checks {
+            out.push(Finding {
+                rule_id: a.rule.id.clone(),
+                check_id: c.id.clone(),
+                status: Status::Error,
+                severity: a.rule.severity,
+                resource: resource.clone(),
+                message: message.to_string(),
+                compliance: a.compliance.clone(),
+                remediation: None,
+                suppression: None,
+            });
+        }
+    }
 }
 
 /// The data message and remediation templates are rendered with; one per resource, updated in
@@ -261,6 +258,7 @@ impl TemplateCtx {
 }
 
 /// The verdict of one check before it becomes a finding.
+#[derive(Clone)]
 struct Verdict {
     status: Status,
     message: String,
@@ -325,29 +323,16 @@ fn eval_rule(rules: &RuleSet, a: &Active, root: &Context, tctx: &mut TemplateCtx
         HashMap::new();
     scope.add_variable_as_val("checks", checks_value(&statuses));
     tctx.remove("check");
-    if let Some(cond) = &rule.applies_if {
-        match eval_bool(cond, &scope) {
-            Ok(true) => {}
-            Ok(false) => {
-                let msg = match &rule.tpl_skip {
-                    Some(t) => render(rules, t, tctx),
-                    None => Ok(format!(
-                        "rule {} does not apply to {}",
-                        rule.id,
-                        resource_label(tctx)
-                    )),
-                };
-                return rule
-                    .checks
-                    .iter()
-                    .map(|_| rendered(Status::Skipped, msg.clone()))
-                    .collect();
-            }
-            Err(e) => {
-                let msg = format!("rule {}: applies_if could not be evaluated: {e}", rule.id);
-                return rule.checks.iter().map(|_| error(msg.clone())).collect();
-            }
-        }
+    let label = format!("rule {}", rule.id);
+    if let Err(v) = applies(
+        rules,
+        &rule.applies_if,
+        &scope,
+        &rule.tpl_skip,
+        tctx,
+        &label,
+    ) {
+        return rule.checks.iter().map(|_| v.clone()).collect();
     }
     let mut out = Vec::with_capacity(rule.checks.len());
     for check in &rule.checks {
@@ -376,27 +361,16 @@ fn eval_check(
     scope: &Context,
     tctx: &mut TemplateCtx,
 ) -> Verdict {
-    if let Some(cond) = &check.applies_if {
-        match eval_bool(cond, scope) {
-            Ok(true) => {}
-            Ok(false) => {
-                let msg = match &check.tpl_skip {
-                    Some(t) => render(rules, t, tctx),
-                    None => Ok(format!(
-                        "check {} does not apply to {}",
-                        check.id,
-                        resource_label(tctx)
-                    )),
-                };
-                return rendered(Status::Skipped, msg);
-            }
-            Err(e) => {
-                return error(format!(
-                    "check {}: applies_if could not be evaluated: {e}",
-                    check.id
-                ));
-            }
-        }
+    let label = format!("check {}", check.id);
+    if let Err(v) = applies(
+        rules,
+        &check.applies_if,
+        scope,
+        &check.tpl_skip,
+        tctx,
+        &label,
+    ) {
+        return v;
     }
     let mut inner = scope.new_inner_scope();
     let mut done = vec![false; check.lets.len()];
@@ -452,6 +426,37 @@ fn eval_check(
         tctx.remove(name);
     }
     v
+}
+
+/// `Ok` when the rule or check (named by `label`) applies; otherwise the `skipped` verdict with its
+/// skip message, or an `error` verdict when `applies_if` cannot be evaluated.
+fn applies(
+    rules: &RuleSet,
+    cond: &Option<Expr>,
+    ctx: &Context,
+    tpl_skip: &Option<String>,
+    tctx: &TemplateCtx,
+    label: &str,
+) -> Result<(), Verdict> {
+    let Some(cond) = cond else {
+        return Ok(());
+    };
+    match eval_bool(cond, ctx) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(rendered(
+            Status::Skipped,
+            match tpl_skip {
+                Some(t) => render(rules, t, tctx),
+                None => Ok(format!(
+                    "{label} does not apply to {}",
+                    resource_label(tctx)
+                )),
+            },
+        )),
+        Err(e) => Err(error(format!(
+            "{label}: applies_if could not be evaluated: {e}"
+        ))),
+    }
 }
 
 /// Evaluate, in order, the `let`s of `want` not yet `done`, binding each in `ctx`.
@@ -624,49 +629,42 @@ fail = "f"
 
     use std::collections::BTreeMap;
 
+    /// Evaluate the test rule on an available VPC with `logs` flow logs.
+    fn verdicts(logs: usize) -> BTreeMap<String, (Status, String)> {
+        let set = rules();
+        let inv = inventory("available", logs, json!([]));
+        by_check(&evaluate(&set, &inv, &EvalOptions::default()))
+    }
+
+    /// Assert the status of a check and that its message contains `needle`.
+    fn expect(r: &BTreeMap<String, (Status, String)>, check: &str, status: Status, needle: &str) {
+        let (st, msg) = &r[check];
+        assert_eq!(*st, status, "{check}: {msg}");
+        assert!(msg.contains(needle), "{check}: {msg:?} lacks {needle:?}");
+    }
+
     #[test]
     fn runtime_errors_are_error_results_and_unused_lets_are_not_evaluated() {
-        let set = rules();
-        let r = by_check(&evaluate(
-            &set,
-            &inventory("available", 1, json!([])),
-            &EvalOptions::default(),
-        ));
-        assert_eq!(r["missing-key"].0, Status::Error);
-        assert!(
-            r["missing-key"].1.contains("check missing-key: condition"),
-            "{:?}",
-            r["missing-key"]
+        let r = verdicts(1);
+        expect(
+            &r,
+            "missing-key",
+            Status::Error,
+            "check missing-key: condition",
         );
-        assert!(
-            r["missing-key"].1.contains("no_such_field"),
-            "{:?}",
-            r["missing-key"]
-        );
-        assert_eq!(r["not-bool"].0, Status::Error);
-        assert!(
-            r["not-bool"].1.contains("not a bool"),
-            "{:?}",
-            r["not-bool"]
-        );
+        expect(&r, "missing-key", Status::Error, "no_such_field");
+        expect(&r, "not-bool", Status::Error, "not a bool");
         // One log is within the limit: the let that would fail is never evaluated.
         assert_eq!(r["lazy"], (Status::Pass, "ok 1".to_string()));
-        assert_eq!(r["after"].0, Status::Skipped);
-        assert_eq!(r["after"].1, "lazy was after");
+        assert_eq!(r["after"], (Status::Skipped, "lazy was after".to_string()));
     }
 
     #[test]
     fn a_let_needed_by_the_outcome_that_fails_is_an_error_and_later_checks_see_it() {
-        let set = rules();
-        let r = by_check(&evaluate(
-            &set,
-            &inventory("available", 2, json!([])),
-            &EvalOptions::default(),
-        ));
-        assert_eq!(r["lazy"].0, Status::Error);
-        assert!(r["lazy"].1.contains("let boom"), "{:?}", r["lazy"]);
+        let r = verdicts(2);
+        expect(&r, "lazy", Status::Error, "let boom");
         // `checks['lazy']` is `error`, not `fail`: the dependent check is skipped.
-        assert_eq!(r["after"].0, Status::Skipped);
+        expect(&r, "after", Status::Skipped, "lazy was after");
     }
 
     #[test]

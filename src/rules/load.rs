@@ -3,7 +3,7 @@
 //! Everything that can be wrong with a rule is found here, once, before any resource is
 //! evaluated; each problem names the file, the rule, the line and column, and what is wrong.
 
-use super::pos::{inside_string, line_col};
+use super::pos::{inside_string, line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::Severity;
 use handlebars::Handlebars;
@@ -332,13 +332,7 @@ impl RuleSet {
         source: RuleSource,
     ) -> Result<Rule, Vec<String>> {
         let file: RuleFile = toml::from_str(text).map_err(|e| {
-            let at = match e.span() {
-                Some(s) => {
-                    let (l, c) = line_col(text, s.start);
-                    format!("{origin}:{l}:{c}")
-                }
-                None => origin.to_string(),
-            };
+            let at = toml_error_at(origin, text, &e);
             let rule = toml::from_str::<toml::Table>(text)
                 .ok()
                 .and_then(|t| {

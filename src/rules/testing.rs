@@ -4,7 +4,7 @@
 
 use super::eval::{Active, EvalOptions, evaluate_active};
 use super::load::is_test_file;
-use super::pos::line_col;
+use super::pos::{line_col, toml_error_at};
 use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
@@ -177,13 +177,7 @@ pub fn run(set: &RuleSet, tests: &[TestSource]) -> Result<TestReport, Error> {
 
 fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<String, String> {
     let file: TestFile = toml::from_str(&t.text).map_err(|e| {
-        let at = match e.span() {
-            Some(s) => {
-                let (l, c) = line_col(&t.text, s.start);
-                format!("{}:{l}:{c}", t.origin)
-            }
-            None => t.origin.clone(),
-        };
+        let at = toml_error_at(&t.origin, &t.text, &e);
         format!(
             "{at}: invalid rule test file: {}\n  fix: see docs/rules.md (rule tests)",
             e.message().trim_end()

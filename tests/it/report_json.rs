@@ -111,33 +111,30 @@ pub fn validate_against_schema(report: &std::path::Path) {
     );
 }
 
-#[test]
-fn demo_report_has_every_status_and_matches_the_schema() {
+/// Scan an inventory with a suppressions file (paths relative to the repository) to JSON; the
+/// scan must be partial (exit 3) and the report must match the schema.
+fn scan_demo(inventory: &str, suppressions: &str) -> Report {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("flowaudit.json");
-    let o = run(flowaudit().args([
-        "scan",
-        "--from-inventory",
-        repo_path("tests/fixtures/demo-inventory.json")
-            .to_str()
-            .unwrap(),
-        "--suppressions",
-        repo_path("tests/fixtures/demo-suppressions.toml")
-            .to_str()
-            .unwrap(),
-        "--format",
-        "json",
-        "--output",
-        report.to_str().unwrap(),
-    ]));
-    assert_eq!(
-        code(&o),
-        3,
-        "the fixture has a scan error: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = run(flowaudit()
+        .args(["scan", "--from-inventory"])
+        .arg(repo_path(inventory))
+        .arg("--suppressions")
+        .arg(repo_path(suppressions))
+        .args(["--format", "json", "--output"])
+        .arg(&report));
+    assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
     validate_against_schema(&report);
-    let doc: Report = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap()
+}
+
+#[test]
+fn demo_report_has_every_status_and_matches_the_schema() {
+    // The fixture has a scan error: exit 3.
+    let doc = scan_demo(
+        "tests/fixtures/demo-inventory.json",
+        "tests/fixtures/demo-suppressions.toml",
+    );
     assert_eq!(doc.schema, "flowaudit/report/v1");
     assert_eq!(doc.tool.name, "flowaudit");
     assert!(!doc.tool.version.is_empty());
@@ -305,24 +302,10 @@ fn text_output_escapes_control_characters_from_aws_data() {
 
 #[test]
 fn shipped_demo_with_its_suppressions_shows_every_status() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("flowaudit.json");
-    let o = run(flowaudit().args([
-        "scan",
-        "--from-inventory",
-        repo_path("examples/demo-inventory.json").to_str().unwrap(),
-        "--suppressions",
-        repo_path("examples/demo-suppressions.toml")
-            .to_str()
-            .unwrap(),
-        "--format",
-        "json",
-        "--output",
-        report.to_str().unwrap(),
-    ]));
-    assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
-    validate_against_schema(&report);
-    let doc: Report = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let doc = scan_demo(
+        "examples/demo-inventory.json",
+        "examples/demo-suppressions.toml",
+    );
     for st in ["pass", "fail", "skipped", "error", "suppressed"] {
         assert!(
             doc.summary.by_status[st] > 0,

@@ -25,7 +25,11 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
             let rule = set.get(&id).ok_or_else(|| {
                 Error::input(format!(
                     "no rule has the id {id:?}\n  fix: pick one of: {}",
-                    set.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                    set.rules
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })?;
             if selection.json {
@@ -246,7 +250,10 @@ fn test_text(report: &TestReport) -> String {
         }
     }
     for id in &report.untested {
-        let _ = writeln!(out, "FAIL  {id}  has no test file (add {id}.test.toml beside the rule)");
+        let _ = writeln!(
+            out,
+            "FAIL  {id}  has no test file (add {id}.test.toml beside the rule)"
+        );
     }
     let _ = writeln!(
         out,

@@ -35,6 +35,7 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
         doc.fixes = Some(step.fixes);
         fix_failed = step.failed;
     }
+    drop(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
     let status = plan.exit_status(&doc);
@@ -68,7 +69,9 @@ impl RulePlan {
         let scan_cfg = config.as_ref().map(|c| &c.scan);
         let options = EvalOptions {
             accept_subnet_coverage: args.accept_subnet_coverage
-                || scan_cfg.and_then(|s| s.accept_subnet_coverage).unwrap_or(false),
+                || scan_cfg
+                    .and_then(|s| s.accept_subnet_coverage)
+                    .unwrap_or(false),
         };
         let fail_on = args
             .fail_on

@@ -23,21 +23,28 @@ impl Reporter for TextReporter {
 
 /// Replace control characters (terminal escape sequences included) in data taken from AWS.
 pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn render(doc: &Document) -> String {
     let mut out = String::new();
     let count = |s: Status| doc.summary.by_status.get(s.as_str()).copied().unwrap_or(0);
-    let mut resources: Vec<&str> = doc.results.iter().map(|r| r.resource.arn.as_str()).collect();
+    let mut resources: Vec<&str> = doc
+        .results
+        .iter()
+        .map(|r| r.resource.arn.as_str())
+        .collect();
     resources.sort_unstable();
     resources.dedup();
     let _ = writeln!(

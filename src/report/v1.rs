@@ -171,7 +171,10 @@ impl Summary {
     pub fn of(results: &[Finding], regions: &[String]) -> Summary {
         use crate::findings::Status;
         let zero = || -> BTreeMap<String, usize> {
-            Status::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect()
+            Status::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), 0))
+                .collect()
         };
         let mut s = Summary {
             total: results.len(),

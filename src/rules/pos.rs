@@ -39,7 +39,12 @@ pub fn string_content_start(text: &str, span: &Range<usize>) -> usize {
 }
 
 /// The file position of a (1-based line, 1-based column) position inside the string literal at `span`.
-pub fn inside_string(text: &str, span: &Range<usize>, rel_line: usize, rel_col: usize) -> (usize, usize) {
+pub fn inside_string(
+    text: &str,
+    span: &Range<usize>,
+    rel_line: usize,
+    rel_col: usize,
+) -> (usize, usize) {
     let (line, col) = line_col(text, string_content_start(text, span));
     let rel_line = rel_line.max(1);
     let rel_col = rel_col.max(1);
@@ -47,6 +52,17 @@ pub fn inside_string(text: &str, span: &Range<usize>, rel_line: usize, rel_col: 
         (line, col + rel_col - 1)
     } else {
         (line + rel_line - 1, rel_col)
+    }
+}
+
+/// `origin:line:col` of a TOML parse error (just `origin` when it has no position).
+pub fn toml_error_at(origin: &str, text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(s) => {
+            let (l, c) = line_col(text, s.start);
+            format!("{origin}:{l}:{c}")
+        }
+        None => origin.to_string(),
     }
 }
 

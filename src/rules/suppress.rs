@@ -14,7 +14,7 @@
 //! An entry applies to `fail` results only. A matched result keeps its place in the report with
 //! status `suppressed`, the entry's reason and expiry, and its original status.
 
-use super::pos::line_col;
+use super::pos::{line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::{Finding, Status, SuppressionInfo};
 use chrono::NaiveDate;
@@ -99,7 +99,7 @@ impl Suppressions {
             format!("{}:{l}:{c}", path.display())
         };
         let file: FileFormat = toml::from_str(text).map_err(|e| {
-            let pos = e.span().map(|s| at(s.start)).unwrap_or_else(|| path.display().to_string());
+            let pos = toml_error_at(&path.display().to_string(), text, &e);
             Error::input(format!(
                 "{pos}: invalid suppressions file: {}\n  fix: each [[suppression]] needs rule, resource, reason and expires (YYYY-MM-DD); check and account/region are optional",
                 e.message().trim_end()
@@ -111,18 +111,19 @@ impl Suppressions {
             let entry_span = sp.span();
             let e = sp.into_inner();
             let index = i + 1;
-            let mut glob_of = |s: &Spanned<String>, what: &str| match glob::Pattern::new(s.get_ref()) {
-                Ok(p) => Some(p),
-                Err(err) => {
-                    errors.push(format!(
-                        "{}: suppression #{index}: {what} {:?} is not a valid glob: {}",
-                        at(s.span().start),
-                        s.get_ref(),
-                        err.msg
-                    ));
-                    None
-                }
-            };
+            let mut glob_of =
+                |s: &Spanned<String>, what: &str| match glob::Pattern::new(s.get_ref()) {
+                    Ok(p) => Some(p),
+                    Err(err) => {
+                        errors.push(format!(
+                            "{}: suppression #{index}: {what} {:?} is not a valid glob: {}",
+                            at(s.span().start),
+                            s.get_ref(),
+                            err.msg
+                        ));
+                        None
+                    }
+                };
             let resource_pat = glob_of(&e.resource, "resource");
             let account_pat = e.account.as_ref().map(|a| glob_of(a, "account"));
             let region_pat = e.region.as_ref().map(|r| glob_of(r, "region"));
@@ -133,7 +134,10 @@ impl Suppressions {
                 ));
             }
             if e.rule.trim().is_empty() {
-                errors.push(format!("{}: suppression #{index}: rule is empty", at(entry_span.start)));
+                errors.push(format!(
+                    "{}: suppression #{index}: rule is empty",
+                    at(entry_span.start)
+                ));
             }
             let expires = match parse_date(e.expires.get_ref()) {
                 Some(d) => Some(d),
@@ -218,7 +222,8 @@ impl Entry {
     fn matches(&self, f: &Finding) -> bool {
         self.rule_id == f.rule_id
             && self.check_id.as_ref().is_none_or(|c| *c == f.check_id)
-            && (self.resource_pat.matches(&f.resource.id) || self.resource_pat.matches(&f.resource.arn))
+            && (self.resource_pat.matches(&f.resource.id)
+                || self.resource_pat.matches(&f.resource.arn))
             && self
                 .account_pat
                 .as_ref()

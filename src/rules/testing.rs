@@ -4,7 +4,7 @@
 
 use super::eval::{Active, EvalOptions, evaluate_active};
 use super::load::is_test_file;
-use super::pos::line_col;
+use super::pos::{line_col, toml_error_at};
 use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
@@ -25,7 +25,7 @@ struct TestFile {
     /// The rule under test; defaults to the file name without `.test.toml`.
     #[serde(default)]
     rule: Option<String>,
-    case: Vec<CaseFile>,
+    case: Vec<toml::Spanned<CaseFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,8 +116,12 @@ pub fn builtin_tests() -> Vec<TestSource> {
 
 /// The test files of a directory.
 pub fn dir_tests(dir: &Path) -> Result<Vec<TestSource>, Error> {
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| Error::input(format!("cannot read rules directory {}: {e}", dir.display())))?;
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Error::input(format!(
+            "cannot read rules directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     let mut paths: Vec<_> = rd
         .filter_map(|e| e.ok())
         .map(|e| e.path())
@@ -133,7 +137,11 @@ pub fn dir_tests(dir: &Path) -> Result<Vec<TestSource>, Error> {
         .map(|p| {
             let text = std::fs::read_to_string(&p)
                 .map_err(|e| Error::input(format!("cannot read test file {}: {e}", p.display())))?;
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             Ok(TestSource {
                 origin: p.display().to_string(),
                 text,
@@ -169,13 +177,7 @@ pub fn run(set: &RuleSet, tests: &[TestSource]) -> Result<TestReport, Error> {
 
 fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<String, String> {
     let file: TestFile = toml::from_str(&t.text).map_err(|e| {
-        let at = match e.span() {
-            Some(s) => {
-                let (l, c) = line_col(&t.text, s.start);
-                format!("{}:{l}:{c}", t.origin)
-            }
-            None => t.origin.clone(),
-        };
+        let at = toml_error_at(&t.origin, &t.text, &e);
         format!(
             "{at}: invalid rule test file: {}\n  fix: see docs/rules.md (rule tests)",
             e.message().trim_end()
@@ -191,9 +193,11 @@ fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<St
     if file.case.is_empty() {
         return Err(format!("{}: the file has no [[case]]", t.origin));
     }
-    for case in &file.case {
+    for spanned in &file.case {
+        let case = spanned.get_ref();
         let failures = run_case(set, rule, case).map_err(|e| {
-            format!("{}: case {:?}: {e}", t.origin, case.name)
+            let (l, c) = line_col(&t.text, spanned.span().start);
+            format!("{}:{l}:{c}: case {:?}: {e}", t.origin, case.name)
         })?;
         report.cases.push(CaseResult {
             file: t.origin.clone(),
@@ -206,11 +210,17 @@ fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<St
 }
 
 fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, String> {
-    let account = case.account_id.clone().unwrap_or_else(|| TEST_ACCOUNT.into());
+    let account = case
+        .account_id
+        .clone()
+        .unwrap_or_else(|| TEST_ACCOUNT.into());
     let region = case.region.clone().unwrap_or_else(|| TEST_REGION.into());
     for k in case.expect.keys() {
         if !rule.checks.iter().any(|c| &c.id == k) {
-            return Err(format!("expect names check {k:?}, which rule {} does not have", rule.id));
+            return Err(format!(
+                "expect names check {k:?}, which rule {} does not have",
+                rule.id
+            ));
         }
     }
     for c in &rule.checks {
@@ -244,15 +254,20 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         errors: vec![],
     };
     let mut active = Active::new(rule);
+    let mut params = active.params.clone();
     for (k, v) in &case.params {
         if !rule.parameters.contains_key(k) {
-            return Err(format!("params sets {k:?}, which rule {} does not declare", rule.id));
+            return Err(format!(
+                "params sets {k:?}, which rule {} does not declare",
+                rule.id
+            ));
         }
-        active
-            .params
-            .insert(k.clone(), serde_json::to_value(v).map_err(|e| e.to_string())?);
+        params.insert(
+            k.clone(),
+            serde_json::to_value(v).map_err(|e| e.to_string())?,
+        );
     }
-    active.params_cel = super::view::json_to_cel(&J::Object(active.params.clone()));
+    active.set_params(params);
     let opts = EvalOptions {
         accept_subnet_coverage: case.accept_subnet_coverage,
     };
@@ -310,7 +325,10 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         .chain(case.remediation_contains.keys())
     {
         if !rule.checks.iter().any(|c| &c.id == k) {
-            return Err(format!("names check {k:?}, which rule {} does not have", rule.id));
+            return Err(format!(
+                "names check {k:?}, which rule {} does not have",
+                rule.id
+            ));
         }
     }
     Ok(failures)
@@ -333,7 +351,14 @@ fn merge(base: &mut J, over: &J) {
     }
 }
 
-fn log_with_defaults(frag: &J, resource_id: &str, kind: &str, n: usize, account: &str, region: &str) -> J {
+fn log_with_defaults(
+    frag: &J,
+    resource_id: &str,
+    kind: &str,
+    n: usize,
+    account: &str,
+    region: &str,
+) -> J {
     let mut base = json!({
         "id": format!("fl-{kind}{n}"),
         "resource_id": resource_id,
@@ -409,7 +434,14 @@ fn vpc_with_defaults(frag: &J, account: &str, region: &str) -> J {
                         logs.iter()
                             .enumerate()
                             .map(|(j, l)| {
-                                log_with_defaults(l, &sid, "subnet", (i + 1) * 100 + j + 1, account, region)
+                                log_with_defaults(
+                                    l,
+                                    &sid,
+                                    "subnet",
+                                    (i + 1) * 100 + j + 1,
+                                    account,
+                                    region,
+                                )
                             })
                             .collect(),
                     );
@@ -439,7 +471,11 @@ mod tests {
             .map(|c| format!("{} / {}:\n  {}", c.rule_id, c.case, c.failures.join("\n  ")))
             .collect();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
-        assert!(report.untested.is_empty(), "rules without tests: {:?}", report.untested);
+        assert!(
+            report.untested.is_empty(),
+            "rules without tests: {:?}",
+            report.untested
+        );
         assert!(report.cases.len() >= set.rules.len());
     }
 }

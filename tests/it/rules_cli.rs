@@ -16,6 +16,22 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `flowaudit scan --from-inventory INV EXTRA...`.
+fn scan_inv(inv: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["scan", "--from-inventory", inv.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    fa(&args)
+}
+
+/// Assert that stderr contains `needle`.
+fn says_err(o: &Output, needle: &str) {
+    assert!(
+        stderr(o).contains(needle),
+        "missing {needle:?} in:\n{}",
+        stderr(o)
+    );
+}
+
 fn user_rules() -> PathBuf {
     repo_path("tests/fixtures/user-rules")
 }
@@ -71,7 +87,7 @@ fn show_prints_compliance_parameters_and_remediation() {
         "terraform:",
         "cloudformation:",
         "cli:",
-        "condition: size(vpc_logs) > 0 || by_subnet",
+        "condition: size(vpc.active_vpc_logs) > 0 ||",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
@@ -79,7 +95,7 @@ fn show_prints_compliance_parameters_and_remediation() {
     assert!(stdout(&o).contains("min_retention_days = 365 (default 365)"));
     let o = fa(&["rules", "show", "NOPE-1"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("VPC-001"), "{}", stderr(&o));
+    says_err(&o, "VPC-001");
 }
 
 #[test]
@@ -97,7 +113,11 @@ fn user_rule_dir_tests_validates_and_scans() {
     let d = dir.to_str().unwrap();
     let o = fa(&["rules", "test", d]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("3 case(s): 3 passed, 0 failed"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("3 case(s): 3 passed, 0 failed"),
+        "{}",
+        stdout(&o)
+    );
     let o = fa(&["rules", "validate", d]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("1 rule(s) valid"));
@@ -110,7 +130,9 @@ fn user_rule_dir_tests_validates_and_scans() {
     let o = fa(&[
         "scan",
         "--from-inventory",
-        repo_path("tests/fixtures/demo-inventory.json").to_str().unwrap(),
+        repo_path("tests/fixtures/demo-inventory.json")
+            .to_str()
+            .unwrap(),
         "--rules",
         d,
         "--format",
@@ -128,16 +150,30 @@ fn user_rule_dir_tests_validates_and_scans() {
         .collect();
     assert!(!org.is_empty());
     // The fixture's VPCs carry a Name tag but no Owner tag.
-    assert!(org.iter().any(|r| r["status"] == "fail"
-        && r["remediation"]["cli"].as_str().unwrap().contains("Key=Owner,Value=<TEAM>")));
-    let meta = doc["rules"].as_array().unwrap().iter().find(|r| r["id"] == "ORG-001").unwrap();
+    assert!(org.iter().any(|r| {
+        r["status"] == "fail"
+            && r["remediation"]["cli"]
+                .as_str()
+                .unwrap()
+                .contains("Key=Owner,Value=<TEAM>")
+    }));
+    let meta = doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ORG-001")
+        .unwrap();
     assert!(meta["source"].as_str().unwrap().ends_with("ORG-001.toml"));
 }
 
 #[test]
 fn a_failing_user_test_case_exits_1_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(user_rules().join("ORG-001.toml"), dir.path().join("ORG-001.toml")).unwrap();
+    std::fs::copy(
+        user_rules().join("ORG-001.toml"),
+        dir.path().join("ORG-001.toml"),
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("ORG-001.test.toml"),
         "[[case]]\nname = \"wrong on purpose\"\nexpect = { owner-tag = \"pass\" }\n",
@@ -153,10 +189,18 @@ fn a_failing_user_test_case_exits_1_and_says_why() {
 #[test]
 fn a_rule_without_a_test_file_fails_rules_test() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(user_rules().join("ORG-001.toml"), dir.path().join("ORG-001.toml")).unwrap();
+    std::fs::copy(
+        user_rules().join("ORG-001.toml"),
+        dir.path().join("ORG-001.toml"),
+    )
+    .unwrap();
     let o = fa(&["rules", "test", dir.path().to_str().unwrap()]);
     assert_eq!(code(&o), 1);
-    assert!(stdout(&o).contains("ORG-001  has no test file"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("ORG-001  has no test file"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -166,10 +210,19 @@ fn a_user_rule_overrides_the_builtin_with_the_same_id() {
         .unwrap()
         .replace("severity = \"info\"", "severity = \"high\"");
     std::fs::write(dir.path().join("VPC-004.toml"), text).unwrap();
-    let o = fa(&["rules", "show", "VPC-004", "--rules", dir.path().to_str().unwrap()]);
+    let o = fa(&[
+        "rules",
+        "show",
+        "VPC-004",
+        "--rules",
+        dir.path().to_str().unwrap(),
+    ]);
     let out = stdout(&o);
     assert!(out.contains("severity: high"), "{out}");
-    assert!(out.contains(dir.path().join("VPC-004.toml").to_str().unwrap()), "{out}");
+    assert!(
+        out.contains(dir.path().join("VPC-004.toml").to_str().unwrap()),
+        "{out}"
+    );
 }
 
 fn assert_positioned(o: &Output, file: &Path, line: usize, what: &str) {
@@ -184,17 +237,22 @@ fn assert_positioned(o: &Output, file: &Path, line: usize, what: &str) {
 #[test]
 fn broken_rule_files_are_rejected_with_positions() {
     // Unknown field.
-    let d = broken_rules(|t| t.replace("title = \"VPC has an owner\"", "titel = \"VPC has an owner\""));
+    let d = broken_rules(|t| {
+        t.replace(
+            "title = \"VPC has an owner\"",
+            "titel = \"VPC has an owner\"",
+        )
+    });
     let f = d.path().join("ORG-001.toml");
     let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
     assert_positioned(&o, &f, line_of(&f, "titel"), "unknown field `titel`");
-    assert!(stderr(&o).contains("rule ORG-001"), "{}", stderr(&o));
+    says_err(&o, "rule ORG-001");
 
     // Missing field.
     let d = broken_rules(|t| t.replace("severity = \"high\"\n", ""));
     let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("missing field `severity`"), "{}", stderr(&o));
+    says_err(&o, "missing field `severity`");
 
     // CEL that does not compile, on the second line of a multi-line expression.
     let d = broken_rules(|t| {
@@ -204,12 +262,28 @@ fn broken_rule_files_are_rejected_with_positions() {
         )
     });
     let f = d.path().join("ORG-001.toml");
-    let o = fa(&["scan", "--from-inventory", "/nonexistent.json", "--rules", d.path().to_str().unwrap()]);
-    assert_positioned(&o, &f, line_of(&f, "vpc.tags[params.tag_key] != (("), "CEL expression does not compile");
-    assert!(stderr(&o).contains("check owner-tag: condition"), "{}", stderr(&o));
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        "/nonexistent.json",
+        "--rules",
+        d.path().to_str().unwrap(),
+    ]);
+    assert_positioned(
+        &o,
+        &f,
+        line_of(&f, "vpc.tags[params.tag_key] != (("),
+        "CEL expression does not compile",
+    );
+    says_err(&o, "check owner-tag: condition");
 
     // A template that does not compile.
-    let d = broken_rules(|t| t.replace("fail = \"VPC {{resource.id}} has no", "fail = \"VPC {{#if resource.id}} has no"));
+    let d = broken_rules(|t| {
+        t.replace(
+            "fail = \"VPC {{resource.id}} has no",
+            "fail = \"VPC {{#if resource.id}} has no",
+        )
+    });
     let f = d.path().join("ORG-001.toml");
     let o = fa(&["rules", "test", d.path().to_str().unwrap()]);
     assert_positioned(&o, &f, line_of(&f, "fail = "), "template does not compile");
@@ -247,8 +321,10 @@ fn broken_rule_files_are_rejected_with_positions() {
 
 fn complete_inventory(dir: &Path) -> PathBuf {
     // The demo fixture without its scan error: a complete scan, so exit codes 0/1 are reachable.
-    let mut inv: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap()).unwrap();
+    let mut inv: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
+    )
+    .unwrap();
     inv["errors"] = serde_json::json!([]);
     let p = dir.join("complete.json");
     std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
@@ -267,39 +343,68 @@ fn fail_on_decides_the_exit_code() {
     };
     assert_eq!(scan(&[]), 1, "medium fails exist and the default is low");
     assert_eq!(scan(&["--fail-on", "medium"]), 1);
-    assert_eq!(scan(&["--fail-on", "high"]), 0, "no high or critical rule fails");
+    assert_eq!(
+        scan(&["--fail-on", "high"]),
+        0,
+        "no high or critical rule fails"
+    );
     assert_eq!(scan(&["--fail-on", "critical"]), 0);
     assert_eq!(scan(&["--fail-on", "bogus"]), 2);
     // Partial takes precedence over findings, whatever --fail-on says.
     let partial = repo_path("tests/fixtures/demo-inventory.json");
-    assert_eq!(code(&fa(&["scan", "--from-inventory", partial.to_str().unwrap()])), 3);
     assert_eq!(
-        code(&fa(&["scan", "--from-inventory", partial.to_str().unwrap(), "--fail-on", "critical"])),
+        code(&fa(&[
+            "scan",
+            "--from-inventory",
+            partial.to_str().unwrap()
+        ])),
+        3
+    );
+    assert_eq!(
+        code(&fa(&[
+            "scan",
+            "--from-inventory",
+            partial.to_str().unwrap(),
+            "--fail-on",
+            "critical"
+        ])),
         3
     );
     // The config file sets the default; the flag wins.
     let cfg = dir.path().join("flowaudit.toml");
     std::fs::write(&cfg, "[scan]\nfail_on = \"high\"\n").unwrap();
     assert_eq!(scan(&["--config", cfg.to_str().unwrap()]), 0);
-    assert_eq!(scan(&["--config", cfg.to_str().unwrap(), "--fail-on", "low"]), 1);
+    assert_eq!(
+        scan(&["--config", cfg.to_str().unwrap(), "--fail-on", "low"]),
+        1
+    );
 }
 
 #[test]
 fn only_info_failures_do_not_fail_at_the_default_threshold() {
     let dir = tempfile::tempdir().unwrap();
-    let mut inv: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap()).unwrap();
+    let mut inv: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
+    )
+    .unwrap();
     inv["errors"] = serde_json::json!([]);
     // Keep only the compliant VPC, with a 600 s aggregation interval: VPC-004 (info) fails alone.
     let vpc = inv["regions"][0]["vpcs"][0].clone();
-    inv["regions"] = serde_json::json!([{"account_id": "123456789012", "region": "us-east-1", "vpcs": [vpc]}]);
+    inv["regions"] =
+        serde_json::json!([{"account_id": "123456789012", "region": "us-east-1", "vpcs": [vpc]}]);
     inv["regions"][0]["vpcs"][0]["flow_logs"][0]["max_aggregation_interval"] = 600.into();
     let p = dir.path().join("i.json");
     std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
     let o = fa(&["scan", "--from-inventory", p.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(stdout(&o).contains("1 fail"), "{}", stdout(&o));
-    let o = fa(&["scan", "--from-inventory", p.to_str().unwrap(), "--fail-on", "info"]);
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        p.to_str().unwrap(),
+        "--fail-on",
+        "info",
+    ]);
     assert_eq!(code(&o), 1);
 }
 
@@ -311,12 +416,20 @@ fn config_sets_parameters_and_rejects_unknown_ones() {
     let report = dir.path().join("r.json");
     let retention_fails = |cfg_text: &str| -> usize {
         std::fs::write(&cfg, cfg_text).unwrap();
-        let o = fa(&[
-            "scan", "--from-inventory", inv.to_str().unwrap(), "--config", cfg.to_str().unwrap(),
-            "-f", "json", "-o", report.to_str().unwrap(),
-        ]);
+        let o = scan_inv(
+            &inv,
+            &[
+                "--config",
+                cfg.to_str().unwrap(),
+                "-f",
+                "json",
+                "-o",
+                report.to_str().unwrap(),
+            ],
+        );
         assert!(code(&o) < 2, "{}", stderr(&o));
-        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
         doc["results"]
             .as_array()
             .unwrap()
@@ -327,20 +440,30 @@ fn config_sets_parameters_and_rejects_unknown_ones() {
     // Default 365: the 30-day group and the missing group fail.
     assert_eq!(retention_fails(""), 2);
     // 400: the 365-day group fails too.
-    assert_eq!(retention_fails("[rules.VPC-003]\nparams = { min_retention_days = 400 }\n"), 3);
+    assert_eq!(
+        retention_fails("[rules.VPC-003]\nparams = { min_retention_days = 400 }\n"),
+        3
+    );
     // 7: only the missing group fails.
-    assert_eq!(retention_fails("[rules.VPC-003]\nparams = { min_retention_days = 7 }\n"), 1);
+    assert_eq!(
+        retention_fails("[rules.VPC-003]\nparams = { min_retention_days = 7 }\n"),
+        1
+    );
     // Disabled rules do not run.
     assert_eq!(retention_fails("[rules.VPC-003]\nenabled = false\n"), 0);
 
     std::fs::write(&cfg, "[rules.VPC-003]\nparams = { min_retention = 400 }\n").unwrap();
-    let o = fa(&["scan", "--from-inventory", inv.to_str().unwrap(), "--config", cfg.to_str().unwrap()]);
+    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
     assert_positioned(&o, &cfg, 2, "has no parameter \"min_retention\"");
-    std::fs::write(&cfg, "[rules.VPC-003]\nparams = { min_retention_days = \"long\" }\n").unwrap();
-    let o = fa(&["scan", "--from-inventory", inv.to_str().unwrap(), "--config", cfg.to_str().unwrap()]);
+    std::fs::write(
+        &cfg,
+        "[rules.VPC-003]\nparams = { min_retention_days = \"long\" }\n",
+    )
+    .unwrap();
+    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
     assert_positioned(&o, &cfg, 2, "must be an integer");
     std::fs::write(&cfg, "[scan]\naccept_subnets = true\n").unwrap();
-    let o = fa(&["scan", "--from-inventory", inv.to_str().unwrap(), "--config", cfg.to_str().unwrap()]);
+    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
     assert_positioned(&o, &cfg, 2, "unknown field `accept_subnets`");
 }
 
@@ -350,18 +473,33 @@ fn accept_subnet_coverage_flag_and_config() {
     let inv = complete_inventory(dir.path());
     let report = dir.path().join("r.json");
     let verdict = |extra: &[&str]| -> (String, String) {
-        let mut args = vec!["scan", "--from-inventory", inv.to_str().unwrap(), "-f", "json", "-o", report.to_str().unwrap()];
+        let mut args = vec![
+            "scan",
+            "--from-inventory",
+            inv.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         fa(&args);
-        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
         let r = doc["results"]
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["resource"]["id"] == "vpc-0a11ce0000000007" && r["check_id"] == "flow-logs-enabled")
+            .find(|r| {
+                r["resource"]["id"] == "vpc-0a11ce0000000007"
+                    && r["check_id"] == "flow-logs-enabled"
+            })
             .unwrap()
             .clone();
-        (r["status"].as_str().unwrap().to_string(), r["message"].as_str().unwrap().to_string())
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
     };
     assert_eq!(verdict(&[]).0, "fail");
     let (st, msg) = verdict(&["--accept-subnet-coverage"]);
@@ -378,14 +516,27 @@ fn suppressions_active_expired_and_unmatched() {
     let inv = complete_inventory(dir.path());
     let report = dir.path().join("r.json");
     let supp = repo_path("tests/fixtures/demo-suppressions.toml");
-    let o = fa(&[
-        "scan", "--from-inventory", inv.to_str().unwrap(), "--suppressions", supp.to_str().unwrap(),
-        "-f", "json", "-o", report.to_str().unwrap(),
-    ]);
+    let o = scan_inv(
+        &inv,
+        &[
+            "--suppressions",
+            supp.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("suppression #4") && err.contains("matched no failing result"), "{err}");
-    assert!(err.contains("suppression #3") && err.contains("expired on 2020-01-01"), "{err}");
+    assert!(
+        err.contains("suppression #4") && err.contains("matched no failing result"),
+        "{err}"
+    );
+    assert!(
+        err.contains("suppression #3") && err.contains("expired on 2020-01-01"),
+        "{err}"
+    );
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let results = doc["results"].as_array().unwrap();
     let find = |rule: &str, vpc: &str, check: &str| {
@@ -396,18 +547,43 @@ fn suppressions_active_expired_and_unmatched() {
     };
     let s = find("VPC-001", "vpc-0a11ce0000000002", "flow-logs-enabled");
     assert_eq!(s["status"], "suppressed");
-    assert_eq!(s["suppression"]["reason"], "Default VPC kept empty; no workloads (SEC-101)");
+    assert_eq!(
+        s["suppression"]["reason"],
+        "Default VPC kept empty; no workloads (SEC-101)"
+    );
     assert_eq!(s["suppression"]["expires"], "2099-12-31");
     assert_eq!(s["suppression"]["original_status"], "fail");
-    assert!(s["remediation"].is_object(), "a suppressed failure keeps its remediation");
+    assert!(
+        s["remediation"].is_object(),
+        "a suppressed failure keeps its remediation"
+    );
     // The skipped checks of the same VPC are not touched: suppressions apply to failures only.
-    assert_eq!(find("VPC-001", "vpc-0a11ce0000000002", "traffic-type-all")["status"], "skipped");
+    assert_eq!(
+        find("VPC-001", "vpc-0a11ce0000000002", "traffic-type-all")["status"],
+        "skipped"
+    );
     // ARN glob with a region.
-    assert_eq!(find("VPC-003", "vpc-0a11ce0000000004", "retention-minimum")["status"], "suppressed");
+    assert_eq!(
+        find("VPC-003", "vpc-0a11ce0000000004", "retention-minimum")["status"],
+        "suppressed"
+    );
     // Expired entry: the failure stays a failure.
-    assert_eq!(find("VPC-002", "vpc-0a11ce0000000006", "delivery-success")["status"], "fail");
-    let expired: Vec<i64> = doc["suppressions"]["expired"].as_array().unwrap().iter().map(|e| e["index"].as_i64().unwrap()).collect();
-    let unmatched: Vec<i64> = doc["suppressions"]["unmatched"].as_array().unwrap().iter().map(|e| e["index"].as_i64().unwrap()).collect();
+    assert_eq!(
+        find("VPC-002", "vpc-0a11ce0000000006", "delivery-success")["status"],
+        "fail"
+    );
+    let expired: Vec<i64> = doc["suppressions"]["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_i64().unwrap())
+        .collect();
+    let unmatched: Vec<i64> = doc["suppressions"]["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_i64().unwrap())
+        .collect();
     assert_eq!(expired, vec![3]);
     assert_eq!(unmatched, vec![4]);
     assert_eq!(doc["summary"]["by_status"]["suppressed"], 3);
@@ -420,7 +596,7 @@ fn suppressions_active_expired_and_unmatched() {
     )
     .unwrap();
     // Rule ids match exactly, so a glob in `rule` matches nothing: still failing.
-    let o = fa(&["scan", "--from-inventory", inv.to_str().unwrap(), "--suppressions", all.to_str().unwrap()]);
+    let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let mut text = String::new();
     for r in ["VPC-001", "VPC-002", "VPC-003"] {
@@ -429,7 +605,7 @@ fn suppressions_active_expired_and_unmatched() {
         ));
     }
     std::fs::write(&all, text).unwrap();
-    let o = fa(&["scan", "--from-inventory", inv.to_str().unwrap(), "--suppressions", all.to_str().unwrap()]);
+    let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 }
 
@@ -439,16 +615,36 @@ fn malformed_suppressions_are_exit_2_with_position() {
     let inv = complete_inventory(dir.path());
     let f = dir.path().join("s.toml");
     let cases = [
-        ("[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nexpires = 2099-01-01\n", 1, "missing field `reason`"),
-        ("[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nreason = \"r\"\nexpires = \"next year\"\n", 5, "expires must be a date"),
-        ("[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-[\"\nreason = \"r\"\nexpires = 2099-01-01\n", 3, "not a valid glob"),
-        ("[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nreason = \"  \"\nexpires = 2099-01-01\n", 4, "reason is empty"),
-        ("[[suppression]]\nrule = \"VPC-001\"\nresourse = \"vpc-1\"\n", 3, "unknown field `resourse`"),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nexpires = 2099-01-01\n",
+            1,
+            "missing field `reason`",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nreason = \"r\"\nexpires = \"next year\"\n",
+            5,
+            "expires must be a date",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-[\"\nreason = \"r\"\nexpires = 2099-01-01\n",
+            3,
+            "not a valid glob",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nreason = \"  \"\nexpires = 2099-01-01\n",
+            4,
+            "reason is empty",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresourse = \"vpc-1\"\n",
+            3,
+            "unknown field `resourse`",
+        ),
         ("[[suppression]\n", 1, ""),
     ];
     for (text, line, what) in cases {
         std::fs::write(&f, text).unwrap();
-        let o = fa(&["scan", "--from-inventory", inv.to_str().unwrap(), "--suppressions", f.to_str().unwrap()]);
+        let o = scan_inv(&inv, &["--suppressions", f.to_str().unwrap()]);
         assert_positioned(&o, &f, line, what);
     }
 }

@@ -18,9 +18,7 @@ fn seed_every_case(moto: &Moto) -> BTreeMap<String, String> {
             json!({"op": "bucket", "region": region, "name": format!("fa-sse-{region}"), "encryption": "AES256"}),
             json!({"op": "bucket", "region": region, "name": format!("fa-plain-{region}")}),
         ]);
-        let vpc = |k: &str, cidr: &str| {
-            json!({"op": "vpc", "region": region, "key": r(k), "cidr": cidr, "tags": {"Name": k}})
-        };
+        let vpc = |k: &str, cidr: &str| json!({"op": "vpc", "region": region, "key": r(k), "cidr": cidr, "tags": {"Name": k}});
         let cw = |k: &str, res: &str, traffic: &str, group: &str| {
             json!({"op": "flow_log", "region": region, "key": r(k), "resource": format!("${}", r(res)),
                    "traffic": traffic, "log_group": group, "role": format!("${}", r("role"))})
@@ -84,7 +82,10 @@ fn scan_json(moto: &Moto, extra: &[&str]) -> (i32, Value) {
         String::from_utf8_lossy(&o.stderr)
     );
     crate::report_json::validate_against_schema(&out);
-    (code(&o), serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap())
+    (
+        code(&o),
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap(),
+    )
 }
 
 /// (status, message) of one check on one VPC.
@@ -137,7 +138,11 @@ fn every_vpc_001_002_003_verdict_against_moto() {
         assert_eq!(all3("accept"), ["pass", "fail", "pass"]);
         // Log group without KMS and with 30 days.
         assert_eq!(all3("plain"), ["pass", "pass", "fail"]);
-        assert!(v1("plain", "destination-encrypted").1.contains("has no KMS key associated"));
+        assert!(
+            v1("plain", "destination-encrypted")
+                .1
+                .contains("has no KMS key associated")
+        );
         let (s, m) = verdict(&doc, &id("plain"), "VPC-003", "retention-minimum");
         assert_eq!(s, "fail");
         assert!(m.contains("keeps events 30 days"), "{m}");
@@ -145,18 +150,32 @@ fn every_vpc_001_002_003_verdict_against_moto() {
         assert_eq!(all3("s3sse"), ["pass", "pass", "pass"]);
         assert_eq!(st("s3sse", "VPC-003", "retention-minimum"), "skipped");
         assert_eq!(all3("s3plain"), ["pass", "pass", "fail"]);
-        assert!(v1("s3plain", "destination-encrypted").1.contains("has no default encryption"));
+        assert!(
+            v1("s3plain", "destination-encrypted")
+                .1
+                .contains("has no default encryption")
+        );
         // Flow log to a log group that does not exist: delivery fails and is quoted.
         assert_eq!(all3("missing"), ["pass", "pass", "fail"]);
-        assert!(v1("missing", "destination-encrypted").1.contains("does not exist"));
+        assert!(
+            v1("missing", "destination-encrypted")
+                .1
+                .contains("does not exist")
+        );
         let (s, m) = verdict(&doc, &id("missing"), "VPC-002", "delivery-success");
         assert_eq!(s, "fail");
-        assert!(m.contains(&fl("fl_missing")) && m.contains("\"Access error\""), "{m}");
+        assert!(
+            m.contains(&fl("fl_missing")) && m.contains("\"Access error\""),
+            "{m}"
+        );
         assert_eq!(st("missing", "VPC-003", "retention-minimum"), "fail");
         // One unencrypted destination among several.
         assert_eq!(all3("mixed"), ["pass", "pass", "fail"]);
         let m = v1("mixed", "destination-encrypted").1;
-        assert!(m.contains(&fl("fl_mixed_plain")) && !m.contains(&fl("fl_mixed_kms")), "{m}");
+        assert!(
+            m.contains(&fl("fl_mixed_plain")) && !m.contains(&fl("fl_mixed_kms")),
+            "{m}"
+        );
         // Subnet-level logs only: not accepted by default.
         assert_eq!(all3("subnets"), ["fail", "skipped", "skipped"]);
         assert_eq!(st("subnets", "VPC-002", "delivery-success"), "pass");
@@ -164,7 +183,12 @@ fn every_vpc_001_002_003_verdict_against_moto() {
     // With subnet coverage accepted, the subnet-only VPC passes and says so.
     let (_, doc) = scan_json(&moto, &["--accept-subnet-coverage"]);
     for region in ["us-east-1", "eu-west-1"] {
-        let (s, m) = verdict(&doc, &ids[&format!("subnets_{region}")], "VPC-001", "flow-logs-enabled");
+        let (s, m) = verdict(
+            &doc,
+            &ids[&format!("subnets_{region}")],
+            "VPC-001",
+            "flow-logs-enabled",
+        );
         assert_eq!(s, "pass");
         assert!(m.contains("coverage is by subnet"), "{m}");
     }

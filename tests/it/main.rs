@@ -1,4 +1,6 @@
 //! The one integration-test binary (every extra binary relinks the AWS SDK).
 
 mod harness;
+mod report_fixture;
+mod report_sarif;
 mod smoke;

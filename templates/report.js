@@ -25,6 +25,7 @@
   };
 
   function str(v) { return v === null || v === undefined ? '' : String(v); }
+  function rank(table, key) { return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : 9; }
 
   // Lower-cased text each result is searched in.
   var hay = results.map(function (r) {
@@ -40,9 +41,9 @@
   var order = results.map(function (_, i) { return i; });
   order.sort(function (a, b) {
     var x = results[a], y = results[b];
-    var d = (STATUS_RANK[x.status] || 9) - (STATUS_RANK[y.status] || 9);
+    var d = rank(STATUS_RANK, x.status) - rank(STATUS_RANK, y.status);
     if (d) { return d; }
-    d = (SEV_RANK[x.severity] || 9) - (SEV_RANK[y.severity] || 9);
+    d = rank(SEV_RANK, x.severity) - rank(SEV_RANK, y.severity);
     if (d) { return d; }
     var ka = str(x.rule_id) + '/' + str(x.check_id) + ' ' + str((x.resource || {}).region) + ' ' + str((x.resource || {}).id);
     var kb = str(y.rule_id) + '/' + str(y.check_id) + ' ' + str((y.resource || {}).region) + ' ' + str((y.resource || {}).id);

@@ -26,7 +26,10 @@ impl ReporterOptions {
         ReporterOptions {
             color: format == FormatName::Text
                 && path.as_os_str() == "-"
-                && color_wanted(std::io::stdout().is_terminal()),
+                && color_wanted(
+                    std::io::stdout().is_terminal(),
+                    std::env::var_os("NO_COLOR").as_deref(),
+                ),
             template_dir: args.template_dir.clone(),
             sarif_category: args.sarif_category.trim_end_matches('/').to_string(),
         }
@@ -34,8 +37,8 @@ impl ReporterOptions {
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to a non-empty value.
-pub fn color_wanted(is_terminal: bool) -> bool {
-    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+pub fn color_wanted(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// The reporter for a format name.
@@ -137,4 +140,18 @@ pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
         crate::fsutil::write_atomic(&path, &bytes)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        assert!(color_wanted(true, None));
+        assert!(color_wanted(true, Some(OsStr::new(""))));
+        assert!(!color_wanted(true, Some(OsStr::new("1"))));
+        assert!(!color_wanted(false, None));
+    }
 }

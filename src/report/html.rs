@@ -209,7 +209,7 @@ handlebars_helper!(count_helper: |*args| {
     }
     cur.and_then(Value::as_u64).unwrap_or(0)
 });
-handlebars_helper!(total_helper: |v: Json| total(v));
+handlebars_helper!(total_helper: |v: Json| total(v).round() as u64);
 handlebars_helper!(max_total_helper: |v: Json| v
     .as_object()
     .map(|o| o.values().map(total).fold(0.0, f64::max))

@@ -2,5 +2,7 @@
 
 mod harness;
 mod report_fixture;
+mod report_html;
 mod report_sarif;
+mod report_text;
 mod smoke;

@@ -26,6 +26,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing would buy nothing
 pub enum Command {
     /// Collect the inventory (or load one) and evaluate the rules.
     Scan(ScanArgs),

@@ -1,8 +1,20 @@
 //! The collector: the only code that reads AWS. It never prints; it reports progress through
 //! [`CollectOptions::progress`] and returns a joined [`Inventory`].
 
+mod clients;
+mod destinations;
+mod ec2;
+mod errors;
+pub mod regions;
+
 use crate::error::Error;
-use crate::inventory::Inventory;
+use crate::inventory::{
+    Destination, FlowLog, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
+};
+use clients::Clients;
+use destinations::DestKey;
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,7 +52,290 @@ pub struct CollectOptions {
     pub progress: Option<ProgressFn>,
 }
 
+/// Check the options before any AWS call: region names and the endpoint URL.
+pub fn validate(opts: &CollectOptions) -> Result<(), Error> {
+    regions::validate("--region", &opts.regions)?;
+    regions::validate("--exclude-region", &opts.exclude_regions)?;
+    if let Some(url) = &opts.endpoint_url {
+        clients::validate_endpoint(url, "--endpoint-url")?;
+    } else if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
+        && !url.is_empty()
+    {
+        clients::validate_endpoint(&url, "environment variable AWS_ENDPOINT_URL")?;
+    }
+    Ok(())
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// Collect the inventory of the account the credentials belong to.
-pub async fn collect(_opts: &CollectOptions) -> Result<Inventory, Error> {
-    Err(Error::internal("collector not implemented yet"))
+pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
+    validate(opts)?;
+    let started_at = now();
+    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    let fallback_region = opts
+        .regions
+        .first()
+        .map(|r| r.trim().to_string())
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let clients = Clients::load(opts, &fallback_region).await;
+    let home = clients.home_region();
+
+    // Identity: fatal when it fails, nothing else can be trusted without it.
+    let identity = clients.sts().get_caller_identity().send().await.map_err(|e| {
+        let f = errors::classify(&e, timeout_secs);
+        Error::fatal(format!(
+            "cannot identify the AWS account (STS GetCallerIdentity in {home}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
+            f.summary()
+        ))
+    })?;
+    let account_id = identity.account().unwrap_or_default().to_string();
+    let partition = identity
+        .arn()
+        .and_then(regions::partition_of_arn)
+        .unwrap_or_else(|| regions::partition_of(&home))
+        .to_string();
+    tracing::debug!(account = %account_id, partition = %partition, region = %home, "GetCallerIdentity");
+
+    let mut scan_errors: Vec<ScanError> = Vec::new();
+
+    // Regions.
+    let discovered = match clients.ec2(&home).describe_regions().send().await {
+        Ok(out) => {
+            let found: Vec<regions::DiscoveredRegion> = out
+                .regions()
+                .iter()
+                .filter_map(|r| {
+                    Some(regions::DiscoveredRegion {
+                        name: r.region_name()?.to_string(),
+                        opt_in_status: r.opt_in_status().map(str::to_string),
+                    })
+                })
+                .collect();
+            tracing::debug!(region = %home, regions = found.len(), "DescribeRegions");
+            Some(found)
+        }
+        Err(e) => {
+            let f = errors::classify(&e, timeout_secs);
+            if opts.regions.is_empty() {
+                return Err(Error::fatal(format!(
+                    "cannot list the account's regions (EC2 DescribeRegions in {home}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
+                    f.summary()
+                )));
+            }
+            tracing::warn!(code = %f.code, "DescribeRegions failed; scanning the requested regions as given");
+            None
+        }
+    };
+    let plan = regions::plan(
+        discovered.as_deref(),
+        &partition,
+        &opts.regions,
+        &opts.exclude_regions,
+    );
+    for r in &plan.not_enabled {
+        scan_errors.push(ScanError {
+            account_id: account_id.clone(),
+            region: Some(r.clone()),
+            service: "ec2".into(),
+            operation: "DescribeRegions".into(),
+            code: "RegionNotEnabled".into(),
+            message: format!(
+                "{r} is not enabled for account {account_id} (opt-in region not opted in, or another partition)"
+            ),
+        });
+    }
+    if let Some(p) = &opts.progress {
+        p(Progress::RegionsPlanned {
+            total: plan.scan.len(),
+        });
+    }
+
+    // Listings, one task per region, bounded.
+    let concurrency = opts.concurrency.max(1);
+    let ctxs: Vec<ec2::RegionCtx> = plan
+        .scan
+        .iter()
+        .map(|r| ec2::RegionCtx {
+            account_id: account_id.clone(),
+            region: r.clone(),
+            partition: partition.clone(),
+            timeout_secs,
+        })
+        .collect();
+    let clients_ref = &clients;
+    let listed: Vec<(
+        ec2::RegionCtx,
+        Result<ec2::RegionListing, Vec<ec2::ListingFailure>>,
+    )> = futures::stream::iter(ctxs)
+        .map(|ctx| async move {
+            let client = clients_ref.ec2(&ctx.region);
+            let result = ec2::list_region(&client, &ctx).await;
+            if let Some(p) = &opts.progress {
+                p(Progress::RegionDone {
+                    region: ctx.region.clone(),
+                    vpcs: result.as_ref().map(|l| l.vpcs.len()).unwrap_or(0),
+                    failed: result.is_err(),
+                });
+            }
+            (ctx, result)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+
+    let mut region_invs: Vec<RegionInventory> = Vec::new();
+    for (ctx, result) in listed {
+        match result {
+            Ok(listing) => region_invs.push(ec2::join(&ctx, listing)),
+            Err(failures) => {
+                for lf in failures {
+                    tracing::warn!(region = %ctx.region, operation = lf.operation, code = %lf.failure.code, "region could not be read");
+                    scan_errors.push(ScanError {
+                        account_id: account_id.clone(),
+                        region: Some(ctx.region.clone()),
+                        service: "ec2".into(),
+                        operation: lf.operation.into(),
+                        code: lf.failure.code,
+                        message: lf.failure.message,
+                    });
+                }
+            }
+        }
+    }
+    region_invs.sort_by(|a, b| a.region.cmp(&b.region));
+
+    // Destinations, only those referenced.
+    let resolved = resolve_destinations(
+        &clients,
+        &mut region_invs,
+        &account_id,
+        concurrency,
+        timeout_secs,
+    )
+    .await;
+    apply_destinations(&mut region_invs, &account_id, &resolved);
+
+    scan_errors.sort_by(|a, b| {
+        (&a.region, &a.service, &a.operation).cmp(&(&b.region, &b.service, &b.operation))
+    });
+    Ok(Inventory {
+        schema: INVENTORY_SCHEMA.to_string(),
+        scan: ScanMeta {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at,
+            finished_at: now(),
+            account_id,
+            regions_requested: opts.regions.iter().map(|r| r.trim().to_string()).collect(),
+            regions_scanned: plan.scan,
+        },
+        regions: region_invs,
+        errors: scan_errors,
+    })
+}
+
+/// Every flow log of a region: VPC-level, subnet-level and the others.
+fn flow_logs_mut(r: &mut RegionInventory) -> impl Iterator<Item = &mut FlowLog> {
+    r.vpcs
+        .iter_mut()
+        .flat_map(|v| {
+            v.flow_logs
+                .iter_mut()
+                .chain(v.subnets.iter_mut().flat_map(|s| s.flow_logs.iter_mut()))
+        })
+        .chain(r.other_flow_logs.iter_mut())
+}
+
+/// One destination lookup task.
+enum Lookup {
+    Groups {
+        region: String,
+        names: BTreeSet<String>,
+    },
+    Bucket {
+        name: String,
+        region: String,
+    },
+}
+
+async fn resolve_destinations(
+    clients: &Clients,
+    regions: &mut [RegionInventory],
+    account_id: &str,
+    concurrency: usize,
+    timeout_secs: u64,
+) -> HashMap<DestKey, Destination> {
+    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // bucket -> region of the first flow log (in region order) that references it
+    let mut buckets: BTreeMap<String, String> = BTreeMap::new();
+    for r in regions.iter_mut() {
+        let region = r.region.clone();
+        for log in flow_logs_mut(r) {
+            match destinations::key_of(log, &region, account_id) {
+                DestKey::LogGroup { region, name } => {
+                    groups.entry(region).or_default().insert(name);
+                }
+                DestKey::Bucket { name } => {
+                    buckets.entry(name).or_insert_with(|| region.clone());
+                }
+                DestKey::Fixed(_) => {}
+            }
+        }
+    }
+    let lookups: Vec<Lookup> = groups
+        .into_iter()
+        .map(|(region, names)| Lookup::Groups { region, names })
+        .chain(
+            buckets
+                .into_iter()
+                .map(|(name, region)| Lookup::Bucket { name, region }),
+        )
+        .collect();
+    let results: Vec<Vec<(DestKey, Destination)>> = futures::stream::iter(lookups)
+        .map(|l| async move {
+            match l {
+                Lookup::Groups { region, names } => {
+                    destinations::resolve_log_groups(clients, &region, &names, timeout_secs)
+                        .await
+                        .into_iter()
+                        .map(|(name, d)| {
+                            (
+                                DestKey::LogGroup {
+                                    region: region.clone(),
+                                    name,
+                                },
+                                d,
+                            )
+                        })
+                        .collect()
+                }
+                Lookup::Bucket { name, region } => {
+                    let d =
+                        destinations::resolve_bucket(clients, &name, &region, timeout_secs).await;
+                    vec![(DestKey::Bucket { name }, d)]
+                }
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    results.into_iter().flatten().collect()
+}
+
+fn apply_destinations(
+    regions: &mut [RegionInventory],
+    account_id: &str,
+    resolved: &HashMap<DestKey, Destination>,
+) {
+    for r in regions.iter_mut() {
+        let region = r.region.clone();
+        for log in flow_logs_mut(r) {
+            let key = destinations::key_of(log, &region, account_id);
+            log.destination = destinations::fixed(&key)
+                .or_else(|| resolved.get(&key).cloned())
+                .unwrap_or_else(|| Destination::unknown("destination was not looked up"));
+        }
+    }
 }

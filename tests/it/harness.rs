@@ -123,7 +123,7 @@ impl Moto {
         let text = std::fs::read_to_string(&self.recording).unwrap();
         text.lines()
             .filter(|l| !l.trim().is_empty())
-            .map(|l| ApiCall::parse(l))
+            .map(ApiCall::parse)
             .collect()
     }
 }
@@ -283,9 +283,17 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<
     Ok((status, body))
 }
 
+/// Path of the flowaudit binary under test: `FLOWAUDIT_BIN` when set (to test a copied or
+/// release build), else the one Cargo built for this test run.
+pub fn flowaudit_bin() -> PathBuf {
+    std::env::var_os("FLOWAUDIT_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_flowaudit")))
+}
+
 /// The flowaudit binary with test credentials and no ambient AWS configuration.
 pub fn flowaudit() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flowaudit"));
+    let mut c = Command::new(flowaudit_bin());
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("AWS_") {
             c.env_remove(k);

@@ -1,6 +1,11 @@
 //! The one integration-test binary (every extra binary relinks the AWS SDK).
 
+mod cli;
+mod collect;
+mod demo;
+mod faults;
 mod harness;
+mod proxy;
 mod report_fixture;
 mod report_html;
 mod report_sarif;

@@ -14,6 +14,7 @@ replaced by that id. Ops:
   {"op": "flow_log", "key": K, "resource": "$vpc|$subnet", "traffic": "ALL|ACCEPT|REJECT",
    "log_group": N, "role": "$role"}  or  {..., "bucket": N}  or {..., "destination_arn": ARN, "destination_type": T}
   {"op": "vpcs", "count": N, "prefix": P, "cidr_base": 10}     -> N VPCs, keys P0..P(N-1)
+  {"op": "delete_log_group", "name": N}   {"op": "delete_bucket", "name": N}
 The output is a JSON object of key -> id on stdout.
 """
 import json
@@ -133,6 +134,10 @@ def main():
                 raise SystemExit(f"create_flow_logs failed: {r['Unsuccessful']}")
             if key:
                 ids[key] = r["FlowLogIds"][0]
+        elif kind == "delete_log_group":
+            client("logs", region).delete_log_group(logGroupName=op["name"])
+        elif kind == "delete_bucket":
+            client("s3", region).delete_bucket(Bucket=op["name"])
         else:
             raise SystemExit(f"unknown op {kind!r}")
     json.dump(ids, sys.stdout)

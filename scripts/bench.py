@@ -1,0 +1,255 @@
+"""Benchmark flowaudit's collector against moto and compare it with the manual AWS CLI procedure.
+
+Run through scripts/bench, which builds the binary and picks the Python environment.
+
+  bench.py --bin PATH [--regions R] [--vpcs V]
+
+Steps: start moto with its request recorder, seed R regions x V VPCs (flow logs on every other
+VPC, alternating between one CloudWatch Logs group per region and a few shared S3 buckets), run
+`flowaudit scan` once, measuring wall time and peak RSS, count the API calls moto recorded and
+compare them with the lower bound, then run the manual audit procedure (for each region
+describe-vpcs, then describe-flow-logs for each VPC) with the same calls the AWS CLI would make,
+and print a Markdown table.
+"""
+import argparse
+import base64
+import json
+import math
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import boto3
+from botocore.config import Config
+
+REGIONS = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-central-1", "eu-north-1", "eu-south-1", "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ca-central-1", "sa-east-1", "af-south-1",
+]
+BUCKETS = 4
+PAGE = 1000  # MaxResults flowaudit asks for
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def client(service, region, endpoint):
+    return boto3.client(
+        service, region_name=region, endpoint_url=endpoint,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "max_attempts": 3}),
+    )
+
+
+def start_moto(venv_bin, workdir):
+    port = free_port()
+    recording = os.path.join(workdir, "recording.jsonl")
+    open(recording, "w").close()
+    env = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=recording)
+    proc = subprocess.Popen(
+        [os.path.join(venv_bin, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "moto.log"), "w"),
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(endpoint + "/moto-api/data.json", timeout=1)
+            return proc, endpoint, recording
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    sys.exit("moto_server did not start")
+
+
+def reset_recording(endpoint):
+    req = urllib.request.Request(endpoint + "/moto-api/recorder/reset-recording", method="POST", data=b"")
+    urllib.request.urlopen(req)
+
+
+def seed(endpoint, regions, vpcs):
+    iam = client("iam", "us-east-1", endpoint)
+    role = iam.create_role(
+        RoleName="bench-flow-logs",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}),
+    )["Role"]["Arn"]
+    s3 = client("s3", "us-east-1", endpoint)
+    buckets = [f"bench-flow-logs-{i}" for i in range(BUCKETS)]
+    for i, b in enumerate(buckets):
+        s3.create_bucket(Bucket=b)
+        if i % 2 == 0:
+            s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    for r in regions:
+        ec2 = client("ec2", r, endpoint)
+        client("logs", r, endpoint).create_log_group(logGroupName="/bench/flow-logs")
+        for i in range(vpcs):
+            vpc = ec2.create_vpc(CidrBlock=f"10.{i % 250}.0.0/16")["Vpc"]["VpcId"]
+            if i % 2:
+                continue
+            if (i // 2) % 2 == 0:
+                args = dict(LogDestinationType="cloud-watch-logs", LogGroupName="/bench/flow-logs",
+                            DeliverLogsPermissionArn=role)
+            else:
+                args = dict(LogDestinationType="s3",
+                            LogDestination=f"arn:aws:s3:::{buckets[(i // 4) % BUCKETS]}")
+            ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", **args)
+        print(f"  seeded {r}", file=sys.stderr)
+
+
+def count_calls(recording):
+    n = 0
+    ops = {}
+    with open(recording) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            body = rec.get("body") or ""
+            if rec.get("body_encoded"):
+                body = base64.b64decode(body).decode("utf-8", "replace")
+            headers = {k.lower(): v for k, v in (rec.get("headers") or {}).items()}
+            op = None
+            if "Action=" in body:
+                op = dict(kv.split("=", 1) for kv in body.split("&") if "=" in kv).get("Action")
+            if not op and "x-amz-target" in headers:
+                op = headers["x-amz-target"].rsplit(".", 1)[-1]
+            if not op and "?encryption" in rec.get("url", ""):
+                op = "GetBucketEncryption"
+            if not op:
+                op = rec.get("method", "") + " " + rec.get("url", "")
+            ops[op] = ops.get(op, 0) + 1
+            n += 1
+    return n, ops
+
+
+def measure(cmd, env=None):
+    start = time.monotonic()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.monotonic() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return proc, wall, peak_kb
+
+
+def lower_bound(inv):
+    regions = inv["regions"]
+    n = 2  # GetCallerIdentity + DescribeRegions
+    buckets = set()
+    for r in regions:
+        vpcs = r["vpcs"]
+        subnets = sum(len(v["subnets"]) for v in vpcs)
+        logs = []
+        groups = set()
+        for v in vpcs:
+            logs += v["flow_logs"]
+            for s in v["subnets"]:
+                logs += s["flow_logs"]
+        logs += r.get("other_flow_logs", [])
+        for l in logs:
+            if l["destination_type"] == "cloud-watch-logs" and l.get("log_group_name"):
+                groups.add(l["log_group_name"])
+            if l["destination_type"] == "s3" and l.get("destination_arn"):
+                buckets.add(l["destination_arn"].split(":::", 1)[-1].split("/")[0])
+        n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs)))
+        n += math.ceil(len(groups) / 50)
+    return n + len(buckets)
+
+
+def reference(endpoint, regions):
+    """The manual procedure: describe-vpcs per region, then describe-flow-logs per VPC."""
+    calls = 0
+    vpcs_seen = 0
+    start = time.monotonic()
+    for r in regions:
+        ec2 = client("ec2", r, endpoint)
+        ids = []
+        token = None
+        while True:
+            kw = {"NextToken": token} if token else {}
+            page = ec2.describe_vpcs(**kw)
+            calls += 1
+            ids += [v["VpcId"] for v in page["Vpcs"]]
+            token = page.get("NextToken")
+            if not token:
+                break
+        for vid in ids:
+            ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vid]}])
+            calls += 1
+        vpcs_seen += len(ids)
+    return calls, time.monotonic() - start, vpcs_seen
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--regions", type=int, default=16)
+    ap.add_argument("--vpcs", type=int, default=200)
+    ap.add_argument("--label", default="release build")
+    args = ap.parse_args()
+    if not 1 <= args.regions <= len(REGIONS):
+        sys.exit(f"--regions must be between 1 and {len(REGIONS)}")
+    regions = REGIONS[: args.regions]
+    venv_bin = os.path.dirname(sys.executable)
+    work = tempfile.mkdtemp(prefix="flowaudit-bench-")
+    moto, endpoint, recording = start_moto(venv_bin, work)
+    try:
+        print(f"seeding {args.regions} regions x {args.vpcs} VPCs ...", file=sys.stderr)
+        t = time.monotonic()
+        seed(endpoint, regions, args.vpcs)
+        print(f"seeded in {time.monotonic() - t:.0f} s", file=sys.stderr)
+
+        # Warm moto's per-region backends so both runs see the same server state.
+        reset_recording(endpoint)
+        inv_path = os.path.join(work, "inventory.json")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
+                   AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/dev/null",
+                   AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        cmd = [args.bin, "-q", "scan", "--endpoint-url", endpoint, "--region", ",".join(regions),
+               "--dump-inventory", inv_path, "--output", os.path.join(work, "out")]
+        proc, wall, peak_kb = measure(cmd, env)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode()}")
+        with open(inv_path) as f:
+            inv = json.load(f)
+        calls, ops = count_calls(recording)
+        bound = lower_bound(inv)
+        vpcs = sum(len(r["vpcs"]) for r in inv["regions"])
+        logs = sum(len(v["flow_logs"]) for r in inv["regions"] for v in r["vpcs"])
+
+        reset_recording(endpoint)
+        ref_calls, ref_wall, ref_vpcs = reference(endpoint, regions)
+        ref_recorded, _ = count_calls(recording)
+    finally:
+        moto.kill()
+        moto.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"\n{args.regions} regions x {args.vpcs} VPCs ({vpcs} VPCs with the default ones, "
+          f"{logs} VPC flow logs); flowaudit: {args.label}, moto 5.2.5 on loopback\n")
+    print("| procedure | wall time | peak RSS | API calls | lower bound |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| `flowaudit scan` | {wall:.2f} s | {peak_kb / 1024:.1f} MiB | {calls} | {bound} |")
+    print(f"| manual AWS CLI procedure (describe-vpcs per region, describe-flow-logs per VPC) "
+          f"| {ref_wall:.2f} s | — | {ref_recorded} | — |")
+    print(f"\nflowaudit calls by operation: {json.dumps(dict(sorted(ops.items())))}")
+    if ref_vpcs != vpcs:
+        print(f"warning: the manual procedure saw {ref_vpcs} VPCs, flowaudit {vpcs}", file=sys.stderr)
+    if calls != bound:
+        print(f"note: {calls - bound} calls above the lower bound", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

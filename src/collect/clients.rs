@@ -1,0 +1,174 @@
+//! AWS configuration and per-region service clients: one place decides credentials, endpoint,
+//! retries and timeouts for every call the collector makes.
+
+use super::CollectOptions;
+use crate::error::Error;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Check that an endpoint override is an absolute http(s) URL; `origin` names where it came from.
+pub fn validate_endpoint(url: &str, origin: &str) -> Result<(), Error> {
+    let fix =
+        "\n  fix: give an absolute URL such as http://127.0.0.1:5000 or https://ec2.example.com";
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| {
+            Error::input(format!(
+                "{origin}: {url:?} is not an http:// or https:// URL{fix}"
+            ))
+        })?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, tail)) => (h, tail.strip_prefix(':')),
+            None => ("", None),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if let Some(port) = port
+        && port.parse::<u16>().is_err()
+    {
+        return Err(Error::input(format!(
+            "{origin}: {url:?} has an invalid port {port:?}{fix}"
+        )));
+    }
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::input(format!(
+            "{origin}: {url:?} has no host or contains spaces{fix}"
+        )));
+    }
+    Ok(())
+}
+
+/// The shared configuration every client is built from, plus a cache of per-region clients.
+pub struct Clients {
+    pub sdk: SdkConfig,
+    /// True when an endpoint override is active (S3 then needs path-style addressing).
+    endpoint_override: bool,
+    ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
+    logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
+    s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+}
+
+impl Clients {
+    /// Load the standard aws-config chain (environment, profile, SSO, IMDS, web identity) with
+    /// flowaudit's endpoint, retry and timeout settings. `fallback_region` is used when the
+    /// chain names no region.
+    pub async fn load(opts: &CollectOptions, fallback_region: &str) -> Clients {
+        let retry = RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1));
+        let timeouts = TimeoutConfig::builder()
+            .operation_attempt_timeout(opts.call_timeout)
+            .connect_timeout(opts.call_timeout.min(Duration::from_secs(10)))
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry)
+            .timeout_config(timeouts);
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let mut sdk = loader.load().await;
+        if sdk.region().is_none() {
+            sdk = sdk
+                .into_builder()
+                .region(Region::new(fallback_region.to_string()))
+                .build();
+        }
+        let endpoint_override = sdk.endpoint_url().is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some_and(|v| !v.is_empty());
+        Clients {
+            sdk,
+            endpoint_override,
+            ec2: Mutex::new(HashMap::new()),
+            logs: Mutex::new(HashMap::new()),
+            s3: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The region account-wide calls (STS, DescribeRegions) go to.
+    pub fn home_region(&self) -> String {
+        self.sdk
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".to_string())
+    }
+
+    /// STS in the home region.
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.sdk)
+    }
+
+    /// EC2 in `region`.
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        cached(&self.ec2, region, || {
+            let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .build();
+            aws_sdk_ec2::Client::from_conf(conf)
+        })
+    }
+
+    /// CloudWatch Logs in `region`.
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        cached(&self.logs, region, || {
+            let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .build();
+            aws_sdk_cloudwatchlogs::Client::from_conf(conf)
+        })
+    }
+
+    /// S3 in `region`, path-style when an endpoint override is set (emulators have no bucket DNS).
+    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        cached(&self.s3, region, || {
+            let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .force_path_style(self.endpoint_override)
+                .build();
+            aws_sdk_s3::Client::from_conf(conf)
+        })
+    }
+}
+
+fn cached<C: Clone>(map: &Mutex<HashMap<String, C>>, region: &str, make: impl FnOnce() -> C) -> C {
+    let mut guard = map.lock().unwrap_or_else(|e| e.into_inner());
+    guard.entry(region.to_string()).or_insert_with(make).clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_endpoint;
+
+    #[test]
+    fn endpoint_urls() {
+        for ok in [
+            "http://127.0.0.1:5000",
+            "https://ec2.example.com",
+            "http://localhost:4566/",
+            "http://[::1]:5000",
+        ] {
+            assert!(validate_endpoint(ok, "--endpoint-url").is_ok(), "{ok}");
+        }
+        for bad in [
+            "localhost:5000",
+            "ftp://x",
+            "http://",
+            "http://host:port",
+            "http://a b",
+        ] {
+            let e = validate_endpoint(bad, "--endpoint-url").unwrap_err();
+            assert!(e.to_string().starts_with("--endpoint-url: "), "{e}");
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Resolving flow-log destinations after the listings: CloudWatch log groups (batched
+//! DescribeLogGroups per region), S3 buckets (one GetBucketEncryption per distinct bucket, in
+//! the bucket's region) and Firehose streams (recorded, not inspected). A destination that cannot
+//! be read is described on the destination itself, never as a scan error.
+
+use super::clients::Clients;
+use super::errors::classify;
+use crate::inventory::{Destination, DestinationType, Encryption, Existence, FlowLog};
+use std::collections::{BTreeSet, HashMap};
+
+/// Names per DescribeLogGroups call (the API's limit for `logGroupIdentifiers`).
+pub const LOG_GROUP_BATCH: usize = 50;
+
+/// What has to be looked up to resolve one flow log's destination.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DestKey {
+    /// A CloudWatch Logs group in a region of the scanned account.
+    LogGroup { region: String, name: String },
+    /// An S3 bucket, looked up once per scan.
+    Bucket { name: String },
+    /// Resolved without any call (Firehose, foreign accounts, unparseable ARNs).
+    Fixed(FixedDest),
+}
+
+/// A destination known without a lookup, kept hashable for the key map.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FixedDest {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub reason: String,
+}
+
+impl FixedDest {
+    fn destination(&self) -> Destination {
+        Destination {
+            name: self.name.clone(),
+            region: self.region.clone(),
+            ..Destination::unknown(self.reason.clone())
+        }
+    }
+}
+
+/// The field of an ARN at `index` (`arn:partition:service:region:account:resource`).
+fn arn_field(arn: &str, index: usize) -> Option<&str> {
+    arn.splitn(6, ':').nth(index).filter(|s| !s.is_empty())
+}
+
+/// Decide what a flow log's destination needs. `region` is the flow log's region.
+pub fn key_of(log: &FlowLog, region: &str, account_id: &str) -> DestKey {
+    match log.destination_type {
+        DestinationType::CloudWatchLogs => {
+            let arn = log.destination_arn.as_deref();
+            let group_region = arn.and_then(|a| arn_field(a, 3)).unwrap_or(region);
+            let group_account = arn.and_then(|a| arn_field(a, 4));
+            let Some(name) = log.log_group_name.clone() else {
+                return DestKey::Fixed(FixedDest {
+                    name: None,
+                    region: Some(group_region.to_string()),
+                    reason: "the flow log names no log group".into(),
+                });
+            };
+            if let Some(acct) = group_account.filter(|a| *a != account_id) {
+                return DestKey::Fixed(FixedDest {
+                    name: Some(name),
+                    region: Some(group_region.to_string()),
+                    reason: format!(
+                        "the log group belongs to account {acct}, which this scan does not read"
+                    ),
+                });
+            }
+            DestKey::LogGroup {
+                region: group_region.to_string(),
+                name,
+            }
+        }
+        DestinationType::S3 => {
+            match log
+                .destination_arn
+                .as_deref()
+                .and_then(|a| arn_field(a, 5))
+                .and_then(|r| r.split('/').next())
+                .filter(|b| !b.is_empty())
+            {
+                Some(bucket) => DestKey::Bucket {
+                    name: bucket.to_string(),
+                },
+                None => DestKey::Fixed(FixedDest {
+                    name: None,
+                    region: None,
+                    reason: format!(
+                        "cannot read a bucket name from the destination {:?}",
+                        log.destination_arn.as_deref().unwrap_or("")
+                    ),
+                }),
+            }
+        }
+        DestinationType::KinesisDataFirehose => {
+            let arn = log.destination_arn.as_deref().unwrap_or("");
+            DestKey::Fixed(FixedDest {
+                name: arn
+                    .split_once("deliverystream/")
+                    .map(|(_, n)| n.to_string()),
+                region: arn_field(arn, 3).map(str::to_string),
+                reason: "Firehose delivery streams are not inspected; check the stream's server-side encryption".into(),
+            })
+        }
+    }
+}
+
+/// Look up the log groups `names` of one region with as few DescribeLogGroups calls as the API
+/// allows: batches of [`LOG_GROUP_BATCH`] names through `logGroupIdentifiers`.
+pub async fn resolve_log_groups(
+    clients: &Clients,
+    region: &str,
+    names: &BTreeSet<String>,
+    timeout_secs: u64,
+) -> HashMap<String, Destination> {
+    let client = clients.logs(region);
+    let mut out: HashMap<String, Destination> = HashMap::new();
+    let all: Vec<String> = names.iter().cloned().collect();
+    let mut calls = 0usize;
+    for chunk in all.chunks(LOG_GROUP_BATCH) {
+        let pending: Vec<String> = chunk
+            .iter()
+            .filter(|n| !out.contains_key(*n))
+            .cloned()
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
+        let mut token: Option<String> = None;
+        // Bounded so that a misbehaving endpoint cannot loop forever.
+        for _page in 0..10_000 {
+            calls += 1;
+            let result = client
+                .describe_log_groups()
+                .set_log_group_identifiers(Some(pending.clone()))
+                .limit(LOG_GROUP_BATCH as i32)
+                .set_next_token(token.take())
+                .send()
+                .await;
+            match result {
+                Ok(resp) => {
+                    for g in resp.log_groups() {
+                        let Some(name) = g.log_group_name() else {
+                            continue;
+                        };
+                        // Keep every referenced group the answer contains, also from other batches.
+                        if names.contains(name) {
+                            out.insert(name.to_string(), found_group(g, region));
+                        }
+                    }
+                    token = resp.next_token().map(str::to_string);
+                    if token.is_none() || pending.iter().all(|n| out.contains_key(n)) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let f = classify(&e, timeout_secs);
+                    tracing::debug!(region, code = %f.code, "DescribeLogGroups failed");
+                    for n in &pending {
+                        out.entry(n.clone()).or_insert_with(|| Destination {
+                            name: Some(n.clone()),
+                            region: Some(region.to_string()),
+                            ..Destination::unknown(format!("DescribeLogGroups: {}", f.summary()))
+                        });
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    tracing::debug!(region, groups = names.len(), calls, "DescribeLogGroups");
+    for n in names {
+        out.entry(n.clone()).or_insert_with(|| Destination {
+            name: Some(n.clone()),
+            region: Some(region.to_string()),
+            exists: Existence::No,
+            encryption: Encryption::Unknown,
+            kms_key_id: None,
+            retention_days: None,
+            reason: Some(format!(
+                "ResourceNotFoundException: no log group named {n:?} in {region} (DescribeLogGroups)"
+            )),
+        });
+    }
+    out
+}
+
+fn found_group(g: &aws_sdk_cloudwatchlogs::types::LogGroup, region: &str) -> Destination {
+    let kms = g.kms_key_id().filter(|k| !k.is_empty()).map(str::to_string);
+    Destination {
+        name: g.log_group_name().map(str::to_string),
+        region: Some(region.to_string()),
+        exists: Existence::Yes,
+        encryption: if kms.is_some() {
+            Encryption::Kms
+        } else {
+            Encryption::None
+        },
+        kms_key_id: kms,
+        retention_days: g.retention_in_days(),
+        reason: None,
+    }
+}
+
+/// Read a bucket's default encryption with one GetBucketEncryption, asked first in `region`; when
+/// S3 answers that the bucket lives elsewhere (`x-amz-bucket-region`), ask once more there.
+pub async fn resolve_bucket(
+    clients: &Clients,
+    bucket: &str,
+    region: &str,
+    timeout_secs: u64,
+) -> Destination {
+    let mut region = region.to_string();
+    let base = |region: &str| Destination {
+        name: Some(bucket.to_string()),
+        region: Some(region.to_string()),
+        ..Destination::unknown("")
+    };
+    for attempt in 0..2 {
+        let result = clients
+            .s3(&region)
+            .get_bucket_encryption()
+            .bucket(bucket)
+            .send()
+            .await;
+        tracing::debug!(bucket, region = %region, ok = result.is_ok(), "GetBucketEncryption");
+        let failure = match result {
+            Ok(out) => {
+                let rule = out
+                    .server_side_encryption_configuration()
+                    .and_then(|c| c.rules().first())
+                    .and_then(|r| r.apply_server_side_encryption_by_default());
+                let mut d = base(&region);
+                d.exists = Existence::Yes;
+                d.reason = None;
+                match rule {
+                    None => {
+                        d.encryption = Encryption::None;
+                        d.reason = Some("no default encryption rule".into());
+                    }
+                    Some(r) => match r.sse_algorithm().as_str() {
+                        "AES256" => d.encryption = Encryption::AwsManaged,
+                        alg if alg.starts_with("aws:kms") => {
+                            d.encryption = Encryption::Kms;
+                            d.kms_key_id = r.kms_master_key_id().map(str::to_string);
+                            if d.kms_key_id.is_none() {
+                                d.reason = Some(format!("{alg} with the AWS managed key aws/s3"));
+                            }
+                        }
+                        other => {
+                            d.encryption = Encryption::Unknown;
+                            d.reason = Some(format!("unrecognised SSE algorithm {other:?}"));
+                        }
+                    },
+                }
+                return d;
+            }
+            Err(e) => classify(&e, timeout_secs),
+        };
+        if attempt == 0
+            && let Some(hint) = failure.bucket_region.as_deref()
+            && hint != region
+            && super::regions::is_known(hint)
+        {
+            tracing::debug!(bucket, from = %region, to = hint, "bucket lives in another region");
+            region = hint.to_string();
+            continue;
+        }
+        let mut d = base(&region);
+        d.reason = Some(format!("GetBucketEncryption: {}", failure.summary()));
+        match failure.code.as_str() {
+            "ServerSideEncryptionConfigurationNotFoundError" => {
+                d.exists = Existence::Yes;
+                d.encryption = Encryption::None;
+            }
+            "NoSuchBucket" | "NotFound" => d.exists = Existence::No,
+            _ => {}
+        }
+        return d;
+    }
+    base(&region)
+}
+
+/// The destination for keys that need no call.
+pub fn fixed(key: &DestKey) -> Option<Destination> {
+    match key {
+        DestKey::Fixed(f) => Some(f.destination()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(t: DestinationType, arn: Option<&str>, group: Option<&str>) -> FlowLog {
+        FlowLog {
+            id: "fl-1".into(),
+            resource_id: "vpc-1".into(),
+            resource_type: "vpc".into(),
+            status: "ACTIVE".into(),
+            traffic_type: "ALL".into(),
+            destination_type: t,
+            destination_arn: arn.map(str::to_string),
+            log_group_name: group.map(str::to_string),
+            deliver_logs_status: None,
+            deliver_logs_error_message: None,
+            deliver_logs_permission_arn: None,
+            log_format: None,
+            max_aggregation_interval: None,
+            creation_time: None,
+            tags: Default::default(),
+            destination: Destination::unknown("x"),
+        }
+    }
+
+    #[test]
+    fn keys() {
+        let k = key_of(
+            &log(DestinationType::S3, Some("arn:aws:s3:::bkt/prefix/x"), None),
+            "eu-west-1",
+            "1",
+        );
+        assert_eq!(k, DestKey::Bucket { name: "bkt".into() });
+        let k = key_of(
+            &log(DestinationType::CloudWatchLogs, None, Some("g")),
+            "eu-west-1",
+            "1",
+        );
+        assert_eq!(
+            k,
+            DestKey::LogGroup {
+                region: "eu-west-1".into(),
+                name: "g".into()
+            }
+        );
+        let k = key_of(
+            &log(
+                DestinationType::CloudWatchLogs,
+                Some("arn:aws:logs:us-east-1:2:log-group:g:*"),
+                Some("g"),
+            ),
+            "eu-west-1",
+            "1",
+        );
+        let d = fixed(&k).unwrap();
+        assert_eq!(d.exists, Existence::Unknown);
+        assert!(d.reason.unwrap().contains("account 2"));
+        let k = key_of(
+            &log(
+                DestinationType::KinesisDataFirehose,
+                Some("arn:aws:firehose:us-east-1:1:deliverystream/s"),
+                None,
+            ),
+            "us-east-1",
+            "1",
+        );
+        let d = fixed(&k).unwrap();
+        assert_eq!(d.name.as_deref(), Some("s"));
+        assert_eq!(d.encryption, Encryption::Unknown);
+    }
+}

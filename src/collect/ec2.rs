@@ -1,0 +1,390 @@
+//! The per-region EC2 listings (DescribeVpcs, DescribeSubnets, DescribeFlowLogs, each paginated
+//! once per region) and the join that hangs subnets and flow logs on their VPCs.
+
+use super::errors::{CallFailure, classify};
+use crate::inventory::{Destination, DestinationType, FlowLog, RegionInventory, Subnet, Vpc};
+use aws_sdk_ec2::primitives::DateTimeFormat;
+use aws_sdk_ec2::types::Tag;
+use std::collections::{BTreeMap, HashMap};
+
+/// Page size asked for on every listing (the API maximum), so pages are explicit and few.
+pub const PAGE_SIZE: i32 = 1000;
+
+/// What the three listings of one region returned, converted to inventory types but not joined.
+#[derive(Debug, Default)]
+pub struct RegionListing {
+    pub vpcs: Vec<Vpc>,
+    /// (vpc id, subnet)
+    pub subnets: Vec<(String, Subnet)>,
+    pub flow_logs: Vec<FlowLog>,
+}
+
+/// A listing call that failed: which operation and why.
+#[derive(Debug)]
+pub struct ListingFailure {
+    pub operation: &'static str,
+    pub failure: CallFailure,
+}
+
+/// Everything needed to name resources of one region.
+#[derive(Debug, Clone)]
+pub struct RegionCtx {
+    pub account_id: String,
+    pub region: String,
+    pub partition: String,
+    pub timeout_secs: u64,
+}
+
+/// Run the three listings of one region concurrently. Either all succeed, or every failure is returned.
+pub async fn list_region(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+) -> Result<RegionListing, Vec<ListingFailure>> {
+    let (vpcs, subnets, logs) = futures::join!(
+        list_vpcs(client, ctx),
+        list_subnets(client, ctx),
+        list_flow_logs(client, ctx)
+    );
+    let mut failures = Vec::new();
+    let mut listing = RegionListing::default();
+    match vpcs {
+        Ok(v) => listing.vpcs = v,
+        Err(f) => failures.push(f),
+    }
+    match subnets {
+        Ok(s) => listing.subnets = s,
+        Err(f) => failures.push(f),
+    }
+    match logs {
+        Ok(l) => listing.flow_logs = l,
+        Err(f) => failures.push(f),
+    }
+    if failures.is_empty() {
+        Ok(listing)
+    } else {
+        Err(failures)
+    }
+}
+
+/// Drain a paginator into a Vec, converting each page's items; a failed page fails the listing.
+macro_rules! list_all {
+    ($ctx:expr, $op:literal, $request:expr, |$page:ident| $items:expr) => {{
+        let mut pages = $request.max_results(PAGE_SIZE).into_paginator().send();
+        let mut out = Vec::new();
+        let mut n = 0usize;
+        while let Some(page) = pages.next().await {
+            n += 1;
+            let $page = page.map_err(|e| ListingFailure {
+                operation: $op,
+                failure: classify(&e, $ctx.timeout_secs),
+            })?;
+            out.extend($items);
+        }
+        tracing::debug!(region = %$ctx.region, pages = n, items = out.len(), $op);
+        Ok(out)
+    }};
+}
+
+async fn list_vpcs(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+) -> Result<Vec<Vpc>, ListingFailure> {
+    list_all!(ctx, "DescribeVpcs", client.describe_vpcs(), |page| page
+        .vpcs()
+        .iter()
+        .map(|v| convert_vpc(v, ctx)))
+}
+
+async fn list_subnets(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+) -> Result<Vec<(String, Subnet)>, ListingFailure> {
+    list_all!(ctx, "DescribeSubnets", client.describe_subnets(), |page| {
+        page.subnets().iter().map(|s| {
+            (
+                s.vpc_id().unwrap_or_default().to_string(),
+                convert_subnet(s, ctx),
+            )
+        })
+    })
+}
+
+async fn list_flow_logs(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+) -> Result<Vec<FlowLog>, ListingFailure> {
+    list_all!(
+        ctx,
+        "DescribeFlowLogs",
+        client.describe_flow_logs(),
+        |page| page.flow_logs().iter().map(convert_flow_log)
+    )
+}
+
+fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn convert_vpc(v: &aws_sdk_ec2::types::Vpc, ctx: &RegionCtx) -> Vpc {
+    let id = v.vpc_id().unwrap_or_default().to_string();
+    let owner = v.owner_id().unwrap_or(&ctx.account_id).to_string();
+    let tags = tag_map(v.tags());
+    Vpc {
+        arn: format!(
+            "arn:{}:ec2:{}:{}:vpc/{}",
+            ctx.partition, ctx.region, owner, id
+        ),
+        id,
+        name: tags.get("Name").cloned(),
+        tags,
+        is_default: v.is_default().unwrap_or(false),
+        shared: owner != ctx.account_id,
+        owner_id: owner,
+        cidr_block: v.cidr_block().unwrap_or_default().to_string(),
+        state: v
+            .state()
+            .map(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        subnets: Vec::new(),
+        flow_logs: Vec::new(),
+    }
+}
+
+fn convert_subnet(s: &aws_sdk_ec2::types::Subnet, ctx: &RegionCtx) -> Subnet {
+    let id = s.subnet_id().unwrap_or_default().to_string();
+    let owner = s.owner_id().unwrap_or(&ctx.account_id);
+    let tags = tag_map(s.tags());
+    Subnet {
+        arn: s.subnet_arn().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "arn:{}:ec2:{}:{}:subnet/{}",
+                ctx.partition, ctx.region, owner, id
+            )
+        }),
+        id,
+        name: tags.get("Name").cloned(),
+        tags,
+        cidr_block: s.cidr_block().unwrap_or_default().to_string(),
+        availability_zone: s.availability_zone().map(str::to_string),
+        state: s
+            .state()
+            .map(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        flow_logs: Vec::new(),
+    }
+}
+
+/// The resource type of a flow log, from its resource id prefix.
+pub fn resource_type_of(resource_id: &str) -> &'static str {
+    match resource_id.split('-').next().unwrap_or("") {
+        "vpc" => "vpc",
+        "subnet" => "subnet",
+        "eni" => "network_interface",
+        "tgw" if resource_id.starts_with("tgw-attach-") => "transit_gateway_attachment",
+        "tgw" => "transit_gateway",
+        _ => "other",
+    }
+}
+
+fn convert_flow_log(f: &aws_sdk_ec2::types::FlowLog) -> FlowLog {
+    let resource_id = f.resource_id().unwrap_or_default().to_string();
+    let destination_type = match f.log_destination_type().map(|t| t.as_str()) {
+        Some("s3") => DestinationType::S3,
+        Some("kinesis-data-firehose") => DestinationType::KinesisDataFirehose,
+        // The API omits the type for old CloudWatch Logs flow logs.
+        _ => DestinationType::CloudWatchLogs,
+    };
+    let destination_arn = f.log_destination().map(str::to_string);
+    let log_group_name = f.log_group_name().map(str::to_string).or_else(|| {
+        (destination_type == DestinationType::CloudWatchLogs)
+            .then(|| destination_arn.as_deref().and_then(log_group_from_arn))
+            .flatten()
+    });
+    FlowLog {
+        id: f.flow_log_id().unwrap_or_default().to_string(),
+        resource_type: resource_type_of(&resource_id).to_string(),
+        resource_id,
+        status: f.flow_log_status().unwrap_or_default().to_string(),
+        traffic_type: f
+            .traffic_type()
+            .map(|t| t.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        destination_type,
+        destination_arn,
+        log_group_name,
+        deliver_logs_status: f.deliver_logs_status().map(str::to_string),
+        deliver_logs_error_message: f.deliver_logs_error_message().map(str::to_string),
+        deliver_logs_permission_arn: f.deliver_logs_permission_arn().map(str::to_string),
+        log_format: f.log_format().map(str::to_string),
+        max_aggregation_interval: f.max_aggregation_interval(),
+        creation_time: f
+            .creation_time()
+            .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
+        tags: tag_map(f.tags()),
+        destination: Destination::unknown("not resolved"),
+    }
+}
+
+/// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` → NAME.
+pub fn log_group_from_arn(arn: &str) -> Option<String> {
+    let rest = arn.split_once(":log-group:")?.1;
+    let name = rest.strip_suffix(":*").unwrap_or(rest);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Join one region's listings: subnets under their VPC, VPC-level logs on the VPC, subnet-level
+/// logs on the subnet, everything else in `other_flow_logs`. Output order is stable (by id).
+pub fn join(ctx: &RegionCtx, listing: RegionListing) -> RegionInventory {
+    let RegionListing {
+        mut vpcs,
+        subnets,
+        flow_logs,
+    } = listing;
+    vpcs.sort_by(|a, b| a.id.cmp(&b.id));
+    let vpc_index: HashMap<String, usize> = vpcs
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.id.clone(), i))
+        .collect();
+    // subnet id -> (vpc index, subnet index)
+    let mut subnet_index: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut orphan_subnets = 0usize;
+    let mut subnets = subnets;
+    subnets.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    for (vpc_id, subnet) in subnets {
+        match vpc_index.get(&vpc_id) {
+            Some(&vi) => {
+                let si = vpcs[vi].subnets.len();
+                subnet_index.insert(subnet.id.clone(), (vi, si));
+                vpcs[vi].subnets.push(subnet);
+            }
+            None => orphan_subnets += 1,
+        }
+    }
+    if orphan_subnets > 0 {
+        tracing::debug!(region = %ctx.region, orphan_subnets, "subnets of unlisted VPCs ignored");
+    }
+    let mut other = Vec::new();
+    let mut flow_logs = flow_logs;
+    flow_logs.sort_by(|a, b| a.id.cmp(&b.id));
+    for log in flow_logs {
+        if let Some(&vi) = vpc_index.get(&log.resource_id) {
+            vpcs[vi].flow_logs.push(log);
+        } else if let Some(&(vi, si)) = subnet_index.get(&log.resource_id) {
+            vpcs[vi].subnets[si].flow_logs.push(log);
+        } else {
+            other.push(log);
+        }
+    }
+    RegionInventory {
+        account_id: ctx.account_id.clone(),
+        region: ctx.region.clone(),
+        vpcs,
+        other_flow_logs: other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> RegionCtx {
+        RegionCtx {
+            account_id: "111111111111".into(),
+            region: "eu-west-1".into(),
+            partition: "aws".into(),
+            timeout_secs: 30,
+        }
+    }
+
+    fn vpc(id: &str, owner: &str) -> aws_sdk_ec2::types::Vpc {
+        aws_sdk_ec2::types::Vpc::builder()
+            .vpc_id(id)
+            .owner_id(owner)
+            .cidr_block("10.0.0.0/16")
+            .is_default(false)
+            .tags(Tag::builder().key("Name").value("n").build())
+            .build()
+    }
+
+    fn log(id: &str, resource: &str) -> FlowLog {
+        convert_flow_log(
+            &aws_sdk_ec2::types::FlowLog::builder()
+                .flow_log_id(id)
+                .resource_id(resource)
+                .log_destination("arn:aws:logs:eu-west-1:111111111111:log-group:grp:*")
+                .build(),
+        )
+    }
+
+    #[test]
+    fn join_places_logs_on_vpcs_subnets_and_others() {
+        let c = ctx();
+        let subnet = aws_sdk_ec2::types::Subnet::builder()
+            .subnet_id("subnet-1")
+            .vpc_id("vpc-a")
+            .build();
+        let listing = RegionListing {
+            vpcs: vec![
+                convert_vpc(&vpc("vpc-b", "222222222222"), &c),
+                convert_vpc(&vpc("vpc-a", "111111111111"), &c),
+            ],
+            subnets: vec![("vpc-a".into(), convert_subnet(&subnet, &c))],
+            flow_logs: vec![
+                log("fl-3", "eni-9"),
+                log("fl-2", "subnet-1"),
+                log("fl-1", "vpc-a"),
+            ],
+        };
+        let r = join(&c, listing);
+        assert_eq!(r.vpcs[0].id, "vpc-a");
+        assert_eq!(
+            r.vpcs[0].arn,
+            "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-a"
+        );
+        assert!(!r.vpcs[0].shared);
+        assert!(r.vpcs[1].shared);
+        assert_eq!(
+            r.vpcs[1].arn,
+            "arn:aws:ec2:eu-west-1:222222222222:vpc/vpc-b"
+        );
+        assert_eq!(r.vpcs[0].name.as_deref(), Some("n"));
+        assert_eq!(r.vpcs[0].flow_logs[0].id, "fl-1");
+        assert_eq!(r.vpcs[0].subnets[0].flow_logs[0].id, "fl-2");
+        assert_eq!(
+            r.vpcs[0].subnets[0].arn,
+            "arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-1"
+        );
+        assert_eq!(r.other_flow_logs[0].id, "fl-3");
+        assert_eq!(r.other_flow_logs[0].resource_type, "network_interface");
+        assert_eq!(
+            r.vpcs[0].flow_logs[0].log_group_name.as_deref(),
+            Some("grp")
+        );
+    }
+
+    #[test]
+    fn resource_types() {
+        assert_eq!(resource_type_of("vpc-1"), "vpc");
+        assert_eq!(resource_type_of("subnet-1"), "subnet");
+        assert_eq!(
+            resource_type_of("tgw-attach-1"),
+            "transit_gateway_attachment"
+        );
+        assert_eq!(resource_type_of("tgw-1"), "transit_gateway");
+        assert_eq!(
+            log_group_from_arn("arn:aws:logs:r:1:log-group:/a/b:*").as_deref(),
+            Some("/a/b")
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Bad input never reaches AWS: unknown regions, bad endpoint URLs, bad flag values and malformed
+//! inventory files all exit 2 with a message naming the culprit.
+
+use crate::harness::*;
+
+fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn unknown_region_is_rejected_before_any_call() {
+    let moto = Moto::start();
+    for (flag, value) in [
+        ("--region", "us-esat-1"),
+        ("--exclude-region", "eu-wset-1"),
+        ("--region", "mars-north-1"),
+    ] {
+        let out = run(flowaudit().args(["scan", "--endpoint-url", &moto.endpoint(), flag, value]));
+        let err = stderr_of(&out);
+        assert_eq!(code(&out), 2, "{err}");
+        assert!(err.contains(flag) && err.contains(value), "{err}");
+    }
+    let out = run(flowaudit().args([
+        "scan",
+        "--endpoint-url",
+        &moto.endpoint(),
+        "--region",
+        "eu-west-1,us-esat-1",
+    ]));
+    assert!(
+        stderr_of(&out).contains("did you mean \"us-east-1\""),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(moto.recorded_calls(), vec![], "no request may reach AWS");
+}
+
+#[test]
+fn bad_endpoint_urls_are_input_errors() {
+    let moto = Moto::start();
+    for url in ["localhost:5000", "http://", "http://127.0.0.1:notaport"] {
+        let out = run(flowaudit().args(["scan", "--endpoint-url", url, "--region", "us-east-1"]));
+        let err = stderr_of(&out);
+        assert_eq!(code(&out), 2, "{url}: {err}");
+        assert!(err.contains("--endpoint-url") && err.contains(url), "{err}");
+    }
+    let out = run(flowaudit()
+        .args(["scan", "--region", "us-east-1"])
+        .env("AWS_ENDPOINT_URL", "not a url"));
+    let err = stderr_of(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains("AWS_ENDPOINT_URL"), "{err}");
+    assert_eq!(moto.recorded_calls(), vec![]);
+}
+
+#[test]
+fn bad_flag_values_exit_2() {
+    for args in [
+        &["scan", "--concurrency", "0"][..],
+        &["scan", "--concurrency", "many"],
+        &["scan", "--max-attempts", "0"],
+        &["scan", "--call-timeout", "-1"],
+        &["scan", "--no-such-flag"],
+        &[
+            "scan",
+            "--from-inventory",
+            "x.json",
+            "--region",
+            "us-east-1",
+        ],
+    ] {
+        let out = run(flowaudit().args(args));
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr_of(&out));
+        assert!(!stderr_of(&out).is_empty());
+    }
+}
+
+#[test]
+fn help_documents_the_collection_flags() {
+    let out = run(flowaudit().args(["scan", "--help"]));
+    assert_eq!(code(&out), 0);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--region",
+        "--exclude-region",
+        "--profile",
+        "--endpoint-url",
+        "--concurrency",
+        "--max-attempts",
+        "--call-timeout",
+        "--dump-inventory",
+        "--from-inventory",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+}
+
+/// Write `text` to a file and run `scan --from-inventory` on it.
+fn load(text: &str) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, text).unwrap();
+    let out = run(flowaudit().args(["scan", "--from-inventory"]).arg(&path));
+    (code(&out), stderr_of(&out), path.display().to_string())
+}
+
+fn demo() -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(repo_path("examples/demo-inventory.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn malformed_inventory_files_name_file_line_and_column() {
+    // Not JSON at all: line 3, column 5.
+    let (c, err, path) = load("{\n  \"schema\": \"flowaudit/inventory/v1\",\n    oops\n}");
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains(&format!("{path}:3:5")), "{err}");
+
+    // A field of the wrong type.
+    let mut v = demo();
+    v["regions"][0]["vpcs"][0]["is_default"] = serde_json::json!("yes");
+    let (c, err, path) = load(&serde_json::to_string_pretty(&v).unwrap());
+    assert_eq!(c, 2, "{err}");
+    assert!(
+        err.contains(&format!("{path}:")) && err.contains("regions[0].vpcs[0].is_default"),
+        "{err}"
+    );
+
+    // An unknown field.
+    let mut v = demo();
+    v["regions"][0]["vpcs"][0]["colour"] = serde_json::json!("blue");
+    let (c, err, _) = load(&serde_json::to_string_pretty(&v).unwrap());
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("colour"), "{err}");
+
+    // The wrong schema.
+    let mut v = demo();
+    v["schema"] = serde_json::json!("flowaudit/inventory/v999");
+    let (c, err, path) = load(&serde_json::to_string_pretty(&v).unwrap());
+    assert_eq!(c, 2, "{err}");
+    assert!(
+        err.contains(&path) && err.contains("v999") && err.contains("fix:"),
+        "{err}"
+    );
+
+    // A missing file.
+    let out = run(flowaudit().args(["scan", "--from-inventory", "/nonexistent/inv.json"]));
+    assert_eq!(code(&out), 2);
+    assert!(stderr_of(&out).contains("/nonexistent/inv.json"));
+}

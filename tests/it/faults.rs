@@ -1,0 +1,334 @@
+//! Failures: a region whose endpoint refuses or breaks becomes an error entry while every other
+//! region is complete; S3 region redirects are followed; bad credentials stop the run.
+
+use crate::collect::{assert_complete, scan, vpcs};
+use crate::harness::*;
+use crate::proxy::{Handler, Proxy, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn seed_three_regions(moto: &Moto) -> std::collections::BTreeMap<String, String> {
+    moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "fl"},
+        {"op": "vpc", "region": "eu-west-1", "key": "eu", "cidr": "10.1.0.0/16"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "fl_eu", "resource": "$eu", "log_group": "g", "role": "$role"},
+        {"op": "vpc", "region": "us-east-1", "key": "us", "cidr": "10.2.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "key": "fl_us", "resource": "$us", "log_group": "g", "role": "$role"},
+        {"op": "vpc", "region": "ap-northeast-1", "key": "ap", "cidr": "10.3.0.0/16"}
+    ]))
+}
+
+/// A proxy that answers every request signed for `region` with `status`/`code`, forwarding the rest.
+fn failing_region(
+    moto: &Moto,
+    region: &'static str,
+    status: u16,
+    code: &'static str,
+) -> (Proxy, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h2 = hits.clone();
+    let handler: Handler = Arc::new(move |req, forward| {
+        if req.scope().0 == region {
+            h2.fetch_add(1, Ordering::SeqCst);
+            Response::ec2_error(status, code, "injected by the test proxy")
+        } else {
+            forward(req)
+        }
+    });
+    (Proxy::start(moto.port, handler), hits)
+}
+
+fn check_partial(
+    inv: &Value,
+    failed: &str,
+    code: &str,
+    ids: &std::collections::BTreeMap<String, String>,
+) {
+    let errors = inv["errors"].as_array().unwrap();
+    assert!(!errors.is_empty());
+    let ops: Vec<&str> = errors
+        .iter()
+        .map(|e| e["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        vec!["DescribeFlowLogs", "DescribeSubnets", "DescribeVpcs"],
+        "{errors:?}"
+    );
+    for e in errors {
+        assert_eq!(e["region"], failed);
+        assert_eq!(e["account_id"], ACCOUNT);
+        assert_eq!(e["service"], "ec2");
+        assert_eq!(e["code"], code);
+        assert!(e["message"].as_str().unwrap().contains("injected"), "{e}");
+    }
+    // The failed region is scanned-but-absent; the others are complete.
+    assert!(
+        inv["scan"]["regions_scanned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == failed)
+    );
+    let present: Vec<&str> = inv["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region"].as_str().unwrap())
+        .collect();
+    assert!(!present.contains(&failed), "{present:?}");
+    assert_eq!(present.len(), 2);
+    let all = vpcs(inv);
+    // Every VPC of the regions that worked carries its flow logs.
+    for (vpc, log) in [("eu", "fl_eu"), ("us", "fl_us")] {
+        if let Some(v) = all.get(&ids[vpc]) {
+            assert_eq!(v["flow_logs"][0]["id"], ids[log].as_str());
+        }
+    }
+    assert_eq!(
+        all.len(),
+        2 * 2,
+        "two regions, each with its default VPC and one more"
+    );
+}
+
+/// Scan three regions while `failed` answers every call with `status`/`code`; returns how many
+/// requests reached the failing region.
+fn scan_with_failing_region(
+    failed: &'static str,
+    status: u16,
+    error: &'static str,
+    max_attempts: &str,
+) -> usize {
+    let moto = Moto::start();
+    let ids = seed_three_regions(&moto);
+    let (proxy, hits) = failing_region(&moto, failed, status, error);
+    let (code, inv, stderr) = scan(
+        &proxy.endpoint(),
+        &[
+            "--region",
+            "eu-west-1,us-east-1,ap-northeast-1",
+            "--max-attempts",
+            max_attempts,
+        ],
+    );
+    assert_eq!(code, 3, "{stderr}");
+    check_partial(&inv, failed, error, &ids);
+    let others: Vec<&str> = [
+        ("eu-west-1", "eu"),
+        ("us-east-1", "us"),
+        ("ap-northeast-1", "ap"),
+    ]
+    .into_iter()
+    .filter(|(r, _)| *r != failed)
+    .map(|(_, k)| k)
+    .collect();
+    assert!(all_present(&inv, &ids, &others));
+    hits.load(Ordering::SeqCst)
+}
+
+#[test]
+fn a_region_answering_403_is_an_error_entry_and_the_rest_is_complete() {
+    // Access errors are not retried: one request per listing.
+    assert_eq!(
+        scan_with_failing_region("ap-northeast-1", 403, "UnauthorizedOperation", "3"),
+        3
+    );
+}
+
+#[test]
+fn a_region_answering_500_is_retried_then_recorded() {
+    // Three listings, two attempts each.
+    assert_eq!(
+        scan_with_failing_region("eu-west-1", 500, "InternalError", "2"),
+        6
+    );
+}
+
+fn all_present(
+    inv: &Value,
+    ids: &std::collections::BTreeMap<String, String>,
+    keys: &[&str],
+) -> bool {
+    let all = vpcs(inv);
+    keys.iter().all(|k| all.contains_key(&ids[*k]))
+}
+
+#[test]
+fn a_requested_region_that_is_not_enabled_is_an_error_entry() {
+    let moto = Moto::start();
+    let (code, inv, stderr) = scan(&moto.endpoint(), &["--region", "eu-west-1,me-south-1"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(inv["errors"][0]["region"], "me-south-1");
+    assert_eq!(inv["errors"][0]["code"], "RegionNotEnabled");
+    assert_eq!(inv["regions"].as_array().unwrap().len(), 1);
+    assert!(
+        moto.recorded_calls()
+            .iter()
+            .all(|c| c.region != "me-south-1")
+    );
+}
+
+#[test]
+fn a_bucket_in_another_region_is_read_there_after_the_redirect() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "bucket", "region": "eu-west-1", "name": "fa-far-away", "encryption": "AES256"},
+        {"op": "vpc", "region": "us-east-1", "key": "v", "cidr": "10.1.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "key": "fl", "resource": "$v", "bucket": "fa-far-away"}
+    ]));
+    let redirects = Arc::new(AtomicUsize::new(0));
+    let r2 = redirects.clone();
+    // Like S3: a request signed for the wrong region gets a 301 naming the bucket's region.
+    let handler: Handler = Arc::new(move |req, forward| {
+        let (region, service) = req.scope();
+        if service == "s3" && region != "eu-west-1" {
+            r2.fetch_add(1, Ordering::SeqCst);
+            let mut r = Response::xml(
+                301,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message><Bucket>fa-far-away</Bucket></Error>",
+            );
+            r.headers
+                .push(("x-amz-bucket-region".into(), "eu-west-1".into()));
+            return r;
+        }
+        forward(req)
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    moto.reset_recording();
+    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "us-east-1"]);
+    assert_complete(code, &stderr);
+    let log = &vpcs(&inv)[&ids["v"]]["flow_logs"][0];
+    assert_eq!(log["destination"]["region"], "eu-west-1", "{log}");
+    assert_eq!(log["destination"]["encryption"], "aws_managed");
+    assert_eq!(redirects.load(Ordering::SeqCst), 1);
+    let s3: Vec<_> = moto
+        .recorded_calls()
+        .into_iter()
+        .filter(|c| c.service == "s3")
+        .collect();
+    assert_eq!(s3.len(), 1, "{s3:?}");
+    assert_eq!(s3[0].region, "eu-west-1");
+}
+
+#[test]
+fn unreadable_destinations_are_described_not_fatal() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "fl"},
+        {"op": "bucket", "region": "us-east-1", "name": "fa-locked", "encryption": "AES256"},
+        {"op": "log_group", "region": "us-east-1", "name": "locked"},
+        {"op": "vpc", "region": "us-east-1", "key": "v", "cidr": "10.1.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "key": "a", "resource": "$v", "bucket": "fa-locked"},
+        {"op": "flow_log", "region": "us-east-1", "key": "b", "resource": "$v", "log_group": "locked", "role": "$role"}
+    ]));
+    let handler: Handler = Arc::new(|req, forward| {
+        let (_, service) = req.scope();
+        if service == "s3" {
+            let mut r = Response::xml(
+                403,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+            );
+            r.headers
+                .push(("Content-Type".into(), "application/xml".into()));
+            return r;
+        }
+        if service == "logs" {
+            return Response {
+                status: 400,
+                headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
+                body: br#"{"__type":"AccessDeniedException","message":"not allowed"}"#.to_vec(),
+            };
+        }
+        forward(req)
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let (code, inv, stderr) = scan(
+        &proxy.endpoint(),
+        &["--region", "us-east-1", "--max-attempts", "1"],
+    );
+    assert_complete(code, &stderr);
+    assert_eq!(inv["errors"], json!([]));
+    let logs = vpcs(&inv)[&ids["v"]]["flow_logs"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for l in logs {
+        let d = &l["destination"];
+        assert_eq!(
+            (d["exists"].as_str(), d["encryption"].as_str()),
+            (Some("unknown"), Some("unknown")),
+            "{d}"
+        );
+        assert!(
+            d["reason"].as_str().unwrap().contains("AccessDenied"),
+            "{d}"
+        );
+    }
+}
+
+#[test]
+fn credentials_that_sts_rejects_stop_the_run_with_a_clear_message() {
+    let moto = Moto::start();
+    let handler: Handler = Arc::new(|req, forward| {
+        if req.scope().1 == "sts" {
+            return Response::xml(
+                403,
+                "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>",
+            );
+        }
+        forward(req)
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let out = run(flowaudit().args([
+        "scan",
+        "--endpoint-url",
+        &proxy.endpoint(),
+        "--region",
+        "us-east-1",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains("GetCallerIdentity") && stderr.contains("InvalidClientTokenId"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("credentials"), "{stderr}");
+}
+
+#[test]
+fn a_region_that_does_not_answer_in_time_is_a_timeout_entry() {
+    let moto = Moto::start();
+    let ids = seed_three_regions(&moto);
+    let handler: Handler = Arc::new(|req, forward| {
+        if req.scope().0 == "us-east-1"
+            && req
+                .form("Action")
+                .is_some_and(|a| a.starts_with("DescribeVpcs"))
+        {
+            std::thread::sleep(std::time::Duration::from_secs(4));
+        }
+        forward(req)
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let (code, inv, stderr) = scan(
+        &proxy.endpoint(),
+        &[
+            "--region",
+            "eu-west-1,us-east-1",
+            "--call-timeout",
+            "1",
+            "--max-attempts",
+            "1",
+        ],
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let errors = inv["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["region"], "us-east-1");
+    assert_eq!(errors[0]["operation"], "DescribeVpcs");
+    assert_eq!(errors[0]["code"], "Timeout");
+    assert!(all_present(&inv, &ids, &["eu"]));
+    assert_eq!(inv["regions"].as_array().unwrap().len(), 1);
+}

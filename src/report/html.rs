@@ -60,13 +60,13 @@ impl HtmlReporter {
         registry.set_prevent_indent(true);
         register_helpers(&mut registry);
         let mut overridden = 0;
-        if let Some(dir) = template_dir {
-            if !dir.is_dir() {
-                return Err(Error::input(format!(
-                    "--template-dir {}: not a directory\n  fix: pass a directory holding any of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}",
-                    dir.display()
-                )));
-            }
+        if let Some(dir) = template_dir
+            && !dir.is_dir()
+        {
+            return Err(Error::input(format!(
+                "--template-dir {}: not a directory\n  fix: pass a directory holding any of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}",
+                dir.display()
+            )));
         }
         for (file, name, text) in EMBEDDED {
             let custom: Option<PathBuf> =
@@ -94,13 +94,13 @@ impl HtmlReporter {
                     ))
                 })?;
         }
-        if let Some(dir) = template_dir {
-            if overridden == 0 {
-                return Err(Error::input(format!(
-                    "--template-dir {}: holds none of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}\n  fix: copy the files to change from templates/ in the flowaudit sources into that directory",
-                    dir.display()
-                )));
-            }
+        if let Some(dir) = template_dir
+            && overridden == 0
+        {
+            return Err(Error::input(format!(
+                "--template-dir {}: holds none of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}\n  fix: copy the files to change from templates/ in the flowaudit sources into that directory",
+                dir.display()
+            )));
         }
         let origin = match template_dir {
             Some(d) => format!("templates in {}", d.display()),

@@ -8,7 +8,7 @@ use flowaudit::report::html::HtmlReporter;
 use flowaudit::report::v1::Document;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 fn render(doc: &Document) -> String {
@@ -132,7 +132,7 @@ fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value {
     if let Some(s) = screenshot {
         cmd.arg(s);
     }
-    let out = cmd.output().expect("run cdp-run.mjs");
+    let out = cmd.stdin(Stdio::null()).output().expect("run cdp-run.mjs");
     assert!(
         out.status.success(),
         "browser run failed: {}",

@@ -7,7 +7,7 @@ use flowaudit::report::Reporter;
 use flowaudit::report::sarif::SarifReporter;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn render(doc: &flowaudit::report::v1::Document) -> (Vec<u8>, Value) {
     let bytes = SarifReporter::default().render(doc).unwrap();
@@ -44,6 +44,7 @@ fn sarif_schema() -> PathBuf {
         .arg(host)
         .arg("--manifest-path")
         .arg(repo_path("Cargo.toml"))
+        .stdin(Stdio::null())
         .output()
         .expect("run cargo metadata");
     assert!(
@@ -411,10 +412,10 @@ fn markdown_fields(v: &Value) -> Vec<(String, String)> {
         match v {
             Value::Object(o) => {
                 for (k, x) in o {
-                    if k == "markdown" {
-                        if let Some(s) = x.as_str() {
-                            out.push((format!("{path}/{k}"), s.to_string()));
-                        }
+                    if k == "markdown"
+                        && let Some(s) = x.as_str()
+                    {
+                        out.push((format!("{path}/{k}"), s.to_string()));
                     }
                     walk(x, format!("{path}/{k}"), out);
                 }

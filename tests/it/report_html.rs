@@ -339,13 +339,19 @@ fn html_scale_10k_vpcs() {
             "(() => {{ const t = performance.now(); const e = document.getElementById('f-status'); e.value = 'fail'; e.dispatchEvent(new Event('change')); return [{}, Math.round(performance.now() - t), document.getElementById('result-count').textContent]; }})()",
             rows()
         ),
-        "(() => { const t = performance.now(); const e = document.getElementById('f-text'); e.value = 'vpc-00000000000000007'; e.dispatchEvent(new Event('input')); return new Promise(r => setTimeout(() => r([document.querySelectorAll('#results tbody tr.result').length, document.getElementById('result-count').textContent]), 400)); })()".into(),
+        format!(
+            "(() => {{ {} ; const e = document.getElementById('f-text'); e.value = 'vpc-{:017x}'; e.dispatchEvent(new Event('input')); return new Promise(r => setTimeout(() => r([{}, document.getElementById('result-count').textContent]), 400)); }})()",
+            set("f-status", ""),
+            7,
+            rows()
+        ),
         "Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd)".into(),
     ];
     let r = browse(&file, &steps, Some(&out_dir().join("scale-10k.png")));
     assert_clean_run(&r);
     let v = r["values"].as_array().unwrap();
     assert_eq!(v[0], 500, "first page of rows");
+    assert_eq!(v[2][0], 3, "the three results of one VPC: {:?}", v[2]);
     println!(
         "10,000 VPCs, {} results: HTML {:.1} MB, rendered in {render_ms} ms; browser load {} ms (navigation loadEventEnd {} ms); status filter {:?}; search {:?}",
         doc.results.len(),

@@ -56,17 +56,35 @@ fn is_bidi_control(c: char) -> bool {
 /// `</script>` or `<!--`, yet parses back to the identical value.
 pub fn json_for_script(value: &serde_json::Value) -> Result<String, serde_json::Error> {
     let raw = serde_json::to_string(value)?;
+    let bytes = raw.as_bytes();
     let mut out = String::with_capacity(raw.len() + raw.len() / 16);
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rep = match bytes[i] {
+            b'<' => Some(("\\u003c", 1)),
+            b'>' => Some(("\\u003e", 1)),
+            b'&' => Some(("\\u0026", 1)),
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                Some(("\\u2028", 3))
+            }
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                Some(("\\u2029", 3))
+            }
+            _ => None,
+        };
+        match rep {
+            Some((text, len)) => {
+                out.push_str(&raw[start..i]);
+                out.push_str(text);
+                i += len;
+                start = i;
+            }
+            None => i += 1,
         }
     }
+    out.push_str(&raw[start..]);
     Ok(out)
 }
 

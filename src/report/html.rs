@@ -12,8 +12,7 @@ use super::escape::json_for_script;
 use super::v1::Document;
 use crate::error::Error;
 use handlebars::{
-    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
-    RenderErrorReason, handlebars_helper,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, handlebars_helper,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -119,7 +118,13 @@ impl Reporter for HtmlReporter {
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
         let data = serde_json::to_value(doc).map_err(|e| Error::internal(e.to_string()))?;
-        self.registry
+        let json = json_for_script(&data).map_err(|e| Error::internal(e.to_string()))?;
+        let nonce = nonce_for(&json);
+        // The document-specific helpers are computed once per render, on a copy of the registry.
+        let mut registry = self.registry.clone();
+        registry.register_helper("report_json", Box::new(Verbatim(json)));
+        registry.register_helper("csp_nonce", Box::new(Verbatim(nonce)));
+        registry
             .render("page", &data)
             .map(String::into_bytes)
             .map_err(|e| {
@@ -133,44 +138,26 @@ impl Reporter for HtmlReporter {
 
 /// A nonce for the Content-Security-Policy: derived from the document, so the output is
 /// reproducible, and unguessable by anyone who can only influence part of the document.
-fn nonce_for(root: &Value) -> String {
-    let bytes = serde_json::to_vec(root).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
+fn nonce_for(document_json: &str) -> String {
+    let digest = Sha256::digest(document_json.as_bytes());
     hex::encode(&digest[..16])
 }
 
-/// `{{report_json}}`: the whole document as JSON that is safe inside `<script type="application/json">`.
-struct ReportJson;
+/// A helper that writes a fixed, already safe text without escaping:
+/// `{{report_json}}` (the document as JSON safe inside `<script type="application/json">`) and
+/// `{{csp_nonce}}` (the nonce every `<script>` and `<style>` of the page must carry).
+struct Verbatim(String);
 
-impl HelperDef for ReportJson {
+impl HelperDef for Verbatim {
     fn call<'reg: 'rc, 'rc>(
         &self,
         _: &Helper<'rc>,
         _: &'reg Handlebars<'reg>,
-        ctx: &'rc Context,
+        _: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
     ) -> HelperResult {
-        let json = json_for_script(ctx.data())
-            .map_err(|e| RenderError::from(RenderErrorReason::Other(e.to_string())))?;
-        out.write(&json)?;
-        Ok(())
-    }
-}
-
-/// `{{csp_nonce}}`: the nonce every `<script>` and `<style>` of the page must carry.
-struct CspNonce;
-
-impl HelperDef for CspNonce {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        _: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        ctx: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
-        out.write(&nonce_for(ctx.data()))?;
+        out.write(&self.0)?;
         Ok(())
     }
 }
@@ -244,8 +231,9 @@ handlebars_helper!(has_status_helper: |results: Json, status: str| results
     .is_some_and(|a| a.iter().any(|r| r.get("status").and_then(Value::as_str) == Some(status))));
 
 fn register_helpers(r: &mut Handlebars<'static>) {
-    r.register_helper("report_json", Box::new(ReportJson));
-    r.register_helper("csp_nonce", Box::new(CspNonce));
+    // Placeholders until render() registers the values of the document being rendered.
+    r.register_helper("report_json", Box::new(Verbatim(String::new())));
+    r.register_helper("csp_nonce", Box::new(Verbatim(String::new())));
     r.register_helper("eq", Box::new(eq_helper));
     r.register_helper("add", Box::new(add_helper));
     r.register_helper("mul", Box::new(mul_helper));

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The verdict of one check on one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -125,8 +126,47 @@ pub struct Finding {
     pub resource: ResourceRef,
     pub message: String,
     /// Framework name to control ids, from the rule.
-    pub compliance: BTreeMap<String, Vec<String>>,
+    pub compliance: Compliance,
     /// Rendered for `fail` (and suppressed fail) results; `None` otherwise.
     pub remediation: Option<Remediation>,
     pub suppression: Option<SuppressionInfo>,
+}
+
+/// Compliance mappings (framework name to control ids), shared by every result of a rule so
+/// that a scan of many resources does not copy them per result. Serializes as a plain map;
+/// reads like one through `Deref`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Compliance(pub Arc<BTreeMap<String, Vec<String>>>);
+
+impl std::ops::Deref for Compliance {
+    type Target = BTreeMap<String, Vec<String>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Compliance {
+    type Item = (&'a String, &'a Vec<String>);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, Vec<String>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl From<BTreeMap<String, Vec<String>>> for Compliance {
+    fn from(m: BTreeMap<String, Vec<String>>) -> Self {
+        Compliance(Arc::new(m))
+    }
+}
+
+impl Serialize for Compliance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.as_ref().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Compliance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        BTreeMap::deserialize(d).map(Compliance::from)
+    }
 }

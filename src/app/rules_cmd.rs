@@ -1,9 +1,271 @@
 //! `flowaudit rules ...`: list, show, test and validate rule files.
 
-use crate::cli::rules_cmd::RulesArgs;
+use super::scan::rule_meta;
+use crate::cli::rules_cmd::{RuleSelection, RulesArgs, RulesCommand};
 use crate::error::{Error, ExitStatus};
+use crate::rules::config::Config;
+use crate::rules::testing::{self, TestReport};
+use crate::rules::{Check, RemediationText, Rule, RuleSet};
+use std::fmt::Write as _;
 
 /// Run a `rules` subcommand.
-pub fn rules(_args: RulesArgs) -> Result<ExitStatus, Error> {
-    Err(Error::input("`flowaudit rules` is not available yet"))
+pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
+    match args.command {
+        RulesCommand::List(sel) => {
+            let set = select(&sel)?;
+            if sel.json {
+                print_json(&set.rules.iter().map(rule_json).collect::<Vec<_>>())?;
+            } else {
+                print!("{}", list_text(&set));
+            }
+            Ok(ExitStatus::Clean)
+        }
+        RulesCommand::Show { id, selection } => {
+            let set = select(&selection)?;
+            let rule = set.get(&id).ok_or_else(|| {
+                Error::input(format!(
+                    "no rule has the id {id:?}\n  fix: pick one of: {}",
+                    set.rules
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            if selection.json {
+                print_json(&rule_json(rule))?;
+            } else {
+                print!("{}", show_text(rule));
+            }
+            Ok(ExitStatus::Clean)
+        }
+        RulesCommand::Test { dir } => {
+            let (set, tests) = match &dir {
+                Some(d) => (RuleSet::from_dir(d)?, testing::dir_tests(d)?),
+                None => (RuleSet::builtin()?, testing::builtin_tests()),
+            };
+            let report = testing::run(&set, &tests)?;
+            print!("{}", test_text(&report));
+            Ok(if report.ok() {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            })
+        }
+        RulesCommand::Validate { dir } => {
+            let set = RuleSet::from_dir(&dir)?;
+            let report = testing::run(&set, &testing::dir_tests(&dir)?)?;
+            for id in &report.untested {
+                eprintln!(
+                    "flowaudit: warning: rule {id} has no test file; add {id}.test.toml beside it (see docs/rules.md)"
+                );
+            }
+            println!(
+                "{}: {} rule(s) valid, {} test case(s) readable; run `flowaudit rules test {}` to run them",
+                dir.display(),
+                set.rules.len(),
+                report.cases.len(),
+                dir.display()
+            );
+            Ok(ExitStatus::Clean)
+        }
+    }
+}
+
+fn select(sel: &RuleSelection) -> Result<RuleSet, Error> {
+    let mut set = RuleSet::load(&sel.rules_dirs)?;
+    if let Some(p) = &sel.config {
+        Config::load(p)?.apply(&mut set)?;
+    }
+    Ok(set)
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Error> {
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::internal(e.to_string()))?;
+    s.push('\n');
+    crate::fsutil::write_atomic(std::path::Path::new("-"), s.as_bytes())
+}
+
+fn remediation_json(r: &RemediationText) -> serde_json::Value {
+    serde_json::json!({"terraform": r.terraform, "cloudformation": r.cloudformation, "cli": r.cli})
+}
+
+fn rule_json(r: &Rule) -> serde_json::Value {
+    let mut v = serde_json::to_value(rule_meta(r)).unwrap_or_default();
+    v["parameters"] = r
+        .parameters
+        .iter()
+        .map(|(k, p)| {
+            (
+                k.clone(),
+                serde_json::json!({
+                    "default": p.default,
+                    "value": r.params.get(k),
+                    "description": p.description,
+                }),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    v["applies_if"] = r.applies_if.as_ref().map(|e| e.source.clone()).into();
+    v["remediation"] = remediation_json(&r.remediation);
+    v["checks"] = r
+        .checks
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "title": c.title,
+                "applies_if": c.applies_if.as_ref().map(|e| e.source.clone()),
+                "let": c.lets.iter().map(|(n, e)| serde_json::json!({"name": n, "expr": e.source})).collect::<Vec<_>>(),
+                "condition": c.condition.source,
+                "pass": c.pass_message,
+                "fail": c.fail_message,
+                "skip_message": c.skip_message,
+                "remediation": c.remediation.as_ref().map(remediation_json),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    v
+}
+
+fn list_text(set: &RuleSet) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<10} {:<9} {:<36} CHECKS", "ID", "SEVERITY", "TITLE");
+    for r in &set.rules {
+        let checks: Vec<&str> = r.checks.iter().map(|c| c.id.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{:<10} {:<9} {:<36} {}",
+            r.id,
+            r.severity.as_str(),
+            r.title,
+            checks.join(", ")
+        );
+    }
+    out
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| format!("{by}{l}\n"))
+        .collect()
+}
+
+fn remediation_text(out: &mut String, r: &RemediationText, by: &str) {
+    for (name, t) in [
+        ("terraform", &r.terraform),
+        ("cloudformation", &r.cloudformation),
+        ("cli", &r.cli),
+    ] {
+        if let Some(t) = t {
+            let _ = writeln!(out, "{by}{name}:");
+            out.push_str(&indent(t.trim_start_matches('\n'), &format!("{by}  ")));
+        }
+    }
+}
+
+fn check_text(out: &mut String, c: &Check) {
+    let _ = writeln!(out, "  - {}: {}", c.id, c.title);
+    if let Some(e) = &c.applies_if {
+        let _ = writeln!(out, "    applies if: {}", e.source.trim());
+    }
+    for (n, e) in &c.lets {
+        let _ = writeln!(out, "    let {n} =");
+        out.push_str(&indent(e.source.trim(), "        "));
+    }
+    let _ = writeln!(out, "    condition: {}", c.condition.source.trim());
+    let _ = writeln!(out, "    pass message:");
+    out.push_str(&indent(c.pass_message.trim(), "        "));
+    let _ = writeln!(out, "    fail message:");
+    out.push_str(&indent(c.fail_message.trim(), "        "));
+    if let Some(s) = &c.skip_message {
+        let _ = writeln!(out, "    skip message:");
+        out.push_str(&indent(s.trim(), "        "));
+    }
+    if let Some(r) = &c.remediation {
+        let _ = writeln!(out, "    remediation (this check):");
+        remediation_text(out, r, "      ");
+    }
+}
+
+fn show_text(r: &Rule) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", r.id, r.title);
+    let _ = writeln!(out, "severity: {}", r.severity.as_str());
+    let _ = writeln!(out, "resource: {}", r.resource);
+    let _ = writeln!(out, "source:   {}", r.source.label());
+    let _ = writeln!(out, "\n{}\n", r.description.trim());
+    if let Some(e) = &r.applies_if {
+        let _ = writeln!(out, "applies if: {}", e.source.trim());
+    }
+    if let Some(s) = &r.skip_message {
+        let _ = writeln!(out, "skip message: {}", s.trim());
+    }
+    if !r.parameters.is_empty() {
+        let _ = writeln!(out, "parameters:");
+        for (k, p) in &r.parameters {
+            let _ = writeln!(
+                out,
+                "  {k} = {} (default {}): {}",
+                r.params.get(k).cloned().unwrap_or_default(),
+                p.default,
+                p.description
+            );
+        }
+    }
+    let _ = writeln!(out, "checks:");
+    for c in &r.checks {
+        check_text(&mut out, c);
+    }
+    if !r.compliance.is_empty() {
+        let _ = writeln!(out, "compliance:");
+        for (k, v) in &r.compliance {
+            let _ = writeln!(out, "  {k}: {}", v.join(", "));
+        }
+    }
+    if !r.references.is_empty() {
+        let _ = writeln!(out, "references:");
+        for u in &r.references {
+            let _ = writeln!(out, "  {u}");
+        }
+    }
+    let _ = writeln!(out, "remediation:");
+    remediation_text(&mut out, &r.remediation, "  ");
+    out
+}
+
+fn test_text(report: &TestReport) -> String {
+    let mut out = String::new();
+    for c in &report.cases {
+        if c.failures.is_empty() {
+            let _ = writeln!(out, "ok    {}  {}", c.rule_id, c.case);
+        } else {
+            let _ = writeln!(out, "FAIL  {}  {}  ({})", c.rule_id, c.case, c.file);
+            for f in &c.failures {
+                let _ = writeln!(out, "        {f}");
+            }
+        }
+    }
+    for id in &report.untested {
+        let _ = writeln!(
+            out,
+            "FAIL  {id}  has no test file (add {id}.test.toml beside the rule)"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} case(s): {} passed, {} failed{}",
+        report.cases.len(),
+        report.cases.len() - report.failed(),
+        report.failed(),
+        if report.untested.is_empty() {
+            String::new()
+        } else {
+            format!(", {} rule(s) without tests", report.untested.len())
+        }
+    );
+    out
 }

@@ -1,5 +1,48 @@
 //! Arguments of `flowaudit rules`.
 
+use std::path::PathBuf;
+
 /// `flowaudit rules` arguments.
 #[derive(Debug, Clone, clap::Args)]
-pub struct RulesArgs {}
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+/// The `rules` subcommands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum RulesCommand {
+    /// List the rules: id, severity, title and checks.
+    List(RuleSelection),
+    /// Show everything about one rule: checks, CEL, parameters, compliance mappings, remediation.
+    Show {
+        /// The rule id, e.g. VPC-001.
+        id: String,
+        #[command(flatten)]
+        selection: RuleSelection,
+    },
+    /// Run rule test files (X.test.toml beside X.toml): the built-in pack, or the rules in DIR.
+    Test {
+        /// A directory of rule files and their test files; without it, the built-in pack is tested.
+        dir: Option<PathBuf>,
+    },
+    /// Check the rule files in DIR (and their test files) without running a scan.
+    Validate {
+        /// A directory of rule files.
+        dir: PathBuf,
+    },
+}
+
+/// Which rules `list` and `show` look at.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RuleSelection {
+    /// Also load rule files from DIR (repeatable); same-id rules replace built-in ones.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Configuration file whose parameter values and disabled rules to apply.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output as JSON (the report's rule metadata plus parameters and remediation templates).
+    #[arg(long)]
+    pub json: bool,
+}

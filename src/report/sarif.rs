@@ -199,7 +199,7 @@ fn descriptors(doc: &Document, account_results: &[&Finding]) -> Descriptors {
             severity: f.severity,
             resource: f.resource.kind.clone(),
             checks: Vec::new(),
-            compliance: f.compliance.clone(),
+            compliance: (*f.compliance).clone(),
             references: Vec::new(),
             source: String::new(),
         };

@@ -121,3 +121,88 @@ pub struct FixOutcome {
     /// check id -> status after the verification rescan.
     pub verified: BTreeMap<String, String>,
 }
+
+impl Document {
+    /// Assemble the report from the inventory that was scanned, the rules that ran, their results
+    /// (suppressions already applied) and the suppression bookkeeping.
+    pub fn build(
+        inv: &crate::inventory::Inventory,
+        rules: Vec<RuleMeta>,
+        results: Vec<Finding>,
+        suppressions: SuppressionSection,
+    ) -> Document {
+        let mut accounts: Vec<String> = std::iter::once(inv.scan.account_id.clone())
+            .chain(inv.regions.iter().map(|r| r.account_id.clone()))
+            .filter(|a| !a.is_empty())
+            .collect();
+        accounts.sort();
+        accounts.dedup();
+        let mut regions: Vec<String> = if inv.scan.regions_scanned.is_empty() {
+            inv.regions.iter().map(|r| r.region.clone()).collect()
+        } else {
+            inv.scan.regions_scanned.clone()
+        };
+        regions.sort();
+        regions.dedup();
+        let summary = Summary::of(&results, &regions);
+        Document {
+            schema: REPORT_SCHEMA.into(),
+            tool: ToolInfo {
+                name: "flowaudit".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                information_uri: env!("CARGO_PKG_REPOSITORY").into(),
+            },
+            scan: ScanSection {
+                accounts,
+                regions,
+                started_at: inv.scan.started_at.clone(),
+                finished_at: inv.scan.finished_at.clone(),
+                partial: inv.is_partial(),
+                errors: inv.errors.clone(),
+            },
+            rules,
+            results,
+            summary,
+            suppressions,
+            fixes: None,
+        }
+    }
+}
+
+impl Summary {
+    /// Count results by status, by severity and status, and by region and status. Every status
+    /// and severity appears (zero included), and every scanned region.
+    pub fn of(results: &[Finding], regions: &[String]) -> Summary {
+        use crate::findings::Status;
+        let zero = || -> BTreeMap<String, usize> {
+            Status::ALL
+                .iter()
+                .map(|s| (s.as_str().to_string(), 0))
+                .collect()
+        };
+        let mut s = Summary {
+            total: results.len(),
+            by_status: zero(),
+            by_severity: Severity::ALL
+                .iter()
+                .map(|v| (v.as_str().to_string(), zero()))
+                .collect(),
+            by_region: regions.iter().map(|r| (r.clone(), zero())).collect(),
+        };
+        for f in results {
+            let st = f.status.as_str();
+            *s.by_status.entry(st.into()).or_default() += 1;
+            *s.by_severity
+                .entry(f.severity.as_str().into())
+                .or_insert_with(zero)
+                .entry(st.into())
+                .or_default() += 1;
+            *s.by_region
+                .entry(f.resource.region.clone())
+                .or_insert_with(zero)
+                .entry(st.into())
+                .or_default() += 1;
+        }
+        s
+    }
+}

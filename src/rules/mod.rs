@@ -1,2 +1,22 @@
 //! The rule engine: rules are data files (`rules/*.toml`), evaluated with CEL over the inventory.
-//! Pure: inventory in, findings out.
+//! Pure: inventory in, findings out. The rule file format and the evaluation context are
+//! documented in `docs/rules.md`.
+
+pub mod config;
+mod eval;
+mod load;
+mod pos;
+pub mod suppress;
+pub mod testing;
+mod view;
+
+pub use eval::{EvalOptions, evaluate};
+pub use load::{Check, Expr, ParamSpec, RemediationText, Rule, RuleSet, RuleSource};
+
+/// The built-in rule pack, embedded at build time from `rules/*.toml`.
+pub mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+/// Resource kinds a rule can apply to. Each kind has its own CEL variable (see `docs/rules.md`).
+pub const RESOURCE_KINDS: &[&str] = &["vpc"];

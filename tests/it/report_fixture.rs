@@ -125,34 +125,17 @@ fn finding(rule: &RuleMeta, check: &str, status: Status, r: ResourceRef, message
         remediation: failing.then(|| remediation_for(&r)),
         resource: r,
         message: message.into(),
-        compliance: rule.compliance.clone(),
+        compliance: rule.compliance.clone().into(),
         suppression: None,
     }
 }
 
 /// The counts of a result list, as the rule engine fills `summary`.
 pub fn summarize(results: &[Finding]) -> Summary {
-    let mut s = Summary {
-        total: results.len(),
-        ..Summary::default()
-    };
-    for st in Status::ALL {
-        s.by_status.insert(st.as_str().to_string(), 0);
-    }
-    for f in results {
-        *s.by_status.entry(f.status.as_str().into()).or_default() += 1;
-        *s.by_severity
-            .entry(f.severity.as_str().into())
-            .or_default()
-            .entry(f.status.as_str().into())
-            .or_default() += 1;
-        *s.by_region
-            .entry(f.resource.region.clone())
-            .or_default()
-            .entry(f.status.as_str().into())
-            .or_default() += 1;
-    }
-    s
+    let mut regions: Vec<String> = results.iter().map(|f| f.resource.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    Summary::of(results, &regions)
 }
 
 /// The demo report: every status, two accounts, three regions, hostile tags.

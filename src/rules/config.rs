@@ -1,0 +1,155 @@
+//! The configuration file (`--config flowaudit.toml`): scan options and rule parameters.
+//!
+//! ```toml
+//! [scan]
+//! accept_subnet_coverage = true
+//! fail_on = "high"
+//!
+//! [rules.VPC-003]
+//! params = { min_retention_days = 400 }
+//!
+//! [rules.VPC-004]
+//! enabled = false
+//! ```
+
+use super::RuleSet;
+use super::pos::line_col;
+use crate::error::Error;
+use crate::findings::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The parsed configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub scan: ScanConfig,
+    #[serde(default)]
+    pub rules: BTreeMap<String, Spanned<RuleConfig>>,
+    /// The file and its text, for positioned errors.
+    #[serde(skip)]
+    origin: Option<(PathBuf, String)>,
+}
+
+/// `[scan]`: defaults for the scan flags; a flag on the command line wins.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanConfig {
+    #[serde(default)]
+    pub accept_subnet_coverage: Option<bool>,
+    #[serde(default)]
+    pub fail_on: Option<Severity>,
+}
+
+/// `[rules.ID]`: parameters of one rule, and whether it runs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub params: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+impl Config {
+    /// Read and parse a configuration file.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(format!("cannot read config file {}: {e}", path.display()))
+        })?;
+        let mut c: Config = toml::from_str(&text).map_err(|e| {
+            let at = match e.span() {
+                Some(s) => {
+                    let (l, c) = line_col(&text, s.start);
+                    format!("{}:{l}:{c}", path.display())
+                }
+                None => path.display().to_string(),
+            };
+            Error::input(format!(
+                "{at}: invalid config file: {}\n  fix: see the rules section of the README for the format",
+                e.message().trim_end()
+            ))
+        })?;
+        c.origin = Some((path.to_path_buf(), text));
+        Ok(c)
+    }
+
+    fn at(&self, span: std::ops::Range<usize>) -> String {
+        match &self.origin {
+            Some((p, t)) => {
+                let (l, c) = line_col(t, span.start);
+                format!("{}:{l}:{c}", p.display())
+            }
+            None => "config".into(),
+        }
+    }
+
+    /// Set rule parameters and drop disabled rules. Unknown rules, unknown parameters and values
+    /// of the wrong type are errors.
+    pub fn apply(&self, set: &mut RuleSet) -> Result<(), Error> {
+        let mut errors = Vec::new();
+        let mut disabled = Vec::new();
+        for (id, rc) in &self.rules {
+            let Some(rule) = set.rules.iter_mut().find(|r| &r.id == id) else {
+                errors.push(format!(
+                    "{}: [rules.{id}]: no rule has this id\n  fix: use an id from `flowaudit rules list`",
+                    self.at(rc.span())
+                ));
+                continue;
+            };
+            let rc_inner = rc.get_ref();
+            if rc_inner.enabled == Some(false) {
+                disabled.push(id.clone());
+            }
+            for (name, value) in &rc_inner.params {
+                let Some(spec) = rule.parameters.get(name) else {
+                    let known: Vec<&str> = rule.parameters.keys().map(|s| s.as_str()).collect();
+                    errors.push(format!(
+                        "{}: rule {id} has no parameter {name:?}\n  fix: known parameters: {}",
+                        self.at(value.span()),
+                        if known.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ));
+                    continue;
+                };
+                let v = serde_json::to_value(value.get_ref()).unwrap_or(serde_json::Value::Null);
+                if json_kind(&v) != json_kind(&spec.default) {
+                    errors.push(format!(
+                        "{}: rule {id} parameter {name} must be {} (like its default {}), not {}",
+                        self.at(value.span()),
+                        json_kind(&spec.default),
+                        spec.default,
+                        json_kind(&v)
+                    ));
+                    continue;
+                }
+                rule.params.insert(name.clone(), v);
+            }
+            rule.params_cel =
+                super::view::json_to_cel(&serde_json::Value::Object(rule.params.clone()));
+        }
+        if !errors.is_empty() {
+            return Err(Error::input(errors.join("\n")));
+        }
+        set.rules.retain(|r| !disabled.contains(&r.id));
+        Ok(())
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "a table",
+    }
+}

@@ -1,0 +1,732 @@
+//! Loading rule files: TOML parsing with positions, CEL compilation and template compilation.
+//!
+//! Everything that can be wrong with a rule is found here, once, before any resource is
+//! evaluated; each problem names the file, the rule, the line and column, and what is wrong.
+
+use super::pos::{inside_string, line_col};
+use crate::error::Error;
+use crate::findings::Severity;
+use handlebars::Handlebars;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+/// Names that CEL expressions may use as variables; `let` names may not shadow them.
+pub(crate) const RESERVED_NAMES: &[&str] = &[
+    "vpc", "resource", "params", "options", "checks", "rule", "check",
+];
+
+// ---------- the file format (docs/rules.md) ----------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: Spanned<String>,
+    title: String,
+    description: String,
+    severity: Severity,
+    resource: Spanned<String>,
+    #[serde(default)]
+    applies_if: Option<Spanned<String>>,
+    #[serde(default)]
+    skip_message: Option<Spanned<String>>,
+    #[serde(default)]
+    compliance: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    parameters: BTreeMap<String, Spanned<ParamFile>>,
+    #[serde(default)]
+    remediation: RemediationFile,
+    checks: Vec<CheckFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamFile {
+    default: toml::Value,
+    description: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemediationFile {
+    /// Plain prose: how to fix a failing resource (SARIF rule help; not a template).
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    terraform: Option<Spanned<String>>,
+    #[serde(default)]
+    cloudformation: Option<Spanned<String>>,
+    #[serde(default)]
+    cli: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFile {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    applies_if: Option<Spanned<String>>,
+    #[serde(default)]
+    skip_message: Option<Spanned<String>>,
+    #[serde(default, rename = "let")]
+    lets: Vec<LetFile>,
+    condition: Spanned<String>,
+    pass: Spanned<String>,
+    fail: Spanned<String>,
+    #[serde(default)]
+    remediation: Option<RemediationFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LetFile {
+    name: Spanned<String>,
+    expr: Spanned<String>,
+}
+
+// ---------- the compiled form ----------
+
+/// Where a rule came from: the embedded pack or a file given with `--rules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleSource {
+    Builtin,
+    File(PathBuf),
+}
+
+impl RuleSource {
+    /// `builtin` or the file path, as the report shows it.
+    pub fn label(&self) -> String {
+        match self {
+            RuleSource::Builtin => "builtin".into(),
+            RuleSource::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// A compiled CEL expression and its source text.
+#[derive(Debug)]
+pub struct Expr {
+    pub source: String,
+    pub(crate) program: cel::Program,
+}
+
+/// A rule parameter: its default and what it means.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    pub default: serde_json::Value,
+    pub description: String,
+}
+
+/// Remediation template sources (handlebars), one per format.
+#[derive(Debug, Clone, Default)]
+pub struct RemediationText {
+    /// How to fix a failing resource, in prose (not a template).
+    pub summary: Option<String>,
+    pub terraform: Option<String>,
+    pub cloudformation: Option<String>,
+    pub cli: Option<String>,
+}
+
+/// Names of registered templates; `None` where the rule has no such template.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RemediationTpl {
+    pub terraform: Option<String>,
+    pub cloudformation: Option<String>,
+    pub cli: Option<String>,
+}
+
+/// One compiled check of a rule.
+#[derive(Debug)]
+pub struct Check {
+    pub id: String,
+    pub title: String,
+    pub applies_if: Option<Expr>,
+    pub lets: Vec<(String, Expr)>,
+    pub condition: Expr,
+    /// Template sources, for `rules show`.
+    pub pass_message: String,
+    pub fail_message: String,
+    pub skip_message: Option<String>,
+    /// Check-specific remediation; falls back to the rule's.
+    pub remediation: Option<RemediationText>,
+    pub(crate) tpl_pass: String,
+    pub(crate) tpl_fail: String,
+    pub(crate) tpl_skip: Option<String>,
+    pub(crate) tpl_remediation: Option<RemediationTpl>,
+    /// For each `let`, whether any template of the check (or the rule's remediation) names it;
+    /// only those values are converted for the templates.
+    pub(crate) let_in_templates: Vec<bool>,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    /// Resource kind (`vpc`).
+    pub resource: String,
+    pub compliance: BTreeMap<String, Vec<String>>,
+    pub references: Vec<String>,
+    pub parameters: BTreeMap<String, ParamSpec>,
+    /// Parameter values in effect: defaults overridden by the config file.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    pub applies_if: Option<Expr>,
+    pub skip_message: Option<String>,
+    pub remediation: RemediationText,
+    pub checks: Vec<Check>,
+    pub source: RuleSource,
+    /// The file name or path the rule was read from, for messages.
+    pub origin: String,
+    pub(crate) tpl_skip: Option<String>,
+    pub(crate) tpl_remediation: RemediationTpl,
+    pub(crate) params_cel: cel::Value,
+}
+
+/// The loaded rules, with the CEL environment and the compiled templates they share.
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub(crate) env: Arc<cel::Env>,
+    pub(crate) templates: Handlebars<'static>,
+    seq: usize,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules)
+            .finish()
+    }
+}
+
+/// The CEL environment every rule is compiled and run with: the standard library plus the
+/// strings, lists and math extensions.
+pub(crate) fn cel_env() -> cel::Env {
+    let mut env = cel::Env::stdlib();
+    // The extensions declare distinct functions; failure would be a bug in the crate.
+    let _ = env.add_extension(cel::extensions::strings);
+    let _ = env.add_extension(cel::extensions::lists);
+    let _ = env.add_extension(cel::extensions::math);
+    env
+}
+
+impl RuleSet {
+    /// An empty rule set.
+    pub fn empty() -> RuleSet {
+        let mut templates = Handlebars::new();
+        templates.register_escape_fn(handlebars::no_escape);
+        RuleSet {
+            rules: Vec::new(),
+            env: Arc::new(cel_env()),
+            templates,
+            seq: 0,
+        }
+    }
+
+    /// The built-in pack only.
+    pub fn builtin() -> Result<RuleSet, Error> {
+        let mut set = RuleSet::empty();
+        set.add_builtin()?;
+        Ok(set)
+    }
+
+    /// The built-in pack, then each directory in order; a rule whose id is already loaded replaces it.
+    pub fn load(dirs: &[PathBuf]) -> Result<RuleSet, Error> {
+        let mut set = RuleSet::builtin()?;
+        for d in dirs {
+            set.add_dir(d)?;
+        }
+        Ok(set)
+    }
+
+    /// Only the rules of one directory (for `rules test DIR` and `rules validate DIR`).
+    pub fn from_dir(dir: &Path) -> Result<RuleSet, Error> {
+        let mut set = RuleSet::empty();
+        set.add_dir(dir)?;
+        Ok(set)
+    }
+
+    /// Add the embedded pack.
+    pub fn add_builtin(&mut self) -> Result<(), Error> {
+        let files: Vec<(String, String, RuleSource)> = super::builtin::BUILTIN_FILES
+            .iter()
+            .filter(|(n, _)| !is_test_file(n))
+            .map(|(n, t)| (format!("rules/{n}"), t.to_string(), RuleSource::Builtin))
+            .collect();
+        self.add_files(files)
+    }
+
+    /// Add every rule file (`*.toml` that is not `*.test.toml`) of a directory.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), Error> {
+        let mut files = Vec::new();
+        for path in rule_files_in(dir)? {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Error::input(format!("cannot read rule file {}: {e}", path.display()))
+            })?;
+            files.push((path.display().to_string(), text, RuleSource::File(path)));
+        }
+        if files.is_empty() {
+            return Err(Error::input(format!(
+                "--rules {}: the directory holds no rule files (*.toml)\n  fix: put one TOML file per rule in it; see docs/rules.md",
+                dir.display()
+            )));
+        }
+        self.add_files(files)
+    }
+
+    /// Parse and compile a batch of files; all their errors are reported together.
+    fn add_files(&mut self, files: Vec<(String, String, RuleSource)>) -> Result<(), Error> {
+        let mut errors = Vec::new();
+        let mut loaded: Vec<Rule> = Vec::new();
+        for (origin, text, source) in files {
+            match self.compile_file(&origin, &text, source) {
+                Ok(rule) => {
+                    if let Some(prev) = loaded.iter().find(|r| r.id == rule.id) {
+                        errors.push(format!(
+                            "{origin}: rule {}: the id is also used by {}\n  fix: give every rule a unique id",
+                            rule.id, prev.origin
+                        ));
+                    } else {
+                        loaded.push(rule);
+                    }
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::input(format!(
+                "invalid rule file(s):\n{}",
+                errors.join("\n")
+            )));
+        }
+        for rule in loaded {
+            match self.rules.iter().position(|r| r.id == rule.id) {
+                Some(i) => self.rules[i] = rule,
+                None => self.rules.push(rule),
+            }
+        }
+        self.rules.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(())
+    }
+
+    /// Parse one rule file's text (public for `rules validate` of single files and tests).
+    pub fn compile_text(
+        &mut self,
+        origin: &str,
+        text: &str,
+        source: RuleSource,
+    ) -> Result<(), Error> {
+        self.add_files(vec![(origin.to_string(), text.to_string(), source)])
+    }
+
+    fn compile_file(
+        &mut self,
+        origin: &str,
+        text: &str,
+        source: RuleSource,
+    ) -> Result<Rule, Vec<String>> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| {
+            let at = match e.span() {
+                Some(s) => {
+                    let (l, c) = line_col(text, s.start);
+                    format!("{origin}:{l}:{c}")
+                }
+                None => origin.to_string(),
+            };
+            let rule = toml::from_str::<toml::Table>(text)
+                .ok()
+                .and_then(|t| {
+                    t.get("id")
+                        .and_then(|v| v.as_str())
+                        .map(|s| format!(" rule {s}:"))
+                })
+                .unwrap_or_default();
+            vec![format!(
+                "{at}:{rule} {}\n  fix: see docs/rules.md for the rule file format",
+                e.message().trim_end()
+            )]
+        })?;
+        self.seq += 1;
+        let seq = self.seq;
+        let mut c = Compiler {
+            origin,
+            text,
+            rule_id: file.id.get_ref().clone(),
+            env: &self.env,
+            templates: &mut self.templates,
+            seq,
+            errors: Vec::new(),
+        };
+        let rule = c.rule(file, source);
+        if c.errors.is_empty() {
+            Ok(rule.expect("a rule compiles when no error was recorded"))
+        } else {
+            Err(c.errors)
+        }
+    }
+
+    /// Find a rule by id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// True for rule test files (`X.test.toml`).
+pub(crate) fn is_test_file(name: &str) -> bool {
+    name.ends_with(".test.toml")
+}
+
+/// The rule files of a directory, sorted.
+pub(crate) fn rule_files_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Error::input(format!(
+            "cannot read rules directory {}: {e}\n  fix: pass a directory that holds rule files (*.toml)",
+            dir.display()
+        ))
+    })?;
+    let mut out: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            p.is_file() && name.ends_with(".toml") && !is_test_file(&name)
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+struct Compiler<'a> {
+    origin: &'a str,
+    text: &'a str,
+    rule_id: String,
+    env: &'a cel::Env,
+    templates: &'a mut Handlebars<'static>,
+    seq: usize,
+    errors: Vec<String>,
+}
+
+impl Compiler<'_> {
+    fn err_at(&mut self, span: &std::ops::Range<usize>, what: String) {
+        let (l, c) = line_col(self.text, span.start);
+        self.errors.push(format!(
+            "{}:{l}:{c}: rule {}: {what}",
+            self.origin, self.rule_id
+        ));
+    }
+
+    fn err_inside(&mut self, span: &std::ops::Range<usize>, rel: (usize, usize), what: String) {
+        let (l, c) = inside_string(self.text, span, rel.0, rel.1);
+        self.errors.push(format!(
+            "{}:{l}:{c}: rule {}: {what}",
+            self.origin, self.rule_id
+        ));
+    }
+
+    fn rule(&mut self, f: RuleFile, source: RuleSource) -> Option<Rule> {
+        let id_span = f.id.span();
+        if !valid_id(f.id.get_ref()) {
+            self.err_at(
+                &id_span,
+                format!(
+                    "id {:?} is not valid\n  fix: use letters, digits, '-', '_' or '.' (e.g. VPC-001)",
+                    f.id.get_ref()
+                ),
+            );
+        }
+        let kind_span = f.resource.span();
+        let kind = f.resource.into_inner();
+        if !super::RESOURCE_KINDS.contains(&kind.as_str()) {
+            self.err_at(
+                &kind_span,
+                format!(
+                    "resource kind {kind:?} is not supported\n  fix: use one of: {}",
+                    super::RESOURCE_KINDS.join(", ")
+                ),
+            );
+        }
+        if f.checks.is_empty() {
+            self.err_at(
+                &id_span,
+                "the rule has no checks\n  fix: add at least one [[checks]] table".into(),
+            );
+        }
+        let mut parameters = BTreeMap::new();
+        for (name, p) in f.parameters {
+            let span = p.span();
+            let p = p.into_inner();
+            if !valid_ident(&name) {
+                self.err_at(
+                    &span,
+                    format!("parameter name {name:?} is not a CEL identifier\n  fix: use letters, digits and '_'"),
+                );
+            }
+            let default = match serde_json::to_value(&p.default) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.err_at(
+                        &span,
+                        format!("parameter {name}: default cannot be used: {e}"),
+                    );
+                    serde_json::Value::Null
+                }
+            };
+            parameters.insert(
+                name,
+                ParamSpec {
+                    default,
+                    description: p.description,
+                },
+            );
+        }
+        let applies_if = f.applies_if.map(|s| self.expr(s, "applies_if"));
+        let (skip_message, tpl_skip) = match f.skip_message {
+            Some(s) => {
+                let (src, name) = self.template(s, "skip_message");
+                (Some(src), Some(name))
+            }
+            None => (None, None),
+        };
+        let (remediation, tpl_remediation) = self.remediation(f.remediation, "remediation");
+        let mut seen = BTreeSet::new();
+        let mut checks = Vec::new();
+        for c in f.checks {
+            let cid_span = c.id.span();
+            let cid = c.id.get_ref().clone();
+            if !valid_id(&cid) {
+                self.err_at(
+                    &cid_span,
+                    format!(
+                        "check id {cid:?} is not valid\n  fix: use letters, digits, '-', '_' or '.'"
+                    ),
+                );
+            }
+            if !seen.insert(cid.clone()) {
+                self.err_at(
+                    &cid_span,
+                    format!(
+                        "duplicate check id {cid:?}\n  fix: give every check of a rule a unique id"
+                    ),
+                );
+            }
+            checks.push(self.check(c));
+        }
+        let params: serde_json::Map<String, serde_json::Value> = parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), v.default.clone()))
+            .collect();
+        let params_cel = super::view::json_to_cel(&serde_json::Value::Object(params.clone()));
+        let checks: Option<Vec<Check>> = checks.into_iter().collect();
+        let mut checks = checks?;
+        for c in &mut checks {
+            let mut texts: Vec<&str> = vec![&c.pass_message, &c.fail_message];
+            texts.extend(c.skip_message.as_deref());
+            let rem = c.remediation.as_ref().unwrap_or(&remediation);
+            texts.extend(rem.terraform.as_deref());
+            texts.extend(rem.cloudformation.as_deref());
+            texts.extend(rem.cli.as_deref());
+            c.let_in_templates = c
+                .lets
+                .iter()
+                .map(|(n, _)| texts.iter().any(|t| mentions(t, n)))
+                .collect();
+        }
+        Some(Rule {
+            id: f.id.into_inner(),
+            title: f.title,
+            description: f.description,
+            severity: f.severity,
+            resource: kind,
+            compliance: f.compliance,
+            references: f.references,
+            parameters,
+            params,
+            applies_if: applies_if.flatten(),
+            skip_message,
+            remediation,
+            checks,
+            source,
+            origin: self.origin.to_string(),
+            tpl_skip,
+            tpl_remediation,
+            params_cel,
+        })
+    }
+
+    fn check(&mut self, c: CheckFile) -> Option<Check> {
+        let cid = c.id.into_inner();
+        let field = |f: &str| format!("check {cid}: {f}");
+        let applies_if = c.applies_if.map(|s| self.expr(s, &field("applies_if")));
+        let mut lets = Vec::new();
+        let mut names = BTreeSet::new();
+        for l in c.lets {
+            let span = l.name.span();
+            let name = l.name.into_inner();
+            if !valid_ident(&name) || RESERVED_NAMES.contains(&name.as_str()) {
+                self.err_at(
+                    &span,
+                    format!(
+                        "check {cid}: let name {name:?} is not usable\n  fix: use a CEL identifier other than {}",
+                        RESERVED_NAMES.join(", ")
+                    ),
+                );
+            }
+            if !names.insert(name.clone()) {
+                self.err_at(
+                    &span,
+                    format!("check {cid}: let name {name:?} is defined twice"),
+                );
+            }
+            let e = self.expr(l.expr, &field(&format!("let {name}")));
+            lets.push((name, e));
+        }
+        let condition = self.expr(c.condition, &field("condition"));
+        let (pass_message, tpl_pass) = self.template(c.pass, &field("pass"));
+        let (fail_message, tpl_fail) = self.template(c.fail, &field("fail"));
+        let (skip_message, tpl_skip) = match c.skip_message {
+            Some(s) => {
+                let (src, name) = self.template(s, &field("skip_message"));
+                (Some(src), Some(name))
+            }
+            None => (None, None),
+        };
+        let (remediation, tpl_remediation) = match c.remediation {
+            Some(r) => {
+                let (t, n) = self.remediation(r, &field("remediation"));
+                (Some(t), Some(n))
+            }
+            None => (None, None),
+        };
+        let lets: Option<Vec<(String, Expr)>> =
+            lets.into_iter().map(|(n, e)| e.map(|e| (n, e))).collect();
+        let applies_if = match applies_if {
+            Some(None) => return None,
+            Some(Some(e)) => Some(e),
+            None => None,
+        };
+        Some(Check {
+            let_in_templates: Vec::new(),
+            id: cid,
+            title: c.title,
+            applies_if,
+            lets: lets?,
+            condition: condition?,
+            pass_message,
+            fail_message,
+            skip_message,
+            remediation,
+            tpl_pass,
+            tpl_fail,
+            tpl_skip,
+            tpl_remediation,
+        })
+    }
+
+    fn remediation(&mut self, r: RemediationFile, what: &str) -> (RemediationText, RemediationTpl) {
+        let mut text = RemediationText {
+            summary: r
+                .summary
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            ..RemediationText::default()
+        };
+        let mut tpl = RemediationTpl::default();
+        if let Some(s) = r.terraform {
+            let (a, b) = self.template(s, &format!("{what}.terraform"));
+            text.terraform = Some(a);
+            tpl.terraform = Some(b);
+        }
+        if let Some(s) = r.cloudformation {
+            let (a, b) = self.template(s, &format!("{what}.cloudformation"));
+            text.cloudformation = Some(a);
+            tpl.cloudformation = Some(b);
+        }
+        if let Some(s) = r.cli {
+            let (a, b) = self.template(s, &format!("{what}.cli"));
+            text.cli = Some(a);
+            tpl.cli = Some(b);
+        }
+        (text, tpl)
+    }
+
+    fn expr(&mut self, s: Spanned<String>, what: &str) -> Option<Expr> {
+        let span = s.span();
+        let source = s.into_inner();
+        if source.trim().is_empty() {
+            self.err_at(&span, format!("{what}: the CEL expression is empty"));
+            return None;
+        }
+        match self.env.compile(&source) {
+            Ok(program) => Some(Expr { source, program }),
+            Err(errs) => {
+                for e in &errs.errors {
+                    let rel = (e.pos.0.max(1) as usize, (e.pos.1.max(0) as usize) + 1);
+                    self.err_inside(
+                        &span,
+                        rel,
+                        format!(
+                            "{what}: CEL expression does not compile: {}\n  fix: correct the expression (CEL syntax: https://cel.dev)",
+                            e.msg
+                        ),
+                    );
+                }
+                if errs.errors.is_empty() {
+                    self.err_at(&span, format!("{what}: CEL expression does not compile"));
+                }
+                None
+            }
+        }
+    }
+
+    fn template(&mut self, s: Spanned<String>, what: &str) -> (String, String) {
+        let span = s.span();
+        let source = s.into_inner();
+        let name = format!("{}:{}:{what}", self.seq, self.rule_id);
+        if let Err(e) = self.templates.register_template_string(&name, &source) {
+            let msg = e.reason().to_string();
+            match e.pos() {
+                Some((l, c)) => self.err_inside(
+                    &span,
+                    (l, c + 1),
+                    format!("{what}: template does not compile: {msg}\n  fix: correct the handlebars template; see docs/rules.md"),
+                ),
+                None => self.err_at(
+                    &span,
+                    format!("{what}: template does not compile: {msg}\n  fix: correct the handlebars template; see docs/rules.md"),
+                ),
+            }
+        }
+        (source, name)
+    }
+}
+
+/// True when `text` contains `name` as a whole identifier.
+fn mentions(text: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + name.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn valid_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

@@ -1,0 +1,483 @@
+//! Rule tests as data: `X.test.toml` beside `X.toml` holds cases — a VPC fragment in, the
+//! expected status of every check out. `cargo test` and `flowaudit rules test` both run them.
+//! The format is documented in `docs/rules.md`.
+
+use super::eval::{Active, EvalOptions, evaluate_active};
+use super::load::is_test_file;
+use super::pos::line_col;
+use super::{Rule, RuleSet};
+use crate::error::Error;
+use crate::findings::Status;
+use crate::inventory::{INVENTORY_SCHEMA, Inventory, RegionInventory, ScanMeta, Vpc};
+use serde::Deserialize;
+use serde_json::{Value as J, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The account a test case scans unless it says otherwise.
+pub const TEST_ACCOUNT: &str = "123456789012";
+/// The region of a test case unless it says otherwise.
+pub const TEST_REGION: &str = "us-east-1";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    /// The rule under test; defaults to the file name without `.test.toml`.
+    #[serde(default)]
+    rule: Option<String>,
+    case: Vec<CaseFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    name: String,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    accept_subnet_coverage: bool,
+    #[serde(default)]
+    params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    vpc: toml::Table,
+    expect: BTreeMap<String, Status>,
+    #[serde(default)]
+    message_contains: BTreeMap<String, OneOrMany>,
+    #[serde(default)]
+    remediation_contains: BTreeMap<String, OneOrMany>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+}
+
+/// The outcome of one test case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub file: String,
+    pub rule_id: String,
+    pub case: String,
+    /// Empty when the case passed.
+    pub failures: Vec<String>,
+}
+
+/// The outcome of a test run.
+#[derive(Debug, Clone, Default)]
+pub struct TestReport {
+    pub cases: Vec<CaseResult>,
+    /// Rules that have no test file.
+    pub untested: Vec<String>,
+}
+
+impl TestReport {
+    /// True when every case passed and every rule has tests.
+    pub fn ok(&self) -> bool {
+        self.untested.is_empty() && self.cases.iter().all(|c| c.failures.is_empty())
+    }
+    /// Number of failed cases.
+    pub fn failed(&self) -> usize {
+        self.cases.iter().filter(|c| !c.failures.is_empty()).count()
+    }
+}
+
+/// A test file to run: its name (for messages), text, and the rule id its name implies.
+pub struct TestSource {
+    pub origin: String,
+    pub text: String,
+    pub stem_rule: String,
+}
+
+/// The embedded tests of the built-in pack.
+pub fn builtin_tests() -> Vec<TestSource> {
+    super::builtin::BUILTIN_FILES
+        .iter()
+        .filter(|(n, _)| is_test_file(n))
+        .map(|(n, t)| TestSource {
+            origin: format!("rules/{n}"),
+            text: t.to_string(),
+            stem_rule: n.trim_end_matches(".test.toml").to_string(),
+        })
+        .collect()
+}
+
+/// The test files of a directory.
+pub fn dir_tests(dir: &Path) -> Result<Vec<TestSource>, Error> {
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Error::input(format!(
+            "cannot read rules directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let mut paths: Vec<_> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .map(|n| is_test_file(&n.to_string_lossy()))
+                .unwrap_or(false)
+        })
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| Error::input(format!("cannot read test file {}: {e}", p.display())))?;
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            Ok(TestSource {
+                origin: p.display().to_string(),
+                text,
+                stem_rule: name.trim_end_matches(".test.toml").to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Run test files against a rule set. A malformed test file is an input error; a case whose
+/// results differ from its expectations is a failure in the report.
+pub fn run(set: &RuleSet, tests: &[TestSource]) -> Result<TestReport, Error> {
+    let mut report = TestReport::default();
+    let mut errors = Vec::new();
+    let mut tested = Vec::new();
+    for t in tests {
+        match run_file(set, t, &mut report) {
+            Ok(id) => tested.push(id),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::input(errors.join("\n")));
+    }
+    report.untested = set
+        .rules
+        .iter()
+        .filter(|r| !tested.contains(&r.id))
+        .map(|r| r.id.clone())
+        .collect();
+    Ok(report)
+}
+
+fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<String, String> {
+    let file: TestFile = toml::from_str(&t.text).map_err(|e| {
+        let at = match e.span() {
+            Some(s) => {
+                let (l, c) = line_col(&t.text, s.start);
+                format!("{}:{l}:{c}", t.origin)
+            }
+            None => t.origin.clone(),
+        };
+        format!(
+            "{at}: invalid rule test file: {}\n  fix: see docs/rules.md (rule tests)",
+            e.message().trim_end()
+        )
+    })?;
+    let rule_id = file.rule.clone().unwrap_or_else(|| t.stem_rule.clone());
+    let rule = set.get(&rule_id).ok_or_else(|| {
+        format!(
+            "{}: tests rule {rule_id}, which is not loaded\n  fix: set `rule = \"ID\"` at the top of the file, or name the file ID.test.toml",
+            t.origin
+        )
+    })?;
+    if file.case.is_empty() {
+        return Err(format!("{}: the file has no [[case]]", t.origin));
+    }
+    for case in &file.case {
+        let failures = run_case(set, rule, case)
+            .map_err(|e| format!("{}: case {:?}: {e}", t.origin, case.name))?;
+        report.cases.push(CaseResult {
+            file: t.origin.clone(),
+            rule_id: rule_id.clone(),
+            case: case.name.clone(),
+            failures,
+        });
+    }
+    Ok(rule_id)
+}
+
+fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, String> {
+    let account = case
+        .account_id
+        .clone()
+        .unwrap_or_else(|| TEST_ACCOUNT.into());
+    let region = case.region.clone().unwrap_or_else(|| TEST_REGION.into());
+    for k in case.expect.keys() {
+        if !rule.checks.iter().any(|c| &c.id == k) {
+            return Err(format!(
+                "expect names check {k:?}, which rule {} does not have",
+                rule.id
+            ));
+        }
+    }
+    for c in &rule.checks {
+        if !case.expect.contains_key(&c.id) {
+            return Err(format!(
+                "expect has no status for check {:?}\n  fix: give the expected status of every check",
+                c.id
+            ));
+        }
+    }
+    let fragment = serde_json::to_value(&case.vpc).map_err(|e| e.to_string())?;
+    let vpc_json = vpc_with_defaults(&fragment, &account, &region);
+    let vpc: Vpc = serde_path_to_error::deserialize(&vpc_json)
+        .map_err(|e| format!("vpc.{}: {}", e.path(), e.inner()))?;
+    let inv = Inventory {
+        schema: INVENTORY_SCHEMA.into(),
+        scan: ScanMeta {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            finished_at: "2026-01-01T00:00:01Z".into(),
+            account_id: account.clone(),
+            regions_requested: vec![],
+            regions_scanned: vec![region.clone()],
+        },
+        regions: vec![RegionInventory {
+            account_id: account.clone(),
+            region: region.clone(),
+            vpcs: vec![vpc],
+            other_flow_logs: vec![],
+        }],
+        errors: vec![],
+    };
+    let mut active = Active::new(rule);
+    for (k, v) in &case.params {
+        if !rule.parameters.contains_key(k) {
+            return Err(format!(
+                "params sets {k:?}, which rule {} does not declare",
+                rule.id
+            ));
+        }
+        active.params.insert(
+            k.clone(),
+            serde_json::to_value(v).map_err(|e| e.to_string())?,
+        );
+    }
+    active.params_cel = super::view::json_to_cel(&J::Object(active.params.clone()));
+    let opts = EvalOptions {
+        accept_subnet_coverage: case.accept_subnet_coverage,
+    };
+    let findings = evaluate_active(set, &[active], &inv, &opts);
+    let mut failures = Vec::new();
+    for f in &findings {
+        let want = case.expect[&f.check_id];
+        if f.status != want {
+            failures.push(format!(
+                "check {}: expected {}, got {} ({})",
+                f.check_id,
+                want.as_str(),
+                f.status.as_str(),
+                f.message
+            ));
+        }
+        if f.message.trim().is_empty() {
+            failures.push(format!("check {}: the message is empty", f.check_id));
+        }
+        if let Some(subs) = case.message_contains.get(&f.check_id) {
+            for s in subs.items() {
+                if !f.message.contains(s) {
+                    failures.push(format!(
+                        "check {}: message does not contain {s:?}: {}",
+                        f.check_id, f.message
+                    ));
+                }
+            }
+        }
+        if let Some(subs) = case.remediation_contains.get(&f.check_id) {
+            let text = f
+                .remediation
+                .as_ref()
+                .map(|r| {
+                    [&r.terraform, &r.cloudformation, &r.cli]
+                        .iter()
+                        .filter_map(|x| x.as_deref())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            for s in subs.items() {
+                if !text.contains(s) {
+                    failures.push(format!(
+                        "check {}: remediation does not contain {s:?}",
+                        f.check_id
+                    ));
+                }
+            }
+        }
+    }
+    for k in case
+        .message_contains
+        .keys()
+        .chain(case.remediation_contains.keys())
+    {
+        if !rule.checks.iter().any(|c| &c.id == k) {
+            return Err(format!(
+                "names check {k:?}, which rule {} does not have",
+                rule.id
+            ));
+        }
+    }
+    Ok(failures)
+}
+
+/// Deep-merge `over` into `base` (objects merge, everything else replaces).
+fn merge(base: &mut J, over: &J) {
+    match (base, over) {
+        (J::Object(b), J::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+fn log_with_defaults(
+    frag: &J,
+    resource_id: &str,
+    kind: &str,
+    n: usize,
+    account: &str,
+    region: &str,
+) -> J {
+    let mut base = json!({
+        "id": format!("fl-{kind}{n}"),
+        "resource_id": resource_id,
+        "resource_type": kind,
+        "status": "ACTIVE",
+        "traffic_type": "ALL",
+        "destination_type": "cloud-watch-logs",
+        "log_group_name": "flow-logs",
+        "destination_arn": format!("arn:aws:logs:{region}:{account}:log-group:flow-logs"),
+        "deliver_logs_status": "SUCCESS",
+        "destination": {
+            "name": "flow-logs",
+            "region": region,
+            "exists": "yes",
+            "encryption": "kms",
+            "kms_key_id": format!("arn:aws:kms:{region}:{account}:key/test"),
+        }
+    });
+    merge(&mut base, frag);
+    base
+}
+
+/// A complete inventory VPC built from a test fragment: every field the fragment leaves out gets
+/// a default (documented in docs/rules.md).
+fn vpc_with_defaults(frag: &J, account: &str, region: &str) -> J {
+    let id = frag
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or("vpc-0test")
+        .to_string();
+    let mut base = json!({
+        "id": id,
+        "arn": format!("arn:aws:ec2:{region}:{account}:vpc/{id}"),
+        "is_default": false,
+        "owner_id": account,
+        "shared": false,
+        "cidr_block": "10.0.0.0/16",
+        "state": "available",
+    });
+    let mut frag = frag.clone();
+    let logs = frag.as_object_mut().and_then(|o| o.remove("flow_logs"));
+    let subnets = frag.as_object_mut().and_then(|o| o.remove("subnets"));
+    merge(&mut base, &frag);
+    if let Some(J::Array(logs)) = logs {
+        let v: Vec<J> = logs
+            .iter()
+            .enumerate()
+            .map(|(i, l)| log_with_defaults(l, &id, "vpc", i + 1, account, region))
+            .collect();
+        base["flow_logs"] = J::Array(v);
+    }
+    if let Some(J::Array(subnets)) = subnets {
+        let v: Vec<J> = subnets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let sid = s
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("subnet-0test{}", i + 1));
+                let mut sb = json!({
+                    "id": sid,
+                    "arn": format!("arn:aws:ec2:{region}:{account}:subnet/{sid}"),
+                    "cidr_block": format!("10.0.{}.0/24", i + 1),
+                    "state": "available",
+                });
+                let mut s = s.clone();
+                let logs = s.as_object_mut().and_then(|o| o.remove("flow_logs"));
+                merge(&mut sb, &s);
+                if let Some(J::Array(logs)) = logs {
+                    sb["flow_logs"] = J::Array(
+                        logs.iter()
+                            .enumerate()
+                            .map(|(j, l)| {
+                                log_with_defaults(
+                                    l,
+                                    &sid,
+                                    "subnet",
+                                    (i + 1) * 100 + j + 1,
+                                    account,
+                                    region,
+                                )
+                            })
+                            .collect(),
+                    );
+                }
+                sb
+            })
+            .collect();
+        base["subnets"] = J::Array(v);
+    }
+    base
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in rule has a test file, and every case in it passes.
+    #[test]
+    fn builtin_rule_tests_pass() {
+        let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!set.rules.is_empty());
+        let report = run(&set, &builtin_tests()).unwrap_or_else(|e| panic!("{e}"));
+        let failures: Vec<String> = report
+            .cases
+            .iter()
+            .filter(|c| !c.failures.is_empty())
+            .map(|c| format!("{} / {}:\n  {}", c.rule_id, c.case, c.failures.join("\n  ")))
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(
+            report.untested.is_empty(),
+            "rules without tests: {:?}",
+            report.untested
+        );
+        assert!(report.cases.len() >= set.rules.len());
+    }
+}

@@ -1,0 +1,309 @@
+//! The JSON report read back with the test's own types and checked against docs/report-v1.schema.json.
+
+use crate::harness::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+// Independent reader types: what a consumer of flowaudit/report/v1 would write.
+#[derive(Debug, Deserialize)]
+struct Report {
+    schema: String,
+    tool: Tool,
+    scan: Scan,
+    rules: Vec<RuleInfo>,
+    results: Vec<ResultEntry>,
+    summary: Summary,
+    suppressions: Suppressions,
+}
+#[derive(Debug, Deserialize)]
+struct Tool {
+    name: String,
+    version: String,
+}
+#[derive(Debug, Deserialize)]
+struct Scan {
+    accounts: Vec<String>,
+    regions: Vec<String>,
+    partial: bool,
+    errors: Vec<ScanErr>,
+}
+#[derive(Debug, Deserialize)]
+struct ScanErr {
+    region: Option<String>,
+    operation: String,
+    code: String,
+}
+#[derive(Debug, Deserialize)]
+struct RuleInfo {
+    id: String,
+    severity: String,
+    checks: Vec<CheckInfo>,
+    compliance: BTreeMap<String, Vec<String>>,
+    references: Vec<String>,
+    source: String,
+}
+#[derive(Debug, Deserialize)]
+struct CheckInfo {
+    id: String,
+}
+#[derive(Debug, Deserialize)]
+struct ResultEntry {
+    rule_id: String,
+    check_id: String,
+    status: String,
+    severity: String,
+    resource: Resource,
+    message: String,
+    compliance: BTreeMap<String, Vec<String>>,
+    remediation: Option<Fix>,
+    suppression: Option<Supp>,
+}
+#[derive(Debug, Deserialize)]
+struct Resource {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+    arn: String,
+    region: String,
+    account_id: String,
+    name: Option<String>,
+    tags: BTreeMap<String, String>,
+}
+#[derive(Debug, Deserialize)]
+struct Fix {
+    terraform: Option<String>,
+    cloudformation: Option<String>,
+    cli: Option<String>,
+}
+#[derive(Debug, Deserialize)]
+struct Supp {
+    reason: String,
+}
+#[derive(Debug, Deserialize)]
+struct Summary {
+    total: usize,
+    by_status: BTreeMap<String, usize>,
+    by_severity: BTreeMap<String, BTreeMap<String, usize>>,
+    by_region: BTreeMap<String, BTreeMap<String, usize>>,
+}
+#[derive(Debug, Deserialize)]
+struct Suppressions {
+    expired: Vec<serde_json::Value>,
+    unmatched: Vec<serde_json::Value>,
+}
+
+/// Validate a report file against the published JSON Schema with the venv's jsonschema.
+pub fn validate_against_schema(report: &std::path::Path) {
+    let out = run(std::process::Command::new(venv_bin("python")).args([
+        "-c",
+        "import json,sys,jsonschema\n\
+         s=json.load(open(sys.argv[1]))\n\
+         jsonschema.Draft202012Validator.check_schema(s)\n\
+         jsonschema.validate(json.load(open(sys.argv[2])), s, cls=jsonschema.Draft202012Validator)\n\
+         print('valid')",
+        repo_path("docs/report-v1.schema.json").to_str().unwrap(),
+        report.to_str().unwrap(),
+    ]));
+    assert!(
+        out.status.success(),
+        "report does not match docs/report-v1.schema.json:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn demo_report_has_every_status_and_matches_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("flowaudit.json");
+    let o = run(flowaudit().args([
+        "scan",
+        "--from-inventory",
+        repo_path("tests/fixtures/demo-inventory.json")
+            .to_str()
+            .unwrap(),
+        "--suppressions",
+        repo_path("tests/fixtures/demo-suppressions.toml")
+            .to_str()
+            .unwrap(),
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        code(&o),
+        3,
+        "the fixture has a scan error: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    validate_against_schema(&report);
+    let doc: Report = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(doc.schema, "flowaudit/report/v1");
+    assert_eq!(doc.tool.name, "flowaudit");
+    assert!(!doc.tool.version.is_empty());
+    assert_eq!(doc.scan.accounts, vec!["123456789012"]);
+    assert_eq!(
+        doc.scan.regions,
+        vec!["ap-southeast-2", "eu-west-1", "us-east-1"]
+    );
+    assert!(doc.scan.partial);
+    assert_eq!(doc.scan.errors.len(), 1);
+    assert_eq!(doc.scan.errors[0].region.as_deref(), Some("ap-southeast-2"));
+    assert_eq!(doc.scan.errors[0].operation, "DescribeFlowLogs");
+    assert_eq!(doc.scan.errors[0].code, "UnauthorizedOperation");
+
+    // Every status appears.
+    for st in ["pass", "fail", "skipped", "error", "suppressed"] {
+        assert!(doc.results.iter().any(|r| r.status == st), "no {st} result");
+        assert_eq!(
+            doc.summary.by_status[st],
+            doc.results.iter().filter(|r| r.status == st).count(),
+            "summary count of {st}"
+        );
+    }
+    assert_eq!(doc.summary.total, doc.results.len());
+
+    // One result per (rule, check, resource), every check of every rule on every VPC.
+    let vpcs = 11;
+    let checks: usize = doc.rules.iter().map(|r| r.checks.len()).sum();
+    assert_eq!(doc.results.len(), vpcs * checks);
+    let mut keys: Vec<(String, String, String)> = doc
+        .results
+        .iter()
+        .map(|r| {
+            (
+                r.rule_id.clone(),
+                r.check_id.clone(),
+                r.resource.arn.clone(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), doc.results.len(), "duplicate results");
+
+    // By severity and region add up.
+    for (sev, counts) in &doc.summary.by_severity {
+        let n = doc.results.iter().filter(|r| &r.severity == sev).count();
+        assert_eq!(counts.values().sum::<usize>(), n, "severity {sev}");
+    }
+    for (region, counts) in &doc.summary.by_region {
+        let n = doc
+            .results
+            .iter()
+            .filter(|r| &r.resource.region == region)
+            .count();
+        assert_eq!(counts.values().sum::<usize>(), n, "region {region}");
+    }
+
+    // Rules metadata.
+    let v1 = doc.rules.iter().find(|r| r.id == "VPC-001").unwrap();
+    assert_eq!(v1.severity, "medium");
+    assert_eq!(v1.source, "builtin");
+    assert_eq!(
+        v1.compliance["AWS Foundational Security Best Practices"],
+        vec!["EC2.6"]
+    );
+    assert!(!v1.references.is_empty());
+    assert_eq!(
+        v1.checks.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        vec![
+            "flow-logs-enabled",
+            "traffic-type-all",
+            "destination-encrypted"
+        ]
+    );
+
+    // Results carry resource, compliance and, for failures only, a rendered remediation.
+    for r in &doc.results {
+        assert_eq!(r.resource.kind, "vpc");
+        assert!(r.resource.arn.ends_with(&r.resource.id));
+        assert_eq!(r.resource.account_id, "123456789012");
+        assert_eq!(
+            r.resource.name.as_deref(),
+            r.resource.tags.get("Name").map(|s| s.as_str())
+        );
+        assert!(!r.message.is_empty());
+        if r.rule_id == "VPC-001" {
+            assert_eq!(
+                r.compliance["CIS AWS Foundations Benchmark v3.0.0"],
+                vec!["3.7"]
+            );
+        }
+        match r.status.as_str() {
+            "fail" => {
+                let fix = r.remediation.as_ref().expect("fail has remediation");
+                let all = [&fix.terraform, &fix.cloudformation, &fix.cli];
+                assert!(all.iter().any(|x| x.is_some()));
+                for t in all.into_iter().flatten() {
+                    assert!(!t.contains("{{"), "unrendered template: {t}");
+                }
+            }
+            "pass" | "skipped" | "error" => assert!(r.remediation.is_none(), "{r:?}"),
+            _ => {}
+        }
+        assert_eq!(r.status == "suppressed", r.suppression.is_some());
+        if let Some(s) = &r.suppression {
+            assert!(!s.reason.is_empty());
+        }
+    }
+    // The unreadable region gives errors, not failures.
+    assert!(
+        doc.results
+            .iter()
+            .filter(|r| r.resource.region == "ap-southeast-2")
+            .all(|r| r.status == "error" && r.message.contains("UnauthorizedOperation"))
+    );
+    // A shared VPC is skipped with its owner named.
+    let shared = doc
+        .results
+        .iter()
+        .find(|r| r.resource.id == "vpc-0b0b000000000008" && r.check_id == "flow-logs-enabled")
+        .unwrap();
+    assert_eq!(shared.status, "skipped");
+    assert!(shared.message.contains("210987654321"));
+    assert_eq!(doc.suppressions.expired.len(), 1);
+    assert_eq!(doc.suppressions.unmatched.len(), 1);
+}
+
+#[test]
+fn default_output_is_a_text_summary() {
+    let o = run(flowaudit().args([
+        "scan",
+        "--from-inventory",
+        repo_path("tests/fixtures/demo-inventory.json")
+            .to_str()
+            .unwrap(),
+    ]));
+    assert_eq!(code(&o), 3);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains(
+            "Results: 11 fail · 6 error · 0 suppressed · 16 skipped · 33 pass  (66 results)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("VPC-002/delivery-success"), "{out}");
+    assert!(out.contains("us-east-1 vpc-0a11ce0000000006"), "{out}");
+    assert!(out.contains("the scan is partial"), "{out}");
+    assert!(
+        !out.contains('\u{1b}'),
+        "no colour when standard output is not a terminal"
+    );
+}
+
+#[test]
+fn text_output_escapes_control_characters_from_aws_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
+    )
+    .unwrap();
+    inv["regions"][0]["vpcs"][1]["name"] = "evil\u{1b}[31mred".into();
+    let p = dir.path().join("i.json");
+    std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let o = run(flowaudit().args(["scan", "--from-inventory", p.to_str().unwrap()]));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains('\u{1b}'), "raw escape in output");
+    assert!(out.contains("evil\\u{1b}[31mred"), "{out}");
+}

@@ -1,0 +1,678 @@
+//! `flowaudit rules ...` and the rule-related scan flags, driven through the binary.
+
+use crate::harness::*;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn fa(args: &[&str]) -> Output {
+    run(flowaudit().args(args))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn user_rules() -> PathBuf {
+    repo_path("tests/fixtures/user-rules")
+}
+
+/// A copy of the user rule directory with ORG-001.toml edited by `edit`.
+fn broken_rules(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(user_rules().join("ORG-001.toml")).unwrap();
+    std::fs::write(dir.path().join("ORG-001.toml"), edit(&text)).unwrap();
+    dir
+}
+
+fn line_of(path: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in file")
+        + 1
+}
+
+#[test]
+fn list_names_every_builtin_rule_with_its_checks() {
+    let o = fa(&["rules", "list"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in [
+        "VPC-001",
+        "flow-logs-enabled, traffic-type-all, destination-encrypted",
+        "VPC-002",
+        "delivery-success",
+        "VPC-003",
+        "retention-minimum",
+        "VPC-004",
+        "info",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn show_prints_compliance_parameters_and_remediation() {
+    let o = fa(&["rules", "show", "VPC-001"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in [
+        "CIS AWS Foundations Benchmark v1.2.0: 2.9",
+        "CIS AWS Foundations Benchmark v6.0.0: 4.7",
+        "AWS Foundational Security Best Practices: EC2.6",
+        "NIST SP 800-53 Rev. 5: AU-2, AU-3, AU-12, SI-4",
+        "PCI DSS v3.2.1: 10.3.1",
+        "<KMS_KEY_ARN>",
+        "terraform:",
+        "cloudformation:",
+        "cli:",
+        "condition: size(vpc_logs) > 0 || by_subnet",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    let o = fa(&["rules", "show", "VPC-003"]);
+    assert!(stdout(&o).contains("min_retention_days = 365 (default 365)"));
+    let o = fa(&["rules", "show", "NOPE-1"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("VPC-001"), "{}", stderr(&o));
+}
+
+#[test]
+fn builtin_rule_tests_run_from_the_cli() {
+    let o = fa(&["rules", "test"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("ok    VPC-001  only a REJECT log"), "{out}");
+    assert!(out.contains(", 0 failed"), "{out}");
+}
+
+#[test]
+fn user_rule_dir_tests_validates_and_scans() {
+    let dir = user_rules();
+    let d = dir.to_str().unwrap();
+    let o = fa(&["rules", "test", d]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("3 case(s): 3 passed, 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+    let o = fa(&["rules", "validate", d]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 rule(s) valid"));
+    let o = fa(&["rules", "list", "--rules", d]);
+    assert!(stdout(&o).contains("ORG-001"));
+    assert!(stdout(&o).contains("VPC-001"));
+
+    let out = tempfile::tempdir().unwrap();
+    let report = out.path().join("r.json");
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        repo_path("tests/fixtures/demo-inventory.json")
+            .to_str()
+            .unwrap(),
+        "--rules",
+        d,
+        "--format",
+        "json",
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 3, "partial fixture: {}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let org: Vec<&serde_json::Value> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule_id"] == "ORG-001")
+        .collect();
+    assert!(!org.is_empty());
+    // The fixture's VPCs carry a Name tag but no Owner tag.
+    assert!(org.iter().any(|r| {
+        r["status"] == "fail"
+            && r["remediation"]["cli"]
+                .as_str()
+                .unwrap()
+                .contains("Key=Owner,Value=<TEAM>")
+    }));
+    let meta = doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ORG-001")
+        .unwrap();
+    assert!(meta["source"].as_str().unwrap().ends_with("ORG-001.toml"));
+}
+
+#[test]
+fn a_failing_user_test_case_exits_1_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        user_rules().join("ORG-001.toml"),
+        dir.path().join("ORG-001.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("ORG-001.test.toml"),
+        "[[case]]\nname = \"wrong on purpose\"\nexpect = { owner-tag = \"pass\" }\n",
+    )
+    .unwrap();
+    let o = fa(&["rules", "test", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.contains("FAIL  ORG-001  wrong on purpose"), "{out}");
+    assert!(out.contains("expected pass, got fail"), "{out}");
+}
+
+#[test]
+fn a_rule_without_a_test_file_fails_rules_test() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        user_rules().join("ORG-001.toml"),
+        dir.path().join("ORG-001.toml"),
+    )
+    .unwrap();
+    let o = fa(&["rules", "test", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("ORG-001  has no test file"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_user_rule_overrides_the_builtin_with_the_same_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo_path("rules/VPC-004.toml"))
+        .unwrap()
+        .replace("severity = \"info\"", "severity = \"high\"");
+    std::fs::write(dir.path().join("VPC-004.toml"), text).unwrap();
+    let o = fa(&[
+        "rules",
+        "show",
+        "VPC-004",
+        "--rules",
+        dir.path().to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(out.contains("severity: high"), "{out}");
+    assert!(
+        out.contains(dir.path().join("VPC-004.toml").to_str().unwrap()),
+        "{out}"
+    );
+}
+
+fn assert_positioned(o: &Output, file: &Path, line: usize, what: &str) {
+    assert_eq!(code(o), 2, "{}", stderr(o));
+    let err = stderr(o);
+    let at = format!("{}:{line}:", file.display());
+    assert!(err.contains(&at), "expected position {at} in:\n{err}");
+    assert!(err.contains(what), "expected {what:?} in:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn broken_rule_files_are_rejected_with_positions() {
+    // Unknown field.
+    let d = broken_rules(|t| {
+        t.replace(
+            "title = \"VPC has an owner\"",
+            "titel = \"VPC has an owner\"",
+        )
+    });
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    assert_positioned(&o, &f, line_of(&f, "titel"), "unknown field `titel`");
+    assert!(stderr(&o).contains("rule ORG-001"), "{}", stderr(&o));
+
+    // Missing field.
+    let d = broken_rules(|t| t.replace("severity = \"high\"\n", ""));
+    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("missing field `severity`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // CEL that does not compile, on the second line of a multi-line expression.
+    let d = broken_rules(|t| {
+        t.replace(
+            "condition = \"params.tag_key in vpc.tags && vpc.tags[params.tag_key] != ''\"",
+            "condition = \"\"\"\nparams.tag_key in vpc.tags &&\n  vpc.tags[params.tag_key] != ((\"\"\"",
+        )
+    });
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        "/nonexistent.json",
+        "--rules",
+        d.path().to_str().unwrap(),
+    ]);
+    assert_positioned(
+        &o,
+        &f,
+        line_of(&f, "vpc.tags[params.tag_key] != (("),
+        "CEL expression does not compile",
+    );
+    assert!(
+        stderr(&o).contains("check owner-tag: condition"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A template that does not compile.
+    let d = broken_rules(|t| {
+        t.replace(
+            "fail = \"VPC {{resource.id}} has no",
+            "fail = \"VPC {{#if resource.id}} has no",
+        )
+    });
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&["rules", "test", d.path().to_str().unwrap()]);
+    assert_positioned(&o, &f, line_of(&f, "fail = "), "template does not compile");
+
+    // A duplicate check id.
+    let d = broken_rules(|t| {
+        let checks = &t[t.find("[[checks]]").unwrap()..];
+        format!("{t}\n{checks}")
+    });
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&["rules", "list", "--rules", d.path().to_str().unwrap()]);
+    let second = std::fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("id = \"owner-tag\""))
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    assert_positioned(&o, &f, second, "duplicate check id \"owner-tag\"");
+
+    // TOML syntax.
+    let d = broken_rules(|t| t.replace("severity = \"high\"", "severity = \"high"));
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    assert_positioned(&o, &f, line_of(&f, "severity = "), "");
+
+    // An unknown severity.
+    let d = broken_rules(|t| t.replace("severity = \"high\"", "severity = \"severe\""));
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    assert_positioned(&o, &f, line_of(&f, "severity = "), "severe");
+}
+
+fn complete_inventory(dir: &Path) -> PathBuf {
+    // The demo fixture without its scan error: a complete scan, so exit codes 0/1 are reachable.
+    let mut inv: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
+    )
+    .unwrap();
+    inv["errors"] = serde_json::json!([]);
+    let p = dir.join("complete.json");
+    std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
+    p
+}
+
+#[test]
+fn fail_on_decides_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_inventory(dir.path());
+    let inv = inv.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--from-inventory", inv];
+        args.extend_from_slice(extra);
+        code(&fa(&args))
+    };
+    assert_eq!(scan(&[]), 1, "medium fails exist and the default is low");
+    assert_eq!(scan(&["--fail-on", "medium"]), 1);
+    assert_eq!(
+        scan(&["--fail-on", "high"]),
+        0,
+        "no high or critical rule fails"
+    );
+    assert_eq!(scan(&["--fail-on", "critical"]), 0);
+    assert_eq!(scan(&["--fail-on", "bogus"]), 2);
+    // Partial takes precedence over findings, whatever --fail-on says.
+    let partial = repo_path("tests/fixtures/demo-inventory.json");
+    assert_eq!(
+        code(&fa(&[
+            "scan",
+            "--from-inventory",
+            partial.to_str().unwrap()
+        ])),
+        3
+    );
+    assert_eq!(
+        code(&fa(&[
+            "scan",
+            "--from-inventory",
+            partial.to_str().unwrap(),
+            "--fail-on",
+            "critical"
+        ])),
+        3
+    );
+    // The config file sets the default; the flag wins.
+    let cfg = dir.path().join("flowaudit.toml");
+    std::fs::write(&cfg, "[scan]\nfail_on = \"high\"\n").unwrap();
+    assert_eq!(scan(&["--config", cfg.to_str().unwrap()]), 0);
+    assert_eq!(
+        scan(&["--config", cfg.to_str().unwrap(), "--fail-on", "low"]),
+        1
+    );
+}
+
+#[test]
+fn only_info_failures_do_not_fail_at_the_default_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
+    )
+    .unwrap();
+    inv["errors"] = serde_json::json!([]);
+    // Keep only the compliant VPC, with a 600 s aggregation interval: VPC-004 (info) fails alone.
+    let vpc = inv["regions"][0]["vpcs"][0].clone();
+    inv["regions"] =
+        serde_json::json!([{"account_id": "123456789012", "region": "us-east-1", "vpcs": [vpc]}]);
+    inv["regions"][0]["vpcs"][0]["flow_logs"][0]["max_aggregation_interval"] = 600.into();
+    let p = dir.path().join("i.json");
+    std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let o = fa(&["scan", "--from-inventory", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 fail"), "{}", stdout(&o));
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        p.to_str().unwrap(),
+        "--fail-on",
+        "info",
+    ]);
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn config_sets_parameters_and_rejects_unknown_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_inventory(dir.path());
+    let cfg = dir.path().join("flowaudit.toml");
+    let report = dir.path().join("r.json");
+    let retention_fails = |cfg_text: &str| -> usize {
+        std::fs::write(&cfg, cfg_text).unwrap();
+        let o = fa(&[
+            "scan",
+            "--from-inventory",
+            inv.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ]);
+        assert!(code(&o) < 2, "{}", stderr(&o));
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule_id"] == "VPC-003" && r["status"] == "fail")
+            .count()
+    };
+    // Default 365: the 30-day group and the missing group fail.
+    assert_eq!(retention_fails(""), 2);
+    // 400: the 365-day group fails too.
+    assert_eq!(
+        retention_fails("[rules.VPC-003]\nparams = { min_retention_days = 400 }\n"),
+        3
+    );
+    // 7: only the missing group fails.
+    assert_eq!(
+        retention_fails("[rules.VPC-003]\nparams = { min_retention_days = 7 }\n"),
+        1
+    );
+    // Disabled rules do not run.
+    assert_eq!(retention_fails("[rules.VPC-003]\nenabled = false\n"), 0);
+
+    std::fs::write(&cfg, "[rules.VPC-003]\nparams = { min_retention = 400 }\n").unwrap();
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_positioned(&o, &cfg, 2, "has no parameter \"min_retention\"");
+    std::fs::write(
+        &cfg,
+        "[rules.VPC-003]\nparams = { min_retention_days = \"long\" }\n",
+    )
+    .unwrap();
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_positioned(&o, &cfg, 2, "must be an integer");
+    std::fs::write(&cfg, "[scan]\naccept_subnets = true\n").unwrap();
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_positioned(&o, &cfg, 2, "unknown field `accept_subnets`");
+}
+
+#[test]
+fn accept_subnet_coverage_flag_and_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_inventory(dir.path());
+    let report = dir.path().join("r.json");
+    let verdict = |extra: &[&str]| -> (String, String) {
+        let mut args = vec![
+            "scan",
+            "--from-inventory",
+            inv.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        fa(&args);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        let r = doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["resource"]["id"] == "vpc-0a11ce0000000007"
+                    && r["check_id"] == "flow-logs-enabled"
+            })
+            .unwrap()
+            .clone();
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(verdict(&[]).0, "fail");
+    let (st, msg) = verdict(&["--accept-subnet-coverage"]);
+    assert_eq!(st, "pass");
+    assert!(msg.contains("coverage is by subnet"), "{msg}");
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[scan]\naccept_subnet_coverage = true\n").unwrap();
+    assert_eq!(verdict(&["--config", cfg.to_str().unwrap()]).0, "pass");
+}
+
+#[test]
+fn suppressions_active_expired_and_unmatched() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_inventory(dir.path());
+    let report = dir.path().join("r.json");
+    let supp = repo_path("tests/fixtures/demo-suppressions.toml");
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "--suppressions",
+        supp.to_str().unwrap(),
+        "-f",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("suppression #4") && err.contains("matched no failing result"),
+        "{err}"
+    );
+    assert!(
+        err.contains("suppression #3") && err.contains("expired on 2020-01-01"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    let find = |rule: &str, vpc: &str, check: &str| {
+        results
+            .iter()
+            .find(|r| r["rule_id"] == rule && r["resource"]["id"] == vpc && r["check_id"] == check)
+            .unwrap()
+    };
+    let s = find("VPC-001", "vpc-0a11ce0000000002", "flow-logs-enabled");
+    assert_eq!(s["status"], "suppressed");
+    assert_eq!(
+        s["suppression"]["reason"],
+        "Default VPC kept empty; no workloads (SEC-101)"
+    );
+    assert_eq!(s["suppression"]["expires"], "2099-12-31");
+    assert_eq!(s["suppression"]["original_status"], "fail");
+    assert!(
+        s["remediation"].is_object(),
+        "a suppressed failure keeps its remediation"
+    );
+    // The skipped checks of the same VPC are not touched: suppressions apply to failures only.
+    assert_eq!(
+        find("VPC-001", "vpc-0a11ce0000000002", "traffic-type-all")["status"],
+        "skipped"
+    );
+    // ARN glob with a region.
+    assert_eq!(
+        find("VPC-003", "vpc-0a11ce0000000004", "retention-minimum")["status"],
+        "suppressed"
+    );
+    // Expired entry: the failure stays a failure.
+    assert_eq!(
+        find("VPC-002", "vpc-0a11ce0000000006", "delivery-success")["status"],
+        "fail"
+    );
+    let expired: Vec<i64> = doc["suppressions"]["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_i64().unwrap())
+        .collect();
+    let unmatched: Vec<i64> = doc["suppressions"]["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(expired, vec![3]);
+    assert_eq!(unmatched, vec![4]);
+    assert_eq!(doc["summary"]["by_status"]["suppressed"], 3);
+
+    // Suppressing every medium-or-above failure makes the audit pass.
+    let all = dir.path().join("all.toml");
+    std::fs::write(
+        &all,
+        "[[suppression]]\nrule = \"VPC-00[123]\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n",
+    )
+    .unwrap();
+    // Rule ids match exactly, so a glob in `rule` matches nothing: still failing.
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "--suppressions",
+        all.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1);
+    let mut text = String::new();
+    for r in ["VPC-001", "VPC-002", "VPC-003"] {
+        text.push_str(&format!(
+            "[[suppression]]\nrule = \"{r}\"\nresource = \"vpc-*\"\nreason = \"accepted\"\nexpires = 2099-01-01\n"
+        ));
+    }
+    std::fs::write(&all, text).unwrap();
+    let o = fa(&[
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "--suppressions",
+        all.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+#[test]
+fn malformed_suppressions_are_exit_2_with_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_inventory(dir.path());
+    let f = dir.path().join("s.toml");
+    let cases = [
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nexpires = 2099-01-01\n",
+            1,
+            "missing field `reason`",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nreason = \"r\"\nexpires = \"next year\"\n",
+            5,
+            "expires must be a date",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-[\"\nreason = \"r\"\nexpires = 2099-01-01\n",
+            3,
+            "not a valid glob",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-1\"\nreason = \"  \"\nexpires = 2099-01-01\n",
+            4,
+            "reason is empty",
+        ),
+        (
+            "[[suppression]]\nrule = \"VPC-001\"\nresourse = \"vpc-1\"\n",
+            3,
+            "unknown field `resourse`",
+        ),
+        ("[[suppression]\n", 1, ""),
+    ];
+    for (text, line, what) in cases {
+        std::fs::write(&f, text).unwrap();
+        let o = fa(&[
+            "scan",
+            "--from-inventory",
+            inv.to_str().unwrap(),
+            "--suppressions",
+            f.to_str().unwrap(),
+        ]);
+        assert_positioned(&o, &f, line, what);
+    }
+}

@@ -205,6 +205,16 @@ impl std::fmt::Debug for RuleSet {
     }
 }
 
+/// How a value is written into a message or a remediation snippet. Values come from AWS (a Name
+/// tag, an error message): each control character (a line break above all) becomes a space, so a
+/// value can never start a new line of code in a Terraform, CloudFormation or shell snippet.
+/// Nothing else is changed: the formats escape for their own context.
+pub(crate) fn template_value(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The CEL environment every rule is compiled and run with: the standard library plus the
 /// strings, lists and math extensions.
 pub(crate) fn cel_env() -> cel::Env {
@@ -220,7 +230,7 @@ impl RuleSet {
     /// An empty rule set.
     pub fn empty() -> RuleSet {
         let mut templates = Handlebars::new();
-        templates.register_escape_fn(handlebars::no_escape);
+        templates.register_escape_fn(template_value);
         RuleSet {
             rules: Vec::new(),
             env: Arc::new(cel_env()),

@@ -9,6 +9,7 @@ mod proxy;
 mod report_fixture;
 mod report_html;
 mod report_json;
+mod report_remediation;
 mod report_sarif;
 mod report_text;
 mod rules_cli;

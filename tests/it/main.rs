@@ -6,6 +6,7 @@ mod demo;
 mod faults;
 mod harness;
 mod proxy;
+mod report_e2e;
 mod report_fixture;
 mod report_html;
 mod report_json;

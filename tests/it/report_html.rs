@@ -23,7 +23,7 @@ fn out_dir() -> PathBuf {
 }
 
 /// The embedded JSON data block of a rendered page.
-fn data_block(html: &str) -> &str {
+pub(crate) fn data_block(html: &str) -> &str {
     let open = r#"<script type="application/json" id="report-data">"#;
     let start = html.find(open).expect("data block") + open.len();
     let end = start + html[start..].find("</script>").expect("end of data block");
@@ -110,7 +110,7 @@ fn chromium() -> PathBuf {
 }
 
 /// Open `html` in headless Chromium, evaluate `steps` in the page, return the runner's report.
-fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value {
+pub(crate) fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value {
     let steps_file = html.with_extension("steps.json");
     std::fs::write(&steps_file, serde_json::to_vec(steps).unwrap()).unwrap();
     let has_ws = Command::new("node")
@@ -141,7 +141,7 @@ fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value {
     serde_json::from_slice(&out.stdout).expect("cdp-run output")
 }
 
-fn rows() -> &'static str {
+pub(crate) fn rows() -> &'static str {
     "document.querySelectorAll('#results tbody tr.result').length"
 }
 
@@ -153,7 +153,7 @@ fn set(id: &str, value: &str) -> String {
 }
 
 /// No page errors, no dialogs, no request other than the file itself.
-fn assert_clean_run(r: &Value) {
+pub(crate) fn assert_clean_run(r: &Value) {
     assert_eq!(r["exceptions"], json!([]), "uncaught exceptions");
     let console_errors: Vec<&Value> = r["console"]
         .as_array()

@@ -136,10 +136,19 @@ def count_calls(recording):
 
 
 def measure(cmd, env=None):
+    """Run cmd; return (process, wall seconds, peak RSS in KiB). GNU time gives the peak RSS of the
+    command alone; without it, rusage also counts the interpreter image forked before exec."""
+    gnu_time = "/usr/bin/time"
+    timed = os.path.exists(gnu_time)
+    full = [gnu_time, "-v"] + cmd if timed else cmd
     start = time.monotonic()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.run(full, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wall = time.monotonic() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if timed:
+        for line in proc.stderr.decode(errors="replace").splitlines():
+            if "Maximum resident set size" in line:
+                peak_kb = int(line.rsplit(":", 1)[1])
     return proc, wall, peak_kb
 
 
@@ -197,6 +206,7 @@ def main():
     ap.add_argument("--regions", type=int, default=16)
     ap.add_argument("--vpcs", type=int, default=200)
     ap.add_argument("--label", default="release build")
+    ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     if not 1 <= args.regions <= len(REGIONS):
         sys.exit(f"--regions must be between 1 and {len(REGIONS)}")
@@ -210,8 +220,6 @@ def main():
         seed(endpoint, regions, args.vpcs)
         print(f"seeded in {time.monotonic() - t:.0f} s", file=sys.stderr)
 
-        # Warm moto's per-region backends so both runs see the same server state.
-        reset_recording(endpoint)
         inv_path = os.path.join(work, "inventory.json")
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
@@ -219,9 +227,19 @@ def main():
                    AWS_SHARED_CREDENTIALS_FILE="/dev/null")
         cmd = [args.bin, "-q", "scan", "--endpoint-url", endpoint, "--region", ",".join(regions),
                "--dump-inventory", inv_path, "--output", os.path.join(work, "out")]
-        proc, wall, peak_kb = measure(cmd, env)
-        if proc.returncode not in (0, 1):
-            sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode()}")
+        # One warm-up run (moto builds some backends lazily), then the measured runs: median wall
+        # time, highest peak RSS, calls of the last run.
+        walls, peaks = [], []
+        for i in range(args.runs + 1):
+            reset_recording(endpoint)
+            proc, wall, peak_kb = measure(cmd, env)
+            if proc.returncode not in (0, 1):
+                sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode()}")
+            if i > 0:
+                walls.append(wall)
+                peaks.append(peak_kb)
+        wall = sorted(walls)[len(walls) // 2]
+        peak_kb = max(peaks)
         with open(inv_path) as f:
             inv = json.load(f)
         calls, ops = count_calls(recording)
@@ -230,7 +248,12 @@ def main():
         logs = sum(len(v["flow_logs"]) for r in inv["regions"] for v in r["vpcs"])
 
         reset_recording(endpoint)
-        ref_calls, ref_wall, ref_vpcs = reference(endpoint, regions)
+        ref_walls = []
+        for _ in range(args.runs):
+            reset_recording(endpoint)
+            ref_calls, ref_wall, ref_vpcs = reference(endpoint, regions)
+            ref_walls.append(ref_wall)
+        ref_wall = sorted(ref_walls)[len(ref_walls) // 2]
         ref_recorded, _ = count_calls(recording)
     finally:
         moto.kill()
@@ -238,7 +261,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\n{args.regions} regions x {args.vpcs} VPCs ({vpcs} VPCs with the default ones, "
-          f"{logs} VPC flow logs); flowaudit: {args.label}, moto 5.2.5 on loopback\n")
+          f"{logs} VPC flow logs); flowaudit: {args.label}; moto 5.2.5 on loopback; "
+          f"median of {args.runs} runs\n")
     print("| procedure | wall time | peak RSS | API calls | lower bound |")
     print("|---|---:|---:|---:|---:|")
     print(f"| `flowaudit scan` | {wall:.2f} s | {peak_kb / 1024:.1f} MiB | {calls} | {bound} |")

@@ -40,16 +40,18 @@ pub fn main() -> i32 {
 }
 
 fn init_logging(verbose: u8, quiet: u8) {
-    let level = match (verbose, quiet) {
-        (_, 2..) => "off",
-        (_, 1) => "error",
-        (0, _) => "warn",
-        (1, _) => "info",
-        (2, _) => "debug",
-        _ => "trace",
+    // flowaudit's own events, and the AWS SDK's one step quieter: its warnings (such as a
+    // failed instance-metadata region lookup when a region is given anyway) are noise by default.
+    let (own, deps) = match (verbose, quiet) {
+        (_, 2..) => ("off", "off"),
+        (_, 1) => ("error", "off"),
+        (0, _) => ("warn", "error"),
+        (1, _) => ("info", "warn"),
+        (2, _) => ("debug", "info"),
+        _ => ("trace", "debug"),
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLOWAUDIT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("flowaudit={level},warn")));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{deps},flowaudit={own}")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

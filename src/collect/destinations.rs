@@ -216,7 +216,7 @@ pub async fn resolve_bucket(
     let base = |region: &str| Destination {
         name: Some(bucket.to_string()),
         region: Some(region.to_string()),
-        ..Destination::unknown("")
+        ..Destination::unknown("GetBucketEncryption was not answered")
     };
     for attempt in 0..2 {
         let result = clients

@@ -78,9 +78,11 @@ macro_rules! list_all {
                 operation: $op,
                 failure: classify(&e, $ctx.timeout_secs),
             })?;
+            let before = out.len();
             out.extend($items);
+            tracing::debug!(region = %$ctx.region, page = n, items = out.len() - before, $op);
         }
-        tracing::debug!(region = %$ctx.region, pages = n, items = out.len(), $op);
+        tracing::debug!(region = %$ctx.region, pages = n, items = out.len(), concat!($op, " done"));
         Ok(out)
     }};
 }

@@ -1,7 +1,7 @@
 //! Turning SDK errors into the (code, message) pairs that scan errors and destination reasons carry.
 
 use aws_sdk_ec2::config::http::HttpResponse;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 /// An AWS call that failed, reduced to what the inventory records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,27 +58,83 @@ where
             "Timeout".to_string(),
             format!("no response within {timeout_secs} s (--call-timeout)"),
         ),
-        SdkError::DispatchFailure(d) if d.is_timeout() => (
-            "Timeout".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
-        SdkError::DispatchFailure(_) => (
-            "Transport".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
-        SdkError::ResponseError(_) => (
-            "InvalidResponse".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
-        _ => (
-            "Internal".to_string(),
-            format!("{}", DisplayErrorContext(err)),
-        ),
+        SdkError::DispatchFailure(d) if d.is_timeout() => ("Timeout".to_string(), chain(err)),
+        SdkError::DispatchFailure(_) => ("Transport".to_string(), chain(err)),
+        SdkError::ResponseError(_) => ("InvalidResponse".to_string(), chain(err)),
+        _ => ("Internal".to_string(), chain(err)),
     };
     CallFailure {
         code,
         message,
         status,
         bucket_region,
+    }
+}
+
+/// The error and its sources, Display only, joined with `: ` (no Debug dumps in messages).
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_s3::error::ErrorMetadata;
+    use aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionError;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    fn service_error(
+        status: u16,
+        code: Option<&str>,
+        header: Option<&str>,
+    ) -> SdkError<GetBucketEncryptionError, HttpResponse> {
+        let mut raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::from(""));
+        if let Some(h) = header {
+            raw.headers_mut()
+                .insert("x-amz-bucket-region", h.to_string());
+        }
+        let mut meta = ErrorMetadata::builder().message("m");
+        if let Some(c) = code {
+            meta = meta.code(c);
+        }
+        SdkError::service_error(GetBucketEncryptionError::generic(meta.build()), raw)
+    }
+
+    #[test]
+    fn service_errors_keep_code_status_and_region_hint() {
+        let f = classify(
+            &service_error(301, Some("PermanentRedirect"), Some("eu-west-1")),
+            30,
+        );
+        assert_eq!(f.code, "PermanentRedirect");
+        assert_eq!(f.status, Some(301));
+        assert_eq!(f.bucket_region.as_deref(), Some("eu-west-1"));
+        assert_eq!(f.summary(), "PermanentRedirect: m");
+        // No code in the body: named after the status.
+        assert_eq!(
+            classify(&service_error(403, None, None), 30).code,
+            "AccessDenied"
+        );
+        assert_eq!(
+            classify(&service_error(503, None, None), 30).code,
+            "HTTP503"
+        );
+    }
+
+    #[test]
+    fn timeouts_name_the_flag() {
+        let e: SdkError<GetBucketEncryptionError, HttpResponse> = SdkError::timeout_error("slow");
+        let f = classify(&e, 7);
+        assert_eq!(f.code, "Timeout");
+        assert!(f.message.contains("7 s (--call-timeout)"), "{}", f.message);
     }
 }

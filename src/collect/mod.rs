@@ -81,60 +81,10 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         .map(|r| r.trim().to_string())
         .unwrap_or_else(|| "us-east-1".to_string());
     let clients = Clients::load(opts, &fallback_region).await;
-    let home = clients.home_region();
-
-    // Identity: fatal when it fails, nothing else can be trusted without it.
-    let identity = clients.sts().get_caller_identity().send().await.map_err(|e| {
-        let f = errors::classify(&e, timeout_secs);
-        Error::fatal(format!(
-            "cannot identify the AWS account (STS GetCallerIdentity in {home}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
-            f.summary()
-        ))
-    })?;
-    let account_id = identity.account().unwrap_or_default().to_string();
-    let partition = identity
-        .arn()
-        .and_then(regions::partition_of_arn)
-        .unwrap_or_else(|| regions::partition_of(&home))
-        .to_string();
-    tracing::debug!(account = %account_id, partition = %partition, region = %home, "GetCallerIdentity");
-
+    let (account_id, partition) = identify(&clients, timeout_secs).await?;
     let mut scan_errors: Vec<ScanError> = Vec::new();
 
-    // Regions.
-    let discovered = match clients.ec2(&home).describe_regions().send().await {
-        Ok(out) => {
-            let found: Vec<regions::DiscoveredRegion> = out
-                .regions()
-                .iter()
-                .filter_map(|r| {
-                    Some(regions::DiscoveredRegion {
-                        name: r.region_name()?.to_string(),
-                        opt_in_status: r.opt_in_status().map(str::to_string),
-                    })
-                })
-                .collect();
-            tracing::debug!(region = %home, regions = found.len(), "DescribeRegions");
-            Some(found)
-        }
-        Err(e) => {
-            let f = errors::classify(&e, timeout_secs);
-            if opts.regions.is_empty() {
-                return Err(Error::fatal(format!(
-                    "cannot list the account's regions (EC2 DescribeRegions in {home}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
-                    f.summary()
-                )));
-            }
-            tracing::warn!(code = %f.code, "DescribeRegions failed; scanning the requested regions as given");
-            None
-        }
-    };
-    let plan = regions::plan(
-        discovered.as_deref(),
-        &partition,
-        &opts.regions,
-        &opts.exclude_regions,
-    );
+    let plan = plan_regions(&clients, opts, &partition, timeout_secs).await?;
     for r in &plan.not_enabled {
         scan_errors.push(ScanError {
             account_id: account_id.clone(),
@@ -153,7 +103,6 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         });
     }
 
-    // Listings, one task per region, bounded.
     let concurrency = opts.concurrency.max(1);
     let ctxs: Vec<ec2::RegionCtx> = plan
         .scan
@@ -165,47 +114,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
             timeout_secs,
         })
         .collect();
-    let clients_ref = &clients;
-    let listed: Vec<(
-        ec2::RegionCtx,
-        Result<ec2::RegionListing, Vec<ec2::ListingFailure>>,
-    )> = futures::stream::iter(ctxs)
-        .map(|ctx| async move {
-            let client = clients_ref.ec2(&ctx.region);
-            let result = ec2::list_region(&client, &ctx).await;
-            if let Some(p) = &opts.progress {
-                p(Progress::RegionDone {
-                    region: ctx.region.clone(),
-                    vpcs: result.as_ref().map(|l| l.vpcs.len()).unwrap_or(0),
-                    failed: result.is_err(),
-                });
-            }
-            (ctx, result)
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-
-    let mut region_invs: Vec<RegionInventory> = Vec::new();
-    for (ctx, result) in listed {
-        match result {
-            Ok(listing) => region_invs.push(ec2::join(&ctx, listing)),
-            Err(failures) => {
-                for lf in failures {
-                    tracing::warn!(region = %ctx.region, operation = lf.operation, code = %lf.failure.code, "region could not be read");
-                    scan_errors.push(ScanError {
-                        account_id: account_id.clone(),
-                        region: Some(ctx.region.clone()),
-                        service: "ec2".into(),
-                        operation: lf.operation.into(),
-                        code: lf.failure.code,
-                        message: lf.failure.message,
-                    });
-                }
-            }
-        }
-    }
-    region_invs.sort_by(|a, b| a.region.cmp(&b.region));
+    let mut region_invs = list_regions(&clients, opts, ctxs, &mut scan_errors).await;
 
     // Destinations, only those referenced.
     let resolved = resolve_destinations(
@@ -234,6 +143,123 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         regions: region_invs,
         errors: scan_errors,
     })
+}
+
+/// The account id and ARN partition of the credentials (STS GetCallerIdentity). Fatal when it
+/// fails: nothing else can be trusted without it.
+async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, String), Error> {
+    let home = clients.home_region();
+    let identity = clients.sts().get_caller_identity().send().await.map_err(|e| {
+        let f = errors::classify(&e, timeout_secs);
+        Error::fatal(format!(
+            "cannot identify the AWS account (STS GetCallerIdentity in {home}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
+            f.summary()
+        ))
+    })?;
+    let account_id = identity.account().unwrap_or_default().to_string();
+    let partition = identity
+        .arn()
+        .and_then(regions::partition_of_arn)
+        .unwrap_or_else(|| regions::partition_of(&home))
+        .to_string();
+    tracing::debug!(account = %account_id, partition = %partition, region = %home, "GetCallerIdentity");
+    Ok((account_id, partition))
+}
+
+/// The regions to scan: DescribeRegions, narrowed by the flags. When DescribeRegions fails, the
+/// requested regions are used as given; with none requested the run cannot go on.
+async fn plan_regions(
+    clients: &Clients,
+    opts: &CollectOptions,
+    partition: &str,
+    timeout_secs: u64,
+) -> Result<regions::RegionPlan, Error> {
+    let home = clients.home_region();
+    let discovered = match clients.ec2(&home).describe_regions().send().await {
+        Ok(out) => {
+            let found: Vec<regions::DiscoveredRegion> = out
+                .regions()
+                .iter()
+                .filter_map(|r| {
+                    Some(regions::DiscoveredRegion {
+                        name: r.region_name()?.to_string(),
+                        opt_in_status: r.opt_in_status().map(str::to_string),
+                    })
+                })
+                .collect();
+            tracing::debug!(region = %home, regions = found.len(), "DescribeRegions");
+            Some(found)
+        }
+        Err(e) => {
+            let f = errors::classify(&e, timeout_secs);
+            if opts.regions.is_empty() {
+                return Err(Error::fatal(format!(
+                    "cannot list the account's regions (EC2 DescribeRegions in {home}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
+                    f.summary()
+                )));
+            }
+            tracing::warn!(code = %f.code, "DescribeRegions failed; scanning the requested regions as given");
+            None
+        }
+    };
+    Ok(regions::plan(
+        discovered.as_deref(),
+        partition,
+        &opts.regions,
+        &opts.exclude_regions,
+    ))
+}
+
+/// Run the listings of every region, `--concurrency` regions at a time, and join each one.
+/// A region whose listings fail is left out and its failures are added to `scan_errors`.
+async fn list_regions(
+    clients: &Clients,
+    opts: &CollectOptions,
+    ctxs: Vec<ec2::RegionCtx>,
+    scan_errors: &mut Vec<ScanError>,
+) -> Vec<RegionInventory> {
+    type Listed = (
+        ec2::RegionCtx,
+        Result<ec2::RegionListing, Vec<ec2::ListingFailure>>,
+    );
+    let listed: Vec<Listed> = futures::stream::iter(ctxs)
+        .map(|ctx| async move {
+            let client = clients.ec2(&ctx.region);
+            let result = ec2::list_region(&client, &ctx).await;
+            if let Some(p) = &opts.progress {
+                p(Progress::RegionDone {
+                    region: ctx.region.clone(),
+                    vpcs: result.as_ref().map(|l| l.vpcs.len()).unwrap_or(0),
+                    failed: result.is_err(),
+                });
+            }
+            (ctx, result)
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+
+    let mut region_invs: Vec<RegionInventory> = Vec::new();
+    for (ctx, result) in listed {
+        match result {
+            Ok(listing) => region_invs.push(ec2::join(&ctx, listing)),
+            Err(failures) => {
+                for lf in failures {
+                    tracing::warn!(region = %ctx.region, operation = lf.operation, code = %lf.failure.code, "region could not be read");
+                    scan_errors.push(ScanError {
+                        account_id: ctx.account_id.clone(),
+                        region: Some(ctx.region.clone()),
+                        service: "ec2".into(),
+                        operation: lf.operation.into(),
+                        code: lf.failure.code,
+                        message: lf.failure.message,
+                    });
+                }
+            }
+        }
+    }
+    region_invs.sort_by(|a, b| a.region.cmp(&b.region));
+    region_invs
 }
 
 /// Every flow log of a region: VPC-level, subnet-level and the others.

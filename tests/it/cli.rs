@@ -131,9 +131,12 @@ fn malformed_inventory_files_name_file_line_and_column() {
     // An unknown field.
     let mut v = demo();
     v["regions"][0]["vpcs"][0]["colour"] = serde_json::json!("blue");
-    let (c, err, _) = load(&serde_json::to_string_pretty(&v).unwrap());
+    let (c, err, path) = load(&serde_json::to_string_pretty(&v).unwrap());
     assert_eq!(c, 2, "{err}");
-    assert!(err.contains("colour"), "{err}");
+    assert!(
+        err.contains(&format!("{path}:")) && err.contains("unknown field `colour`"),
+        "{err}"
+    );
 
     // The wrong schema.
     let mut v = demo();

@@ -2,9 +2,10 @@
 //! region discovery, and dump/replay.
 
 use crate::harness::*;
-use crate::proxy::{Proxy, paginating};
+use crate::proxy::{Handler, Proxy, Response, paginating};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// Run `flowaudit scan` against `endpoint` with extra args; returns (exit code, inventory, stderr).
 /// The inventory is read from `--dump-inventory`, so these tests hold whatever `scan` prints.
@@ -134,6 +135,9 @@ fn seed_world(moto: &Moto) -> BTreeMap<String, String> {
         {"op": "flow_log", "region": "us-east-1", "key": "fl_us_a_fh", "resource": "$us_a_s1", "traffic": "ALL",
          "destination_type": "kinesis-data-firehose", "destination_arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/fa-stream"},
 
+        {"op": "eni", "region": "us-east-1", "key": "eni", "subnet": "$us_a_s1"},
+        {"op": "flow_log", "region": "us-east-1", "key": "fl_eni", "resource": "$eni", "log_group": "/flow/plain", "role": "$role"},
+
         {"op": "vpc", "region": "ap-southeast-2", "key": "ap_a", "cidr": "10.4.0.0/16"},
         {"op": "flow_log", "region": "ap-southeast-2", "key": "fl_ap_a", "resource": "$ap_a", "traffic": "ALL", "bucket": "fa-aes"}
     ]))
@@ -215,6 +219,17 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     assert_eq!(s1["flow_logs"][0]["id"], ids["fl_eu_b_s1"].as_str());
     assert_eq!(s1["flow_logs"][0]["resource_type"], "subnet");
     assert_eq!(s1["flow_logs"][0]["traffic_type"], "ACCEPT");
+
+    // A network-interface log is kept aside, not lost.
+    let others = region(&inv, "us-east-1")["other_flow_logs"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(others.len(), 1, "{others:?}");
+    assert_eq!(others[0]["id"], ids["fl_eni"].as_str());
+    assert_eq!(others[0]["resource_type"], "network_interface");
+    assert_eq!(others[0]["destination"]["exists"], "yes");
+    assert_eq!(region(&inv, "eu-west-1")["other_flow_logs"], json!([]));
 
     // Destinations.
     let d = |k: &str| flow_log(&inv, &ids[k])["destination"].clone();
@@ -466,4 +481,118 @@ fn dump_then_replay_gives_the_same_inventory() {
 
 fn code_of(o: &std::process::Output) -> i32 {
     code(o)
+}
+
+#[test]
+fn aws_endpoint_url_redirects_every_service() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "fl"},
+        {"op": "log_group", "region": "eu-west-1", "name": "env-group", "retention": 30},
+        {"op": "bucket", "region": "eu-west-1", "name": "fa-env-bucket", "encryption": "AES256"},
+        {"op": "vpc", "region": "eu-west-1", "key": "v", "cidr": "10.1.0.0/16"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "a", "resource": "$v", "log_group": "env-group", "role": "$role"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "b", "resource": "$v", "bucket": "fa-env-bucket"}
+    ]));
+    moto.reset_recording();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("inv.json");
+    let out = run(flowaudit()
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .args(["scan", "--region", "eu-west-1", "--dump-inventory"])
+        .arg(&dump)
+        .arg("--output")
+        .arg(dir.path().join("out")));
+    assert_complete(code(&out), &String::from_utf8_lossy(&out.stderr));
+    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&dump).unwrap()).unwrap();
+    let d = |k: &str| flow_log(&inv, &ids[k])["destination"].clone();
+    assert_eq!(d("a")["retention_days"], 30);
+    assert_eq!(state(&d("b")), ("yes", "aws_managed", "fa-env-bucket"));
+    let services: std::collections::BTreeSet<String> = moto
+        .recorded_calls()
+        .into_iter()
+        .map(|c| c.service)
+        .collect();
+    assert_eq!(
+        services.into_iter().collect::<Vec<_>>(),
+        vec!["ec2", "logs", "s3", "sts"]
+    );
+}
+
+#[test]
+fn log_groups_are_looked_up_in_batches_of_fifty() {
+    let moto = Moto::start();
+    let mut ops = vec![
+        json!({"op": "role", "key": "role", "name": "fl"}),
+        json!({"op": "vpc", "region": "eu-west-1", "key": "a", "cidr": "10.1.0.0/16"}),
+        json!({"op": "vpc", "region": "eu-west-1", "key": "b", "cidr": "10.2.0.0/16"}),
+    ];
+    for i in 0..120 {
+        let name = format!("/batch/{i:03}");
+        if i % 10 != 0 {
+            ops.push(json!({"op": "log_group", "region": "eu-west-1", "name": name}));
+        }
+        let vpc = if i % 2 == 0 { "$a" } else { "$b" };
+        ops.push(json!({"op": "flow_log", "region": "eu-west-1", "resource": vpc, "log_group": name, "role": "$role"}));
+    }
+    moto.seed(&Value::Array(ops));
+
+    // moto ignores logGroupIdentifiers; the proxy applies the filter as AWS does, reading all of
+    // moto's pages itself, and records how many names each call asked for.
+    let batches: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let b2 = batches.clone();
+    let handler: Handler = Arc::new(move |req, forward| {
+        if !req
+            .header("X-Amz-Target")
+            .is_some_and(|t| t.ends_with(".DescribeLogGroups"))
+        {
+            return forward(req);
+        }
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let wanted: Vec<String> = body["logGroupIdentifiers"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        b2.lock().unwrap().push(wanted.len());
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut upstream = req.clone();
+            upstream.body = json!({"limit": 50, "nextToken": token})
+                .to_string()
+                .into_bytes();
+            let resp: Value = serde_json::from_slice(&forward(&upstream).body).unwrap();
+            for g in resp["logGroups"].as_array().unwrap() {
+                if wanted.iter().any(|w| g["logGroupName"] == w.as_str()) {
+                    found.push(g.clone());
+                }
+            }
+            match resp["nextToken"].as_str() {
+                Some(t) => token = Some(t.to_string()),
+                None => break,
+            }
+        }
+        Response {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
+            body: json!({"logGroups": found}).to_string().into_bytes(),
+        }
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "eu-west-1"]);
+    assert_complete(code, &stderr);
+    let mut sizes = batches.lock().unwrap().clone();
+    sizes.sort();
+    assert_eq!(sizes, vec![20, 50, 50], "one call per 50 names");
+    let logs: Vec<Value> = vpcs(&inv)
+        .values()
+        .flat_map(|v| v["flow_logs"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(logs.len(), 120);
+    for l in &logs {
+        let name = l["log_group_name"].as_str().unwrap();
+        let i: usize = name.trim_start_matches("/batch/").parse().unwrap();
+        let want = if i.is_multiple_of(10) { "no" } else { "yes" };
+        assert_eq!(l["destination"]["exists"], want, "{name}");
+    }
 }

@@ -15,6 +15,7 @@ replaced by that id. Ops:
    "log_group": N, "role": "$role"}  or  {..., "bucket": N}  or {..., "destination_arn": ARN, "destination_type": T}
   {"op": "vpcs", "count": N, "prefix": P, "cidr_base": 10}     -> N VPCs, keys P0..P(N-1)
   {"op": "delete_log_group", "name": N}   {"op": "delete_bucket", "name": N}
+  {"op": "eni", "key": K, "subnet": "$subnet"}                  -> network interface id
 The output is a JSON object of key -> id on stdout.
 """
 import json
@@ -134,6 +135,9 @@ def main():
                 raise SystemExit(f"create_flow_logs failed: {r['Unsuccessful']}")
             if key:
                 ids[key] = r["FlowLogIds"][0]
+        elif kind == "eni":
+            r = client("ec2", region).create_network_interface(SubnetId=op["subnet"])
+            ids[key] = r["NetworkInterface"]["NetworkInterfaceId"]
         elif kind == "delete_log_group":
             client("logs", region).delete_log_group(logGroupName=op["name"])
         elif kind == "delete_bucket":

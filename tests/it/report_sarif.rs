@@ -497,3 +497,48 @@ fn sarif_category_is_configurable() {
         format!("prod-audit/{ACCOUNT_A}/")
     );
 }
+
+#[test]
+fn sarif_category_flag_sets_the_category_and_rejects_bad_names() {
+    let inv = repo_path("examples/demo-inventory.json");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.sarif");
+    let o = crate::harness::run(
+        crate::harness::flowaudit()
+            .args([
+                "scan",
+                "--format",
+                "sarif",
+                "--sarif-category",
+                "prod-audit/",
+                "--output",
+            ])
+            .arg(&out)
+            .arg("--from-inventory")
+            .arg(&inv),
+    );
+    assert!(matches!(o.status.code(), Some(1 | 3)), "{o:?}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let account = v["runs"][0]["results"][0]["properties"]["account"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        v["runs"][0]["automationDetails"]["id"],
+        format!("prod-audit/{account}/")
+    );
+    let o = crate::harness::run(
+        crate::harness::flowaudit()
+            .args([
+                "scan",
+                "--format",
+                "sarif",
+                "--sarif-category",
+                "two words",
+                "--from-inventory",
+            ])
+            .arg(&inv),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--sarif-category"));
+}

@@ -23,6 +23,17 @@ pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.jso
 /// The `partialFingerprints` key of the per-resource, per-check identity hash.
 pub const FINGERPRINT_KEY: &str = "flowauditResourceCheck/v1";
 
+/// GitHub rejects a rule with more than 20 tags and shows 10: `security` and the first compliance
+/// ids, up to this many in all. Every compliance id is in the rule's `properties.compliance`.
+pub const MAX_RULE_TAGS: usize = 10;
+
+/// GitHub rejects a run with more than 25,000 results. An account with more failures keeps the
+/// most severe ones (suppressed ones last) and says how many were left out, in a notification.
+pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+
+/// GitHub's limit on rule descriptions, in characters.
+const MAX_DESCRIPTION: usize = 1024;
+
 /// The default first part of `automationDetails.id`.
 pub const DEFAULT_CATEGORY: &str = "flowaudit";
 
@@ -276,8 +287,9 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         .unwrap_or_else(|| doc.tool.information_uri.clone());
 
     let mut tags = vec!["security".to_string()];
-    tags.extend(compliance);
+    tags.extend(compliance.into_iter().take(MAX_RULE_TAGS - 1));
     let mut extra = BTreeMap::new();
+    extra.insert("compliance".to_string(), json!(rule.compliance));
     extra.insert(
         "security-severity".to_string(),
         json!(security_severity(rule.severity)),
@@ -295,7 +307,7 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         .name(pascal_name(&rule.id, &check.id))
         .short_description(
             sarif::MultiformatMessageString::builder()
-                .text(format!("{}: {}", rule.title, check.title))
+                .text(clip(&format!("{}: {}", rule.title, check.title)))
                 .markdown(format!(
                     "{}: {}",
                     markdown_inline(&rule.title),
@@ -305,8 +317,8 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         )
         .full_description(
             sarif::MultiformatMessageString::builder()
-                .text(rule.description.clone())
-                .markdown(markdown_inline(&rule.description))
+                .text(clip(&rule.description))
+                .markdown(clip(&markdown_inline(&rule.description)))
                 .build(),
         )
         .help(
@@ -330,6 +342,20 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         .build()
 }
 
+/// At most [`MAX_DESCRIPTION`] characters, cut at a character boundary with an ellipsis.
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_DESCRIPTION {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(MAX_DESCRIPTION - 1).collect();
+    // Never leave a dangling Markdown escape.
+    if out.ends_with('\\') {
+        out.pop();
+    }
+    out.push('…');
+    out
+}
+
 /// A readable PascalCase name for a descriptor, e.g. `Vpc001TrafficTypeAll`.
 fn pascal_name(rule_id: &str, check_id: &str) -> String {
     let mut out = String::new();
@@ -344,11 +370,22 @@ fn pascal_name(rule_id: &str, check_id: &str) -> String {
 }
 
 fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
-    let account_results: Vec<&Finding> = doc
+    let mut account_results: Vec<&Finding> = doc
         .results
         .iter()
         .filter(|f| reported(f) && (account.is_empty() || f.resource.account_id == account))
         .collect();
+    let omitted = account_results.len().saturating_sub(MAX_RESULTS_PER_RUN);
+    if omitted > 0 {
+        // Most severe first, open before suppressed; stable, so the report order is kept within.
+        account_results.sort_by_key(|f| {
+            (
+                std::cmp::Reverse(f.severity),
+                f.status == Status::Suppressed,
+            )
+        });
+        account_results.truncate(MAX_RESULTS_PER_RUN);
+    }
     let d = descriptors(doc, &account_results);
     let results: Vec<sarif::Result> = account_results.iter().map(|f| result(f, &d)).collect();
 
@@ -360,7 +397,7 @@ fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
         .rules(d.list)
         .build();
 
-    let notifications: Vec<sarif::Notification> = doc
+    let mut notifications: Vec<sarif::Notification> = doc
         .scan
         .errors
         .iter()
@@ -385,6 +422,27 @@ fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
                 .build()
         })
         .collect();
+    if omitted > 0 {
+        notifications.push(
+            sarif::Notification::builder()
+                .level(json!("warning"))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!(
+                            "{omitted} less severe results of account {account} are not in this SARIF file \
+                             (code scanning accepts at most {MAX_RESULTS_PER_RUN} per run); the JSON and \
+                             HTML reports have all of them."
+                        ))
+                        .build(),
+                )
+                .descriptor(
+                    sarif::ReportingDescriptorReference::builder()
+                        .id("results-omitted")
+                        .build(),
+                )
+                .build(),
+        );
+    }
     let mut invocation = sarif::Invocation::builder()
         .execution_successful(true)
         .start_time_utc(doc.scan.started_at.clone())
@@ -494,7 +552,7 @@ fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
             props.insert("remediationMarkdown".to_string(), json!(md.trim_end()));
         }
     }
-    let tags = compliance_tags(&f.compliance);
+    props.insert("compliance".to_string(), json!(*f.compliance));
 
     let mut res = sarif::Result::builder()
         .rule_id(rid.clone())
@@ -511,7 +569,6 @@ fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
         .partial_fingerprints(fp)
         .properties(
             sarif::PropertyBag::builder()
-                .tags(tags)
                 .additional_properties(props)
                 .build(),
         )

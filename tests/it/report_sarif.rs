@@ -5,7 +5,7 @@ use crate::harness::{repo_path, venv_bin};
 use crate::report_fixture::{self, ACCOUNT_A, ACCOUNT_B, HOSTILE_HTML};
 use flowaudit::report::Reporter;
 use flowaudit::report::sarif::SarifReporter;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -541,4 +541,64 @@ fn sarif_category_flag_sets_the_category_and_rejects_bad_names() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--sarif-category"));
+}
+
+#[test]
+fn github_limits_on_tags_and_results_are_respected() {
+    let mut doc = report_fixture::demo_document();
+    // A rule mapped to many controls: at most 10 tags, every control still in the properties.
+    let many: Vec<String> = (1..=30).map(|i| format!("C-{i}")).collect();
+    doc.rules[0]
+        .compliance
+        .insert("Big Framework".to_string(), many.clone());
+    // More failures in one account than code scanning accepts in a run.
+    let template = doc
+        .results
+        .iter()
+        .find(|r| {
+            r.status == flowaudit::findings::Status::Fail && r.resource.account_id == ACCOUNT_A
+        })
+        .unwrap()
+        .clone();
+    let mut low = template.clone();
+    low.severity = flowaudit::findings::Severity::Low;
+    for i in 0..25_010 {
+        let mut f = if i < 20 {
+            template.clone()
+        } else {
+            low.clone()
+        };
+        f.resource.id = format!("vpc-{i:017x}");
+        doc.results.push(f);
+    }
+    let (_, v) = render(&doc);
+    let run = &v["runs"][0];
+    let rule = &run["tool"]["driver"]["rules"][0];
+    let tags = rule["properties"]["tags"].as_array().unwrap();
+    assert!(tags.len() <= 10, "{tags:?}");
+    assert_eq!(tags[0], "security");
+    assert_eq!(
+        rule["properties"]["compliance"]["Big Framework"],
+        json!(many)
+    );
+
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 25_000);
+    // The most severe are kept: the three original high failures and the 20 high copies.
+    let high = results.iter().filter(|r| r["level"] == "error").count();
+    assert_eq!(high, 3 + 20, "every high failure of the account is kept");
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let omitted = notes
+        .iter()
+        .find(|n| n["descriptor"]["id"] == "results-omitted")
+        .expect("a notification says results were left out");
+    assert!(
+        omitted["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("13 "),
+        "{omitted}"
+    );
 }

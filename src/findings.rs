@@ -159,6 +159,12 @@ impl From<BTreeMap<String, Vec<String>>> for Compliance {
     }
 }
 
+impl From<Compliance> for BTreeMap<String, Vec<String>> {
+    fn from(c: Compliance) -> Self {
+        Arc::unwrap_or_clone(c.0)
+    }
+}
+
 impl Serialize for Compliance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.as_ref().serialize(s)

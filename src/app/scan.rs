@@ -19,6 +19,7 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
     let plan = RulePlan::prepare(&args.rules)?;
     let inv = obtain_inventory(&args.collect)?;
     let doc = plan.run(&inv);
+    drop(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
     Ok(plan.exit_status(&doc))

@@ -13,7 +13,7 @@
 //! ```
 
 use super::RuleSet;
-use super::pos::line_col;
+use super::pos::{line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::Severity;
 use serde::Deserialize;
@@ -61,13 +61,7 @@ impl Config {
             Error::input(format!("cannot read config file {}: {e}", path.display()))
         })?;
         let mut c: Config = toml::from_str(&text).map_err(|e| {
-            let at = match e.span() {
-                Some(s) => {
-                    let (l, c) = line_col(&text, s.start);
-                    format!("{}:{l}:{c}", path.display())
-                }
-                None => path.display().to_string(),
-            };
+            let at = toml_error_at(&path.display().to_string(), &text, &e);
             Error::input(format!(
                 "{at}: invalid config file: {}\n  fix: see the rules section of the README for the format",
                 e.message().trim_end()

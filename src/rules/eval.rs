@@ -8,7 +8,7 @@ use super::view;
 use crate::findings::{Compliance, Finding, Remediation, ResourceRef, Status};
 use crate::inventory::{Inventory, Vpc};
 use cel::Context;
-use cel::objects::{Key, Map};
+use cel::common::types::{CelMap, CelMapKey, CelString};
 use serde_json::{Value as J, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub(crate) struct Active<'r> {
     pub rule: &'r Rule,
     pub compliance: Compliance,
     pub params: serde_json::Map<String, J>,
-    pub params_cel: cel::Value,
+    pub params_val: Box<dyn cel::common::value::Val>,
 }
 
 impl<'r> Active<'r> {
@@ -35,8 +35,14 @@ impl<'r> Active<'r> {
             rule,
             compliance: Compliance::from(rule.compliance.clone()),
             params: rule.params.clone(),
-            params_cel: rule.params_cel.clone(),
+            params_val: view::shared_val(rule.params_cel.clone()),
         }
+    }
+
+    /// Replace the parameter values (rule tests set their own).
+    pub fn set_params(&mut self, params: serde_json::Map<String, J>) {
+        self.params_val = view::shared_val(view::json_to_cel(&J::Object(params.clone())));
+        self.params = params;
     }
 }
 
@@ -67,8 +73,9 @@ pub(crate) fn evaluate_active(
         })
         .collect();
     let vpc_rules: Vec<&Active> = active.iter().filter(|a| a.rule.resource == "vpc").collect();
+    let mut lost = unlisted_regions(inv, &vpc_rules);
     if vpcs.is_empty() || vpc_rules.is_empty() {
-        return Vec::new();
+        return lost;
     }
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -76,27 +83,19 @@ pub(crate) fn evaluate_active(
         .min(vpcs.len().div_ceil(256))
         .max(1);
     let chunk = vpcs.len().div_ceil(threads);
+    let per_vpc: usize = vpc_rules.iter().map(|a| a.rule.checks.len()).sum();
     let eval_chunk = |part: &[(&str, &str, &Vpc)]| -> Vec<Finding> {
-        let mut out = Vec::new();
-        let options_cel = view::json_to_cel(&options);
+        let mut out = Vec::with_capacity(part.len() * per_vpc);
+        let options_cel = view::shared_val(view::json_to_cel(&options));
         for (region, account, vpc) in part {
             if let Some(msg) = unreadable(inv, region, account) {
-                let resource = vpc_ref(region, account, vpc);
-                for a in &vpc_rules {
-                    for c in &a.rule.checks {
-                        out.push(Finding {
-                            rule_id: a.rule.id.clone(),
-                            check_id: c.id.clone(),
-                            status: Status::Error,
-                            severity: a.rule.severity,
-                            resource: resource.clone(),
-                            message: format!("VPC {} cannot be judged: {msg}", vpc.id),
-                            compliance: a.compliance.clone(),
-                            remediation: None,
-                            suppression: None,
-                        });
-                    }
-                }
+                let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
+                push_errors(
+                    &mut out,
+                    &vpc_rules,
+                    &vpc_ref(region, account, vpc),
+                    &message,
+                );
                 continue;
             }
             eval_vpc(
@@ -106,21 +105,35 @@ pub(crate) fn evaluate_active(
                 account,
                 vpc,
                 &options,
-                &options_cel,
+                options_cel.as_ref(),
                 &mut out,
             );
         }
         out
     };
-    if threads == 1 {
-        return eval_chunk(&vpcs);
-    }
+    let mut all = if threads == 1 {
+        eval_chunk(&vpcs)
+    } else {
+        evaluate_parallel(&vpcs, chunk, per_vpc, &eval_chunk)
+    };
+    all.append(&mut lost);
+    all
+}
+
+type VpcRef<'a> = (&'a str, &'a str, &'a Vpc);
+
+fn evaluate_parallel(
+    vpcs: &[VpcRef],
+    chunk: usize,
+    per_vpc: usize,
+    eval_chunk: &(dyn Fn(&[VpcRef]) -> Vec<Finding> + Sync),
+) -> Vec<Finding> {
     std::thread::scope(|sc| {
         let handles: Vec<_> = vpcs
             .chunks(chunk)
             .map(|part| sc.spawn(move || eval_chunk(part)))
             .collect();
-        let mut all = Vec::new();
+        let mut all = Vec::with_capacity(vpcs.len() * per_vpc);
         for h in handles {
             match h.join() {
                 Ok(mut v) => all.append(&mut v),
@@ -162,6 +175,62 @@ fn unreadable(inv: &Inventory, region: &str, account: &str) -> Option<String> {
     (!errs.is_empty()).then(|| errs.join("; "))
 }
 
+/// Error results for the regions whose VPCs could not be listed at all: every check of every VPC
+/// rule, on a `region` resource whose ARN stands for all VPCs of the region, so that the report
+/// shows what was not evaluated.
+fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for e in inv.errors.iter().filter(|e| e.service == "ec2") {
+        let Some(region) = e.region.as_deref() else {
+            continue;
+        };
+        let listed = inv
+            .regions
+            .iter()
+            .any(|r| r.region == region && r.account_id == e.account_id);
+        if listed || seen.contains(&(e.account_id.as_str(), region)) {
+            continue;
+        }
+        seen.push((e.account_id.as_str(), region));
+        let why = unreadable(inv, region, &e.account_id).unwrap_or_default();
+        let resource = ResourceRef {
+            kind: "region".into(),
+            id: region.to_string(),
+            arn: format!("arn:aws:ec2:{region}:{}:vpc/*", e.account_id),
+            region: region.to_string(),
+            account_id: e.account_id.clone(),
+            name: None,
+            tags: Default::default(),
+        };
+        let message = format!(
+            "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
+            e.account_id
+        );
+        push_errors(&mut out, vpc_rules, &resource, &message);
+    }
+    out
+}
+
+/// One `error` result per check of every rule, all on `resource` with the same message.
+fn push_errors(out: &mut Vec<Finding>, rules: &[&Active], resource: &ResourceRef, message: &str) {
+    for a in rules {
+        for c in &a.rule.checks {
+            out.push(Finding {
+                rule_id: a.rule.id.clone(),
+                check_id: c.id.clone(),
+                status: Status::Error,
+                severity: a.rule.severity,
+                resource: resource.clone(),
+                message: message.to_string(),
+                compliance: a.compliance.clone(),
+                remediation: None,
+                suppression: None,
+            });
+        }
+    }
+}
+
 /// The data message and remediation templates are rendered with; one per resource, updated in
 /// place for each rule and check so that it is never copied.
 struct TemplateCtx(handlebars::Context);
@@ -189,6 +258,7 @@ impl TemplateCtx {
 }
 
 /// The verdict of one check before it becomes a finding.
+#[derive(Clone)]
 struct Verdict {
     status: Status,
     message: String,
@@ -203,15 +273,18 @@ fn eval_vpc(
     account: &str,
     vpc: &Vpc,
     options: &J,
-    options_cel: &cel::Value,
+    options_cel: &dyn cel::common::value::Val,
     out: &mut Vec<Finding>,
 ) {
     let resource = vpc_ref(region, account, vpc);
     let resource_json = serde_json::to_value(&resource).unwrap_or(J::Null);
     let mut root = Context::with_env(Arc::clone(&rules.env));
-    root.add_variable_from_value("vpc", view::vpc_value(region, account, vpc));
-    root.add_variable_from_value("resource", view::json_to_cel(&resource_json));
-    root.add_variable_from_value("options", options_cel.clone());
+    root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
+    root.add_variable_as_val(
+        "resource",
+        view::shared_val(view::json_to_cel(&resource_json)),
+    );
+    root.add_variable_as_val("options", options_cel.clone_as_boxed());
     let mut base = serde_json::Map::new();
     base.insert("resource".into(), resource_json);
     base.insert("vpc".into(), view::vpc_json(region, account, vpc));
@@ -245,52 +318,40 @@ fn eval_vpc(
 fn eval_rule(rules: &RuleSet, a: &Active, root: &Context, tctx: &mut TemplateCtx) -> Vec<Verdict> {
     let rule = a.rule;
     let mut scope = root.new_inner_scope();
-    scope.add_variable_from_value("params", a.params_cel.clone());
-    let mut statuses: HashMap<Key, cel::Value> = HashMap::new();
-    scope.add_variable_from_value("checks", checks_value(&statuses));
+    scope.add_variable_as_val("params", a.params_val.clone());
+    let mut statuses: HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>> =
+        HashMap::new();
+    scope.add_variable_as_val("checks", checks_value(&statuses));
     tctx.remove("check");
-    if let Some(cond) = &rule.applies_if {
-        match eval_bool(cond, &scope) {
-            Ok(true) => {}
-            Ok(false) => {
-                let msg = match &rule.tpl_skip {
-                    Some(t) => render(rules, t, tctx),
-                    None => Ok(format!(
-                        "rule {} does not apply to {}",
-                        rule.id,
-                        resource_label(tctx)
-                    )),
-                };
-                return rule
-                    .checks
-                    .iter()
-                    .map(|_| rendered(Status::Skipped, msg.clone()))
-                    .collect();
-            }
-            Err(e) => {
-                let msg = format!("rule {}: applies_if could not be evaluated: {e}", rule.id);
-                return rule.checks.iter().map(|_| error(msg.clone())).collect();
-            }
-        }
+    let label = format!("rule {}", rule.id);
+    if let Err(v) = applies(
+        rules,
+        &rule.applies_if,
+        &scope,
+        &rule.tpl_skip,
+        tctx,
+        &label,
+    ) {
+        return rule.checks.iter().map(|_| v.clone()).collect();
     }
     let mut out = Vec::with_capacity(rule.checks.len());
     for check in &rule.checks {
         tctx.set("check", json!({"id": check.id, "title": check.title}));
         let v = eval_check(rules, rule, check, &scope, tctx);
         statuses.insert(
-            Key::String(Arc::new(check.id.clone())),
-            cel::Value::String(Arc::new(v.status.as_str().to_string())),
+            CelMapKey::from(check.id.clone()),
+            Box::new(CelString::from(v.status.as_str().to_string())),
         );
-        scope.add_variable_from_value("checks", checks_value(&statuses));
+        scope.add_variable_as_val("checks", checks_value(&statuses));
         out.push(v);
     }
     out
 }
 
-fn checks_value(statuses: &HashMap<Key, cel::Value>) -> cel::Value {
-    cel::Value::Map(Map {
-        map: Arc::new(statuses.clone()),
-    })
+fn checks_value(
+    statuses: &HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>>,
+) -> Box<dyn cel::common::value::Val> {
+    Box::new(CelMap::from(statuses.clone()))
 }
 
 fn eval_check(
@@ -300,45 +361,21 @@ fn eval_check(
     scope: &Context,
     tctx: &mut TemplateCtx,
 ) -> Verdict {
-    if let Some(cond) = &check.applies_if {
-        match eval_bool(cond, scope) {
-            Ok(true) => {}
-            Ok(false) => {
-                let msg = match &check.tpl_skip {
-                    Some(t) => render(rules, t, tctx),
-                    None => Ok(format!(
-                        "check {} does not apply to {}",
-                        check.id,
-                        resource_label(tctx)
-                    )),
-                };
-                return rendered(Status::Skipped, msg);
-            }
-            Err(e) => {
-                return error(format!(
-                    "check {}: applies_if could not be evaluated: {e}",
-                    check.id
-                ));
-            }
-        }
+    let label = format!("check {}", check.id);
+    if let Err(v) = applies(
+        rules,
+        &check.applies_if,
+        scope,
+        &check.tpl_skip,
+        tctx,
+        &label,
+    ) {
+        return v;
     }
     let mut inner = scope.new_inner_scope();
-    let mut bound = Vec::with_capacity(check.lets.len());
-    for ((name, expr), used) in check.lets.iter().zip(&check.let_in_templates) {
-        match expr.program.execute(&inner) {
-            Ok(v) => {
-                if *used {
-                    bound.push((name.as_str(), view::cel_to_json(&v)));
-                }
-                inner.add_variable_from_value(name.as_str(), v);
-            }
-            Err(e) => {
-                return error(format!(
-                    "check {}: let {name} could not be evaluated: {e}",
-                    check.id
-                ));
-            }
-        }
+    let mut done = vec![false; check.lets.len()];
+    if let Err(e) = bind_lets(check, &check.lets_for_condition, &mut done, &mut inner) {
+        return error(e);
     }
     let status = match eval_bool(&check.condition, &inner) {
         Ok(true) => Status::Pass,
@@ -350,6 +387,22 @@ fn eval_check(
             ));
         }
     };
+    let (need, json) = if status == Status::Pass {
+        (&check.lets_for_pass, &check.json_for_pass)
+    } else {
+        (&check.lets_for_fail, &check.json_for_fail)
+    };
+    if let Err(e) = bind_lets(check, need, &mut done, &mut inner) {
+        return error(e);
+    }
+    let mut bound = Vec::new();
+    for (i, (name, _)) in check.lets.iter().enumerate() {
+        if json[i]
+            && let Some(v) = inner.get_variable(name.as_str())
+        {
+            bound.push((name.as_str(), view::val_to_json(v.as_ref())));
+        }
+    }
     for (name, v) in bound.iter_mut() {
         tctx.set(name, std::mem::take(v));
     }
@@ -375,6 +428,57 @@ fn eval_check(
     v
 }
 
+/// `Ok` when the rule or check (named by `label`) applies; otherwise the `skipped` verdict with its
+/// skip message, or an `error` verdict when `applies_if` cannot be evaluated.
+fn applies(
+    rules: &RuleSet,
+    cond: &Option<Expr>,
+    ctx: &Context,
+    tpl_skip: &Option<String>,
+    tctx: &TemplateCtx,
+    label: &str,
+) -> Result<(), Verdict> {
+    let Some(cond) = cond else {
+        return Ok(());
+    };
+    match eval_bool(cond, ctx) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(rendered(
+            Status::Skipped,
+            match tpl_skip {
+                Some(t) => render(rules, t, tctx),
+                None => Ok(format!(
+                    "{label} does not apply to {}",
+                    resource_label(tctx)
+                )),
+            },
+        )),
+        Err(e) => Err(error(format!(
+            "{label}: applies_if could not be evaluated: {e}"
+        ))),
+    }
+}
+
+/// Evaluate, in order, the `let`s of `want` not yet `done`, binding each in `ctx`.
+fn bind_lets(
+    check: &Check,
+    want: &[bool],
+    done: &mut [bool],
+    ctx: &mut Context,
+) -> Result<(), String> {
+    for (i, (name, expr)) in check.lets.iter().enumerate() {
+        if !want[i] || done[i] {
+            continue;
+        }
+        let v = cel::Value::resolve_val(expr.program.expression(), ctx)
+            .map(|v| v.into_owned())
+            .map_err(|e| format!("check {}: let {name} could not be evaluated: {e}", check.id))?;
+        ctx.add_variable_as_val(name.as_str(), v);
+        done[i] = true;
+    }
+    Ok(())
+}
+
 fn remediation(
     rules: &RuleSet,
     t: &RemediationTpl,
@@ -394,14 +498,14 @@ fn remediation(
 }
 
 fn eval_bool(e: &Expr, ctx: &Context) -> Result<bool, String> {
-    match e.program.execute(ctx) {
-        Ok(cel::Value::Bool(b)) => Ok(b),
-        Ok(other) => Err(format!(
+    let v = cel::Value::resolve_val(e.program.expression(), ctx).map_err(|err| err.to_string())?;
+    match v.downcast_ref::<cel::common::types::CelBool>() {
+        Some(b) => Ok(*b.inner()),
+        None => Err(format!(
             "`{}` returned {}, not a bool",
             e.source.trim(),
-            other.type_of()
+            v.get_type().name()
         )),
-        Err(err) => Err(err.to_string()),
     }
 }
 
@@ -439,4 +543,189 @@ fn resource_label(tctx: &TemplateCtx) -> String {
         r["type"].as_str().unwrap_or("resource"),
         r["id"].as_str().unwrap_or("")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSource;
+
+    const RULE: &str = r#"
+id = "T-1"
+title = "t"
+description = "d"
+severity = "high"
+resource = "vpc"
+applies_if = "vpc.state == 'available'"
+skip_message = "{{resource.id}} is {{vpc.state}}"
+
+[parameters]
+limit = { default = 1, description = "l" }
+
+[[checks]]
+id = "missing-key"
+title = "a key that does not exist"
+condition = "vpc.no_such_field == 1"
+pass = "p"
+fail = "f"
+
+[[checks]]
+id = "not-bool"
+title = "a condition that is not a bool"
+condition = "size(vpc.flow_logs)"
+pass = "p"
+fail = "f"
+
+[[checks]]
+id = "lazy"
+title = "a let only the fail message uses"
+let = [{ name = "boom", expr = "vpc.no_such_field" }]
+condition = "size(vpc.flow_logs) <= params.limit"
+pass = "ok {{params.limit}}"
+fail = "too many: {{boom}}"
+
+[[checks]]
+id = "after"
+title = "depends on an earlier check"
+applies_if = "checks['lazy'] == 'fail'"
+skip_message = "lazy was {{check.id}}"
+condition = "true"
+pass = "ran"
+fail = "f"
+"#;
+
+    fn inventory(state: &str, logs: usize, errors: serde_json::Value) -> Inventory {
+        let log = |i: usize| {
+            json!({"id": format!("fl-{i}"), "resource_id": "vpc-1", "resource_type": "vpc",
+                   "status": "ACTIVE", "traffic_type": "ALL", "destination_type": "s3",
+                   "destination": {"exists": "yes", "encryption": "aws_managed"}})
+        };
+        serde_json::from_value(json!({
+            "schema": "flowaudit/inventory/v1",
+            "scan": {"tool_version": "t", "started_at": "a", "finished_at": "b", "account_id": "111111111111"},
+            "regions": [{"account_id": "111111111111", "region": "eu-west-1", "vpcs": [{
+                "id": "vpc-1", "arn": "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1", "is_default": false,
+                "owner_id": "111111111111", "shared": false, "cidr_block": "10.0.0.0/16", "state": state,
+                "flow_logs": (0..logs).map(log).collect::<Vec<_>>()
+            }]}],
+            "errors": errors
+        }))
+        .unwrap()
+    }
+
+    fn rules() -> RuleSet {
+        let mut set = RuleSet::empty();
+        set.compile_text("t.toml", RULE, RuleSource::Builtin)
+            .unwrap_or_else(|e| panic!("{e}"));
+        set
+    }
+
+    fn by_check(findings: &[Finding]) -> BTreeMap<String, (Status, String)> {
+        findings
+            .iter()
+            .map(|f| (f.check_id.clone(), (f.status, f.message.clone())))
+            .collect()
+    }
+
+    use std::collections::BTreeMap;
+
+    /// Evaluate the test rule on an available VPC with `logs` flow logs.
+    fn verdicts(logs: usize) -> BTreeMap<String, (Status, String)> {
+        let set = rules();
+        let inv = inventory("available", logs, json!([]));
+        by_check(&evaluate(&set, &inv, &EvalOptions::default()))
+    }
+
+    /// Assert the status of a check and that its message contains `needle`.
+    fn expect(r: &BTreeMap<String, (Status, String)>, check: &str, status: Status, needle: &str) {
+        let (st, msg) = &r[check];
+        assert_eq!(*st, status, "{check}: {msg}");
+        assert!(msg.contains(needle), "{check}: {msg:?} lacks {needle:?}");
+    }
+
+    #[test]
+    fn runtime_errors_are_error_results_and_unused_lets_are_not_evaluated() {
+        let r = verdicts(1);
+        expect(
+            &r,
+            "missing-key",
+            Status::Error,
+            "check missing-key: condition",
+        );
+        expect(&r, "missing-key", Status::Error, "no_such_field");
+        expect(&r, "not-bool", Status::Error, "not a bool");
+        // One log is within the limit: the let that would fail is never evaluated.
+        assert_eq!(r["lazy"], (Status::Pass, "ok 1".to_string()));
+        assert_eq!(r["after"], (Status::Skipped, "lazy was after".to_string()));
+    }
+
+    #[test]
+    fn a_let_needed_by_the_outcome_that_fails_is_an_error_and_later_checks_see_it() {
+        let r = verdicts(2);
+        expect(&r, "lazy", Status::Error, "let boom");
+        // `checks['lazy']` is `error`, not `fail`: the dependent check is skipped.
+        expect(&r, "after", Status::Skipped, "lazy was after");
+    }
+
+    #[test]
+    fn parameters_change_the_verdict() {
+        let set = rules();
+        let mut a = Active::new(&set.rules[0]);
+        let mut p = a.params.clone();
+        p.insert("limit".into(), json!(5));
+        a.set_params(p);
+        let r = by_check(&evaluate_active(
+            &set,
+            &[a],
+            &inventory("available", 2, json!([])),
+            &EvalOptions::default(),
+        ));
+        assert_eq!(r["lazy"], (Status::Pass, "ok 5".to_string()));
+        assert_eq!(r["after"].0, Status::Skipped);
+    }
+
+    #[test]
+    fn rule_applies_if_skips_every_check_with_its_message() {
+        let set = rules();
+        let f = evaluate(
+            &set,
+            &inventory("pending", 0, json!([])),
+            &EvalOptions::default(),
+        );
+        assert_eq!(f.len(), 4);
+        assert!(
+            f.iter()
+                .all(|f| f.status == Status::Skipped && f.message == "vpc-1 is pending")
+        );
+    }
+
+    #[test]
+    fn incomplete_ec2_data_gives_errors_not_verdicts() {
+        let set = rules();
+        let errs = json!([{"account_id": "111111111111", "region": "eu-west-1", "service": "ec2",
+            "operation": "DescribeFlowLogs", "code": "Throttling", "message": "Rate exceeded"},
+            {"account_id": "111111111111", "region": "us-west-2", "service": "ec2",
+            "operation": "DescribeVpcs", "code": "AccessDenied", "message": "no"}]);
+        let f = evaluate(
+            &set,
+            &inventory("available", 0, errs),
+            &EvalOptions::default(),
+        );
+        assert_eq!(f.len(), 8);
+        assert!(f.iter().all(|f| f.status == Status::Error));
+        let vpc: Vec<_> = f.iter().filter(|f| f.resource.kind == "vpc").collect();
+        assert_eq!(vpc.len(), 4);
+        assert!(
+            vpc[0]
+                .message
+                .contains("DescribeFlowLogs failed in eu-west-1: Throttling")
+        );
+        let region: Vec<_> = f.iter().filter(|f| f.resource.kind == "region").collect();
+        assert_eq!(region.len(), 4);
+        assert_eq!(
+            region[0].resource.arn,
+            "arn:aws:ec2:us-west-2:111111111111:vpc/*"
+        );
+        assert!(region[0].message.contains("could not be listed"));
+    }
 }

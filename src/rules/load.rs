@@ -3,7 +3,7 @@
 //! Everything that can be wrong with a rule is found here, once, before any resource is
 //! evaluated; each problem names the file, the rule, the line and column, and what is wrong.
 
-use super::pos::{inside_string, line_col};
+use super::pos::{inside_string, line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::Severity;
 use handlebars::Handlebars;
@@ -158,9 +158,14 @@ pub struct Check {
     pub(crate) tpl_fail: String,
     pub(crate) tpl_skip: Option<String>,
     pub(crate) tpl_remediation: Option<RemediationTpl>,
-    /// For each `let`, whether any template of the check (or the rule's remediation) names it;
-    /// only those values are converted for the templates.
-    pub(crate) let_in_templates: Vec<bool>,
+    /// Which `let`s are evaluated: those the condition needs (always), and those the templates
+    /// of the outcome need (after the condition); each mask is indexed like `lets`.
+    pub(crate) lets_for_condition: Vec<bool>,
+    pub(crate) lets_for_pass: Vec<bool>,
+    pub(crate) lets_for_fail: Vec<bool>,
+    /// Which `let`s the pass / fail templates (fail: with remediation) name, to give them as data.
+    pub(crate) json_for_pass: Vec<bool>,
+    pub(crate) json_for_fail: Vec<bool>,
 }
 
 /// One compiled rule.
@@ -342,13 +347,7 @@ impl RuleSet {
         source: RuleSource,
     ) -> Result<Rule, Vec<String>> {
         let file: RuleFile = toml::from_str(text).map_err(|e| {
-            let at = match e.span() {
-                Some(s) => {
-                    let (l, c) = line_col(text, s.start);
-                    format!("{origin}:{l}:{c}")
-                }
-                None => origin.to_string(),
-            };
+            let at = toml_error_at(origin, text, &e);
             let rule = toml::from_str::<toml::Table>(text)
                 .ok()
                 .and_then(|t| {
@@ -538,17 +537,8 @@ impl Compiler<'_> {
         let checks: Option<Vec<Check>> = checks.into_iter().collect();
         let mut checks = checks?;
         for c in &mut checks {
-            let mut texts: Vec<&str> = vec![&c.pass_message, &c.fail_message];
-            texts.extend(c.skip_message.as_deref());
-            let rem = c.remediation.as_ref().unwrap_or(&remediation);
-            texts.extend(rem.terraform.as_deref());
-            texts.extend(rem.cloudformation.as_deref());
-            texts.extend(rem.cli.as_deref());
-            c.let_in_templates = c
-                .lets
-                .iter()
-                .map(|(n, _)| texts.iter().any(|t| mentions(t, n)))
-                .collect();
+            let rem = c.remediation.as_ref().unwrap_or(&remediation).clone();
+            plan_lets(c, &rem);
         }
         Some(Rule {
             id: f.id.into_inner(),
@@ -624,7 +614,11 @@ impl Compiler<'_> {
             None => None,
         };
         Some(Check {
-            let_in_templates: Vec::new(),
+            lets_for_condition: Vec::new(),
+            lets_for_pass: Vec::new(),
+            lets_for_fail: Vec::new(),
+            json_for_pass: Vec::new(),
+            json_for_fail: Vec::new(),
             id: cid,
             title: c.title,
             applies_if,
@@ -719,14 +713,71 @@ impl Compiler<'_> {
     }
 }
 
-/// True when `text` contains `name` as a whole identifier.
-fn mentions(text: &str, name: &str) -> bool {
+/// Decide which `let`s each outcome of a check needs, so that values only a message uses are
+/// computed only when that message is rendered.
+fn plan_lets(c: &mut Check, rem: &RemediationText) {
+    let names: Vec<&str> = c.lets.iter().map(|(n, _)| n.as_str()).collect();
+    let n = names.len();
+    let refs = |e: &Expr| -> Vec<bool> {
+        let r = e.program.references();
+        names.iter().map(|x| r.has_variable(x)).collect()
+    };
+    // Close a set of lets over the lets their expressions use (a let only uses earlier ones).
+    let close = |mut set: Vec<bool>| -> Vec<bool> {
+        for i in (0..n).rev() {
+            if set[i] {
+                for (j, used) in refs(&c.lets[i].1).into_iter().enumerate() {
+                    if used && j < i {
+                        set[j] = true;
+                    }
+                }
+            }
+        }
+        set
+    };
+    let mentioned = |texts: &[Option<&str>]| -> Vec<bool> {
+        names
+            .iter()
+            .map(|x| texts.iter().flatten().any(|t| mentions(t, x)))
+            .collect()
+    };
+    let cond = close(refs(&c.condition));
+    let json_pass = mentioned(&[Some(&c.pass_message)]);
+    let json_fail = mentioned(&[
+        Some(&c.fail_message),
+        rem.terraform.as_deref(),
+        rem.cloudformation.as_deref(),
+        rem.cli.as_deref(),
+    ]);
+    let union =
+        |a: &[bool], b: &[bool]| -> Vec<bool> { a.iter().zip(b).map(|(x, y)| *x || *y).collect() };
+    c.lets_for_pass = close(union(&cond, &json_pass));
+    c.lets_for_fail = close(union(&cond, &json_fail));
+    c.lets_for_condition = cond;
+    c.json_for_pass = json_pass;
+    c.json_for_fail = json_fail;
+}
+
+/// True when a handlebars expression (`{{ ... }}`) of `template` contains `name` as a whole identifier.
+fn mentions(template: &str, name: &str) -> bool {
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(name).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + name.len()..].chars().next();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let after_open = &rest[open + 2..];
+        let Some(close) = after_open.find("}}") else {
+            return false;
+        };
+        let expr = &after_open[..close];
+        if expr.match_indices(name).any(|(i, _)| {
+            let before = expr[..i].chars().next_back();
+            let after = expr[i + name.len()..].chars().next();
+            !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+        }) {
+            return true;
+        }
+        rest = &after_open[close + 2..];
+    }
+    false
 }
 
 fn valid_id(s: &str) -> bool {

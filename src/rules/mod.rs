@@ -13,10 +13,7 @@ mod view;
 pub use eval::{EvalOptions, evaluate};
 pub use load::{Check, Expr, ParamSpec, RemediationText, Rule, RuleSet, RuleSource};
 
-/// The built-in rule pack, embedded at build time from `rules/*.toml`.
-pub mod builtin {
-    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
-}
+pub mod builtin;
 
 /// Resource kinds a rule can apply to. Each kind has its own CEL variable (see `docs/rules.md`).
 pub const RESOURCE_KINDS: &[&str] = &["vpc"];

@@ -55,6 +55,17 @@ pub fn inside_string(
     }
 }
 
+/// `origin:line:col` of a TOML parse error (just `origin` when it has no position).
+pub fn toml_error_at(origin: &str, text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(s) => {
+            let (l, c) = line_col(text, s.start);
+            format!("{origin}:{l}:{c}")
+        }
+        None => origin.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@
 //! An entry applies to `fail` results only. A matched result keeps its place in the report with
 //! status `suppressed`, the entry's reason and expiry, and its original status.
 
-use super::pos::line_col;
+use super::pos::{line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::{Finding, Status, SuppressionInfo};
 use chrono::NaiveDate;
@@ -99,7 +99,7 @@ impl Suppressions {
             format!("{}:{l}:{c}", path.display())
         };
         let file: FileFormat = toml::from_str(text).map_err(|e| {
-            let pos = e.span().map(|s| at(s.start)).unwrap_or_else(|| path.display().to_string());
+            let pos = toml_error_at(&path.display().to_string(), text, &e);
             Error::input(format!(
                 "{pos}: invalid suppressions file: {}\n  fix: each [[suppression]] needs rule, resource, reason and expires (YYYY-MM-DD); check and account/region are optional",
                 e.message().trim_end()

@@ -4,7 +4,7 @@
 
 use super::eval::{Active, EvalOptions, evaluate_active};
 use super::load::is_test_file;
-use super::pos::line_col;
+use super::pos::{line_col, toml_error_at};
 use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
@@ -25,7 +25,7 @@ struct TestFile {
     /// The rule under test; defaults to the file name without `.test.toml`.
     #[serde(default)]
     rule: Option<String>,
-    case: Vec<CaseFile>,
+    case: Vec<toml::Spanned<CaseFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,13 +177,7 @@ pub fn run(set: &RuleSet, tests: &[TestSource]) -> Result<TestReport, Error> {
 
 fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<String, String> {
     let file: TestFile = toml::from_str(&t.text).map_err(|e| {
-        let at = match e.span() {
-            Some(s) => {
-                let (l, c) = line_col(&t.text, s.start);
-                format!("{}:{l}:{c}", t.origin)
-            }
-            None => t.origin.clone(),
-        };
+        let at = toml_error_at(&t.origin, &t.text, &e);
         format!(
             "{at}: invalid rule test file: {}\n  fix: see docs/rules.md (rule tests)",
             e.message().trim_end()
@@ -199,9 +193,12 @@ fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<St
     if file.case.is_empty() {
         return Err(format!("{}: the file has no [[case]]", t.origin));
     }
-    for case in &file.case {
-        let failures = run_case(set, rule, case)
-            .map_err(|e| format!("{}: case {:?}: {e}", t.origin, case.name))?;
+    for spanned in &file.case {
+        let case = spanned.get_ref();
+        let failures = run_case(set, rule, case).map_err(|e| {
+            let (l, c) = line_col(&t.text, spanned.span().start);
+            format!("{}:{l}:{c}: case {:?}: {e}", t.origin, case.name)
+        })?;
         report.cases.push(CaseResult {
             file: t.origin.clone(),
             rule_id: rule_id.clone(),
@@ -257,6 +254,7 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         errors: vec![],
     };
     let mut active = Active::new(rule);
+    let mut params = active.params.clone();
     for (k, v) in &case.params {
         if !rule.parameters.contains_key(k) {
             return Err(format!(
@@ -264,12 +262,12 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
                 rule.id
             ));
         }
-        active.params.insert(
+        params.insert(
             k.clone(),
             serde_json::to_value(v).map_err(|e| e.to_string())?,
         );
     }
-    active.params_cel = super::view::json_to_cel(&J::Object(active.params.clone()));
+    active.set_params(params);
     let opts = EvalOptions {
         accept_subnet_coverage: case.accept_subnet_coverage,
     };

@@ -4,6 +4,11 @@
 
 use crate::inventory::{Destination, DestinationType, Encryption, Existence, FlowLog, Subnet, Vpc};
 use cel::Value;
+use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
+use cel::common::types::{
+    self, CelBool, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, Type,
+};
+use cel::common::value::{Builtin, BuiltinRef, Val};
 use cel::objects::{Key, Map};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -11,42 +16,117 @@ use std::sync::Arc;
 /// AWS's default MaxAggregationInterval when a flow log does not state one.
 pub const DEFAULT_AGGREGATION_SECONDS: i64 = 600;
 
-struct Obj(HashMap<Key, Value>);
+/// A CEL map shared by reference counting. CEL comprehensions copy the elements they iterate
+/// over; for the flow-log, subnet and destination maps of the view, that copy is a pointer copy.
+/// It presents itself to the interpreter as the built-in map, so every map operation (field
+/// access, `in`, `size`, equality, conversion) behaves exactly as on a plain CEL map.
+#[derive(Debug, Clone)]
+pub struct SharedMap(Arc<CelMap<'static>>);
+
+impl SharedMap {
+    /// Wrap a map.
+    pub fn new(m: CelMap<'static>) -> Self {
+        SharedMap(Arc::new(m))
+    }
+}
+
+impl Val for SharedMap {
+    fn get_type(&self) -> &Type {
+        &types::MAP_TYPE
+    }
+    fn cel_type() -> &'static Type {
+        &types::MAP_TYPE
+    }
+    fn as_container(&self) -> Option<&dyn Container> {
+        Some(self.0.as_ref())
+    }
+    fn as_indexer<'b, 'w>(&'b self) -> Option<&'b (dyn Indexer + 'w)>
+    where
+        Self: 'w,
+    {
+        Some(self.0.as_ref())
+    }
+    fn as_iterable<'b, 'w>(&'b self) -> Option<&'b (dyn Iterable + 'w)>
+    where
+        Self: 'w,
+    {
+        Some(self.0.as_ref())
+    }
+    fn as_sizer(&self) -> Option<&dyn Sizer> {
+        Some(self.0.as_ref())
+    }
+    fn as_zeroer(&self) -> Option<&dyn Zeroer> {
+        Some(self.0.as_ref())
+    }
+    fn equals(&self, other: &dyn Val) -> bool {
+        self.0.equals(other)
+    }
+    fn clone_as_boxed<'w>(&self) -> Box<dyn Val + 'w>
+    where
+        Self: 'w,
+    {
+        Box::new(self.clone())
+    }
+    fn as_builtin<'b, 'w>(&'b self) -> BuiltinRef<'b, 'w>
+    where
+        Self: 'w,
+    {
+        BuiltinRef::Map(self.0.as_ref())
+    }
+    fn into_builtin<'w>(self: Box<Self>) -> Option<Builtin<'w>>
+    where
+        Self: 'w,
+    {
+        Some(Builtin::Map(Arc::unwrap_or_clone(self.0)))
+    }
+}
+
+type BoxVal = Box<dyn Val + 'static>;
+
+struct Obj(HashMap<CelMapKey<'static>, BoxVal>);
 
 impl Obj {
     fn new() -> Self {
         Obj(HashMap::with_capacity(24))
     }
-    fn set(&mut self, k: &str, v: impl Into<Value>) -> &mut Self {
-        self.0
-            .insert(Key::String(Arc::new(k.to_string())), v.into());
+    fn set(&mut self, k: &'static str, v: BoxVal) -> &mut Self {
+        self.0.insert(CelMapKey::from(k), v);
         self
     }
-    fn value(self) -> Value {
-        Value::Map(Map {
-            map: Arc::new(self.0),
-        })
+    fn shared(self) -> SharedMap {
+        SharedMap::new(CelMap::from(self.0))
+    }
+    fn boxed(self) -> BoxVal {
+        Box::new(self.shared())
     }
 }
 
-fn s(v: &str) -> Value {
-    Value::String(Arc::new(v.to_string()))
+fn s(v: &str) -> BoxVal {
+    Box::new(CelString::from(v.to_string()))
 }
 
-fn opt(v: &Option<String>) -> Value {
+fn opt(v: &Option<String>) -> BoxVal {
     s(v.as_deref().unwrap_or(""))
 }
 
-fn tags(t: &BTreeMap<String, String>) -> Value {
-    let mut m = HashMap::with_capacity(t.len());
-    for (k, v) in t {
-        m.insert(Key::String(Arc::new(k.clone())), s(v));
-    }
-    Value::Map(Map { map: Arc::new(m) })
+fn int(i: i64) -> BoxVal {
+    Box::new(CelInt::from(i))
 }
 
-fn list(v: Vec<Value>) -> Value {
-    Value::List(Arc::new(v))
+fn boolean(b: bool) -> BoxVal {
+    Box::new(CelBool::from(b))
+}
+
+fn tags(t: &BTreeMap<String, String>) -> BoxVal {
+    let m: HashMap<CelMapKey<'static>, BoxVal> = t
+        .iter()
+        .map(|(k, v)| (CelMapKey::from(k.clone()), s(v)))
+        .collect();
+    Box::new(SharedMap::new(CelMap::from(m)))
+}
+
+fn list(v: Vec<BoxVal>) -> BoxVal {
+    Box::new(CelList::from(v))
 }
 
 /// `yes` / `no` / `unknown`.
@@ -84,7 +164,7 @@ pub fn destination_label(l: &FlowLog) -> String {
     }
 }
 
-fn destination(d: &Destination) -> Value {
+fn destination(d: &Destination) -> BoxVal {
     let mut o = Obj::new();
     o.set("name", opt(&d.name))
         .set("region", opt(&d.region))
@@ -94,22 +174,22 @@ fn destination(d: &Destination) -> Value {
         .set(
             "retention_days",
             match d.retention_days {
-                Some(n) => Value::Int(n as i64),
-                None => Value::Null,
+                Some(n) => int(n as i64),
+                None => Box::new(CelNull),
             },
         )
-        .set("never_expires", Value::Bool(d.retention_days.is_none()))
+        .set("never_expires", boolean(d.retention_days.is_none()))
         .set("reason", opt(&d.reason));
-    o.value()
+    o.boxed()
 }
 
-fn flow_log(l: &FlowLog) -> Value {
+fn flow_log(l: &FlowLog) -> SharedMap {
     let mut o = Obj::new();
     o.set("id", s(&l.id))
         .set("resource_id", s(&l.resource_id))
         .set("resource_type", s(&l.resource_type))
         .set("status", s(&l.status))
-        .set("active", Value::Bool(l.status == "ACTIVE"))
+        .set("active", boolean(l.status == "ACTIVE"))
         .set("traffic_type", s(&l.traffic_type))
         .set("destination_type", s(l.destination_type.as_str()))
         .set("destination_arn", opt(&l.destination_arn))
@@ -126,29 +206,35 @@ fn flow_log(l: &FlowLog) -> Value {
         .set("log_format", opt(&l.log_format))
         .set(
             "max_aggregation_interval",
-            Value::Int(
-                l.max_aggregation_interval
-                    .map(i64::from)
-                    .unwrap_or(DEFAULT_AGGREGATION_SECONDS),
-            ),
+            int(l
+                .max_aggregation_interval
+                .map(i64::from)
+                .unwrap_or(DEFAULT_AGGREGATION_SECONDS)),
         )
         .set("creation_time", opt(&l.creation_time))
         .set("tags", tags(&l.tags))
         .set("destination", destination(&l.destination))
         .set("destination_label", s(&destination_label(l)));
-    o.value()
+    o.shared()
 }
 
-fn subnet(sn: &Subnet, active: &mut Vec<Value>) -> Value {
-    let logs: Vec<Value> = sn.flow_logs.iter().map(flow_log).collect();
-    let act: Vec<Value> = sn
-        .flow_logs
-        .iter()
-        .zip(&logs)
-        .filter(|(l, _)| l.status == "ACTIVE")
-        .map(|(_, v)| v.clone())
-        .collect();
-    active.extend(act.iter().cloned());
+/// The flow logs as CEL values, and the active ones among them (shared, not copied).
+fn logs(ls: &[FlowLog]) -> (Vec<BoxVal>, Vec<BoxVal>) {
+    let mut all = Vec::with_capacity(ls.len());
+    let mut active = Vec::new();
+    for l in ls {
+        let v = flow_log(l);
+        if l.status == "ACTIVE" {
+            active.push(Box::new(v.clone()) as BoxVal);
+        }
+        all.push(Box::new(v) as BoxVal);
+    }
+    (all, active)
+}
+
+fn subnet(sn: &Subnet, active_all: &mut Vec<BoxVal>) -> BoxVal {
+    let (all, active) = logs(&sn.flow_logs);
+    active_all.extend(active.iter().cloned());
     let mut o = Obj::new();
     o.set("id", s(&sn.id))
         .set("arn", s(&sn.arn))
@@ -157,23 +243,16 @@ fn subnet(sn: &Subnet, active: &mut Vec<Value>) -> Value {
         .set("cidr_block", s(&sn.cidr_block))
         .set("availability_zone", opt(&sn.availability_zone))
         .set("state", s(&sn.state))
-        .set("flow_logs", list(logs))
-        .set("active_logs", list(act));
-    o.value()
+        .set("flow_logs", list(all))
+        .set("active_logs", list(active));
+    o.boxed()
 }
 
 /// The `vpc` CEL variable for one VPC of one region.
-pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> Value {
-    let logs: Vec<Value> = v.flow_logs.iter().map(flow_log).collect();
-    let active_vpc: Vec<Value> = v
-        .flow_logs
-        .iter()
-        .zip(&logs)
-        .filter(|(l, _)| l.status == "ACTIVE")
-        .map(|(_, x)| x.clone())
-        .collect();
+pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
+    let (all, active_vpc) = logs(&v.flow_logs);
     let mut active_subnet = Vec::new();
-    let subnets: Vec<Value> = v
+    let subnets: Vec<BoxVal> = v
         .subnets
         .iter()
         .map(|sn| subnet(sn, &mut active_subnet))
@@ -185,19 +264,32 @@ pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> Value {
         .set("arn", s(&v.arn))
         .set("name", opt(&v.name))
         .set("tags", tags(&v.tags))
-        .set("is_default", Value::Bool(v.is_default))
+        .set("is_default", boolean(v.is_default))
         .set("owner_id", s(&v.owner_id))
-        .set("shared", Value::Bool(v.shared))
+        .set("shared", boolean(v.shared))
         .set("cidr_block", s(&v.cidr_block))
         .set("state", s(&v.state))
         .set("region", s(region))
         .set("account_id", s(account_id))
         .set("subnets", list(subnets))
-        .set("flow_logs", list(logs))
+        .set("flow_logs", list(all))
         .set("active_vpc_logs", list(active_vpc))
         .set("active_subnet_logs", list(active_subnet))
         .set("active_logs", list(active_all));
-    o.value()
+    o.boxed()
+}
+
+/// A CEL value as a shared value that can be bound to many contexts without a deep copy.
+pub fn shared_val(v: Value) -> BoxVal {
+    match Box::<dyn Val>::try_from(v) {
+        Ok(b) => match b.into_builtin() {
+            Some(Builtin::Map(m)) => Box::new(SharedMap::new(m)),
+            Some(Builtin::List(l)) => Box::new(l),
+            Some(Builtin::String(x)) => Box::new(x),
+            _ => Box::new(CelNull),
+        },
+        Err(_) => Box::new(CelNull),
+    }
 }
 
 /// The scalar facts about a VPC that message templates see as `vpc`.
@@ -226,42 +318,49 @@ pub fn json_to_cel(v: &serde_json::Value) -> Value {
             Some(i) => Value::Int(i),
             None => Value::Float(n.as_f64().unwrap_or(0.0)),
         },
-        serde_json::Value::String(x) => s(x),
-        serde_json::Value::Array(a) => list(a.iter().map(json_to_cel).collect()),
-        serde_json::Value::Object(m) => {
-            let mut o = Obj::new();
-            for (k, x) in m {
-                o.set(k, json_to_cel(x));
-            }
-            o.value()
-        }
+        serde_json::Value::String(x) => Value::String(Arc::new(x.clone())),
+        serde_json::Value::Array(a) => Value::List(Arc::new(a.iter().map(json_to_cel).collect())),
+        serde_json::Value::Object(m) => Value::Map(Map {
+            map: Arc::new(
+                m.iter()
+                    .map(|(k, x)| (Key::String(Arc::new(k.clone())), json_to_cel(x)))
+                    .collect(),
+            ),
+        }),
     }
 }
 
-/// A CEL result to JSON, for templates. Map keys become strings; values JSON cannot hold
-/// (bytes, durations, functions) become their debug text.
-pub fn cel_to_json(v: &Value) -> serde_json::Value {
+/// A CEL value to JSON, for templates. Values JSON cannot hold (bytes, durations, types) become
+/// their debug text.
+pub fn val_to_json(v: &dyn Val) -> serde_json::Value {
     use serde_json::Value as J;
-    match v {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::UInt(u) => J::from(*u),
-        Value::Float(f) => serde_json::Number::from_f64(*f)
+    if let Some(m) = v.downcast_ref::<CelMap>() {
+        let mut out = serde_json::Map::new();
+        for (k, x) in m.inner().iter() {
+            out.insert(key_text(&Key::from(k.clone())), val_to_json(x.as_ref()));
+        }
+        return J::Object(out);
+    }
+    if let Some(l) = v.downcast_ref::<CelList>() {
+        return J::Array(l.inner().iter().map(|x| val_to_json(x.as_ref())).collect());
+    }
+    if let Some(s) = v.downcast_ref::<CelString>() {
+        return J::String(s.inner().to_string());
+    }
+    if let Some(b) = v.downcast_ref::<CelBool>() {
+        return J::Bool(*b.inner());
+    }
+    if let Some(i) = v.downcast_ref::<CelInt>() {
+        return J::from(*i.inner());
+    }
+    match Value::try_from(v) {
+        Ok(Value::Null) => J::Null,
+        Ok(Value::UInt(u)) => J::from(u),
+        Ok(Value::Float(f)) => serde_json::Number::from_f64(f)
             .map(J::Number)
             .unwrap_or(J::Null),
-        Value::String(x) => J::String(x.to_string()),
-        Value::List(l) => J::Array(l.iter().map(cel_to_json).collect()),
-        Value::Map(m) => {
-            let mut out = serde_json::Map::new();
-            let mut entries: Vec<_> = m.map.iter().collect();
-            entries.sort_by_key(|(k, _)| key_text(k));
-            for (k, x) in entries {
-                out.insert(key_text(k), cel_to_json(x));
-            }
-            J::Object(out)
-        }
-        other => J::String(format!("{other:?}")),
+        Ok(other) => J::String(format!("{other:?}")),
+        Err(e) => J::String(format!("<{e}>")),
     }
 }
 

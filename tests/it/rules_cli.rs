@@ -16,6 +16,22 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `flowaudit scan --from-inventory INV EXTRA...`.
+fn scan_inv(inv: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["scan", "--from-inventory", inv.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    fa(&args)
+}
+
+/// Assert that stderr contains `needle`.
+fn says_err(o: &Output, needle: &str) {
+    assert!(
+        stderr(o).contains(needle),
+        "missing {needle:?} in:\n{}",
+        stderr(o)
+    );
+}
+
 fn user_rules() -> PathBuf {
     repo_path("tests/fixtures/user-rules")
 }
@@ -71,7 +87,7 @@ fn show_prints_compliance_parameters_and_remediation() {
         "terraform:",
         "cloudformation:",
         "cli:",
-        "condition: size(vpc_logs) > 0 || by_subnet",
+        "condition: size(vpc.active_vpc_logs) > 0 ||",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
@@ -79,7 +95,7 @@ fn show_prints_compliance_parameters_and_remediation() {
     assert!(stdout(&o).contains("min_retention_days = 365 (default 365)"));
     let o = fa(&["rules", "show", "NOPE-1"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("VPC-001"), "{}", stderr(&o));
+    says_err(&o, "VPC-001");
 }
 
 #[test]
@@ -230,17 +246,13 @@ fn broken_rule_files_are_rejected_with_positions() {
     let f = d.path().join("ORG-001.toml");
     let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
     assert_positioned(&o, &f, line_of(&f, "titel"), "unknown field `titel`");
-    assert!(stderr(&o).contains("rule ORG-001"), "{}", stderr(&o));
+    says_err(&o, "rule ORG-001");
 
     // Missing field.
     let d = broken_rules(|t| t.replace("severity = \"high\"\n", ""));
     let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
     assert_eq!(code(&o), 2);
-    assert!(
-        stderr(&o).contains("missing field `severity`"),
-        "{}",
-        stderr(&o)
-    );
+    says_err(&o, "missing field `severity`");
 
     // CEL that does not compile, on the second line of a multi-line expression.
     let d = broken_rules(|t| {
@@ -263,11 +275,7 @@ fn broken_rule_files_are_rejected_with_positions() {
         line_of(&f, "vpc.tags[params.tag_key] != (("),
         "CEL expression does not compile",
     );
-    assert!(
-        stderr(&o).contains("check owner-tag: condition"),
-        "{}",
-        stderr(&o)
-    );
+    says_err(&o, "check owner-tag: condition");
 
     // A template that does not compile.
     let d = broken_rules(|t| {
@@ -408,17 +416,17 @@ fn config_sets_parameters_and_rejects_unknown_ones() {
     let report = dir.path().join("r.json");
     let retention_fails = |cfg_text: &str| -> usize {
         std::fs::write(&cfg, cfg_text).unwrap();
-        let o = fa(&[
-            "scan",
-            "--from-inventory",
-            inv.to_str().unwrap(),
-            "--config",
-            cfg.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ]);
+        let o = scan_inv(
+            &inv,
+            &[
+                "--config",
+                cfg.to_str().unwrap(),
+                "-f",
+                "json",
+                "-o",
+                report.to_str().unwrap(),
+            ],
+        );
         assert!(code(&o) < 2, "{}", stderr(&o));
         let doc: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
@@ -445,35 +453,17 @@ fn config_sets_parameters_and_rejects_unknown_ones() {
     assert_eq!(retention_fails("[rules.VPC-003]\nenabled = false\n"), 0);
 
     std::fs::write(&cfg, "[rules.VPC-003]\nparams = { min_retention = 400 }\n").unwrap();
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        inv.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-    ]);
+    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
     assert_positioned(&o, &cfg, 2, "has no parameter \"min_retention\"");
     std::fs::write(
         &cfg,
         "[rules.VPC-003]\nparams = { min_retention_days = \"long\" }\n",
     )
     .unwrap();
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        inv.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-    ]);
+    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
     assert_positioned(&o, &cfg, 2, "must be an integer");
     std::fs::write(&cfg, "[scan]\naccept_subnets = true\n").unwrap();
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        inv.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-    ]);
+    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
     assert_positioned(&o, &cfg, 2, "unknown field `accept_subnets`");
 }
 
@@ -526,17 +516,17 @@ fn suppressions_active_expired_and_unmatched() {
     let inv = complete_inventory(dir.path());
     let report = dir.path().join("r.json");
     let supp = repo_path("tests/fixtures/demo-suppressions.toml");
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        inv.to_str().unwrap(),
-        "--suppressions",
-        supp.to_str().unwrap(),
-        "-f",
-        "json",
-        "-o",
-        report.to_str().unwrap(),
-    ]);
+    let o = scan_inv(
+        &inv,
+        &[
+            "--suppressions",
+            supp.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -606,13 +596,7 @@ fn suppressions_active_expired_and_unmatched() {
     )
     .unwrap();
     // Rule ids match exactly, so a glob in `rule` matches nothing: still failing.
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        inv.to_str().unwrap(),
-        "--suppressions",
-        all.to_str().unwrap(),
-    ]);
+    let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let mut text = String::new();
     for r in ["VPC-001", "VPC-002", "VPC-003"] {
@@ -621,13 +605,7 @@ fn suppressions_active_expired_and_unmatched() {
         ));
     }
     std::fs::write(&all, text).unwrap();
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        inv.to_str().unwrap(),
-        "--suppressions",
-        all.to_str().unwrap(),
-    ]);
+    let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 }
 
@@ -666,13 +644,7 @@ fn malformed_suppressions_are_exit_2_with_position() {
     ];
     for (text, line, what) in cases {
         std::fs::write(&f, text).unwrap();
-        let o = fa(&[
-            "scan",
-            "--from-inventory",
-            inv.to_str().unwrap(),
-            "--suppressions",
-            f.to_str().unwrap(),
-        ]);
+        let o = scan_inv(&inv, &["--suppressions", f.to_str().unwrap()]);
         assert_positioned(&o, &f, line, what);
     }
 }

@@ -2,19 +2,62 @@
 
 use crate::cli::output_args::{FormatName, OutputArgs};
 use crate::error::Error;
-use crate::report::{Reporter, json::JsonReporter, text::TextReporter, v1::Document};
-use std::path::PathBuf;
+use crate::report::{
+    Reporter, html::HtmlReporter, json::JsonReporter, sarif::SarifReporter, text::TextReporter,
+    v1::Document,
+};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// What a reporter needs to know beyond the document; decided here, in the app layer.
+#[derive(Debug, Clone, Default)]
+pub struct ReporterOptions {
+    /// ANSI colour in the text format.
+    pub color: bool,
+    /// `--template-dir` for the HTML format.
+    pub template_dir: Option<PathBuf>,
+    /// `--sarif-category`, the first part of the SARIF `automationDetails.id`.
+    pub sarif_category: String,
+}
+
+impl ReporterOptions {
+    /// Options for writing `format` to `path` (`-` is standard output).
+    pub fn for_output(args: &OutputArgs, format: FormatName, path: &Path) -> ReporterOptions {
+        ReporterOptions {
+            color: format == FormatName::Text
+                && path.as_os_str() == "-"
+                && color_wanted(
+                    std::io::stdout().is_terminal(),
+                    std::env::var_os("NO_COLOR").as_deref(),
+                ),
+            template_dir: args.template_dir.clone(),
+            sarif_category: args.sarif_category.trim_end_matches('/').to_string(),
+        }
+    }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to a non-empty value.
+pub fn color_wanted(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
 
 /// The reporter for a format name.
-pub fn reporter_for(format: FormatName) -> Result<Box<dyn Reporter>, Error> {
-    match format {
-        FormatName::Json => Ok(Box::new(JsonReporter)),
-        FormatName::Text => Ok(Box::new(TextReporter)),
-        other => Err(Error::input(format!(
-            "--format {}: this format is not available in this build",
-            format_label(other)
-        ))),
-    }
+pub fn reporter_for(
+    format: FormatName,
+    opts: &ReporterOptions,
+) -> Result<Box<dyn Reporter>, Error> {
+    Ok(match format {
+        FormatName::Json => Box::new(JsonReporter),
+        FormatName::Sarif => Box::new(SarifReporter {
+            category: if opts.sarif_category.is_empty() {
+                crate::report::sarif::DEFAULT_CATEGORY.to_string()
+            } else {
+                opts.sarif_category.clone()
+            },
+        }),
+        FormatName::Html => Box::new(HtmlReporter::new(opts.template_dir.as_deref())?),
+        FormatName::Text => Box::new(TextReporter { color: opts.color }),
+    })
 }
 
 fn format_label(f: FormatName) -> &'static str {
@@ -26,7 +69,15 @@ fn format_label(f: FormatName) -> &'static str {
     }
 }
 
-/// Validate the format/output combination before any work is done.
+fn requested(args: &OutputArgs) -> Vec<FormatName> {
+    if args.formats.is_empty() {
+        vec![FormatName::Text]
+    } else {
+        args.formats.clone()
+    }
+}
+
+/// Validate the format/output combination (and load `--template-dir`) before any work is done.
 pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
     let mut seen = Vec::new();
     for f in &args.formats {
@@ -43,22 +94,34 @@ pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
             "several --format values need --output-dir DIR (one file per format); --output takes a single format",
         ));
     }
-    for f in &args.formats {
-        reporter_for(*f)?;
+    if args.template_dir.is_some() && !requested(args).contains(&FormatName::Html) {
+        return Err(Error::input(
+            "--template-dir only changes the HTML report; add --format html or drop --template-dir",
+        ));
+    }
+    let category = args.sarif_category.trim_end_matches('/');
+    if category.is_empty()
+        || category
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::input(format!(
+            "--sarif-category {:?}: must be a non-empty name without spaces, e.g. flowaudit or prod-audit",
+            args.sarif_category
+        )));
+    }
+    for f in requested(args) {
+        reporter_for(f, &ReporterOptions::for_output(args, f, Path::new("-")))?;
     }
     Ok(())
 }
 
 /// Render and write every requested format; each file is written atomically.
 pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
-    let formats = if args.formats.is_empty() {
-        vec![FormatName::Text]
-    } else {
-        args.formats.clone()
-    };
-    for f in formats {
-        let reporter = reporter_for(f)?;
-        let bytes = reporter.render(doc)?;
+    for f in requested(args) {
+        let file_name = reporter_for(f, &ReporterOptions::default())
+            .map(|r| r.file_name())
+            .unwrap_or("flowaudit.out");
         let path = match (&args.output_dir, &args.output) {
             (Some(dir), _) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -67,12 +130,28 @@ pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
                         dir.display()
                     ))
                 })?;
-                dir.join(reporter.file_name())
+                dir.join(file_name)
             }
             (None, Some(p)) => p.clone(),
             (None, None) => PathBuf::from("-"),
         };
+        let reporter = reporter_for(f, &ReporterOptions::for_output(args, f, &path))?;
+        let bytes = reporter.render(doc)?;
         crate::fsutil::write_atomic(&path, &bytes)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        assert!(color_wanted(true, None));
+        assert!(color_wanted(true, Some(OsStr::new(""))));
+        assert!(!color_wanted(true, Some(OsStr::new("1"))));
+        assert!(!color_wanted(false, None));
+    }
 }

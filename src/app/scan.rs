@@ -164,6 +164,11 @@ pub fn rule_meta(r: &Rule) -> RuleMeta {
             .map(|c| CheckMeta {
                 id: c.id.clone(),
                 title: c.title.clone(),
+                remediation: c
+                    .remediation
+                    .as_ref()
+                    .and_then(|r| r.summary.clone())
+                    .or_else(|| r.remediation.summary.clone()),
             })
             .collect(),
         compliance: r.compliance.clone(),

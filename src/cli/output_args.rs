@@ -28,4 +28,12 @@ pub struct OutputArgs {
     /// Write every requested format into DIR as flowaudit.json, flowaudit.sarif, flowaudit.html, flowaudit.txt.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// Restyle the HTML report: DIR holds any of report.html.hbs, report.css, report.js, each
+    /// replacing the built-in template of that name.
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+    /// First part of the SARIF `automationDetails.id` (GitHub code-scanning category); the account id
+    /// is appended: `<CATEGORY>/<account>/`.
+    #[arg(long, value_name = "CATEGORY", default_value = "flowaudit")]
+    pub sarif_category: String,
 }

@@ -1,6 +1,9 @@
 //! Output formats. Each format is one module behind [`Reporter`]; none of them touches AWS.
 
+pub mod escape;
+pub mod html;
 pub mod json;
+pub mod sarif;
 pub mod text;
 pub mod v1;
 

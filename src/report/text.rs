@@ -1,13 +1,21 @@
-//! The text format: a short terminal summary of a report (counts, failing results, scan errors).
+//! The terminal summary: counts grouped by rule and severity, then the failing resources.
+//!
+//! Colour is decided by the caller (a terminal and no `NO_COLOR`), never here. Every string from
+//! AWS goes through [`terminal`] so a tag value cannot move the cursor or recolour the screen.
 
 use super::Reporter;
+use super::escape::terminal;
 use super::v1::Document;
 use crate::error::Error;
-use crate::findings::Status;
+use crate::findings::{Finding, Severity, Status};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// Writes a plain-text summary.
-pub struct TextReporter;
+/// Writes the short human summary.
+pub struct TextReporter {
+    /// Use ANSI colours.
+    pub color: bool,
+}
 
 impl Reporter for TextReporter {
     fn name(&self) -> &'static str {
@@ -17,100 +25,304 @@ impl Reporter for TextReporter {
         "flowaudit.txt"
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
-        Ok(render(doc).into_bytes())
+        Ok(render_text(doc, self.color).into_bytes())
     }
 }
 
-/// Replace control characters (terminal escape sequences included) in data taken from AWS.
-pub fn clean(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_unicode());
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
         } else {
-            out.push(c);
+            s.to_string()
         }
     }
-    out
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+    fn status(&self, st: Status, s: &str) -> String {
+        match st {
+            Status::Fail => self.wrap("1;31", s),
+            Status::Error => self.wrap("1;35", s),
+            Status::Suppressed => self.wrap("33", s),
+            Status::Skipped => self.wrap("2", s),
+            Status::Pass => self.wrap("32", s),
+        }
+    }
+    fn severity(&self, sev: Severity, s: &str) -> String {
+        match sev {
+            Severity::Critical => self.wrap("1;41;97", s),
+            Severity::High => self.wrap("1;31", s),
+            Severity::Medium => self.wrap("33", s),
+            Severity::Low => self.wrap("36", s),
+            Severity::Info => self.wrap("2", s),
+        }
+    }
 }
 
-fn render(doc: &Document) -> String {
-    let mut out = String::new();
-    let count = |s: Status| doc.summary.by_status.get(s.as_str()).copied().unwrap_or(0);
-    let mut resources: Vec<&str> = doc
-        .results
-        .iter()
-        .map(|r| r.resource.arn.as_str())
-        .collect();
-    resources.sort_unstable();
-    resources.dedup();
+/// Pad to a width measured in characters (colour codes are added after padding).
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n >= width {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(width - n))
+    }
+}
+
+fn rpad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n >= width {
+        s.to_string()
+    } else {
+        format!("{}{s}", " ".repeat(width - n))
+    }
+}
+
+/// Render the summary as text.
+pub fn render_text(doc: &Document, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut o = String::new();
+    let scan = &doc.scan;
+    let accounts = if scan.accounts.is_empty() {
+        "(none)".to_string()
+    } else {
+        scan.accounts
+            .iter()
+            .map(|a| terminal(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let _ = writeln!(
-        out,
-        "flowaudit {}: account(s) {}, {} region(s), {} resource(s), {} rule(s)",
-        doc.tool.version,
-        clean(&doc.scan.accounts.join(", ")),
-        doc.scan.regions.len(),
-        resources.len(),
-        doc.rules.len()
+        o,
+        "{} {} · account {} · {} region{}",
+        p.bold(&terminal(&doc.tool.name)),
+        terminal(&doc.tool.version),
+        accounts,
+        scan.regions.len(),
+        if scan.regions.len() == 1 { "" } else { "s" }
     );
     let _ = writeln!(
-        out,
-        "results: {} fail, {} error, {} suppressed, {} skipped, {} pass ({} total)",
-        count(Status::Fail),
-        count(Status::Error),
-        count(Status::Suppressed),
-        count(Status::Skipped),
-        count(Status::Pass),
-        doc.summary.total
+        o,
+        "{}",
+        p.dim(&format!(
+            "scanned {} → {}",
+            terminal(&scan.started_at),
+            terminal(&scan.finished_at)
+        ))
     );
-    let mut bad: Vec<_> = doc
-        .results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
-        .collect();
-    bad.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.rule_id.cmp(&b.rule_id)));
-    if !bad.is_empty() {
-        let _ = writeln!(out, "\nfailing:");
-        for r in bad {
-            let _ = writeln!(
-                out,
-                "  {:<5} [{}] {}/{} {} {}: {}",
-                r.status.as_str().to_uppercase(),
-                r.severity.as_str(),
-                clean(&r.rule_id),
-                clean(&r.check_id),
-                clean(&r.resource.region),
-                clean(&r.resource.id),
-                clean(&r.message)
-            );
-        }
+    o.push('\n');
+
+    // Totals by status.
+    let mut parts = Vec::new();
+    for st in Status::ALL {
+        let n = doc.results.iter().filter(|f| f.status == st).count();
+        parts.push(p.status(st, &format!("{n} {}", st.as_str())));
     }
-    if !doc.scan.errors.is_empty() {
-        let _ = writeln!(out, "\nscan incomplete, not read:");
-        for e in &doc.scan.errors {
-            let _ = writeln!(
-                out,
-                "  {} {} {} {}: {}: {}",
-                clean(&e.account_id),
-                clean(e.region.as_deref().unwrap_or("(account)")),
-                clean(&e.service),
-                clean(&e.operation),
-                clean(&e.code),
-                clean(&e.message)
-            );
-        }
+    let _ = writeln!(
+        o,
+        "{} {}  ({} results)",
+        p.bold("Results:"),
+        parts.join(" · "),
+        doc.results.len()
+    );
+
+    // Counts by (severity, rule/check) and status.
+    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, String), BTreeMap<Status, usize>> =
+        BTreeMap::new();
+    for f in &doc.results {
+        *groups
+            .entry((
+                std::cmp::Reverse(f.severity),
+                format!("{}/{}", f.rule_id, f.check_id),
+            ))
+            .or_default()
+            .entry(f.status)
+            .or_default() += 1;
     }
-    let s = &doc.suppressions;
-    if !s.expired.is_empty() || !s.unmatched.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nsuppressions: {} expired, {} matched nothing",
-            s.expired.len(),
-            s.unmatched.len()
+    if !groups.is_empty() {
+        let width = groups
+            .keys()
+            .map(|(_, r)| r.chars().count())
+            .max()
+            .unwrap_or(10)
+            .max(10);
+        o.push('\n');
+        let _ = writeln!(o, "{}", p.bold("By rule and severity"));
+        let header = format!(
+            "  {}  {}  {}  {}  {}  {}  {}",
+            pad("SEVERITY", 8),
+            pad("RULE/CHECK", width),
+            rpad("FAIL", 5),
+            rpad("ERROR", 5),
+            rpad("SUPPR", 5),
+            rpad("SKIP", 5),
+            rpad("PASS", 5)
         );
+        let _ = writeln!(o, "{}", p.dim(&header));
+        for ((sev, rule), counts) in &groups {
+            let c = |st: Status| counts.get(&st).copied().unwrap_or(0);
+            let cell = |st: Status| {
+                let n = c(st);
+                let s = rpad(&n.to_string(), 5);
+                if n > 0 { p.status(st, &s) } else { p.dim(&s) }
+            };
+            let _ = writeln!(
+                o,
+                "  {}  {}  {}  {}  {}  {}  {}",
+                p.severity(sev.0, &pad(sev.0.as_str(), 8)),
+                pad(&terminal(rule), width),
+                cell(Status::Fail),
+                cell(Status::Error),
+                cell(Status::Suppressed),
+                cell(Status::Skipped),
+                cell(Status::Pass)
+            );
+        }
     }
-    out
+
+    // The failing resources, most severe first.
+    let mut failing: Vec<&Finding> = doc
+        .results
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    failing.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+            .then_with(|| a.check_id.cmp(&b.check_id))
+            .then_with(|| a.resource.account_id.cmp(&b.resource.account_id))
+            .then_with(|| a.resource.region.cmp(&b.resource.region))
+            .then_with(|| a.resource.id.cmp(&b.resource.id))
+    });
+    o.push('\n');
+    if failing.is_empty() {
+        let _ = writeln!(o, "{}", p.status(Status::Pass, "No failing resources."));
+    } else {
+        let _ = writeln!(
+            o,
+            "{}",
+            p.bold(&format!("Failing resources ({})", failing.len()))
+        );
+        for f in failing {
+            let r = &f.resource;
+            let name = match &r.name {
+                Some(n) if !n.is_empty() => format!(" \"{}\"", terminal(n)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "  {}  {}/{}  {} {} {}{}",
+                p.severity(f.severity, &pad(f.severity.as_str(), 8)),
+                terminal(&f.rule_id),
+                terminal(&f.check_id),
+                terminal(&r.account_id),
+                terminal(&r.region),
+                p.bold(&terminal(&r.id)),
+                name
+            );
+            if !f.message.is_empty() {
+                let _ = writeln!(o, "            {}", terminal(&f.message));
+            }
+        }
+    }
+
+    let errored: Vec<&Finding> = doc
+        .results
+        .iter()
+        .filter(|f| f.status == Status::Error)
+        .collect();
+    if !errored.is_empty() {
+        o.push('\n');
+        let _ = writeln!(
+            o,
+            "{}",
+            p.status(
+                Status::Error,
+                &format!("Checks that could not be evaluated ({})", errored.len())
+            )
+        );
+        for f in errored {
+            let _ = writeln!(
+                o,
+                "  {}/{}  {} {} {}: {}",
+                terminal(&f.rule_id),
+                terminal(&f.check_id),
+                terminal(&f.resource.account_id),
+                terminal(&f.resource.region),
+                terminal(&f.resource.id),
+                terminal(&f.message)
+            );
+        }
+    }
+
+    if !scan.errors.is_empty() {
+        o.push('\n');
+        let _ = writeln!(
+            o,
+            "{}",
+            p.status(
+                Status::Error,
+                &format!(
+                    "Scan errors ({}): the scan is partial, results may be missing",
+                    scan.errors.len()
+                )
+            )
+        );
+        for e in &scan.errors {
+            let _ = writeln!(
+                o,
+                "  {} {} {}:{}  {}: {}",
+                terminal(&e.account_id),
+                terminal(e.region.as_deref().unwrap_or("(account-wide)")),
+                terminal(&e.service),
+                terminal(&e.operation),
+                terminal(&e.code),
+                terminal(&e.message)
+            );
+        }
+    }
+
+    let sup = &doc.suppressions;
+    if !sup.expired.is_empty() || !sup.unmatched.is_empty() {
+        o.push('\n');
+        let _ = writeln!(
+            o,
+            "{}",
+            p.status(
+                Status::Suppressed,
+                &format!(
+                    "Suppressions: {} expired, {} matched nothing{}",
+                    sup.expired.len(),
+                    sup.unmatched.len(),
+                    sup.file
+                        .as_deref()
+                        .map(|f| format!(" ({})", terminal(f)))
+                        .unwrap_or_default()
+                )
+            )
+        );
+        for (what, list) in [("expired", &sup.expired), ("unmatched", &sup.unmatched)] {
+            for e in list {
+                let _ = writeln!(
+                    o,
+                    "  {what} #{}: {} {} (expires {}): {}",
+                    e.index,
+                    terminal(&e.rule_id),
+                    terminal(&e.resource),
+                    terminal(&e.expires),
+                    terminal(&e.reason)
+                );
+            }
+        }
+    }
+    o
 }

@@ -66,6 +66,10 @@ pub struct RuleMeta {
 pub struct CheckMeta {
     pub id: String,
     pub title: String,
+    /// How to make this check pass, in prose, from the rule file. The snippets filled in for each
+    /// resource are on the results (`remediation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
 }
 
 /// Counts of results.

@@ -53,6 +53,9 @@ struct ParamFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RemediationFile {
+    /// Plain prose: how to fix a failing resource (SARIF rule help; not a template).
+    #[serde(default)]
+    summary: Option<String>,
     #[serde(default)]
     terraform: Option<Spanned<String>>,
     #[serde(default)]
@@ -122,6 +125,8 @@ pub struct ParamSpec {
 /// Remediation template sources (handlebars), one per format.
 #[derive(Debug, Clone, Default)]
 pub struct RemediationText {
+    /// How to fix a failing resource, in prose (not a template).
+    pub summary: Option<String>,
     pub terraform: Option<String>,
     pub cloudformation: Option<String>,
     pub cli: Option<String>,
@@ -205,6 +210,16 @@ impl std::fmt::Debug for RuleSet {
     }
 }
 
+/// How a value is written into a message or a remediation snippet. Values come from AWS (a Name
+/// tag, an error message): each control character (a line break above all) becomes a space, so a
+/// value can never start a new line of code in a Terraform, CloudFormation or shell snippet.
+/// Nothing else is changed: the formats escape for their own context.
+pub(crate) fn template_value(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The CEL environment every rule is compiled and run with: the standard library plus the
 /// strings, lists and math extensions.
 pub(crate) fn cel_env() -> cel::Env {
@@ -220,7 +235,7 @@ impl RuleSet {
     /// An empty rule set.
     pub fn empty() -> RuleSet {
         let mut templates = Handlebars::new();
-        templates.register_escape_fn(handlebars::no_escape);
+        templates.register_escape_fn(template_value);
         RuleSet {
             rules: Vec::new(),
             env: Arc::new(cel_env()),
@@ -621,7 +636,13 @@ impl Compiler<'_> {
     }
 
     fn remediation(&mut self, r: RemediationFile, what: &str) -> (RemediationText, RemediationTpl) {
-        let mut text = RemediationText::default();
+        let mut text = RemediationText {
+            summary: r
+                .summary
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            ..RemediationText::default()
+        };
         let mut tpl = RemediationTpl::default();
         if let Some(s) = r.terraform {
             let (a, b) = self.template(s, &format!("{what}.terraform"));

@@ -1,0 +1,248 @@
+//! The HTML format: one self-contained file, rendered with Handlebars from `templates/`.
+//!
+//! The templates are embedded in the binary; `--template-dir DIR` replaces any of them by a file of
+//! the same name. The render data is exactly the JSON report document, so the HTML and the JSON
+//! cannot disagree. Handlebars HTML-escapes every value; the document is also embedded once as
+//! script-safe JSON for the client-side results table, which builds its rows with `textContent`.
+//! A Content-Security-Policy with a per-document nonce forbids every network request and any script
+//! or style the template did not write itself.
+
+use super::Reporter;
+use super::escape::json_for_script;
+use super::v1::Document;
+use crate::error::Error;
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, handlebars_helper,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The main page template.
+pub const PAGE_TEMPLATE: &str = "report.html.hbs";
+/// The stylesheet, included in the page as the partial `style`.
+pub const STYLE_TEMPLATE: &str = "report.css";
+/// The script, included in the page as the partial `script`.
+pub const SCRIPT_TEMPLATE: &str = "report.js";
+
+/// The templates shipped in the binary: (file name, partial name, text).
+const EMBEDDED: [(&str, &str, &str); 3] = [
+    (
+        PAGE_TEMPLATE,
+        "page",
+        include_str!("../../templates/report.html.hbs"),
+    ),
+    (
+        STYLE_TEMPLATE,
+        "style",
+        include_str!("../../templates/report.css"),
+    ),
+    (
+        SCRIPT_TEMPLATE,
+        "script",
+        include_str!("../../templates/report.js"),
+    ),
+];
+
+/// Writes the self-contained HTML report.
+pub struct HtmlReporter {
+    registry: Handlebars<'static>,
+    /// Where the templates came from, for error messages.
+    origin: String,
+}
+
+impl HtmlReporter {
+    /// Load the embedded templates, each replaced by `DIR/<name>` when `template_dir` has it.
+    /// Errors name the file, line and column.
+    pub fn new(template_dir: Option<&Path>) -> Result<HtmlReporter, Error> {
+        let mut registry = Handlebars::new();
+        registry.set_prevent_indent(true);
+        register_helpers(&mut registry);
+        let mut overridden = 0;
+        if let Some(dir) = template_dir
+            && !dir.is_dir()
+        {
+            return Err(Error::input(format!(
+                "--template-dir {}: not a directory\n  fix: pass a directory holding any of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}",
+                dir.display()
+            )));
+        }
+        for (file, name, text) in EMBEDDED {
+            let custom: Option<PathBuf> =
+                template_dir.map(|d| d.join(file)).filter(|p| p.is_file());
+            let (origin, source) = match &custom {
+                Some(p) => {
+                    overridden += 1;
+                    let t = std::fs::read_to_string(p).map_err(|e| {
+                        Error::input(format!("cannot read template {}: {e}", p.display()))
+                    })?;
+                    (p.display().to_string(), t)
+                }
+                None => (format!("templates/{file} (built in)"), text.to_string()),
+            };
+            registry
+                .register_template_string(name, &source)
+                .map_err(|e| {
+                    Error::input(format!(
+                        "{origin}: invalid Handlebars template: {}{}\n  fix: correct the template syntax (see templates/{file} in the flowaudit sources for the built-in version)",
+                        e.reason(),
+                        match e.pos() {
+                            Some((l, c)) => format!(" at line {l}, column {c}"),
+                            None => String::new(),
+                        }
+                    ))
+                })?;
+        }
+        if let Some(dir) = template_dir
+            && overridden == 0
+        {
+            return Err(Error::input(format!(
+                "--template-dir {}: holds none of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}\n  fix: copy the files to change from templates/ in the flowaudit sources into that directory",
+                dir.display()
+            )));
+        }
+        let origin = match template_dir {
+            Some(d) => format!("templates in {}", d.display()),
+            None => "built-in templates".to_string(),
+        };
+        Ok(HtmlReporter { registry, origin })
+    }
+}
+
+impl Reporter for HtmlReporter {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+    fn file_name(&self) -> &'static str {
+        "flowaudit.html"
+    }
+    fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
+        let data = serde_json::to_value(doc).map_err(|e| Error::internal(e.to_string()))?;
+        let json = json_for_script(&data).map_err(|e| Error::internal(e.to_string()))?;
+        let nonce = nonce_for(&json);
+        // The document-specific helpers are computed once per render, on a copy of the registry.
+        let mut registry = self.registry.clone();
+        registry.register_helper("report_json", Box::new(Verbatim(json)));
+        registry.register_helper("csp_nonce", Box::new(Verbatim(nonce)));
+        registry
+            .render("page", &data)
+            .map(String::into_bytes)
+            .map_err(|e| {
+                Error::input(format!(
+                    "rendering the HTML report with the {}: {e}",
+                    self.origin
+                ))
+            })
+    }
+}
+
+/// A nonce for the Content-Security-Policy: derived from the document, so the output is
+/// reproducible, and unguessable by anyone who can only influence part of the document.
+fn nonce_for(document_json: &str) -> String {
+    let digest = Sha256::digest(document_json.as_bytes());
+    hex::encode(&digest[..16])
+}
+
+/// A helper that writes a fixed, already safe text without escaping:
+/// `{{report_json}}` (the document as JSON safe inside `<script type="application/json">`) and
+/// `{{csp_nonce}}` (the nonce every `<script>` and `<style>` of the page must carry).
+struct Verbatim(String);
+
+impl HelperDef for Verbatim {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        _: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        out.write(&self.0)?;
+        Ok(())
+    }
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+/// Sum of the numbers in an object (`{"fail": 2, "pass": 3}` → 5).
+fn total(v: &Value) -> f64 {
+    v.as_object()
+        .map(|o| o.values().map(num).sum())
+        .unwrap_or(0.0)
+}
+
+/// The statuses in the order bars are stacked.
+const STACK: [&str; 5] = ["fail", "error", "suppressed", "skipped", "pass"];
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+handlebars_helper!(eq_helper: |a: Json, b: Json| a == b);
+handlebars_helper!(add_helper: |a: Json, b: Json| num(a) + num(b));
+handlebars_helper!(mul_helper: |a: Json, b: Json| num(a) * num(b));
+handlebars_helper!(len_helper: |v: Json| match v {
+    Value::Array(a) => a.len(),
+    Value::Object(o) => o.len(),
+    Value::String(s) => s.chars().count(),
+    _ => 0,
+});
+handlebars_helper!(count_helper: |*args| {
+    let mut cur: Option<&Value> = args.first().copied();
+    for key in args.iter().skip(1) {
+        cur = cur.and_then(|c| c.get(key.as_str().unwrap_or("")));
+    }
+    cur.and_then(Value::as_u64).unwrap_or(0)
+});
+handlebars_helper!(total_helper: |v: Json| total(v).round() as u64);
+handlebars_helper!(max_total_helper: |v: Json| v
+    .as_object()
+    .map(|o| o.values().map(total).fold(0.0, f64::max))
+    .unwrap_or(0.0));
+handlebars_helper!(join_helper: |v: Json, sep: str| v
+    .as_array()
+    .map(|a| a
+        .iter()
+        .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+        .collect::<Vec<_>>()
+        .join(sep))
+    .unwrap_or_default());
+// Left edge of a status segment in a stacked bar: counts before `status`, scaled to `width`;
+// a name outside the stack (`"end"`) gives the right end of the whole bar.
+handlebars_helper!(seg_x_helper: |counts: Json, status: str, max: Json, width: Json| {
+    let max = num(max).max(1.0);
+    let before: f64 = STACK
+        .iter()
+        .take_while(|s| **s != status)
+        .map(|s| counts.get(*s).map(num).unwrap_or(0.0))
+        .sum();
+    round1(before * num(width) / max)
+});
+// Width of a status segment in a stacked bar.
+handlebars_helper!(seg_w_helper: |counts: Json, status: str, max: Json, width: Json| {
+    let max = num(max).max(1.0);
+    round1(counts.get(status).map(num).unwrap_or(0.0) * num(width) / max)
+});
+// Any result with this status?
+handlebars_helper!(has_status_helper: |results: Json, status: str| results
+    .as_array()
+    .is_some_and(|a| a.iter().any(|r| r.get("status").and_then(Value::as_str) == Some(status))));
+
+fn register_helpers(r: &mut Handlebars<'static>) {
+    // Placeholders until render() registers the values of the document being rendered.
+    r.register_helper("report_json", Box::new(Verbatim(String::new())));
+    r.register_helper("csp_nonce", Box::new(Verbatim(String::new())));
+    r.register_helper("eq", Box::new(eq_helper));
+    r.register_helper("add", Box::new(add_helper));
+    r.register_helper("mul", Box::new(mul_helper));
+    r.register_helper("len", Box::new(len_helper));
+    r.register_helper("count", Box::new(count_helper));
+    r.register_helper("total", Box::new(total_helper));
+    r.register_helper("max_total", Box::new(max_total_helper));
+    r.register_helper("join", Box::new(join_helper));
+    r.register_helper("seg_x", Box::new(seg_x_helper));
+    r.register_helper("seg_w", Box::new(seg_w_helper));
+    r.register_helper("has_status", Box::new(has_status_helper));
+}

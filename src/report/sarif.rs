@@ -1,0 +1,600 @@
+//! The SARIF 2.1.0 format, shaped for GitHub code scanning and other SARIF consumers.
+//!
+//! Cloud resources have no source file, so each result points at a stable, relative artifact URI
+//! `aws/<account>/<region>/<resource-id>` (line 1) and names the resource ARN as a logical location.
+//! One run is written per scanned account, with `automationDetails.id` `<category>/<account>/`, so
+//! that each account uploads as its own code-scanning category.
+//!
+//! This is the only module that uses `serde_sarif`.
+
+use super::Reporter;
+use super::escape::{markdown_code_block, markdown_inline};
+use super::v1::{CheckMeta, Document, RuleMeta};
+use crate::error::Error;
+use crate::findings::{Finding, Severity, Status};
+use serde_json::{Value, json};
+use serde_sarif::sarif;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The schema URI written into `$schema`.
+pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The `partialFingerprints` key of the per-resource, per-check identity hash.
+pub const FINGERPRINT_KEY: &str = "flowauditResourceCheck/v1";
+
+/// GitHub rejects a rule with more than 20 tags and shows 10: `security` and the first compliance
+/// ids, up to this many in all. Every compliance id is in the rule's `properties.compliance`.
+pub const MAX_RULE_TAGS: usize = 10;
+
+/// GitHub rejects a run with more than 25,000 results. An account with more failures keeps the
+/// most severe ones (suppressed ones last) and says how many were left out, in a notification.
+pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+
+/// GitHub's limit on rule descriptions, in characters.
+const MAX_DESCRIPTION: usize = 1024;
+
+/// The default first part of `automationDetails.id`.
+pub const DEFAULT_CATEGORY: &str = "flowaudit";
+
+/// Writes SARIF 2.1.0.
+pub struct SarifReporter {
+    /// First part of `runs[].automationDetails.id`; the account id and a `/` are appended.
+    pub category: String,
+}
+
+impl Default for SarifReporter {
+    fn default() -> Self {
+        SarifReporter {
+            category: DEFAULT_CATEGORY.to_string(),
+        }
+    }
+}
+
+impl Reporter for SarifReporter {
+    fn name(&self) -> &'static str {
+        "sarif"
+    }
+    fn file_name(&self) -> &'static str {
+        "flowaudit.sarif"
+    }
+    fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
+        let log = to_sarif(doc, &self.category);
+        let mut out =
+            serde_json::to_vec_pretty(&log).map_err(|e| Error::internal(e.to_string()))?;
+        out.push(b'\n');
+        Ok(out)
+    }
+}
+
+/// The `security-severity` score GitHub uses to rank alerts (CVSS-like, 0.0 to 10.0).
+pub fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// The SARIF level of a failing check of this severity.
+fn level(s: Severity) -> sarif::ResultLevel {
+    match s {
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium => sarif::ResultLevel::Warning,
+        Severity::Low | Severity::Info => sarif::ResultLevel::Note,
+    }
+}
+
+fn level_name(s: Severity) -> &'static str {
+    match level(s) {
+        sarif::ResultLevel::Error => "error",
+        sarif::ResultLevel::Warning => "warning",
+        sarif::ResultLevel::Note => "note",
+        sarif::ResultLevel::None => "none",
+    }
+}
+
+/// The stable artifact URI of a resource: `aws/<account>/<region>/<id>`, each part percent-encoded.
+pub fn artifact_uri(account: &str, region: &str, resource_id: &str) -> String {
+    format!(
+        "aws/{}/{}/{}",
+        uri_segment(account),
+        uri_segment(region),
+        uri_segment(resource_id)
+    )
+}
+
+fn uri_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
+/// A hash of account, region, resource, rule and check: the same alert from run to run.
+pub fn fingerprint(f: &Finding) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        &f.resource.account_id,
+        &f.resource.region,
+        &f.resource.id,
+        &f.rule_id,
+        &f.check_id,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The reporting-descriptor id of a rule check: `VPC-001/traffic-type-all`.
+pub fn descriptor_id(rule_id: &str, check_id: &str) -> String {
+    format!("{rule_id}/{check_id}")
+}
+
+/// True for the results SARIF reports: failures, and suppressed failures (as dismissed).
+fn reported(f: &Finding) -> bool {
+    match f.status {
+        Status::Fail => true,
+        Status::Suppressed => f
+            .suppression
+            .as_ref()
+            .is_none_or(|s| s.original_status == Status::Fail),
+        _ => false,
+    }
+}
+
+/// Build the SARIF log of a report document.
+pub fn to_sarif(doc: &Document, category: &str) -> sarif::Sarif {
+    let mut accounts: Vec<String> = doc.scan.accounts.clone();
+    for f in doc.results.iter().filter(|f| reported(f)) {
+        if !accounts.contains(&f.resource.account_id) {
+            accounts.push(f.resource.account_id.clone());
+        }
+    }
+    if accounts.is_empty() {
+        accounts.push(String::new());
+    }
+    let runs = accounts
+        .iter()
+        .map(|account| build_run(doc, account, category))
+        .collect::<Vec<_>>();
+    sarif::Sarif::builder()
+        .schema(SARIF_SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(runs)
+        .build()
+}
+
+/// The descriptors of one run, and the index of each descriptor id.
+struct Descriptors {
+    list: Vec<sarif::ReportingDescriptor>,
+    index: BTreeMap<String, usize>,
+}
+
+fn descriptors(doc: &Document, account_results: &[&Finding]) -> Descriptors {
+    let mut d = Descriptors {
+        list: Vec::new(),
+        index: BTreeMap::new(),
+    };
+    for rule in &doc.rules {
+        for check in &rule.checks {
+            let id = descriptor_id(&rule.id, &check.id);
+            if d.index.contains_key(&id) {
+                continue;
+            }
+            d.index.insert(id, d.list.len());
+            d.list.push(descriptor(doc, rule, check));
+        }
+    }
+    // A result whose rule metadata is missing still gets a (minimal) descriptor.
+    for f in account_results {
+        let id = descriptor_id(&f.rule_id, &f.check_id);
+        if d.index.contains_key(&id) {
+            continue;
+        }
+        let rule = RuleMeta {
+            id: f.rule_id.clone(),
+            title: f.rule_id.clone(),
+            description: f.message.clone(),
+            severity: f.severity,
+            resource: f.resource.kind.clone(),
+            checks: Vec::new(),
+            compliance: (*f.compliance).clone(),
+            references: Vec::new(),
+            source: String::new(),
+        };
+        let check = CheckMeta {
+            id: f.check_id.clone(),
+            title: f.check_id.clone(),
+            remediation: None,
+        };
+        d.index.insert(id, d.list.len());
+        d.list.push(descriptor(doc, &rule, &check));
+    }
+    d
+}
+
+fn compliance_tags(compliance: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    compliance
+        .iter()
+        .flat_map(|(framework, ids)| ids.iter().map(move |id| format!("{framework}:{id}")))
+        .collect()
+}
+
+fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::ReportingDescriptor {
+    let fix = check.remediation.clone().unwrap_or_else(|| {
+        format!(
+            "Change the resource so that this check passes: {}.",
+            check.title
+        )
+    });
+    let per_resource = "Each result carries Terraform, CloudFormation and AWS CLI snippets filled in \
+        for its own resource (result property `remediation`, and the flowaudit HTML report).";
+    let compliance: Vec<String> = compliance_tags(&rule.compliance);
+
+    let mut text = format!(
+        "{}\n\nCheck: {}\nSeverity: {}\n\nRemediation: {}\n{}",
+        rule.description,
+        check.title,
+        rule.severity.as_str(),
+        fix,
+        per_resource
+    );
+    if !compliance.is_empty() {
+        text.push_str(&format!("\n\nCompliance: {}", compliance.join(", ")));
+    }
+    if !rule.references.is_empty() {
+        text.push_str(&format!("\n\nReferences:\n{}", rule.references.join("\n")));
+    }
+
+    let mut md = format!(
+        "{}\n\n**Check:** {}  \n**Severity:** {}\n\n## Remediation\n\n{}\n\n{}",
+        markdown_inline(&rule.description),
+        markdown_inline(&check.title),
+        rule.severity.as_str(),
+        markdown_inline(&fix),
+        markdown_inline(per_resource)
+    );
+    if !compliance.is_empty() {
+        md.push_str("\n\n## Compliance\n");
+        for c in &compliance {
+            md.push_str(&format!("\n- {}", markdown_inline(c)));
+        }
+    }
+    if !rule.references.is_empty() {
+        md.push_str("\n\n## References\n");
+        for r in &rule.references {
+            md.push_str(&format!("\n- {}", markdown_inline(r)));
+        }
+    }
+
+    let help_uri = rule
+        .references
+        .iter()
+        .find(|r| r.starts_with("https://") || r.starts_with("http://"))
+        .cloned()
+        .unwrap_or_else(|| doc.tool.information_uri.clone());
+
+    let mut tags = vec!["security".to_string()];
+    tags.extend(compliance.into_iter().take(MAX_RULE_TAGS - 1));
+    let mut extra = BTreeMap::new();
+    extra.insert("compliance".to_string(), json!(rule.compliance));
+    extra.insert(
+        "security-severity".to_string(),
+        json!(security_severity(rule.severity)),
+    );
+    extra.insert("precision".to_string(), json!("very-high"));
+    extra.insert(
+        "problem.severity".to_string(),
+        json!(level_name(rule.severity)),
+    );
+    extra.insert("flowaudit-rule".to_string(), json!(rule.id));
+    extra.insert("flowaudit-check".to_string(), json!(check.id));
+
+    sarif::ReportingDescriptor::builder()
+        .id(descriptor_id(&rule.id, &check.id))
+        .name(pascal_name(&rule.id, &check.id))
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(clip(&format!("{}: {}", rule.title, check.title)))
+                .markdown(format!(
+                    "{}: {}",
+                    markdown_inline(&rule.title),
+                    markdown_inline(&check.title)
+                ))
+                .build(),
+        )
+        .full_description(
+            sarif::MultiformatMessageString::builder()
+                .text(clip(&rule.description))
+                .markdown(clip(&markdown_inline(&rule.description)))
+                .build(),
+        )
+        .help(
+            sarif::MultiformatMessageString::builder()
+                .text(text)
+                .markdown(md)
+                .build(),
+        )
+        .help_uri(help_uri)
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(level_name(rule.severity)))
+                .build(),
+        )
+        .properties(
+            sarif::PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(extra)
+                .build(),
+        )
+        .build()
+}
+
+/// At most [`MAX_DESCRIPTION`] characters, cut at a character boundary with an ellipsis.
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_DESCRIPTION {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(MAX_DESCRIPTION - 1).collect();
+    // Never leave a dangling Markdown escape.
+    if out.ends_with('\\') {
+        out.pop();
+    }
+    out.push('…');
+    out
+}
+
+/// A readable PascalCase name for a descriptor, e.g. `Vpc001TrafficTypeAll`.
+fn pascal_name(rule_id: &str, check_id: &str) -> String {
+    let mut out = String::new();
+    for word in format!("{rule_id} {check_id}").split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars.map(|c| c.to_ascii_lowercase()));
+        }
+    }
+    out
+}
+
+fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
+    let mut account_results: Vec<&Finding> = doc
+        .results
+        .iter()
+        .filter(|f| reported(f) && (account.is_empty() || f.resource.account_id == account))
+        .collect();
+    let omitted = account_results.len().saturating_sub(MAX_RESULTS_PER_RUN);
+    if omitted > 0 {
+        // Most severe first, open before suppressed; stable, so the report order is kept within.
+        account_results.sort_by_key(|f| {
+            (
+                std::cmp::Reverse(f.severity),
+                f.status == Status::Suppressed,
+            )
+        });
+        account_results.truncate(MAX_RESULTS_PER_RUN);
+    }
+    let d = descriptors(doc, &account_results);
+    let results: Vec<sarif::Result> = account_results.iter().map(|f| result(f, &d)).collect();
+
+    let driver = sarif::ToolComponent::builder()
+        .name(doc.tool.name.clone())
+        .version(doc.tool.version.clone())
+        .semantic_version(doc.tool.version.clone())
+        .information_uri(doc.tool.information_uri.clone())
+        .rules(d.list)
+        .build();
+
+    let mut notifications: Vec<sarif::Notification> = doc
+        .scan
+        .errors
+        .iter()
+        .filter(|e| account.is_empty() || e.account_id == account)
+        .map(|e| {
+            let region = e.region.as_deref().unwrap_or("(account-wide)");
+            sarif::Notification::builder()
+                .level(json!("error"))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!(
+                            "Could not read {}:{} in {}/{}: {} {}",
+                            e.service, e.operation, e.account_id, region, e.code, e.message
+                        ))
+                        .build(),
+                )
+                .descriptor(
+                    sarif::ReportingDescriptorReference::builder()
+                        .id(format!("scan-error/{}", e.code))
+                        .build(),
+                )
+                .build()
+        })
+        .collect();
+    if omitted > 0 {
+        notifications.push(
+            sarif::Notification::builder()
+                .level(json!("warning"))
+                .message(
+                    sarif::Message::builder()
+                        .text(format!(
+                            "{omitted} less severe results of account {account} are not in this SARIF file \
+                             (code scanning accepts at most {MAX_RESULTS_PER_RUN} per run); the JSON and \
+                             HTML reports have all of them."
+                        ))
+                        .build(),
+                )
+                .descriptor(
+                    sarif::ReportingDescriptorReference::builder()
+                        .id("results-omitted")
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    let mut invocation = sarif::Invocation::builder()
+        .execution_successful(true)
+        .start_time_utc(doc.scan.started_at.clone())
+        .end_time_utc(doc.scan.finished_at.clone())
+        .build();
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+
+    let id = if account.is_empty() {
+        format!("{category}/")
+    } else {
+        format!("{category}/{account}/")
+    };
+    let mut props = BTreeMap::new();
+    props.insert("partial".to_string(), json!(doc.scan.partial));
+    props.insert("regions".to_string(), json!(doc.scan.regions));
+    props.insert("reportSchema".to_string(), json!(doc.schema));
+
+    sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .automation_details(sarif::RunAutomationDetails::builder().id(id).build())
+        .column_kind(json!("utf16CodeUnits"))
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
+}
+
+fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
+    let rid = descriptor_id(&f.rule_id, &f.check_id);
+    let r = &f.resource;
+    let label = match &r.name {
+        Some(n) if !n.is_empty() => format!("{} {} ({n})", r.kind, r.id),
+        _ => format!("{} {}", r.kind, r.id),
+    };
+    let message = if f.message.trim().is_empty() {
+        format!("{label} in {}/{} fails {rid}.", r.account_id, r.region)
+    } else {
+        f.message.clone()
+    };
+    let text = format!("{message} [{label}, {}/{}]", r.account_id, r.region);
+    let markdown = format!(
+        "{} \\[{}, {}/{}\\]",
+        markdown_inline(&message),
+        markdown_inline(&label),
+        markdown_inline(&r.account_id),
+        markdown_inline(&r.region)
+    );
+
+    let location = sarif::Location::builder()
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(
+                    sarif::ArtifactLocation::builder()
+                        .uri(artifact_uri(&r.account_id, &r.region, &r.id))
+                        .build(),
+                )
+                .region(sarif::Region::builder().start_line(1).build())
+                .build(),
+        )
+        .logical_locations(vec![
+            sarif::LogicalLocation::builder()
+                .name(r.id.clone())
+                .fully_qualified_name(r.arn.clone())
+                .kind("resource")
+                .build(),
+        ])
+        .message(sarif::Message::builder().text(label.clone()).build())
+        .build();
+
+    let mut fp = BTreeMap::new();
+    fp.insert(FINGERPRINT_KEY.to_string(), fingerprint(f));
+
+    let mut props = BTreeMap::new();
+    props.insert("account".to_string(), json!(r.account_id));
+    props.insert("region".to_string(), json!(r.region));
+    props.insert("resourceType".to_string(), json!(r.kind));
+    props.insert("resourceId".to_string(), json!(r.id));
+    if let Some(n) = &r.name {
+        props.insert("resourceName".to_string(), json!(n));
+    }
+    props.insert("severity".to_string(), json!(f.severity.as_str()));
+    if let Some(rem) = &f.remediation {
+        props.insert(
+            "remediation".to_string(),
+            serde_json::to_value(rem).unwrap_or(Value::Null),
+        );
+        let mut md = String::new();
+        for (title, lang, body) in [
+            ("Terraform", "hcl", &rem.terraform),
+            ("CloudFormation", "yaml", &rem.cloudformation),
+            ("AWS CLI", "sh", &rem.cli),
+        ] {
+            if let Some(body) = body {
+                md.push_str(&format!(
+                    "**{title}**\n\n{}\n\n",
+                    markdown_code_block(lang, body)
+                ));
+            }
+        }
+        if !md.is_empty() {
+            props.insert("remediationMarkdown".to_string(), json!(md.trim_end()));
+        }
+    }
+    props.insert("compliance".to_string(), json!(*f.compliance));
+
+    let mut res = sarif::Result::builder()
+        .rule_id(rid.clone())
+        .rule_index(d.index.get(&rid).copied().unwrap_or(0) as i64)
+        .level(level(f.severity))
+        .kind(sarif::ResultKind::Fail)
+        .message(
+            sarif::Message::builder()
+                .text(text)
+                .markdown(markdown)
+                .build(),
+        )
+        .locations(vec![location])
+        .partial_fingerprints(fp)
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(props)
+                .build(),
+        )
+        .build();
+    if f.status == Status::Suppressed {
+        let (reason, expires) = f
+            .suppression
+            .as_ref()
+            .map(|s| (s.reason.clone(), s.expires.clone()))
+            .unwrap_or_else(|| ("suppressed".to_string(), String::new()));
+        let mut sp = BTreeMap::new();
+        if !expires.is_empty() {
+            sp.insert("expires".to_string(), json!(expires));
+        }
+        res.suppressions = Some(vec![
+            sarif::Suppression::builder()
+                .kind(json!("external"))
+                .status(json!("accepted"))
+                .justification(reason)
+                .properties(
+                    sarif::PropertyBag::builder()
+                        .additional_properties(sp)
+                        .build(),
+                )
+                .build(),
+        ]);
+    }
+    res
+}

@@ -1,0 +1,224 @@
+(function () {
+  'use strict';
+  // Builds the results table from the embedded JSON report. Every value from the report is put in
+  // the page with textContent, never parsed as HTML. Rows are added a page at a time so that a
+  // report with tens of thousands of results stays responsive.
+  var PAGE = 500;
+  var STATUS_RANK = { fail: 0, error: 1, suppressed: 2, skipped: 3, pass: 4 };
+  var SEV_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+  var SNIPPETS = [['terraform', 'Terraform'], ['cloudformation', 'CloudFormation'], ['cli', 'AWS CLI']];
+
+  function byId(id) { return document.getElementById(id); }
+  var countEl = byId('result-count');
+  var data;
+  try {
+    data = JSON.parse(byId('report-data').textContent);
+  } catch (e) {
+    countEl.textContent = 'The embedded report data could not be read: ' + e.message;
+    return;
+  }
+  var results = Array.isArray(data.results) ? data.results : [];
+  var els = {
+    status: byId('f-status'), severity: byId('f-severity'), region: byId('f-region'),
+    rule: byId('f-rule'), text: byId('f-text'), form: byId('filters'),
+    tbody: document.querySelector('#results tbody'), more: byId('more')
+  };
+
+  function str(v) { return v === null || v === undefined ? '' : String(v); }
+  function rank(table, key) { return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : 9; }
+
+  // Lower-cased text each result is searched in.
+  var hay = results.map(function (r) {
+    var res = r.resource || {};
+    var parts = [r.rule_id, r.check_id, r.status, r.severity, r.message, res.id, res.arn, res.name,
+      res.region, res.account_id, res.type];
+    var tags = res.tags || {};
+    Object.keys(tags).forEach(function (k) { parts.push(k, tags[k]); });
+    if (r.suppression) { parts.push(r.suppression.reason); }
+    return parts.map(str).join('\n').toLowerCase();
+  });
+
+  var order = results.map(function (_, i) { return i; });
+  order.sort(function (a, b) {
+    var x = results[a], y = results[b];
+    var d = rank(STATUS_RANK, x.status) - rank(STATUS_RANK, y.status);
+    if (d) { return d; }
+    d = rank(SEV_RANK, x.severity) - rank(SEV_RANK, y.severity);
+    if (d) { return d; }
+    var ka = str(x.rule_id) + '/' + str(x.check_id) + ' ' + str((x.resource || {}).region) + ' ' + str((x.resource || {}).id);
+    var kb = str(y.rule_id) + '/' + str(y.check_id) + ' ' + str((y.resource || {}).region) + ' ' + str((y.resource || {}).id);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+
+  var matches = [];
+  var shown = 0;
+
+  function apply() {
+    var st = els.status.value, sev = els.severity.value, reg = els.region.value, rule = els.rule.value;
+    var terms = els.text.value.toLowerCase().split(/\s+/).filter(Boolean);
+    matches = order.filter(function (i) {
+      var r = results[i];
+      if (st && r.status !== st) { return false; }
+      if (sev && r.severity !== sev) { return false; }
+      if (reg && (r.resource || {}).region !== reg) { return false; }
+      if (rule && r.rule_id !== rule) { return false; }
+      for (var t = 0; t < terms.length; t++) {
+        if (hay[i].indexOf(terms[t]) < 0) { return false; }
+      }
+      return true;
+    });
+    els.tbody.textContent = '';
+    shown = 0;
+    renderMore();
+  }
+
+  function renderMore() {
+    var frag = document.createDocumentFragment();
+    var end = Math.min(matches.length, shown + PAGE);
+    for (; shown < end; shown++) {
+      frag.appendChild(row(results[matches[shown]]));
+    }
+    els.tbody.appendChild(frag);
+    countEl.textContent = 'Showing ' + shown + ' of ' + matches.length + ' matching results (' +
+      results.length + ' in total)';
+    els.more.hidden = shown >= matches.length;
+  }
+
+  function cell(tr, text, cls) {
+    var td = document.createElement('td');
+    if (cls) { td.className = cls; }
+    td.textContent = str(text);
+    tr.appendChild(td);
+    return td;
+  }
+
+  function pill(tr, cls, text) {
+    var td = document.createElement('td');
+    var span = document.createElement('span');
+    span.className = cls;
+    span.textContent = str(text);
+    td.appendChild(span);
+    tr.appendChild(td);
+  }
+
+  function hasFix(r) {
+    var rem = r.remediation;
+    return !!rem && SNIPPETS.some(function (s) { return typeof rem[s[0]] === 'string' && rem[s[0]] !== ''; });
+  }
+
+  function row(r) {
+    var res = r.resource || {};
+    var tr = document.createElement('tr');
+    tr.className = 'result';
+    tr.setAttribute('data-status', str(r.status));
+    pill(tr, 'badge st-' + str(r.status), r.status);
+    pill(tr, 'sev sev-' + str(r.severity), r.severity);
+    cell(tr, str(r.rule_id) + '/' + str(r.check_id));
+    cell(tr, res.account_id);
+    cell(tr, res.region);
+    var idCell = cell(tr, res.id, 'rid');
+    idCell.title = str(res.arn);
+    cell(tr, res.name, 'name');
+    var msg = str(r.message);
+    if (r.suppression) {
+      msg += ' (suppressed until ' + str(r.suppression.expires) + ': ' + str(r.suppression.reason) + ')';
+    }
+    cell(tr, msg, 'msg');
+    var fixTd = document.createElement('td');
+    if (hasFix(r)) {
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'fixbtn';
+      btn.textContent = 'Show fix';
+      btn.setAttribute('aria-expanded', 'false');
+      btn.addEventListener('click', function () { toggleFix(r, tr, btn); });
+      fixTd.appendChild(btn);
+    }
+    tr.appendChild(fixTd);
+    return tr;
+  }
+
+  function toggleFix(r, tr, btn) {
+    if (tr.fixRow) {
+      tr.fixRow.remove();
+      tr.fixRow = null;
+      btn.textContent = 'Show fix';
+      btn.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    var d = document.createElement('tr');
+    d.className = 'detail';
+    var td = document.createElement('td');
+    td.colSpan = 9;
+    var box = document.createElement('div');
+    box.className = 'fix';
+    SNIPPETS.forEach(function (s) {
+      var text = r.remediation[s[0]];
+      if (typeof text !== 'string' || text === '') { return; }
+      var wrap = document.createElement('div');
+      wrap.className = 'snippet snippet-' + s[0];
+      var head = document.createElement('div');
+      head.className = 'snippet-head';
+      var title = document.createElement('strong');
+      title.textContent = s[1];
+      var copyBtn = document.createElement('button');
+      copyBtn.type = 'button';
+      copyBtn.className = 'copy';
+      copyBtn.textContent = 'Copy';
+      copyBtn.addEventListener('click', function () { copy(text, copyBtn); });
+      head.appendChild(title);
+      head.appendChild(copyBtn);
+      var pre = document.createElement('pre');
+      var code = document.createElement('code');
+      code.textContent = text;
+      pre.appendChild(code);
+      wrap.appendChild(head);
+      wrap.appendChild(pre);
+      box.appendChild(wrap);
+    });
+    td.appendChild(box);
+    d.appendChild(td);
+    tr.after(d);
+    tr.fixRow = d;
+    btn.textContent = 'Hide fix';
+    btn.setAttribute('aria-expanded', 'true');
+  }
+
+  function copy(text, btn) {
+    function done(ok) {
+      btn.textContent = ok ? 'Copied' : 'Copy failed: select the text';
+      window.setTimeout(function () { btn.textContent = 'Copy'; }, 1500);
+    }
+    function fallback() {
+      var ta = document.createElement('textarea');
+      ta.value = text;
+      ta.setAttribute('readonly', '');
+      ta.style.position = 'fixed';
+      ta.style.opacity = '0';
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+      ta.remove();
+      done(ok);
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  var timer = null;
+  ['status', 'severity', 'region', 'rule'].forEach(function (k) {
+    els[k].addEventListener('change', apply);
+  });
+  els.text.addEventListener('input', function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(apply, 120);
+  });
+  els.form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
+  els.form.addEventListener('reset', function () { window.setTimeout(apply, 0); });
+  els.more.addEventListener('click', renderMore);
+  apply();
+})();

@@ -1,0 +1,364 @@
+//! HTML output: self-contained, escaped, and working in a real headless Chromium (filters, fix
+//! snippets, no injected script, no network request, no console error).
+
+use crate::harness::{flowaudit, repo_path, run};
+use crate::report_fixture::{self, HOSTILE_GLOBAL, HOSTILE_HTML, HOSTILE_MD};
+use flowaudit::report::Reporter;
+use flowaudit::report::html::HtmlReporter;
+use flowaudit::report::v1::Document;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn render(doc: &Document) -> String {
+    String::from_utf8(HtmlReporter::new(None).unwrap().render(doc).unwrap()).unwrap()
+}
+
+/// Where the HTML files and screenshots of the test run go (under target/).
+fn out_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The embedded JSON data block of a rendered page.
+pub(crate) fn data_block(html: &str) -> &str {
+    let open = r#"<script type="application/json" id="report-data">"#;
+    let start = html.find(open).expect("data block") + open.len();
+    let end = start + html[start..].find("</script>").expect("end of data block");
+    &html[start..end]
+}
+
+/// The page without its JSON data block: the markup Handlebars produced.
+fn markup(html: &str) -> String {
+    html.replace(data_block(html), "")
+}
+
+#[test]
+fn html_is_self_contained_escaped_and_embeds_the_exact_document() {
+    let doc = report_fixture::demo_document();
+    let html = render(&doc);
+    std::fs::write(out_dir().join("demo.html"), &html).unwrap();
+
+    // The embedded data is exactly the JSON report document.
+    let data: Value = serde_json::from_str(data_block(&html)).unwrap();
+    assert_eq!(data, serde_json::to_value(&doc).unwrap());
+    assert!(
+        !data_block(&html).contains('<'),
+        "the data block must not contain '<'"
+    );
+
+    // Nothing from the network: no stylesheet links, no external src/href, no CSS imports or urls.
+    let page = markup(&html).to_lowercase();
+    assert!(!page.contains("<link"), "no <link> elements");
+    assert!(!page.contains(" src="), "no src attribute at all");
+    assert!(!page.contains("@import") && !page.contains("url("));
+    for (i, _) in page.match_indices("href=") {
+        let value = page[i + 5..].trim_start_matches(['"', '\'']);
+        assert!(
+            value.starts_with('#'),
+            "only in-page links: {}",
+            &page[i..i + 60]
+        );
+    }
+    assert!(
+        page.contains("default-src 'none'"),
+        "the CSP forbids network access"
+    );
+    assert_eq!(
+        page.matches("<script").count(),
+        2,
+        "one data block, one script"
+    );
+    assert_eq!(page.matches("<style").count(), 1);
+
+    // AWS strings are escaped wherever Handlebars put them.
+    assert!(!html.contains(HOSTILE_HTML));
+    assert!(!html.contains("<script>alert(3)</script>"));
+    assert!(html.contains("You are not authorized &lt;script&gt;alert(3)&lt;/script&gt;"));
+    assert!(html.contains("sandbox &lt;b&gt;lab&lt;/b&gt;"));
+    assert!(html.contains("Sandbox, torn down weekly &lt;i&gt;ticket SEC-42&lt;/i&gt;"));
+    assert!(html.contains("2099-01-31"), "suppression expiry is shown");
+    assert!(
+        html.contains("old exception &lt;u&gt;x&lt;/u&gt;"),
+        "expired entries are listed"
+    );
+
+    // Header and summary.
+    assert!(html.contains("123456789012") && html.contains("210987654321"));
+    assert!(html.contains("ap-southeast-2, eu-west-1, us-east-1"));
+    assert!(html.contains(r#"<span class="n" id="card-fail">4</span>"#));
+    assert!(html.contains(r#"<span class="n" id="card-suppressed">1</span>"#));
+    // One bar group per region in the chart.
+    assert_eq!(html.matches(r#"<text class="rlabel""#).count(), 3);
+}
+
+/// Chromium: `FLOWAUDIT_CHROMIUM`, else /usr/bin/chromium or `chromium` on PATH.
+fn chromium() -> PathBuf {
+    if let Some(p) = std::env::var_os("FLOWAUDIT_CHROMIUM") {
+        return PathBuf::from(p);
+    }
+    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
+        if Path::new(p).exists() {
+            return PathBuf::from(p);
+        }
+    }
+    panic!(
+        "chromium not found: run the tests with scripts/test, which installs it, or set FLOWAUDIT_CHROMIUM"
+    );
+}
+
+/// Open `html` in headless Chromium, evaluate `steps` in the page, return the runner's report.
+pub(crate) fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value {
+    let steps_file = html.with_extension("steps.json");
+    std::fs::write(&steps_file, serde_json::to_vec(steps).unwrap()).unwrap();
+    let has_ws = Command::new("node")
+        .args([
+            "-e",
+            "process.exit(typeof WebSocket === 'function' ? 0 : 1)",
+        ])
+        .status()
+        .expect("node is needed for the browser tests")
+        .success();
+    let mut cmd = Command::new("node");
+    if !has_ws {
+        cmd.arg("--experimental-websocket");
+    }
+    cmd.arg(repo_path("tests/support/browser/cdp-run.mjs"))
+        .arg(chromium())
+        .arg(html)
+        .arg(&steps_file);
+    if let Some(s) = screenshot {
+        cmd.arg(s);
+    }
+    let out = cmd.stdin(Stdio::null()).output().expect("run cdp-run.mjs");
+    assert!(
+        out.status.success(),
+        "browser run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("cdp-run output")
+}
+
+pub(crate) fn rows() -> &'static str {
+    "document.querySelectorAll('#results tbody tr.result').length"
+}
+
+fn set(id: &str, value: &str) -> String {
+    format!(
+        "(() => {{ const e = document.getElementById({id:?}); e.value = {value:?}; e.dispatchEvent(new Event('change')); return {}; }})()",
+        rows()
+    )
+}
+
+/// No page errors, no dialogs, no request other than the file itself.
+pub(crate) fn assert_clean_run(r: &Value) {
+    assert_eq!(r["exceptions"], json!([]), "uncaught exceptions");
+    let console_errors: Vec<&Value> = r["console"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "error" || c["type"] == "assert")
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "console errors: {console_errors:?}"
+    );
+    let log_errors: Vec<&Value> = r["logEntries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["level"] == "error")
+        .collect();
+    assert!(log_errors.is_empty(), "browser log errors: {log_errors:?}");
+    assert_eq!(
+        r["dialogs"],
+        json!([]),
+        "a dialog opened: injected script ran"
+    );
+    let url = r["url"].as_str().unwrap();
+    for req in r["requests"].as_array().unwrap() {
+        assert_eq!(req.as_str().unwrap(), url, "the page made a request");
+    }
+}
+
+#[test]
+fn html_works_in_headless_chromium_without_injection_or_network() {
+    let doc = report_fixture::demo_document();
+    let dir = out_dir();
+    let file = dir.join("demo-browser.html");
+    std::fs::write(&file, render(&doc)).unwrap();
+    let shot = dir.join("demo-report.png");
+    let _ = std::fs::remove_file(&shot);
+
+    let search = |q: &str| {
+        format!(
+            "(() => {{ const e = document.getElementById('f-text'); e.value = {q:?}; e.dispatchEvent(new Event('input')); return new Promise(r => setTimeout(() => r({}), 400)); }})()",
+            rows()
+        )
+    };
+    let steps = vec![
+        rows().to_string(),                                  // 0: all
+        set("f-status", "fail"),                             // 1
+        set("f-severity", "medium"),                         // 2
+        set("f-severity", ""),                               // 3
+        set("f-status", ""),                                 // 4
+        set("f-region", "eu-west-1"),                        // 5
+        set("f-region", ""),                                 // 6
+        set("f-rule", "VPC-002"),                            // 7
+        set("f-rule", ""),                                   // 8
+        search("60003"),                                     // 9
+        search("onerror"),                                   // 10
+        search(""),                                          // 11
+        // 12: every hostile name is shown literally, as text.
+        format!(
+            "[...document.querySelectorAll('#results td.name')].map(td => td.textContent).filter(t => [{HOSTILE_HTML:?}, {HOSTILE_GLOBAL:?}, {HOSTILE_MD:?}].includes(t)).length"
+        ),
+        // 13: no element came out of the data.
+        "document.querySelectorAll('#results img, #results script, #results svg, #results b, #results iframe').length".into(),
+        // 14: the injected script would have set this global.
+        "typeof window.__flowauditInjected".into(),
+        // 15: open the fix of the first failing row; its snippets name its VPC.
+        "(() => { const b = document.querySelector('#results tr.result .fixbtn'); b.click(); const d = document.querySelector('#results tr.detail'); return { snippets: d.querySelectorAll('.snippet').length, texts: [...d.querySelectorAll('pre')].map(p => p.textContent), vpc: b.closest('tr').querySelector('td.rid').textContent, copy: d.querySelectorAll('button.copy').length }; })()".into(),
+        // 16: copy a snippet (clipboard or its fallback), then the button reports the outcome.
+        "(() => { const b = document.querySelector('#results tr.detail button.copy'); b.click(); return new Promise(r => setTimeout(() => r(b.textContent), 200)); })()".into(),
+        "document.getElementById('result-count').textContent".into(), // 17
+    ];
+    let r = browse(&file, &steps, Some(&shot));
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    assert_eq!(v[0], 9, "every result is listed at first");
+    assert_eq!(v[1], 4, "status=fail");
+    assert_eq!(v[2], 1, "status=fail, severity=medium");
+    assert_eq!(v[3], 4);
+    assert_eq!(v[4], 9);
+    assert_eq!(v[5], 4, "region=eu-west-1");
+    assert_eq!(v[7], 3, "rule=VPC-002");
+    assert_eq!(v[9], 1, "search by VPC id");
+    assert_eq!(
+        v[10], 2,
+        "search finds the hostile Name tag as text (both results of that VPC)"
+    );
+    assert_eq!(v[11], 9);
+    assert_eq!(v[12], 4, "hostile names displayed literally: {:?}", v[12]);
+    assert_eq!(v[13], 0);
+    assert_eq!(v[14], "undefined", "injected script ran");
+    let fix = &v[15];
+    assert_eq!(fix["snippets"], 3, "{fix}");
+    assert_eq!(fix["copy"], 3);
+    let vpc = fix["vpc"].as_str().unwrap();
+    for t in fix["texts"].as_array().unwrap() {
+        assert!(t.as_str().unwrap().contains(vpc), "snippet for {vpc}: {t}");
+    }
+    let copied = v[16].as_str().unwrap();
+    assert!(
+        copied == "Copied" || copied.starts_with("Copy failed"),
+        "{copied}"
+    );
+    assert!(v[17].as_str().unwrap().contains("9 matching results"));
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a real screenshot"
+    );
+}
+
+#[test]
+fn template_dir_overrides_and_template_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("report.css"),
+        "body { background: #fdf6e3; } /* house style */",
+    )
+    .unwrap();
+    let html = String::from_utf8(
+        HtmlReporter::new(Some(dir.path()))
+            .unwrap()
+            .render(&report_fixture::demo_document())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(html.contains("/* house style */"));
+    assert!(
+        html.contains("id=\"results\""),
+        "the built-in page is still used"
+    );
+
+    let page = dir.path().join("report.html.hbs");
+    std::fs::write(&page, "<html>\n<body>\n{{#if scan.partial}}\n</body>").unwrap();
+    let err = HtmlReporter::new(Some(dir.path()))
+        .err()
+        .expect("unclosed block is an error")
+        .to_string();
+    assert!(err.contains(&page.display().to_string()), "{err}");
+    assert!(err.contains("line"), "{err}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let err = HtmlReporter::new(Some(empty.path()))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("report.html.hbs"), "{err}");
+}
+
+#[test]
+fn template_dir_without_html_format_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(flowaudit()
+        .args(["scan", "--format", "json", "--template-dir"])
+        .arg(dir.path()));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--template-dir") && err.contains("--format html"),
+        "{err}"
+    );
+
+    let out = run(flowaudit()
+        .args(["scan", "--format", "html", "--template-dir"])
+        .arg(dir.path().join("missing")));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
+}
+
+/// Opens a 10,000-VPC report and filters it; prints its size and timings. Run explicitly:
+/// `cargo test --test it html_scale -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn html_scale_10k_vpcs() {
+    let doc = report_fixture::scale_document(10_000);
+    let t = Instant::now();
+    let html = render(&doc);
+    let render_ms = t.elapsed().as_millis();
+    let file = out_dir().join("scale-10k.html");
+    std::fs::write(&file, &html).unwrap();
+    let steps = vec![
+        rows().to_string(),
+        format!(
+            "(() => {{ const t = performance.now(); const e = document.getElementById('f-status'); e.value = 'fail'; e.dispatchEvent(new Event('change')); return [{}, Math.round(performance.now() - t), document.getElementById('result-count').textContent]; }})()",
+            rows()
+        ),
+        format!(
+            "(() => {{ {} ; const e = document.getElementById('f-text'); e.value = 'vpc-{:017x}'; e.dispatchEvent(new Event('input')); return new Promise(r => setTimeout(() => r([{}, document.getElementById('result-count').textContent]), 400)); }})()",
+            set("f-status", ""),
+            7,
+            rows()
+        ),
+        "Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd)".into(),
+    ];
+    let r = browse(&file, &steps, Some(&out_dir().join("scale-10k.png")));
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    assert_eq!(v[0], 500, "first page of rows");
+    assert_eq!(v[2][0], 3, "the three results of one VPC: {:?}", v[2]);
+    println!(
+        "10,000 VPCs, {} results: HTML {:.1} MB, rendered in {render_ms} ms; browser load {} ms (navigation loadEventEnd {} ms); status filter {:?}; search {:?}",
+        doc.results.len(),
+        html.len() as f64 / 1_048_576.0,
+        r["loadMs"],
+        v[3],
+        v[1],
+        v[2]
+    );
+}

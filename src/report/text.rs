@@ -291,6 +291,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         }
     }
 
+    if let Some(fixes) = &doc.fixes {
+        render_fixes(&mut o, &p, fixes);
+    }
+
     let sup = &doc.suppressions;
     if !sup.expired.is_empty() || !sup.unmatched.is_empty() {
         o.push('\n');
@@ -325,4 +329,97 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         }
     }
     o
+}
+
+/// The `--fix` section: one line per change with its outcome, what it created and the status of
+/// the checks it targeted after the verification rescan.
+fn render_fixes(o: &mut String, p: &Paint, fixes: &[crate::report::v1::FixOutcome]) {
+    o.push('\n');
+    let failed = fixes.iter().filter(|f| f.outcome == "failed").count();
+    let _ = writeln!(
+        o,
+        "{} {} change{}, {}",
+        p.bold("Fixes:"),
+        fixes.len(),
+        if fixes.len() == 1 { "" } else { "s" },
+        if failed == 0 {
+            p.status(Status::Pass, "none failed")
+        } else {
+            p.status(Status::Fail, &format!("{failed} failed"))
+        }
+    );
+    for f in fixes {
+        let outcome = match f.outcome.as_str() {
+            "applied" | "dry_run_ok" => p.status(Status::Pass, &pad(&f.outcome, 10)),
+            "failed" => p.status(Status::Fail, &pad(&f.outcome, 10)),
+            _ => p.status(Status::Skipped, &pad(&f.outcome, 10)),
+        };
+        let target = if f.vpc_id.is_empty() {
+            terminal(&f.action)
+        } else {
+            format!("{} {}", terminal(&f.vpc_id), terminal(&f.action))
+        };
+        let mut line = format!("  {outcome} {} {}", terminal(&f.region), target);
+        if !f.created.is_empty() {
+            let created: Vec<String> = f.created.iter().map(|c| terminal(c)).collect();
+            line.push_str(&format!(" => created {}", created.join(", ")));
+        }
+        if !f.verified.is_empty() {
+            let v: Vec<String> = f
+                .verified
+                .iter()
+                .map(|(check, st)| format!("{}: {}", terminal(check), terminal(st)))
+                .collect();
+            line.push_str(&format!(" [now {}]", v.join(", ")));
+        }
+        if let Some(e) = &f.error {
+            line.push_str(&format!(" — {}", terminal(e)));
+        }
+        let _ = writeln!(o, "{line}");
+    }
+}
+
+#[cfg(test)]
+mod fix_section_tests {
+    use super::*;
+    use crate::report::v1::FixOutcome;
+
+    #[test]
+    fn fixes_show_outcome_created_ids_new_status_and_escaped_errors() {
+        let ok = FixOutcome {
+            account_id: "111122223333".into(),
+            region: "eu-west-1".into(),
+            vpc_id: "vpc-1".into(),
+            action: "create-flow-log".into(),
+            description: "d".into(),
+            outcome: "applied".into(),
+            error: None,
+            created: vec!["fl-9".into()],
+            verified: [
+                ("flow-logs-enabled".to_string(), "pass".to_string()),
+                ("traffic-type-all".to_string(), "pass".to_string()),
+            ]
+            .into(),
+        };
+        let bad = FixOutcome {
+            vpc_id: "vpc-2".into(),
+            outcome: "failed".into(),
+            error: Some("UnauthorizedOperation: no\u{1b}[2J".into()),
+            created: Vec::new(),
+            verified: Default::default(),
+            ..ok.clone()
+        };
+        let mut o = String::new();
+        render_fixes(&mut o, &Paint { on: false }, &[ok, bad]);
+        assert!(o.contains("Fixes: 2 changes, 1 failed"), "{o}");
+        assert!(
+            o.contains("applied    eu-west-1 vpc-1 create-flow-log => created fl-9 [now flow-logs-enabled: pass, traffic-type-all: pass]"),
+            "{o}"
+        );
+        assert!(
+            o.contains("failed     eu-west-1 vpc-2 create-flow-log — UnauthorizedOperation: no"),
+            "{o}"
+        );
+        assert!(!o.contains('\u{1b}'), "{o:?}");
+    }
 }

@@ -467,49 +467,35 @@ mod tests {
         assert!(s.resource_selected("vpc-0abc"));
         assert!(!s.resource_selected("vpc-1abc"));
 
-        let mut bad = args("s3://bucket-x");
-        bad.fix_tags = vec!["novalue".into()];
-        assert!(
-            FixSettings::from_args(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("KEY=VALUE")
-        );
-        let mut bad = args("s3://bucket-x");
-        bad.fix_retention_days = 366;
-        assert!(
-            FixSettings::from_args(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("400")
-        );
-        let mut bad = args("s3://bucket-x");
-        bad.unsafe_fixes = true;
-        assert!(
-            FixSettings::from_args(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("--fix-kms-key")
-        );
-        let mut bad = args("s3://bucket-x");
-        bad.fix_kms_key = vec!["alias/x".into()];
-        assert!(
-            FixSettings::from_args(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("key ARN")
-        );
-        let mut bad = args("s3://bucket-x");
-        bad.fix_kms_key = vec![
-            "arn:aws:kms:eu-west-1:123456789012:key/a".into(),
-            "arn:aws:kms:eu-west-1:123456789012:key/b".into(),
+        type Edit = fn(&mut FixSettingsArgs);
+        let cases: [(Edit, &str); 8] = [
+            (|a| a.fix_tags = vec!["novalue".into()], "KEY=VALUE"),
+            (|a| a.fix_retention_days = 366, "400"),
+            (|a| a.unsafe_fixes = true, "--fix-kms-key"),
+            (|a| a.fix_kms_key = vec!["alias/x".into()], "key ARN"),
+            (
+                |a| {
+                    a.fix_kms_key = vec![
+                        "arn:aws:kms:eu-west-1:123456789012:key/a".into(),
+                        "arn:aws:kms:eu-west-1:123456789012:key/b".into(),
+                    ]
+                },
+                "one key per region",
+            ),
+            (|a| a.fix_resources = vec!["vpc-[".into()], "--fix-resource"),
+            (
+                |a| a.fix_delivery_role = Some("arn:aws:iam::123456789012:role/flow".into()),
+                "only used with a cloudwatch",
+            ),
+            (|a| a.fix_log_format = Some("version".into()), "${field}"),
         ];
-        assert!(
-            FixSettings::from_args(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("one key per region")
-        );
+        for (edit, needle) in cases {
+            let mut bad = args("s3://bucket-x");
+            edit(&mut bad);
+            let m = FixSettings::from_args(&bad).unwrap_err().to_string();
+            assert!(m.contains(needle) && m.contains("fix:"), "{needle}: {m}");
+        }
+
         let mut two = args("s3://bucket-x");
         two.fix_kms_key = vec![
             "arn:aws:kms:eu-west-1:123456789012:key/a".into(),
@@ -524,22 +510,6 @@ mod tests {
             s.kms_key_for("ap-south-1")
                 .unwrap_err()
                 .contains("no key in region ap-south-1")
-        );
-        let mut bad = args("s3://bucket-x");
-        bad.fix_resources = vec!["vpc-[".into()];
-        assert!(
-            FixSettings::from_args(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("--fix-resource")
-        );
-        let mut bad = args("s3://bucket-x");
-        bad.fix_delivery_role = Some("arn:aws:iam::123456789012:role/flow".into());
-        assert!(
-            FixSettings::from_args(&bad)
-                .unwrap_err()
-                .to_string()
-                .contains("only used with a cloudwatch")
         );
     }
 }

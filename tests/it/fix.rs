@@ -50,9 +50,9 @@ fn read_json(p: &Path) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// A JSON report of a plain scan.
-fn scan_report(endpoint: &str, dir: &Path, name: &str) -> Value {
-    let out = dir.join(name);
+/// A plain scan of the test regions: (JSON report, inventory with the scan timing removed).
+fn plain_scan(endpoint: &str, dir: &Path, name: &str) -> (Value, Value) {
+    let (report, inv) = (dir.join(format!("{name}.report.json")), dir.join(name));
     let (c, _, err) = run_fa(
         &[
             "scan",
@@ -63,28 +63,7 @@ fn scan_report(endpoint: &str, dir: &Path, name: &str) -> Value {
             "--format",
             "json",
             "-o",
-            out.to_str().unwrap(),
-        ],
-        dir,
-    );
-    assert!(c == 0 || c == 1, "scan failed ({c}): {err}");
-    read_json(&out)
-}
-
-/// The inventory of a plain scan (--dump-inventory), scan timing removed.
-fn inventory(endpoint: &str, dir: &Path, name: &str) -> Value {
-    let inv = dir.join(name);
-    let (c, _, err) = run_fa(
-        &[
-            "scan",
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            &regions_arg(),
-            "--format",
-            "json",
-            "-o",
-            dir.join(format!("{name}.report.json")).to_str().unwrap(),
+            report.to_str().unwrap(),
             "--dump-inventory",
             inv.to_str().unwrap(),
         ],
@@ -94,7 +73,17 @@ fn inventory(endpoint: &str, dir: &Path, name: &str) -> Value {
     let mut v = read_json(&inv);
     v["scan"]["started_at"] = Value::Null;
     v["scan"]["finished_at"] = Value::Null;
-    v
+    (read_json(&report), v)
+}
+
+/// The JSON report of a plain scan.
+fn scan_report(endpoint: &str, dir: &Path, name: &str) -> Value {
+    plain_scan(endpoint, dir, name).0
+}
+
+/// The inventory of a plain scan (--dump-inventory), scan timing removed.
+fn inventory(endpoint: &str, dir: &Path, name: &str) -> Value {
+    plain_scan(endpoint, dir, name).1
 }
 
 /// Status of (check, vpc) for VPC-001 in a report.
@@ -116,6 +105,16 @@ fn statuses(report: &Value) -> BTreeMap<(String, String), String> {
         .collect()
 }
 
+/// Run a boto3 script against moto with (endpoint, regions) as arguments; its JSON output.
+fn boto(script: &str, endpoint: &str) -> Value {
+    let o = std::process::Command::new(venv_bin("python"))
+        .args(["-c", script, endpoint, &regions_arg()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// Every flow log moto holds in the test regions, straight from DescribeFlowLogs (not via flowaudit).
 fn flow_logs(endpoint: &str) -> BTreeMap<String, Value> {
     let script = r#"
@@ -129,20 +128,15 @@ for r in sys.argv[2].split(','):
         out.append(fl)
 print(json.dumps(out, default=str))
 "#;
-    let o = std::process::Command::new(venv_bin("python"))
-        .args(["-c", script, endpoint, &regions_arg()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    v.as_array()
+    boto(script, endpoint)
+        .as_array()
         .unwrap()
         .iter()
         .map(|f| (f["FlowLogId"].as_str().unwrap().to_string(), f.clone()))
         .collect()
 }
 
-/// Log group names per region, straight from moto.
+/// (region, log group name) pairs, straight from moto.
 fn log_groups(endpoint: &str) -> BTreeSet<(String, String)> {
     let script = r#"
 import boto3, json, sys
@@ -151,16 +145,11 @@ for r in sys.argv[2].split(','):
     logs = boto3.client('logs', region_name=r, endpoint_url=sys.argv[1],
                         aws_access_key_id='testing', aws_secret_access_key='testing')
     for g in logs.describe_log_groups()['logGroups']:
-        out.append([r, g['logGroupName'], g.get('retentionInDays'), g.get('kmsKeyId')])
+        out.append([r, g['logGroupName']])
 print(json.dumps(out))
 "#;
-    let o = std::process::Command::new(venv_bin("python"))
-        .args(["-c", script, endpoint, &regions_arg()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    v.as_array()
+    boto(script, endpoint)
+        .as_array()
         .unwrap()
         .iter()
         .map(|g| {
@@ -192,6 +181,42 @@ fn fix_args<'a>(
         "--max-attempts",
         "2",
     ]
+}
+
+/// `flowaudit fix --undo LOG --yes`; returns (exit code, stderr).
+fn undo(log: &Path, endpoint: &str, dir: &Path) -> (i32, String) {
+    let (c, _, err) = run_fa(
+        &[
+            "fix",
+            "--undo",
+            log.to_str().unwrap(),
+            "--yes",
+            "--endpoint-url",
+            endpoint,
+        ],
+        dir,
+    );
+    (c, err)
+}
+
+/// Flow-log ids in `after` that are not in `before`.
+fn new_ids(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>) -> BTreeSet<String> {
+    after
+        .keys()
+        .filter(|k| !before.contains_key(*k))
+        .cloned()
+        .collect()
+}
+
+/// Every flow-log id a change log records as created.
+fn logged_flow_log_ids(log: &Value) -> BTreeSet<String> {
+    log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter())
+        .map(|i| i.as_str().unwrap().to_string())
+        .collect()
 }
 
 fn ops(calls: &[ApiCall], op: &str) -> usize {
@@ -276,25 +301,9 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
 
     // The change log holds exactly what was created.
     let after_logs = flow_logs(&ep);
-    let created: BTreeSet<String> = after_logs
-        .keys()
-        .filter(|k| !before_logs.contains_key(*k))
-        .cloned()
-        .collect();
+    let created = new_ids(&before_logs, &after_logs);
     let logged = read_json(&log);
-    let logged_ids: BTreeSet<String> = logged["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| {
-            c["flow_log_ids"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i.as_str().unwrap().to_string())
-        })
-        .collect();
-    assert_eq!(logged_ids, created);
+    assert_eq!(logged_flow_log_ids(&logged), created);
     assert_eq!(logged["account_id"], ACCOUNT);
     for c in logged["changes"].as_array().unwrap() {
         assert_eq!(c["client_token"].as_str().unwrap().len(), 64);
@@ -476,17 +485,7 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
         {"op": "flow_log", "region": "us-east-1", "key": "later", "resource": ids["bare"], "traffic": "ACCEPT", "log_group": "/someone/else", "role": ids["role"]}
     ]));
     moto.reset_recording();
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--undo",
-            log.to_str().unwrap(),
-            "--yes",
-            "--endpoint-url",
-            &ep,
-        ],
-        dir.path(),
-    );
+    let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     let calls = moto.recorded_calls();
     let created_logs = fixes
@@ -514,17 +513,7 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     );
     // Undoing again deletes nothing.
     moto.reset_recording();
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--undo",
-            log.to_str().unwrap(),
-            "--yes",
-            "--endpoint-url",
-            &ep,
-        ],
-        dir.path(),
-    );
+    let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     assert!(err.contains("nothing left to delete"), "{err}");
     assert!(moto.recorded_calls().is_empty());
@@ -730,26 +719,12 @@ fn regions_refusing_or_throttling_writes_are_reported_and_the_others_are_fixed()
     );
     // The change log holds exactly what was created, and records the failures.
     let after = flow_logs(&ep_moto);
-    let created: BTreeSet<String> = after
-        .keys()
-        .filter(|k| !before.contains_key(*k))
-        .cloned()
-        .collect();
+    let created = new_ids(&before, &after);
     assert_eq!(created.len(), 2, "only us-east-1 was fixed");
     assert!(created.iter().all(|id| after[id]["Region"] == "us-east-1"));
     let logged = read_json(&log);
     let changes = logged["changes"].as_array().unwrap();
-    let logged_ids: BTreeSet<String> = changes
-        .iter()
-        .flat_map(|c| {
-            c["flow_log_ids"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i.as_str().unwrap().to_string())
-        })
-        .collect();
-    assert_eq!(logged_ids, created);
+    assert_eq!(logged_flow_log_ids(&logged), created);
     assert_eq!(
         changes.iter().filter(|c| c["outcome"] == "failed").count(),
         4
@@ -1138,17 +1113,7 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     ];
     args.extend(fix_args(&ep, &regions, &log, &report));
     run_fa(&args, dir.path());
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--undo",
-            log.to_str().unwrap(),
-            "--yes",
-            "--endpoint-url",
-            &ep,
-        ],
-        dir.path(),
-    );
+    let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     let fix_calls = actions_called(&moto.recorded_calls());
     for needed in [

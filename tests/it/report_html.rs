@@ -362,3 +362,51 @@ fn html_scale_10k_vpcs() {
         v[2]
     );
 }
+
+#[test]
+fn fixes_section_shows_each_change_with_its_status_after_the_rescan() {
+    use flowaudit::report::v1::FixOutcome;
+    let mut doc = report_fixture::demo_document();
+    let html = render(&doc);
+    assert!(
+        !html.contains(r#"id="fixes""#),
+        "no fixes section without --fix"
+    );
+    doc.fixes = Some(vec![FixOutcome {
+        account_id: "111122223333".into(),
+        region: "eu-west-1".into(),
+        vpc_id: "vpc-0f0e0d0c0b0a09080".into(),
+        action: "create-flow-log".into(),
+        description: "add an ALL flow log to s3://audit-bucket".into(),
+        outcome: "applied".into(),
+        error: Some(HOSTILE_HTML.into()),
+        created: vec!["fl-0123456789abcdef0".into()],
+        verified: [
+            ("flow-logs-enabled".to_string(), "pass".to_string()),
+            ("traffic-type-all".to_string(), "fail".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+    }]);
+    let page = markup(&render(&doc));
+    let start = page.find(r#"id="fixes""#).expect("fixes section");
+    let section = &page[start..start + page[start..].find("</section>").unwrap()];
+    assert!(section.contains("<th>After rescan</th>"), "{section}");
+    assert!(section.contains("fl-0123456789abcdef0"), "{section}");
+    assert!(
+        section.contains(
+            r#"<code>flow-logs-enabled</code>: <span class="badge st-pass">pass</span>"#
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains(
+            r#"<code>traffic-type-all</code>: <span class="badge st-fail">fail</span>"#
+        ),
+        "{section}"
+    );
+    assert!(
+        !section.contains(HOSTILE_HTML),
+        "error text must be escaped: {section}"
+    );
+}

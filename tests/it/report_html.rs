@@ -394,15 +394,13 @@ fn fixes_section_shows_each_change_with_its_status_after_the_rescan() {
     assert!(section.contains("<th>After rescan</th>"), "{section}");
     assert!(section.contains("fl-0123456789abcdef0"), "{section}");
     assert!(
-        section.contains(
-            r#"<code>flow-logs-enabled</code>: <span class="badge st-pass">pass</span>"#
-        ),
+        section
+            .contains(r#"<code>flow-logs-enabled</code>: <span class="badge st-pass">pass</span>"#),
         "{section}"
     );
     assert!(
-        section.contains(
-            r#"<code>traffic-type-all</code>: <span class="badge st-fail">fail</span>"#
-        ),
+        section
+            .contains(r#"<code>traffic-type-all</code>: <span class="badge st-fail">fail</span>"#),
         "{section}"
     );
     assert!(

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -200,6 +201,44 @@ def reference(endpoint, regions):
     return calls, time.monotonic() - start, vpcs_seen
 
 
+
+def start_delay_proxy(upstream_port, latency_s):
+    """A loopback TCP proxy that holds every chunk a client sends for `latency_s` before passing it
+    on, so each request costs one simulated network round trip. Returns the proxy's endpoint."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(256)
+
+    def pump(src, dst, delay):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if delay:
+                    time.sleep(delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def serve():
+        while True:
+            conn, _ = listener.accept()
+            up = socket.create_connection(("127.0.0.1", upstream_port))
+            threading.Thread(target=pump, args=(conn, up, latency_s), daemon=True).start()
+            threading.Thread(target=pump, args=(up, conn, 0), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -207,6 +246,8 @@ def main():
     ap.add_argument("--vpcs", type=int, default=200)
     ap.add_argument("--label", default="release build")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--latency-ms", type=float, default=0.0,
+                    help="simulated round trip added to every request by a delaying proxy")
     args = ap.parse_args()
     if not 1 <= args.regions <= len(REGIONS):
         sys.exit(f"--regions must be between 1 and {len(REGIONS)}")
@@ -220,6 +261,11 @@ def main():
         seed(endpoint, regions, args.vpcs)
         print(f"seeded in {time.monotonic() - t:.0f} s", file=sys.stderr)
 
+        # Seeding and recorder control talk to moto directly; the measured procedures go through
+        # the delaying proxy when a latency is asked for.
+        seeded_endpoint = endpoint
+        if args.latency_ms > 0:
+            endpoint = start_delay_proxy(int(seeded_endpoint.rsplit(":", 1)[1]), args.latency_ms / 1000)
         inv_path = os.path.join(work, "inventory.json")
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
@@ -231,7 +277,7 @@ def main():
         # time, highest peak RSS, calls of the last run.
         walls, peaks = [], []
         for i in range(args.runs + 1):
-            reset_recording(endpoint)
+            reset_recording(seeded_endpoint)
             proc, wall, peak_kb = measure(cmd, env)
             if proc.returncode not in (0, 1):
                 sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode()}")
@@ -247,10 +293,9 @@ def main():
         vpcs = sum(len(r["vpcs"]) for r in inv["regions"])
         logs = sum(len(v["flow_logs"]) for r in inv["regions"] for v in r["vpcs"])
 
-        reset_recording(endpoint)
         ref_walls = []
         for _ in range(args.runs):
-            reset_recording(endpoint)
+            reset_recording(seeded_endpoint)
             ref_calls, ref_wall, ref_vpcs = reference(endpoint, regions)
             ref_walls.append(ref_wall)
         ref_wall = sorted(ref_walls)[len(ref_walls) // 2]
@@ -261,7 +306,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\n{args.regions} regions x {args.vpcs} VPCs ({vpcs} VPCs with the default ones, "
-          f"{logs} VPC flow logs); flowaudit: {args.label}; moto 5.2.5 on loopback; "
+          f"{logs} VPC flow logs); flowaudit: {args.label}; moto 5.2.5 on loopback"
+          f"{f' behind a {args.latency_ms:g} ms delaying proxy' if args.latency_ms else ''}; "
           f"median of {args.runs} runs\n")
     print("| procedure | wall time | peak RSS | API calls | lower bound |")
     print("|---|---:|---:|---:|---:|")

@@ -255,20 +255,41 @@ pub mod io {
 
     /// Read and validate an inventory file.
     pub fn load(path: &Path) -> Result<Inventory, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let cannot_read = |e: std::io::Error| {
             Error::input(format!(
                 "cannot read inventory file {}: {e}",
                 path.display()
             ))
-        })?;
-        from_str(&text, &path.display().to_string())
+        };
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        // Streamed through a buffer rather than read into one string: a large inventory is then
+        // never held twice (text and parsed) in memory.
+        let de = &mut serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            file,
+        ));
+        check(
+            serde_path_to_error::deserialize(de),
+            &path.display().to_string(),
+        )
     }
 
     /// Parse an inventory from text; `origin` names the source in error messages.
     pub fn from_str(text: &str, origin: &str) -> Result<Inventory, Error> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        let inv: Inventory = serde_path_to_error::deserialize(de).map_err(|e| {
+        check(serde_path_to_error::deserialize(de), origin)
+    }
+
+    /// Turn a parse result into the inventory or an input error naming the position and path.
+    fn check(
+        parsed: Result<Inventory, serde_path_to_error::Error<serde_json::Error>>,
+        origin: &str,
+    ) -> Result<Inventory, Error> {
+        let inv: Inventory = parsed.map_err(|e| {
             let inner = e.inner();
+            if inner.is_io() {
+                return Error::input(format!("cannot read inventory file {origin}: {inner}"));
+            }
             Error::input(format!(
                 "{origin}:{}:{}: invalid inventory at `{}`: {}\n  fix: the file must be a flowaudit inventory ({INVENTORY_SCHEMA}) as written by `flowaudit scan --dump-inventory FILE`; see docs/inventory.md",
                 inner.line(),

@@ -19,4 +19,9 @@ impl Reporter for JsonReporter {
         out.push(b'\n');
         Ok(out)
     }
+    fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
+        serde_json::to_writer_pretty(&mut *out, doc)
+            .and_then(|()| out.write_all(b"\n").map_err(serde_json::Error::io))
+            .map_err(|e| Error::fatal(format!("cannot write the json report: {e}")))
+    }
 }

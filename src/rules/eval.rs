@@ -93,7 +93,7 @@ pub(crate) fn evaluate_active(
                 push_errors(
                     &mut out,
                     &vpc_rules,
-                    &vpc_ref(region, account, vpc),
+                    &Arc::new(vpc_ref(region, account, vpc)),
                     &message,
                 );
                 continue;
@@ -194,7 +194,7 @@ fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
         }
         seen.push((e.account_id.as_str(), region));
         let why = unreadable(inv, region, &e.account_id).unwrap_or_default();
-        let resource = ResourceRef {
+        let resource = Arc::new(ResourceRef {
             kind: "region".into(),
             id: region.to_string(),
             arn: format!("arn:aws:ec2:{region}:{}:vpc/*", e.account_id),
@@ -202,7 +202,7 @@ fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
             account_id: e.account_id.clone(),
             name: None,
             tags: Default::default(),
-        };
+        });
         let message = format!(
             "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
             e.account_id
@@ -213,7 +213,12 @@ fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
 }
 
 /// One `error` result per check of every rule, all on `resource` with the same message.
-fn push_errors(out: &mut Vec<Finding>, rules: &[&Active], resource: &ResourceRef, message: &str) {
+fn push_errors(
+    out: &mut Vec<Finding>,
+    rules: &[&Active],
+    resource: &Arc<ResourceRef>,
+    message: &str,
+) {
     for a in rules {
         for c in &a.rule.checks {
             out.push(Finding {
@@ -221,7 +226,7 @@ fn push_errors(out: &mut Vec<Finding>, rules: &[&Active], resource: &ResourceRef
                 check_id: c.id.clone(),
                 status: Status::Error,
                 severity: a.rule.severity,
-                resource: resource.clone(),
+                resource: Arc::clone(resource),
                 message: message.to_string(),
                 compliance: a.compliance.clone(),
                 remediation: None,
@@ -276,8 +281,8 @@ fn eval_vpc(
     options_cel: &dyn cel::common::value::Val,
     out: &mut Vec<Finding>,
 ) {
-    let resource = vpc_ref(region, account, vpc);
-    let resource_json = serde_json::to_value(&resource).unwrap_or(J::Null);
+    let resource = Arc::new(vpc_ref(region, account, vpc));
+    let resource_json = serde_json::to_value(resource.as_ref()).unwrap_or(J::Null);
     let mut root = Context::with_env(Arc::clone(&rules.env));
     root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
     root.add_variable_as_val(
@@ -304,7 +309,7 @@ fn eval_vpc(
                 check_id: check.id.clone(),
                 status: v.status,
                 severity: rule.severity,
-                resource: resource.clone(),
+                resource: Arc::clone(&resource),
                 message: v.message,
                 compliance: a.compliance.clone(),
                 remediation: v.remediation,

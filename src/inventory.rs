@@ -261,17 +261,22 @@ pub mod io {
                 path.display()
             ))
         };
-        let file = std::fs::File::open(path).map_err(cannot_read)?;
-        // Streamed through a buffer rather than read into one string: a large inventory is then
-        // never held twice (text and parsed) in memory.
-        let de = &mut serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
-            1 << 16,
-            file,
-        ));
-        check(
-            serde_path_to_error::deserialize(de),
-            &path.display().to_string(),
-        )
+        let reader = || -> Result<_, Error> {
+            // Streamed through a buffer rather than read into one string: a large inventory is
+            // then never held twice (text and parsed) in memory.
+            let file = std::fs::File::open(path).map_err(cannot_read)?;
+            Ok(serde_json::Deserializer::from_reader(
+                std::io::BufReader::with_capacity(1 << 16, file),
+            ))
+        };
+        let origin = path.display().to_string();
+        // Parsed without tracking the field path, which costs time on every value; only a file
+        // that fails is read a second time, with tracking, to say where it is wrong.
+        match <Inventory as serde::Deserialize>::deserialize(&mut reader()?) {
+            Ok(inv) => check(Ok(inv), &origin),
+            Err(e) if e.is_io() => Err(cannot_read(e.into())),
+            Err(_) => check(serde_path_to_error::deserialize(&mut reader()?), &origin),
+        }
     }
 
     /// Parse an inventory from text; `origin` names the source in error messages.

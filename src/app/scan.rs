@@ -19,10 +19,19 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
     let plan = RulePlan::prepare(&args.rules)?;
     let inv = obtain_inventory(&args.collect)?;
     let doc = plan.run(&inv);
-    drop(inv);
+    // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
+    // in parallel with writing the outputs (or with the process exit).
+    free_in_background(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
-    Ok(plan.exit_status(&doc))
+    let status = plan.exit_status(&doc);
+    free_in_background(doc);
+    Ok(status)
+}
+
+/// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.
+fn free_in_background<T: Send + 'static>(v: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(v));
 }
 
 /// The rules, options and suppressions of a scan, loaded and validated.

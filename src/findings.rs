@@ -123,7 +123,10 @@ pub struct Finding {
     pub check_id: String,
     pub status: Status,
     pub severity: Severity,
-    pub resource: ResourceRef,
+    /// Shared by every result on the same resource, so a scan of many resources holds one copy
+    /// per resource; serializes as the plain object.
+    #[serde(with = "shared_resource")]
+    pub resource: Arc<ResourceRef>,
     pub message: String,
     /// Framework name to control ids, from the rule.
     pub compliance: Compliance,
@@ -174,5 +177,20 @@ impl Serialize for Compliance {
 impl<'de> Deserialize<'de> for Compliance {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         BTreeMap::deserialize(d).map(Compliance::from)
+    }
+}
+
+/// Serde for `Arc<ResourceRef>` as the plain object (serde's `rc` feature is not enabled).
+mod shared_resource {
+    use super::ResourceRef;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer>(r: &Arc<ResourceRef>, s: S) -> Result<S::Ok, S::Error> {
+        r.as_ref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<ResourceRef>, D::Error> {
+        ResourceRef::deserialize(d).map(Arc::new)
     }
 }

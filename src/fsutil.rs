@@ -7,13 +7,27 @@ use std::path::Path;
 /// Write `bytes` to `path` atomically: a temp file in the same directory, fsync, then rename.
 /// `-` means standard output.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomic_with(path, |out| {
+        out.write_all(bytes)
+            .map_err(|e| Error::fatal(format!("cannot write {}: {e}", shown(path))))
+    })
+}
+
+/// Like [`write_atomic`], but the content is produced by `fill` writing into a buffered writer,
+/// so that a large output is streamed to the file instead of being held in memory whole. The
+/// file appears (by rename) only if `fill` succeeds.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<(), Error> {
     if path.as_os_str() == "-" {
-        let mut out = std::io::stdout().lock();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        fill(&mut out)?;
         return out
-            .write_all(bytes)
-            .and_then(|_| out.flush())
+            .flush()
             .map_err(|e| Error::fatal(format!("cannot write to standard output: {e}")));
     }
+    let fail = |e: std::io::Error| Error::fatal(format!("cannot write {}: {e}", path.display()));
     // A device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) must not be replaced by a
     // rename, which would turn it into a regular file: write to it directly.
     if let Ok(meta) = std::fs::metadata(path) {
@@ -24,27 +38,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             )));
         }
         if !meta.is_file() {
-            return std::fs::OpenOptions::new()
+            let f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .and_then(|mut f| f.write_all(bytes).and_then(|_| f.flush()))
-                .map_err(|e| Error::fatal(format!("cannot write {}: {e}", path.display())));
+                .map_err(fail)?;
+            let mut out = std::io::BufWriter::new(f);
+            fill(&mut out)?;
+            return out.flush().map_err(fail);
         }
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let fail = |e: std::io::Error| Error::fatal(format!("cannot write {}: {e}", path.display()));
     let mut tmp = tempfile::Builder::new()
         .prefix(".flowaudit-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut tmp);
+        fill(&mut out)?;
+        out.flush().map_err(fail)?;
+    }
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// How error messages name an output path.
+fn shown(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "to standard output".to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +114,31 @@ mod tests {
         assert!(kind.is_fifo(), "the FIFO was replaced by a regular file");
         let err = write_atomic(dir.path(), b"x").unwrap_err();
         assert!(err.to_string().contains("is a directory"), "{err}");
+    }
+
+    #[test]
+    fn streamed_content_is_written_whole_and_a_failed_fill_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.json");
+        std::fs::write(&p, "old").unwrap();
+        let err = write_atomic_with(&p, |out| {
+            out.write_all(b"partial").unwrap();
+            Err(Error::fatal("render failed"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("render failed"), "{err}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "old");
+        write_atomic_with(&p, |out| {
+            for i in 0..100_000 {
+                write!(out, "{i},").unwrap();
+            }
+            Ok(())
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with("0,1,2,") && text.ends_with("99999,"));
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "temp file left behind");
     }
 
     #[test]

@@ -255,20 +255,46 @@ pub mod io {
 
     /// Read and validate an inventory file.
     pub fn load(path: &Path) -> Result<Inventory, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let cannot_read = |e: std::io::Error| {
             Error::input(format!(
                 "cannot read inventory file {}: {e}",
                 path.display()
             ))
-        })?;
-        from_str(&text, &path.display().to_string())
+        };
+        let reader = || -> Result<_, Error> {
+            // Streamed through a buffer rather than read into one string: a large inventory is
+            // then never held twice (text and parsed) in memory.
+            let file = std::fs::File::open(path).map_err(cannot_read)?;
+            Ok(serde_json::Deserializer::from_reader(
+                std::io::BufReader::with_capacity(1 << 16, file),
+            ))
+        };
+        let origin = path.display().to_string();
+        // Parsed without tracking the field path, which costs time on every value; only a file
+        // that fails is read a second time, with tracking, to say where it is wrong.
+        match <Inventory as serde::Deserialize>::deserialize(&mut reader()?) {
+            Ok(inv) => check(Ok(inv), &origin),
+            Err(e) if e.is_io() => Err(cannot_read(e.into())),
+            Err(_) => check(serde_path_to_error::deserialize(&mut reader()?), &origin),
+        }
     }
 
     /// Parse an inventory from text; `origin` names the source in error messages.
     pub fn from_str(text: &str, origin: &str) -> Result<Inventory, Error> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        let inv: Inventory = serde_path_to_error::deserialize(de).map_err(|e| {
+        check(serde_path_to_error::deserialize(de), origin)
+    }
+
+    /// Turn a parse result into the inventory or an input error naming the position and path.
+    fn check(
+        parsed: Result<Inventory, serde_path_to_error::Error<serde_json::Error>>,
+        origin: &str,
+    ) -> Result<Inventory, Error> {
+        let inv: Inventory = parsed.map_err(|e| {
             let inner = e.inner();
+            if inner.is_io() {
+                return Error::input(format!("cannot read inventory file {origin}: {inner}"));
+            }
             Error::input(format!(
                 "{origin}:{}:{}: invalid inventory at `{}`: {}\n  fix: the file must be a flowaudit inventory ({INVENTORY_SCHEMA}) as written by `flowaudit scan --dump-inventory FILE`; see docs/inventory.md",
                 inner.line(),

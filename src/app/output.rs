@@ -136,8 +136,7 @@ pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
             (None, None) => PathBuf::from("-"),
         };
         let reporter = reporter_for(f, &ReporterOptions::for_output(args, f, &path))?;
-        let bytes = reporter.render(doc)?;
-        crate::fsutil::write_atomic(&path, &bytes)?;
+        crate::fsutil::write_atomic_with(&path, |out| reporter.render_to(doc, out))?;
     }
     Ok(())
 }

@@ -35,16 +35,24 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
         doc.fixes = Some(step.fixes);
         fix_failed = step.failed;
     }
-    drop(inv);
+    // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
+    // in parallel with writing the outputs (or with the process exit).
+    free_in_background(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
     let status = plan.exit_status(&doc);
+    free_in_background(doc);
     // A failed fix makes an otherwise clean run exit 1; a partial scan (3) still takes precedence.
     Ok(if fix_failed && status == ExitStatus::Clean {
         ExitStatus::Findings
     } else {
         status
     })
+}
+
+/// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.
+fn free_in_background<T: Send + 'static>(v: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(v));
 }
 
 /// The rules, options and suppressions of a scan, loaded and validated.

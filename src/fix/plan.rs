@@ -622,7 +622,7 @@ pub(crate) mod tests {
             check_id: check.into(),
             status,
             severity: Severity::High,
-            resource: ResourceRef {
+            resource: std::sync::Arc::new(ResourceRef {
                 kind: "vpc".into(),
                 id: vpc.into(),
                 arn: format!("arn:aws:ec2:{region}:{ACCT}:vpc/{vpc}"),
@@ -630,7 +630,7 @@ pub(crate) mod tests {
                 account_id: ACCT.into(),
                 name: None,
                 tags: BTreeMap::new(),
-            },
+            }),
             message: String::new(),
             compliance: Default::default(),
             remediation: None,

@@ -19,4 +19,17 @@ impl Reporter for JsonReporter {
         out.push(b'\n');
         Ok(out)
     }
+    fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
+        // A buffer of its own, so that the many small writes of the serializer are not calls
+        // through `dyn Write`.
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+        serde_json::to_writer_pretty(&mut w, doc)
+            .and_then(|()| {
+                use std::io::Write;
+                w.write_all(b"\n")
+                    .and_then(|()| w.flush())
+                    .map_err(serde_json::Error::io)
+            })
+            .map_err(|e| Error::fatal(format!("cannot write the json report: {e}")))
+    }
 }

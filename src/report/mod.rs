@@ -18,4 +18,11 @@ pub trait Reporter {
     fn file_name(&self) -> &'static str;
     /// Render the document.
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error>;
+    /// Render the document into `out`. Formats that can stream override this so that a large
+    /// report is never held in memory whole; the default renders, then writes the bytes.
+    fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
+        let bytes = self.render(doc)?;
+        out.write_all(&bytes)
+            .map_err(|e| Error::fatal(format!("cannot write the {} report: {e}", self.name())))
+    }
 }

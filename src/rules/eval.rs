@@ -26,6 +26,9 @@ pub(crate) struct Active<'r> {
     pub compliance: Compliance,
     pub params: serde_json::Map<String, J>,
     pub params_val: Box<dyn cel::common::value::Val>,
+    /// `params` and `rule` as templates see them, built once.
+    params_json: J,
+    rule_json: J,
 }
 
 impl<'r> Active<'r> {
@@ -36,12 +39,15 @@ impl<'r> Active<'r> {
             compliance: Compliance::from(rule.compliance.clone()),
             params: rule.params.clone(),
             params_val: view::shared_val(rule.params_cel.clone()),
+            params_json: J::Object(rule.params.clone()),
+            rule_json: json!({"id": rule.id, "title": rule.title, "severity": rule.severity.as_str()}),
         }
     }
 
     /// Replace the parameter values (rule tests set their own).
     pub fn set_params(&mut self, params: serde_json::Map<String, J>) {
-        self.params_val = view::shared_val(view::json_to_cel(&J::Object(params.clone())));
+        self.params_json = J::Object(params.clone());
+        self.params_val = view::shared_val(view::json_to_cel(&self.params_json));
         self.params = params;
     }
 }
@@ -93,7 +99,7 @@ pub(crate) fn evaluate_active(
                 push_errors(
                     &mut out,
                     &vpc_rules,
-                    &vpc_ref(region, account, vpc),
+                    &Arc::new(vpc_ref(region, account, vpc)),
                     &message,
                 );
                 continue;
@@ -133,9 +139,15 @@ fn evaluate_parallel(
             .chunks(chunk)
             .map(|part| sc.spawn(move || eval_chunk(part)))
             .collect();
-        let mut all = Vec::with_capacity(vpcs.len() * per_vpc);
+        // The first part's results become the whole list: growing that (large) allocation in
+        // place avoids holding every result twice while the parts are joined.
+        let mut all: Vec<Finding> = Vec::new();
         for h in handles {
             match h.join() {
+                Ok(mut v) if all.capacity() == 0 => {
+                    v.reserve_exact((vpcs.len() * per_vpc).saturating_sub(v.len()));
+                    all = v;
+                }
                 Ok(mut v) => all.append(&mut v),
                 Err(p) => std::panic::resume_unwind(p),
             }
@@ -194,7 +206,7 @@ fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
         }
         seen.push((e.account_id.as_str(), region));
         let why = unreadable(inv, region, &e.account_id).unwrap_or_default();
-        let resource = ResourceRef {
+        let resource = Arc::new(ResourceRef {
             kind: "region".into(),
             id: region.to_string(),
             arn: format!("arn:aws:ec2:{region}:{}:vpc/*", e.account_id),
@@ -202,7 +214,7 @@ fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
             account_id: e.account_id.clone(),
             name: None,
             tags: Default::default(),
-        };
+        });
         let message = format!(
             "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
             e.account_id
@@ -213,7 +225,12 @@ fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
 }
 
 /// One `error` result per check of every rule, all on `resource` with the same message.
-fn push_errors(out: &mut Vec<Finding>, rules: &[&Active], resource: &ResourceRef, message: &str) {
+fn push_errors(
+    out: &mut Vec<Finding>,
+    rules: &[&Active],
+    resource: &Arc<ResourceRef>,
+    message: &str,
+) {
     for a in rules {
         for c in &a.rule.checks {
             out.push(Finding {
@@ -221,7 +238,7 @@ fn push_errors(out: &mut Vec<Finding>, rules: &[&Active], resource: &ResourceRef
                 check_id: c.id.clone(),
                 status: Status::Error,
                 severity: a.rule.severity,
-                resource: resource.clone(),
+                resource: Arc::clone(resource),
                 message: message.to_string(),
                 compliance: a.compliance.clone(),
                 remediation: None,
@@ -276,8 +293,8 @@ fn eval_vpc(
     options_cel: &dyn cel::common::value::Val,
     out: &mut Vec<Finding>,
 ) {
-    let resource = vpc_ref(region, account, vpc);
-    let resource_json = serde_json::to_value(&resource).unwrap_or(J::Null);
+    let resource = Arc::new(vpc_ref(region, account, vpc));
+    let resource_json = serde_json::to_value(resource.as_ref()).unwrap_or(J::Null);
     let mut root = Context::with_env(Arc::clone(&rules.env));
     root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
     root.add_variable_as_val(
@@ -292,11 +309,8 @@ fn eval_vpc(
     let mut tctx = TemplateCtx(handlebars::Context::from(J::Object(base)));
     for a in vpc_rules {
         let rule = a.rule;
-        tctx.set("params", J::Object(a.params.clone()));
-        tctx.set(
-            "rule",
-            json!({"id": rule.id, "title": rule.title, "severity": rule.severity.as_str()}),
-        );
+        tctx.set("params", a.params_json.clone());
+        tctx.set("rule", a.rule_json.clone());
         let verdicts = eval_rule(rules, a, &root, &mut tctx);
         for (check, v) in rule.checks.iter().zip(verdicts) {
             out.push(Finding {
@@ -304,7 +318,7 @@ fn eval_vpc(
                 check_id: check.id.clone(),
                 status: v.status,
                 severity: rule.severity,
-                resource: resource.clone(),
+                resource: Arc::clone(&resource),
                 message: v.message,
                 compliance: a.compliance.clone(),
                 remediation: v.remediation,
@@ -323,14 +337,13 @@ fn eval_rule(rules: &RuleSet, a: &Active, root: &Context, tctx: &mut TemplateCtx
         HashMap::new();
     scope.add_variable_as_val("checks", checks_value(&statuses));
     tctx.remove("check");
-    let label = format!("rule {}", rule.id);
     if let Err(v) = applies(
         rules,
         &rule.applies_if,
         &scope,
         &rule.tpl_skip,
         tctx,
-        &label,
+        ("rule", &rule.id),
     ) {
         return rule.checks.iter().map(|_| v.clone()).collect();
     }
@@ -361,14 +374,13 @@ fn eval_check(
     scope: &Context,
     tctx: &mut TemplateCtx,
 ) -> Verdict {
-    let label = format!("check {}", check.id);
     if let Err(v) = applies(
         rules,
         &check.applies_if,
         scope,
         &check.tpl_skip,
         tctx,
-        &label,
+        ("check", &check.id),
     ) {
         return v;
     }
@@ -428,7 +440,7 @@ fn eval_check(
     v
 }
 
-/// `Ok` when the rule or check (named by `label`) applies; otherwise the `skipped` verdict with its
+/// `Ok` when the rule or check (named by `label`: kind and id) applies; otherwise the `skipped` verdict with its
 /// skip message, or an `error` verdict when `applies_if` cannot be evaluated.
 fn applies(
     rules: &RuleSet,
@@ -436,7 +448,7 @@ fn applies(
     ctx: &Context,
     tpl_skip: &Option<String>,
     tctx: &TemplateCtx,
-    label: &str,
+    (kind, id): (&str, &str),
 ) -> Result<(), Verdict> {
     let Some(cond) = cond else {
         return Ok(());
@@ -448,13 +460,13 @@ fn applies(
             match tpl_skip {
                 Some(t) => render(rules, t, tctx),
                 None => Ok(format!(
-                    "{label} does not apply to {}",
+                    "{kind} {id} does not apply to {}",
                     resource_label(tctx)
                 )),
             },
         )),
         Err(e) => Err(error(format!(
-            "{label}: applies_if could not be evaluated: {e}"
+            "{kind} {id}: applies_if could not be evaluated: {e}"
         ))),
     }
 }
@@ -510,11 +522,21 @@ fn eval_bool(e: &Expr, ctx: &Context) -> Result<bool, String> {
 }
 
 fn render(rules: &RuleSet, name: &str, tctx: &TemplateCtx) -> Result<String, String> {
-    rules
-        .templates
-        .render_with_context(name, &tctx.0)
-        .map(|s| s.trim().to_string())
-        .map_err(|e| format!("template could not be rendered: {e}"))
+    thread_local! {
+        /// Reused for every rendering on the thread: rendering to a new `String` would allocate
+        /// a large buffer per message.
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with_borrow_mut(|buf| {
+        buf.clear();
+        rules
+            .templates
+            .render_with_context_to_write(name, &tctx.0, &mut *buf)
+            .map_err(|e| format!("template could not be rendered: {e}"))?;
+        std::str::from_utf8(buf)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| format!("template could not be rendered: {e}"))
+    })
 }
 
 fn rendered(status: Status, msg: Result<String, String>) -> Verdict {

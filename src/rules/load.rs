@@ -215,6 +215,9 @@ impl std::fmt::Debug for RuleSet {
 /// value can never start a new line of code in a Terraform, CloudFormation or shell snippet.
 /// Nothing else is changed: the formats escape for their own context.
 pub(crate) fn template_value(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -123,7 +123,7 @@ fn finding(rule: &RuleMeta, check: &str, status: Status, r: ResourceRef, message
         status,
         severity: rule.severity,
         remediation: failing.then(|| remediation_for(&r)),
-        resource: r,
+        resource: r.into(),
         message: message.into(),
         compliance: rule.compliance.clone().into(),
         suppression: None,

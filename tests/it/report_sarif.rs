@@ -386,7 +386,7 @@ fn fingerprints_are_stable_and_distinct() {
     later.scan.started_at = "2027-01-01T00:00:00Z".into();
     for r in &mut later.results {
         r.message.push_str(" (again)");
-        r.resource.name = Some("renamed".into());
+        std::sync::Arc::make_mut(&mut r.resource).name = Some("renamed".into());
     }
     assert_eq!(first, fps(&render(&later).1));
     let mut unique = first.clone();
@@ -568,7 +568,7 @@ fn github_limits_on_tags_and_results_are_respected() {
         } else {
             low.clone()
         };
-        f.resource.id = format!("vpc-{i:017x}");
+        std::sync::Arc::make_mut(&mut f.resource).id = format!("vpc-{i:017x}");
         doc.results.push(f);
     }
     let (_, v) = render(&doc);

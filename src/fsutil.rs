@@ -51,11 +51,12 @@ pub fn write_atomic_with(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".flowaudit-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".flowaudit-").suffix(".tmp");
+    if let Some(perm) = new_file_permissions(path) {
+        builder.permissions(perm);
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
     {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut tmp);
         fill(&mut out)?;
@@ -64,6 +65,23 @@ pub fn write_atomic_with(
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// The mode the written file gets: the replaced file's, else what a plain create gives (0644
+/// less the umask), not the owner-only mode of a temporary file.
+#[cfg(unix)]
+fn new_file_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => std::fs::Permissions::from_mode(0o644),
+    })
+}
+
+/// Elsewhere temporary files have no owner-only default to undo.
+#[cfg(not(unix))]
+fn new_file_permissions(_path: &Path) -> Option<std::fs::Permissions> {
+    None
 }
 
 /// How error messages name an output path.
@@ -139,6 +157,37 @@ mod tests {
         assert!(text.starts_with("0,1,2,") && text.ends_with("99999,"));
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "temp file left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_files_are_not_owner_only_and_replaced_files_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("report.html");
+        write_atomic(&fresh, b"x").unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode & 0o044,
+            0o044 & !umask_guess(),
+            "group/other read expected: {mode:o}"
+        );
+        let kept = dir.path().join("private.json");
+        std::fs::write(&kept, "old").unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&kept, b"new").unwrap();
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    /// The umask bits, read from a file created the ordinary way.
+    #[cfg(unix)]
+    fn umask_guess() -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("probe");
+        std::fs::write(&p, "").unwrap();
+        !std::fs::metadata(&p).unwrap().permissions().mode() & 0o666
     }
 
     #[test]

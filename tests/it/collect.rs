@@ -335,7 +335,7 @@ fn describe_flow_logs_is_called_once_per_region_whatever_the_number_of_vpcs() {
         );
     }
     let calls = moto.recorded_calls();
-    let count = |op: &str| calls.iter().filter(|c| c.operation == op).count();
+    let count = |op: &str| count_calls(&calls, op);
     assert_eq!(count("DescribeFlowLogs"), 1);
     assert_eq!(count("DescribeVpcs"), 1);
     assert_eq!(count("DescribeLogGroups"), 1);
@@ -390,13 +390,7 @@ fn pagination_follows_next_token_to_the_end() {
     }
     // moto saw each listing once; the proxy served the following pages.
     let calls = moto.recorded_calls();
-    assert_eq!(
-        calls
-            .iter()
-            .filter(|c| c.operation == "DescribeFlowLogs")
-            .count(),
-        1
-    );
+    assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 1);
 }
 
 #[test]
@@ -446,13 +440,7 @@ fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
         );
     }
     let calls = moto.recorded_calls();
-    assert_eq!(
-        calls
-            .iter()
-            .filter(|c| c.operation == "DescribeFlowLogs")
-            .count(),
-        scanned.len()
-    );
+    assert_eq!(count_calls(&calls, "DescribeFlowLogs"), scanned.len());
 }
 
 #[test]

@@ -219,10 +219,6 @@ fn logged_flow_log_ids(log: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-fn ops(calls: &[ApiCall], op: &str) -> usize {
-    calls.iter().filter(|c| c.operation == op).count()
-}
-
 #[test]
 fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     let moto = Moto::start();
@@ -272,8 +268,8 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
         "the plan says the REJECT-only VPC gets an additional log: {err}"
     );
     let calls = moto.recorded_calls();
-    assert_eq!(ops(&calls, "CreateFlowLogs"), 6, "{calls:?}");
-    assert_eq!(ops(&calls, "DeleteFlowLogs"), 0);
+    assert_eq!(count_calls(&calls, "CreateFlowLogs"), 6, "{calls:?}");
+    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0);
 
     // The report: one fix per failing VPC, applied and verified passing.
     let fixed = read_json(&report);
@@ -346,7 +342,7 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     assert_eq!(c, 0, "{err}");
     assert!(err.contains("nothing to change"), "{err}");
     let calls = moto.recorded_calls();
-    assert_eq!(ops(&calls, "CreateFlowLogs"), 0, "{calls:?}");
+    assert_eq!(count_calls(&calls, "CreateFlowLogs"), 0, "{calls:?}");
     assert_eq!(flow_logs(&ep), after_logs);
     assert_eq!(read_json(&report2)["fixes"], json!([]));
     assert!(!log2.exists(), "no change log when nothing changes");
@@ -371,7 +367,7 @@ fn dry_run_sends_dry_run_calls_and_changes_nothing() {
     assert!(err.contains("dry run"), "{err}");
     let calls = moto.recorded_calls();
     assert_eq!(
-        ops(&calls, "CreateFlowLogs"),
+        count_calls(&calls, "CreateFlowLogs"),
         6,
         "every call is still sent, with DryRun: {calls:?}"
     );
@@ -492,8 +488,8 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
         .iter()
         .filter(|f| f["action"] == "create-flow-log")
         .count();
-    assert_eq!(ops(&calls, "DeleteFlowLogs"), created_logs);
-    assert_eq!(ops(&calls, "DeleteLogGroup"), 3);
+    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), created_logs);
+    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 3);
     let mut expected = before_logs.clone();
     let now = flow_logs(&ep);
     expected.insert(other["later"].clone(), now[&other["later"]].clone());
@@ -851,7 +847,7 @@ fn unsafe_key_association_failure_is_reported_for_that_change_only() {
                 .all(|f| f["outcome"] == "applied" && f["verified"]["flow-logs-enabled"] == "pass"),
         "{fixes:?}"
     );
-    assert!(ops(&moto.recorded_calls(), "AssociateKmsKey") >= 1);
+    assert!(count_calls(&moto.recorded_calls(), "AssociateKmsKey") >= 1);
 }
 
 /// VPC ids a dry run would fix, with `extra` flags.

@@ -160,6 +160,11 @@ pub fn seed_at(endpoint: &str, ops: &Value) -> BTreeMap<String, String> {
     serde_json::from_slice(&out.stdout).expect("seed.py output")
 }
 
+/// How many of `calls` were `operation` (in any service and region).
+pub fn count_calls(calls: &[ApiCall], operation: &str) -> usize {
+    calls.iter().filter(|c| c.operation == operation).count()
+}
+
 /// One AWS API call seen by the emulator.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ApiCall {

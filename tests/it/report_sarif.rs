@@ -111,13 +111,8 @@ for e in errors[:30]:
 sys.exit(1 if errors else 0)
 "#;
 
-fn schema_errors(file: &Path) -> Option<String> {
-    let out = Command::new(venv_bin("python"))
-        .args(["-c", VALIDATE_PY])
-        .arg(sarif_schema())
-        .arg(file)
-        .output()
-        .expect("run python jsonschema");
+/// What a checker printed, when it failed.
+fn failure_output(out: &std::process::Output) -> Option<String> {
     (!out.status.success()).then(|| {
         format!(
             "{}{}",
@@ -125,6 +120,16 @@ fn schema_errors(file: &Path) -> Option<String> {
             String::from_utf8_lossy(&out.stderr)
         )
     })
+}
+
+fn schema_errors(file: &Path) -> Option<String> {
+    let out = Command::new(venv_bin("python"))
+        .args(["-c", VALIDATE_PY])
+        .arg(sarif_schema())
+        .arg(file)
+        .output()
+        .expect("run python jsonschema");
+    failure_output(&out)
 }
 
 /// `FLOWAUDIT_SARIF_VALIDATE`, or `<repo>/../shared/tools/sarif-validate`.
@@ -197,13 +202,7 @@ pub(crate) fn multitool_errors(files: &[&Path]) -> Option<String> {
         .stdin(Stdio::null())
         .output()
         .expect("run sarif-validate");
-    (!out.status.success()).then(|| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    failure_output(&out)
 }
 
 #[test]

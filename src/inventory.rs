@@ -233,7 +233,55 @@ pub struct ScanError {
     pub message: String,
 }
 
+/// An inventory without its VPCs: what is known about a scan before (or without) reading its
+/// regions' contents. A streamed scan reads this first, then one region at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventoryHead {
+    pub schema: String,
+    pub scan: ScanMeta,
+    /// (account id, region) of every region entry, in file order.
+    pub regions: Vec<RegionKey>,
+    pub errors: Vec<ScanError>,
+}
+
+/// Which account and region a region entry holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RegionKey {
+    pub account_id: String,
+    pub region: String,
+}
+
+impl InventoryHead {
+    /// True when some part of the scan could not be read.
+    pub fn is_partial(&self) -> bool {
+        !self.errors.is_empty()
+    }
+    /// True when the inventory has an entry for this account and region.
+    pub fn lists(&self, account_id: &str, region: &str) -> bool {
+        self.regions
+            .iter()
+            .any(|k| k.account_id == account_id && k.region == region)
+    }
+}
+
 impl Inventory {
+    /// The inventory's metadata, region keys and errors.
+    pub fn head(&self) -> InventoryHead {
+        InventoryHead {
+            schema: self.schema.clone(),
+            scan: self.scan.clone(),
+            regions: self
+                .regions
+                .iter()
+                .map(|r| RegionKey {
+                    account_id: r.account_id.clone(),
+                    region: r.region.clone(),
+                })
+                .collect(),
+            errors: self.errors.clone(),
+        }
+    }
+
     /// Iterate over every VPC with the region entry it belongs to.
     pub fn vpcs(&self) -> impl Iterator<Item = (&RegionInventory, &Vpc)> {
         self.regions
@@ -249,18 +297,15 @@ impl Inventory {
 
 /// Loading and saving inventories, with errors that name the file and position.
 pub mod io {
-    use super::{INVENTORY_SCHEMA, Inventory};
+    use super::{
+        INVENTORY_SCHEMA, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError, ScanMeta,
+    };
     use crate::error::Error;
     use std::path::Path;
 
     /// Read and validate an inventory file.
     pub fn load(path: &Path) -> Result<Inventory, Error> {
-        let cannot_read = |e: std::io::Error| {
-            Error::input(format!(
-                "cannot read inventory file {}: {e}",
-                path.display()
-            ))
-        };
+        let cannot_read = |e: std::io::Error| cannot_read(path, e);
         let reader = || -> Result<_, Error> {
             // Streamed through a buffer rather than read into one string: a large inventory is
             // then never held twice (text and parsed) in memory.
@@ -277,6 +322,148 @@ pub mod io {
             Err(e) if e.is_io() => Err(cannot_read(e.into())),
             Err(_) => check(serde_path_to_error::deserialize(&mut reader()?), &origin),
         }
+    }
+
+    /// Read the regions of an inventory file one at a time, handing each to `on_region`, so that
+    /// a large inventory is never held in memory whole.
+    /// Meant to follow [`load_head`], which reads everything else: together they read the file
+    /// twice, so it must be a regular file. An error from `on_region` stops the reading and is
+    /// returned; a malformed file gives [`load`]'s positioned error.
+    pub fn stream(
+        path: &Path,
+        on_region: &mut dyn FnMut(RegionInventory) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let origin = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
+        let mut de =
+            serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let mut failed: Option<Error> = None;
+        let seed = RegionsOnly {
+            on_region,
+            failed: &mut failed,
+        };
+        match serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|()| de.end()) {
+            Ok(()) => Ok(()),
+            Err(_) if failed.is_some() => Err(failed.take().expect("checked")),
+            Err(e) if e.is_io() => Err(cannot_read(path, e.into())),
+            // Parse the whole file again, tracking the path, to say where it is wrong.
+            Err(e) => Err(match load(path) {
+                Err(positioned) => positioned,
+                Ok(_) => Error::input(format!(
+                    "{origin}:{}:{}: invalid inventory: {e} (did the file change while it was read?)",
+                    e.line(),
+                    e.column()
+                )),
+            }),
+        }
+    }
+
+    /// Read an inventory file's head: everything but the contents of its regions. Errors name
+    /// the file and position, as [`load`]'s do.
+    pub fn load_head(path: &Path) -> Result<InventoryHead, Error> {
+        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
+        let de = &mut serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            file,
+        ));
+        let origin = path.display().to_string();
+        match <Skeleton as serde::Deserialize>::deserialize(&mut *de)
+            .and_then(|s| de.end().map(|()| s))
+        {
+            Ok(s) => {
+                check_schema(&s.schema, &origin)?;
+                Ok(InventoryHead {
+                    schema: s.schema,
+                    scan: s.scan,
+                    regions: s.regions,
+                    errors: s.errors,
+                })
+            }
+            Err(e) if e.is_io() => Err(cannot_read(path, e.into())),
+            Err(_) => load(path).map(|inv| inv.head()),
+        }
+    }
+
+    /// The top level of an inventory with only the keys of its regions.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Skeleton {
+        schema: String,
+        scan: ScanMeta,
+        regions: Vec<RegionKey>,
+        #[serde(default)]
+        errors: Vec<ScanError>,
+    }
+
+    /// Visits the top-level object, handing each element of `regions` to the callback and
+    /// skipping the rest (which [`load_head`] has read).
+    struct RegionsOnly<'a> {
+        on_region: &'a mut dyn FnMut(RegionInventory) -> Result<(), Error>,
+        failed: &'a mut Option<Error>,
+    }
+
+    impl<'de> serde::de::DeserializeSeed<'de> for RegionsOnly<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> serde::de::Visitor<'de> for RegionsOnly<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a flowaudit inventory object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let RegionsOnly { on_region, failed } = self;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "regions" {
+                    map.next_value_seed(EachRegion {
+                        on_region: &mut *on_region,
+                        failed: &mut *failed,
+                    })?;
+                } else {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Visits the `regions` array one element at a time.
+    struct EachRegion<'a> {
+        on_region: &'a mut dyn FnMut(RegionInventory) -> Result<(), Error>,
+        failed: &'a mut Option<Error>,
+    }
+
+    impl<'de> serde::de::DeserializeSeed<'de> for EachRegion<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> serde::de::Visitor<'de> for EachRegion<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of regions")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(region) = seq.next_element::<RegionInventory>()? {
+                if let Err(e) = (self.on_region)(region) {
+                    *self.failed = Some(e);
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn cannot_read(path: &Path, e: std::io::Error) -> Error {
+        Error::input(format!(
+            "cannot read inventory file {}: {e}",
+            path.display()
+        ))
     }
 
     /// Parse an inventory from text; `origin` names the source in error messages.
@@ -303,13 +490,17 @@ pub mod io {
                 inner
             ))
         })?;
-        if inv.schema != INVENTORY_SCHEMA {
+        check_schema(&inv.schema, origin)?;
+        Ok(inv)
+    }
+
+    fn check_schema(schema: &str, origin: &str) -> Result<(), Error> {
+        if schema != INVENTORY_SCHEMA {
             return Err(Error::input(format!(
-                "{origin}: field `schema` is {:?}, expected {INVENTORY_SCHEMA:?}\n  fix: re-create the file with `flowaudit scan --dump-inventory FILE` using this version of flowaudit",
-                inv.schema
+                "{origin}: field `schema` is {schema:?}, expected {INVENTORY_SCHEMA:?}\n  fix: re-create the file with `flowaudit scan --dump-inventory FILE` using this version of flowaudit"
             )));
         }
-        Ok(inv)
+        Ok(())
     }
 
     /// Write an inventory atomically as pretty JSON.
@@ -318,5 +509,105 @@ pub mod io {
             serde_json::to_string_pretty(inv).map_err(|e| Error::internal(e.to_string()))?;
         text.push('\n');
         crate::fsutil::write_atomic(path, text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::io;
+    use super::*;
+    use std::path::PathBuf;
+
+    fn demo() -> PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-inventory.json")
+    }
+
+    fn stream_all(path: &std::path::Path) -> Result<Vec<RegionInventory>, crate::error::Error> {
+        let mut got = Vec::new();
+        io::stream(path, &mut |r| {
+            got.push(r);
+            Ok(())
+        })?;
+        Ok(got)
+    }
+
+    #[test]
+    fn head_and_streamed_regions_are_the_loaded_inventory() {
+        let inv = io::load(&demo()).unwrap();
+        assert!(inv.regions.len() > 1);
+        assert_eq!(io::load_head(&demo()).unwrap(), inv.head());
+        assert_eq!(stream_all(&demo()).unwrap(), inv.regions);
+    }
+
+    /// The demo inventory with one VPC field of the last region renamed, in a temporary file.
+    fn broken_last_region() -> (tempfile::TempDir, PathBuf, usize) {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(demo()).unwrap()).unwrap();
+        let regions = v["regions"].as_array_mut().unwrap();
+        let last = regions.len() - 1;
+        let vpc = regions[last]["vpcs"][0].as_object_mut().unwrap();
+        let state = vpc.remove("state").unwrap();
+        vpc.insert("stat".into(), state);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        (dir, path, last)
+    }
+
+    #[test]
+    fn a_malformed_region_met_while_streaming_gets_the_positioned_error() {
+        let (_dir, path, last) = broken_last_region();
+        // The head does not read the VPCs.
+        assert!(io::load_head(&path).is_ok());
+        let mut seen = 0;
+        let err = io::stream(&path, &mut |_| {
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            seen, last,
+            "the regions before the broken one were handed over"
+        );
+        assert!(err.starts_with(&format!("{}:", path.display())), "{err}");
+        assert!(err.contains(&format!("regions[{last}].vpcs[0]")), "{err}");
+        assert!(err.contains("stat"), "{err}");
+        assert!(err.contains("fix:"), "{err}");
+    }
+
+    #[test]
+    fn an_error_from_the_callback_stops_the_reading_and_is_returned() {
+        let mut calls = 0;
+        let err = io::stream(&demo(), &mut |_| {
+            calls += 1;
+            Err(crate::error::Error::fatal("disk full"))
+        })
+        .unwrap_err();
+        assert_eq!(calls, 1);
+        assert_eq!(err.to_string(), "disk full");
+    }
+
+    #[test]
+    fn a_head_with_a_wrong_schema_or_a_bad_error_entry_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(demo()).unwrap();
+        let wrong = dir.path().join("schema.json");
+        std::fs::write(
+            &wrong,
+            text.replace(INVENTORY_SCHEMA, "flowaudit/inventory/v9"),
+        )
+        .unwrap();
+        let err = io::load_head(&wrong).unwrap_err().to_string();
+        assert!(err.contains("flowaudit/inventory/v9"), "{err}");
+        let bad = dir.path().join("bad.json");
+        std::fs::write(
+            &bad,
+            "{\"schema\": \"flowaudit/inventory/v1\", \"scan\": 3}",
+        )
+        .unwrap();
+        let err = io::load_head(&bad).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}:1:", bad.display())), "{err}");
+        assert!(err.contains("`scan`"), "{err}");
     }
 }

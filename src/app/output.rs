@@ -116,8 +116,17 @@ pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// Render and write every requested format; each file is written atomically.
-pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
+/// One requested output: its format, where it goes, and the reporter that writes it.
+pub struct Output {
+    pub format: FormatName,
+    /// `-` is standard output.
+    pub path: PathBuf,
+    pub reporter: Box<dyn Reporter>,
+}
+
+/// The outputs the flags ask for, in the order given (creating `--output-dir` if needed).
+pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
+    let mut out = Vec::new();
     for f in requested(args) {
         let file_name = reporter_for(f, &ReporterOptions::default())
             .map(|r| r.file_name())
@@ -136,7 +145,24 @@ pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
             (None, None) => PathBuf::from("-"),
         };
         let reporter = reporter_for(f, &ReporterOptions::for_output(args, f, &path))?;
-        crate::fsutil::write_atomic_with(&path, |out| reporter.render_to(doc, out))?;
+        out.push(Output {
+            format: f,
+            path,
+            reporter,
+        });
+    }
+    Ok(out)
+}
+
+/// Render one output from the document and write it atomically.
+pub fn write_output(doc: &Document, o: &Output) -> Result<(), Error> {
+    crate::fsutil::write_atomic_with(&o.path, |out| o.reporter.render_to(doc, out))
+}
+
+/// Render and write every requested format; each file is written atomically.
+pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
+    for o in outputs(args)? {
+        write_output(doc, &o)?;
     }
     Ok(())
 }

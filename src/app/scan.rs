@@ -1,16 +1,20 @@
 //! `flowaudit scan`: inventory → rules → suppressions → report (→ fix).
 
 use super::obtain_inventory;
-use super::output::{check_output_args, write_outputs};
+use super::output::{Output, check_output_args, outputs, write_output, write_outputs};
 use crate::cli::ScanArgs;
 use crate::cli::rule_args::RuleArgs;
 use crate::error::{Error, ExitStatus};
-use crate::findings::{Severity, Status};
-use crate::inventory::Inventory;
-use crate::report::v1::{CheckMeta, Document, RuleMeta, SuppressionEntryRef, SuppressionSection};
+use crate::findings::{Finding, Severity, Status};
+use crate::inventory::{Inventory, InventoryHead, RegionInventory};
+use crate::report::json::JsonReporter;
+use crate::report::v1::{
+    CheckMeta, Document, RuleMeta, Summary, SuppressionEntryRef, SuppressionSection,
+};
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
-use crate::rules::{EvalOptions, Rule, RuleSet};
+use crate::rules::{EvalOptions, Evaluator, Rule, RuleSet};
+use std::path::Path;
 
 /// Run a scan and write its outputs; returns the exit status.
 pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
@@ -18,41 +22,154 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
     // Every input file is checked before AWS is called.
     let plan = RulePlan::prepare(&args.rules)?;
     let fix = super::fix_cmd::prepare(&args.fix, &args.collect)?;
-    let inv = obtain_inventory(&args.collect)?;
-    let mut doc = plan.run(&inv);
-    let mut fix_failed = false;
     if let Some(settings) = &fix {
-        let step = super::fix_cmd::run_fix_step(
-            settings,
-            &args.collect,
-            &inv,
-            &doc.results,
-            &|after: &Inventory| Ok(plan.run(after).results),
-        )?;
-        if let Some(after) = &step.inventory {
-            doc = plan.run(after);
-        }
-        doc.fixes = Some(step.fixes);
-        fix_failed = step.failed;
+        return scan_and_fix(&plan, settings, &args);
     }
+    let outputs = outputs(&args.output)?;
+    // An inventory file is read one region at a time (its head first); a collected one is in
+    // memory already.
+    let streamed_file = args
+        .collect
+        .from_inventory
+        .as_deref()
+        .filter(|p| args.collect.dump_inventory.is_none() && is_regular_file(p));
+    let (head, inv) = match streamed_file {
+        Some(path) => (crate::inventory::io::load_head(path)?, None),
+        None => {
+            let inv = obtain_inventory(&args.collect)?;
+            (inv.head(), Some(inv))
+        }
+    };
+    let source = match (&inv, streamed_file) {
+        (Some(inv), _) => Regions::Memory(inv),
+        (None, Some(path)) => Regions::File(path),
+        (None, None) => return Err(Error::internal("no inventory to scan")),
+    };
+    let mut doc = Document::start(&head, plan.metas());
+    let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
+        .iter()
+        .partition(|o| o.format == crate::cli::output_args::FormatName::Json);
+    // Only the results some other format shows are kept in memory; the JSON report gets every
+    // result as it is produced.
+    let keep = Keep {
+        statuses: Status::ALL
+            .into_iter()
+            .filter(|st| others.iter().any(|o| o.reporter.shows(*st)))
+            .collect(),
+        remediation: outputs.iter().any(|o| o.reporter.shows_remediation()),
+    };
+    let mut kept = Vec::new();
+    let (summary, section) = match json.first() {
+        Some(o) => {
+            let mut tail = None;
+            crate::fsutil::write_atomic_with(&o.path, |out| {
+                let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
+                    plan.evaluate(&head, &source, &doc.scan.regions, &keep, &mut kept, emit)
+                });
+                tail = Some(JsonReporter.render_streamed(&doc, produce, out)?);
+                Ok(())
+            })?;
+            tail.ok_or_else(|| Error::internal("the json report was not written"))?
+        }
+        None => plan.evaluate(
+            &head,
+            &source,
+            &doc.scan.regions,
+            &keep,
+            &mut kept,
+            &mut |_| {},
+        )?,
+    };
     // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
     // in parallel with writing the outputs (or with the process exit).
+    if let Some(inv) = inv {
+        free_in_background(inv);
+    }
+    doc.results = kept;
+    doc.summary = summary;
+    doc.suppressions = section;
+    warn_suppressions(&doc);
+    for o in others {
+        write_output(&doc, o)?;
+    }
+    let status = plan.exit_status(&doc);
+    free_in_background(doc);
+    Ok(status)
+}
+
+/// `scan --fix`: evaluate, fix, re-evaluate, then report. Everything stays in memory: the fixer
+/// needs the inventory and the failures.
+fn scan_and_fix(
+    plan: &RulePlan,
+    settings: &crate::fix::settings::FixSettings,
+    args: &ScanArgs,
+) -> Result<ExitStatus, Error> {
+    let inv = obtain_inventory(&args.collect)?;
+    let mut doc = plan.run(&inv)?;
+    let step = super::fix_cmd::run_fix_step(
+        settings,
+        &args.collect,
+        &inv,
+        &doc.results,
+        &|after: &Inventory| plan.run(after).map(|d| d.results),
+    )?;
+    if let Some(after) = &step.inventory {
+        doc = plan.run(after)?;
+    }
+    doc.fixes = Some(step.fixes);
     free_in_background(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
     let status = plan.exit_status(&doc);
-    free_in_background(doc);
     // A failed fix makes an otherwise clean run exit 1; a partial scan (3) still takes precedence.
-    Ok(if fix_failed && status == ExitStatus::Clean {
+    Ok(if step.failed && status == ExitStatus::Clean {
         ExitStatus::Findings
     } else {
         status
     })
 }
 
+fn is_regular_file(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.is_file())
+}
+
 /// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.
 fn free_in_background<T: Send + 'static>(v: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(v));
+}
+
+/// Where a scan's regions come from: an inventory in memory, or an inventory file read one
+/// region at a time.
+pub enum Regions<'a> {
+    Memory(&'a Inventory),
+    File(&'a Path),
+}
+
+impl Regions<'_> {
+    /// Hand every region to `f`, in inventory order.
+    fn each(&self, f: &mut dyn FnMut(&RegionInventory) -> Result<(), Error>) -> Result<(), Error> {
+        match self {
+            Regions::Memory(inv) => inv.regions.iter().try_for_each(f),
+            Regions::File(path) => crate::inventory::io::stream(path, &mut |region| f(&region)),
+        }
+    }
+}
+
+/// Which results a scan keeps in memory after counting them, and whether failures get their
+/// remediation snippets.
+pub struct Keep {
+    pub statuses: Vec<Status>,
+    pub remediation: bool,
+}
+
+impl Keep {
+    /// Everything.
+    pub fn all() -> Keep {
+        Keep {
+            statuses: Status::ALL.to_vec(),
+            remediation: true,
+        }
+    }
 }
 
 /// The rules, options and suppressions of a scan, loaded and validated.
@@ -80,6 +197,7 @@ impl RulePlan {
                 || scan_cfg
                     .and_then(|s| s.accept_subnet_coverage)
                     .unwrap_or(false),
+            skip_remediation: false,
         };
         let fail_on = args
             .fail_on
@@ -98,12 +216,70 @@ impl RulePlan {
     }
 
     /// Evaluate the rules over the inventory, apply the suppressions, and build the report.
-    pub fn run(&self, inv: &Inventory) -> Document {
-        let mut results = crate::rules::evaluate(&self.rules, inv, &self.options);
+    pub fn run(&self, inv: &Inventory) -> Result<Document, Error> {
+        let head = inv.head();
+        let mut doc = Document::start(&head, self.metas());
+        let mut results = Vec::new();
+        let (summary, section) = self.evaluate(
+            &head,
+            &Regions::Memory(inv),
+            &doc.scan.regions,
+            &Keep::all(),
+            &mut results,
+            &mut |_| {},
+        )?;
+        doc.results = results;
+        doc.summary = summary;
+        doc.suppressions = section;
+        Ok(doc)
+    }
+
+    /// The metadata of every rule, as the report lists them.
+    pub fn metas(&self) -> Vec<RuleMeta> {
+        self.rules.rules.iter().map(rule_meta).collect()
+    }
+
+    /// Evaluate the rules over every region of `source` (whose head is `head`), suppress, count,
+    /// and hand each result to `emit` in report order; results whose status `keep` names are
+    /// also pushed to `kept`. Returns the summary (over `regions`, the report's scanned regions)
+    /// and the suppression bookkeeping.
+    pub fn evaluate(
+        &self,
+        head: &InventoryHead,
+        source: &Regions,
+        regions: &[String],
+        keep: &Keep,
+        kept: &mut Vec<Finding>,
+        emit: &mut dyn FnMut(&Finding),
+    ) -> Result<(Summary, SuppressionSection), Error> {
+        let opts = EvalOptions {
+            skip_remediation: !keep.remediation,
+            ..self.options.clone()
+        };
+        let ev = Evaluator::new(&self.rules, &opts, head);
+        let today = chrono::Utc::now().date_naive();
+        let mut applier = self.suppressions.as_ref().map(|s| s.applier(today));
+        let mut summary = Summary::new(regions);
+        let mut take = |batch: Vec<Finding>| {
+            for mut f in batch {
+                if let Some(a) = applier.as_mut() {
+                    a.apply(&mut f);
+                }
+                summary.add(&f);
+                emit(&f);
+                if keep.statuses.contains(&f.status) {
+                    kept.push(f);
+                }
+            }
+        };
+        source.each(&mut |region| {
+            ev.region(region, &mut take);
+            Ok(())
+        })?;
+        take(ev.unlisted_regions());
         let mut section = SuppressionSection::default();
-        if let Some(s) = &self.suppressions {
-            let today = chrono::Utc::now().date_naive();
-            let outcome = s.apply(&mut results, today);
+        if let (Some(s), Some(applier)) = (&self.suppressions, applier) {
+            let outcome = applier.finish();
             let entry_ref = |i: &usize| {
                 s.entry(*i).map(|e| SuppressionEntryRef {
                     index: e.index,
@@ -118,18 +294,17 @@ impl RulePlan {
             section.expired = outcome.expired.iter().filter_map(entry_ref).collect();
             section.unmatched = outcome.unmatched.iter().filter_map(entry_ref).collect();
         }
-        let metas = self.rules.rules.iter().map(rule_meta).collect();
-        Document::build(inv, metas, results, section)
+        Ok((summary, section))
     }
 
     /// 3 when the scan is partial; else 1 when a fail result at or above `--fail-on` exists; else 0.
+    /// Read from the summary, which counts every result (the document may hold fewer).
     pub fn exit_status(&self, doc: &Document) -> ExitStatus {
         if doc.scan.partial {
             ExitStatus::Partial
-        } else if doc
-            .results
+        } else if Severity::ALL
             .iter()
-            .any(|r| r.status == Status::Fail && r.severity >= self.fail_on)
+            .any(|s| *s >= self.fail_on && doc.summary.failures(*s) > 0)
         {
             ExitStatus::Findings
         } else {
@@ -182,5 +357,125 @@ pub fn rule_meta(r: &Rule) -> RuleMeta {
         compliance: r.compliance.clone(),
         references: r.references.clone(),
         source: r.source.label(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Reporter;
+    use std::path::PathBuf;
+
+    fn example(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name)
+    }
+
+    fn demo_plan() -> RulePlan {
+        RulePlan {
+            rules: RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}")),
+            options: EvalOptions::default(),
+            fail_on: Severity::Low,
+            suppressions: Some(
+                Suppressions::load(&example("demo-suppressions.toml"))
+                    .unwrap_or_else(|e| panic!("{e}")),
+            ),
+        }
+    }
+
+    /// Evaluate the demo inventory streamed from its file, keeping `keep`; returns the JSON
+    /// written while streaming, the kept results and the summary.
+    fn streamed(plan: &RulePlan, keep: &Keep) -> (String, Vec<Finding>, Summary) {
+        let path = example("demo-inventory.json");
+        let head = crate::inventory::io::load_head(&path).unwrap_or_else(|e| panic!("{e}"));
+        let start = Document::start(&head, plan.metas());
+        let mut kept = Vec::new();
+        let mut json = Vec::new();
+        let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
+            plan.evaluate(
+                &head,
+                &Regions::File(&path),
+                &start.scan.regions,
+                keep,
+                &mut kept,
+                emit,
+            )
+        });
+        let (summary, _) = JsonReporter
+            .render_streamed(&start, produce, &mut json)
+            .unwrap_or_else(|e| panic!("{e}"));
+        (String::from_utf8(json).unwrap(), kept, summary)
+    }
+
+    #[test]
+    fn the_streamed_json_report_is_the_report_built_in_memory() {
+        let plan = demo_plan();
+        let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
+        let doc = plan.run(&inv).unwrap();
+        let mut whole = Vec::new();
+        JsonReporter.render_to(&doc, &mut whole).unwrap();
+        let (json, kept, summary) = streamed(
+            &plan,
+            &Keep {
+                statuses: vec![],
+                remediation: true,
+            },
+        );
+        assert_eq!(json, String::from_utf8(whole).unwrap());
+        assert!(kept.is_empty());
+        assert_eq!(summary, doc.summary);
+        // The demo has every status, several regions, and suppressions in force.
+        for st in Status::ALL {
+            assert!(summary.by_status[st.as_str()] > 0, "{st:?}");
+        }
+        assert!(doc.scan.regions.len() > 1);
+    }
+
+    #[test]
+    fn only_the_kept_statuses_stay_in_memory_and_the_summary_counts_all() {
+        let plan = demo_plan();
+        let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
+        let doc = plan.run(&inv).unwrap();
+        let keep = Keep {
+            statuses: vec![Status::Fail, Status::Error],
+            remediation: false,
+        };
+        let (_, kept, summary) = streamed(&plan, &keep);
+        assert_eq!(summary, doc.summary);
+        let expected: Vec<(&str, &str, &str, Status)> = doc
+            .results
+            .iter()
+            .filter(|f| keep.statuses.contains(&f.status))
+            .map(|f| (&*f.rule_id, &*f.check_id, &*f.resource.arn, f.status))
+            .collect();
+        let got: Vec<(&str, &str, &str, Status)> = kept
+            .iter()
+            .map(|f| (&*f.rule_id, &*f.check_id, &*f.resource.arn, f.status))
+            .collect();
+        assert_eq!(got, expected);
+        // Without a format that shows them, the snippets are not rendered.
+        assert!(kept.iter().all(|f| f.remediation.is_none()));
+        assert!(
+            doc.results
+                .iter()
+                .any(|f| f.status == Status::Fail && f.remediation.is_some())
+        );
+    }
+
+    #[test]
+    fn exit_status_comes_from_the_summary() {
+        let mut plan = demo_plan();
+        let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
+        let mut doc = plan.run(&inv).unwrap();
+        doc.scan.partial = false;
+        doc.results.clear();
+        assert_eq!(plan.exit_status(&doc), ExitStatus::Findings);
+        // No built-in rule is critical: nothing fails at that level.
+        plan.fail_on = Severity::Critical;
+        assert_eq!(doc.summary.failures(Severity::Critical), 0);
+        assert_eq!(plan.exit_status(&doc), ExitStatus::Clean);
+        doc.scan.partial = true;
+        assert_eq!(plan.exit_status(&doc), ExitStatus::Partial);
     }
 }

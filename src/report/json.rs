@@ -1,8 +1,9 @@
 //! The JSON format: the report document itself, pretty-printed.
 
 use super::Reporter;
-use super::v1::Document;
+use super::v1::{Document, Producer, Streamed, Summary, SuppressionSection};
 use crate::error::Error;
+use std::io::Write;
 
 /// Writes `flowaudit/report/v1` JSON.
 pub struct JsonReporter;
@@ -19,17 +20,38 @@ impl Reporter for JsonReporter {
         out.push(b'\n');
         Ok(out)
     }
-    fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
-        // A buffer of its own, so that the many small writes of the serializer are not calls
-        // through `dyn Write`.
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
-        serde_json::to_writer_pretty(&mut w, doc)
-            .and_then(|()| {
-                use std::io::Write;
-                w.write_all(b"\n")
-                    .and_then(|()| w.flush())
-                    .map_err(serde_json::Error::io)
-            })
-            .map_err(|e| Error::fatal(format!("cannot write the json report: {e}")))
+    fn render_to(&self, doc: &Document, out: &mut dyn Write) -> Result<(), Error> {
+        write_pretty(doc, out)
     }
+}
+
+impl JsonReporter {
+    /// Write the report while its results are produced: `doc` gives everything but the results,
+    /// summary and suppression bookkeeping, which `produce` supplies (see [`Streamed`]). The
+    /// bytes are those [`Reporter::render_to`] writes for the finished document.
+    pub fn render_streamed(
+        &self,
+        doc: &Document,
+        produce: Producer<'_>,
+        out: &mut dyn Write,
+    ) -> Result<(Summary, SuppressionSection), Error> {
+        let streamed = Streamed::new(doc, produce);
+        if let Err(e) = write_pretty(&streamed, out) {
+            return Err(streamed.take_error().unwrap_or(e));
+        }
+        streamed.finish()
+    }
+}
+
+fn write_pretty<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> Result<(), Error> {
+    // A buffer of its own, so that the many small writes of the serializer are not calls
+    // through `dyn Write`.
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut w, value)
+        .and_then(|()| {
+            w.write_all(b"\n")
+                .and_then(|()| w.flush())
+                .map_err(serde_json::Error::io)
+        })
+        .map_err(|e| Error::fatal(format!("cannot write the json report: {e}")))
 }

@@ -8,6 +8,7 @@ pub mod text;
 pub mod v1;
 
 use crate::error::Error;
+use crate::findings::Status;
 use v1::Document;
 
 /// An output format: turns the report document into bytes.
@@ -18,6 +19,17 @@ pub trait Reporter {
     fn file_name(&self) -> &'static str;
     /// Render the document.
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error>;
+    /// Whether the format shows results of this status. A scan keeps in memory only the results
+    /// some requested format shows; the summary always counts every result.
+    fn shows(&self, status: Status) -> bool {
+        let _ = status;
+        true
+    }
+    /// Whether the format shows the remediation snippets of failures; when no requested format
+    /// does, they are not rendered.
+    fn shows_remediation(&self) -> bool {
+        true
+    }
     /// Render the document into `out`. Formats that can stream override this so that a large
     /// report is never held in memory whole; the default renders, then writes the bytes.
     fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {

@@ -58,6 +58,9 @@ impl Reporter for SarifReporter {
     fn file_name(&self) -> &'static str {
         "flowaudit.sarif"
     }
+    fn shows(&self, status: Status) -> bool {
+        matches!(status, Status::Fail | Status::Suppressed)
+    }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
         let log = to_sarif(doc, &self.category);
         let mut out =

@@ -24,6 +24,13 @@ impl Reporter for TextReporter {
     fn file_name(&self) -> &'static str {
         "flowaudit.txt"
     }
+    /// The text lists failures and errors; the rest it only counts (from the summary).
+    fn shows(&self, status: Status) -> bool {
+        matches!(status, Status::Fail | Status::Error)
+    }
+    fn shows_remediation(&self) -> bool {
+        false
+    }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
         Ok(render_text(doc, self.color).into_bytes())
     }
@@ -120,10 +127,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
     );
     o.push('\n');
 
-    // Totals by status.
+    // Totals by status (from the summary: the document may hold only the results shown below).
     let mut parts = Vec::new();
     for st in Status::ALL {
-        let n = doc.results.iter().filter(|f| f.status == st).count();
+        let n = doc.summary.by_status.get(st.as_str()).copied().unwrap_or(0);
         parts.push(p.status(st, &format!("{n} {}", st.as_str())));
     }
     let _ = writeln!(
@@ -131,21 +138,30 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         "{} {}  ({} results)",
         p.bold("Results:"),
         parts.join(" · "),
-        doc.results.len()
+        doc.summary.total
     );
 
     // Counts by (severity, rule/check) and status.
+    let severity_of: BTreeMap<&str, Severity> = doc
+        .rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.severity))
+        .collect();
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, String), BTreeMap<Status, usize>> =
         BTreeMap::new();
-    for f in &doc.results {
-        *groups
-            .entry((
-                std::cmp::Reverse(f.severity),
-                format!("{}/{}", f.rule_id, f.check_id),
-            ))
-            .or_default()
-            .entry(f.status)
-            .or_default() += 1;
+    for (rule, checks) in &doc.summary.by_check {
+        let sev = severity_of
+            .get(rule.as_str())
+            .copied()
+            .unwrap_or(Severity::Info);
+        for (check, counts) in checks {
+            let row = groups
+                .entry((std::cmp::Reverse(sev), format!("{rule}/{check}")))
+                .or_default();
+            for st in Status::ALL {
+                row.insert(st, counts.get(st.as_str()).copied().unwrap_or(0));
+            }
+        }
     }
     if !groups.is_empty() {
         let width = groups

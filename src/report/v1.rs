@@ -3,9 +3,10 @@
 //! Every output format is rendered from this one document, so they can never disagree.
 //! The field reference is `docs/report-v1.md` and `docs/report-v1.schema.json`. Frozen: additive changes only.
 
-use crate::findings::{Finding, Severity};
-use crate::inventory::ScanError;
+use crate::findings::{Finding, Severity, Status};
+use crate::inventory::{InventoryHead, ScanError};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// Schema id of the document.
@@ -82,6 +83,10 @@ pub struct Summary {
     pub by_severity: BTreeMap<String, BTreeMap<String, usize>>,
     /// region -> status name -> count.
     pub by_region: BTreeMap<String, BTreeMap<String, usize>>,
+    /// rule id -> check id -> status name -> count, for every check with a result (every status
+    /// present, zero included).
+    #[serde(default)]
+    pub by_check: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
 }
 
 /// Suppression bookkeeping: entries that expired or matched nothing.
@@ -131,20 +136,30 @@ impl Document {
         results: Vec<Finding>,
         suppressions: SuppressionSection,
     ) -> Document {
-        let mut accounts: Vec<String> = std::iter::once(inv.scan.account_id.clone())
-            .chain(inv.regions.iter().map(|r| r.account_id.clone()))
+        let mut doc = Document::start(&inv.head(), rules);
+        doc.summary = Summary::of(&results, &doc.scan.regions);
+        doc.results = results;
+        doc.suppressions = suppressions;
+        doc
+    }
+
+    /// The report before any result: tool, scan and rules filled in from the inventory's head;
+    /// no results, a zero summary and no suppression bookkeeping.
+    pub fn start(head: &InventoryHead, rules: Vec<RuleMeta>) -> Document {
+        let mut accounts: Vec<String> = std::iter::once(head.scan.account_id.clone())
+            .chain(head.regions.iter().map(|r| r.account_id.clone()))
             .filter(|a| !a.is_empty())
             .collect();
         accounts.sort();
         accounts.dedup();
-        let mut regions: Vec<String> = if inv.scan.regions_scanned.is_empty() {
-            inv.regions.iter().map(|r| r.region.clone()).collect()
+        let mut regions: Vec<String> = if head.scan.regions_scanned.is_empty() {
+            head.regions.iter().map(|r| r.region.clone()).collect()
         } else {
-            inv.scan.regions_scanned.clone()
+            head.scan.regions_scanned.clone()
         };
         regions.sort();
         regions.dedup();
-        let summary = Summary::of(&results, &regions);
+        let summary = Summary::new(&regions);
         Document {
             schema: REPORT_SCHEMA.into(),
             tool: ToolInfo {
@@ -155,54 +170,192 @@ impl Document {
             scan: ScanSection {
                 accounts,
                 regions,
-                started_at: inv.scan.started_at.clone(),
-                finished_at: inv.scan.finished_at.clone(),
-                partial: inv.is_partial(),
-                errors: inv.errors.clone(),
+                started_at: head.scan.started_at.clone(),
+                finished_at: head.scan.finished_at.clone(),
+                partial: head.is_partial(),
+                errors: head.errors.clone(),
             },
             rules,
-            results,
+            results: Vec::new(),
             summary,
-            suppressions,
+            suppressions: SuppressionSection::default(),
             fixes: None,
         }
     }
 }
 
+fn zero_counts() -> BTreeMap<String, usize> {
+    Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect()
+}
+
+/// Add one to `map[key][status]`, creating the entry (all statuses zero) on first use; the key is
+/// copied only then.
+fn bump(map: &mut BTreeMap<String, BTreeMap<String, usize>>, key: &str, status: &str) {
+    let counts = match map.get_mut(key) {
+        Some(c) => c,
+        None => map.entry(key.to_string()).or_insert_with(zero_counts),
+    };
+    match counts.get_mut(status) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(status.to_string(), 1);
+        }
+    }
+}
+
 impl Summary {
-    /// Count results by status, by severity and status, and by region and status. Every status
-    /// and severity appears (zero included), and every scanned region.
+    /// Count results by status, by severity and status, by region and status, and by rule, check
+    /// and status. Every status and severity appears (zero included), and every scanned region.
     pub fn of(results: &[Finding], regions: &[String]) -> Summary {
-        use crate::findings::Status;
-        let zero = || -> BTreeMap<String, usize> {
-            Status::ALL
-                .iter()
-                .map(|s| (s.as_str().to_string(), 0))
-                .collect()
-        };
-        let mut s = Summary {
-            total: results.len(),
-            by_status: zero(),
-            by_severity: Severity::ALL
-                .iter()
-                .map(|v| (v.as_str().to_string(), zero()))
-                .collect(),
-            by_region: regions.iter().map(|r| (r.clone(), zero())).collect(),
-        };
+        let mut s = Summary::new(regions);
         for f in results {
-            let st = f.status.as_str();
-            *s.by_status.entry(st.into()).or_default() += 1;
-            *s.by_severity
-                .entry(f.severity.as_str().into())
-                .or_insert_with(zero)
-                .entry(st.into())
-                .or_default() += 1;
-            *s.by_region
-                .entry(f.resource.region.clone())
-                .or_insert_with(zero)
-                .entry(st.into())
-                .or_default() += 1;
+            s.add(f);
         }
         s
+    }
+
+    /// The summary of no results: every status, severity and region at zero.
+    pub fn new(regions: &[String]) -> Summary {
+        Summary {
+            total: 0,
+            by_status: zero_counts(),
+            by_severity: Severity::ALL
+                .iter()
+                .map(|v| (v.as_str().to_string(), zero_counts()))
+                .collect(),
+            by_region: regions.iter().map(|r| (r.clone(), zero_counts())).collect(),
+            by_check: BTreeMap::new(),
+        }
+    }
+
+    /// Count one more result.
+    pub fn add(&mut self, f: &Finding) {
+        let st = f.status.as_str();
+        self.total += 1;
+        *self.by_status.entry(st.into()).or_default() += 1;
+        bump(&mut self.by_severity, f.severity.as_str(), st);
+        bump(&mut self.by_region, &f.resource.region, st);
+        let checks = match self.by_check.get_mut(&f.rule_id) {
+            Some(c) => c,
+            None => self.by_check.entry(f.rule_id.clone()).or_default(),
+        };
+        bump(checks, &f.check_id, st);
+    }
+
+    /// Number of `fail` results of this severity.
+    pub fn failures(&self, severity: Severity) -> usize {
+        self.by_severity
+            .get(severity.as_str())
+            .and_then(|c| c.get(Status::Fail.as_str()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Serializes a report whose results are produced while it is written, so that they never need
+/// to be held in memory together. The bytes are those of the [`Document`] with the same content.
+pub struct Streamed<'a> {
+    doc: &'a Document,
+    produce: RefCell<Option<Producer<'a>>>,
+    tail: RefCell<Option<(Summary, SuppressionSection)>>,
+    failed: RefCell<Option<crate::error::Error>>,
+}
+
+/// Hands every result to its argument, in report order, then returns the summary and
+/// suppression bookkeeping of what it handed over.
+pub type Producer<'a> = Box<
+    dyn FnOnce(
+            &mut dyn FnMut(&Finding),
+        ) -> Result<(Summary, SuppressionSection), crate::error::Error>
+        + 'a,
+>;
+
+impl<'a> Streamed<'a> {
+    /// `doc` supplies everything but `results`, `summary` and `suppressions`, which come from
+    /// `produce` when the serializer reaches them.
+    pub fn new(doc: &'a Document, produce: Producer<'a>) -> Self {
+        Streamed {
+            doc,
+            produce: RefCell::new(Some(produce)),
+            tail: RefCell::new(None),
+            failed: RefCell::new(None),
+        }
+    }
+
+    /// After serializing: the producer's summary and suppression bookkeeping, or its error.
+    pub fn finish(self) -> Result<(Summary, SuppressionSection), crate::error::Error> {
+        if let Some(e) = self.failed.into_inner() {
+            return Err(e);
+        }
+        self.tail
+            .into_inner()
+            .ok_or_else(|| crate::error::Error::internal("the report was not written"))
+    }
+
+    /// The error the producer stopped with, if it did (serialization then failed too).
+    pub fn take_error(&self) -> Option<crate::error::Error> {
+        self.failed.borrow_mut().take()
+    }
+}
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeStruct};
+        let d = self.doc;
+        let mut st = s.serialize_struct("Document", 7 + usize::from(d.fixes.is_some()))?;
+        st.serialize_field("schema", &d.schema)?;
+        st.serialize_field("tool", &d.tool)?;
+        st.serialize_field("scan", &d.scan)?;
+        st.serialize_field("rules", &d.rules)?;
+        st.serialize_field("results", &ResultsField(self))?;
+        let tail = self.tail.borrow();
+        let Some((summary, suppressions)) = tail.as_ref() else {
+            return Err(S::Error::custom("the results were not produced"));
+        };
+        st.serialize_field("summary", summary)?;
+        st.serialize_field("suppressions", suppressions)?;
+        match &d.fixes {
+            Some(f) => st.serialize_field("fixes", f)?,
+            None => st.skip_field("fixes")?,
+        }
+        st.end()
+    }
+}
+
+/// The `results` array of a [`Streamed`] document: runs the producer.
+struct ResultsField<'s, 'a>(&'s Streamed<'a>);
+
+impl Serialize for ResultsField<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        let Some(produce) = self.0.produce.borrow_mut().take() else {
+            return Err(S::Error::custom("the results were already produced"));
+        };
+        let mut seq = s.serialize_seq(None)?;
+        let mut write_err: Option<S::Error> = None;
+        let produced = produce(&mut |f: &Finding| {
+            if write_err.is_none()
+                && let Err(e) = seq.serialize_element(f)
+            {
+                write_err = Some(e);
+            }
+        });
+        if let Some(e) = write_err {
+            return Err(e);
+        }
+        match produced {
+            Ok(tail) => {
+                *self.0.tail.borrow_mut() = Some(tail);
+                seq.end()
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                *self.0.failed.borrow_mut() = Some(e);
+                Err(S::Error::custom(msg))
+            }
+        }
     }
 }

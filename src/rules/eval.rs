@@ -6,7 +6,7 @@
 use super::load::{Check, Expr, RemediationTpl, Rule, RuleSet};
 use super::view;
 use crate::findings::{Compliance, Finding, Remediation, ResourceRef, Status};
-use crate::inventory::{Inventory, Vpc};
+use crate::inventory::{Inventory, InventoryHead, RegionInventory, ScanError, Vpc};
 use cel::Context;
 use cel::common::types::{CelMap, CelMapKey, CelString};
 use serde_json::{Value as J, json};
@@ -18,6 +18,9 @@ use std::sync::Arc;
 pub struct EvalOptions {
     /// Accept a VPC whose subnets all have an active flow log as covered (VPC-001).
     pub accept_subnet_coverage: bool,
+    /// Leave `remediation` empty on failures: for outputs that do not show the snippets,
+    /// rendering them would be wasted work.
+    pub skip_remediation: bool,
 }
 
 /// A rule as evaluated: its compliance (shared by its results) and its parameter values.
@@ -55,105 +58,233 @@ impl<'r> Active<'r> {
 /// Evaluate every rule over every resource of the inventory.
 pub fn evaluate(rules: &RuleSet, inv: &Inventory, opts: &EvalOptions) -> Vec<Finding> {
     let active: Vec<Active> = rules.rules.iter().map(Active::new).collect();
-    evaluate_active(rules, &active, inv, opts)
+    evaluate_active(rules, active, inv, opts)
 }
 
 /// Evaluate the given rules (which belong to `rules`) over the inventory.
-pub(crate) fn evaluate_active(
-    rules: &RuleSet,
-    active: &[Active],
+pub(crate) fn evaluate_active<'r>(
+    rules: &'r RuleSet,
+    active: Vec<Active<'r>>,
     inv: &Inventory,
     opts: &EvalOptions,
 ) -> Vec<Finding> {
-    let options = json!({
-        "accept_subnet_coverage": opts.accept_subnet_coverage,
-        "account_id": inv.scan.account_id,
-    });
-    let vpcs: Vec<(&str, &str, &Vpc)> = inv
-        .regions
-        .iter()
-        .flat_map(|r| {
-            r.vpcs
-                .iter()
-                .map(move |v| (r.region.as_str(), r.account_id.as_str(), v))
-        })
-        .collect();
-    let vpc_rules: Vec<&Active> = active.iter().filter(|a| a.rule.resource == "vpc").collect();
-    let mut lost = unlisted_regions(inv, &vpc_rules);
-    if vpcs.is_empty() || vpc_rules.is_empty() {
-        return lost;
+    let head = inv.head();
+    let ev = Evaluator::with_active(rules, active, opts, &head);
+    let mut all = Vec::new();
+    for region in &inv.regions {
+        ev.region(region, &mut |mut part| all.append(&mut part));
     }
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(vpcs.len().div_ceil(256))
-        .max(1);
-    let chunk = vpcs.len().div_ceil(threads);
-    let per_vpc: usize = vpc_rules.iter().map(|a| a.rule.checks.len()).sum();
-    let eval_chunk = |part: &[(&str, &str, &Vpc)]| -> Vec<Finding> {
-        let mut out = Vec::with_capacity(part.len() * per_vpc);
-        let options_cel = view::shared_val(view::json_to_cel(&options));
-        for (region, account, vpc) in part {
-            if let Some(msg) = unreadable(inv, region, account) {
-                let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
-                push_errors(
-                    &mut out,
-                    &vpc_rules,
-                    &Arc::new(vpc_ref(region, account, vpc)),
-                    &message,
-                );
-                continue;
-            }
-            eval_vpc(
-                rules,
-                &vpc_rules,
-                region,
-                account,
-                vpc,
-                &options,
-                options_cel.as_ref(),
-                &mut out,
-            );
-        }
-        out
-    };
-    let mut all = if threads == 1 {
-        eval_chunk(&vpcs)
-    } else {
-        evaluate_parallel(&vpcs, chunk, per_vpc, &eval_chunk)
-    };
-    all.append(&mut lost);
+    all.append(&mut ev.unlisted_regions());
     all
 }
 
-type VpcRef<'a> = (&'a str, &'a str, &'a Vpc);
+/// Evaluation prepared once per scan: the rules with their parameters, the options, and the
+/// scan's errors. It then judges one region at a time, so that an inventory can be evaluated as
+/// it is read; the order of results is that of the regions and their VPCs, followed by
+/// [`Evaluator::unlisted_regions`].
+pub struct Evaluator<'a> {
+    rules: &'a RuleSet,
+    active: Vec<Active<'a>>,
+    head: &'a InventoryHead,
+    options: J,
+    remediation: bool,
+}
 
-fn evaluate_parallel(
-    vpcs: &[VpcRef],
-    chunk: usize,
-    per_vpc: usize,
-    eval_chunk: &(dyn Fn(&[VpcRef]) -> Vec<Finding> + Sync),
-) -> Vec<Finding> {
-    std::thread::scope(|sc| {
-        let handles: Vec<_> = vpcs
-            .chunks(chunk)
-            .map(|part| sc.spawn(move || eval_chunk(part)))
-            .collect();
-        // The first part's results become the whole list: growing that (large) allocation in
-        // place avoids holding every result twice while the parts are joined.
-        let mut all: Vec<Finding> = Vec::new();
-        for h in handles {
-            match h.join() {
-                Ok(mut v) if all.capacity() == 0 => {
-                    v.reserve_exact((vpcs.len() * per_vpc).saturating_sub(v.len()));
-                    all = v;
+/// VPCs evaluated as one unit of work; results are handed on per batch.
+const BATCH: usize = 256;
+
+impl<'a> Evaluator<'a> {
+    /// Prepare to evaluate every rule of `rules` over the inventory whose head is `head`.
+    pub fn new(rules: &'a RuleSet, opts: &EvalOptions, head: &'a InventoryHead) -> Self {
+        let active = rules.rules.iter().map(Active::new).collect();
+        Self::with_active(rules, active, opts, head)
+    }
+
+    pub(crate) fn with_active(
+        rules: &'a RuleSet,
+        active: Vec<Active<'a>>,
+        opts: &EvalOptions,
+        head: &'a InventoryHead,
+    ) -> Self {
+        Evaluator {
+            rules,
+            active,
+            head,
+            options: json!({
+                "accept_subnet_coverage": opts.accept_subnet_coverage,
+                "account_id": head.scan.account_id,
+            }),
+            remediation: !opts.skip_remediation,
+        }
+    }
+
+    fn vpc_rules(&self) -> Vec<&Active<'a>> {
+        self.active
+            .iter()
+            .filter(|a| a.rule.resource == "vpc")
+            .collect()
+    }
+
+    /// Evaluate the VPCs of one region, spread over the available cores, handing the results to
+    /// `emit` in VPC order, a batch at a time, on the calling thread.
+    pub fn region(&self, region: &RegionInventory, emit: &mut dyn FnMut(Vec<Finding>)) {
+        let vpc_rules = self.vpc_rules();
+        if region.vpcs.is_empty() || vpc_rules.is_empty() {
+            return;
+        }
+        let (name, account) = (region.region.as_str(), region.account_id.as_str());
+        let per_vpc: usize = vpc_rules.iter().map(|a| a.rule.checks.len()).sum();
+        let broken = unreadable(&self.head.errors, name, account);
+        let work = |part: &[Vpc]| -> Vec<Finding> {
+            let mut out = Vec::with_capacity(part.len() * per_vpc);
+            let options_cel = view::shared_val(view::json_to_cel(&self.options));
+            for vpc in part {
+                if let Some(msg) = &broken {
+                    let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
+                    push_errors(
+                        &mut out,
+                        &vpc_rules,
+                        &Arc::new(vpc_ref(name, account, vpc)),
+                        &message,
+                    );
+                    continue;
                 }
-                Ok(mut v) => all.append(&mut v),
-                Err(p) => std::panic::resume_unwind(p),
+                self.eval_vpc(
+                    &vpc_rules,
+                    name,
+                    account,
+                    vpc,
+                    options_cel.as_ref(),
+                    &mut out,
+                );
+            }
+            out
+        };
+        ordered_parallel(&region.vpcs, BATCH, &work, emit);
+    }
+
+    /// Error results for the regions whose VPCs could not be listed at all: every check of every
+    /// VPC rule, on a `region` resource whose ARN stands for all VPCs of the region, so that the
+    /// report shows what was not evaluated.
+    pub fn unlisted_regions(&self) -> Vec<Finding> {
+        let vpc_rules = self.vpc_rules();
+        let errors = &self.head.errors;
+        let mut out = Vec::new();
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for e in errors.iter().filter(|e| e.service == "ec2") {
+            let Some(region) = e.region.as_deref() else {
+                continue;
+            };
+            if self.head.lists(&e.account_id, region)
+                || seen.contains(&(e.account_id.as_str(), region))
+            {
+                continue;
+            }
+            seen.push((e.account_id.as_str(), region));
+            let why = unreadable(errors, region, &e.account_id).unwrap_or_default();
+            let resource = Arc::new(ResourceRef {
+                kind: "region".into(),
+                id: region.to_string(),
+                arn: format!("arn:aws:ec2:{region}:{}:vpc/*", e.account_id),
+                region: region.to_string(),
+                account_id: e.account_id.clone(),
+                name: None,
+                tags: Default::default(),
+            });
+            let message = format!(
+                "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
+                e.account_id
+            );
+            push_errors(&mut out, &vpc_rules, &resource, &message);
+        }
+        out
+    }
+}
+
+/// Run `work` over `items` in batches on every core and hand the results to `emit` in batch
+/// order, on the calling thread, while later batches are still being worked on. At most a few
+/// batches per worker wait to be emitted, so memory stays bounded however many items there are.
+fn ordered_parallel<T: Sync, R: Send>(
+    items: &[T],
+    batch: usize,
+    work: &(dyn Fn(&[T]) -> R + Sync),
+    emit: &mut dyn FnMut(R),
+) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex, mpsc};
+    let batches: Vec<&[T]> = items.chunks(batch.max(1)).collect();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(batches.len());
+    if threads <= 1 {
+        for b in batches {
+            emit(work(b));
+        }
+        return;
+    }
+    let window = threads * 4;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let emitted = (Mutex::new(0usize), Condvar::new());
+    let (tx, rx) = mpsc::channel::<(usize, std::thread::Result<R>)>();
+    std::thread::scope(|sc| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (batches, next, stop, emitted) = (&batches, &next, &stop, &emitted);
+            sc.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= batches.len() {
+                        break;
+                    }
+                    {
+                        let (lock, cv) = emitted;
+                        let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        while i >= *done + window && !stop.load(Ordering::Relaxed) {
+                            done = cv.wait(done).unwrap_or_else(|p| p.into_inner());
+                        }
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let r =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(batches[i])));
+                    if tx.send((i, r)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut want = 0;
+        let mut panicked = None;
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&want) {
+                match r {
+                    Ok(r) => emit(r),
+                    Err(p) => {
+                        panicked.get_or_insert(p);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                want += 1;
+                let (lock, cv) = &emitted;
+                *lock.lock().unwrap_or_else(|p| p.into_inner()) = want;
+                cv.notify_all();
+            }
+            if panicked.is_some() {
+                break;
             }
         }
-        all
-    })
+        if let Some(p) = panicked {
+            stop.store(true, Ordering::Relaxed);
+            emitted.1.notify_all();
+            std::panic::resume_unwind(p);
+        }
+    });
 }
 
 fn vpc_ref(region: &str, account: &str, vpc: &Vpc) -> ResourceRef {
@@ -170,9 +301,8 @@ fn vpc_ref(region: &str, account: &str, vpc: &Vpc) -> ResourceRef {
 
 /// Why the EC2 data of a region is incomplete, if it is: a VPC whose flow logs or subnets could
 /// not be listed must not be judged as having none.
-fn unreadable(inv: &Inventory, region: &str, account: &str) -> Option<String> {
-    let errs: Vec<String> = inv
-        .errors
+fn unreadable(errors: &[ScanError], region: &str, account: &str) -> Option<String> {
+    let errs: Vec<String> = errors
         .iter()
         .filter(|e| {
             e.service == "ec2" && e.account_id == account && e.region.as_deref() == Some(region)
@@ -185,43 +315,6 @@ fn unreadable(inv: &Inventory, region: &str, account: &str) -> Option<String> {
         })
         .collect();
     (!errs.is_empty()).then(|| errs.join("; "))
-}
-
-/// Error results for the regions whose VPCs could not be listed at all: every check of every VPC
-/// rule, on a `region` resource whose ARN stands for all VPCs of the region, so that the report
-/// shows what was not evaluated.
-fn unlisted_regions(inv: &Inventory, vpc_rules: &[&Active]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut seen: Vec<(&str, &str)> = Vec::new();
-    for e in inv.errors.iter().filter(|e| e.service == "ec2") {
-        let Some(region) = e.region.as_deref() else {
-            continue;
-        };
-        let listed = inv
-            .regions
-            .iter()
-            .any(|r| r.region == region && r.account_id == e.account_id);
-        if listed || seen.contains(&(e.account_id.as_str(), region)) {
-            continue;
-        }
-        seen.push((e.account_id.as_str(), region));
-        let why = unreadable(inv, region, &e.account_id).unwrap_or_default();
-        let resource = Arc::new(ResourceRef {
-            kind: "region".into(),
-            id: region.to_string(),
-            arn: format!("arn:aws:ec2:{region}:{}:vpc/*", e.account_id),
-            region: region.to_string(),
-            account_id: e.account_id.clone(),
-            name: None,
-            tags: Default::default(),
-        });
-        let message = format!(
-            "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
-            e.account_id
-        );
-        push_errors(&mut out, vpc_rules, &resource, &message);
-    }
-    out
 }
 
 /// One `error` result per check of every rule, all on `resource` with the same message.
@@ -282,54 +375,62 @@ struct Verdict {
     remediation: Option<Remediation>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn eval_vpc(
-    rules: &RuleSet,
-    vpc_rules: &[&Active],
-    region: &str,
-    account: &str,
-    vpc: &Vpc,
-    options: &J,
-    options_cel: &dyn cel::common::value::Val,
-    out: &mut Vec<Finding>,
-) {
-    let resource = Arc::new(vpc_ref(region, account, vpc));
-    let resource_json = serde_json::to_value(resource.as_ref()).unwrap_or(J::Null);
-    let mut root = Context::with_env(Arc::clone(&rules.env));
-    root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
-    root.add_variable_as_val(
-        "resource",
-        view::shared_val(view::json_to_cel(&resource_json)),
-    );
-    root.add_variable_as_val("options", options_cel.clone_as_boxed());
-    let mut base = serde_json::Map::new();
-    base.insert("resource".into(), resource_json);
-    base.insert("vpc".into(), view::vpc_json(region, account, vpc));
-    base.insert("options".into(), options.clone());
-    let mut tctx = TemplateCtx(handlebars::Context::from(J::Object(base)));
-    for a in vpc_rules {
-        let rule = a.rule;
-        tctx.set("params", a.params_json.clone());
-        tctx.set("rule", a.rule_json.clone());
-        let verdicts = eval_rule(rules, a, &root, &mut tctx);
-        for (check, v) in rule.checks.iter().zip(verdicts) {
-            out.push(Finding {
-                rule_id: rule.id.clone(),
-                check_id: check.id.clone(),
-                status: v.status,
-                severity: rule.severity,
-                resource: Arc::clone(&resource),
-                message: v.message,
-                compliance: a.compliance.clone(),
-                remediation: v.remediation,
-                suppression: None,
-            });
+impl Evaluator<'_> {
+    /// Evaluate every VPC rule on one VPC, appending one finding per check to `out`.
+    fn eval_vpc(
+        &self,
+        vpc_rules: &[&Active],
+        region: &str,
+        account: &str,
+        vpc: &Vpc,
+        options_cel: &dyn cel::common::value::Val,
+        out: &mut Vec<Finding>,
+    ) {
+        let (rules, options) = (self.rules, &self.options);
+        let resource = Arc::new(vpc_ref(region, account, vpc));
+        let resource_json = serde_json::to_value(resource.as_ref()).unwrap_or(J::Null);
+        let mut root = Context::with_env(Arc::clone(&rules.env));
+        root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
+        root.add_variable_as_val(
+            "resource",
+            view::shared_val(view::json_to_cel(&resource_json)),
+        );
+        root.add_variable_as_val("options", options_cel.clone_as_boxed());
+        let mut base = serde_json::Map::new();
+        base.insert("resource".into(), resource_json);
+        base.insert("vpc".into(), view::vpc_json(region, account, vpc));
+        base.insert("options".into(), options.clone());
+        let mut tctx = TemplateCtx(handlebars::Context::from(J::Object(base)));
+        for a in vpc_rules {
+            let rule = a.rule;
+            tctx.set("params", a.params_json.clone());
+            tctx.set("rule", a.rule_json.clone());
+            let verdicts = eval_rule(rules, a, &root, &mut tctx, self.remediation);
+            for (check, v) in rule.checks.iter().zip(verdicts) {
+                out.push(Finding {
+                    rule_id: rule.id.clone(),
+                    check_id: check.id.clone(),
+                    status: v.status,
+                    severity: rule.severity,
+                    resource: Arc::clone(&resource),
+                    message: v.message,
+                    compliance: a.compliance.clone(),
+                    remediation: v.remediation,
+                    suppression: None,
+                });
+            }
         }
     }
 }
 
 /// Evaluate one rule's checks on one resource whose CEL view is in `root`.
-fn eval_rule(rules: &RuleSet, a: &Active, root: &Context, tctx: &mut TemplateCtx) -> Vec<Verdict> {
+fn eval_rule(
+    rules: &RuleSet,
+    a: &Active,
+    root: &Context,
+    tctx: &mut TemplateCtx,
+    remediation: bool,
+) -> Vec<Verdict> {
     let rule = a.rule;
     let mut scope = root.new_inner_scope();
     scope.add_variable_as_val("params", a.params_val.clone());
@@ -350,7 +451,7 @@ fn eval_rule(rules: &RuleSet, a: &Active, root: &Context, tctx: &mut TemplateCtx
     let mut out = Vec::with_capacity(rule.checks.len());
     for check in &rule.checks {
         tctx.set("check", json!({"id": check.id, "title": check.title}));
-        let v = eval_check(rules, rule, check, &scope, tctx);
+        let v = eval_check(rules, rule, check, &scope, tctx, remediation);
         statuses.insert(
             CelMapKey::from(check.id.clone()),
             Box::new(CelString::from(v.status.as_str().to_string())),
@@ -373,6 +474,7 @@ fn eval_check(
     check: &Check,
     scope: &Context,
     tctx: &mut TemplateCtx,
+    with_remediation: bool,
 ) -> Verdict {
     if let Err(v) = applies(
         rules,
@@ -424,7 +526,7 @@ fn eval_check(
         &check.tpl_fail
     };
     let mut v = rendered(status, render(rules, tpl, tctx));
-    if status == Status::Fail && v.status == Status::Fail {
+    if with_remediation && status == Status::Fail && v.status == Status::Fail {
         let tpls = check
             .tpl_remediation
             .as_ref()
@@ -698,7 +800,7 @@ fail = "f"
         a.set_params(p);
         let r = by_check(&evaluate_active(
             &set,
-            &[a],
+            vec![a],
             &inventory("available", 2, json!([])),
             &EvalOptions::default(),
         ));
@@ -749,5 +851,46 @@ fail = "f"
             "arn:aws:ec2:us-west-2:111111111111:vpc/*"
         );
         assert!(region[0].message.contains("could not be listed"));
+    }
+
+    #[test]
+    fn ordered_parallel_emits_every_batch_once_in_order() {
+        let items: Vec<usize> = (0..5_000).collect();
+        let mut got = Vec::new();
+        let mut batches = 0;
+        ordered_parallel(
+            &items,
+            7,
+            &|part: &[usize]| {
+                // Uneven work, so that batches finish out of order.
+                if part[0].is_multiple_of(3) {
+                    std::thread::sleep(std::time::Duration::from_micros(300));
+                }
+                part.to_vec()
+            },
+            &mut |v| {
+                batches += 1;
+                got.extend(v)
+            },
+        );
+        assert_eq!(got, items);
+        assert_eq!(batches, items.len().div_ceil(7));
+    }
+
+    #[test]
+    fn a_panic_in_a_batch_reaches_the_caller_instead_of_hanging() {
+        let items: Vec<usize> = (0..200).collect();
+        let r = std::panic::catch_unwind(|| {
+            ordered_parallel(
+                &items,
+                1,
+                &|p: &[usize]| {
+                    assert!(p[0] != 50, "boom");
+                    p[0]
+                },
+                &mut |_| {},
+            )
+        });
+        assert!(r.is_err());
     }
 }

@@ -177,44 +177,72 @@ impl Suppressions {
 
     /// Suppress the failing results matched by an entry in force on `today`.
     pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) -> Outcome {
-        let mut out = Outcome::default();
-        let active: Vec<&Entry> = self
-            .entries
-            .iter()
-            .filter(|e| {
-                let live = e.expires >= today;
-                if !live {
-                    out.expired.push(e.index);
-                }
-                live
-            })
-            .collect();
-        let mut hits = vec![0usize; active.len()];
-        for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
-            if let Some(i) = active.iter().position(|e| e.matches(f)) {
-                hits[i] += 1;
-                let e = active[i];
-                f.suppression = Some(SuppressionInfo {
-                    reason: e.reason.clone(),
-                    expires: e.expires.format("%Y-%m-%d").to_string(),
-                    original_status: f.status,
-                });
-                f.status = Status::Suppressed;
-                out.suppressed += 1;
-            }
+        let mut applier = self.applier(today);
+        for f in findings.iter_mut() {
+            applier.apply(f);
         }
-        out.unmatched = active
-            .iter()
-            .zip(&hits)
-            .filter(|(_, n)| **n == 0)
-            .map(|(e, _)| e.index)
-            .collect();
-        out
+        applier.finish()
     }
 
-    /// The entry with this 1-based index.
+    /// An applier for results that arrive one at a time (a streamed scan): call
+    /// [`Applier::apply`] on each, then [`Applier::finish`].
+    pub fn applier(&self, today: NaiveDate) -> Applier<'_> {
+        let (live, expired): (Vec<&Entry>, Vec<&Entry>) =
+            self.entries.iter().partition(|e| e.expires >= today);
+        Applier {
+            hits: vec![0; live.len()],
+            active: live,
+            expired: expired.iter().map(|e| e.index).collect(),
+            suppressed: 0,
+        }
+    }
+
+    /// The entry with this 1-based index.    /// The entry with this 1-based index.
     pub fn entry(&self, index: usize) -> Option<&Entry> {
         self.entries.iter().find(|e| e.index == index)
+    }
+}
+
+/// Applies the entries in force to results one at a time, counting what each entry matched.
+pub struct Applier<'s> {
+    active: Vec<&'s Entry>,
+    hits: Vec<usize>,
+    expired: Vec<usize>,
+    suppressed: usize,
+}
+
+impl Applier<'_> {
+    /// Suppress `f` if it fails and an entry in force matches it (the first such entry wins).
+    pub fn apply(&mut self, f: &mut Finding) {
+        if f.status != Status::Fail {
+            return;
+        }
+        if let Some(i) = self.active.iter().position(|e| e.matches(f)) {
+            self.hits[i] += 1;
+            let e = self.active[i];
+            f.suppression = Some(SuppressionInfo {
+                reason: e.reason.clone(),
+                expires: e.expires.format("%Y-%m-%d").to_string(),
+                original_status: f.status,
+            });
+            f.status = Status::Suppressed;
+            self.suppressed += 1;
+        }
+    }
+
+    /// What the entries did: which expired, which matched nothing, how many results were suppressed.
+    pub fn finish(self) -> Outcome {
+        Outcome {
+            unmatched: self
+                .active
+                .iter()
+                .zip(&self.hits)
+                .filter(|(_, n)| **n == 0)
+                .map(|(e, _)| e.index)
+                .collect(),
+            expired: self.expired,
+            suppressed: self.suppressed,
+        }
     }
 }
 

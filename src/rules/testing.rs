@@ -270,8 +270,9 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
     active.set_params(params);
     let opts = EvalOptions {
         accept_subnet_coverage: case.accept_subnet_coverage,
+        ..EvalOptions::default()
     };
-    let findings = evaluate_active(set, &[active], &inv, &opts);
+    let findings = evaluate_active(set, vec![active], &inv, &opts);
     let mut failures = Vec::new();
     for f in &findings {
         let want = case.expect[&f.check_id];

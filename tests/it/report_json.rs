@@ -85,6 +85,7 @@ struct Summary {
     by_status: BTreeMap<String, usize>,
     by_severity: BTreeMap<String, BTreeMap<String, usize>>,
     by_region: BTreeMap<String, BTreeMap<String, usize>>,
+    by_check: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
 }
 #[derive(Debug, Deserialize)]
 struct Suppressions {
@@ -192,6 +193,22 @@ fn demo_report_has_every_status_and_matches_the_schema() {
             .count();
         assert_eq!(counts.values().sum::<usize>(), n, "region {region}");
     }
+    // By rule and check: every (rule, check, status) count matches the results.
+    let mut seen = 0;
+    for (rule, checks) in &doc.summary.by_check {
+        for (check, counts) in checks {
+            for (status, n) in counts {
+                let actual = doc
+                    .results
+                    .iter()
+                    .filter(|r| &r.rule_id == rule && &r.check_id == check && &r.status == status)
+                    .count();
+                assert_eq!(*n, actual, "{rule}/{check} {status}");
+                seen += n;
+            }
+        }
+    }
+    assert_eq!(seen, doc.results.len(), "by_check covers every result");
 
     // Rules metadata.
     let v1 = doc.rules.iter().find(|r| r.id == "VPC-001").unwrap();

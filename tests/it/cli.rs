@@ -153,3 +153,44 @@ fn malformed_inventory_files_name_file_line_and_column() {
     assert_eq!(code(&out), 2);
     assert!(stderr_of(&out).contains("/nonexistent/inv.json"));
 }
+
+#[test]
+fn a_malformed_region_met_mid_scan_stops_it_and_leaves_the_old_report() {
+    // The last region is broken: it is read only after the earlier ones were evaluated and
+    // their results written to the (temporary) report file.
+    let mut v = demo();
+    let last = v["regions"].as_array().unwrap().len() - 1;
+    assert!(last > 0);
+    v["regions"][last]["vpcs"][0]["colour"] = serde_json::json!("blue");
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("inv.json");
+    std::fs::write(&inv, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, "previous report\n").unwrap();
+    let out = run(flowaudit()
+        .args(["scan", "--format", "json", "--output"])
+        .arg(&report)
+        .arg("--from-inventory")
+        .arg(&inv));
+    let err = stderr_of(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains(&format!("{}:", inv.display())), "{err}");
+    assert!(
+        err.contains(&format!("regions[{last}].vpcs[0]")) && err.contains("unknown field `colour`"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).unwrap(),
+        "previous report\n"
+    );
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["inv.json", "report.json"],
+        "no temporary file is left"
+    );
+}

@@ -16,4 +16,5 @@ mod report_sarif;
 mod report_text;
 mod rules_cli;
 mod rules_e2e;
+mod scan_stream;
 mod smoke;

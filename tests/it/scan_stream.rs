@@ -1,0 +1,119 @@
+//! A scan without `--fix` streams: an inventory file is read one region at a time and the JSON
+//! report is written while the rules run. The other ways in and out must give the same report.
+
+use crate::harness::*;
+
+fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn an_inventory_read_from_a_pipe_gives_the_report_its_file_gives() {
+    use std::io::Write;
+    let path = repo_path("examples/demo-inventory.json");
+    let from_file = run(flowaudit()
+        .args(["scan", "--format", "json", "--from-inventory"])
+        .arg(&path));
+    // /dev/stdin is a pipe here: not a regular file, so it is read whole rather than streamed.
+    let mut child = flowaudit()
+        .args(["scan", "--format", "json", "--from-inventory", "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(&path).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&text));
+    let from_pipe = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(
+        code(&from_pipe),
+        code(&from_file),
+        "{}",
+        stderr_of(&from_pipe)
+    );
+    assert!(!from_file.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&from_pipe.stdout),
+        String::from_utf8_lossy(&from_file.stdout)
+    );
+}
+
+#[test]
+fn text_and_sarif_written_beside_a_streamed_json_report_agree_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(flowaudit()
+        .args([
+            "scan",
+            "-f",
+            "json",
+            "-f",
+            "text",
+            "-f",
+            "sarif",
+            "--output-dir",
+        ])
+        .arg(dir.path())
+        .args(["--suppressions"])
+        .arg(repo_path("examples/demo-suppressions.toml"))
+        .arg("--from-inventory")
+        .arg(repo_path("examples/demo-inventory.json")));
+    assert!(matches!(code(&out), 1 | 3), "{}", stderr_of(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.json")).unwrap()).unwrap();
+    let results = json["results"].as_array().unwrap();
+    let count = |st: &str| results.iter().filter(|r| r["status"] == st).count();
+    let text = std::fs::read_to_string(dir.path().join("flowaudit.txt")).unwrap();
+    let totals = format!(
+        "Results: {} fail · {} error · {} suppressed · {} skipped · {} pass  ({} results)",
+        count("fail"),
+        count("error"),
+        count("suppressed"),
+        count("skipped"),
+        count("pass"),
+        results.len()
+    );
+    assert!(text.contains(&totals), "{totals}\n{text}");
+    assert!(
+        text.contains(&format!("Failing resources ({})", count("fail"))),
+        "{text}"
+    );
+    // Every rule/check row of the text adds up to that check's results in the JSON.
+    for r in results {
+        let key = format!(
+            "{}/{}",
+            r["rule_id"].as_str().unwrap(),
+            r["check_id"].as_str().unwrap()
+        );
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(key.as_str()))
+            .unwrap_or_else(|| panic!("no row for {key}\n{text}"));
+        let row: usize = line
+            .split_whitespace()
+            .skip(2)
+            .map(|n| n.parse::<usize>().unwrap())
+            .sum();
+        let n = results
+            .iter()
+            .filter(|x| x["rule_id"] == r["rule_id"] && x["check_id"] == r["check_id"])
+            .count();
+        assert_eq!(row, n, "{line}");
+    }
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.sarif")).unwrap())
+            .unwrap();
+    let sarif_results: usize = sarif["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["results"].as_array().unwrap().len())
+        .sum();
+    let suppressed_failures = results
+        .iter()
+        .filter(|r| r["status"] == "suppressed" && r["suppression"]["original_status"] == "fail")
+        .count();
+    assert!(count("fail") > 0 && suppressed_failures > 0);
+    assert_eq!(sarif_results, count("fail") + suppressed_failures);
+}

@@ -244,6 +244,14 @@ pub struct InventoryHead {
     pub errors: Vec<ScanError>,
 }
 
+/// Consecutive VPCs of one region entry, as an inventory file is read in pieces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VpcBatch {
+    /// Index of the region entry in the inventory (and in [`InventoryHead::regions`]).
+    pub region: usize,
+    pub vpcs: Vec<Vpc>,
+}
+
 /// Which account and region a region entry holds.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RegionKey {
@@ -298,7 +306,8 @@ impl Inventory {
 /// Loading and saving inventories, with errors that name the file and position.
 pub mod io {
     use super::{
-        INVENTORY_SCHEMA, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError, ScanMeta,
+        FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, RegionKey, ScanError, ScanMeta, Vpc,
+        VpcBatch,
     };
     use crate::error::Error;
     use std::path::Path;
@@ -324,27 +333,32 @@ pub mod io {
         }
     }
 
-    /// Read the regions of an inventory file one at a time, handing each to `on_region`, so that
-    /// a large inventory is never held in memory whole.
-    /// Meant to follow [`load_head`], which reads everything else: together they read the file
-    /// twice, so it must be a regular file. An error from `on_region` stops the reading and is
-    /// returned; a malformed file gives [`load`]'s positioned error.
-    pub fn stream(
+    /// Read the VPCs of an inventory file in batches of up to `batch`, handing each batch to
+    /// `on_batch` with the index of its region entry, so that a large inventory is never held in
+    /// memory whole. Meant to follow [`load_head`], which reads everything else (the region
+    /// entries' accounts and names included): together they read the file twice, so it must be a
+    /// regular file. Each region entry is still checked whole (unknown fields, `other_flow_logs`).
+    /// An error from `on_batch` stops the reading and is returned; a malformed file gives
+    /// [`load`]'s positioned error.
+    pub fn stream_vpcs(
         path: &Path,
-        on_region: &mut dyn FnMut(RegionInventory) -> Result<(), Error>,
+        batch: usize,
+        on_batch: &mut dyn FnMut(VpcBatch) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let origin = path.display().to_string();
         let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
         let mut de =
             serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
-        let mut failed: Option<Error> = None;
-        let seed = RegionsOnly {
-            on_region,
-            failed: &mut failed,
+        let mut sink = Sink {
+            on_batch,
+            batch: batch.max(1),
+            failed: None,
         };
-        match serde::de::DeserializeSeed::deserialize(seed, &mut de).and_then(|()| de.end()) {
+        match serde::de::DeserializeSeed::deserialize(Top(&mut sink), &mut de)
+            .and_then(|()| de.end())
+        {
             Ok(()) => Ok(()),
-            Err(_) if failed.is_some() => Err(failed.take().expect("checked")),
+            Err(_) if sink.failed.is_some() => Err(sink.failed.take().expect("checked")),
             Err(e) if e.is_io() => Err(cannot_read(path, e.into())),
             // Parse the whole file again, tracking the path, to say where it is wrong.
             Err(e) => Err(match load(path) {
@@ -395,33 +409,42 @@ pub mod io {
         errors: Vec<ScanError>,
     }
 
-    /// Visits the top-level object, handing each element of `regions` to the callback and
-    /// skipping the rest (which [`load_head`] has read).
-    struct RegionsOnly<'a> {
-        on_region: &'a mut dyn FnMut(RegionInventory) -> Result<(), Error>,
-        failed: &'a mut Option<Error>,
+    /// Where [`stream_vpcs`] hands its batches, and the error that stopped it.
+    struct Sink<'a> {
+        on_batch: &'a mut dyn FnMut(VpcBatch) -> Result<(), Error>,
+        batch: usize,
+        failed: Option<Error>,
     }
 
-    impl<'de> serde::de::DeserializeSeed<'de> for RegionsOnly<'_> {
+    impl Sink<'_> {
+        fn hand<E: serde::de::Error>(&mut self, b: VpcBatch) -> Result<(), E> {
+            (self.on_batch)(b).map_err(|e| {
+                self.failed = Some(e);
+                E::custom("stopped")
+            })
+        }
+    }
+
+    /// Visits the top-level object: each element of `regions`, skipping the rest (which
+    /// [`load_head`] has read).
+    struct Top<'s, 'a>(&'s mut Sink<'a>);
+
+    impl<'de> serde::de::DeserializeSeed<'de> for Top<'_, '_> {
         type Value = ();
         fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_map(self)
         }
     }
 
-    impl<'de> serde::de::Visitor<'de> for RegionsOnly<'_> {
+    impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a flowaudit inventory object")
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            let RegionsOnly { on_region, failed } = self;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 if key == "regions" {
-                    map.next_value_seed(EachRegion {
-                        on_region: &mut *on_region,
-                        failed: &mut *failed,
-                    })?;
+                    map.next_value_seed(Regions(&mut *self.0))?;
                 } else {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -430,30 +453,120 @@ pub mod io {
         }
     }
 
-    /// Visits the `regions` array one element at a time.
-    struct EachRegion<'a> {
-        on_region: &'a mut dyn FnMut(RegionInventory) -> Result<(), Error>,
-        failed: &'a mut Option<Error>,
-    }
+    /// Visits the `regions` array one entry at a time.
+    struct Regions<'s, 'a>(&'s mut Sink<'a>);
 
-    impl<'de> serde::de::DeserializeSeed<'de> for EachRegion<'_> {
+    impl<'de> serde::de::DeserializeSeed<'de> for Regions<'_, '_> {
         type Value = ();
         fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
             d.deserialize_seq(self)
         }
     }
 
-    impl<'de> serde::de::Visitor<'de> for EachRegion<'_> {
+    impl<'de> serde::de::Visitor<'de> for Regions<'_, '_> {
         type Value = ();
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("an array of regions")
         }
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(region) = seq.next_element::<RegionInventory>()? {
-                if let Err(e) = (self.on_region)(region) {
-                    *self.failed = Some(e);
-                    return Err(serde::de::Error::custom("stopped"));
+            let mut index = 0;
+            while seq
+                .next_element_seed(Region {
+                    sink: &mut *self.0,
+                    index,
+                })?
+                .is_some()
+            {
+                index += 1;
+            }
+            Ok(())
+        }
+    }
+
+    /// Visits one region entry: its VPCs in batches; its other fields checked and dropped.
+    struct Region<'s, 'a> {
+        sink: &'s mut Sink<'a>,
+        index: usize,
+    }
+
+    const REGION_FIELDS: &[&str] = &["account_id", "region", "vpcs", "other_flow_logs"];
+
+    impl<'de> serde::de::DeserializeSeed<'de> for Region<'_, '_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> serde::de::Visitor<'de> for Region<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a region entry")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            use serde::de::Error as _;
+            let mut seen = [false; 4];
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let Some(field) = REGION_FIELDS.iter().position(|f| *f == key) else {
+                    return Err(A::Error::unknown_field(&key, REGION_FIELDS));
+                };
+                if std::mem::replace(&mut seen[field], true) {
+                    return Err(A::Error::duplicate_field(REGION_FIELDS[field]));
                 }
+                match field {
+                    2 => map.next_value_seed(Vpcs {
+                        sink: &mut *self.sink,
+                        index: self.index,
+                    })?,
+                    3 => drop(map.next_value::<Vec<FlowLog>>()?),
+                    _ => drop(map.next_value::<String>()?),
+                }
+            }
+            for (field, name) in REGION_FIELDS.iter().enumerate().take(3) {
+                if !seen[field] {
+                    return Err(A::Error::missing_field(name));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Visits a region's `vpcs` array, handing the VPCs on in batches.
+    struct Vpcs<'s, 'a> {
+        sink: &'s mut Sink<'a>,
+        index: usize,
+    }
+
+    impl<'de> serde::de::DeserializeSeed<'de> for Vpcs<'_, '_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> serde::de::Visitor<'de> for Vpcs<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of VPCs")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let size = self.sink.batch;
+            let mut vpcs = Vec::with_capacity(size);
+            while let Some(v) = seq.next_element::<Vpc>()? {
+                vpcs.push(v);
+                if vpcs.len() == size {
+                    let full = std::mem::replace(&mut vpcs, Vec::with_capacity(size));
+                    self.sink.hand(VpcBatch {
+                        region: self.index,
+                        vpcs: full,
+                    })?;
+                }
+            }
+            if !vpcs.is_empty() {
+                self.sink.hand(VpcBatch {
+                    region: self.index,
+                    vpcs,
+                })?;
             }
             Ok(())
         }
@@ -522,21 +635,37 @@ mod tests {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-inventory.json")
     }
 
-    fn stream_all(path: &std::path::Path) -> Result<Vec<RegionInventory>, crate::error::Error> {
+    /// Stream a file in batches of 2 VPCs; returns the batches.
+    fn stream_all(path: &std::path::Path) -> Result<Vec<VpcBatch>, crate::error::Error> {
         let mut got = Vec::new();
-        io::stream(path, &mut |r| {
-            got.push(r);
+        io::stream_vpcs(path, 2, &mut |b| {
+            got.push(b);
             Ok(())
         })?;
         Ok(got)
     }
 
     #[test]
-    fn head_and_streamed_regions_are_the_loaded_inventory() {
+    fn head_and_streamed_vpcs_are_the_loaded_inventory() {
         let inv = io::load(&demo()).unwrap();
         assert!(inv.regions.len() > 1);
         assert_eq!(io::load_head(&demo()).unwrap(), inv.head());
-        assert_eq!(stream_all(&demo()).unwrap(), inv.regions);
+        let batches = stream_all(&demo()).unwrap();
+        assert!(
+            batches
+                .iter()
+                .all(|b| !b.vpcs.is_empty() && b.vpcs.len() <= 2)
+        );
+        assert!(batches.iter().any(|b| b.vpcs.len() == 2));
+        let mut regions: Vec<Vec<Vpc>> = vec![Vec::new(); inv.regions.len()];
+        let mut last = 0;
+        for b in batches {
+            assert!(b.region >= last, "batches come in file order");
+            last = b.region;
+            regions[b.region].extend(b.vpcs);
+        }
+        let expected: Vec<Vec<Vpc>> = inv.regions.iter().map(|r| r.vpcs.clone()).collect();
+        assert_eq!(regions, expected);
     }
 
     /// The demo inventory with one VPC field of the last region renamed, in a temporary file.
@@ -559,16 +688,17 @@ mod tests {
         let (_dir, path, last) = broken_last_region();
         // The head does not read the VPCs.
         assert!(io::load_head(&path).is_ok());
-        let mut seen = 0;
-        let err = io::stream(&path, &mut |_| {
-            seen += 1;
+        let mut seen = std::collections::BTreeSet::new();
+        let err = io::stream_vpcs(&path, 1, &mut |b| {
+            seen.insert(b.region);
             Ok(())
         })
         .unwrap_err()
         .to_string();
         assert_eq!(
-            seen, last,
-            "the regions before the broken one were handed over"
+            seen,
+            (0..last).collect(),
+            "the VPCs before the broken one were handed over"
         );
         assert!(err.starts_with(&format!("{}:", path.display())), "{err}");
         assert!(err.contains(&format!("regions[{last}].vpcs[0]")), "{err}");
@@ -579,7 +709,7 @@ mod tests {
     #[test]
     fn an_error_from_the_callback_stops_the_reading_and_is_returned() {
         let mut calls = 0;
-        let err = io::stream(&demo(), &mut |_| {
+        let err = io::stream_vpcs(&demo(), 1, &mut |_| {
             calls += 1;
             Err(crate::error::Error::fatal("disk full"))
         })

@@ -6,14 +6,14 @@ use crate::cli::ScanArgs;
 use crate::cli::rule_args::RuleArgs;
 use crate::error::{Error, ExitStatus};
 use crate::findings::{Finding, Severity, Status};
-use crate::inventory::{Inventory, InventoryHead, RegionInventory};
+use crate::inventory::{Inventory, InventoryHead, VpcBatch};
 use crate::report::json::JsonReporter;
 use crate::report::v1::{
     CheckMeta, Document, RuleMeta, Summary, SuppressionEntryRef, SuppressionSection,
 };
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
-use crate::rules::{EvalOptions, Evaluator, Rule, RuleSet};
+use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Rule, RuleSet, batches_of};
 use std::path::Path;
 
 /// Run a scan and write its outputs; returns the exit status.
@@ -138,21 +138,11 @@ fn free_in_background<T: Send + 'static>(v: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(v));
 }
 
-/// Where a scan's regions come from: an inventory in memory, or an inventory file read one
-/// region at a time.
+/// Where a scan's VPCs come from: an inventory in memory, or an inventory file read a batch at a
+/// time.
 pub enum Regions<'a> {
     Memory(&'a Inventory),
     File(&'a Path),
-}
-
-impl Regions<'_> {
-    /// Hand every region to `f`, in inventory order.
-    fn each(&self, f: &mut dyn FnMut(&RegionInventory) -> Result<(), Error>) -> Result<(), Error> {
-        match self {
-            Regions::Memory(inv) => inv.regions.iter().try_for_each(f),
-            Regions::File(path) => crate::inventory::io::stream(path, &mut |region| f(&region)),
-        }
-    }
 }
 
 /// Which results a scan keeps in memory after counting them, and whether failures get their
@@ -272,10 +262,26 @@ impl RulePlan {
                 }
             }
         };
-        source.each(&mut |region| {
-            ev.region(region, &mut take);
-            Ok(())
-        })?;
+        match source {
+            Regions::Memory(inv) => ev.batches(batches_of(inv), &mut take),
+            Regions::File(path) => {
+                // The file is parsed on a thread of its own, a few batches ahead of evaluation.
+                let (tx, rx) = std::sync::mpsc::sync_channel::<VpcBatch>(4);
+                std::thread::scope(|sc| {
+                    let reader = sc.spawn(move || {
+                        crate::inventory::io::stream_vpcs(path, BATCH, &mut |b| {
+                            tx.send(b)
+                                .map_err(|_| Error::internal("evaluation stopped reading"))
+                        })
+                    });
+                    ev.batches(rx.into_iter().map(Batch::from), &mut take);
+                    match reader.join() {
+                        Ok(read) => read,
+                        Err(p) => std::panic::resume_unwind(p),
+                    }
+                })?;
+            }
+        }
         take(ev.unlisted_regions());
         let mut section = SuppressionSection::default();
         if let (Some(s), Some(applier)) = (&self.suppressions, applier) {

@@ -6,7 +6,7 @@
 use super::load::{Check, Expr, RemediationTpl, Rule, RuleSet};
 use super::view;
 use crate::findings::{Compliance, Finding, Remediation, ResourceRef, Status};
-use crate::inventory::{Inventory, InventoryHead, RegionInventory, ScanError, Vpc};
+use crate::inventory::{Inventory, InventoryHead, ScanError, Vpc, VpcBatch};
 use cel::Context;
 use cel::common::types::{CelMap, CelMapKey, CelString};
 use serde_json::{Value as J, json};
@@ -71,11 +71,35 @@ pub(crate) fn evaluate_active<'r>(
     let head = inv.head();
     let ev = Evaluator::with_active(rules, active, opts, &head);
     let mut all = Vec::new();
-    for region in &inv.regions {
-        ev.region(region, &mut |mut part| all.append(&mut part));
-    }
+    ev.batches(batches_of(inv), &mut |mut part| all.append(&mut part));
     all.append(&mut ev.unlisted_regions());
     all
+}
+
+/// Consecutive VPCs of one region entry (by its index in the inventory and its head), evaluated
+/// as one unit of work.
+pub struct Batch<'v> {
+    pub region: usize,
+    pub vpcs: std::borrow::Cow<'v, [Vpc]>,
+}
+
+impl From<VpcBatch> for Batch<'static> {
+    fn from(b: VpcBatch) -> Self {
+        Batch {
+            region: b.region,
+            vpcs: std::borrow::Cow::Owned(b.vpcs),
+        }
+    }
+}
+
+/// The VPCs of an inventory in memory, in batches of [`BATCH`].
+pub fn batches_of(inv: &Inventory) -> impl Iterator<Item = Batch<'_>> + Send {
+    inv.regions.iter().enumerate().flat_map(|(region, r)| {
+        r.vpcs.chunks(BATCH).map(move |c| Batch {
+            region,
+            vpcs: std::borrow::Cow::Borrowed(c),
+        })
+    })
 }
 
 /// Evaluation prepared once per scan: the rules with their parameters, the options, and the
@@ -91,7 +115,7 @@ pub struct Evaluator<'a> {
 }
 
 /// VPCs evaluated as one unit of work; results are handed on per batch.
-const BATCH: usize = 256;
+pub const BATCH: usize = 256;
 
 impl<'a> Evaluator<'a> {
     /// Prepare to evaluate every rule of `rules` over the inventory whose head is `head`.
@@ -125,21 +149,34 @@ impl<'a> Evaluator<'a> {
             .collect()
     }
 
-    /// Evaluate the VPCs of one region, spread over the available cores, handing the results to
-    /// `emit` in VPC order, a batch at a time, on the calling thread.
-    pub fn region(&self, region: &RegionInventory, emit: &mut dyn FnMut(Vec<Finding>)) {
+    /// Evaluate batches of VPCs, spread over the available cores, handing each batch's results to
+    /// `emit` in batch order, on the calling thread. `source` is pulled from the worker threads,
+    /// so it may itself wait for input (an inventory file being read).
+    pub fn batches<'v>(
+        &self,
+        source: impl Iterator<Item = Batch<'v>> + Send,
+        emit: &mut dyn FnMut(Vec<Finding>),
+    ) {
         let vpc_rules = self.vpc_rules();
-        if region.vpcs.is_empty() || vpc_rules.is_empty() {
+        if vpc_rules.is_empty() {
             return;
         }
-        let (name, account) = (region.region.as_str(), region.account_id.as_str());
         let per_vpc: usize = vpc_rules.iter().map(|a| a.rule.checks.len()).sum();
-        let broken = unreadable(&self.head.errors, name, account);
-        let work = |part: &[Vpc]| -> Vec<Finding> {
-            let mut out = Vec::with_capacity(part.len() * per_vpc);
+        let broken: Vec<Option<String>> = self
+            .head
+            .regions
+            .iter()
+            .map(|k| unreadable(&self.head.errors, &k.region, &k.account_id))
+            .collect();
+        let work = |batch: Batch| -> Vec<Finding> {
+            let Some(key) = self.head.regions.get(batch.region) else {
+                return Vec::new();
+            };
+            let (name, account) = (key.region.as_str(), key.account_id.as_str());
+            let mut out = Vec::with_capacity(batch.vpcs.len() * per_vpc);
             let options_cel = view::shared_val(view::json_to_cel(&self.options));
-            for vpc in part {
-                if let Some(msg) = &broken {
+            for vpc in batch.vpcs.iter() {
+                if let Some(msg) = &broken[batch.region] {
                     let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
                     push_errors(
                         &mut out,
@@ -160,7 +197,7 @@ impl<'a> Evaluator<'a> {
             }
             out
         };
-        ordered_parallel(&region.vpcs, BATCH, &work, emit);
+        ordered_parallel(source, &work, emit);
     }
 
     /// Error results for the regions whose VPCs could not be listed at all: every check of every
@@ -201,43 +238,52 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// Run `work` over `items` in batches on every core and hand the results to `emit` in batch
-/// order, on the calling thread, while later batches are still being worked on. At most a few
-/// batches per worker wait to be emitted, so memory stays bounded however many items there are.
-fn ordered_parallel<T: Sync, R: Send>(
-    items: &[T],
-    batch: usize,
-    work: &(dyn Fn(&[T]) -> R + Sync),
+/// Run `work` on every item of `source` on every core and hand the results to `emit` in
+/// source order, on the calling thread, while later items are still being worked on. The workers
+/// pull items from `source` themselves. At most a few items per worker are ahead of `emit`, so
+/// memory stays bounded however many items there are.
+fn ordered_parallel<W: Send, R: Send>(
+    source: impl Iterator<Item = W> + Send,
+    work: &(dyn Fn(W) -> R + Sync),
     emit: &mut dyn FnMut(R),
 ) {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Condvar, Mutex, mpsc};
-    let batches: Vec<&[T]> = items.chunks(batch.max(1)).collect();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(1)
-        .min(batches.len());
+        .unwrap_or(1);
     if threads <= 1 {
-        for b in batches {
-            emit(work(b));
+        for w in source {
+            emit(work(w));
         }
         return;
     }
     let window = threads * 4;
-    let next = AtomicUsize::new(0);
+    // The source and the index of the next item it gives, under one lock so that indexes
+    // follow the source's order.
+    let source = Mutex::new((source, 0usize));
     let stop = AtomicBool::new(false);
     let emitted = (Mutex::new(0usize), Condvar::new());
     let (tx, rx) = mpsc::channel::<(usize, std::thread::Result<R>)>();
     std::thread::scope(|sc| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (batches, next, stop, emitted) = (&batches, &next, &stop, &emitted);
+            let (source, stop, emitted) = (&source, &stop, &emitted);
             sc.spawn(move || {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= batches.len() {
+                    if stop.load(Ordering::Relaxed) {
                         break;
                     }
+                    let next = {
+                        let mut s = source.lock().unwrap_or_else(|p| p.into_inner());
+                        let item = s.0.next();
+                        let i = s.1;
+                        s.1 += 1;
+                        item.map(|w| (i, w))
+                    };
+                    let Some((i, item)) = next else {
+                        break;
+                    };
                     {
                         let (lock, cv) = emitted;
                         let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -248,8 +294,7 @@ fn ordered_parallel<T: Sync, R: Send>(
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let r =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(batches[i])));
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)));
                     if tx.send((i, r)).is_err() {
                         break;
                     }
@@ -859,8 +904,7 @@ fail = "f"
         let mut got = Vec::new();
         let mut batches = 0;
         ordered_parallel(
-            &items,
-            7,
+            items.chunks(7),
             &|part: &[usize]| {
                 // Uneven work, so that batches finish out of order.
                 if part[0].is_multiple_of(3) {
@@ -882,11 +926,10 @@ fail = "f"
         let items: Vec<usize> = (0..200).collect();
         let r = std::panic::catch_unwind(|| {
             ordered_parallel(
-                &items,
-                1,
-                &|p: &[usize]| {
-                    assert!(p[0] != 50, "boom");
-                    p[0]
+                items.iter(),
+                &|p: &usize| {
+                    assert!(*p != 50, "boom");
+                    *p
                 },
                 &mut |_| {},
             )

@@ -10,7 +10,7 @@ pub mod suppress;
 pub mod testing;
 mod view;
 
-pub use eval::{EvalOptions, Evaluator, evaluate};
+pub use eval::{BATCH, Batch, EvalOptions, Evaluator, batches_of, evaluate};
 pub use load::{Check, Expr, ParamSpec, RemediationText, Rule, RuleSet, RuleSource};
 
 pub mod builtin;

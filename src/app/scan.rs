@@ -26,8 +26,8 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
         return scan_and_fix(&plan, settings, &args);
     }
     let outputs = outputs(&args.output)?;
-    // An inventory file is read one region at a time (its head first); a collected one is in
-    // memory already.
+    // An inventory file is read in batches of VPCs (its head first); a collected one is in memory
+    // already.
     let streamed_file = args
         .collect
         .from_inventory
@@ -41,8 +41,8 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
         }
     };
     let source = match (&inv, streamed_file) {
-        (Some(inv), _) => Regions::Memory(inv),
-        (None, Some(path)) => Regions::File(path),
+        (Some(inv), _) => InventorySource::Memory(inv),
+        (None, Some(path)) => InventorySource::File(path),
         (None, None) => return Err(Error::internal("no inventory to scan")),
     };
     let mut doc = Document::start(&head, plan.metas());
@@ -140,7 +140,7 @@ fn free_in_background<T: Send + 'static>(v: T) {
 
 /// Where a scan's VPCs come from: an inventory in memory, or an inventory file read a batch at a
 /// time.
-pub enum Regions<'a> {
+pub enum InventorySource<'a> {
     Memory(&'a Inventory),
     File(&'a Path),
 }
@@ -212,7 +212,7 @@ impl RulePlan {
         let mut results = Vec::new();
         let (summary, section) = self.evaluate(
             &head,
-            &Regions::Memory(inv),
+            &InventorySource::Memory(inv),
             &doc.scan.regions,
             &Keep::all(),
             &mut results,
@@ -236,7 +236,7 @@ impl RulePlan {
     pub fn evaluate(
         &self,
         head: &InventoryHead,
-        source: &Regions,
+        source: &InventorySource,
         regions: &[String],
         keep: &Keep,
         kept: &mut Vec<Finding>,
@@ -263,13 +263,20 @@ impl RulePlan {
             }
         };
         match source {
-            Regions::Memory(inv) => ev.batches(batches_of(inv), &mut take),
-            Regions::File(path) => {
+            InventorySource::Memory(inv) => ev.batches(batches_of(inv), &mut take),
+            InventorySource::File(path) => {
                 // The file is parsed on a thread of its own, a few batches ahead of evaluation.
                 let (tx, rx) = std::sync::mpsc::sync_channel::<VpcBatch>(4);
                 std::thread::scope(|sc| {
                     let reader = sc.spawn(move || {
                         crate::inventory::io::stream_vpcs(path, BATCH, &mut |b| {
+                            if b.region >= head.regions.len() {
+                                return Err(Error::input(format!(
+                                    "{}: region entry #{} appeared after the file was first read; do not change an inventory file while it is scanned",
+                                    path.display(),
+                                    b.region + 1
+                                )));
+                            }
                             tx.send(b)
                                 .map_err(|_| Error::internal("evaluation stopped reading"))
                         })
@@ -401,7 +408,7 @@ mod tests {
         let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
             plan.evaluate(
                 &head,
-                &Regions::File(&path),
+                &InventorySource::File(&path),
                 &start.scan.regions,
                 keep,
                 &mut kept,

@@ -103,8 +103,8 @@ pub fn batches_of(inv: &Inventory) -> impl Iterator<Item = Batch<'_>> + Send {
 }
 
 /// Evaluation prepared once per scan: the rules with their parameters, the options, and the
-/// scan's errors. It then judges one region at a time, so that an inventory can be evaluated as
-/// it is read; the order of results is that of the regions and their VPCs, followed by
+/// scan's errors. It then judges batches of VPCs as they come, so that an inventory can be
+/// evaluated while it is read; the order of results is that of the batches, followed by
 /// [`Evaluator::unlisted_regions`].
 pub struct Evaluator<'a> {
     rules: &'a RuleSet,
@@ -169,14 +169,21 @@ impl<'a> Evaluator<'a> {
             .map(|k| unreadable(&self.head.errors, &k.region, &k.account_id))
             .collect();
         let work = |batch: Batch| -> Vec<Finding> {
-            let Some(key) = self.head.regions.get(batch.region) else {
-                return Vec::new();
+            let key = self.head.regions.get(batch.region);
+            let (name, account) = key.map_or(("", ""), |k| (&*k.region, &*k.account_id));
+            let broken = match key {
+                Some(_) => broken[batch.region].clone(),
+                // Cannot happen when the batches come from the inventory the head was read from;
+                // said rather than skipped if it does.
+                None => Some(format!(
+                    "its region entry #{} is not in the inventory's list of regions",
+                    batch.region + 1
+                )),
             };
-            let (name, account) = (key.region.as_str(), key.account_id.as_str());
             let mut out = Vec::with_capacity(batch.vpcs.len() * per_vpc);
             let options_cel = view::shared_val(view::json_to_cel(&self.options));
             for vpc in batch.vpcs.iter() {
-                if let Some(msg) = &broken[batch.region] {
+                if let Some(msg) = &broken {
                     let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
                     push_errors(
                         &mut out,
@@ -896,6 +903,26 @@ fail = "f"
             "arn:aws:ec2:us-west-2:111111111111:vpc/*"
         );
         assert!(region[0].message.contains("could not be listed"));
+    }
+
+    #[test]
+    fn vpcs_of_an_unknown_region_entry_are_errors_not_dropped() {
+        let set = rules();
+        let inv = inventory("available", 0, json!([]));
+        let head = inv.head();
+        let ev = Evaluator::new(&set, &EvalOptions::default(), &head);
+        let mut got = Vec::new();
+        ev.batches(
+            std::iter::once(Batch {
+                region: 7,
+                vpcs: std::borrow::Cow::Borrowed(&inv.regions[0].vpcs),
+            }),
+            &mut |mut part| got.append(&mut part),
+        );
+        assert_eq!(got.len(), 4, "one result per check");
+        assert!(got.iter().all(|f| f.status == Status::Error
+            && f.message.contains("region entry #8")
+            && f.resource.id == "vpc-1"));
     }
 
     #[test]

@@ -553,10 +553,12 @@ fn eval_check(
             ));
         }
     };
-    let (need, json) = if status == Status::Pass {
-        (&check.lets_for_pass, &check.json_for_pass)
-    } else {
-        (&check.lets_for_fail, &check.json_for_fail)
+    // Only the lets the outcome's templates name are computed; without remediation, a failure
+    // needs only those of its message.
+    let (need, json) = match (status, with_remediation) {
+        (Status::Pass, _) => (&check.lets_for_pass, &check.json_for_pass),
+        (_, true) => (&check.lets_for_fail, &check.json_for_fail),
+        (_, false) => (&check.lets_for_fail_message, &check.json_for_fail_message),
     };
     if let Err(e) = bind_lets(check, need, &mut done, &mut inner) {
         return error(e);
@@ -903,6 +905,48 @@ fail = "f"
             "arn:aws:ec2:us-west-2:111111111111:vpc/*"
         );
         assert!(region[0].message.contains("could not be listed"));
+    }
+
+    #[test]
+    fn lets_only_the_remediation_names_are_computed_only_when_it_is_rendered() {
+        const RULE: &str = r#"
+id = "T-2"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+
+[[checks]]
+id = "c"
+title = "always fails"
+let = [{ name = "boom", expr = "vpc.no_such_field" }]
+condition = "false"
+pass = "p"
+fail = "failed"
+
+[checks.remediation]
+cli = "aws ec2 something {{boom}}"
+"#;
+        let mut set = RuleSet::empty();
+        set.compile_text("t.toml", RULE, RuleSource::Builtin)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let inv = inventory("available", 0, json!([]));
+        let with = evaluate(&set, &inv, &EvalOptions::default());
+        assert_eq!(with[0].status, Status::Error, "{}", with[0].message);
+        assert!(with[0].message.contains("let boom"), "{}", with[0].message);
+        let without = evaluate(
+            &set,
+            &inv,
+            &EvalOptions {
+                skip_remediation: true,
+                ..EvalOptions::default()
+            },
+        );
+        assert_eq!(
+            (without[0].status, without[0].message.as_str()),
+            (Status::Fail, "failed")
+        );
+        assert!(without[0].remediation.is_none());
     }
 
     #[test]

@@ -163,9 +163,12 @@ pub struct Check {
     pub(crate) lets_for_condition: Vec<bool>,
     pub(crate) lets_for_pass: Vec<bool>,
     pub(crate) lets_for_fail: Vec<bool>,
+    /// The lets a failure needs when its remediation is not rendered (the message alone).
+    pub(crate) lets_for_fail_message: Vec<bool>,
     /// Which `let`s the pass / fail templates (fail: with remediation) name, to give them as data.
     pub(crate) json_for_pass: Vec<bool>,
     pub(crate) json_for_fail: Vec<bool>,
+    pub(crate) json_for_fail_message: Vec<bool>,
 }
 
 /// One compiled rule.
@@ -620,8 +623,10 @@ impl Compiler<'_> {
             lets_for_condition: Vec::new(),
             lets_for_pass: Vec::new(),
             lets_for_fail: Vec::new(),
+            lets_for_fail_message: Vec::new(),
             json_for_pass: Vec::new(),
             json_for_fail: Vec::new(),
+            json_for_fail_message: Vec::new(),
             id: cid,
             title: c.title,
             applies_if,
@@ -752,13 +757,16 @@ fn plan_lets(c: &mut Check, rem: &RemediationText) {
         rem.cloudformation.as_deref(),
         rem.cli.as_deref(),
     ]);
+    let json_fail_message = mentioned(&[Some(&c.fail_message)]);
     let union =
         |a: &[bool], b: &[bool]| -> Vec<bool> { a.iter().zip(b).map(|(x, y)| *x || *y).collect() };
     c.lets_for_pass = close(union(&cond, &json_pass));
     c.lets_for_fail = close(union(&cond, &json_fail));
+    c.lets_for_fail_message = close(union(&cond, &json_fail_message));
     c.lets_for_condition = cond;
     c.json_for_pass = json_pass;
     c.json_for_fail = json_fail;
+    c.json_for_fail_message = json_fail_message;
 }
 
 /// True when a handlebars expression (`{{ ... }}`) of `template` contains `name` as a whole identifier.

@@ -19,6 +19,8 @@ pub struct Document {
     pub tool: ToolInfo,
     pub scan: ScanSection,
     pub rules: Vec<RuleMeta>,
+    /// Every result, in report order. A scan that builds the document only for formats that show
+    /// fewer (`Reporter::shows`) keeps only those here; `summary` always counts every result.
     pub results: Vec<Finding>,
     pub summary: Summary,
     pub suppressions: SuppressionSection,

@@ -314,21 +314,13 @@ pub mod io {
 
     /// Read and validate an inventory file.
     pub fn load(path: &Path) -> Result<Inventory, Error> {
-        let cannot_read = |e: std::io::Error| cannot_read(path, e);
-        let reader = || -> Result<_, Error> {
-            // Streamed through a buffer rather than read into one string: a large inventory is
-            // then never held twice (text and parsed) in memory.
-            let file = std::fs::File::open(path).map_err(cannot_read)?;
-            Ok(serde_json::Deserializer::from_reader(
-                std::io::BufReader::with_capacity(1 << 16, file),
-            ))
-        };
+        let reader = || json_reader(path);
         let origin = path.display().to_string();
         // Parsed without tracking the field path, which costs time on every value; only a file
         // that fails is read a second time, with tracking, to say where it is wrong.
         match <Inventory as serde::Deserialize>::deserialize(&mut reader()?) {
             Ok(inv) => check(Ok(inv), &origin),
-            Err(e) if e.is_io() => Err(cannot_read(e.into())),
+            Err(e) if e.is_io() => Err(cannot_read(path, e.into())),
             Err(_) => check(serde_path_to_error::deserialize(&mut reader()?), &origin),
         }
     }
@@ -346,9 +338,7 @@ pub mod io {
         on_batch: &mut dyn FnMut(VpcBatch) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let origin = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
-        let mut de =
-            serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let mut de = json_reader(path)?;
         let mut sink = Sink {
             on_batch,
             batch: batch.max(1),
@@ -375,11 +365,7 @@ pub mod io {
     /// Read an inventory file's head: everything but the contents of its regions. Errors name
     /// the file and position, as [`load`]'s do.
     pub fn load_head(path: &Path) -> Result<InventoryHead, Error> {
-        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
-        let de = &mut serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
-            1 << 16,
-            file,
-        ));
+        let de = &mut json_reader(path)?;
         let origin = path.display().to_string();
         match <Skeleton as serde::Deserialize>::deserialize(&mut *de)
             .and_then(|s| de.end().map(|()| s))
@@ -570,6 +556,20 @@ pub mod io {
             }
             Ok(())
         }
+    }
+
+    /// A JSON deserializer over the file, through a buffer rather than read into one string: a
+    /// large inventory is then never held twice (text and parsed) in memory.
+    fn json_reader(
+        path: &Path,
+    ) -> Result<
+        serde_json::Deserializer<serde_json::de::IoRead<std::io::BufReader<std::fs::File>>>,
+        Error,
+    > {
+        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
+        Ok(serde_json::Deserializer::from_reader(
+            std::io::BufReader::with_capacity(1 << 16, file),
+        ))
     }
 
     fn cannot_read(path: &Path, e: std::io::Error) -> Error {

@@ -130,21 +130,6 @@ pub struct FixOutcome {
 }
 
 impl Document {
-    /// Assemble the report from the inventory that was scanned, the rules that ran, their results
-    /// (suppressions already applied) and the suppression bookkeeping.
-    pub fn build(
-        inv: &crate::inventory::Inventory,
-        rules: Vec<RuleMeta>,
-        results: Vec<Finding>,
-        suppressions: SuppressionSection,
-    ) -> Document {
-        let mut doc = Document::start(&inv.head(), rules);
-        doc.summary = Summary::of(&results, &doc.scan.regions);
-        doc.results = results;
-        doc.suppressions = suppressions;
-        doc
-    }
-
     /// The report before any result: tool, scan and rules filled in from the inventory's head;
     /// no results, a zero summary and no suppression bookkeeping.
     pub fn start(head: &InventoryHead, rules: Vec<RuleMeta>) -> Document {

@@ -791,11 +791,15 @@ fail = "f"
         .unwrap()
     }
 
-    fn rules() -> RuleSet {
+    fn compile(text: &str) -> RuleSet {
         let mut set = RuleSet::empty();
-        set.compile_text("t.toml", RULE, RuleSource::Builtin)
+        set.compile_text("t.toml", text, RuleSource::Builtin)
             .unwrap_or_else(|e| panic!("{e}"));
         set
+    }
+
+    fn rules() -> RuleSet {
+        compile(RULE)
     }
 
     fn by_check(findings: &[Finding]) -> BTreeMap<String, (Status, String)> {
@@ -927,9 +931,7 @@ fail = "failed"
 [checks.remediation]
 cli = "aws ec2 something {{boom}}"
 "#;
-        let mut set = RuleSet::empty();
-        set.compile_text("t.toml", RULE, RuleSource::Builtin)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let set = compile(RULE);
         let inv = inventory("available", 0, json!([]));
         let with = evaluate(&set, &inv, &EvalOptions::default());
         assert_eq!(with[0].status, Status::Error, "{}", with[0].message);

@@ -314,73 +314,94 @@ pub mod io {
 
     /// Read and validate an inventory file.
     pub fn load(path: &Path) -> Result<Inventory, Error> {
-        let reader = || json_reader(path);
-        let origin = path.display().to_string();
-        // Parsed without tracking the field path, which costs time on every value; only a file
-        // that fails is read a second time, with tracking, to say where it is wrong.
-        match <Inventory as serde::Deserialize>::deserialize(&mut reader()?) {
-            Ok(inv) => check(Ok(inv), &origin),
-            Err(e) if e.is_io() => Err(cannot_read(path, e.into())),
-            Err(_) => check(serde_path_to_error::deserialize(&mut reader()?), &origin),
-        }
+        InventoryFile::read(path)?.load()
     }
 
-    /// Read the VPCs of an inventory file in batches of up to `batch`, handing each batch to
-    /// `on_batch` with the index of its region entry, so that a large inventory is never held in
-    /// memory whole. Meant to follow [`load_head`], which reads everything else (the region
-    /// entries' accounts and names included): together they read the file twice, so it must be a
-    /// regular file. Each region entry is still checked whole (unknown fields, `other_flow_logs`).
-    /// An error from `on_batch` stops the reading and is returned; a malformed file gives
-    /// [`load`]'s positioned error.
-    pub fn stream_vpcs(
-        path: &Path,
-        batch: usize,
-        on_batch: &mut dyn FnMut(VpcBatch) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let origin = path.display().to_string();
-        let mut de = json_reader(path)?;
-        let mut sink = Sink {
-            on_batch,
-            batch: batch.max(1),
-            failed: None,
-        };
-        match serde::de::DeserializeSeed::deserialize(Top(&mut sink), &mut de)
-            .and_then(|()| de.end())
-        {
-            Ok(()) => Ok(()),
-            Err(_) if sink.failed.is_some() => Err(sink.failed.take().expect("checked")),
-            Err(e) if e.is_io() => Err(cannot_read(path, e.into())),
-            // Parse the whole file again, tracking the path, to say where it is wrong.
-            Err(e) => Err(match load(path) {
-                Err(positioned) => positioned,
-                Ok(_) => Error::input(format!(
-                    "{origin}:{}:{}: invalid inventory: {e} (did the file change while it was read?)",
-                    e.line(),
-                    e.column()
-                )),
-            }),
-        }
+    /// An inventory file read into memory, to be parsed whole ([`InventoryFile::load`]) or in
+    /// parts: its head ([`InventoryFile::head`]), then its VPCs a batch at a time
+    /// ([`InventoryFile::stream_vpcs`]), so that the parsed inventory is never held whole. The
+    /// text is several times smaller than the parsed inventory, and parsing it from memory is
+    /// about twice as fast as from a reader.
+    pub struct InventoryFile {
+        origin: String,
+        bytes: Vec<u8>,
     }
 
-    /// Read an inventory file's head: everything but the contents of its regions. Errors name
-    /// the file and position, as [`load`]'s do.
-    pub fn load_head(path: &Path) -> Result<InventoryHead, Error> {
-        let de = &mut json_reader(path)?;
-        let origin = path.display().to_string();
-        match <Skeleton as serde::Deserialize>::deserialize(&mut *de)
-            .and_then(|s| de.end().map(|()| s))
-        {
-            Ok(s) => {
-                check_schema(&s.schema, &origin)?;
-                Ok(InventoryHead {
-                    schema: s.schema,
-                    scan: s.scan,
-                    regions: s.regions,
-                    errors: s.errors,
-                })
+    impl InventoryFile {
+        /// Read the file (a regular file or a pipe).
+        pub fn read(path: &Path) -> Result<InventoryFile, Error> {
+            let bytes = std::fs::read(path).map_err(|e| cannot_read(path, e))?;
+            Ok(InventoryFile {
+                origin: path.display().to_string(),
+                bytes,
+            })
+        }
+
+        /// Parse and validate the whole inventory.
+        pub fn load(&self) -> Result<Inventory, Error> {
+            // Parsed without tracking the field path, which costs time on every value; only a
+            // text that fails is parsed a second time, with tracking, to say where it is wrong.
+            match serde_json::from_slice::<Inventory>(&self.bytes) {
+                Ok(inv) => check(Ok(inv), &self.origin),
+                Err(_) => check(
+                    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(
+                        &self.bytes,
+                    )),
+                    &self.origin,
+                ),
             }
-            Err(e) if e.is_io() => Err(cannot_read(path, e.into())),
-            Err(_) => load(path).map(|inv| inv.head()),
+        }
+
+        /// The inventory's head: everything but the contents of its regions. Errors name the
+        /// file and position, as [`InventoryFile::load`]'s do.
+        pub fn head(&self) -> Result<InventoryHead, Error> {
+            match serde_json::from_slice::<Skeleton>(&self.bytes) {
+                Ok(s) => {
+                    check_schema(&s.schema, &self.origin)?;
+                    Ok(InventoryHead {
+                        schema: s.schema,
+                        scan: s.scan,
+                        regions: s.regions,
+                        errors: s.errors,
+                    })
+                }
+                Err(_) => self.load().map(|inv| inv.head()),
+            }
+        }
+
+        /// Parse the VPCs in batches of up to `batch`, handing each batch to `on_batch` with the
+        /// index of its region entry. Meant to follow [`InventoryFile::head`], which reads
+        /// everything else (the region entries' accounts and names included). Each region entry
+        /// is still checked whole (unknown fields, `other_flow_logs`). An error from `on_batch`
+        /// stops the parsing and is returned; a malformed inventory gives
+        /// [`InventoryFile::load`]'s positioned error.
+        pub fn stream_vpcs(
+            &self,
+            batch: usize,
+            on_batch: &mut dyn FnMut(VpcBatch) -> Result<(), Error>,
+        ) -> Result<(), Error> {
+            let mut de = serde_json::Deserializer::from_slice(&self.bytes);
+            let mut sink = Sink {
+                on_batch,
+                batch: batch.max(1),
+                failed: None,
+            };
+            match serde::de::DeserializeSeed::deserialize(Top(&mut sink), &mut de)
+                .and_then(|()| de.end())
+            {
+                Ok(()) => Ok(()),
+                Err(_) if sink.failed.is_some() => Err(sink.failed.take().expect("checked")),
+                // Parse the whole text again, tracking the path, to say where it is wrong.
+                Err(e) => Err(match self.load() {
+                    Err(positioned) => positioned,
+                    Ok(_) => Error::internal(format!(
+                        "{}:{}:{}: the inventory parsed whole but not in batches: {e}",
+                        self.origin,
+                        e.line(),
+                        e.column()
+                    )),
+                }),
+            }
         }
     }
 
@@ -395,7 +416,7 @@ pub mod io {
         errors: Vec<ScanError>,
     }
 
-    /// Where [`stream_vpcs`] hands its batches, and the error that stopped it.
+    /// Where [`InventoryFile::stream_vpcs`] hands its batches, and the error that stopped it.
     struct Sink<'a> {
         on_batch: &'a mut dyn FnMut(VpcBatch) -> Result<(), Error>,
         batch: usize,
@@ -412,7 +433,7 @@ pub mod io {
     }
 
     /// Visits the top-level object: each element of `regions`, skipping the rest (which
-    /// [`load_head`] has read).
+    /// [`InventoryFile::head`] has read).
     struct Top<'s, 'a>(&'s mut Sink<'a>);
 
     impl<'de> serde::de::DeserializeSeed<'de> for Top<'_, '_> {
@@ -558,20 +579,6 @@ pub mod io {
         }
     }
 
-    /// A JSON deserializer over the file, through a buffer rather than read into one string: a
-    /// large inventory is then never held twice (text and parsed) in memory.
-    fn json_reader(
-        path: &Path,
-    ) -> Result<
-        serde_json::Deserializer<serde_json::de::IoRead<std::io::BufReader<std::fs::File>>>,
-        Error,
-    > {
-        let file = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
-        Ok(serde_json::Deserializer::from_reader(
-            std::io::BufReader::with_capacity(1 << 16, file),
-        ))
-    }
-
     fn cannot_read(path: &Path, e: std::io::Error) -> Error {
         Error::input(format!(
             "cannot read inventory file {}: {e}",
@@ -638,7 +645,7 @@ mod tests {
     /// Stream a file in batches of 2 VPCs; returns the batches.
     fn stream_all(path: &std::path::Path) -> Result<Vec<VpcBatch>, crate::error::Error> {
         let mut got = Vec::new();
-        io::stream_vpcs(path, 2, &mut |b| {
+        io::InventoryFile::read(path)?.stream_vpcs(2, &mut |b| {
             got.push(b);
             Ok(())
         })?;
@@ -649,7 +656,10 @@ mod tests {
     fn head_and_streamed_vpcs_are_the_loaded_inventory() {
         let inv = io::load(&demo()).unwrap();
         assert!(inv.regions.len() > 1);
-        assert_eq!(io::load_head(&demo()).unwrap(), inv.head());
+        assert_eq!(
+            io::InventoryFile::read(&demo()).unwrap().head().unwrap(),
+            inv.head()
+        );
         let batches = stream_all(&demo()).unwrap();
         assert!(
             batches
@@ -687,14 +697,16 @@ mod tests {
     fn a_malformed_region_met_while_streaming_gets_the_positioned_error() {
         let (_dir, path, last) = broken_last_region();
         // The head does not read the VPCs.
-        assert!(io::load_head(&path).is_ok());
+        assert!(io::InventoryFile::read(&path).unwrap().head().is_ok());
         let mut seen = std::collections::BTreeSet::new();
-        let err = io::stream_vpcs(&path, 1, &mut |b| {
-            seen.insert(b.region);
-            Ok(())
-        })
-        .unwrap_err()
-        .to_string();
+        let err = io::InventoryFile::read(&path)
+            .unwrap()
+            .stream_vpcs(1, &mut |b| {
+                seen.insert(b.region);
+                Ok(())
+            })
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             seen,
             (0..last).collect(),
@@ -709,11 +721,13 @@ mod tests {
     #[test]
     fn an_error_from_the_callback_stops_the_reading_and_is_returned() {
         let mut calls = 0;
-        let err = io::stream_vpcs(&demo(), 1, &mut |_| {
-            calls += 1;
-            Err(crate::error::Error::fatal("disk full"))
-        })
-        .unwrap_err();
+        let err = io::InventoryFile::read(&demo())
+            .unwrap()
+            .stream_vpcs(1, &mut |_| {
+                calls += 1;
+                Err(crate::error::Error::fatal("disk full"))
+            })
+            .unwrap_err();
         assert_eq!(calls, 1);
         assert_eq!(err.to_string(), "disk full");
     }
@@ -728,7 +742,11 @@ mod tests {
             text.replace(INVENTORY_SCHEMA, "flowaudit/inventory/v9"),
         )
         .unwrap();
-        let err = io::load_head(&wrong).unwrap_err().to_string();
+        let err = io::InventoryFile::read(&wrong)
+            .unwrap()
+            .head()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("flowaudit/inventory/v9"), "{err}");
         let bad = dir.path().join("bad.json");
         std::fs::write(
@@ -736,7 +754,11 @@ mod tests {
             "{\"schema\": \"flowaudit/inventory/v1\", \"scan\": 3}",
         )
         .unwrap();
-        let err = io::load_head(&bad).unwrap_err().to_string();
+        let err = io::InventoryFile::read(&bad)
+            .unwrap()
+            .head()
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with(&format!("{}:1:", bad.display())), "{err}");
         assert!(err.contains("`scan`"), "{err}");
     }

@@ -6,6 +6,7 @@ use crate::cli::ScanArgs;
 use crate::cli::rule_args::RuleArgs;
 use crate::error::{Error, ExitStatus};
 use crate::findings::{Finding, Severity, Status};
+use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
 use crate::report::json::JsonReporter;
 use crate::report::v1::{
@@ -14,7 +15,6 @@ use crate::report::v1::{
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
 use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Rule, RuleSet, batches_of};
-use std::path::Path;
 
 /// Run a scan and write its outputs; returns the exit status.
 pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
@@ -26,23 +26,24 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
         return scan_and_fix(&plan, settings, &args);
     }
     let outputs = outputs(&args.output)?;
-    // An inventory file is read in batches of VPCs (its head first); a collected one is in memory
-    // already.
-    let streamed_file = args
-        .collect
-        .from_inventory
-        .as_deref()
-        .filter(|p| args.collect.dump_inventory.is_none() && is_regular_file(p));
-    let (head, inv) = match streamed_file {
-        Some(path) => (crate::inventory::io::load_head(path)?, None),
+    // An inventory file is parsed in batches of VPCs (its head first); a collected one is in
+    // memory already.
+    let file = match args.collect.from_inventory.as_deref() {
+        Some(path) if args.collect.dump_inventory.is_none() => {
+            Some(crate::inventory::io::InventoryFile::read(path)?)
+        }
+        _ => None,
+    };
+    let (head, inv) = match &file {
+        Some(f) => (f.head()?, None),
         None => {
             let inv = obtain_inventory(&args.collect)?;
             (inv.head(), Some(inv))
         }
     };
-    let source = match (&inv, streamed_file) {
+    let source = match (&inv, &file) {
         (Some(inv), _) => InventorySource::Memory(inv),
-        (None, Some(path)) => InventorySource::File(path),
+        (None, Some(f)) => InventorySource::File(f),
         (None, None) => return Err(Error::internal("no inventory to scan")),
     };
     let mut doc = Document::start(&head, plan.metas());
@@ -51,11 +52,24 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
         .partition(|o| o.format == crate::cli::output_args::FormatName::Json);
     // Only the results some other format shows are kept in memory; the JSON report gets every
     // result as it is produced.
+    let statuses: Vec<Status> = Status::ALL
+        .into_iter()
+        .filter(|st| others.iter().any(|o| o.reporter.shows(*st)))
+        .collect();
+    // The JSON report shows every message; other formats those of the results they show, where
+    // a suppressed result shows the message of the failure it was.
+    let messages = if json.is_empty() {
+        let mut m = statuses.clone();
+        if m.contains(&Status::Suppressed) && !m.contains(&Status::Fail) {
+            m.push(Status::Fail);
+        }
+        m
+    } else {
+        Status::ALL.to_vec()
+    };
     let keep = Keep {
-        statuses: Status::ALL
-            .into_iter()
-            .filter(|st| others.iter().any(|o| o.reporter.shows(*st)))
-            .collect(),
+        statuses,
+        messages,
         remediation: outputs.iter().any(|o| o.reporter.shows_remediation()),
     };
     let mut kept = Vec::new();
@@ -129,26 +143,23 @@ fn scan_and_fix(
     })
 }
 
-fn is_regular_file(p: &Path) -> bool {
-    std::fs::metadata(p).is_ok_and(|m| m.is_file())
-}
-
 /// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.
 fn free_in_background<T: Send + 'static>(v: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(v));
 }
 
-/// Where a scan's VPCs come from: an inventory in memory, or an inventory file read a batch at a
-/// time.
+/// Where a scan's VPCs come from: an inventory in memory, or an inventory file parsed a batch at
+/// a time.
 pub enum InventorySource<'a> {
     Memory(&'a Inventory),
-    File(&'a Path),
+    File(&'a InventoryFile),
 }
 
-/// Which results a scan keeps in memory after counting them, and whether failures get their
-/// remediation snippets.
+/// Which results a scan keeps in memory after counting them, which statuses get their messages,
+/// and whether failures get their remediation snippets.
 pub struct Keep {
     pub statuses: Vec<Status>,
+    pub messages: Vec<Status>,
     pub remediation: bool,
 }
 
@@ -157,6 +168,7 @@ impl Keep {
     pub fn all() -> Keep {
         Keep {
             statuses: Status::ALL.to_vec(),
+            messages: Status::ALL.to_vec(),
             remediation: true,
         }
     }
@@ -188,6 +200,7 @@ impl RulePlan {
                     .and_then(|s| s.accept_subnet_coverage)
                     .unwrap_or(false),
             skip_remediation: false,
+            skip_messages: Vec::new(),
         };
         let fail_on = args
             .fail_on
@@ -244,6 +257,10 @@ impl RulePlan {
     ) -> Result<(Summary, SuppressionSection), Error> {
         let opts = EvalOptions {
             skip_remediation: !keep.remediation,
+            skip_messages: Status::ALL
+                .into_iter()
+                .filter(|st| !keep.messages.contains(st))
+                .collect(),
             ..self.options.clone()
         };
         let ev = Evaluator::new(&self.rules, &opts, head);
@@ -264,19 +281,12 @@ impl RulePlan {
         };
         match source {
             InventorySource::Memory(inv) => ev.batches(batches_of(inv), &mut take),
-            InventorySource::File(path) => {
+            InventorySource::File(file) => {
                 // The file is parsed on a thread of its own, a few batches ahead of evaluation.
                 let (tx, rx) = std::sync::mpsc::sync_channel::<VpcBatch>(4);
                 std::thread::scope(|sc| {
                     let reader = sc.spawn(move || {
-                        crate::inventory::io::stream_vpcs(path, BATCH, &mut |b| {
-                            if b.region >= head.regions.len() {
-                                return Err(Error::input(format!(
-                                    "{}: region entry #{} appeared after the file was first read; do not change an inventory file while it is scanned",
-                                    path.display(),
-                                    b.region + 1
-                                )));
-                            }
+                        file.stream_vpcs(BATCH, &mut |b| {
                             tx.send(b)
                                 .map_err(|_| Error::internal("evaluation stopped reading"))
                         })
@@ -377,7 +387,7 @@ pub fn rule_meta(r: &Rule) -> RuleMeta {
 mod tests {
     use super::*;
     use crate::report::Reporter;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
 
     fn example(name: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -400,15 +410,16 @@ mod tests {
     /// Evaluate the demo inventory streamed from its file, keeping `keep`; returns the JSON
     /// written while streaming, the kept results and the summary.
     fn streamed(plan: &RulePlan, keep: &Keep) -> (String, Vec<Finding>, Summary) {
-        let path = example("demo-inventory.json");
-        let head = crate::inventory::io::load_head(&path).unwrap_or_else(|e| panic!("{e}"));
+        let file =
+            InventoryFile::read(&example("demo-inventory.json")).unwrap_or_else(|e| panic!("{e}"));
+        let head = file.head().unwrap_or_else(|e| panic!("{e}"));
         let start = Document::start(&head, plan.metas());
         let mut kept = Vec::new();
         let mut json = Vec::new();
         let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
             plan.evaluate(
                 &head,
-                &InventorySource::File(&path),
+                &InventorySource::File(&file),
                 &start.scan.regions,
                 keep,
                 &mut kept,
@@ -432,6 +443,7 @@ mod tests {
             &plan,
             &Keep {
                 statuses: vec![],
+                messages: Status::ALL.to_vec(),
                 remediation: true,
             },
         );
@@ -452,21 +464,52 @@ mod tests {
         let doc = plan.run(&inv).unwrap();
         let keep = Keep {
             statuses: vec![Status::Fail, Status::Error],
+            messages: vec![Status::Fail, Status::Error],
             remediation: false,
         };
-        let (_, kept, summary) = streamed(&plan, &keep);
+        let (json, kept, summary) = streamed(&plan, &keep);
         assert_eq!(summary, doc.summary);
-        let expected: Vec<(&str, &str, &str, Status)> = doc
+        let expected: Vec<(&str, &str, &str, Status, &str)> = doc
             .results
             .iter()
             .filter(|f| keep.statuses.contains(&f.status))
-            .map(|f| (&*f.rule_id, &*f.check_id, &*f.resource.arn, f.status))
+            .map(|f| {
+                (
+                    &*f.rule_id,
+                    &*f.check_id,
+                    &*f.resource.arn,
+                    f.status,
+                    &*f.message,
+                )
+            })
             .collect();
-        let got: Vec<(&str, &str, &str, Status)> = kept
+        let got: Vec<(&str, &str, &str, Status, &str)> = kept
             .iter()
-            .map(|f| (&*f.rule_id, &*f.check_id, &*f.resource.arn, f.status))
+            .map(|f| {
+                (
+                    &*f.rule_id,
+                    &*f.check_id,
+                    &*f.resource.arn,
+                    f.status,
+                    &*f.message,
+                )
+            })
             .collect();
         assert_eq!(got, expected);
+        assert!(kept.iter().all(|f| !f.message.is_empty()));
+        // Results only counted carry no message: theirs was never rendered.
+        let all: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let results = all["results"].as_array().unwrap();
+        assert_eq!(results.len(), summary.total);
+        for r in results {
+            // A suppressed result is a failure, whose message was rendered.
+            let shown = matches!(r["status"].as_str(), Some("fail" | "error" | "suppressed"));
+            assert_eq!(
+                r["message"].as_str().is_some_and(|m| !m.is_empty()),
+                shown,
+                "{r}"
+            );
+        }
         // Without a format that shows them, the snippets are not rendered.
         assert!(kept.iter().all(|f| f.remediation.is_none()));
         assert!(

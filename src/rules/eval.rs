@@ -21,6 +21,33 @@ pub struct EvalOptions {
     /// Leave `remediation` empty on failures: for outputs that do not show the snippets,
     /// rendering them would be wasted work.
     pub skip_remediation: bool,
+    /// Leave the message empty on results of these statuses (`pass`, `skipped` or `fail`), and
+    /// skip the `let`s only those messages name: for outputs that only count such results.
+    /// `error` messages are always written.
+    pub skip_messages: Vec<Status>,
+}
+
+/// What a verdict carries besides its status, decided once per scan from [`EvalOptions`].
+#[derive(Debug, Clone, Copy)]
+struct Wants {
+    remediation: bool,
+    pass: bool,
+    fail: bool,
+    skipped: bool,
+}
+
+impl Wants {
+    fn new(opts: &EvalOptions) -> Self {
+        let msg = |st| !opts.skip_messages.contains(&st);
+        let fail = msg(Status::Fail);
+        Wants {
+            // Remediation goes with the failure it fixes.
+            remediation: fail && !opts.skip_remediation,
+            pass: msg(Status::Pass),
+            fail,
+            skipped: msg(Status::Skipped),
+        }
+    }
 }
 
 /// A rule as evaluated: its compliance (shared by its results) and its parameter values.
@@ -111,7 +138,7 @@ pub struct Evaluator<'a> {
     active: Vec<Active<'a>>,
     head: &'a InventoryHead,
     options: J,
-    remediation: bool,
+    wants: Wants,
 }
 
 /// VPCs evaluated as one unit of work; results are handed on per batch.
@@ -138,7 +165,7 @@ impl<'a> Evaluator<'a> {
                 "accept_subnet_coverage": opts.accept_subnet_coverage,
                 "account_id": head.scan.account_id,
             }),
-            remediation: !opts.skip_remediation,
+            wants: Wants::new(opts),
         }
     }
 
@@ -457,7 +484,7 @@ impl Evaluator<'_> {
             let rule = a.rule;
             tctx.set("params", a.params_json.clone());
             tctx.set("rule", a.rule_json.clone());
-            let verdicts = eval_rule(rules, a, &root, &mut tctx, self.remediation);
+            let verdicts = eval_rule(rules, a, &root, &mut tctx, self.wants);
             for (check, v) in rule.checks.iter().zip(verdicts) {
                 out.push(Finding {
                     rule_id: rule.id.clone(),
@@ -481,7 +508,7 @@ fn eval_rule(
     a: &Active,
     root: &Context,
     tctx: &mut TemplateCtx,
-    remediation: bool,
+    wants: Wants,
 ) -> Vec<Verdict> {
     let rule = a.rule;
     let mut scope = root.new_inner_scope();
@@ -497,13 +524,14 @@ fn eval_rule(
         &rule.tpl_skip,
         tctx,
         ("rule", &rule.id),
+        wants,
     ) {
         return rule.checks.iter().map(|_| v.clone()).collect();
     }
     let mut out = Vec::with_capacity(rule.checks.len());
     for check in &rule.checks {
         tctx.set("check", json!({"id": check.id, "title": check.title}));
-        let v = eval_check(rules, rule, check, &scope, tctx, remediation);
+        let v = eval_check(rules, rule, check, &scope, tctx, wants);
         statuses.insert(
             CelMapKey::from(check.id.clone()),
             Box::new(CelString::from(v.status.as_str().to_string())),
@@ -526,7 +554,7 @@ fn eval_check(
     check: &Check,
     scope: &Context,
     tctx: &mut TemplateCtx,
-    with_remediation: bool,
+    wants: Wants,
 ) -> Verdict {
     if let Err(v) = applies(
         rules,
@@ -535,6 +563,7 @@ fn eval_check(
         &check.tpl_skip,
         tctx,
         ("check", &check.id),
+        wants,
     ) {
         return v;
     }
@@ -553,6 +582,14 @@ fn eval_check(
             ));
         }
     };
+    if !(if status == Status::Pass {
+        wants.pass
+    } else {
+        wants.fail
+    }) {
+        return quiet(status);
+    }
+    let with_remediation = wants.remediation;
     // Only the lets the outcome's templates name are computed; without remediation, a failure
     // needs only those of its message.
     let (need, json) = match (status, with_remediation) {
@@ -605,12 +642,14 @@ fn applies(
     tpl_skip: &Option<String>,
     tctx: &TemplateCtx,
     (kind, id): (&str, &str),
+    wants: Wants,
 ) -> Result<(), Verdict> {
     let Some(cond) = cond else {
         return Ok(());
     };
     match eval_bool(cond, ctx) {
         Ok(true) => Ok(()),
+        Ok(false) if !wants.skipped => Err(quiet(Status::Skipped)),
         Ok(false) => Err(rendered(
             Status::Skipped,
             match tpl_skip {
@@ -703,6 +742,15 @@ fn rendered(status: Status, msg: Result<String, String>) -> Verdict {
             remediation: None,
         },
         Err(e) => error(e),
+    }
+}
+
+/// A verdict whose message no requested output shows.
+fn quiet(status: Status) -> Verdict {
+    Verdict {
+        status,
+        message: String::new(),
+        remediation: None,
     }
 }
 
@@ -847,6 +895,45 @@ fail = "f"
         expect(&r, "lazy", Status::Error, "let boom");
         // `checks['lazy']` is `error`, not `fail`: the dependent check is skipped.
         expect(&r, "after", Status::Skipped, "lazy was after");
+    }
+
+    #[test]
+    fn without_their_messages_results_keep_their_status_and_skip_the_message_lets() {
+        let set = rules();
+        let skip = |statuses: Vec<Status>| {
+            let opts = EvalOptions {
+                skip_messages: statuses,
+                ..EvalOptions::default()
+            };
+            by_check(&evaluate(
+                &set,
+                &inventory("available", 2, json!([])),
+                &opts,
+            ))
+        };
+        // The fail message of `lazy` names a let that cannot be evaluated; unrendered, the
+        // failure stays a failure, and `after` sees it.
+        let r = skip(vec![Status::Fail, Status::Pass]);
+        assert_eq!(r["lazy"], (Status::Fail, String::new()));
+        assert_eq!(r["after"], (Status::Pass, String::new()));
+        // Error messages are always written.
+        expect(&r, "missing-key", Status::Error, "no_such_field");
+        let r = skip(vec![Status::Skipped]);
+        expect(&r, "lazy", Status::Error, "let boom");
+        assert_eq!(r["after"], (Status::Skipped, String::new()));
+        // Skipped by the rule's own applies_if: no message either.
+        let f = evaluate(
+            &set,
+            &inventory("pending", 0, json!([])),
+            &EvalOptions {
+                skip_messages: vec![Status::Skipped],
+                ..EvalOptions::default()
+            },
+        );
+        assert!(
+            f.iter()
+                .all(|f| f.status == Status::Skipped && f.message.is_empty())
+        );
     }
 
     #[test]

@@ -323,10 +323,16 @@ impl Serialize for ResultsField<'_, '_> {
         };
         let mut seq = s.serialize_seq(None)?;
         let mut write_err: Option<S::Error> = None;
+        let mut shared = SharedParts::default();
         let produced = produce(&mut |f: &Finding| {
-            if write_err.is_none()
-                && let Err(e) = seq.serialize_element(f)
-            {
+            if write_err.is_some() {
+                return;
+            }
+            let written = match shared.wire(f) {
+                Ok(w) => seq.serialize_element(&w),
+                Err(e) => Err(S::Error::custom(e)),
+            };
+            if let Err(e) = written {
                 write_err = Some(e);
             }
         });
@@ -345,4 +351,89 @@ impl Serialize for ResultsField<'_, '_> {
             }
         }
     }
+}
+
+/// A result as [`Streamed`] writes it: the fields of [`Finding`], in its order, with the parts
+/// many results share (the rule's compliance mappings, the resource) as JSON rendered once.
+/// The raw parts are indented for their depth in the pretty-printed report
+/// ([`RESULT_FIELD_INDENT`]), so the bytes are those of the serialized `Finding`.
+#[derive(Serialize)]
+struct WireResult<'f> {
+    rule_id: &'f str,
+    check_id: &'f str,
+    status: Status,
+    severity: Severity,
+    resource: &'f serde_json::value::RawValue,
+    message: &'f str,
+    compliance: &'f serde_json::value::RawValue,
+    remediation: &'f Option<crate::findings::Remediation>,
+    suppression: &'f Option<crate::findings::SuppressionInfo>,
+}
+
+/// The indentation of a result's fields in the pretty-printed report: the document, `results`,
+/// the result.
+const RESULT_FIELD_INDENT: &str = "      ";
+
+/// The shared parts of results, rendered once: each rule's compliance (few rules, many results)
+/// and the last resource (its results come together). Each entry holds the `Arc` it was rendered
+/// from, so its address, the key, cannot be reused by another value meanwhile.
+#[derive(Default)]
+struct SharedParts {
+    compliance: Vec<(
+        crate::findings::Compliance,
+        Box<serde_json::value::RawValue>,
+    )>,
+    resource: Option<(
+        std::sync::Arc<crate::findings::ResourceRef>,
+        Box<serde_json::value::RawValue>,
+    )>,
+}
+
+impl SharedParts {
+    fn wire<'f>(&'f mut self, f: &'f Finding) -> Result<WireResult<'f>, serde_json::Error> {
+        let ci = match self
+            .compliance
+            .iter()
+            .position(|(c, _)| std::sync::Arc::ptr_eq(&c.0, &f.compliance.0))
+        {
+            Some(i) => i,
+            None => {
+                self.compliance
+                    .push((f.compliance.clone(), raw_at_depth(&f.compliance)?));
+                self.compliance.len() - 1
+            }
+        };
+        if !self
+            .resource
+            .as_ref()
+            .is_some_and(|(r, _)| std::sync::Arc::ptr_eq(r, &f.resource))
+        {
+            self.resource = Some((
+                std::sync::Arc::clone(&f.resource),
+                raw_at_depth(f.resource.as_ref())?,
+            ));
+        }
+        let resource = &self.resource.as_ref().expect("just set").1;
+        Ok(WireResult {
+            rule_id: &f.rule_id,
+            check_id: &f.check_id,
+            status: f.status,
+            severity: f.severity,
+            resource,
+            message: &f.message,
+            compliance: &self.compliance[ci].1,
+            remediation: &f.remediation,
+            suppression: &f.suppression,
+        })
+    }
+}
+
+/// `v` pretty-printed as the value of a result's field.
+fn raw_at_depth<T: Serialize + ?Sized>(
+    v: &T,
+) -> Result<Box<serde_json::value::RawValue>, serde_json::Error> {
+    let text = serde_json::to_string_pretty(v)?;
+    serde_json::value::RawValue::from_string(
+        text.replace('\n', &format!("\n{RESULT_FIELD_INDENT}")),
+    )
 }

@@ -59,6 +59,8 @@ pub(crate) struct Active<'r> {
     /// `params` and `rule` as templates see them, built once.
     params_json: J,
     rule_json: J,
+    /// Each check as templates see it (`check`).
+    checks_json: Vec<J>,
 }
 
 impl<'r> Active<'r> {
@@ -71,6 +73,11 @@ impl<'r> Active<'r> {
             params_val: view::shared_val(rule.params_cel.clone()),
             params_json: J::Object(rule.params.clone()),
             rule_json: json!({"id": rule.id, "title": rule.title, "severity": rule.severity.as_str()}),
+            checks_json: rule
+                .checks
+                .iter()
+                .map(|c| json!({"id": c.id, "title": c.title}))
+                .collect(),
         }
     }
 
@@ -420,29 +427,83 @@ fn push_errors(
     }
 }
 
-/// The data message and remediation templates are rendered with; one per resource, updated in
+/// The data message and remediation templates are rendered with: one per resource, built on
+/// its first rendering (a scan whose outputs show few messages renders few), then updated in
 /// place for each rule and check so that it is never copied.
-struct TemplateCtx(handlebars::Context);
+struct TemplateCtx<'x> {
+    data: Option<handlebars::Context>,
+    /// The resource's own part (`resource`, `vpc`, `options`).
+    base: &'x dyn Fn() -> serde_json::Map<String, J>,
+    /// The rule (and its check) the next rendering is for, and what `data` holds.
+    want: (Option<&'x Active<'x>>, Option<usize>),
+    has: (Option<&'x Active<'x>>, Option<usize>),
+}
 
-impl TemplateCtx {
+impl<'x> TemplateCtx<'x> {
+    fn new(base: &'x dyn Fn() -> serde_json::Map<String, J>) -> Self {
+        TemplateCtx {
+            data: None,
+            base,
+            want: (None, None),
+            has: (None, None),
+        }
+    }
+    /// Render for this rule, and this check of it (`None`: the rule itself).
+    fn focus(&mut self, a: &'x Active<'x>, check: Option<usize>) {
+        self.want = (Some(a), check);
+    }
+    /// The data, built and focused.
     fn map(&mut self) -> &mut serde_json::Map<String, J> {
-        let data = self.0.data_mut();
+        let base = self.base;
+        let data = self
+            .data
+            .get_or_insert_with(|| handlebars::Context::from(J::Object(base())))
+            .data_mut();
         if !data.is_object() {
             *data = J::Object(serde_json::Map::new());
         }
-        match data {
-            J::Object(m) => m,
-            _ => unreachable!("just made an object"),
+        let J::Object(m) = data else {
+            unreachable!("just made an object")
+        };
+        let same = |x: Option<&Active>, y: Option<&Active>| match (x, y) {
+            (Some(x), Some(y)) => std::ptr::eq(x, y),
+            (x, y) => x.is_none() && y.is_none(),
+        };
+        if !same(self.want.0, self.has.0) {
+            if let Some(a) = self.want.0 {
+                m.insert("params".into(), a.params_json.clone());
+                m.insert("rule".into(), a.rule_json.clone());
+            }
+            self.has = (self.want.0, None);
+            m.remove("check");
         }
+        if self.want.1 != self.has.1 {
+            match (self.want.0, self.want.1) {
+                (Some(a), Some(i)) => {
+                    m.insert("check".into(), a.checks_json[i].clone());
+                }
+                _ => {
+                    m.remove("check");
+                }
+            }
+            self.has.1 = self.want.1;
+        }
+        m
     }
     fn set(&mut self, k: &str, v: J) {
         self.map().insert(k.to_string(), v);
     }
     fn remove(&mut self, k: &str) {
-        self.map().remove(k);
+        if let Some(d) = self.data.as_mut()
+            && let J::Object(m) = d.data_mut()
+        {
+            m.remove(k);
+        }
     }
-    fn get(&self, k: &str) -> &J {
-        &self.0.data()[k]
+    /// The data as handlebars takes it.
+    fn context(&mut self) -> &handlebars::Context {
+        self.map();
+        self.data.as_ref().expect("built by map")
     }
 }
 
@@ -467,23 +528,23 @@ impl Evaluator<'_> {
     ) {
         let (rules, options) = (self.rules, &self.options);
         let resource = Arc::new(vpc_ref(region, account, vpc));
-        let resource_json = serde_json::to_value(resource.as_ref()).unwrap_or(J::Null);
         let mut root = Context::with_env(Arc::clone(&rules.env));
         root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
-        root.add_variable_as_val(
-            "resource",
-            view::shared_val(view::json_to_cel(&resource_json)),
-        );
+        root.add_variable_as_val("resource", view::resource_value(&resource));
         root.add_variable_as_val("options", options_cel.clone_as_boxed());
-        let mut base = serde_json::Map::new();
-        base.insert("resource".into(), resource_json);
-        base.insert("vpc".into(), view::vpc_json(region, account, vpc));
-        base.insert("options".into(), options.clone());
-        let mut tctx = TemplateCtx(handlebars::Context::from(J::Object(base)));
+        let base = || {
+            let mut base = serde_json::Map::new();
+            base.insert(
+                "resource".into(),
+                serde_json::to_value(resource.as_ref()).unwrap_or(J::Null),
+            );
+            base.insert("vpc".into(), view::vpc_json(region, account, vpc));
+            base.insert("options".into(), options.clone());
+            base
+        };
+        let mut tctx = TemplateCtx::new(&base);
         for a in vpc_rules {
             let rule = a.rule;
-            tctx.set("params", a.params_json.clone());
-            tctx.set("rule", a.rule_json.clone());
             let verdicts = eval_rule(rules, a, &root, &mut tctx, self.wants);
             for (check, v) in rule.checks.iter().zip(verdicts) {
                 out.push(Finding {
@@ -503,11 +564,11 @@ impl Evaluator<'_> {
 }
 
 /// Evaluate one rule's checks on one resource whose CEL view is in `root`.
-fn eval_rule(
+fn eval_rule<'x>(
     rules: &RuleSet,
-    a: &Active,
+    a: &'x Active<'x>,
     root: &Context,
-    tctx: &mut TemplateCtx,
+    tctx: &mut TemplateCtx<'x>,
     wants: Wants,
 ) -> Vec<Verdict> {
     let rule = a.rule;
@@ -516,7 +577,7 @@ fn eval_rule(
     let mut statuses: HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>> =
         HashMap::new();
     scope.add_variable_as_val("checks", checks_value(&statuses));
-    tctx.remove("check");
+    tctx.focus(a, None);
     if let Err(v) = applies(
         rules,
         &rule.applies_if,
@@ -529,8 +590,8 @@ fn eval_rule(
         return rule.checks.iter().map(|_| v.clone()).collect();
     }
     let mut out = Vec::with_capacity(rule.checks.len());
-    for check in &rule.checks {
-        tctx.set("check", json!({"id": check.id, "title": check.title}));
+    for (i, check) in rule.checks.iter().enumerate() {
+        tctx.focus(a, Some(i));
         let v = eval_check(rules, rule, check, &scope, tctx, wants);
         statuses.insert(
             CelMapKey::from(check.id.clone()),
@@ -640,7 +701,7 @@ fn applies(
     cond: &Option<Expr>,
     ctx: &Context,
     tpl_skip: &Option<String>,
-    tctx: &TemplateCtx,
+    tctx: &mut TemplateCtx,
     (kind, id): (&str, &str),
     wants: Wants,
 ) -> Result<(), Verdict> {
@@ -689,12 +750,12 @@ fn bind_lets(
 fn remediation(
     rules: &RuleSet,
     t: &RemediationTpl,
-    tctx: &TemplateCtx,
+    tctx: &mut TemplateCtx,
 ) -> Result<Option<Remediation>, String> {
     if t.terraform.is_none() && t.cloudformation.is_none() && t.cli.is_none() {
         return Ok(None);
     }
-    let one = |n: &Option<String>| -> Result<Option<String>, String> {
+    let mut one = |n: &Option<String>| -> Result<Option<String>, String> {
         n.as_ref().map(|n| render(rules, n, tctx)).transpose()
     };
     Ok(Some(Remediation {
@@ -716,7 +777,7 @@ fn eval_bool(e: &Expr, ctx: &Context) -> Result<bool, String> {
     }
 }
 
-fn render(rules: &RuleSet, name: &str, tctx: &TemplateCtx) -> Result<String, String> {
+fn render(rules: &RuleSet, name: &str, tctx: &mut TemplateCtx) -> Result<String, String> {
     thread_local! {
         /// Reused for every rendering on the thread: rendering to a new `String` would allocate
         /// a large buffer per message.
@@ -726,7 +787,7 @@ fn render(rules: &RuleSet, name: &str, tctx: &TemplateCtx) -> Result<String, Str
         buf.clear();
         rules
             .templates
-            .render_with_context_to_write(name, &tctx.0, &mut *buf)
+            .render_with_context_to_write(name, tctx.context(), &mut *buf)
             .map_err(|e| format!("template could not be rendered: {e}"))?;
         std::str::from_utf8(buf)
             .map(|s| s.trim().to_string())
@@ -762,8 +823,8 @@ fn error(message: String) -> Verdict {
     }
 }
 
-fn resource_label(tctx: &TemplateCtx) -> String {
-    let r = tctx.get("resource");
+fn resource_label(tctx: &mut TemplateCtx) -> String {
+    let r = &tctx.map()["resource"];
     format!(
         "{} {}",
         r["type"].as_str().unwrap_or("resource"),

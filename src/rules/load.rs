@@ -226,6 +226,22 @@ pub(crate) fn template_value(s: &str) -> String {
         .collect()
 }
 
+// `{{join list sep}}`: the items of a list, each written as `{{this}}` would write it, separated
+// by `sep`. The same as the `#each` / `#unless @last` idiom, at a fraction of its cost; anything
+// but a list is written as it is.
+handlebars::handlebars_helper!(join: |list: Json, sep: str| {
+        use handlebars::JsonRender;
+        match list {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|v| v.render())
+                .collect::<Vec<_>>()
+                .join(sep),
+            other => other.render(),
+        }
+    }
+);
+
 /// The CEL environment every rule is compiled and run with: the standard library plus the
 /// strings, lists and math extensions.
 pub(crate) fn cel_env() -> cel::Env {
@@ -242,6 +258,7 @@ impl RuleSet {
     pub fn empty() -> RuleSet {
         let mut templates = Handlebars::new();
         templates.register_escape_fn(template_value);
+        templates.register_helper("join", Box::new(join));
         RuleSet {
             rules: Vec::new(),
             env: Arc::new(cel_env()),

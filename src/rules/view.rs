@@ -279,6 +279,25 @@ pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
     o.boxed()
 }
 
+/// The `resource` CEL variable: the resource as the report names it.
+pub fn resource_value(r: &crate::findings::ResourceRef) -> BoxVal {
+    let mut o = Obj::new();
+    o.set("type", s(&r.kind))
+        .set("id", s(&r.id))
+        .set("arn", s(&r.arn))
+        .set("region", s(&r.region))
+        .set("account_id", s(&r.account_id))
+        .set(
+            "name",
+            match &r.name {
+                Some(n) => s(n),
+                None => Box::new(CelNull),
+            },
+        )
+        .set("tags", tags(&r.tags));
+    o.boxed()
+}
+
 /// A CEL value as a shared value that can be bound to many contexts without a deep copy.
 pub fn shared_val(v: Value) -> BoxVal {
     match Box::<dyn Val>::try_from(v) {
@@ -370,5 +389,30 @@ fn key_text(k: &Key) -> String {
         Key::Int(i) => i.to_string(),
         Key::Uint(u) => u.to_string(),
         Key::Bool(b) => b.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::ResourceRef;
+
+    #[test]
+    fn the_resource_variable_is_the_resource_as_the_report_writes_it() {
+        for name in [Some("web <prod>".to_string()), None] {
+            let r = ResourceRef {
+                kind: "vpc".into(),
+                id: "vpc-1".into(),
+                arn: "arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-1".into(),
+                region: "eu-west-1".into(),
+                account_id: "111111111111".into(),
+                name,
+                tags: BTreeMap::from([("Name".into(), "web".into()), ("env".into(), "x".into())]),
+            };
+            assert_eq!(
+                val_to_json(resource_value(&r).as_ref()),
+                serde_json::to_value(&r).unwrap()
+            );
+        }
     }
 }

@@ -218,6 +218,11 @@ impl std::fmt::Debug for RuleSet {
 /// value can never start a new line of code in a Terraform, CloudFormation or shell snippet.
 /// Nothing else is changed: the formats escape for their own context.
 pub(crate) fn template_value(s: &str) -> String {
+    // Control characters are C0 (and DEL), one byte each, or C1, whose UTF-8 encoding starts
+    // with 0xC2: text without those bytes has none.
+    if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+        return s.to_string();
+    }
     if !s.chars().any(char::is_control) {
         return s.to_string();
     }
@@ -818,4 +823,29 @@ fn valid_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_lose_their_control_characters_and_nothing_else() {
+        assert_eq!(template_value("plain é ü → ok"), "plain é ü → ok");
+        assert_eq!(template_value("a\nb\r\tc\u{7f}d"), "a b  c d");
+        // C1 controls (NEL, CSI) are two bytes in UTF-8, like `é` and `ü`.
+        assert_eq!(template_value("x\u{85}y\u{9b}z é"), "x y z é");
+    }
+
+    #[test]
+    fn join_writes_the_items_as_each_would_and_escapes_them() {
+        let set = RuleSet::empty();
+        let data = serde_json::json!({"l": ["a", "b\nc", 3, true], "s": "x\ny", "e": []});
+        let render = |t: &str| set.templates.render_template(t, &data).unwrap();
+        let each = render("{{#each l}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}");
+        assert_eq!(render("{{join l ', '}}"), each);
+        assert_eq!(each, "a, b c, 3, true");
+        assert_eq!(render("{{join s ', '}}"), "x y");
+        assert_eq!(render("[{{join e '; '}}]"), "[]");
+    }
 }

@@ -355,7 +355,15 @@ pub mod io {
         /// The inventory's head: everything but the contents of its regions. Errors name the
         /// file and position, as [`InventoryFile::load`]'s do.
         pub fn head(&self) -> Result<InventoryHead, Error> {
-            match serde_json::from_slice::<Skeleton>(&self.bytes) {
+            // Parsing the VPCs only to skip them takes most of the time: the text without them is
+            // parsed instead when its structure allows, the whole text otherwise (or on any error,
+            // so that errors are the same).
+            let fast = without_vpcs(&self.bytes)
+                .and_then(|text| serde_json::from_slice::<Skeleton>(&text).ok());
+            match fast
+                .map(Ok)
+                .unwrap_or_else(|| serde_json::from_slice::<Skeleton>(&self.bytes))
+            {
                 Ok(s) => {
                     check_schema(&s.schema, &self.origin)?;
                     Ok(InventoryHead {
@@ -401,6 +409,157 @@ pub mod io {
                         e.column()
                     )),
                 }),
+            }
+        }
+    }
+
+    /// The inventory text with the value of each region entry's `vpcs` replaced by `[]`, found by
+    /// following the JSON structure (strings and brackets) rather than parsing it, which is many
+    /// times faster. `None` when the text does not have the expected shape; a malformed text is
+    /// not detected here (the parse of the result, or of the VPCs, reports it).
+    pub(super) fn without_vpcs(b: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(1 << 14);
+        let mut copied = 0;
+        let mut i = ws(b, 0);
+        let mut top = Object::open(b, &mut i)?;
+        while let Some(key) = top.key(b, &mut i)? {
+            if key != b"regions" {
+                i = skip_value(b, i)?;
+                continue;
+            }
+            if b.get(i) != Some(&b'[') {
+                return None;
+            }
+            i = ws(b, i + 1);
+            if b.get(i) == Some(&b']') {
+                i += 1;
+                continue;
+            }
+            loop {
+                let mut entry = Object::open(b, &mut i)?;
+                while let Some(key) = entry.key(b, &mut i)? {
+                    let end = skip_value(b, i)?;
+                    if key == b"vpcs" {
+                        out.extend_from_slice(&b[copied..i]);
+                        out.extend_from_slice(b"[]");
+                        copied = end;
+                    }
+                    i = end;
+                }
+                i = ws(b, i);
+                match b.get(i) {
+                    Some(b',') => i = ws(b, i + 1),
+                    Some(b']') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        out.extend_from_slice(&b[copied..]);
+        Some(out)
+    }
+
+    /// The members of a JSON object being walked by [`without_vpcs`].
+    struct Object {
+        first: bool,
+    }
+
+    impl Object {
+        /// Step over `{` at `*i`.
+        fn open(b: &[u8], i: &mut usize) -> Option<Object> {
+            (b.get(*i) == Some(&b'{')).then(|| {
+                *i += 1;
+                Object { first: true }
+            })
+        }
+
+        /// The next key (its raw bytes), leaving `*i` at its value; `Some(None)` after the
+        /// closing `}`, which `*i` is then past.
+        fn key<'b>(&mut self, b: &'b [u8], i: &mut usize) -> Option<Option<&'b [u8]>> {
+            *i = ws(b, *i);
+            match b.get(*i)? {
+                b'}' => {
+                    *i += 1;
+                    return Some(None);
+                }
+                b',' if !self.first => *i = ws(b, *i + 1),
+                _ if self.first => {}
+                _ => return None,
+            }
+            self.first = false;
+            let start = *i;
+            let end = skip_string(b, start)?;
+            let colon = ws(b, end);
+            if b.get(colon) != Some(&b':') {
+                return None;
+            }
+            *i = ws(b, colon + 1);
+            Some(Some(&b[start + 1..end - 1]))
+        }
+    }
+
+    /// The index after the whitespace at `i`.
+    fn ws(b: &[u8], mut i: usize) -> usize {
+        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
+            i += 1;
+        }
+        i
+    }
+
+    /// The index after the string that starts (with its quote) at `i`.
+    fn skip_string(b: &[u8], i: usize) -> Option<usize> {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let mut j = i + 1;
+        loop {
+            j += memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+            if b[j] == b'"' {
+                return Some(j + 1);
+            }
+            j += 2;
+        }
+    }
+
+    /// The index after the value that starts at `i`: a string, an array or object (brackets
+    /// counted, strings stepped over), or a scalar.
+    fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+        match b.get(i)? {
+            b'"' => skip_string(b, i),
+            b'[' | b'{' => {
+                let mut depth = 0usize;
+                let mut j = i;
+                loop {
+                    // Between strings there are only a few bytes (`": "`, `, `, numbers,
+                    // indentation): step to the next one that matters.
+                    j += b
+                        .get(j..)?
+                        .iter()
+                        .position(|c| matches!(c, b'"' | b'[' | b'{' | b']' | b'}'))?;
+                    match b[j] {
+                        b'"' => {
+                            j = skip_string(b, j)?;
+                            continue;
+                        }
+                        b'[' | b'{' => depth += 1,
+                        _ => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(j + 1);
+                            }
+                        }
+                    }
+                    j += 1;
+                }
+            }
+            _ => {
+                let n = b[i..]
+                    .iter()
+                    .position(|c| matches!(c, b',' | b']' | b'}') || c.is_ascii_whitespace())
+                    .unwrap_or(b.len() - i);
+                (n > 0).then_some(i + n)
             }
         }
     }
@@ -676,6 +835,48 @@ mod tests {
         }
         let expected: Vec<Vec<Vpc>> = inv.regions.iter().map(|r| r.vpcs.clone()).collect();
         assert_eq!(regions, expected);
+    }
+
+    #[test]
+    fn the_head_is_read_from_the_text_without_its_vpcs_whatever_they_hold() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(demo()).unwrap()).unwrap();
+        // Brackets, quotes and backslashes in strings, and `vpcs` as a tag key and a nested key.
+        let vpc = v["regions"][0]["vpcs"][0].as_object_mut().unwrap();
+        vpc.insert(
+            "tags".into(),
+            serde_json::json!({"vpcs": "]}\"[{", "x\\": "\\\"", "vpcs]": "{\"vpcs\": []}"}),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("pretty.json", serde_json::to_string_pretty(&v).unwrap()),
+            ("compact.json", serde_json::to_string(&v).unwrap()),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &text).unwrap();
+            let reduced = io::without_vpcs(text.as_bytes()).expect("the expected shape");
+            let mut expected = v.clone();
+            for r in expected["regions"].as_array_mut().unwrap() {
+                r["vpcs"] = serde_json::json!([]);
+            }
+            let got: serde_json::Value = serde_json::from_slice(&reduced).unwrap();
+            assert_eq!(got, expected, "{name}");
+            let full = io::load(&path).unwrap();
+            assert_eq!(
+                io::InventoryFile::read(&path).unwrap().head().unwrap(),
+                full.head()
+            );
+        }
+        // Anything else is left to the parser.
+        for odd in [
+            "[]",
+            "{\"regions\": 3}",
+            "{\"regions\": [1]}",
+            "{\"a\" 1}",
+            "{\"regions\": [{\"vpcs\": [}",
+        ] {
+            assert!(io::without_vpcs(odd.as_bytes()).is_none(), "{odd}");
+        }
     }
 
     /// The demo inventory with one VPC field of the last region renamed, in a temporary file.

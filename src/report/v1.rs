@@ -222,7 +222,12 @@ impl Summary {
     pub fn add(&mut self, f: &Finding) {
         let st = f.status.as_str();
         self.total += 1;
-        *self.by_status.entry(st.into()).or_default() += 1;
+        match self.by_status.get_mut(st) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_status.insert(st.into(), 1);
+            }
+        }
         bump(&mut self.by_severity, f.severity.as_str(), st);
         bump(&mut self.by_region, &f.resource.region, st);
         let checks = match self.by_check.get_mut(&f.rule_id) {

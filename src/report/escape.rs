@@ -36,6 +36,14 @@ pub fn markdown_code_block(lang: &str, body: &str) -> String {
 /// Make a string safe to print on a terminal: control characters (escape sequences, carriage
 /// returns, line breaks, bidi overrides) are shown as `\u{..}` instead of being interpreted.
 pub fn terminal(s: &str) -> String {
+    // Every character escaped below is a byte under 0x20, 0x7f, or starts with 0xc2 (C1
+    // controls) or 0xe2 (the bidi controls): text without those bytes is written as it is.
+    if !s
+        .bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xe2)
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() || is_bidi_control(c) {
@@ -114,6 +122,12 @@ mod tests {
     fn terminal_shows_control_characters() {
         assert_eq!(terminal("a\x1b[31mb\nc"), "a\\u{1b}[31mb\\u{a}c");
         assert_eq!(terminal("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(
+            terminal("a\u{85}b\u{9b}c\u{2066}d"),
+            "a\\u{85}b\\u{9b}c\\u{2066}d"
+        );
+        // Other characters sharing those lead bytes are kept.
+        assert_eq!(terminal("é → … ¡ € plain"), "é → … ¡ € plain");
     }
 
     #[test]

@@ -210,14 +210,25 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         .iter()
         .filter(|f| f.status == Status::Fail)
         .collect();
-    failing.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.check_id.cmp(&b.check_id))
-            .then_with(|| a.resource.account_id.cmp(&b.resource.account_id))
-            .then_with(|| a.resource.region.cmp(&b.resource.region))
-            .then_with(|| a.resource.id.cmp(&b.resource.id))
+    // Most severe first, then by rule, check, account, region and resource. The few distinct
+    // rules, checks, accounts and regions are ranked once, so that sorting many failures
+    // compares strings only for the resource ids.
+    let rank = |key: &dyn Fn(&Finding) -> (&str, &str)| -> BTreeMap<(&str, &str), usize> {
+        let mut m: BTreeMap<(&str, &str), usize> = failing.iter().map(|f| (key(f), 0)).collect();
+        for (i, v) in m.values_mut().enumerate() {
+            *v = i;
+        }
+        m
+    };
+    let checks = rank(&|f| (&f.rule_id, &f.check_id));
+    let places = rank(&|f| (&f.resource.account_id, &f.resource.region));
+    failing.sort_by_cached_key(|f| {
+        (
+            std::cmp::Reverse(f.severity),
+            checks[&(f.rule_id.as_str(), f.check_id.as_str())],
+            places[&(f.resource.account_id.as_str(), f.resource.region.as_str())],
+            f.resource.id.as_str(),
+        )
     });
     o.push('\n');
     if failing.is_empty() {

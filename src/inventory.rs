@@ -416,7 +416,7 @@ pub mod io {
     /// The bytes of a file. A large regular file is read in parts on several threads: most of the
     /// cost of reading is the kernel's filling fresh memory, which then runs on every core
     /// rather than on one while the others wait.
-    fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    pub(super) fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
         use std::io::Read;
         use std::os::unix::fs::FileExt;
         const PART: usize = 16 << 20;
@@ -876,6 +876,20 @@ mod tests {
         }
         let expected: Vec<Vec<Vpc>> = inv.regions.iter().map(|r| r.vpcs.clone()).collect();
         assert_eq!(regions, expected);
+    }
+
+    #[test]
+    fn a_large_file_read_in_parts_is_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        // Not a multiple of any part size, and different in every part.
+        let data: Vec<u8> = (0..40_000_003u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        assert!(io::read_file(&path).unwrap() == data);
+        let small = dir.path().join("small");
+        std::fs::write(&small, b"{}").unwrap();
+        assert_eq!(io::read_file(&small).unwrap(), b"{}");
+        assert!(io::read_file(&dir.path().join("missing")).is_err());
     }
 
     #[test]

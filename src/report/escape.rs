@@ -35,14 +35,14 @@ pub fn markdown_code_block(lang: &str, body: &str) -> String {
 
 /// Make a string safe to print on a terminal: control characters (escape sequences, carriage
 /// returns, line breaks, bidi overrides) are shown as `\u{..}` instead of being interpreted.
-pub fn terminal(s: &str) -> String {
+pub fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
     // Every character escaped below is a byte under 0x20, 0x7f, or starts with 0xc2 (C1
     // controls) or 0xe2 (the bidi controls): text without those bytes is written as it is.
     if !s
         .bytes()
         .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xe2)
     {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -52,7 +52,7 @@ pub fn terminal(s: &str) -> String {
             out.push(c);
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 fn is_bidi_control(c: char) -> bool {

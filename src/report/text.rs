@@ -96,7 +96,9 @@ fn rpad(s: &str, width: usize) -> String {
 /// Render the summary as text.
 pub fn render_text(doc: &Document, color: bool) -> String {
     let p = Paint { on: color };
-    let mut o = String::new();
+    // Room for a line and a message per result shown, so that a long report is not copied as it
+    // grows (memory not written to is not used).
+    let mut o = String::with_capacity(4096 + doc.results.len() * 320);
     let scan = &doc.scan;
     let accounts = if scan.accounts.is_empty() {
         "(none)".to_string()
@@ -382,13 +384,13 @@ fn render_fixes(o: &mut String, p: &Paint, fixes: &[crate::report::v1::FixOutcom
             _ => p.status(Status::Skipped, &pad(&f.outcome, 10)),
         };
         let target = if f.vpc_id.is_empty() {
-            terminal(&f.action)
+            terminal(&f.action).into_owned()
         } else {
             format!("{} {}", terminal(&f.vpc_id), terminal(&f.action))
         };
         let mut line = format!("  {outcome} {} {}", terminal(&f.region), target);
         if !f.created.is_empty() {
-            let created: Vec<String> = f.created.iter().map(|c| terminal(c)).collect();
+            let created: Vec<String> = f.created.iter().map(|c| terminal(c).into_owned()).collect();
             line.push_str(&format!(" => created {}", created.join(", ")));
         }
         if !f.verified.is_empty() {

@@ -469,32 +469,22 @@ mod tests {
         };
         let (json, kept, summary) = streamed(&plan, &keep);
         assert_eq!(summary, doc.summary);
-        let expected: Vec<(&str, &str, &str, Status, &str)> = doc
+        let key = |f: &Finding| {
+            (
+                f.rule_id.clone(),
+                f.check_id.clone(),
+                f.resource.arn.clone(),
+                f.status,
+                f.message.clone(),
+            )
+        };
+        let expected: Vec<_> = doc
             .results
             .iter()
             .filter(|f| keep.statuses.contains(&f.status))
-            .map(|f| {
-                (
-                    &*f.rule_id,
-                    &*f.check_id,
-                    &*f.resource.arn,
-                    f.status,
-                    &*f.message,
-                )
-            })
+            .map(key)
             .collect();
-        let got: Vec<(&str, &str, &str, Status, &str)> = kept
-            .iter()
-            .map(|f| {
-                (
-                    &*f.rule_id,
-                    &*f.check_id,
-                    &*f.resource.arn,
-                    f.status,
-                    &*f.message,
-                )
-            })
-            .collect();
+        let got: Vec<_> = kept.iter().map(key).collect();
         assert_eq!(got, expected);
         assert!(kept.iter().all(|f| !f.message.is_empty()));
         // Results only counted carry no message: theirs was never rendered.

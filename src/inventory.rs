@@ -234,13 +234,16 @@ pub struct ScanError {
 }
 
 /// An inventory without its VPCs: what is known about a scan before (or without) reading its
-/// regions' contents. A streamed scan reads this first, then one region at a time.
-#[derive(Debug, Clone, PartialEq)]
+/// regions' contents. A streamed scan reads this first, then one region at a time. It reads
+/// from an inventory file as the inventory does, each region entry's contents skipped.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InventoryHead {
     pub schema: String,
     pub scan: ScanMeta,
     /// (account id, region) of every region entry, in file order.
     pub regions: Vec<RegionKey>,
+    #[serde(default)]
     pub errors: Vec<ScanError>,
 }
 
@@ -305,10 +308,7 @@ impl Inventory {
 
 /// Loading and saving inventories, with errors that name the file and position.
 pub mod io {
-    use super::{
-        FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, RegionKey, ScanError, ScanMeta, Vpc,
-        VpcBatch,
-    };
+    use super::{FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, Vpc, VpcBatch};
     use crate::error::Error;
     use std::path::Path;
 
@@ -359,19 +359,14 @@ pub mod io {
             // parsed instead when its structure allows, the whole text otherwise (or on any error,
             // so that errors are the same).
             let fast = without_vpcs(&self.bytes)
-                .and_then(|text| serde_json::from_slice::<Skeleton>(&text).ok());
+                .and_then(|text| serde_json::from_slice::<InventoryHead>(&text).ok());
             match fast
                 .map(Ok)
-                .unwrap_or_else(|| serde_json::from_slice::<Skeleton>(&self.bytes))
+                .unwrap_or_else(|| serde_json::from_slice::<InventoryHead>(&self.bytes))
             {
-                Ok(s) => {
-                    check_schema(&s.schema, &self.origin)?;
-                    Ok(InventoryHead {
-                        schema: s.schema,
-                        scan: s.scan,
-                        regions: s.regions,
-                        errors: s.errors,
-                    })
+                Ok(head) => {
+                    check_schema(&head.schema, &self.origin)?;
+                    Ok(head)
                 }
                 Err(_) => self.load().map(|inv| inv.head()),
             }
@@ -603,17 +598,6 @@ pub mod io {
                 (n > 0).then_some(i + n)
             }
         }
-    }
-
-    /// The top level of an inventory with only the keys of its regions.
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Skeleton {
-        schema: String,
-        scan: ScanMeta,
-        regions: Vec<RegionKey>,
-        #[serde(default)]
-        errors: Vec<ScanError>,
     }
 
     /// Where [`InventoryFile::stream_vpcs`] hands its batches, and the error that stopped it.

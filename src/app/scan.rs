@@ -28,24 +28,14 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
     let outputs = outputs(&args.output)?;
     // An inventory file is parsed in batches of VPCs (its head first); a collected one is in
     // memory already.
-    let file = match args.collect.from_inventory.as_deref() {
+    let loaded = match args.collect.from_inventory.as_deref() {
         Some(path) if args.collect.dump_inventory.is_none() => {
-            Some(crate::inventory::io::InventoryFile::read(path)?)
+            Loaded::File(InventoryFile::read(path)?)
         }
-        _ => None,
+        _ => Loaded::Whole(obtain_inventory(&args.collect)?),
     };
-    let (head, inv) = match &file {
-        Some(f) => (f.head()?, None),
-        None => {
-            let inv = obtain_inventory(&args.collect)?;
-            (inv.head(), Some(inv))
-        }
-    };
-    let source = match (&inv, &file) {
-        (Some(inv), _) => InventorySource::Memory(inv),
-        (None, Some(f)) => InventorySource::File(f),
-        (None, None) => return Err(Error::internal("no inventory to scan")),
-    };
+    let head = loaded.head()?;
+    let source = loaded.source();
     let mut doc = Document::start(&head, plan.metas());
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
@@ -96,9 +86,7 @@ pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
     };
     // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
     // in parallel with writing the outputs (or with the process exit).
-    if let Some(inv) = inv {
-        free_in_background(inv);
-    }
+    free_in_background(loaded);
     doc.results = kept;
     doc.summary = summary;
     doc.suppressions = section;
@@ -146,6 +134,29 @@ fn scan_and_fix(
 /// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.
 fn free_in_background<T: Send + 'static>(v: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(v));
+}
+
+/// The inventory a scan reads: a `--from-inventory` file, parsed in batches, or an inventory held
+/// whole (collected from AWS, or loaded to be saved again by `--dump-inventory`).
+enum Loaded {
+    File(InventoryFile),
+    Whole(Inventory),
+}
+
+impl Loaded {
+    fn head(&self) -> Result<InventoryHead, Error> {
+        match self {
+            Loaded::File(f) => f.head(),
+            Loaded::Whole(inv) => Ok(inv.head()),
+        }
+    }
+
+    fn source(&self) -> InventorySource<'_> {
+        match self {
+            Loaded::File(f) => InventorySource::File(f),
+            Loaded::Whole(inv) => InventorySource::Memory(inv),
+        }
+    }
 }
 
 /// Where a scan's VPCs come from: an inventory in memory, or an inventory file parsed a batch at

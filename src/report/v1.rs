@@ -185,6 +185,11 @@ fn bump(map: &mut BTreeMap<String, BTreeMap<String, usize>>, key: &str, status: 
         Some(c) => c,
         None => map.entry(key.to_string()).or_insert_with(zero_counts),
     };
+    count(counts, status);
+}
+
+/// Add one to `counts[status]`; the name is copied only for a status not yet counted.
+fn count(counts: &mut BTreeMap<String, usize>, status: &str) {
     match counts.get_mut(status) {
         Some(n) => *n += 1,
         None => {
@@ -222,12 +227,7 @@ impl Summary {
     pub fn add(&mut self, f: &Finding) {
         let st = f.status.as_str();
         self.total += 1;
-        match self.by_status.get_mut(st) {
-            Some(n) => *n += 1,
-            None => {
-                self.by_status.insert(st.into(), 1);
-            }
-        }
+        count(&mut self.by_status, st);
         bump(&mut self.by_severity, f.severity.as_str(), st);
         bump(&mut self.by_region, &f.resource.region, st);
         let checks = match self.by_check.get_mut(&f.rule_id) {

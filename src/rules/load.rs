@@ -223,9 +223,6 @@ pub(crate) fn template_value(s: &str) -> String {
     if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
         return s.to_string();
     }
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -4,6 +4,7 @@
 //! shared by all rules. Resources are spread over the available cores.
 
 use super::load::{Check, Expr, RemediationTpl, Rule, RuleSet};
+use super::snippet::{self, Lang};
 use super::view;
 use crate::findings::{Compliance, Finding, Remediation, ResourceRef, Status};
 use crate::inventory::{Inventory, InventoryHead, ScanError, Vpc, VpcBatch};
@@ -755,13 +756,19 @@ fn remediation(
     if t.terraform.is_none() && t.cloudformation.is_none() && t.cli.is_none() {
         return Ok(None);
     }
-    let mut one = |n: &Option<String>| -> Result<Option<String>, String> {
-        n.as_ref().map(|n| render(rules, n, tctx)).transpose()
+    let mut one = |n: &Option<String>, lang: Lang| -> Result<Option<String>, String> {
+        n.as_ref()
+            .map(|n| {
+                let marked = render_with(&rules.snippets, n, tctx)?;
+                snippet::finish(lang, &marked)
+                    .map_err(|e| format!("remediation could not be rendered: {e}"))
+            })
+            .transpose()
     };
     Ok(Some(Remediation {
-        terraform: one(&t.terraform)?,
-        cloudformation: one(&t.cloudformation)?,
-        cli: one(&t.cli)?,
+        terraform: one(&t.terraform, Lang::Terraform)?,
+        cloudformation: one(&t.cloudformation, Lang::CloudFormation)?,
+        cli: one(&t.cli, Lang::Shell)?,
     }))
 }
 
@@ -778,6 +785,14 @@ fn eval_bool(e: &Expr, ctx: &Context) -> Result<bool, String> {
 }
 
 fn render(rules: &RuleSet, name: &str, tctx: &mut TemplateCtx) -> Result<String, String> {
+    render_with(&rules.templates, name, tctx)
+}
+
+fn render_with(
+    registry: &handlebars::Handlebars<'static>,
+    name: &str,
+    tctx: &mut TemplateCtx,
+) -> Result<String, String> {
     thread_local! {
         /// Reused for every rendering on the thread: rendering to a new `String` would allocate
         /// a large buffer per message.
@@ -785,8 +800,7 @@ fn render(rules: &RuleSet, name: &str, tctx: &mut TemplateCtx) -> Result<String,
     }
     BUF.with_borrow_mut(|buf| {
         buf.clear();
-        rules
-            .templates
+        registry
             .render_with_context_to_write(name, tctx.context(), &mut *buf)
             .map_err(|e| format!("template could not be rendered: {e}"))?;
         std::str::from_utf8(buf)

@@ -201,7 +201,11 @@ pub struct Rule {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub(crate) env: Arc<cel::Env>,
+    /// Message templates (pass, fail, skip): values lose their control characters.
     pub(crate) templates: Handlebars<'static>,
+    /// Remediation templates: values are marked, then escaped for the snippet's language and
+    /// their place in it (`super::snippet`).
+    pub(crate) snippets: Handlebars<'static>,
     seq: usize,
 }
 
@@ -261,10 +265,14 @@ impl RuleSet {
         let mut templates = Handlebars::new();
         templates.register_escape_fn(template_value);
         templates.register_helper("join", Box::new(join));
+        let mut snippets = Handlebars::new();
+        snippets.register_escape_fn(super::snippet::mark);
+        snippets.register_helper("join", Box::new(join));
         RuleSet {
             rules: Vec::new(),
             env: Arc::new(cel_env()),
             templates,
+            snippets,
             seq: 0,
         }
     }
@@ -394,6 +402,7 @@ impl RuleSet {
             rule_id: file.id.get_ref().clone(),
             env: &self.env,
             templates: &mut self.templates,
+            snippets: &mut self.snippets,
             seq,
             errors: Vec::new(),
         };
@@ -445,6 +454,7 @@ struct Compiler<'a> {
     rule_id: String,
     env: &'a cel::Env,
     templates: &'a mut Handlebars<'static>,
+    snippets: &'a mut Handlebars<'static>,
     seq: usize,
     errors: Vec<String>,
 }
@@ -672,17 +682,17 @@ impl Compiler<'_> {
         };
         let mut tpl = RemediationTpl::default();
         if let Some(s) = r.terraform {
-            let (a, b) = self.template(s, &format!("{what}.terraform"));
+            let (a, b) = self.snippet(s, &format!("{what}.terraform"));
             text.terraform = Some(a);
             tpl.terraform = Some(b);
         }
         if let Some(s) = r.cloudformation {
-            let (a, b) = self.template(s, &format!("{what}.cloudformation"));
+            let (a, b) = self.snippet(s, &format!("{what}.cloudformation"));
             text.cloudformation = Some(a);
             tpl.cloudformation = Some(b);
         }
         if let Some(s) = r.cli {
-            let (a, b) = self.template(s, &format!("{what}.cli"));
+            let (a, b) = self.snippet(s, &format!("{what}.cli"));
             text.cli = Some(a);
             tpl.cli = Some(b);
         }
@@ -718,11 +728,48 @@ impl Compiler<'_> {
         }
     }
 
+    /// A message template.
     fn template(&mut self, s: Spanned<String>, what: &str) -> (String, String) {
+        self.register(s, what, false)
+    }
+
+    /// A remediation template: its values are escaped for its language, so nothing may write a
+    /// value unescaped (`{{{…}}}`, `{{&…}}`) and its text may not hold the value markers.
+    fn snippet(&mut self, s: Spanned<String>, what: &str) -> (String, String) {
+        let span = s.span();
+        if let Some(at) = s.get_ref().find(super::snippet::MARKERS) {
+            let rel = line_col(s.get_ref(), at);
+            self.err_inside(
+                &span,
+                rel,
+                format!("{what}: the template holds the reserved character U+E000 or U+E001\n  fix: remove it"),
+            );
+        }
+        let (source, name) = self.register(s, what, true);
+        let mut raw = Vec::new();
+        if let Some(t) = self.snippets.get_template(&name) {
+            unescaped_expressions(t, &mut raw);
+        }
+        for (l, c) in raw {
+            self.err_inside(
+                &span,
+                (l, c),
+                format!("{what}: a remediation template may not write a value unescaped with {{{{{{…}}}}}} or {{{{&…}}}}\n  fix: write {{{{value}}}}: values are escaped for the snippet's language (docs/rules.md)"),
+            );
+        }
+        (source, name)
+    }
+
+    fn register(&mut self, s: Spanned<String>, what: &str, snippet: bool) -> (String, String) {
         let span = s.span();
         let source = s.into_inner();
         let name = format!("{}:{}:{what}", self.seq, self.rule_id);
-        if let Err(e) = self.templates.register_template_string(&name, &source) {
+        let registry = if snippet {
+            &mut *self.snippets
+        } else {
+            &mut *self.templates
+        };
+        if let Err(e) = registry.register_template_string(&name, &source) {
             let msg = e.reason().to_string();
             match e.pos() {
                 Some((l, c)) => self.err_inside(
@@ -737,6 +784,26 @@ impl Compiler<'_> {
             }
         }
         (source, name)
+    }
+}
+
+/// Where (line, column; 1-based) each `{{{…}}}` or `{{&…}}` expression of a template stands,
+/// nested blocks included.
+fn unescaped_expressions(t: &handlebars::Template, out: &mut Vec<(usize, usize)>) {
+    use handlebars::template::TemplateElement;
+    for (i, e) in t.elements.iter().enumerate() {
+        match e {
+            TemplateElement::HtmlExpression(_) => {
+                let at = t.mapping.get(i).map(|m| (m.0, m.1)).unwrap_or((1, 1));
+                out.push(at);
+            }
+            TemplateElement::HelperBlock(h) => {
+                for inner in [&h.template, &h.inverse].into_iter().flatten() {
+                    unescaped_expressions(inner, out);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -832,6 +899,62 @@ mod tests {
         assert_eq!(template_value("a\nb\r\tc\u{7f}d"), "a b  c d");
         // C1 controls (NEL, CSI) are two bytes in UTF-8, like `é` and `ü`.
         assert_eq!(template_value("x\u{85}y\u{9b}z é"), "x y z é");
+    }
+
+    #[test]
+    fn unescaped_values_in_remediation_are_refused_with_their_position() {
+        let rule = |cli: &str| {
+            format!(
+                r#"id = "X-1"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+[[checks]]
+id = "c"
+title = "t"
+condition = "true"
+pass = "{{{{{{resource.id}}}}}} is fine in a message"
+fail = "f"
+[checks.remediation]
+cli = """
+aws ec2 x
+  --a {cli}
+"""
+"#
+            )
+        };
+        let mut set = RuleSet::empty();
+        set.compile_text("r.toml", &rule("{{resource.id}}"), RuleSource::Builtin)
+            .unwrap();
+        for (bad, col) in [("{{{resource.id}}}", 7), ("x {{& resource.id}}", 9)] {
+            let mut set = RuleSet::empty();
+            let e = set
+                .compile_text("r.toml", &rule(bad), RuleSource::Builtin)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("r.toml:15:{col}: rule X-1: check c: remediation.cli: a remediation template may not write a value unescaped")),
+                "{e}"
+            );
+        }
+        // Inside a block too.
+        let mut set = RuleSet::empty();
+        let e = set
+            .compile_text(
+                "r.toml",
+                &rule("{{#if resource.id}}{{{resource.id}}}{{/if}}"),
+                RuleSource::Builtin,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("r.toml:15:"), "{e}");
+        let mut set = RuleSet::empty();
+        let e = set
+            .compile_text("r.toml", &rule("\u{e000}"), RuleSource::Builtin)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("r.toml:15:7: rule X-1: check c: remediation.cli: the template holds the reserved character"), "{e}");
     }
 
     #[test]

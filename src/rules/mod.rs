@@ -6,6 +6,7 @@ pub mod config;
 mod eval;
 mod load;
 mod pos;
+pub mod snippet;
 pub mod suppress;
 pub mod testing;
 mod view;

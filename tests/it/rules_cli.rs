@@ -288,6 +288,37 @@ fn broken_rule_files_are_rejected_with_positions() {
     let o = fa(&["rules", "test", d.path().to_str().unwrap()]);
     assert_positioned(&o, &f, line_of(&f, "fail = "), "template does not compile");
 
+    // A remediation template that writes a value unescaped.
+    let d = broken_rules(|t| {
+        t.replace(
+            "--resources {{resource.id}}",
+            "--resources {{{resource.id}}}",
+        )
+    });
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    assert_positioned(
+        &o,
+        &f,
+        line_of(&f, "--resources {{{"),
+        "may not write a value unescaped",
+    );
+    let col = std::fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .nth(line_of(&f, "{{{") - 1)
+        .unwrap()
+        .find("{{{")
+        .unwrap()
+        + 1;
+    says_err(
+        &o,
+        &format!(
+            ":{}:{col}: rule ORG-001: remediation.cli",
+            line_of(&f, "{{{")
+        ),
+    );
+
     // A duplicate check id.
     let d = broken_rules(|t| {
         let checks = &t[t.find("[[checks]]").unwrap()..];

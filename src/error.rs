@@ -1,5 +1,12 @@
 //! The one error type the binary turns into a message and an exit code.
+//!
+//! A message may have several lines of its own (`...\n  fix: ...`). Data quoted in it (paths,
+//! values from files, parser and AWS error texts) is escaped with [`crate::term::escape`] where the
+//! message is built, so it stays on its line; `Display` then escapes every control character
+//! but the message's own line breaks ([`crate::term::escape_lines`]), so no data reaches the
+//! terminal raw even where a piece was missed.
 
+use crate::term::escape_lines;
 use std::fmt;
 
 /// Process exit codes; documented in the README and kept stable.
@@ -55,8 +62,8 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Input(m) | Error::Fatal(m) => f.write_str(m),
-            Error::Internal(m) => write!(f, "internal error: {m}"),
+            Error::Input(m) | Error::Fatal(m) => f.write_str(&escape_lines(m)),
+            Error::Internal(m) => write!(f, "internal error: {}", escape_lines(m)),
         }
     }
 }

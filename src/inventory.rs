@@ -310,6 +310,7 @@ impl Inventory {
 pub mod io {
     use super::{FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, Vpc, VpcBatch};
     use crate::error::Error;
+    use crate::term::{Escaped, escape};
     use std::path::Path;
 
     /// Read and validate an inventory file.
@@ -398,10 +399,11 @@ pub mod io {
                 Err(e) => Err(match self.load() {
                     Err(positioned) => positioned,
                     Ok(_) => Error::internal(format!(
-                        "{}:{}:{}: the inventory parsed whole but not in batches: {e}",
-                        self.origin,
+                        "{}:{}:{}: the inventory parsed whole but not in batches: {}",
+                        escape(&self.origin),
                         e.line(),
-                        e.column()
+                        e.column(),
+                        Escaped(&e)
                     )),
                 }),
             }
@@ -765,8 +767,9 @@ pub mod io {
 
     fn cannot_read(path: &Path, e: std::io::Error) -> Error {
         Error::input(format!(
-            "cannot read inventory file {}: {e}",
-            path.display()
+            "cannot read inventory file {}: {}",
+            Escaped(path.display()),
+            Escaped(e)
         ))
     }
 
@@ -784,14 +787,19 @@ pub mod io {
         let inv: Inventory = parsed.map_err(|e| {
             let inner = e.inner();
             if inner.is_io() {
-                return Error::input(format!("cannot read inventory file {origin}: {inner}"));
+                return Error::input(format!(
+                    "cannot read inventory file {}: {}",
+                    escape(origin),
+                    Escaped(inner)
+                ));
             }
             Error::input(format!(
-                "{origin}:{}:{}: invalid inventory at `{}`: {}\n  fix: the file must be a flowaudit inventory ({INVENTORY_SCHEMA}) as written by `flowaudit scan --dump-inventory FILE`; see docs/inventory.md",
+                "{}:{}:{}: invalid inventory at `{}`: {}\n  fix: the file must be a flowaudit inventory ({INVENTORY_SCHEMA}) as written by `flowaudit scan --dump-inventory FILE`; see docs/inventory.md",
+                escape(origin),
                 inner.line(),
                 inner.column(),
-                e.path(),
-                inner
+                Escaped(e.path()),
+                Escaped(inner)
             ))
         })?;
         check_schema(&inv.schema, origin)?;
@@ -801,18 +809,19 @@ pub mod io {
     fn check_schema(schema: &str, origin: &str) -> Result<(), Error> {
         if schema != INVENTORY_SCHEMA {
             return Err(Error::input(format!(
-                "{origin}: field `schema` is {schema:?}, expected {INVENTORY_SCHEMA:?}\n  fix: re-create the file with `flowaudit scan --dump-inventory FILE` using this version of flowaudit"
+                "{}: field `schema` is {schema:?}, expected {INVENTORY_SCHEMA:?}\n  fix: re-create the file with `flowaudit scan --dump-inventory FILE` using this version of flowaudit",
+                escape(origin)
             )));
         }
         Ok(())
     }
 
-    /// Write an inventory atomically as pretty JSON.
+    /// Write an inventory atomically as pretty JSON, owner-only (0600): it holds account details.
     pub fn save(inv: &Inventory, path: &Path) -> Result<(), Error> {
         let mut text =
             serde_json::to_string_pretty(inv).map_err(|e| Error::internal(e.to_string()))?;
         text.push('\n');
-        crate::fsutil::write_atomic(path, text.as_bytes())
+        crate::fsutil::write_private(path, text.as_bytes())
     }
 }
 

@@ -13,3 +13,4 @@ pub mod fsutil;
 pub mod inventory;
 pub mod report;
 pub mod rules;
+pub mod term;

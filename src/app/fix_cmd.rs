@@ -12,6 +12,7 @@ use crate::findings::Finding;
 use crate::fix::{self, ChangeLogFile, FixSettings, Outcome, Plan};
 use crate::inventory::Inventory;
 use crate::report::v1::FixOutcome;
+use crate::term::{Escaped, escape};
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Run `flowaudit fix`: a scan with the fix step on, or `--undo FILE`.
@@ -82,7 +83,7 @@ pub(crate) fn run_fix_step(
             "the plan cannot be applied as asked; nothing was changed:\n{}",
             plan.problems
                 .iter()
-                .map(|p| format!("  {p}"))
+                .map(|p| format!("  {}", escape(p)))
                 .collect::<Vec<_>>()
                 .join("\n")
         )));
@@ -131,22 +132,25 @@ pub(crate) fn run_fix_step(
         eprintln!(
             "  {:<10} {} {}: {}{}{}",
             rec.outcome.as_str(),
-            rec.account_id,
-            rec.region,
-            fix::plan::clean(&target),
+            escape(&rec.account_id),
+            escape(&rec.region),
+            escape(&target),
             if created.is_empty() {
                 String::new()
             } else {
-                format!(" => created {}", created.join(", "))
+                format!(" => created {}", escape(&created.join(", ")))
             },
             rec.error
                 .as_deref()
-                .map(|e| format!(" — {}", fix::plan::clean(e)))
+                .map(|e| format!(" — {}", escape(e)))
                 .unwrap_or_default()
         );
     }
     if let Some(l) = &log {
-        eprintln!("flowaudit: change log written to {}", l.path().display());
+        eprintln!(
+            "flowaudit: change log written to {}",
+            Escaped(l.path().display())
+        );
     }
     let touched = fix::verify::touched_regions(&results);
     let (fixes, inventory) = if settings.dry_run {
@@ -188,12 +192,12 @@ pub(crate) fn run_fix_step(
         for o in fixes.iter().filter(|o| fix::verify::is_failure(o)) {
             eprintln!(
                 "  {} {} {}: {}",
-                o.region,
-                o.vpc_id,
-                o.action,
+                escape(&o.region),
+                escape(&o.vpc_id),
+                escape(&o.action),
                 o.error
                     .as_deref()
-                    .map(fix::plan::clean)
+                    .map(|e| escape(e).into_owned())
                     .unwrap_or_else(|| format!("still failing after the rescan: {:?}", o.verified))
             );
         }
@@ -234,8 +238,10 @@ fn print_plan(plan: &Plan, dry_run: bool) {
             if n == 1 { "" } else { "s" }
         );
     }
+    // Each line is one line: its data pieces are escaped where the plan is built, and the line
+    // is escaped whole again here, so nothing in it can drive the terminal.
     for l in plan.lines() {
-        eprintln!("{l}");
+        eprintln!("{}", escape(&l));
     }
 }
 
@@ -287,13 +293,13 @@ fn undo(
     if n == 0 {
         eprintln!(
             "flowaudit undo: {} records nothing left to delete",
-            path.display()
+            Escaped(path.display())
         );
         return Ok(ExitStatus::Clean);
     }
     eprintln!(
         "flowaudit undo plan ({}): {n} deletion{}{}",
-        path.display(),
+        Escaped(path.display()),
         if n == 1 { "" } else { "s" },
         if s.dry_run {
             " (dry run: EC2 calls carry DryRun, nothing is deleted)"
@@ -302,7 +308,7 @@ fn undo(
         }
     );
     for (i, st) in steps.iter().enumerate() {
-        eprintln!("  {:>3}. {}", i + 1, st.describe());
+        eprintln!("  {:>3}. {}", i + 1, escape(&st.describe()));
     }
     if !s.dry_run && !confirm(n, s.yes, "make", "deletion")? {
         eprintln!("flowaudit: nothing was deleted");
@@ -322,10 +328,10 @@ fn undo(
         eprintln!(
             "  {:<10} {}{}",
             r.outcome.as_str(),
-            r.step.describe(),
+            escape(&r.step.describe()),
             r.detail
                 .as_deref()
-                .map(|d| format!(" — {}", fix::plan::clean(d)))
+                .map(|d| format!(" — {}", escape(d)))
                 .unwrap_or_default()
         );
     }

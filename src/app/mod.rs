@@ -33,6 +33,7 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(status) => status.code(),
         Err(e) => {
+            // `Error`'s text is terminal-safe: see `crate::error`.
             eprintln!("flowaudit: error: {e}");
             e.exit_status().code()
         }

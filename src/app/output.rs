@@ -135,8 +135,9 @@ pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
             (Some(dir), _) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
                     Error::fatal(format!(
-                        "cannot create output directory {}: {e}",
-                        dir.display()
+                        "cannot create output directory {}: {}",
+                        crate::term::Escaped(dir.display()),
+                        crate::term::Escaped(e)
                     ))
                 })?;
                 dir.join(file_name)

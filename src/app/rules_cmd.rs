@@ -6,6 +6,7 @@ use crate::error::{Error, ExitStatus};
 use crate::rules::config::Config;
 use crate::rules::testing::{self, TestReport};
 use crate::rules::{Check, RemediationText, Rule, RuleSet};
+use crate::term::{Escaped, escape, escape_lines};
 use std::fmt::Write as _;
 
 /// Run a `rules` subcommand.
@@ -16,7 +17,7 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
             if sel.json {
                 print_json(&set.rules.iter().map(rule_json).collect::<Vec<_>>())?;
             } else {
-                print!("{}", list_text(&set));
+                print!("{}", escape_lines(&list_text(&set)));
             }
             Ok(ExitStatus::Clean)
         }
@@ -25,17 +26,21 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
             let rule = set.get(&id).ok_or_else(|| {
                 Error::input(format!(
                     "no rule has the id {id:?}\n  fix: pick one of: {}",
-                    set.rules
-                        .iter()
-                        .map(|r| r.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    escape(
+                        &set.rules
+                            .iter()
+                            .map(|r| r.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 ))
             })?;
             if selection.json {
                 print_json(&rule_json(rule))?;
             } else {
-                print!("{}", show_text(rule));
+                // Descriptions and snippets have lines of their own: only their line breaks
+                // are kept.
+                print!("{}", escape_lines(&show_text(rule)));
             }
             Ok(ExitStatus::Clean)
         }
@@ -45,7 +50,7 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
                 None => (RuleSet::builtin()?, testing::builtin_tests()),
             };
             let report = testing::run(&set, &tests)?;
-            print!("{}", test_text(&report));
+            print!("{}", escape_lines(&test_text(&report)));
             Ok(if report.ok() {
                 ExitStatus::Clean
             } else {
@@ -56,16 +61,17 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
             let set = RuleSet::from_dir(&dir)?;
             let report = testing::run(&set, &testing::dir_tests(&dir)?)?;
             for id in &report.untested {
+                let id = escape(id);
                 eprintln!(
                     "flowaudit: warning: rule {id} has no test file; add {id}.test.toml beside it (see docs/rules.md)"
                 );
             }
             println!(
                 "{}: {} rule(s) valid, {} test case(s) readable; run `flowaudit rules test {}` to run them",
-                dir.display(),
+                Escaped(dir.display()),
                 set.rules.len(),
                 report.cases.len(),
-                dir.display()
+                Escaped(dir.display())
             );
             Ok(ExitStatus::Clean)
         }
@@ -138,10 +144,10 @@ fn list_text(set: &RuleSet) -> String {
         let _ = writeln!(
             out,
             "{:<10} {:<9} {:<36} {}",
-            r.id,
+            escape(&r.id),
             r.severity.as_str(),
-            r.title,
-            checks.join(", ")
+            escape(&r.title),
+            escape(&checks.join(", "))
         );
     }
     out
@@ -241,15 +247,22 @@ fn test_text(report: &TestReport) -> String {
     let mut out = String::new();
     for c in &report.cases {
         if c.failures.is_empty() {
-            let _ = writeln!(out, "ok    {}  {}", c.rule_id, c.case);
+            let _ = writeln!(out, "ok    {}  {}", escape(&c.rule_id), escape(&c.case));
         } else {
-            let _ = writeln!(out, "FAIL  {}  {}  ({})", c.rule_id, c.case, c.file);
+            let _ = writeln!(
+                out,
+                "FAIL  {}  {}  ({})",
+                escape(&c.rule_id),
+                escape(&c.case),
+                escape(&c.file)
+            );
             for f in &c.failures {
-                let _ = writeln!(out, "        {f}");
+                let _ = writeln!(out, "        {}", escape_lines(f));
             }
         }
     }
     for id in &report.untested {
+        let id = escape(id);
         let _ = writeln!(
             out,
             "FAIL  {id}  has no test file (add {id}.test.toml beside the rule)"

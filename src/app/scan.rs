@@ -15,6 +15,7 @@ use crate::report::v1::{
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
 use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Rule, RuleSet, batches_of};
+use crate::term::escape;
 
 /// Run a scan and write its outputs; returns the exit status.
 pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
@@ -349,20 +350,23 @@ impl RulePlan {
 
 /// Tell the user about suppressions that no longer do anything.
 fn warn_suppressions(doc: &Document) {
-    let file = doc.suppressions.file.as_deref().unwrap_or("suppressions");
+    let file = escape(doc.suppressions.file.as_deref().unwrap_or("suppressions"));
     for e in &doc.suppressions.unmatched {
         eprintln!(
             "flowaudit: warning: {file}: suppression #{} ({} {} {}) matched no failing result; remove it if the finding is fixed",
             e.index,
-            e.rule_id,
-            e.check_id.as_deref().unwrap_or("*"),
-            e.resource
+            escape(&e.rule_id),
+            escape(e.check_id.as_deref().unwrap_or("*")),
+            escape(&e.resource)
         );
     }
     for e in &doc.suppressions.expired {
         eprintln!(
             "flowaudit: warning: {file}: suppression #{} ({} {}) expired on {} and no longer applies",
-            e.index, e.rule_id, e.resource, e.expires
+            e.index,
+            escape(&e.rule_id),
+            escape(&e.resource),
+            escape(&e.expires)
         );
     }
 }

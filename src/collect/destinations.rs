@@ -157,7 +157,7 @@ pub async fn resolve_log_groups(
                 }
                 Err(e) => {
                     let f = classify(&e, timeout_secs);
-                    tracing::debug!(region, code = %f.code, "DescribeLogGroups failed");
+                    tracing::debug!(region, code = %crate::term::escape(&f.code), "DescribeLogGroups failed");
                     for n in &pending {
                         out.entry(n.clone()).or_insert_with(|| Destination {
                             name: Some(n.clone()),
@@ -225,7 +225,7 @@ pub async fn resolve_bucket(
             .bucket(bucket)
             .send()
             .await;
-        tracing::debug!(bucket, region = %region, ok = result.is_ok(), "GetBucketEncryption");
+        tracing::debug!(bucket, region = %crate::term::escape(&region), ok = result.is_ok(), "GetBucketEncryption");
         let failure = match result {
             Ok(out) => {
                 let rule = out
@@ -264,7 +264,7 @@ pub async fn resolve_bucket(
             && hint != region
             && super::regions::is_known(hint)
         {
-            tracing::debug!(bucket, from = %region, to = hint, "bucket lives in another region");
+            tracing::debug!(bucket, from = %crate::term::escape(&region), to = hint, "bucket lives in another region");
             region = hint.to_string();
             continue;
         }

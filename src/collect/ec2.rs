@@ -80,9 +80,9 @@ macro_rules! list_all {
             })?;
             let before = out.len();
             out.extend($items);
-            tracing::debug!(region = %$ctx.region, page = n, items = out.len() - before, $op);
+            tracing::debug!(region = %crate::term::escape(&$ctx.region), page = n, items = out.len() - before, $op);
         }
-        tracing::debug!(region = %$ctx.region, pages = n, items = out.len(), concat!($op, " done"));
+        tracing::debug!(region = %crate::term::escape(&$ctx.region), pages = n, items = out.len(), concat!($op, " done"));
         Ok(out)
     }};
 }
@@ -274,7 +274,7 @@ pub fn join(ctx: &RegionCtx, listing: RegionListing) -> RegionInventory {
         }
     }
     if orphan_subnets > 0 {
-        tracing::debug!(region = %ctx.region, orphan_subnets, "subnets of unlisted VPCs ignored");
+        tracing::debug!(region = %crate::term::escape(&ctx.region), orphan_subnets, "subnets of unlisted VPCs ignored");
     }
     let mut other = Vec::new();
     let mut flow_logs = flow_logs;

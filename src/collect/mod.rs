@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::inventory::{
     Destination, FlowLog, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
 };
+use crate::term::escape;
 use clients::Clients;
 use destinations::DestKey;
 use futures::StreamExt;
@@ -152,8 +153,9 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
     let identity = clients.sts().get_caller_identity().send().await.map_err(|e| {
         let f = errors::classify(&e, timeout_secs);
         Error::fatal(format!(
-            "cannot identify the AWS account (STS GetCallerIdentity in {home}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
-            f.summary()
+            "cannot identify the AWS account (STS GetCallerIdentity in {}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
+            escape(&home),
+            escape(&f.summary())
         ))
     })?;
     let account_id = identity.account().unwrap_or_default().to_string();
@@ -162,7 +164,7 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
         .and_then(regions::partition_of_arn)
         .unwrap_or_else(|| regions::partition_of(&home))
         .to_string();
-    tracing::debug!(account = %account_id, partition = %partition, region = %home, "GetCallerIdentity");
+    tracing::debug!(account = %escape(&account_id), partition = %escape(&partition), region = %escape(&home), "GetCallerIdentity");
     Ok((account_id, partition))
 }
 
@@ -187,18 +189,19 @@ async fn plan_regions(
                     })
                 })
                 .collect();
-            tracing::debug!(region = %home, regions = found.len(), "DescribeRegions");
+            tracing::debug!(region = %escape(&home), regions = found.len(), "DescribeRegions");
             Some(found)
         }
         Err(e) => {
             let f = errors::classify(&e, timeout_secs);
             if opts.regions.is_empty() {
                 return Err(Error::fatal(format!(
-                    "cannot list the account's regions (EC2 DescribeRegions in {home}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
-                    f.summary()
+                    "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
+                    escape(&home),
+                    escape(&f.summary())
                 )));
             }
-            tracing::warn!(code = %f.code, "DescribeRegions failed; scanning the requested regions as given");
+            tracing::warn!(code = %escape(&f.code), "DescribeRegions failed; scanning the requested regions as given");
             None
         }
     };
@@ -245,7 +248,7 @@ async fn list_regions(
             Ok(listing) => region_invs.push(ec2::join(&ctx, listing)),
             Err(failures) => {
                 for lf in failures {
-                    tracing::warn!(region = %ctx.region, operation = lf.operation, code = %lf.failure.code, "region could not be read");
+                    tracing::warn!(region = %escape(&ctx.region), operation = lf.operation, code = %escape(&lf.failure.code), "region could not be read");
                     scan_errors.push(ScanError {
                         account_id: ctx.account_id.clone(),
                         region: Some(ctx.region.clone()),

@@ -6,6 +6,7 @@ use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, now_rfc3339};
 use super::plan::{Action, Change, Plan};
 use super::settings::{FixDestination, FixSettings};
 use crate::error::Error;
+use crate::term::escape;
 use aws_sdk_ec2::types::{
     FlowLogsResourceType, LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType,
 };
@@ -103,7 +104,7 @@ pub async fn apply(
         {
             return Err(Error::fatal(format!(
                 "{e}\n  stopped after: {}: {} (outcome {}, created {:?})",
-                record.region,
+                escape(&record.region),
                 record.description,
                 record.outcome.as_str(),
                 [

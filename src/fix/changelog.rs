@@ -2,6 +2,7 @@
 //! change so it survives a crash, and the input of `flowaudit fix --undo`.
 
 use crate::error::Error;
+use crate::term::{Escaped, escape};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -101,8 +102,9 @@ impl ChangeLog {
     pub fn load(path: &Path) -> Result<ChangeLog, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::input(format!(
-                "cannot read change log {}: {e}\n  fix: pass the file a previous `--fix` run wrote (--fix-log)",
-                path.display()
+                "cannot read change log {}: {}\n  fix: pass the file a previous `--fix` run wrote (--fix-log)",
+                Escaped(path.display()),
+                Escaped(e)
             ))
         })?;
         Self::from_str(&text, &path.display().to_string())
@@ -114,15 +116,18 @@ impl ChangeLog {
         let log: ChangeLog = serde_path_to_error::deserialize(de).map_err(|e| {
             let inner = e.inner();
             Error::input(format!(
-                "{origin}:{}:{}: invalid change log at `{}`: {inner}\n  fix: pass the unmodified file a `--fix` run wrote ({CHANGE_LOG_SCHEMA})",
+                "{}:{}:{}: invalid change log at `{}`: {}\n  fix: pass the unmodified file a `--fix` run wrote ({CHANGE_LOG_SCHEMA})",
+                escape(origin),
                 inner.line(),
                 inner.column(),
-                e.path()
+                Escaped(e.path()),
+                Escaped(inner)
             ))
         })?;
         if log.schema != CHANGE_LOG_SCHEMA {
             return Err(Error::input(format!(
-                "{origin}: field `schema` is {:?}, expected {CHANGE_LOG_SCHEMA:?}\n  fix: pass a change log written by `flowaudit fix` or `scan --fix`",
+                "{}: field `schema` is {:?}, expected {CHANGE_LOG_SCHEMA:?}\n  fix: pass a change log written by `flowaudit fix` or `scan --fix`",
+                escape(origin),
                 log.schema
             )));
         }
@@ -146,23 +151,37 @@ pub struct ChangeLogFile {
 impl ChangeLogFile {
     /// Start a new log and write it (empty) at once, so an unwritable path stops the fix
     /// before anything is changed.
-    /// An existing file is never overwritten: it may be the record another `--undo` needs.
+    /// An existing file is never overwritten: it may be the record another `--undo` needs. The
+    /// file is created owner-only (0600, it holds account details), never through a symbolic
+    /// link (`create_new` refuses any existing name, a link included, and `O_NOFOLLOW` is set
+    /// too), and is then only replaced by rename ([`crate::fsutil::write_private`]).
     pub fn create(path: PathBuf, account_id: &str) -> Result<ChangeLogFile, Error> {
+        use std::os::unix::fs::OpenOptionsExt;
         refuse_existing(&path)?;
-        std::fs::OpenOptions::new()
+        let created = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
                     exists_error(&path)
                 } else {
                     Error::fatal(format!(
-                        "cannot write {}: {e}\n  the change log records what the fix created; fix: pass a writable --fix-log FILE",
-                        path.display()
+                        "cannot write {}: {}\n  the change log records what the fix created; fix: pass a writable --fix-log FILE",
+                        Escaped(path.display()),
+                        Escaped(e)
                     ))
                 }
             })?;
+        if !created.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(Error::fatal(format!(
+                "cannot write {}: not a regular file\n  the change log records what the fix created; fix: pass a new file name to --fix-log",
+                Escaped(path.display())
+            )));
+        }
+        drop(created);
         let f = ChangeLogFile {
             path,
             log: ChangeLog::new(account_id),
@@ -202,7 +221,7 @@ impl ChangeLogFile {
     }
 
     fn write(&self) -> Result<(), Error> {
-        crate::fsutil::write_atomic(&self.path, &self.log.to_bytes()?).map_err(|e| {
+        crate::fsutil::write_private(&self.path, &self.log.to_bytes()?).map_err(|e| {
             Error::fatal(format!(
                 "{e}\n  the change log records what the fix created; fix: pass a writable --fix-log FILE"
             ))
@@ -227,7 +246,8 @@ pub fn default_path(now: chrono::DateTime<chrono::Utc>) -> PathBuf {
 /// Refuse a `--fix-log` path that already exists (checked before the scan starts, and again
 /// when the file is created).
 pub fn refuse_existing(path: &Path) -> Result<(), Error> {
-    if path.exists() {
+    // A symbolic link counts as existing, even one that points nowhere.
+    if std::fs::symlink_metadata(path).is_ok() {
         return Err(exists_error(path));
     }
     Ok(())
@@ -236,7 +256,7 @@ pub fn refuse_existing(path: &Path) -> Result<(), Error> {
 fn exists_error(path: &Path) -> Error {
     Error::input(format!(
         "--fix-log {}: the file already exists, and a change log is never overwritten (it is what `flowaudit fix --undo` reads)\n  fix: pass a new file name, or move the old log away",
-        path.display()
+        Escaped(path.display())
     ))
 }
 
@@ -327,6 +347,62 @@ mod tests {
             "{m}"
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "precious");
+    }
+
+    #[test]
+    fn the_log_is_owner_only_from_creation_to_the_last_update() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.json");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let mut f = ChangeLogFile::create(path.clone(), "111122223333").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        f.record(rec("vpc-1", &["fl-1"], &[])).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        // An --undo of a log someone made readable leaves it owner-only again.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut again = ChangeLogFile::open(path.clone()).unwrap();
+        again.mark_undone(0).unwrap();
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_link_at_the_log_path_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        let link = dir.path().join("log.json");
+        // A link to a file that does not exist yet: following it would create the target.
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let m = ChangeLogFile::create(link.clone(), "1")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(m.contains("already exists"), "{m}");
+        assert!(!target.exists());
+    }
+
+    #[test]
+    fn hostile_keys_and_values_in_a_log_are_escaped_in_errors() {
+        let e = ChangeLog::from_str(
+            "{\"schema\": \"flowaudit/fix-log/v1\", \"a\\u001b[31m\\u202e\\n  fix: x\": 1}",
+            "x.json",
+        )
+        .unwrap_err();
+        let Error::Input(m) = &e else { panic!("{e:?}") };
+        assert!(
+            !m.contains('\u{1b}') && !m.contains('\u{202e}'),
+            "raw control in {m:?}"
+        );
+        assert!(m.contains("a\\u{1b}[31m\\u{202e}\\u{a}  fix: x"), "{m}");
+        // The message's own line break is kept; the one in the key is not.
+        assert_eq!(m.lines().count(), 2, "{m}");
+        let mut log = ChangeLog::new("1");
+        log.schema = "other\u{9b}2J".into();
+        let text = String::from_utf8(log.to_bytes().unwrap()).unwrap();
+        let m = ChangeLog::from_str(&text, "dir/\u{1b}]0;t\u{7}.json")
+            .unwrap_err()
+            .to_string();
+        assert!(!m.chars().any(|c| c.is_control() && c != '\n'), "{m:?}");
     }
 
     #[test]

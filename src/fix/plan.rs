@@ -3,6 +3,7 @@
 use super::settings::{FixDestination, FixSettings};
 use crate::findings::{Finding, Status};
 use crate::inventory::{DestinationType, Encryption, Existence, FlowLog, Inventory, Vpc};
+use crate::term::escape;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -73,16 +74,16 @@ impl Change {
                 retention_days,
             } => format!(
                 "create log group {} ({}, retention {retention_days} days) unless it exists",
-                clean(name),
+                escape(name),
                 match kms_key {
-                    Some(k) => format!("KMS key {}", clean(k)),
+                    Some(k) => format!("KMS key {}", escape(k)),
                     None => "no KMS key: pass --fix-kms-key to encrypt it".into(),
                 }
             ),
             Action::AssociateKmsKey { log_group, kms_key } => format!(
                 "associate KMS key {} with the unencrypted log group {} (unsafe fix)",
-                clean(kms_key),
-                clean(log_group)
+                escape(kms_key),
+                escape(log_group)
             ),
             Action::CreateFlowLog {
                 destination,
@@ -90,18 +91,18 @@ impl Change {
                 ..
             } => format!(
                 "create flow log, traffic {traffic_type} -> {}",
-                clean(destination)
+                escape(destination)
             ),
         };
         let mut line = match &self.vpc_id {
             Some(v) => match &self.vpc_name {
-                Some(n) => format!("{} ({}): {what}", clean(v), clean(n)),
-                None => format!("{}: {what}", clean(v)),
+                Some(n) => format!("{} ({}): {what}", escape(v), escape(n)),
+                None => format!("{}: {what}", escape(v)),
             },
             None => what,
         };
         if !self.targets.is_empty() {
-            line.push_str(&format!(" [failing: {}]", self.targets.join(", ")));
+            line.push_str(&format!(" [failing: {}]", escape(&self.targets.join(", "))));
         }
         if let Some(n) = &self.note {
             line.push_str("; ");
@@ -146,17 +147,17 @@ impl Plan {
             out.push(format!(
                 "  {:>3}. {} {}: {}",
                 i + 1,
-                clean(&c.account_id),
-                clean(&c.region),
+                escape(&c.account_id),
+                escape(&c.region),
                 c.describe()
             ));
         }
         for s in &self.skipped {
             out.push(format!(
                 "  skip {} {} {}: {}",
-                clean(&s.account_id),
-                clean(&s.region),
-                clean(&s.vpc_id),
+                escape(&s.account_id),
+                escape(&s.region),
+                escape(&s.vpc_id),
                 s.reason
             ));
         }
@@ -187,23 +188,6 @@ pub fn client_token(
     hex::encode(h.finalize())
 }
 
-/// Escape control characters so AWS-provided text cannot drive the terminal.
-pub fn clean(s: &str) -> String {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .flat_map(|c| {
-                if c.is_control() {
-                    c.escape_default().collect::<Vec<_>>()
-                } else {
-                    vec![c]
-                }
-            })
-            .collect()
-    } else {
-        s.to_string()
-    }
-}
-
 fn is_encryption_check(check_id: &str) -> bool {
     check_id.contains("encrypt")
 }
@@ -232,7 +216,7 @@ fn describe_existing(logs: &[FlowLog]) -> Option<String> {
     }
     let list = logs
         .iter()
-        .map(|f| format!("{} ({})", clean(&f.id), clean(&f.traffic_type)))
+        .map(|f| format!("{} ({})", escape(&f.id), escape(&f.traffic_type)))
         .collect::<Vec<_>>()
         .join(", ");
     let kind = if logs.iter().all(|f| f.traffic_type == "REJECT") {
@@ -305,7 +289,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                     vpc_id: vpc.id.clone(),
                     reason: format!(
                         "shared VPC owned by account {}: --fix never touches shared VPCs; fix it in the owner account",
-                        clean(&vpc.owner_id)
+                        escape(&vpc.owner_id)
                     ),
                 });
                 continue;
@@ -322,8 +306,8 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                         vpc_id: vpc.id.clone(),
                         reason: format!(
                             "already has the ALL flow log {} to {}; not creating a duplicate (check why it fails: {})",
-                            clean(&existing.id),
-                            clean(&dest_text),
+                            escape(&existing.id),
+                            escape(&dest_text),
                             flow.join(", ")
                         ),
                     });
@@ -447,7 +431,7 @@ fn push_association(region: &str, account: &str, group: &str, s: &FixSettings, a
     if !s.unsafe_fixes {
         acc.notes.push(format!(
             "{region}: log group {} is not encrypted; associating a KMS key changes an existing resource, so it is an unsafe fix: add --unsafe-fixes --fix-kms-key KEY_ARN to include it",
-            clean(group)
+            escape(group)
         ));
         return;
     }
@@ -513,10 +497,10 @@ fn plan_encryption(
                 let bucket = fl.destination.name.as_deref().unwrap_or("(unknown bucket)");
                 acc.notes.push(format!(
                     "bucket {} (flow log {} of {}) has no default encryption; --fix never changes bucket encryption: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
-                    clean(bucket),
-                    clean(&fl.id),
-                    clean(&vpc.id),
-                    clean(&vpc.id)
+                    escape(bucket),
+                    escape(&fl.id),
+                    escape(&vpc.id),
+                    escape(&vpc.id)
                 ));
             }
             DestinationType::KinesisDataFirehose => {}

@@ -190,7 +190,8 @@ impl FixSettings {
         match &destination {
             FixDestination::CloudWatch { log_group } if a.fix_delivery_role.is_none() => {
                 return Err(Error::input(format!(
-                    "--fix-destination cloudwatch:{log_group} needs --fix-delivery-role: VPC Flow Logs must assume an IAM role to write to CloudWatch Logs\n  fix: add --fix-delivery-role arn:aws:iam::ACCOUNT:role/NAME (a role trusted by vpc-flow-logs.amazonaws.com)"
+                    "--fix-destination cloudwatch:{} needs --fix-delivery-role: VPC Flow Logs must assume an IAM role to write to CloudWatch Logs\n  fix: add --fix-delivery-role arn:aws:iam::ACCOUNT:role/NAME (a role trusted by vpc-flow-logs.amazonaws.com)",
+                    crate::term::escape(log_group)
                 )));
             }
             FixDestination::S3 { .. } if a.fix_delivery_role.is_some() => {

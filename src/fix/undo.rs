@@ -2,8 +2,8 @@
 
 use super::aws::{Aws, error_code, error_text};
 use super::changelog::{ChangeLog, ChangeLogFile, Outcome};
-use super::plan::clean;
 use crate::error::Error;
+use crate::term::{Escaped, escape};
 use std::collections::BTreeSet;
 
 /// One deletion.
@@ -36,9 +36,9 @@ impl UndoStep {
         };
         format!(
             "{} {}: {what} {}",
-            clean(&self.account_id),
-            clean(&self.region),
-            clean(&self.id)
+            escape(&self.account_id),
+            escape(&self.region),
+            escape(&self.id)
         )
     }
 }
@@ -98,16 +98,17 @@ pub async fn undo(
     let who = aws.sts().get_caller_identity().send().await.map_err(|e| {
         Error::fatal(format!(
             "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
-            error_text(&e)
+            escape(&error_text(&e))
         ))
     })?;
     let account = who.account().unwrap_or_default();
     let logged: BTreeSet<&str> = steps.iter().map(|s| s.account_id.as_str()).collect();
     if logged.iter().any(|a| *a != account) {
         return Err(Error::input(format!(
-            "{}: the change log is for account {}, but the credentials belong to account {account}\n  fix: use credentials (--profile) of the account the fix ran in",
-            file.path().display(),
-            logged.into_iter().collect::<Vec<_>>().join(", ")
+            "{}: the change log is for account {}, but the credentials belong to account {}\n  fix: use credentials (--profile) of the account the fix ran in",
+            Escaped(file.path().display()),
+            escape(&logged.into_iter().collect::<Vec<_>>().join(", ")),
+            escape(account)
         )));
     }
     let mut results = Vec::new();

@@ -1,7 +1,8 @@
 //! Escaping of untrusted strings (tag values, names from AWS) for each output context.
 //!
 //! Everything taken from AWS is data, never markup: each format passes such strings through the
-//! function for its context before they reach a reader.
+//! function for its context before they reach a reader. The text format uses the one terminal
+//! escaper, [`crate::term::escape`].
 
 /// Escape a string for inline Markdown (CommonMark and GitHub Flavored Markdown).
 ///
@@ -31,32 +32,6 @@ pub fn markdown_code_block(lang: &str, body: &str) -> String {
     let lang: String = lang.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     let body = body.trim_end_matches('\n');
     format!("{fence}{lang}\n{body}\n{fence}")
-}
-
-/// Make a string safe to print on a terminal: control characters (escape sequences, carriage
-/// returns, line breaks, bidi overrides) are shown as `\u{..}` instead of being interpreted.
-pub fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
-    // Every character escaped below is a byte under 0x20, 0x7f, or starts with 0xc2 (C1
-    // controls) or 0xe2 (the bidi controls): text without those bytes is written as it is.
-    if !s
-        .bytes()
-        .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xe2)
-    {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() || is_bidi_control(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Serialize a JSON value for embedding inside an HTML `<script>` element: `<`, `>` and `&` become
@@ -116,18 +91,6 @@ mod tests {
         let b = markdown_code_block("sh", "echo ```` done");
         assert!(b.starts_with("`````sh\n"), "{b}");
         assert!(b.ends_with("\n`````"), "{b}");
-    }
-
-    #[test]
-    fn terminal_shows_control_characters() {
-        assert_eq!(terminal("a\x1b[31mb\nc"), "a\\u{1b}[31mb\\u{a}c");
-        assert_eq!(terminal("x\u{202e}y"), "x\\u{202e}y");
-        assert_eq!(
-            terminal("a\u{85}b\u{9b}c\u{2066}d"),
-            "a\\u{85}b\\u{9b}c\\u{2066}d"
-        );
-        // Other characters sharing those lead bytes are kept.
-        assert_eq!(terminal("é → … ¡ € plain"), "é → … ¡ € plain");
     }
 
     #[test]

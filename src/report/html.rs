@@ -11,6 +11,7 @@ use super::Reporter;
 use super::escape::json_for_script;
 use super::v1::Document;
 use crate::error::Error;
+use crate::term::{Escaped, escape};
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, handlebars_helper,
 };
@@ -64,7 +65,7 @@ impl HtmlReporter {
         {
             return Err(Error::input(format!(
                 "--template-dir {}: not a directory\n  fix: pass a directory holding any of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}",
-                dir.display()
+                Escaped(dir.display())
             )));
         }
         for (file, name, text) in EMBEDDED {
@@ -74,7 +75,11 @@ impl HtmlReporter {
                 Some(p) => {
                     overridden += 1;
                     let t = std::fs::read_to_string(p).map_err(|e| {
-                        Error::input(format!("cannot read template {}: {e}", p.display()))
+                        Error::input(format!(
+                            "cannot read template {}: {}",
+                            Escaped(p.display()),
+                            Escaped(e)
+                        ))
                     })?;
                     (p.display().to_string(), t)
                 }
@@ -84,8 +89,9 @@ impl HtmlReporter {
                 .register_template_string(name, &source)
                 .map_err(|e| {
                     Error::input(format!(
-                        "{origin}: invalid Handlebars template: {}{}\n  fix: correct the template syntax (see templates/{file} in the flowaudit sources for the built-in version)",
-                        e.reason(),
+                        "{}: invalid Handlebars template: {}{}\n  fix: correct the template syntax (see templates/{file} in the flowaudit sources for the built-in version)",
+                        escape(&origin),
+                        Escaped(e.reason()),
                         match e.pos() {
                             Some((l, c)) => format!(" at line {l}, column {c}"),
                             None => String::new(),
@@ -98,11 +104,11 @@ impl HtmlReporter {
         {
             return Err(Error::input(format!(
                 "--template-dir {}: holds none of {PAGE_TEMPLATE}, {STYLE_TEMPLATE}, {SCRIPT_TEMPLATE}\n  fix: copy the files to change from templates/ in the flowaudit sources into that directory",
-                dir.display()
+                Escaped(dir.display())
             )));
         }
         let origin = match template_dir {
-            Some(d) => format!("templates in {}", d.display()),
+            Some(d) => format!("templates in {}", Escaped(d.display())),
             None => "built-in templates".to_string(),
         };
         Ok(HtmlReporter { registry, origin })
@@ -129,8 +135,9 @@ impl Reporter for HtmlReporter {
             .map(String::into_bytes)
             .map_err(|e| {
                 Error::input(format!(
-                    "rendering the HTML report with the {}: {e}",
-                    self.origin
+                    "rendering the HTML report with the {}: {}",
+                    self.origin,
+                    Escaped(e)
                 ))
             })
     }

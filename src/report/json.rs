@@ -53,5 +53,10 @@ fn write_pretty<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> Result<(
                 .and_then(|()| w.flush())
                 .map_err(serde_json::Error::io)
         })
-        .map_err(|e| Error::fatal(format!("cannot write the json report: {e}")))
+        .map_err(|e| {
+            Error::fatal(format!(
+                "cannot write the json report: {}",
+                crate::term::Escaped(e)
+            ))
+        })
 }

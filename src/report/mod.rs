@@ -34,7 +34,12 @@ pub trait Reporter {
     /// report is never held in memory whole; the default renders, then writes the bytes.
     fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
         let bytes = self.render(doc)?;
-        out.write_all(&bytes)
-            .map_err(|e| Error::fatal(format!("cannot write the {} report: {e}", self.name())))
+        out.write_all(&bytes).map_err(|e| {
+            Error::fatal(format!(
+                "cannot write the {} report: {}",
+                self.name(),
+                crate::term::Escaped(e)
+            ))
+        })
     }
 }

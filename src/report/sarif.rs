@@ -99,7 +99,8 @@ fn level_name(s: Severity) -> &'static str {
     }
 }
 
-/// The stable artifact URI of a resource: `aws/<account>/<region>/<id>`, each part percent-encoded.
+/// The stable artifact URI of a resource: `aws/<account>/<region>/<id>`, each part one path
+/// segment (see [`uri_segment`]), so no AWS value can add, remove or climb segments.
 pub fn artifact_uri(account: &str, region: &str, resource_id: &str) -> String {
     format!(
         "aws/{}/{}/{}",
@@ -109,17 +110,27 @@ pub fn artifact_uri(account: &str, region: &str, resource_id: &str) -> String {
     )
 }
 
+/// One URI path segment holding `s`: every byte but the RFC 3986 unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) is percent-encoded with upper-case hex, so reserved characters (`/`,
+/// `?`, `#`, `%`, ...), controls and non-ASCII text (as its UTF-8 bytes) cannot change the URI's
+/// structure. A segment made only of dots (`.`, `..`, `...`) has every dot encoded as `%2E`: URI
+/// resolution removes `.` and `..` segments, and a reader that decodes before resolving must not
+/// see them either. An empty value becomes `_`.
 fn uri_segment(s: &str) -> String {
+    if s.is_empty() {
+        return "_".to_string();
+    }
+    let all_dots = s.bytes().all(|b| b == b'.');
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'~')
+            || (b == b'.' && !all_dots);
+        if keep {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
-    }
-    if out.is_empty() {
-        out.push('_');
     }
     out
 }
@@ -600,4 +611,65 @@ fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
         ]);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_are_encoded_so_they_cannot_walk_the_path() {
+        assert_eq!(uri_segment("."), "%2E");
+        assert_eq!(uri_segment(".."), "%2E%2E");
+        assert_eq!(uri_segment("..."), "%2E%2E%2E");
+        assert_eq!(artifact_uri("..", ".", ".."), "aws/%2E%2E/%2E/%2E%2E");
+        // Dots beside other characters are ordinary and stay as they are.
+        assert_eq!(uri_segment("vpc-1.a"), "vpc-1.a");
+        assert_eq!(uri_segment("..x"), "..x");
+        assert_eq!(uri_segment("a.."), "a..");
+    }
+
+    #[test]
+    fn every_other_character_is_percent_encoded_as_utf8_bytes() {
+        assert_eq!(
+            uri_segment("AZaz09-_~"),
+            "AZaz09-_~",
+            "unreserved characters stay"
+        );
+        assert_eq!(uri_segment("a/b"), "a%2Fb");
+        assert_eq!(
+            uri_segment("?#[]@!$&'()*+,;=%: "),
+            "%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%25%3A%20"
+        );
+        assert_eq!(uri_segment("\u{0}\n\u{1b}\u{7f}"), "%00%0A%1B%7F");
+        assert_eq!(uri_segment("é\u{202e}"), "%C3%A9%E2%80%AE");
+        assert_eq!(uri_segment("\u{85}"), "%C2%85");
+        assert_eq!(uri_segment(""), "_");
+        assert_eq!(
+            artifact_uri("111122223333", "us-east-1", "vpc-0abc"),
+            "aws/111122223333/us-east-1/vpc-0abc"
+        );
+        // A decoded segment gives the value back, and never holds a separator.
+        for v in ["a/../b", "%2F", "x y", "..", "ü/"] {
+            let seg = uri_segment(v);
+            assert!(!seg.contains('/'), "{seg}");
+            assert_eq!(percent_decode(&seg), v);
+        }
+    }
+
+    fn percent_decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
 }

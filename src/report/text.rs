@@ -1,13 +1,13 @@
 //! The terminal summary: counts grouped by rule and severity, then the failing resources.
 //!
 //! Colour is decided by the caller (a terminal and no `NO_COLOR`), never here. Every string from
-//! AWS goes through [`terminal`] so a tag value cannot move the cursor or recolour the screen.
+//! AWS goes through [`escape`] (`crate::term`) so a tag value cannot move the cursor or recolour the screen.
 
 use super::Reporter;
-use super::escape::terminal;
 use super::v1::Document;
 use crate::error::Error;
 use crate::findings::{Finding, Severity, Status};
+use crate::term::escape;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -105,15 +105,15 @@ pub fn render_text(doc: &Document, color: bool) -> String {
     } else {
         scan.accounts
             .iter()
-            .map(|a| terminal(a))
+            .map(|a| escape(a))
             .collect::<Vec<_>>()
             .join(", ")
     };
     let _ = writeln!(
         o,
         "{} {} · account {} · {} region{}",
-        p.bold(&terminal(&doc.tool.name)),
-        terminal(&doc.tool.version),
+        p.bold(&escape(&doc.tool.name)),
+        escape(&doc.tool.version),
         accounts,
         scan.regions.len(),
         if scan.regions.len() == 1 { "" } else { "s" }
@@ -123,8 +123,8 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         "{}",
         p.dim(&format!(
             "scanned {} → {}",
-            terminal(&scan.started_at),
-            terminal(&scan.finished_at)
+            escape(&scan.started_at),
+            escape(&scan.finished_at)
         ))
     );
     o.push('\n');
@@ -196,7 +196,7 @@ pub fn render_text(doc: &Document, color: bool) -> String {
                 o,
                 "  {}  {}  {}  {}  {}  {}  {}",
                 p.severity(sev.0, &pad(sev.0.as_str(), 8)),
-                pad(&terminal(rule), width),
+                pad(&escape(rule), width),
                 cell(Status::Fail),
                 cell(Status::Error),
                 cell(Status::Suppressed),
@@ -244,22 +244,22 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         for f in failing {
             let r = &f.resource;
             let name = match &r.name {
-                Some(n) if !n.is_empty() => format!(" \"{}\"", terminal(n)),
+                Some(n) if !n.is_empty() => format!(" \"{}\"", escape(n)),
                 _ => String::new(),
             };
             let _ = writeln!(
                 o,
                 "  {}  {}/{}  {} {} {}{}",
                 p.severity(f.severity, &pad(f.severity.as_str(), 8)),
-                terminal(&f.rule_id),
-                terminal(&f.check_id),
-                terminal(&r.account_id),
-                terminal(&r.region),
-                p.bold(&terminal(&r.id)),
+                escape(&f.rule_id),
+                escape(&f.check_id),
+                escape(&r.account_id),
+                escape(&r.region),
+                p.bold(&escape(&r.id)),
                 name
             );
             if !f.message.is_empty() {
-                let _ = writeln!(o, "            {}", terminal(&f.message));
+                let _ = writeln!(o, "            {}", escape(&f.message));
             }
         }
     }
@@ -283,12 +283,12 @@ pub fn render_text(doc: &Document, color: bool) -> String {
             let _ = writeln!(
                 o,
                 "  {}/{}  {} {} {}: {}",
-                terminal(&f.rule_id),
-                terminal(&f.check_id),
-                terminal(&f.resource.account_id),
-                terminal(&f.resource.region),
-                terminal(&f.resource.id),
-                terminal(&f.message)
+                escape(&f.rule_id),
+                escape(&f.check_id),
+                escape(&f.resource.account_id),
+                escape(&f.resource.region),
+                escape(&f.resource.id),
+                escape(&f.message)
             );
         }
     }
@@ -310,12 +310,12 @@ pub fn render_text(doc: &Document, color: bool) -> String {
             let _ = writeln!(
                 o,
                 "  {} {} {}:{}  {}: {}",
-                terminal(&e.account_id),
-                terminal(e.region.as_deref().unwrap_or("(account-wide)")),
-                terminal(&e.service),
-                terminal(&e.operation),
-                terminal(&e.code),
-                terminal(&e.message)
+                escape(&e.account_id),
+                escape(e.region.as_deref().unwrap_or("(account-wide)")),
+                escape(&e.service),
+                escape(&e.operation),
+                escape(&e.code),
+                escape(&e.message)
             );
         }
     }
@@ -338,7 +338,7 @@ pub fn render_text(doc: &Document, color: bool) -> String {
                     sup.unmatched.len(),
                     sup.file
                         .as_deref()
-                        .map(|f| format!(" ({})", terminal(f)))
+                        .map(|f| format!(" ({})", escape(f)))
                         .unwrap_or_default()
                 )
             )
@@ -349,10 +349,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
                     o,
                     "  {what} #{}: {} {} (expires {}): {}",
                     e.index,
-                    terminal(&e.rule_id),
-                    terminal(&e.resource),
-                    terminal(&e.expires),
-                    terminal(&e.reason)
+                    escape(&e.rule_id),
+                    escape(&e.resource),
+                    escape(&e.expires),
+                    escape(&e.reason)
                 );
             }
         }
@@ -384,25 +384,25 @@ fn render_fixes(o: &mut String, p: &Paint, fixes: &[crate::report::v1::FixOutcom
             _ => p.status(Status::Skipped, &pad(&f.outcome, 10)),
         };
         let target = if f.vpc_id.is_empty() {
-            terminal(&f.action).into_owned()
+            escape(&f.action).into_owned()
         } else {
-            format!("{} {}", terminal(&f.vpc_id), terminal(&f.action))
+            format!("{} {}", escape(&f.vpc_id), escape(&f.action))
         };
-        let mut line = format!("  {outcome} {} {}", terminal(&f.region), target);
+        let mut line = format!("  {outcome} {} {}", escape(&f.region), target);
         if !f.created.is_empty() {
-            let created: Vec<String> = f.created.iter().map(|c| terminal(c).into_owned()).collect();
+            let created: Vec<String> = f.created.iter().map(|c| escape(c).into_owned()).collect();
             line.push_str(&format!(" => created {}", created.join(", ")));
         }
         if !f.verified.is_empty() {
             let v: Vec<String> = f
                 .verified
                 .iter()
-                .map(|(check, st)| format!("{}: {}", terminal(check), terminal(st)))
+                .map(|(check, st)| format!("{}: {}", escape(check), escape(st)))
                 .collect();
             line.push_str(&format!(" [now {}]", v.join(", ")));
         }
         if let Some(e) = &f.error {
-            line.push_str(&format!(" — {}", terminal(e)));
+            line.push_str(&format!(" — {}", escape(e)));
         }
         let _ = writeln!(o, "{line}");
     }

@@ -16,6 +16,7 @@ use super::RuleSet;
 use super::pos::{line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::Severity;
+use crate::term::{Escaped, escape};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,13 +59,17 @@ impl Config {
     /// Read and parse a configuration file.
     pub fn load(path: &Path) -> Result<Config, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::input(format!("cannot read config file {}: {e}", path.display()))
+            Error::input(format!(
+                "cannot read config file {}: {}",
+                Escaped(path.display()),
+                Escaped(e)
+            ))
         })?;
         let mut c: Config = toml::from_str(&text).map_err(|e| {
             let at = toml_error_at(&path.display().to_string(), &text, &e);
             Error::input(format!(
                 "{at}: invalid config file: {}\n  fix: see the rules section of the README for the format",
-                e.message().trim_end()
+                escape(e.message().trim_end())
             ))
         })?;
         c.origin = Some((path.to_path_buf(), text));
@@ -75,7 +80,7 @@ impl Config {
         match &self.origin {
             Some((p, t)) => {
                 let (l, c) = line_col(t, span.start);
-                format!("{}:{l}:{c}", p.display())
+                format!("{}:{l}:{c}", Escaped(p.display()))
             }
             None => "config".into(),
         }
@@ -89,8 +94,9 @@ impl Config {
         for (id, rc) in &self.rules {
             let Some(rule) = set.rules.iter_mut().find(|r| &r.id == id) else {
                 errors.push(format!(
-                    "{}: [rules.{id}]: no rule has this id\n  fix: use an id from `flowaudit rules list`",
-                    self.at(rc.span())
+                    "{}: [rules.{}]: no rule has this id\n  fix: use an id from `flowaudit rules list`",
+                    self.at(rc.span()),
+                    escape(id)
                 ));
                 continue;
             };
@@ -102,12 +108,13 @@ impl Config {
                 let Some(spec) = rule.parameters.get(name) else {
                     let known: Vec<&str> = rule.parameters.keys().map(|s| s.as_str()).collect();
                     errors.push(format!(
-                        "{}: rule {id} has no parameter {name:?}\n  fix: known parameters: {}",
+                        "{}: rule {} has no parameter {name:?}\n  fix: known parameters: {}",
                         self.at(value.span()),
+                        escape(id),
                         if known.is_empty() {
                             "(none)".to_string()
                         } else {
-                            known.join(", ")
+                            escape(&known.join(", ")).into_owned()
                         }
                     ));
                     continue;
@@ -115,10 +122,12 @@ impl Config {
                 let v = serde_json::to_value(value.get_ref()).unwrap_or(serde_json::Value::Null);
                 if json_kind(&v) != json_kind(&spec.default) {
                     errors.push(format!(
-                        "{}: rule {id} parameter {name} must be {} (like its default {}), not {}",
+                        "{}: rule {} parameter {} must be {} (like its default {}), not {}",
                         self.at(value.span()),
+                        escape(id),
+                        escape(name),
                         json_kind(&spec.default),
-                        spec.default,
+                        Escaped(&spec.default),
                         json_kind(&v)
                     ));
                     continue;

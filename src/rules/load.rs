@@ -6,6 +6,7 @@
 use super::pos::{inside_string, line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::Severity;
+use crate::term::{Escaped, escape};
 use handlebars::Handlebars;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -315,14 +316,18 @@ impl RuleSet {
         let mut files = Vec::new();
         for path in rule_files_in(dir)? {
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                Error::input(format!("cannot read rule file {}: {e}", path.display()))
+                Error::input(format!(
+                    "cannot read rule file {}: {}",
+                    Escaped(path.display()),
+                    Escaped(e)
+                ))
             })?;
             files.push((path.display().to_string(), text, RuleSource::File(path)));
         }
         if files.is_empty() {
             return Err(Error::input(format!(
                 "--rules {}: the directory holds no rule files (*.toml)\n  fix: put one TOML file per rule in it; see docs/rules.md",
-                dir.display()
+                Escaped(dir.display())
             )));
         }
         self.add_files(files)
@@ -337,8 +342,10 @@ impl RuleSet {
                 Ok(rule) => {
                     if let Some(prev) = loaded.iter().find(|r| r.id == rule.id) {
                         errors.push(format!(
-                            "{origin}: rule {}: the id is also used by {}\n  fix: give every rule a unique id",
-                            rule.id, prev.origin
+                            "{}: rule {}: the id is also used by {}\n  fix: give every rule a unique id",
+                            escape(&origin),
+                            escape(&rule.id),
+                            escape(&prev.origin)
                         ));
                     } else {
                         loaded.push(rule);
@@ -386,12 +393,12 @@ impl RuleSet {
                 .and_then(|t| {
                     t.get("id")
                         .and_then(|v| v.as_str())
-                        .map(|s| format!(" rule {s}:"))
+                        .map(|s| format!(" rule {}:", escape(s)))
                 })
                 .unwrap_or_default();
             vec![format!(
                 "{at}:{rule} {}\n  fix: see docs/rules.md for the rule file format",
-                e.message().trim_end()
+                escape(e.message().trim_end())
             )]
         })?;
         self.seq += 1;
@@ -429,8 +436,9 @@ pub(crate) fn is_test_file(name: &str) -> bool {
 pub(crate) fn rule_files_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let rd = std::fs::read_dir(dir).map_err(|e| {
         Error::input(format!(
-            "cannot read rules directory {}: {e}\n  fix: pass a directory that holds rule files (*.toml)",
-            dir.display()
+            "cannot read rules directory {}: {}\n  fix: pass a directory that holds rule files (*.toml)",
+            Escaped(dir.display()),
+            Escaped(e)
         ))
     })?;
     let mut out: Vec<PathBuf> = rd
@@ -464,7 +472,8 @@ impl Compiler<'_> {
         let (l, c) = line_col(self.text, span.start);
         self.errors.push(format!(
             "{}:{l}:{c}: rule {}: {what}",
-            self.origin, self.rule_id
+            escape(self.origin),
+            escape(&self.rule_id)
         ));
     }
 
@@ -472,7 +481,8 @@ impl Compiler<'_> {
         let (l, c) = inside_string(self.text, span, rel.0, rel.1);
         self.errors.push(format!(
             "{}:{l}:{c}: rule {}: {what}",
-            self.origin, self.rule_id
+            escape(self.origin),
+            escape(&self.rule_id)
         ));
     }
 

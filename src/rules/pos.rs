@@ -55,14 +55,15 @@ pub fn inside_string(
     }
 }
 
-/// `origin:line:col` of a TOML parse error (just `origin` when it has no position).
+/// `origin:line:col` of a TOML parse error (just `origin` when it has no position), escaped for
+/// the terminal: it starts an error message.
 pub fn toml_error_at(origin: &str, text: &str, e: &toml::de::Error) -> String {
     match e.span() {
         Some(s) => {
             let (l, c) = line_col(text, s.start);
-            format!("{origin}:{l}:{c}")
+            format!("{}:{l}:{c}", crate::term::escape(origin))
         }
-        None => origin.to_string(),
+        None => crate::term::escape(origin).into_owned(),
     }
 }
 

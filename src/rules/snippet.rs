@@ -18,6 +18,7 @@
 //! - in a comment of any language every line terminator (CR, LF, U+0085, U+2028, U+2029) and
 //!   every other control character becomes a space.
 
+use crate::term::is_bidi_control;
 use sha2::Digest;
 
 /// A snippet language: one per remediation template kind.
@@ -104,11 +105,6 @@ trait Lexer {
 /// CR, LF, NEL, LS and PS.
 pub fn is_line_terminator(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-/// The bidirectional-text controls, which can make text display in another order than it is read.
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A value in a comment: line terminators, other control characters and bidi controls become

@@ -17,6 +17,7 @@
 use super::pos::{line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::{Finding, Status, SuppressionInfo};
+use crate::term::{Escaped, escape};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -85,8 +86,9 @@ impl Suppressions {
     pub fn load(path: &Path) -> Result<Suppressions, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::input(format!(
-                "cannot read suppressions file {}: {e}",
-                path.display()
+                "cannot read suppressions file {}: {}",
+                Escaped(path.display()),
+                Escaped(e)
             ))
         })?;
         Self::parse(path, &text)
@@ -96,13 +98,13 @@ impl Suppressions {
     pub fn parse(path: &Path, text: &str) -> Result<Suppressions, Error> {
         let at = |off: usize| {
             let (l, c) = line_col(text, off);
-            format!("{}:{l}:{c}", path.display())
+            format!("{}:{l}:{c}", Escaped(path.display()))
         };
         let file: FileFormat = toml::from_str(text).map_err(|e| {
             let pos = toml_error_at(&path.display().to_string(), text, &e);
             Error::input(format!(
                 "{pos}: invalid suppressions file: {}\n  fix: each [[suppression]] needs rule, resource, reason and expires (YYYY-MM-DD); check and account/region are optional",
-                e.message().trim_end()
+                escape(e.message().trim_end())
             ))
         })?;
         let mut errors = Vec::new();
@@ -119,7 +121,7 @@ impl Suppressions {
                             "{}: suppression #{index}: {what} {:?} is not a valid glob: {}",
                             at(s.span().start),
                             s.get_ref(),
-                            err.msg
+                            escape(err.msg)
                         ));
                         None
                     }
@@ -145,7 +147,7 @@ impl Suppressions {
                     errors.push(format!(
                         "{}: suppression #{index}: expires must be a date like 2026-12-31, not {}",
                         at(e.expires.span().start),
-                        e.expires.get_ref()
+                        Escaped(e.expires.get_ref())
                     ));
                     None
                 }

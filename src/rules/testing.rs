@@ -9,6 +9,7 @@ use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
 use crate::inventory::{INVENTORY_SCHEMA, Inventory, RegionInventory, ScanMeta, Vpc};
+use crate::term::{Escaped, escape};
 use serde::Deserialize;
 use serde_json::{Value as J, json};
 use std::collections::BTreeMap;
@@ -118,8 +119,9 @@ pub fn builtin_tests() -> Vec<TestSource> {
 pub fn dir_tests(dir: &Path) -> Result<Vec<TestSource>, Error> {
     let rd = std::fs::read_dir(dir).map_err(|e| {
         Error::input(format!(
-            "cannot read rules directory {}: {e}",
-            dir.display()
+            "cannot read rules directory {}: {}",
+            Escaped(dir.display()),
+            Escaped(e)
         ))
     })?;
     let mut paths: Vec<_> = rd
@@ -135,8 +137,13 @@ pub fn dir_tests(dir: &Path) -> Result<Vec<TestSource>, Error> {
     paths
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p)
-                .map_err(|e| Error::input(format!("cannot read test file {}: {e}", p.display())))?;
+            let text = std::fs::read_to_string(&p).map_err(|e| {
+                Error::input(format!(
+                    "cannot read test file {}: {}",
+                    Escaped(p.display()),
+                    Escaped(e)
+                ))
+            })?;
             let name = p
                 .file_name()
                 .unwrap_or_default()
@@ -180,24 +187,25 @@ fn run_file(set: &RuleSet, t: &TestSource, report: &mut TestReport) -> Result<St
         let at = toml_error_at(&t.origin, &t.text, &e);
         format!(
             "{at}: invalid rule test file: {}\n  fix: see docs/rules.md (rule tests)",
-            e.message().trim_end()
+            escape(e.message().trim_end())
         )
     })?;
     let rule_id = file.rule.clone().unwrap_or_else(|| t.stem_rule.clone());
     let rule = set.get(&rule_id).ok_or_else(|| {
         format!(
-            "{}: tests rule {rule_id}, which is not loaded\n  fix: set `rule = \"ID\"` at the top of the file, or name the file ID.test.toml",
-            t.origin
+            "{}: tests rule {}, which is not loaded\n  fix: set `rule = \"ID\"` at the top of the file, or name the file ID.test.toml",
+            escape(&t.origin),
+            escape(&rule_id)
         )
     })?;
     if file.case.is_empty() {
-        return Err(format!("{}: the file has no [[case]]", t.origin));
+        return Err(format!("{}: the file has no [[case]]", escape(&t.origin)));
     }
     for spanned in &file.case {
         let case = spanned.get_ref();
         let failures = run_case(set, rule, case).map_err(|e| {
             let (l, c) = line_col(&t.text, spanned.span().start);
-            format!("{}:{l}:{c}: case {:?}: {e}", t.origin, case.name)
+            format!("{}:{l}:{c}: case {:?}: {e}", escape(&t.origin), case.name)
         })?;
         report.cases.push(CaseResult {
             file: t.origin.clone(),
@@ -234,7 +242,7 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
     let fragment = serde_json::to_value(&case.vpc).map_err(|e| e.to_string())?;
     let vpc_json = vpc_with_defaults(&fragment, &account, &region);
     let vpc: Vpc = serde_path_to_error::deserialize(&vpc_json)
-        .map_err(|e| format!("vpc.{}: {}", e.path(), e.inner()))?;
+        .map_err(|e| format!("vpc.{}: {}", Escaped(e.path()), Escaped(e.inner())))?;
     let inv = Inventory {
         schema: INVENTORY_SCHEMA.into(),
         scan: ScanMeta {

@@ -19,3 +19,4 @@ mod rules_e2e;
 mod scan_stream;
 mod smoke;
 mod snippets_hostile;
+mod terminal_and_files;

@@ -614,20 +614,9 @@ impl Lexer for Yaml {
         match self.state {
             YamlState::Comment => out.push_str(&comment_text(v)),
             YamlState::Double | YamlState::Requoted => yaml_double_inside(v, out),
-            YamlState::Single => {
-                // A single-quoted scalar cannot hold a line break or escape a control character.
-                let clean: String = v
-                    .chars()
-                    .map(|c| {
-                        if c.is_control() || is_line_terminator(c) || is_bidi_control(c) {
-                            ' '
-                        } else {
-                            c
-                        }
-                    })
-                    .collect();
-                out.push_str(&clean.replace('\'', "''"));
-            }
+            // A single-quoted scalar can neither hold a line break nor escape a control
+            // character: they become spaces, as in a comment.
+            YamlState::Single => out.push_str(&comment_text(v).replace('\'', "''")),
             YamlState::Plain => {
                 if let Some(start) = self.scalar_start {
                     // Inside a plain scalar of the template.

@@ -18,5 +18,6 @@ mod rules_cli;
 mod rules_e2e;
 mod scan_stream;
 mod smoke;
+mod snapshots;
 mod snippets_hostile;
 mod terminal_and_files;

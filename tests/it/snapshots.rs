@@ -1,0 +1,61 @@
+//! Every output format of the demo inventory, with and without the demo suppressions, pinned by
+//! snapshots (`tests/it/snapshots/`). A change to any byte of a report shows up here as a diff;
+//! review it with `cargo insta review` (or rerun with `INSTA_UPDATE=always` and read `git diff`).
+
+use crate::harness::{code, flowaudit, repo_path};
+
+/// Scan the demo inventory into every format; (exit code, stdout text, JSON, SARIF, HTML data).
+fn reports(extra: &[&str]) -> (i32, String, String, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = repo_path("tests/fixtures/demo-inventory.json");
+    let o = flowaudit()
+        .args(["scan", "--from-inventory"])
+        .arg(&demo)
+        .args(extra)
+        .output()
+        .unwrap();
+    let files = flowaudit()
+        .args(["scan", "--from-inventory"])
+        .arg(&demo)
+        .args(extra)
+        .args(["--format", "json", "--format", "sarif", "--format", "html"])
+        .arg("--output-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), code(&files));
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let html = read("flowaudit.html");
+    let start = html.find(r#"<script type="application/json" id="report-data">"#).unwrap();
+    let data = &html[start..];
+    let data = &data[data.find('>').unwrap() + 1..data.find("</script>").unwrap()];
+    (
+        code(&o),
+        String::from_utf8(o.stdout).unwrap(),
+        read("flowaudit.json"),
+        read("flowaudit.sarif"),
+        data.to_string(),
+    )
+}
+
+#[test]
+fn demo_outputs() {
+    let (exit, text, json, sarif, html_data) = reports(&[]);
+    assert_eq!(exit, 3, "the demo has an unreadable region");
+    insta::assert_snapshot!("demo.txt", text);
+    insta::assert_snapshot!("demo.json", json);
+    insta::assert_snapshot!("demo.sarif", sarif);
+    insta::assert_snapshot!("demo.html-data.json", html_data);
+}
+
+#[test]
+fn demo_outputs_with_suppressions() {
+    let supp = repo_path("tests/fixtures/demo-suppressions.toml");
+    let (exit, text, json, sarif, html_data) =
+        reports(&["--suppressions", supp.to_str().unwrap()]);
+    assert_eq!(exit, 3, "the demo has an unreadable region");
+    insta::assert_snapshot!("suppressed.txt", text);
+    insta::assert_snapshot!("suppressed.json", json);
+    insta::assert_snapshot!("suppressed.sarif", sarif);
+    insta::assert_snapshot!("suppressed.html-data.json", html_data);
+}

@@ -674,14 +674,19 @@ mod tests {
         assert_eq!(head(&inv.head()), Ok(()));
 
         let mut bad = inv.clone();
-        bad.regions[1].vpcs[0].flow_logs[0].id = "fl-$(touch x)".into();
+        let at = bad.regions[1]
+            .vpcs
+            .iter()
+            .position(|v| !v.flow_logs.is_empty())
+            .unwrap();
+        bad.regions[1].vpcs[at].flow_logs[0].id = "fl-$(touch x)".into();
         let e = inventory(&bad).unwrap_err();
-        assert_eq!(e.path, "regions[1].vpcs[0].flow_logs[0].id");
+        assert_eq!(e.path, format!("regions[1].vpcs[{at}].flow_logs[0].id"));
         assert_eq!(e.rule, FLOW_LOG_ID);
         assert_eq!(e.shown, "\"fl-$(touch x)\"");
         assert_eq!(
             e.to_string(),
-            format!("`regions[1].vpcs[0].flow_logs[0].id`: {FLOW_LOG_ID}, found \"fl-$(touch x)\"")
+            format!("`{}`: {FLOW_LOG_ID}, found \"fl-$(touch x)\"", e.path)
         );
 
         let mut bad = inv.clone();

@@ -820,7 +820,11 @@ pub mod io {
     /// Parse an inventory from text; `origin` names the source in error messages.
     pub fn from_str(text: &str, origin: &str) -> Result<Inventory, Error> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        check(serde_path_to_error::deserialize(de), origin, text.as_bytes())
+        check(
+            serde_path_to_error::deserialize(de),
+            origin,
+            text.as_bytes(),
+        )
     }
 
     /// Turn a parse result into the inventory or an input error naming the position and path:
@@ -1119,7 +1123,9 @@ mod tests {
             .to_string();
         assert!(
             err.starts_with(&format!("{}:1:", path.display()))
-                && err.contains("at `errors[0].account_id`: expected an account id of 12 digits, found \"1234\""),
+                && err.contains(
+                    "at `errors[0].account_id`: expected an account id of 12 digits, found \"1234\""
+                ),
             "{err}"
         );
         let mut o = h.clone();
@@ -1136,7 +1142,10 @@ mod tests {
         std::fs::write(&path, serde_json::to_string_pretty(&o).unwrap()).unwrap();
         let file = io::InventoryFile::read(&path).unwrap();
         assert!(file.head().is_ok());
-        let err = file.stream_vpcs(2, &mut |_| Ok(())).unwrap_err().to_string();
+        let err = file
+            .stream_vpcs(2, &mut |_| Ok(()))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("at `regions[0].other_flow_logs[0].resource_id`: expected a resource id")
                 && err.contains("\"eni-\\u{202e}0123abcd\""),

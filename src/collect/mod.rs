@@ -172,9 +172,8 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
         .and_then(regions::partition_of_arn)
         .unwrap_or_else(|| regions::partition_of(&home))
         .to_string();
-    let checked = validate::field("Account", &account_id, validate::account_id).and_then(|()| {
-        validate::field("Arn (partition)", &partition, validate::partition)
-    });
+    let checked = validate::field("Account", &account_id, validate::account_id)
+        .and_then(|()| validate::field("Arn (partition)", &partition, validate::partition));
     if let Err(e) = checked {
         return Err(Error::fatal(format!(
             "STS GetCallerIdentity in {home} answered a value of the wrong shape: {e}\n  fix: check the endpoint (--endpoint-url, AWS_ENDPOINT_URL): AWS answers a 12-digit account id and a known partition"

@@ -89,13 +89,15 @@ const REGION: Rule = "expected a region name: lowercase words joined by `-`, end
 const AVAILABILITY_ZONE: Rule =
     "expected an availability zone: lowercase letters, digits and `-`, such as `eu-west-1a`";
 const KMS_KEY: Rule = "expected a KMS key: a key ARN or alias ARN, a key id (lowercase hex digits and `-`, `mrk-` for multi-Region keys) or `alias/NAME`";
-const LOG_GROUP: Rule = "expected a log group name: 1 to 512 letters, digits, `_`, `-`, `/`, `.` or `#`";
+const LOG_GROUP: Rule =
+    "expected a log group name: 1 to 512 letters, digits, `_`, `-`, `/`, `.` or `#`";
 const DESTINATION_NAME: Rule = "expected a log group, bucket or delivery stream name: 1 to 512 letters, digits, `_`, `-`, `/`, `.` or `#`";
 const ARN_SHAPE: Rule = "expected an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`";
 const ARN_PARTITION: Rule =
     "expected an ARN whose partition is `aws`, `aws-cn`, `aws-us-gov`, `aws-iso...` or `aws-eusc`";
 const ARN_SERVICE: Rule = "expected an ARN whose service is lowercase letters, digits and `-`";
-const ARN_REGION: Rule = "expected an ARN whose region is empty or a region name such as `eu-west-1`";
+const ARN_REGION: Rule =
+    "expected an ARN whose region is empty or a region name such as `eu-west-1`";
 const ARN_ACCOUNT: Rule = "expected an ARN whose account is empty or 12 digits";
 const ARN_RESOURCE: Rule =
     "expected an ARN whose resource is not empty and holds no control characters";
@@ -418,15 +420,7 @@ mod tests {
 
     /// Values every shape refuses.
     const HOSTILE: &[&str] = &[
-        "",
-        "$(id)",
-        "`id`",
-        "'",
-        "\"",
-        "\n",
-        "\u{2028}",
-        "\u{202e}",
-        " ",
+        "", "$(id)", "`id`", "'", "\"", "\n", "\u{2028}", "\u{202e}", " ",
     ];
 
     fn refuses_all(check: Check, valid: &str, extra_invalid: &[&str]) {
@@ -499,7 +493,12 @@ mod tests {
         refuses_all(
             account_id,
             "123456789012",
-            &["12345678901", "1234567890123", "12345678901a", "１23456789012"],
+            &[
+                "12345678901",
+                "1234567890123",
+                "12345678901a",
+                "１23456789012",
+            ],
         );
     }
 

@@ -102,13 +102,31 @@ const ARN_ACCOUNT: Rule = "expected an ARN whose account is empty or 12 digits";
 const ARN_RESOURCE: Rule =
     "expected an ARN whose resource is not empty and holds no control characters";
 
+/// True when every byte of `b` passes `f`. Without an early exit, so that the loop compiles to
+/// a few wide comparisons: the values checked are short and almost always pass.
+#[inline]
+fn all_bytes(b: &[u8], f: impl Fn(u8) -> bool) -> bool {
+    b.iter().fold(true, |ok, &c| ok & f(c))
+}
+
+#[inline]
 fn is_lower_hex(b: u8) -> bool {
-    b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+    (b.wrapping_sub(b'0') < 10) | (b.wrapping_sub(b'a') < 6)
+}
+
+#[inline]
+fn is_digit(b: u8) -> bool {
+    b.wrapping_sub(b'0') < 10
+}
+
+#[inline]
+fn is_lower(b: u8) -> bool {
+    b.wrapping_sub(b'a') < 26
 }
 
 /// 8 or more lowercase hex digits (AWS ids have 8 or 17).
 fn is_hex_suffix(s: &str) -> bool {
-    s.len() >= 8 && s.bytes().all(is_lower_hex)
+    s.len() >= 8 && all_bytes(s.as_bytes(), is_lower_hex)
 }
 
 fn prefixed_hex(s: &str, prefix: &str) -> bool {
@@ -133,27 +151,29 @@ pub fn flow_log_id(s: &str) -> Result<(), Rule> {
 /// The id of a resource a flow log can log: lowercase words joined by `-` (`vpc`, `subnet`, `eni`,
 /// `tgw`, `tgw-attach`, and any later type), `-`, then 8 or more lowercase hex digits.
 pub fn resource_id(s: &str) -> Result<(), Rule> {
-    let ok = s.rsplit_once('-').is_some_and(|(prefix, hex)| {
-        is_hex_suffix(hex) && lower_words(prefix.as_bytes()).is_some_and(|n| n >= 1)
-    });
+    let ok = s
+        .rsplit_once('-')
+        .is_some_and(|(prefix, hex)| is_hex_suffix(hex) && lower_words(prefix.as_bytes()) >= 1);
     ok.then_some(()).ok_or(RESOURCE_ID)
 }
 
-/// The number of words when `b` is lowercase ASCII words joined by single `-`; `None` otherwise.
-fn lower_words(b: &[u8]) -> Option<usize> {
-    let mut words = 0;
-    for word in b.split(|c| *c == b'-') {
-        if word.is_empty() || !word.iter().all(u8::is_ascii_lowercase) {
-            return None;
-        }
-        words += 1;
+/// The number of words when `b` is lowercase ASCII words joined by single `-`; 0 otherwise.
+/// One pass without branches on the bytes.
+fn lower_words(b: &[u8]) -> usize {
+    let (mut ok, mut dashes, mut after_dash) = (true, 0usize, true);
+    for &c in b {
+        let dash = c == b'-';
+        ok &= is_lower(c) | (dash & !after_dash);
+        dashes += usize::from(dash);
+        after_dash = dash;
     }
-    Some(words)
+    // Empty, or ending with `-`: `after_dash` is still set.
+    if ok && !after_dash { dashes + 1 } else { 0 }
 }
 
 /// 12 ASCII digits.
 pub fn account_id(s: &str) -> Result<(), Rule> {
-    (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+    (s.len() == 12 && all_bytes(s.as_bytes(), is_digit))
         .then_some(())
         .ok_or(ACCOUNT_ID)
 }
@@ -167,10 +187,9 @@ pub fn region(s: &str) -> Result<(), Rule> {
 fn is_region(s: &str) -> bool {
     s.len() <= 64
         && s.rsplit_once('-').is_some_and(|(words, number)| {
-            !number.is_empty()
-                && number.len() <= 3
-                && number.bytes().all(|b| b.is_ascii_digit())
-                && lower_words(words.as_bytes()).is_some_and(|n| n >= 2)
+            (1..=3).contains(&number.len())
+                && all_bytes(number.as_bytes(), is_digit)
+                && lower_words(words.as_bytes()) >= 2
         })
 }
 
@@ -178,11 +197,9 @@ fn is_region(s: &str) -> bool {
 /// (`eu-west-1a`, local zones such as `us-west-2-lax-1a`).
 pub fn availability_zone(s: &str) -> Result<(), Rule> {
     let b = s.as_bytes();
-    let ok = !b.is_empty()
+    let ok = b.first().is_some_and(|c| is_lower(*c))
         && b.len() <= 64
-        && b[0].is_ascii_lowercase()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-');
+        && all_bytes(b, |c| is_lower(c) | is_digit(c) | (c == b'-'));
     ok.then_some(()).ok_or(AVAILABILITY_ZONE)
 }
 
@@ -191,7 +208,7 @@ pub fn availability_zone(s: &str) -> Result<(), Rule> {
 pub fn partition(p: &str) -> Result<(), Rule> {
     let ok = matches!(p, "aws" | "aws-cn" | "aws-us-gov" | "aws-eusc")
         || p.strip_prefix("aws-iso").is_some_and(|rest| {
-            rest.len() <= 16 && rest.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            rest.len() <= 16 && all_bytes(rest.as_bytes(), |c| is_lower(c) | (c == b'-'))
         });
     ok.then_some(()).ok_or(ARN_PARTITION)
 }
@@ -200,22 +217,18 @@ pub fn partition(p: &str) -> Result<(), Rule> {
 /// empty or well-formed region and account, and a non-empty resource without control characters.
 /// The resource is otherwise free: IAM paths hold any printable ASCII, S3 prefixes any text.
 pub fn arn(s: &str) -> Result<(), Rule> {
-    let rest = s.strip_prefix("arn:").ok_or(ARN_SHAPE)?;
-    let mut parts = rest.splitn(5, ':');
-    let (Some(part), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(ARN_SHAPE);
-    };
+    let mut rest = s.strip_prefix("arn:").ok_or(ARN_SHAPE)?;
+    let mut fields = [""; 4];
+    for f in &mut fields {
+        (*f, rest) = rest.split_once(':').ok_or(ARN_SHAPE)?;
+    }
+    let [part, service, region, account] = fields;
+    let resource = rest;
     partition(part)?;
     if service.is_empty()
-        || !service
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || !all_bytes(service.as_bytes(), |c| {
+            is_lower(c) | is_digit(c) | (c == b'-')
+        })
     {
         return Err(ARN_SERVICE);
     }
@@ -234,26 +247,20 @@ pub fn arn(s: &str) -> Result<(), Rule> {
 /// True when `s` holds no control character (C0, DEL, C1), no line or paragraph separator and
 /// no bidi control. ASCII text is checked a byte at a time.
 pub fn no_control(s: &str) -> bool {
-    for (i, b) in s.bytes().enumerate() {
-        if b < 0x20 || b == 0x7f {
-            return false;
-        }
-        if b >= 0x80 {
-            return s[i..].chars().all(|c| {
-                !(c.is_control()
-                    || matches!(
-                        c,
-                        '\u{2028}'
-                            | '\u{2029}'
-                            | '\u{200e}'
-                            | '\u{200f}'
-                            | '\u{202a}'..='\u{202e}'
-                            | '\u{2066}'..='\u{2069}'
-                    ))
-            });
-        }
-    }
-    true
+    // Printable ASCII, the common case, in one pass of wide comparisons.
+    all_bytes(s.as_bytes(), |c| c.wrapping_sub(0x20) < 0x5f)
+        || s.chars().all(|c| {
+            !(c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}'
+                        | '\u{2029}'
+                        | '\u{200e}'
+                        | '\u{200f}'
+                        | '\u{202a}'..='\u{202e}'
+                        | '\u{2066}'..='\u{2069}'
+                ))
+        })
 }
 
 /// A KMS key as AWS names it in a log group or a bucket's encryption: a key or alias ARN, a key
@@ -265,25 +272,31 @@ pub fn kms_key(s: &str) -> Result<(), Rule> {
     let ok = if let Some(alias) = s.strip_prefix("alias/") {
         !alias.is_empty()
             && alias.len() <= 256
-            && alias
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'))
+            && all_bytes(alias.as_bytes(), |c| {
+                is_alphanumeric(c) | (c == b'/') | (c == b'_') | (c == b'-')
+            })
     } else {
         let id = s.strip_prefix("mrk-").unwrap_or(s);
         !id.is_empty()
             && id.len() <= 64
             && id.bytes().any(is_lower_hex)
-            && id.bytes().all(|b| is_lower_hex(b) || b == b'-')
+            && all_bytes(id.as_bytes(), |c| is_lower_hex(c) | (c == b'-'))
     };
     ok.then_some(()).ok_or(KMS_KEY)
+}
+
+#[inline]
+fn is_alphanumeric(c: u8) -> bool {
+    is_digit(c) | is_lower(c | 0x20)
 }
 
 /// The characters AWS allows in a log group name (`[\.\-_/#A-Za-z0-9]+`).
 fn name_chars(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 512
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/' | b'#'))
+        && all_bytes(s.as_bytes(), |c| {
+            is_alphanumeric(c) | (c == b'.') | (c == b'-') | (c == b'_') | (c == b'/') | (c == b'#')
+        })
 }
 
 /// A CloudWatch Logs group name as AWS allows it: 1 to 512 of `[A-Za-z0-9._/#-]`.

@@ -629,8 +629,8 @@ pub mod io {
             })
         }
 
-        /// Stop the parsing at a value of the wrong shape, found at `path` (region entry
-        /// `region`'s `path`).
+        /// Stop the parsing at a value of the wrong shape; `checked` names its path within the
+        /// region entry `region`.
         fn check<E: serde::de::Error>(
             &mut self,
             region: usize,

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub mod validate;
+
 /// Schema id written into every inventory file and checked on load.
 pub const INVENTORY_SCHEMA: &str = "flowaudit/inventory/v1";
 
@@ -308,6 +310,7 @@ impl Inventory {
 
 /// Loading and saving inventories, with errors that name the file and position.
 pub mod io {
+    use super::validate::{self, Invalid};
     use super::{FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, Vpc, VpcBatch};
     use crate::error::Error;
     use crate::term::{Escaped, escape};
@@ -343,12 +346,13 @@ pub mod io {
             // Parsed without tracking the field path, which costs time on every value; only a
             // text that fails is parsed a second time, with tracking, to say where it is wrong.
             match serde_json::from_slice::<Inventory>(&self.bytes) {
-                Ok(inv) => check(Ok(inv), &self.origin),
+                Ok(inv) => check(Ok(inv), &self.origin, &self.bytes),
                 Err(_) => check(
                     serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(
                         &self.bytes,
                     )),
                     &self.origin,
+                    &self.bytes,
                 ),
             }
         }
@@ -367,6 +371,7 @@ pub mod io {
             {
                 Ok(head) => {
                     check_schema(&head.schema, &self.origin)?;
+                    validate::head(&head).map_err(|e| refused(&e, &self.origin, &self.bytes))?;
                     Ok(head)
                 }
                 Err(_) => self.load().map(|inv| inv.head()),
@@ -376,9 +381,10 @@ pub mod io {
         /// Parse the VPCs in batches of up to `batch`, handing each batch to `on_batch` with the
         /// index of its region entry. Meant to follow [`InventoryFile::head`], which reads
         /// everything else (the region entries' accounts and names included). Each region entry
-        /// is still checked whole (unknown fields, `other_flow_logs`). An error from `on_batch`
-        /// stops the parsing and is returned; a malformed inventory gives
-        /// [`InventoryFile::load`]'s positioned error.
+        /// is still checked whole (unknown fields, `other_flow_logs`, the shapes of its values,
+        /// see [`validate`]); a batch holds only VPCs whose values passed. An error from
+        /// `on_batch` stops the parsing and is returned; a malformed inventory gives
+        /// [`InventoryFile::load`]'s positioned error, a refused value its own.
         pub fn stream_vpcs(
             &self,
             batch: usize,
@@ -389,12 +395,18 @@ pub mod io {
                 on_batch,
                 batch: batch.max(1),
                 failed: None,
+                invalid: None,
             };
             match serde::de::DeserializeSeed::deserialize(Top(&mut sink), &mut de)
                 .and_then(|()| de.end())
             {
                 Ok(()) => Ok(()),
                 Err(_) if sink.failed.is_some() => Err(sink.failed.take().expect("checked")),
+                Err(_) if sink.invalid.is_some() => Err(refused(
+                    &sink.invalid.take().expect("checked"),
+                    &self.origin,
+                    &self.bytes,
+                )),
                 // Parse the whole text again, tracking the path, to say where it is wrong.
                 Err(e) => Err(match self.load() {
                     Err(positioned) => positioned,
@@ -602,11 +614,13 @@ pub mod io {
         }
     }
 
-    /// Where [`InventoryFile::stream_vpcs`] hands its batches, and the error that stopped it.
+    /// Where [`InventoryFile::stream_vpcs`] hands its batches, and the error that stopped it:
+    /// the callback's, or a refused value.
     struct Sink<'a> {
         on_batch: &'a mut dyn FnMut(VpcBatch) -> Result<(), Error>,
         batch: usize,
         failed: Option<Error>,
+        invalid: Option<Invalid>,
     }
 
     impl Sink<'_> {
@@ -614,6 +628,19 @@ pub mod io {
             (self.on_batch)(b).map_err(|e| {
                 self.failed = Some(e);
                 E::custom("stopped")
+            })
+        }
+
+        /// Stop the parsing at a value of the wrong shape; `checked` names its path within the
+        /// region entry `region`.
+        fn check<E: serde::de::Error>(
+            &mut self,
+            region: usize,
+            checked: Result<(), Invalid>,
+        ) -> Result<(), E> {
+            checked.map_err(|e| {
+                self.invalid = Some(e.within(format_args!("regions[{region}]")));
+                E::custom("refused value")
             })
         }
     }
@@ -707,12 +734,28 @@ pub mod io {
                     return Err(A::Error::duplicate_field(REGION_FIELDS[field]));
                 }
                 match field {
+                    0 => {
+                        let account = map.next_value::<String>()?;
+                        let checked = validate::field("account_id", &account, validate::account_id);
+                        self.sink.check(self.index, checked)?;
+                    }
+                    1 => {
+                        let region = map.next_value::<String>()?;
+                        let checked = validate::field("region", &region, validate::region);
+                        self.sink.check(self.index, checked)?;
+                    }
                     2 => map.next_value_seed(Vpcs {
                         sink: &mut *self.sink,
                         index: self.index,
                     })?,
-                    3 => drop(map.next_value::<Vec<FlowLog>>()?),
-                    _ => drop(map.next_value::<String>()?),
+                    _ => {
+                        let logs = map.next_value::<Vec<FlowLog>>()?;
+                        for (i, log) in logs.iter().enumerate() {
+                            let checked = validate::flow_log(log)
+                                .map_err(|e| e.within(format_args!("other_flow_logs[{i}]")));
+                            self.sink.check(self.index, checked)?;
+                        }
+                    }
                 }
             }
             for (field, name) in REGION_FIELDS.iter().enumerate().take(3) {
@@ -745,7 +788,11 @@ pub mod io {
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
             let size = self.sink.batch;
             let mut vpcs = Vec::with_capacity(size);
+            let mut at = 0usize;
             while let Some(v) = seq.next_element::<Vpc>()? {
+                let checked = validate::vpc(&v).map_err(|e| e.within(format_args!("vpcs[{at}]")));
+                self.sink.check(self.index, checked)?;
+                at += 1;
                 vpcs.push(v);
                 if vpcs.len() == size {
                     let full = std::mem::replace(&mut vpcs, Vec::with_capacity(size));
@@ -776,13 +823,19 @@ pub mod io {
     /// Parse an inventory from text; `origin` names the source in error messages.
     pub fn from_str(text: &str, origin: &str) -> Result<Inventory, Error> {
         let de = &mut serde_json::Deserializer::from_str(text);
-        check(serde_path_to_error::deserialize(de), origin)
+        check(
+            serde_path_to_error::deserialize(de),
+            origin,
+            text.as_bytes(),
+        )
     }
 
-    /// Turn a parse result into the inventory or an input error naming the position and path.
+    /// Turn a parse result into the inventory or an input error naming the position and path:
+    /// the text's, or that of a value of the wrong shape (`text` is what was parsed).
     fn check(
         parsed: Result<Inventory, serde_path_to_error::Error<serde_json::Error>>,
         origin: &str,
+        text: &[u8],
     ) -> Result<Inventory, Error> {
         let inv: Inventory = parsed.map_err(|e| {
             let inner = e.inner();
@@ -803,7 +856,54 @@ pub mod io {
             ))
         })?;
         check_schema(&inv.schema, origin)?;
+        validate::inventory(&inv).map_err(|e| refused(&e, origin, text))?;
         Ok(inv)
+    }
+
+    /// The input error for a value of the wrong shape: the file, the line and column of the
+    /// value when its path can be followed in `text`, the path, the rule and the value escaped.
+    fn refused(e: &Invalid, origin: &str, text: &[u8]) -> Error {
+        let at = match locate(text, &e.path) {
+            Some(offset) => {
+                let before = &text[..offset];
+                let line = memchr::memchr_iter(b'\n', before).count() + 1;
+                let column = offset - memchr::memrchr(b'\n', before).map_or(0, |n| n + 1) + 1;
+                format!("{origin}:{line}:{column}")
+            }
+            None => origin.to_string(),
+        };
+        Error::input(format!(
+            "{at}: invalid inventory at {e}\n  fix: values that name AWS resources (ids, account ids, regions, ARNs, KMS keys, log groups) must have the shape AWS gives them; re-create the file with `flowaudit scan --dump-inventory FILE` (see docs/inventory.md, \"Checked values\")"
+        ))
+    }
+
+    /// The offset of the value at `path` (`regions[0].vpcs[3].id`) in the JSON `text`, found by
+    /// following its structure as [`without_vpcs`] does; `None` when it cannot be followed.
+    pub(super) fn locate(b: &[u8], path: &str) -> Option<usize> {
+        let mut i = ws(b, 0);
+        for segment in path.split('.') {
+            let (key, mut indices) = segment.split_at(segment.find('[').unwrap_or(segment.len()));
+            let mut object = Object::open(b, &mut i)?;
+            while object.key(b, &mut i)?? != key.as_bytes() {
+                i = skip_value(b, i)?;
+            }
+            while let Some(rest) = indices.strip_prefix('[') {
+                let (n, after) = rest.split_once(']')?;
+                indices = after;
+                if b.get(i) != Some(&b'[') {
+                    return None;
+                }
+                i = ws(b, i + 1);
+                for _ in 0..n.parse::<usize>().ok()? {
+                    i = ws(b, skip_value(b, i)?);
+                    if b.get(i) != Some(&b',') {
+                        return None;
+                    }
+                    i = ws(b, i + 1);
+                }
+            }
+        }
+        Some(i)
     }
 
     fn check_schema(schema: &str, origin: &str) -> Result<(), Error> {
@@ -979,6 +1079,119 @@ mod tests {
             .unwrap_err();
         assert_eq!(calls, 1);
         assert_eq!(err.to_string(), "disk full");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_shape_is_refused_on_every_load_path_with_its_position() {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(demo()).unwrap()).unwrap();
+        let last = v["regions"].as_array().unwrap().len() - 1;
+        v["regions"][last]["vpcs"][1]["id"] = serde_json::json!("vpc-$(touch x)");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv.json");
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        let at = text.find("\"vpc-$(touch x)\"").unwrap();
+        let line = text[..at].matches('\n').count() + 1;
+        let column = at - text[..at].rfind('\n').unwrap();
+        let expected = format!(
+            "{}:{line}:{column}: invalid inventory at `regions[{last}].vpcs[1].id`: expected `vpc-` followed by 8 or more lowercase hex digits, found \"vpc-$(touch x)\"\n  fix:",
+            path.display()
+        );
+        let file = io::InventoryFile::read(&path).unwrap();
+        let whole = file.load().unwrap_err().to_string();
+        assert!(whole.starts_with(&expected), "{whole}");
+        let text_err = io::from_str(&text, &path.display().to_string())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(text_err, whole);
+        // The head does not hold the VPCs; the streamed VPCs stop at the refused one, after
+        // handing on the regions before it, and never the refused VPC.
+        assert!(file.head().is_ok());
+        let mut handed = Vec::new();
+        let streamed = file
+            .stream_vpcs(1, &mut |b| {
+                handed.extend(b.vpcs.into_iter().map(|v| v.id));
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(matches!(streamed, crate::error::Error::Input(_)));
+        assert_eq!(streamed.to_string(), whole);
+        assert!(!handed.is_empty());
+        assert!(handed.iter().all(|id| !id.contains('$')), "{handed:?}");
+
+        // A refused value in the head, and in `other_flow_logs`, read streamed.
+        let mut h = v.clone();
+        h["regions"][last]["vpcs"][1]["id"] = serde_json::json!("vpc-0123abcd");
+        h["errors"][0]["account_id"] = serde_json::json!("1234");
+        std::fs::write(&path, serde_json::to_string(&h).unwrap()).unwrap();
+        let err = io::InventoryFile::read(&path)
+            .unwrap()
+            .head()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{}:1:", path.display()))
+                && err.contains(
+                    "at `errors[0].account_id`: expected an account id of 12 digits, found \"1234\""
+                ),
+            "{err}"
+        );
+        let mut o = h.clone();
+        o["errors"][0]["account_id"] = serde_json::json!("111122223333");
+        let log = v["regions"][1]["vpcs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|vpc| vpc["flow_logs"].as_array().unwrap().first().cloned())
+            .unwrap();
+        let mut log = log;
+        log["resource_id"] = serde_json::json!("eni-\u{202e}0123abcd");
+        o["regions"][0]["other_flow_logs"] = serde_json::json!([log]);
+        std::fs::write(&path, serde_json::to_string_pretty(&o).unwrap()).unwrap();
+        let file = io::InventoryFile::read(&path).unwrap();
+        assert!(file.head().is_ok());
+        let err = file
+            .stream_vpcs(2, &mut |_| Ok(()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("at `regions[0].other_flow_logs[0].resource_id`: expected a resource id")
+                && err.contains("\"eni-\\u{202e}0123abcd\""),
+            "{err}"
+        );
+        assert_eq!(file.load().unwrap_err().to_string(), err);
+    }
+
+    #[test]
+    fn locate_follows_a_path_in_pretty_and_compact_text() {
+        let v = serde_json::json!({
+            "schema": "s",
+            "regions": [
+                {"a": [1, {"x": "]"}], "vpcs": [{"id": "v0"}, {"id": "v1", "flow_logs": [{"id": "f"}]}]},
+                {"vpcs": []}
+            ],
+            "errors": [{"region": null}]
+        });
+        for text in [
+            serde_json::to_string_pretty(&v).unwrap(),
+            serde_json::to_string(&v).unwrap(),
+        ] {
+            let b = text.as_bytes();
+            let at = |p: &str| io::locate(b, p).map(|i| &text[i..]);
+            let starts = |p: &str, with: &str| {
+                let got = at(p).unwrap_or_else(|| panic!("{p} not found in {text}"));
+                assert!(got.starts_with(with), "{p}: {got}");
+            };
+            starts("regions[0].vpcs[1].id", "\"v1\"");
+            starts("regions[0].vpcs[1].flow_logs[0].id", "\"f\"");
+            starts("errors[0].region", "null");
+            starts("schema", "\"s\"");
+            assert_eq!(at("regions[0].vpcs[2].id"), None);
+            assert_eq!(at("regions[2]"), None);
+            assert_eq!(at("nothing"), None);
+            assert_eq!(at("schema.x"), None);
+        }
     }
 
     #[test]

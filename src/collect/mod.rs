@@ -8,6 +8,7 @@ mod errors;
 pub mod regions;
 
 use crate::error::Error;
+use crate::inventory::validate;
 use crate::inventory::{
     Destination, FlowLog, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
 };
@@ -85,7 +86,15 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
     let (account_id, partition) = identify(&clients, timeout_secs).await?;
     let mut scan_errors: Vec<ScanError> = Vec::new();
 
-    let plan = plan_regions(&clients, opts, &partition, timeout_secs).await?;
+    let plan = plan_regions(
+        &clients,
+        opts,
+        &partition,
+        timeout_secs,
+        &account_id,
+        &mut scan_errors,
+    )
+    .await?;
     for r in &plan.not_enabled {
         scan_errors.push(ScanError {
             account_id: account_id.clone(),
@@ -147,7 +156,8 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
 }
 
 /// The account id and ARN partition of the credentials (STS GetCallerIdentity). Fatal when it
-/// fails: nothing else can be trusted without it.
+/// fails, or answers an account id or partition of the wrong shape: nothing else can be trusted
+/// without them, and every region entry and ARN holds them.
 async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, String), Error> {
     let home = clients.home_region();
     let identity = clients.sts().get_caller_identity().send().await.map_err(|e| {
@@ -164,17 +174,28 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
         .and_then(regions::partition_of_arn)
         .unwrap_or_else(|| regions::partition_of(&home))
         .to_string();
+    let checked = validate::field("Account", &account_id, validate::account_id)
+        .and_then(|()| validate::field("Arn (partition)", &partition, validate::partition));
+    if let Err(e) = checked {
+        return Err(Error::fatal(format!(
+            "STS GetCallerIdentity in {} answered a value of the wrong shape: {e}\n  fix: check the endpoint (--endpoint-url, AWS_ENDPOINT_URL): AWS answers a 12-digit account id and a known partition",
+            escape(&home)
+        )));
+    }
     tracing::debug!(account = %escape(&account_id), partition = %escape(&partition), region = %escape(&home), "GetCallerIdentity");
     Ok((account_id, partition))
 }
 
 /// The regions to scan: DescribeRegions, narrowed by the flags. When DescribeRegions fails, the
-/// requested regions are used as given; with none requested the run cannot go on.
+/// requested regions are used as given; with none requested the run cannot go on. A region name
+/// of the wrong shape in the answer is left out and recorded as a scan error.
 async fn plan_regions(
     clients: &Clients,
     opts: &CollectOptions,
     partition: &str,
     timeout_secs: u64,
+    account_id: &str,
+    scan_errors: &mut Vec<ScanError>,
 ) -> Result<regions::RegionPlan, Error> {
     let home = clients.home_region();
     let discovered = match clients.ec2(&home).describe_regions().send().await {
@@ -183,8 +204,23 @@ async fn plan_regions(
                 .regions()
                 .iter()
                 .filter_map(|r| {
+                    let name = r.region_name()?;
+                    if let Err(e) = validate::field("RegionName", name, validate::region) {
+                        tracing::warn!(region = %home, "DescribeRegions answered a region name of the wrong shape");
+                        scan_errors.push(ScanError {
+                            account_id: account_id.to_string(),
+                            region: None,
+                            service: "ec2".into(),
+                            operation: "DescribeRegions".into(),
+                            code: INVALID_VALUE.into(),
+                            message: format!(
+                                "the answer holds a value of the wrong shape at {e}; that region is not scanned"
+                            ),
+                        });
+                        return None;
+                    }
                     Some(regions::DiscoveredRegion {
-                        name: r.region_name()?.to_string(),
+                        name: name.to_string(),
                         opt_in_status: r.opt_in_status().map(str::to_string),
                     })
                 })
@@ -213,8 +249,12 @@ async fn plan_regions(
     ))
 }
 
-/// Run the listings of every region, `--concurrency` regions at a time, and join each one.
-/// A region whose listings fail is left out and its failures are added to `scan_errors`.
+/// The scan error code of a value of the wrong shape in an AWS answer.
+pub const INVALID_VALUE: &str = "InvalidValue";
+
+/// Run the listings of every region, `--concurrency` regions at a time, join each one and check
+/// the shapes of its values. A region whose listings fail, or whose answers hold a value of the
+/// wrong shape, is left out and its failures are added to `scan_errors`.
 async fn list_regions(
     clients: &Clients,
     opts: &CollectOptions,
@@ -223,16 +263,18 @@ async fn list_regions(
 ) -> Vec<RegionInventory> {
     type Listed = (
         ec2::RegionCtx,
-        Result<ec2::RegionListing, Vec<ec2::ListingFailure>>,
+        Result<RegionInventory, Vec<ec2::ListingFailure>>,
     );
     let listed: Vec<Listed> = futures::stream::iter(ctxs)
         .map(|ctx| async move {
             let client = clients.ec2(&ctx.region);
-            let result = ec2::list_region(&client, &ctx).await;
+            let result = ec2::list_region(&client, &ctx)
+                .await
+                .and_then(|listing| checked(ec2::join(&ctx, listing)));
             if let Some(p) = &opts.progress {
                 p(Progress::RegionDone {
                     region: ctx.region.clone(),
-                    vpcs: result.as_ref().map(|l| l.vpcs.len()).unwrap_or(0),
+                    vpcs: result.as_ref().map(|r| r.vpcs.len()).unwrap_or(0),
                     failed: result.is_err(),
                 });
             }
@@ -245,7 +287,7 @@ async fn list_regions(
     let mut region_invs: Vec<RegionInventory> = Vec::new();
     for (ctx, result) in listed {
         match result {
-            Ok(listing) => region_invs.push(ec2::join(&ctx, listing)),
+            Ok(region) => region_invs.push(region),
             Err(failures) => {
                 for lf in failures {
                     tracing::warn!(region = %escape(&ctx.region), operation = lf.operation, code = %escape(&lf.failure.code), "region could not be read");
@@ -263,6 +305,36 @@ async fn list_regions(
     }
     region_invs.sort_by(|a, b| a.region.cmp(&b.region));
     region_invs
+}
+
+/// A joined region whose values all have their shape, or the failure that leaves it out: a
+/// region with one value dropped would look like a VPC without flow logs, or no VPC at all.
+fn checked(region: RegionInventory) -> Result<RegionInventory, Vec<ec2::ListingFailure>> {
+    match validate::region_entry(&region) {
+        Ok(()) => Ok(region),
+        Err(e) => {
+            tracing::warn!(region = %region.region, path = %e.path, "an answer holds a value of the wrong shape");
+            // The listing the value came from.
+            let operation = if e.path.contains("flow_logs[") {
+                "DescribeFlowLogs"
+            } else if e.path.contains("subnets[") {
+                "DescribeSubnets"
+            } else {
+                "DescribeVpcs"
+            };
+            Err(vec![ec2::ListingFailure {
+                operation,
+                failure: errors::CallFailure {
+                    code: INVALID_VALUE.into(),
+                    message: format!(
+                        "the answer holds a value of the wrong shape at {e}; the region is left out"
+                    ),
+                    status: None,
+                    bucket_region: None,
+                },
+            }])
+        }
+    }
 }
 
 /// Every flow log of a region: VPC-level, subnet-level and the others.
@@ -362,9 +434,17 @@ fn apply_destinations(
         let region = r.region.clone();
         for log in flow_logs_mut(r) {
             let key = destinations::key_of(log, &region, account_id);
-            log.destination = destinations::fixed(&key)
+            let d = destinations::fixed(&key)
                 .or_else(|| resolved.get(&key).cloned())
                 .unwrap_or_else(|| Destination::unknown("destination was not looked up"));
+            // A lookup that answered a value of the wrong shape is a lookup that failed.
+            log.destination = match validate::destination(&d) {
+                Ok(()) => d,
+                Err(e) => Destination::unknown(format!(
+                    "the lookup answered a value of the wrong shape at {}",
+                    e.within("destination")
+                )),
+            };
         }
     }
 }

@@ -6,6 +6,7 @@ mod demo;
 mod faults;
 mod fix;
 mod harness;
+mod inventory_validation;
 mod proxy;
 mod report_e2e;
 mod report_fixture;

@@ -26,7 +26,9 @@ fn reports(extra: &[&str]) -> (i32, String, String, String, String) {
     assert_eq!(code(&o), code(&files));
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
     let html = read("flowaudit.html");
-    let start = html.find(r#"<script type="application/json" id="report-data">"#).unwrap();
+    let start = html
+        .find(r#"<script type="application/json" id="report-data">"#)
+        .unwrap();
     let data = &html[start..];
     let data = &data[data.find('>').unwrap() + 1..data.find("</script>").unwrap()];
     (
@@ -51,8 +53,7 @@ fn demo_outputs() {
 #[test]
 fn demo_outputs_with_suppressions() {
     let supp = repo_path("tests/fixtures/demo-suppressions.toml");
-    let (exit, text, json, sarif, html_data) =
-        reports(&["--suppressions", supp.to_str().unwrap()]);
+    let (exit, text, json, sarif, html_data) = reports(&["--suppressions", supp.to_str().unwrap()]);
     assert_eq!(exit, 3, "the demo has an unreadable region");
     insta::assert_snapshot!("suppressed.txt", text);
     insta::assert_snapshot!("suppressed.json", json);

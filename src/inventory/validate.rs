@@ -1,0 +1,718 @@
+//! Shape checks for the inventory values that name AWS things: ids, account ids, region names,
+//! ARNs, KMS keys, log group and destination names.
+//!
+//! Values from AWS or from an inventory file are data. Remediation snippets and reports put ids,
+//! regions and ARNs into commands and code, so a value that does not have the shape AWS gives it
+//! (a region holding `$(...)`, a VPC id holding a quote) is refused where it enters: by the
+//! collector (the region becomes a scan error) and when an inventory file is loaded (an input
+//! error naming the file, the JSON path and the rule). Free text (tags, the `Name` tag, messages,
+//! log formats) is not checked here: every output escapes it.
+//!
+//! The checks are byte loops, without allocation unless a value is refused: a streamed load of
+//! 100,000 VPCs runs them on every value.
+
+use super::{
+    Destination, FlowLog, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError,
+    ScanMeta, Subnet, Vpc,
+};
+use crate::term::is_bidi_control;
+use std::fmt;
+
+/// The rule a value breaks, in words, e.g. "expected `vpc-` followed by 8 or more lowercase hex
+/// digits".
+pub type Rule = &'static str;
+
+/// A value that does not have the shape of its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// Where the value is, as serde_path_to_error writes paths: `regions[0].vpcs[3].id`.
+    pub path: String,
+    /// The rule the value breaks.
+    pub rule: Rule,
+    /// The value, escaped (no control character survives) and shortened, for a message.
+    pub shown: String,
+}
+
+impl Invalid {
+    fn new(field: &str, rule: Rule, value: &str) -> Invalid {
+        Invalid {
+            path: field.to_string(),
+            rule,
+            shown: show(value),
+        }
+    }
+
+    /// The same value seen from a containing object: `prefix.path`.
+    pub fn within(mut self, prefix: impl fmt::Display) -> Invalid {
+        self.path = if self.path.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{}", self.path)
+        };
+        self
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}, found {}", self.path, self.rule, self.shown)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Characters of a refused value shown in a message.
+const SHOWN_CHARS: usize = 64;
+
+/// A value for a message: quoted, with quotes, backslashes, control characters, line and
+/// paragraph separators and bidi controls escaped (Rust's `Debug`), cut after
+/// [`SHOWN_CHARS`] characters.
+pub fn show(value: &str) -> String {
+    match value.char_indices().nth(SHOWN_CHARS) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => format!(
+            "{:?}... ({} characters)",
+            &value[..cut],
+            value.chars().count()
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes of single values.
+
+const VPC_ID: Rule = "expected `vpc-` followed by 8 or more lowercase hex digits";
+const SUBNET_ID: Rule = "expected `subnet-` followed by 8 or more lowercase hex digits";
+const FLOW_LOG_ID: Rule = "expected `fl-` followed by 8 or more lowercase hex digits";
+const RESOURCE_ID: Rule = "expected a resource id: a lowercase prefix such as `vpc-`, `subnet-` or `eni-` followed by 8 or more lowercase hex digits";
+const ACCOUNT_ID: Rule = "expected an account id of 12 digits";
+const REGION: Rule = "expected a region name: lowercase words joined by `-`, ending in `-` and a number, such as `eu-west-1`";
+const AVAILABILITY_ZONE: Rule =
+    "expected an availability zone: lowercase letters, digits and `-`, such as `eu-west-1a`";
+const KMS_KEY: Rule = "expected a KMS key: a key ARN or alias ARN, a key id (lowercase hex digits and `-`, `mrk-` for multi-Region keys) or `alias/NAME`";
+const LOG_GROUP: Rule =
+    "expected a log group name: 1 to 512 letters, digits, `_`, `-`, `/`, `.` or `#`";
+const DESTINATION_NAME: Rule = "expected a log group, bucket or delivery stream name: 1 to 512 letters, digits, `_`, `-`, `/`, `.` or `#`";
+const ARN_SHAPE: Rule = "expected an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`";
+const ARN_PARTITION: Rule =
+    "expected an ARN whose partition is `aws`, `aws-cn`, `aws-us-gov`, `aws-iso...` or `aws-eusc`";
+const ARN_SERVICE: Rule = "expected an ARN whose service is lowercase letters, digits and `-`";
+const ARN_REGION: Rule =
+    "expected an ARN whose region is empty or a region name such as `eu-west-1`";
+const ARN_ACCOUNT: Rule = "expected an ARN whose account is empty or 12 digits";
+const ARN_RESOURCE: Rule =
+    "expected an ARN whose resource is not empty and holds no control characters";
+
+/// True when every byte of `b` passes `f`. Without an early exit, so that the loop compiles to
+/// a few wide comparisons: the values checked are short and almost always pass.
+#[inline]
+fn all_bytes(b: &[u8], f: impl Fn(u8) -> bool) -> bool {
+    b.iter().fold(true, |ok, &c| ok & f(c))
+}
+
+#[inline]
+fn is_lower_hex(b: u8) -> bool {
+    (b.wrapping_sub(b'0') < 10) | (b.wrapping_sub(b'a') < 6)
+}
+
+#[inline]
+fn is_digit(b: u8) -> bool {
+    b.wrapping_sub(b'0') < 10
+}
+
+#[inline]
+fn is_lower(b: u8) -> bool {
+    b.wrapping_sub(b'a') < 26
+}
+
+/// 8 or more lowercase hex digits (AWS ids have 8 or 17).
+fn is_hex_suffix(s: &str) -> bool {
+    s.len() >= 8 && all_bytes(s.as_bytes(), is_lower_hex)
+}
+
+fn prefixed_hex(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix).is_some_and(is_hex_suffix)
+}
+
+/// `vpc-` and 8 or more lowercase hex digits.
+pub fn vpc_id(s: &str) -> Result<(), Rule> {
+    prefixed_hex(s, "vpc-").then_some(()).ok_or(VPC_ID)
+}
+
+/// `subnet-` and 8 or more lowercase hex digits.
+pub fn subnet_id(s: &str) -> Result<(), Rule> {
+    prefixed_hex(s, "subnet-").then_some(()).ok_or(SUBNET_ID)
+}
+
+/// `fl-` and 8 or more lowercase hex digits.
+pub fn flow_log_id(s: &str) -> Result<(), Rule> {
+    prefixed_hex(s, "fl-").then_some(()).ok_or(FLOW_LOG_ID)
+}
+
+/// The id of a resource a flow log can log: lowercase words joined by `-` (`vpc`, `subnet`, `eni`,
+/// `tgw`, `tgw-attach`, and any later type), `-`, then 8 or more lowercase hex digits.
+pub fn resource_id(s: &str) -> Result<(), Rule> {
+    let ok = s
+        .rsplit_once('-')
+        .is_some_and(|(prefix, hex)| is_hex_suffix(hex) && lower_words(prefix.as_bytes()) >= 1);
+    ok.then_some(()).ok_or(RESOURCE_ID)
+}
+
+/// The number of words when `b` is lowercase ASCII words joined by single `-`; 0 otherwise.
+/// One pass without branches on the bytes.
+fn lower_words(b: &[u8]) -> usize {
+    let (mut ok, mut dashes, mut after_dash) = (true, 0usize, true);
+    for &c in b {
+        let dash = c == b'-';
+        ok &= is_lower(c) | (dash & !after_dash);
+        dashes += usize::from(dash);
+        after_dash = dash;
+    }
+    // Empty, or ending with `-`: `after_dash` is still set.
+    if ok && !after_dash { dashes + 1 } else { 0 }
+}
+
+/// 12 ASCII digits.
+pub fn account_id(s: &str) -> Result<(), Rule> {
+    (s.len() == 12 && all_bytes(s.as_bytes(), is_digit))
+        .then_some(())
+        .ok_or(ACCOUNT_ID)
+}
+
+/// A region name: two or more lowercase words joined by `-`, then `-` and a number
+/// (`eu-west-1`, `us-gov-west-1`, `eusc-de-east-1`, and regions that do not exist yet).
+pub fn region(s: &str) -> Result<(), Rule> {
+    is_region(s).then_some(()).ok_or(REGION)
+}
+
+fn is_region(s: &str) -> bool {
+    s.len() <= 64
+        && s.rsplit_once('-').is_some_and(|(words, number)| {
+            (1..=3).contains(&number.len())
+                && all_bytes(number.as_bytes(), is_digit)
+                && lower_words(words.as_bytes()) >= 2
+        })
+}
+
+/// An availability zone name: lowercase letters, digits and `-`, starting with a letter
+/// (`eu-west-1a`, local zones such as `us-west-2-lax-1a`).
+pub fn availability_zone(s: &str) -> Result<(), Rule> {
+    let b = s.as_bytes();
+    let ok = b.first().is_some_and(|c| is_lower(*c))
+        && b.len() <= 64
+        && all_bytes(b, |c| is_lower(c) | is_digit(c) | (c == b'-'));
+    ok.then_some(()).ok_or(AVAILABILITY_ZONE)
+}
+
+/// An ARN partition: `aws`, `aws-cn`, `aws-us-gov`, `aws-eusc`, or `aws-iso` with an optional
+/// lowercase suffix (`aws-iso-b`, `aws-iso-e`, `aws-iso-f`).
+pub fn partition(p: &str) -> Result<(), Rule> {
+    let ok = matches!(p, "aws" | "aws-cn" | "aws-us-gov" | "aws-eusc")
+        || p.strip_prefix("aws-iso").is_some_and(|rest| {
+            rest.len() <= 16 && all_bytes(rest.as_bytes(), |c| is_lower(c) | (c == b'-'))
+        });
+    ok.then_some(()).ok_or(ARN_PARTITION)
+}
+
+/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`: a known partition, a lowercase service, an
+/// empty or well-formed region and account, and a non-empty resource without control characters.
+/// The resource is otherwise free: IAM paths hold any printable ASCII, S3 prefixes any text.
+pub fn arn(s: &str) -> Result<(), Rule> {
+    let mut rest = s.strip_prefix("arn:").ok_or(ARN_SHAPE)?;
+    let mut fields = [""; 4];
+    for f in &mut fields {
+        (*f, rest) = rest.split_once(':').ok_or(ARN_SHAPE)?;
+    }
+    let [part, service, region, account] = fields;
+    let resource = rest;
+    partition(part)?;
+    if service.is_empty()
+        || !all_bytes(service.as_bytes(), |c| {
+            is_lower(c) | is_digit(c) | (c == b'-')
+        })
+    {
+        return Err(ARN_SERVICE);
+    }
+    if !region.is_empty() && !is_region(region) {
+        return Err(ARN_REGION);
+    }
+    if !account.is_empty() && account_id(account).is_err() {
+        return Err(ARN_ACCOUNT);
+    }
+    if resource.is_empty() || !no_control(resource) {
+        return Err(ARN_RESOURCE);
+    }
+    Ok(())
+}
+
+/// True when `s` holds no control character (C0, DEL, C1), no line or paragraph separator and
+/// no bidi control. ASCII text is checked a byte at a time.
+pub fn no_control(s: &str) -> bool {
+    // Printable ASCII, the common case, in one pass of wide comparisons.
+    all_bytes(s.as_bytes(), |c| c.wrapping_sub(0x20) < 0x5f)
+        || s.chars().all(|c| {
+            !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_bidi_control(c))
+        })
+}
+
+/// A KMS key as AWS names it in a log group or a bucket's encryption: a key or alias ARN, a key
+/// id (a UUID, or `mrk-` and hex digits for multi-Region keys) or an alias name `alias/NAME`.
+pub fn kms_key(s: &str) -> Result<(), Rule> {
+    if s.starts_with("arn:") {
+        return arn(s).map_err(|_| KMS_KEY);
+    }
+    let ok = if let Some(alias) = s.strip_prefix("alias/") {
+        !alias.is_empty()
+            && alias.len() <= 256
+            && all_bytes(alias.as_bytes(), |c| {
+                is_alphanumeric(c) | (c == b'/') | (c == b'_') | (c == b'-')
+            })
+    } else {
+        let id = s.strip_prefix("mrk-").unwrap_or(s);
+        !id.is_empty()
+            && id.len() <= 64
+            && id.bytes().any(is_lower_hex)
+            && all_bytes(id.as_bytes(), |c| is_lower_hex(c) | (c == b'-'))
+    };
+    ok.then_some(()).ok_or(KMS_KEY)
+}
+
+#[inline]
+fn is_alphanumeric(c: u8) -> bool {
+    is_digit(c) | is_lower(c | 0x20)
+}
+
+/// The characters AWS allows in a log group name (`[\.\-_/#A-Za-z0-9]+`).
+fn name_chars(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 512
+        && all_bytes(s.as_bytes(), |c| {
+            is_alphanumeric(c) | (c == b'.') | (c == b'-') | (c == b'_') | (c == b'/') | (c == b'#')
+        })
+}
+
+/// A CloudWatch Logs group name as AWS allows it: 1 to 512 of `[A-Za-z0-9._/#-]`.
+pub fn log_group_name(s: &str) -> Result<(), Rule> {
+    name_chars(s).then_some(()).ok_or(LOG_GROUP)
+}
+
+/// A resolved destination name: a log group name, a bucket name (legacy names with capitals and
+/// `_` included) or a Firehose delivery stream name; AWS allows each only characters of
+/// `[A-Za-z0-9._/#-]`.
+pub fn destination_name(s: &str) -> Result<(), Rule> {
+    name_chars(s).then_some(()).ok_or(DESTINATION_NAME)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walks over the model. Paths are relative to the value walked; callers add their prefix with
+// [`Invalid::within`]. The first refused value is reported.
+
+/// A check of one value's shape.
+pub type Check = fn(&str) -> Result<(), Rule>;
+
+/// Check the value of the field `name`.
+pub fn field(name: &str, value: &str, check: Check) -> Result<(), Invalid> {
+    check(value).map_err(|rule| Invalid::new(name, rule, value))
+}
+
+fn opt_field(name: &str, value: &Option<String>, check: Check) -> Result<(), Invalid> {
+    match value {
+        Some(v) => field(name, v, check),
+        None => Ok(()),
+    }
+}
+
+fn each<T>(
+    name: &str,
+    items: &[T],
+    walk: impl Fn(&T) -> Result<(), Invalid>,
+) -> Result<(), Invalid> {
+    for (i, item) in items.iter().enumerate() {
+        walk(item).map_err(|e| e.within(format_args!("{name}[{i}]")))?;
+    }
+    Ok(())
+}
+
+fn each_value(name: &str, items: &[String], check: Check) -> Result<(), Invalid> {
+    for (i, item) in items.iter().enumerate() {
+        check(item).map_err(|rule| Invalid::new(&format!("{name}[{i}]"), rule, item))?;
+    }
+    Ok(())
+}
+
+/// A whole inventory.
+pub fn inventory(inv: &Inventory) -> Result<(), Invalid> {
+    scan_meta(&inv.scan).map_err(|e| e.within("scan"))?;
+    each("regions", &inv.regions, region_entry)?;
+    each("errors", &inv.errors, scan_error)
+}
+
+/// An inventory's head: its metadata, region keys and errors.
+pub fn head(h: &InventoryHead) -> Result<(), Invalid> {
+    scan_meta(&h.scan).map_err(|e| e.within("scan"))?;
+    each("regions", &h.regions, region_key)?;
+    each("errors", &h.errors, scan_error)
+}
+
+/// The scan metadata.
+pub fn scan_meta(m: &ScanMeta) -> Result<(), Invalid> {
+    field("account_id", &m.account_id, account_id)?;
+    each_value("regions_requested", &m.regions_requested, region)?;
+    each_value("regions_scanned", &m.regions_scanned, region)
+}
+
+/// The account and region of a region entry.
+pub fn region_key(k: &RegionKey) -> Result<(), Invalid> {
+    field("account_id", &k.account_id, account_id)?;
+    field("region", &k.region, region)
+}
+
+/// A region entry with its VPCs and other flow logs.
+pub fn region_entry(r: &RegionInventory) -> Result<(), Invalid> {
+    field("account_id", &r.account_id, account_id)?;
+    field("region", &r.region, region)?;
+    each("vpcs", &r.vpcs, vpc)?;
+    each("other_flow_logs", &r.other_flow_logs, flow_log)
+}
+
+/// A VPC with its subnets and flow logs.
+pub fn vpc(v: &Vpc) -> Result<(), Invalid> {
+    field("id", &v.id, vpc_id)?;
+    field("owner_id", &v.owner_id, account_id)?;
+    field("arn", &v.arn, arn)?;
+    each("subnets", &v.subnets, subnet)?;
+    each("flow_logs", &v.flow_logs, flow_log)
+}
+
+/// A subnet with its flow logs.
+pub fn subnet(s: &Subnet) -> Result<(), Invalid> {
+    field("id", &s.id, subnet_id)?;
+    field("arn", &s.arn, arn)?;
+    opt_field("availability_zone", &s.availability_zone, availability_zone)?;
+    each("flow_logs", &s.flow_logs, flow_log)
+}
+
+/// A flow log with its destination.
+pub fn flow_log(l: &FlowLog) -> Result<(), Invalid> {
+    field("id", &l.id, flow_log_id)?;
+    field("resource_id", &l.resource_id, resource_id)?;
+    opt_field("destination_arn", &l.destination_arn, arn)?;
+    opt_field("log_group_name", &l.log_group_name, log_group_name)?;
+    opt_field(
+        "deliver_logs_permission_arn",
+        &l.deliver_logs_permission_arn,
+        arn,
+    )?;
+    destination(&l.destination).map_err(|e| e.within("destination"))
+}
+
+/// A resolved destination.
+pub fn destination(d: &Destination) -> Result<(), Invalid> {
+    opt_field("name", &d.name, destination_name)?;
+    opt_field("region", &d.region, region)?;
+    opt_field("kms_key_id", &d.kms_key_id, kms_key)
+}
+
+/// An entry of `errors`.
+pub fn scan_error(e: &ScanError) -> Result<(), Invalid> {
+    field("account_id", &e.account_id, account_id)?;
+    opt_field("region", &e.region, region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values every shape refuses.
+    const HOSTILE: &[&str] = &[
+        "", "$(id)", "`id`", "'", "\"", "\n", "\u{2028}", "\u{202e}", " ",
+    ];
+
+    fn refuses_all(check: Check, valid: &str, extra_invalid: &[&str]) {
+        assert_eq!(check(valid), Ok(()), "{valid:?}");
+        for bad in HOSTILE.iter().chain(extra_invalid) {
+            assert!(check(bad).is_err(), "{bad:?} should be refused");
+        }
+        // The valid value with something hostile around it.
+        for bad in HOSTILE.iter().filter(|b| !b.is_empty()) {
+            for v in [format!("{valid}{bad}"), format!("{bad}{valid}")] {
+                assert!(check(&v).is_err(), "{v:?} should be refused");
+            }
+        }
+    }
+
+    #[test]
+    fn ids() {
+        for (check, prefix) in [
+            (vpc_id as Check, "vpc-"),
+            (subnet_id, "subnet-"),
+            (flow_log_id, "fl-"),
+        ] {
+            assert_eq!(check(&format!("{prefix}0123abcd")), Ok(()));
+            assert_eq!(check(&format!("{prefix}0123456789abcdef0")), Ok(()));
+            refuses_all(
+                check,
+                &format!("{prefix}0a1b2c3d4e5f60718"),
+                &[
+                    prefix,
+                    &format!("{prefix}0123abc"),
+                    &format!("{prefix}0123ABCD"),
+                    &format!("{prefix}0123abcg"),
+                    &format!("{prefix}$(touch x)"),
+                    &format!("{prefix}0123abcd'"),
+                    &format!("{prefix}0123abcd\n"),
+                    &format!("{prefix}0123abcd\u{2028}"),
+                    &format!("x{prefix}0123abcd"),
+                    &format!("{}0123abcd", prefix.to_uppercase()),
+                    "0123abcd",
+                    "sg-0123abcd",
+                ],
+            );
+        }
+        refuses_all(
+            resource_id,
+            "eni-0a1b2c3d4e5f60718",
+            &["eni-0123abc", "eni-0123ABCD", "eni-$(touch x)", "0123abcd"],
+        );
+        // Moto's ids.
+        assert_eq!(vpc_id("vpc-f338cd3f531391e6c"), Ok(()));
+        assert_eq!(vpc_id("subnet-0123abcd"), Err(VPC_ID));
+        assert_eq!(subnet_id("vpc-0123abcd"), Err(SUBNET_ID));
+        assert_eq!(flow_log_id("vpc-0123abcd"), Err(FLOW_LOG_ID));
+        for ok in [
+            "vpc-0123abcd",
+            "subnet-0123abcd",
+            "eni-0123abcd",
+            "tgw-0123abcd",
+            "tgw-attach-0123abcd",
+        ] {
+            assert_eq!(resource_id(ok), Ok(()), "{ok}");
+        }
+        for bad in ["-0123abcd", "tgw--0123abcd", "Eni-0123abcd", "e$i-0123abcd"] {
+            assert_eq!(resource_id(bad), Err(RESOURCE_ID), "{bad}");
+        }
+    }
+
+    #[test]
+    fn account_ids() {
+        refuses_all(
+            account_id,
+            "123456789012",
+            &[
+                "12345678901",
+                "1234567890123",
+                "12345678901a",
+                "１23456789012",
+            ],
+        );
+    }
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-5",
+            "il-central-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+            "xx-newplace-12",
+        ] {
+            assert_eq!(region(ok), Ok(()), "{ok}");
+        }
+        refuses_all(
+            region,
+            "eu-west-1",
+            &[
+                "eu-west",
+                "euwest1",
+                "eu-1",
+                "EU-WEST-1",
+                "eu-west-1a",
+                "eu-west-1-",
+                "-eu-west-1",
+                "eu--west-1",
+                "eu-west-$(id)",
+                "eu-west-1234",
+            ],
+        );
+    }
+
+    #[test]
+    fn availability_zones() {
+        assert_eq!(availability_zone("us-west-2-lax-1a"), Ok(()));
+        refuses_all(availability_zone, "eu-west-1a", &["1a", "eu-west-1A"]);
+    }
+
+    #[test]
+    fn arns() {
+        for ok in [
+            "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0123abcd",
+            "arn:aws:s3:::bucket/prefix/",
+            "arn:aws:s3:::bucket/préfixe avec espaces/",
+            "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/a/b:*",
+            "arn:aws-us-gov:iam::123456789012:role/r",
+            "arn:aws-iso-b:iam::123456789012:role/r",
+            "arn:aws-eusc:firehose:eusc-de-east-1:123456789012:deliverystream/s",
+            // IAM paths hold any printable ASCII: shaped right, escaped where output.
+            "arn:aws:iam::123456789012:role/a'$(touch${IFS}x)'/r",
+            "arn:aws:iam::123456789012:role/a\"`id`;|&<>*?~!#/r",
+        ] {
+            assert_eq!(arn(ok), Ok(()), "{ok}");
+        }
+        let cases: &[(&str, Rule)] = &[
+            ("arn", ARN_SHAPE),
+            ("arn:aws:s3::", ARN_SHAPE),
+            ("ARN:aws:s3:::b", ARN_SHAPE),
+            ("xarn:aws:s3:::b", ARN_SHAPE),
+            ("arn:aws:s3:::", ARN_RESOURCE),
+            ("arn:azure:s3:::b", ARN_PARTITION),
+            ("arn:AWS:s3:::b", ARN_PARTITION),
+            ("arn::s3:::b", ARN_PARTITION),
+            ("arn:aws-iso-$(id):s3:::b", ARN_PARTITION),
+            ("arn:aws:S3:::b", ARN_SERVICE),
+            ("arn:aws::::b", ARN_SERVICE),
+            ("arn:aws:s$(id):::b", ARN_SERVICE),
+            ("arn:aws:ec2:eu-west-$(id):123456789012:vpc/x", ARN_REGION),
+            ("arn:aws:ec2:EU-WEST-1:123456789012:vpc/x", ARN_REGION),
+            ("arn:aws:ec2:eu-west-1:1234567890123:vpc/x", ARN_ACCOUNT),
+            ("arn:aws:ec2:eu-west-1:12345678901a:vpc/x", ARN_ACCOUNT),
+            ("arn:aws:iam::123456789012:role/a\nb", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/a\rb", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/a\x1b[2Jb", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/a\x7fb", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/a\u{85}b", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/a\u{2028}b", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/a\u{2029}b", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/a\u{202e}b", ARN_RESOURCE),
+            ("arn:aws:iam::123456789012:role/é\u{2066}b", ARN_RESOURCE),
+        ];
+        for (bad, rule) in cases {
+            assert_eq!(arn(bad), Err(*rule), "{bad:?}");
+        }
+        for bad in HOSTILE {
+            assert!(arn(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn kms_keys() {
+        for ok in [
+            "arn:aws:kms:eu-west-1:111122223333:key/6f1c2a0e-8d4b-4c57-9a53-2b7e0f9d1c44",
+            "arn:aws:kms:eu-west-1:111122223333:alias/flow-logs",
+            "6f1c2a0e-8d4b-4c57-9a53-2b7e0f9d1c44",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+            "alias/aws/s3",
+            "alias/My_Key-1",
+        ] {
+            assert_eq!(kms_key(ok), Ok(()), "{ok}");
+        }
+        refuses_all(
+            kms_key,
+            "6f1c2a0e-8d4b-4c57-9a53-2b7e0f9d1c44",
+            &[
+                "alias/",
+                "alias/a b",
+                "alias/$(id)",
+                "6F1C2A0E",
+                "---",
+                "arn:aws:kms:eu-west-1:1:key/x",
+                "key/x",
+            ],
+        );
+    }
+
+    #[test]
+    fn names() {
+        for ok in ["/aws/vpc/flow-logs", "a#b.c_d-e", "Legacy_Bucket.Name"] {
+            assert_eq!(log_group_name(ok), Ok(()), "{ok}");
+            assert_eq!(destination_name(ok), Ok(()), "{ok}");
+        }
+        for check in [log_group_name as Check, destination_name] {
+            refuses_all(
+                check,
+                "/vpc/prod",
+                &[&"a".repeat(513), "a:b", "a*b", "a\tb", "é"],
+            );
+        }
+        assert_eq!(log_group_name(&"a".repeat(512)), Ok(()));
+    }
+
+    #[test]
+    fn no_control_is_the_terminal_set() {
+        assert!(no_control("plain ascii ~!@#$%^&*()_+{}|:\"<>?`-=[]\\;',./"));
+        assert!(no_control("é → … ¡ € 日本"));
+        for bad in [
+            "\0", "\t", "\n", "\r", "\x1b", "\x7f", "\u{80}", "\u{85}", "\u{9b}", "\u{2028}",
+            "\u{2029}", "\u{200e}", "\u{200f}", "\u{202a}", "\u{202e}", "\u{2066}", "\u{2069}",
+            "\u{61c}",
+        ] {
+            assert!(!no_control(&format!("é{bad}")), "{bad:?}");
+            assert!(!no_control(&format!("a{bad}")), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn shown_values_are_escaped_and_short() {
+        let s = show("a\nb\u{2028}c\u{202e}d\u{85}e\x1b\"");
+        assert_eq!(s, r#""a\nb\u{2028}c\u{202e}d\u{85}e\u{1b}\"""#);
+        assert!(no_control(&s));
+        let long = show(&"x".repeat(10_000));
+        assert!(long.len() < 100, "{long}");
+        assert!(long.ends_with("... (10000 characters)"), "{long}");
+        // Cut on a character boundary.
+        let s = show(&"é".repeat(100));
+        assert!(s.contains("... (100 characters)"), "{s}");
+    }
+
+    fn demo() -> Inventory {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-inventory.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn walks_name_the_path_of_the_first_refused_value() {
+        let inv = demo();
+        assert_eq!(inventory(&inv), Ok(()));
+        assert_eq!(head(&inv.head()), Ok(()));
+
+        let mut bad = inv.clone();
+        let at = bad.regions[1]
+            .vpcs
+            .iter()
+            .position(|v| !v.flow_logs.is_empty())
+            .unwrap();
+        bad.regions[1].vpcs[at].flow_logs[0].id = "fl-$(touch x)".into();
+        let e = inventory(&bad).unwrap_err();
+        assert_eq!(e.path, format!("regions[1].vpcs[{at}].flow_logs[0].id"));
+        assert_eq!(e.rule, FLOW_LOG_ID);
+        assert_eq!(e.shown, "\"fl-$(touch x)\"");
+        assert_eq!(
+            e.to_string(),
+            format!("`{}`: {FLOW_LOG_ID}, found \"fl-$(touch x)\"", e.path)
+        );
+
+        let mut bad = inv.clone();
+        bad.scan.regions_scanned[2] = "eu-west-1\n".into();
+        let e = head(&bad.head()).unwrap_err();
+        assert_eq!(e.path, "scan.regions_scanned[2]");
+
+        let mut bad = inv.clone();
+        bad.errors[0].region = Some("$(id)".into());
+        assert_eq!(inventory(&bad).unwrap_err().path, "errors[0].region");
+
+        let mut bad = inv.clone();
+        let r = bad
+            .regions
+            .iter_mut()
+            .find(|r| r.vpcs.iter().any(|v| !v.subnets.is_empty()))
+            .unwrap();
+        let v = r.vpcs.iter_mut().find(|v| !v.subnets.is_empty()).unwrap();
+        v.subnets[0].id = "subnet-0123ABCD".into();
+        let e = vpc(v).unwrap_err();
+        assert_eq!(e.path, "subnets[0].id");
+        assert_eq!(e.rule, SUBNET_ID);
+    }
+}

@@ -18,3 +18,4 @@ mod rules_cli;
 mod rules_e2e;
 mod scan_stream;
 mod smoke;
+mod undo_tamper;

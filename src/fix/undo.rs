@@ -51,7 +51,7 @@ pub struct UndoStep {
 }
 
 /// What a step deletes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum UndoKind {
     /// DeleteFlowLogs.
     FlowLog,
@@ -272,11 +272,7 @@ pub async fn check(file: &ChangeLogFile, aws: &Aws) -> Result<Vec<Checked>, Erro
         return Err(Error::input(format!(
             "{}: the change log is for account {}, but the credentials belong to account {account}\n  fix: use credentials (--profile) of the account the fix ran in",
             file.path().display(),
-            logged
-                .into_iter()
-                .map(clean)
-                .collect::<Vec<_>>()
-                .join(", ")
+            logged.into_iter().map(clean).collect::<Vec<_>>().join(", ")
         )));
     }
     // Only what the record does not already rule out is read.
@@ -287,7 +283,9 @@ pub async fn check(file: &ChangeLogFile, aws: &Aws) -> Result<Vec<Checked>, Erro
             UndoKind::FlowLog => &mut flow,
             UndoKind::LogGroup => &mut groups,
         };
-        to.entry(s.region.as_str()).or_default().insert(s.id.as_str());
+        to.entry(s.region.as_str())
+            .or_default()
+            .insert(s.id.as_str());
     }
     let mut found: BTreeMap<(UndoKind, String, String), Found> = BTreeMap::new();
     for (region, ids) in flow {
@@ -439,7 +437,12 @@ async fn read_log_groups(
         }
     }
     for (name, arn) in arns {
-        let f = match client.list_tags_for_resource().resource_arn(&arn).send().await {
+        let f = match client
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+        {
             Ok(resp) => Found::Exists {
                 attached_to: None,
                 tags: resp
@@ -695,7 +698,11 @@ mod tests {
         log.changes = vec![r];
         let s = &plan_undo(&log)[0];
         assert_eq!(
-            (s.action.as_str(), s.vpc_id.as_deref(), s.change_id.as_deref()),
+            (
+                s.action.as_str(),
+                s.vpc_id.as_deref(),
+                s.change_id.as_deref()
+            ),
             (CREATE_FLOW_LOG, Some("vpc-1"), Some("tok"))
         );
     }

@@ -274,7 +274,10 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
         let id = c["flow_log_ids"][0].as_str().unwrap();
         let (resource, tags) = &created[id];
         assert_eq!(c["vpc_id"].as_str(), Some(resource.as_str()));
-        assert_eq!(tags.get(TAG).map(String::as_str), c["client_token"].as_str());
+        assert_eq!(
+            tags.get(TAG).map(String::as_str),
+            c["client_token"].as_str()
+        );
         assert_eq!(tags.get("owner").map(String::as_str), Some("sec"));
     }
     let (ra, rb) = (record_of(&log, &ids["a"]), record_of(&log, &ids["b"]));
@@ -384,7 +387,10 @@ fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
     assert_eq!(c, 1, "{err}");
     assert_refused(&err, "/flowaudit/flow", "tag differs");
     assert!(log_groups(&ep).contains_key("/flowaudit/flow"));
-    assert!(flow_logs(&ep).is_empty(), "the verified flow logs are deleted");
+    assert!(
+        flow_logs(&ep).is_empty(),
+        "the verified flow logs are deleted"
+    );
     let calls = moto.recorded_calls();
     assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
     assert_eq!(count_calls(&calls, "ListTagsForResource"), 1, "{calls:?}");

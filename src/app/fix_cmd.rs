@@ -354,10 +354,13 @@ fn undo(
     }
     if refused > 0 {
         eprintln!(
-            "flowaudit: {refused} of {n} deletions refused: nothing proves flowaudit created {} (each carries a {} tag with its change id when it did); {} left in place",
-            if refused == 1 { "it" } else { "them" },
+            "flowaudit: {refused} of {n} deletions refused: nothing shows flowaudit created {} (what a fix creates carries the {} tag of its record); left in place and kept in the change log",
+            if refused == 1 {
+                "that resource"
+            } else {
+                "those resources"
+            },
             fix::plan::CHANGE_TAG,
-            if refused == 1 { "it is" } else { "they are" }
         );
     }
     if failed > 0 {

@@ -73,13 +73,6 @@ impl UndoStep {
             clean(&self.id)
         )
     }
-
-    fn noun(&self) -> &'static str {
-        match self.kind {
-            UndoKind::FlowLog => "flow log",
-            UndoKind::LogGroup => "log group",
-        }
-    }
 }
 
 /// The deletions that undo `log`: first every flow log, then the log groups the fix created.
@@ -170,7 +163,7 @@ impl fmt::Display for Refusal {
             ),
             Refusal::TagMissing => write!(
                 f,
-                "tag missing: it has no {CHANGE_TAG} tag, so flowaudit did not create it"
+                "tag missing: it has no {CHANGE_TAG} tag, so nothing shows flowaudit created it"
             ),
             Refusal::TagDiffers { found } => write!(
                 f,
@@ -515,10 +508,7 @@ pub async fn undo(
     let mut results = Vec::new();
     for Checked { step, verdict } in checked {
         let (outcome, detail) = match verdict {
-            Verdict::Refuse(r) => (
-                UndoOutcome::Refused,
-                Some(format!("not deleting {} {}: {r}", step.noun(), step.id)),
-            ),
+            Verdict::Refuse(r) => (UndoOutcome::Refused, Some(r.to_string())),
             Verdict::Unverified(e) => (
                 UndoOutcome::Failed,
                 Some(format!("not deleted: cannot read it back to check it: {e}")),

@@ -168,11 +168,12 @@ fn a_tampered_change_log_deletes_nothing_it_names_and_says_why() {
     moto.reset_recording();
 
     let (c, err) = undo(&log, &ep, dir.path(), &[]);
+    // What flowaudit called (before the checks below call moto themselves).
+    let calls = moto.recorded_calls();
     assert_eq!(c, 1, "a refused deletion is not a success: {err}");
     // Both still exist, untouched.
     assert_eq!(flow_logs(&ep), before_logs);
     assert_eq!(log_groups(&ep), before_groups);
-    let calls = moto.recorded_calls();
     assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0, "{calls:?}");
     assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
     // The flow logs of the region were read in one call.
@@ -296,6 +297,7 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
 
     moto.reset_recording();
     let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
+    let calls = moto.recorded_calls();
     assert_eq!(c, 1, "{err}");
     assert_refused(
         &err,
@@ -309,7 +311,6 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
     assert!(err.contains("2 of 4 deletions refused"), "{err}");
     let left: BTreeSet<String> = flow_logs(&ep).into_keys().collect();
     assert_eq!(left, BTreeSet::from([fl_a.clone(), fl_b.clone()]));
-    let calls = moto.recorded_calls();
     assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 2, "{calls:?}");
     assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 1, "{calls:?}");
     // Only the records whose flow log was deleted are marked undone.
@@ -384,6 +385,7 @@ fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
     write_json(&log_path, &log);
     moto.reset_recording();
     let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
+    let calls = moto.recorded_calls();
     assert_eq!(c, 1, "{err}");
     assert_refused(&err, "/flowaudit/flow", "tag differs");
     assert!(log_groups(&ep).contains_key("/flowaudit/flow"));
@@ -391,7 +393,6 @@ fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
         flow_logs(&ep).is_empty(),
         "the verified flow logs are deleted"
     );
-    let calls = moto.recorded_calls();
     assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
     assert_eq!(count_calls(&calls, "ListTagsForResource"), 1, "{calls:?}");
 

@@ -288,42 +288,65 @@ fn undo(
         )));
     }
     let mut file = ChangeLogFile::open(path.to_path_buf())?;
-    let steps = fix::undo::plan_undo(file.log());
-    let n = steps.len();
-    if n == 0 {
+    if fix::undo::plan_undo(file.log()).is_empty() {
         eprintln!(
             "flowaudit undo: {} records nothing left to delete",
             Escaped(path.display())
         );
         return Ok(ExitStatus::Clean);
     }
+    let opts = collect_options(collect_args);
+    collect::validate(&opts)?;
+    let rt = runtime()?;
+    let aws = rt.block_on(fix::aws::connect(&opts));
+    // Every resource is read back and checked before anything is deleted or confirmed.
+    let checked = rt.block_on(fix::undo::check(&file, &aws))?;
+    let proven = checked
+        .iter()
+        .filter(|c| c.verdict == fix::undo::Verdict::Delete)
+        .count();
+    let n = checked.len();
+    let not_proven = n - proven;
     eprintln!(
-        "flowaudit undo plan ({}): {n} deletion{}{}",
+        "flowaudit undo plan ({}): {proven} deletion{}{}{}",
         Escaped(path.display()),
-        if n == 1 { "" } else { "s" },
+        if proven == 1 { "" } else { "s" },
+        if not_proven > 0 {
+            format!(", {not_proven} not deleted (see below)")
+        } else {
+            String::new()
+        },
         if s.dry_run {
             " (dry run: EC2 calls carry DryRun, nothing is deleted)"
         } else {
             ""
         }
     );
-    for (i, st) in steps.iter().enumerate() {
-        eprintln!("  {:>3}. {}", i + 1, escape(&st.describe()));
+    for (i, c) in checked.iter().enumerate() {
+        let why = match &c.verdict {
+            fix::undo::Verdict::Delete => String::new(),
+            fix::undo::Verdict::Refuse(r) => format!(" — refused: {r}"),
+            fix::undo::Verdict::Unverified(e) => {
+                format!(" — cannot check it: {}", escape(e))
+            }
+        };
+        eprintln!("  {:>3}. {}{why}", i + 1, escape(&c.step.describe()));
     }
-    if !s.dry_run && !confirm(n, s.yes, "make", "deletion")? {
+    if proven > 0 && !s.dry_run && !confirm(proven, s.yes, "make", "deletion")? {
         eprintln!("flowaudit: nothing was deleted");
-        return Ok(ExitStatus::Clean);
+        return Ok(if not_proven > 0 {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Clean
+        });
     }
-    let opts = collect_options(collect_args);
-    collect::validate(&opts)?;
-    let results = runtime()?.block_on(async {
-        let aws = fix::aws::connect(&opts).await;
-        fix::undo::undo(&mut file, &aws, s.dry_run).await
-    })?;
-    let mut failed = 0;
+    let results = rt.block_on(fix::undo::undo(&mut file, checked, &aws, s.dry_run))?;
+    let (mut failed, mut refused) = (0, 0);
     for r in &results {
-        if r.outcome == Outcome::Failed {
-            failed += 1;
+        match r.outcome {
+            fix::undo::UndoOutcome::Failed => failed += 1,
+            fix::undo::UndoOutcome::Refused => refused += 1,
+            _ => {}
         }
         eprintln!(
             "  {:<10} {}{}",
@@ -335,10 +358,23 @@ fn undo(
                 .unwrap_or_default()
         );
     }
+    if refused > 0 {
+        eprintln!(
+            "flowaudit: {refused} of {n} deletions refused: nothing shows flowaudit created {} (what a fix creates carries the {} tag of its record); left in place and kept in the change log",
+            if refused == 1 {
+                "that resource"
+            } else {
+                "those resources"
+            },
+            fix::plan::CHANGE_TAG,
+        );
+    }
     if failed > 0 {
         eprintln!(
             "flowaudit: {failed} of {n} deletions failed; the change log keeps them for another --undo"
         );
+    }
+    if failed + refused > 0 {
         Ok(ExitStatus::Findings)
     } else {
         Ok(ExitStatus::Clean)

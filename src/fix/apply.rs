@@ -3,7 +3,7 @@
 
 use super::aws::{Aws, error_code, error_text};
 use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, now_rfc3339};
-use super::plan::{Action, Change, Plan};
+use super::plan::{Action, CHANGE_TAG, Change, Plan};
 use super::settings::{FixDestination, FixSettings};
 use crate::error::Error;
 use crate::term::escape;
@@ -56,14 +56,20 @@ pub async fn apply(
     // region -> why its log group could not be made ready.
     let mut broken_groups: BTreeMap<String, String> = BTreeMap::new();
     for change in &plan.changes {
+        let change_id = change.change_id();
         let done = match &change.action {
             Action::CreateLogGroup {
                 name,
                 kms_key,
                 retention_days,
             } => {
-                let d = create_log_group(aws, change, name, kms_key.as_deref(), *retention_days, s)
-                    .await;
+                let group = NewGroup {
+                    name,
+                    kms_key: kms_key.as_deref(),
+                    retention_days: *retention_days,
+                    change_id: change_id.as_deref().unwrap_or_default(),
+                };
+                let d = create_log_group(aws, change, &group, s).await;
                 if d.outcome == Outcome::Failed {
                     broken_groups
                         .insert(change.region.clone(), d.error.clone().unwrap_or_default());
@@ -91,10 +97,7 @@ pub async fn apply(
             description: change.describe(),
             outcome: done.outcome,
             error: done.error,
-            client_token: match &change.action {
-                Action::CreateFlowLog { client_token, .. } => Some(client_token.clone()),
-                _ => None,
-            },
+            client_token: change_id,
             flow_log_ids: done.flow_log_ids,
             log_groups_created: done.log_groups_created,
             undone_at: None,
@@ -122,25 +125,29 @@ pub async fn apply(
     Ok(results)
 }
 
-async fn create_log_group(
-    aws: &Aws,
-    change: &Change,
-    name: &str,
-    kms_key: Option<&str>,
+/// A log group to create, and the change id it is tagged with.
+struct NewGroup<'a> {
+    name: &'a str,
+    kms_key: Option<&'a str>,
     retention_days: i32,
-    s: &FixSettings,
-) -> Done {
+    change_id: &'a str,
+}
+
+async fn create_log_group(aws: &Aws, change: &Change, g: &NewGroup<'_>, s: &FixSettings) -> Done {
+    let (name, retention_days) = (g.name, g.retention_days);
     if s.dry_run {
         return Done::new(Outcome::Skipped, Some(NO_DRY_RUN.into()));
     }
     let logs = aws.logs(&change.region);
     let mut req = logs.create_log_group().log_group_name(name);
-    if let Some(k) = kms_key {
+    if let Some(k) = g.kms_key {
         req = req.kms_key_id(k);
     }
     for (k, v) in &s.tags {
         req = req.tags(k, v);
     }
+    // Set last, so it is the one value of the key (settings refuse it as a --fix-tag anyway).
+    req = req.tags(CHANGE_TAG, g.change_id);
     match req.send().await {
         Ok(_) => {}
         Err(e)
@@ -222,13 +229,14 @@ async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSetting
     if let Some(i) = s.max_aggregation_interval {
         req = req.max_aggregation_interval(i);
     }
-    if !s.tags.is_empty() {
-        let mut spec = TagSpecification::builder().resource_type(ResourceType::VpcFlowLog);
-        for (k, v) in &s.tags {
-            spec = spec.tags(Tag::builder().key(k).value(v).build());
-        }
-        req = req.tag_specifications(spec.build());
+    // The change id tag is what `fix --undo` checks before it deletes the flow log.
+    let mut spec = TagSpecification::builder()
+        .resource_type(ResourceType::VpcFlowLog)
+        .tags(Tag::builder().key(CHANGE_TAG).value(token).build());
+    for (k, v) in &s.tags {
+        spec = spec.tags(Tag::builder().key(k).value(v).build());
     }
+    req = req.tag_specifications(spec.build());
     match req.send().await {
         Err(e) if s.dry_run && error_code(&e).as_deref() == Some("DryRunOperation") => {
             Done::new(Outcome::DryRunOk, None)

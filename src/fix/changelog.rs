@@ -52,7 +52,11 @@ pub struct ChangeRecord {
     pub outcome: Outcome,
     #[serde(default)]
     pub error: Option<String>,
-    /// The ClientToken sent with CreateFlowLogs.
+    /// The change id: the ClientToken sent with CreateFlowLogs (for `create-log-group`, a token
+    /// derived the same way from the group's name). Everything the change created carries it as
+    /// the `flowaudit:change` tag, and `--undo` deletes nothing whose tag does not match it.
+    /// `None` for changes that create nothing (and for log groups in logs written before log
+    /// groups were tagged: `--undo` refuses those).
     #[serde(default)]
     pub client_token: Option<String>,
     /// Flow logs this change created.

@@ -13,6 +13,10 @@ pub const FIX_RULE: &str = "VPC-001";
 pub const FIXABLE_CHECKS: [&str; 2] = ["flow-logs-enabled", "traffic-type-all"];
 /// The traffic type of every flow log the fix creates.
 pub const TRAFFIC_TYPE: &str = "ALL";
+/// The tag every resource a fix creates carries, set at creation: its value is the change id
+/// ([`Change::change_id`]) recorded in the change log, and `fix --undo` deletes a resource only
+/// when the tag it reads back matches the record.
+pub const CHANGE_TAG: &str = "flowaudit:change";
 
 /// One change to make in AWS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +69,24 @@ impl Action {
 }
 
 impl Change {
+    /// The id of a change that creates something: the ClientToken of a flow-log creation, or a
+    /// token derived the same way from (account, region, log group name) for a log group. It is
+    /// the value of the [`CHANGE_TAG`] tag on what the change creates, and is recorded in the
+    /// change log (`client_token`). `None` for changes that create nothing.
+    pub fn change_id(&self) -> Option<String> {
+        match &self.action {
+            Action::CreateFlowLog { client_token, .. } => Some(client_token.clone()),
+            Action::CreateLogGroup { name, .. } => Some(client_token(
+                &self.account_id,
+                &self.region,
+                "",
+                &format!("cloudwatch:{name}"),
+                self.action.name(),
+            )),
+            Action::AssociateKmsKey { .. } => None,
+        }
+    }
+
     /// A one-line description (AWS-provided text is escaped).
     pub fn describe(&self) -> String {
         let what = match &self.action {

@@ -213,6 +213,11 @@ impl FixSettings {
                     "--fix-tag {t:?}: the key must be 1-128 characters and not start with `aws:`, the value at most 256 characters\n  fix: shorten or rename the tag"
                 )));
             }
+            if k == super::plan::CHANGE_TAG {
+                return Err(Error::input(format!(
+                    "--fix-tag {t:?}: the key {k:?} is reserved: every created resource carries it with its change id, which `fix --undo` checks before deleting\n  fix: use another tag key"
+                )));
+            }
             if tags.iter().any(|(x, _): &(String, String)| x == k) {
                 return Err(Error::input(format!(
                     "--fix-tag {t:?}: the key {k:?} is given twice\n  fix: name each tag key once"
@@ -469,7 +474,7 @@ mod tests {
         assert!(!s.resource_selected("vpc-1abc"));
 
         type Edit = fn(&mut FixSettingsArgs);
-        let cases: [(Edit, &str); 8] = [
+        let cases: [(Edit, &str); 9] = [
             (|a| a.fix_tags = vec!["novalue".into()], "KEY=VALUE"),
             (|a| a.fix_retention_days = 366, "400"),
             (|a| a.unsafe_fixes = true, "--fix-kms-key"),
@@ -489,6 +494,10 @@ mod tests {
                 "only used with a cloudwatch",
             ),
             (|a| a.fix_log_format = Some("version".into()), "${field}"),
+            (
+                |a| a.fix_tags = vec!["flowaudit:change=mine".into()],
+                "reserved",
+            ),
         ];
         for (edit, needle) in cases {
             let mut bad = args("s3://bucket-x");

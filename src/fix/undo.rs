@@ -1,12 +1,39 @@
-//! `flowaudit fix --undo FILE`: delete exactly what a change log records as created, and nothing else.
+//! `flowaudit fix --undo FILE`: delete what a change log records as created, and only what
+//! flowaudit provably created.
+//!
+//! A change log is a plain file: anyone who can edit it could name a production flow log or an
+//! audit log group. So the log is never trusted on its own. Every resource is read back first
+//! ([`check`]) and deleted only when what AWS says matches the record ([`decide`]):
+//! - the record's action is one that creates (`create-flow-log` for flow logs,
+//!   `create-log-group` for log groups) and it carries a change id (`client_token`);
+//! - the resource carries the tag [`CHANGE_TAG`] with exactly that change id (the fix sets it at
+//!   creation, see `apply`);
+//! - a flow log is attached to the VPC the record names.
+//!
+//! Everything else is refused, named with its reason, and nothing is deleted for it.
 
 use super::aws::{Aws, error_code, error_text};
-use super::changelog::{ChangeLog, ChangeLogFile, Outcome};
+use super::changelog::{ChangeLog, ChangeLogFile};
+use super::plan::CHANGE_TAG;
 use crate::error::Error;
 use crate::term::{Escaped, escape};
-use std::collections::BTreeSet;
+use aws_sdk_ec2::types::Filter;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-/// One deletion.
+/// Flow-log ids per DescribeFlowLogs call (values of one `flow-log-id` filter).
+const FLOW_LOG_BATCH: usize = 200;
+/// Log group names per DescribeLogGroups call (`logGroupIdentifiers` takes at most 50).
+const LOG_GROUP_BATCH: usize = 50;
+/// Upper bound of pages read per call, so a misbehaving endpoint cannot loop forever.
+const MAX_PAGES: usize = 10_000;
+
+/// The action of a record that creates flow logs.
+const CREATE_FLOW_LOG: &str = "create-flow-log";
+/// The action of a record that creates a log group.
+const CREATE_LOG_GROUP: &str = "create-log-group";
+
+/// One deletion the change log asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoStep {
     /// Index of the change in the log.
@@ -16,10 +43,16 @@ pub struct UndoStep {
     pub kind: UndoKind,
     /// The flow-log id or log group name.
     pub id: String,
+    /// The record's action (`create-flow-log`, ...), as written in the log.
+    pub action: String,
+    /// The record's VPC.
+    pub vpc_id: Option<String>,
+    /// The record's change id (`client_token`): the value the [`CHANGE_TAG`] tag must have.
+    pub change_id: Option<String>,
 }
 
 /// What a step deletes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum UndoKind {
     /// DeleteFlowLogs.
     FlowLog,
@@ -44,7 +77,7 @@ impl UndoStep {
 }
 
 /// The deletions that undo `log`: first every flow log, then the log groups the fix created.
-/// Changes already undone are left out.
+/// Changes already undone are left out. Nothing here is trusted yet: see [`check`].
 pub fn plan_undo(log: &ChangeLog) -> Vec<UndoStep> {
     let mut flow = Vec::new();
     let mut groups = Vec::new();
@@ -52,45 +85,171 @@ pub fn plan_undo(log: &ChangeLog) -> Vec<UndoStep> {
         if c.undone_at.is_some() {
             continue;
         }
-        for id in &c.flow_log_ids {
-            flow.push(UndoStep {
-                change: i,
-                account_id: c.account_id.clone(),
-                region: c.region.clone(),
-                kind: UndoKind::FlowLog,
-                id: id.clone(),
-            });
-        }
-        for g in &c.log_groups_created {
-            groups.push(UndoStep {
-                change: i,
-                account_id: c.account_id.clone(),
-                region: c.region.clone(),
-                kind: UndoKind::LogGroup,
-                id: g.clone(),
-            });
-        }
+        let step = |kind, id: &String| UndoStep {
+            change: i,
+            account_id: c.account_id.clone(),
+            region: c.region.clone(),
+            kind,
+            id: id.clone(),
+            action: c.action.clone(),
+            vpc_id: c.vpc_id.clone(),
+            change_id: c.client_token.clone(),
+        };
+        flow.extend(c.flow_log_ids.iter().map(|id| step(UndoKind::FlowLog, id)));
+        groups.extend(
+            c.log_groups_created
+                .iter()
+                .map(|id| step(UndoKind::LogGroup, id)),
+        );
     }
     flow.extend(groups);
     flow
 }
 
-/// What became of one deletion.
+/// What reading a resource back found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UndoResult {
-    pub step: UndoStep,
-    pub outcome: Outcome,
-    /// Why it failed, or a note (already deleted, not called in a dry run).
-    pub detail: Option<String>,
+pub enum Found {
+    /// It does not exist.
+    Gone,
+    /// It exists, with these tags; `attached_to` is a flow log's ResourceId (`None` for groups).
+    Exists {
+        attached_to: Option<String>,
+        tags: BTreeMap<String, String>,
+    },
+    /// It could not be read (access denied, network, ...): the error.
+    Unreadable(String),
 }
 
-/// Run the undo. The credentials must belong to the log's account. Each deletion is
-/// independent; a change is marked undone in the file once everything it created is gone.
-pub async fn undo(
-    file: &mut ChangeLogFile,
-    aws: &Aws,
-    dry_run: bool,
-) -> Result<Vec<UndoResult>, Error> {
+/// Why a deletion is refused: nothing proves flowaudit created the resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The record's action does not create this kind of resource.
+    ActionDoesNotCreate { action: String },
+    /// The record has no change id (`client_token`) to check the tag against.
+    NoChangeId,
+    /// A flow-log record without a VPC.
+    NoVpc,
+    /// The resource does not exist.
+    Gone,
+    /// The flow log is attached to another resource than the record's VPC.
+    OtherResource { found: String, recorded: String },
+    /// The resource has no [`CHANGE_TAG`] tag.
+    TagMissing,
+    /// The [`CHANGE_TAG`] tag has another value than the record's change id.
+    TagDiffers { found: String },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::ActionDoesNotCreate { action } => write!(
+                f,
+                "action does not create: the record's action is {:?}, which creates no such resource",
+                escape(action)
+            ),
+            Refusal::NoChangeId => write!(
+                f,
+                "no change id: the record has no client_token to check the {CHANGE_TAG} tag against"
+            ),
+            Refusal::NoVpc => write!(f, "no VPC: the record names no vpc_id for the flow log"),
+            Refusal::Gone => write!(
+                f,
+                "resource gone: it does not exist (deleted already, or never created)"
+            ),
+            Refusal::OtherResource { found, recorded } => write!(
+                f,
+                "flow log attached to another resource: {}, not the recorded {}",
+                escape(found),
+                escape(recorded)
+            ),
+            Refusal::TagMissing => write!(
+                f,
+                "tag missing: it has no {CHANGE_TAG} tag, so nothing shows flowaudit created it"
+            ),
+            Refusal::TagDiffers { found } => write!(
+                f,
+                "tag differs: its {CHANGE_TAG} tag is {:?}, not the record's change id",
+                escape(found)
+            ),
+        }
+    }
+}
+
+/// The decision about one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Proven to be what the recorded change created: delete it.
+    Delete,
+    /// Not proven: never deleted.
+    Refuse(Refusal),
+    /// It could not be read back, so nothing is proven: not deleted (a failure, not a refusal).
+    Unverified(String),
+}
+
+/// What the record alone rules out, before anything is read.
+pub fn refuse_unread(step: &UndoStep) -> Option<Refusal> {
+    let creates = match step.kind {
+        UndoKind::FlowLog => CREATE_FLOW_LOG,
+        UndoKind::LogGroup => CREATE_LOG_GROUP,
+    };
+    if step.action != creates {
+        return Some(Refusal::ActionDoesNotCreate {
+            action: step.action.clone(),
+        });
+    }
+    if step.change_id.as_deref().is_none_or(str::is_empty) {
+        return Some(Refusal::NoChangeId);
+    }
+    if step.kind == UndoKind::FlowLog && step.vpc_id.as_deref().is_none_or(str::is_empty) {
+        return Some(Refusal::NoVpc);
+    }
+    None
+}
+
+/// Decide whether `step` may be deleted, given what reading it back `found`.
+pub fn decide(step: &UndoStep, found: &Found) -> Verdict {
+    if let Some(r) = refuse_unread(step) {
+        return Verdict::Refuse(r);
+    }
+    let (attached_to, tags) = match found {
+        Found::Gone => return Verdict::Refuse(Refusal::Gone),
+        Found::Unreadable(e) => return Verdict::Unverified(e.clone()),
+        Found::Exists { attached_to, tags } => (attached_to, tags),
+    };
+    if step.kind == UndoKind::FlowLog {
+        let recorded = step.vpc_id.as_deref().unwrap_or_default();
+        let found = attached_to.as_deref().unwrap_or_default();
+        if found != recorded {
+            return Verdict::Refuse(Refusal::OtherResource {
+                found: if found.is_empty() {
+                    "an unknown resource".into()
+                } else {
+                    found.into()
+                },
+                recorded: recorded.into(),
+            });
+        }
+    }
+    match tags.get(CHANGE_TAG) {
+        None => Verdict::Refuse(Refusal::TagMissing),
+        Some(v) if Some(v.as_str()) != step.change_id.as_deref() => {
+            Verdict::Refuse(Refusal::TagDiffers { found: v.clone() })
+        }
+        Some(_) => Verdict::Delete,
+    }
+}
+
+/// A step and the decision about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub step: UndoStep,
+    pub verdict: Verdict,
+}
+
+/// Check every step of the log against AWS, deleting nothing: the credentials must belong to the
+/// log's account, then each resource is read back (DescribeFlowLogs batched per region;
+/// DescribeLogGroups batched per region plus ListTagsForResource per group) and [`decide`]d.
+pub async fn check(file: &ChangeLogFile, aws: &Aws) -> Result<Vec<Checked>, Error> {
     let steps = plan_undo(file.log());
     if steps.is_empty() {
         return Ok(Vec::new());
@@ -111,11 +270,255 @@ pub async fn undo(
             escape(account)
         )));
     }
+    // Only what the record does not already rule out is read.
+    let mut flow: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for s in steps.iter().filter(|s| refuse_unread(s).is_none()) {
+        let to = match s.kind {
+            UndoKind::FlowLog => &mut flow,
+            UndoKind::LogGroup => &mut groups,
+        };
+        to.entry(s.region.as_str())
+            .or_default()
+            .insert(s.id.as_str());
+    }
+    let mut found: BTreeMap<(UndoKind, String, String), Found> = BTreeMap::new();
+    for (region, ids) in flow {
+        for (id, f) in read_flow_logs(aws, region, &ids).await {
+            found.insert((UndoKind::FlowLog, region.to_string(), id), f);
+        }
+    }
+    for (region, names) in groups {
+        for (name, f) in read_log_groups(aws, region, &names).await {
+            found.insert((UndoKind::LogGroup, region.to_string(), name), f);
+        }
+    }
+    Ok(steps
+        .into_iter()
+        .map(|step| {
+            let key = (step.kind, step.region.clone(), step.id.clone());
+            let f = found.get(&key).cloned().unwrap_or(Found::Gone);
+            let verdict = decide(&step, &f);
+            Checked { step, verdict }
+        })
+        .collect())
+}
+
+fn tag_map(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Read the flow logs `ids` of one region: one DescribeFlowLogs per [`FLOW_LOG_BATCH`] ids
+/// (a `flow-log-id` filter, which answers without error for ids that do not exist).
+async fn read_flow_logs(aws: &Aws, region: &str, ids: &BTreeSet<&str>) -> BTreeMap<String, Found> {
+    let client = aws.ec2(region);
+    let mut out = BTreeMap::new();
+    let all: Vec<&str> = ids.iter().copied().collect();
+    for chunk in all.chunks(FLOW_LOG_BATCH) {
+        let filter = Filter::builder()
+            .name("flow-log-id")
+            .set_values(Some(chunk.iter().map(|s| s.to_string()).collect()))
+            .build();
+        let mut token: Option<String> = None;
+        for _page in 0..MAX_PAGES {
+            let r = client
+                .describe_flow_logs()
+                .filter(filter.clone())
+                .set_next_token(token.take())
+                .send()
+                .await;
+            match r {
+                Ok(resp) => {
+                    for fl in resp.flow_logs() {
+                        let Some(id) = fl.flow_log_id() else { continue };
+                        if chunk.contains(&id) {
+                            out.insert(
+                                id.to_string(),
+                                Found::Exists {
+                                    attached_to: fl.resource_id().map(str::to_string),
+                                    tags: tag_map(fl.tags()),
+                                },
+                            );
+                        }
+                    }
+                    token = resp.next_token().map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let why = format!("DescribeFlowLogs: {}", error_text(&e));
+                    for id in chunk {
+                        out.entry(id.to_string())
+                            .or_insert_with(|| Found::Unreadable(why.clone()));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    for id in ids {
+        out.entry(id.to_string()).or_insert(Found::Gone);
+    }
+    out
+}
+
+/// Read the log groups `names` of one region: DescribeLogGroups per [`LOG_GROUP_BATCH`] names
+/// (which exist, and their ARNs), then ListTagsForResource for each group found.
+async fn read_log_groups(
+    aws: &Aws,
+    region: &str,
+    names: &BTreeSet<&str>,
+) -> BTreeMap<String, Found> {
+    let client = aws.logs(region);
+    let mut out = BTreeMap::new();
+    let mut arns: BTreeMap<String, String> = BTreeMap::new();
+    let all: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    for chunk in all.chunks(LOG_GROUP_BATCH) {
+        let mut token: Option<String> = None;
+        for _page in 0..MAX_PAGES {
+            let r = client
+                .describe_log_groups()
+                .set_log_group_identifiers(Some(chunk.to_vec()))
+                .set_next_token(token.take())
+                .send()
+                .await;
+            match r {
+                Ok(resp) => {
+                    for g in resp.log_groups() {
+                        let Some(name) = g.log_group_name() else {
+                            continue;
+                        };
+                        if !chunk.iter().any(|n| n == name) {
+                            continue;
+                        }
+                        let arn = g
+                            .log_group_arn()
+                            .map(str::to_string)
+                            .or_else(|| g.arn().map(|a| a.trim_end_matches(":*").to_string()));
+                        match arn {
+                            Some(a) => {
+                                arns.insert(name.to_string(), a);
+                            }
+                            None => {
+                                out.insert(
+                                    name.to_string(),
+                                    Found::Unreadable("DescribeLogGroups returned no ARN".into()),
+                                );
+                            }
+                        }
+                    }
+                    token = resp.next_token().map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let why = format!("DescribeLogGroups: {}", error_text(&e));
+                    for n in chunk {
+                        out.entry(n.clone())
+                            .or_insert_with(|| Found::Unreadable(why.clone()));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    for (name, arn) in arns {
+        let f = match client
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+        {
+            Ok(resp) => Found::Exists {
+                attached_to: None,
+                tags: resp
+                    .tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            },
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_resource_not_found_exception()) =>
+            {
+                Found::Gone
+            }
+            Err(e) => Found::Unreadable(format!("ListTagsForResource {arn}: {}", error_text(&e))),
+        };
+        out.insert(name, f);
+    }
+    for n in names {
+        out.entry(n.to_string()).or_insert(Found::Gone);
+    }
+    out
+}
+
+/// What became of one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndoOutcome {
+    /// Deleted (or found deleted by the time DeleteFlowLogs ran, after it was verified).
+    Deleted,
+    /// `--dry-run`: AWS confirmed the deletion would have succeeded; nothing changed.
+    DryRunOk,
+    /// `--dry-run` of a log group: CloudWatch Logs has no dry-run mode, so it was not called.
+    NotCalled,
+    /// The deletion (or the read-back that had to prove it) failed.
+    Failed,
+    /// Refused: nothing proves flowaudit created it; not deleted.
+    Refused,
+}
+
+impl UndoOutcome {
+    /// The name printed in the results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UndoOutcome::Deleted => "deleted",
+            UndoOutcome::DryRunOk => "dry_run_ok",
+            UndoOutcome::NotCalled => "skipped",
+            UndoOutcome::Failed => "failed",
+            UndoOutcome::Refused => "refused",
+        }
+    }
+}
+
+/// What became of one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoResult {
+    pub step: UndoStep,
+    pub outcome: UndoOutcome,
+    /// Why it failed or was refused, or a note (already deleted, not called in a dry run).
+    pub detail: Option<String>,
+}
+
+/// Carry out the checked steps: delete what [`check`] proved, report the rest without calling
+/// AWS. Each deletion is independent; a change is marked undone in the file once every resource
+/// it records was deleted (a refused or failed one keeps it open).
+pub async fn undo(
+    file: &mut ChangeLogFile,
+    checked: Vec<Checked>,
+    aws: &Aws,
+    dry_run: bool,
+) -> Result<Vec<UndoResult>, Error> {
     let mut results = Vec::new();
-    for step in steps {
-        let (outcome, detail) = match step.kind {
-            UndoKind::FlowLog => delete_flow_log(aws, &step, dry_run).await,
-            UndoKind::LogGroup => delete_log_group(aws, &step, dry_run).await,
+    for Checked { step, verdict } in checked {
+        let (outcome, detail) = match verdict {
+            Verdict::Refuse(r) => (UndoOutcome::Refused, Some(r.to_string())),
+            Verdict::Unverified(e) => (
+                UndoOutcome::Failed,
+                Some(format!("not deleted: cannot read it back to check it: {e}")),
+            ),
+            Verdict::Delete => match step.kind {
+                UndoKind::FlowLog => delete_flow_log(aws, &step, dry_run).await,
+                UndoKind::LogGroup => delete_log_group(aws, &step, dry_run).await,
+            },
         };
         results.push(UndoResult {
             step,
@@ -129,7 +532,7 @@ pub async fn undo(
             if results
                 .iter()
                 .filter(|r| r.step.change == c)
-                .all(|r| r.outcome == Outcome::Applied)
+                .all(|r| r.outcome == UndoOutcome::Deleted)
             {
                 file.mark_undone(c)?;
             }
@@ -138,7 +541,11 @@ pub async fn undo(
     Ok(results)
 }
 
-async fn delete_flow_log(aws: &Aws, step: &UndoStep, dry_run: bool) -> (Outcome, Option<String>) {
+async fn delete_flow_log(
+    aws: &Aws,
+    step: &UndoStep,
+    dry_run: bool,
+) -> (UndoOutcome, Option<String>) {
     let r = aws
         .ec2(&step.region)
         .delete_flow_logs()
@@ -148,24 +555,24 @@ async fn delete_flow_log(aws: &Aws, step: &UndoStep, dry_run: bool) -> (Outcome,
         .await;
     match r {
         Err(e) if dry_run && error_code(&e).as_deref() == Some("DryRunOperation") => {
-            (Outcome::DryRunOk, None)
+            (UndoOutcome::DryRunOk, None)
         }
         Err(e) if is_flow_log_gone(error_code(&e).as_deref()) => {
-            (Outcome::Applied, Some("already deleted".into()))
+            (UndoOutcome::Deleted, Some("already deleted".into()))
         }
         Err(e) => (
-            Outcome::Failed,
+            UndoOutcome::Failed,
             Some(format!("DeleteFlowLogs {}: {}", step.id, error_text(&e))),
         ),
         Ok(out) => match out.unsuccessful().first() {
-            None => (Outcome::Applied, None),
+            None => (UndoOutcome::Deleted, None),
             Some(u) => {
                 let code = u.error().and_then(|e| e.code());
                 if is_flow_log_gone(code) {
-                    (Outcome::Applied, Some("already deleted".into()))
+                    (UndoOutcome::Deleted, Some("already deleted".into()))
                 } else {
                     (
-                        Outcome::Failed,
+                        UndoOutcome::Failed,
                         Some(format!(
                             "DeleteFlowLogs {}: {}: {}",
                             step.id,
@@ -183,10 +590,14 @@ fn is_flow_log_gone(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.starts_with("InvalidFlowLogId"))
 }
 
-async fn delete_log_group(aws: &Aws, step: &UndoStep, dry_run: bool) -> (Outcome, Option<String>) {
+async fn delete_log_group(
+    aws: &Aws,
+    step: &UndoStep,
+    dry_run: bool,
+) -> (UndoOutcome, Option<String>) {
     if dry_run {
         return (
-            Outcome::Skipped,
+            UndoOutcome::NotCalled,
             Some("not called: CloudWatch Logs has no dry-run mode".into()),
         );
     }
@@ -197,15 +608,15 @@ async fn delete_log_group(aws: &Aws, step: &UndoStep, dry_run: bool) -> (Outcome
         .send()
         .await
     {
-        Ok(_) => (Outcome::Applied, None),
+        Ok(_) => (UndoOutcome::Deleted, None),
         Err(e)
             if e.as_service_error()
                 .is_some_and(|se| se.is_resource_not_found_exception()) =>
         {
-            (Outcome::Applied, Some("already deleted".into()))
+            (UndoOutcome::Deleted, Some("already deleted".into()))
         }
         Err(e) => (
-            Outcome::Failed,
+            UndoOutcome::Failed,
             Some(format!("DeleteLogGroup {}: {}", step.id, error_text(&e))),
         ),
     }
@@ -214,7 +625,7 @@ async fn delete_log_group(aws: &Aws, step: &UndoStep, dry_run: bool) -> (Outcome
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fix::changelog::{ChangeRecord, now_rfc3339};
+    use crate::fix::changelog::{ChangeRecord, Outcome, now_rfc3339};
 
     fn rec(
         region: &str,
@@ -267,5 +678,186 @@ mod tests {
             steps[0].describe(),
             "111122223333 us-east-1: delete flow log fl-1"
         );
+    }
+
+    #[test]
+    fn steps_carry_what_the_record_says_undo_must_check() {
+        let mut log = ChangeLog::new("111122223333");
+        let mut r = rec("us-east-1", &["fl-1"], &[], false, Outcome::Applied);
+        r.action = CREATE_FLOW_LOG.into();
+        r.vpc_id = Some("vpc-1".into());
+        r.client_token = Some("tok".into());
+        log.changes = vec![r];
+        let s = &plan_undo(&log)[0];
+        assert_eq!(
+            (
+                s.action.as_str(),
+                s.vpc_id.as_deref(),
+                s.change_id.as_deref()
+            ),
+            (CREATE_FLOW_LOG, Some("vpc-1"), Some("tok"))
+        );
+    }
+
+    const TOKEN: &str = "0123abcd";
+
+    fn flow_step() -> UndoStep {
+        UndoStep {
+            change: 0,
+            account_id: "111122223333".into(),
+            region: "us-east-1".into(),
+            kind: UndoKind::FlowLog,
+            id: "fl-1".into(),
+            action: CREATE_FLOW_LOG.into(),
+            vpc_id: Some("vpc-1".into()),
+            change_id: Some(TOKEN.into()),
+        }
+    }
+
+    fn group_step() -> UndoStep {
+        UndoStep {
+            kind: UndoKind::LogGroup,
+            id: "/flowaudit/g".into(),
+            action: CREATE_LOG_GROUP.into(),
+            vpc_id: None,
+            ..flow_step()
+        }
+    }
+
+    fn exists(attached_to: Option<&str>, tags: &[(&str, &str)]) -> Found {
+        Found::Exists {
+            attached_to: attached_to.map(str::to_string),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_a_matching_tag_on_the_recorded_vpc_is_deleted() {
+        let ours = exists(Some("vpc-1"), &[(CHANGE_TAG, TOKEN), ("owner", "sec")]);
+        assert_eq!(decide(&flow_step(), &ours), Verdict::Delete);
+        let group = exists(None, &[(CHANGE_TAG, TOKEN)]);
+        assert_eq!(decide(&group_step(), &group), Verdict::Delete);
+    }
+
+    #[test]
+    fn a_resource_without_the_tag_or_with_another_value_is_refused() {
+        let untagged = exists(Some("vpc-1"), &[("Name", "production")]);
+        assert_eq!(
+            decide(&flow_step(), &untagged),
+            Verdict::Refuse(Refusal::TagMissing)
+        );
+        assert_eq!(
+            decide(&group_step(), &exists(None, &[])),
+            Verdict::Refuse(Refusal::TagMissing)
+        );
+        let other = exists(Some("vpc-1"), &[(CHANGE_TAG, "another-change")]);
+        assert_eq!(
+            decide(&flow_step(), &other),
+            Verdict::Refuse(Refusal::TagDiffers {
+                found: "another-change".into()
+            })
+        );
+        // The tag key must match exactly.
+        let near = exists(None, &[("flowaudit:Change", TOKEN)]);
+        assert_eq!(
+            decide(&group_step(), &near),
+            Verdict::Refuse(Refusal::TagMissing)
+        );
+    }
+
+    #[test]
+    fn a_flow_log_of_another_resource_is_refused_even_with_the_right_tag() {
+        let elsewhere = exists(Some("vpc-2"), &[(CHANGE_TAG, TOKEN)]);
+        assert_eq!(
+            decide(&flow_step(), &elsewhere),
+            Verdict::Refuse(Refusal::OtherResource {
+                found: "vpc-2".into(),
+                recorded: "vpc-1".into()
+            })
+        );
+        let unknown = exists(None, &[(CHANGE_TAG, TOKEN)]);
+        assert!(matches!(
+            decide(&flow_step(), &unknown),
+            Verdict::Refuse(Refusal::OtherResource { .. })
+        ));
+    }
+
+    #[test]
+    fn records_that_do_not_create_or_lack_an_id_are_refused_unread() {
+        let ours = exists(Some("vpc-1"), &[(CHANGE_TAG, TOKEN)]);
+        for action in ["associate-kms-key", CREATE_LOG_GROUP, "", "x"] {
+            let s = UndoStep {
+                action: action.into(),
+                ..flow_step()
+            };
+            assert_eq!(
+                decide(&s, &ours),
+                Verdict::Refuse(Refusal::ActionDoesNotCreate {
+                    action: action.into()
+                }),
+                "{action}"
+            );
+            assert!(refuse_unread(&s).is_some());
+        }
+        let s = UndoStep {
+            action: CREATE_FLOW_LOG.into(),
+            ..group_step()
+        };
+        assert!(matches!(
+            decide(&s, &exists(None, &[(CHANGE_TAG, TOKEN)])),
+            Verdict::Refuse(Refusal::ActionDoesNotCreate { .. })
+        ));
+        for id in [None, Some(String::new())] {
+            let s = UndoStep {
+                change_id: id,
+                ..flow_step()
+            };
+            // An empty id never matches an empty tag value.
+            let empty = exists(Some("vpc-1"), &[(CHANGE_TAG, "")]);
+            assert_eq!(decide(&s, &empty), Verdict::Refuse(Refusal::NoChangeId));
+        }
+        let s = UndoStep {
+            vpc_id: None,
+            ..flow_step()
+        };
+        assert_eq!(
+            decide(&s, &exists(None, &[(CHANGE_TAG, TOKEN)])),
+            Verdict::Refuse(Refusal::NoVpc)
+        );
+        assert_eq!(refuse_unread(&flow_step()), None);
+        assert_eq!(refuse_unread(&group_step()), None);
+    }
+
+    #[test]
+    fn gone_is_refused_and_unreadable_is_a_failure() {
+        assert_eq!(
+            decide(&flow_step(), &Found::Gone),
+            Verdict::Refuse(Refusal::Gone)
+        );
+        assert_eq!(
+            decide(&group_step(), &Found::Unreadable("AccessDenied".into())),
+            Verdict::Unverified("AccessDenied".into())
+        );
+    }
+
+    #[test]
+    fn reasons_name_the_problem_and_escape_what_aws_sent() {
+        let r = Refusal::TagDiffers {
+            found: "x\u{1b}[2J".into(),
+        };
+        let t = r.to_string();
+        assert!(t.starts_with("tag differs") && !t.contains('\u{1b}'), "{t}");
+        let r = Refusal::OtherResource {
+            found: "vpc-2".into(),
+            recorded: "vpc-1".into(),
+        };
+        assert!(
+            r.to_string()
+                .contains("attached to another resource: vpc-2, not the recorded vpc-1")
+        );
+        assert!(Refusal::TagMissing.to_string().contains(CHANGE_TAG));
     }
 }

@@ -22,3 +22,4 @@ mod smoke;
 mod snapshots;
 mod snippets_hostile;
 mod terminal_and_files;
+mod undo_tamper;

@@ -1,0 +1,409 @@
+//! `flowaudit fix --undo` deletes only what flowaudit provably created: everything a fix creates
+//! is tagged `flowaudit:change = <change id>`, and undo reads each resource back and refuses
+//! (names, explains, exits non-zero) whatever does not match its record — here against moto,
+//! with tampered change logs naming resources the fix did not create.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+const TAG: &str = "flowaudit:change";
+const BUCKET: &str = "flowaudit-undo-bucket";
+
+/// Run flowaudit with `args` in `cwd`; returns (exit code, stderr).
+fn run_fa(args: &[&str], cwd: &Path) -> (i32, String) {
+    let o = run(flowaudit().args(args).current_dir(cwd));
+    (code(&o), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// `flowaudit fix --undo LOG --yes` (plus `extra`); returns (exit code, stderr).
+fn undo(log: &Path, ep: &str, cwd: &Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "fix",
+        "--undo",
+        log.to_str().unwrap(),
+        "--yes",
+        "--endpoint-url",
+        ep,
+    ];
+    args.extend(extra);
+    run_fa(&args, cwd)
+}
+
+/// Run a boto3 script against moto with the endpoint as its argument; its JSON output.
+fn boto(script: &str, ep: &str) -> Value {
+    let o = std::process::Command::new(venv_bin("python"))
+        .args(["-c", script, ep])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Every flow log of us-east-1 straight from moto: id -> (ResourceId, tags).
+fn flow_logs(ep: &str) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
+    let script = r#"
+import boto3, json, sys
+ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1],
+                   aws_access_key_id='testing', aws_secret_access_key='testing')
+print(json.dumps([[f['FlowLogId'], f['ResourceId'], {t['Key']: t['Value'] for t in f.get('Tags', [])}]
+                  for f in ec2.describe_flow_logs()['FlowLogs']]))
+"#;
+    boto(script, ep)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let tags = f[2]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            (
+                f[0].as_str().unwrap().to_string(),
+                (f[1].as_str().unwrap().to_string(), tags),
+            )
+        })
+        .collect()
+}
+
+/// Every log group of us-east-1 straight from moto: name -> tags.
+fn log_groups(ep: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let script = r#"
+import boto3, json, sys
+logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1],
+                    aws_access_key_id='testing', aws_secret_access_key='testing')
+out = {}
+for g in logs.describe_log_groups()['logGroups']:
+    out[g['logGroupName']] = logs.list_tags_for_resource(resourceArn=g['logGroupArn'])['tags']
+print(json.dumps(out))
+"#;
+    serde_json::from_value(boto(script, ep)).unwrap()
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn write_json(p: &Path, v: &Value) {
+    std::fs::write(p, serde_json::to_string_pretty(v).unwrap()).unwrap();
+}
+
+/// One change-log record, as `fix` writes them.
+fn record(action: &str, vpc: Option<&str>, token: &str, ids: &[&str], groups: &[&str]) -> Value {
+    json!({
+        "time": "2026-01-02T03:04:05Z",
+        "account_id": ACCOUNT,
+        "region": "us-east-1",
+        "vpc_id": vpc,
+        "action": action,
+        "description": "d",
+        "outcome": "applied",
+        "error": null,
+        "client_token": token,
+        "flow_log_ids": ids,
+        "log_groups_created": groups,
+        "undone_at": null
+    })
+}
+
+/// A plausible change id: 64 hex characters.
+fn token(seed: char) -> String {
+    std::iter::repeat_n(seed, 64).collect()
+}
+
+/// Lines of `err` that mention `needle`.
+fn lines_with<'a>(err: &'a str, needle: &str) -> Vec<&'a str> {
+    err.lines().filter(|l| l.contains(needle)).collect()
+}
+
+/// The result line (not the plan line) of a refused resource contains `reason`.
+fn assert_refused(err: &str, id: &str, reason: &str) {
+    let hits: Vec<&str> = lines_with(err, id)
+        .into_iter()
+        .filter(|l| l.trim_start().starts_with("refused"))
+        .collect();
+    assert!(
+        hits.iter().any(|l| l.contains(reason)),
+        "no `refused ... {id} ... {reason}` line in:\n{err}"
+    );
+}
+
+#[test]
+fn a_tampered_change_log_deletes_nothing_it_names_and_says_why() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "bucket", "region": "us-east-1", "name": BUCKET, "encryption": "AES256"},
+        {"op": "vpc", "region": "us-east-1", "key": "prod", "cidr": "10.1.0.0/16", "tags": {"Name": "production"}},
+        {"op": "flow_log", "region": "us-east-1", "key": "fl_prod", "resource": "$prod", "traffic": "ALL", "bucket": BUCKET},
+        {"op": "log_group", "region": "us-east-1", "name": "/audit/trail", "retention": 3653}
+    ]));
+    let ep = moto.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let (prod, fl_prod) = (ids["prod"].as_str(), ids["fl_prod"].as_str());
+    let gone = "fl-0123456789abcdef0";
+    // A log edited to name resources flowaudit did not create, with the right account id
+    // and plausible change ids.
+    let log = dir.path().join("tampered.json");
+    write_json(
+        &log,
+        &json!({
+            "schema": "flowaudit/fix-log/v1",
+            "tool_version": "0.0.0",
+            "started_at": "2026-01-02T03:04:00Z",
+            "account_id": ACCOUNT,
+            "changes": [
+                record("create-flow-log", Some(prod), &token('a'), &[fl_prod], &[]),
+                record("create-log-group", None, &token('b'), &[], &["/audit/trail"]),
+                record("associate-kms-key", None, &token('c'), &[], &["/audit/trail"]),
+                record("create-flow-log", Some(prod), &token('d'), &[gone], &[])
+            ]
+        }),
+    );
+    let before_logs = flow_logs(&ep);
+    let before_groups = log_groups(&ep);
+    assert!(before_logs.contains_key(fl_prod) && before_groups.contains_key("/audit/trail"));
+    moto.reset_recording();
+
+    let (c, err) = undo(&log, &ep, dir.path(), &[]);
+    // What flowaudit called (before the checks below call moto themselves).
+    let calls = moto.recorded_calls();
+    assert_eq!(c, 1, "a refused deletion is not a success: {err}");
+    // Both still exist, untouched.
+    assert_eq!(flow_logs(&ep), before_logs);
+    assert_eq!(log_groups(&ep), before_groups);
+    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0, "{calls:?}");
+    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    // The flow logs of the region were read in one call.
+    assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 1, "{calls:?}");
+    // Each refused record is named, with its reason.
+    assert_refused(&err, fl_prod, "tag missing");
+    assert_refused(&err, gone, "resource gone");
+    let group_lines: Vec<&str> = lines_with(&err, "/audit/trail")
+        .into_iter()
+        .filter(|l| l.trim_start().starts_with("refused"))
+        .collect();
+    assert_eq!(group_lines.len(), 2, "{err}");
+    assert!(
+        group_lines.iter().any(|l| l.contains("tag missing"))
+            && group_lines
+                .iter()
+                .any(|l| l.contains("action does not create") && l.contains("associate-kms-key")),
+        "{err}"
+    );
+    assert!(err.contains("0 deletions, 4 not deleted"), "{err}");
+    assert!(err.contains("4 of 4 deletions refused"), "{err}");
+    // Nothing is marked undone: the log still records all four.
+    let after = read_json(&log);
+    assert!(
+        after["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["undone_at"].is_null()),
+        "{after}"
+    );
+
+    // A dry run refuses the same way, and a second undo still refuses.
+    let (c, err) = undo(&log, &ep, dir.path(), &["--dry-run"]);
+    assert_eq!(c, 1, "{err}");
+    assert_refused(&err, fl_prod, "tag missing");
+    assert_eq!(flow_logs(&ep), before_logs);
+    assert_eq!(log_groups(&ep), before_groups);
+}
+
+/// `flowaudit fix` to S3 in us-east-1 (tagging `owner=sec` as well); returns the change log.
+fn fix_to_s3(ep: &str, dir: &Path) -> (std::path::PathBuf, Value) {
+    let log = dir.join("fix-log.json");
+    let report = dir.join("fix.json");
+    let dest = format!("s3://{BUCKET}");
+    let (c, err) = run_fa(
+        &[
+            "fix",
+            "--yes",
+            "--fix-destination",
+            &dest,
+            "--fix-tag",
+            "owner=sec",
+            "--endpoint-url",
+            ep,
+            "--region",
+            "us-east-1",
+            "--fix-log",
+            log.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert_eq!(c, 0, "{err}");
+    let v = read_json(&log);
+    (log, v)
+}
+
+/// The change-log record that created a flow log on `vpc`.
+fn record_of(log: &Value, vpc: &str) -> usize {
+    log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["vpc_id"] == vpc && c["action"] == "create-flow-log")
+        .unwrap_or_else(|| panic!("no record for {vpc}: {log}"))
+}
+
+#[test]
+fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_refused() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "bucket", "region": "us-east-1", "name": BUCKET, "encryption": "AES256"},
+        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"},
+        {"op": "vpc", "region": "us-east-1", "key": "b", "cidr": "10.2.0.0/16"},
+        {"op": "vpc", "region": "us-east-1", "key": "c", "cidr": "10.3.0.0/16"}
+    ]));
+    let ep = moto.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let (log_path, mut log) = fix_to_s3(&ep, dir.path());
+    let created = flow_logs(&ep);
+    // a, b, c and moto's default VPC.
+    assert_eq!(created.len(), 4, "{created:?}");
+    // Tagged at creation with the record's change id, next to the user's own tag.
+    for c in log["changes"].as_array().unwrap() {
+        let id = c["flow_log_ids"][0].as_str().unwrap();
+        let (resource, tags) = &created[id];
+        assert_eq!(c["vpc_id"].as_str(), Some(resource.as_str()));
+        assert_eq!(
+            tags.get(TAG).map(String::as_str),
+            c["client_token"].as_str()
+        );
+        assert_eq!(tags.get("owner").map(String::as_str), Some("sec"));
+    }
+    let (ra, rb) = (record_of(&log, &ids["a"]), record_of(&log, &ids["b"]));
+    let fl_a = log["changes"][ra]["flow_log_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fl_b = log["changes"][rb]["flow_log_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // a's record now claims VPC c (its flow log is attached to a); b's claims another change.
+    log["changes"][ra]["vpc_id"] = json!(ids["c"]);
+    log["changes"][rb]["client_token"] = json!(token('e'));
+    write_json(&log_path, &log);
+
+    moto.reset_recording();
+    let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
+    let calls = moto.recorded_calls();
+    assert_eq!(c, 1, "{err}");
+    assert_refused(
+        &err,
+        &fl_a,
+        &format!(
+            "attached to another resource: {}, not the recorded {}",
+            ids["a"], ids["c"]
+        ),
+    );
+    assert_refused(&err, &fl_b, "tag differs");
+    assert!(err.contains("2 of 4 deletions refused"), "{err}");
+    let left: BTreeSet<String> = flow_logs(&ep).into_keys().collect();
+    assert_eq!(left, BTreeSet::from([fl_a.clone(), fl_b.clone()]));
+    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 2, "{calls:?}");
+    assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 1, "{calls:?}");
+    // Only the records whose flow log was deleted are marked undone.
+    let after = read_json(&log_path);
+    for (i, c) in after["changes"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(c["undone_at"].is_string(), i != ra && i != rb, "{c}");
+    }
+    // Undoing again reads back only the two left, and refuses them again.
+    let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("2 of 2 deletions refused"), "{err}");
+    assert_eq!(flow_logs(&ep).len(), 2);
+}
+
+#[test]
+fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
+        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
+    ]));
+    let ep = moto.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("cw-log.json");
+    let report = dir.path().join("cw.json");
+    let (c, err) = run_fa(
+        &[
+            "fix",
+            "--yes",
+            "--fix-destination",
+            "cloudwatch:/flowaudit/flow",
+            "--fix-delivery-role",
+            &ids["role"],
+            "--fix-kms-key",
+            &ids["key"],
+            "--fix-tag",
+            "owner=sec",
+            "--endpoint-url",
+            &ep,
+            "--region",
+            "us-east-1",
+            "--fix-log",
+            log_path.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(c, 0, "{err}");
+    let mut log = read_json(&log_path);
+    let rg = log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["action"] == "create-log-group")
+        .expect("a create-log-group record");
+    let group_token = log["changes"][rg]["client_token"]
+        .as_str()
+        .expect("the log-group record carries its change id")
+        .to_string();
+    assert_eq!(group_token.len(), 64);
+    let groups = log_groups(&ep);
+    let tags = &groups["/flowaudit/flow"];
+    assert_eq!(tags.get(TAG), Some(&group_token), "{tags:?}");
+    assert_eq!(tags.get("owner").map(String::as_str), Some("sec"));
+
+    // The group's record claims another change: the group is kept, the flow logs go.
+    log["changes"][rg]["client_token"] = json!(token('f'));
+    write_json(&log_path, &log);
+    moto.reset_recording();
+    let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
+    let calls = moto.recorded_calls();
+    assert_eq!(c, 1, "{err}");
+    assert_refused(&err, "/flowaudit/flow", "tag differs");
+    assert!(log_groups(&ep).contains_key("/flowaudit/flow"));
+    assert!(
+        flow_logs(&ep).is_empty(),
+        "the verified flow logs are deleted"
+    );
+    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    assert_eq!(count_calls(&calls, "ListTagsForResource"), 1, "{calls:?}");
+
+    // With its true change id restored, the next undo deletes the group.
+    let mut log = read_json(&log_path);
+    log["changes"][rg]["client_token"] = json!(group_token);
+    write_json(&log_path, &log);
+    let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
+    assert_eq!(c, 0, "{err}");
+    assert!(!log_groups(&ep).contains_key("/flowaudit/flow"));
+    let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
+    assert_eq!(c, 0, "{err}");
+    assert!(err.contains("nothing left to delete"), "{err}");
+}

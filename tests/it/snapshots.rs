@@ -5,18 +5,21 @@
 use crate::harness::{code, flowaudit, repo_path};
 
 /// Scan the demo inventory into every format; (exit code, stdout text, JSON, SARIF, HTML data).
+/// The scan runs in the repository; a path of the checkout that reaches a report (the
+/// suppressions file is shown by its full path) is written `[repo]`, so the snapshots hold in any
+/// checkout.
 fn reports(extra: &[&str]) -> (i32, String, String, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let demo = repo_path("tests/fixtures/demo-inventory.json");
+    let demo = "tests/fixtures/demo-inventory.json";
     let o = flowaudit()
-        .args(["scan", "--from-inventory"])
-        .arg(&demo)
+        .current_dir(repo_path(""))
+        .args(["scan", "--from-inventory", demo])
         .args(extra)
         .output()
         .unwrap();
     let files = flowaudit()
-        .args(["scan", "--from-inventory"])
-        .arg(&demo)
+        .current_dir(repo_path(""))
+        .args(["scan", "--from-inventory", demo])
         .args(extra)
         .args(["--format", "json", "--format", "sarif", "--format", "html"])
         .arg("--output-dir")
@@ -31,12 +34,15 @@ fn reports(extra: &[&str]) -> (i32, String, String, String, String) {
         .unwrap();
     let data = &html[start..];
     let data = &data[data.find('>').unwrap() + 1..data.find("</script>").unwrap()];
+    let root = repo_path("");
+    let root = root.to_str().unwrap().trim_end_matches('/');
+    let norm = |s: &str| s.replace(root, "[repo]");
     (
         code(&o),
-        String::from_utf8(o.stdout).unwrap(),
-        read("flowaudit.json"),
-        read("flowaudit.sarif"),
-        data.to_string(),
+        norm(&String::from_utf8(o.stdout).unwrap()),
+        norm(&read("flowaudit.json")),
+        norm(&read("flowaudit.sarif")),
+        norm(data),
     )
 }
 

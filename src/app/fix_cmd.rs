@@ -1,26 +1,23 @@
-//! `flowaudit fix` and the `--fix` step of `scan`: print the plan, confirm, apply, verify;
-//! or `--undo` a change log. The plan and progress go to standard error, so standard output
-//! stays free for the report.
+//! `flowaudit fix`: the scan pipeline with its fix step on, or `--undo` a change log. The plan
+//! and progress go to standard error, so standard output stays free for the report.
 
+use super::fix_step::confirm;
+use super::pipeline;
 use super::{collect_options, runtime};
 use crate::cli::ScanArgs;
 use crate::cli::collect_args::CollectArgs;
 use crate::cli::fix_args::{FixArgs, FixCommandArgs, FixSettingsArgs};
 use crate::collect;
 use crate::error::{Error, ExitStatus};
-use crate::findings::Finding;
-use crate::fix::{self, ChangeLogFile, FixSettings, Outcome, Plan};
-use crate::inventory::Inventory;
-use crate::report::v1::FixOutcome;
+use crate::fix::{self, ChangeLogFile};
 use crate::term::{Escaped, escape};
-use std::io::{BufRead, IsTerminal, Write};
 
 /// Run `flowaudit fix`: a scan with the fix step on, or `--undo FILE`.
 pub fn fix(args: FixCommandArgs) -> Result<ExitStatus, Error> {
     if let Some(path) = &args.undo {
         return undo(path, &args.collect, &args.settings);
     }
-    super::scan::scan(ScanArgs {
+    pipeline::run(ScanArgs {
         collect: args.collect,
         rules: args.rules,
         output: args.output,
@@ -29,245 +26,6 @@ pub fn fix(args: FixCommandArgs) -> Result<ExitStatus, Error> {
             settings: args.settings,
         },
     })
-}
-
-/// Validate the fix flags of a scan before anything runs: `None` when `--fix` is off.
-pub(crate) fn prepare(args: &FixArgs, collect: &CollectArgs) -> Result<Option<FixSettings>, Error> {
-    if !args.fix {
-        let given = args.settings.given_flags();
-        if !given.is_empty() {
-            return Err(Error::input(format!(
-                "{} only {} with --fix\n  fix: add --fix (or run `flowaudit fix`), or drop {}",
-                given.join(", "),
-                if given.len() == 1 { "applies" } else { "apply" },
-                if given.len() == 1 { "it" } else { "them" }
-            )));
-        }
-        return Ok(None);
-    }
-    if collect.from_inventory.is_some() {
-        return Err(Error::input(
-            "--fix needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory",
-        ));
-    }
-    let settings = FixSettings::from_args(&args.settings)?;
-    if let Some(p) = &settings.log_file {
-        fix::changelog::refuse_existing(p)?;
-    }
-    Ok(Some(settings))
-}
-
-/// What the fix step hands back to the scan pipeline.
-pub(crate) struct FixStep {
-    /// The report's `fixes` section.
-    pub fixes: Vec<FixOutcome>,
-    /// The inventory after the fix (touched regions collected again), when something changed.
-    pub inventory: Option<Inventory>,
-    /// True when a planned change failed or did not verify.
-    pub failed: bool,
-}
-
-/// Plan, confirm, apply and verify. `evaluate` runs the rules over an inventory (used on the
-/// inventory after the fix, so the report shows the account as it now is).
-pub(crate) fn run_fix_step(
-    settings: &FixSettings,
-    collect_args: &CollectArgs,
-    inv: &Inventory,
-    findings: &[Finding],
-    evaluate: &dyn Fn(&Inventory) -> Result<Vec<Finding>, Error>,
-) -> Result<FixStep, Error> {
-    let plan = fix::plan(inv, findings, settings);
-    print_plan(&plan, settings.dry_run);
-    if !plan.problems.is_empty() {
-        return Err(Error::input(format!(
-            "the plan cannot be applied as asked; nothing was changed:\n{}",
-            plan.problems
-                .iter()
-                .map(|p| format!("  {}", escape(p)))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )));
-    }
-    if plan.is_empty() {
-        return Ok(FixStep {
-            fixes: Vec::new(),
-            inventory: None,
-            failed: false,
-        });
-    }
-    if !settings.dry_run && !confirm(plan.changes.len(), settings.yes, "apply", "change")? {
-        eprintln!("flowaudit: nothing was changed");
-        let fixes = plan
-            .changes
-            .iter()
-            .map(|c| declined(c, "declined at the confirmation prompt"))
-            .collect();
-        return Ok(FixStep {
-            fixes,
-            inventory: None,
-            failed: false,
-        });
-    }
-    let mut log = match (&settings.log_file, settings.dry_run) {
-        (Some(p), _) => Some(ChangeLogFile::create(p.clone(), &inv.scan.account_id)?),
-        (None, false) => Some(ChangeLogFile::create(
-            fix::changelog::default_path(chrono::Utc::now()),
-            &inv.scan.account_id,
-        )?),
-        (None, true) => None,
-    };
-    let opts = collect_options(collect_args);
-    let rt = runtime()?;
-    let results = rt.block_on(async {
-        let aws = fix::aws::connect(&opts).await;
-        fix::apply(&plan, settings, &aws, log.as_mut()).await
-    })?;
-    for r in &results {
-        let rec = &r.record;
-        let created = [rec.flow_log_ids.clone(), rec.log_groups_created.clone()].concat();
-        let target = match &r.change.vpc_id {
-            Some(v) => format!("{v} {}", rec.action),
-            None => rec.action.clone(),
-        };
-        eprintln!(
-            "  {:<10} {} {}: {}{}{}",
-            rec.outcome.as_str(),
-            escape(&rec.account_id),
-            escape(&rec.region),
-            escape(&target),
-            if created.is_empty() {
-                String::new()
-            } else {
-                format!(" => created {}", escape(&created.join(", ")))
-            },
-            rec.error
-                .as_deref()
-                .map(|e| format!(" — {}", escape(e)))
-                .unwrap_or_default()
-        );
-    }
-    if let Some(l) = &log {
-        eprintln!(
-            "flowaudit: change log written to {}",
-            Escaped(l.path().display())
-        );
-    }
-    let touched = fix::verify::touched_regions(&results);
-    let (fixes, inventory) = if settings.dry_run {
-        (fix::verify::outcomes(&results, None), None)
-    } else if touched.is_empty() {
-        // Nothing changed anywhere: the scan's own results are still current.
-        (fix::verify::outcomes(&results, Some(findings)), None)
-    } else {
-        let mut again = collect_args.clone();
-        again.regions = touched.iter().map(|(_, r)| r.clone()).collect();
-        again.exclude_regions.clear();
-        let opts = collect_options(&again);
-        match rt.block_on(collect::collect(&opts)) {
-            Ok(after) => {
-                let merged = fix::verify::merge_rescan(inv, &after);
-                let findings_after = evaluate(&merged)?;
-                (
-                    fix::verify::outcomes(&results, Some(&findings_after)),
-                    Some(merged),
-                )
-            }
-            Err(e) => {
-                eprintln!(
-                    "flowaudit: warning: the changes were made, but the verification rescan failed: {e}"
-                );
-                let mut o = fix::verify::outcomes(&results, None);
-                fix::verify::mark_unverified(&mut o);
-                (o, None)
-            }
-        }
-    };
-    let failed = fixes.iter().any(fix::verify::is_failure);
-    let n_failed = fixes.iter().filter(|o| fix::verify::is_failure(o)).count();
-    if n_failed > 0 {
-        eprintln!(
-            "flowaudit: {n_failed} of {} planned changes failed or did not verify:",
-            fixes.len()
-        );
-        for o in fixes.iter().filter(|o| fix::verify::is_failure(o)) {
-            eprintln!(
-                "  {} {} {}: {}",
-                escape(&o.region),
-                escape(&o.vpc_id),
-                escape(&o.action),
-                o.error
-                    .as_deref()
-                    .map(|e| escape(e).into_owned())
-                    .unwrap_or_else(|| format!("still failing after the rescan: {:?}", o.verified))
-            );
-        }
-    }
-    Ok(FixStep {
-        fixes,
-        inventory,
-        failed,
-    })
-}
-
-fn declined(c: &fix::Change, why: &str) -> FixOutcome {
-    FixOutcome {
-        account_id: c.account_id.clone(),
-        region: c.region.clone(),
-        vpc_id: c.vpc_id.clone().unwrap_or_default(),
-        action: c.action.name().into(),
-        description: c.describe(),
-        outcome: Outcome::Skipped.as_str().into(),
-        error: Some(why.into()),
-        created: Vec::new(),
-        verified: Default::default(),
-    }
-}
-
-fn print_plan(plan: &Plan, dry_run: bool) {
-    let n = plan.changes.len();
-    let mode = if dry_run {
-        " (dry run: EC2 calls carry DryRun, nothing is changed)"
-    } else {
-        ""
-    };
-    if n == 0 {
-        eprintln!("flowaudit fix plan: nothing to change{mode}");
-    } else {
-        eprintln!(
-            "flowaudit fix plan: {n} change{}{mode}",
-            if n == 1 { "" } else { "s" }
-        );
-    }
-    // Each line is one line: its data pieces are escaped where the plan is built, and the line
-    // is escaped whole again here, so nothing in it can drive the terminal.
-    for l in plan.lines() {
-        eprintln!("{}", escape(&l));
-    }
-}
-
-/// Ask on the terminal unless `--yes`; without a terminal, refuse (exit code 2).
-fn confirm(n: usize, yes: bool, verb: &str, noun: &str) -> Result<bool, Error> {
-    if yes {
-        return Ok(true);
-    }
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Error::input(format!(
-            "not applying the {n} planned {noun}{}: there is no terminal to confirm on and --yes was not given; nothing was changed\n  fix: review the plan above, then re-run with --yes (or --dry-run to test permissions)",
-            if n == 1 { "" } else { "s" }
-        )));
-    }
-    if n == 1 {
-        eprint!("{verb} this {noun}? [y/N] ");
-    } else {
-        eprint!("{verb} these {n} {noun}s? [y/N] ");
-    }
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::fatal(format!("cannot read the answer from the terminal: {e}")))?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
 fn undo(

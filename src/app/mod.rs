@@ -2,7 +2,9 @@
 //! This is the only layer that prints to the terminal.
 
 mod fix_cmd;
+mod fix_step;
 mod output;
+mod pipeline;
 mod rules_cmd;
 mod scan;
 

@@ -1,4 +1,7 @@
-//! `flowaudit scan`: inventory → rules → suppressions → report (→ fix).
+//! The scan pipeline every subcommand that reports uses: inventory source (collected or a file),
+//! rule plan, evaluation, suppressions, outputs, exit status, and the `--fix` step between
+//! evaluation and report. Subcommands (`scan.rs`, `fix_cmd.rs`, `rules_cmd.rs`) call into it
+//! and never into each other.
 
 use super::obtain_inventory;
 use super::output::{Output, check_output_args, outputs, write_output, write_outputs};
@@ -17,12 +20,13 @@ use crate::rules::suppress::Suppressions;
 use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Rule, RuleSet, batches_of};
 use crate::term::escape;
 
-/// Run a scan and write its outputs; returns the exit status.
-pub fn scan(args: ScanArgs) -> Result<ExitStatus, Error> {
+/// Run a scan (with its fix step when `--fix` is on) and write its outputs; returns the exit
+/// status.
+pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
     // Every input file is checked before AWS is called.
     let plan = RulePlan::prepare(&args.rules)?;
-    let fix = super::fix_cmd::prepare(&args.fix, &args.collect)?;
+    let fix = super::fix_step::prepare(&args.fix, &args.collect)?;
     if let Some(settings) = &fix {
         return scan_and_fix(&plan, settings, &args);
     }
@@ -109,7 +113,7 @@ fn scan_and_fix(
 ) -> Result<ExitStatus, Error> {
     let inv = obtain_inventory(&args.collect)?;
     let mut doc = plan.run(&inv)?;
-    let step = super::fix_cmd::run_fix_step(
+    let step = super::fix_step::run_fix_step(
         settings,
         &args.collect,
         &inv,

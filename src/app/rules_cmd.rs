@@ -1,6 +1,6 @@
 //! `flowaudit rules ...`: list, show, test and validate rule files.
 
-use super::scan::rule_meta;
+use super::pipeline::rule_meta;
 use crate::cli::rules_cmd::{RuleSelection, RulesArgs, RulesCommand};
 use crate::error::{Error, ExitStatus};
 use crate::rules::config::Config;

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::term::escape;
 use aws_sdk_ec2::types::{
     FlowLogsResourceType, LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType,
+    UnsuccessfulItem,
 };
 use std::collections::BTreeMap;
 
@@ -143,11 +144,9 @@ async fn create_log_group(aws: &Aws, change: &Change, g: &NewGroup<'_>, s: &FixS
     if let Some(k) = g.kms_key {
         req = req.kms_key_id(k);
     }
-    for (k, v) in &s.tags {
+    for (k, v) in log_group_tags(g.change_id, &s.tags) {
         req = req.tags(k, v);
     }
-    // Set last, so it is the one value of the key (settings refuse it as a --fix-tag anyway).
-    req = req.tags(CHANGE_TAG, g.change_id);
     match req.send().await {
         Ok(_) => {}
         Err(e)
@@ -229,44 +228,160 @@ async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSetting
     if let Some(i) = s.max_aggregation_interval {
         req = req.max_aggregation_interval(i);
     }
-    // The change id tag is what `fix --undo` checks before it deletes the flow log.
-    let mut spec = TagSpecification::builder()
-        .resource_type(ResourceType::VpcFlowLog)
-        .tags(Tag::builder().key(CHANGE_TAG).value(token).build());
-    for (k, v) in &s.tags {
-        spec = spec.tags(Tag::builder().key(k).value(v).build());
-    }
-    req = req.tag_specifications(spec.build());
+    req = req.tag_specifications(flow_log_tag_spec(token, &s.tags));
     match req.send().await {
         Err(e) if s.dry_run && error_code(&e).as_deref() == Some("DryRunOperation") => {
             Done::new(Outcome::DryRunOk, None)
         }
         Err(e) => Done::failed(format!("CreateFlowLogs {vpc}: {}", error_text(&e))),
-        Ok(out) => {
-            let mut done = Done::new(Outcome::Applied, None);
-            done.flow_log_ids = out.flow_log_ids().to_vec();
-            let failures: Vec<String> = out
-                .unsuccessful()
-                .iter()
-                .map(|u| {
-                    let (c, m) = u
-                        .error()
-                        .map(|e| (e.code().unwrap_or("?"), e.message().unwrap_or("")))
-                        .unwrap_or(("?", ""));
-                    format!("{}: {c}: {m}", u.resource_id().unwrap_or(vpc))
-                })
-                .collect();
-            if !failures.is_empty() {
-                done.outcome = Outcome::Failed;
-                done.error = Some(format!(
-                    "CreateFlowLogs unsuccessful: {}",
-                    failures.join("; ")
-                ));
-            } else if done.flow_log_ids.is_empty() {
-                done.outcome = Outcome::Failed;
-                done.error = Some("CreateFlowLogs returned no flow log id".into());
-            }
-            done
-        }
+        Ok(out) => created_flow_logs(vpc, out.flow_log_ids(), out.unsuccessful()),
+    }
+}
+
+/// The tags of a log group a change creates: the `--fix-tag` tags, then the change id tag, set
+/// last so that it is the one value of its key (settings refuse it as a `--fix-tag` anyway).
+fn log_group_tags<'a>(change_id: &'a str, tags: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    out.push((CHANGE_TAG, change_id));
+    out
+}
+
+/// The tags of a flow log a change creates: the change id tag (what `fix --undo` checks before
+/// it deletes the flow log), then the `--fix-tag` tags.
+fn flow_log_tag_spec(token: &str, tags: &[(String, String)]) -> TagSpecification {
+    let mut spec = TagSpecification::builder()
+        .resource_type(ResourceType::VpcFlowLog)
+        .tags(Tag::builder().key(CHANGE_TAG).value(token).build());
+    for (k, v) in tags {
+        spec = spec.tags(Tag::builder().key(k).value(v).build());
+    }
+    spec.build()
+}
+
+/// What a successful CreateFlowLogs answer for `vpc` means: applied with the ids it returned,
+/// or failed when it lists unsuccessful items or returns no id.
+fn created_flow_logs(
+    vpc: &str,
+    flow_log_ids: &[String],
+    unsuccessful: &[UnsuccessfulItem],
+) -> Done {
+    let mut done = Done::new(Outcome::Applied, None);
+    done.flow_log_ids = flow_log_ids.to_vec();
+    let failures: Vec<String> = unsuccessful
+        .iter()
+        .map(|u| {
+            let (c, m) = u
+                .error()
+                .map(|e| (e.code().unwrap_or("?"), e.message().unwrap_or("")))
+                .unwrap_or(("?", ""));
+            format!("{}: {c}: {m}", u.resource_id().unwrap_or(vpc))
+        })
+        .collect();
+    if !failures.is_empty() {
+        done.outcome = Outcome::Failed;
+        done.error = Some(format!(
+            "CreateFlowLogs unsuccessful: {}",
+            failures.join("; ")
+        ));
+    } else if done.flow_log_ids.is_empty() {
+        done.outcome = Outcome::Failed;
+        done.error = Some("CreateFlowLogs returned no flow log id".into());
+    }
+    done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ec2::types::UnsuccessfulItemError;
+
+    fn user_tags() -> Vec<(String, String)> {
+        vec![
+            ("owner".to_string(), "security".to_string()),
+            ("cost-center".to_string(), "42".to_string()),
+        ]
+    }
+
+    #[test]
+    fn log_groups_get_the_user_tags_then_the_change_tag() {
+        let tags = user_tags();
+        assert_eq!(
+            log_group_tags("c0ffee", &tags),
+            [
+                ("owner", "security"),
+                ("cost-center", "42"),
+                (CHANGE_TAG, "c0ffee")
+            ]
+        );
+        assert_eq!(log_group_tags("c0ffee", &[]), [(CHANGE_TAG, "c0ffee")]);
+    }
+
+    #[test]
+    fn flow_logs_are_tagged_with_the_change_id_first_then_the_user_tags() {
+        let spec = flow_log_tag_spec("c0ffee", &user_tags());
+        assert_eq!(spec.resource_type(), Some(&ResourceType::VpcFlowLog));
+        let tags: Vec<(&str, &str)> = spec
+            .tags()
+            .iter()
+            .map(|t| (t.key().unwrap(), t.value().unwrap()))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                (CHANGE_TAG, "c0ffee"),
+                ("owner", "security"),
+                ("cost-center", "42")
+            ]
+        );
+        assert_eq!(flow_log_tag_spec("t", &[]).tags().len(), 1);
+    }
+
+    #[test]
+    fn a_created_flow_log_is_applied_with_its_ids() {
+        let d = created_flow_logs("vpc-1", &["fl-1".to_string()], &[]);
+        assert_eq!(d.outcome, Outcome::Applied);
+        assert_eq!(d.error, None);
+        assert_eq!(d.flow_log_ids, ["fl-1"]);
+        assert!(d.log_groups_created.is_empty());
+    }
+
+    #[test]
+    fn unsuccessful_items_or_no_id_fail_the_change() {
+        let item = UnsuccessfulItem::builder()
+            .resource_id("vpc-1")
+            .error(
+                UnsuccessfulItemError::builder()
+                    .code("InvalidParameter")
+                    .message("bucket does not exist")
+                    .build(),
+            )
+            .build();
+        let bare = UnsuccessfulItem::builder().build();
+        let d = created_flow_logs("vpc-9", &[], &[item, bare]);
+        assert_eq!(d.outcome, Outcome::Failed);
+        assert_eq!(
+            d.error.as_deref(),
+            Some(
+                "CreateFlowLogs unsuccessful: vpc-1: InvalidParameter: bucket does not exist; vpc-9: ?: "
+            ),
+            "an item without resource id or error names the change's VPC and `?`"
+        );
+        // Ids returned next to an unsuccessful item are still recorded, so undo can find them.
+        let d = created_flow_logs(
+            "vpc-1",
+            &["fl-1".to_string()],
+            &[UnsuccessfulItem::builder().resource_id("vpc-1").build()],
+        );
+        assert_eq!(
+            (d.outcome, d.flow_log_ids),
+            (Outcome::Failed, vec!["fl-1".to_string()])
+        );
+
+        let d = created_flow_logs("vpc-1", &[], &[]);
+        assert_eq!(d.outcome, Outcome::Failed);
+        assert_eq!(
+            d.error.as_deref(),
+            Some("CreateFlowLogs returned no flow log id")
+        );
     }
 }

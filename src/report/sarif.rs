@@ -616,6 +616,376 @@ fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::findings::{Remediation, ResourceRef, SuppressionInfo};
+    use crate::inventory::ScanError;
+    use crate::report::v1::{ScanSection, Summary, SuppressionSection, ToolInfo};
+    use std::sync::Arc;
+
+    const A: &str = "111111111111";
+    const B: &str = "222222222222";
+
+    fn vpc_finding(
+        rule: &str,
+        check: &str,
+        status: Status,
+        severity: Severity,
+        (account, region, id): (&str, &str, &str),
+    ) -> Finding {
+        Finding {
+            rule_id: rule.into(),
+            check_id: check.into(),
+            status,
+            severity,
+            resource: Arc::new(ResourceRef {
+                kind: "vpc".into(),
+                id: id.into(),
+                arn: format!("arn:aws:ec2:{region}:{account}:vpc/{id}"),
+                region: region.into(),
+                account_id: account.into(),
+                name: None,
+                tags: BTreeMap::new(),
+            }),
+            message: format!("{id} fails {check}."),
+            compliance: BTreeMap::from([("cis".to_string(), vec!["3.9".to_string()])]).into(),
+            remediation: None,
+            suppression: None,
+        }
+    }
+
+    /// Two accounts, one rule of two checks, and results of every kind SARIF treats differently.
+    fn doc() -> Document {
+        let mut open = vpc_finding(
+            "VPC-001",
+            "flow-logs-enabled",
+            Status::Fail,
+            Severity::High,
+            (A, "us-east-1", "vpc-a1"),
+        );
+        Arc::make_mut(&mut open.resource).name = Some("web".into());
+        open.remediation = Some(Remediation {
+            cli: Some("aws ec2 create-flow-logs".into()),
+            ..Remediation::default()
+        });
+        let passing = vpc_finding(
+            "VPC-001",
+            "flow-logs-enabled",
+            Status::Pass,
+            Severity::High,
+            (A, "us-east-1", "vpc-a2"),
+        );
+        let mut dismissed = vpc_finding(
+            "VPC-001",
+            "traffic-type-all",
+            Status::Suppressed,
+            Severity::Medium,
+            (B, "eu-west-1", "vpc-b1"),
+        );
+        dismissed.suppression = Some(SuppressionInfo {
+            reason: "accepted: lab".into(),
+            expires: "2099-12-31".into(),
+            original_status: Status::Fail,
+        });
+        let mut suppressed_pass = dismissed.clone();
+        suppressed_pass
+            .suppression
+            .as_mut()
+            .unwrap()
+            .original_status = Status::Pass;
+        Arc::make_mut(&mut suppressed_pass.resource).id = "vpc-b2".into();
+        let unknown_rule = vpc_finding(
+            "VPC-099",
+            "x",
+            Status::Fail,
+            Severity::Low,
+            (B, "eu-west-1", "vpc-b3"),
+        );
+        Document {
+            schema: "flowaudit/report/v1".into(),
+            tool: ToolInfo {
+                name: "flowaudit".into(),
+                version: "0.1.0".into(),
+                information_uri: "https://flowaudit.invalid/".into(),
+            },
+            scan: ScanSection {
+                accounts: vec![A.into(), B.into()],
+                regions: vec!["us-east-1".into(), "eu-west-1".into()],
+                started_at: "2025-01-01T00:00:00Z".into(),
+                finished_at: "2025-01-01T00:01:00Z".into(),
+                partial: true,
+                errors: vec![ScanError {
+                    account_id: A.into(),
+                    region: Some("us-east-1".into()),
+                    service: "logs".into(),
+                    operation: "DescribeLogGroups".into(),
+                    code: "AccessDenied".into(),
+                    message: "denied".into(),
+                }],
+            },
+            rules: vec![RuleMeta {
+                id: "VPC-001".into(),
+                title: "Flow logs".into(),
+                description: "Every VPC logs all traffic.".into(),
+                severity: Severity::High,
+                resource: "vpc".into(),
+                checks: vec![
+                    CheckMeta {
+                        id: "flow-logs-enabled".into(),
+                        title: "A flow log exists".into(),
+                        remediation: Some("Create a flow log.".into()),
+                    },
+                    CheckMeta {
+                        id: "traffic-type-all".into(),
+                        title: "It logs ALL traffic".into(),
+                        remediation: None,
+                    },
+                ],
+                compliance: BTreeMap::from([("cis".to_string(), vec!["3.9".to_string()])]),
+                references: vec![
+                    "CIS AWS Foundations 3.9".into(),
+                    "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html".into(),
+                ],
+                source: "builtin".into(),
+            }],
+            results: vec![open, passing, dismissed, suppressed_pass, unknown_rule],
+            summary: Summary::default(),
+            suppressions: SuppressionSection::default(),
+            fixes: None,
+        }
+    }
+
+    fn sarif_json(doc: &Document, category: &str) -> Value {
+        serde_json::to_value(to_sarif(doc, category)).unwrap()
+    }
+
+    fn ids(v: &Value) -> Vec<&str> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn one_run_per_account_with_the_category_in_its_automation_id() {
+        let v = sarif_json(&doc(), "nightly");
+        assert_eq!(v["version"], "2.1.0");
+        assert_eq!(v["$schema"], SARIF_SCHEMA_URI);
+        let runs = v["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0]["automationDetails"]["id"], format!("nightly/{A}/"));
+        assert_eq!(runs[1]["automationDetails"]["id"], format!("nightly/{B}/"));
+        for r in runs {
+            assert_eq!(r["tool"]["driver"]["name"], "flowaudit");
+            assert_eq!(r["properties"]["partial"], true);
+            assert_eq!(r["columnKind"], "utf16CodeUnits");
+        }
+        // A run reports only its own account's failures: the passing result and the suppressed
+        // pass are left out everywhere.
+        let uris = |r: &Value| -> Vec<String> {
+            r["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| {
+                    x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect()
+        };
+        assert_eq!(uris(&runs[0]), [format!("aws/{A}/us-east-1/vpc-a1")]);
+        assert_eq!(
+            uris(&runs[1]),
+            [
+                format!("aws/{B}/eu-west-1/vpc-b1"),
+                format!("aws/{B}/eu-west-1/vpc-b3")
+            ]
+        );
+        // Scan errors are notifications of their own account's run only.
+        let notes = &runs[0]["invocations"][0]["toolExecutionNotifications"];
+        assert_eq!(notes.as_array().unwrap().len(), 1);
+        assert_eq!(notes[0]["descriptor"]["id"], "scan-error/AccessDenied");
+        assert_eq!(notes[0]["level"], "error");
+        assert!(
+            runs[1]["invocations"][0]
+                .get("toolExecutionNotifications")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_account_found_only_in_results_gets_a_run_and_no_account_gives_one_empty_run() {
+        let mut d = doc();
+        d.scan.accounts = vec![A.into()];
+        let v = sarif_json(&d, DEFAULT_CATEGORY);
+        assert_eq!(v["runs"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            v["runs"][1]["automationDetails"]["id"],
+            format!("flowaudit/{B}/")
+        );
+
+        d.scan.accounts.clear();
+        d.scan.errors.clear();
+        d.results.clear();
+        let v = sarif_json(&d, DEFAULT_CATEGORY);
+        let runs = v["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0]["automationDetails"]["id"], "flowaudit/");
+        assert_eq!(runs[0]["results"], json!([]));
+        assert_eq!(
+            ids(&runs[0]["tool"]["driver"]["rules"]),
+            ["VPC-001/flow-logs-enabled", "VPC-001/traffic-type-all"],
+            "every check of every rule is described even without results"
+        );
+    }
+
+    #[test]
+    fn rules_are_one_descriptor_per_check_with_help_tags_and_severity() {
+        let v = sarif_json(&doc(), DEFAULT_CATEGORY);
+        let rules = &v["runs"][0]["tool"]["driver"]["rules"];
+        assert_eq!(
+            ids(rules),
+            ["VPC-001/flow-logs-enabled", "VPC-001/traffic-type-all"]
+        );
+        let r = &rules[0];
+        assert_eq!(r["name"], "Vpc001FlowLogsEnabled");
+        assert_eq!(
+            r["shortDescription"]["text"],
+            "Flow logs: A flow log exists"
+        );
+        assert_eq!(r["fullDescription"]["text"], "Every VPC logs all traffic.");
+        assert_eq!(
+            r["helpUri"], "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html",
+            "the first web reference"
+        );
+        let help = r["help"]["text"].as_str().unwrap();
+        assert!(help.contains("Remediation: Create a flow log."), "{help}");
+        assert!(help.contains("Compliance: cis:3.9"), "{help}");
+        assert!(
+            rules[1]["help"]["text"].as_str().unwrap().contains(
+                "Remediation: Change the resource so that this check passes: It logs ALL traffic."
+            ),
+            "a check without remediation text gets the generic one"
+        );
+        assert_eq!(r["defaultConfiguration"]["level"], "error");
+        assert_eq!(r["properties"]["tags"], json!(["security", "cis:3.9"]));
+        assert_eq!(r["properties"]["security-severity"], "8.0");
+        assert_eq!(r["properties"]["problem.severity"], "error");
+        assert_eq!(r["properties"]["flowaudit-rule"], "VPC-001");
+        assert_eq!(r["properties"]["flowaudit-check"], "flow-logs-enabled");
+        assert_eq!(r["properties"]["compliance"], json!({"cis": ["3.9"]}));
+    }
+
+    #[test]
+    fn results_point_at_their_resource_and_their_descriptor() {
+        let d = doc();
+        let v = sarif_json(&d, DEFAULT_CATEGORY);
+        let run = &v["runs"][0];
+        let res = &run["results"][0];
+        assert_eq!(res["ruleId"], "VPC-001/flow-logs-enabled");
+        let index = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], res["ruleId"]);
+        assert_eq!(res["level"], "error");
+        assert_eq!(res["kind"], "fail");
+        assert_eq!(
+            res["message"]["text"],
+            format!("vpc-a1 fails flow-logs-enabled. [vpc vpc-a1 (web), {A}/us-east-1]")
+        );
+        let loc = &res["locations"][0];
+        assert_eq!(loc["physicalLocation"]["region"]["startLine"], 1);
+        assert_eq!(loc["message"]["text"], "vpc vpc-a1 (web)");
+        let logical = &loc["logicalLocations"][0];
+        assert_eq!(logical["name"], "vpc-a1");
+        assert_eq!(logical["kind"], "resource");
+        assert_eq!(
+            logical["fullyQualifiedName"],
+            format!("arn:aws:ec2:us-east-1:{A}:vpc/vpc-a1")
+        );
+        assert_eq!(
+            res["partialFingerprints"][FINGERPRINT_KEY],
+            fingerprint(&d.results[0])
+        );
+        let props = &res["properties"];
+        assert_eq!(props["account"], A);
+        assert_eq!(props["resourceName"], "web");
+        assert_eq!(props["severity"], "high");
+        assert_eq!(props["remediation"]["cli"], "aws ec2 create-flow-logs");
+        let md = props["remediationMarkdown"].as_str().unwrap();
+        assert!(
+            md.starts_with("**AWS CLI**") && md.contains("aws ec2 create-flow-logs"),
+            "{md}"
+        );
+        assert!(
+            res.get("suppressions").is_none(),
+            "an open failure is not dismissed"
+        );
+    }
+
+    #[test]
+    fn suppressed_failures_are_dismissed_with_their_reason_and_expiry() {
+        let v = sarif_json(&doc(), DEFAULT_CATEGORY);
+        let res = &v["runs"][1]["results"][0];
+        assert_eq!(res["ruleId"], "VPC-001/traffic-type-all");
+        assert_eq!(res["level"], "warning", "medium severity");
+        let s = &res["suppressions"];
+        assert_eq!(s.as_array().unwrap().len(), 1);
+        assert_eq!(s[0]["kind"], "external");
+        assert_eq!(s[0]["status"], "accepted");
+        assert_eq!(s[0]["justification"], "accepted: lab");
+        assert_eq!(s[0]["properties"]["expires"], "2099-12-31");
+    }
+
+    #[test]
+    fn a_result_without_rule_metadata_gets_a_minimal_descriptor_of_its_run() {
+        let v = sarif_json(&doc(), DEFAULT_CATEGORY);
+        let run = &v["runs"][1];
+        let rules = &run["tool"]["driver"]["rules"];
+        assert_eq!(
+            ids(rules),
+            [
+                "VPC-001/flow-logs-enabled",
+                "VPC-001/traffic-type-all",
+                "VPC-099/x"
+            ]
+        );
+        assert_eq!(rules[2]["fullDescription"]["text"], "vpc-b3 fails x.");
+        assert_eq!(rules[2]["defaultConfiguration"]["level"], "note");
+        let res = &run["results"][1];
+        assert_eq!(res["ruleId"], "VPC-099/x");
+        assert_eq!(res["ruleIndex"], 2);
+        assert_eq!(res["level"], "note");
+        // The other account's run does not describe it.
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn fingerprints_depend_on_the_resource_and_check_only() {
+        let d = doc();
+        let f = &d.results[0];
+        let mut reworded = f.clone();
+        reworded.message = "another message".into();
+        reworded.severity = Severity::Low;
+        assert_eq!(fingerprint(f), fingerprint(&reworded));
+        assert_eq!(fingerprint(f).len(), 64);
+        let mut other_check = f.clone();
+        other_check.check_id = "traffic-type-all".into();
+        assert_ne!(fingerprint(f), fingerprint(&other_check));
+        let mut other_region = f.clone();
+        Arc::make_mut(&mut other_region.resource).region = "eu-west-1".into();
+        assert_ne!(fingerprint(f), fingerprint(&other_region));
+        // Parts are separated: moving a character from one part to the next changes the hash.
+        let mut shifted = f.clone();
+        shifted.rule_id = "VPC-00".into();
+        shifted.check_id = "1flow-logs-enabled".into();
+        assert_ne!(fingerprint(f), fingerprint(&shifted));
+    }
 
     #[test]
     fn dot_segments_are_encoded_so_they_cannot_walk_the_path() {

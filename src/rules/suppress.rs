@@ -199,7 +199,7 @@ impl Suppressions {
         }
     }
 
-    /// The entry with this 1-based index.    /// The entry with this 1-based index.
+    /// The entry with this 1-based index.
     pub fn entry(&self, index: usize) -> Option<&Entry> {
         self.entries.iter().find(|e| e.index == index)
     }
@@ -273,5 +273,313 @@ fn parse_date(v: &toml::Value) -> Option<NaiveDate> {
             NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{ResourceRef, Severity};
+    use std::sync::Arc;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn parse(text: &str) -> Suppressions {
+        Suppressions::parse(Path::new("s.toml"), text).unwrap()
+    }
+
+    /// A failing result of `rule/check` on a VPC.
+    fn finding(rule: &str, check: &str, id: &str, account: &str, region: &str) -> Finding {
+        Finding {
+            rule_id: rule.into(),
+            check_id: check.into(),
+            status: Status::Fail,
+            severity: Severity::High,
+            resource: Arc::new(ResourceRef {
+                kind: "vpc".into(),
+                id: id.into(),
+                arn: format!("arn:aws:ec2:{region}:{account}:vpc/{id}"),
+                region: region.into(),
+                account_id: account.into(),
+                name: None,
+                tags: Default::default(),
+            }),
+            message: "m".into(),
+            compliance: Default::default(),
+            remediation: None,
+            suppression: None,
+        }
+    }
+
+    fn vpc(id: &str) -> Finding {
+        finding(
+            "VPC-001",
+            "flow-logs-enabled",
+            id,
+            "111122223333",
+            "eu-west-1",
+        )
+    }
+
+    /// One entry with `extra` lines, in force until 2099.
+    fn one(extra: &str) -> Suppressions {
+        parse(&format!(
+            "[[suppression]]\nrule = \"VPC-001\"\nreason = \"accepted\"\nexpires = 2099-12-31\n{extra}\n"
+        ))
+    }
+
+    fn today() -> NaiveDate {
+        day("2025-06-01")
+    }
+
+    fn suppressed(s: &Suppressions, f: Finding) -> bool {
+        let mut fs = [f];
+        s.apply(&mut fs, today());
+        fs[0].status == Status::Suppressed
+    }
+
+    #[test]
+    fn resource_glob_matches_the_id_or_the_arn() {
+        let s = one("resource = \"vpc-0abc*\"");
+        assert!(suppressed(&s, vpc("vpc-0abc123")));
+        assert!(suppressed(&s, vpc("vpc-0abc")));
+        assert!(!suppressed(&s, vpc("vpc-0abd123")));
+        assert!(!suppressed(&s, vpc("xvpc-0abc123")), "a glob is anchored");
+        let arn = one("resource = \"arn:aws:ec2:eu-west-1:111122223333:vpc/*\"");
+        assert!(suppressed(&arn, vpc("vpc-1")));
+        let other = one("resource = \"arn:aws:ec2:us-east-1:*\"");
+        assert!(!suppressed(&other, vpc("vpc-1")));
+        let exact = one("resource = \"vpc-1\"");
+        assert!(suppressed(&exact, vpc("vpc-1")));
+        assert!(!suppressed(&exact, vpc("vpc-10")));
+    }
+
+    #[test]
+    fn rule_and_check_must_match_and_no_check_means_every_check() {
+        let every = one("resource = \"*\"");
+        assert!(suppressed(&every, vpc("vpc-1")));
+        assert!(suppressed(
+            &every,
+            finding(
+                "VPC-001",
+                "traffic-type-all",
+                "vpc-1",
+                "111122223333",
+                "eu-west-1"
+            )
+        ));
+        assert!(
+            !suppressed(
+                &every,
+                finding(
+                    "VPC-002",
+                    "flow-logs-enabled",
+                    "vpc-1",
+                    "111122223333",
+                    "eu-west-1"
+                )
+            ),
+            "another rule"
+        );
+        let check = one("resource = \"*\"\ncheck = \"traffic-type-all\"");
+        assert!(!suppressed(&check, vpc("vpc-1")));
+        assert!(suppressed(
+            &check,
+            finding(
+                "VPC-001",
+                "traffic-type-all",
+                "vpc-1",
+                "111122223333",
+                "eu-west-1"
+            )
+        ));
+    }
+
+    #[test]
+    fn account_and_region_globs_narrow_the_entry() {
+        let s = one("resource = \"*\"\naccount = \"1111*\"\nregion = \"eu-*\"");
+        assert!(suppressed(&s, vpc("vpc-1")));
+        assert!(!suppressed(
+            &s,
+            finding(
+                "VPC-001",
+                "flow-logs-enabled",
+                "vpc-1",
+                "222211113333",
+                "eu-west-1"
+            )
+        ));
+        assert!(!suppressed(
+            &s,
+            finding(
+                "VPC-001",
+                "flow-logs-enabled",
+                "vpc-1",
+                "111122223333",
+                "us-east-1"
+            )
+        ));
+        let region = one("resource = \"*\"\nregion = \"us-east-?\"");
+        assert!(suppressed(
+            &region,
+            finding(
+                "VPC-001",
+                "flow-logs-enabled",
+                "vpc-1",
+                "999999999999",
+                "us-east-2"
+            )
+        ));
+        assert!(!suppressed(&region, vpc("vpc-1")));
+    }
+
+    #[test]
+    fn only_failing_results_are_suppressed_and_keep_their_original_status() {
+        let s = one("resource = \"*\"");
+        let mut fs = [vpc("vpc-1"), vpc("vpc-2"), vpc("vpc-3")];
+        fs[1].status = Status::Pass;
+        fs[2].status = Status::Error;
+        let out = s.apply(&mut fs, today());
+        assert_eq!(out.suppressed, 1);
+        assert_eq!(fs[0].status, Status::Suppressed);
+        assert_eq!(
+            fs[0].suppression,
+            Some(SuppressionInfo {
+                reason: "accepted".into(),
+                expires: "2099-12-31".into(),
+                original_status: Status::Fail,
+            })
+        );
+        assert_eq!((fs[1].status, fs[2].status), (Status::Pass, Status::Error));
+        assert!(fs[1].suppression.is_none() && fs[2].suppression.is_none());
+    }
+
+    #[test]
+    fn an_entry_applies_through_its_expiry_day_and_not_after() {
+        let s = parse(
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"2025-06-01\"\n",
+        );
+        let mut fs = [vpc("vpc-1")];
+        let out = s.apply(&mut fs, day("2025-06-01"));
+        assert_eq!(
+            fs[0].status,
+            Status::Suppressed,
+            "the expiry day is included"
+        );
+        assert_eq!(out.expired, Vec::<usize>::new());
+        let mut fs = [vpc("vpc-1")];
+        let out = s.apply(&mut fs, day("2025-06-02"));
+        assert_eq!(
+            fs[0].status,
+            Status::Fail,
+            "an expired entry is not applied"
+        );
+        assert_eq!(
+            out,
+            Outcome {
+                expired: vec![1],
+                unmatched: vec![],
+                suppressed: 0
+            },
+            "an expired entry is reported as expired, not as unmatched"
+        );
+    }
+
+    #[test]
+    fn the_first_matching_entry_in_force_wins_and_the_others_report_unmatched() {
+        let s = parse(
+            r#"
+[[suppression]]
+rule = "VPC-001"
+resource = "*"
+reason = "expired, listed first"
+expires = 2020-01-01
+
+[[suppression]]
+rule = "VPC-001"
+resource = "vpc-1*"
+reason = "first in force"
+expires = 2030-01-01
+
+[[suppression]]
+rule = "VPC-001"
+resource = "vpc-1"
+reason = "second"
+expires = 2031-01-01
+
+[[suppression]]
+rule = "VPC-009"
+resource = "*"
+reason = "matches nothing"
+expires = 2031-01-01
+"#,
+        );
+        assert_eq!(s.entries.len(), 4);
+        assert_eq!(s.entry(2).unwrap().reason, "first in force");
+        assert!(s.entry(5).is_none());
+        let mut fs = [vpc("vpc-1"), vpc("vpc-12"), vpc("vpc-2")];
+        let out = s.apply(&mut fs, today());
+        for f in &fs[..2] {
+            let info = f.suppression.as_ref().unwrap();
+            assert_eq!(
+                (info.reason.as_str(), info.expires.as_str()),
+                ("first in force", "2030-01-01")
+            );
+        }
+        assert_eq!(fs[2].status, Status::Fail);
+        assert_eq!(
+            out,
+            Outcome {
+                expired: vec![1],
+                unmatched: vec![3, 4],
+                suppressed: 2
+            }
+        );
+    }
+
+    #[test]
+    fn the_streaming_applier_gives_the_same_outcome_as_apply() {
+        let s = one("resource = \"vpc-1\"");
+        let mut batch = [vpc("vpc-1"), vpc("vpc-2")];
+        let whole = s.apply(&mut batch, today());
+        let mut applier = s.applier(today());
+        let mut streamed = [vpc("vpc-1"), vpc("vpc-2")];
+        for f in streamed.iter_mut() {
+            applier.apply(f);
+        }
+        assert_eq!(applier.finish(), whole);
+        assert_eq!(
+            batch.iter().map(|f| f.status).collect::<Vec<_>>(),
+            streamed.iter().map(|f| f.status).collect::<Vec<_>>()
+        );
+        assert_eq!(whole.suppressed, 1);
+    }
+
+    #[test]
+    fn bad_entries_are_refused_with_their_position() {
+        let err = Suppressions::parse(
+            Path::new("s.toml"),
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"vpc-[\"\nreason = \" \"\nexpires = \"soon\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("s.toml:3:") && err.contains("resource \"vpc-[\" is not a valid glob"),
+            "{err}"
+        );
+        assert!(
+            err.contains("s.toml:4:") && err.contains("reason is empty"),
+            "{err}"
+        );
+        assert!(
+            err.contains("s.toml:5:") && err.contains("expires must be a date"),
+            "{err}"
+        );
+        assert!(
+            Suppressions::parse(Path::new("s.toml"), "[[suppression]]\nrule = \"VPC-001\"\n")
+                .is_err()
+        );
     }
 }

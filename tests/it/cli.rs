@@ -1,7 +1,7 @@
 //! Bad input never reaches AWS: unknown regions, bad endpoint URLs, bad flag values and malformed
 //! inventory files all exit 2 with a message naming the culprit.
 
-use crate::harness::*;
+use crate::support::harness::*;
 
 fn stderr_of(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

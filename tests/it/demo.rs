@@ -1,6 +1,6 @@
 //! The shipped demo inventory stays loadable as the model evolves, and covers the cases it promises.
 
-use crate::harness::*;
+use crate::support::harness::*;
 use flowaudit::inventory::{DestinationType, Encryption, Existence};
 
 #[test]

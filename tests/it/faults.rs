@@ -1,9 +1,9 @@
 //! Failures: a region whose endpoint refuses or breaks becomes an error entry while every other
 //! region is complete; S3 region redirects are followed; bad credentials stop the run.
 
-use crate::collect::{assert_complete, scan, vpcs};
-use crate::harness::*;
-use crate::proxy::{Handler, Proxy, Response};
+use crate::support::harness::*;
+use crate::support::proxy::{Handler, Proxy, Response};
+use crate::support::scan::{assert_complete, scan, vpcs};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,9 +3,10 @@
 //! rule; a value of the wrong shape from AWS leaves its region out as an error entry; hostile free
 //! text and IAM role paths, which are legitimate, load.
 
-use crate::collect::{scan, vpcs};
-use crate::harness::*;
-use crate::proxy::{Handler, Proxy};
+use crate::support::harness::*;
+use crate::support::hostile::corpus;
+use crate::support::proxy::{Handler, Proxy};
+use crate::support::scan::{scan, vpcs};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -257,20 +258,12 @@ fn refused_by_the_library(file: &Path) -> String {
 
 #[test]
 fn every_hostile_value_is_refused_as_an_id_a_region_or_an_arn() {
-    let fixture: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_path("tests/fixtures/hostile-values.json")).unwrap(),
-    )
-    .unwrap();
-    let values = fixture["values"].as_array().unwrap();
+    let values = corpus();
     assert!(values.len() > 10);
     let dir = tempfile::tempdir().unwrap();
     let base = demo();
     let ((r, v), _) = places(&base);
-    for entry in values {
-        let (name, value) = (
-            entry["name"].as_str().unwrap(),
-            entry["value"].as_str().unwrap(),
-        );
+    for (name, value) in &values {
         // (path, tampered value, rule, also run the program)
         for (path, tampered, rule, program) in [
             (

@@ -1,15 +1,16 @@
 //! The one integration-test binary (every extra binary relinks the AWS SDK).
+//! Shared helpers live in `support/`; each other module is a file of tests.
 
 mod cli;
 mod collect;
 mod demo;
 mod faults;
-mod fix;
-mod harness;
+mod fix_apply;
+mod fix_iam;
+mod fix_undo;
+mod fix_undo_tamper;
 mod inventory_validation;
-mod proxy;
 mod report_e2e;
-mod report_fixture;
 mod report_html;
 mod report_json;
 mod report_remediation;
@@ -21,5 +22,5 @@ mod scan_stream;
 mod smoke;
 mod snapshots;
 mod snippets_hostile;
+mod support;
 mod terminal_and_files;
-mod undo_tamper;

@@ -1,9 +1,9 @@
 //! End to end: one scan of a multi-region moto account writes JSON, SARIF and HTML, which agree,
 //! validate, and open in a browser; the demo report opens cleanly too.
 
-use crate::harness::{Moto, flowaudit, repo_path};
-use crate::report_html::{assert_clean_run, browse, data_block, rows};
-use crate::report_sarif::{assert_sarif_valid, multitool_errors};
+use crate::support::browser::{assert_clean_run, browse, data_block, rows};
+use crate::support::harness::{Moto, flowaudit, repo_path};
+use crate::support::sarif::{assert_sarif_valid, multitool_errors};
 use serde_json::{Value, json};
 use std::path::Path;
 

@@ -1,14 +1,14 @@
 //! HTML output: self-contained, escaped, and working in a real headless Chromium (filters, fix
 //! snippets, no injected script, no network request, no console error).
 
-use crate::harness::{flowaudit, repo_path, run};
-use crate::report_fixture::{self, HOSTILE_GLOBAL, HOSTILE_HTML, HOSTILE_MD};
+use crate::support::browser::{assert_clean_run, browse, data_block, rows};
+use crate::support::harness::{flowaudit, run};
+use crate::support::report_fixture::{self, HOSTILE_GLOBAL, HOSTILE_HTML, HOSTILE_MD};
 use flowaudit::report::Reporter;
 use flowaudit::report::html::HtmlReporter;
 use flowaudit::report::v1::Document;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 fn render(doc: &Document) -> String {
@@ -20,14 +20,6 @@ fn out_dir() -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report");
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// The embedded JSON data block of a rendered page.
-pub(crate) fn data_block(html: &str) -> &str {
-    let open = r#"<script type="application/json" id="report-data">"#;
-    let start = html.find(open).expect("data block") + open.len();
-    let end = start + html[start..].find("</script>").expect("end of data block");
-    &html[start..end]
 }
 
 /// The page without its JSON data block: the markup Handlebars produced.
@@ -94,93 +86,11 @@ fn html_is_self_contained_escaped_and_embeds_the_exact_document() {
     assert_eq!(html.matches(r#"<text class="rlabel""#).count(), 3);
 }
 
-/// Chromium: `FLOWAUDIT_CHROMIUM`, else /usr/bin/chromium or `chromium` on PATH.
-fn chromium() -> PathBuf {
-    if let Some(p) = std::env::var_os("FLOWAUDIT_CHROMIUM") {
-        return PathBuf::from(p);
-    }
-    for p in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if Path::new(p).exists() {
-            return PathBuf::from(p);
-        }
-    }
-    panic!(
-        "chromium not found: run the tests with scripts/test, which installs it, or set FLOWAUDIT_CHROMIUM"
-    );
-}
-
-/// Open `html` in headless Chromium, evaluate `steps` in the page, return the runner's report.
-pub(crate) fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value {
-    let steps_file = html.with_extension("steps.json");
-    std::fs::write(&steps_file, serde_json::to_vec(steps).unwrap()).unwrap();
-    let has_ws = Command::new("node")
-        .args([
-            "-e",
-            "process.exit(typeof WebSocket === 'function' ? 0 : 1)",
-        ])
-        .status()
-        .expect("node is needed for the browser tests")
-        .success();
-    let mut cmd = Command::new("node");
-    if !has_ws {
-        cmd.arg("--experimental-websocket");
-    }
-    cmd.arg(repo_path("tests/support/browser/cdp-run.mjs"))
-        .arg(chromium())
-        .arg(html)
-        .arg(&steps_file);
-    if let Some(s) = screenshot {
-        cmd.arg(s);
-    }
-    let out = cmd.stdin(Stdio::null()).output().expect("run cdp-run.mjs");
-    assert!(
-        out.status.success(),
-        "browser run failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("cdp-run output")
-}
-
-pub(crate) fn rows() -> &'static str {
-    "document.querySelectorAll('#results tbody tr.result').length"
-}
-
 fn set(id: &str, value: &str) -> String {
     format!(
         "(() => {{ const e = document.getElementById({id:?}); e.value = {value:?}; e.dispatchEvent(new Event('change')); return {}; }})()",
         rows()
     )
-}
-
-/// No page errors, no dialogs, no request other than the file itself.
-pub(crate) fn assert_clean_run(r: &Value) {
-    assert_eq!(r["exceptions"], json!([]), "uncaught exceptions");
-    let console_errors: Vec<&Value> = r["console"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["type"] == "error" || c["type"] == "assert")
-        .collect();
-    assert!(
-        console_errors.is_empty(),
-        "console errors: {console_errors:?}"
-    );
-    let log_errors: Vec<&Value> = r["logEntries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["level"] == "error")
-        .collect();
-    assert!(log_errors.is_empty(), "browser log errors: {log_errors:?}");
-    assert_eq!(
-        r["dialogs"],
-        json!([]),
-        "a dialog opened: injected script ran"
-    );
-    let url = r["url"].as_str().unwrap();
-    for req in r["requests"].as_array().unwrap() {
-        assert_eq!(req.as_str().unwrap(), url, "the page made a request");
-    }
 }
 
 #[test]

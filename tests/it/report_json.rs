@@ -1,6 +1,7 @@
 //! The JSON report read back with the test's own types and checked against docs/report-v1.schema.json.
 
-use crate::harness::*;
+use crate::support::harness::*;
+use crate::support::report_schema::validate_against_schema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -91,25 +92,6 @@ struct Summary {
 struct Suppressions {
     expired: Vec<serde_json::Value>,
     unmatched: Vec<serde_json::Value>,
-}
-
-/// Validate a report file against the published JSON Schema with the venv's jsonschema.
-pub fn validate_against_schema(report: &std::path::Path) {
-    let out = run(std::process::Command::new(venv_bin("python")).args([
-        "-c",
-        "import json,sys,jsonschema\n\
-         s=json.load(open(sys.argv[1]))\n\
-         jsonschema.Draft202012Validator.check_schema(s)\n\
-         jsonschema.validate(json.load(open(sys.argv[2])), s, cls=jsonschema.Draft202012Validator)\n\
-         print('valid')",
-        repo_path("docs/report-v1.schema.json").to_str().unwrap(),
-        report.to_str().unwrap(),
-    ]));
-    assert!(
-        out.status.success(),
-        "report does not match docs/report-v1.schema.json:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Scan an inventory with a suppressions file (paths relative to the repository) to JSON; the

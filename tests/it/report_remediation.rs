@@ -2,7 +2,7 @@
 //! run against moto and a rescan shows the check passing; every CloudFormation snippet passes
 //! cfn-lint; every Terraform snippet parses as HCL and names the resources it is about.
 
-use crate::harness::{Moto, flowaudit, repo_path, venv_bin};
+use crate::support::harness::{Moto, flowaudit, repo_path, venv_bin};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! The terminal summary: grouping, failing resources, colour only on request, and tag values that
 //! cannot drive the terminal.
 
-use crate::report_fixture::{self, HOSTILE_HTML};
+use crate::support::report_fixture::{self, HOSTILE_HTML};
 use flowaudit::report::Reporter;
 use flowaudit::report::text::TextReporter;
 

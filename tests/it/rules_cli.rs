@@ -1,6 +1,6 @@
 //! `flowaudit rules ...` and the rule-related scan flags, driven through the binary.
 
-use crate::harness::*;
+use crate::support::harness::*;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

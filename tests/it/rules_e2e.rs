@@ -1,7 +1,7 @@
 //! End to end against moto: a two-region account seeded with every VPC-001/002/003 case, scanned
 //! with `--format json`, and every verdict checked.
 
-use crate::harness::*;
+use crate::support::harness::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -81,7 +81,7 @@ fn scan_json(moto: &Moto, extra: &[&str]) -> (i32, Value) {
         code(&o),
         String::from_utf8_lossy(&o.stderr)
     );
-    crate::report_json::validate_against_schema(&out);
+    crate::support::report_schema::validate_against_schema(&out);
     (
         code(&o),
         serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap(),

@@ -1,7 +1,7 @@
 //! A scan without `--fix` streams: an inventory file is read one region at a time and the JSON
 //! report is written while the rules run. The other ways in and out must give the same report.
 
-use crate::harness::*;
+use crate::support::harness::*;
 
 fn stderr_of(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

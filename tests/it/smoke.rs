@@ -1,6 +1,6 @@
 //! The harness itself works: moto starts, seeds, and records the calls made to it.
 
-use crate::harness::*;
+use crate::support::harness::*;
 use serde_json::json;
 
 #[test]

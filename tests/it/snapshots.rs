@@ -2,7 +2,7 @@
 //! snapshots (`tests/it/snapshots/`). A change to any byte of a report shows up here as a diff;
 //! review it with `cargo insta review` (or rerun with `INSTA_UPDATE=always` and read `git diff`).
 
-use crate::harness::{code, flowaudit, repo_path};
+use crate::support::harness::{code, flowaudit, repo_path};
 
 /// Scan the demo inventory into every format; (exit code, stdout text, JSON, SARIF, HTML data).
 /// The scan runs in the repository; a path of the checkout that reaches a report (the

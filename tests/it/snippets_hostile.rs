@@ -12,7 +12,8 @@
 //! The inventories are built in memory: this tests what the templates do with any value, including
 //! values that the checks on inventory files would refuse.
 
-use crate::harness::{repo_path, venv_bin};
+use crate::support::harness::{repo_path, venv_bin};
+use crate::support::hostile::corpus;
 use flowaudit::findings::{Finding, Status};
 use flowaudit::inventory::Inventory;
 use flowaudit::rules::snippet::{comment_text, hcl_name};
@@ -22,23 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A word every language writes as it is.
 const PLACEHOLDER: &str = "zzqvalue7";
-
-/// The hostile corpus: (name, value).
-pub fn corpus() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(repo_path("tests/fixtures/hostile-values.json")).unwrap();
-    let doc: Value = serde_json::from_str(&text).unwrap();
-    doc["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            (
-                v["name"].as_str().unwrap().to_string(),
-                v["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 type Setter = fn(&mut Value, &str);
 
@@ -368,7 +352,7 @@ command_not_found_handle() { printf 'RAN\0%s\0' "$1" >> "$FA_LOG"; return 127; }
 /// ARN as one argument, byte for byte.
 #[test]
 fn live_scan_with_a_hostile_role_path_and_name_tag() {
-    use crate::harness::{Moto, flowaudit};
+    use crate::support::harness::{Moto, flowaudit};
     let region = "us-east-1";
     let role = "arn:aws:iam::123456789012:role/a'$(touch${IFS}x)'`id`/r";
     let name = corpus()

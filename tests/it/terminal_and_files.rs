@@ -2,7 +2,7 @@
 //! rule files come out escaped), and output files are never written through a planted link;
 //! inventory dumps are owner-only.
 
-use crate::harness::*;
+use crate::support::harness::*;
 
 /// A key with an escape sequence (red), a right-to-left override, an Arabic letter mark and a
 /// line break followed by text that imitates a `fix:` line.

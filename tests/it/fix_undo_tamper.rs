@@ -3,7 +3,7 @@
 //! (names, explains, exits non-zero) whatever does not match its record — here against moto,
 //! with tampered change logs naming resources the fix did not create.
 
-use crate::harness::*;
+use crate::support::harness::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

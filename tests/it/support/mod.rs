@@ -1,0 +1,11 @@
+//! Helpers shared by the integration tests; test files import from here, never from each other.
+
+pub mod browser;
+pub mod fix;
+pub mod harness;
+pub mod hostile;
+pub mod proxy;
+pub mod report_fixture;
+pub mod report_schema;
+pub mod sarif;
+pub mod scan;

@@ -33,7 +33,7 @@ pub(crate) fn prepare(args: &FixArgs, collect: &CollectArgs) -> Result<Option<Fi
             "--fix needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory",
         ));
     }
-    let settings = FixSettings::from_args(&args.settings)?;
+    let settings = FixSettings::try_from(&args.settings)?;
     if let Some(p) = &settings.log_file {
         fix::changelog::refuse_existing(p)?;
     }

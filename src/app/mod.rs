@@ -2,6 +2,7 @@
 //! This is the only layer that prints to the terminal.
 
 mod fix_cmd;
+mod fix_settings;
 mod fix_step;
 mod output;
 mod pipeline;

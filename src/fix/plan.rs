@@ -533,24 +533,40 @@ fn plan_encryption(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::cli::fix_args::FixSettingsArgs;
     use crate::findings::{ResourceRef, Severity};
     use crate::inventory::{Destination, RegionInventory, ScanMeta};
     use std::collections::BTreeMap;
 
     pub const ACCT: &str = "111122223333";
 
-    pub fn settings(dest: &str, extra: impl FnOnce(&mut FixSettingsArgs)) -> FixSettings {
-        let mut a = FixSettingsArgs {
-            fix_destination: Some(dest.into()),
-            fix_retention_days: 365,
-            ..Default::default()
+    pub fn settings(dest: &str, extra: impl FnOnce(&mut FixSettings)) -> FixSettings {
+        let mut s = FixSettings {
+            destination: FixDestination::parse(dest).unwrap(),
+            delivery_role: dest
+                .starts_with("cloudwatch:")
+                .then(|| format!("arn:aws:iam::{ACCT}:role/flow")),
+            log_format: None,
+            max_aggregation_interval: None,
+            tags: Vec::new(),
+            kms_keys: Vec::new(),
+            retention_days: 365,
+            unsafe_fixes: false,
+            rules: Vec::new(),
+            resources: Vec::new(),
+            yes: false,
+            dry_run: false,
+            log_file: None,
         };
-        if dest.starts_with("cloudwatch:") {
-            a.fix_delivery_role = Some(format!("arn:aws:iam::{ACCT}:role/flow"));
-        }
-        extra(&mut a);
-        FixSettings::from_args(&a).unwrap()
+        extra(&mut s);
+        s
+    }
+
+    pub fn rule(id: &str) -> crate::fix::settings::RuleFilter {
+        let (rule_id, check_id) = match id.split_once('/') {
+            Some((r, c)) => (r.to_string(), Some(c.to_string())),
+            None => (id.to_string(), None),
+        };
+        crate::fix::settings::RuleFilter { rule_id, check_id }
     }
 
     pub fn flow_log(id: &str, vpc: &str, traffic: &str, group: &str, enc: Encryption) -> FlowLog {
@@ -747,21 +763,21 @@ pub(crate) mod tests {
             &inv,
             &f,
             &settings("s3://flow-bucket", |a| {
-                a.fix_resources = vec!["vpc-0b*".into()]
+                a.resources = vec![glob::Pattern::new("vpc-0b*").unwrap()]
             }),
         );
         assert_eq!(flow_vpcs(&p), vec![("us-east-1".into(), "vpc-0bb".into())]);
         let p = plan(
             &inv,
             &f,
-            &settings("s3://flow-bucket", |a| a.fix_rules = vec!["VPC-999".into()]),
+            &settings("s3://flow-bucket", |a| a.rules = vec![rule("VPC-999")]),
         );
         assert!(p.is_empty());
         let p = plan(
             &inv,
             &f,
             &settings("s3://flow-bucket", |a| {
-                a.fix_rules = vec!["vpc-001/traffic-type-all".into()]
+                a.rules = vec![rule("vpc-001/traffic-type-all")]
             }),
         );
         assert_eq!(p.changes.len(), 2);
@@ -847,7 +863,7 @@ pub(crate) mod tests {
         let safe = plan(
             &inv,
             &f,
-            &settings("s3://flow-bucket", |a| a.fix_kms_key = vec![key.clone()]),
+            &settings("s3://flow-bucket", |a| a.kms_keys = vec![key.clone()]),
         );
         assert!(safe.is_empty(), "{safe:?}");
         assert!(
@@ -868,7 +884,7 @@ pub(crate) mod tests {
             &inv,
             &f,
             &settings("s3://flow-bucket", |a| {
-                a.fix_kms_key = vec![key.clone()];
+                a.kms_keys = vec![key.clone()];
                 a.unsafe_fixes = true;
             }),
         );
@@ -893,7 +909,7 @@ pub(crate) mod tests {
                 &inv,
                 &sup,
                 &settings("s3://flow-bucket", |a| {
-                    a.fix_kms_key = vec![key.clone()];
+                    a.kms_keys = vec![key.clone()];
                     a.unsafe_fixes = true;
                 })
             )
@@ -915,7 +931,7 @@ pub(crate) mod tests {
             &inv,
             &f,
             &settings("cloudwatch:/g", |a| {
-                a.fix_kms_key = vec![us.clone(), eu.clone()]
+                a.kms_keys = vec![us.clone(), eu.clone()]
             }),
         );
         assert!(p.problems.is_empty(), "{:?}", p.problems);
@@ -937,7 +953,7 @@ pub(crate) mod tests {
         let p = plan(
             &inv,
             &f,
-            &settings("cloudwatch:/g", |a| a.fix_kms_key = vec![eu.clone()]),
+            &settings("cloudwatch:/g", |a| a.kms_keys = vec![eu.clone()]),
         );
         assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
         assert!(p.problems[0].contains("no key in region us-east-1"));

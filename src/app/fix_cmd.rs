@@ -3,11 +3,12 @@
 
 use super::fix_step::confirm;
 use super::pipeline;
-use super::{collect_options, runtime};
+use super::runtime;
 use crate::cli::ScanArgs;
 use crate::cli::collect_args::CollectArgs;
 use crate::cli::fix_args::{FixArgs, FixCommandArgs, FixSettingsArgs};
 use crate::collect;
+use crate::collect::CollectOptions;
 use crate::error::{Error, ExitStatus};
 use crate::fix::{self, ChangeLogFile};
 use crate::term::{Escaped, escape};
@@ -53,7 +54,7 @@ fn undo(
         );
         return Ok(ExitStatus::Clean);
     }
-    let opts = collect_options(collect_args);
+    let opts = CollectOptions::from(collect_args);
     collect::validate(&opts)?;
     let rt = runtime()?;
     let aws = rt.block_on(fix::aws::connect(&opts));

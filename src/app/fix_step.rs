@@ -2,10 +2,11 @@
 //! print the plan, confirm, apply and verify. Also the confirmation prompt `--undo` uses. The
 //! plan and progress go to standard error, so standard output stays free for the report.
 
-use super::{collect_options, runtime};
+use super::runtime;
 use crate::cli::collect_args::CollectArgs;
 use crate::cli::fix_args::FixArgs;
 use crate::collect;
+use crate::collect::CollectOptions;
 use crate::error::Error;
 use crate::findings::Finding;
 use crate::fix::{self, ChangeLogFile, FixSettings, Outcome, Plan};
@@ -99,7 +100,7 @@ pub(crate) fn run_fix_step(
         )?),
         (None, true) => None,
     };
-    let opts = collect_options(collect_args);
+    let opts = CollectOptions::from(collect_args);
     let rt = runtime()?;
     let results = rt.block_on(async {
         let aws = fix::aws::connect(&opts).await;
@@ -145,7 +146,7 @@ pub(crate) fn run_fix_step(
         let mut again = collect_args.clone();
         again.regions = touched.iter().map(|(_, r)| r.clone()).collect();
         again.exclude_regions.clear();
-        let opts = collect_options(&again);
+        let opts = CollectOptions::from(&again);
         match rt.block_on(collect::collect(&opts)) {
             Ok(after) => {
                 let merged = fix::verify::merge_rescan(inv, &after);

@@ -83,7 +83,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 pub fn obtain_inventory(args: &crate::cli::collect_args::CollectArgs) -> Result<Inventory, Error> {
     let inv = match &args.from_inventory {
         Some(path) => inventory::io::load(path)?,
-        None => runtime()?.block_on(collect::collect(&collect_options(args)))?,
+        None => runtime()?.block_on(collect::collect(&CollectOptions::from(args)))?,
     };
     if let Some(path) = &args.dump_inventory {
         inventory::io::save(&inv, path)?;
@@ -92,16 +92,18 @@ pub fn obtain_inventory(args: &crate::cli::collect_args::CollectArgs) -> Result<
 }
 
 /// The collector's options (and the AWS connection settings the fixer shares) from the flags.
-pub(crate) fn collect_options(args: &crate::cli::collect_args::CollectArgs) -> CollectOptions {
-    CollectOptions {
-        regions: args.regions.clone(),
-        exclude_regions: args.exclude_regions.clone(),
-        profile: args.profile.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-        concurrency: args.concurrency as usize,
-        max_attempts: args.max_attempts,
-        call_timeout: Duration::from_secs(args.call_timeout),
-        progress: progress_bar(),
+impl From<&crate::cli::collect_args::CollectArgs> for CollectOptions {
+    fn from(args: &crate::cli::collect_args::CollectArgs) -> CollectOptions {
+        CollectOptions {
+            regions: args.regions.clone(),
+            exclude_regions: args.exclude_regions.clone(),
+            profile: args.profile.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            concurrency: args.concurrency as usize,
+            max_attempts: args.max_attempts,
+            call_timeout: Duration::from_secs(args.call_timeout),
+            progress: progress_bar(),
+        }
     }
 }
 

@@ -1,12 +1,17 @@
 //! Resolving flow-log destinations after the listings: CloudWatch log groups (batched
 //! DescribeLogGroups per region), S3 buckets (one GetBucketEncryption per distinct bucket, in
 //! the bucket's region) and Firehose streams (recorded, not inspected). A destination that cannot
-//! be read is described on the destination itself, never as a scan error.
+//! be read is described on the destination itself, never as a scan error. Then each flow log is
+//! joined to its resolved destination.
 
 use super::clients::Clients;
 use super::errors::classify;
-use crate::inventory::{Destination, DestinationType, Encryption, Existence, FlowLog};
-use std::collections::{BTreeSet, HashMap};
+use crate::inventory::validate;
+use crate::inventory::{
+    Destination, DestinationType, Encryption, Existence, FlowLog, RegionInventory,
+};
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Names per DescribeLogGroups call (the API's limit for `logGroupIdentifiers`).
 pub const LOG_GROUP_BATCH: usize = 50;
@@ -288,6 +293,117 @@ pub fn fixed(key: &DestKey) -> Option<Destination> {
     match key {
         DestKey::Fixed(f) => Some(f.destination()),
         _ => None,
+    }
+}
+
+/// Every flow log of a region: VPC-level, subnet-level and the others.
+fn flow_logs_mut(r: &mut RegionInventory) -> impl Iterator<Item = &mut FlowLog> {
+    r.vpcs
+        .iter_mut()
+        .flat_map(|v| {
+            v.flow_logs
+                .iter_mut()
+                .chain(v.subnets.iter_mut().flat_map(|s| s.flow_logs.iter_mut()))
+        })
+        .chain(r.other_flow_logs.iter_mut())
+}
+
+/// One destination lookup task.
+enum Lookup {
+    Groups {
+        region: String,
+        names: BTreeSet<String>,
+    },
+    Bucket {
+        name: String,
+        region: String,
+    },
+}
+
+pub async fn resolve_destinations(
+    clients: &Clients,
+    regions: &mut [RegionInventory],
+    account_id: &str,
+    concurrency: usize,
+    timeout_secs: u64,
+) -> HashMap<DestKey, Destination> {
+    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // bucket -> region of the first flow log (in region order) that references it
+    let mut buckets: BTreeMap<String, String> = BTreeMap::new();
+    for r in regions.iter_mut() {
+        let region = r.region.clone();
+        for log in flow_logs_mut(r) {
+            match key_of(log, &region, account_id) {
+                DestKey::LogGroup { region, name } => {
+                    groups.entry(region).or_default().insert(name);
+                }
+                DestKey::Bucket { name } => {
+                    buckets.entry(name).or_insert_with(|| region.clone());
+                }
+                DestKey::Fixed(_) => {}
+            }
+        }
+    }
+    let lookups: Vec<Lookup> = groups
+        .into_iter()
+        .map(|(region, names)| Lookup::Groups { region, names })
+        .chain(
+            buckets
+                .into_iter()
+                .map(|(name, region)| Lookup::Bucket { name, region }),
+        )
+        .collect();
+    let results: Vec<Vec<(DestKey, Destination)>> = futures::stream::iter(lookups)
+        .map(|l| async move {
+            match l {
+                Lookup::Groups { region, names } => {
+                    resolve_log_groups(clients, &region, &names, timeout_secs)
+                        .await
+                        .into_iter()
+                        .map(|(name, d)| {
+                            (
+                                DestKey::LogGroup {
+                                    region: region.clone(),
+                                    name,
+                                },
+                                d,
+                            )
+                        })
+                        .collect()
+                }
+                Lookup::Bucket { name, region } => {
+                    let d = resolve_bucket(clients, &name, &region, timeout_secs).await;
+                    vec![(DestKey::Bucket { name }, d)]
+                }
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    results.into_iter().flatten().collect()
+}
+
+pub fn apply_destinations(
+    regions: &mut [RegionInventory],
+    account_id: &str,
+    resolved: &HashMap<DestKey, Destination>,
+) {
+    for r in regions.iter_mut() {
+        let region = r.region.clone();
+        for log in flow_logs_mut(r) {
+            let key = key_of(log, &region, account_id);
+            let d = fixed(&key)
+                .or_else(|| resolved.get(&key).cloned())
+                .unwrap_or_else(|| Destination::unknown("destination was not looked up"));
+            // A lookup that answered a value of the wrong shape is a lookup that failed.
+            log.destination = match validate::destination(&d) {
+                Ok(()) => d,
+                Err(e) => Destination::unknown(format!(
+                    "the lookup answered a value of the wrong shape at {}",
+                    e.within("destination")
+                )),
+            };
+        }
     }
 }
 

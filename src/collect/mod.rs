@@ -9,14 +9,10 @@ pub mod regions;
 
 use crate::error::Error;
 use crate::inventory::validate;
-use crate::inventory::{
-    Destination, FlowLog, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
-};
+use crate::inventory::{INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta};
 use crate::term::escape;
 use clients::Clients;
-use destinations::DestKey;
 use futures::StreamExt;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -127,7 +123,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
     let mut region_invs = list_regions(&clients, opts, ctxs, &mut scan_errors).await;
 
     // Destinations, only those referenced.
-    let resolved = resolve_destinations(
+    let resolved = destinations::resolve_destinations(
         &clients,
         &mut region_invs,
         &account_id,
@@ -135,7 +131,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         timeout_secs,
     )
     .await;
-    apply_destinations(&mut region_invs, &account_id, &resolved);
+    destinations::apply_destinations(&mut region_invs, &account_id, &resolved);
 
     scan_errors.sort_by(|a, b| {
         (&a.region, &a.service, &a.operation).cmp(&(&b.region, &b.service, &b.operation))
@@ -333,118 +329,6 @@ fn checked(region: RegionInventory) -> Result<RegionInventory, Vec<ec2::ListingF
                     bucket_region: None,
                 },
             }])
-        }
-    }
-}
-
-/// Every flow log of a region: VPC-level, subnet-level and the others.
-fn flow_logs_mut(r: &mut RegionInventory) -> impl Iterator<Item = &mut FlowLog> {
-    r.vpcs
-        .iter_mut()
-        .flat_map(|v| {
-            v.flow_logs
-                .iter_mut()
-                .chain(v.subnets.iter_mut().flat_map(|s| s.flow_logs.iter_mut()))
-        })
-        .chain(r.other_flow_logs.iter_mut())
-}
-
-/// One destination lookup task.
-enum Lookup {
-    Groups {
-        region: String,
-        names: BTreeSet<String>,
-    },
-    Bucket {
-        name: String,
-        region: String,
-    },
-}
-
-async fn resolve_destinations(
-    clients: &Clients,
-    regions: &mut [RegionInventory],
-    account_id: &str,
-    concurrency: usize,
-    timeout_secs: u64,
-) -> HashMap<DestKey, Destination> {
-    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    // bucket -> region of the first flow log (in region order) that references it
-    let mut buckets: BTreeMap<String, String> = BTreeMap::new();
-    for r in regions.iter_mut() {
-        let region = r.region.clone();
-        for log in flow_logs_mut(r) {
-            match destinations::key_of(log, &region, account_id) {
-                DestKey::LogGroup { region, name } => {
-                    groups.entry(region).or_default().insert(name);
-                }
-                DestKey::Bucket { name } => {
-                    buckets.entry(name).or_insert_with(|| region.clone());
-                }
-                DestKey::Fixed(_) => {}
-            }
-        }
-    }
-    let lookups: Vec<Lookup> = groups
-        .into_iter()
-        .map(|(region, names)| Lookup::Groups { region, names })
-        .chain(
-            buckets
-                .into_iter()
-                .map(|(name, region)| Lookup::Bucket { name, region }),
-        )
-        .collect();
-    let results: Vec<Vec<(DestKey, Destination)>> = futures::stream::iter(lookups)
-        .map(|l| async move {
-            match l {
-                Lookup::Groups { region, names } => {
-                    destinations::resolve_log_groups(clients, &region, &names, timeout_secs)
-                        .await
-                        .into_iter()
-                        .map(|(name, d)| {
-                            (
-                                DestKey::LogGroup {
-                                    region: region.clone(),
-                                    name,
-                                },
-                                d,
-                            )
-                        })
-                        .collect()
-                }
-                Lookup::Bucket { name, region } => {
-                    let d =
-                        destinations::resolve_bucket(clients, &name, &region, timeout_secs).await;
-                    vec![(DestKey::Bucket { name }, d)]
-                }
-            }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
-    results.into_iter().flatten().collect()
-}
-
-fn apply_destinations(
-    regions: &mut [RegionInventory],
-    account_id: &str,
-    resolved: &HashMap<DestKey, Destination>,
-) {
-    for r in regions.iter_mut() {
-        let region = r.region.clone();
-        for log in flow_logs_mut(r) {
-            let key = destinations::key_of(log, &region, account_id);
-            let d = destinations::fixed(&key)
-                .or_else(|| resolved.get(&key).cloned())
-                .unwrap_or_else(|| Destination::unknown("destination was not looked up"));
-            // A lookup that answered a value of the wrong shape is a lookup that failed.
-            log.destination = match validate::destination(&d) {
-                Ok(()) => d,
-                Err(e) => Destination::unknown(format!(
-                    "the lookup answered a value of the wrong shape at {}",
-                    e.within("destination")
-                )),
-            };
         }
     }
 }

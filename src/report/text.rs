@@ -99,6 +99,21 @@ pub fn render_text(doc: &Document, color: bool) -> String {
     // Room for a line and a message per result shown, so that a long report is not copied as it
     // grows (memory not written to is not used).
     let mut o = String::with_capacity(4096 + doc.results.len() * 320);
+    render_header(&mut o, &p, doc);
+    render_totals(&mut o, &p, doc);
+    render_by_rule(&mut o, &p, doc);
+    render_failing(&mut o, &p, doc);
+    render_errored(&mut o, &p, doc);
+    render_scan_errors(&mut o, &p, doc);
+    if let Some(fixes) = &doc.fixes {
+        render_fixes(&mut o, &p, fixes);
+    }
+    render_suppressions(&mut o, &p, doc);
+    o
+}
+
+/// The first lines: the tool, the accounts, the number of regions and when the scan ran.
+fn render_header(o: &mut String, p: &Paint, doc: &Document) {
     let scan = &doc.scan;
     let accounts = if scan.accounts.is_empty() {
         "(none)".to_string()
@@ -128,8 +143,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         ))
     );
     o.push('\n');
+}
 
-    // Totals by status (from the summary: the document may hold only the results shown below).
+/// Totals by status (from the summary: the document may hold only the results shown below).
+fn render_totals(o: &mut String, p: &Paint, doc: &Document) {
     let mut parts = Vec::new();
     for st in Status::ALL {
         let n = doc.summary.by_status.get(st.as_str()).copied().unwrap_or(0);
@@ -142,8 +159,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         parts.join(" · "),
         doc.summary.total
     );
+}
 
-    // Counts by (severity, rule/check) and status.
+/// Counts by (severity, rule/check) and status.
+fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
     let severity_of: BTreeMap<&str, Severity> = doc
         .rules
         .iter()
@@ -205,8 +224,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
             );
         }
     }
+}
 
-    // The failing resources, most severe first.
+/// The failing resources, most severe first.
+fn render_failing(o: &mut String, p: &Paint, doc: &Document) {
     let mut failing: Vec<&Finding> = doc
         .results
         .iter()
@@ -263,7 +284,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
             }
         }
     }
+}
 
+/// The checks that could not be evaluated, with why.
+fn render_errored(o: &mut String, p: &Paint, doc: &Document) {
     let errored: Vec<&Finding> = doc
         .results
         .iter()
@@ -292,7 +316,11 @@ pub fn render_text(doc: &Document, color: bool) -> String {
             );
         }
     }
+}
 
+/// The parts of the scan that could not be read.
+fn render_scan_errors(o: &mut String, p: &Paint, doc: &Document) {
+    let scan = &doc.scan;
     if !scan.errors.is_empty() {
         o.push('\n');
         let _ = writeln!(
@@ -319,11 +347,10 @@ pub fn render_text(doc: &Document, color: bool) -> String {
             );
         }
     }
+}
 
-    if let Some(fixes) = &doc.fixes {
-        render_fixes(&mut o, &p, fixes);
-    }
-
+/// The suppressions that expired or matched nothing.
+fn render_suppressions(o: &mut String, p: &Paint, doc: &Document) {
     let sup = &doc.suppressions;
     if !sup.expired.is_empty() || !sup.unmatched.is_empty() {
         o.push('\n');
@@ -357,7 +384,6 @@ pub fn render_text(doc: &Document, color: bool) -> String {
             }
         }
     }
-    o
 }
 
 /// The `--fix` section: one line per change with its outcome, what it created and the status of

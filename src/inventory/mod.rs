@@ -1,0 +1,310 @@
+//! The inventory: plain serde data that `collect` produces and everything after it consumes.
+//!
+//! It is already joined: every VPC carries its subnets and flow logs, and every flow log carries
+//! its resolved destination, so rules never search. The field reference is `docs/inventory.md`;
+//! keep the two in step. Changes are additive only while the schema id stays `flowaudit/inventory/v1`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub mod io;
+pub mod validate;
+
+/// Schema id written into every inventory file and checked on load.
+pub const INVENTORY_SCHEMA: &str = "flowaudit/inventory/v1";
+
+/// A whole scan: metadata, the collected regions and the errors met on the way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inventory {
+    /// Always [`INVENTORY_SCHEMA`].
+    pub schema: String,
+    pub scan: ScanMeta,
+    /// One entry per (account, region) that was collected, in a stable order.
+    pub regions: Vec<RegionInventory>,
+    /// Regions, services or operations that could not be read. Non-empty means the scan is partial.
+    #[serde(default)]
+    pub errors: Vec<ScanError>,
+}
+
+/// When, by what and over what a scan ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanMeta {
+    pub tool_version: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC.
+    pub finished_at: String,
+    /// The account the credentials belong to (STS GetCallerIdentity).
+    pub account_id: String,
+    /// What the user asked for (`--region`), or empty for "all enabled regions".
+    #[serde(default)]
+    pub regions_requested: Vec<String>,
+    /// The regions the scan tried to read, after discovery and `--exclude-region`.
+    #[serde(default)]
+    pub regions_scanned: Vec<String>,
+}
+
+/// Everything collected in one region of one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionInventory {
+    pub account_id: String,
+    pub region: String,
+    pub vpcs: Vec<Vpc>,
+    /// Flow logs whose resource is neither a listed VPC nor one of its subnets
+    /// (network interfaces, transit gateways, or a resource that vanished mid-scan).
+    #[serde(default)]
+    pub other_flow_logs: Vec<FlowLog>,
+}
+
+/// A VPC with its subnets and its own (VPC-level) flow logs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub id: String,
+    pub arn: String,
+    /// The `Name` tag, if any.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub is_default: bool,
+    pub owner_id: String,
+    /// True when `owner_id` differs from the scanned account (a VPC shared through RAM).
+    pub shared: bool,
+    pub cidr_block: String,
+    pub state: String,
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    /// Flow logs whose resource is this VPC itself.
+    #[serde(default)]
+    pub flow_logs: Vec<FlowLog>,
+}
+
+/// A subnet and the flow logs whose resource is that subnet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    pub id: String,
+    pub arn: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub cidr_block: String,
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    pub state: String,
+    #[serde(default)]
+    pub flow_logs: Vec<FlowLog>,
+}
+
+/// One flow log as DescribeFlowLogs returns it, plus its resolved destination.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowLog {
+    pub id: String,
+    pub resource_id: String,
+    /// `vpc`, `subnet`, `network_interface`, `transit_gateway`, ... derived from the resource id prefix.
+    pub resource_type: String,
+    /// FlowLogStatus, normally `ACTIVE`.
+    pub status: String,
+    /// TrafficType: `ALL`, `ACCEPT` or `REJECT` (empty for transit gateway logs).
+    pub traffic_type: String,
+    pub destination_type: DestinationType,
+    /// LogDestination ARN (S3 bucket or Firehose stream, or a log group ARN).
+    #[serde(default)]
+    pub destination_arn: Option<String>,
+    /// LogGroupName for CloudWatch Logs destinations.
+    #[serde(default)]
+    pub log_group_name: Option<String>,
+    /// DeliverLogsStatus: `SUCCESS` or `FAILED`.
+    #[serde(default)]
+    pub deliver_logs_status: Option<String>,
+    #[serde(default)]
+    pub deliver_logs_error_message: Option<String>,
+    #[serde(default)]
+    pub deliver_logs_permission_arn: Option<String>,
+    #[serde(default)]
+    pub log_format: Option<String>,
+    /// MaxAggregationInterval in seconds (60 or 600).
+    #[serde(default)]
+    pub max_aggregation_interval: Option<i32>,
+    #[serde(default)]
+    pub creation_time: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub destination: Destination,
+}
+
+/// Where a flow log delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DestinationType {
+    CloudWatchLogs,
+    S3,
+    KinesisDataFirehose,
+}
+
+impl DestinationType {
+    /// The wire name AWS uses (`cloud-watch-logs`, `s3`, `kinesis-data-firehose`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DestinationType::CloudWatchLogs => "cloud-watch-logs",
+            DestinationType::S3 => "s3",
+            DestinationType::KinesisDataFirehose => "kinesis-data-firehose",
+        }
+    }
+}
+
+/// The state of a flow log's destination, resolved after the listings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    /// Resolved name: the log group name, the bucket name or the delivery stream name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Region the destination lives in, when known.
+    #[serde(default)]
+    pub region: Option<String>,
+    pub exists: Existence,
+    pub encryption: Encryption,
+    /// The KMS key (ARN or id) when `encryption` is `kms`.
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    /// CloudWatch retention in days; `None` means never expire (or not applicable).
+    #[serde(default)]
+    pub retention_days: Option<i32>,
+    /// Why `exists` or `encryption` is `unknown`/`no`: an error code and message, or a note.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl Destination {
+    /// A destination that has not been (or cannot be) looked up.
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        Destination {
+            name: None,
+            region: None,
+            exists: Existence::Unknown,
+            encryption: Encryption::Unknown,
+            kms_key_id: None,
+            retention_days: None,
+            reason: Some(reason.into()),
+        }
+    }
+}
+
+/// Whether a destination was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Existence {
+    Yes,
+    No,
+    Unknown,
+}
+
+/// How a destination is encrypted at rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encryption {
+    /// No encryption configured (CloudWatch group without a KMS key, bucket without default encryption).
+    None,
+    /// SSE-S3 (AES256).
+    AwsManaged,
+    /// A KMS key, named in `kms_key_id`.
+    Kms,
+    Unknown,
+}
+
+/// A part of the scan that could not be read. The rest of the scan is still complete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanError {
+    pub account_id: String,
+    /// `None` for account-wide failures (STS, DescribeRegions).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// e.g. `ec2`, `logs`, `s3`, `sts`.
+    pub service: String,
+    /// e.g. `DescribeFlowLogs`.
+    pub operation: String,
+    /// The AWS error code (`AccessDenied`, `UnauthorizedOperation`, ...) or `Timeout` / `Transport`.
+    pub code: String,
+    pub message: String,
+}
+
+/// An inventory without its VPCs: what is known about a scan before (or without) reading its
+/// regions' contents. A streamed scan reads this first, then one region at a time. It reads
+/// from an inventory file as the inventory does, each region entry's contents skipped.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryHead {
+    pub schema: String,
+    pub scan: ScanMeta,
+    /// (account id, region) of every region entry, in file order.
+    pub regions: Vec<RegionKey>,
+    #[serde(default)]
+    pub errors: Vec<ScanError>,
+}
+
+/// Consecutive VPCs of one region entry, as an inventory file is read in pieces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VpcBatch {
+    /// Index of the region entry in the inventory (and in [`InventoryHead::regions`]).
+    pub region: usize,
+    pub vpcs: Vec<Vpc>,
+}
+
+/// Which account and region a region entry holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RegionKey {
+    pub account_id: String,
+    pub region: String,
+}
+
+impl InventoryHead {
+    /// True when some part of the scan could not be read.
+    pub fn is_partial(&self) -> bool {
+        !self.errors.is_empty()
+    }
+    /// True when the inventory has an entry for this account and region.
+    pub fn lists(&self, account_id: &str, region: &str) -> bool {
+        self.regions
+            .iter()
+            .any(|k| k.account_id == account_id && k.region == region)
+    }
+}
+
+impl Inventory {
+    /// The inventory's metadata, region keys and errors.
+    pub fn head(&self) -> InventoryHead {
+        InventoryHead {
+            schema: self.schema.clone(),
+            scan: self.scan.clone(),
+            regions: self
+                .regions
+                .iter()
+                .map(|r| RegionKey {
+                    account_id: r.account_id.clone(),
+                    region: r.region.clone(),
+                })
+                .collect(),
+            errors: self.errors.clone(),
+        }
+    }
+
+    /// Iterate over every VPC with the region entry it belongs to.
+    pub fn vpcs(&self) -> impl Iterator<Item = (&RegionInventory, &Vpc)> {
+        self.regions
+            .iter()
+            .flat_map(|r| r.vpcs.iter().map(move |v| (r, v)))
+    }
+
+    /// True when some part of the scan could not be read.
+    pub fn is_partial(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}

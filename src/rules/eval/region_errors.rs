@@ -1,0 +1,127 @@
+//! Error results for what could not be read: VPCs of a region whose EC2 data is incomplete,
+//! and regions whose VPCs could not be listed at all.
+
+use super::Active;
+use super::runner::Evaluator;
+use crate::findings::{Finding, ResourceRef, Status};
+use crate::inventory::ScanError;
+use std::sync::Arc;
+
+impl Evaluator<'_> {
+    /// Error results for the regions whose VPCs could not be listed at all: every check of every
+    /// VPC rule, on a `region` resource whose ARN stands for all VPCs of the region, so that the
+    /// report shows what was not evaluated.
+    pub fn unlisted_regions(&self) -> Vec<Finding> {
+        let vpc_rules = self.vpc_rules();
+        let errors = &self.head.errors;
+        let mut out = Vec::new();
+        let mut seen: Vec<(&str, &str)> = Vec::new();
+        for e in errors.iter().filter(|e| e.service == "ec2") {
+            let Some(region) = e.region.as_deref() else {
+                continue;
+            };
+            if self.head.lists(&e.account_id, region)
+                || seen.contains(&(e.account_id.as_str(), region))
+            {
+                continue;
+            }
+            seen.push((e.account_id.as_str(), region));
+            let why = unreadable(errors, region, &e.account_id).unwrap_or_default();
+            let resource = Arc::new(ResourceRef {
+                kind: "region".into(),
+                id: region.to_string(),
+                arn: format!("arn:aws:ec2:{region}:{}:vpc/*", e.account_id),
+                region: region.to_string(),
+                account_id: e.account_id.clone(),
+                name: None,
+                tags: Default::default(),
+            });
+            let message = format!(
+                "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
+                e.account_id
+            );
+            push_errors(&mut out, &vpc_rules, &resource, &message);
+        }
+        out
+    }
+}
+
+/// Why the EC2 data of a region is incomplete, if it is: a VPC whose flow logs or subnets could
+/// not be listed must not be judged as having none.
+pub(super) fn unreadable(errors: &[ScanError], region: &str, account: &str) -> Option<String> {
+    let errs: Vec<String> = errors
+        .iter()
+        .filter(|e| {
+            e.service == "ec2" && e.account_id == account && e.region.as_deref() == Some(region)
+        })
+        .map(|e| {
+            format!(
+                "{} failed in {region}: {}: {}",
+                e.operation, e.code, e.message
+            )
+        })
+        .collect();
+    (!errs.is_empty()).then(|| errs.join("; "))
+}
+
+/// One `error` result per check of every rule, all on `resource` with the same message.
+pub(super) fn push_errors(
+    out: &mut Vec<Finding>,
+    rules: &[&Active],
+    resource: &Arc<ResourceRef>,
+    message: &str,
+) {
+    for a in rules {
+        for c in &a.rule.checks {
+            out.push(Finding {
+                rule_id: a.rule.id.clone(),
+                check_id: c.id.clone(),
+                status: Status::Error,
+                severity: a.rule.severity,
+                resource: Arc::clone(resource),
+                message: message.to_string(),
+                compliance: a.compliance.clone(),
+                remediation: None,
+                suppression: None,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::{EvalOptions, evaluate};
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn incomplete_ec2_data_gives_errors_not_verdicts() {
+        let set = rules();
+        let errs = json!([{"account_id": "111111111111", "region": "eu-west-1", "service": "ec2",
+            "operation": "DescribeFlowLogs", "code": "Throttling", "message": "Rate exceeded"},
+            {"account_id": "111111111111", "region": "us-west-2", "service": "ec2",
+            "operation": "DescribeVpcs", "code": "AccessDenied", "message": "no"}]);
+        let f = evaluate(
+            &set,
+            &inventory("available", 0, errs),
+            &EvalOptions::default(),
+        );
+        assert_eq!(f.len(), 8);
+        assert!(f.iter().all(|f| f.status == Status::Error));
+        let vpc: Vec<_> = f.iter().filter(|f| f.resource.kind == "vpc").collect();
+        assert_eq!(vpc.len(), 4);
+        assert!(
+            vpc[0]
+                .message
+                .contains("DescribeFlowLogs failed in eu-west-1: Throttling")
+        );
+        let region: Vec<_> = f.iter().filter(|f| f.resource.kind == "region").collect();
+        assert_eq!(region.len(), 4);
+        assert_eq!(
+            region[0].resource.arn,
+            "arn:aws:ec2:us-west-2:111111111111:vpc/*"
+        );
+        assert!(region[0].message.contains("could not be listed"));
+    }
+}

@@ -1,10 +1,10 @@
 //! Writing the report document in the formats the user asked for.
 
-use crate::cli::output_args::{FormatName, OutputArgs};
+use crate::cli::output_args::OutputArgs;
 use crate::error::Error;
 use crate::report::{
-    Reporter, html::HtmlReporter, json::JsonReporter, sarif::SarifReporter, text::TextReporter,
-    v1::Document,
+    Format, Reporter, html::HtmlReporter, json::JsonReporter, sarif::SarifReporter,
+    text::TextReporter, v1::Document,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -22,9 +22,9 @@ pub struct ReporterOptions {
 
 impl ReporterOptions {
     /// Options for writing `format` to `path` (`-` is standard output).
-    pub fn for_output(args: &OutputArgs, format: FormatName, path: &Path) -> ReporterOptions {
+    pub fn for_output(args: &OutputArgs, format: Format, path: &Path) -> ReporterOptions {
         ReporterOptions {
-            color: format == FormatName::Text
+            color: format == Format::Text
                 && path.as_os_str() == "-"
                 && color_wanted(
                     std::io::stdout().is_terminal(),
@@ -42,36 +42,24 @@ pub fn color_wanted(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bo
 }
 
 /// The reporter for a format name.
-pub fn reporter_for(
-    format: FormatName,
-    opts: &ReporterOptions,
-) -> Result<Box<dyn Reporter>, Error> {
+pub fn reporter_for(format: Format, opts: &ReporterOptions) -> Result<Box<dyn Reporter>, Error> {
     Ok(match format {
-        FormatName::Json => Box::new(JsonReporter),
-        FormatName::Sarif => Box::new(SarifReporter {
+        Format::Json => Box::new(JsonReporter),
+        Format::Sarif => Box::new(SarifReporter {
             category: if opts.sarif_category.is_empty() {
                 crate::report::sarif::DEFAULT_CATEGORY.to_string()
             } else {
                 opts.sarif_category.clone()
             },
         }),
-        FormatName::Html => Box::new(HtmlReporter::new(opts.template_dir.as_deref())?),
-        FormatName::Text => Box::new(TextReporter { color: opts.color }),
+        Format::Html => Box::new(HtmlReporter::new(opts.template_dir.as_deref())?),
+        Format::Text => Box::new(TextReporter { color: opts.color }),
     })
 }
 
-fn format_label(f: FormatName) -> &'static str {
-    match f {
-        FormatName::Json => "json",
-        FormatName::Sarif => "sarif",
-        FormatName::Html => "html",
-        FormatName::Text => "text",
-    }
-}
-
-fn requested(args: &OutputArgs) -> Vec<FormatName> {
+fn requested(args: &OutputArgs) -> Vec<Format> {
     if args.formats.is_empty() {
-        vec![FormatName::Text]
+        vec![Format::Text]
     } else {
         args.formats.clone()
     }
@@ -84,7 +72,7 @@ pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
         if seen.contains(f) {
             return Err(Error::input(format!(
                 "--format {} is given twice; name each format once",
-                format_label(*f)
+                f.name()
             )));
         }
         seen.push(*f);
@@ -94,7 +82,7 @@ pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
             "several --format values need --output-dir DIR (one file per format); --output takes a single format",
         ));
     }
-    if args.template_dir.is_some() && !requested(args).contains(&FormatName::Html) {
+    if args.template_dir.is_some() && !requested(args).contains(&Format::Html) {
         return Err(Error::input(
             "--template-dir only changes the HTML report; add --format html or drop --template-dir",
         ));
@@ -118,7 +106,7 @@ pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
 
 /// One requested output: its format, where it goes, and the reporter that writes it.
 pub struct Output {
-    pub format: FormatName,
+    pub format: Format,
     /// `-` is standard output.
     pub path: PathBuf,
     pub reporter: Box<dyn Reporter>,
@@ -128,9 +116,7 @@ pub struct Output {
 pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
     let mut out = Vec::new();
     for f in requested(args) {
-        let file_name = reporter_for(f, &ReporterOptions::default())
-            .map(|r| r.file_name())
-            .unwrap_or("flowaudit.out");
+        let file_name = f.file_name();
         let path = match (&args.output_dir, &args.output) {
             (Some(dir), _) => {
                 std::fs::create_dir_all(dir).map_err(|e| {

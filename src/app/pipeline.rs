@@ -44,7 +44,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     let mut doc = Document::start(&head, plan.metas());
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
-        .partition(|o| o.format == crate::cli::output_args::FormatName::Json);
+        .partition(|o| o.format == crate::report::Format::Json);
     // Only the results some other format shows are kept in memory; the JSON report gets every
     // result as it is produced.
     let statuses: Vec<Status> = Status::ALL

@@ -1,19 +1,7 @@
 //! Flags that choose the output formats and files.
 
+use crate::report::Format;
 use std::path::PathBuf;
-
-/// An output format name for `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum FormatName {
-    /// JSON report, schema flowaudit/report/v1 (docs/report-v1.md).
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
-    Sarif,
-    /// One self-contained HTML file.
-    Html,
-    /// A short terminal summary.
-    Text,
-}
 
 /// Output flags of `scan`.
 #[derive(Debug, Clone, clap::Args)]
@@ -21,7 +9,7 @@ pub enum FormatName {
 pub struct OutputArgs {
     /// Output format (repeatable). Default: text.
     #[arg(long = "format", short = 'f', value_enum, value_name = "FORMAT")]
-    pub formats: Vec<FormatName>,
+    pub formats: Vec<Format>,
     /// Write the (single) format to FILE atomically; `-` is standard output.
     #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,

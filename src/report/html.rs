@@ -116,11 +116,8 @@ impl HtmlReporter {
 }
 
 impl Reporter for HtmlReporter {
-    fn name(&self) -> &'static str {
-        "html"
-    }
-    fn file_name(&self) -> &'static str {
-        "flowaudit.html"
+    fn format(&self) -> super::Format {
+        super::Format::Html
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
         let data = serde_json::to_value(doc).map_err(|e| Error::internal(e.to_string()))?;

@@ -9,11 +9,8 @@ use std::io::Write;
 pub struct JsonReporter;
 
 impl Reporter for JsonReporter {
-    fn name(&self) -> &'static str {
-        "json"
-    }
-    fn file_name(&self) -> &'static str {
-        "flowaudit.json"
+    fn format(&self) -> super::Format {
+        super::Format::Json
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
         let mut out = serde_json::to_vec_pretty(doc).map_err(|e| Error::internal(e.to_string()))?;

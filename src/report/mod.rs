@@ -11,12 +11,45 @@ use crate::error::Error;
 use crate::findings::Status;
 use v1::Document;
 
+/// The output formats: the one list of their names (`--format`) and file names (`--output-dir`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Format {
+    /// JSON report, schema flowaudit/report/v1 (docs/report-v1.md).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// One self-contained HTML file.
+    Html,
+    /// A short terminal summary.
+    Text,
+}
+
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Html => "html",
+            Format::Text => "text",
+        }
+    }
+
+    /// The file name `--output-dir` writes.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Json => "flowaudit.json",
+            Format::Sarif => "flowaudit.sarif",
+            Format::Html => "flowaudit.html",
+            Format::Text => "flowaudit.txt",
+        }
+    }
+}
+
 /// An output format: turns the report document into bytes.
 pub trait Reporter {
-    /// Short name used by `--format`.
-    fn name(&self) -> &'static str;
-    /// File name used with `--output-dir`.
-    fn file_name(&self) -> &'static str;
+    /// Which format this is.
+    fn format(&self) -> Format;
     /// Render the document.
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error>;
     /// Whether the format shows results of this status. A scan keeps in memory only the results
@@ -37,7 +70,7 @@ pub trait Reporter {
         out.write_all(&bytes).map_err(|e| {
             Error::fatal(format!(
                 "cannot write the {} report: {}",
-                self.name(),
+                self.format().name(),
                 crate::term::Escaped(e)
             ))
         })

@@ -52,11 +52,8 @@ impl Default for SarifReporter {
 }
 
 impl Reporter for SarifReporter {
-    fn name(&self) -> &'static str {
-        "sarif"
-    }
-    fn file_name(&self) -> &'static str {
-        "flowaudit.sarif"
+    fn format(&self) -> super::Format {
+        super::Format::Sarif
     }
     fn shows(&self, status: Status) -> bool {
         matches!(status, Status::Fail | Status::Suppressed)

@@ -18,11 +18,8 @@ pub struct TextReporter {
 }
 
 impl Reporter for TextReporter {
-    fn name(&self) -> &'static str {
-        "text"
-    }
-    fn file_name(&self) -> &'static str {
-        "flowaudit.txt"
+    fn format(&self) -> super::Format {
+        super::Format::Text
     }
     /// The text lists failures and errors; the rest it only counts (from the summary).
     fn shows(&self, status: Status) -> bool {

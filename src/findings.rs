@@ -18,6 +18,39 @@ pub enum Status {
     Suppressed,
 }
 
+/// A set of statuses, as small as a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusSet(u8);
+
+impl StatusSet {
+    /// Every status.
+    pub const ALL: StatusSet = StatusSet(0b1_1111);
+
+    /// True when the set holds `s`.
+    pub fn contains(self, s: Status) -> bool {
+        self.0 & Self::bit(s) != 0
+    }
+
+    /// Add `s`.
+    pub fn insert(&mut self, s: Status) {
+        self.0 |= Self::bit(s);
+    }
+
+    fn bit(s: Status) -> u8 {
+        1 << (s as u8)
+    }
+}
+
+impl FromIterator<Status> for StatusSet {
+    fn from_iter<I: IntoIterator<Item = Status>>(iter: I) -> Self {
+        let mut set = StatusSet::default();
+        for s in iter {
+            set.insert(s);
+        }
+        set
+    }
+}
+
 impl Status {
     /// Every status, in report order.
     pub const ALL: [Status; 5] = [
@@ -192,5 +225,24 @@ mod shared_resource {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<ResourceRef>, D::Error> {
         ResourceRef::deserialize(d).map(Arc::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_set_holds_exactly_what_was_put_in() {
+        let set: StatusSet = [Status::Fail, Status::Suppressed].into_iter().collect();
+        for s in Status::ALL {
+            assert_eq!(
+                set.contains(s),
+                matches!(s, Status::Fail | Status::Suppressed),
+                "{s:?}"
+            );
+            assert!(StatusSet::ALL.contains(s));
+            assert!(!StatusSet::default().contains(s));
+        }
     }
 }

@@ -8,7 +8,7 @@ use super::output::{Output, check_output_args, outputs, write_output, write_outp
 use crate::cli::ScanArgs;
 use crate::cli::rule_args::RuleArgs;
 use crate::error::{Error, ExitStatus};
-use crate::findings::{Finding, Severity, Status};
+use crate::findings::{Finding, Severity, Status, StatusSet};
 use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
 use crate::report::json::JsonReporter;
@@ -17,7 +17,7 @@ use crate::report::v1::{
 };
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
-use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Rule, RuleSet, batches_of};
+use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Needs, Rule, RuleSet, batches_of};
 use crate::term::escape;
 
 /// Run a scan (with its fix step when `--fix` is on) and write its outputs; returns the exit
@@ -47,23 +47,23 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         .partition(|o| o.format == crate::report::Format::Json);
     // Only the results some other format shows are kept in memory; the JSON report gets every
     // result as it is produced.
-    let statuses: Vec<Status> = Status::ALL
+    let kept_statuses: StatusSet = Status::ALL
         .into_iter()
         .filter(|st| others.iter().any(|o| o.reporter.shows(*st)))
         .collect();
     // The JSON report shows every message; other formats those of the results they show, where
     // a suppressed result shows the message of the failure it was.
     let messages = if json.is_empty() {
-        let mut m = statuses.clone();
-        if m.contains(&Status::Suppressed) && !m.contains(&Status::Fail) {
-            m.push(Status::Fail);
+        let mut m = kept_statuses;
+        if m.contains(Status::Suppressed) {
+            m.insert(Status::Fail);
         }
         m
     } else {
-        Status::ALL.to_vec()
+        StatusSet::ALL
     };
-    let keep = Keep {
-        statuses,
+    let needs = Needs {
+        kept: kept_statuses,
         messages,
         remediation: outputs.iter().any(|o| o.reporter.shows_remediation()),
     };
@@ -73,7 +73,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
             let mut tail = None;
             crate::fsutil::write_atomic_with(&o.path, |out| {
                 let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
-                    plan.evaluate(&head, &source, &doc.scan.regions, &keep, &mut kept, emit)
+                    plan.evaluate(&head, &source, &doc.scan.regions, needs, &mut kept, emit)
                 });
                 tail = Some(JsonReporter.render_streamed(&doc, produce, out)?);
                 Ok(())
@@ -84,7 +84,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
             &head,
             &source,
             &doc.scan.regions,
-            &keep,
+            needs,
             &mut kept,
             &mut |_| {},
         )?,
@@ -171,25 +171,6 @@ pub enum InventorySource<'a> {
     File(&'a InventoryFile),
 }
 
-/// Which results a scan keeps in memory after counting them, which statuses get their messages,
-/// and whether failures get their remediation snippets.
-pub struct Keep {
-    pub statuses: Vec<Status>,
-    pub messages: Vec<Status>,
-    pub remediation: bool,
-}
-
-impl Keep {
-    /// Everything.
-    pub fn all() -> Keep {
-        Keep {
-            statuses: Status::ALL.to_vec(),
-            messages: Status::ALL.to_vec(),
-            remediation: true,
-        }
-    }
-}
-
 /// The rules, options and suppressions of a scan, loaded and validated.
 pub struct RulePlan {
     pub rules: RuleSet,
@@ -215,8 +196,7 @@ impl RulePlan {
                 || scan_cfg
                     .and_then(|s| s.accept_subnet_coverage)
                     .unwrap_or(false),
-            skip_remediation: false,
-            skip_messages: Vec::new(),
+            needs: Needs::default(),
         };
         let fail_on = args
             .fail_on
@@ -243,7 +223,7 @@ impl RulePlan {
             &head,
             &InventorySource::Memory(inv),
             &doc.scan.regions,
-            &Keep::all(),
+            Needs::default(),
             &mut results,
             &mut |_| {},
         )?;
@@ -259,7 +239,7 @@ impl RulePlan {
     }
 
     /// Evaluate the rules over every region of `source` (whose head is `head`), suppress, count,
-    /// and hand each result to `emit` in report order; results whose status `keep` names are
+    /// and hand each result to `emit` in report order; results whose status `needs` keeps are
     /// also pushed to `kept`. Returns the summary (over `regions`, the report's scanned regions)
     /// and the suppression bookkeeping.
     pub fn evaluate(
@@ -267,16 +247,12 @@ impl RulePlan {
         head: &InventoryHead,
         source: &InventorySource,
         regions: &[String],
-        keep: &Keep,
+        needs: Needs,
         kept: &mut Vec<Finding>,
         emit: &mut dyn FnMut(&Finding),
     ) -> Result<(Summary, SuppressionSection), Error> {
         let opts = EvalOptions {
-            skip_remediation: !keep.remediation,
-            skip_messages: Status::ALL
-                .into_iter()
-                .filter(|st| !keep.messages.contains(st))
-                .collect(),
+            needs,
             ..self.options.clone()
         };
         let ev = Evaluator::new(&self.rules, &opts, head);
@@ -290,7 +266,7 @@ impl RulePlan {
                 }
                 summary.add(&f);
                 emit(&f);
-                if keep.statuses.contains(&f.status) {
+                if needs.kept.contains(f.status) {
                     kept.push(f);
                 }
             }
@@ -426,9 +402,9 @@ mod tests {
         }
     }
 
-    /// Evaluate the demo inventory streamed from its file, keeping `keep`; returns the JSON
+    /// Evaluate the demo inventory streamed from its file with `needs`; returns the JSON
     /// written while streaming, the kept results and the summary.
-    fn streamed(plan: &RulePlan, keep: &Keep) -> (String, Vec<Finding>, Summary) {
+    fn streamed(plan: &RulePlan, needs: Needs) -> (String, Vec<Finding>, Summary) {
         let file =
             InventoryFile::read(&example("demo-inventory.json")).unwrap_or_else(|e| panic!("{e}"));
         let head = file.head().unwrap_or_else(|e| panic!("{e}"));
@@ -440,7 +416,7 @@ mod tests {
                 &head,
                 &InventorySource::File(&file),
                 &start.scan.regions,
-                keep,
+                needs,
                 &mut kept,
                 emit,
             )
@@ -460,10 +436,9 @@ mod tests {
         JsonReporter.render_to(&doc, &mut whole).unwrap();
         let (json, kept, summary) = streamed(
             &plan,
-            &Keep {
-                statuses: vec![],
-                messages: Status::ALL.to_vec(),
-                remediation: true,
+            Needs {
+                kept: StatusSet::default(),
+                ..Needs::default()
             },
         );
         assert_eq!(json, String::from_utf8(whole).unwrap());
@@ -481,12 +456,13 @@ mod tests {
         let plan = demo_plan();
         let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
         let doc = plan.run(&inv).unwrap();
-        let keep = Keep {
-            statuses: vec![Status::Fail, Status::Error],
-            messages: vec![Status::Fail, Status::Error],
+        let shown: StatusSet = [Status::Fail, Status::Error].into_iter().collect();
+        let needs = Needs {
+            kept: shown,
+            messages: shown,
             remediation: false,
         };
-        let (json, kept, summary) = streamed(&plan, &keep);
+        let (json, kept, summary) = streamed(&plan, needs);
         assert_eq!(summary, doc.summary);
         let key = |f: &Finding| {
             (
@@ -500,7 +476,7 @@ mod tests {
         let expected: Vec<_> = doc
             .results
             .iter()
-            .filter(|f| keep.statuses.contains(&f.status))
+            .filter(|f| needs.kept.contains(f.status))
             .map(key)
             .collect();
         let got: Vec<_> = kept.iter().map(key).collect();

@@ -11,7 +11,7 @@ pub mod suppress;
 pub mod testing;
 mod view;
 
-pub use eval::{BATCH, Batch, EvalOptions, Evaluator, batches_of, evaluate};
+pub use eval::{BATCH, Batch, EvalOptions, Evaluator, Needs, batches_of, evaluate};
 pub use load::{Check, Expr, ParamSpec, RemediationText, Rule, RuleSet, RuleSource};
 
 pub mod builtin;

@@ -3,7 +3,7 @@
 
 use super::runner::Evaluator;
 use super::template_ctx::{TemplateCtx, render, render_with, resource_label};
-use super::{Active, Wants};
+use super::{Active, Needs};
 use crate::findings::{Finding, Remediation, ResourceRef, Status};
 use crate::inventory::Vpc;
 use crate::rules::load::{Check, Expr, RemediationTpl, Rule, RuleSet};
@@ -53,7 +53,7 @@ impl Evaluator<'_> {
         let mut tctx = TemplateCtx::new(&base);
         for a in vpc_rules {
             let rule = a.rule;
-            let verdicts = eval_rule(rules, a, &root, &mut tctx, self.wants);
+            let verdicts = eval_rule(rules, a, &root, &mut tctx, self.needs);
             for (check, v) in rule.checks.iter().zip(verdicts) {
                 out.push(Finding {
                     rule_id: rule.id.clone(),
@@ -89,7 +89,7 @@ fn eval_rule<'x>(
     a: &'x Active<'x>,
     root: &Context,
     tctx: &mut TemplateCtx<'x>,
-    wants: Wants,
+    needs: Needs,
 ) -> Vec<Verdict> {
     let rule = a.rule;
     let mut scope = root.new_inner_scope();
@@ -105,14 +105,14 @@ fn eval_rule<'x>(
         &rule.tpl_skip,
         tctx,
         ("rule", &rule.id),
-        wants,
+        needs,
     ) {
         return rule.checks.iter().map(|_| v.clone()).collect();
     }
     let mut out = Vec::with_capacity(rule.checks.len());
     for (i, check) in rule.checks.iter().enumerate() {
         tctx.focus(a, Some(i));
-        let v = eval_check(rules, rule, check, &scope, tctx, wants);
+        let v = eval_check(rules, rule, check, &scope, tctx, needs);
         statuses.insert(
             CelMapKey::from(check.id.clone()),
             Box::new(CelString::from(v.status.as_str().to_string())),
@@ -135,7 +135,7 @@ fn eval_check(
     check: &Check,
     scope: &Context,
     tctx: &mut TemplateCtx,
-    wants: Wants,
+    needs: Needs,
 ) -> Verdict {
     if let Err(v) = applies(
         rules,
@@ -144,7 +144,7 @@ fn eval_check(
         &check.tpl_skip,
         tctx,
         ("check", &check.id),
-        wants,
+        needs,
     ) {
         return v;
     }
@@ -163,14 +163,10 @@ fn eval_check(
             ));
         }
     };
-    if !(if status == Status::Pass {
-        wants.pass
-    } else {
-        wants.fail
-    }) {
+    if !needs.message(status) {
         return quiet(status);
     }
-    let with_remediation = wants.remediation;
+    let with_remediation = needs.remediation();
     // Only the lets the outcome's templates name are computed; without remediation, a failure
     // needs only those of its message.
     let (need, json) = match (status, with_remediation) {
@@ -223,14 +219,14 @@ fn applies(
     tpl_skip: &Option<String>,
     tctx: &mut TemplateCtx,
     (kind, id): (&str, &str),
-    wants: Wants,
+    needs: Needs,
 ) -> Result<(), Verdict> {
     let Some(cond) = cond else {
         return Ok(());
     };
     match eval_bool(cond, ctx) {
         Ok(true) => Ok(()),
-        Ok(false) if !wants.skipped => Err(quiet(Status::Skipped)),
+        Ok(false) if !needs.message(Status::Skipped) => Err(quiet(Status::Skipped)),
         Ok(false) => Err(rendered(
             Status::Skipped,
             match tpl_skip {
@@ -367,7 +363,13 @@ mod tests {
         let set = rules();
         let skip = |statuses: Vec<Status>| {
             let opts = EvalOptions {
-                skip_messages: statuses,
+                needs: Needs {
+                    messages: Status::ALL
+                        .into_iter()
+                        .filter(|s| !statuses.contains(s))
+                        .collect(),
+                    ..Needs::default()
+                },
                 ..EvalOptions::default()
             };
             by_check(&evaluate(
@@ -391,7 +393,17 @@ mod tests {
             &set,
             &inventory("pending", 0, json!([])),
             &EvalOptions {
-                skip_messages: vec![Status::Skipped],
+                needs: Needs {
+                    messages: [
+                        Status::Pass,
+                        Status::Fail,
+                        Status::Error,
+                        Status::Suppressed,
+                    ]
+                    .into_iter()
+                    .collect(),
+                    ..Needs::default()
+                },
                 ..EvalOptions::default()
             },
         );
@@ -445,7 +457,10 @@ cli = "aws ec2 something {{boom}}"
             &set,
             &inv,
             &EvalOptions {
-                skip_remediation: true,
+                needs: Needs {
+                    remediation: false,
+                    ..Needs::default()
+                },
                 ..EvalOptions::default()
             },
         );

@@ -15,44 +15,53 @@ pub use runner::{BATCH, Batch, Evaluator, batches_of};
 
 use super::load::{Rule, RuleSet};
 use super::view;
-use crate::findings::{Compliance, Finding, Status};
+use crate::findings::{Compliance, Finding, Status, StatusSet};
 use crate::inventory::Inventory;
 use serde_json::{Value as J, json};
 
-/// Scan-wide options that rules see as the `options` CEL variable.
+/// Scan-wide options that rules see as the `options` CEL variable, and what the outputs need.
 #[derive(Debug, Clone, Default)]
 pub struct EvalOptions {
     /// Accept a VPC whose subnets all have an active flow log as covered (VPC-001).
     pub accept_subnet_coverage: bool,
-    /// Leave `remediation` empty on failures: for outputs that do not show the snippets,
-    /// rendering them would be wasted work.
-    pub skip_remediation: bool,
-    /// Leave the message empty on results of these statuses (`pass`, `skipped` or `fail`), and
-    /// skip the `let`s only those messages name: for outputs that only count such results.
-    /// `error` messages are always written.
-    pub skip_messages: Vec<Status>,
+    /// What the requested outputs show of each result; what no output shows is not rendered.
+    pub needs: Needs,
 }
 
-/// What a verdict carries besides its status, decided once per scan from [`EvalOptions`].
-#[derive(Debug, Clone, Copy)]
-struct Wants {
-    remediation: bool,
-    pass: bool,
-    fail: bool,
-    skipped: bool,
+/// What the requested outputs need of each result, decided once per scan from the outputs: the
+/// results they keep, the messages they show and whether they show remediation snippets.
+/// Rendering what no output shows would be wasted work, so it is not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// Results of these statuses are kept whole; the others are only counted.
+    pub kept: StatusSet,
+    /// Messages of results of these statuses are rendered, with the `let`s they name; an
+    /// `error` message is always written.
+    pub messages: StatusSet,
+    /// Remediation snippets of failures are rendered (only with their failure's message).
+    pub remediation: bool,
 }
 
-impl Wants {
-    fn new(opts: &EvalOptions) -> Self {
-        let msg = |st| !opts.skip_messages.contains(&st);
-        let fail = msg(Status::Fail);
-        Wants {
-            // Remediation goes with the failure it fixes.
-            remediation: fail && !opts.skip_remediation,
-            pass: msg(Status::Pass),
-            fail,
-            skipped: msg(Status::Skipped),
+impl Default for Needs {
+    /// Everything: every result, message and snippet.
+    fn default() -> Self {
+        Needs {
+            kept: StatusSet::ALL,
+            messages: StatusSet::ALL,
+            remediation: true,
         }
+    }
+}
+
+impl Needs {
+    /// The message of a result of this status is rendered.
+    pub fn message(&self, status: Status) -> bool {
+        self.messages.contains(status)
+    }
+
+    /// The remediation of a failure is rendered: it goes with the failure it fixes.
+    pub fn remediation(&self) -> bool {
+        self.remediation && self.message(Status::Fail)
     }
 }
 

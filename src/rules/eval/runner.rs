@@ -3,7 +3,7 @@
 use super::check::vpc_ref;
 use super::parallel::ordered_parallel;
 use super::region_errors::{push_errors, unreadable};
-use super::{Active, EvalOptions, Wants};
+use super::{Active, EvalOptions, Needs};
 use crate::findings::Finding;
 use crate::inventory::{Inventory, InventoryHead, Vpc, VpcBatch};
 use crate::rules::RuleSet;
@@ -46,7 +46,7 @@ pub struct Evaluator<'a> {
     pub(super) active: Vec<Active<'a>>,
     pub(super) head: &'a InventoryHead,
     pub(super) options: J,
-    pub(super) wants: Wants,
+    pub(super) needs: Needs,
 }
 
 /// VPCs evaluated as one unit of work; results are handed on per batch.
@@ -73,7 +73,7 @@ impl<'a> Evaluator<'a> {
                 "accept_subnet_coverage": opts.accept_subnet_coverage,
                 "account_id": head.scan.account_id,
             }),
-            wants: Wants::new(opts),
+            needs: opts.needs,
         }
     }
 

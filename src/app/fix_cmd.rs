@@ -47,7 +47,7 @@ fn undo(
         )));
     }
     let mut file = ChangeLogFile::open(path.to_path_buf())?;
-    if fix::undo::plan_undo(file.log()).is_empty() {
+    if fix::undo::undo_steps(file.log()).is_empty() {
         eprintln!(
             "flowaudit undo: {} records nothing left to delete",
             Escaped(path.display())

@@ -25,7 +25,7 @@ use crate::term::escape;
 pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
     // Every input file is checked before AWS is called.
-    let plan = RulePlan::prepare(&args.rules)?;
+    let plan = ScanRules::prepare(&args.rules)?;
     let fix = super::fix_step::prepare(&args.fix, &args.collect)?;
     if let Some(settings) = &fix {
         return scan_and_fix(&plan, settings, &args);
@@ -35,9 +35,9 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     // memory already.
     let loaded = match args.collect.from_inventory.as_deref() {
         Some(path) if args.collect.dump_inventory.is_none() => {
-            Loaded::File(InventoryFile::read(path)?)
+            InventoryRead::File(InventoryFile::read(path)?)
         }
-        _ => Loaded::Whole(obtain_inventory(&args.collect)?),
+        _ => InventoryRead::Whole(obtain_inventory(&args.collect)?),
     };
     let head = loaded.head()?;
     let source = loaded.source();
@@ -107,7 +107,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
 /// `scan --fix`: evaluate, fix, re-evaluate, then report. Everything stays in memory: the fixer
 /// needs the inventory and the failures.
 fn scan_and_fix(
-    plan: &RulePlan,
+    plan: &ScanRules,
     settings: &crate::fix::settings::FixSettings,
     args: &ScanArgs,
 ) -> Result<ExitStatus, Error> {
@@ -143,23 +143,23 @@ fn free_in_background<T: Send + 'static>(v: T) {
 
 /// The inventory a scan reads: a `--from-inventory` file, parsed in batches, or an inventory held
 /// whole (collected from AWS, or loaded to be saved again by `--dump-inventory`).
-enum Loaded {
+enum InventoryRead {
     File(InventoryFile),
     Whole(Inventory),
 }
 
-impl Loaded {
+impl InventoryRead {
     fn head(&self) -> Result<InventoryHead, Error> {
         match self {
-            Loaded::File(f) => f.head(),
-            Loaded::Whole(inv) => Ok(inv.head()),
+            InventoryRead::File(f) => f.head(),
+            InventoryRead::Whole(inv) => Ok(inv.head()),
         }
     }
 
     fn source(&self) -> InventorySource<'_> {
         match self {
-            Loaded::File(f) => InventorySource::File(f),
-            Loaded::Whole(inv) => InventorySource::Memory(inv),
+            InventoryRead::File(f) => InventorySource::File(f),
+            InventoryRead::Whole(inv) => InventorySource::Memory(inv),
         }
     }
 }
@@ -172,16 +172,16 @@ pub enum InventorySource<'a> {
 }
 
 /// The rules, options and suppressions of a scan, loaded and validated.
-pub struct RulePlan {
+pub struct ScanRules {
     pub rules: RuleSet,
     pub options: EvalOptions,
     pub fail_on: Severity,
     pub suppressions: Option<Suppressions>,
 }
 
-impl RulePlan {
+impl ScanRules {
     /// Load the rules (built-in and `--rules`), the config file and the suppressions file.
-    pub fn prepare(args: &RuleArgs) -> Result<RulePlan, Error> {
+    pub fn prepare(args: &RuleArgs) -> Result<ScanRules, Error> {
         let mut rules = RuleSet::load(&args.rules_dirs)?;
         let config = match &args.config {
             Some(p) => Some(Config::load(p)?),
@@ -206,7 +206,7 @@ impl RulePlan {
             Some(p) => Some(Suppressions::load(p)?),
             None => None,
         };
-        Ok(RulePlan {
+        Ok(ScanRules {
             rules,
             options,
             fail_on,
@@ -390,8 +390,8 @@ mod tests {
             .join(name)
     }
 
-    fn demo_plan() -> RulePlan {
-        RulePlan {
+    fn demo_plan() -> ScanRules {
+        ScanRules {
             rules: RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}")),
             options: EvalOptions::default(),
             fail_on: Severity::Low,
@@ -404,7 +404,7 @@ mod tests {
 
     /// Evaluate the demo inventory streamed from its file with `needs`; returns the JSON
     /// written while streaming, the kept results and the summary.
-    fn streamed(plan: &RulePlan, needs: Needs) -> (String, Vec<Finding>, Summary) {
+    fn streamed(plan: &ScanRules, needs: Needs) -> (String, Vec<Finding>, Summary) {
         let file =
             InventoryFile::read(&example("demo-inventory.json")).unwrap_or_else(|e| panic!("{e}"));
         let head = file.head().unwrap_or_else(|e| panic!("{e}"));

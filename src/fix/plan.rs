@@ -356,7 +356,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                 }
             }
             for (rule_id, check_id) in &enc {
-                let mut acc = Acc {
+                let mut acc = RegionPlan {
                     changes: &mut group_changes,
                     notes: &mut out.notes,
                     problems: &mut out.problems,
@@ -365,7 +365,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
             }
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
-            let mut acc = Acc {
+            let mut acc = RegionPlan {
                 changes: &mut group_changes,
                 notes: &mut out.notes,
                 problems: &mut out.problems,
@@ -383,7 +383,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
 }
 
 /// Where the helpers below put region-level changes, notes and problems.
-struct Acc<'a> {
+struct RegionPlan<'a> {
     changes: &'a mut Vec<Change>,
     notes: &'a mut Vec<String>,
     problems: &'a mut Vec<String>,
@@ -396,7 +396,7 @@ fn plan_destination_group(
     account: &str,
     group: &str,
     s: &FixSettings,
-    acc: &mut Acc,
+    acc: &mut RegionPlan,
 ) {
     let known = inv
         .regions
@@ -449,7 +449,13 @@ fn plan_destination_group(
 }
 
 /// An unencrypted CloudWatch group: associate a key with `--unsafe-fixes`, else say how.
-fn push_association(region: &str, account: &str, group: &str, s: &FixSettings, acc: &mut Acc) {
+fn push_association(
+    region: &str,
+    account: &str,
+    group: &str,
+    s: &FixSettings,
+    acc: &mut RegionPlan,
+) {
     if !s.unsafe_fixes {
         acc.notes.push(format!(
             "{region}: log group {} is not encrypted; associating a KMS key changes an existing resource, so it is an unsafe fix: add --unsafe-fixes --fix-kms-key KEY_ARN to include it",
@@ -493,7 +499,7 @@ fn plan_encryption(
     account: &str,
     (rule_id, check_id): (&str, &str),
     s: &FixSettings,
-    acc: &mut Acc,
+    acc: &mut RegionPlan,
 ) {
     let logs = vpc
         .flow_logs

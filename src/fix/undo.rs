@@ -78,7 +78,7 @@ impl UndoStep {
 
 /// The deletions that undo `log`: first every flow log, then the log groups the fix created.
 /// Changes already undone are left out. Nothing here is trusted yet: see [`check`].
-pub fn plan_undo(log: &ChangeLog) -> Vec<UndoStep> {
+pub fn undo_steps(log: &ChangeLog) -> Vec<UndoStep> {
     let mut flow = Vec::new();
     let mut groups = Vec::new();
     for (i, c) in log.changes.iter().enumerate() {
@@ -250,7 +250,7 @@ pub struct Checked {
 /// log's account, then each resource is read back (DescribeFlowLogs batched per region;
 /// DescribeLogGroups batched per region plus ListTagsForResource per group) and [`decide`]d.
 pub async fn check(file: &ChangeLogFile, aws: &Aws) -> Result<Vec<Checked>, Error> {
-    let steps = plan_undo(file.log());
+    let steps = undo_steps(file.log());
     if steps.is_empty() {
         return Ok(Vec::new());
     }
@@ -661,7 +661,7 @@ mod tests {
             rec("eu-west-1", &["fl-2"], &[], true, Outcome::Applied),
             rec("eu-west-1", &[], &[], false, Outcome::Skipped),
         ];
-        let steps = plan_undo(&log);
+        let steps = undo_steps(&log);
         let got: Vec<(usize, UndoKind, &str)> = steps
             .iter()
             .map(|s| (s.change, s.kind, s.id.as_str()))
@@ -688,7 +688,7 @@ mod tests {
         r.vpc_id = Some("vpc-1".into());
         r.client_token = Some("tok".into());
         log.changes = vec![r];
-        let s = &plan_undo(&log)[0];
+        let s = &undo_steps(&log)[0];
         assert_eq!(
             (
                 s.action.as_str(),

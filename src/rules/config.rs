@@ -135,7 +135,7 @@ impl Config {
                 rule.params.insert(name.clone(), v);
             }
             rule.params_cel =
-                super::view::json_to_cel(&serde_json::Value::Object(rule.params.clone()));
+                super::cel_values::json_to_cel(&serde_json::Value::Object(rule.params.clone()));
         }
         if !errors.is_empty() {
             return Err(Error::input(errors.join("\n")));

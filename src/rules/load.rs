@@ -578,12 +578,12 @@ impl Compiler<'_> {
             .iter()
             .map(|(k, v)| (k.clone(), v.default.clone()))
             .collect();
-        let params_cel = super::view::json_to_cel(&serde_json::Value::Object(params.clone()));
+        let params_cel = super::cel_values::json_to_cel(&serde_json::Value::Object(params.clone()));
         let checks: Option<Vec<Check>> = checks.into_iter().collect();
         let mut checks = checks?;
         for c in &mut checks {
             let rem = c.remediation.as_ref().unwrap_or(&remediation).clone();
-            plan_lets(c, &rem);
+            assign_lets(c, &rem);
         }
         Some(Rule {
             id: f.id.into_inner(),
@@ -819,7 +819,7 @@ fn unescaped_expressions(t: &handlebars::Template, out: &mut Vec<(usize, usize)>
 
 /// Decide which `let`s each outcome of a check needs, so that values only a message uses are
 /// computed only when that message is rendered.
-fn plan_lets(c: &mut Check, rem: &RemediationText) {
+fn assign_lets(c: &mut Check, rem: &RemediationText) {
     let names: Vec<&str> = c.lets.iter().map(|(n, _)| n.as_str()).collect();
     let n = names.len();
     let refs = |e: &Expr| -> Vec<bool> {

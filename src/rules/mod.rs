@@ -2,6 +2,7 @@
 //! Pure: inventory in, findings out. The rule file format and the evaluation context are
 //! documented in `docs/rules.md`.
 
+mod cel_values;
 pub mod config;
 mod eval;
 mod load;
@@ -9,7 +10,6 @@ mod pos;
 pub mod snippet;
 pub mod suppress;
 pub mod testing;
-mod view;
 
 pub use eval::{BATCH, Batch, EvalOptions, Evaluator, Needs, batches_of, evaluate};
 pub use load::{Check, Expr, ParamSpec, RemediationText, Rule, RuleSet, RuleSource};

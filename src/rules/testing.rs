@@ -11,7 +11,7 @@ use crate::findings::Status;
 use crate::inventory::{INVENTORY_SCHEMA, Inventory, RegionInventory, ScanMeta, Vpc};
 use crate::term::{Escaped, escape};
 use serde::Deserialize;
-use serde_json::{Value as J, json};
+use serde_json::{Value as JsonValue, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -344,9 +344,9 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
 }
 
 /// Deep-merge `over` into `base` (objects merge, everything else replaces).
-fn merge(base: &mut J, over: &J) {
+fn merge(base: &mut JsonValue, over: &JsonValue) {
     match (base, over) {
-        (J::Object(b), J::Object(o)) => {
+        (JsonValue::Object(b), JsonValue::Object(o)) => {
             for (k, v) in o {
                 match b.get_mut(k) {
                     Some(slot) => merge(slot, v),
@@ -361,13 +361,13 @@ fn merge(base: &mut J, over: &J) {
 }
 
 fn log_with_defaults(
-    frag: &J,
+    frag: &JsonValue,
     resource_id: &str,
     kind: &str,
     n: usize,
     account: &str,
     region: &str,
-) -> J {
+) -> JsonValue {
     let mut base = json!({
         "id": format!("fl-{kind}{n}"),
         "resource_id": resource_id,
@@ -392,7 +392,7 @@ fn log_with_defaults(
 
 /// A complete inventory VPC built from a test fragment: every field the fragment leaves out gets
 /// a default (documented in docs/rules.md).
-fn vpc_with_defaults(frag: &J, account: &str, region: &str) -> J {
+fn vpc_with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
     let id = frag
         .get("id")
         .and_then(|v| v.as_str())
@@ -411,16 +411,16 @@ fn vpc_with_defaults(frag: &J, account: &str, region: &str) -> J {
     let logs = frag.as_object_mut().and_then(|o| o.remove("flow_logs"));
     let subnets = frag.as_object_mut().and_then(|o| o.remove("subnets"));
     merge(&mut base, &frag);
-    if let Some(J::Array(logs)) = logs {
-        let v: Vec<J> = logs
+    if let Some(JsonValue::Array(logs)) = logs {
+        let v: Vec<JsonValue> = logs
             .iter()
             .enumerate()
             .map(|(i, l)| log_with_defaults(l, &id, "vpc", i + 1, account, region))
             .collect();
-        base["flow_logs"] = J::Array(v);
+        base["flow_logs"] = JsonValue::Array(v);
     }
-    if let Some(J::Array(subnets)) = subnets {
-        let v: Vec<J> = subnets
+    if let Some(JsonValue::Array(subnets)) = subnets {
+        let v: Vec<JsonValue> = subnets
             .iter()
             .enumerate()
             .map(|(i, s)| {
@@ -438,8 +438,8 @@ fn vpc_with_defaults(frag: &J, account: &str, region: &str) -> J {
                 let mut s = s.clone();
                 let logs = s.as_object_mut().and_then(|o| o.remove("flow_logs"));
                 merge(&mut sb, &s);
-                if let Some(J::Array(logs)) = logs {
-                    sb["flow_logs"] = J::Array(
+                if let Some(JsonValue::Array(logs)) = logs {
+                    sb["flow_logs"] = JsonValue::Array(
                         logs.iter()
                             .enumerate()
                             .map(|(j, l)| {
@@ -458,7 +458,7 @@ fn vpc_with_defaults(frag: &J, account: &str, region: &str) -> J {
                 sb
             })
             .collect();
-        base["subnets"] = J::Array(v);
+        base["subnets"] = JsonValue::Array(v);
     }
     base
 }

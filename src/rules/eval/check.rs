@@ -6,12 +6,12 @@ use super::template_ctx::{TemplateCtx, render, render_with, resource_label};
 use super::{Active, Needs};
 use crate::findings::{Finding, Remediation, ResourceRef, Status};
 use crate::inventory::Vpc;
+use crate::rules::cel_values;
 use crate::rules::load::{Check, Expr, RemediationTpl, Rule, RuleSet};
 use crate::rules::snippet::{self, Lang};
-use crate::rules::view;
 use cel::Context;
 use cel::common::types::{CelMap, CelMapKey, CelString};
-use serde_json::Value as J;
+use serde_json::Value as JsonValue;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,16 +37,16 @@ impl Evaluator<'_> {
         let (rules, options) = (self.rules, &self.options);
         let resource = Arc::new(vpc_ref(region, account, vpc));
         let mut root = Context::with_env(Arc::clone(&rules.env));
-        root.add_variable_as_val("vpc", view::vpc_value(region, account, vpc));
-        root.add_variable_as_val("resource", view::resource_value(&resource));
+        root.add_variable_as_val("vpc", cel_values::vpc_value(region, account, vpc));
+        root.add_variable_as_val("resource", cel_values::resource_value(&resource));
         root.add_variable_as_val("options", options_cel.clone_as_boxed());
         let base = || {
             let mut base = serde_json::Map::new();
             base.insert(
                 "resource".into(),
-                serde_json::to_value(resource.as_ref()).unwrap_or(J::Null),
+                serde_json::to_value(resource.as_ref()).unwrap_or(JsonValue::Null),
             );
-            base.insert("vpc".into(), view::vpc_json(region, account, vpc));
+            base.insert("vpc".into(), cel_values::vpc_json(region, account, vpc));
             base.insert("options".into(), options.clone());
             base
         };
@@ -182,7 +182,7 @@ fn eval_check(
         if json[i]
             && let Some(v) = inner.get_variable(name.as_str())
         {
-            bound.push((name.as_str(), view::val_to_json(v.as_ref())));
+            bound.push((name.as_str(), cel_values::val_to_json(v.as_ref())));
         }
     }
     for (name, v) in bound.iter_mut() {

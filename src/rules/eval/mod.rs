@@ -13,11 +13,11 @@ mod template_ctx;
 
 pub use runner::{BATCH, Batch, Evaluator, batches_of};
 
+use super::cel_values;
 use super::load::{Rule, RuleSet};
-use super::view;
 use crate::findings::{Compliance, Finding, Status, StatusSet};
 use crate::inventory::Inventory;
-use serde_json::{Value as J, json};
+use serde_json::{Value as JsonValue, json};
 
 /// Scan-wide options that rules see as the `options` CEL variable, and what the outputs need.
 #[derive(Debug, Clone, Default)]
@@ -69,13 +69,13 @@ impl Needs {
 pub(crate) struct Active<'r> {
     pub rule: &'r Rule,
     pub compliance: Compliance,
-    pub params: serde_json::Map<String, J>,
+    pub params: serde_json::Map<String, JsonValue>,
     pub params_val: Box<dyn cel::common::value::Val>,
     /// `params` and `rule` as templates see them, built once.
-    params_json: J,
-    rule_json: J,
+    params_json: JsonValue,
+    rule_json: JsonValue,
     /// Each check as templates see it (`check`).
-    checks_json: Vec<J>,
+    checks_json: Vec<JsonValue>,
 }
 
 impl<'r> Active<'r> {
@@ -85,8 +85,8 @@ impl<'r> Active<'r> {
             rule,
             compliance: Compliance::from(rule.compliance.clone()),
             params: rule.params.clone(),
-            params_val: view::shared_val(rule.params_cel.clone()),
-            params_json: J::Object(rule.params.clone()),
+            params_val: cel_values::shared_val(rule.params_cel.clone()),
+            params_json: JsonValue::Object(rule.params.clone()),
             rule_json: json!({"id": rule.id, "title": rule.title, "severity": rule.severity.as_str()}),
             checks_json: rule
                 .checks
@@ -97,9 +97,9 @@ impl<'r> Active<'r> {
     }
 
     /// Replace the parameter values (rule tests set their own).
-    pub fn set_params(&mut self, params: serde_json::Map<String, J>) {
-        self.params_json = J::Object(params.clone());
-        self.params_val = view::shared_val(view::json_to_cel(&self.params_json));
+    pub fn set_params(&mut self, params: serde_json::Map<String, JsonValue>) {
+        self.params_json = JsonValue::Object(params.clone());
+        self.params_val = cel_values::shared_val(cel_values::json_to_cel(&self.params_json));
         self.params = params;
     }
 }

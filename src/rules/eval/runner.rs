@@ -7,8 +7,8 @@ use super::{Active, EvalOptions, Needs};
 use crate::findings::Finding;
 use crate::inventory::{Inventory, InventoryHead, Vpc, VpcBatch};
 use crate::rules::RuleSet;
-use crate::rules::view;
-use serde_json::{Value as J, json};
+use crate::rules::cel_values;
+use serde_json::{Value as JsonValue, json};
 use std::sync::Arc;
 
 /// Consecutive VPCs of one region entry (by its index in the inventory and its head), evaluated
@@ -45,7 +45,7 @@ pub struct Evaluator<'a> {
     pub(super) rules: &'a RuleSet,
     pub(super) active: Vec<Active<'a>>,
     pub(super) head: &'a InventoryHead,
-    pub(super) options: J,
+    pub(super) options: JsonValue,
     pub(super) needs: Needs,
 }
 
@@ -116,7 +116,7 @@ impl<'a> Evaluator<'a> {
                 )),
             };
             let mut out = Vec::with_capacity(batch.vpcs.len() * per_vpc);
-            let options_cel = view::shared_val(view::json_to_cel(&self.options));
+            let options_cel = cel_values::shared_val(cel_values::json_to_cel(&self.options));
             for vpc in batch.vpcs.iter() {
                 if let Some(msg) = &broken {
                     let message = format!("VPC {} cannot be judged: {msg}", vpc.id);

@@ -2,7 +2,7 @@
 
 use super::Active;
 use crate::rules::RuleSet;
-use serde_json::Value as J;
+use serde_json::Value as JsonValue;
 
 /// The data message and remediation templates are rendered with: one per resource, built on
 /// its first rendering (a scan whose outputs show few messages renders few), then updated in
@@ -10,14 +10,14 @@ use serde_json::Value as J;
 pub(super) struct TemplateCtx<'x> {
     data: Option<handlebars::Context>,
     /// The resource's own part (`resource`, `vpc`, `options`).
-    base: &'x dyn Fn() -> serde_json::Map<String, J>,
+    base: &'x dyn Fn() -> serde_json::Map<String, JsonValue>,
     /// The rule (and its check) the next rendering is for, and what `data` holds.
     want: (Option<&'x Active<'x>>, Option<usize>),
     has: (Option<&'x Active<'x>>, Option<usize>),
 }
 
 impl<'x> TemplateCtx<'x> {
-    pub(super) fn new(base: &'x dyn Fn() -> serde_json::Map<String, J>) -> Self {
+    pub(super) fn new(base: &'x dyn Fn() -> serde_json::Map<String, JsonValue>) -> Self {
         TemplateCtx {
             data: None,
             base,
@@ -30,16 +30,16 @@ impl<'x> TemplateCtx<'x> {
         self.want = (Some(a), check);
     }
     /// The data, built and focused.
-    fn map(&mut self) -> &mut serde_json::Map<String, J> {
+    fn map(&mut self) -> &mut serde_json::Map<String, JsonValue> {
         let base = self.base;
         let data = self
             .data
-            .get_or_insert_with(|| handlebars::Context::from(J::Object(base())))
+            .get_or_insert_with(|| handlebars::Context::from(JsonValue::Object(base())))
             .data_mut();
         if !data.is_object() {
-            *data = J::Object(serde_json::Map::new());
+            *data = JsonValue::Object(serde_json::Map::new());
         }
-        let J::Object(m) = data else {
+        let JsonValue::Object(m) = data else {
             unreachable!("just made an object")
         };
         let same = |x: Option<&Active>, y: Option<&Active>| match (x, y) {
@@ -67,12 +67,12 @@ impl<'x> TemplateCtx<'x> {
         }
         m
     }
-    pub(super) fn set(&mut self, k: &str, v: J) {
+    pub(super) fn set(&mut self, k: &str, v: JsonValue) {
         self.map().insert(k.to_string(), v);
     }
     pub(super) fn remove(&mut self, k: &str) {
         if let Some(d) = self.data.as_mut()
-            && let J::Object(m) = d.data_mut()
+            && let JsonValue::Object(m) = d.data_mut()
         {
             m.remove(k);
         }

@@ -352,34 +352,34 @@ pub fn json_to_cel(v: &serde_json::Value) -> Value {
 /// A CEL value to JSON, for templates. Values JSON cannot hold (bytes, durations, types) become
 /// their debug text.
 pub fn val_to_json(v: &dyn Val) -> serde_json::Value {
-    use serde_json::Value as J;
+    use serde_json::Value as JsonValue;
     if let Some(m) = v.downcast_ref::<CelMap>() {
         let mut out = serde_json::Map::new();
         for (k, x) in m.inner().iter() {
             out.insert(key_text(&Key::from(k.clone())), val_to_json(x.as_ref()));
         }
-        return J::Object(out);
+        return JsonValue::Object(out);
     }
     if let Some(l) = v.downcast_ref::<CelList>() {
-        return J::Array(l.inner().iter().map(|x| val_to_json(x.as_ref())).collect());
+        return JsonValue::Array(l.inner().iter().map(|x| val_to_json(x.as_ref())).collect());
     }
     if let Some(s) = v.downcast_ref::<CelString>() {
-        return J::String(s.inner().to_string());
+        return JsonValue::String(s.inner().to_string());
     }
     if let Some(b) = v.downcast_ref::<CelBool>() {
-        return J::Bool(*b.inner());
+        return JsonValue::Bool(*b.inner());
     }
     if let Some(i) = v.downcast_ref::<CelInt>() {
-        return J::from(*i.inner());
+        return JsonValue::from(*i.inner());
     }
     match Value::try_from(v) {
-        Ok(Value::Null) => J::Null,
-        Ok(Value::UInt(u)) => J::from(u),
+        Ok(Value::Null) => JsonValue::Null,
+        Ok(Value::UInt(u)) => JsonValue::from(u),
         Ok(Value::Float(f)) => serde_json::Number::from_f64(f)
-            .map(J::Number)
-            .unwrap_or(J::Null),
-        Ok(other) => J::String(format!("{other:?}")),
-        Err(e) => J::String(format!("<{e}>")),
+            .map(JsonValue::Number)
+            .unwrap_or(JsonValue::Null),
+        Ok(other) => JsonValue::String(format!("{other:?}")),
+        Err(e) => JsonValue::String(format!("<{e}>")),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The scan pipeline every subcommand that reports uses: inventory source (collected or a file),
-//! rule plan, evaluation, suppressions, outputs, exit status, and the `--fix` step between
+//! rules, evaluation, suppressions, outputs, exit status, and the `--fix` step between
 //! evaluation and report. Subcommands (`scan.rs`, `fix_cmd.rs`, `rules_cmd.rs`) call into it
 //! and never into each other.
 
@@ -25,10 +25,10 @@ use crate::term::escape;
 pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
     // Every input file is checked before AWS is called.
-    let plan = ScanRules::prepare(&args.rules)?;
+    let scan_rules = ScanRules::prepare(&args.rules)?;
     let fix = super::fix_step::prepare(&args.fix, &args.collect)?;
     if let Some(settings) = &fix {
-        return scan_and_fix(&plan, settings, &args);
+        return scan_and_fix(&scan_rules, settings, &args);
     }
     let outputs = outputs(&args.output)?;
     // An inventory file is parsed in batches of VPCs (its head first); a collected one is in
@@ -41,7 +41,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     };
     let head = loaded.head()?;
     let source = loaded.source();
-    let mut doc = Document::start(&head, plan.metas());
+    let mut doc = Document::start(&head, scan_rules.metas());
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
@@ -73,14 +73,14 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
             let mut tail = None;
             crate::fsutil::write_atomic_with(&o.path, |out| {
                 let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
-                    plan.evaluate(&head, &source, &doc.scan.regions, needs, &mut kept, emit)
+                    scan_rules.evaluate(&head, &source, &doc.scan.regions, needs, &mut kept, emit)
                 });
                 tail = Some(JsonReporter.render_streamed(&doc, produce, out)?);
                 Ok(())
             })?;
             tail.ok_or_else(|| Error::internal("the json report was not written"))?
         }
-        None => plan.evaluate(
+        None => scan_rules.evaluate(
             &head,
             &source,
             &doc.scan.regions,
@@ -99,7 +99,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     for o in others {
         write_output(&doc, o)?;
     }
-    let status = plan.exit_status(&doc);
+    let status = scan_rules.exit_status(&doc);
     free_in_background(doc);
     Ok(status)
 }
@@ -107,27 +107,27 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
 /// `scan --fix`: evaluate, fix, re-evaluate, then report. Everything stays in memory: the fixer
 /// needs the inventory and the failures.
 fn scan_and_fix(
-    plan: &ScanRules,
+    scan_rules: &ScanRules,
     settings: &crate::fix::settings::FixSettings,
     args: &ScanArgs,
 ) -> Result<ExitStatus, Error> {
     let inv = obtain_inventory(&args.collect)?;
-    let mut doc = plan.run(&inv)?;
+    let mut doc = scan_rules.run(&inv)?;
     let step = super::fix_step::run_fix_step(
         settings,
         &args.collect,
         &inv,
         &doc.results,
-        &|after: &Inventory| plan.run(after).map(|d| d.results),
+        &|after: &Inventory| scan_rules.run(after).map(|d| d.results),
     )?;
     if let Some(after) = &step.inventory {
-        doc = plan.run(after)?;
+        doc = scan_rules.run(after)?;
     }
     doc.fixes = Some(step.fixes);
     free_in_background(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
-    let status = plan.exit_status(&doc);
+    let status = scan_rules.exit_status(&doc);
     // A failed fix makes an otherwise clean run exit 1; a partial scan (3) still takes precedence.
     Ok(if step.failed && status == ExitStatus::Clean {
         ExitStatus::Findings
@@ -390,7 +390,7 @@ mod tests {
             .join(name)
     }
 
-    fn demo_plan() -> ScanRules {
+    fn demo_scan_rules() -> ScanRules {
         ScanRules {
             rules: RuleSet::load(&[]).unwrap_or_else(|e| panic!("{e}")),
             options: EvalOptions::default(),
@@ -404,15 +404,15 @@ mod tests {
 
     /// Evaluate the demo inventory streamed from its file with `needs`; returns the JSON
     /// written while streaming, the kept results and the summary.
-    fn streamed(plan: &ScanRules, needs: Needs) -> (String, Vec<Finding>, Summary) {
+    fn streamed(scan_rules: &ScanRules, needs: Needs) -> (String, Vec<Finding>, Summary) {
         let file =
             InventoryFile::read(&example("demo-inventory.json")).unwrap_or_else(|e| panic!("{e}"));
         let head = file.head().unwrap_or_else(|e| panic!("{e}"));
-        let start = Document::start(&head, plan.metas());
+        let start = Document::start(&head, scan_rules.metas());
         let mut kept = Vec::new();
         let mut json = Vec::new();
         let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
-            plan.evaluate(
+            scan_rules.evaluate(
                 &head,
                 &InventorySource::File(&file),
                 &start.scan.regions,
@@ -429,13 +429,13 @@ mod tests {
 
     #[test]
     fn the_streamed_json_report_is_the_report_built_in_memory() {
-        let plan = demo_plan();
+        let scan_rules = demo_scan_rules();
         let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
-        let doc = plan.run(&inv).unwrap();
+        let doc = scan_rules.run(&inv).unwrap();
         let mut whole = Vec::new();
         JsonReporter.render_to(&doc, &mut whole).unwrap();
         let (json, kept, summary) = streamed(
-            &plan,
+            &scan_rules,
             Needs {
                 kept: StatusSet::default(),
                 ..Needs::default()
@@ -453,16 +453,16 @@ mod tests {
 
     #[test]
     fn only_the_kept_statuses_stay_in_memory_and_the_summary_counts_all() {
-        let plan = demo_plan();
+        let scan_rules = demo_scan_rules();
         let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
-        let doc = plan.run(&inv).unwrap();
+        let doc = scan_rules.run(&inv).unwrap();
         let shown: StatusSet = [Status::Fail, Status::Error].into_iter().collect();
         let needs = Needs {
             kept: shown,
             messages: shown,
             remediation: false,
         };
-        let (json, kept, summary) = streamed(&plan, needs);
+        let (json, kept, summary) = streamed(&scan_rules, needs);
         assert_eq!(summary, doc.summary);
         let key = |f: &Finding| {
             (
@@ -506,17 +506,17 @@ mod tests {
 
     #[test]
     fn exit_status_comes_from_the_summary() {
-        let mut plan = demo_plan();
+        let mut scan_rules = demo_scan_rules();
         let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
-        let mut doc = plan.run(&inv).unwrap();
+        let mut doc = scan_rules.run(&inv).unwrap();
         doc.scan.partial = false;
         doc.results.clear();
-        assert_eq!(plan.exit_status(&doc), ExitStatus::Findings);
+        assert_eq!(scan_rules.exit_status(&doc), ExitStatus::Findings);
         // No built-in rule is critical: nothing fails at that level.
-        plan.fail_on = Severity::Critical;
+        scan_rules.fail_on = Severity::Critical;
         assert_eq!(doc.summary.failures(Severity::Critical), 0);
-        assert_eq!(plan.exit_status(&doc), ExitStatus::Clean);
+        assert_eq!(scan_rules.exit_status(&doc), ExitStatus::Clean);
         doc.scan.partial = true;
-        assert_eq!(plan.exit_status(&doc), ExitStatus::Partial);
+        assert_eq!(scan_rules.exit_status(&doc), ExitStatus::Partial);
     }
 }

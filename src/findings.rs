@@ -149,8 +149,9 @@ pub struct SuppressionInfo {
     pub original_status: Status,
 }
 
-/// One result of one check of one rule on one resource.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One result of one check of one rule on one resource. It serializes through [`ResultWire`],
+/// the one list of a result's fields on the wire.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub check_id: String,
@@ -158,7 +159,7 @@ pub struct Finding {
     pub severity: Severity,
     /// Shared by every result on the same resource, so a scan of many resources holds one copy
     /// per resource; serializes as the plain object.
-    #[serde(with = "shared_resource")]
+    #[serde(deserialize_with = "shared_resource")]
     pub resource: Arc<ResourceRef>,
     pub message: String,
     /// Framework name to control ids, from the rule.
@@ -214,17 +215,54 @@ impl<'de> Deserialize<'de> for Compliance {
 }
 
 /// Serde for `Arc<ResourceRef>` as the plain object (serde's `rc` feature is not enabled).
-mod shared_resource {
-    use super::ResourceRef;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::sync::Arc;
+/// Read a resource into the `Arc` results share.
+fn shared_resource<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<ResourceRef>, D::Error> {
+    ResourceRef::deserialize(d).map(Arc::new)
+}
 
-    pub fn serialize<S: Serializer>(r: &Arc<ResourceRef>, s: S) -> Result<S::Ok, S::Error> {
-        r.as_ref().serialize(s)
+/// A result as the report writes it: its fields, in report order, written once here. `resource`
+/// and `compliance` are given by the writer: the values themselves, or (for the streamed JSON
+/// report, which renders each shared resource and rule's compliance once) those already
+/// rendered.
+#[derive(Serialize)]
+pub struct ResultWire<'f, R: Serialize + ?Sized, C: Serialize + ?Sized> {
+    pub rule_id: &'f str,
+    pub check_id: &'f str,
+    pub status: Status,
+    pub severity: Severity,
+    pub resource: &'f R,
+    pub message: &'f str,
+    pub compliance: &'f C,
+    pub remediation: &'f Option<Remediation>,
+    pub suppression: &'f Option<SuppressionInfo>,
+}
+
+impl Finding {
+    /// The result's wire form, with its resource and compliance written as `resource` and
+    /// `compliance`.
+    pub fn wire<'f, R: Serialize + ?Sized, C: Serialize + ?Sized>(
+        &'f self,
+        resource: &'f R,
+        compliance: &'f C,
+    ) -> ResultWire<'f, R, C> {
+        ResultWire {
+            rule_id: &self.rule_id,
+            check_id: &self.check_id,
+            status: self.status,
+            severity: self.severity,
+            resource,
+            message: &self.message,
+            compliance,
+            remediation: &self.remediation,
+            suppression: &self.suppression,
+        }
     }
+}
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<ResourceRef>, D::Error> {
-        ResourceRef::deserialize(d).map(Arc::new)
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.wire(self.resource.as_ref(), &self.compliance)
+            .serialize(s)
     }
 }
 

@@ -3,9 +3,10 @@
 //! Every output format is rendered from this one document, so they can never disagree.
 //! The field reference is `docs/report-v1.md` and `docs/report-v1.schema.json`. Frozen: additive changes only.
 
-use crate::findings::{Finding, Severity, Status};
+use crate::findings::{Finding, ResultWire, Severity, Status};
 use crate::inventory::{InventoryHead, ScanError};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -358,23 +359,10 @@ impl Serialize for ResultsField<'_, '_> {
     }
 }
 
-/// A result as [`Streamed`] writes it: the fields of [`Finding`], in its order, with the parts
-/// many results share (the rule's compliance mappings, the resource) as JSON rendered once.
-/// The raw parts are indented for their depth in the pretty-printed report
-/// ([`RESULT_FIELD_INDENT`]), so the bytes are those of the serialized `Finding`.
-#[derive(Serialize)]
-struct WireResult<'f> {
-    rule_id: &'f str,
-    check_id: &'f str,
-    status: Status,
-    severity: Severity,
-    resource: &'f serde_json::value::RawValue,
-    message: &'f str,
-    compliance: &'f serde_json::value::RawValue,
-    remediation: &'f Option<crate::findings::Remediation>,
-    suppression: &'f Option<crate::findings::SuppressionInfo>,
-}
-
+/// [`Streamed`] writes a result as its [`ResultWire`] with the parts many results share (the
+/// rule's compliance mappings, the resource) as JSON rendered once, indented for their depth in
+/// the pretty-printed report, so the bytes are those of the serialized `Finding`.
+///
 /// The indentation of a result's fields in the pretty-printed report: the document, `results`,
 /// the result.
 const RESULT_FIELD_INDENT: &str = "      ";
@@ -395,7 +383,10 @@ struct SharedParts {
 }
 
 impl SharedParts {
-    fn wire<'f>(&'f mut self, f: &'f Finding) -> Result<WireResult<'f>, serde_json::Error> {
+    fn wire<'f>(
+        &'f mut self,
+        f: &'f Finding,
+    ) -> Result<ResultWire<'f, RawValue, RawValue>, serde_json::Error> {
         let ci = match self
             .compliance
             .iter()
@@ -419,17 +410,7 @@ impl SharedParts {
             ));
         }
         let resource = &self.resource.as_ref().expect("just set").1;
-        Ok(WireResult {
-            rule_id: &f.rule_id,
-            check_id: &f.check_id,
-            status: f.status,
-            severity: f.severity,
-            resource,
-            message: &f.message,
-            compliance: &self.compliance[ci].1,
-            remediation: &f.remediation,
-            suppression: &f.suppression,
-        })
+        Ok(f.wire(resource.as_ref(), self.compliance[ci].1.as_ref()))
     }
 }
 

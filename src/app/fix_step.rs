@@ -4,19 +4,27 @@
 
 use super::runtime;
 use crate::cli::collect_args::CollectArgs;
-use crate::cli::fix_args::FixArgs;
+use crate::cli::fix_args::{FixArgs, FixSettingsArgs};
 use crate::collect;
 use crate::collect::CollectOptions;
 use crate::error::Error;
 use crate::findings::Finding;
+use crate::fix::settings::RETENTION_DAYS;
 use crate::fix::{self, ChangeLogFile, FixSettings, Outcome, Plan};
 use crate::inventory::Inventory;
 use crate::report::v1::FixOutcome;
+use crate::rules::RuleSet;
 use crate::term::{Escaped, escape};
 use std::io::{BufRead, IsTerminal, Write};
 
-/// Validate the fix flags of a scan before anything runs: `None` when `--fix` is off.
-pub(crate) fn prepare(args: &FixArgs, collect: &CollectArgs) -> Result<Option<FixSettings>, Error> {
+/// Validate the fix flags of a scan before anything runs: `None` when `--fix` is off. What a fix
+/// creates must pass the scan's own rules (`rules`), so settings the flags leave open follow their
+/// parameters, and a flag that would create a failing result is refused.
+pub(crate) fn prepare(
+    args: &FixArgs,
+    collect: &CollectArgs,
+    rules: &RuleSet,
+) -> Result<Option<FixSettings>, Error> {
     if !args.fix {
         let given = args.settings.given_flags();
         if !given.is_empty() {
@@ -34,11 +42,62 @@ pub(crate) fn prepare(args: &FixArgs, collect: &CollectArgs) -> Result<Option<Fi
             "--fix needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory",
         ));
     }
-    let settings = FixSettings::try_from(&args.settings)?;
+    let mut settings = FixSettings::try_from(&args.settings)?;
+    fit_to_rules(&mut settings, &args.settings, rules)?;
     if let Some(p) = &settings.log_file {
         fix::changelog::refuse_existing(p)?;
     }
     Ok(Some(settings))
+}
+
+/// A rule's integer parameter in effect (after the config file), if the rule is loaded.
+fn int_param(rules: &RuleSet, rule: &str, name: &str) -> Option<i64> {
+    rules.get(rule)?.params.get(name)?.as_i64()
+}
+
+/// Make what the fix creates pass the loaded rules: the aggregation interval of new flow logs
+/// (VPC-004 `max_aggregation_seconds`) and the retention of new log groups (VPC-003
+/// `min_retention_days`). A setting no flag gave takes the value the rule accepts; a flag that
+/// would create a failing result is refused (exit 2).
+fn fit_to_rules(s: &mut FixSettings, args: &FixSettingsArgs, rules: &RuleSet) -> Result<(), Error> {
+    if let Some(max) = int_param(rules, "VPC-004", "max_aggregation_seconds") {
+        match s.max_aggregation_interval {
+            Some(given) if i64::from(given) > max => {
+                return Err(Error::input(format!(
+                    "--fix-max-aggregation-interval {given}: the new flow logs would fail VPC-004, which accepts at most {max} seconds (max_aggregation_seconds)\n  fix: use --fix-max-aggregation-interval 60, or raise the rule's max_aggregation_seconds in the config file"
+                )));
+            }
+            Some(_) => {}
+            // AWS takes 60 or 600 seconds, 600 when none is given.
+            None if max >= 600 => {}
+            None if max >= 60 => s.max_aggregation_interval = Some(60),
+            None => {
+                return Err(Error::input(format!(
+                    "VPC-004 accepts at most {max} seconds of aggregation (max_aggregation_seconds), less than AWS allows (60 or 600): every flow log the fix creates would fail it\n  fix: set max_aggregation_seconds to 60 or more in the config file, or disable VPC-004"
+                )));
+            }
+        }
+    }
+    if let Some(min) = int_param(rules, "VPC-003", "min_retention_days")
+        && i64::from(s.retention_days) < min
+    {
+        let given = args.given_flags().contains(&"--fix-retention-days");
+        match RETENTION_DAYS.iter().find(|d| i64::from(**d) >= min) {
+            Some(d) if !given => s.retention_days = *d,
+            _ => {
+                return Err(Error::input(format!(
+                    "--fix-retention-days {}: new log groups would fail VPC-003, which needs at least {min} days (min_retention_days)\n  fix: use --fix-retention-days {}",
+                    s.retention_days,
+                    RETENTION_DAYS
+                        .iter()
+                        .find(|d| i64::from(**d) >= min)
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "3653".into())
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What the fix step hands back to the scan pipeline.
@@ -252,4 +311,80 @@ pub(crate) fn confirm(n: usize, yes: bool, verb: &str, noun: &str) -> Result<boo
         .read_line(&mut line)
         .map_err(|e| Error::fatal(format!("cannot read the answer from the terminal: {e}")))?;
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(edit: impl FnOnce(&mut FixSettingsArgs)) -> (FixSettings, FixSettingsArgs) {
+        let mut a = FixSettingsArgs {
+            fix_destination: Some("s3://flow-bucket".into()),
+            fix_retention_days: 365,
+            ..Default::default()
+        };
+        edit(&mut a);
+        (FixSettings::try_from(&a).unwrap(), a)
+    }
+
+    fn rules_with(config: &str) -> RuleSet {
+        let mut rules = RuleSet::builtin().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flowaudit.toml");
+        std::fs::write(&path, config).unwrap();
+        crate::rules::config::Config::load(&path)
+            .unwrap()
+            .apply(&mut rules)
+            .unwrap();
+        rules
+    }
+
+    #[test]
+    fn new_flow_logs_take_the_interval_vpc_004_accepts() {
+        let (mut s, a) = settings(|_| {});
+        fit_to_rules(&mut s, &a, &RuleSet::builtin().unwrap()).unwrap();
+        assert_eq!(s.max_aggregation_interval, Some(60));
+        // A rule that accepts 600 s leaves AWS's default.
+        let lax = rules_with("[rules.VPC-004]\nparams = { max_aggregation_seconds = 600 }\n");
+        let (mut s, a) = settings(|_| {});
+        fit_to_rules(&mut s, &a, &lax).unwrap();
+        assert_eq!(s.max_aggregation_interval, None);
+        // Without VPC-004 nothing is decided for it.
+        let off = rules_with("[rules.VPC-004]\nenabled = false\n");
+        let (mut s, a) = settings(|_| {});
+        fit_to_rules(&mut s, &a, &off).unwrap();
+        assert_eq!(s.max_aggregation_interval, None);
+    }
+
+    #[test]
+    fn a_flag_that_would_fail_a_rule_is_refused() {
+        let (mut s, a) = settings(|a| a.fix_max_aggregation_interval = Some(600));
+        let e = fit_to_rules(&mut s, &a, &RuleSet::builtin().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--fix-max-aggregation-interval 600") && e.contains("VPC-004"),
+            "{e}"
+        );
+        let (mut s, a) = settings(|a| a.fix_retention_days = 30);
+        let e = fit_to_rules(&mut s, &a, &RuleSet::builtin().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--fix-retention-days 30") && e.contains("VPC-003"),
+            "{e}"
+        );
+        assert!(e.contains("use --fix-retention-days 365"), "{e}");
+    }
+
+    #[test]
+    fn new_log_groups_keep_what_vpc_003_needs_unless_a_flag_says_less() {
+        let strict = rules_with("[rules.VPC-003]\nparams = { min_retention_days = 400 }\n");
+        let (mut s, a) = settings(|_| {});
+        fit_to_rules(&mut s, &a, &strict).unwrap();
+        assert_eq!(s.retention_days, 400);
+        let (mut s, a) = settings(|a| a.fix_retention_days = 731);
+        fit_to_rules(&mut s, &a, &strict).unwrap();
+        assert_eq!(s.retention_days, 731);
+    }
 }

@@ -26,7 +26,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
     // Every input file is checked before AWS is called.
     let scan_rules = ScanRules::prepare(&args.rules)?;
-    let fix = super::fix_step::prepare(&args.fix, &args.collect)?;
+    let fix = super::fix_step::prepare(&args.fix, &args.collect, &scan_rules.rules)?;
     if let Some(settings) = &fix {
         return scan_and_fix(&scan_rules, settings, &args);
     }

@@ -26,7 +26,8 @@ pub struct FixSettingsArgs {
     /// Custom flow-log record format (e.g. '${version} ${vpc-id} ${srcaddr} ...'); default: AWS's default format.
     #[arg(long, value_name = "FORMAT")]
     pub fix_log_format: Option<String>,
-    /// Maximum aggregation interval of new flow logs, in seconds: 60 or 600.
+    /// Maximum aggregation interval of new flow logs, in seconds: 60 or 600. Default: what VPC-004
+    /// accepts (60 under its default parameter); a value VPC-004 would flag is refused.
     #[arg(long, value_name = "SECONDS", value_parser = parse_aggregation_interval)]
     pub fix_max_aggregation_interval: Option<i32>,
     /// Tag every resource the fix creates with KEY=VALUE (repeatable).
@@ -36,7 +37,8 @@ pub struct FixSettingsArgs {
     /// repeat it with one key per region (a key is used only in the region of its ARN).
     #[arg(long, value_name = "KEY_ARN")]
     pub fix_kms_key: Vec<String>,
-    /// Retention of log groups the fix creates, in days (a value CloudWatch Logs accepts).
+    /// Retention of log groups the fix creates, in days (a value CloudWatch Logs accepts); raised to
+    /// what VPC-003 needs when not given, refused when given below it.
     #[arg(long, value_name = "DAYS", default_value_t = 365)]
     pub fix_retention_days: i32,
     /// Also make changes that alter existing resources: associate `--fix-kms-key` with unencrypted log groups.

@@ -49,6 +49,12 @@ pub fn is_escaped(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
 
+/// True for a character that can end a line or reorder text: a control character (C0, DEL, C1),
+/// the line and paragraph separators (U+2028, U+2029), or a bidi control.
+pub fn breaks_text(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_bidi_control(c)
+}
+
 /// The bidirectional-text controls, which can make text display in another order than it is read.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(

@@ -15,7 +15,7 @@ use super::{
     Destination, FlowLog, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError,
     ScanMeta, Subnet, Vpc,
 };
-use crate::term::is_bidi_control;
+use crate::term::breaks_text;
 use std::fmt;
 
 /// The rule a value breaks, in words, e.g. "expected `vpc-` followed by 8 or more lowercase hex
@@ -249,10 +249,7 @@ pub fn arn(s: &str) -> Result<(), Rule> {
 /// no bidi control. ASCII text is checked a byte at a time.
 pub fn no_control(s: &str) -> bool {
     // Printable ASCII, the common case, in one pass of wide comparisons.
-    all_bytes(s.as_bytes(), |c| c.wrapping_sub(0x20) < 0x5f)
-        || s.chars().all(|c| {
-            !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_bidi_control(c))
-        })
+    all_bytes(s.as_bytes(), |c| c.wrapping_sub(0x20) < 0x5f) || s.chars().all(|c| !breaks_text(c))
 }
 
 /// A KMS key as AWS names it in a log group or a bucket's encryption: a key or alias ARN, a key

@@ -18,7 +18,7 @@
 //! - in a comment of any language every line terminator (CR, LF, U+0085, U+2028, U+2029) and
 //!   every other control character becomes a space.
 
-use crate::term::is_bidi_control;
+use crate::term::breaks_text;
 use sha2::Digest;
 
 /// A snippet language: one per remediation template kind.
@@ -102,23 +102,29 @@ trait Lexer {
     fn end(&mut self, _out: &mut String) {}
 }
 
-/// CR, LF, NEL, LS and PS.
-pub fn is_line_terminator(c: char) -> bool {
-    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
-}
-
-/// A value in a comment: line terminators, other control characters and bidi controls become
-/// spaces, so the value can neither end the comment nor reorder what follows on its line.
+/// A value in a comment: line terminators (CR, LF, NEL, LS, PS), other control characters and
+/// bidi controls become spaces, so the value can neither end the comment nor reorder what
+/// follows on its line.
 pub fn comment_text(v: &str) -> String {
     v.chars()
-        .map(|c| {
-            if c.is_control() || is_line_terminator(c) || is_bidi_control(c) {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if breaks_text(c) { ' ' } else { c })
         .collect()
+}
+
+/// One character of a value inside a double-quoted string, HCL's or YAML's (both take the
+/// JSON-style escapes): `\` and `"` escaped, and every character that could break a line or
+/// reorder text (and the byte-order mark) written as `\n`, `\r`, `\t` or `\uNNNN`, so the
+/// string holds the value literally.
+fn push_quoted(c: char, out: &mut String) {
+    match c {
+        '\\' => out.push_str(r"\\"),
+        '"' => out.push_str("\\\""),
+        '\n' => out.push_str(r"\n"),
+        '\r' => out.push_str(r"\r"),
+        '\t' => out.push_str(r"\t"),
+        c if breaks_text(c) || c == '\u{feff}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push(c),
+    }
 }
 
 // ---------- shell ----------
@@ -255,19 +261,11 @@ pub fn hcl_string(v: &str) -> String {
     let mut chars = v.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => out.push_str(r"\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str(r"\n"),
-            '\r' => out.push_str(r"\r"),
-            '\t' => out.push_str(r"\t"),
             '$' | '%' if chars.peek() == Some(&'{') => {
                 out.push(c);
                 out.push(c);
             }
-            c if c.is_control() || is_line_terminator(c) || is_bidi_control(c) => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
+            c => push_quoted(c, &mut out),
         }
     }
     out
@@ -442,21 +440,7 @@ pub fn yaml_double(v: &str) -> String {
 
 fn yaml_double_inside(v: &str, out: &mut String) {
     for c in v.chars() {
-        match c {
-            '\\' => out.push_str(r"\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str(r"\n"),
-            '\r' => out.push_str(r"\r"),
-            '\t' => out.push_str(r"\t"),
-            c if c.is_control()
-                || is_line_terminator(c)
-                || is_bidi_control(c)
-                || c == '\u{feff}' =>
-            {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c => out.push(c),
-        }
+        push_quoted(c, out);
     }
 }
 
@@ -807,6 +791,9 @@ mod tests {
         assert_eq!(snip(Lang::Shell, "# {}", v), "# a b");
         assert_eq!(snip(Lang::Shell, "x {}", v), format!("x '{v}'"));
         assert_eq!(snip(Lang::Terraform, "x = \"{}\"", v), "x = \"a\\u202eb\"");
+        // Both quoted forms share one escaper, the byte-order mark included.
+        assert_eq!(hcl_string("a\u{feff}b"), "a\\ufeffb");
+        assert_eq!(yaml_double("a\u{feff}b"), "\"a\\ufeffb\"");
         assert_eq!(snip(Lang::CloudFormation, "x: {}", v), "x: \"a\\u202eb\"");
     }
 }

@@ -81,18 +81,20 @@ fn fit_to_rules(s: &mut FixSettings, args: &FixSettingsArgs, rules: &RuleSet) ->
     if let Some(min) = int_param(rules, "VPC-003", "min_retention_days")
         && i64::from(s.retention_days) < min
     {
-        let given = args.given_flags().contains(&"--fix-retention-days");
-        match RETENTION_DAYS.iter().find(|d| i64::from(**d) >= min) {
-            Some(d) if !given => s.retention_days = *d,
+        // The smallest retention CloudWatch Logs accepts that meets the rule.
+        let fits = RETENTION_DAYS
+            .iter()
+            .copied()
+            .find(|d| i64::from(*d) >= min);
+        match fits {
+            Some(d) if !args.given_flags().contains(&"--fix-retention-days") => {
+                s.retention_days = d
+            }
             _ => {
                 return Err(Error::input(format!(
                     "--fix-retention-days {}: new log groups would fail VPC-003, which needs at least {min} days (min_retention_days)\n  fix: use --fix-retention-days {}",
                     s.retention_days,
-                    RETENTION_DAYS
-                        .iter()
-                        .find(|d| i64::from(**d) >= min)
-                        .map(|d| d.to_string())
-                        .unwrap_or_else(|| "3653".into())
+                    fits.unwrap_or(RETENTION_DAYS[RETENTION_DAYS.len() - 1])
                 )));
             }
         }

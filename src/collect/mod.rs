@@ -148,6 +148,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         },
         regions: region_invs,
         errors: scan_errors,
+        accounts: Vec::new(),
     })
 }
 

@@ -641,6 +641,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             errors: Vec::new(),
+            accounts: Vec::new(),
         }
     }
 

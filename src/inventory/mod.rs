@@ -25,6 +25,49 @@ pub struct Inventory {
     /// Regions, services or operations that could not be read. Non-empty means the scan is partial.
     #[serde(default)]
     pub errors: Vec<ScanError>,
+    /// The accounts an organization or accounts-file scan selected, scanned or not, sorted by id.
+    /// Empty for a scan of the caller's account alone (then `scan.account_id` is the account).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<Account>,
+}
+
+/// One account of an organization or accounts-file scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// 12-digit account id.
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Organizations status (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`); `None` for an account
+    /// from an accounts file.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Organizational units from the root down to the account's parent (the root not included).
+    #[serde(default)]
+    pub ou_path: Vec<OrgUnit>,
+    /// Account tags (Organizations `ListTagsForResource`, or the accounts file).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// The role assumed to read the account; `None` for the caller's own account.
+    #[serde(default)]
+    pub role_arn: Option<String>,
+    /// False when the account was selected but not read (`skip_reason` says why), e.g. a
+    /// suspended account. An account that was tried and failed is scanned, with error entries.
+    pub scanned: bool,
+    #[serde(default)]
+    pub skip_reason: Option<String>,
+}
+
+/// An organizational unit on an account's path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgUnit {
+    /// `ou-…` id.
+    pub id: String,
+    pub name: String,
 }
 
 /// When, by what and over what a scan ran.
@@ -248,6 +291,8 @@ pub struct InventoryHead {
     pub regions: Vec<RegionKey>,
     #[serde(default)]
     pub errors: Vec<ScanError>,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
 }
 
 /// Consecutive VPCs of one region entry, as an inventory file is read in pieces.
@@ -293,6 +338,7 @@ impl Inventory {
                 })
                 .collect(),
             errors: self.errors.clone(),
+            accounts: self.accounts.clone(),
         }
     }
 

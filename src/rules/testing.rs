@@ -260,6 +260,7 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
             other_flow_logs: vec![],
         }],
         errors: vec![],
+        accounts: Vec::new(),
     };
     let mut active = Active::new(rule);
     let mut params = active.params.clone();

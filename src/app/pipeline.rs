@@ -73,7 +73,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
             let mut tail = None;
             crate::fsutil::write_atomic_with(&o.path, |out| {
                 let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
-                    scan_rules.evaluate(&head, &source, &doc.scan.regions, needs, &mut kept, emit)
+                    scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, emit)
                 });
                 tail = Some(JsonReporter.render_streamed(&doc, produce, out)?);
                 Ok(())
@@ -83,7 +83,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         None => scan_rules.evaluate(
             &head,
             &source,
-            &doc.scan.regions,
+            &doc.summary,
             needs,
             &mut kept,
             &mut |_| {},
@@ -222,7 +222,7 @@ impl ScanRules {
         let (summary, section) = self.evaluate(
             &head,
             &InventorySource::Memory(inv),
-            &doc.scan.regions,
+            &doc.summary,
             Needs::default(),
             &mut results,
             &mut |_| {},
@@ -240,13 +240,13 @@ impl ScanRules {
 
     /// Evaluate the rules over every region of `source` (whose head is `head`), suppress, count,
     /// and hand each result to `emit` in report order; results whose status `needs` keeps are
-    /// also pushed to `kept`. Returns the summary (over `regions`, the report's scanned regions)
-    /// and the suppression bookkeeping.
+    /// also pushed to `kept`. Returns the summary (counted on top of `zero`, the report's summary
+    /// of no results: its regions and accounts) and the suppression bookkeeping.
     pub fn evaluate(
         &self,
         head: &InventoryHead,
         source: &InventorySource,
-        regions: &[String],
+        zero: &Summary,
         needs: Needs,
         kept: &mut Vec<Finding>,
         emit: &mut dyn FnMut(&Finding),
@@ -258,7 +258,7 @@ impl ScanRules {
         let ev = Evaluator::new(&self.rules, &opts, head);
         let today = chrono::Utc::now().date_naive();
         let mut applier = self.suppressions.as_ref().map(|s| s.applier(today));
-        let mut summary = Summary::new(regions);
+        let mut summary = zero.clone();
         let mut take = |batch: Vec<Finding>| {
             for mut f in batch {
                 if let Some(a) = applier.as_mut() {
@@ -415,7 +415,7 @@ mod tests {
             scan_rules.evaluate(
                 &head,
                 &InventorySource::File(&file),
-                &start.scan.regions,
+                &start.summary,
                 needs,
                 &mut kept,
                 emit,

@@ -717,6 +717,7 @@ mod tests {
                     code: "AccessDenied".into(),
                     message: "denied".into(),
                 }],
+                account_details: Vec::new(),
             },
             rules: vec![RuleMeta {
                 id: "VPC-001".into(),

@@ -99,7 +99,14 @@ pub fn render_text(doc: &Document, color: bool) -> String {
     render_header(&mut o, &p, doc);
     render_totals(&mut o, &p, doc);
     render_by_rule(&mut o, &p, doc);
-    render_failing(&mut o, &p, doc);
+    if several_accounts(doc) {
+        render_by_account(&mut o, &p, doc);
+        render_skipped_accounts(&mut o, &p, doc);
+        render_failing_by_account(&mut o, &p, doc);
+    } else {
+        render_skipped_accounts(&mut o, &p, doc);
+        render_failing(&mut o, &p, doc);
+    }
     render_errored(&mut o, &p, doc);
     render_scan_errors(&mut o, &p, doc);
     if let Some(fixes) = &doc.fixes {
@@ -109,10 +116,29 @@ pub fn render_text(doc: &Document, color: bool) -> String {
     o
 }
 
-/// The first lines: the tool, the accounts, the number of regions and when the scan ran.
+/// True when the report covers more than one account (scanned or not): then the summary has a
+/// table by account and the failing resources are grouped by account.
+fn several_accounts(doc: &Document) -> bool {
+    doc.scan.accounts.len() > 1 || doc.scan.account_details.len() > 1
+}
+
+/// The first lines: the tool, the accounts (their number when there are several), the number of
+/// regions and when the scan ran.
 fn render_header(o: &mut String, p: &Paint, doc: &Document) {
     let scan = &doc.scan;
-    let accounts = if scan.accounts.is_empty() {
+    let skipped = scan.account_details.iter().filter(|a| !a.scanned).count();
+    let accounts = if several_accounts(doc) {
+        let n = scan.accounts.len();
+        format!(
+            "{n} account{}{}",
+            if n == 1 { "" } else { "s" },
+            if skipped > 0 {
+                format!(" (+{skipped} not scanned)")
+            } else {
+                String::new()
+            }
+        )
+    } else if scan.accounts.is_empty() {
         "(none)".to_string()
     } else {
         scan.accounts
@@ -123,9 +149,10 @@ fn render_header(o: &mut String, p: &Paint, doc: &Document) {
     };
     let _ = writeln!(
         o,
-        "{} {} · account {} · {} region{}",
+        "{} {} · {}{} · {} region{}",
         p.bold(&escape(&doc.tool.name)),
         escape(&doc.tool.version),
+        if several_accounts(doc) { "" } else { "account " },
         accounts,
         scan.regions.len(),
         if scan.regions.len() == 1 { "" } else { "s" }
@@ -223,16 +250,15 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
     }
 }
 
-/// The failing resources, most severe first.
-fn render_failing(o: &mut String, p: &Paint, doc: &Document) {
+/// The failing results, most severe first, then by rule, check, account, region and resource.
+fn failing_sorted(doc: &Document) -> Vec<&Finding> {
     let mut failing: Vec<&Finding> = doc
         .results
         .iter()
         .filter(|f| f.status == Status::Fail)
         .collect();
-    // Most severe first, then by rule, check, account, region and resource. The few distinct
-    // rules, checks, accounts and regions are ranked once, so that sorting many failures
-    // compares strings only for the resource ids.
+    // The few distinct rules, checks, accounts and regions are ranked once, so that sorting many
+    // failures compares strings only for the resource ids.
     let rank = |key: &dyn Fn(&Finding) -> (&str, &str)| -> BTreeMap<(&str, &str), usize> {
         let mut m: BTreeMap<(&str, &str), usize> = failing.iter().map(|f| (key(f), 0)).collect();
         for (i, v) in m.values_mut().enumerate() {
@@ -250,6 +276,40 @@ fn render_failing(o: &mut String, p: &Paint, doc: &Document) {
             f.resource.id.as_str(),
         )
     });
+    failing
+}
+
+/// One failing result: severity, rule/check, (account,) region, resource and name, then its
+/// message on a line of its own; `indent` goes before both.
+fn write_failure(o: &mut String, p: &Paint, f: &Finding, with_account: bool, indent: &str) {
+    let r = &f.resource;
+    let name = match &r.name {
+        Some(n) if !n.is_empty() => format!(" \"{}\"", escape(n)),
+        _ => String::new(),
+    };
+    let account = if with_account {
+        format!("{} ", escape(&r.account_id))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        o,
+        "{indent}  {}  {}/{}  {account}{} {}{}",
+        p.severity(f.severity, &pad(f.severity.as_str(), 8)),
+        escape(&f.rule_id),
+        escape(&f.check_id),
+        escape(&r.region),
+        p.bold(&escape(&r.id)),
+        name
+    );
+    if !f.message.is_empty() {
+        let _ = writeln!(o, "{indent}            {}", escape(&f.message));
+    }
+}
+
+/// The failing resources, most severe first.
+fn render_failing(o: &mut String, p: &Paint, doc: &Document) {
+    let failing = failing_sorted(doc);
     o.push('\n');
     if failing.is_empty() {
         let _ = writeln!(o, "{}", p.status(Status::Pass, "No failing resources."));
@@ -260,25 +320,205 @@ fn render_failing(o: &mut String, p: &Paint, doc: &Document) {
             p.bold(&format!("Failing resources ({})", failing.len()))
         );
         for f in failing {
-            let r = &f.resource;
-            let name = match &r.name {
-                Some(n) if !n.is_empty() => format!(" \"{}\"", escape(n)),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                o,
-                "  {}  {}/{}  {} {} {}{}",
-                p.severity(f.severity, &pad(f.severity.as_str(), 8)),
-                escape(&f.rule_id),
-                escape(&f.check_id),
-                escape(&r.account_id),
-                escape(&r.region),
-                p.bold(&escape(&r.id)),
-                name
-            );
-            if !f.message.is_empty() {
-                let _ = writeln!(o, "            {}", escape(&f.message));
-            }
+            write_failure(o, p, f, true, "");
+        }
+    }
+}
+
+/// The account's name and OU path, from the report's account details: (name, OU path), each
+/// escaped; `-` when unknown, `(root)` for an account directly under the organization root.
+fn account_labels(doc: &Document, id: &str) -> (String, String) {
+    match doc.scan.account_details.iter().find(|a| a.id == id) {
+        Some(a) => (
+            a.name
+                .as_deref()
+                .map(|n| escape(n).into_owned())
+                .unwrap_or_else(|| "-".into()),
+            ou_label(&a.ou_path),
+        ),
+        None => ("-".into(), "-".into()),
+    }
+}
+
+/// An OU path as `Workloads/Prod` (names escaped), or `(root)` when empty.
+fn ou_label(path: &[crate::inventory::OrgUnit]) -> String {
+    if path.is_empty() {
+        "(root)".into()
+    } else {
+        path.iter()
+            .map(|u| escape(&u.name).into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// A column as wide as its widest value (and its title), but at most 40 characters: a longer
+/// value overflows its own row only.
+fn column_width<'a>(title: &str, values: impl Iterator<Item = &'a str>) -> usize {
+    values
+        .map(|v| v.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(title.chars().count(), 40.max(title.chars().count()))
+}
+
+/// One row per scanned account: its name, OU path and result counts, and the number of parts of
+/// it that could not be read.
+fn render_by_account(o: &mut String, p: &Paint, doc: &Document) {
+    let mut ids: Vec<&str> = doc
+        .scan
+        .accounts
+        .iter()
+        .map(String::as_str)
+        .chain(doc.summary.by_account.keys().map(String::as_str))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(String, String, String, &str)> = ids
+        .iter()
+        .map(|id| {
+            let (name, ou) = account_labels(doc, id);
+            (escape(id).into_owned(), name, ou, *id)
+        })
+        .collect();
+    let w_id = column_width("ACCOUNT", rows.iter().map(|r| r.0.as_str()));
+    let w_name = column_width("NAME", rows.iter().map(|r| r.1.as_str()));
+    let w_ou = column_width("OU", rows.iter().map(|r| r.2.as_str()));
+    o.push('\n');
+    let _ = writeln!(o, "{}", p.bold(&format!("By account ({})", rows.len())));
+    let header = format!(
+        "  {}  {}  {}  {}  {}  {}  {}  {}",
+        pad("ACCOUNT", w_id),
+        pad("NAME", w_name),
+        pad("OU", w_ou),
+        rpad("FAIL", 5),
+        rpad("ERROR", 5),
+        rpad("SUPPR", 5),
+        rpad("SKIP", 5),
+        rpad("PASS", 5)
+    );
+    let _ = writeln!(o, "{}", p.dim(header.trim_end()));
+    for (id, name, ou, raw_id) in &rows {
+        let counts = doc.summary.by_account.get(*raw_id);
+        let cell = |st: Status| {
+            let n = counts
+                .and_then(|c| c.get(st.as_str()))
+                .copied()
+                .unwrap_or(0);
+            let s = rpad(&n.to_string(), 5);
+            if n > 0 { p.status(st, &s) } else { p.dim(&s) }
+        };
+        let scan_errors = doc
+            .scan
+            .errors
+            .iter()
+            .filter(|e| e.account_id == *raw_id)
+            .count();
+        let note = if scan_errors > 0 {
+            format!(
+                "  {}",
+                p.status(
+                    Status::Error,
+                    &format!(
+                        "partial: {scan_errors} scan error{}",
+                        if scan_errors == 1 { "" } else { "s" }
+                    )
+                )
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "  {}  {}  {}  {}  {}  {}  {}  {}{note}",
+            pad(id, w_id),
+            pad(name, w_name),
+            pad(ou, w_ou),
+            cell(Status::Fail),
+            cell(Status::Error),
+            cell(Status::Suppressed),
+            cell(Status::Skipped),
+            cell(Status::Pass)
+        );
+    }
+}
+
+/// The accounts that were selected but not scanned, with why.
+fn render_skipped_accounts(o: &mut String, p: &Paint, doc: &Document) {
+    let skipped: Vec<&crate::inventory::Account> = doc
+        .scan
+        .account_details
+        .iter()
+        .filter(|a| !a.scanned)
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    o.push('\n');
+    let _ = writeln!(
+        o,
+        "{}",
+        p.status(
+            Status::Skipped,
+            &format!("Accounts not scanned ({})", skipped.len())
+        )
+    );
+    for a in skipped {
+        let name = match &a.name {
+            Some(n) => format!(" \"{}\"", escape(n)),
+            None => String::new(),
+        };
+        let status = match &a.status {
+            Some(s) => format!(" [{}]", escape(s)),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            o,
+            "  {}{name} {}{status}: {}",
+            escape(&a.id),
+            ou_label(&a.ou_path),
+            escape(a.skip_reason.as_deref().unwrap_or("not scanned"))
+        );
+    }
+}
+
+/// The failing resources grouped by account (in account order), each group most severe first.
+fn render_failing_by_account(o: &mut String, p: &Paint, doc: &Document) {
+    let failing = failing_sorted(doc);
+    o.push('\n');
+    if failing.is_empty() {
+        let _ = writeln!(o, "{}", p.status(Status::Pass, "No failing resources."));
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "{}",
+        p.bold(&format!("Failing resources ({})", failing.len()))
+    );
+    let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in failing {
+        groups.entry(&f.resource.account_id).or_default().push(f);
+    }
+    for (account, list) in groups {
+        let (name, ou) = account_labels(doc, account);
+        let name = if name == "-" {
+            String::new()
+        } else {
+            format!(" \"{name}\"")
+        };
+        let ou = if ou == "-" {
+            String::new()
+        } else {
+            format!(" · {ou}")
+        };
+        let _ = writeln!(
+            o,
+            "  {}{name}{ou} ({} failing)",
+            p.bold(&escape(account)),
+            list.len()
+        );
+        for f in list {
+            write_failure(o, p, f, false, "  ");
         }
     }
 }

@@ -4,7 +4,7 @@
 //! The field reference is `docs/report-v1.md` and `docs/report-v1.schema.json`. Frozen: additive changes only.
 
 use crate::findings::{Finding, ResultWire, Severity, Status};
-use crate::inventory::{InventoryHead, ScanError};
+use crate::inventory::{Account, InventoryHead, ScanError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::cell::RefCell;
@@ -48,6 +48,11 @@ pub struct ScanSection {
     /// True when `errors` is non-empty: some part of the account was not read.
     pub partial: bool,
     pub errors: Vec<ScanError>,
+    /// The accounts an organization or accounts-file scan selected, scanned or not, as the
+    /// inventory lists them (name, OU path, tags, role, and why an account was not scanned).
+    /// Empty, and not written, for a scan of one account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_details: Vec<Account>,
 }
 
 /// Metadata of one evaluated rule.
@@ -90,6 +95,14 @@ pub struct Summary {
     /// present, zero included).
     #[serde(default)]
     pub by_check: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
+    /// account id -> status name -> count: every scanned account (zero included) of a report over
+    /// several accounts or with account details (`scan.account_details`); empty, and not
+    /// written, for a report of one account.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_account: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Whether [`Summary::add`] counts `by_account`.
+    #[serde(skip)]
+    pub counts_accounts: bool,
 }
 
 /// Suppression bookkeeping: entries that expired or matched nothing.
@@ -133,8 +146,24 @@ pub struct FixOutcome {
 impl Document {
     /// The report before any result: tool, scan and rules filled in from the inventory's head;
     /// no results, a zero summary and no suppression bookkeeping.
+    ///
+    /// `scan.accounts` is the caller's account and those of the region entries; for an inventory
+    /// with account details, the accounts it scanned and those of the region entries (the
+    /// caller's account only when it was scanned).
     pub fn start(head: &InventoryHead, rules: Vec<RuleMeta>) -> Document {
-        let mut accounts: Vec<String> = std::iter::once(head.scan.account_id.clone())
+        let caller = if head.accounts.is_empty() {
+            Some(head.scan.account_id.clone())
+        } else {
+            None
+        };
+        let mut accounts: Vec<String> = caller
+            .into_iter()
+            .chain(
+                head.accounts
+                    .iter()
+                    .filter(|a| a.scanned)
+                    .map(|a| a.id.clone()),
+            )
             .chain(head.regions.iter().map(|r| r.account_id.clone()))
             .filter(|a| !a.is_empty())
             .collect();
@@ -147,7 +176,11 @@ impl Document {
         };
         regions.sort();
         regions.dedup();
-        let summary = Summary::new(&regions);
+        let summary = if head.accounts.is_empty() && accounts.len() < 2 {
+            Summary::new(&regions)
+        } else {
+            Summary::per_account(&regions, &accounts)
+        };
         Document {
             schema: REPORT_SCHEMA.into(),
             tool: ToolInfo {
@@ -162,6 +195,7 @@ impl Document {
                 finished_at: head.scan.finished_at.clone(),
                 partial: head.is_partial(),
                 errors: head.errors.clone(),
+                account_details: head.accounts.clone(),
             },
             rules,
             results: Vec::new(),
@@ -221,6 +255,18 @@ impl Summary {
                 .collect(),
             by_region: regions.iter().map(|r| (r.clone(), zero_counts())).collect(),
             by_check: BTreeMap::new(),
+            by_account: BTreeMap::new(),
+            counts_accounts: false,
+        }
+    }
+
+    /// The summary of no results that also counts by account: every status, severity, region
+    /// and account at zero.
+    pub fn per_account(regions: &[String], accounts: &[String]) -> Summary {
+        Summary {
+            by_account: accounts.iter().map(|a| (a.clone(), zero_counts())).collect(),
+            counts_accounts: true,
+            ..Summary::new(regions)
         }
     }
 
@@ -231,6 +277,9 @@ impl Summary {
         count(&mut self.by_status, st);
         bump(&mut self.by_severity, f.severity.as_str(), st);
         bump(&mut self.by_region, &f.resource.region, st);
+        if self.counts_accounts {
+            bump(&mut self.by_account, &f.resource.account_id, st);
+        }
         let checks = match self.by_check.get_mut(&f.rule_id) {
             Some(c) => c,
             None => self.by_check.entry(f.rule_id.clone()).or_default(),

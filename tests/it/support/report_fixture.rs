@@ -285,6 +285,7 @@ pub fn demo_document() -> Document {
                 code: "UnauthorizedOperation".into(),
                 message: "You are not authorized <script>alert(3)</script>".into(),
             }],
+            account_details: Vec::new(),
         },
         rules,
         results,

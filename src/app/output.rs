@@ -6,6 +6,7 @@ use crate::report::{
     Format, Reporter, html::HtmlReporter, json::JsonReporter, sarif::SarifReporter,
     text::TextReporter, v1::Document,
 };
+use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -45,16 +46,20 @@ pub fn color_wanted(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bo
 pub fn reporter_for(format: Format, opts: &ReporterOptions) -> Result<Box<dyn Reporter>, Error> {
     Ok(match format {
         Format::Json => Box::new(JsonReporter),
-        Format::Sarif => Box::new(SarifReporter {
-            category: if opts.sarif_category.is_empty() {
-                crate::report::sarif::DEFAULT_CATEGORY.to_string()
-            } else {
-                opts.sarif_category.clone()
-            },
-        }),
+        Format::Sarif => Box::new(sarif_reporter(opts)),
         Format::Html => Box::new(HtmlReporter::new(opts.template_dir.as_deref())?),
         Format::Text => Box::new(TextReporter { color: opts.color }),
     })
+}
+
+fn sarif_reporter(opts: &ReporterOptions) -> SarifReporter {
+    SarifReporter {
+        category: if opts.sarif_category.is_empty() {
+            crate::report::sarif::DEFAULT_CATEGORY.to_string()
+        } else {
+            opts.sarif_category.clone()
+        },
+    }
 }
 
 fn requested(args: &OutputArgs) -> Vec<Format> {
@@ -109,7 +114,12 @@ pub struct Output {
     pub format: Format,
     /// `-` is standard output.
     pub path: PathBuf,
+    /// The `--output-dir` the file is in, if it is in one.
+    pub dir: Option<PathBuf>,
     pub reporter: Box<dyn Reporter>,
+    /// The SARIF reporter again, for the per-account files of a report with more accounts than a
+    /// SARIF file takes runs; `None` for the other formats.
+    pub sarif: Option<SarifReporter>,
 }
 
 /// The outputs the flags ask for, in the order given (creating `--output-dir` if needed).
@@ -131,24 +141,66 @@ pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
             (None, Some(p)) => p.clone(),
             (None, None) => PathBuf::from("-"),
         };
-        let reporter = reporter_for(f, &ReporterOptions::for_output(args, f, &path))?;
+        let opts = ReporterOptions::for_output(args, f, &path);
+        let reporter = reporter_for(f, &opts)?;
+        let sarif = (f == Format::Sarif).then(|| sarif_reporter(&opts));
         out.push(Output {
             format: f,
             path,
+            dir: args.output_dir.clone(),
             reporter,
+            sarif,
         });
     }
     Ok(out)
 }
 
-/// Render one output from the document and write it atomically.
+/// Render one output from the document and write it atomically. SARIF for more accounts than a
+/// SARIF file takes runs is one file per account in the output directory.
 pub fn write_output(doc: &Document, o: &Output) -> Result<(), Error> {
+    if let Some(sarif) = &o.sarif {
+        check_sarif_runs(doc, std::slice::from_ref(o))?;
+        let accounts = run_accounts(doc);
+        if let Some(dir) = o.dir.as_deref().filter(|_| accounts.len() > MAX_RUNS_PER_FILE) {
+            for account in &accounts {
+                let bytes = sarif.render_account(doc, account)?;
+                crate::fsutil::write_atomic_with(&dir.join(account_file_name(account)), |out| {
+                    out.write_all(&bytes).map_err(|e| {
+                        Error::fatal(format!(
+                            "cannot write the sarif report of account {}: {}",
+                            crate::term::escape(account),
+                            crate::term::Escaped(e)
+                        ))
+                    })
+                })?;
+            }
+            return Ok(());
+        }
+    }
     crate::fsutil::write_atomic_with(&o.path, |out| o.reporter.render_to(doc, out))
+}
+
+/// SARIF for more accounts than a SARIF file takes runs needs `--output-dir`: refused (exit 2)
+/// when one of `outputs` is SARIF to a single file or standard output. Checked as soon as the
+/// accounts are known, before the results are evaluated or anything is written.
+pub fn check_sarif_runs(doc: &Document, outputs: &[Output]) -> Result<(), Error> {
+    let single = outputs
+        .iter()
+        .any(|o| o.format == Format::Sarif && o.dir.is_none());
+    let runs = run_accounts(doc).len();
+    if single && runs > MAX_RUNS_PER_FILE {
+        return Err(Error::input(format!(
+            "the SARIF report covers {runs} accounts, one run each, and GitHub code scanning accepts at most {MAX_RUNS_PER_FILE} runs in a file\n  fix: write it with --output-dir DIR (not --output or standard output): each account is then written to DIR/flowaudit-<account>.sarif with its own category"
+        )));
+    }
+    Ok(())
 }
 
 /// Render and write every requested format; each file is written atomically.
 pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
-    for o in outputs(args)? {
+    let outputs = outputs(args)?;
+    check_sarif_runs(doc, &outputs)?;
+    for o in outputs {
         write_output(doc, &o)?;
     }
     Ok(())

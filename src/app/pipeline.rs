@@ -4,7 +4,9 @@
 //! and never into each other.
 
 use super::obtain_inventory;
-use super::output::{Output, check_output_args, outputs, write_output, write_outputs};
+use super::output::{
+    Output, check_output_args, check_sarif_runs, outputs, write_output, write_outputs,
+};
 use crate::cli::ScanArgs;
 use crate::cli::rule_args::RuleArgs;
 use crate::error::{Error, ExitStatus};
@@ -42,6 +44,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     let head = loaded.head()?;
     let source = loaded.source();
     let mut doc = Document::start(&head, scan_rules.metas());
+    check_sarif_runs(&doc, &outputs)?;
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
@@ -113,6 +116,10 @@ fn scan_and_fix(
 ) -> Result<ExitStatus, Error> {
     let inv = obtain_inventory(&args.collect)?;
     let mut doc = scan_rules.run(&inv)?;
+    // Before anything is changed: a SARIF report that cannot be written stops the run here.
+    if args.output.formats.contains(&crate::report::Format::Sarif) {
+        check_sarif_runs(&doc, &outputs(&args.output)?)?;
+    }
     let step = super::fix_step::run_fix_step(
         settings,
         &args.collect,

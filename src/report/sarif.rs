@@ -31,6 +31,11 @@ pub const MAX_RULE_TAGS: usize = 10;
 /// most severe ones (suppressed ones last) and says how many were left out, in a notification.
 pub const MAX_RESULTS_PER_RUN: usize = 25_000;
 
+/// GitHub code scanning accepts at most 20 runs in one SARIF file. A report over more accounts
+/// (one run each) is written as one file per account ([`SarifReporter::render_account`],
+/// [`account_file_name`]).
+pub const MAX_RUNS_PER_FILE: usize = 20;
+
 /// GitHub's limit on rule descriptions, in characters.
 const MAX_DESCRIPTION: usize = 1024;
 
@@ -59,12 +64,29 @@ impl Reporter for SarifReporter {
         matches!(status, Status::Fail | Status::Suppressed)
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
-        let log = to_sarif(doc, &self.category);
-        let mut out =
-            serde_json::to_vec_pretty(&log).map_err(|e| Error::internal(e.to_string()))?;
-        out.push(b'\n');
-        Ok(out)
+        pretty(&to_sarif(doc, &self.category))
     }
+}
+
+impl SarifReporter {
+    /// The SARIF log of one account alone: the run [`Reporter::render`] writes for it, with its
+    /// own `automationDetails.id` (`<category>/<account>/`).
+    pub fn render_account(&self, doc: &Document, account: &str) -> Result<Vec<u8>, Error> {
+        pretty(&log_of(vec![build_run(doc, account, &self.category)]))
+    }
+}
+
+fn pretty(log: &sarif::Sarif) -> Result<Vec<u8>, Error> {
+    let mut out = serde_json::to_vec_pretty(log).map_err(|e| Error::internal(e.to_string()))?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// The file one account's SARIF log is written to in an output directory:
+/// `flowaudit-<account>.sarif`, the account id as one path segment (see [`artifact_uri`]), so no
+/// value can name another directory.
+pub fn account_file_name(account: &str) -> String {
+    format!("flowaudit-{}.sarif", uri_segment(account))
 }
 
 /// The `security-severity` score GitHub uses to rank alerts (CVSS-like, 0.0 to 10.0).
@@ -165,21 +187,36 @@ fn reported(f: &Finding) -> bool {
     }
 }
 
-/// Build the SARIF log of a report document.
-pub fn to_sarif(doc: &Document, category: &str) -> sarif::Sarif {
+/// The accounts of a report document, one SARIF run each: the scanned accounts, then any other
+/// account a reported result names; one nameless account (`""`, a run of every result) when
+/// there is none.
+pub fn run_accounts(doc: &Document) -> Vec<String> {
     let mut accounts: Vec<String> = doc.scan.accounts.clone();
+    let mut known: std::collections::BTreeSet<&str> =
+        doc.scan.accounts.iter().map(String::as_str).collect();
+    let mut extra = Vec::new();
     for f in doc.results.iter().filter(|f| reported(f)) {
-        if !accounts.contains(&f.resource.account_id) {
-            accounts.push(f.resource.account_id.clone());
+        if known.insert(&f.resource.account_id) {
+            extra.push(f.resource.account_id.clone());
         }
     }
+    accounts.extend(extra);
     if accounts.is_empty() {
         accounts.push(String::new());
     }
-    let runs = accounts
+    accounts
+}
+
+/// Build the SARIF log of a report document.
+pub fn to_sarif(doc: &Document, category: &str) -> sarif::Sarif {
+    let runs = run_accounts(doc)
         .iter()
         .map(|account| build_run(doc, account, category))
         .collect::<Vec<_>>();
+    log_of(runs)
+}
+
+fn log_of(runs: Vec<sarif::Run>) -> sarif::Sarif {
     sarif::Sarif::builder()
         .schema(SARIF_SCHEMA_URI)
         .version(json!("2.1.0"))

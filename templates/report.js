@@ -20,12 +20,27 @@
   var results = Array.isArray(data.results) ? data.results : [];
   var els = {
     status: byId('f-status'), severity: byId('f-severity'), region: byId('f-region'),
-    rule: byId('f-rule'), text: byId('f-text'), form: byId('filters'),
-    tbody: document.querySelector('#results tbody'), more: byId('more')
+    rule: byId('f-rule'), account: byId('f-account'), ou: byId('f-ou'), text: byId('f-text'),
+    form: byId('filters'), tbody: document.querySelector('#results tbody'), more: byId('more')
   };
 
   function str(v) { return v === null || v === undefined ? '' : String(v); }
-  function rank(table, key) { return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : 9; }
+  function has(obj, key) { return Object.prototype.hasOwnProperty.call(obj, key); }
+  function rank(table, key) { return has(table, key) ? table[key] : 9; }
+
+  // The accounts of an organization scan, by id: name, the ids of the OUs above it, and the
+  // text a search looks in (name, OU names, tags).
+  var accounts = Object.create(null);
+  (Array.isArray((data.scan || {}).account_details) ? data.scan.account_details : []).forEach(function (a) {
+    if (!a || typeof a.id !== 'string') { return; }
+    var path = Array.isArray(a.ou_path) ? a.ou_path : [];
+    var ous = Object.create(null);
+    var parts = [a.name];
+    path.forEach(function (u) { ous[str((u || {}).id)] = true; parts.push((u || {}).name); });
+    var tags = a.tags || {};
+    Object.keys(tags).forEach(function (k) { parts.push(k, tags[k]); });
+    accounts[a.id] = { name: str(a.name), ous: ous, hay: parts.map(str).join('\n').toLowerCase() };
+  });
 
   // Lower-cased text each result is searched in.
   var hay = results.map(function (r) {
@@ -35,9 +50,16 @@
     var tags = res.tags || {};
     Object.keys(tags).forEach(function (k) { parts.push(k, tags[k]); });
     if (r.suppression) { parts.push(r.suppression.reason); }
+    var acct = accounts[str(res.account_id)];
+    if (acct) { parts.push(acct.hay); }
     return parts.map(str).join('\n').toLowerCase();
   });
 
+  // Status, severity, then rule/check, account, region and resource; the keys are built once.
+  var sortKey = results.map(function (r) {
+    var res = r.resource || {};
+    return str(r.rule_id) + '/' + str(r.check_id) + ' ' + str(res.account_id) + ' ' + str(res.region) + ' ' + str(res.id);
+  });
   var order = results.map(function (_, i) { return i; });
   order.sort(function (a, b) {
     var x = results[a], y = results[b];
@@ -45,9 +67,8 @@
     if (d) { return d; }
     d = rank(SEV_RANK, x.severity) - rank(SEV_RANK, y.severity);
     if (d) { return d; }
-    var ka = str(x.rule_id) + '/' + str(x.check_id) + ' ' + str((x.resource || {}).region) + ' ' + str((x.resource || {}).id);
-    var kb = str(y.rule_id) + '/' + str(y.check_id) + ' ' + str((y.resource || {}).region) + ' ' + str((y.resource || {}).id);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
+    var ka = sortKey[a], kb = sortKey[b];
+    return ka < kb ? -1 : ka > kb ? 1 : a - b;
   });
 
   var matches = [];
@@ -55,6 +76,7 @@
 
   function apply() {
     var st = els.status.value, sev = els.severity.value, reg = els.region.value, rule = els.rule.value;
+    var acctId = els.account ? els.account.value : '', ou = els.ou ? els.ou.value : '';
     var terms = els.text.value.toLowerCase().split(/\s+/).filter(Boolean);
     matches = order.filter(function (i) {
       var r = results[i];
@@ -62,6 +84,11 @@
       if (sev && r.severity !== sev) { return false; }
       if (reg && (r.resource || {}).region !== reg) { return false; }
       if (rule && r.rule_id !== rule) { return false; }
+      if (acctId && (r.resource || {}).account_id !== acctId) { return false; }
+      if (ou) {
+        var a = accounts[str((r.resource || {}).account_id)];
+        if (!a || !a.ous[ou]) { return false; }
+      }
       for (var t = 0; t < terms.length; t++) {
         if (hay[i].indexOf(terms[t]) < 0) { return false; }
       }
@@ -114,7 +141,14 @@
     pill(tr, 'badge st-' + str(r.status), r.status);
     pill(tr, 'sev sev-' + str(r.severity), r.severity);
     cell(tr, str(r.rule_id) + '/' + str(r.check_id));
-    cell(tr, res.account_id);
+    var acctCell = cell(tr, res.account_id, 'acct');
+    var acct = accounts[str(res.account_id)];
+    if (acct && acct.name) {
+      var nameSpan = document.createElement('span');
+      nameSpan.className = 'acct-name';
+      nameSpan.textContent = acct.name;
+      acctCell.appendChild(nameSpan);
+    }
     cell(tr, res.region);
     var idCell = cell(tr, res.id, 'rid');
     idCell.title = str(res.arn);
@@ -210,8 +244,17 @@
   }
 
   var timer = null;
-  ['status', 'severity', 'region', 'rule'].forEach(function (k) {
-    els[k].addEventListener('change', apply);
+  ['status', 'severity', 'region', 'rule', 'account', 'ou'].forEach(function (k) {
+    if (els[k]) { els[k].addEventListener('change', apply); }
+  });
+  // "Show results" in the table of accounts selects that account in the filters.
+  Array.prototype.forEach.call(document.querySelectorAll('button.acct-show'), function (b) {
+    b.addEventListener('click', function () {
+      if (!els.account) { return; }
+      els.account.value = b.getAttribute('data-account');
+      apply();
+      byId('results-section').scrollIntoView();
+    });
   });
   els.text.addEventListener('input', function () {
     window.clearTimeout(timer);

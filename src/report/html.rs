@@ -234,7 +234,76 @@ handlebars_helper!(has_status_helper: |results: Json, status: str| results
     .as_array()
     .is_some_and(|a| a.iter().any(|r| r.get("status").and_then(Value::as_str) == Some(status))));
 
+/// The entry of `scan.account_details` for an account id, if the report has one.
+fn account_entry<'v>(details: &'v Value, id: &str) -> Option<&'v Value> {
+    details
+        .as_array()?
+        .iter()
+        .find(|a| a.get("id").and_then(Value::as_str) == Some(id))
+}
+
+/// An OU path (`[{id, name}, …]`) as `Workloads / Prod`; `(root)` when empty.
+fn ou_path_label(path: &Value) -> String {
+    let names: Vec<&str> = path
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|u| u.get("name").and_then(Value::as_str).unwrap_or(""))
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        "(root)".to_string()
+    } else {
+        names.join(" / ")
+    }
+}
+
+// The name of an account from `scan.account_details` (empty when unknown).
+handlebars_helper!(account_name_helper: |details: Json, id: str| account_entry(details, id)
+    .and_then(|a| a.get("name"))
+    .and_then(Value::as_str)
+    .unwrap_or("")
+    .to_string());
+// The OU path of an account from `scan.account_details` (empty when unknown).
+handlebars_helper!(account_ou_helper: |details: Json, id: str| account_entry(details, id)
+    .map(|a| ou_path_label(a.get("ou_path").unwrap_or(&Value::Null)))
+    .unwrap_or_default());
+handlebars_helper!(ou_path_helper: |path: Json| ou_path_label(path));
+// Every OU on the path of an account of `scan.account_details`, once: `[{id, label}]` sorted by
+// label, the label being the OU's path from the root (`Workloads / Prod`).
+handlebars_helper!(org_units_helper: |details: Json| {
+    let mut units: std::collections::BTreeMap<String, String> = Default::default();
+    for a in details.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let path = a.get("ou_path").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        for (i, u) in path.iter().enumerate() {
+            if let Some(id) = u.get("id").and_then(Value::as_str) {
+                units.entry(id.to_string()).or_insert_with(|| ou_path_label(&Value::Array(path[..=i].to_vec())));
+            }
+        }
+    }
+    let mut list: Vec<(String, String)> = units.into_iter().collect();
+    list.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    Value::Array(list.into_iter().map(|(id, label)| serde_json::json!({"id": id, "label": label})).collect())
+});
+// The number of scan errors of an account.
+handlebars_helper!(errors_of_helper: |errors: Json, id: str| errors
+    .as_array()
+    .map(|a| a.iter().filter(|e| e.get("account_id").and_then(Value::as_str) == Some(id)).count())
+    .unwrap_or(0));
+// The accounts of `scan.account_details` that were not scanned.
+handlebars_helper!(not_scanned_helper: |details: Json| Value::Array(details
+    .as_array()
+    .map(|a| a.iter().filter(|x| x.get("scanned") == Some(&Value::Bool(false))).cloned().collect())
+    .unwrap_or_default()));
+
 fn register_helpers(r: &mut Handlebars<'static>) {
+    r.register_helper("account_name", Box::new(account_name_helper));
+    r.register_helper("account_ou", Box::new(account_ou_helper));
+    r.register_helper("ou_path", Box::new(ou_path_helper));
+    r.register_helper("org_units", Box::new(org_units_helper));
+    r.register_helper("errors_of", Box::new(errors_of_helper));
+    r.register_helper("not_scanned", Box::new(not_scanned_helper));
     // Placeholders until render() registers the values of the document being rendered.
     r.register_helper("report_json", Box::new(Verbatim(String::new())));
     r.register_helper("csp_nonce", Box::new(Verbatim(String::new())));

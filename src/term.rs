@@ -4,9 +4,11 @@
 //! rule, config and suppressions files, and the text of parser errors that quote those files)
 //! goes through [`escape`] (or its [`Escaped`] adapter) before it is printed: errors, warnings,
 //! log events, the fix plan and its confirmation prompt, undo lines and the text report. Control
-//! characters (C0, DEL, C1) and the bidirectional-text controls (U+061C, U+200E, U+200F,
-//! U+202A–U+202E, U+2066–U+2069) are shown as `\u{..}` instead of being interpreted, so data can
-//! neither send escape sequences to the terminal, nor move the cursor, nor reorder what is shown.
+//! characters (C0, DEL, C1), the line and paragraph separators (U+2028, U+2029) and the
+//! bidirectional-text controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) are shown
+//! as `\u{..}` instead of being interpreted, so data can neither send escape sequences to the
+//! terminal, nor move the cursor, nor start a line (in a pager or log viewer that breaks lines at
+//! the separators), nor reorder what is shown.
 //!
 //! Messages that have several lines of their own (`...\n  fix: ...`) escape each data piece
 //! with [`escape`] where it enters the message, so a line break inside data cannot forge a line;
@@ -18,8 +20,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// Make one line of data safe to print: every control character, line breaks included, and every
-/// bidi control is shown as `\u{..}` (hex code point). Text without them is returned as it is,
+/// Make one line of data safe to print: every control character, line breaks included, the line
+/// and paragraph separators and every bidi control are shown as `\u{..}` (hex code point). Text without them is returned as it is,
 /// without copying.
 pub fn escape(s: &str) -> Cow<'_, str> {
     escape_with(s, false)
@@ -44,9 +46,9 @@ impl<T: fmt::Display> fmt::Display for Escaped<T> {
     }
 }
 
-/// True for the characters [`escape`] shows as `\u{..}`.
+/// True for the characters [`escape`] shows as `\u{..}`: those that [`breaks_text`].
 pub fn is_escaped(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    breaks_text(c)
 }
 
 /// True for a character that can end a line or reorder text: a control character (C0, DEL, C1),
@@ -64,8 +66,8 @@ pub fn is_bidi_control(c: char) -> bool {
 }
 
 /// True for a byte that may start an escaped character: a C0 control, DEL, the lead byte of the
-/// C1 controls (U+0080–U+009F are C2 80–C2 9F), of U+061C (D8 9C) and of the other bidi
-/// controls (E2 80 8E.. and E2 81 A6..).
+/// C1 controls (U+0080–U+009F are C2 80–C2 9F), of U+061C (D8 9C) and of the separators and
+/// the other bidi controls (E2 80 A8.., E2 80 8E.. and E2 81 A6..).
 fn may_start_escape(b: u8) -> bool {
     b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2
 }
@@ -129,6 +131,11 @@ mod tests {
         }
         // U+061C alone: its lead byte D8 must leave the fast path.
         assert_eq!(escape("\u{061c}"), "\\u{61c}");
+        // The line and paragraph separators start a line in some viewers.
+        assert_eq!(
+            escape("a\u{2028}b\u{2029}c"),
+            "a\\u{2028}b\\u{2029}c"
+        );
     }
 
     #[test]

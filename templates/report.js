@@ -247,11 +247,12 @@
   ['status', 'severity', 'region', 'rule', 'account', 'ou'].forEach(function (k) {
     if (els[k]) { els[k].addEventListener('change', apply); }
   });
-  // "Show results" in the table of accounts selects that account in the filters.
+  // "Show results" in the table of accounts selects that account (and any OU) in the filters.
   Array.prototype.forEach.call(document.querySelectorAll('button.acct-show'), function (b) {
     b.addEventListener('click', function () {
       if (!els.account) { return; }
       els.account.value = b.getAttribute('data-account');
+      if (els.ou) { els.ou.value = ''; }
       apply();
       byId('results-section').scrollIntoView();
     });

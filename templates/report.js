@@ -42,8 +42,13 @@
     accounts[a.id] = { name: str(a.name), ous: ous, hay: parts.map(str).join('\n').toLowerCase() };
   });
 
-  // Lower-cased text each result is searched in.
-  var hay = results.map(function (r) {
+  // Lower-cased text each result is searched in, built on the first search.
+  var hay = null;
+  function haystack() {
+    if (!hay) { hay = results.map(searchText); }
+    return hay;
+  }
+  function searchText(r) {
     var res = r.resource || {};
     var parts = [r.rule_id, r.check_id, r.status, r.severity, r.message, res.id, res.arn, res.name,
       res.region, res.account_id, res.type];
@@ -53,22 +58,35 @@
     var acct = accounts[str(res.account_id)];
     if (acct) { parts.push(acct.hay); }
     return parts.map(str).join('\n').toLowerCase();
-  });
+  }
 
-  // Status, severity, then rule/check, account, region and resource; the keys are built once.
-  var sortKey = results.map(function (r) {
+  // Status, severity, then rule/check, account, region and resource. The few distinct
+  // rule/checks and account/regions are ranked once, so that a comparison is of numbers, and of
+  // resource ids only between results of the same rule, check, account and region.
+  function ranks(keys) {
+    var m = Object.create(null);
+    keys.forEach(function (k) { m[k] = 0; });
+    Object.keys(m).sort().forEach(function (k, i) { m[k] = i; });
+    return m;
+  }
+  var checkKeys = results.map(function (r) { return str(r.rule_id) + '/' + str(r.check_id); });
+  var placeKeys = results.map(function (r) {
     var res = r.resource || {};
-    return str(r.rule_id) + '/' + str(r.check_id) + ' ' + str(res.account_id) + ' ' + str(res.region) + ' ' + str(res.id);
+    return str(res.account_id) + ' ' + str(res.region);
   });
+  var checkRank = ranks(checkKeys), placeRank = ranks(placeKeys);
+  var nChecks = Object.keys(checkRank).length, nPlaces = Object.keys(placeRank).length;
+  var sortKey = results.map(function (r, i) {
+    return (((rank(STATUS_RANK, r.status) * 10 + rank(SEV_RANK, r.severity)) * nChecks +
+      checkRank[checkKeys[i]]) * nPlaces) + placeRank[placeKeys[i]];
+  });
+  checkKeys = placeKeys = null;
   var order = results.map(function (_, i) { return i; });
   order.sort(function (a, b) {
-    var x = results[a], y = results[b];
-    var d = rank(STATUS_RANK, x.status) - rank(STATUS_RANK, y.status);
+    var d = sortKey[a] - sortKey[b];
     if (d) { return d; }
-    d = rank(SEV_RANK, x.severity) - rank(SEV_RANK, y.severity);
-    if (d) { return d; }
-    var ka = sortKey[a], kb = sortKey[b];
-    return ka < kb ? -1 : ka > kb ? 1 : a - b;
+    var ia = str((results[a].resource || {}).id), ib = str((results[b].resource || {}).id);
+    return ia < ib ? -1 : ia > ib ? 1 : a - b;
   });
 
   var matches = [];
@@ -78,6 +96,7 @@
     var st = els.status.value, sev = els.severity.value, reg = els.region.value, rule = els.rule.value;
     var acctId = els.account ? els.account.value : '', ou = els.ou ? els.ou.value : '';
     var terms = els.text.value.toLowerCase().split(/\s+/).filter(Boolean);
+    if (terms.length) { haystack(); }
     matches = order.filter(function (i) {
       var r = results[i];
       if (st && r.status !== st) { return false; }

@@ -1,6 +1,7 @@
-//! Every output format of the demo inventory, with and without the demo suppressions, pinned by
-//! snapshots (`tests/it/snapshots/`). A change to any byte of a report shows up here as a diff;
-//! review it with `cargo insta review` (or rerun with `INSTA_UPDATE=always` and read `git diff`).
+//! Every output format of the demo inventory, with and without the demo suppressions, and of the
+//! organization inventory (`tests/fixtures/org-inventory.json`), pinned by snapshots
+//! (`tests/it/snapshots/`). A change to any byte of a report shows up here as a diff; review it
+//! with `cargo insta review` (or rerun with `INSTA_UPDATE=always` and read `git diff`).
 
 use crate::support::harness::{code, flowaudit, repo_path};
 
@@ -9,8 +10,12 @@ use crate::support::harness::{code, flowaudit, repo_path};
 /// suppressions file is shown by its full path) is written `[repo]`, so the snapshots hold in any
 /// checkout.
 fn reports(extra: &[&str]) -> (i32, String, String, String, String) {
+    reports_of("tests/fixtures/demo-inventory.json", extra)
+}
+
+/// [`reports`] of another inventory of `tests/fixtures/`.
+fn reports_of(demo: &str, extra: &[&str]) -> (i32, String, String, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let demo = "tests/fixtures/demo-inventory.json";
     let o = flowaudit()
         .current_dir(repo_path(""))
         .args(["scan", "--from-inventory", demo])
@@ -65,4 +70,17 @@ fn demo_outputs_with_suppressions() {
     insta::assert_snapshot!("suppressed.json", json);
     insta::assert_snapshot!("suppressed.sarif", sarif);
     insta::assert_snapshot!("suppressed.html-data.json", html_data);
+}
+
+#[test]
+fn organization_outputs() {
+    let (exit, text, json, sarif, html_data) = reports_of("tests/fixtures/org-inventory.json", &[]);
+    assert_eq!(
+        exit, 3,
+        "the organization fixture has a refused account and an unreadable region"
+    );
+    insta::assert_snapshot!("org.txt", text);
+    insta::assert_snapshot!("org.json", json);
+    insta::assert_snapshot!("org.sarif", sarif);
+    insta::assert_snapshot!("org.html-data.json", html_data);
 }

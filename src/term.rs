@@ -132,10 +132,7 @@ mod tests {
         // U+061C alone: its lead byte D8 must leave the fast path.
         assert_eq!(escape("\u{061c}"), "\\u{61c}");
         // The line and paragraph separators start a line in some viewers.
-        assert_eq!(
-            escape("a\u{2028}b\u{2029}c"),
-            "a\\u{2028}b\\u{2029}c"
-        );
+        assert_eq!(escape("a\u{2028}b\u{2029}c"), "a\\u{2028}b\\u{2029}c");
     }
 
     #[test]

@@ -2,11 +2,11 @@
 
 use crate::cli::output_args::OutputArgs;
 use crate::error::Error;
+use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use crate::report::{
     Format, Reporter, html::HtmlReporter, json::JsonReporter, sarif::SarifReporter,
     text::TextReporter, v1::Document,
 };
-use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -161,7 +161,11 @@ pub fn write_output(doc: &Document, o: &Output) -> Result<(), Error> {
     if let Some(sarif) = &o.sarif {
         check_sarif_runs(doc, std::slice::from_ref(o))?;
         let accounts = run_accounts(doc);
-        if let Some(dir) = o.dir.as_deref().filter(|_| accounts.len() > MAX_RUNS_PER_FILE) {
+        if let Some(dir) = o
+            .dir
+            .as_deref()
+            .filter(|_| accounts.len() > MAX_RUNS_PER_FILE)
+        {
             for account in &accounts {
                 let bytes = sarif.render_account(doc, account)?;
                 crate::fsutil::write_atomic_with(&dir.join(account_file_name(account)), |out| {

@@ -83,14 +83,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
             })?;
             tail.ok_or_else(|| Error::internal("the json report was not written"))?
         }
-        None => scan_rules.evaluate(
-            &head,
-            &source,
-            &doc.summary,
-            needs,
-            &mut kept,
-            &mut |_| {},
-        )?,
+        None => scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |_| {})?,
     };
     // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
     // in parallel with writing the outputs (or with the process exit).
@@ -412,8 +405,16 @@ mod tests {
     /// Evaluate the demo inventory streamed from its file with `needs`; returns the JSON
     /// written while streaming, the kept results and the summary.
     fn streamed(scan_rules: &ScanRules, needs: Needs) -> (String, Vec<Finding>, Summary) {
-        let file =
-            InventoryFile::read(&example("demo-inventory.json")).unwrap_or_else(|e| panic!("{e}"));
+        streamed_from(scan_rules, &example("demo-inventory.json"), needs)
+    }
+
+    /// [`streamed`] of another inventory file.
+    fn streamed_from(
+        scan_rules: &ScanRules,
+        path: &Path,
+        needs: Needs,
+    ) -> (String, Vec<Finding>, Summary) {
+        let file = InventoryFile::read(path).unwrap_or_else(|e| panic!("{e}"));
         let head = file.head().unwrap_or_else(|e| panic!("{e}"));
         let start = Document::start(&head, scan_rules.metas());
         let mut kept = Vec::new();
@@ -456,6 +457,44 @@ mod tests {
             assert!(summary.by_status[st.as_str()] > 0, "{st:?}");
         }
         assert!(doc.scan.regions.len() > 1);
+    }
+
+    #[test]
+    fn the_streamed_json_report_of_an_organization_is_the_report_built_in_memory() {
+        let scan_rules = demo_scan_rules();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/org-inventory.json");
+        let inv = crate::inventory::io::load(&path).unwrap();
+        let doc = scan_rules.run(&inv).unwrap();
+        let mut whole = Vec::new();
+        JsonReporter.render_to(&doc, &mut whole).unwrap();
+        let (json, _, summary) = streamed_from(
+            &scan_rules,
+            &path,
+            Needs {
+                kept: StatusSet::default(),
+                ..Needs::default()
+            },
+        );
+        assert_eq!(json, String::from_utf8(whole).unwrap());
+        assert_eq!(summary, doc.summary);
+        // Both carry the account details and the counts by account.
+        assert_eq!(doc.scan.account_details, inv.accounts);
+        assert!(json.contains("\"account_details\": ["));
+        assert!(json.contains("\"by_account\": {"));
+        let scanned = inv.accounts.iter().filter(|a| a.scanned).count();
+        assert!(
+            scanned < inv.accounts.len(),
+            "the fixture has an account not scanned"
+        );
+        assert_eq!(summary.by_account.len(), scanned);
+        assert_eq!(
+            summary
+                .by_account
+                .values()
+                .map(|c| c.values().sum::<usize>())
+                .sum::<usize>(),
+            summary.total
+        );
     }
 
     #[test]

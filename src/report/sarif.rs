@@ -876,6 +876,27 @@ mod tests {
     }
 
     #[test]
+    fn the_log_of_one_account_is_its_run_of_the_whole_log_in_a_file_of_its_own() {
+        let d = doc();
+        let reporter = SarifReporter {
+            category: "org".into(),
+        };
+        let one: Value = serde_json::from_slice(&reporter.render_account(&d, B).unwrap()).unwrap();
+        let all = sarif_json(&d, "org");
+        assert_eq!(one["runs"], json!([all["runs"][1]]));
+        assert_eq!(
+            one["runs"][0]["automationDetails"]["id"],
+            format!("org/{B}/")
+        );
+        assert_eq!(one["$schema"], all["$schema"]);
+        assert_eq!(run_accounts(&d), [A, B]);
+        assert_eq!(account_file_name(B), format!("flowaudit-{B}.sarif"));
+        // An account id is one file name, whatever it holds.
+        assert_eq!(account_file_name("../x"), "flowaudit-..%2Fx.sarif");
+        assert_eq!(account_file_name(".."), "flowaudit-%2E%2E.sarif");
+    }
+
+    #[test]
     fn rules_are_one_descriptor_per_check_with_help_tags_and_severity() {
         let v = sarif_json(&doc(), DEFAULT_CATEGORY);
         let rules = &v["runs"][0]["tool"]["driver"]["rules"];

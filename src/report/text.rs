@@ -152,7 +152,11 @@ fn render_header(o: &mut String, p: &Paint, doc: &Document) {
         "{} {} · {}{} · {} region{}",
         p.bold(&escape(&doc.tool.name)),
         escape(&doc.tool.version),
-        if several_accounts(doc) { "" } else { "account " },
+        if several_accounts(doc) {
+            ""
+        } else {
+            "account "
+        },
         accounts,
         scan.regions.len(),
         if scan.regions.len() == 1 { "" } else { "s" }

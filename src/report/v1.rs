@@ -264,7 +264,10 @@ impl Summary {
     /// and account at zero.
     pub fn per_account(regions: &[String], accounts: &[String]) -> Summary {
         Summary {
-            by_account: accounts.iter().map(|a| (a.clone(), zero_counts())).collect(),
+            by_account: accounts
+                .iter()
+                .map(|a| (a.clone(), zero_counts()))
+                .collect(),
             counts_accounts: true,
             ..Summary::new(regions)
         }
@@ -471,4 +474,98 @@ fn raw_at_depth<T: Serialize + ?Sized>(
     serde_json::value::RawValue::from_string(
         text.replace('\n', &format!("\n{RESULT_FIELD_INDENT}")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Account, RegionKey, ScanMeta};
+
+    fn head(accounts: Vec<Account>, regions: &[(&str, &str)]) -> InventoryHead {
+        InventoryHead {
+            schema: crate::inventory::INVENTORY_SCHEMA.into(),
+            scan: ScanMeta {
+                tool_version: "0.1.0".into(),
+                started_at: "2026-01-01T00:00:00Z".into(),
+                finished_at: "2026-01-01T00:00:01Z".into(),
+                account_id: "111111111111".into(),
+                regions_requested: Vec::new(),
+                regions_scanned: Vec::new(),
+            },
+            regions: regions
+                .iter()
+                .map(|(a, r)| RegionKey {
+                    account_id: a.to_string(),
+                    region: r.to_string(),
+                })
+                .collect(),
+            errors: Vec::new(),
+            accounts,
+        }
+    }
+
+    fn account(id: &str, scanned: bool) -> Account {
+        Account {
+            id: id.into(),
+            name: Some(format!("n{id}")),
+            email: None,
+            status: Some(if scanned { "ACTIVE" } else { "SUSPENDED" }.into()),
+            ou_path: Vec::new(),
+            tags: BTreeMap::new(),
+            role_arn: None,
+            scanned,
+            skip_reason: (!scanned).then(|| "suspended".into()),
+        }
+    }
+
+    #[test]
+    fn one_account_gives_neither_details_nor_counts_by_account() {
+        let doc = Document::start(
+            &head(Vec::new(), &[("111111111111", "eu-west-1")]),
+            Vec::new(),
+        );
+        assert_eq!(doc.scan.accounts, ["111111111111"]);
+        let v = serde_json::to_value(&doc).unwrap();
+        assert!(v["scan"].get("account_details").is_none());
+        assert!(v["summary"].get("by_account").is_none());
+    }
+
+    #[test]
+    fn several_accounts_are_counted_by_account_and_details_list_the_scanned_ones() {
+        // Two accounts without details (a shared inventory): counted by account.
+        let doc = Document::start(
+            &head(
+                Vec::new(),
+                &[("111111111111", "eu-west-1"), ("222222222222", "eu-west-1")],
+            ),
+            Vec::new(),
+        );
+        assert_eq!(doc.summary.by_account.len(), 2);
+        assert!(doc.scan.account_details.is_empty());
+
+        // With details: the scanned accounts (the caller's only when it is one of them).
+        let details = vec![
+            account("222222222222", true),
+            account("333333333333", false),
+            account("444444444444", true),
+        ];
+        let doc = Document::start(
+            &head(details.clone(), &[("222222222222", "eu-west-1")]),
+            Vec::new(),
+        );
+        assert_eq!(doc.scan.accounts, ["222222222222", "444444444444"]);
+        assert_eq!(doc.scan.account_details, details);
+        assert_eq!(
+            doc.summary.by_account.keys().collect::<Vec<_>>(),
+            ["222222222222", "444444444444"]
+        );
+        assert!(
+            doc.summary.by_account["444444444444"]
+                .values()
+                .all(|n| *n == 0)
+        );
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(v["scan"]["account_details"][1]["scanned"], false);
+        assert_eq!(v["summary"]["by_account"]["444444444444"]["fail"], 0);
+    }
 }

@@ -121,7 +121,11 @@ fn json_carries_the_account_details_as_listed_and_counts_by_account() {
     assert!(count(&by_account["210000001011"], "pass") > 0);
     for status in ["pass", "fail", "skipped", "error", "suppressed"] {
         let sum: u64 = by_account.values().map(|c| count(c, status)).sum();
-        assert_eq!(sum, count(&report["summary"]["by_status"], status), "{status}");
+        assert_eq!(
+            sum,
+            count(&report["summary"]["by_status"], status),
+            "{status}"
+        );
     }
     // The HTML page embeds the same document as the streamed JSON report.
     let data: Value = serde_json::from_str(data_block(&html)).unwrap();
@@ -347,7 +351,10 @@ fn html_filters_by_account_and_ou_and_lists_every_account_in_chromium() {
     );
     let prod = under(&report, OU_PROD);
     assert!(!prod.is_empty() && prod.len() < workloads.len());
-    assert_eq!(v[6], results_where(&report, |a| prod.iter().any(|w| w == a)));
+    assert_eq!(
+        v[6],
+        results_where(&report, |a| prod.iter().any(|w| w == a))
+    );
     assert_eq!(v[7], results_where(&report, |a| a == "210000005055"));
     assert_eq!(
         v[8],
@@ -405,14 +412,18 @@ fn html_filters_by_account_and_ou_and_lists_every_account_in_chromium() {
 /// bidi controls, line and paragraph separators, a terminal escape and line breaks.
 const HOSTILE_NAME: &str =
     "q\"u'o`te <script>window.__flowauditInjected=1</script> $(touch /tmp/pwned)";
-const HOSTILE_OU: &str = "OU <img src=x onerror=\"window.__flowauditInjected=2\"> \u{202e}evil\u{202c}";
+const HOSTILE_OU: &str =
+    "OU <img src=x onerror=\"window.__flowauditInjected=2\"> \u{202e}evil\u{202c}";
 const HOSTILE_TAG: &str = "line\u{2028}separator\u{2029}para\nnewline\r\x1b[31mred";
 
 /// The org fixture with hostile account names, OU names, tags and skip reason.
 fn hostile_inventory(dir: &Path) -> PathBuf {
     let mut inv = fixture();
     for a in inv["accounts"].as_array_mut().unwrap() {
-        a["name"] = json!(format!("{HOSTILE_NAME} {}", &a["id"].as_str().unwrap()[9..]));
+        a["name"] = json!(format!(
+            "{HOSTILE_NAME} {}",
+            &a["id"].as_str().unwrap()[9..]
+        ));
         for u in a["ou_path"].as_array_mut().unwrap() {
             if u["id"] == OU_PROD {
                 u["name"] = json!(HOSTILE_OU);
@@ -452,7 +463,9 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
         "{skipped:?}"
     );
     assert!(
-        text.contains(&format!("Workloads/OU <img src=x onerror=\"window.__flowauditInjected=2\"> \\u{{202e}}evil\\u{{202c}}")),
+        text.contains(
+            "Workloads/OU <img src=x onerror=\"window.__flowauditInjected=2\"> \\u{202e}evil\\u{202c}"
+        ),
         "{text}"
     );
 
@@ -487,7 +500,12 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
         "{:?}",
         v[0]
     );
-    assert!(v[1].as_array().unwrap().iter().any(|o| o == prod_label.as_str()));
+    assert!(
+        v[1].as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o == prod_label.as_str())
+    );
     assert!(
         v[2].as_array()
             .unwrap()
@@ -519,7 +537,13 @@ fn generated(dir: &Path, accounts: usize) -> PathBuf {
     let path = dir.join(format!("org-{accounts}.json"));
     let o = run(std::process::Command::new(venv_bin("python"))
         .arg(repo_path("scripts/gen-org-inventory.py"))
-        .args(["--accounts", &accounts.to_string(), "--vpcs", "2", "--output"])
+        .args([
+            "--accounts",
+            &accounts.to_string(),
+            "--vpcs",
+            "2",
+            "--output",
+        ])
         .arg(&path));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     path
@@ -587,7 +611,10 @@ fn sarif_beyond_20_accounts_is_one_file_per_account_in_the_output_dir() {
         let log: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         let runs = log["runs"].as_array().unwrap();
         assert_eq!(runs.len(), 1, "{a}");
-        assert_eq!(runs[0]["automationDetails"]["id"], format!("org-audit/{a}/"));
+        assert_eq!(
+            runs[0]["automationDetails"]["id"],
+            format!("org-audit/{a}/")
+        );
         for r in runs[0]["results"].as_array().unwrap() {
             assert_eq!(r["properties"]["account"], *a);
             reported += 1;
@@ -602,7 +629,10 @@ fn sarif_beyond_20_accounts_is_one_file_per_account_in_the_output_dir() {
             .iter()
             .filter(|e| e["account_id"] == *a)
             .count();
-        assert_eq!(notes, errors, "each account's scan errors are in its own file");
+        assert_eq!(
+            notes, errors,
+            "each account's scan errors are in its own file"
+        );
         if let Some(errs) = schema_errors(&path) {
             panic!("{}: {errs}", path.display());
         }
@@ -631,7 +661,9 @@ fn sarif_beyond_20_accounts_to_one_file_or_stdout_is_refused_before_anything_is_
         let (exit, stdout, err) = scan(&inv, &args);
         assert_eq!(exit, 2, "{args:?}: {err}");
         assert!(
-            err.contains("24 accounts") && err.contains("at most 20") && err.contains("--output-dir"),
+            err.contains("24 accounts")
+                && err.contains("at most 20")
+                && err.contains("--output-dir"),
             "{err}"
         );
         assert!(stdout.is_empty());

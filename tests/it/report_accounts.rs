@@ -681,3 +681,78 @@ fn sarif_beyond_20_accounts_to_one_file_or_stdout_is_refused_before_anything_is_
     assert_eq!(log["runs"].as_array().unwrap().len(), 19);
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
 }
+
+/// Opens the HTML report of 500 accounts × 50 VPCs (25,000 VPCs, about 150,000 results) and
+/// filters it by account, OU, status and text; prints the page size and the timings. Run
+/// explicitly (a release build scans faster: `FLOWAUDIT_BIN=target/release/flowaudit`):
+/// `cargo test --test it html_scale_org -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn html_scale_org_500_accounts_x_50_vpcs() {
+    let dir = out_dir();
+    let inv = dir.join("org-500x50.json");
+    let o = run(std::process::Command::new(venv_bin("python"))
+        .arg(repo_path("scripts/gen-org-inventory.py"))
+        .args(["--accounts", "500", "--vpcs", "50", "--output"])
+        .arg(&inv));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = dir.join("org-500x50.html");
+    let started = std::time::Instant::now();
+    let (exit, _, err) = scan(
+        &inv,
+        &["--format", "html", "--output", file.to_str().unwrap()],
+    );
+    let scan_s = started.elapsed().as_secs_f64();
+    assert_eq!(exit, 3, "{err}");
+    let size = std::fs::metadata(&file).unwrap().len();
+    let account = "210000101100"; // account 100
+    // A filter applied synchronously (the search through the form's submit), timed in the page.
+    let timed = |setup: &str| {
+        format!(
+            "(() => {{ {setup}; const t = performance.now(); document.getElementById('filters').dispatchEvent(new Event('submit', {{cancelable: true}})); return [Math.round(performance.now() - t), {}, document.getElementById('result-count').textContent]; }})()",
+            rows()
+        )
+    };
+    let set = |id: &str, v: &str| format!("document.getElementById({id:?}).value = {v:?}");
+    let steps = vec![
+        format!(
+            "[{}, Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd), document.querySelectorAll('#accounts-table tbody tr').length]",
+            rows()
+        ),
+        timed(&set("f-account", account)),
+        timed(&format!(
+            "{}; {}",
+            set("f-account", ""),
+            set("f-ou", OU_PROD)
+        )),
+        timed(&format!("{}; {}", set("f-ou", ""), set("f-status", "fail"))),
+        timed(&format!(
+            "{}; {}",
+            set("f-status", ""),
+            set("f-text", "vpc-00000064000000007")
+        )),
+        timed(&set("f-text", "")),
+    ];
+    let r = browse(&file, &steps, Some(&dir.join("org-500x50.png")));
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    assert_eq!(v[0][0], 500, "the first page of rows");
+    assert_eq!(v[0][2], 499, "every scanned account has a row");
+    assert_eq!(
+        v[1][1], 300,
+        "the 6 results of each of the account's 50 VPCs"
+    );
+    assert!(v[2][2].as_str().unwrap().contains("matching results"));
+    assert_eq!(v[4][1], 6, "the results of one VPC");
+    println!(
+        "500 accounts x 50 VPCs: scan to HTML {scan_s:.1} s; HTML {:.1} MB; browser load {} ms (navigation loadEventEnd {} ms); filter by account {} ms, by OU {} ms, by status {} ms, search {} ms, clear {} ms",
+        size as f64 / 1_048_576.0,
+        r["loadMs"],
+        v[0][1],
+        v[1][0],
+        v[2][0],
+        v[3][0],
+        v[4][0],
+        v[5][0]
+    );
+}

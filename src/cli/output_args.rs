@@ -13,7 +13,8 @@ pub struct OutputArgs {
     /// Write the (single) format to FILE atomically; `-` is standard output.
     #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "output_dir")]
     pub output: Option<PathBuf>,
-    /// Write every requested format into DIR as flowaudit.json, flowaudit.sarif, flowaudit.html, flowaudit.txt.
+    /// Write every requested format into DIR as flowaudit.json, flowaudit.sarif, flowaudit.html,
+    /// flowaudit.txt; SARIF of more than 20 accounts is one flowaudit-<ACCOUNT>.sarif per account.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Restyle the HTML report: DIR holds any of report.html.hbs, report.css, report.js, each

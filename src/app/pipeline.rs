@@ -370,6 +370,7 @@ pub fn rule_meta(r: &Rule) -> RuleMeta {
                     .as_ref()
                     .and_then(|r| r.summary.clone())
                     .or_else(|| r.remediation.summary.clone()),
+                fix: r.check_fix(c),
             })
             .collect(),
         compliance: r.compliance.clone(),

@@ -520,4 +520,59 @@ mod tests {
         );
         assert!(report.cases.len() >= set.rules.len());
     }
+
+    #[test]
+    fn a_case_gives_the_account_and_a_wrong_field_in_it_is_positioned() {
+        let mut set = RuleSet::empty();
+        set.compile_text(
+            "A-1.toml",
+            r#"id = "A-1"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+[[checks]]
+id = "c"
+title = "t"
+condition = "account.tags.exists(k, k == 'env' && account.tags[k] == 'prod') && account.ou_path.exists(u, u.name == 'Workloads')"
+pass = "{{account.name}}"
+fail = "{{account.id}}"
+"#,
+            super::super::RuleSource::Builtin,
+        )
+        .unwrap();
+        let source = |text: &str| TestSource {
+            origin: "A-1.test.toml".into(),
+            text: text.into(),
+            stem_rule: "A-1".into(),
+        };
+        let report = run(
+            &set,
+            &[source(
+                r#"[[case]]
+name = "prod"
+account_id = "210987654321"
+account = { name = "p", ou_path = [{ id = "ou-ab12-11111111", name = "Workloads" }], tags = { env = "prod" } }
+expect = { c = "pass" }
+message_contains = { c = "p" }
+
+[[case]]
+name = "no account"
+expect = { c = "fail" }
+message_contains = { c = "123456789012" }
+"#,
+            )],
+        )
+        .unwrap();
+        assert!(report.ok(), "{:?}", report.cases);
+        let e = run(
+            &set,
+            &[source(
+                "[[case]]\nname = \"x\"\nexpect = { c = \"pass\" }\naccount = { nmae = \"p\" }\n",
+            )],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("A-1.test.toml:4:") && e.contains("nmae"), "{e}");
+    }
 }

@@ -18,6 +18,7 @@ mod report_sarif;
 mod report_text;
 mod rules_cli;
 mod rules_e2e;
+mod rules_org;
 mod scan_stream;
 mod smoke;
 mod snapshots;

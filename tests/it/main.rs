@@ -9,6 +9,7 @@ mod fix_apply;
 mod fix_iam;
 mod fix_undo;
 mod fix_undo_tamper;
+mod iam_org;
 mod inventory_validation;
 mod report_e2e;
 mod report_html;

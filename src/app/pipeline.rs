@@ -257,7 +257,10 @@ impl ScanRules {
         };
         let ev = Evaluator::new(&self.rules, &opts, head);
         let today = chrono::Utc::now().date_naive();
-        let mut applier = self.suppressions.as_ref().map(|s| s.applier(today));
+        let mut applier = self
+            .suppressions
+            .as_ref()
+            .map(|s| s.applier(today, &head.accounts));
         let mut summary = Summary::new(regions);
         let mut take = |batch: Vec<Finding>| {
             for mut f in batch {

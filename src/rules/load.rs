@@ -16,7 +16,7 @@ use toml::Spanned;
 
 /// Names that CEL expressions may use as variables; `let` names may not shadow them.
 pub(crate) const RESERVED_NAMES: &[&str] = &[
-    "vpc", "resource", "params", "options", "checks", "rule", "check",
+    "vpc", "resource", "account", "params", "options", "checks", "rule", "check",
 ];
 
 // ---------- the file format (docs/rules.md) ----------
@@ -1269,5 +1269,31 @@ aws ec2 x
         assert_eq!(each, "a, b c, 3, true");
         assert_eq!(render("{{join s ', '}}"), "x y");
         assert_eq!(render("[{{join e '; '}}]"), "[]");
+    }
+
+    #[test]
+    fn a_let_may_not_shadow_the_account() {
+        let text = r#"id = "X-2"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+[[checks]]
+id = "c"
+title = "t"
+let = [{ name = "account", expr = "1" }]
+condition = "true"
+pass = "p"
+fail = "f"
+"#;
+        let mut set = RuleSet::empty();
+        let e = set
+            .compile_text("r.toml", text, RuleSource::Builtin)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("r.toml:9:") && e.contains("let name \"account\" is not usable"),
+            "{e}"
+        );
     }
 }

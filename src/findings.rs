@@ -284,3 +284,151 @@ mod tests {
         }
     }
 }
+
+/// The fix actions `fix/` implements, which a check names in its rule file (`[checks.fix]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixAction {
+    /// Create a flow log with traffic type ALL to the fix destination (and its log group when
+    /// that does not exist yet). Creates only.
+    CreateFlowLog,
+    /// Associate a KMS key with an unencrypted CloudWatch Logs group a flow log delivers to.
+    /// Changes an existing resource, so it can never be `safe`.
+    AssociateKmsKey,
+}
+
+impl FixAction {
+    pub const ALL: [FixAction; 2] = [FixAction::CreateFlowLog, FixAction::AssociateKmsKey];
+
+    /// The name rule files and reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAction::CreateFlowLog => "create-flow-log",
+            FixAction::AssociateKmsKey => "associate-kms-key",
+        }
+    }
+
+    /// True when the action changes something that exists (rather than only creating).
+    pub fn changes_existing(self) -> bool {
+        matches!(self, FixAction::AssociateKmsKey)
+    }
+}
+
+/// When a check's fix is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applicability {
+    /// Applied with `--fix`.
+    Safe,
+    /// Applied with `--fix --unsafe-fixes` only.
+    Unsafe,
+    /// Never applied: the fix plan shows the remediation snippet instead.
+    Manual,
+}
+
+impl Applicability {
+    pub const ALL: [Applicability; 3] = [
+        Applicability::Safe,
+        Applicability::Unsafe,
+        Applicability::Manual,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Manual => "manual",
+        }
+    }
+}
+
+/// What everything a fix creates must meet so that a check passes on it, each limit named by
+/// a parameter of the check's rule (`[checks.fix.creates]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CreatesLimits {
+    /// New flow logs aggregate at most this many seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_aggregation_interval: Option<i64>,
+    /// New log groups keep events at least this many days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_retention_days: Option<i64>,
+    /// New log groups are encrypted with a KMS key, and new flow logs deliver only to encrypted
+    /// destinations.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
+}
+
+/// How a failing result of one check is fixed, from the check's rule file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckFix {
+    /// `None` for a manual fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<FixAction>,
+    pub applicability: Applicability,
+    /// Limits with the rule's parameter values in effect.
+    #[serde(default, skip_serializing_if = "is_default_limits")]
+    pub creates: CreatesLimits,
+}
+
+fn is_default_limits(l: &CreatesLimits) -> bool {
+    *l == CreatesLimits::default()
+}
+
+impl CheckFix {
+    /// A check without a `[checks.fix]` table: its remediation snippets are the fix.
+    pub fn manual() -> CheckFix {
+        CheckFix {
+            action: None,
+            applicability: Applicability::Manual,
+            creates: CreatesLimits::default(),
+        }
+    }
+
+    /// The wording reports use: `safe fix (create-flow-log)`, `manual fix`.
+    pub fn describe(&self) -> String {
+        match self.action {
+            Some(a) => format!("{} fix ({})", self.applicability.as_str(), a.as_str()),
+            None => format!("{} fix", self.applicability.as_str()),
+        }
+    }
+
+    /// What applies the fix, in a sentence.
+    pub fn how(&self) -> String {
+        let what = self.describe();
+        match self.applicability {
+            Applicability::Safe => format!("{what}: `flowaudit fix` applies it"),
+            Applicability::Unsafe => {
+                format!("{what}: applied only with `flowaudit fix --unsafe-fixes`")
+            }
+            Applicability::Manual => {
+                format!("{what}: apply the remediation snippet; the `flowaudit fix` plan shows it")
+            }
+        }
+    }
+}
+
+/// The fix of every loaded check, by (rule id, check id).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FixCatalog(pub BTreeMap<(String, String), CheckFix>);
+
+impl FixCatalog {
+    pub fn get(&self, rule_id: &str, check_id: &str) -> Option<&CheckFix> {
+        self.0.get(&(rule_id.to_string(), check_id.to_string()))
+    }
+
+    /// The (rule, check) pairs whose fix is `action`, in id order.
+    pub fn with_action(&self, action: FixAction) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .filter(move |(_, f)| f.action == Some(action))
+            .map(|((r, c), _)| (r.as_str(), c.as_str()))
+    }
+
+    /// Every limit the checks set on what a fix creates, each with the check that sets it.
+    pub fn limits(&self) -> impl Iterator<Item = (&str, &str, &CreatesLimits)> {
+        self.0
+            .iter()
+            .filter(|(_, f)| f.creates != CreatesLimits::default())
+            .map(|((r, c), f)| (r.as_str(), c.as_str(), &f.creates))
+    }
+}

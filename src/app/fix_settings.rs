@@ -144,6 +144,8 @@ impl TryFrom<&FixSettingsArgs> for FixSettings {
             yes: a.yes,
             dry_run: a.dry_run,
             log_file: a.fix_log.clone(),
+            // The rules' fixes are added once the rules are loaded (`fix_step::prepare`).
+            checks: Default::default(),
         })
     }
 }

@@ -13,7 +13,7 @@ use crate::fix::settings::RETENTION_DAYS;
 use crate::fix::{self, ChangeLogFile, FixSettings, Outcome, Plan};
 use crate::inventory::Inventory;
 use crate::report::v1::FixOutcome;
-use crate::rules::RuleSet;
+use crate::rules::{FixDecl, RuleSet};
 use crate::term::{Escaped, escape};
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -50,21 +50,39 @@ pub(crate) fn prepare(
     Ok(Some(settings))
 }
 
-/// A rule's integer parameter in effect (after the config file), if the rule is loaded.
-fn int_param(rules: &RuleSet, rule: &str, name: &str) -> Option<i64> {
-    rules.get(rule)?.params.get(name)?.as_i64()
+/// The name of the parameter a check's `fix.creates` limit reads, for messages.
+fn limit_param(
+    rules: &RuleSet,
+    rule: &str,
+    check: &str,
+    pick: fn(&FixDecl) -> &Option<String>,
+) -> String {
+    rules
+        .get(rule)
+        .and_then(|r| r.checks.iter().find(|c| c.id == check))
+        .and_then(|c| pick(&c.fix).clone())
+        .unwrap_or_default()
 }
 
-/// Make what the fix creates pass the loaded rules: the aggregation interval of new flow logs
-/// (VPC-004 `max_aggregation_seconds`) and the retention of new log groups (VPC-003
-/// `min_retention_days`). A setting no flag gave takes the value the rule accepts; a flag that
-/// would create a failing result is refused (exit 2).
+/// Make what the fix creates pass the loaded rules. Each check's `[checks.fix.creates]` names
+/// the rule parameter that limits it (`docs/rules.md`): with the built-in rules, the aggregation
+/// interval of new flow logs follows VPC-004 `max_aggregation_seconds` and the retention of new
+/// log groups VPC-003 `min_retention_days`. A setting no flag gave takes the value every such
+/// check accepts; a flag that would create a failing result is refused (exit 2). The plan
+/// refuses a new log group without a KMS key when a check needs encryption.
 fn fit_to_rules(s: &mut FixSettings, args: &FixSettingsArgs, rules: &RuleSet) -> Result<(), Error> {
-    if let Some(max) = int_param(rules, "VPC-004", "max_aggregation_seconds") {
+    s.checks = rules.fix_catalog();
+    let tightest_interval = s
+        .checks
+        .limits()
+        .filter_map(|(r, c, l)| l.max_aggregation_interval.map(|v| (v, r, c)))
+        .min_by_key(|x| x.0);
+    if let Some((max, rule, check)) = tightest_interval {
+        let param = limit_param(rules, rule, check, |d| &d.max_aggregation_interval);
         match s.max_aggregation_interval {
             Some(given) if i64::from(given) > max => {
                 return Err(Error::input(format!(
-                    "--fix-max-aggregation-interval {given}: the new flow logs would fail VPC-004, which accepts at most {max} seconds (max_aggregation_seconds)\n  fix: use --fix-max-aggregation-interval 60, or raise the rule's max_aggregation_seconds in the config file"
+                    "--fix-max-aggregation-interval {given}: the new flow logs would fail {rule}/{check}, which accepts at most {max} seconds ({param})\n  fix: use --fix-max-aggregation-interval 60, or raise the rule's {param} in the config file"
                 )));
             }
             Some(_) => {}
@@ -73,14 +91,20 @@ fn fit_to_rules(s: &mut FixSettings, args: &FixSettingsArgs, rules: &RuleSet) ->
             None if max >= 60 => s.max_aggregation_interval = Some(60),
             None => {
                 return Err(Error::input(format!(
-                    "VPC-004 accepts at most {max} seconds of aggregation (max_aggregation_seconds), less than AWS allows (60 or 600): every flow log the fix creates would fail it\n  fix: set max_aggregation_seconds to 60 or more in the config file, or disable VPC-004"
+                    "{rule}/{check} accepts at most {max} seconds of aggregation ({param}), less than AWS allows (60 or 600): every flow log the fix creates would fail it\n  fix: set {param} to 60 or more in the config file, or disable {rule}"
                 )));
             }
         }
     }
-    if let Some(min) = int_param(rules, "VPC-003", "min_retention_days")
+    let tightest_retention = s
+        .checks
+        .limits()
+        .filter_map(|(r, c, l)| l.min_retention_days.map(|v| (v, r, c)))
+        .max_by_key(|x| x.0);
+    if let Some((min, rule, check)) = tightest_retention
         && i64::from(s.retention_days) < min
     {
+        let param = limit_param(rules, rule, check, |d| &d.min_retention_days);
         // The smallest retention CloudWatch Logs accepts that meets the rule.
         let fits = RETENTION_DAYS
             .iter()
@@ -92,7 +116,7 @@ fn fit_to_rules(s: &mut FixSettings, args: &FixSettingsArgs, rules: &RuleSet) ->
             }
             _ => {
                 return Err(Error::input(format!(
-                    "--fix-retention-days {}: new log groups would fail VPC-003, which needs at least {min} days (min_retention_days)\n  fix: use --fix-retention-days {}",
+                    "--fix-retention-days {}: new log groups would fail {rule}/{check}, which needs at least {min} days ({param})\n  fix: use --fix-retention-days {}",
                     s.retention_days,
                     fits.unwrap_or(RETENTION_DAYS[RETENTION_DAYS.len() - 1])
                 )));
@@ -199,10 +223,16 @@ pub(crate) fn run_fix_step(
     }
     let touched = fix::verify::touched_regions(&results);
     let (fixes, inventory) = if settings.dry_run {
-        (fix::verify::outcomes(&results, None), None)
+        (
+            fix::verify::outcomes(&results, None, &settings.checks),
+            None,
+        )
     } else if touched.is_empty() {
         // Nothing changed anywhere: the scan's own results are still current.
-        (fix::verify::outcomes(&results, Some(findings)), None)
+        (
+            fix::verify::outcomes(&results, Some(findings), &settings.checks),
+            None,
+        )
     } else {
         let mut again = collect_args.clone();
         again.regions = touched.iter().map(|(_, r)| r.clone()).collect();
@@ -213,7 +243,7 @@ pub(crate) fn run_fix_step(
                 let merged = fix::verify::merge_rescan(inv, &after);
                 let findings_after = evaluate(&merged)?;
                 (
-                    fix::verify::outcomes(&results, Some(&findings_after)),
+                    fix::verify::outcomes(&results, Some(&findings_after), &settings.checks),
                     Some(merged),
                 )
             }
@@ -221,8 +251,8 @@ pub(crate) fn run_fix_step(
                 eprintln!(
                     "flowaudit: warning: the changes were made, but the verification rescan failed: {e}"
                 );
-                let mut o = fix::verify::outcomes(&results, None);
-                fix::verify::mark_unverified(&mut o);
+                let mut o = fix::verify::outcomes(&results, None, &settings.checks);
+                fix::verify::mark_unverified(&mut o, &settings.checks);
                 (o, None)
             }
         }

@@ -257,7 +257,10 @@ impl ScanRules {
         };
         let ev = Evaluator::new(&self.rules, &opts, head);
         let today = chrono::Utc::now().date_naive();
-        let mut applier = self.suppressions.as_ref().map(|s| s.applier(today));
+        let mut applier = self
+            .suppressions
+            .as_ref()
+            .map(|s| s.applier(today, &head.accounts));
         let mut summary = zero.clone();
         let mut take = |batch: Vec<Finding>| {
             for mut f in batch {
@@ -370,6 +373,7 @@ pub fn rule_meta(r: &Rule) -> RuleMeta {
                     .as_ref()
                     .and_then(|r| r.summary.clone())
                     .or_else(|| r.remediation.summary.clone()),
+                fix: r.check_fix(c),
             })
             .collect(),
         compliance: r.compliance.clone(),

@@ -129,6 +129,7 @@ fn rule_json(r: &Rule) -> serde_json::Value {
                 "fail": c.fail_message,
                 "skip_message": c.skip_message,
                 "remediation": c.remediation.as_ref().map(remediation_json),
+                "fix": r.check_fix(c),
             })
         })
         .collect::<Vec<_>>()
@@ -190,6 +191,32 @@ fn check_text(out: &mut String, c: &Check) {
     if let Some(s) = &c.skip_message {
         let _ = writeln!(out, "    skip message:");
         out.push_str(&indent(s.trim(), "        "));
+    }
+    let f = &c.fix;
+    let _ = writeln!(
+        out,
+        "    fix: {}{}",
+        f.applicability.as_str(),
+        f.action
+            .map(|a| format!(", action {}", a.as_str()))
+            .unwrap_or_default()
+    );
+    for (what, limit) in [
+        (
+            "new flow logs aggregate at most params.",
+            &f.max_aggregation_interval,
+        ),
+        (
+            "new log groups keep events at least params.",
+            &f.min_retention_days,
+        ),
+    ] {
+        if let Some(p) = limit {
+            let _ = writeln!(out, "      {what}{p}");
+        }
+    }
+    if f.encrypted {
+        let _ = writeln!(out, "      what a fix creates is encrypted");
     }
     if let Some(r) = &c.remediation {
         let _ = writeln!(out, "    remediation (this check):");

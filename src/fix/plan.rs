@@ -1,16 +1,12 @@
 //! Planning: which changes would make the failing flow-log results pass. Pure: no AWS here.
 
 use super::settings::{FixDestination, FixSettings};
-use crate::findings::{Finding, Status};
+use crate::findings::{Applicability, Finding, FixAction, Status};
 use crate::inventory::{DestinationType, Encryption, Existence, FlowLog, Inventory, Vpc};
 use crate::term::escape;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// The rule whose failing results `--fix` acts on.
-pub const FIX_RULE: &str = "VPC-001";
-/// The checks of [`FIX_RULE`] a new ALL flow log makes pass.
-pub const FIXABLE_CHECKS: [&str; 2] = ["flow-logs-enabled", "traffic-type-all"];
 /// The traffic type of every flow log the fix creates.
 pub const TRAFFIC_TYPE: &str = "ALL";
 /// The tag every resource a fix creates carries, set at creation: its value is the change id
@@ -29,7 +25,7 @@ pub struct Change {
     #[serde(default)]
     pub vpc_name: Option<String>,
     pub action: Action,
-    /// The failing checks this change targets (check ids of [`FIX_RULE`], or encryption checks).
+    /// The failing checks this change targets (ids of checks whose fix is this action).
     pub targets: Vec<String>,
     /// What else the plan says about this change (existing logs kept, ...).
     #[serde(default)]
@@ -143,11 +139,30 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A failing result whose fix is manual (or unsafe without `--unsafe-fixes`): the plan shows
+/// its remediation snippet instead of a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManualFix {
+    pub account_id: String,
+    pub region: String,
+    pub vpc_id: String,
+    pub rule_id: String,
+    pub check_id: String,
+    /// Why it is not applied (`manual fix`, or what flag would apply it).
+    pub why: String,
+    /// The CLI remediation snippet filled in for the resource, when the rule has one.
+    #[serde(default)]
+    pub snippet: Option<String>,
+}
+
 /// The whole plan: changes in the order they are applied, plus what is left alone.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Plan {
     pub changes: Vec<Change>,
     pub skipped: Vec<Skipped>,
+    /// Failing results the plan leaves to their remediation snippets.
+    #[serde(default)]
+    pub manual: Vec<ManualFix>,
     /// Advice that is not a change (e.g. bucket encryption, which is never changed automatically).
     pub notes: Vec<String>,
     /// Reasons the plan cannot be applied as asked (e.g. no KMS key for a region); nothing is
@@ -183,6 +198,27 @@ impl Plan {
                 s.reason
             ));
         }
+        for m in &self.manual {
+            out.push(format!(
+                "  manual {} {} {} {}/{}: {}{}",
+                escape(&m.account_id),
+                escape(&m.region),
+                escape(&m.vpc_id),
+                escape(&m.rule_id),
+                escape(&m.check_id),
+                m.why,
+                if m.snippet.is_some() {
+                    "; its remediation snippet:"
+                } else {
+                    "; see the rule's remediation in the report"
+                }
+            ));
+            // The snippet was escaped for the shell when it was rendered; each line is escaped
+            // again for the terminal.
+            for l in m.snippet.iter().flat_map(|s| s.trim().lines()) {
+                out.push(format!("        {}", escape(l)));
+            }
+        }
         for n in &self.notes {
             out.push(format!("  note: {n}"));
         }
@@ -208,10 +244,6 @@ pub fn client_token(
         h.update([0u8]);
     }
     hex::encode(h.finalize())
-}
-
-fn is_encryption_check(check_id: &str) -> bool {
-    check_id.contains("encrypt")
 }
 
 /// True when `fl` already delivers ALL traffic to `dest` in `region`.
@@ -253,17 +285,37 @@ fn describe_existing(logs: &[FlowLog]) -> Option<String> {
     ))
 }
 
-/// Failing results of `vpc` in `region` that the settings select, split into
-/// (flow-log checks, encryption checks).
-fn failing_targets(
-    findings: &[Finding],
+/// What the selected failing results of one VPC call for, by the fix their checks declare.
+#[derive(Default)]
+struct Wanted<'f> {
+    /// Checks a new ALL flow log fixes.
+    flow: Vec<String>,
+    /// (rule, check) of failing checks whose fix associates KMS keys, and whether it may run.
+    enc: Vec<(String, String, bool)>,
+    /// Failures left to their snippets, with why.
+    manual: Vec<(&'f Finding, String)>,
+}
+
+/// Why a fix of this applicability is not applied with these settings; `None` when it is.
+fn held_back(fix: Applicability, s: &FixSettings) -> Option<String> {
+    match fix {
+        Applicability::Safe => None,
+        Applicability::Unsafe if s.unsafe_fixes => None,
+        Applicability::Unsafe => Some("unsafe fix, applied only with --unsafe-fixes".to_string()),
+        Applicability::Manual => Some("manual fix".to_string()),
+    }
+}
+
+/// Failing results of `vpc` in `region` that the settings select, sorted by the fix their
+/// checks declare in the rule files.
+fn failing_targets<'f>(
+    findings: &'f [Finding],
     account_id: &str,
     region: &str,
     vpc: &Vpc,
     s: &FixSettings,
-) -> (Vec<String>, Vec<(String, String)>) {
-    let mut flow = Vec::new();
-    let mut enc = Vec::new();
+) -> Wanted<'f> {
+    let mut w = Wanted::default();
     for f in findings {
         if f.status != Status::Fail
             || f.resource.id != vpc.id
@@ -273,16 +325,26 @@ fn failing_targets(
         {
             continue;
         }
-        if f.rule_id == FIX_RULE && FIXABLE_CHECKS.contains(&f.check_id.as_str()) {
-            if !flow.contains(&f.check_id) {
-                flow.push(f.check_id.clone());
+        let Some(fix) = s.checks.get(&f.rule_id, &f.check_id) else {
+            continue;
+        };
+        let held = held_back(fix.applicability, s);
+        match (fix.action, held) {
+            (Some(FixAction::CreateFlowLog), None) => {
+                if !w.flow.contains(&f.check_id) {
+                    w.flow.push(f.check_id.clone());
+                }
             }
-        } else if is_encryption_check(&f.check_id) {
-            enc.push((f.rule_id.clone(), f.check_id.clone()));
+            (Some(FixAction::AssociateKmsKey), held) => {
+                w.enc
+                    .push((f.rule_id.clone(), f.check_id.clone(), held.is_none()))
+            }
+            (_, Some(why)) => w.manual.push((f, why)),
+            (None, None) => w.manual.push((f, "manual fix".to_string())),
         }
     }
-    flow.sort();
-    (flow, enc)
+    w.flow.sort();
+    w
 }
 
 /// Build the plan from a scan's inventory and results.
@@ -300,8 +362,10 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         let mut group_changes: Vec<Change> = Vec::new();
         let mut flow_changes: Vec<Change> = Vec::new();
         for vpc in &region.vpcs {
-            let (flow, enc) = failing_targets(findings, account, rname, vpc, s);
-            if (flow.is_empty() && enc.is_empty()) || !s.resource_selected(&vpc.id) {
+            let Wanted { flow, enc, manual } = failing_targets(findings, account, rname, vpc, s);
+            if (flow.is_empty() && enc.is_empty() && manual.is_empty())
+                || !s.resource_selected(&vpc.id)
+            {
                 continue;
             }
             if vpc.shared {
@@ -315,6 +379,17 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                     ),
                 });
                 continue;
+            }
+            for (f, why) in manual {
+                out.manual.push(ManualFix {
+                    account_id: account.into(),
+                    region: rname.into(),
+                    vpc_id: vpc.id.clone(),
+                    rule_id: f.rule_id.clone(),
+                    check_id: f.check_id.clone(),
+                    why,
+                    snippet: f.remediation.as_ref().and_then(|r| r.cli.clone()),
+                });
             }
             if !flow.is_empty() {
                 if let Some(existing) = vpc
@@ -355,13 +430,21 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                     });
                 }
             }
-            for (rule_id, check_id) in &enc {
+            for (rule_id, check_id, allowed) in &enc {
                 let mut acc = RegionPlan {
                     changes: &mut group_changes,
                     notes: &mut out.notes,
                     problems: &mut out.problems,
                 };
-                plan_encryption(vpc, rname, account, (rule_id, check_id), s, &mut acc);
+                plan_encryption(
+                    vpc,
+                    rname,
+                    account,
+                    (rule_id, check_id),
+                    *allowed,
+                    s,
+                    &mut acc,
+                );
             }
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
@@ -421,7 +504,16 @@ fn plan_destination_group(
     match known {
         None => {
             let kms_key = match s.kms_key_for(region) {
-                Ok(k) => k.map(str::to_string),
+                Ok(Some(k)) => Some(k.to_string()),
+                Ok(None) => {
+                    if let Some((rule, check)) = needs_encryption(s) {
+                        acc.problems.push(format!(
+                            "{region}: the new log group {} would not be encrypted, so the flow logs delivering to it would fail {rule}/{check}; add --fix-kms-key with a key of {region}",
+                            escape(group)
+                        ));
+                    }
+                    None
+                }
                 Err(m) => {
                     acc.problems.push(m);
                     None
@@ -442,10 +534,18 @@ fn plan_destination_group(
             })
         }
         Some(f) if f.destination.encryption == Encryption::None => {
-            push_association(region, account, group, s, acc)
+            push_association(region, account, group, s.unsafe_fixes, s, acc)
         }
         Some(_) => {}
     }
+}
+
+/// The first check that needs what a fix creates to be encrypted (`creates.encrypted`).
+fn needs_encryption(s: &FixSettings) -> Option<(&str, &str)> {
+    s.checks
+        .limits()
+        .find(|(_, _, l)| l.encrypted)
+        .map(|(r, c, _)| (r, c))
 }
 
 /// An unencrypted CloudWatch group: associate a key with `--unsafe-fixes`, else say how.
@@ -453,10 +553,11 @@ fn push_association(
     region: &str,
     account: &str,
     group: &str,
+    allowed: bool,
     s: &FixSettings,
     acc: &mut RegionPlan,
 ) {
-    if !s.unsafe_fixes {
+    if !allowed {
         acc.notes.push(format!(
             "{region}: log group {} is not encrypted; associating a KMS key changes an existing resource, so it is an unsafe fix: add --unsafe-fixes --fix-kms-key KEY_ARN to include it",
             escape(group)
@@ -498,6 +599,7 @@ fn plan_encryption(
     region: &str,
     account: &str,
     (rule_id, check_id): (&str, &str),
+    allowed: bool,
     s: &FixSettings,
     acc: &mut RegionPlan,
 ) {
@@ -518,7 +620,7 @@ fn plan_encryption(
                     .as_deref()
                     .or(fl.destination.name.as_deref())
                 {
-                    push_association(dest_region, account, group, s, acc);
+                    push_association(dest_region, account, group, allowed, s, acc);
                 }
             }
             DestinationType::S3 => {
@@ -544,6 +646,9 @@ pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     pub const ACCT: &str = "111122223333";
+    /// The built-in rule whose checks a new flow log fixes, and those checks.
+    pub const FIX_RULE: &str = "VPC-001";
+    pub const FIXABLE_CHECKS: [&str; 2] = ["flow-logs-enabled", "traffic-type-all"];
 
     pub fn settings(dest: &str, extra: impl FnOnce(&mut FixSettings)) -> FixSettings {
         let mut s = FixSettings {
@@ -562,6 +667,7 @@ pub(crate) mod tests {
             yes: false,
             dry_run: false,
             log_file: None,
+            checks: crate::rules::RuleSet::builtin().unwrap().fix_catalog(),
         };
         extra(&mut s);
         s
@@ -861,7 +967,7 @@ pub(crate) mod tests {
         let f = vec![finding(
             "us-east-1",
             "vpc-u",
-            "VPC-002",
+            "VPC-001",
             "destination-encrypted",
             Status::Fail,
         )];
@@ -882,7 +988,7 @@ pub(crate) mod tests {
         );
         assert!(
             safe.notes.iter().any(|n| n.contains("open-bucket")
-                && n.contains("remediation snippet of VPC-002/destination-encrypted")),
+                && n.contains("remediation snippet of VPC-001/destination-encrypted")),
             "{:?}",
             safe.notes
         );
@@ -907,7 +1013,7 @@ pub(crate) mod tests {
         let sup = vec![finding(
             "us-east-1",
             "vpc-u",
-            "VPC-002",
+            "VPC-001",
             "destination-encrypted",
             Status::Suppressed,
         )];
@@ -965,6 +1071,120 @@ pub(crate) mod tests {
         assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
         assert!(p.problems[0].contains("no key in region us-east-1"));
         assert!(p.lines().iter().any(|l| l.starts_with("  problem: ")));
+    }
+
+    /// The built-in fixes with one more check, `X-1/c`, declared as given.
+    fn with_fix(action: Option<FixAction>, applicability: Applicability) -> FixSettings {
+        settings("s3://flow-bucket", |s| {
+            s.checks.0.insert(
+                ("X-1".into(), "c".into()),
+                crate::findings::CheckFix {
+                    action,
+                    applicability,
+                    creates: Default::default(),
+                },
+            );
+        })
+    }
+
+    #[test]
+    fn the_rule_files_decide_what_is_fixed_not_the_check_ids() {
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-a", vec![])])]);
+        let f = vec![finding("us-east-1", "vpc-a", "X-1", "c", Status::Fail)];
+        // A check of any rule whose fix is a safe create-flow-log gets a new flow log.
+        let p = plan(
+            &inv,
+            &f,
+            &with_fix(Some(FixAction::CreateFlowLog), Applicability::Safe),
+        );
+        assert_eq!(flow_vpcs(&p), vec![("us-east-1".into(), "vpc-a".into())]);
+        assert_eq!(p.changes[0].targets, vec!["c".to_string()]);
+        // Declared unsafe, it waits for --unsafe-fixes and is shown as manual until then.
+        let s = with_fix(Some(FixAction::CreateFlowLog), Applicability::Unsafe);
+        let p = plan(&inv, &f, &s);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(p.manual.len(), 1);
+        assert!(p.manual[0].why.contains("--unsafe-fixes"), "{:?}", p.manual);
+        let mut s = s;
+        s.unsafe_fixes = true;
+        assert_eq!(flow_vpcs(&plan(&inv, &f, &s)).len(), 1);
+        // Undeclared, nothing is changed: a check id that merely says "encrypt" is not a fix.
+        let enc = vec![finding(
+            "us-east-1",
+            "vpc-a",
+            "X-2",
+            "encrypt-it",
+            Status::Fail,
+        )];
+        let p = plan(&inv, &enc, &with_fix(None, Applicability::Manual));
+        assert!(
+            p.is_empty() && p.manual.is_empty() && p.notes.is_empty(),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_manual_fix_shows_its_snippet_in_the_plan() {
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-a", vec![])])]);
+        let mut f = finding(
+            "us-east-1",
+            "vpc-a",
+            "VPC-004",
+            "aggregation-interval",
+            Status::Fail,
+        );
+        f.remediation = Some(crate::findings::Remediation {
+            cli: Some(
+                "aws ec2 create-flow-logs --resource-ids vpc-a\n  --max-aggregation-interval 60\n"
+                    .into(),
+            ),
+            ..Default::default()
+        });
+        let p = plan(&inv, &[f], &settings("s3://flow-bucket", |_| {}));
+        assert!(p.is_empty(), "a manual fix changes nothing: {p:?}");
+        let lines = p.lines();
+        assert!(
+            lines.iter().any(|l| l.contains("manual 111122223333 us-east-1 vpc-a VPC-004/aggregation-interval: manual fix; its remediation snippet:")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "        aws ec2 create-flow-logs --resource-ids vpc-a"),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "          --max-aggregation-interval 60"),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_new_log_group_without_a_key_is_refused_while_a_rule_needs_encryption() {
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-a", vec![])])]);
+        let f = both_fail("us-east-1", "vpc-a");
+        let p = plan(&inv, &f, &settings("cloudwatch:/g", |_| {}));
+        assert_eq!(p.problems.len(), 1, "{:?}", p.problems);
+        assert!(
+            p.problems[0].contains("would not be encrypted")
+                && p.problems[0].contains("VPC-001/destination-encrypted"),
+            "{:?}",
+            p.problems
+        );
+        // Without a check that needs encryption, the group is created as asked.
+        let p = plan(
+            &inv,
+            &f,
+            &settings("cloudwatch:/g", |s| {
+                s.checks
+                    .0
+                    .retain(|(r, c), _| !(r == "VPC-001" && c == "destination-encrypted"))
+            }),
+        );
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.changes.len(), 2);
     }
 
     #[test]

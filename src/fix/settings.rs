@@ -1,6 +1,7 @@
 //! Validated fix settings: what the fix step needs to know. The flags are checked and turned into
 //! settings in `app/` (`TryFrom<&FixSettingsArgs>`), before anything is scanned or changed.
 
+use crate::findings::FixCatalog;
 use std::path::PathBuf;
 
 /// Retention values CloudWatch Logs accepts (PutRetentionPolicy), in days.
@@ -164,6 +165,9 @@ pub struct FixSettings {
     pub dry_run: bool,
     /// `None`: the default timestamped file.
     pub log_file: Option<PathBuf>,
+    /// The fix each loaded check declares (its action, applicability and limits on what a fix
+    /// creates), from the rule files.
+    pub checks: FixCatalog,
 }
 
 impl FixSettings {

@@ -3,8 +3,8 @@
 
 use super::apply::ChangeResult;
 use super::changelog::Outcome;
-use super::plan::{Action, FIX_RULE, FIXABLE_CHECKS};
-use crate::findings::Finding;
+use super::plan::Action;
+use crate::findings::{Finding, FixAction, FixCatalog};
 use crate::inventory::Inventory;
 use crate::report::v1::FixOutcome;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,8 +62,13 @@ pub fn merge_rescan(before: &Inventory, after: &Inventory) -> Inventory {
 }
 
 /// The report's `fixes` section: every change with its outcome and, when `after` (the results
-/// of the verification rescan) is given, the new status of each check the change targeted.
-pub fn outcomes(results: &[ChangeResult], after: Option<&[Finding]>) -> Vec<FixOutcome> {
+/// of the verification rescan) is given, the new status of each check the change targeted:
+/// for a new flow log, every check whose declared fix is `create-flow-log` (`checks`).
+pub fn outcomes(
+    results: &[ChangeResult],
+    after: Option<&[Finding]>,
+    checks: &FixCatalog,
+) -> Vec<FixOutcome> {
     results
         .iter()
         .map(|r| {
@@ -73,13 +78,13 @@ pub fn outcomes(results: &[ChangeResult], after: Option<&[Finding]>) -> Vec<FixO
                 (after, &c.vpc_id, &c.action)
                 && r.record.outcome != Outcome::DryRunOk
             {
-                // A new ALL log targets both checks, also one that was skipped before
+                // A new ALL log targets every such check, also one that was skipped before
                 // (traffic-type-all is skipped while flow-logs-enabled fails).
-                for check in FIXABLE_CHECKS {
+                for (rule, check) in checks.with_action(FixAction::CreateFlowLog) {
                     let status = after
                         .iter()
                         .find(|f| {
-                            f.rule_id == FIX_RULE
+                            f.rule_id == rule
                                 && f.check_id == check
                                 && &f.resource.id == vpc
                                 && f.resource.region == c.region
@@ -109,12 +114,12 @@ pub fn outcomes(results: &[ChangeResult], after: Option<&[Finding]>) -> Vec<FixO
 
 /// The rescan could not run: every applied flow-log change gets `not_verified` for the checks
 /// it targets, which counts as a failure.
-pub fn mark_unverified(outcomes: &mut [FixOutcome]) {
+pub fn mark_unverified(outcomes: &mut [FixOutcome], checks: &FixCatalog) {
     for o in outcomes
         .iter_mut()
         .filter(|o| o.outcome == Outcome::Applied.as_str() && o.action == "create-flow-log")
     {
-        for c in FIXABLE_CHECKS {
+        for (_, c) in checks.with_action(FixAction::CreateFlowLog) {
             o.verified.insert(c.to_string(), "not_verified".to_string());
         }
     }
@@ -133,8 +138,14 @@ mod tests {
     use crate::findings::Status;
     use crate::fix::changelog::ChangeRecord;
     use crate::fix::plan::plan;
-    use crate::fix::plan::tests::{ACCT, finding, inventory, settings, vpc};
+    use crate::fix::plan::tests::{
+        ACCT, FIX_RULE, FIXABLE_CHECKS, finding, inventory, settings, vpc,
+    };
     use crate::inventory::ScanError;
+
+    fn catalog() -> FixCatalog {
+        crate::rules::RuleSet::builtin().unwrap().fix_catalog()
+    }
 
     fn applied(change: &crate::fix::plan::Change, outcome: Outcome, ids: &[&str]) -> ChangeResult {
         ChangeResult {
@@ -181,7 +192,7 @@ mod tests {
             .iter()
             .map(|c| finding("us-east-1", "vpc-a", FIX_RULE, c, Status::Pass))
             .collect();
-        let out = outcomes(&results, Some(&after));
+        let out = outcomes(&results, Some(&after), &catalog());
         assert_eq!(out[0].outcome, "applied");
         assert_eq!(out[0].created, vec!["fl-new"]);
         assert_eq!(out[0].verified["flow-logs-enabled"], "pass");
@@ -197,7 +208,7 @@ mod tests {
             "traffic-type-all",
             Status::Fail,
         )];
-        let out = outcomes(&results[..1], Some(&still_failing));
+        let out = outcomes(&results[..1], Some(&still_failing), &catalog());
         assert!(
             is_failure(&out[0]),
             "applied but not passing must count as a failure"
@@ -213,9 +224,9 @@ mod tests {
             .collect();
         let p = plan(&inv, &f, &settings("s3://bucket-b", |_| {}));
         let results = vec![applied(&p.changes[0], Outcome::Applied, &["fl-1"])];
-        let mut out = outcomes(&results, None);
+        let mut out = outcomes(&results, None, &catalog());
         assert!(out[0].verified.is_empty() && !is_failure(&out[0]));
-        mark_unverified(&mut out);
+        mark_unverified(&mut out, &catalog());
         assert_eq!(out[0].verified["traffic-type-all"], "not_verified");
         assert!(is_failure(&out[0]));
     }

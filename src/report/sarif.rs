@@ -266,6 +266,7 @@ fn descriptors(doc: &Document, account_results: &[&Finding]) -> Descriptors {
             id: f.check_id.clone(),
             title: f.check_id.clone(),
             remediation: None,
+            fix: crate::findings::CheckFix::manual(),
         };
         d.index.insert(id, d.list.len());
         d.list.push(descriptor(doc, &rule, &check));
@@ -291,13 +292,15 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         for its own resource (result property `remediation`, and the flowaudit HTML report).";
     let compliance: Vec<String> = compliance_tags(&rule.compliance);
 
+    let how = check.fix.how();
     let mut text = format!(
-        "{}\n\nCheck: {}\nSeverity: {}\n\nRemediation: {}\n{}",
+        "{}\n\nCheck: {}\nSeverity: {}\n\nRemediation: {}\n{}\nFix: {}.",
         rule.description,
         check.title,
         rule.severity.as_str(),
         fix,
-        per_resource
+        per_resource,
+        how
     );
     if !compliance.is_empty() {
         text.push_str(&format!("\n\nCompliance: {}", compliance.join(", ")));
@@ -307,12 +310,13 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
     }
 
     let mut md = format!(
-        "{}\n\n**Check:** {}  \n**Severity:** {}\n\n## Remediation\n\n{}\n\n{}",
+        "{}\n\n**Check:** {}  \n**Severity:** {}\n\n## Remediation\n\n{}\n\n{}\n\n**Fix:** {}.",
         markdown_inline(&rule.description),
         markdown_inline(&check.title),
         rule.severity.as_str(),
         markdown_inline(&fix),
-        markdown_inline(per_resource)
+        markdown_inline(per_resource),
+        markdown_inline(&how)
     );
     if !compliance.is_empty() {
         md.push_str("\n\n## Compliance\n");
@@ -349,6 +353,10 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
     );
     extra.insert("flowaudit-rule".to_string(), json!(rule.id));
     extra.insert("flowaudit-check".to_string(), json!(check.id));
+    extra.insert(
+        "flowaudit-fix".to_string(),
+        json!(check.fix.applicability.as_str()),
+    );
 
     sarif::ReportingDescriptor::builder()
         .id(descriptor_id(&rule.id, &check.id))
@@ -767,11 +775,13 @@ mod tests {
                         id: "flow-logs-enabled".into(),
                         title: "A flow log exists".into(),
                         remediation: Some("Create a flow log.".into()),
+                        fix: crate::findings::CheckFix::manual(),
                     },
                     CheckMeta {
                         id: "traffic-type-all".into(),
                         title: "It logs ALL traffic".into(),
                         remediation: None,
+                        fix: crate::findings::CheckFix::manual(),
                     },
                 ],
                 compliance: BTreeMap::from([("cis".to_string(), vec!["3.9".to_string()])]),

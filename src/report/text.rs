@@ -196,6 +196,17 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
         .iter()
         .map(|r| (r.id.as_str(), r.severity))
         .collect();
+    // The applicability of each check's fix (`safe`, `unsafe`, `manual`), from the rules.
+    let fix_of: BTreeMap<(&str, &str), &str> = doc
+        .rules
+        .iter()
+        .flat_map(|r| {
+            r.checks
+                .iter()
+                .map(|c| ((r.id.as_str(), c.id.as_str()), c.fix.applicability.as_str()))
+        })
+        .collect();
+    let mut fixes: BTreeMap<String, &str> = BTreeMap::new();
     let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, String), BTreeMap<Status, usize>> =
         BTreeMap::new();
     for (rule, checks) in &doc.summary.by_check {
@@ -204,9 +215,11 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
             .copied()
             .unwrap_or(Severity::Info);
         for (check, counts) in checks {
-            let row = groups
-                .entry((std::cmp::Reverse(sev), format!("{rule}/{check}")))
-                .or_default();
+            let name = format!("{rule}/{check}");
+            if let Some(f) = fix_of.get(&(rule.as_str(), check.as_str())) {
+                fixes.insert(name.clone(), f);
+            }
+            let row = groups.entry((std::cmp::Reverse(sev), name)).or_default();
             for st in Status::ALL {
                 row.insert(st, counts.get(st.as_str()).copied().unwrap_or(0));
             }
@@ -222,7 +235,7 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
         o.push('\n');
         let _ = writeln!(o, "{}", p.bold("By rule and severity"));
         let header = format!(
-            "  {}  {}  {}  {}  {}  {}  {}",
+            "  {}  {}  {}  {}  {}  {}  {}  FIX",
             pad("SEVERITY", 8),
             pad("RULE/CHECK", width),
             rpad("FAIL", 5),
@@ -241,14 +254,15 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
             };
             let _ = writeln!(
                 o,
-                "  {}  {}  {}  {}  {}  {}  {}",
+                "  {}  {}  {}  {}  {}  {}  {}  {}",
                 p.severity(sev.0, &pad(sev.0.as_str(), 8)),
                 pad(&escape(rule), width),
                 cell(Status::Fail),
                 cell(Status::Error),
                 cell(Status::Suppressed),
                 cell(Status::Skipped),
-                cell(Status::Pass)
+                cell(Status::Pass),
+                p.dim(fixes.get(rule).copied().unwrap_or("-"))
             );
         }
     }

@@ -3,7 +3,7 @@
 //! Every output format is rendered from this one document, so they can never disagree.
 //! The field reference is `docs/report-v1.md` and `docs/report-v1.schema.json`. Frozen: additive changes only.
 
-use crate::findings::{Finding, ResultWire, Severity, Status};
+use crate::findings::{CheckFix, Finding, ResultWire, Severity, Status};
 use crate::inventory::{Account, InventoryHead, ScanError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -79,6 +79,9 @@ pub struct CheckMeta {
     /// resource are on the results (`remediation`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
+    /// How a failing result is fixed: the rule file's `[checks.fix]` (`manual` when it has none).
+    #[serde(default = "CheckFix::manual")]
+    pub fix: CheckFix,
 }
 
 /// Counts of results.

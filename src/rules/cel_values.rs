@@ -2,7 +2,9 @@
 //! fields), and conversions between CEL values and JSON for the message templates.
 //! The fields are documented in `docs/rules.md`; keep the two in step.
 
-use crate::inventory::{Destination, DestinationType, Encryption, Existence, FlowLog, Subnet, Vpc};
+use crate::inventory::{
+    Account, Destination, DestinationType, Encryption, Existence, FlowLog, Subnet, Vpc,
+};
 use cel::Value;
 use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
 use cel::common::types::{
@@ -296,6 +298,45 @@ pub fn resource_value(r: &crate::findings::ResourceRef) -> BoxVal {
         )
         .set("tags", tags(&r.tags));
     o.boxed()
+}
+
+/// The `account` CEL variable: the resource's account as the inventory's `accounts` describes
+/// it, or its id alone when the inventory does not list it (a single-account scan).
+pub fn account_value(id: &str, a: Option<&Account>) -> BoxVal {
+    let ou_path: Vec<BoxVal> = a
+        .map(|a| {
+            a.ou_path
+                .iter()
+                .map(|u| {
+                    let mut o = Obj::new();
+                    o.set("id", s(&u.id)).set("name", s(&u.name));
+                    o.boxed()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let ou_names: Vec<BoxVal> = a
+        .map(|a| a.ou_path.iter().map(|u| s(&u.name)).collect())
+        .unwrap_or_default();
+    let mut o = Obj::new();
+    o.set("id", s(id))
+        .set("name", s(a.and_then(|a| a.name.as_deref()).unwrap_or("")))
+        .set("ou_path", list(ou_path))
+        .set("ou_names", list(ou_names))
+        .set("tags", tags(a.map_or(&BTreeMap::new(), |a| &a.tags)));
+    o.boxed()
+}
+
+/// The `account` that templates see: the same fields as the CEL variable.
+pub fn account_json(id: &str, a: Option<&Account>) -> serde_json::Value {
+    let path = a.map_or(&[][..], |a| a.ou_path.as_slice());
+    serde_json::json!({
+        "id": id,
+        "name": a.and_then(|a| a.name.as_deref()).unwrap_or(""),
+        "ou_path": path.iter().map(|u| serde_json::json!({"id": u.id, "name": u.name})).collect::<Vec<_>>(),
+        "ou_names": path.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        "tags": a.map_or(&BTreeMap::new(), |a| &a.tags),
+    })
 }
 
 /// A CEL value as a shared value that can be bound to many contexts without a deep copy.

@@ -5,7 +5,7 @@
 
 use super::pos::{inside_string, line_col, toml_error_at};
 use crate::error::Error;
-use crate::findings::Severity;
+use crate::findings::{Applicability, CheckFix, CreatesLimits, FixAction, FixCatalog, Severity};
 use crate::term::{Escaped, escape};
 use handlebars::Handlebars;
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use toml::Spanned;
 
 /// Names that CEL expressions may use as variables; `let` names may not shadow them.
 pub(crate) const RESERVED_NAMES: &[&str] = &[
-    "vpc", "resource", "params", "options", "checks", "rule", "check",
+    "vpc", "resource", "account", "params", "options", "checks", "rule", "check",
 ];
 
 // ---------- the file format (docs/rules.md) ----------
@@ -81,6 +81,31 @@ struct CheckFile {
     fail: Spanned<String>,
     #[serde(default)]
     remediation: Option<RemediationFile>,
+    #[serde(default)]
+    fix: Option<FixFile>,
+}
+
+/// `[checks.fix]`: how a failing result of the check is fixed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixFile {
+    #[serde(default)]
+    action: Option<Spanned<String>>,
+    applicability: Spanned<String>,
+    #[serde(default)]
+    creates: Option<Spanned<CreatesFile>>,
+}
+
+/// `[checks.fix.creates]`: limits on what any fix creates, each named by a rule parameter.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreatesFile {
+    #[serde(default)]
+    max_aggregation_interval: Option<Spanned<String>>,
+    #[serde(default)]
+    min_retention_days: Option<Spanned<String>>,
+    #[serde(default)]
+    encrypted: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,11 +166,37 @@ pub(crate) struct RemediationTpl {
     pub cli: Option<String>,
 }
 
+/// A check's fix as its rule file declares it; limits name the rule's parameters, whose values
+/// in effect (after the config file) [`RuleSet::fix_catalog`] reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixDecl {
+    pub action: Option<FixAction>,
+    pub applicability: Applicability,
+    /// Parameter names.
+    pub max_aggregation_interval: Option<String>,
+    pub min_retention_days: Option<String>,
+    pub encrypted: bool,
+}
+
+impl Default for FixDecl {
+    fn default() -> Self {
+        FixDecl {
+            action: None,
+            applicability: Applicability::Manual,
+            max_aggregation_interval: None,
+            min_retention_days: None,
+            encrypted: false,
+        }
+    }
+}
+
 /// One compiled check of a rule.
 #[derive(Debug)]
 pub struct Check {
     pub id: String,
     pub title: String,
+    /// How a failing result is fixed (`[checks.fix]`; manual when the file has none).
+    pub fix: FixDecl,
     pub applies_if: Option<Expr>,
     pub lets: Vec<(String, Expr)>,
     pub condition: Expr,
@@ -196,6 +247,26 @@ pub struct Rule {
     pub(crate) tpl_skip: Option<String>,
     pub(crate) tpl_remediation: RemediationTpl,
     pub(crate) params_cel: cel::Value,
+}
+
+impl Rule {
+    /// The fix of one of this rule's checks, with the limits' parameter values in effect.
+    pub fn check_fix(&self, c: &Check) -> CheckFix {
+        let int = |name: &Option<String>| {
+            name.as_ref()
+                .and_then(|n| self.params.get(n))
+                .and_then(|v| v.as_i64())
+        };
+        CheckFix {
+            action: c.fix.action,
+            applicability: c.fix.applicability,
+            creates: CreatesLimits {
+                max_aggregation_interval: int(&c.fix.max_aggregation_interval),
+                min_retention_days: int(&c.fix.min_retention_days),
+                encrypted: c.fix.encrypted,
+            },
+        }
+    }
 }
 
 /// The loaded rules, with the CEL environment and the compiled templates they share.
@@ -421,6 +492,20 @@ impl RuleSet {
         }
     }
 
+    /// The fix of every check, with the limits' parameter values in effect.
+    pub fn fix_catalog(&self) -> FixCatalog {
+        FixCatalog(
+            self.rules
+                .iter()
+                .flat_map(|r| {
+                    r.checks
+                        .iter()
+                        .map(move |c| ((r.id.clone(), c.id.clone()), r.check_fix(c)))
+                })
+                .collect(),
+        )
+    }
+
     /// Find a rule by id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
@@ -553,7 +638,7 @@ impl Compiler<'_> {
         let (remediation, tpl_remediation) = self.remediation(f.remediation, "remediation");
         let mut seen = BTreeSet::new();
         let mut checks = Vec::new();
-        for c in f.checks {
+        for mut c in f.checks {
             let cid_span = c.id.span();
             let cid = c.id.get_ref().clone();
             if !valid_id(&cid) {
@@ -572,7 +657,15 @@ impl Compiler<'_> {
                     ),
                 );
             }
-            checks.push(self.check(c));
+            let fix = c
+                .fix
+                .take()
+                .map(|f| self.fix(&cid, f, &parameters))
+                .unwrap_or_default();
+            checks.push(self.check(c).map(|mut c| {
+                c.fix = fix;
+                c
+            }));
         }
         let params: serde_json::Map<String, serde_json::Value> = parameters
             .iter()
@@ -668,6 +761,7 @@ impl Compiler<'_> {
             json_for_fail_message: Vec::new(),
             id: cid,
             title: c.title,
+            fix: FixDecl::default(),
             applies_if,
             lets: lets?,
             condition: condition?,
@@ -680,6 +774,98 @@ impl Compiler<'_> {
             tpl_skip,
             tpl_remediation,
         })
+    }
+
+    /// `[checks.fix]`: a known action and applicability, and limits named by integer parameters.
+    fn fix(&mut self, cid: &str, f: FixFile, parameters: &BTreeMap<String, ParamSpec>) -> FixDecl {
+        let mut out = FixDecl::default();
+        let span = f.applicability.span();
+        let name = f.applicability.into_inner();
+        match Applicability::ALL.iter().find(|a| a.as_str() == name) {
+            Some(a) => out.applicability = *a,
+            None => self.err_at(
+                &span,
+                format!(
+                    "check {cid}: fix applicability {name:?} is unknown\n  fix: use one of: {}",
+                    Applicability::ALL.map(|a| a.as_str()).join(", ")
+                ),
+            ),
+        }
+        if let Some(a) = f.action {
+            let span = a.span();
+            let name = a.into_inner();
+            match FixAction::ALL.iter().find(|x| x.as_str() == name) {
+                Some(x) if x.changes_existing() && out.applicability == Applicability::Safe => self
+                    .err_at(
+                        &span,
+                        format!(
+                            "check {cid}: fix action {name} changes an existing resource, so it cannot be safe\n  fix: declare applicability = \"unsafe\" (applied with --unsafe-fixes) or \"manual\""
+                        ),
+                    ),
+                Some(_) if out.applicability == Applicability::Manual => self.err_at(
+                    &span,
+                    format!(
+                        "check {cid}: a manual fix has no action (the plan shows the remediation snippet)\n  fix: drop action, or declare applicability = \"safe\" or \"unsafe\""
+                    ),
+                ),
+                Some(x) => out.action = Some(*x),
+                None => self.err_at(
+                    &span,
+                    format!(
+                        "check {cid}: fix action {name:?} is unknown\n  fix: use one of: {} (the actions flowaudit implements), or applicability = \"manual\"",
+                        FixAction::ALL.map(|a| a.as_str()).join(", ")
+                    ),
+                ),
+            }
+        } else if out.applicability != Applicability::Manual {
+            self.err_at(
+                &span,
+                format!(
+                    "check {cid}: a {name} fix needs an action\n  fix: add action = one of: {}",
+                    FixAction::ALL.map(|a| a.as_str()).join(", ")
+                ),
+            );
+        }
+        if let Some(c) = f.creates {
+            let c = c.into_inner();
+            out.encrypted = c.encrypted;
+            for (field, p) in [
+                ("max_aggregation_interval", c.max_aggregation_interval),
+                ("min_retention_days", c.min_retention_days),
+            ] {
+                let Some(p) = p else { continue };
+                let span = p.span();
+                let param = p.into_inner();
+                match parameters.get(&param) {
+                    Some(spec) if spec.default.is_i64() => {}
+                    Some(_) => self.err_at(
+                        &span,
+                        format!(
+                            "check {cid}: fix.creates.{field} names parameter {param:?}, which is not an integer\n  fix: name an integer parameter of this rule"
+                        ),
+                    ),
+                    None => self.err_at(
+                        &span,
+                        format!(
+                            "check {cid}: fix.creates.{field} names parameter {param:?}, which the rule does not declare\n  fix: name one of the rule's [parameters]{}",
+                            if parameters.is_empty() {
+                                String::new()
+                            } else {
+                                format!(
+                                    ": {}",
+                                    parameters.keys().cloned().collect::<Vec<_>>().join(", ")
+                                )
+                            }
+                        ),
+                    ),
+                }
+                match field {
+                    "max_aggregation_interval" => out.max_aggregation_interval = Some(param),
+                    _ => out.min_retention_days = Some(param),
+                }
+            }
+        }
+        out
     }
 
     fn remediation(&mut self, r: RemediationFile, what: &str) -> (RemediationText, RemediationTpl) {
@@ -903,6 +1089,112 @@ fn valid_ident(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A one-check rule with `fix` as its `[checks.fix]` table (empty: none).
+    fn rule_with_fix(fix: &str) -> String {
+        format!(
+            r#"id = "X-1"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+[parameters]
+limit = {{ default = 60, description = "d" }}
+name = {{ default = "x", description = "d" }}
+[[checks]]
+id = "c"
+title = "t"
+condition = "true"
+pass = "p"
+fail = "f"
+{fix}
+"#
+        )
+    }
+
+    #[test]
+    fn a_check_declares_its_fix_and_defaults_to_manual() {
+        let mut set = RuleSet::empty();
+        set.compile_text("r.toml", &rule_with_fix(""), RuleSource::Builtin)
+            .unwrap();
+        assert_eq!(set.rules[0].checks[0].fix, FixDecl::default());
+        let mut set = RuleSet::empty();
+        set.compile_text(
+            "r.toml",
+            &rule_with_fix(
+                "[checks.fix]\naction = \"create-flow-log\"\napplicability = \"safe\"\ncreates = { max_aggregation_interval = \"limit\", encrypted = true }",
+            ),
+            RuleSource::Builtin,
+        )
+        .unwrap();
+        let cat = set.fix_catalog();
+        let f = cat.get("X-1", "c").unwrap();
+        assert_eq!(f.action, Some(FixAction::CreateFlowLog));
+        assert_eq!(f.applicability, Applicability::Safe);
+        assert_eq!(f.creates.max_aggregation_interval, Some(60));
+        assert!(f.creates.encrypted);
+        assert_eq!(f.describe(), "safe fix (create-flow-log)");
+    }
+
+    #[test]
+    fn a_bad_fix_declaration_is_a_positioned_load_error() {
+        for (fix, at, needle) in [
+            (
+                "[checks.fix]\naction = \"delete-vpc\"\napplicability = \"safe\"",
+                "r.toml:16:10:",
+                "fix action \"delete-vpc\" is unknown",
+            ),
+            (
+                "[checks.fix]\naction = \"create-flow-log\"\napplicability = \"sometimes\"",
+                "r.toml:17:17:",
+                "fix applicability \"sometimes\" is unknown",
+            ),
+            (
+                "[checks.fix]\naction = \"associate-kms-key\"\napplicability = \"safe\"",
+                "r.toml:16:10:",
+                "changes an existing resource, so it cannot be safe",
+            ),
+            (
+                "[checks.fix]\naction = \"create-flow-log\"\napplicability = \"manual\"",
+                "r.toml:16:10:",
+                "a manual fix has no action",
+            ),
+            (
+                "[checks.fix]\napplicability = \"unsafe\"",
+                "r.toml:16:17:",
+                "a unsafe fix needs an action",
+            ),
+            (
+                "[checks.fix]\napplicability = \"manual\"\ncreates = { min_retention_days = \"nope\" }",
+                "r.toml:17:34:",
+                "names parameter \"nope\", which the rule does not declare",
+            ),
+            (
+                "[checks.fix]\napplicability = \"manual\"\ncreates = { min_retention_days = \"name\" }",
+                "r.toml:17:34:",
+                "which is not an integer",
+            ),
+        ] {
+            let mut set = RuleSet::empty();
+            let e = set
+                .compile_text("r.toml", &rule_with_fix(fix), RuleSource::Builtin)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(at) && e.contains(needle), "{fix}: {e}");
+            assert!(e.contains("rule X-1: check c: "), "{e}");
+        }
+        // An unknown key is refused by the file format, with its position.
+        let mut set = RuleSet::empty();
+        let e = set
+            .compile_text(
+                "r.toml",
+                &rule_with_fix("[checks.fix]\napplicability = \"manual\"\nwhen = \"always\""),
+                RuleSource::Builtin,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("r.toml:17:") && e.contains("when"), "{e}");
+    }
+
     #[test]
     fn values_lose_their_control_characters_and_nothing_else() {
         assert_eq!(template_value("plain é ü → ok"), "plain é ü → ok");
@@ -977,5 +1269,31 @@ aws ec2 x
         assert_eq!(each, "a, b c, 3, true");
         assert_eq!(render("{{join s ', '}}"), "x y");
         assert_eq!(render("[{{join e '; '}}]"), "[]");
+    }
+
+    #[test]
+    fn a_let_may_not_shadow_the_account() {
+        let text = r#"id = "X-2"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+[[checks]]
+id = "c"
+title = "t"
+let = [{ name = "account", expr = "1" }]
+condition = "true"
+pass = "p"
+fail = "f"
+"#;
+        let mut set = RuleSet::empty();
+        let e = set
+            .compile_text("r.toml", text, RuleSource::Builtin)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("r.toml:9:") && e.contains("let name \"account\" is not usable"),
+            "{e}"
+        );
     }
 }

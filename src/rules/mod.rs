@@ -12,7 +12,7 @@ pub mod suppress;
 pub mod testing;
 
 pub use eval::{BATCH, Batch, EvalOptions, Evaluator, Needs, batches_of, evaluate};
-pub use load::{Check, Expr, ParamSpec, RemediationText, Rule, RuleSet, RuleSource};
+pub use load::{Check, Expr, FixDecl, ParamSpec, RemediationText, Rule, RuleSet, RuleSource};
 
 pub mod builtin;
 

@@ -7,19 +7,25 @@
 //! resource = "vpc-0abc*"                  # glob over the resource id or ARN
 //! account = "123456789012"                # optional glob
 //! region = "eu-*"                         # optional glob
+//! ou = "Workloads/Prod*"                  # optional glob over the account's OU path (or an OU id)
+//! account_tags = { env = "prod*" }        # optional: every tag present, each value a glob
 //! reason = "Legacy VPC, decommissioned in Q3 (TICKET-42)"
 //! expires = 2026-09-30                    # last day the entry applies
 //! ```
 //!
-//! An entry applies to `fail` results only. A matched result keeps its place in the report with
+//! `ou` and `account_tags` read the inventory's `accounts` (an organization or accounts-file
+//! scan); an account the inventory does not list has no OU path and no tags, so such an entry
+//! never matches it. An entry applies to `fail` results only. A matched result keeps its place in the report with
 //! status `suppressed`, the entry's reason and expiry, and its original status.
 
 use super::pos::{line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::{Finding, Status, SuppressionInfo};
+use crate::inventory::Account;
 use crate::term::{Escaped, escape};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -41,6 +47,10 @@ struct EntryFormat {
     account: Option<Spanned<String>>,
     #[serde(default)]
     region: Option<Spanned<String>>,
+    #[serde(default)]
+    ou: Option<Spanned<String>>,
+    #[serde(default)]
+    account_tags: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     reason: Spanned<String>,
     expires: Spanned<toml::Value>,
 }
@@ -56,11 +66,17 @@ pub struct Entry {
     pub resource: String,
     pub account: Option<String>,
     pub region: Option<String>,
+    /// The OU glob as written.
+    pub ou: Option<String>,
+    /// The account tag globs as written (key → value glob).
+    pub account_tags: BTreeMap<String, String>,
     pub reason: String,
     pub expires: NaiveDate,
     resource_pat: glob::Pattern,
     account_pat: Option<glob::Pattern>,
     region_pat: Option<glob::Pattern>,
+    ou_pat: Option<glob::Pattern>,
+    tag_pats: Vec<(String, glob::Pattern)>,
 }
 
 /// A loaded suppressions file.
@@ -103,7 +119,7 @@ impl Suppressions {
         let file: FileFormat = toml::from_str(text).map_err(|e| {
             let pos = toml_error_at(&path.display().to_string(), text, &e);
             Error::input(format!(
-                "{pos}: invalid suppressions file: {}\n  fix: each [[suppression]] needs rule, resource, reason and expires (YYYY-MM-DD); check and account/region are optional",
+                "{pos}: invalid suppressions file: {}\n  fix: each [[suppression]] needs rule, resource, reason and expires (YYYY-MM-DD); check, account, region, ou and account_tags (a table of strings) are optional",
                 escape(e.message().trim_end())
             ))
         })?;
@@ -113,8 +129,8 @@ impl Suppressions {
             let entry_span = sp.span();
             let e = sp.into_inner();
             let index = i + 1;
-            let mut glob_of =
-                |s: &Spanned<String>, what: &str| match glob::Pattern::new(s.get_ref()) {
+            let glob_of = |errors: &mut Vec<String>, s: &Spanned<String>, what: &str| {
+                match glob::Pattern::new(s.get_ref()) {
                     Ok(p) => Some(p),
                     Err(err) => {
                         errors.push(format!(
@@ -125,10 +141,41 @@ impl Suppressions {
                         ));
                         None
                     }
-                };
-            let resource_pat = glob_of(&e.resource, "resource");
-            let account_pat = e.account.as_ref().map(|a| glob_of(a, "account"));
-            let region_pat = e.region.as_ref().map(|r| glob_of(r, "region"));
+                }
+            };
+            let resource_pat = glob_of(&mut errors, &e.resource, "resource");
+            let account_pat = e
+                .account
+                .as_ref()
+                .map(|a| glob_of(&mut errors, a, "account"));
+            let region_pat = e.region.as_ref().map(|r| glob_of(&mut errors, r, "region"));
+            let ou_pat = e.ou.as_ref().map(|o| {
+                if o.get_ref().is_empty() {
+                    errors.push(format!(
+                        "{}: suppression #{index}: ou is empty\n  fix: write an OU path such as \"Workloads/Prod\", an OU id, or \"*\" for every account of the organization",
+                        at(o.span().start)
+                    ));
+                    return None;
+                }
+                glob_of(&mut errors, o, "ou")
+            });
+            let mut tag_pats = Vec::new();
+            let mut tags_ok = true;
+            if let Some(t) = &e.account_tags {
+                if t.get_ref().is_empty() {
+                    errors.push(format!(
+                        "{}: suppression #{index}: account_tags is empty\n  fix: name at least one tag, e.g. account_tags = {{ env = \"prod\" }}, or remove the field",
+                        at(t.span().start)
+                    ));
+                    tags_ok = false;
+                }
+                for (k, v) in t.get_ref() {
+                    match glob_of(&mut errors, v, &format!("account_tags.{}", escape(k))) {
+                        Some(p) => tag_pats.push((k.clone(), p)),
+                        None => tags_ok = false,
+                    }
+                }
+            }
             if e.reason.get_ref().trim().is_empty() {
                 errors.push(format!(
                     "{}: suppression #{index}: reason is empty\n  fix: say why the finding is accepted (a ticket, an owner)",
@@ -152,7 +199,10 @@ impl Suppressions {
                     None
                 }
             };
-            if let (Some(resource_pat), Some(expires)) = (resource_pat, expires) {
+            let ou_ok = !matches!(ou_pat, Some(None));
+            if let (Some(resource_pat), Some(expires), true, true) =
+                (resource_pat, expires, ou_ok, tags_ok)
+            {
                 entries.push(Entry {
                     index,
                     rule_id: e.rule,
@@ -160,11 +210,23 @@ impl Suppressions {
                     resource: e.resource.into_inner(),
                     account: e.account.map(|a| a.into_inner()),
                     region: e.region.map(|r| r.into_inner()),
+                    ou: e.ou.map(|o| o.into_inner()),
+                    account_tags: e
+                        .account_tags
+                        .map(|t| {
+                            t.into_inner()
+                                .into_iter()
+                                .map(|(k, v)| (k, v.into_inner()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                     reason: e.reason.into_inner(),
                     expires,
                     resource_pat,
                     account_pat: account_pat.flatten(),
                     region_pat: region_pat.flatten(),
+                    ou_pat: ou_pat.flatten(),
+                    tag_pats,
                 });
             }
         }
@@ -177,9 +239,15 @@ impl Suppressions {
         })
     }
 
-    /// Suppress the failing results matched by an entry in force on `today`.
-    pub fn apply(&self, findings: &mut [Finding], today: NaiveDate) -> Outcome {
-        let mut applier = self.applier(today);
+    /// Suppress the failing results matched by an entry in force on `today`; `accounts` are
+    /// the inventory's accounts, which `ou` and `account_tags` read.
+    pub fn apply(
+        &self,
+        findings: &mut [Finding],
+        today: NaiveDate,
+        accounts: &[Account],
+    ) -> Outcome {
+        let mut applier = self.applier(today, accounts);
         for f in findings.iter_mut() {
             applier.apply(f);
         }
@@ -188,10 +256,21 @@ impl Suppressions {
 
     /// An applier for results that arrive one at a time (a streamed scan): call
     /// [`Applier::apply`] on each, then [`Applier::finish`].
-    pub fn applier(&self, today: NaiveDate) -> Applier<'_> {
+    pub fn applier<'s>(&'s self, today: NaiveDate, accounts: &'s [Account]) -> Applier<'s> {
         let (live, expired): (Vec<&Entry>, Vec<&Entry>) =
             self.entries.iter().partition(|e| e.expires >= today);
+        let needed = live
+            .iter()
+            .any(|e| e.ou_pat.is_some() || !e.tag_pats.is_empty());
         Applier {
+            accounts: if needed {
+                accounts
+                    .iter()
+                    .map(|a| (a.id.as_str(), AccountFacts::of(a)))
+                    .collect()
+            } else {
+                HashMap::new()
+            },
             hits: vec![0; live.len()],
             active: live,
             expired: expired.iter().map(|e| e.index).collect(),
@@ -208,6 +287,8 @@ impl Suppressions {
 /// Applies the entries in force to results one at a time, counting what each entry matched.
 pub struct Applier<'s> {
     active: Vec<&'s Entry>,
+    /// What `ou` and `account_tags` match against, by account id (only when an entry needs it).
+    accounts: HashMap<&'s str, AccountFacts<'s>>,
     hits: Vec<usize>,
     expired: Vec<usize>,
     suppressed: usize,
@@ -219,7 +300,8 @@ impl Applier<'_> {
         if f.status != Status::Fail {
             return;
         }
-        if let Some(i) = self.active.iter().position(|e| e.matches(f)) {
+        let account = self.accounts.get(f.resource.account_id.as_str());
+        if let Some(i) = self.active.iter().position(|e| e.matches(f, account)) {
             self.hits[i] += 1;
             let e = self.active[i];
             f.suppression = Some(SuppressionInfo {
@@ -248,8 +330,60 @@ impl Applier<'_> {
     }
 }
 
+/// What an entry's `ou` and `account_tags` are matched against for one account.
+struct AccountFacts<'a> {
+    /// The OU path as names joined with `/`, and each path above it (`Workloads`,
+    /// `Workloads/Prod`), then each OU id on the path; `[""]` for an account directly under the
+    /// root.
+    ou_candidates: Vec<String>,
+    tags: &'a BTreeMap<String, String>,
+}
+
+impl<'a> AccountFacts<'a> {
+    fn of(a: &'a Account) -> Self {
+        let mut ou_candidates = Vec::with_capacity(a.ou_path.len() * 2 + 1);
+        let mut path = String::new();
+        for u in &a.ou_path {
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(&u.name);
+            ou_candidates.push(path.clone());
+        }
+        if a.ou_path.is_empty() {
+            ou_candidates.push(String::new());
+        }
+        ou_candidates.extend(a.ou_path.iter().map(|u| u.id.clone()));
+        AccountFacts {
+            ou_candidates,
+            tags: &a.tags,
+        }
+    }
+}
+
 impl Entry {
-    fn matches(&self, f: &Finding) -> bool {
+    fn matches(&self, f: &Finding, account: Option<&AccountFacts>) -> bool {
+        self.matches_resource(f) && self.matches_account(account)
+    }
+
+    /// `ou` and `account_tags`: an account the inventory does not list matches neither.
+    fn matches_account(&self, account: Option<&AccountFacts>) -> bool {
+        if self.ou_pat.is_none() && self.tag_pats.is_empty() {
+            return true;
+        }
+        let Some(a) = account else {
+            return false;
+        };
+        self.ou_pat
+            .as_ref()
+            .is_none_or(|p| a.ou_candidates.iter().any(|c| p.matches(c)))
+            && self
+                .tag_pats
+                .iter()
+                .all(|(k, p)| a.tags.get(k).is_some_and(|v| p.matches(v)))
+    }
+
+    fn matches_resource(&self, f: &Finding) -> bool {
         self.rule_id == f.rule_id
             && self.check_id.as_ref().is_none_or(|c| *c == f.check_id)
             && (self.resource_pat.matches(&f.resource.id)
@@ -336,7 +470,7 @@ mod tests {
 
     fn suppressed(s: &Suppressions, f: Finding) -> bool {
         let mut fs = [f];
-        s.apply(&mut fs, today());
+        s.apply(&mut fs, today(), &[]);
         fs[0].status == Status::Suppressed
     }
 
@@ -441,7 +575,7 @@ mod tests {
         let mut fs = [vpc("vpc-1"), vpc("vpc-2"), vpc("vpc-3")];
         fs[1].status = Status::Pass;
         fs[2].status = Status::Error;
-        let out = s.apply(&mut fs, today());
+        let out = s.apply(&mut fs, today(), &[]);
         assert_eq!(out.suppressed, 1);
         assert_eq!(fs[0].status, Status::Suppressed);
         assert_eq!(
@@ -462,7 +596,7 @@ mod tests {
             "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = \"2025-06-01\"\n",
         );
         let mut fs = [vpc("vpc-1")];
-        let out = s.apply(&mut fs, day("2025-06-01"));
+        let out = s.apply(&mut fs, day("2025-06-01"), &[]);
         assert_eq!(
             fs[0].status,
             Status::Suppressed,
@@ -470,7 +604,7 @@ mod tests {
         );
         assert_eq!(out.expired, Vec::<usize>::new());
         let mut fs = [vpc("vpc-1")];
-        let out = s.apply(&mut fs, day("2025-06-02"));
+        let out = s.apply(&mut fs, day("2025-06-02"), &[]);
         assert_eq!(
             fs[0].status,
             Status::Fail,
@@ -520,7 +654,7 @@ expires = 2031-01-01
         assert_eq!(s.entry(2).unwrap().reason, "first in force");
         assert!(s.entry(5).is_none());
         let mut fs = [vpc("vpc-1"), vpc("vpc-12"), vpc("vpc-2")];
-        let out = s.apply(&mut fs, today());
+        let out = s.apply(&mut fs, today(), &[]);
         for f in &fs[..2] {
             let info = f.suppression.as_ref().unwrap();
             assert_eq!(
@@ -543,8 +677,8 @@ expires = 2031-01-01
     fn the_streaming_applier_gives_the_same_outcome_as_apply() {
         let s = one("resource = \"vpc-1\"");
         let mut batch = [vpc("vpc-1"), vpc("vpc-2")];
-        let whole = s.apply(&mut batch, today());
-        let mut applier = s.applier(today());
+        let whole = s.apply(&mut batch, today(), &[]);
+        let mut applier = s.applier(today(), &[]);
         let mut streamed = [vpc("vpc-1"), vpc("vpc-2")];
         for f in streamed.iter_mut() {
             applier.apply(f);
@@ -580,6 +714,161 @@ expires = 2031-01-01
         assert!(
             Suppressions::parse(Path::new("s.toml"), "[[suppression]]\nrule = \"VPC-001\"\n")
                 .is_err()
+        );
+    }
+
+    /// Three accounts: one in Workloads/Prod, one in Workloads/Dev, one directly under the root.
+    fn org() -> Vec<Account> {
+        serde_json::from_value(serde_json::json!([
+            {"id": "111111111111", "scanned": true, "tags": {"env": "prod", "team": "web"},
+             "ou_path": [{"id": "ou-ab12-11111111", "name": "Workloads"},
+                         {"id": "ou-ab12-22222222", "name": "Prod"}]},
+            {"id": "222222222222", "scanned": true, "tags": {"env": "dev"},
+             "ou_path": [{"id": "ou-ab12-11111111", "name": "Workloads"},
+                         {"id": "ou-ab12-33333333", "name": "Dev"}]},
+            {"id": "333333333333", "scanned": true, "tags": {"env": "prod"}, "ou_path": []}
+        ]))
+        .unwrap()
+    }
+
+    /// Which of the three accounts' failures (and of an unlisted account's) `extra` suppresses.
+    fn suppressed_accounts(extra: &str) -> Vec<&'static str> {
+        let s = one(&format!("resource = \"*\"\n{extra}"));
+        let ids = [
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "444444444444",
+        ];
+        let mut fs: Vec<Finding> = ids
+            .iter()
+            .map(|a| finding("VPC-001", "flow-logs-enabled", "vpc-1", a, "eu-west-1"))
+            .collect();
+        s.apply(&mut fs, today(), &org());
+        ids.into_iter()
+            .zip(&fs)
+            .filter(|(_, f)| f.status == Status::Suppressed)
+            .map(|(a, _)| a)
+            .collect()
+    }
+
+    #[test]
+    fn ou_globs_match_the_path_of_names_any_path_above_it_and_ou_ids() {
+        let (prod, dev, root) = ("111111111111", "222222222222", "333333333333");
+        assert_eq!(suppressed_accounts("ou = \"Workloads/Prod\""), [prod]);
+        assert_eq!(suppressed_accounts("ou = \"Workloads/P*\""), [prod]);
+        // A path above the account's covers its whole subtree.
+        assert_eq!(suppressed_accounts("ou = \"Workloads\""), [prod, dev]);
+        assert_eq!(suppressed_accounts("ou = \"Workloads/*\""), [prod, dev]);
+        // The path starts below the root: a name alone is not matched at any depth.
+        assert!(suppressed_accounts("ou = \"Prod\"").is_empty());
+        assert_eq!(suppressed_accounts("ou = \"*/Dev\""), [dev]);
+        // An OU id covers its subtree.
+        assert_eq!(suppressed_accounts("ou = \"ou-ab12-33333333\""), [dev]);
+        assert_eq!(
+            suppressed_accounts("ou = \"ou-ab12-11111111\""),
+            [prod, dev]
+        );
+        // `*` is every listed account, those directly under the root too; never an account the
+        // inventory does not list.
+        assert_eq!(suppressed_accounts("ou = \"*\""), [prod, dev, root]);
+        // Matching is case-sensitive, as for the other globs.
+        assert!(suppressed_accounts("ou = \"workloads\"").is_empty());
+    }
+
+    #[test]
+    fn account_tags_must_all_match_and_values_are_globs() {
+        let (prod, dev, root) = ("111111111111", "222222222222", "333333333333");
+        assert_eq!(
+            suppressed_accounts("account_tags = { env = \"prod\" }"),
+            [prod, root]
+        );
+        assert_eq!(
+            suppressed_accounts("account_tags = { env = \"*\" }"),
+            [prod, dev, root]
+        );
+        assert_eq!(
+            suppressed_accounts("account_tags = { env = \"prod\", team = \"w*\" }"),
+            [prod]
+        );
+        // A tag the account does not have does not match, even with `*`.
+        assert!(suppressed_accounts("account_tags = { owner = \"*\" }").is_empty());
+        // Both fields, and the other selectors, narrow together.
+        assert_eq!(
+            suppressed_accounts("ou = \"Workloads\"\naccount_tags = { env = \"d*\" }"),
+            [dev]
+        );
+        assert!(
+            suppressed_accounts("account = \"1*\"\naccount_tags = { env = \"dev\" }").is_empty()
+        );
+    }
+
+    #[test]
+    fn without_accounts_entries_naming_ou_or_tags_match_nothing() {
+        for extra in ["ou = \"*\"", "account_tags = { env = \"*\" }"] {
+            let s = one(&format!("resource = \"*\"\n{extra}"));
+            let mut fs = [vpc("vpc-1")];
+            let out = s.apply(&mut fs, today(), &[]);
+            assert_eq!(fs[0].status, Status::Fail, "{extra}");
+            assert_eq!(out.unmatched, vec![1]);
+        }
+    }
+
+    #[test]
+    fn bad_ou_and_account_tags_are_refused_with_their_position() {
+        let err = |text: &str| {
+            Suppressions::parse(
+                Path::new("s.toml"),
+                &format!(
+                    "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n{text}"
+                ),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let e = err("ou = \"Workloads/[\"\n");
+        assert!(
+            e.contains("s.toml:6:6: suppression #1: ou \"Workloads/[\" is not a valid glob"),
+            "{e}"
+        );
+        let e = err("ou = \"\"\n");
+        assert!(e.contains("s.toml:6:6: suppression #1: ou is empty"), "{e}");
+        let e = err("account_tags = { env = \"prod\", team = \"[x\" }\n");
+        assert!(
+            e.contains("s.toml:6:39: suppression #1: account_tags.team \"[x\" is not a valid glob"),
+            "{e}"
+        );
+        let e = err("account_tags = {}\n");
+        assert!(
+            e.contains("s.toml:6:16: suppression #1: account_tags is empty"),
+            "{e}"
+        );
+        // Not a table of strings: the TOML error, positioned.
+        let e = err("account_tags = { env = 3 }\n");
+        assert!(
+            e.contains("s.toml:6:") && e.contains("invalid suppressions file"),
+            "{e}"
+        );
+        let e = err("account_tags = \"env=prod\"\n");
+        assert!(
+            e.contains("s.toml:6:") && e.contains("invalid suppressions file"),
+            "{e}"
+        );
+        let e = err("ou = [\"Workloads\"]\n");
+        assert!(
+            e.contains("s.toml:6:") && e.contains("invalid suppressions file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_fields_as_written_are_kept() {
+        let s = one("resource = \"*\"\nou = \"Workloads/*\"\naccount_tags = { env = \"prod\" }");
+        let e = s.entry(1).unwrap();
+        assert_eq!(e.ou.as_deref(), Some("Workloads/*"));
+        assert_eq!(
+            e.account_tags,
+            BTreeMap::from([("env".to_string(), "prod".to_string())])
         );
     }
 }

@@ -8,7 +8,9 @@ use super::pos::{line_col, toml_error_at};
 use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
-use crate::inventory::{INVENTORY_SCHEMA, Inventory, RegionInventory, ScanMeta, Vpc};
+use crate::inventory::{
+    Account, INVENTORY_SCHEMA, Inventory, OrgUnit, RegionInventory, ScanMeta, Vpc,
+};
 use crate::term::{Escaped, escape};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
@@ -35,6 +37,10 @@ struct CaseFile {
     name: String,
     #[serde(default)]
     account_id: Option<String>,
+    /// The account as an organization scan describes it (`account` in CEL); without it the
+    /// account is known by its id alone, as in a single-account scan.
+    #[serde(default)]
+    account: Option<CaseAccount>,
     #[serde(default)]
     region: Option<String>,
     #[serde(default)]
@@ -48,6 +54,18 @@ struct CaseFile {
     message_contains: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     remediation_contains: BTreeMap<String, OneOrMany>,
+}
+
+/// The `account` of a case: what an inventory's `accounts` entry says of the case's account.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseAccount {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    ou_path: Vec<OrgUnit>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,7 +278,21 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
             other_flow_logs: vec![],
         }],
         errors: vec![],
-        accounts: Vec::new(),
+        accounts: case
+            .account
+            .iter()
+            .map(|a| Account {
+                id: account.clone(),
+                name: a.name.clone(),
+                email: None,
+                status: Some("ACTIVE".into()),
+                ou_path: a.ou_path.clone(),
+                tags: a.tags.clone(),
+                role_arn: None,
+                scanned: true,
+                skip_reason: None,
+            })
+            .collect(),
     };
     let mut active = Active::new(rule);
     let mut params = active.params.clone();
@@ -487,5 +519,60 @@ mod tests {
             report.untested
         );
         assert!(report.cases.len() >= set.rules.len());
+    }
+
+    #[test]
+    fn a_case_gives_the_account_and_a_wrong_field_in_it_is_positioned() {
+        let mut set = RuleSet::empty();
+        set.compile_text(
+            "A-1.toml",
+            r#"id = "A-1"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+[[checks]]
+id = "c"
+title = "t"
+condition = "account.tags.exists(k, k == 'env' && account.tags[k] == 'prod') && account.ou_path.exists(u, u.name == 'Workloads')"
+pass = "{{account.name}}"
+fail = "{{account.id}}"
+"#,
+            super::super::RuleSource::Builtin,
+        )
+        .unwrap();
+        let source = |text: &str| TestSource {
+            origin: "A-1.test.toml".into(),
+            text: text.into(),
+            stem_rule: "A-1".into(),
+        };
+        let report = run(
+            &set,
+            &[source(
+                r#"[[case]]
+name = "prod"
+account_id = "210987654321"
+account = { name = "p", ou_path = [{ id = "ou-ab12-11111111", name = "Workloads" }], tags = { env = "prod" } }
+expect = { c = "pass" }
+message_contains = { c = "p" }
+
+[[case]]
+name = "no account"
+expect = { c = "fail" }
+message_contains = { c = "123456789012" }
+"#,
+            )],
+        )
+        .unwrap();
+        assert!(report.ok(), "{:?}", report.cases);
+        let e = run(
+            &set,
+            &[source(
+                "[[case]]\nname = \"x\"\nexpect = { c = \"pass\" }\naccount = { nmae = \"p\" }\n",
+            )],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("A-1.test.toml:4:") && e.contains("nmae"), "{e}");
     }
 }

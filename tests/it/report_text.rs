@@ -27,7 +27,9 @@ fn summary_groups_by_rule_and_severity_then_lists_failing_resources() {
         .find(|l| l.contains("VPC-001/traffic-type-all") && l.trim_start().starts_with("high"))
         .expect("group line");
     let nums: Vec<&str> = line.split_whitespace().skip(2).collect();
-    assert_eq!(nums, ["2", "0", "0", "0", "1"], "{line}");
+    // The five counts, then the applicability of the check's fix (`manual`: the fixture's rules
+    // declare no fix).
+    assert_eq!(nums, ["2", "0", "0", "0", "1", "manual"], "{line}");
     // Groups are ordered most severe first.
     let high = t.find("  high      VPC-001/flow-log-exists").unwrap();
     let medium = t.find("  medium    VPC-002/destination-encrypted").unwrap();

@@ -93,8 +93,14 @@ fn text_and_sarif_written_beside_a_streamed_json_report_agree_with_it() {
         let row: usize = line
             .split_whitespace()
             .skip(2)
+            .take(5)
             .map(|n| n.parse::<usize>().unwrap())
             .sum();
+        // The last column is the applicability of the check's fix, from the rule file.
+        assert!(
+            ["safe", "unsafe", "manual"].contains(&line.split_whitespace().nth(7).unwrap_or("")),
+            "{line}"
+        );
         let n = results
             .iter()
             .filter(|x| x["rule_id"] == r["rule_id"] && x["check_id"] == r["check_id"])

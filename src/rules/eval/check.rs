@@ -1,7 +1,7 @@
 //! Evaluating the rules on one resource: `applies_if`, `let`s, conditions, and the rendering of
 //! messages and remediation into one verdict per check.
 
-use super::runner::Evaluator;
+use super::runner::{AccountView, Evaluator};
 use super::template_ctx::{TemplateCtx, render, render_with, resource_label};
 use super::{Active, Needs};
 use crate::findings::{Finding, Remediation, ResourceRef, Status};
@@ -28,10 +28,9 @@ impl Evaluator<'_> {
     pub(super) fn eval_vpc(
         &self,
         vpc_rules: &[&Active],
-        region: &str,
-        account: &str,
+        (region, account): (&str, &str),
         vpc: &Vpc,
-        options_cel: &dyn cel::common::value::Val,
+        (options_cel, account_view): (&dyn cel::common::value::Val, &AccountView),
         out: &mut Vec<Finding>,
     ) {
         let (rules, options) = (self.rules, &self.options);
@@ -40,6 +39,7 @@ impl Evaluator<'_> {
         root.add_variable_as_val("vpc", cel_values::vpc_value(region, account, vpc));
         root.add_variable_as_val("resource", cel_values::resource_value(&resource));
         root.add_variable_as_val("options", options_cel.clone_as_boxed());
+        root.add_variable_as_val("account", account_view.cel.clone_as_boxed());
         let base = || {
             let mut base = serde_json::Map::new();
             base.insert(
@@ -48,6 +48,7 @@ impl Evaluator<'_> {
             );
             base.insert("vpc".into(), cel_values::vpc_json(region, account, vpc));
             base.insert("options".into(), options.clone());
+            base.insert("account".into(), account_view.json.clone());
             base
         };
         let mut tctx = TemplateCtx::new(&base);

@@ -5,10 +5,11 @@ use super::parallel::ordered_parallel;
 use super::region_errors::{push_errors, unreadable};
 use super::{Active, EvalOptions, Needs};
 use crate::findings::Finding;
-use crate::inventory::{Inventory, InventoryHead, Vpc, VpcBatch};
+use crate::inventory::{Account, Inventory, InventoryHead, Vpc, VpcBatch};
 use crate::rules::RuleSet;
 use crate::rules::cel_values;
 use serde_json::{Value as JsonValue, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Consecutive VPCs of one region entry (by its index in the inventory and its head), evaluated
@@ -47,6 +48,16 @@ pub struct Evaluator<'a> {
     pub(super) head: &'a InventoryHead,
     pub(super) options: JsonValue,
     pub(super) needs: Needs,
+    /// The `account` of each account the scan holds, built once per scan, and for each region
+    /// entry of the head the index of its account here.
+    pub(super) accounts: Vec<AccountView>,
+    region_account: Vec<usize>,
+}
+
+/// One account as rules (`account`) and templates see it.
+pub(super) struct AccountView {
+    pub cel: Box<dyn cel::common::value::Val>,
+    pub json: JsonValue,
 }
 
 /// VPCs evaluated as one unit of work; results are handed on per batch.
@@ -65,16 +76,26 @@ impl<'a> Evaluator<'a> {
         opts: &EvalOptions,
         head: &'a InventoryHead,
     ) -> Self {
+        let (accounts, region_account) = account_views(head);
         Evaluator {
             rules,
             active,
             head,
+            accounts,
+            region_account,
             options: json!({
                 "accept_subnet_coverage": opts.accept_subnet_coverage,
                 "account_id": head.scan.account_id,
             }),
             needs: opts.needs,
         }
+    }
+
+    /// The account of the region entry with this index.
+    pub(super) fn account_of(&self, region: usize) -> Option<&AccountView> {
+        self.region_account
+            .get(region)
+            .and_then(|&i| self.accounts.get(i))
     }
 
     pub(super) fn vpc_rules(&self) -> Vec<&Active<'a>> {
@@ -117,6 +138,17 @@ impl<'a> Evaluator<'a> {
             };
             let mut out = Vec::with_capacity(batch.vpcs.len() * per_vpc);
             let options_cel = cel_values::shared_val(cel_values::json_to_cel(&self.options));
+            let fallback;
+            let account_view = match self.account_of(batch.region) {
+                Some(v) => v,
+                None => {
+                    fallback = AccountView {
+                        cel: cel_values::account_value(account, None),
+                        json: cel_values::account_json(account, None),
+                    };
+                    &fallback
+                }
+            };
             for vpc in batch.vpcs.iter() {
                 if let Some(msg) = &broken {
                     let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
@@ -130,10 +162,9 @@ impl<'a> Evaluator<'a> {
                 }
                 self.eval_vpc(
                     &vpc_rules,
-                    name,
-                    account,
+                    (name, account),
                     vpc,
-                    options_cel.as_ref(),
+                    (options_cel.as_ref(), account_view),
                     &mut out,
                 );
             }
@@ -141,6 +172,32 @@ impl<'a> Evaluator<'a> {
         };
         ordered_parallel(source, &work, emit);
     }
+}
+
+/// The `account` of every account of the head's region entries (once each, however many regions
+/// and VPCs it has), from the inventory's `accounts` when it lists the account; and for each
+/// region entry, the index of its account.
+fn account_views(head: &InventoryHead) -> (Vec<AccountView>, Vec<usize>) {
+    let listed: HashMap<&str, &Account> =
+        head.accounts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut views = Vec::new();
+    let region_account = head
+        .regions
+        .iter()
+        .map(|k| {
+            let id = k.account_id.as_str();
+            *index.entry(id).or_insert_with(|| {
+                let a = listed.get(id).copied();
+                views.push(AccountView {
+                    cel: cel_values::account_value(id, a),
+                    json: cel_values::account_json(id, a),
+                });
+                views.len() - 1
+            })
+        })
+        .collect();
+    (views, region_account)
 }
 
 #[cfg(test)]
@@ -167,5 +224,96 @@ mod tests {
         assert!(got.iter().all(|f| f.status == Status::Error
             && f.message.contains("region entry #8")
             && f.resource.id == "vpc-1"));
+    }
+
+    const ACCOUNT_RULE: &str = r#"
+id = "T-3"
+title = "t"
+description = "d"
+severity = "high"
+resource = "vpc"
+
+[[checks]]
+id = "prod-in-workloads"
+title = "reads account"
+condition = "account.tags['env'] == 'prod' && 'Workloads' in account.ou_names && account.ou_path[1].id == 'ou-ab12-22222222'"
+pass = "{{account.id}} {{account.name}} {{join account.ou_names '/'}} {{account.tags.env}} {{account.ou_path.0.id}}"
+fail = "{{account.id}} [{{account.name}}] [{{join account.ou_names '/'}}] {{vpc.region}}"
+"#;
+
+    /// Two region entries of a listed account and one of an account the inventory does not list.
+    fn org_inventory() -> Inventory {
+        let mut inv = inventory("available", 0, json!([]));
+        let mut second = inv.regions[0].clone();
+        second.region = "us-east-1".into();
+        let mut other = inv.regions[0].clone();
+        other.account_id = "222222222222".into();
+        inv.regions.push(second);
+        inv.regions.push(other);
+        inv.accounts = serde_json::from_value(json!([{
+            "id": "111111111111", "name": "web-prod", "scanned": true,
+            "ou_path": [{"id": "ou-ab12-11111111", "name": "Workloads"},
+                        {"id": "ou-ab12-22222222", "name": "Prod"}],
+            "tags": {"env": "prod"}
+        }]))
+        .unwrap();
+        inv
+    }
+
+    #[test]
+    fn rules_and_templates_see_the_account_of_each_resource() {
+        let set = compile(ACCOUNT_RULE);
+        let inv = org_inventory();
+        let f = crate::rules::eval::evaluate(&set, &inv, &EvalOptions::default());
+        let got: Vec<(Status, &str)> = f.iter().map(|f| (f.status, f.message.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    Status::Pass,
+                    "111111111111 web-prod Workloads/Prod prod ou-ab12-11111111"
+                ),
+                (
+                    Status::Pass,
+                    "111111111111 web-prod Workloads/Prod prod ou-ab12-11111111"
+                ),
+                // Not in `accounts`: the id alone, the rest empty.
+                (Status::Fail, "222222222222 [] [] eu-west-1"),
+            ]
+        );
+        // A single-account scan: the account is known by its id.
+        let single = inventory("available", 0, json!([]));
+        let f = crate::rules::eval::evaluate(&set, &single, &EvalOptions::default());
+        assert_eq!(f[0].message, "111111111111 [] [] eu-west-1");
+    }
+
+    #[test]
+    fn each_account_is_built_once_per_scan() {
+        let inv = org_inventory();
+        let head = inv.head();
+        let set = compile(ACCOUNT_RULE);
+        let ev = Evaluator::new(&set, &EvalOptions::default(), &head);
+        assert_eq!(
+            ev.accounts.len(),
+            2,
+            "one per account, not per region entry"
+        );
+        assert!(std::ptr::eq(
+            ev.account_of(0).unwrap(),
+            ev.account_of(1).unwrap()
+        ));
+        assert_eq!(ev.account_of(2).unwrap().json["id"], "222222222222");
+        assert_eq!(
+            ev.account_of(0).unwrap().json,
+            json!({"id": "111111111111", "name": "web-prod",
+                   "ou_path": [{"id": "ou-ab12-11111111", "name": "Workloads"},
+                               {"id": "ou-ab12-22222222", "name": "Prod"}],
+                   "ou_names": ["Workloads", "Prod"], "tags": {"env": "prod"}})
+        );
+        assert_eq!(
+            crate::rules::cel_values::val_to_json(ev.account_of(0).unwrap().cel.as_ref()),
+            ev.account_of(0).unwrap().json,
+            "CEL and templates see the same account"
+        );
     }
 }

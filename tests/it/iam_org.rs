@@ -1,0 +1,229 @@
+//! The IAM files for organization scans in docs/iam/: the management-account policy and the
+//! StackSet template of the member role.
+
+use crate::support::harness::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+
+const MANAGEMENT_POLICY: &str = "docs/iam/org-management-policy.json";
+const MEMBER_TEMPLATE: &str = "docs/iam/member-role-stackset.yaml";
+
+/// The Organizations and STS operations an organization scan makes with the caller's
+/// credentials: listing the organization, its OUs, accounts and account tags, and assuming the
+/// member role.
+const ORG_SCAN_ACTIONS: [&str; 7] = [
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListRoots",
+    "organizations:ListTagsForResource",
+    "sts:AssumeRole",
+];
+
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
+        other => panic!("expected a string or a list of strings: {other}"),
+    }
+}
+
+/// Every action of an IAM policy document, with the resources each is granted on.
+fn grants(policy: &Value) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for st in policy["Statement"].as_array().unwrap() {
+        assert_eq!(st["Effect"], "Allow", "{st}");
+        for a in strings(&st["Action"]) {
+            out.push((a, strings(&st["Resource"])));
+        }
+    }
+    out
+}
+
+fn actions(policy: &Value) -> BTreeSet<String> {
+    grants(policy).into_iter().map(|(a, _)| a).collect()
+}
+
+fn json_file(rel: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo_path(rel)).unwrap())
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The member-role template as cfn-lint reads it, as JSON (intrinsic functions as their long
+/// form, e.g. `{"Ref": ...}`).
+fn member_template() -> Value {
+    const DECODE: &str = r#"
+import json, sys
+from cfnlint.decode import decode
+template, matches = decode(sys.argv[1])
+if matches:
+    sys.exit("\n".join(str(m) for m in matches))
+print(json.dumps(template))
+"#;
+    let out = Command::new(venv_bin("python"))
+        .args(["-c", DECODE])
+        .arg(repo_path(MEMBER_TEMPLATE))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_management_policy_allows_the_organization_calls_and_only_the_member_role() {
+    let policy = json_file(MANAGEMENT_POLICY);
+    let want: BTreeSet<String> = ORG_SCAN_ACTIONS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(actions(&policy), want);
+    let template = member_template();
+    let role = template["Parameters"]["RoleName"]["Default"]
+        .as_str()
+        .unwrap();
+    for (action, resources) in grants(&policy) {
+        if action == "sts:AssumeRole" {
+            // The role the StackSet creates, in any account; never any role.
+            assert_eq!(resources, [format!("arn:aws:iam::*:role/{role}")]);
+        } else {
+            let op = action.trim_start_matches("organizations:");
+            assert!(
+                op.starts_with("List") || op.starts_with("Describe"),
+                "read-only: {action}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_member_role_template_is_lint_clean_and_grants_exactly_the_scan_policy() {
+    let out = Command::new(venv_bin("cfn-lint"))
+        .args(["--format", "parseable"])
+        .arg(repo_path(MEMBER_TEMPLATE))
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cfn-lint");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "cfn-lint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = member_template();
+    let roles: Vec<&Value> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::IAM::Role")
+        .collect();
+    assert_eq!(roles.len(), 1);
+    let props = &roles[0]["Properties"];
+    assert_eq!(props["RoleName"], serde_json::json!({"Ref": "RoleName"}));
+    // Inline policies only, and no managed policy: exactly the read-only scan policy.
+    assert!(props.get("ManagedPolicyArns").is_none());
+    let policies = props["Policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 1);
+    let granted = grants(&policies[0]["PolicyDocument"]);
+    assert!(granted.iter().all(|(_, r)| r == &["*"]));
+    assert_eq!(
+        actions(&policies[0]["PolicyDocument"]),
+        actions(&json_file("docs/iam/scan-policy.json")),
+        "the member role grants what docs/iam/scan-policy.json grants"
+    );
+    // A dedicated role, not the administrator role Organizations creates, and the description
+    // says that --role-name must name it.
+    assert_eq!(t["Parameters"]["RoleName"]["Default"], "FlowAuditReadOnly");
+    assert!(
+        t["Description"].as_str().unwrap().contains("--role-name"),
+        "{}",
+        t["Description"]
+    );
+    assert_eq!(t["Parameters"]["ExternalId"]["Default"], "");
+}
+
+/// `aws ARGS...` against moto; stdout as JSON (or Null when empty).
+fn aws(moto: &Moto, args: &[&str]) -> Value {
+    let mut cmd = Command::new(venv_bin("aws"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(k);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aws-config");
+    std::fs::write(&config, "").unwrap();
+    let out = cmd
+        .args(args)
+        .args(["--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &config)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_PAGER", "")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run aws");
+    assert!(
+        out.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        return Value::Null;
+    }
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_member_role_trusts_the_auditing_account_with_the_external_id_only_when_given() {
+    let moto = Moto::start();
+    let body = format!("file://{}", repo_path(MEMBER_TEMPLATE).display());
+    let deploy = |stack: &str, params: &[&str]| {
+        let mut args = vec![
+            "cloudformation",
+            "create-stack",
+            "--stack-name",
+            stack,
+            "--template-body",
+            &body,
+            "--capabilities",
+            "CAPABILITY_NAMED_IAM",
+            "--parameters",
+            "ParameterKey=AuditingAccountId,ParameterValue=111122223333",
+        ];
+        args.extend_from_slice(params);
+        aws(&moto, &args);
+    };
+    let trust = |role: &str| {
+        let r = aws(&moto, &["iam", "get-role", "--role-name", role]);
+        let st = r["Role"]["AssumeRolePolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(st.len(), 1, "{st:?}");
+        assert_eq!(st[0]["Principal"]["AWS"], "arn:aws:iam::111122223333:root");
+        assert_eq!(st[0]["Action"], "sts:AssumeRole");
+        st[0].get("Condition").cloned()
+    };
+    deploy("plain", &[]);
+    assert_eq!(trust("FlowAuditReadOnly"), None, "no external-id condition");
+    deploy(
+        "with-id",
+        &[
+            "ParameterKey=RoleName,ParameterValue=AuditRole",
+            "ParameterKey=ExternalId,ParameterValue=ext-42",
+        ],
+    );
+    assert_eq!(
+        trust("AuditRole"),
+        Some(serde_json::json!({"StringEquals": {"sts:ExternalId": "ext-42"}}))
+    );
+}

@@ -1,0 +1,268 @@
+//! Rules and suppressions that depend on the account of each resource (`account` in CEL,
+//! `ou` and `account_tags` in suppressions), over an organization inventory, through the binary.
+
+use crate::support::harness::*;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const PROD: &str = "111111111111";
+const DEV: &str = "222222222222";
+const SANDBOX: &str = "333333333333";
+/// Has VPCs in the inventory but no entry in its `accounts`.
+const UNLISTED: &str = "444444444444";
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An organization inventory: four accounts with one region each, each region with a VPC whose
+/// only flow log keeps 30 days (`...1`) and a VPC without flow logs (`...2`); a suspended account
+/// that was not scanned.
+fn org_inventory(dir: &Path) -> PathBuf {
+    let region = |acct: &str, n: u8| {
+        let vpc = |i: u8| format!("vpc-0a11ce00000000{n}{i}");
+        json!({"account_id": acct, "region": "eu-west-1", "vpcs": [
+            {"id": vpc(1), "arn": format!("arn:aws:ec2:eu-west-1:{acct}:vpc/{}", vpc(1)),
+             "is_default": false, "owner_id": acct, "shared": false, "cidr_block": "10.0.0.0/16",
+             "state": "available", "flow_logs": [{
+                "id": format!("fl-00000000000000{n}1"), "resource_id": vpc(1), "resource_type": "vpc",
+                "status": "ACTIVE", "traffic_type": "ALL", "destination_type": "cloud-watch-logs",
+                "log_group_name": "/vpc/flow", "deliver_logs_status": "SUCCESS",
+                "max_aggregation_interval": 60,
+                "destination_arn": format!("arn:aws:logs:eu-west-1:{acct}:log-group:/vpc/flow"),
+                "deliver_logs_permission_arn": format!("arn:aws:iam::{acct}:role/flow-logs"),
+                "destination": {"name": "/vpc/flow", "region": "eu-west-1", "exists": "yes",
+                    "encryption": "kms", "kms_key_id": format!("arn:aws:kms:eu-west-1:{acct}:key/k"),
+                    "retention_days": 30}}]},
+            {"id": vpc(2), "arn": format!("arn:aws:ec2:eu-west-1:{acct}:vpc/{}", vpc(2)),
+             "is_default": false, "owner_id": acct, "shared": false, "cidr_block": "10.1.0.0/16",
+             "state": "available"}
+        ]})
+    };
+    let workloads = json!({"id": "ou-ab12-11111111", "name": "Workloads"});
+    let inv = json!({
+        "schema": "flowaudit/inventory/v1",
+        "scan": {"tool_version": "0.1.0", "started_at": "2026-01-15T09:00:00Z",
+                 "finished_at": "2026-01-15T09:00:04Z", "account_id": "999999999999",
+                 "regions_scanned": ["eu-west-1"]},
+        "regions": [region(PROD, 1), region(DEV, 2), region(SANDBOX, 3), region(UNLISTED, 4)],
+        "errors": [],
+        "accounts": [
+            {"id": PROD, "name": "web-prod", "status": "ACTIVE", "scanned": true,
+             "ou_path": [workloads, {"id": "ou-ab12-22222222", "name": "Prod"}],
+             "tags": {"env": "prod", "team": "web"}},
+            {"id": DEV, "name": "web-dev", "status": "ACTIVE", "scanned": true,
+             "ou_path": [workloads, {"id": "ou-ab12-33333333", "name": "Dev"}],
+             "tags": {"env": "dev", "team": "web"}},
+            {"id": SANDBOX, "name": "lab", "status": "ACTIVE", "scanned": true,
+             "ou_path": [{"id": "ou-ab12-44444444", "name": "Sandbox"}],
+             "tags": {"env": "prod", "team": "data-science"}},
+            {"id": "555555555555", "name": "closed", "status": "SUSPENDED", "scanned": false,
+             "skip_reason": "account is SUSPENDED",
+             "ou_path": [workloads, {"id": "ou-ab12-22222222", "name": "Prod"}],
+             "tags": {"env": "prod"}}
+        ]
+    });
+    // In the order flowaudit writes an inventory: `accounts` after the regions.
+    let text = format!(
+        r#"{{"schema":{},"scan":{},"regions":{},"errors":[],"accounts":{}}}"#,
+        inv["schema"], inv["scan"], inv["regions"], inv["accounts"]
+    );
+    let p = dir.join("org.json");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// `scan --from-inventory INV -f json -o DIR/r.json EXTRA...`: the exit code and the report.
+fn scan(dir: &Path, inv: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let report = dir.join("r.json");
+    let _ = std::fs::remove_file(&report);
+    let mut cmd = flowaudit();
+    cmd.args(["scan", "--from-inventory"])
+        .arg(inv)
+        .args(["-f", "json", "-o"])
+        .arg(&report)
+        .args(extra);
+    let o = run(&mut cmd);
+    let doc = std::fs::read(&report)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    (code(&o), doc, err(&o))
+}
+
+/// (status, message) of `rule`/`check` on the VPC `vpc` of `account`.
+fn result(doc: &Value, rule: &str, check: &str, account: &str, vpc: &str) -> (String, String) {
+    let r = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["rule_id"] == rule
+                && r["check_id"] == check
+                && r["resource"]["account_id"] == account
+                && r["resource"]["id"] == vpc
+        })
+        .unwrap_or_else(|| panic!("no {rule}/{check} result for {vpc} in {account}"));
+    (
+        r["status"].as_str().unwrap().to_string(),
+        r["message"].as_str().unwrap().to_string(),
+    )
+}
+
+fn vpc_of(n: u8, i: u8) -> String {
+    format!("vpc-0a11ce00000000{n}{i}")
+}
+
+#[test]
+fn a_rule_and_its_parameters_depend_on_the_account_of_each_vpc() {
+    let rules = repo_path("tests/fixtures/account-rules");
+    let rules = rules.to_str().unwrap();
+    // The rule's own tests give each case an account.
+    let o = run(flowaudit().args(["rules", "test", rules]));
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("5 case(s): 5 passed, 0 failed"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let inv = org_inventory(dir.path());
+    let (rc, doc, e) = scan(dir.path(), &inv, &["--rules", rules]);
+    assert_eq!(rc, 1, "{e}");
+    let acc =
+        |account: &str, n: u8| result(&doc, "ACC-001", "retention-for-env", account, &vpc_of(n, 1));
+    // The same VPC, logs kept 30 days: production needs 365, development 30.
+    let (st, msg) = acc(PROD, 1);
+    assert_eq!(st, "fail", "{msg}");
+    assert!(
+        msg.contains("in web-prod (Workloads/Prod) must keep flow logs 365 days for env prod"),
+        "{msg}"
+    );
+    assert_eq!(acc(DEV, 2).0, "pass");
+    // Outside Workloads, and unknown to the inventory's accounts: not judged.
+    let (st, msg) = acc(SANDBOX, 3);
+    assert_eq!(
+        (st.as_str(), msg.as_str()),
+        (
+            "skipped",
+            "vpc-0a11ce0000000031 is in account 333333333333, which is not under Workloads"
+        )
+    );
+    assert_eq!(acc(UNLISTED, 4).0, "skipped");
+
+    // The parameter is a table by environment; the config file changes it for every account.
+    let cfg = dir.path().join("flowaudit.toml");
+    std::fs::write(
+        &cfg,
+        "[rules.ACC-001]\nparams = { min_retention_by_env = { prod = 30, dev = 90 } }\n",
+    )
+    .unwrap();
+    let (_, doc, e) = scan(
+        dir.path(),
+        &inv,
+        &["--rules", rules, "--config", cfg.to_str().unwrap()],
+    );
+    let acc =
+        |account: &str, n: u8| result(&doc, "ACC-001", "retention-for-env", account, &vpc_of(n, 1));
+    assert_eq!(acc(PROD, 1).0, "pass", "{e}");
+    let (st, msg) = acc(DEV, 2);
+    assert_eq!(st, "fail");
+    assert!(
+        msg.contains("must keep flow logs 90 days for env dev"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn suppressions_by_ou_and_account_tags_in_an_organization_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = org_inventory(dir.path());
+    let supp = dir.path().join("s.toml");
+    std::fs::write(
+        &supp,
+        r#"
+[[suppression]]
+rule = "VPC-001"
+resource = "*"
+ou = "Workloads/Prod*"
+reason = "Production VPCs without logs are being decommissioned (SEC-7)"
+expires = 2099-12-31
+
+[[suppression]]
+rule = "VPC-001"
+resource = "*"
+account_tags = { team = "data-*", env = "prod" }
+reason = "Lab accounts log at the transit gateway (SEC-8)"
+expires = 2099-12-31
+
+[[suppression]]
+rule = "VPC-001"
+resource = "*"
+ou = "ou-ab12-99999999"
+reason = "No such OU"
+expires = 2099-12-31
+"#,
+    )
+    .unwrap();
+    let (rc, doc, e) = scan(
+        dir.path(),
+        &inv,
+        &["--suppressions", supp.to_str().unwrap()],
+    );
+    assert_eq!(rc, 1, "{e}");
+    let st = |account: &str, n: u8| {
+        result(&doc, "VPC-001", "flow-logs-enabled", account, &vpc_of(n, 2)).0
+    };
+    assert_eq!(st(PROD, 1), "suppressed");
+    assert_eq!(st(SANDBOX, 3), "suppressed");
+    assert_eq!(st(DEV, 2), "fail", "in Workloads/Dev, env dev");
+    assert_eq!(st(UNLISTED, 4), "fail", "no OU path or tags are known");
+    let sandbox = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"]["account_id"] == SANDBOX && r["status"] == "suppressed")
+        .unwrap();
+    assert_eq!(
+        sandbox["suppression"]["reason"],
+        "Lab accounts log at the transit gateway (SEC-8)"
+    );
+    let unmatched: Vec<i64> = doc["suppressions"]["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_i64().unwrap())
+        .collect();
+    assert_eq!(unmatched, vec![3]);
+    assert!(
+        e.contains("suppression #3") && e.contains("matched no failing result"),
+        "{e}"
+    );
+
+    // A bad glob in either field: exit 2, naming the file, line and column.
+    for (text, at) in [
+        ("ou = \"Workloads/[Prod\"", ":6:6: suppression #1: ou"),
+        (
+            "account_tags = { env = \"[\" }",
+            ":6:24: suppression #1: account_tags.env \"[\" is not a valid glob",
+        ),
+    ] {
+        std::fs::write(
+            &supp,
+            format!(
+                "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n{text}\n"
+            ),
+        )
+        .unwrap();
+        let (rc, _, e) = scan(
+            dir.path(),
+            &inv,
+            &["--suppressions", supp.to_str().unwrap()],
+        );
+        assert_eq!(rc, 2, "{e}");
+        assert!(e.contains(&format!("{}{at}", supp.display())), "{e}");
+    }
+}

@@ -137,12 +137,16 @@ pub async fn resolve_log_groups(
         // Bounded so that a misbehaving endpoint cannot loop forever.
         for _page in 0..10_000 {
             calls += 1;
-            let result = client
-                .describe_log_groups()
-                .set_log_group_identifiers(Some(pending.clone()))
-                .limit(LOG_GROUP_BATCH as i32)
-                .set_next_token(token.take())
-                .send()
+            let result = clients
+                .limit
+                .run(
+                    client
+                        .describe_log_groups()
+                        .set_log_group_identifiers(Some(pending.clone()))
+                        .limit(LOG_GROUP_BATCH as i32)
+                        .set_next_token(token.take())
+                        .send(),
+                )
                 .await;
             match result {
                 Ok(resp) => {
@@ -225,10 +229,14 @@ pub async fn resolve_bucket(
     };
     for attempt in 0..2 {
         let result = clients
-            .s3(&region)
-            .get_bucket_encryption()
-            .bucket(bucket)
-            .send()
+            .limit
+            .run(
+                clients
+                    .s3(&region)
+                    .get_bucket_encryption()
+                    .bucket(bucket)
+                    .send(),
+            )
             .await;
         tracing::debug!(bucket, region = %crate::term::escape(&region), ok = result.is_ok(), "GetBucketEncryption");
         let failure = match result {

@@ -1,17 +1,23 @@
 //! The collector: the only code that reads AWS. It never prints; it reports progress through
 //! [`CollectOptions::progress`] and returns a joined [`Inventory`].
 
+pub mod accounts;
 pub mod clients;
 mod destinations;
 mod ec2;
 mod errors;
+mod org;
 pub mod regions;
 
 use crate::error::Error;
 use crate::inventory::validate;
-use crate::inventory::{INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta};
+use crate::inventory::{
+    Account, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
+};
 use crate::term::escape;
+use accounts::{AccountSource, AccountsOptions, RoleSession, SessionProvider, Target};
 use clients::Clients;
+use errors::CallFailure;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +25,7 @@ use std::time::Duration;
 /// Progress events for whoever displays them (the CLI draws a bar on a terminal).
 #[derive(Debug, Clone)]
 pub enum Progress {
-    /// The regions to collect are known.
+    /// This many more regions are to be collected (once per account).
     RegionsPlanned { total: usize },
     /// One region finished (successfully or not) with this many VPCs.
     RegionDone {
@@ -27,6 +33,8 @@ pub enum Progress {
         vpcs: usize,
         failed: bool,
     },
+    /// Collection is over.
+    Finished,
 }
 
 /// A progress callback.
@@ -47,6 +55,10 @@ pub struct CollectOptions {
     pub max_attempts: u32,
     /// Per-attempt timeout.
     pub call_timeout: Duration,
+    /// AWS calls in flight at once, across every account and region.
+    pub max_in_flight: usize,
+    /// The accounts of an organization or accounts-file scan; `None` scans the caller's account.
+    pub accounts: Option<AccountsOptions>,
     pub progress: Option<ProgressFn>,
 }
 
@@ -61,6 +73,9 @@ pub fn validate(opts: &CollectOptions) -> Result<(), Error> {
     {
         clients::validate_endpoint(&url, "environment variable AWS_ENDPOINT_URL")?;
     }
+    if let Some(a) = &opts.accounts {
+        accounts::validate_options(a)?;
+    }
     Ok(())
 }
 
@@ -68,7 +83,8 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Collect the inventory of the account the credentials belong to.
+/// Collect the inventory of the account the credentials belong to, or of the accounts
+/// [`CollectOptions::accounts`] chooses.
 pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
     validate(opts)?;
     let started_at = now();
@@ -80,20 +96,92 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         .unwrap_or_else(|| "us-east-1".to_string());
     let clients = Clients::load(opts, &fallback_region).await;
     let (account_id, partition) = identify(&clients, timeout_secs).await?;
-    let mut scan_errors: Vec<ScanError> = Vec::new();
 
+    let (scans, accounts, mut scan_errors) = match &opts.accounts {
+        None => {
+            let scan = scan_account(&clients, opts, &account_id, &partition, &opts.regions)
+                .await
+                .map_err(|f| {
+                    Error::fatal(format!(
+                        "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
+                        escape(&clients.home_region()),
+                        escape(&f.summary())
+                    ))
+                })?;
+            (vec![scan], Vec::new(), Vec::new())
+        }
+        Some(a) => collect_accounts(&clients, opts, a, &account_id, &partition).await?,
+    };
+    if let Some(p) = &opts.progress {
+        p(Progress::Finished);
+    }
+
+    let mut regions_scanned: Vec<String> = Vec::new();
+    let mut region_invs: Vec<RegionInventory> = Vec::new();
+    for s in scans {
+        regions_scanned.extend(s.scanned);
+        region_invs.extend(s.regions);
+        scan_errors.extend(s.errors);
+    }
+    regions_scanned.sort();
+    regions_scanned.dedup();
+    region_invs.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+    scan_errors.sort_by(|a, b| {
+        (&a.account_id, &a.region, &a.service, &a.operation).cmp(&(
+            &b.account_id,
+            &b.region,
+            &b.service,
+            &b.operation,
+        ))
+    });
+    Ok(Inventory {
+        schema: INVENTORY_SCHEMA.to_string(),
+        scan: ScanMeta {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at,
+            finished_at: now(),
+            account_id,
+            regions_requested: opts.regions.iter().map(|r| r.trim().to_string()).collect(),
+            regions_scanned,
+        },
+        regions: region_invs,
+        errors: scan_errors,
+        accounts,
+    })
+}
+
+/// What one account gave: its regions, its errors and the regions it tried.
+struct AccountScan {
+    regions: Vec<RegionInventory>,
+    errors: Vec<ScanError>,
+    scanned: Vec<String>,
+}
+
+/// Collect one account with `clients` (its credentials): its regions (`requested`, or every
+/// enabled one), their listings and the destinations they name. Fails only when its regions
+/// cannot be known (DescribeRegions failed and no region was asked for).
+async fn scan_account(
+    clients: &Clients,
+    opts: &CollectOptions,
+    account_id: &str,
+    partition: &str,
+    requested: &[String],
+) -> Result<AccountScan, CallFailure> {
+    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    let mut scan_errors: Vec<ScanError> = Vec::new();
     let plan = plan_regions(
-        &clients,
-        opts,
-        &partition,
+        clients,
+        requested,
+        &opts.exclude_regions,
+        partition,
         timeout_secs,
-        &account_id,
+        account_id,
         &mut scan_errors,
     )
     .await?;
     for r in &plan.not_enabled {
         scan_errors.push(ScanError {
-            account_id: account_id.clone(),
+            account_id: account_id.to_string(),
             region: Some(r.clone()),
             service: "ec2".into(),
             operation: "DescribeRegions".into(),
@@ -109,47 +197,208 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         });
     }
 
-    let concurrency = opts.concurrency.max(1);
     let ctxs: Vec<ec2::RegionCtx> = plan
         .scan
         .iter()
         .map(|r| ec2::RegionCtx {
-            account_id: account_id.clone(),
+            account_id: account_id.to_string(),
             region: r.clone(),
-            partition: partition.clone(),
+            partition: partition.to_string(),
             timeout_secs,
+            limit: clients.limit.clone(),
         })
         .collect();
-    let mut region_invs = list_regions(&clients, opts, ctxs, &mut scan_errors).await;
+    let mut region_invs = list_regions(clients, opts, ctxs, &mut scan_errors).await;
 
     // Destinations, only those referenced.
     let resolved = destinations::resolve_destinations(
-        &clients,
+        clients,
         &mut region_invs,
-        &account_id,
-        concurrency,
+        account_id,
+        opts.concurrency.max(1),
         timeout_secs,
     )
     .await;
-    destinations::apply_destinations(&mut region_invs, &account_id, &resolved);
-
-    scan_errors.sort_by(|a, b| {
-        (&a.region, &a.service, &a.operation).cmp(&(&b.region, &b.service, &b.operation))
-    });
-    Ok(Inventory {
-        schema: INVENTORY_SCHEMA.to_string(),
-        scan: ScanMeta {
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            started_at,
-            finished_at: now(),
-            account_id,
-            regions_requested: opts.regions.iter().map(|r| r.trim().to_string()).collect(),
-            regions_scanned: plan.scan,
-        },
+    destinations::apply_destinations(&mut region_invs, account_id, &resolved);
+    Ok(AccountScan {
         regions: region_invs,
         errors: scan_errors,
-        accounts: Vec::new(),
+        scanned: plan.scan,
     })
+}
+
+/// An account-wide error entry (`region: null`).
+fn account_error(account_id: &str, service: &str, operation: &str, f: &CallFailure) -> ScanError {
+    ScanError {
+        account_id: account_id.to_string(),
+        region: None,
+        service: service.into(),
+        operation: operation.into(),
+        code: f.code.clone(),
+        message: f.message.clone(),
+    }
+}
+
+/// An organization or accounts-file scan: list and select the accounts, then collect each one
+/// (`--account-concurrency` at once) with the caller's credentials for the caller's own account
+/// and one assumed-role session for every other. An account that cannot be reached or read is
+/// an error entry and the others complete. Only an organization listing that leaves nothing
+/// to scan stops the run.
+async fn collect_accounts(
+    clients: &Clients,
+    opts: &CollectOptions,
+    a: &AccountsOptions,
+    caller: &str,
+    partition: &str,
+) -> Result<(Vec<AccountScan>, Vec<Account>, Vec<ScanError>), Error> {
+    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    let concurrency = a.concurrency.max(1);
+    let mut errors: Vec<ScanError> = Vec::new();
+    let org_client = clients.organizations();
+    let mut listed = None;
+    let mut fallback = None;
+    if a.source == AccountSource::Organization {
+        match org::list_accounts(&org_client, &clients.limit, timeout_secs).await {
+            Ok(accounts) => {
+                let mut listing = org::OrgListing {
+                    accounts,
+                    ..Default::default()
+                };
+                if let Err(f) = org::read_tree(
+                    &org_client,
+                    &clients.limit,
+                    timeout_secs,
+                    concurrency,
+                    &mut listing,
+                )
+                .await
+                {
+                    if !a.ous.is_empty() || !a.exclude_ous.is_empty() {
+                        return Err(Error::fatal(format!(
+                            "cannot read the organization's units (Organizations {}): {}\n  fix: grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou",
+                            f.operation,
+                            escape(&f.failure.summary())
+                        )));
+                    }
+                    tracing::warn!(operation = f.operation, code = %escape(&f.failure.code), "the organization's units could not be read; accounts have no OU path");
+                    errors.push(account_error(
+                        caller,
+                        "organizations",
+                        f.operation,
+                        &f.failure,
+                    ));
+                    listing.roots.clear();
+                    listing.parents.clear();
+                    listing.names.clear();
+                }
+                listed = Some(listing);
+            }
+            Err(f) => {
+                if a.accounts.is_empty() || !a.ous.is_empty() || !a.exclude_ous.is_empty() {
+                    return Err(Error::fatal(format!(
+                        "cannot list the organization's accounts (Organizations {}): {}\n  fix: run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file",
+                        f.operation,
+                        escape(&f.failure.summary())
+                    )));
+                }
+                tracing::warn!(code = %escape(&f.failure.code), "the organization's accounts could not be listed; scanning the --account ids");
+                errors.push(account_error(
+                    caller,
+                    "organizations",
+                    f.operation,
+                    &f.failure,
+                ));
+                fallback = Some(AccountsOptions {
+                    source: AccountSource::Listed,
+                    ..a.clone()
+                });
+            }
+        }
+    }
+    let how = fallback.as_ref().unwrap_or(a);
+    let mut targets = accounts::select(how, listed.as_ref(), caller, partition, &opts.regions)?;
+
+    if listed.is_some() {
+        let tags: Vec<(usize, Result<_, org::OrgFailure>)> =
+            futures::stream::iter(targets.iter().enumerate())
+                .map(|(i, t)| {
+                    let (client, limit) = (&org_client, &clients.limit);
+                    async move {
+                        (
+                            i,
+                            org::account_tags(client, limit, timeout_secs, &t.account.id).await,
+                        )
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+        for (i, r) in tags {
+            match r {
+                Ok(t) => targets[i].account.tags = t,
+                Err(f) => errors.push(account_error(
+                    &targets[i].account.id,
+                    "organizations",
+                    f.operation,
+                    &f.failure,
+                )),
+            }
+        }
+    }
+
+    let scans: Vec<AccountScan> = futures::stream::iter(targets.iter())
+        .filter(|t| std::future::ready(t.account.scanned))
+        .map(|t| scan_target(clients, opts, a, t, partition))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let accounts = targets.into_iter().map(|t| t.account).collect();
+    Ok((scans, accounts, errors))
+}
+
+/// Reach one account (the caller's credentials, or one AssumeRole) and collect it.
+async fn scan_target(
+    clients: &Clients,
+    opts: &CollectOptions,
+    a: &AccountsOptions,
+    t: &Target,
+    partition: &str,
+) -> AccountScan {
+    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    let id = &t.account.id;
+    let failed = |e: ScanError| AccountScan {
+        regions: Vec::new(),
+        errors: vec![e],
+        scanned: Vec::new(),
+    };
+    let assumed;
+    let account_clients = match &t.account.role_arn {
+        None => clients,
+        Some(role) => {
+            match RoleSession::start(clients, role, t.external_id.as_deref(), a, timeout_secs).await
+            {
+                Ok(session) => {
+                    tracing::debug!(account = %escape(id), role = %escape(role), "AssumeRole");
+                    assumed = clients.with_credentials(SessionProvider(session));
+                    &assumed
+                }
+                Err(f) => {
+                    tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's role could not be assumed");
+                    return failed(ScanError {
+                        message: format!("cannot assume {role}: {}", f.message),
+                        ..account_error(id, "sts", "AssumeRole", &f)
+                    });
+                }
+            }
+        }
+    };
+    match scan_account(account_clients, opts, id, partition, &t.regions).await {
+        Ok(scan) => scan,
+        Err(f) => {
+            tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's regions could not be listed");
+            failed(account_error(id, "ec2", "DescribeRegions", &f))
+        }
+    }
 }
 
 /// The account id and ARN partition of the credentials (STS GetCallerIdentity). Fatal when it
@@ -157,7 +406,11 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
 /// without them, and every region entry and ARN holds them.
 async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, String), Error> {
     let home = clients.home_region();
-    let identity = clients.sts().get_caller_identity().send().await.map_err(|e| {
+    let identity = clients
+        .limit
+        .run(clients.sts().get_caller_identity().send())
+        .await
+        .map_err(|e| {
         let f = errors::classify(&e, timeout_secs);
         Error::fatal(format!(
             "cannot identify the AWS account (STS GetCallerIdentity in {}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
@@ -183,19 +436,25 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
     Ok((account_id, partition))
 }
 
-/// The regions to scan: DescribeRegions, narrowed by the flags. When DescribeRegions fails, the
-/// requested regions are used as given; with none requested the run cannot go on. A region name
-/// of the wrong shape in the answer is left out and recorded as a scan error.
+/// The regions to scan: DescribeRegions, narrowed by the requested and excluded regions. When
+/// DescribeRegions fails, the requested regions are used as given; with none requested the
+/// account cannot be scanned (the failure is returned). A region name of the wrong shape in the
+/// answer is left out and recorded as a scan error.
 async fn plan_regions(
     clients: &Clients,
-    opts: &CollectOptions,
+    requested: &[String],
+    excluded: &[String],
     partition: &str,
     timeout_secs: u64,
     account_id: &str,
     scan_errors: &mut Vec<ScanError>,
-) -> Result<regions::RegionPlan, Error> {
+) -> Result<regions::RegionPlan, CallFailure> {
     let home = clients.home_region();
-    let discovered = match clients.ec2(&home).describe_regions().send().await {
+    let answer = clients
+        .limit
+        .run(clients.ec2(&home).describe_regions().send())
+        .await;
+    let discovered = match answer {
         Ok(out) => {
             let found: Vec<regions::DiscoveredRegion> = out
                 .regions()
@@ -222,27 +481,23 @@ async fn plan_regions(
                     })
                 })
                 .collect();
-            tracing::debug!(region = %escape(&home), regions = found.len(), "DescribeRegions");
+            tracing::debug!(account = %escape(account_id), region = %escape(&home), regions = found.len(), "DescribeRegions");
             Some(found)
         }
         Err(e) => {
             let f = errors::classify(&e, timeout_secs);
-            if opts.regions.is_empty() {
-                return Err(Error::fatal(format!(
-                    "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
-                    escape(&home),
-                    escape(&f.summary())
-                )));
+            if requested.is_empty() {
+                return Err(f);
             }
-            tracing::warn!(code = %escape(&f.code), "DescribeRegions failed; scanning the requested regions as given");
+            tracing::warn!(account = %escape(account_id), code = %escape(&f.code), "DescribeRegions failed; scanning the requested regions as given");
             None
         }
     };
     Ok(regions::plan(
         discovered.as_deref(),
         partition,
-        &opts.regions,
-        &opts.exclude_regions,
+        requested,
+        excluded,
     ))
 }
 

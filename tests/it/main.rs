@@ -10,6 +10,7 @@ mod fix_iam;
 mod fix_undo;
 mod fix_undo_tamper;
 mod inventory_validation;
+mod org_scan;
 mod report_e2e;
 mod report_html;
 mod report_json;

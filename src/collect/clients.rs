@@ -146,6 +146,13 @@ impl Clients {
         }
     }
 
+    /// Drop the cached EC2 and CloudWatch Logs clients once an account's regions are read (a
+    /// scan of many accounts keeps each account's clients to the end, for S3 reads).
+    pub fn release_regional(&self) {
+        self.ec2.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.logs.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// Organizations (a global service: its calls go to the home region's endpoint).
     pub fn organizations(&self) -> aws_sdk_organizations::Client {
         aws_sdk_organizations::Client::new(&self.sdk)

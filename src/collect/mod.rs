@@ -99,7 +99,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
 
     let (scans, accounts, mut scan_errors) = match &opts.accounts {
         None => {
-            let scan = scan_account(&clients, opts, &account_id, &partition, &opts.regions)
+            let scan = scan_account(&clients, opts, &account_id, &partition, &opts.regions, None)
                 .await
                 .map_err(|f| {
                     Error::fatal(format!(
@@ -166,6 +166,7 @@ async fn scan_account(
     account_id: &str,
     partition: &str,
     requested: &[String],
+    owners: Option<&destinations::Owners<'_>>,
 ) -> Result<AccountScan, CallFailure> {
     let timeout_secs = opts.call_timeout.as_secs().max(1);
     let mut scan_errors: Vec<ScanError> = Vec::new();
@@ -217,6 +218,7 @@ async fn scan_account(
         account_id,
         opts.concurrency.max(1),
         timeout_secs,
+        owners,
     )
     .await;
     destinations::apply_destinations(&mut region_invs, account_id, &resolved);
@@ -346,57 +348,106 @@ async fn collect_accounts(
         }
     }
 
-    let scans: Vec<AccountScan> = futures::stream::iter(targets.iter())
-        .filter(|t| std::future::ready(t.account.scanned))
-        .map(|t| scan_target(clients, opts, a, t, partition))
+    // Reach every account to scan, then list each one's buckets: a bucket a scanned account
+    // owns is read with its owner's credentials, whichever account's flow log names it.
+    let reached: Vec<(usize, Result<Option<Clients>, ScanError>)> =
+        futures::stream::iter(targets.iter().enumerate())
+            .filter(|(_, t)| std::future::ready(t.account.scanned))
+            .map(|(i, t)| async move { (i, reach(clients, a, t, timeout_secs).await) })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+    let mut scans: Vec<AccountScan> = Vec::new();
+    let mut ready: Vec<(usize, Option<Clients>)> = Vec::new();
+    for (i, r) in reached {
+        match r {
+            Ok(c) => ready.push((i, c)),
+            Err(e) => scans.push(AccountScan {
+                regions: Vec::new(),
+                errors: vec![e],
+                scanned: Vec::new(),
+            }),
+        }
+    }
+    ready.sort_by_key(|(i, _)| *i);
+    let ready: Vec<(&Target, &Clients)> = ready
+        .iter()
+        .map(|(i, c)| (&targets[*i], c.as_ref().unwrap_or(clients)))
+        .collect();
+    let listed: Vec<_> = futures::stream::iter(ready.iter())
+        .map(|(t, c)| async move {
+            (
+                t.account.id.clone(),
+                *c,
+                destinations::list_buckets(c, timeout_secs).await,
+            )
+        })
         .buffer_unordered(concurrency)
         .collect()
         .await;
+    let owners = destinations::Owners::new(
+        listed
+            .into_iter()
+            .filter_map(|(id, c, r)| match r {
+                Ok(buckets) => Some((id, c, buckets)),
+                Err(f) => {
+                    tracing::warn!(account = %escape(&id), code = %escape(&f.code), "ListBuckets failed: the account's buckets are read with the credentials of the accounts that name them");
+                    None
+                }
+            })
+            .collect(),
+    );
+    let more: Vec<AccountScan> = futures::stream::iter(ready.iter())
+        .map(|(t, c)| {
+            let owners = &owners;
+            async move {
+                let id = &t.account.id;
+                let scan = scan_account(c, opts, id, partition, &t.regions, Some(owners)).await;
+                // Only the S3 clients serve later reads (of the buckets this account owns).
+                c.release_regional();
+                scan.unwrap_or_else(|f| {
+                    tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's regions could not be listed");
+                    AccountScan {
+                        regions: Vec::new(),
+                        errors: vec![account_error(id, "ec2", "DescribeRegions", &f)],
+                        scanned: Vec::new(),
+                    }
+                })
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    scans.extend(more);
+    drop(owners);
+    drop(ready);
     let accounts = targets.into_iter().map(|t| t.account).collect();
     Ok((scans, accounts, errors))
 }
 
-/// Reach one account (the caller's credentials, or one AssumeRole) and collect it.
-async fn scan_target(
+/// The clients of one account: `None` for the caller's own (the caller's clients), else those of
+/// one assumed-role session. A refused AssumeRole is the account's error entry.
+async fn reach(
     clients: &Clients,
-    opts: &CollectOptions,
     a: &AccountsOptions,
     t: &Target,
-    partition: &str,
-) -> AccountScan {
-    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    timeout_secs: u64,
+) -> Result<Option<Clients>, ScanError> {
     let id = &t.account.id;
-    let failed = |e: ScanError| AccountScan {
-        regions: Vec::new(),
-        errors: vec![e],
-        scanned: Vec::new(),
+    let Some(role) = &t.account.role_arn else {
+        return Ok(None);
     };
-    let assumed;
-    let account_clients = match &t.account.role_arn {
-        None => clients,
-        Some(role) => {
-            match RoleSession::start(clients, role, t.external_id.as_deref(), a, timeout_secs).await
-            {
-                Ok(session) => {
-                    tracing::debug!(account = %escape(id), role = %escape(role), "AssumeRole");
-                    assumed = clients.with_credentials(SessionProvider(session));
-                    &assumed
-                }
-                Err(f) => {
-                    tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's role could not be assumed");
-                    return failed(ScanError {
-                        message: format!("cannot assume {role}: {}", f.message),
-                        ..account_error(id, "sts", "AssumeRole", &f)
-                    });
-                }
-            }
+    match RoleSession::start(clients, role, t.external_id.as_deref(), a, timeout_secs).await {
+        Ok(session) => {
+            tracing::debug!(account = %escape(id), role = %escape(role), "AssumeRole");
+            Ok(Some(clients.with_credentials(SessionProvider(session))))
         }
-    };
-    match scan_account(account_clients, opts, id, partition, &t.regions).await {
-        Ok(scan) => scan,
         Err(f) => {
-            tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's regions could not be listed");
-            failed(account_error(id, "ec2", "DescribeRegions", &f))
+            tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's role could not be assumed");
+            Err(ScanError {
+                message: format!("cannot assume {role}: {}", f.message),
+                ..account_error(id, "sts", "AssumeRole", &f)
+            })
         }
     }
 }

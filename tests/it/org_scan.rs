@@ -275,7 +275,15 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
         );
     }
     // Nothing else, and nothing signed by an account that was not reached.
-    let lower_bound = 1 + 1 + 1 + 4 + 4 + 6 + 4 + scanned.len() * 4 + 2;
+    // One ListBuckets per scanned account gives the owners of buckets.
+    for a in &scanned {
+        assert_eq!(
+            c.get(&(a.clone(), "us-east-1".into(), "ListBuckets".into())),
+            Some(&1),
+            "{a}: {c:?}"
+        );
+    }
+    let lower_bound = 1 + 1 + 1 + 4 + 4 + 6 + 4 + scanned.len() * 5 + 2;
     assert_eq!(log.lock().unwrap().len(), lower_bound, "{c:?}");
     assert!(
         log.lock().unwrap().iter().all(|c| c.account != gamma
@@ -658,4 +666,92 @@ fn bad_account_flags_and_files_exit_2_before_any_call() {
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+/// A flow log's destination, found by flow log id.
+fn destination(inv: &Value, flow_log: &str) -> Value {
+    for r in inv["regions"].as_array().unwrap() {
+        for v in r["vpcs"].as_array().unwrap() {
+            for l in v["flow_logs"].as_array().unwrap() {
+                if l["id"] == flow_log {
+                    return l["destination"].clone();
+                }
+            }
+        }
+    }
+    panic!("flow log {flow_log} not found")
+}
+
+#[test]
+fn a_central_bucket_is_read_with_its_owners_credentials_once() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let archive = w.id("delta").to_string();
+    let ids = moto.seed(&json!([
+        {"op": "bucket", "account": archive, "name": "central-flow-logs", "encryption": "AES256"},
+        {"op": "flow_log", "account": w.id("alpha"), "key": "alpha_central", "resource": w.ids["alpha_bare"], "bucket": "central-flow-logs"},
+        {"op": "flow_log", "account": w.id("beta"), "key": "beta_central", "resource": w.ids["beta_bare"], "bucket": "central-flow-logs"}
+    ]));
+    let (proxy, log) = org_proxy(
+        &moto,
+        Refuse {
+            bucket_reads_except_owner: Some(("central-flow-logs".into(), archive.clone())),
+            ..Default::default()
+        },
+    );
+    let (code, inv, report, stderr) = org_scan(&proxy.endpoint(), &["--org"]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    for key in ["alpha_central", "beta_central"] {
+        let d = destination(&inv, &ids[key]);
+        assert_eq!(
+            (
+                d["exists"].as_str(),
+                d["encryption"].as_str(),
+                d["name"].as_str()
+            ),
+            (Some("yes"), Some("aws_managed"), Some("central-flow-logs")),
+            "{key}: {d}"
+        );
+    }
+    let reads: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "GetBucketEncryption")
+        .map(|c| c.account.clone())
+        .collect();
+    // alpha's and delta's own buckets, and the central bucket once, by its owner.
+    assert_eq!(
+        sorted(reads),
+        sorted(vec![
+            w.id("alpha").to_string(),
+            archive.clone(),
+            archive.clone()
+        ])
+    );
+    let encrypted = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["check_id"] == "destination-encrypted"
+                && r["resource"]["id"] == w.ids["beta_bare"].as_str()
+        })
+        .expect("a destination-encrypted result for beta's VPC");
+    assert_eq!(encrypted["status"], "pass", "{encrypted}");
+
+    // Without its owner in the scan, the central bucket cannot be read: unknown, and why.
+    log.lock().unwrap().clear();
+    let (code, inv, _, stderr) =
+        org_scan(&proxy.endpoint(), &["--org", "--exclude-account", &archive]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let d = destination(&inv, &ids["alpha_central"]);
+    assert_eq!(d["exists"], "unknown", "{d}");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(reason.contains("AccessDenied"), "{reason}");
+    assert!(
+        reason.contains("no scanned account lists the bucket as its own"),
+        "{reason}"
+    );
+    assert!(reason.contains(w.id("alpha")), "{reason}");
 }

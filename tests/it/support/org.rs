@@ -115,6 +115,9 @@ pub struct Refuse {
     pub assume_role_into: Vec<String>,
     /// These operations (any service) answer AccessDenied.
     pub operations: Vec<String>,
+    /// (bucket, owner account): S3 reads of the bucket signed by any other account answer
+    /// AccessDenied, as a central log-archive bucket's policy does.
+    pub bucket_reads_except_owner: Option<(String, String)>,
 }
 
 /// The operation of a request: the query `Action`, the JSON `X-Amz-Target`, or the S3 request.
@@ -184,8 +187,8 @@ pub fn org_proxy(moto: &Moto, refuse: Refuse) -> (Proxy, CallLog) {
         .filter_map(|p| req.form(p).map(|v| (p.to_string(), v)))
         .collect();
         log2.lock().unwrap().push(Seen {
-            account,
-            service,
+            account: account.clone(),
+            service: service.clone(),
             region,
             operation: op.clone(),
             params: params.clone(),
@@ -210,6 +213,19 @@ pub fn org_proxy(moto: &Moto, refuse: Refuse) -> (Proxy, CallLog) {
                 };
             }
             return denied(&op);
+        }
+        if let Some((bucket, owner)) = &refuse.bucket_reads_except_owner
+            && service == "s3"
+            && req.method == "GET"
+            && req.path.trim_start_matches('/').split(['/', '?']).next() == Some(bucket.as_str())
+            && account != *owner
+        {
+            return Response::xml(
+                403,
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>the bucket policy denies {account}</Message><RequestId>proxy-2</RequestId></Error>"
+                ),
+            );
         }
         if op == "AssumeRole" {
             let target = params

@@ -2,7 +2,7 @@
 //! accounts file or `--account`), with which role each one is read, and the assumed-role
 //! sessions that reach them.
 
-use super::clients::{Clients, Limit};
+use super::clients::Clients;
 use super::errors::{CallFailure, classify};
 use super::org::OrgListing;
 use crate::error::Error;
@@ -406,7 +406,6 @@ const RENEW_BEFORE: Duration = Duration::from_secs(10 * 60);
 #[derive(Debug)]
 pub struct RoleSession {
     request: AssumeRoleFluentBuilder,
-    limit: Limit,
     timeout_secs: u64,
     current: tokio::sync::Mutex<Credentials>,
 }
@@ -427,10 +426,9 @@ impl RoleSession {
             .role_session_name(&o.session_name)
             .set_external_id(external_id.map(str::to_string))
             .set_duration_seconds(o.session_duration.map(|d| d.as_secs() as i32));
-        let creds = assume(&request, &caller.limit, timeout_secs).await?;
+        let creds = caller.limit.run(assume(&request, timeout_secs)).await?;
         Ok(Arc::new(RoleSession {
             request,
-            limit: caller.limit.clone(),
             timeout_secs,
             current: tokio::sync::Mutex::new(creds),
         }))
@@ -440,7 +438,9 @@ impl RoleSession {
         let mut current = self.current.lock().await;
         if needs_renewal(current.expiry(), SystemTime::now()) {
             tracing::debug!("renewing assumed-role credentials");
-            *current = assume(&self.request, &self.limit, self.timeout_secs)
+            // Asked for by a call that holds its place under the cap on calls in flight
+            // already: the renewal takes none of its own, or a full cap would wait on itself.
+            *current = assume(&self.request, self.timeout_secs)
                 .await
                 .map_err(|f| CredentialsError::provider_error(f.summary()))?;
         }
@@ -458,11 +458,11 @@ fn needs_renewal(expiry: Option<SystemTime>, now: SystemTime) -> bool {
 
 async fn assume(
     request: &AssumeRoleFluentBuilder,
-    limit: &Limit,
     timeout_secs: u64,
 ) -> Result<Credentials, CallFailure> {
-    let out = limit
-        .run(request.clone().send())
+    let out = request
+        .clone()
+        .send()
         .await
         .map_err(|e| classify(&e, timeout_secs))?;
     let c = out.credentials().ok_or_else(|| CallFailure {

@@ -2,7 +2,9 @@
 //! across nested OUs, one member closed and one whose role is refused by a proxy.
 
 use crate::support::harness::*;
-use crate::support::org::{CallLog, Refuse, VPCS, count_op, counts, org_proxy, seed_org};
+use crate::support::org::{
+    CallLog, Refuse, VPCS, count_op, counts, org_proxy, org_proxy_timed, seed_org,
+};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -754,4 +756,38 @@ fn a_central_bucket_is_read_with_its_owners_credentials_once() {
         "{reason}"
     );
     assert!(reason.contains(w.id("alpha")), "{reason}");
+}
+
+#[test]
+fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let delay = std::time::Duration::from_millis(40);
+    // Without a tight cap, several accounts' calls are open at once.
+    let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
+    let (code, _, _, stderr) = org_scan(
+        &proxy.endpoint(),
+        &["--org", "--exclude-account", w.id("closed")],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let calls = log.lock().unwrap().len();
+    assert!(
+        peak.load(std::sync::atomic::Ordering::SeqCst) > 2,
+        "the control run never overlapped"
+    );
+    // With --max-in-flight 2, never more than two, and the same calls.
+    let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
+    let (code, _, _, stderr) = org_scan(
+        &proxy.endpoint(),
+        &[
+            "--org",
+            "--exclude-account",
+            w.id("closed"),
+            "--max-in-flight",
+            "2",
+        ],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(log.lock().unwrap().len(), calls);
 }

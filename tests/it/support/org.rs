@@ -6,7 +6,9 @@ use crate::support::harness::{ACCOUNT, Moto};
 use crate::support::proxy::{Handler, Proxy, Request, Response};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The seeded organization: ids by name.
 pub struct OrgWorld {
@@ -161,49 +163,80 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
 /// Start a proxy in front of moto that refuses what `refuse` names and records every call with
 /// the account that signed it (learnt from each AssumeRole answer's access key).
 pub fn org_proxy(moto: &Moto, refuse: Refuse) -> (Proxy, CallLog) {
+    let (proxy, log, _) = org_proxy_timed(moto, refuse, Duration::ZERO);
+    (proxy, log)
+}
+
+/// [`org_proxy`] that holds every answer for `delay` and counts the most requests it had open
+/// at once (the third value).
+pub fn org_proxy_timed(
+    moto: &Moto,
+    refuse: Refuse,
+    delay: Duration,
+) -> (Proxy, CallLog, Arc<AtomicUsize>) {
+    let open = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let peak2 = peak.clone();
+    let (proxy, log) = org_proxy_inner(moto, refuse, move |answer: &dyn Fn() -> Response| {
+        let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+        peak2.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(delay);
+        let r = answer();
+        open.fetch_sub(1, Ordering::SeqCst);
+        r
+    });
+    (proxy, log, peak)
+}
+
+fn org_proxy_inner(
+    moto: &Moto,
+    refuse: Refuse,
+    around: impl Fn(&dyn Fn() -> Response) -> Response + Send + Sync + 'static,
+) -> (Proxy, CallLog) {
     let log: CallLog = Arc::default();
     let keys: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let log2 = log.clone();
     let handler: Handler = Arc::new(move |req, forward| {
-        let op = operation(req);
-        let (region, service) = req.scope();
-        let key = access_key(req);
-        let account = if key == "testing" {
-            ACCOUNT.to_string()
-        } else {
-            keys.lock()
-                .unwrap()
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| format!("unknown key {key}"))
-        };
-        let params: BTreeMap<String, String> = [
-            "RoleArn",
-            "ExternalId",
-            "RoleSessionName",
-            "DurationSeconds",
-        ]
-        .iter()
-        .filter_map(|p| req.form(p).map(|v| (p.to_string(), v)))
-        .collect();
-        log2.lock().unwrap().push(Seen {
-            account: account.clone(),
-            service: service.clone(),
-            region,
-            operation: op.clone(),
-            params: params.clone(),
-        });
-        let denied = |what: &str| {
-            Response::xml(
-                403,
-                format!(
-                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{what} is denied by the test proxy</Message></Error><RequestId>proxy-1</RequestId></ErrorResponse>"
-                ),
-            )
-        };
-        if refuse.operations.contains(&op) {
-            if req.header("X-Amz-Target").is_some() {
-                return Response {
+        around(&|| {
+            let op = operation(req);
+            let (region, service) = req.scope();
+            let key = access_key(req);
+            let account = if key == "testing" {
+                ACCOUNT.to_string()
+            } else {
+                keys.lock()
+                    .unwrap()
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| format!("unknown key {key}"))
+            };
+            let params: BTreeMap<String, String> = [
+                "RoleArn",
+                "ExternalId",
+                "RoleSessionName",
+                "DurationSeconds",
+            ]
+            .iter()
+            .filter_map(|p| req.form(p).map(|v| (p.to_string(), v)))
+            .collect();
+            log2.lock().unwrap().push(Seen {
+                account: account.clone(),
+                service: service.clone(),
+                region,
+                operation: op.clone(),
+                params: params.clone(),
+            });
+            let denied = |what: &str| {
+                Response::xml(
+                    403,
+                    format!(
+                        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{what} is denied by the test proxy</Message></Error><RequestId>proxy-1</RequestId></ErrorResponse>"
+                    ),
+                )
+            };
+            if refuse.operations.contains(&op) {
+                if req.header("X-Amz-Target").is_some() {
+                    return Response {
                     status: 400,
                     headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
                     body: format!(
@@ -211,38 +244,40 @@ pub fn org_proxy(moto: &Moto, refuse: Refuse) -> (Proxy, CallLog) {
                     )
                     .into_bytes(),
                 };
+                }
+                return denied(&op);
             }
-            return denied(&op);
-        }
-        if let Some((bucket, owner)) = &refuse.bucket_reads_except_owner
-            && service == "s3"
-            && req.method == "GET"
-            && req.path.trim_start_matches('/').split(['/', '?']).next() == Some(bucket.as_str())
-            && account != *owner
-        {
-            return Response::xml(
-                403,
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>the bucket policy denies {account}</Message><RequestId>proxy-2</RequestId></Error>"
-                ),
-            );
-        }
-        if op == "AssumeRole" {
-            let target = params
-                .get("RoleArn")
-                .and_then(|a| a.split(':').nth(4))
-                .unwrap_or("")
-                .to_string();
-            if refuse.assume_role_into.contains(&target) {
-                return denied(&format!("AssumeRole into {target}"));
+            if let Some((bucket, owner)) = &refuse.bucket_reads_except_owner
+                && service == "s3"
+                && req.method == "GET"
+                && req.path.trim_start_matches('/').split(['/', '?']).next()
+                    == Some(bucket.as_str())
+                && account != *owner
+            {
+                return Response::xml(
+                    403,
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>the bucket policy denies {account}</Message><RequestId>proxy-2</RequestId></Error>"
+                    ),
+                );
             }
-            let resp = forward(req);
-            if let Some(k) = between(&resp.text(), "<AccessKeyId>", "</AccessKeyId>") {
-                keys.lock().unwrap().insert(k.to_string(), target);
+            if op == "AssumeRole" {
+                let target = params
+                    .get("RoleArn")
+                    .and_then(|a| a.split(':').nth(4))
+                    .unwrap_or("")
+                    .to_string();
+                if refuse.assume_role_into.contains(&target) {
+                    return denied(&format!("AssumeRole into {target}"));
+                }
+                let resp = forward(req);
+                if let Some(k) = between(&resp.text(), "<AccessKeyId>", "</AccessKeyId>") {
+                    keys.lock().unwrap().insert(k.to_string(), target);
+                }
+                return resp;
             }
-            return resp;
-        }
-        forward(req)
+            forward(req)
+        })
     });
     (Proxy::start(moto.port, handler), log)
 }

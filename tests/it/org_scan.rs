@@ -791,3 +791,100 @@ fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
     assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
     assert_eq!(log.lock().unwrap().len(), calls);
 }
+
+#[test]
+fn accounts_of_an_inventory_file_are_checked_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("examples/demo-inventory.json")).unwrap(),
+    )
+    .unwrap();
+    inv["accounts"] = json!([
+        {"id": "111122223333", "name": "a\u{1b}[2J", "email": null, "status": "ACTIVE",
+         "ou_path": [{"id": "ou-ab12-cd34ef56", "name": "Prod"}], "tags": {"env": "prod"},
+         "role_arn": "arn:aws:iam::111122223333:role/Audit", "scanned": true, "skip_reason": null},
+        {"id": "444455556666", "status": "SUSPENDED", "scanned": false, "skip_reason": "closed"}
+    ]);
+    let load = |v: &Value, whole: bool| {
+        let path = dir.path().join("inv.json");
+        std::fs::write(&path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+        let mut cmd = flowaudit();
+        cmd.args(["scan", "--format", "json", "--output"])
+            .arg(dir.path().join("r.json"))
+            .arg("--from-inventory")
+            .arg(&path);
+        if whole {
+            cmd.arg("--dump-inventory")
+                .arg(dir.path().join("copy.json"));
+        }
+        let out = run(&mut cmd);
+        (
+            code(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for whole in [false, true] {
+        let (c, stderr) = load(&inv, whole);
+        assert_ne!(c, 2, "a valid accounts list loads: {stderr}");
+    }
+    let copy: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("copy.json")).unwrap())
+            .unwrap();
+    // Kept as read, absent optional fields written as null or empty.
+    assert_eq!(copy["accounts"][0], inv["accounts"][0]);
+    let second = &copy["accounts"][1];
+    assert_eq!(
+        (
+            &second["status"],
+            &second["scanned"],
+            &second["ou_path"],
+            &second["role_arn"]
+        ),
+        (&json!("SUSPENDED"), &json!(false), &json!([]), &json!(null))
+    );
+    let cases = [
+        (
+            "/accounts/0/ou_path/0/id",
+            json!("ou-$(touch x)"),
+            "accounts[0].ou_path[0].id",
+            "expected an organizational unit id",
+        ),
+        (
+            "/accounts/1/id",
+            json!("44445555666"),
+            "accounts[1].id",
+            "expected an account id of 12 digits",
+        ),
+        (
+            "/accounts/1/id",
+            json!("111122223333"),
+            "accounts[1].id",
+            "expected each account once",
+        ),
+        (
+            "/accounts/0/role_arn",
+            json!("arn:aws:iam::111122223333:role/x\n"),
+            "accounts[0].role_arn",
+            "expected an ARN",
+        ),
+        (
+            "/accounts/1/status",
+            json!("active; rm"),
+            "accounts[1].status",
+            "expected an account status",
+        ),
+    ];
+    for (pointer, value, path, rule) in cases {
+        let mut bad = inv.clone();
+        *bad.pointer_mut(pointer).unwrap() = value;
+        for whole in [false, true] {
+            let (c, stderr) = load(&bad, whole);
+            assert_eq!(c, 2, "{pointer} (whole: {whole}): {stderr}");
+            assert!(
+                stderr.contains(path) && stderr.contains(rule),
+                "{pointer}: {stderr}"
+            );
+            assert!(stderr.contains("inv.json"), "{stderr}");
+        }
+    }
+}

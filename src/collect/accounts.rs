@@ -6,8 +6,8 @@ use super::clients::Clients;
 use super::errors::{CallFailure, classify};
 use super::org::OrgListing;
 use crate::error::Error;
-use crate::inventory::Account;
 use crate::inventory::validate;
+use crate::inventory::{Account, ScanError};
 use crate::term::escape;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{self, ProvideCredentials, error::CredentialsError};
@@ -491,6 +491,33 @@ impl ProvideCredentials for SessionProvider {
         Self: 'a,
     {
         provider::future::ProvideCredentials::new(self.0.credentials())
+    }
+}
+
+/// The clients of one account: `None` for the caller's own (the caller's clients), else those of
+/// one assumed-role session. A refused AssumeRole is the account's error entry.
+pub async fn reach(
+    clients: &Clients,
+    a: &AccountsOptions,
+    t: &Target,
+    timeout_secs: u64,
+) -> Result<Option<Clients>, ScanError> {
+    let id = &t.account.id;
+    let Some(role) = &t.account.role_arn else {
+        return Ok(None);
+    };
+    match RoleSession::start(clients, role, t.external_id.as_deref(), a, timeout_secs).await {
+        Ok(session) => {
+            tracing::debug!(account = %escape(id), role = %escape(role), "AssumeRole");
+            Ok(Some(clients.with_credentials(SessionProvider(session))))
+        }
+        Err(f) => {
+            tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's role could not be assumed");
+            Err(ScanError {
+                message: format!("cannot assume {role}: {}", f.message),
+                ..super::account_error(id, "sts", "AssumeRole", &f)
+            })
+        }
     }
 }
 

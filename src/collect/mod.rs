@@ -15,7 +15,7 @@ use crate::inventory::{
     Account, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
 };
 use crate::term::escape;
-use accounts::{AccountSource, AccountsOptions, RoleSession, SessionProvider, Target};
+use accounts::{AccountSource, AccountsOptions, Target};
 use clients::Clients;
 use errors::CallFailure;
 use futures::StreamExt;
@@ -230,7 +230,12 @@ async fn scan_account(
 }
 
 /// An account-wide error entry (`region: null`).
-fn account_error(account_id: &str, service: &str, operation: &str, f: &CallFailure) -> ScanError {
+pub(crate) fn account_error(
+    account_id: &str,
+    service: &str,
+    operation: &str,
+    f: &CallFailure,
+) -> ScanError {
     ScanError {
         account_id: account_id.to_string(),
         region: None,
@@ -256,96 +261,29 @@ async fn collect_accounts(
     let timeout_secs = opts.call_timeout.as_secs().max(1);
     let concurrency = a.concurrency.max(1);
     let mut errors: Vec<ScanError> = Vec::new();
-    let org_client = clients.organizations();
-    let mut listed = None;
-    let mut fallback = None;
-    if a.source == AccountSource::Organization {
-        match org::list_accounts(&org_client, &clients.limit, timeout_secs).await {
-            Ok(accounts) => {
-                let mut listing = org::OrgListing {
-                    accounts,
-                    ..Default::default()
-                };
-                if let Err(f) = org::read_tree(
-                    &org_client,
-                    &clients.limit,
-                    timeout_secs,
-                    concurrency,
-                    &mut listing,
-                )
-                .await
-                {
-                    if !a.ous.is_empty() || !a.exclude_ous.is_empty() {
-                        return Err(Error::fatal(format!(
-                            "cannot read the organization's units (Organizations {}): {}\n  fix: grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou",
-                            f.operation,
-                            escape(&f.failure.summary())
-                        )));
-                    }
-                    tracing::warn!(operation = f.operation, code = %escape(&f.failure.code), "the organization's units could not be read; accounts have no OU path");
-                    errors.push(account_error(
-                        caller,
-                        "organizations",
-                        f.operation,
-                        &f.failure,
-                    ));
-                    listing.roots.clear();
-                    listing.parents.clear();
-                    listing.names.clear();
-                }
-                listed = Some(listing);
-            }
-            Err(f) => {
-                if a.accounts.is_empty() || !a.ous.is_empty() || !a.exclude_ous.is_empty() {
-                    return Err(Error::fatal(format!(
-                        "cannot list the organization's accounts (Organizations {}): {}\n  fix: run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file",
-                        f.operation,
-                        escape(&f.failure.summary())
-                    )));
-                }
-                tracing::warn!(code = %escape(&f.failure.code), "the organization's accounts could not be listed; scanning the --account ids");
-                errors.push(account_error(
-                    caller,
-                    "organizations",
-                    f.operation,
-                    &f.failure,
-                ));
-                fallback = Some(AccountsOptions {
-                    source: AccountSource::Listed,
-                    ..a.clone()
-                });
-            }
+    let listed = match a.source {
+        AccountSource::Organization => {
+            org::read(clients, a, caller, concurrency, timeout_secs, &mut errors).await?
         }
-    }
+        _ => None,
+    };
+    // An organization whose accounts could not be listed: the --account ids as given.
+    let fallback =
+        (a.source == AccountSource::Organization && listed.is_none()).then(|| AccountsOptions {
+            source: AccountSource::Listed,
+            ..a.clone()
+        });
     let how = fallback.as_ref().unwrap_or(a);
     let mut targets = accounts::select(how, listed.as_ref(), caller, partition, &opts.regions)?;
-
     if listed.is_some() {
-        let tags: Vec<(usize, Result<_, org::OrgFailure>)> =
-            futures::stream::iter(targets.iter().enumerate())
-                .map(|(i, t)| {
-                    let (client, limit) = (&org_client, &clients.limit);
-                    async move {
-                        (
-                            i,
-                            org::account_tags(client, limit, timeout_secs, &t.account.id).await,
-                        )
-                    }
-                })
-                .buffer_unordered(concurrency)
-                .collect()
-                .await;
-        for (i, r) in tags {
-            match r {
-                Ok(t) => targets[i].account.tags = t,
-                Err(f) => errors.push(account_error(
-                    &targets[i].account.id,
-                    "organizations",
-                    f.operation,
-                    &f.failure,
-                )),
-            }
-        }
+        org::tag(
+            clients,
+            &mut targets,
+            concurrency,
+            timeout_secs,
+            &mut errors,
+        )
+        .await;
     }
 
     // Reach every account to scan, then list each one's buckets: a bucket a scanned account
@@ -353,7 +291,7 @@ async fn collect_accounts(
     let reached: Vec<(usize, Result<Option<Clients>, ScanError>)> =
         futures::stream::iter(targets.iter().enumerate())
             .filter(|(_, t)| std::future::ready(t.account.scanned))
-            .map(|(i, t)| async move { (i, reach(clients, a, t, timeout_secs).await) })
+            .map(|(i, t)| async move { (i, accounts::reach(clients, a, t, timeout_secs).await) })
             .buffer_unordered(concurrency)
             .collect()
             .await;
@@ -423,33 +361,6 @@ async fn collect_accounts(
     drop(ready);
     let accounts = targets.into_iter().map(|t| t.account).collect();
     Ok((scans, accounts, errors))
-}
-
-/// The clients of one account: `None` for the caller's own (the caller's clients), else those of
-/// one assumed-role session. A refused AssumeRole is the account's error entry.
-async fn reach(
-    clients: &Clients,
-    a: &AccountsOptions,
-    t: &Target,
-    timeout_secs: u64,
-) -> Result<Option<Clients>, ScanError> {
-    let id = &t.account.id;
-    let Some(role) = &t.account.role_arn else {
-        return Ok(None);
-    };
-    match RoleSession::start(clients, role, t.external_id.as_deref(), a, timeout_secs).await {
-        Ok(session) => {
-            tracing::debug!(account = %escape(id), role = %escape(role), "AssumeRole");
-            Ok(Some(clients.with_credentials(SessionProvider(session))))
-        }
-        Err(f) => {
-            tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's role could not be assumed");
-            Err(ScanError {
-                message: format!("cannot assume {role}: {}", f.message),
-                ..account_error(id, "sts", "AssumeRole", &f)
-            })
-        }
-    }
 }
 
 /// The account id and ARN partition of the credentials (STS GetCallerIdentity). Fatal when it

@@ -3,10 +3,13 @@
 //! and `ListAccountsForParent` for each root and OU: calls grow with the OUs, not the accounts)
 //! and the tags of each selected account (`ListTagsForResource`).
 
-use super::clients::Limit;
+use super::accounts::{AccountsOptions, Target};
+use super::clients::{Clients, Limit};
 use super::errors::{CallFailure, classify};
-use crate::inventory::OrgUnit;
+use crate::error::Error;
 use crate::inventory::validate;
+use crate::inventory::{OrgUnit, ScanError};
+use crate::term::escape;
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,6 +70,111 @@ impl OrgListing {
             .collect();
         path.reverse();
         path
+    }
+}
+
+/// Read the organization for `--org`: its accounts and its tree. `None` when the accounts
+/// cannot be listed but `--account` names accounts to scan anyway (the failure is an error
+/// entry); an error when nothing could be scanned, or when `--ou` / `--exclude-ou` need a tree
+/// that could not be read. An unreadable tree otherwise leaves the accounts without OU paths.
+pub async fn read(
+    clients: &Clients,
+    a: &AccountsOptions,
+    caller: &str,
+    concurrency: usize,
+    timeout_secs: u64,
+    errors: &mut Vec<ScanError>,
+) -> Result<Option<OrgListing>, Error> {
+    let client = clients.organizations();
+    let by_ou = !a.ous.is_empty() || !a.exclude_ous.is_empty();
+    let accounts = match list_accounts(&client, &clients.limit, timeout_secs).await {
+        Ok(accounts) => accounts,
+        Err(f) if a.accounts.is_empty() || by_ou => {
+            return Err(Error::fatal(format!(
+                "cannot list the organization's accounts (Organizations {}): {}\n  fix: run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file",
+                f.operation,
+                escape(&f.failure.summary())
+            )));
+        }
+        Err(f) => {
+            tracing::warn!(code = %escape(&f.failure.code), "the organization's accounts could not be listed; scanning the --account ids");
+            errors.push(super::account_error(
+                caller,
+                "organizations",
+                f.operation,
+                &f.failure,
+            ));
+            return Ok(None);
+        }
+    };
+    let mut listing = OrgListing {
+        accounts,
+        ..Default::default()
+    };
+    if let Err(f) = read_tree(
+        &client,
+        &clients.limit,
+        timeout_secs,
+        concurrency,
+        &mut listing,
+    )
+    .await
+    {
+        if by_ou {
+            return Err(Error::fatal(format!(
+                "cannot read the organization's units (Organizations {}): {}\n  fix: grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou",
+                f.operation,
+                escape(&f.failure.summary())
+            )));
+        }
+        tracing::warn!(operation = f.operation, code = %escape(&f.failure.code), "the organization's units could not be read; accounts have no OU path");
+        errors.push(super::account_error(
+            caller,
+            "organizations",
+            f.operation,
+            &f.failure,
+        ));
+        listing.roots.clear();
+        listing.parents.clear();
+        listing.names.clear();
+    }
+    Ok(Some(listing))
+}
+
+/// Give each target its account tags (one `ListTagsForResource` per account, `concurrency` at
+/// once); an account whose tags cannot be read gets an error entry and no tags.
+pub async fn tag(
+    clients: &Clients,
+    targets: &mut [Target],
+    concurrency: usize,
+    timeout_secs: u64,
+    errors: &mut Vec<ScanError>,
+) {
+    let client = clients.organizations();
+    type Tags = Result<BTreeMap<String, String>, OrgFailure>;
+    let read: Vec<(usize, Tags)> = futures::stream::iter(targets.iter().enumerate())
+        .map(|(i, t)| {
+            let (client, limit) = (&client, &clients.limit);
+            async move {
+                (
+                    i,
+                    account_tags(client, limit, timeout_secs, &t.account.id).await,
+                )
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    for (i, r) in read {
+        match r {
+            Ok(tags) => targets[i].account.tags = tags,
+            Err(f) => errors.push(super::account_error(
+                &targets[i].account.id,
+                "organizations",
+                f.operation,
+                &f.failure,
+            )),
+        }
     }
 }
 

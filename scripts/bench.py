@@ -124,6 +124,8 @@ def operation(method, url, headers, body):
         return headers["x-amz-target"].rsplit(".", 1)[-1]
     if "?encryption" in url:
         return "GetBucketEncryption"
+    if "x-id=" in url:
+        return url.split("x-id=", 1)[1].split("&", 1)[0]
     return method + " " + url
 
 

@@ -71,6 +71,11 @@ class Timed:
                 busy += b - end
                 end = b
             last = max(last, b)
+        # Per operation: count, summed service time, first start and last end (from the first
+        # request on), which show the phases of a scan.
+        for v in ops.values():
+            v[2] -= first
+            v[3] -= first
         return {"busy": busy, "span": last - first, "sum": sum(b - a for a, b in spans),
                 "calls": len(spans), "peak_open": peak, "ops": ops}
 
@@ -109,9 +114,11 @@ class Timed:
             with self.lock:
                 self.open -= 1
                 self.spans.append((start, end))
-                entry = self.ops.setdefault(op, [0, 0.0])
+                entry = self.ops.setdefault(op, [0, 0.0, start, end])
                 entry[0] += 1
                 entry[1] += end - start
+                entry[2] = min(entry[2], start)
+                entry[3] = max(entry[3], end)
 
 
 def serve_moto(port):
@@ -348,8 +355,10 @@ def main():
     print(f"| {scanned} | {args.regions} | {wall:.1f} s | {peak_kb / 1024:.0f} MiB | {calls} | {bound} "
           f"| {fig['busy']:.1f} s | {wall / fig['busy']:.2f} | {fig['sum']:.1f} s | {fig['peak_open']} |")
     print(f"\nlower bound by kind: {json.dumps(parts)}")
-    print(f"calls by operation (count, mean ms moto took): "
-          + json.dumps({k: [n, round(1000 * s / n, 1)] for k, (n, s) in sorted(ops.items())}))
+    print("\n| operation | calls | mean time in moto | first seen | last answered |")
+    print("|---|---:|---:|---:|---:|")
+    for k, (n, s, a, b) in sorted(ops.items(), key=lambda kv: kv[1][2]):
+        print(f"| {k} | {n} | {1000 * s / n:.1f} ms | {a:.1f} s | {b:.1f} s |")
     if errors:
         print(f"note: {len(errors)} error entries, first: {json.dumps(errors[0])}", file=sys.stderr)
     if calls != bound:
@@ -359,8 +368,8 @@ def main():
     # rest does not. Moto's busy time is split between the two in proportion to their summed
     # service times; wall time assumes flowaudit keeps moto as saturated as measured.
     x = args.extrapolate_regions
-    reg_calls = sum(n for k, (n, _) in ops.items() if k in REGION_OPS)
-    reg_sum = sum(s for k, (_, s) in ops.items() if k in REGION_OPS)
+    reg_calls = sum(v[0] for k, v in ops.items() if k in REGION_OPS)
+    reg_sum = sum(v[1] for k, v in ops.items() if k in REGION_OPS)
     scale = x / args.regions
     busy_x = fig["busy"] * ((fig["sum"] - reg_sum) + reg_sum * scale) / fig["sum"]
     calls_x = calls - reg_calls + round(reg_calls * scale)

@@ -270,6 +270,13 @@ def lower_bound(tree, inv):
     return sum(parts.values()), parts
 
 
+def cpu_seconds(time_output):
+    """User + system CPU seconds from GNU time's -v report (None without it)."""
+    found = [float(line.rsplit(":", 1)[1]) for line in time_output.splitlines()
+             if line.strip().startswith(("User time", "System time"))]
+    return sum(found) if found else None
+
+
 # --- main ----------------------------------------------------------------------------------
 
 def main():
@@ -323,6 +330,7 @@ def main():
             if proc.returncode not in (0, 1):
                 sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode()[-4000:]}")
             fig = bench_get(endpoint, "busy")
+            fig["cpu"] = cpu_seconds(proc.stderr.decode(errors="replace"))
             print(f"  {'warm-up' if i == 0 else 'run'}: {wall:.1f} s, {peak_kb / 1024:.0f} MiB, "
                   f"moto busy {fig['busy']:.1f} s, {fig['calls']} calls", file=sys.stderr)
             if i > 0:
@@ -350,10 +358,11 @@ def main():
           f"{f' behind a {args.latency_ms:g} ms delaying proxy' if args.latency_ms else ''}; "
           f"median of {len(runs)} run(s) after a warm-up; seeding took {seed_s:.0f} s\n")
     print("| accounts | regions | wall time | peak RSS | API calls | lower bound | moto busy | wall / busy "
-          "| sum of service times | most requests open in moto |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| sum of service times | most requests open in moto | flowaudit CPU |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| {scanned} | {args.regions} | {wall:.1f} s | {peak_kb / 1024:.0f} MiB | {calls} | {bound} "
-          f"| {fig['busy']:.1f} s | {wall / fig['busy']:.2f} | {fig['sum']:.1f} s | {fig['peak_open']} |")
+          f"| {fig['busy']:.1f} s | {wall / fig['busy']:.2f} | {fig['sum']:.1f} s | {fig['peak_open']} "
+          f"| {'—' if fig['cpu'] is None else format(fig['cpu'], '.1f') + ' s'} |")
     print(f"\nlower bound by kind: {json.dumps(parts)}")
     print("\n| operation | calls | mean time in moto | first seen | last answered |")
     print("|---|---:|---:|---:|---:|")

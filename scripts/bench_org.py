@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import shlex
 import sys
 import tempfile
 import shutil
@@ -295,6 +296,9 @@ def main():
     ap.add_argument("--extrapolate-regions", type=int, default=17)
     ap.add_argument("--flowaudit-arg", action="append", default=[],
                     help="extra argument for flowaudit scan (repeatable), e.g. --flowaudit-arg=--account-concurrency=32")
+    ap.add_argument("--also", action="append", default=[], metavar="ARGS",
+                    help="measure another configuration on the same seed: flowaudit scan arguments as one "
+                         "string (repeatable), e.g. --also '--account-concurrency 32'")
     args = ap.parse_args()
     if not 1 <= args.regions <= len(bench.REGIONS):
         sys.exit(f"--regions must be between 1 and {len(bench.REGIONS)}")
@@ -321,20 +325,27 @@ def main():
         env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
                    AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/dev/null",
                    AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-        cmd = [args.bin, "-q", "scan", "--org", "--endpoint-url", scan_endpoint, "--region", ",".join(regions),
-               "--dump-inventory", inv_path, "--output", os.path.join(work, "out")] + args.flowaudit_arg
-        runs = []
-        for i in range(args.runs + 1):
-            bench_get(endpoint, "reset")
-            proc, wall, peak_kb = bench.measure(cmd, env)
-            if proc.returncode not in (0, 1):
-                sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode()[-4000:]}")
-            fig = bench_get(endpoint, "busy")
-            fig["cpu"] = cpu_seconds(proc.stderr.decode(errors="replace"))
-            print(f"  {'warm-up' if i == 0 else 'run'}: {wall:.1f} s, {peak_kb / 1024:.0f} MiB, "
-                  f"moto busy {fig['busy']:.1f} s, {fig['calls']} calls", file=sys.stderr)
-            if i > 0:
-                runs.append((wall, peak_kb, fig))
+        base = [args.bin, "-q", "scan", "--org", "--endpoint-url", scan_endpoint, "--region", ",".join(regions),
+                "--dump-inventory", inv_path, "--output", os.path.join(work, "out")]
+        configs = [args.flowaudit_arg] + [shlex.split(x) for x in args.also]
+        results = []
+        for c, extra in enumerate(configs):
+            runs = []
+            # One warm-up run (moto builds some backends on first use) before the first set.
+            for i in range(args.runs + (1 if c == 0 else 0)):
+                bench_get(endpoint, "reset")
+                proc, wall, peak_kb = bench.measure(base + extra, env)
+                if proc.returncode not in (0, 1):
+                    sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode()[-4000:]}")
+                fig = bench_get(endpoint, "busy")
+                fig["cpu"] = cpu_seconds(proc.stderr.decode(errors="replace"))
+                warm = c == 0 and i == 0
+                print(f"  {'warm-up' if warm else 'run'} {' '.join(extra)}: {wall:.1f} s, {peak_kb / 1024:.0f} MiB, "
+                      f"moto busy {fig['busy']:.1f} s, {fig['calls']} calls", file=sys.stderr)
+                if not warm:
+                    runs.append((wall, peak_kb, fig))
+            runs.sort(key=lambda r: r[0])
+            results.append((extra, runs[len(runs) // 2][0], max(r[1] for r in runs), runs[len(runs) // 2][2]))
         with open(inv_path) as f:
             inv = json.load(f)
     finally:
@@ -342,36 +353,37 @@ def main():
         moto.wait()
         shutil.rmtree(work, ignore_errors=True)
 
-    runs.sort(key=lambda r: r[0])
-    wall, _, fig = runs[len(runs) // 2]
-    peak_kb = max(r[1] for r in runs)
     bound, parts = lower_bound(tree, inv)
     errors = inv.get("errors", [])
     scanned = sum(1 for a in inv["accounts"] if a.get("scanned", True))
     vpcs = sum(len(r["vpcs"]) for r in inv["regions"])
-    ops = fig["ops"]
-    calls = fig["calls"]
 
     print(f"\n{scanned} accounts ({args.accounts} members, the log-archive and the management account) x "
-          f"{args.regions} regions, {vpcs} VPCs; flowaudit: {args.label}"
-          f"{' ' + ' '.join(args.flowaudit_arg) if args.flowaudit_arg else ''}; moto 5.2.5 on loopback"
+          f"{args.regions} regions, {vpcs} VPCs; flowaudit: {args.label}; moto 5.2.5 on loopback"
           f"{f' behind a {args.latency_ms:g} ms delaying proxy' if args.latency_ms else ''}; "
-          f"median of {len(runs)} run(s) after a warm-up; seeding took {seed_s:.0f} s\n")
-    print("| accounts | regions | wall time | peak RSS | API calls | lower bound | moto busy | wall / busy "
-          "| sum of service times | most requests open in moto | flowaudit CPU |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(f"| {scanned} | {args.regions} | {wall:.1f} s | {peak_kb / 1024:.0f} MiB | {calls} | {bound} "
-          f"| {fig['busy']:.1f} s | {wall / fig['busy']:.2f} | {fig['sum']:.1f} s | {fig['peak_open']} "
-          f"| {'—' if fig['cpu'] is None else format(fig['cpu'], '.1f') + ' s'} |")
+          f"median of {args.runs} run(s) after a warm-up; seeding took {seed_s:.0f} s\n")
+    print("| accounts | regions | flowaudit options | wall time | peak RSS | API calls | lower bound | moto busy "
+          "| wall / busy | sum of service times | most requests open in moto | flowaudit CPU |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for extra, wall, peak_kb, fig in results:
+        print(f"| {scanned} | {args.regions} | {' '.join(extra) or 'defaults'} | {wall:.1f} s "
+              f"| {peak_kb / 1024:.0f} MiB | {fig['calls']} | {bound} | {fig['busy']:.1f} s "
+              f"| {wall / fig['busy']:.2f} | {fig['sum']:.1f} s | {fig['peak_open']} "
+              f"| {'—' if fig['cpu'] is None else format(fig['cpu'], '.1f') + ' s'} |")
+        if fig["calls"] != bound:
+            print(f"note: {' '.join(extra) or 'defaults'}: {fig['calls'] - bound:+d} calls against the lower bound",
+                  file=sys.stderr)
     print(f"\nlower bound by kind: {json.dumps(parts)}")
-    print("\n| operation | calls | mean time in moto | first seen | last answered |")
+    if errors:
+        print(f"note: {len(errors)} error entries, first: {json.dumps(errors[0])}", file=sys.stderr)
+
+    extra, wall, _, fig = results[0]
+    ops = fig["ops"]
+    print(f"\nPhases of the first configuration ({' '.join(extra) or 'defaults'}), from moto's first request:\n")
+    print("| operation | calls | mean time in moto | first seen | last answered |")
     print("|---|---:|---:|---:|---:|")
     for k, (n, s, a, b) in sorted(ops.items(), key=lambda kv: kv[1][2]):
         print(f"| {k} | {n} | {1000 * s / n:.1f} ms | {a:.1f} s | {b:.1f} s |")
-    if errors:
-        print(f"note: {len(errors)} error entries, first: {json.dumps(errors[0])}", file=sys.stderr)
-    if calls != bound:
-        print(f"note: {calls - bound:+d} calls against the lower bound", file=sys.stderr)
 
     # Extrapolation: the calls of a region, and moto's time for them, grow with the regions; the
     # rest does not. Moto's busy time is split between the two in proportion to their summed
@@ -381,7 +393,7 @@ def main():
     reg_sum = sum(v[1] for k, v in ops.items() if k in REGION_OPS)
     scale = x / args.regions
     busy_x = fig["busy"] * ((fig["sum"] - reg_sum) + reg_sum * scale) / fig["sum"]
-    calls_x = calls - reg_calls + round(reg_calls * scale)
+    calls_x = fig["calls"] - reg_calls + round(reg_calls * scale)
     bound_x = bound - parts["region listings and log groups"] + round(parts["region listings and log groups"] * scale)
     print(f"\nExtrapolation (not measured) to {x} regions: {calls_x} calls (lower bound {bound_x}), "
           f"moto busy about {busy_x:.0f} s, wall time about {busy_x * wall / fig['busy']:.0f} s "

@@ -55,6 +55,7 @@ class Timed:
             self.ops = {}
             self.open = 0
             self.peak = 0
+            self.cpu = time.process_time()
 
     def figures(self):
         with self.lock:
@@ -78,7 +79,8 @@ class Timed:
             v[2] -= first
             v[3] -= first
         return {"busy": busy, "span": last - first, "sum": sum(b - a for a, b in spans),
-                "calls": len(spans), "peak_open": peak, "ops": ops}
+                "calls": len(spans), "peak_open": peak, "ops": ops,
+                "moto_cpu": time.process_time() - self.cpu}
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -363,12 +365,12 @@ def main():
           f"{f' behind a {args.latency_ms:g} ms delaying proxy' if args.latency_ms else ''}; "
           f"median of {args.runs} run(s) after a warm-up; seeding took {seed_s:.0f} s\n")
     print("| accounts | regions | flowaudit options | wall time | peak RSS | API calls | lower bound | moto busy "
-          "| wall / busy | sum of service times | most requests open in moto | flowaudit CPU |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| wall / busy | moto CPU | sum of service times | most requests open in moto | flowaudit CPU |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for extra, wall, peak_kb, fig in results:
         print(f"| {scanned} | {args.regions} | {' '.join(extra) or 'defaults'} | {wall:.1f} s "
               f"| {peak_kb / 1024:.0f} MiB | {fig['calls']} | {bound} | {fig['busy']:.1f} s "
-              f"| {wall / fig['busy']:.2f} | {fig['sum']:.1f} s | {fig['peak_open']} "
+              f"| {wall / fig['busy']:.2f} | {fig['moto_cpu']:.1f} s | {fig['sum']:.1f} s | {fig['peak_open']} "
               f"| {'—' if fig['cpu'] is None else format(fig['cpu'], '.1f') + ' s'} |")
         if fig["calls"] != bound:
             print(f"note: {' '.join(extra) or 'defaults'}: {fig['calls'] - bound:+d} calls against the lower bound",

@@ -10,10 +10,12 @@ account in Security owning the central flow-log bucket, and N member accounts (h
 half in Dev, each tagged) with V VPCs in each of R regions: the first VPC logs to the central
 bucket, the second to a CloudWatch Logs group of the account, the others have no flow log. Then
 run `flowaudit scan --org` behind the delaying proxy (one warm-up run, then the measured runs)
-and print a Markdown table: wall time and peak RSS of flowaudit, the API calls moto served next
-to the lower bound, and moto's busy time (the time during which it was serving at least one
-request), so that wall time can be compared with how saturated the scan keeps the emulator.
-Finally an extrapolation of calls and times to more regions from the measured per-call costs.
+and print a Markdown table: wall time, peak RSS and CPU time of flowaudit, the API calls moto
+served next to the lower bound, moto's busy time (the time during which it was serving at least
+one request; wall / busy near 1 means the scan keeps the emulator saturated) and its CPU time;
+then when each operation was first and last served (the phases of the scan), and an
+extrapolation of calls and times to more regions from the measured per-call costs.
+`--also ARGS` measures further flowaudit configurations on the same seeded moto.
 """
 import argparse
 import io

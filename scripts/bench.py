@@ -45,21 +45,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def client(service, region, endpoint):
-    return boto3.client(
-        service, region_name=region, endpoint_url=endpoint,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+def client(service, region, endpoint, session=boto3, **credentials):
+    credentials = credentials or dict(aws_access_key_id="testing", aws_secret_access_key="testing")
+    return session.client(
+        service, region_name=region, endpoint_url=endpoint, **credentials,
         config=Config(retries={"mode": "standard", "max_attempts": 3}),
     )
 
 
-def start_moto(venv_bin, workdir):
+def start_moto(venv_bin, workdir, server=None, record=True):
+    """Start moto, with its request recorder unless `record` is false; `server(port)` gives
+    another command line that serves moto on that port. Returns (process, endpoint, recording path)."""
     port = free_port()
     recording = os.path.join(workdir, "recording.jsonl")
     open(recording, "w").close()
-    env = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=recording)
+    env = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=recording) if record else os.environ
+    cmd = server(port) if server else [os.path.join(venv_bin, "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
     proc = subprocess.Popen(
-        [os.path.join(venv_bin, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        cmd,
         env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "moto.log"), "w"),
     )
     endpoint = f"http://127.0.0.1:{port}"
@@ -110,6 +113,22 @@ def seed(endpoint, regions, vpcs):
         print(f"  seeded {r}", file=sys.stderr)
 
 
+def operation(method, url, headers, body):
+    """The API operation of one request: the query `Action`, the JSON `X-Amz-Target`, or the S3
+    request. `headers` has lower-case names."""
+    if "Action=" in body:
+        op = dict(kv.split("=", 1) for kv in body.split("&") if "=" in kv).get("Action")
+        if op:
+            return op
+    if "x-amz-target" in headers:
+        return headers["x-amz-target"].rsplit(".", 1)[-1]
+    if "?encryption" in url:
+        return "GetBucketEncryption"
+    if "x-id=" in url:
+        return url.split("x-id=", 1)[1].split("&", 1)[0]
+    return method + " " + url
+
+
 def count_calls(recording):
     n = 0
     ops = {}
@@ -122,15 +141,7 @@ def count_calls(recording):
             if rec.get("body_encoded"):
                 body = base64.b64decode(body).decode("utf-8", "replace")
             headers = {k.lower(): v for k, v in (rec.get("headers") or {}).items()}
-            op = None
-            if "Action=" in body:
-                op = dict(kv.split("=", 1) for kv in body.split("&") if "=" in kv).get("Action")
-            if not op and "x-amz-target" in headers:
-                op = headers["x-amz-target"].rsplit(".", 1)[-1]
-            if not op and "?encryption" in rec.get("url", ""):
-                op = "GetBucketEncryption"
-            if not op:
-                op = rec.get("method", "") + " " + rec.get("url", "")
+            op = operation(rec.get("method", ""), rec.get("url", ""), headers, body)
             ops[op] = ops.get(op, 0) + 1
             n += 1
     return n, ops
@@ -154,27 +165,35 @@ def measure(cmd, env=None):
 
 
 def lower_bound(inv):
-    regions = inv["regions"]
     n = 2  # GetCallerIdentity + DescribeRegions
     buckets = set()
-    for r in regions:
-        vpcs = r["vpcs"]
-        subnets = sum(len(v["subnets"]) for v in vpcs)
-        logs = []
-        groups = set()
-        for v in vpcs:
-            logs += v["flow_logs"]
-            for s in v["subnets"]:
-                logs += s["flow_logs"]
-        logs += r.get("other_flow_logs", [])
-        for l in logs:
-            if l["destination_type"] == "cloud-watch-logs" and l.get("log_group_name"):
-                groups.add(l["log_group_name"])
-            if l["destination_type"] == "s3" and l.get("destination_arn"):
-                buckets.add(l["destination_arn"].split(":::", 1)[-1].split("/")[0])
-        n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs)))
-        n += math.ceil(len(groups) / 50)
+    for r in inv["regions"]:
+        n += region_lower_bound(r, buckets)
     return n + len(buckets)
+
+
+def region_lower_bound(r, buckets):
+    """The fewest calls that read one region of an inventory: the three listings (pages of PAGE)
+    and the log group lookups (50 names a call). Adds the S3 buckets its flow logs name to
+    `buckets`, each read once for the whole scan."""
+    n = 0
+    vpcs = r["vpcs"]
+    subnets = sum(len(v["subnets"]) for v in vpcs)
+    logs = []
+    groups = set()
+    for v in vpcs:
+        logs += v["flow_logs"]
+        for s in v["subnets"]:
+            logs += s["flow_logs"]
+    logs += r.get("other_flow_logs", [])
+    for l in logs:
+        if l["destination_type"] == "cloud-watch-logs" and l.get("log_group_name"):
+            groups.add(l["log_group_name"])
+        if l["destination_type"] == "s3" and l.get("destination_arn"):
+            buckets.add(l["destination_arn"].split(":::", 1)[-1].split("/")[0])
+    n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs)))
+    n += math.ceil(len(groups) / 50)
+    return n
 
 
 def reference(endpoint, regions):

@@ -172,7 +172,8 @@ def lower_bound(inv):
                 groups.add(l["log_group_name"])
             if l["destination_type"] == "s3" and l.get("destination_arn"):
                 buckets.add(l["destination_arn"].split(":::", 1)[-1].split("/")[0])
-        n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs)))
+        enis = sum(v.get("network_interfaces") or 0 for v in vpcs)
+        n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs), enis))
         n += math.ceil(len(groups) / 50)
     return n + len(buckets)
 

@@ -115,6 +115,14 @@ fn int(i: i64) -> BoxVal {
     Box::new(CelInt::from(i))
 }
 
+/// A count, or null when it was not taken.
+fn count(n: Option<u64>) -> BoxVal {
+    match n {
+        Some(n) => int(i64::try_from(n).unwrap_or(i64::MAX)),
+        None => Box::new(CelNull),
+    }
+}
+
 fn boolean(b: bool) -> BoxVal {
     Box::new(CelBool::from(b))
 }
@@ -245,6 +253,7 @@ fn subnet(sn: &Subnet, active_all: &mut Vec<BoxVal>) -> BoxVal {
         .set("cidr_block", s(&sn.cidr_block))
         .set("availability_zone", opt(&sn.availability_zone))
         .set("state", s(&sn.state))
+        .set("network_interfaces", count(sn.network_interfaces))
         .set("flow_logs", list(all))
         .set("active_logs", list(active));
     o.boxed()
@@ -273,6 +282,7 @@ pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
         .set("state", s(&v.state))
         .set("region", s(region))
         .set("account_id", s(account_id))
+        .set("network_interfaces", count(v.network_interfaces))
         .set("subnets", list(subnets))
         .set("flow_logs", list(all))
         .set("active_vpc_logs", list(active_vpc))
@@ -296,7 +306,8 @@ pub fn resource_value(r: &crate::findings::ResourceRef) -> BoxVal {
                 None => Box::new(CelNull),
             },
         )
-        .set("tags", tags(&r.tags));
+        .set("tags", tags(&r.tags))
+        .set("network_interfaces", count(r.network_interfaces));
     o.boxed()
 }
 
@@ -366,6 +377,7 @@ pub fn vpc_json(region: &str, account_id: &str, v: &Vpc) -> serde_json::Value {
         "region": region,
         "account_id": account_id,
         "subnet_count": v.subnets.len(),
+        "network_interfaces": v.network_interfaces,
     })
 }
 
@@ -449,6 +461,7 @@ mod tests {
                 account_id: "111111111111".into(),
                 name,
                 tags: BTreeMap::from([("Name".into(), "web".into()), ("env".into(), "x".into())]),
+                network_interfaces: None,
             };
             assert_eq!(
                 val_to_json(resource_value(&r).as_ref()),

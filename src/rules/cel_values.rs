@@ -306,8 +306,10 @@ pub fn resource_value(r: &crate::findings::ResourceRef) -> BoxVal {
                 None => Box::new(CelNull),
             },
         )
-        .set("tags", tags(&r.tags))
-        .set("network_interfaces", count(r.network_interfaces));
+        .set("tags", tags(&r.tags));
+    if let Some(n) = r.network_interfaces {
+        o.set("network_interfaces", count(Some(n)));
+    }
     o.boxed()
 }
 
@@ -452,7 +454,7 @@ mod tests {
 
     #[test]
     fn the_resource_variable_is_the_resource_as_the_report_writes_it() {
-        for name in [Some("web <prod>".to_string()), None] {
+        for (name, enis) in [(Some("web <prod>".to_string()), Some(3)), (None, None)] {
             let r = ResourceRef {
                 kind: "vpc".into(),
                 id: "vpc-1".into(),
@@ -461,7 +463,7 @@ mod tests {
                 account_id: "111111111111".into(),
                 name,
                 tags: BTreeMap::from([("Name".into(), "web".into()), ("env".into(), "x".into())]),
-                network_interfaces: None,
+                network_interfaces: enis,
             };
             assert_eq!(
                 val_to_json(resource_value(&r).as_ref()),

@@ -86,13 +86,15 @@ fn counts_reach_results_and_order_the_failures() {
     // VPC-001/destination-encrypted fails on several VPCs: the busiest comes first, uncounted last.
     let lines: Vec<&str> = text
         .lines()
-        .filter(|l| l.contains("VPC-001/destination-encrypted "))
+        .filter(|l| l.starts_with("  medium    VPC-001/destination-encrypted  123456789012"))
         .collect();
-    assert!(lines.len() >= 2, "{text}");
+    assert!(lines.len() >= 3, "{text}");
     assert!(
         lines[0].contains("vpc-0a11ce0000000004") && lines[0].contains("(40 network interfaces)"),
         "{lines:?}"
     );
+    // Then by place (eu-west-1 before us-east-1), as without counts.
+    assert!(lines[1].contains("eu-west-1"), "{lines:?}");
 }
 
 #[test]

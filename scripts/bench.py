@@ -173,7 +173,7 @@ def lower_bound(inv):
 
 
 def region_lower_bound(r, buckets):
-    """The fewest calls that read one region of an inventory: the three listings (pages of PAGE)
+    """The fewest calls that read one region of an inventory: the four listings (pages of PAGE)
     and the log group lookups (50 names a call). Adds the S3 buckets its flow logs name to
     `buckets`, each read once for the whole scan."""
     n = 0
@@ -191,7 +191,8 @@ def region_lower_bound(r, buckets):
             groups.add(l["log_group_name"])
         if l["destination_type"] == "s3" and l.get("destination_arn"):
             buckets.add(l["destination_arn"].split(":::", 1)[-1].split("/")[0])
-    n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs)))
+    enis = sum(v.get("network_interfaces") or 0 for v in vpcs)
+    n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs), enis))
     n += math.ceil(len(groups) / 50)
     return n
 

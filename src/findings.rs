@@ -129,6 +129,9 @@ pub struct ResourceRef {
     /// The `Name` tag.
     pub name: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// For a VPC: how many network interfaces it has, when the inventory counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<u64>,
 }
 
 /// Remediation snippets rendered for one resource.

@@ -60,9 +60,10 @@
     return parts.map(str).join('\n').toLowerCase();
   }
 
-  // Status, severity, then rule/check, account, region and resource. The few distinct
-  // rule/checks and account/regions are ranked once, so that a comparison is of numbers, and of
-  // resource ids only between results of the same rule, check, account and region.
+  // Status, severity, rule/check, then the most network interfaces first (the busiest VPC is the
+  // most urgent; a resource without a count comes last), then account, region and resource. The
+  // few distinct rule/checks and account/regions are ranked once, so that a comparison is of
+  // numbers, and of resource ids only between results of the same rule, check, account and region.
   function ranks(keys) {
     var m = Object.create(null);
     keys.forEach(function (k) { m[k] = 0; });
@@ -75,15 +76,20 @@
     return str(res.account_id) + ' ' + str(res.region);
   });
   var checkRank = ranks(checkKeys), placeRank = ranks(placeKeys);
-  var nChecks = Object.keys(checkRank).length, nPlaces = Object.keys(placeRank).length;
+  var nChecks = Object.keys(checkRank).length;
   var sortKey = results.map(function (r, i) {
-    return (((rank(STATUS_RANK, r.status) * 10 + rank(SEV_RANK, r.severity)) * nChecks +
-      checkRank[checkKeys[i]]) * nPlaces) + placeRank[placeKeys[i]];
+    return ((rank(STATUS_RANK, r.status) * 10 + rank(SEV_RANK, r.severity)) * nChecks +
+      checkRank[checkKeys[i]]);
   });
+  var eniKey = results.map(function (r) {
+    var n = (r.resource || {}).network_interfaces;
+    return typeof n === 'number' ? n : -1;
+  });
+  var placeKey = placeKeys.map(function (k) { return placeRank[k]; });
   checkKeys = placeKeys = null;
   var order = results.map(function (_, i) { return i; });
   order.sort(function (a, b) {
-    var d = sortKey[a] - sortKey[b];
+    var d = sortKey[a] - sortKey[b] || eniKey[b] - eniKey[a] || placeKey[a] - placeKey[b];
     if (d) { return d; }
     var ia = str((results[a].resource || {}).id), ib = str((results[b].resource || {}).id);
     return ia < ib ? -1 : ia > ib ? 1 : a - b;
@@ -171,6 +177,12 @@
     cell(tr, res.region);
     var idCell = cell(tr, res.id, 'rid');
     idCell.title = str(res.arn);
+    if (typeof res.network_interfaces === 'number') {
+      var eni = document.createElement('span');
+      eni.className = 'acct-name';
+      eni.textContent = res.network_interfaces + (res.network_interfaces === 1 ? ' network interface' : ' network interfaces');
+      idCell.appendChild(eni);
+    }
     cell(tr, res.name, 'name');
     var msg = str(r.message);
     if (r.suppression) {

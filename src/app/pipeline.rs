@@ -196,6 +196,7 @@ impl ScanRules {
                 || scan_cfg
                     .and_then(|s| s.accept_subnet_coverage)
                     .unwrap_or(false),
+            skip_unused: args.skip_unused || scan_cfg.and_then(|s| s.skip_unused).unwrap_or(false),
             needs: Needs::default(),
         };
         let fail_on = args

@@ -16,6 +16,9 @@ pub struct RuleArgs {
     /// Count a VPC as logged when it has no VPC-level flow log but every subnet has an active one.
     #[arg(long)]
     pub accept_subnet_coverage: bool,
+    /// Skip the VPC rules on VPCs without network interfaces (result `skipped`, with the reason) [default: off, or the config file's scan.skip_unused].
+    #[arg(long)]
+    pub skip_unused: bool,
     /// Exit 1 only when a fail result of this severity or higher exists [default: low, or the config file's scan.fail_on].
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,

@@ -1,5 +1,6 @@
-//! The per-region EC2 listings (DescribeVpcs, DescribeSubnets, DescribeFlowLogs, each paginated
-//! once per region) and the join that hangs subnets and flow logs on their VPCs.
+//! The per-region EC2 listings (DescribeVpcs, DescribeSubnets, DescribeFlowLogs,
+//! DescribeNetworkInterfaces, each paginated once per region) and the join that hangs subnets and
+//! flow logs on their VPCs and counts the network interfaces of each VPC and subnet.
 
 use super::errors::{CallFailure, classify};
 use crate::inventory::{Destination, DestinationType, FlowLog, RegionInventory, Subnet, Vpc};
@@ -17,6 +18,8 @@ pub struct RegionListing {
     /// (vpc id, subnet)
     pub subnets: Vec<(String, Subnet)>,
     pub flow_logs: Vec<FlowLog>,
+    /// (vpc id, subnet id) of each network interface.
+    pub network_interfaces: Vec<(String, String)>,
 }
 
 /// A listing call that failed: which operation and why.
@@ -37,15 +40,16 @@ pub struct RegionCtx {
     pub limit: super::clients::Limit,
 }
 
-/// Run the three listings of one region concurrently. Either all succeed, or every failure is returned.
+/// Run the four listings of one region concurrently. Either all succeed, or every failure is returned.
 pub async fn list_region(
     client: &aws_sdk_ec2::Client,
     ctx: &RegionCtx,
 ) -> Result<RegionListing, Vec<ListingFailure>> {
-    let (vpcs, subnets, logs) = futures::join!(
+    let (vpcs, subnets, logs, enis) = futures::join!(
         list_vpcs(client, ctx),
         list_subnets(client, ctx),
-        list_flow_logs(client, ctx)
+        list_flow_logs(client, ctx),
+        list_network_interfaces(client, ctx)
     );
     let mut failures = Vec::new();
     let mut listing = RegionListing::default();
@@ -59,6 +63,10 @@ pub async fn list_region(
     }
     match logs {
         Ok(l) => listing.flow_logs = l,
+        Err(f) => failures.push(f),
+    }
+    match enis {
+        Ok(n) => listing.network_interfaces = n,
         Err(f) => failures.push(f),
     }
     if failures.is_empty() {
@@ -125,6 +133,23 @@ async fn list_flow_logs(
     )
 }
 
+async fn list_network_interfaces(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+) -> Result<Vec<(String, String)>, ListingFailure> {
+    list_all!(
+        ctx,
+        "DescribeNetworkInterfaces",
+        client.describe_network_interfaces(),
+        |page| page.network_interfaces().iter().map(|n| {
+            (
+                n.vpc_id().unwrap_or_default().to_string(),
+                n.subnet_id().unwrap_or_default().to_string(),
+            )
+        })
+    )
+}
+
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
         .filter_map(|t| {
@@ -159,6 +184,7 @@ fn convert_vpc(v: &aws_sdk_ec2::types::Vpc, ctx: &RegionCtx) -> Vpc {
             .to_string(),
         subnets: Vec::new(),
         flow_logs: Vec::new(),
+        network_interfaces: None,
     }
 }
 
@@ -184,6 +210,7 @@ fn convert_subnet(s: &aws_sdk_ec2::types::Subnet, ctx: &RegionCtx) -> Subnet {
             .unwrap_or_default()
             .to_string(),
         flow_logs: Vec::new(),
+        network_interfaces: None,
     }
 }
 
@@ -247,12 +274,14 @@ pub fn log_group_from_arn(arn: &str) -> Option<String> {
 }
 
 /// Join one region's listings: subnets under their VPC, VPC-level logs on the VPC, subnet-level
-/// logs on the subnet, everything else in `other_flow_logs`. Output order is stable (by id).
+/// logs on the subnet, everything else in `other_flow_logs`; every VPC and subnet gets its count
+/// of network interfaces. Output order is stable (by id).
 pub fn join(ctx: &RegionCtx, listing: RegionListing) -> RegionInventory {
     let RegionListing {
         mut vpcs,
         subnets,
         flow_logs,
+        network_interfaces,
     } = listing;
     vpcs.sort_by(|a, b| a.id.cmp(&b.id));
     let vpc_index: HashMap<String, usize> = vpcs
@@ -288,6 +317,21 @@ pub fn join(ctx: &RegionCtx, listing: RegionListing) -> RegionInventory {
             vpcs[vi].subnets[si].flow_logs.push(log);
         } else {
             other.push(log);
+        }
+    }
+    for v in &mut vpcs {
+        v.network_interfaces = Some(0);
+        for s in &mut v.subnets {
+            s.network_interfaces = Some(0);
+        }
+    }
+    for (vpc_id, subnet_id) in &network_interfaces {
+        if let Some(&(vi, si)) = subnet_index.get(subnet_id) {
+            let v = &mut vpcs[vi];
+            *v.network_interfaces.get_or_insert(0) += 1;
+            *v.subnets[si].network_interfaces.get_or_insert(0) += 1;
+        } else if let Some(&vi) = vpc_index.get(vpc_id) {
+            *vpcs[vi].network_interfaces.get_or_insert(0) += 1;
         }
     }
     RegionInventory {
@@ -350,6 +394,11 @@ mod tests {
                 log("fl-2", "subnet-1"),
                 log("fl-1", "vpc-a"),
             ],
+            network_interfaces: vec![
+                ("vpc-a".into(), "subnet-1".into()),
+                ("vpc-a".into(), "subnet-1".into()),
+                ("vpc-gone".into(), "subnet-gone".into()),
+            ],
         };
         let r = join(&c, listing);
         assert_eq!(r.vpcs[0].id, "vpc-a");
@@ -371,6 +420,9 @@ mod tests {
             "arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-1"
         );
         assert_eq!(r.other_flow_logs[0].id, "fl-3");
+        assert_eq!(r.vpcs[0].network_interfaces, Some(2));
+        assert_eq!(r.vpcs[0].subnets[0].network_interfaces, Some(2));
+        assert_eq!(r.vpcs[1].network_interfaces, Some(0), "counted, none");
         assert_eq!(r.other_flow_logs[0].resource_type, "network_interface");
         assert_eq!(
             r.vpcs[0].flow_logs[0].log_group_name.as_deref(),

@@ -723,6 +723,7 @@ pub(crate) mod tests {
             state: "available".into(),
             subnets: Vec::new(),
             flow_logs: logs,
+            network_interfaces: None,
         }
     }
 
@@ -765,6 +766,7 @@ pub(crate) mod tests {
                 account_id: ACCT.into(),
                 name: None,
                 tags: BTreeMap::new(),
+                network_interfaces: None,
             }),
             message: String::new(),
             compliance: Default::default(),

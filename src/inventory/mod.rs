@@ -124,6 +124,10 @@ pub struct Vpc {
     /// Flow logs whose resource is this VPC itself.
     #[serde(default)]
     pub flow_logs: Vec<FlowLog>,
+    /// How many network interfaces are in the VPC (DescribeNetworkInterfaces); absent in an
+    /// inventory that did not count them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<u64>,
 }
 
 /// A subnet and the flow logs whose resource is that subnet.
@@ -142,6 +146,9 @@ pub struct Subnet {
     pub state: String,
     #[serde(default)]
     pub flow_logs: Vec<FlowLog>,
+    /// How many network interfaces are in the subnet; absent when not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_interfaces: Option<u64>,
 }
 
 /// One flow log as DescribeFlowLogs returns it, plus its resolved destination.

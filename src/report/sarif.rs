@@ -686,6 +686,7 @@ mod tests {
                 account_id: account.into(),
                 name: None,
                 tags: BTreeMap::new(),
+                network_interfaces: None,
             }),
             message: format!("{id} fails {check}."),
             compliance: BTreeMap::from([("cis".to_string(), vec!["3.9".to_string()])]).into(),

@@ -268,7 +268,9 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
     }
 }
 
-/// The failing results, most severe first, then by rule, check, account, region and resource.
+/// The failing results, most severe first, then by rule and check, then the resources with the
+/// most network interfaces first (the busiest unlogged VPC is the most urgent; a resource without
+/// a count comes last), then by account, region and resource.
 fn failing_sorted(doc: &Document) -> Vec<&Finding> {
     let mut failing: Vec<&Finding> = doc
         .results
@@ -290,6 +292,7 @@ fn failing_sorted(doc: &Document) -> Vec<&Finding> {
         (
             std::cmp::Reverse(f.severity),
             checks[&(f.rule_id.as_str(), f.check_id.as_str())],
+            std::cmp::Reverse(f.resource.network_interfaces),
             places[&(f.resource.account_id.as_str(), f.resource.region.as_str())],
             f.resource.id.as_str(),
         )
@@ -301,10 +304,17 @@ fn failing_sorted(doc: &Document) -> Vec<&Finding> {
 /// message on a line of its own; `indent` goes before both.
 fn write_failure(o: &mut String, p: &Paint, f: &Finding, with_account: bool, indent: &str) {
     let r = &f.resource;
-    let name = match &r.name {
+    let mut name = match &r.name {
         Some(n) if !n.is_empty() => format!(" \"{}\"", escape(n)),
         _ => String::new(),
     };
+    if let Some(n) = r.network_interfaces {
+        let _ = write!(
+            name,
+            " ({n} network interface{})",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     let account = if with_account {
         format!("{} ", escape(&r.account_id))
     } else {

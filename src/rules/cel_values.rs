@@ -115,6 +115,14 @@ fn int(i: i64) -> BoxVal {
     Box::new(CelInt::from(i))
 }
 
+/// A count, or null when it was not taken.
+fn count(n: Option<u64>) -> BoxVal {
+    match n {
+        Some(n) => int(i64::try_from(n).unwrap_or(i64::MAX)),
+        None => Box::new(CelNull),
+    }
+}
+
 fn boolean(b: bool) -> BoxVal {
     Box::new(CelBool::from(b))
 }
@@ -245,6 +253,7 @@ fn subnet(sn: &Subnet, active_all: &mut Vec<BoxVal>) -> BoxVal {
         .set("cidr_block", s(&sn.cidr_block))
         .set("availability_zone", opt(&sn.availability_zone))
         .set("state", s(&sn.state))
+        .set("network_interfaces", count(sn.network_interfaces))
         .set("flow_logs", list(all))
         .set("active_logs", list(active));
     o.boxed()
@@ -273,6 +282,7 @@ pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
         .set("state", s(&v.state))
         .set("region", s(region))
         .set("account_id", s(account_id))
+        .set("network_interfaces", count(v.network_interfaces))
         .set("subnets", list(subnets))
         .set("flow_logs", list(all))
         .set("active_vpc_logs", list(active_vpc))
@@ -297,6 +307,9 @@ pub fn resource_value(r: &crate::findings::ResourceRef) -> BoxVal {
             },
         )
         .set("tags", tags(&r.tags));
+    if let Some(n) = r.network_interfaces {
+        o.set("network_interfaces", count(Some(n)));
+    }
     o.boxed()
 }
 
@@ -366,6 +379,7 @@ pub fn vpc_json(region: &str, account_id: &str, v: &Vpc) -> serde_json::Value {
         "region": region,
         "account_id": account_id,
         "subnet_count": v.subnets.len(),
+        "network_interfaces": v.network_interfaces,
     })
 }
 
@@ -440,7 +454,7 @@ mod tests {
 
     #[test]
     fn the_resource_variable_is_the_resource_as_the_report_writes_it() {
-        for name in [Some("web <prod>".to_string()), None] {
+        for (name, enis) in [(Some("web <prod>".to_string()), Some(3)), (None, None)] {
             let r = ResourceRef {
                 kind: "vpc".into(),
                 id: "vpc-1".into(),
@@ -449,6 +463,7 @@ mod tests {
                 account_id: "111111111111".into(),
                 name,
                 tags: BTreeMap::from([("Name".into(), "web".into()), ("env".into(), "x".into())]),
+                network_interfaces: enis,
             };
             assert_eq!(
                 val_to_json(resource_value(&r).as_ref()),

@@ -3,6 +3,7 @@
 //! ```toml
 //! [scan]
 //! accept_subnet_coverage = true
+//! skip_unused = true
 //! fail_on = "high"
 //!
 //! [rules.VPC-003]
@@ -43,6 +44,9 @@ pub struct ScanConfig {
     pub accept_subnet_coverage: Option<bool>,
     #[serde(default)]
     pub fail_on: Option<Severity>,
+    /// Same as `--skip-unused`.
+    #[serde(default)]
+    pub skip_unused: Option<bool>,
 }
 
 /// `[rules.ID]`: parameters of one rule, and whether it runs.

@@ -439,6 +439,7 @@ mod tests {
                 account_id: account.into(),
                 name: None,
                 tags: Default::default(),
+                network_interfaces: None,
             }),
             message: "m".into(),
             compliance: Default::default(),

@@ -99,6 +99,8 @@ fn seed_world(moto: &Moto) -> BTreeMap<String, String> {
          "destination_type": "kinesis-data-firehose", "destination_arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/fa-stream"},
 
         {"op": "eni", "region": "us-east-1", "key": "eni", "subnet": "$us_a_s1"},
+        {"op": "eni", "region": "eu-west-1", "key": "eni_eu_1", "subnet": "$eu_a_s1"},
+        {"op": "eni", "region": "eu-west-1", "key": "eni_eu_2", "subnet": "$eu_a_s1"},
         {"op": "flow_log", "region": "us-east-1", "key": "fl_eni", "resource": "$eni", "log_group": "/flow/plain", "role": "$role"},
 
         {"op": "vpc", "region": "ap-southeast-2", "key": "ap_a", "cidr": "10.4.0.0/16"},
@@ -173,6 +175,15 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     assert_eq!(subnets.len(), 2);
     assert!(subnets.iter().all(|s| s["flow_logs"] == json!([])));
     assert!(subnets.iter().any(|s| s["name"] == "eu-a-1"));
+
+    // Network interfaces are counted per VPC and per subnet; none is a count of 0.
+    assert_eq!(eu_a["network_interfaces"], 2);
+    for s in subnets {
+        let want = if s["name"] == "eu-a-1" { 2 } else { 0 };
+        assert_eq!(s["network_interfaces"], want, "{s}");
+    }
+    assert_eq!(all[&ids["us_a"]]["network_interfaces"], 1);
+    assert_eq!(all[&ids["eu_b"]]["network_interfaces"], 0);
 
     // Subnet-level log hangs on the subnet, not the VPC.
     let eu_b = &all[&ids["eu_b"]];
@@ -266,7 +277,12 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
         call("s3", "us-east-1", "GetBucketEncryption"),
     ];
     for r in ["ap-southeast-2", "eu-west-1", "us-east-1"] {
-        for op in ["DescribeVpcs", "DescribeSubnets", "DescribeFlowLogs"] {
+        for op in [
+            "DescribeVpcs",
+            "DescribeSubnets",
+            "DescribeFlowLogs",
+            "DescribeNetworkInterfaces",
+        ] {
             want.push(call("ec2", r, op));
         }
     }
@@ -301,8 +317,9 @@ fn describe_flow_logs_is_called_once_per_region_whatever_the_number_of_vpcs() {
     let count = |op: &str| count_calls(&calls, op);
     assert_eq!(count("DescribeFlowLogs"), 1);
     assert_eq!(count("DescribeVpcs"), 1);
+    assert_eq!(count("DescribeNetworkInterfaces"), 1);
     assert_eq!(count("DescribeLogGroups"), 1);
-    assert_eq!(calls.len(), 1 + 1 + 3 + 1, "{calls:?}");
+    assert_eq!(calls.len(), 1 + 1 + 4 + 1, "{calls:?}");
 }
 
 #[test]

@@ -68,6 +68,11 @@ fn demo_inventory_loads_and_covers_every_case() {
     assert!(d(&|l| l.deliver_logs_status.as_deref() == Some("FAILED")
         && l.deliver_logs_error_message.is_some()));
     assert!(d(&|l| l.destination.retention_days.is_some_and(|r| r < 90)));
+    // VPC-005: an active log whose custom format lacks default fields (srcport, dstport, action).
+    assert!(d(&|l| l.status == "ACTIVE"
+        && l.log_format
+            .as_deref()
+            .is_some_and(|f| !f.contains("${srcport}"))));
     assert!(
         inv.errors
             .iter()

@@ -53,7 +53,12 @@ fn check_partial(
         .collect();
     assert_eq!(
         ops,
-        vec!["DescribeFlowLogs", "DescribeSubnets", "DescribeVpcs"],
+        vec![
+            "DescribeFlowLogs",
+            "DescribeNetworkInterfaces",
+            "DescribeSubnets",
+            "DescribeVpcs"
+        ],
         "{errors:?}"
     );
     for e in errors {
@@ -133,16 +138,16 @@ fn a_region_answering_403_is_an_error_entry_and_the_rest_is_complete() {
     // Access errors are not retried: one request per listing.
     assert_eq!(
         scan_with_failing_region("ap-northeast-1", 403, "UnauthorizedOperation", "3"),
-        3
+        4
     );
 }
 
 #[test]
 fn a_region_answering_500_is_retried_then_recorded() {
-    // Three listings, two attempts each.
+    // Four listings, two attempts each.
     assert_eq!(
         scan_with_failing_region("eu-west-1", 500, "InternalError", "2"),
-        6
+        8
     );
 }
 

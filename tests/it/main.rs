@@ -10,6 +10,7 @@ mod fix_iam;
 mod fix_undo;
 mod fix_undo_tamper;
 mod iam_org;
+mod in_use;
 mod inventory_validation;
 mod org_scan;
 mod report_accounts;

@@ -630,7 +630,7 @@ fn suppressions_active_expired_and_unmatched() {
     let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let mut text = String::new();
-    for r in ["VPC-001", "VPC-002", "VPC-003"] {
+    for r in ["VPC-001", "VPC-002", "VPC-003", "VPC-005"] {
         text.push_str(&format!(
             "[[suppression]]\nrule = \"{r}\"\nresource = \"vpc-*\"\nreason = \"accepted\"\nexpires = 2099-01-01\n"
         ));

@@ -11,7 +11,7 @@ replaced by that id. Ops:
   {"op": "log_group", "name": N, "kms_key": "$k" | null, "retention": days | null}
   {"op": "bucket", "name": N, "encryption": "AES256" | "aws:kms" | null}
   {"op": "role", "key": K, "name": N}                          -> role ARN (flow-log delivery role)
-  {"op": "flow_log", "key": K, "resource": "$vpc|$subnet", "traffic": "ALL|ACCEPT|REJECT",
+  {"op": "flow_log", "key": K, "resource": "$vpc|$subnet", "traffic": "ALL|ACCEPT|REJECT", ["log_format": F,]
    "log_group": N, "role": "$role"}  or  {..., "bucket": N}  or {..., "destination_arn": ARN, "destination_type": T}
   {"op": "vpcs", "count": N, "prefix": P, "cidr_base": 10}     -> N VPCs, keys P0..P(N-1)
   {"op": "delete_log_group", "name": N}   {"op": "delete_bucket", "name": N}
@@ -36,7 +36,7 @@ def main():
     ids = {}
 
     def sub(v):
-        if isinstance(v, str) and v.startswith("$"):
+        if isinstance(v, str) and v.startswith("$") and not v.startswith("${"):
             return ids[v[1:]]
         if isinstance(v, dict):
             return {k: sub(x) for k, x in v.items()}
@@ -156,6 +156,8 @@ def main():
                     args["DeliverLogsPermissionArn"] = op["role"]
             if op.get("max_aggregation_interval"):
                 args["MaxAggregationInterval"] = op["max_aggregation_interval"]
+            if op.get("log_format"):
+                args["LogFormat"] = op["log_format"]
             r = ec2.create_flow_logs(**args)
             if r.get("Unsuccessful"):
                 raise SystemExit(f"create_flow_logs failed: {r['Unsuccessful']}")

@@ -81,6 +81,7 @@ pub(super) fn vpc_ref(region: &str, account: &str, vpc: &Vpc) -> ResourceRef {
         account_id: account.to_string(),
         name: vpc.name.clone(),
         tags: vpc.tags.clone(),
+        network_interfaces: vpc.network_interfaces,
     }
 }
 

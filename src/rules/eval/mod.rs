@@ -24,6 +24,8 @@ use serde_json::{Value as JsonValue, json};
 pub struct EvalOptions {
     /// Accept a VPC whose subnets all have an active flow log as covered (VPC-001).
     pub accept_subnet_coverage: bool,
+    /// Skip every VPC rule on a VPC whose network interfaces were counted and are none.
+    pub skip_unused: bool,
     /// What the requested outputs show of each result; what no output shows is not rendered.
     pub needs: Needs,
 }

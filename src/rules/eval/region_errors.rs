@@ -35,6 +35,7 @@ impl Evaluator<'_> {
                 account_id: e.account_id.clone(),
                 name: None,
                 tags: Default::default(),
+                network_interfaces: None,
             });
             let message = format!(
                 "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
@@ -71,12 +72,23 @@ pub(super) fn push_errors(
     resource: &Arc<ResourceRef>,
     message: &str,
 ) {
+    push_all(out, rules, resource, message, Status::Error)
+}
+
+/// One result of `status` per check of every rule, all on `resource` with the same message.
+pub(super) fn push_all(
+    out: &mut Vec<Finding>,
+    rules: &[&Active],
+    resource: &Arc<ResourceRef>,
+    message: &str,
+    status: Status,
+) {
     for a in rules {
         for c in &a.rule.checks {
             out.push(Finding {
                 rule_id: a.rule.id.clone(),
                 check_id: c.id.clone(),
-                status: Status::Error,
+                status,
                 severity: a.rule.severity,
                 resource: Arc::clone(resource),
                 message: message.to_string(),

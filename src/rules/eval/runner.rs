@@ -2,7 +2,7 @@
 
 use super::check::vpc_ref;
 use super::parallel::ordered_parallel;
-use super::region_errors::{push_errors, unreadable};
+use super::region_errors::{push_all, push_errors, unreadable};
 use super::{Active, EvalOptions, Needs};
 use crate::findings::Finding;
 use crate::inventory::{Account, Inventory, InventoryHead, Vpc, VpcBatch};
@@ -48,6 +48,7 @@ pub struct Evaluator<'a> {
     pub(super) head: &'a InventoryHead,
     pub(super) options: JsonValue,
     pub(super) needs: Needs,
+    pub(super) skip_unused: bool,
     /// The `account` of each account the scan holds, built once per scan, and for each region
     /// entry of the head the index of its account here.
     pub(super) accounts: Vec<AccountView>,
@@ -88,6 +89,7 @@ impl<'a> Evaluator<'a> {
                 "account_id": head.scan.account_id,
             }),
             needs: opts.needs,
+            skip_unused: opts.skip_unused,
         }
     }
 
@@ -157,6 +159,20 @@ impl<'a> Evaluator<'a> {
                         &vpc_rules,
                         &Arc::new(vpc_ref(name, account, vpc)),
                         &message,
+                    );
+                    continue;
+                }
+                if self.skip_unused && vpc.network_interfaces == Some(0) {
+                    let message = format!(
+                        "VPC {} has no network interfaces, so nothing in it sends or receives traffic; skipped because unused VPCs are skipped (--skip-unused)",
+                        vpc.id
+                    );
+                    push_all(
+                        &mut out,
+                        &vpc_rules,
+                        &Arc::new(vpc_ref(name, account, vpc)),
+                        &message,
+                        crate::findings::Status::Skipped,
                     );
                     continue;
                 }

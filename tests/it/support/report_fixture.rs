@@ -88,6 +88,7 @@ fn resource(account: &str, region: &str, id: &str, name: Option<&str>) -> Resour
         account_id: account.into(),
         name: name.map(str::to_string),
         tags,
+        network_interfaces: None,
     }
 }
 

@@ -58,7 +58,7 @@ impl Accounts {
             let clients =
                 accounts::reach_role(&caller, o, &account, &role_arn, external_id, timeout_secs)
                     .await
-                    .map_err(|e| e.message);
+                    .map_err(|e| format!("{} ({})", e.message, e.code));
             members.insert(account, Member { role_arn, clients });
         }
         Accounts {

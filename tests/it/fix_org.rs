@@ -76,7 +76,12 @@ print(json.dumps(out))
 /// The accounts that signed the calls of `operation`, with how many each signed.
 fn signers(log: &CallLog, operation: &str) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
-    for c in log.lock().unwrap().iter().filter(|c| c.operation == operation) {
+    for c in log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == operation)
+    {
         *m.entry(c.account.clone()).or_insert(0) += 1;
     }
     m
@@ -132,7 +137,10 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
     // Each member's flow logs were created with that member's credentials, and nothing else
     // was created anywhere.
     let log = read_json(&dir.path().join("fix-log.json"));
-    assert_eq!(log["account_id"], ACCOUNT, "the caller's account ran the fix");
+    assert_eq!(
+        log["account_id"], ACCOUNT,
+        "the caller's account ran the fix"
+    );
     let create_signers = signers(&calls, "CreateFlowLogs");
     assert_eq!(
         create_signers,
@@ -159,7 +167,10 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
             assert_eq!(now[fl].1.as_deref(), r["client_token"].as_str());
         }
     }
-    assert!(records(&log, ACCOUNT).is_empty(), "the caller's account is not named");
+    assert!(
+        records(&log, ACCOUNT).is_empty(),
+        "the caller's account is not named"
+    );
     for id in [ACCOUNT, w.id("gamma")] {
         assert_eq!(flow_logs_as(&moto, id), before[id], "{id} untouched");
     }
@@ -205,7 +216,11 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
         BTreeMap::from([(alpha.clone(), 2), (beta.clone(), 2)])
     );
     for id in [ACCOUNT, &alpha, &beta, w.id("gamma")] {
-        assert_eq!(flow_logs_as(&moto, id), before[id], "{id} as before the fix");
+        assert_eq!(
+            flow_logs_as(&moto, id),
+            before[id],
+            "{id} as before the fix"
+        );
     }
     let log = read_json(&dir.path().join("fix-log.json"));
     assert!(
@@ -293,7 +308,10 @@ fn a_member_that_cannot_be_reached_fails_only_its_own_changes() {
         assert_eq!(r["outcome"], "failed", "{r}");
         assert_eq!(r["role_arn"], role(&beta));
         let e = r["error"].as_str().unwrap();
-        assert!(e.contains("cannot assume") && e.contains("AccessDenied"), "{e}");
+        assert!(
+            e.contains("cannot assume") && e.contains("AccessDenied"),
+            "{e}"
+        );
         assert_eq!(r["flow_log_ids"], serde_json::json!([]));
     }
     assert_eq!(
@@ -321,7 +339,10 @@ fn a_member_that_cannot_be_reached_fails_only_its_own_changes() {
     assert_eq!(c, 3, "{err}");
     let log = read_json(&dir.path().join("fix-log.json"));
     assert!(records(&log, w.id("gamma")).is_empty(), "{log:#}");
-    assert!(!err.contains(&format!("account {} (gamma)", w.id("gamma"))), "{err}");
+    assert!(
+        !err.contains(&format!("account {} (gamma)", w.id("gamma"))),
+        "{err}"
+    );
     let report = read_json(&dir.path().join("report.json"));
     assert!(
         report["fixes"]

@@ -44,13 +44,24 @@ pub(crate) fn prepare(
         ));
     }
     if collect.org.multi_account() && collect.org.accounts.is_empty() {
+        let chosen: Vec<&str> = collect
+            .org
+            .given_flags()
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    *f,
+                    "--org" | "--ou" | "--exclude-ou" | "--exclude-account" | "--accounts-file"
+                )
+            })
+            .collect();
         return Err(Error::input(format!(
-            "--fix across accounts changes only the accounts named with --account, not every account {} choose{}\n  fix: name the accounts to fix with --account ID (repeatable, or a comma-separated list), e.g. --account 111111111111,222222222222",
-            collect.org.given_flags().join(", "),
-            if collect.org.given_flags().len() == 1 {
-                "s"
+            "--fix across accounts changes only the accounts named with --account, not every account {} {}\n  fix: name the accounts to fix with --account ID (repeatable, or a comma-separated list), e.g. --account 111111111111,222222222222",
+            chosen.join(", "),
+            if chosen.len() == 1 {
+                "selects"
             } else {
-                ""
+                "select"
             }
         )));
     }

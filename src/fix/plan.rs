@@ -860,6 +860,86 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_plan_over_several_accounts_is_grouped_by_account() {
+        let inv = inventory(vec![
+            ("eu-west-1", vec![vpc("vpc-a", vec![])]),
+            ("us-east-1", vec![vpc("vpc-b", vec![])]),
+        ]);
+        let mut f = both_fail("eu-west-1", "vpc-a");
+        f.extend(both_fail("us-east-1", "vpc-b"));
+        let s = settings("s3://flow-bucket", |_| {});
+        // A single-account scan: no headers.
+        let single = plan(&inv, &f, &s);
+        assert!(single.accounts.is_empty());
+        assert!(
+            single.lines()[0].starts_with("    1. "),
+            "{:?}",
+            single.lines()
+        );
+        // The same scan recorded as a scan of several accounts, the second change moved to a
+        // member account reached through a role.
+        let member = "210987654321";
+        let mut inv = inv;
+        inv.accounts = vec![
+            crate::inventory::Account {
+                id: ACCT.into(),
+                name: Some("mgmt".into()),
+                email: None,
+                status: Some("ACTIVE".into()),
+                ou_path: Vec::new(),
+                tags: BTreeMap::new(),
+                role_arn: None,
+                scanned: true,
+                skip_reason: None,
+            },
+            crate::inventory::Account {
+                id: member.into(),
+                name: Some("m\u{1b}[31m".into()),
+                role_arn: Some(format!("arn:aws:iam::{member}:role/Fix")),
+                ..inv_account(member)
+            },
+        ];
+        let mut p = plan(&inv, &f, &s);
+        p.changes[1].account_id = member.into();
+        let lines = p.lines();
+        assert_eq!(
+            lines[0],
+            format!("  account {ACCT} (mgmt), with the caller's credentials: 1 change")
+        );
+        assert!(
+            lines[1].starts_with("      1. ") && lines[1].contains("vpc-a"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[2].starts_with(&format!("  account {member} (m")),
+            "{lines:?}"
+        );
+        assert!(
+            lines[2].ends_with(&format!("through arn:aws:iam::{member}:role/Fix: 1 change")),
+            "{lines:?}"
+        );
+        assert!(!lines[2].contains('\u{1b}'), "escaped: {lines:?}");
+        assert!(
+            lines[3].starts_with("      2. ") && lines[3].contains("vpc-b"),
+            "{lines:?}"
+        );
+    }
+
+    fn inv_account(id: &str) -> crate::inventory::Account {
+        crate::inventory::Account {
+            id: id.into(),
+            name: None,
+            email: None,
+            status: None,
+            ou_path: Vec::new(),
+            tags: BTreeMap::new(),
+            role_arn: None,
+            scanned: true,
+            skip_reason: None,
+        }
+    }
+
+    #[test]
     fn one_flow_log_per_failing_vpc_in_every_region() {
         let inv = inventory(vec![
             (

@@ -357,3 +357,93 @@ fn a_member_that_cannot_be_reached_fails_only_its_own_changes() {
         BTreeMap::from([(beta.clone(), 2)])
     );
 }
+
+#[test]
+fn undo_refuses_a_log_whose_account_it_cannot_prove_and_the_selection_flags() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let (alpha, beta) = (w.id("alpha").to_string(), w.id("beta").to_string());
+    let (proxy, calls) = org_proxy(&moto, Refuse::default());
+    let dir = tmp();
+    let write_log = |role: Option<&str>| {
+        let mut change = serde_json::json!({
+            "time": "2026-11-23T11:14:13Z",
+            "account_id": alpha,
+            "region": "us-east-1",
+            "vpc_id": w.ids["alpha_logged"],
+            "action": "create-flow-log",
+            "description": "edited",
+            "outcome": "applied",
+            "client_token": "a".repeat(64),
+            "flow_log_ids": [w.ids["alpha_fl"]],
+        });
+        if let Some(r) = role {
+            change["role_arn"] = r.into();
+        }
+        let log = serde_json::json!({
+            "schema": "flowaudit/fix-log/v1",
+            "tool_version": "0.1.0",
+            "started_at": "2026-11-23T11:14:12Z",
+            "account_id": ACCOUNT,
+            "changes": [change],
+        });
+        let p = dir.path().join(format!("log-{}.json", role.is_some()));
+        std::fs::write(&p, log.to_string()).unwrap();
+        p
+    };
+    let undo = |log: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "fix",
+            "--undo",
+            log.to_str().unwrap(),
+            "--yes",
+            "--endpoint-url",
+        ];
+        let ep = proxy.endpoint();
+        args.push(&ep);
+        args.extend_from_slice(extra);
+        let (c, _, err) = run_fa(&args, dir.path());
+        (c, err)
+    };
+    // No role recorded for a member account: the caller's credentials cannot prove it.
+    let (c, err) = undo(&write_log(None), &[]);
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("records no role"), "{err}");
+    // A role of another account: refused before any AssumeRole.
+    let (c, err) = undo(&write_log(Some(&role(&beta))), &[]);
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("is not a role ARN of that account"), "{err}");
+    assert_eq!(count_op(&calls, "AssumeRole"), 0);
+    // The selection flags do not apply to an undo.
+    let (c, err) = undo(&write_log(Some(&role(&alpha))), &["--org"]);
+    assert_eq!(c, 2, "{err}");
+    assert!(
+        err.contains("--undo deletes what its change log records"),
+        "{err}"
+    );
+    // The recorded role reaches alpha, where the record's tag does not match: refused, and the
+    // flow log the seed created stays.
+    let (c, err) = undo(&write_log(Some(&role(&alpha))), &[]);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("tag missing"), "{err}");
+    assert_eq!(signers(&calls, "DeleteFlowLogs"), BTreeMap::new());
+    assert!(flow_logs_as(&moto, &alpha).contains_key(&w.ids["alpha_fl"]));
+    // --role-name replaces the recorded role.
+    calls.lock().unwrap().clear();
+    let (c, err) = undo(
+        &write_log(Some(&role(&alpha))),
+        &["--role-name", "FlowAuditFix"],
+    );
+    assert_eq!(c, 1, "{err}");
+    let assumed: Vec<String> = calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "AssumeRole")
+        .map(|c| c.params["RoleArn"].clone())
+        .collect();
+    assert_eq!(
+        assumed,
+        vec![format!("arn:aws:iam::{alpha}:role/FlowAuditFix")]
+    );
+}

@@ -129,10 +129,18 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
         let header = format!("account {id} ({name}), through {}: 2 changes", role(id));
         assert!(err.contains(&header), "no `{header}` in:\n{err}");
     }
-    let at = |s: &str| err.find(s).unwrap();
-    assert!(at(&format!("account {alpha} (alpha)")) < at(&w.ids["alpha_bare"]));
-    assert!(at(&w.ids["alpha_bare"]) < at(&format!("account {beta} (beta)")));
-    assert!(at(&format!("account {beta} (beta)")) < at(&w.ids["beta_bare"]));
+    // Accounts in id order, each one's changes under its header.
+    let mut order = [
+        (alpha.clone(), "alpha", w.ids["alpha_bare"].clone()),
+        (beta.clone(), "beta", w.ids["beta_bare"].clone()),
+    ];
+    order.sort();
+    let at = |s: &str| err.find(s).unwrap_or_else(|| panic!("no {s} in:\n{err}"));
+    let positions: Vec<usize> = order
+        .iter()
+        .flat_map(|(id, name, vpc)| [at(&format!("account {id} ({name})")), at(vpc)])
+        .collect();
+    assert!(positions.is_sorted(), "{positions:?} in:\n{err}");
 
     // Each member's flow logs were created with that member's credentials, and nothing else
     // was created anywhere.

@@ -127,42 +127,7 @@ fn the_member_role_template_is_lint_clean_and_grants_exactly_the_scan_policy() {
     // Inline policies only, and no managed policy: exactly the read-only scan policy.
     assert!(props.get("ManagedPolicyArns").is_none());
     let policies = props["Policies"].as_array().unwrap();
-    assert_eq!(policies.len(), 2);
-    // The write actions of a fix only under AllowFix, off by default.
-    assert_eq!(t["Parameters"]["AllowFix"]["Default"], "false");
-    let fix = &policies[1]["Fn::If"];
-    assert_eq!(fix[0], "WithFix", "{fix}");
-    assert_eq!(fix[2], serde_json::json!({"Ref": "AWS::NoValue"}));
-    assert_eq!(
-        t["Conditions"]["WithFix"],
-        serde_json::json!({"Fn::Equals": [{"Ref": "AllowFix"}, "true"]})
-    );
-    let fix_doc = &fix[1]["PolicyDocument"];
-    let fix_write = &fix_doc["Statement"][0];
-    assert_eq!(fix_write["Sid"], "FlowauditFixWrite");
-    let documented = json_file("docs/iam/fix-policy.json");
-    let documented_write = documented["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["Sid"] == "FlowauditFixWrite")
-        .unwrap();
-    assert_eq!(
-        strings(&fix_write["Action"])
-            .into_iter()
-            .collect::<BTreeSet<_>>(),
-        strings(&documented_write["Action"])
-            .into_iter()
-            .collect::<BTreeSet<_>>(),
-        "AllowFix grants the write actions of docs/iam/fix-policy.json"
-    );
-    let pass = &fix_doc["Statement"][1]["Fn::If"];
-    assert_eq!(pass[0], "WithDeliveryRole", "{pass}");
-    assert_eq!(pass[1]["Action"], "iam:PassRole");
-    assert_eq!(
-        pass[1]["Condition"]["StringEquals"]["iam:PassedToService"],
-        "vpc-flow-logs.amazonaws.com"
-    );
+    assert_eq!(policies.len(), 1);
     let granted = grants(&policies[0]["PolicyDocument"]);
     assert!(granted.iter().all(|(_, r)| r == &["*"]));
     assert_eq!(

@@ -7,6 +7,7 @@ use super::runtime;
 use crate::cli::ScanArgs;
 use crate::cli::collect_args::CollectArgs;
 use crate::cli::fix_args::{FixArgs, FixCommandArgs, FixSettingsArgs};
+use crate::cli::org_args::{DEFAULT_ROLE_NAME, DEFAULT_SESSION_NAME};
 use crate::collect;
 use crate::collect::CollectOptions;
 use crate::error::{Error, ExitStatus};
@@ -46,10 +47,30 @@ fn undo(
             extra.join(", ")
         )));
     }
-    if collect_args.org.multi_account() {
+    // The change log names the accounts and the role that reached each one: only the flags
+    // that say how to reach them apply.
+    let selection: Vec<&str> = collect_args
+        .org
+        .given_flags()
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                *f,
+                "--org"
+                    | "--ou"
+                    | "--exclude-ou"
+                    | "--account"
+                    | "--exclude-account"
+                    | "--accounts-file"
+                    | "--skip-self"
+            )
+        })
+        .collect();
+    if !selection.is_empty() {
         return Err(Error::input(format!(
-            "--undo works in the caller's account only, not with {}\n  fix: drop them, and run the undo with the credentials of the account the change log records",
-            collect_args.org.given_flags().join(", ")
+            "--undo deletes what its change log records, in the accounts the log names, not in accounts chosen with {}\n  fix: drop {}; the log records the role of each account (override it with --role-name or --role-arn-template, add --external-id if the role needs one)",
+            selection.join(", "),
+            selection.join(", ")
         )));
     }
     let mut file = ChangeLogFile::open(path.to_path_buf())?;
@@ -60,12 +81,34 @@ fn undo(
         );
         return Ok(ExitStatus::Clean);
     }
-    let opts = CollectOptions::try_from(collect_args)?;
+    let reach = super::reach_options(&collect_args.org)?;
+    let override_role = collect_args.org.role_arn_template.is_some()
+        || collect_args.org.role_name != DEFAULT_ROLE_NAME;
+    // The caller's connection settings, without the role flags (they only say how the accounts
+    // of the log are reached).
+    let mut plain = collect_args.clone();
+    plain.org.role_name = DEFAULT_ROLE_NAME.into();
+    plain.org.role_arn_template = None;
+    plain.org.external_id = None;
+    plain.org.role_session_name = DEFAULT_SESSION_NAME.into();
+    plain.org.session_duration = None;
+    let opts = CollectOptions::try_from(&plain)?;
     collect::validate(&opts)?;
     let rt = runtime()?;
-    let aws = rt.block_on(fix::aws::connect(&opts));
-    // Every resource is read back and checked before anything is deleted or confirmed.
-    let checked = rt.block_on(fix::undo::check(&file, &aws))?;
+    // Every account is reached and every resource is read back and checked before anything is
+    // deleted or confirmed.
+    let accounts = rt.block_on(async {
+        let caller = fix::aws::connect(&opts).await;
+        fix::undo::reach(
+            &file,
+            caller,
+            &reach,
+            override_role,
+            opts.call_timeout.as_secs().max(1),
+        )
+        .await
+    })?;
+    let checked = rt.block_on(fix::undo::check(&file, &accounts))?;
     let proven = checked
         .iter()
         .filter(|c| c.verdict == fix::undo::Verdict::Delete)
@@ -105,7 +148,7 @@ fn undo(
             ExitStatus::Clean
         });
     }
-    let results = rt.block_on(fix::undo::undo(&mut file, checked, &aws, s.dry_run))?;
+    let results = rt.block_on(fix::undo::undo(&mut file, checked, &accounts, s.dry_run))?;
     let (mut failed, mut refused) = (0, 0);
     for r in &results {
         match r.outcome {

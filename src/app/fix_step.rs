@@ -15,6 +15,7 @@ use crate::inventory::Inventory;
 use crate::report::v1::FixOutcome;
 use crate::rules::{FixDecl, RuleSet};
 use crate::term::{Escaped, escape};
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Validate the fix flags of a scan before anything runs: `None` when `--fix` is off. What a fix
@@ -42,10 +43,26 @@ pub(crate) fn prepare(
             "--fix needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory",
         ));
     }
-    if collect.org.multi_account() {
+    if collect.org.multi_account() && collect.org.accounts.is_empty() {
+        let chosen: Vec<&str> = collect
+            .org
+            .given_flags()
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    *f,
+                    "--org" | "--ou" | "--exclude-ou" | "--exclude-account" | "--accounts-file"
+                )
+            })
+            .collect();
         return Err(Error::input(format!(
-            "--fix changes the caller's account only, not the accounts {} choose\n  fix: run the fix without them, with the credentials of the account to fix",
-            collect.org.given_flags().join(", ")
+            "--fix across accounts changes only the accounts named with --account, not every account {} {}\n  fix: name the accounts to fix with --account ID (repeatable, or a comma-separated list), e.g. --account 111111111111,222222222222",
+            chosen.join(", "),
+            if chosen.len() == 1 {
+                "selects"
+            } else {
+                "select"
+            }
         )));
     }
     let mut settings = FixSettings::try_from(&args.settings)?;
@@ -194,8 +211,8 @@ pub(crate) fn run_fix_step(
     let opts = CollectOptions::try_from(collect_args)?;
     let rt = runtime()?;
     let results = rt.block_on(async {
-        let aws = fix::aws::connect(&opts).await;
-        fix::apply(&plan, settings, &aws, log.as_mut()).await
+        let accounts = reach_accounts(&opts, inv, &plan).await;
+        fix::apply(&plan, settings, &accounts, log.as_mut()).await
     })?;
     for r in &results {
         let rec = &r.record;
@@ -242,8 +259,11 @@ pub(crate) fn run_fix_step(
     } else {
         let mut again = collect_args.clone();
         again.regions = touched.iter().map(|(_, r)| r.clone()).collect();
+        again.regions.sort();
+        again.regions.dedup();
         again.exclude_regions.clear();
-        let opts = CollectOptions::try_from(&again)?;
+        let mut opts = CollectOptions::try_from(&again)?;
+        rescan_accounts(&mut opts, inv, &touched);
         match rt.block_on(collect::collect(&opts)) {
             Ok(after) => {
                 let merged = fix::verify::merge_rescan(inv, &after);
@@ -288,6 +308,70 @@ pub(crate) fn run_fix_step(
         inventory,
         failed,
     })
+}
+
+/// The clients the fix writes with: the caller's own, plus, in a scan of several accounts, one
+/// assumed-role session for each account the plan changes, through the role the scan read it with.
+async fn reach_accounts(opts: &CollectOptions, inv: &Inventory, plan: &Plan) -> fix::aws::Accounts {
+    let caller = fix::aws::connect(opts).await;
+    let Some(a) = &opts.accounts else {
+        return fix::aws::Accounts::caller_only(&inv.scan.account_id, caller);
+    };
+    let changed: BTreeSet<&str> = plan.changes.iter().map(|c| c.account_id.as_str()).collect();
+    let roles = inv
+        .accounts
+        .iter()
+        .filter(|acc| changed.contains(acc.id.as_str()))
+        .filter_map(|acc| {
+            let role = acc.role_arn.clone()?;
+            Some((acc.id.clone(), (role, a.external_id_for(&acc.id))))
+        })
+        .collect();
+    fix::aws::Accounts::reach(
+        &inv.scan.account_id,
+        caller,
+        roles,
+        a,
+        opts.call_timeout.as_secs().max(1),
+    )
+    .await
+}
+
+/// Narrow the verification rescan of a scan of several accounts to the touched regions of each
+/// touched account, each reached through the role the scan used (as an accounts-file source:
+/// per account its role, external id and regions).
+fn rescan_accounts(
+    opts: &mut CollectOptions,
+    inv: &Inventory,
+    touched: &BTreeSet<(String, String)>,
+) {
+    let Some(a) = &opts.accounts else { return };
+    let entries = inv
+        .accounts
+        .iter()
+        .filter(|acc| touched.iter().any(|(id, _)| *id == acc.id))
+        .map(|acc| collect::accounts::FileAccount {
+            id: acc.id.clone(),
+            name: acc.name.clone(),
+            role: acc.role_arn.clone(),
+            external_id: a.external_id_for(&acc.id),
+            regions: touched
+                .iter()
+                .filter(|(id, _)| *id == acc.id)
+                .map(|(_, r)| r.clone())
+                .collect(),
+            tags: acc.tags.clone(),
+        })
+        .collect();
+    opts.accounts = Some(collect::accounts::AccountsOptions {
+        source: collect::accounts::AccountSource::File(entries),
+        ous: Vec::new(),
+        exclude_ous: Vec::new(),
+        accounts: Vec::new(),
+        exclude_accounts: Vec::new(),
+        skip_self: false,
+        ..a.clone()
+    });
 }
 
 fn declined(c: &fix::Change, why: &str) -> FixOutcome {

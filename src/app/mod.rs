@@ -163,6 +163,33 @@ fn accounts_options(
     }))
 }
 
+/// How other accounts are reached, from the role flags alone (`--role-name`,
+/// `--role-arn-template`, `--external-id`, `--role-session-name`, `--session-duration`), for
+/// `fix --undo`, which reaches the accounts its change log names.
+pub(crate) fn reach_options(
+    a: &crate::cli::org_args::OrgArgs,
+) -> Result<collect::accounts::AccountsOptions, Error> {
+    use collect::accounts::{AccountSource, AccountsOptions, RoleSpec};
+    let o = AccountsOptions {
+        source: AccountSource::Listed,
+        ous: Vec::new(),
+        exclude_ous: Vec::new(),
+        accounts: Vec::new(),
+        exclude_accounts: Vec::new(),
+        role: match &a.role_arn_template {
+            Some(t) => RoleSpec::Template(t.clone()),
+            None => RoleSpec::Name(a.role_name.clone()),
+        },
+        external_id: a.external_id.clone(),
+        session_name: a.role_session_name.clone(),
+        session_duration: a.session_duration.map(|s| Duration::from_secs(s.into())),
+        skip_self: false,
+        concurrency: 1,
+    };
+    collect::accounts::validate_options(&o)?;
+    Ok(o)
+}
+
 /// A progress display on stderr when it is a terminal; nothing otherwise.
 fn progress_bar() -> Option<collect::ProgressFn> {
     if !std::io::stderr().is_terminal() {

@@ -66,6 +66,23 @@ pub struct AccountsOptions {
     pub concurrency: usize,
 }
 
+impl AccountsOptions {
+    /// The external id of `account`'s AssumeRole: its accounts-file entry's, else `--external-id`.
+    pub fn external_id_for(&self, account: &str) -> Option<String> {
+        if let AccountSource::File(entries) = &self.source
+            && let Some(e) = entries.iter().find(|e| e.id == account)
+        {
+            return e.external_id.clone().or_else(|| self.external_id.clone());
+        }
+        self.external_id.clone()
+    }
+
+    /// The role `--role-name` or `--role-arn-template` gives for `account`.
+    pub fn flag_role_arn(&self, account: &str, partition: &str) -> Result<String, String> {
+        role_for(self, account, partition, None)
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Checks of the flag values (before any AWS call).
 
@@ -502,14 +519,37 @@ pub async fn reach(
     t: &Target,
     timeout_secs: u64,
 ) -> Result<Option<Clients>, ScanError> {
-    let id = &t.account.id;
     let Some(role) = &t.account.role_arn else {
         return Ok(None);
     };
-    match RoleSession::start(clients, role, t.external_id.as_deref(), a, timeout_secs).await {
+    reach_role(
+        clients,
+        a,
+        &t.account.id,
+        role,
+        t.external_id.clone(),
+        timeout_secs,
+    )
+    .await
+    .map(Some)
+}
+
+/// The clients of `account` through `role_arn` (an account a scan or a change log names), the
+/// way a scan reaches it: one AssumeRole with `o`'s session settings and `external_id`.
+pub async fn reach_role(
+    clients: &Clients,
+    o: &AccountsOptions,
+    account: &str,
+    role_arn: &str,
+    external_id: Option<String>,
+    timeout_secs: u64,
+) -> Result<Clients, ScanError> {
+    let id = account;
+    let role = role_arn;
+    match RoleSession::start(clients, role, external_id.as_deref(), o, timeout_secs).await {
         Ok(session) => {
             tracing::debug!(account = %escape(id), role = %escape(role), "AssumeRole");
-            Ok(Some(clients.with_credentials(SessionProvider(session))))
+            Ok(clients.with_credentials(SessionProvider(session)))
         }
         Err(f) => {
             tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's role could not be assumed");

@@ -1,7 +1,7 @@
 //! Applying a plan: one AWS call (or two) per change, each change independent of the others,
 //! every result recorded in the change log before the next change starts.
 
-use super::aws::{Aws, error_code, error_text};
+use super::aws::{Accounts, Aws, error_code, error_text};
 use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, now_rfc3339};
 use super::plan::{Action, CHANGE_TAG, Change, Plan};
 use super::settings::{FixDestination, FixSettings};
@@ -46,52 +46,62 @@ const NO_DRY_RUN: &str = "not called: CloudWatch Logs has no dry-run mode";
 /// Apply every change of `plan` in order. A failing change is recorded and the next one is
 /// still attempted; only a change log that cannot be written stops the run (nothing may be
 /// created that is not recorded). With `--dry-run`, EC2 calls carry DryRun and CloudWatch Logs
-/// calls are not made.
+/// calls are not made. Each change is made with the clients of its account (`accounts`); an
+/// account that cannot be reached fails its own changes only.
 pub async fn apply(
     plan: &Plan,
     s: &FixSettings,
-    aws: &Aws,
+    accounts: &Accounts,
     mut log: Option<&mut ChangeLogFile>,
 ) -> Result<Vec<ChangeResult>, Error> {
     let mut results = Vec::new();
-    // region -> why its log group could not be made ready.
-    let mut broken_groups: BTreeMap<String, String> = BTreeMap::new();
+    // (account, region) -> why its log group could not be made ready.
+    let mut broken_groups: BTreeMap<(String, String), String> = BTreeMap::new();
     for change in &plan.changes {
         let change_id = change.change_id();
-        let done = match &change.action {
-            Action::CreateLogGroup {
-                name,
-                kms_key,
-                retention_days,
-            } => {
-                let group = NewGroup {
+        let key = (change.account_id.clone(), change.region.clone());
+        let done = match accounts.clients(&change.account_id) {
+            Err(why) => {
+                if matches!(change.action, Action::CreateLogGroup { .. }) {
+                    broken_groups.insert(key, why.clone());
+                }
+                Done::failed(format!("not attempted: {why}"))
+            }
+            Ok(aws) => match &change.action {
+                Action::CreateLogGroup {
                     name,
-                    kms_key: kms_key.as_deref(),
-                    retention_days: *retention_days,
-                    change_id: change_id.as_deref().unwrap_or_default(),
-                };
-                let d = create_log_group(aws, change, &group, s).await;
-                if d.outcome == Outcome::Failed {
-                    broken_groups
-                        .insert(change.region.clone(), d.error.clone().unwrap_or_default());
+                    kms_key,
+                    retention_days,
+                } => {
+                    let group = NewGroup {
+                        name,
+                        kms_key: kms_key.as_deref(),
+                        retention_days: *retention_days,
+                        change_id: change_id.as_deref().unwrap_or_default(),
+                    };
+                    let d = create_log_group(aws, change, &group, s).await;
+                    if d.outcome == Outcome::Failed {
+                        broken_groups.insert(key, d.error.clone().unwrap_or_default());
+                    }
+                    d
                 }
-                d
-            }
-            Action::AssociateKmsKey { log_group, kms_key } => {
-                associate_kms_key(aws, change, log_group, kms_key, s.dry_run).await
-            }
-            Action::CreateFlowLog { client_token, .. } => {
-                match (s.destination.log_group(), broken_groups.get(&change.region)) {
-                    (Some(group), Some(why)) => Done::failed(format!(
-                        "not attempted: log group {group} could not be created ({why})"
-                    )),
-                    _ => create_flow_log(aws, change, client_token, s).await,
+                Action::AssociateKmsKey { log_group, kms_key } => {
+                    associate_kms_key(aws, change, log_group, kms_key, s.dry_run).await
                 }
-            }
+                Action::CreateFlowLog { client_token, .. } => {
+                    match (s.destination.log_group(), broken_groups.get(&key)) {
+                        (Some(group), Some(why)) => Done::failed(format!(
+                            "not attempted: log group {group} could not be created ({why})"
+                        )),
+                        _ => create_flow_log(aws, change, client_token, s).await,
+                    }
+                }
+            },
         };
         let record = ChangeRecord {
             time: now_rfc3339(),
             account_id: change.account_id.clone(),
+            role_arn: accounts.role_arn(&change.account_id).map(str::to_string),
             region: change.region.clone(),
             vpc_id: change.vpc_id.clone(),
             action: change.action.name().into(),

@@ -42,6 +42,10 @@ pub struct ChangeRecord {
     /// RFC 3339 UTC time the change finished.
     pub time: String,
     pub account_id: String,
+    /// The role assumed to make the change in `account_id`; absent when the change was made
+    /// with the caller's own credentials. `--undo` reaches the account through it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
     pub region: String,
     /// `None` for region-level changes (log groups).
     #[serde(default)]
@@ -276,6 +280,7 @@ mod tests {
     fn rec(vpc: &str, ids: &[&str], groups: &[&str]) -> ChangeRecord {
         ChangeRecord {
             time: now_rfc3339(),
+            role_arn: None,
             account_id: "111122223333".into(),
             region: "us-east-1".into(),
             vpc_id: Some(vpc.into()),

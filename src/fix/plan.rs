@@ -6,6 +6,7 @@ use crate::inventory::{DestinationType, Encryption, Existence, FlowLog, Inventor
 use crate::term::escape;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The traffic type of every flow log the fix creates.
 pub const TRAFFIC_TYPE: &str = "ALL";
@@ -169,6 +170,11 @@ pub struct Plan {
     /// applied while this is non-empty.
     #[serde(default)]
     pub problems: Vec<String>,
+    /// In a scan of several accounts: account id -> how the plan names the account (id, name and
+    /// the role that reaches it, escaped). The lines are then grouped by account. Empty for a
+    /// scan of the caller's account alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<String, String>,
 }
 
 impl Plan {
@@ -177,10 +183,56 @@ impl Plan {
         self.changes.is_empty()
     }
 
-    /// The plan as text lines, one per change, skip and note.
+    /// The plan as text lines, one per change, skip and note. In a scan of several accounts the
+    /// changes, skips and manual fixes are grouped under one header line per account.
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for (i, c) in self.changes.iter().enumerate() {
+        if self.accounts.is_empty() {
+            out.extend(self.account_lines(None));
+        } else {
+            let ids: BTreeSet<&str> = self
+                .changes
+                .iter()
+                .map(|c| c.account_id.as_str())
+                .chain(self.skipped.iter().map(|s| s.account_id.as_str()))
+                .chain(self.manual.iter().map(|m| m.account_id.as_str()))
+                .collect();
+            for id in ids {
+                let n = self.changes.iter().filter(|c| c.account_id == id).count();
+                out.push(format!(
+                    "  {}: {n} change{}",
+                    self.accounts
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("account {}", escape(id))),
+                    if n == 1 { "" } else { "s" }
+                ));
+                out.extend(
+                    self.account_lines(Some(id))
+                        .into_iter()
+                        .map(|l| format!("  {l}")),
+                );
+            }
+        }
+        for n in &self.notes {
+            out.push(format!("  note: {n}"));
+        }
+        for p in &self.problems {
+            out.push(format!("  problem: {p}"));
+        }
+        out
+    }
+
+    /// The lines of the changes, skips and manual fixes of `account` (all of them for `None`).
+    fn account_lines(&self, account: Option<&str>) -> Vec<String> {
+        let mine = |a: &str| account.is_none_or(|x| x == a);
+        let mut out = Vec::new();
+        for (i, c) in self
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| mine(&c.account_id))
+        {
             out.push(format!(
                 "  {:>3}. {} {}: {}",
                 i + 1,
@@ -189,7 +241,7 @@ impl Plan {
                 c.describe()
             ));
         }
-        for s in &self.skipped {
+        for s in self.skipped.iter().filter(|s| mine(&s.account_id)) {
             out.push(format!(
                 "  skip {} {} {}: {}",
                 escape(&s.account_id),
@@ -198,7 +250,7 @@ impl Plan {
                 s.reason
             ));
         }
-        for m in &self.manual {
+        for m in self.manual.iter().filter(|m| mine(&m.account_id)) {
             out.push(format!(
                 "  manual {} {} {} {}/{}: {}{}",
                 escape(&m.account_id),
@@ -218,12 +270,6 @@ impl Plan {
             for l in m.snippet.iter().flat_map(|s| s.trim().lines()) {
                 out.push(format!("        {}", escape(l)));
             }
-        }
-        for n in &self.notes {
-            out.push(format!("  note: {n}"));
-        }
-        for p in &self.problems {
-            out.push(format!("  problem: {p}"));
         }
         out
     }
@@ -347,6 +393,23 @@ fn failing_targets<'f>(
     w
 }
 
+/// How the plan names an account of a scan of several accounts: its id, name and the role that
+/// reaches it.
+fn account_header(a: &crate::inventory::Account) -> String {
+    format!(
+        "account {}{}, {}",
+        escape(&a.id),
+        a.name
+            .as_deref()
+            .map(|n| format!(" ({})", escape(n)))
+            .unwrap_or_default(),
+        match &a.role_arn {
+            Some(r) => format!("through {}", escape(r)),
+            None => "with the caller's credentials".into(),
+        }
+    )
+}
+
 /// Build the plan from a scan's inventory and results.
 ///
 /// Only `fail` results are acted on (suppressed results have their own status and are never
@@ -355,7 +418,15 @@ fn failing_targets<'f>(
 pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
     let dest = &s.destination;
     let dest_text = dest.canonical();
-    let mut out = Plan::default();
+    let mut out = Plan {
+        accounts: inv
+            .accounts
+            .iter()
+            .filter(|a| a.scanned)
+            .map(|a| (a.id.clone(), account_header(a)))
+            .collect(),
+        ..Plan::default()
+    };
     for region in &inv.regions {
         let account = region.account_id.as_str();
         let rname = region.region.as_str();
@@ -788,6 +859,86 @@ pub(crate) mod tests {
             .filter(|c| matches!(c.action, Action::CreateFlowLog { .. }))
             .map(|c| (c.region.clone(), c.vpc_id.clone().unwrap()))
             .collect()
+    }
+
+    #[test]
+    fn a_plan_over_several_accounts_is_grouped_by_account() {
+        let inv = inventory(vec![
+            ("eu-west-1", vec![vpc("vpc-a", vec![])]),
+            ("us-east-1", vec![vpc("vpc-b", vec![])]),
+        ]);
+        let mut f = both_fail("eu-west-1", "vpc-a");
+        f.extend(both_fail("us-east-1", "vpc-b"));
+        let s = settings("s3://flow-bucket", |_| {});
+        // A single-account scan: no headers.
+        let single = plan(&inv, &f, &s);
+        assert!(single.accounts.is_empty());
+        assert!(
+            single.lines()[0].starts_with("    1. "),
+            "{:?}",
+            single.lines()
+        );
+        // The same scan recorded as a scan of several accounts, the second change moved to a
+        // member account reached through a role.
+        let member = "210987654321";
+        let mut inv = inv;
+        inv.accounts = vec![
+            crate::inventory::Account {
+                id: ACCT.into(),
+                name: Some("mgmt".into()),
+                email: None,
+                status: Some("ACTIVE".into()),
+                ou_path: Vec::new(),
+                tags: BTreeMap::new(),
+                role_arn: None,
+                scanned: true,
+                skip_reason: None,
+            },
+            crate::inventory::Account {
+                id: member.into(),
+                name: Some("m\u{1b}[31m".into()),
+                role_arn: Some(format!("arn:aws:iam::{member}:role/Fix")),
+                ..inv_account(member)
+            },
+        ];
+        let mut p = plan(&inv, &f, &s);
+        p.changes[1].account_id = member.into();
+        let lines = p.lines();
+        assert_eq!(
+            lines[0],
+            format!("  account {ACCT} (mgmt), with the caller's credentials: 1 change")
+        );
+        assert!(
+            lines[1].starts_with("      1. ") && lines[1].contains("vpc-a"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[2].starts_with(&format!("  account {member} (m")),
+            "{lines:?}"
+        );
+        assert!(
+            lines[2].ends_with(&format!("through arn:aws:iam::{member}:role/Fix: 1 change")),
+            "{lines:?}"
+        );
+        assert!(!lines[2].contains('\u{1b}'), "escaped: {lines:?}");
+        assert!(
+            lines[3].starts_with("      2. ") && lines[3].contains("vpc-b"),
+            "{lines:?}"
+        );
+    }
+
+    fn inv_account(id: &str) -> crate::inventory::Account {
+        crate::inventory::Account {
+            id: id.into(),
+            name: None,
+            email: None,
+            status: None,
+            ou_path: Vec::new(),
+            tags: BTreeMap::new(),
+            role_arn: None,
+            scanned: true,
+            skip_reason: None,
+        }
     }
 
     #[test]

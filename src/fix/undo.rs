@@ -12,9 +12,10 @@
 //!
 //! Everything else is refused, named with its reason, and nothing is deleted for it.
 
-use super::aws::{Aws, error_code, error_text};
+use super::aws::{Accounts, Aws, error_code, error_text};
 use super::changelog::{ChangeLog, ChangeLogFile};
 use super::plan::CHANGE_TAG;
+use crate::collect::accounts::{self as reach_accounts, AccountsOptions};
 use crate::error::Error;
 use crate::term::{Escaped, escape};
 use aws_sdk_ec2::types::Filter;
@@ -246,57 +247,156 @@ pub struct Checked {
     pub verdict: Verdict,
 }
 
-/// Check every step of the log against AWS, deleting nothing: the credentials must belong to the
-/// log's account, then each resource is read back (DescribeFlowLogs batched per region;
-/// DescribeLogGroups batched per region plus ListTagsForResource per group) and [`decide`]d.
-pub async fn check(file: &ChangeLogFile, aws: &Aws) -> Result<Vec<Checked>, Error> {
+/// Reach every account the log names: the caller's own with the caller's credentials
+/// (`caller`), every other one through the role its records name (`role_arn`), or, when
+/// `override_role` (`--role-name` / `--role-arn-template` given), through the role the flags
+/// give. An account the log names with no role, or with a role of another account, stops the
+/// undo (exit 2). Each assumed role must then answer GetCallerIdentity with the account it is
+/// for; an account that cannot be reached makes its own deletions fail, nothing else.
+pub async fn reach(
+    file: &ChangeLogFile,
+    caller: Aws,
+    o: &AccountsOptions,
+    override_role: bool,
+    timeout_secs: u64,
+) -> Result<Accounts, Error> {
+    let who = caller
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            Error::fatal(format!(
+                "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
+                escape(&error_text(&e))
+            ))
+        })?;
+    let account = who.account().unwrap_or_default().to_string();
+    let partition = who
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    let mut roles: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+    for step in undo_steps(file.log()) {
+        let id = step.account_id.as_str();
+        if id == account || roles.contains_key(id) {
+            continue;
+        }
+        let logged = file
+            .log()
+            .changes
+            .iter()
+            .filter(|c| c.account_id == id)
+            .find_map(|c| c.role_arn.clone());
+        let role = if override_role {
+            Some(
+                o.flag_role_arn(id, &partition)
+                    .map_err(|e| Error::input(format!("account {}: {e}", escape(id))))?,
+            )
+        } else {
+            logged
+        };
+        let Some(role) = role else {
+            return Err(Error::input(format!(
+                "{}: the change log is for account {}, but the credentials belong to account {} and the log records no role for it\n  fix: use credentials (--profile) of the account the fix ran in, or name the role that reaches it with --role-name or --role-arn-template",
+                Escaped(file.path().display()),
+                escape(id),
+                escape(&account)
+            )));
+        };
+        let same_account =
+            reach_accounts::role_arn(&role).is_ok() && role.split(':').nth(4) == Some(id);
+        if !same_account {
+            return Err(Error::input(format!(
+                "{}: account {}: the role {} is not a role ARN of that account\n  fix: pass the unmodified change log, or name the role with --role-name or --role-arn-template",
+                Escaped(file.path().display()),
+                escape(id),
+                crate::inventory::validate::show(&role)
+            )));
+        }
+        roles.insert(id.to_string(), (role, o.external_id_for(id)));
+    }
+    let mut accounts = Accounts::reach(&account, caller, roles, o, timeout_secs).await;
+    let mut wrong: Vec<(String, String)> = Vec::new();
+    for (id, role, clients) in accounts.members() {
+        let Ok(c) = clients else { continue };
+        match c.sts().get_caller_identity().send().await {
+            Ok(w) if w.account() == Some(id) => {}
+            Ok(w) => wrong.push((
+                id.to_string(),
+                format!(
+                    "{} answers as account {}, not {}",
+                    escape(role),
+                    escape(w.account().unwrap_or("?")),
+                    escape(id)
+                ),
+            )),
+            Err(e) => wrong.push((
+                id.to_string(),
+                format!(
+                    "cannot identify the credentials of {} (sts:GetCallerIdentity): {}",
+                    escape(role),
+                    error_text(&e)
+                ),
+            )),
+        }
+    }
+    for (id, why) in wrong {
+        accounts.refuse(&id, why);
+    }
+    Ok(accounts)
+}
+
+/// Check every step of the log against AWS, deleting nothing: every account the log names must
+/// have been reached ([`reach`]: the caller's own, or a role proven to be in that account), then
+/// each resource is read back with its account's credentials (DescribeFlowLogs batched per
+/// region; DescribeLogGroups batched per region plus ListTagsForResource per group) and
+/// [`decide`]d. The resources of an account that could not be reached are not deleted.
+pub async fn check(file: &ChangeLogFile, accounts: &Accounts) -> Result<Vec<Checked>, Error> {
     let steps = undo_steps(file.log());
     if steps.is_empty() {
         return Ok(Vec::new());
     }
-    let who = aws.sts().get_caller_identity().send().await.map_err(|e| {
-        Error::fatal(format!(
-            "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
-            escape(&error_text(&e))
-        ))
-    })?;
-    let account = who.account().unwrap_or_default();
-    let logged: BTreeSet<&str> = steps.iter().map(|s| s.account_id.as_str()).collect();
-    if logged.iter().any(|a| *a != account) {
-        return Err(Error::input(format!(
-            "{}: the change log is for account {}, but the credentials belong to account {}\n  fix: use credentials (--profile) of the account the fix ran in",
-            Escaped(file.path().display()),
-            escape(&logged.into_iter().collect::<Vec<_>>().join(", ")),
-            escape(account)
-        )));
-    }
     // Only what the record does not already rule out is read.
-    let mut flow: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut groups: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    type Key<'a> = (&'a str, &'a str);
+    let mut flow: BTreeMap<Key, BTreeSet<&str>> = BTreeMap::new();
+    let mut groups: BTreeMap<Key, BTreeSet<&str>> = BTreeMap::new();
     for s in steps.iter().filter(|s| refuse_unread(s).is_none()) {
         let to = match s.kind {
             UndoKind::FlowLog => &mut flow,
             UndoKind::LogGroup => &mut groups,
         };
-        to.entry(s.region.as_str())
+        to.entry((s.account_id.as_str(), s.region.as_str()))
             .or_default()
             .insert(s.id.as_str());
     }
-    let mut found: BTreeMap<(UndoKind, String, String), Found> = BTreeMap::new();
-    for (region, ids) in flow {
-        for (id, f) in read_flow_logs(aws, region, &ids).await {
-            found.insert((UndoKind::FlowLog, region.to_string(), id), f);
-        }
-    }
-    for (region, names) in groups {
-        for (name, f) in read_log_groups(aws, region, &names).await {
-            found.insert((UndoKind::LogGroup, region.to_string(), name), f);
+    type Where = (UndoKind, String, String, String);
+    let mut found: BTreeMap<Where, Found> = BTreeMap::new();
+    for (kind, batches) in [(UndoKind::FlowLog, flow), (UndoKind::LogGroup, groups)] {
+        for ((account, region), ids) in batches {
+            let got = match accounts.clients(account) {
+                Err(why) => ids
+                    .iter()
+                    .map(|id| (id.to_string(), Found::Unreadable(why.clone())))
+                    .collect(),
+                Ok(aws) if kind == UndoKind::FlowLog => read_flow_logs(aws, region, &ids).await,
+                Ok(aws) => read_log_groups(aws, region, &ids).await,
+            };
+            for (id, f) in got {
+                found.insert((kind, account.to_string(), region.to_string(), id), f);
+            }
         }
     }
     Ok(steps
         .into_iter()
         .map(|step| {
-            let key = (step.kind, step.region.clone(), step.id.clone());
+            let key = (
+                step.kind,
+                step.account_id.clone(),
+                step.region.clone(),
+                step.id.clone(),
+            );
             let f = found.get(&key).cloned().unwrap_or(Found::Gone);
             let verdict = decide(&step, &f);
             Checked { step, verdict }
@@ -504,7 +604,7 @@ pub struct UndoResult {
 pub async fn undo(
     file: &mut ChangeLogFile,
     checked: Vec<Checked>,
-    aws: &Aws,
+    accounts: &Accounts,
     dry_run: bool,
 ) -> Result<Vec<UndoResult>, Error> {
     let mut results = Vec::new();
@@ -515,9 +615,10 @@ pub async fn undo(
                 UndoOutcome::Failed,
                 Some(format!("not deleted: cannot read it back to check it: {e}")),
             ),
-            Verdict::Delete => match step.kind {
-                UndoKind::FlowLog => delete_flow_log(aws, &step, dry_run).await,
-                UndoKind::LogGroup => delete_log_group(aws, &step, dry_run).await,
+            Verdict::Delete => match (accounts.clients(&step.account_id), step.kind) {
+                (Err(why), _) => (UndoOutcome::Failed, Some(format!("not deleted: {why}"))),
+                (Ok(aws), UndoKind::FlowLog) => delete_flow_log(aws, &step, dry_run).await,
+                (Ok(aws), UndoKind::LogGroup) => delete_log_group(aws, &step, dry_run).await,
             },
         };
         results.push(UndoResult {
@@ -636,6 +737,7 @@ mod tests {
     ) -> ChangeRecord {
         ChangeRecord {
             time: now_rfc3339(),
+            role_arn: None,
             account_id: "111122223333".into(),
             region: region.into(),
             vpc_id: None,

@@ -152,6 +152,7 @@ mod tests {
             change: change.clone(),
             record: ChangeRecord {
                 time: "t".into(),
+                role_arn: None,
                 account_id: change.account_id.clone(),
                 region: change.region.clone(),
                 vpc_id: change.vpc_id.clone(),

@@ -3,6 +3,7 @@
 
 use crate::support::fix::*;
 use crate::support::harness::*;
+use crate::support::org::{Refuse, Seen, org_proxy, seed_org};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -28,8 +29,23 @@ fn iam_action(c: &ApiCall) -> String {
     match (c.service.as_str(), c.operation.as_str()) {
         ("s3", "GetBucketEncryption") => "s3:GetEncryptionConfiguration".into(),
         ("s3", "HeadBucket" | "ListObjects") => "s3:ListBucket".into(),
+        ("s3", "ListBuckets") => "s3:ListAllMyBuckets".into(),
         (s, o) => format!("{s}:{o}"),
     }
+}
+
+/// The IAM action a call the organization proxy saw needs.
+fn seen_action(c: &Seen) -> String {
+    let op = if c.service == "s3" && c.operation.starts_with("HEAD ") {
+        "HeadBucket"
+    } else {
+        c.operation.as_str()
+    };
+    iam_action(&ApiCall {
+        service: c.service.clone(),
+        operation: op.to_string(),
+        region: c.region.clone(),
+    })
 }
 
 fn actions_called(calls: &[ApiCall]) -> BTreeSet<String> {
@@ -43,7 +59,7 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     assert!(
         scan_policy
             .iter()
-            .all(|a| a.contains(":Describe") || a.contains(":Get")),
+            .all(|a| a.contains(":Describe") || a.contains(":Get") || a == "s3:ListAllMyBuckets"),
         "read-only: {scan_policy:?}"
     );
     assert!(
@@ -122,5 +138,130 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     assert!(
         extra.is_empty(),
         "a fix called actions outside docs/iam/fix-policy.json: {extra:?}"
+    );
+}
+
+#[test]
+fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
+    let management = policy_actions("docs/iam/org-management-policy.json");
+    let scan_policy = policy_actions("docs/iam/scan-policy.json");
+    let fix_policy = policy_actions("docs/iam/fix-policy.json");
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let (proxy, calls) = org_proxy(&moto, Refuse::default());
+    let ep = proxy.endpoint();
+    let dir = tmp();
+    let (c, _, err) = run_fa(
+        &[
+            "scan",
+            "--org",
+            "--role-name",
+            "FlowAuditReadOnly",
+            "--endpoint-url",
+            &ep,
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "-o",
+            dir.path().join("r.json").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(c == 0 || c == 1, "{err}");
+    let seen: Vec<Seen> = calls.lock().unwrap().drain(..).collect();
+    let by = |member: bool| -> BTreeSet<String> {
+        seen.iter()
+            .filter(|c| (c.account != ACCOUNT) == member)
+            .map(seen_action)
+            .collect()
+    };
+    let (caller, members) = (by(false), by(true));
+    for needed in [
+        "organizations:ListAccounts",
+        "organizations:ListTagsForResource",
+        "sts:AssumeRole",
+        "s3:ListAllMyBuckets",
+        "ec2:DescribeVpcs",
+    ] {
+        assert!(
+            caller.contains(needed),
+            "{needed} not exercised: {caller:?}"
+        );
+    }
+    for needed in [
+        "s3:ListAllMyBuckets",
+        "ec2:DescribeFlowLogs",
+        "ec2:DescribeVpcs",
+    ] {
+        assert!(
+            members.contains(needed),
+            "{needed} not exercised: {members:?}"
+        );
+    }
+    let allowed: BTreeSet<String> = management.union(&scan_policy).cloned().collect();
+    let extra: Vec<_> = caller.difference(&allowed).collect();
+    assert!(
+        extra.is_empty(),
+        "the caller called actions outside docs/iam/org-management-policy.json + scan-policy.json: {extra:?}"
+    );
+    // The management policy lets the caller assume the StackSet's role only.
+    for c in seen.iter().filter(|c| c.operation == "AssumeRole") {
+        let arn = &c.params["RoleArn"];
+        assert!(arn.ends_with(":role/FlowAuditReadOnly"), "{arn}");
+    }
+    let extra: Vec<_> = members.difference(&scan_policy).collect();
+    assert!(
+        extra.is_empty(),
+        "member accounts were called with actions outside docs/iam/scan-policy.json: {extra:?}"
+    );
+
+    // A fix across two members and its undo: the members' calls are within the fix policy.
+    let (alpha, beta) = (w.id("alpha"), w.id("beta"));
+    let accounts = format!("{alpha},{beta}");
+    let log = dir.path().join("fix-log.json");
+    let (c, _, err) = run_fa(
+        &[
+            "fix",
+            "--yes",
+            "--org",
+            "--account",
+            &accounts,
+            "--role-name",
+            "FlowAuditReadOnly",
+            "--fix-destination",
+            "s3://alpha-flow-logs",
+            "--fix-log",
+            log.to_str().unwrap(),
+            "--endpoint-url",
+            &ep,
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "-o",
+            dir.path().join("f.json").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(c, 0, "{err}");
+    let (c, err) = undo(&log, &ep, dir.path());
+    assert_eq!(c, 0, "{err}");
+    let seen: Vec<Seen> = calls.lock().unwrap().drain(..).collect();
+    let members: BTreeSet<String> = seen
+        .iter()
+        .filter(|c| c.account != ACCOUNT)
+        .map(seen_action)
+        .collect();
+    for needed in ["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs"] {
+        assert!(
+            members.contains(needed),
+            "{needed} not exercised: {members:?}"
+        );
+    }
+    let extra: Vec<_> = members.difference(&fix_policy).collect();
+    assert!(
+        extra.is_empty(),
+        "a fix called actions outside docs/iam/fix-policy.json in member accounts: {extra:?}"
     );
 }

@@ -7,6 +7,7 @@ mod demo;
 mod faults;
 mod fix_apply;
 mod fix_iam;
+mod fix_org;
 mod fix_undo;
 mod fix_undo_tamper;
 mod iam_org;

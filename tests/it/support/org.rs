@@ -115,6 +115,9 @@ pub type CallLog = Arc<Mutex<Vec<Seen>>>;
 pub struct Refuse {
     /// AssumeRole into these accounts answers AccessDenied.
     pub assume_role_into: Vec<String>,
+    /// (account, n): the first n AssumeRole calls into the account are answered, every later one
+    /// is AccessDenied (a role whose trust is withdrawn between a scan and its fix).
+    pub assume_role_into_after: Option<(String, usize)>,
     /// These operations (any service) answer AccessDenied.
     pub operations: Vec<String>,
     /// (bucket, owner account): S3 reads of the bucket signed by any other account answer
@@ -195,6 +198,7 @@ fn org_proxy_inner(
 ) -> (Proxy, CallLog) {
     let log: CallLog = Arc::default();
     let keys: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let assumed: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let log2 = log.clone();
     let handler: Handler = Arc::new(move |req, forward| {
         around(&|| {
@@ -269,6 +273,16 @@ fn org_proxy_inner(
                     .to_string();
                 if refuse.assume_role_into.contains(&target) {
                     return denied(&format!("AssumeRole into {target}"));
+                }
+                if let Some((account, n)) = &refuse.assume_role_into_after
+                    && *account == target
+                {
+                    let mut seen = assumed.lock().unwrap();
+                    let count = seen.entry(target.clone()).or_insert(0);
+                    *count += 1;
+                    if *count > *n {
+                        return denied(&format!("AssumeRole into {target}"));
+                    }
                 }
                 let resp = forward(req);
                 if let Some(k) = between(&resp.text(), "<AccessKeyId>", "</AccessKeyId>") {

@@ -6,6 +6,7 @@ mod fix_settings;
 mod fix_step;
 mod output;
 mod pipeline;
+mod report_cmd;
 mod rules_cmd;
 mod scan;
 
@@ -69,6 +70,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Scan(args) => scan::scan(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Fix(args) => fix_cmd::fix(args),
+        Command::Report(args) => report_cmd::report(args),
     }
 }
 

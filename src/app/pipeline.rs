@@ -50,10 +50,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         .partition(|o| o.format == crate::report::Format::Json);
     // Only the results some other format shows are kept in memory; the JSON report gets every
     // result as it is produced.
-    let kept_statuses: StatusSet = Status::ALL
-        .into_iter()
-        .filter(|st| others.iter().any(|o| o.reporter.shows(*st)))
-        .collect();
+    let kept_statuses = shown_by(&others);
     // The JSON report shows every message; other formats those of the results they show, where
     // a suppressed result shows the message of the failure it was.
     let messages = if json.is_empty() {
@@ -137,7 +134,7 @@ fn scan_and_fix(
 }
 
 /// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.
-fn free_in_background<T: Send + 'static>(v: T) {
+pub fn free_in_background<T: Send + 'static>(v: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(v));
 }
 
@@ -295,44 +292,67 @@ impl ScanRules {
             }
         }
         take(ev.unlisted_regions());
-        let mut section = SuppressionSection::default();
-        if let (Some(s), Some(applier)) = (&self.suppressions, applier) {
-            let outcome = applier.finish();
-            let entry_ref = |i: &usize| {
-                s.entry(*i).map(|e| SuppressionEntryRef {
-                    index: e.index,
-                    rule_id: e.rule_id.clone(),
-                    check_id: e.check_id.clone(),
-                    resource: e.resource.clone(),
-                    reason: e.reason.clone(),
-                    expires: e.expires.format("%Y-%m-%d").to_string(),
-                })
-            };
-            section.file = Some(s.file.display().to_string());
-            section.expired = outcome.expired.iter().filter_map(entry_ref).collect();
-            section.unmatched = outcome.unmatched.iter().filter_map(entry_ref).collect();
-        }
+        let section = match (&self.suppressions, applier) {
+            (Some(s), Some(applier)) => suppression_section(s, applier.finish()),
+            _ => SuppressionSection::default(),
+        };
         Ok((summary, section))
     }
 
     /// 3 when the scan is partial; else 1 when a fail result at or above `--fail-on` exists; else 0.
     /// Read from the summary, which counts every result (the document may hold fewer).
     pub fn exit_status(&self, doc: &Document) -> ExitStatus {
-        if doc.scan.partial {
-            ExitStatus::Partial
-        } else if Severity::ALL
-            .iter()
-            .any(|s| *s >= self.fail_on && doc.summary.failures(*s) > 0)
-        {
-            ExitStatus::Findings
-        } else {
-            ExitStatus::Clean
-        }
+        exit_status(doc, self.fail_on)
+    }
+}
+
+/// The exit status of a report: 3 when it is partial; else 1 when a fail result at or above
+/// `fail_on` exists; else 0. Read from the summary, which counts every result.
+pub fn exit_status(doc: &Document, fail_on: Severity) -> ExitStatus {
+    if doc.scan.partial {
+        ExitStatus::Partial
+    } else if Severity::ALL
+        .iter()
+        .any(|s| *s >= fail_on && doc.summary.failures(*s) > 0)
+    {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+/// The statuses some of `outputs` show: the results a report keeps in memory for them.
+pub fn shown_by(outputs: &[&Output]) -> StatusSet {
+    Status::ALL
+        .into_iter()
+        .filter(|st| outputs.iter().any(|o| o.reporter.shows(*st)))
+        .collect()
+}
+
+/// The report's suppression bookkeeping from what the suppressions file's entries did.
+pub fn suppression_section(
+    s: &Suppressions,
+    outcome: crate::rules::suppress::Outcome,
+) -> SuppressionSection {
+    let entry_ref = |i: &usize| {
+        s.entry(*i).map(|e| SuppressionEntryRef {
+            index: e.index,
+            rule_id: e.rule_id.clone(),
+            check_id: e.check_id.clone(),
+            resource: e.resource.clone(),
+            reason: e.reason.clone(),
+            expires: e.expires.format("%Y-%m-%d").to_string(),
+        })
+    };
+    SuppressionSection {
+        file: Some(s.file.display().to_string()),
+        expired: outcome.expired.iter().filter_map(entry_ref).collect(),
+        unmatched: outcome.unmatched.iter().filter_map(entry_ref).collect(),
     }
 }
 
 /// Tell the user about suppressions that no longer do anything.
-fn warn_suppressions(doc: &Document) {
+pub fn warn_suppressions(doc: &Document) {
     let file = escape(doc.suppressions.file.as_deref().unwrap_or("suppressions"));
     for e in &doc.suppressions.unmatched {
         eprintln!(

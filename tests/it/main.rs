@@ -15,6 +15,7 @@ mod report_accounts;
 mod report_e2e;
 mod report_html;
 mod report_json;
+mod report_merge;
 mod report_remediation;
 mod report_sarif;
 mod report_text;

@@ -45,6 +45,8 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
     let kept_statuses = shown_by(&others);
+    // Remediation snippets are dropped from the kept results when no other format shows them.
+    let remediation = others.iter().any(|o| o.reporter.shows_remediation());
     let today = chrono::Utc::now().date_naive();
     let zero = doc.summary.clone();
     let old_section = doc.suppressions.clone();

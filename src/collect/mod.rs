@@ -6,6 +6,7 @@ mod destinations;
 mod ec2;
 mod errors;
 pub mod regions;
+pub mod shard;
 
 use crate::error::Error;
 use crate::inventory::validate;

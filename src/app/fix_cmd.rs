@@ -46,6 +46,12 @@ fn undo(
             extra.join(", ")
         )));
     }
+    if collect_args.org.multi_account() {
+        return Err(Error::input(format!(
+            "--undo works in the caller's account only, not with {}\n  fix: drop them, and run the undo with the credentials of the account the change log records",
+            collect_args.org.given_flags().join(", ")
+        )));
+    }
     let mut file = ChangeLogFile::open(path.to_path_buf())?;
     if fix::undo::undo_steps(file.log()).is_empty() {
         eprintln!(
@@ -54,7 +60,7 @@ fn undo(
         );
         return Ok(ExitStatus::Clean);
     }
-    let opts = CollectOptions::from(collect_args);
+    let opts = CollectOptions::try_from(collect_args)?;
     collect::validate(&opts)?;
     let rt = runtime()?;
     let aws = rt.block_on(fix::aws::connect(&opts));

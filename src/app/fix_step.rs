@@ -42,6 +42,12 @@ pub(crate) fn prepare(
             "--fix needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory",
         ));
     }
+    if collect.org.multi_account() {
+        return Err(Error::input(format!(
+            "--fix changes the caller's account only, not the accounts {} choose\n  fix: run the fix without them, with the credentials of the account to fix",
+            collect.org.given_flags().join(", ")
+        )));
+    }
     let mut settings = FixSettings::try_from(&args.settings)?;
     fit_to_rules(&mut settings, &args.settings, rules)?;
     if let Some(p) = &settings.log_file {
@@ -185,7 +191,7 @@ pub(crate) fn run_fix_step(
         )?),
         (None, true) => None,
     };
-    let opts = CollectOptions::from(collect_args);
+    let opts = CollectOptions::try_from(collect_args)?;
     let rt = runtime()?;
     let results = rt.block_on(async {
         let aws = fix::aws::connect(&opts).await;
@@ -237,7 +243,7 @@ pub(crate) fn run_fix_step(
         let mut again = collect_args.clone();
         again.regions = touched.iter().map(|(_, r)| r.clone()).collect();
         again.exclude_regions.clear();
-        let opts = CollectOptions::from(&again);
+        let opts = CollectOptions::try_from(&again)?;
         match rt.block_on(collect::collect(&opts)) {
             Ok(after) => {
                 let merged = fix::verify::merge_rescan(inv, &after);

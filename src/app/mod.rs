@@ -1,6 +1,7 @@
 //! The pipeline behind each subcommand: wires collect, rules, report and fix together.
 //! This is the only layer that prints to the terminal.
 
+mod accounts_file;
 mod fix_cmd;
 mod fix_settings;
 mod fix_step;
@@ -85,7 +86,10 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 pub fn obtain_inventory(args: &crate::cli::collect_args::CollectArgs) -> Result<Inventory, Error> {
     let inv = match &args.from_inventory {
         Some(path) => inventory::io::load(path)?,
-        None => runtime()?.block_on(collect::collect(&CollectOptions::from(args)))?,
+        None => {
+            let opts = CollectOptions::try_from(args)?;
+            runtime()?.block_on(collect::collect(&opts))?
+        }
     };
     if let Some(path) = &args.dump_inventory {
         inventory::io::save(&inv, path)?;
@@ -94,9 +98,13 @@ pub fn obtain_inventory(args: &crate::cli::collect_args::CollectArgs) -> Result<
 }
 
 /// The collector's options (and the AWS connection settings the fixer shares) from the flags.
-impl From<&crate::cli::collect_args::CollectArgs> for CollectOptions {
-    fn from(args: &crate::cli::collect_args::CollectArgs) -> CollectOptions {
-        CollectOptions {
+/// The account flags are checked here (an accounts file is read and checked whole), before
+/// any AWS call.
+impl TryFrom<&crate::cli::collect_args::CollectArgs> for CollectOptions {
+    type Error = Error;
+
+    fn try_from(args: &crate::cli::collect_args::CollectArgs) -> Result<CollectOptions, Error> {
+        let opts = CollectOptions {
             regions: args.regions.clone(),
             exclude_regions: args.exclude_regions.clone(),
             profile: args.profile.clone(),
@@ -104,9 +112,57 @@ impl From<&crate::cli::collect_args::CollectArgs> for CollectOptions {
             concurrency: args.concurrency as usize,
             max_attempts: args.max_attempts,
             call_timeout: Duration::from_secs(args.call_timeout),
+            max_in_flight: args.org.max_in_flight as usize,
+            accounts: accounts_options(&args.org)?,
             progress: progress_bar(),
-        }
+        };
+        collect::validate(&opts)?;
+        Ok(opts)
     }
+}
+
+/// The account selection of the flags; `None` for a scan of the caller's account alone.
+fn accounts_options(
+    a: &crate::cli::org_args::OrgArgs,
+) -> Result<Option<collect::accounts::AccountsOptions>, Error> {
+    use collect::accounts::{AccountSource, AccountsOptions, RoleSpec};
+    let source = if a.org {
+        AccountSource::Organization
+    } else if let Some(path) = &a.accounts_file {
+        AccountSource::File(accounts_file::load(path)?)
+    } else if !a.accounts.is_empty() {
+        AccountSource::Listed
+    } else {
+        let given: Vec<&str> = a
+            .given_flags()
+            .into_iter()
+            .filter(|f| *f != "--account-concurrency")
+            .collect();
+        if let Some(flag) = given.first() {
+            return Err(Error::input(format!(
+                "{flag} only applies to a scan of several accounts\n  fix: add --org, --account ID or --accounts-file FILE, or leave out {}",
+                given.join(", ")
+            )));
+        }
+        return Ok(None);
+    };
+    let trimmed = |v: &[String]| v.iter().map(|s| s.trim().to_string()).collect::<Vec<_>>();
+    Ok(Some(AccountsOptions {
+        source,
+        ous: trimmed(&a.ous),
+        exclude_ous: trimmed(&a.exclude_ous),
+        accounts: trimmed(&a.accounts),
+        exclude_accounts: trimmed(&a.exclude_accounts),
+        role: match &a.role_arn_template {
+            Some(t) => RoleSpec::Template(t.clone()),
+            None => RoleSpec::Name(a.role_name.clone()),
+        },
+        external_id: a.external_id.clone(),
+        session_name: a.role_session_name.clone(),
+        session_duration: a.session_duration.map(|s| Duration::from_secs(s.into())),
+        skip_self: a.skip_self,
+        concurrency: a.account_concurrency as usize,
+    }))
 }
 
 /// A progress display on stderr when it is a terminal; nothing otherwise.
@@ -121,14 +177,12 @@ fn progress_bar() -> Option<collect::ProgressFn> {
     );
     let vpcs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     Some(Arc::new(move |p: Progress| match p {
-        Progress::RegionsPlanned { total } => bar.set_length(total as u64),
+        Progress::RegionsPlanned { total } => bar.inc_length(total as u64),
         Progress::RegionDone { vpcs: n, .. } => {
             let total = vpcs.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
             bar.set_message(format!("{total} VPCs found"));
             bar.inc(1);
-            if bar.position() >= bar.length().unwrap_or(0) {
-                bar.finish_and_clear();
-            }
         }
+        Progress::Finished => bar.finish_and_clear(),
     }))
 }

@@ -1,5 +1,6 @@
 //! Flags that choose what is collected and how AWS is reached.
 
+use super::org_args::OrgArgs;
 use std::path::PathBuf;
 
 /// Collection flags of `scan`.
@@ -31,6 +32,8 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub dump_inventory: Option<PathBuf>,
     /// Load the inventory from FILE instead of calling AWS (offline, reproducible).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["regions", "exclude_regions", "profile", "endpoint_url"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["regions", "exclude_regions", "profile", "endpoint_url", "org", "accounts", "accounts_file"])]
     pub from_inventory: Option<PathBuf>,
+    #[command(flatten)]
+    pub org: OrgArgs,
 }

@@ -4,6 +4,7 @@
 
 pub mod collect_args;
 pub mod fix_args;
+pub mod org_args;
 pub mod output_args;
 pub mod report_args;
 pub mod rule_args;

@@ -6,9 +6,36 @@ use crate::error::Error;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::{IdentityCache, ProvideCredentials, SharedCredentialsProvider};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// The global cap on AWS calls in flight (`--max-in-flight`), shared by the clients of every
+/// account. A call holds a permit from its first attempt to its last (retries included).
+#[derive(Clone)]
+pub struct Limit(Arc<Semaphore>);
+
+impl std::fmt::Debug for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Limit({} free)", self.0.available_permits())
+    }
+}
+
+impl Limit {
+    /// At most `n` calls at once (at least one).
+    pub fn new(n: usize) -> Limit {
+        Limit(Arc::new(Semaphore::new(n.max(1))))
+    }
+
+    /// Run one AWS call (or one page of a listing) under the cap.
+    pub async fn run<F: std::future::Future>(&self, call: F) -> F::Output {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.0.acquire().await.ok();
+        call.await
+    }
+}
 
 /// Check that an endpoint override is an absolute http(s) URL; `origin` names where it came from.
 pub fn validate_endpoint(url: &str, origin: &str) -> Result<(), Error> {
@@ -54,6 +81,8 @@ pub struct Clients {
     pub sdk: SdkConfig,
     /// True when an endpoint override is active (S3 then needs path-style addressing).
     endpoint_override: bool,
+    /// The cap on calls in flight, shared with every account's clients.
+    pub limit: Limit,
     ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
     logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
     s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
@@ -90,10 +119,43 @@ impl Clients {
         Clients {
             sdk,
             endpoint_override,
+            limit: Limit::new(opts.max_in_flight),
             ec2: Mutex::new(HashMap::new()),
             logs: Mutex::new(HashMap::new()),
             s3: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Clients for another account: the same endpoint, retries, timeouts and cap on calls in
+    /// flight, with the credentials of `provider` (which caches and renews them itself).
+    pub fn with_credentials(&self, provider: impl ProvideCredentials + 'static) -> Clients {
+        let sdk = self
+            .sdk
+            .clone()
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .identity_cache(IdentityCache::no_cache())
+            .build();
+        Clients {
+            sdk,
+            endpoint_override: self.endpoint_override,
+            limit: self.limit.clone(),
+            ec2: Mutex::new(HashMap::new()),
+            logs: Mutex::new(HashMap::new()),
+            s3: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Drop the cached EC2 and CloudWatch Logs clients once an account's regions are read (a
+    /// scan of many accounts keeps each account's clients to the end, for S3 reads).
+    pub fn release_regional(&self) {
+        self.ec2.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.logs.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Organizations (a global service: its calls go to the home region's endpoint).
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        aws_sdk_organizations::Client::new(&self.sdk)
     }
 
     /// The region account-wide calls (STS, DescribeRegions) go to.

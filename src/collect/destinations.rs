@@ -69,7 +69,7 @@ pub fn key_of(log: &FlowLog, region: &str, account_id: &str) -> DestKey {
                     name: Some(name),
                     region: Some(group_region.to_string()),
                     reason: format!(
-                        "the log group belongs to account {acct}, which this scan does not read"
+                        "the log group belongs to account {acct}; a log group is read only in the account whose flow log names it"
                     ),
                 });
             }
@@ -137,12 +137,16 @@ pub async fn resolve_log_groups(
         // Bounded so that a misbehaving endpoint cannot loop forever.
         for _page in 0..10_000 {
             calls += 1;
-            let result = client
-                .describe_log_groups()
-                .set_log_group_identifiers(Some(pending.clone()))
-                .limit(LOG_GROUP_BATCH as i32)
-                .set_next_token(token.take())
-                .send()
+            let result = clients
+                .limit
+                .run(
+                    client
+                        .describe_log_groups()
+                        .set_log_group_identifiers(Some(pending.clone()))
+                        .limit(LOG_GROUP_BATCH as i32)
+                        .set_next_token(token.take())
+                        .send(),
+                )
                 .await;
             match result {
                 Ok(resp) => {
@@ -225,10 +229,14 @@ pub async fn resolve_bucket(
     };
     for attempt in 0..2 {
         let result = clients
-            .s3(&region)
-            .get_bucket_encryption()
-            .bucket(bucket)
-            .send()
+            .limit
+            .run(
+                clients
+                    .s3(&region)
+                    .get_bucket_encryption()
+                    .bucket(bucket)
+                    .send(),
+            )
             .await;
         tracing::debug!(bucket, region = %crate::term::escape(&region), ok = result.is_ok(), "GetBucketEncryption");
         let failure = match result {
@@ -288,6 +296,105 @@ pub async fn resolve_bucket(
     base(&region)
 }
 
+/// One account's buckets: (account id, its clients, each bucket with its region where known).
+pub type OwnedBy<'a> = (String, &'a Clients, Vec<(String, Option<String>)>);
+
+/// The buckets each scanned account owns (one `ListBuckets` per account), with the clients of
+/// every owner. In a scan of several accounts, a bucket that a scanned account owns is read with
+/// its owner's credentials (the policy of a central log-archive bucket usually denies every other
+/// account), once for the whole scan, whichever accounts' flow logs name it.
+pub struct Owners<'a> {
+    /// bucket -> (index into `accounts`, the region ListBuckets gave)
+    buckets: HashMap<String, (usize, Option<String>)>,
+    /// (account id, its clients)
+    accounts: Vec<(String, &'a Clients)>,
+    read: std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
+}
+
+impl<'a> Owners<'a> {
+    /// Ownership from each account's bucket list: (account id, its clients, its buckets with
+    /// their regions where known).
+    pub fn new(listed: Vec<OwnedBy<'a>>) -> Owners<'a> {
+        let mut buckets = HashMap::new();
+        let mut accounts = Vec::with_capacity(listed.len());
+        for (i, (account, clients, owned)) in listed.into_iter().enumerate() {
+            for (name, region) in owned {
+                buckets.insert(name, (i, region));
+            }
+            accounts.push((account, clients));
+        }
+        Owners {
+            buckets,
+            accounts,
+            read: Default::default(),
+        }
+    }
+
+    /// Read a bucket a scanned account owns, with that account's credentials; the first caller
+    /// reads it, the others wait for that answer. `None` when no scanned account owns it.
+    async fn read_owned(
+        &self,
+        bucket: &str,
+        region: &str,
+        timeout_secs: u64,
+    ) -> Option<Destination> {
+        let (i, listed_region) = self.buckets.get(bucket)?;
+        let (owner, clients) = &self.accounts[*i];
+        let cell = self
+            .read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(bucket.to_string())
+            .or_default()
+            .clone();
+        let region = listed_region
+            .as_deref()
+            .filter(|r| super::regions::is_known(r))
+            .unwrap_or(region);
+        let d = cell
+            .get_or_init(|| async {
+                tracing::debug!(bucket, owner = %crate::term::escape(owner), "bucket read with its owner's credentials");
+                resolve_bucket(clients, bucket, region, timeout_secs).await
+            })
+            .await;
+        Some(d.clone())
+    }
+}
+
+/// The buckets an account owns, with their regions where S3 gives them (one `ListBuckets`,
+/// more only for accounts with more buckets than one answer holds).
+pub async fn list_buckets(
+    clients: &Clients,
+    timeout_secs: u64,
+) -> Result<Vec<(String, Option<String>)>, super::errors::CallFailure> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    for _page in 0..10_000 {
+        let home = clients.home_region();
+        let page = clients
+            .limit
+            .run(
+                clients
+                    .s3(&home)
+                    .list_buckets()
+                    .set_continuation_token(token.take())
+                    .send(),
+            )
+            .await
+            .map_err(|e| classify(&e, timeout_secs))?;
+        for b in page.buckets() {
+            if let Some(name) = b.name() {
+                out.push((name.to_string(), b.bucket_region().map(str::to_string)));
+            }
+        }
+        token = page.continuation_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// The destination for keys that need no call.
 pub fn fixed(key: &DestKey) -> Option<Destination> {
     match key {
@@ -320,12 +427,15 @@ enum Lookup {
     },
 }
 
+/// Resolve every destination the flow logs of `regions` name: log groups with `clients`, buckets
+/// with their owner's clients when `owners` knows the owner, else with `clients`.
 pub async fn resolve_destinations(
     clients: &Clients,
     regions: &mut [RegionInventory],
     account_id: &str,
     concurrency: usize,
     timeout_secs: u64,
+    owners: Option<&Owners<'_>>,
 ) -> HashMap<DestKey, Destination> {
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     // bucket -> region of the first flow log (in region order) that references it
@@ -372,7 +482,23 @@ pub async fn resolve_destinations(
                         .collect()
                 }
                 Lookup::Bucket { name, region } => {
-                    let d = resolve_bucket(clients, &name, &region, timeout_secs).await;
+                    let owned = match owners {
+                        Some(o) => o.read_owned(&name, &region, timeout_secs).await,
+                        None => None,
+                    };
+                    let d = match owned {
+                        Some(d) => d,
+                        None => {
+                            let mut d = resolve_bucket(clients, &name, &region, timeout_secs).await;
+                            if owners.is_some() && d.exists == Existence::Unknown {
+                                let reason = d.reason.take().unwrap_or_default();
+                                d.reason = Some(format!(
+                                    "{reason}; no scanned account lists the bucket as its own (ListBuckets), so it was read with the credentials of account {account_id}, whose flow log names it"
+                                ));
+                            }
+                            d
+                        }
+                    };
                     vec![(DestKey::Bucket { name }, d)]
                 }
             }

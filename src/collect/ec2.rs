@@ -33,6 +33,8 @@ pub struct RegionCtx {
     pub region: String,
     pub partition: String,
     pub timeout_secs: u64,
+    /// The cap on calls in flight; each page is one call.
+    pub limit: super::clients::Limit,
 }
 
 /// Run the three listings of one region concurrently. Either all succeed, or every failure is returned.
@@ -72,7 +74,7 @@ macro_rules! list_all {
         let mut pages = $request.max_results(PAGE_SIZE).into_paginator().send();
         let mut out = Vec::new();
         let mut n = 0usize;
-        while let Some(page) = pages.next().await {
+        while let Some(page) = $ctx.limit.run(pages.next()).await {
             n += 1;
             let $page = page.map_err(|e| ListingFailure {
                 operation: $op,
@@ -306,6 +308,7 @@ mod tests {
             region: "eu-west-1".into(),
             partition: "aws".into(),
             timeout_secs: 30,
+            limit: crate::collect::clients::Limit::new(4),
         }
     }
 

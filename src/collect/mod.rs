@@ -1,18 +1,24 @@
 //! The collector: the only code that reads AWS. It never prints; it reports progress through
 //! [`CollectOptions::progress`] and returns a joined [`Inventory`].
 
+pub mod accounts;
 pub mod clients;
 mod destinations;
 mod ec2;
 mod errors;
+mod org;
 pub mod regions;
 pub mod shard;
 
 use crate::error::Error;
 use crate::inventory::validate;
-use crate::inventory::{INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta};
+use crate::inventory::{
+    Account, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
+};
 use crate::term::escape;
+use accounts::{AccountSource, AccountsOptions, Target};
 use clients::Clients;
+use errors::CallFailure;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +26,7 @@ use std::time::Duration;
 /// Progress events for whoever displays them (the CLI draws a bar on a terminal).
 #[derive(Debug, Clone)]
 pub enum Progress {
-    /// The regions to collect are known.
+    /// This many more regions are to be collected (once per account).
     RegionsPlanned { total: usize },
     /// One region finished (successfully or not) with this many VPCs.
     RegionDone {
@@ -28,6 +34,8 @@ pub enum Progress {
         vpcs: usize,
         failed: bool,
     },
+    /// Collection is over.
+    Finished,
 }
 
 /// A progress callback.
@@ -48,6 +56,10 @@ pub struct CollectOptions {
     pub max_attempts: u32,
     /// Per-attempt timeout.
     pub call_timeout: Duration,
+    /// AWS calls in flight at once, across every account and region.
+    pub max_in_flight: usize,
+    /// The accounts of an organization or accounts-file scan; `None` scans the caller's account.
+    pub accounts: Option<AccountsOptions>,
     pub progress: Option<ProgressFn>,
 }
 
@@ -62,6 +74,9 @@ pub fn validate(opts: &CollectOptions) -> Result<(), Error> {
     {
         clients::validate_endpoint(&url, "environment variable AWS_ENDPOINT_URL")?;
     }
+    if let Some(a) = &opts.accounts {
+        accounts::validate_options(a)?;
+    }
     Ok(())
 }
 
@@ -69,7 +84,8 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Collect the inventory of the account the credentials belong to.
+/// Collect the inventory of the account the credentials belong to, or of the accounts
+/// [`CollectOptions::accounts`] chooses.
 pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
     validate(opts)?;
     let started_at = now();
@@ -81,20 +97,93 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         .unwrap_or_else(|| "us-east-1".to_string());
     let clients = Clients::load(opts, &fallback_region).await;
     let (account_id, partition) = identify(&clients, timeout_secs).await?;
-    let mut scan_errors: Vec<ScanError> = Vec::new();
 
+    let (scans, accounts, mut scan_errors) = match &opts.accounts {
+        None => {
+            let scan = scan_account(&clients, opts, &account_id, &partition, &opts.regions, None)
+                .await
+                .map_err(|f| {
+                    Error::fatal(format!(
+                        "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
+                        escape(&clients.home_region()),
+                        escape(&f.summary())
+                    ))
+                })?;
+            (vec![scan], Vec::new(), Vec::new())
+        }
+        Some(a) => collect_accounts(&clients, opts, a, &account_id, &partition).await?,
+    };
+    if let Some(p) = &opts.progress {
+        p(Progress::Finished);
+    }
+
+    let mut regions_scanned: Vec<String> = Vec::new();
+    let mut region_invs: Vec<RegionInventory> = Vec::new();
+    for s in scans {
+        regions_scanned.extend(s.scanned);
+        region_invs.extend(s.regions);
+        scan_errors.extend(s.errors);
+    }
+    regions_scanned.sort();
+    regions_scanned.dedup();
+    region_invs.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
+    scan_errors.sort_by(|a, b| {
+        (&a.account_id, &a.region, &a.service, &a.operation).cmp(&(
+            &b.account_id,
+            &b.region,
+            &b.service,
+            &b.operation,
+        ))
+    });
+    Ok(Inventory {
+        schema: INVENTORY_SCHEMA.to_string(),
+        scan: ScanMeta {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at,
+            finished_at: now(),
+            account_id,
+            regions_requested: opts.regions.iter().map(|r| r.trim().to_string()).collect(),
+            regions_scanned,
+        },
+        regions: region_invs,
+        errors: scan_errors,
+        accounts,
+    })
+}
+
+/// What one account gave: its regions, its errors and the regions it tried.
+struct AccountScan {
+    regions: Vec<RegionInventory>,
+    errors: Vec<ScanError>,
+    scanned: Vec<String>,
+}
+
+/// Collect one account with `clients` (its credentials): its regions (`requested`, or every
+/// enabled one), their listings and the destinations they name. Fails only when its regions
+/// cannot be known (DescribeRegions failed and no region was asked for).
+async fn scan_account(
+    clients: &Clients,
+    opts: &CollectOptions,
+    account_id: &str,
+    partition: &str,
+    requested: &[String],
+    owners: Option<&destinations::Owners<'_>>,
+) -> Result<AccountScan, CallFailure> {
+    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    let mut scan_errors: Vec<ScanError> = Vec::new();
     let plan = plan_regions(
-        &clients,
-        opts,
-        &partition,
+        clients,
+        requested,
+        &opts.exclude_regions,
+        partition,
         timeout_secs,
-        &account_id,
+        account_id,
         &mut scan_errors,
     )
     .await?;
     for r in &plan.not_enabled {
         scan_errors.push(ScanError {
-            account_id: account_id.clone(),
+            account_id: account_id.to_string(),
             region: Some(r.clone()),
             service: "ec2".into(),
             operation: "DescribeRegions".into(),
@@ -110,47 +199,169 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         });
     }
 
-    let concurrency = opts.concurrency.max(1);
     let ctxs: Vec<ec2::RegionCtx> = plan
         .scan
         .iter()
         .map(|r| ec2::RegionCtx {
-            account_id: account_id.clone(),
+            account_id: account_id.to_string(),
             region: r.clone(),
-            partition: partition.clone(),
+            partition: partition.to_string(),
             timeout_secs,
+            limit: clients.limit.clone(),
         })
         .collect();
-    let mut region_invs = list_regions(&clients, opts, ctxs, &mut scan_errors).await;
+    let mut region_invs = list_regions(clients, opts, ctxs, &mut scan_errors).await;
 
     // Destinations, only those referenced.
     let resolved = destinations::resolve_destinations(
-        &clients,
+        clients,
         &mut region_invs,
-        &account_id,
-        concurrency,
+        account_id,
+        opts.concurrency.max(1),
         timeout_secs,
+        owners,
     )
     .await;
-    destinations::apply_destinations(&mut region_invs, &account_id, &resolved);
-
-    scan_errors.sort_by(|a, b| {
-        (&a.region, &a.service, &a.operation).cmp(&(&b.region, &b.service, &b.operation))
-    });
-    Ok(Inventory {
-        schema: INVENTORY_SCHEMA.to_string(),
-        scan: ScanMeta {
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            started_at,
-            finished_at: now(),
-            account_id,
-            regions_requested: opts.regions.iter().map(|r| r.trim().to_string()).collect(),
-            regions_scanned: plan.scan,
-        },
+    destinations::apply_destinations(&mut region_invs, account_id, &resolved);
+    Ok(AccountScan {
         regions: region_invs,
         errors: scan_errors,
-        accounts: Vec::new(),
+        scanned: plan.scan,
     })
+}
+
+/// An account-wide error entry (`region: null`).
+pub(crate) fn account_error(
+    account_id: &str,
+    service: &str,
+    operation: &str,
+    f: &CallFailure,
+) -> ScanError {
+    ScanError {
+        account_id: account_id.to_string(),
+        region: None,
+        service: service.into(),
+        operation: operation.into(),
+        code: f.code.clone(),
+        message: f.message.clone(),
+    }
+}
+
+/// An organization or accounts-file scan: list and select the accounts, then collect each one
+/// (`--account-concurrency` at once) with the caller's credentials for the caller's own account
+/// and one assumed-role session for every other. An account that cannot be reached or read is
+/// an error entry and the others complete. Only an organization listing that leaves nothing
+/// to scan stops the run.
+async fn collect_accounts(
+    clients: &Clients,
+    opts: &CollectOptions,
+    a: &AccountsOptions,
+    caller: &str,
+    partition: &str,
+) -> Result<(Vec<AccountScan>, Vec<Account>, Vec<ScanError>), Error> {
+    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    let concurrency = a.concurrency.max(1);
+    let mut errors: Vec<ScanError> = Vec::new();
+    let listed = match a.source {
+        AccountSource::Organization => {
+            org::read(clients, a, caller, concurrency, timeout_secs, &mut errors).await?
+        }
+        _ => None,
+    };
+    // An organization whose accounts could not be listed: the --account ids as given.
+    let fallback =
+        (a.source == AccountSource::Organization && listed.is_none()).then(|| AccountsOptions {
+            source: AccountSource::Listed,
+            ..a.clone()
+        });
+    let how = fallback.as_ref().unwrap_or(a);
+    let mut targets = accounts::select(how, listed.as_ref(), caller, partition, &opts.regions)?;
+    if listed.is_some() {
+        org::tag(
+            clients,
+            &mut targets,
+            concurrency,
+            timeout_secs,
+            &mut errors,
+        )
+        .await;
+    }
+
+    // Reach every account to scan, then list each one's buckets: a bucket a scanned account
+    // owns is read with its owner's credentials, whichever account's flow log names it.
+    let reached: Vec<(usize, Result<Option<Clients>, ScanError>)> =
+        futures::stream::iter(targets.iter().enumerate())
+            .filter(|(_, t)| std::future::ready(t.account.scanned))
+            .map(|(i, t)| async move { (i, accounts::reach(clients, a, t, timeout_secs).await) })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+    let mut scans: Vec<AccountScan> = Vec::new();
+    let mut ready: Vec<(usize, Option<Clients>)> = Vec::new();
+    for (i, r) in reached {
+        match r {
+            Ok(c) => ready.push((i, c)),
+            Err(e) => scans.push(AccountScan {
+                regions: Vec::new(),
+                errors: vec![e],
+                scanned: Vec::new(),
+            }),
+        }
+    }
+    ready.sort_by_key(|(i, _)| *i);
+    let ready: Vec<(&Target, &Clients)> = ready
+        .iter()
+        .map(|(i, c)| (&targets[*i], c.as_ref().unwrap_or(clients)))
+        .collect();
+    let listed: Vec<_> = futures::stream::iter(ready.iter())
+        .map(|(t, c)| async move {
+            (
+                t.account.id.clone(),
+                *c,
+                destinations::list_buckets(c, timeout_secs).await,
+            )
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let owners = destinations::Owners::new(
+        listed
+            .into_iter()
+            .filter_map(|(id, c, r)| match r {
+                Ok(buckets) => Some((id, c, buckets)),
+                Err(f) => {
+                    tracing::warn!(account = %escape(&id), code = %escape(&f.code), "ListBuckets failed: the account's buckets are read with the credentials of the accounts that name them");
+                    None
+                }
+            })
+            .collect(),
+    );
+    let more: Vec<AccountScan> = futures::stream::iter(ready.iter())
+        .map(|(t, c)| {
+            let owners = &owners;
+            async move {
+                let id = &t.account.id;
+                let scan = scan_account(c, opts, id, partition, &t.regions, Some(owners)).await;
+                // Only the S3 clients serve later reads (of the buckets this account owns).
+                c.release_regional();
+                scan.unwrap_or_else(|f| {
+                    tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's regions could not be listed");
+                    AccountScan {
+                        regions: Vec::new(),
+                        errors: vec![account_error(id, "ec2", "DescribeRegions", &f)],
+                        scanned: Vec::new(),
+                    }
+                })
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    scans.extend(more);
+    drop(owners);
+    drop(ready);
+    let accounts = targets.into_iter().map(|t| t.account).collect();
+    Ok((scans, accounts, errors))
 }
 
 /// The account id and ARN partition of the credentials (STS GetCallerIdentity). Fatal when it
@@ -158,7 +369,11 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
 /// without them, and every region entry and ARN holds them.
 async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, String), Error> {
     let home = clients.home_region();
-    let identity = clients.sts().get_caller_identity().send().await.map_err(|e| {
+    let identity = clients
+        .limit
+        .run(clients.sts().get_caller_identity().send())
+        .await
+        .map_err(|e| {
         let f = errors::classify(&e, timeout_secs);
         Error::fatal(format!(
             "cannot identify the AWS account (STS GetCallerIdentity in {}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
@@ -184,19 +399,25 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
     Ok((account_id, partition))
 }
 
-/// The regions to scan: DescribeRegions, narrowed by the flags. When DescribeRegions fails, the
-/// requested regions are used as given; with none requested the run cannot go on. A region name
-/// of the wrong shape in the answer is left out and recorded as a scan error.
+/// The regions to scan: DescribeRegions, narrowed by the requested and excluded regions. When
+/// DescribeRegions fails, the requested regions are used as given; with none requested the
+/// account cannot be scanned (the failure is returned). A region name of the wrong shape in the
+/// answer is left out and recorded as a scan error.
 async fn plan_regions(
     clients: &Clients,
-    opts: &CollectOptions,
+    requested: &[String],
+    excluded: &[String],
     partition: &str,
     timeout_secs: u64,
     account_id: &str,
     scan_errors: &mut Vec<ScanError>,
-) -> Result<regions::RegionPlan, Error> {
+) -> Result<regions::RegionPlan, CallFailure> {
     let home = clients.home_region();
-    let discovered = match clients.ec2(&home).describe_regions().send().await {
+    let answer = clients
+        .limit
+        .run(clients.ec2(&home).describe_regions().send())
+        .await;
+    let discovered = match answer {
         Ok(out) => {
             let found: Vec<regions::DiscoveredRegion> = out
                 .regions()
@@ -223,27 +444,23 @@ async fn plan_regions(
                     })
                 })
                 .collect();
-            tracing::debug!(region = %escape(&home), regions = found.len(), "DescribeRegions");
+            tracing::debug!(account = %escape(account_id), region = %escape(&home), regions = found.len(), "DescribeRegions");
             Some(found)
         }
         Err(e) => {
             let f = errors::classify(&e, timeout_secs);
-            if opts.regions.is_empty() {
-                return Err(Error::fatal(format!(
-                    "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
-                    escape(&home),
-                    escape(&f.summary())
-                )));
+            if requested.is_empty() {
+                return Err(f);
             }
-            tracing::warn!(code = %escape(&f.code), "DescribeRegions failed; scanning the requested regions as given");
+            tracing::warn!(account = %escape(account_id), code = %escape(&f.code), "DescribeRegions failed; scanning the requested regions as given");
             None
         }
     };
     Ok(regions::plan(
         discovered.as_deref(),
         partition,
-        &opts.regions,
-        &opts.exclude_regions,
+        requested,
+        excluded,
     ))
 }
 

@@ -12,7 +12,7 @@
 //! 100,000 VPCs runs them on every value.
 
 use super::{
-    Destination, FlowLog, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError,
+    Account, Destination, FlowLog, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError,
     ScanMeta, Subnet, Vpc,
 };
 use crate::term::breaks_text;
@@ -93,6 +93,10 @@ const KMS_KEY: Rule = "expected a KMS key: a key ARN or alias ARN, a key id (low
 const LOG_GROUP: Rule =
     "expected a log group name: 1 to 512 letters, digits, `_`, `-`, `/`, `.` or `#`";
 const DESTINATION_NAME: Rule = "expected a log group, bucket or delivery stream name: 1 to 512 letters, digits, `_`, `-`, `/`, `.` or `#`";
+const OU_ID: Rule = "expected an organizational unit id `ou-` followed by 4 to 32 lowercase letters or digits, `-` and 8 to 32 lowercase letters or digits (`ou-ab12-cd34ef56`), or a root id `r-` followed by 4 to 32 lowercase letters or digits";
+const ACCOUNT_STATUS: Rule =
+    "expected an account status: uppercase letters and `_`, such as `ACTIVE` or `SUSPENDED`";
+const UNIQUE_ACCOUNT: Rule = "expected each account once; this id is listed before";
 const ARN_SHAPE: Rule = "expected an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`";
 const ARN_PARTITION: Rule =
     "expected an ARN whose partition is `aws`, `aws-cn`, `aws-us-gov`, `aws-iso...` or `aws-eusc`";
@@ -177,6 +181,31 @@ pub fn account_id(s: &str) -> Result<(), Rule> {
     (s.len() == 12 && all_bytes(s.as_bytes(), is_digit))
         .then_some(())
         .ok_or(ACCOUNT_ID)
+}
+
+/// An organizational unit id (`ou-ab12-cd34ef56`) or a root id (`r-ab12`).
+pub fn ou_id(s: &str) -> Result<(), Rule> {
+    let alnum = |p: &str, min: usize| {
+        (min..=32).contains(&p.len()) && all_bytes(p.as_bytes(), |c| is_digit(c) | is_lower(c))
+    };
+    let ok = if let Some(rest) = s.strip_prefix("ou-") {
+        rest.split_once('-')
+            .is_some_and(|(a, b)| alnum(a, 4) && alnum(b, 8))
+    } else if let Some(rest) = s.strip_prefix("r-") {
+        alnum(rest, 4)
+    } else {
+        false
+    };
+    ok.then_some(()).ok_or(OU_ID)
+}
+
+/// An Organizations account status (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, ...).
+pub fn account_status(s: &str) -> Result<(), Rule> {
+    (!s.is_empty()
+        && s.len() <= 64
+        && all_bytes(s.as_bytes(), |c| c.wrapping_sub(b'A') < 26 || c == b'_'))
+    .then_some(())
+    .ok_or(ACCOUNT_STATUS)
 }
 
 /// A region name: two or more lowercase words joined by `-`, then `-` and a number
@@ -341,14 +370,42 @@ fn each_value(name: &str, items: &[String], check: Check) -> Result<(), Invalid>
 pub fn inventory(inv: &Inventory) -> Result<(), Invalid> {
     scan_meta(&inv.scan).map_err(|e| e.within("scan"))?;
     each("regions", &inv.regions, region_entry)?;
-    each("errors", &inv.errors, scan_error)
+    each("errors", &inv.errors, scan_error)?;
+    accounts(&inv.accounts)
 }
 
-/// An inventory's head: its metadata, region keys and errors.
+/// An inventory's head: its metadata, region keys, errors and accounts.
 pub fn head(h: &InventoryHead) -> Result<(), Invalid> {
     scan_meta(&h.scan).map_err(|e| e.within("scan"))?;
     each("regions", &h.regions, region_key)?;
-    each("errors", &h.errors, scan_error)
+    each("errors", &h.errors, scan_error)?;
+    accounts(&h.accounts)
+}
+
+/// The accounts of a multi-account scan: each one's shape, and each id once.
+pub fn accounts(list: &[Account]) -> Result<(), Invalid> {
+    each("accounts", list, account)?;
+    let mut seen = std::collections::HashSet::with_capacity(list.len());
+    for (i, a) in list.iter().enumerate() {
+        if !seen.insert(a.id.as_str()) {
+            return Err(Invalid::new(
+                &format!("accounts[{i}].id"),
+                UNIQUE_ACCOUNT,
+                &a.id,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One account: its id, status, OU path and role.
+pub fn account(a: &Account) -> Result<(), Invalid> {
+    field("id", &a.id, account_id)?;
+    opt_field("status", &a.status, account_status)?;
+    for (i, u) in a.ou_path.iter().enumerate() {
+        field("id", &u.id, ou_id).map_err(|e| e.within(format_args!("ou_path[{i}]")))?;
+    }
+    opt_field("role_arn", &a.role_arn, arn)
 }
 
 /// The scan metadata.
@@ -488,6 +545,53 @@ mod tests {
         for bad in ["-0123abcd", "tgw--0123abcd", "Eni-0123abcd", "e$i-0123abcd"] {
             assert_eq!(resource_id(bad), Err(RESOURCE_ID), "{bad}");
         }
+    }
+
+    #[test]
+    fn accounts() {
+        assert!(ou_id("ou-ab12-cd34ef56").is_ok());
+        assert!(ou_id("r-ab12").is_ok());
+        for bad in [
+            "ou-ab12",
+            "ou-AB12-cd34ef56",
+            "r-",
+            "ou-ab12-cd34",
+            "x",
+            "ou-ab12-cd34ef56;",
+        ] {
+            assert!(ou_id(bad).is_err(), "{bad}");
+        }
+        assert!(account_status("PENDING_CLOSURE").is_ok());
+        assert!(account_status("active").is_err() && account_status("").is_err());
+        let a = Account {
+            id: "111111111111".into(),
+            name: Some("n\u{1b}".into()),
+            email: None,
+            status: Some("ACTIVE".into()),
+            ou_path: vec![super::super::OrgUnit {
+                id: "ou-ab12-cd34ef56".into(),
+                name: "x".into(),
+            }],
+            tags: Default::default(),
+            role_arn: Some("arn:aws:iam::111111111111:role/R".into()),
+            scanned: true,
+            skip_reason: None,
+        };
+        assert!(super::accounts(std::slice::from_ref(&a)).is_ok());
+        let e = super::accounts(&[a.clone(), a.clone()]).unwrap_err();
+        assert_eq!(e.path, "accounts[1].id");
+        let mut b = a.clone();
+        b.ou_path[0].id = "ou-$(x)".into();
+        assert_eq!(
+            super::accounts(&[b]).unwrap_err().path,
+            "accounts[0].ou_path[0].id"
+        );
+        let mut b = a;
+        b.role_arn = Some("role".into());
+        assert_eq!(
+            super::accounts(&[b]).unwrap_err().path,
+            "accounts[0].role_arn"
+        );
     }
 
     #[test]

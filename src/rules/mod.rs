@@ -6,7 +6,7 @@ mod cel_values;
 pub mod config;
 mod eval;
 mod load;
-mod pos;
+pub(crate) mod pos;
 pub mod snippet;
 pub mod suppress;
 pub mod testing;

@@ -11,6 +11,7 @@ mod fix_undo;
 mod fix_undo_tamper;
 mod iam_org;
 mod inventory_validation;
+mod org_scan;
 mod report_accounts;
 mod report_e2e;
 mod report_html;

@@ -16,6 +16,12 @@ replaced by that id. Ops:
   {"op": "vpcs", "count": N, "prefix": P, "cidr_base": 10}     -> N VPCs, keys P0..P(N-1)
   {"op": "delete_log_group", "name": N}   {"op": "delete_bucket", "name": N}
   {"op": "eni", "key": K, "subnet": "$subnet"}                  -> network interface id
+  {"op": "organization", "key": K}                               -> root id (caller = management)
+  {"op": "ou", "key": K, "parent": "$root|$ou", "name": N}       -> OU id
+  {"op": "org_account", "key": K, "name": N, "parent": "$ou", "tags": {...}} -> account id
+  {"op": "close_account", "target": "$account"}
+Any op may name "account": "$account" to act in that account: its clients use the credentials
+of an AssumeRole into the account (moto grants it).
 The output is a JSON object of key -> id on stdout.
 """
 import json
@@ -39,16 +45,31 @@ def main():
         return v
 
     clients = {}
+    sessions = {}
 
-    def client(service, region):
-        k = (service, region)
+    def creds(account):
+        if account is None:
+            return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        if account not in sessions:
+            c = client_for("sts", "us-east-1", None).assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                RoleSessionName="seed",
+            )["Credentials"]
+            sessions[account] = {
+                "aws_access_key_id": c["AccessKeyId"],
+                "aws_secret_access_key": c["SecretAccessKey"],
+                "aws_session_token": c["SessionToken"],
+            }
+        return sessions[account]
+
+    def client_for(service, region, account):
+        k = (service, region, account)
         if k not in clients:
             clients[k] = boto3.client(
                 service,
                 region_name=region,
                 endpoint_url=endpoint,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
+                **creds(account),
             )
         return clients[k]
 
@@ -62,6 +83,11 @@ def main():
         region = op.get("region", "us-east-1")
         kind = op["op"]
         key = op.get("key")
+        acting = op.get("account")
+
+        def client(service, region, account=acting):
+            return client_for(service, region, account)
+
         if kind == "vpc":
             ec2 = client("ec2", region)
             r = ec2.create_vpc(CidrBlock=op.get("cidr", "10.0.0.0/16"),
@@ -138,6 +164,27 @@ def main():
         elif kind == "eni":
             r = client("ec2", region).create_network_interface(SubnetId=op["subnet"])
             ids[key] = r["NetworkInterface"]["NetworkInterfaceId"]
+        elif kind == "organization":
+            org = client("organizations", "us-east-1")
+            org.create_organization(FeatureSet="ALL")
+            ids[key] = org.list_roots()["Roots"][0]["Id"]
+        elif kind == "ou":
+            r = client("organizations", "us-east-1").create_organizational_unit(
+                ParentId=op["parent"], Name=op["name"])
+            ids[key] = r["OrganizationalUnit"]["Id"]
+        elif kind == "org_account":
+            org = client("organizations", "us-east-1")
+            args = {"Email": f"{op['name']}@example.com", "AccountName": op["name"]}
+            if op.get("tags"):
+                args["Tags"] = [{"Key": k, "Value": v} for k, v in op["tags"].items()]
+            account = org.create_account(**args)["CreateAccountStatus"]["AccountId"]
+            if op.get("parent"):
+                root = org.list_roots()["Roots"][0]["Id"]
+                org.move_account(AccountId=account, SourceParentId=root,
+                                 DestinationParentId=op["parent"])
+            ids[key] = account
+        elif kind == "close_account":
+            client("organizations", "us-east-1").close_account(AccountId=op["target"])
         elif kind == "delete_log_group":
             client("logs", region).delete_log_group(logGroupName=op["name"])
         elif kind == "delete_bucket":

@@ -4,6 +4,7 @@ pub mod browser;
 pub mod fix;
 pub mod harness;
 pub mod hostile;
+pub mod org;
 pub mod proxy;
 pub mod report_fixture;
 pub mod report_schema;

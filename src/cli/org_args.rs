@@ -1,0 +1,97 @@
+//! Flags that choose the accounts of an organization or accounts-file scan and how each one is
+//! reached.
+
+use std::path::PathBuf;
+
+/// The role name assumed in member accounts when no other role is given.
+pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
+/// The role session name when none is given.
+pub const DEFAULT_SESSION_NAME: &str = "flowaudit";
+
+/// Account flags of `scan` (and of `fix`, which scans first).
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Accounts")]
+pub struct OrgArgs {
+    /// Scan every ACTIVE account of the AWS Organization (organizations:ListAccounts with the
+    /// caller's credentials: the management account or a delegated administrator).
+    #[arg(long, conflicts_with = "accounts_file")]
+    pub org: bool,
+    /// With --org: only accounts under these organizational units, whole subtree (`ou-...`, or
+    /// the root `r-...`; repeatable, or a comma-separated list).
+    #[arg(long = "ou", value_delimiter = ',', value_name = "OU_ID")]
+    pub ous: Vec<String>,
+    /// With --org: leave out accounts under these organizational units, whole subtree.
+    #[arg(long = "exclude-ou", value_delimiter = ',', value_name = "OU_ID")]
+    pub exclude_ous: Vec<String>,
+    /// Scan only these accounts (repeatable, or a comma-separated list). Without --org or
+    /// --accounts-file, scan exactly these accounts, each through its role.
+    #[arg(long = "account", value_delimiter = ',', value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Leave out these accounts (repeatable, or a comma-separated list).
+    #[arg(long = "exclude-account", value_delimiter = ',', value_name = "ID")]
+    pub exclude_accounts: Vec<String>,
+    /// Scan the accounts listed in FILE (TOML, `[[accounts]]` with id, name, role, external_id,
+    /// regions, tags), without Organizations access.
+    #[arg(long, value_name = "FILE")]
+    pub accounts_file: Option<PathBuf>,
+    /// Role assumed in every other account.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ROLE_NAME, conflicts_with = "role_arn_template")]
+    pub role_name: String,
+    /// Role ARN assumed in every other account, with `{account}` (and optionally `{partition}`)
+    /// replaced, e.g. 'arn:{partition}:iam::{account}:role/Audit'.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub role_arn_template: Option<String>,
+    /// External id passed to every AssumeRole.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    /// Role session name, visible in the member accounts' CloudTrail.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_SESSION_NAME)]
+    pub role_session_name: String,
+    /// Duration of each assumed-role session, in seconds (900 to 43200; AWS's default is 3600).
+    /// Sessions are renewed before they expire.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(900..=43200))]
+    pub session_duration: Option<u32>,
+    /// Leave the caller's own account out of an organization or accounts-file scan.
+    #[arg(long)]
+    pub skip_self: bool,
+    /// How many accounts are collected at once (each with --concurrency regions at once).
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub account_concurrency: u16,
+    /// At most this many AWS calls in flight at once, across every account and region.
+    #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub max_in_flight: u16,
+}
+
+impl OrgArgs {
+    /// True when the scan covers chosen accounts rather than the caller's account alone.
+    pub fn multi_account(&self) -> bool {
+        self.org || self.accounts_file.is_some() || !self.accounts.is_empty()
+    }
+
+    /// The account flags that were given (for messages refusing them).
+    pub fn given_flags(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        let mut add = |set: bool, name: &'static str| {
+            if set {
+                v.push(name)
+            }
+        };
+        add(self.org, "--org");
+        add(!self.ous.is_empty(), "--ou");
+        add(!self.exclude_ous.is_empty(), "--exclude-ou");
+        add(!self.accounts.is_empty(), "--account");
+        add(!self.exclude_accounts.is_empty(), "--exclude-account");
+        add(self.accounts_file.is_some(), "--accounts-file");
+        add(self.role_name != DEFAULT_ROLE_NAME, "--role-name");
+        add(self.role_arn_template.is_some(), "--role-arn-template");
+        add(self.external_id.is_some(), "--external-id");
+        add(
+            self.role_session_name != DEFAULT_SESSION_NAME,
+            "--role-session-name",
+        );
+        add(self.session_duration.is_some(), "--session-duration");
+        add(self.skip_self, "--skip-self");
+        add(self.account_concurrency != 8, "--account-concurrency");
+        v
+    }
+}

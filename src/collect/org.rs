@@ -1,0 +1,449 @@
+//! The organization, read with the caller's credentials: every account (`ListAccounts`, every
+//! page), the tree of organizational units (`ListRoots`, then `ListOrganizationalUnitsForParent`
+//! and `ListAccountsForParent` for each root and OU: calls grow with the OUs, not the accounts)
+//! and the tags of each selected account (`ListTagsForResource`).
+
+use super::accounts::{AccountsOptions, Target};
+use super::clients::{Clients, Limit};
+use super::errors::{CallFailure, classify};
+use crate::error::Error;
+use crate::inventory::validate;
+use crate::inventory::{OrgUnit, ScanError};
+use crate::term::escape;
+use futures::StreamExt;
+use std::collections::{BTreeMap, HashMap};
+
+/// Deepest OU nesting Organizations allows is 5; anything deeper is a loop in the answers.
+const MAX_DEPTH: usize = 16;
+
+/// One account as `ListAccounts` gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// `State` (or the older `Status`): `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, ...
+    pub status: Option<String>,
+}
+
+/// The organization's accounts and, when it could be read, its tree.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrgListing {
+    pub accounts: Vec<OrgAccount>,
+    /// Root ids.
+    pub roots: Vec<String>,
+    /// Child (account or OU id) -> parent (OU or root id).
+    pub parents: HashMap<String, String>,
+    /// OU id -> name.
+    pub names: HashMap<String, String>,
+}
+
+impl OrgListing {
+    /// True when `id` is a root or an OU of the tree.
+    pub fn has_parent(&self, id: &str) -> bool {
+        self.roots.iter().any(|r| r == id) || self.names.contains_key(id)
+    }
+
+    /// The OUs and root above `child`, nearest first.
+    pub fn ancestors(&self, child: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut at = child;
+        while let Some(p) = self.parents.get(at) {
+            if out.len() >= MAX_DEPTH || out.contains(p) {
+                break;
+            }
+            out.push(p.clone());
+            at = p;
+        }
+        out
+    }
+
+    /// The OUs from the root down to the account's parent, the root left out.
+    pub fn ou_path(&self, account: &str) -> Vec<OrgUnit> {
+        let mut path: Vec<OrgUnit> = self
+            .ancestors(account)
+            .into_iter()
+            .filter_map(|id| {
+                let name = self.names.get(&id)?.clone();
+                Some(OrgUnit { id, name })
+            })
+            .collect();
+        path.reverse();
+        path
+    }
+}
+
+/// Read the organization for `--org`: its accounts and its tree. `None` when the accounts
+/// cannot be listed but `--account` names accounts to scan anyway (the failure is an error
+/// entry); an error when nothing could be scanned, or when `--ou` / `--exclude-ou` need a tree
+/// that could not be read. An unreadable tree otherwise leaves the accounts without OU paths.
+pub async fn read(
+    clients: &Clients,
+    a: &AccountsOptions,
+    caller: &str,
+    concurrency: usize,
+    timeout_secs: u64,
+    errors: &mut Vec<ScanError>,
+) -> Result<Option<OrgListing>, Error> {
+    let client = clients.organizations();
+    let by_ou = !a.ous.is_empty() || !a.exclude_ous.is_empty();
+    let accounts = match list_accounts(&client, &clients.limit, timeout_secs).await {
+        Ok(accounts) => accounts,
+        Err(f) if a.accounts.is_empty() || by_ou => {
+            return Err(Error::fatal(format!(
+                "cannot list the organization's accounts (Organizations {}): {}\n  fix: run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file",
+                f.operation,
+                escape(&f.failure.summary())
+            )));
+        }
+        Err(f) => {
+            tracing::warn!(code = %escape(&f.failure.code), "the organization's accounts could not be listed; scanning the --account ids");
+            errors.push(super::account_error(
+                caller,
+                "organizations",
+                f.operation,
+                &f.failure,
+            ));
+            return Ok(None);
+        }
+    };
+    let mut listing = OrgListing {
+        accounts,
+        ..Default::default()
+    };
+    if let Err(f) = read_tree(
+        &client,
+        &clients.limit,
+        timeout_secs,
+        concurrency,
+        &mut listing,
+    )
+    .await
+    {
+        if by_ou {
+            return Err(Error::fatal(format!(
+                "cannot read the organization's units (Organizations {}): {}\n  fix: grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou",
+                f.operation,
+                escape(&f.failure.summary())
+            )));
+        }
+        tracing::warn!(operation = f.operation, code = %escape(&f.failure.code), "the organization's units could not be read; accounts have no OU path");
+        errors.push(super::account_error(
+            caller,
+            "organizations",
+            f.operation,
+            &f.failure,
+        ));
+        listing.roots.clear();
+        listing.parents.clear();
+        listing.names.clear();
+    }
+    Ok(Some(listing))
+}
+
+/// Give each target its account tags (one `ListTagsForResource` per account, `concurrency` at
+/// once); an account whose tags cannot be read gets an error entry and no tags.
+pub async fn tag(
+    clients: &Clients,
+    targets: &mut [Target],
+    concurrency: usize,
+    timeout_secs: u64,
+    errors: &mut Vec<ScanError>,
+) {
+    let client = clients.organizations();
+    type Tags = Result<BTreeMap<String, String>, OrgFailure>;
+    let read: Vec<(usize, Tags)> = futures::stream::iter(targets.iter().enumerate())
+        .map(|(i, t)| {
+            let (client, limit) = (&client, &clients.limit);
+            async move {
+                (
+                    i,
+                    account_tags(client, limit, timeout_secs, &t.account.id).await,
+                )
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    for (i, r) in read {
+        match r {
+            Ok(tags) => targets[i].account.tags = tags,
+            Err(f) => errors.push(super::account_error(
+                &targets[i].account.id,
+                "organizations",
+                f.operation,
+                &f.failure,
+            )),
+        }
+    }
+}
+
+/// An Organizations call that failed.
+#[derive(Debug, Clone)]
+pub struct OrgFailure {
+    pub operation: &'static str,
+    pub failure: CallFailure,
+}
+
+fn failed(operation: &'static str, failure: CallFailure) -> OrgFailure {
+    OrgFailure { operation, failure }
+}
+
+fn wrong_shape(operation: &'static str, e: validate::Invalid) -> OrgFailure {
+    failed(
+        operation,
+        CallFailure {
+            code: super::INVALID_VALUE.into(),
+            message: format!("the answer holds a value of the wrong shape at {e}"),
+            status: None,
+            bucket_region: None,
+        },
+    )
+}
+
+/// Drain a paginator under the cap; a failed page fails the listing.
+macro_rules! pages {
+    ($limit:expr, $timeout:expr, $op:literal, $request:expr, |$page:ident| $each:block) => {{
+        let mut pages = $request.into_paginator().send();
+        while let Some(page) = $limit.run(pages.next()).await {
+            let $page = page.map_err(|e| failed($op, classify(&e, $timeout)))?;
+            $each
+        }
+        tracing::debug!(concat!($op, " done"));
+    }};
+}
+
+/// Every account of the organization, every page of `ListAccounts`.
+pub async fn list_accounts(
+    client: &aws_sdk_organizations::Client,
+    limit: &Limit,
+    timeout_secs: u64,
+) -> Result<Vec<OrgAccount>, OrgFailure> {
+    let mut out = Vec::new();
+    pages!(
+        limit,
+        timeout_secs,
+        "ListAccounts",
+        client.list_accounts().max_results(20),
+        |page| {
+            for a in page.accounts() {
+                out.push(convert(a).map_err(|e| {
+                    wrong_shape(
+                        "ListAccounts",
+                        e.within(format_args!("Accounts[{}]", out.len())),
+                    )
+                })?);
+            }
+        }
+    );
+    Ok(out)
+}
+
+fn convert(a: &aws_sdk_organizations::types::Account) -> Result<OrgAccount, validate::Invalid> {
+    let id = a.id().unwrap_or_default().to_string();
+    validate::field("Id", &id, validate::account_id)?;
+    let status = a
+        .state()
+        .map(|s| s.as_str().to_string())
+        .or_else(|| a.status().map(|s| s.as_str().to_string()));
+    if let Some(s) = &status {
+        validate::field("State", s, validate::account_status)?;
+    }
+    Ok(OrgAccount {
+        id,
+        name: a.name().map(str::to_string),
+        email: a.email().map(str::to_string),
+        status,
+    })
+}
+
+/// The tree: the roots, then each level of OUs, the parents of one level read concurrently.
+pub async fn read_tree(
+    client: &aws_sdk_organizations::Client,
+    limit: &Limit,
+    timeout_secs: u64,
+    concurrency: usize,
+    listing: &mut OrgListing,
+) -> Result<(), OrgFailure> {
+    let mut roots = Vec::new();
+    pages!(
+        limit,
+        timeout_secs,
+        "ListRoots",
+        client.list_roots(),
+        |page| {
+            for r in page.roots() {
+                let id = r.id().unwrap_or_default().to_string();
+                validate::field("Id", &id, validate::ou_id)
+                    .map_err(|e| wrong_shape("ListRoots", e))?;
+                roots.push(id);
+            }
+        }
+    );
+    listing.roots = roots.clone();
+    let mut level = roots;
+    for _depth in 0..MAX_DEPTH {
+        if level.is_empty() {
+            break;
+        }
+        type Children = Result<(String, Vec<(String, String)>, Vec<String>), OrgFailure>;
+        let read: Vec<Children> = futures::stream::iter(level)
+            .map(|parent| async move {
+                let (ous, accounts) = futures::join!(
+                    ous_of(client, limit, timeout_secs, &parent),
+                    accounts_of(client, limit, timeout_secs, &parent)
+                );
+                Ok((parent, ous?, accounts?))
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+        let mut next = Vec::new();
+        for r in read {
+            let (parent, ous, accounts) = r?;
+            for (id, name) in ous {
+                if listing.names.contains_key(&id) {
+                    continue;
+                }
+                listing.parents.insert(id.clone(), parent.clone());
+                listing.names.insert(id.clone(), name);
+                next.push(id);
+            }
+            for a in accounts {
+                listing.parents.insert(a, parent.clone());
+            }
+        }
+        next.sort();
+        level = next;
+    }
+    Ok(())
+}
+
+async fn ous_of(
+    client: &aws_sdk_organizations::Client,
+    limit: &Limit,
+    timeout_secs: u64,
+    parent: &str,
+) -> Result<Vec<(String, String)>, OrgFailure> {
+    let mut out = Vec::new();
+    pages!(
+        limit,
+        timeout_secs,
+        "ListOrganizationalUnitsForParent",
+        client
+            .list_organizational_units_for_parent()
+            .parent_id(parent)
+            .max_results(20),
+        |page| {
+            for ou in page.organizational_units() {
+                let id = ou.id().unwrap_or_default().to_string();
+                validate::field("Id", &id, validate::ou_id)
+                    .map_err(|e| wrong_shape("ListOrganizationalUnitsForParent", e))?;
+                out.push((id, ou.name().unwrap_or_default().to_string()));
+            }
+        }
+    );
+    Ok(out)
+}
+
+async fn accounts_of(
+    client: &aws_sdk_organizations::Client,
+    limit: &Limit,
+    timeout_secs: u64,
+    parent: &str,
+) -> Result<Vec<String>, OrgFailure> {
+    let mut out = Vec::new();
+    pages!(
+        limit,
+        timeout_secs,
+        "ListAccountsForParent",
+        client
+            .list_accounts_for_parent()
+            .parent_id(parent)
+            .max_results(20),
+        |page| {
+            for a in page.accounts() {
+                let id = a.id().unwrap_or_default().to_string();
+                validate::field("Id", &id, validate::account_id)
+                    .map_err(|e| wrong_shape("ListAccountsForParent", e))?;
+                out.push(id);
+            }
+        }
+    );
+    Ok(out)
+}
+
+/// The tags of one account.
+pub async fn account_tags(
+    client: &aws_sdk_organizations::Client,
+    limit: &Limit,
+    timeout_secs: u64,
+    account: &str,
+) -> Result<BTreeMap<String, String>, OrgFailure> {
+    let mut out = BTreeMap::new();
+    pages!(
+        limit,
+        timeout_secs,
+        "ListTagsForResource",
+        client.list_tags_for_resource().resource_id(account),
+        |page| {
+            for t in page.tags() {
+                out.insert(t.key().to_string(), t.value().to_string());
+            }
+        }
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample() -> OrgListing {
+        let mut l = OrgListing {
+            roots: vec!["r-ab12".into()],
+            ..Default::default()
+        };
+        for (child, parent) in [
+            ("ou-ab12-prod0001", "r-ab12"),
+            ("ou-ab12-nested01", "ou-ab12-prod0001"),
+            ("ou-ab12-dev00001", "r-ab12"),
+            ("111111111111", "ou-ab12-nested01"),
+            ("222222222222", "ou-ab12-dev00001"),
+            ("123456789012", "r-ab12"),
+        ] {
+            l.parents.insert(child.into(), parent.into());
+        }
+        for (id, name) in [
+            ("ou-ab12-prod0001", "Prod"),
+            ("ou-ab12-nested01", "Nested"),
+            ("ou-ab12-dev00001", "Dev"),
+        ] {
+            l.names.insert(id.into(), name.into());
+        }
+        l
+    }
+
+    #[test]
+    fn paths_run_from_the_root_down() {
+        let l = sample();
+        assert_eq!(
+            l.ancestors("111111111111"),
+            vec!["ou-ab12-nested01", "ou-ab12-prod0001", "r-ab12"]
+        );
+        let p = l.ou_path("111111111111");
+        assert_eq!(
+            p.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+            vec!["Prod", "Nested"]
+        );
+        assert!(l.ou_path("123456789012").is_empty());
+        assert!(l.has_parent("r-ab12") && l.has_parent("ou-ab12-dev00001"));
+        assert!(!l.has_parent("ou-ab12-nope0001"));
+        // A loop in the answers ends the walk.
+        let mut looped = l.clone();
+        looped
+            .parents
+            .insert("r-ab12".into(), "ou-ab12-nested01".into());
+        assert!(looped.ancestors("111111111111").len() <= 4);
+    }
+}

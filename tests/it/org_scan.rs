@@ -1,0 +1,890 @@
+//! Organization-wide scans against moto: an organization with a management account and members
+//! across nested OUs, one member closed and one whose role is refused by a proxy.
+
+use crate::support::harness::*;
+use crate::support::org::{
+    CallLog, Refuse, VPCS, count_op, counts, org_proxy, org_proxy_timed, seed_org,
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A scan through `endpoint` in us-east-1: (exit code, inventory, JSON report, stderr).
+fn org_scan(endpoint: &str, args: &[&str]) -> (i32, Value, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("inventory.json");
+    let report = dir.path().join("report.json");
+    let out = run(flowaudit()
+        .args(["scan", "--endpoint-url", endpoint, "--region", "us-east-1"])
+        .arg("--dump-inventory")
+        .arg(&dump)
+        .args(["--format", "json", "--output"])
+        .arg(&report)
+        .args(args));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let read = |p: &std::path::Path| -> Value {
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| {
+            panic!(
+                "{} not written ({e}); exit {}; stderr:\n{stderr}",
+                p.display(),
+                code(&out)
+            )
+        });
+        serde_json::from_str(&text).unwrap()
+    };
+    (code(&out), read(&dump), read(&report), stderr)
+}
+
+/// The ids of `inventory.accounts`, in order.
+fn account_ids(inv: &Value) -> Vec<String> {
+    inv["accounts"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|a| a["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn account<'a>(inv: &'a Value, id: &str) -> &'a Value {
+    inv["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("account {id} not in {}", inv["accounts"]))
+}
+
+/// (account, region) of every region entry.
+fn region_keys(inv: &Value) -> Vec<(String, String)> {
+    inv["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["account_id"].as_str().unwrap().to_string(),
+                r["region"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The accounts that AssumeRole was asked for, in call order.
+fn assumed(log: &CallLog) -> Vec<String> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "AssumeRole")
+        .map(|c| c.params["RoleArn"].split(':').nth(4).unwrap().to_string())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn org_scan_reads_every_active_account_with_its_own_credentials() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let (gamma, closed) = (w.id("gamma").to_string(), w.id("closed").to_string());
+    let (proxy, log) = org_proxy(
+        &moto,
+        Refuse {
+            assume_role_into: vec![gamma.clone()],
+            ..Default::default()
+        },
+    );
+    let (code, inv, report, stderr) = org_scan(&proxy.endpoint(), &["--org"]);
+    assert_eq!(
+        code, 3,
+        "the refused account makes the scan partial; stderr:\n{stderr}"
+    );
+    assert_eq!(inv["scan"]["account_id"], ACCOUNT);
+
+    // Every selected account is listed, sorted by id, with its OU path, tags and role.
+    let mut all: Vec<String> = w.members.values().cloned().collect();
+    all.push(ACCOUNT.to_string());
+    assert_eq!(account_ids(&inv), sorted(all));
+    let alpha = account(&inv, w.id("alpha"));
+    assert_eq!(alpha["name"], "alpha");
+    assert_eq!(alpha["email"], "alpha@example.com");
+    assert_eq!(alpha["status"], "ACTIVE");
+    assert_eq!(
+        alpha["ou_path"],
+        json!([{"id": w.ou("Prod"), "name": "Prod"}])
+    );
+    assert_eq!(alpha["tags"], json!({"env": "prod", "team": "payments"}));
+    assert_eq!(
+        alpha["role_arn"],
+        format!(
+            "arn:aws:iam::{}:role/OrganizationAccountAccessRole",
+            w.id("alpha")
+        )
+    );
+    assert_eq!(alpha["scanned"], true);
+    assert_eq!(
+        account(&inv, w.id("beta"))["ou_path"],
+        json!([{"id": w.ou("Prod"), "name": "Prod"}, {"id": w.ou("Nested"), "name": "Nested"}])
+    );
+    let mgmt = account(&inv, ACCOUNT);
+    assert!(mgmt["role_arn"].is_null(), "{mgmt}");
+    assert_eq!(mgmt["ou_path"], json!([]));
+    // The closed account is listed with its status and not scanned.
+    let c = account(&inv, &closed);
+    assert_eq!(c["status"], "SUSPENDED");
+    assert_eq!(c["scanned"], false);
+    assert!(
+        c["skip_reason"].as_str().unwrap().contains("SUSPENDED"),
+        "{c}"
+    );
+
+    // The refused account is an account-wide error entry; the others are complete.
+    let errors = inv["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = &errors[0];
+    assert_eq!(e["account_id"], gamma.as_str());
+    assert!(e["region"].is_null());
+    assert_eq!(
+        (
+            e["service"].as_str(),
+            e["operation"].as_str(),
+            e["code"].as_str()
+        ),
+        (Some("sts"), Some("AssumeRole"), Some("AccessDenied"))
+    );
+    assert!(e["message"].as_str().unwrap().contains(&gamma), "{e}");
+    let scanned: BTreeSet<String> = [ACCOUNT, w.id("alpha"), w.id("beta"), w.id("delta")]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        region_keys(&inv),
+        scanned
+            .iter()
+            .map(|a| (a.clone(), "us-east-1".to_string()))
+            .collect::<Vec<_>>()
+    );
+
+    // Every VPC sits under its own account, and so do its results.
+    let mut vpc_account: BTreeMap<String, String> = BTreeMap::new();
+    for r in inv["regions"].as_array().unwrap() {
+        for v in r["vpcs"].as_array().unwrap() {
+            assert_eq!(v["owner_id"], r["account_id"], "{v}");
+            vpc_account.insert(
+                v["id"].as_str().unwrap().to_string(),
+                r["account_id"].as_str().unwrap().to_string(),
+            );
+        }
+    }
+    for key in VPCS {
+        let id = &w.ids[*key];
+        if *key == "gamma_vpc" {
+            assert!(
+                !vpc_account.contains_key(id),
+                "the refused account was read"
+            );
+        } else {
+            assert_eq!(vpc_account[id], w.vpc_account(key), "{key}");
+        }
+    }
+    let results = report["results"].as_array().unwrap();
+    let coverage = |vpc: &str| -> (String, String) {
+        let r = results
+            .iter()
+            .find(|r| {
+                r["rule_id"] == "VPC-001"
+                    && r["check_id"] == "flow-logs-enabled"
+                    && r["resource"]["id"] == vpc
+            })
+            .unwrap_or_else(|| panic!("no VPC-001 result for {vpc}"));
+        (
+            r["resource"]["account_id"].as_str().unwrap().to_string(),
+            r["status"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        coverage(&w.ids["alpha_logged"]),
+        (w.id("alpha").to_string(), "pass".into())
+    );
+    assert_eq!(
+        coverage(&w.ids["alpha_bare"]),
+        (w.id("alpha").to_string(), "fail".into())
+    );
+    assert_eq!(
+        coverage(&w.ids["beta_bare"]),
+        (w.id("beta").to_string(), "fail".into())
+    );
+    assert_eq!(
+        coverage(&w.ids["delta_logged"]),
+        (w.id("delta").to_string(), "pass".into())
+    );
+    assert_eq!(
+        coverage(&w.ids["mgmt_vpc"]),
+        (ACCOUNT.to_string(), "fail".into())
+    );
+    for r in results {
+        let vpc = r["resource"]["id"].as_str().unwrap();
+        assert_eq!(
+            r["resource"]["account_id"].as_str(),
+            vpc_account.get(vpc).map(String::as_str)
+        );
+    }
+
+    // Calls: the organization once, one AssumeRole per member tried (none for the caller's
+    // own account), and per scanned account and region the lower bound of today.
+    assert_eq!(count_op(&log, "ListAccounts"), 1);
+    assert_eq!(count_op(&log, "ListRoots"), 1);
+    // Root, Prod, Nested, Dev.
+    assert_eq!(count_op(&log, "ListOrganizationalUnitsForParent"), 4);
+    assert_eq!(count_op(&log, "ListAccountsForParent"), 4);
+    assert_eq!(count_op(&log, "ListTagsForResource"), 6);
+    assert_eq!(count_op(&log, "GetCallerIdentity"), 1);
+    let members: Vec<String> = ["alpha", "beta", "gamma", "delta"]
+        .iter()
+        .map(|m| w.id(m).to_string())
+        .collect();
+    assert_eq!(sorted(assumed(&log)), sorted(members));
+    let c = counts(&log);
+    for a in &scanned {
+        for op in [
+            "DescribeRegions",
+            "DescribeVpcs",
+            "DescribeSubnets",
+            "DescribeFlowLogs",
+        ] {
+            assert_eq!(
+                c.get(&(a.clone(), "us-east-1".into(), op.into())),
+                Some(&1),
+                "{op} in {a}: {c:?}"
+            );
+        }
+    }
+    // Each logged VPC's bucket is read once, by its own account.
+    for (who, n) in [(w.id("alpha"), 1), (w.id("delta"), 1), (ACCOUNT, 0)] {
+        assert_eq!(
+            c.get(&(
+                who.to_string(),
+                "us-east-1".into(),
+                "GetBucketEncryption".into()
+            ))
+            .copied()
+            .unwrap_or(0),
+            n,
+            "{who}: {c:?}"
+        );
+    }
+    // Nothing else, and nothing signed by an account that was not reached.
+    // One ListBuckets per scanned account gives the owners of buckets.
+    for a in &scanned {
+        assert_eq!(
+            c.get(&(a.clone(), "us-east-1".into(), "ListBuckets".into())),
+            Some(&1),
+            "{a}: {c:?}"
+        );
+    }
+    let lower_bound = 1 + 1 + 1 + 4 + 4 + 6 + 4 + scanned.len() * 5 + 2;
+    assert_eq!(log.lock().unwrap().len(), lower_bound, "{c:?}");
+    assert!(
+        log.lock().unwrap().iter().all(|c| c.account != gamma
+            && c.account != closed
+            && !c.account.starts_with("unknown")),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn selection_flags_choose_the_accounts() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let (proxy, log) = org_proxy(&moto, Refuse::default());
+    let scanned_ids = |inv: &Value| -> Vec<String> {
+        inv["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["scanned"] == true)
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ids = |names: &[&str]| -> Vec<String> {
+        sorted(
+            names
+                .iter()
+                .map(|n| {
+                    if *n == "mgmt" {
+                        ACCOUNT.to_string()
+                    } else {
+                        w.id(n).to_string()
+                    }
+                })
+                .collect(),
+        )
+    };
+
+    // --ou takes the whole subtree: Prod holds alpha and, in Nested, beta.
+    let (code, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--ou", w.ou("Prod")]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert_eq!(account_ids(&inv), ids(&["alpha", "beta"]));
+    assert_eq!(sorted(assumed(&log)), ids(&["alpha", "beta"]));
+
+    // --exclude-ou leaves out a subtree; the caller's own account stays, unassumed.
+    log.lock().unwrap().clear();
+    let (_, inv, _, _) = org_scan(
+        &proxy.endpoint(),
+        &["--org", "--exclude-ou", w.ou("Nested")],
+    );
+    assert_eq!(
+        account_ids(&inv),
+        ids(&["mgmt", "alpha", "gamma", "delta", "closed"])
+    );
+    assert_eq!(scanned_ids(&inv), ids(&["mgmt", "alpha", "gamma", "delta"]));
+    assert_eq!(sorted(assumed(&log)), ids(&["alpha", "gamma", "delta"]));
+
+    // --account (a comma list) and --exclude-account, with --org.
+    log.lock().unwrap().clear();
+    let list = format!("{},{},{}", w.id("alpha"), w.id("delta"), ACCOUNT);
+    let (_, inv, _, _) = org_scan(
+        &proxy.endpoint(),
+        &[
+            "--org",
+            "--account",
+            &list,
+            "--exclude-account",
+            w.id("delta"),
+            "--skip-self",
+        ],
+    );
+    assert_eq!(account_ids(&inv), ids(&["mgmt", "alpha"]));
+    assert_eq!(scanned_ids(&inv), ids(&["alpha"]));
+    assert!(
+        account(&inv, ACCOUNT)["skip_reason"]
+            .as_str()
+            .unwrap()
+            .contains("--skip-self")
+    );
+    assert_eq!(assumed(&log), ids(&["alpha"]));
+    assert_eq!(
+        region_keys(&inv),
+        vec![(w.id("alpha").to_string(), "us-east-1".to_string())]
+    );
+
+    // --account alone: exactly those accounts, through their roles, without Organizations.
+    log.lock().unwrap().clear();
+    let (code, inv, _, stderr) = org_scan(
+        &proxy.endpoint(),
+        &["--account", w.id("beta"), "--account", ACCOUNT],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert_eq!(account_ids(&inv), ids(&["mgmt", "beta"]));
+    assert!(account(&inv, w.id("beta"))["status"].is_null());
+    assert_eq!(assumed(&log), ids(&["beta"]));
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .all(|c| c.service != "organizations"),
+        "no Organizations call without --org"
+    );
+
+    // --accounts-file: each entry's role, regions and tags.
+    log.lock().unwrap().clear();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("accounts.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"
+[[accounts]]
+id = "{delta}"
+name = "delta from file"
+role = "Audit"
+regions = ["us-east-1"]
+tags = {{ owner = "ops" }}
+
+[[accounts]]
+id = "{mgmt}"
+
+[[accounts]]
+id = "{alpha}"
+role = "arn:aws:iam::{alpha}:role/path/Reader"
+"#,
+            delta = w.id("delta"),
+            alpha = w.id("alpha"),
+            mgmt = ACCOUNT
+        ),
+    )
+    .unwrap();
+    let (code, inv, _, stderr) = org_scan(
+        &proxy.endpoint(),
+        &[
+            "--accounts-file",
+            file.to_str().unwrap(),
+            "--exclude-account",
+            w.id("alpha"),
+        ],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert_eq!(account_ids(&inv), ids(&["mgmt", "delta"]));
+    let d = account(&inv, w.id("delta"));
+    assert_eq!(d["name"], "delta from file");
+    assert_eq!(d["tags"], json!({"owner": "ops"}));
+    assert_eq!(
+        d["role_arn"],
+        format!("arn:aws:iam::{}:role/Audit", w.id("delta"))
+    );
+    let roles: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "AssumeRole")
+        .map(|c| c.params["RoleArn"].clone())
+        .collect();
+    assert_eq!(
+        roles,
+        vec![format!("arn:aws:iam::{}:role/Audit", w.id("delta"))]
+    );
+    assert_eq!(
+        region_keys(&inv),
+        sorted(vec![ACCOUNT.to_string(), w.id("delta").to_string()])
+            .into_iter()
+            .map(|a| (a, "us-east-1".to_string()))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn role_flags_reach_assume_role() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let (proxy, log) = org_proxy(&moto, Refuse::default());
+    let (code, inv, _, stderr) = org_scan(
+        &proxy.endpoint(),
+        &[
+            "--account",
+            w.id("alpha"),
+            "--role-arn-template",
+            "arn:{partition}:iam::{account}:role/Audit",
+            "--external-id",
+            "ext-0123:abc",
+            "--role-session-name",
+            "audit-run",
+            "--session-duration",
+            "1800",
+        ],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let calls: Vec<_> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "AssumeRole")
+        .cloned()
+        .collect();
+    assert_eq!(calls.len(), 1);
+    let p = &calls[0].params;
+    assert_eq!(
+        p["RoleArn"],
+        format!("arn:aws:iam::{}:role/Audit", w.id("alpha"))
+    );
+    assert_eq!(p["ExternalId"], "ext-0123:abc");
+    assert_eq!(p["RoleSessionName"], "audit-run");
+    assert_eq!(p["DurationSeconds"], "1800");
+    assert_eq!(
+        account(&inv, w.id("alpha"))["role_arn"],
+        format!("arn:aws:iam::{}:role/Audit", w.id("alpha"))
+    );
+    // The member's listings are signed with the assumed role's keys.
+    assert!(
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.operation == "DescribeVpcs" && c.account == w.id("alpha"))
+    );
+    assert!(
+        !log.lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.operation == "DescribeVpcs" && c.account == ACCOUNT)
+    );
+}
+
+#[test]
+fn organization_listing_failures() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    // Nothing can be scanned: exit 2 with the reason and the fix.
+    let (proxy, _log) = org_proxy(
+        &moto,
+        Refuse {
+            operations: vec!["ListAccounts".into()],
+            ..Default::default()
+        },
+    );
+    let out = run(flowaudit().args([
+        "scan",
+        "--endpoint-url",
+        &proxy.endpoint(),
+        "--region",
+        "us-east-1",
+        "--org",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "cannot list the organization's accounts (Organizations ListAccounts): AccessDenied"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fix: "), "{stderr}");
+    // With --account the named accounts are still scanned, and the failure is an error entry.
+    let (exit, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--account", w.id("beta")]);
+    assert_eq!(exit, 3, "{stderr}");
+    assert_eq!(account_ids(&inv), vec![w.id("beta").to_string()]);
+    assert_eq!(
+        region_keys(&inv),
+        vec![(w.id("beta").to_string(), "us-east-1".to_string())]
+    );
+    let e = &inv["errors"][0];
+    assert_eq!(
+        (e["operation"].as_str(), e["account_id"].as_str()),
+        (Some("ListAccounts"), Some(ACCOUNT))
+    );
+
+    // The OU tree unreadable: accounts are scanned without OU paths; --ou cannot select.
+    let (proxy, _log) = org_proxy(
+        &moto,
+        Refuse {
+            operations: vec!["ListOrganizationalUnitsForParent".into()],
+            ..Default::default()
+        },
+    );
+    let (exit, inv, _, stderr) =
+        org_scan(&proxy.endpoint(), &["--org", "--account", w.id("alpha")]);
+    assert_eq!(exit, 3, "{stderr}");
+    assert_eq!(account(&inv, w.id("alpha"))["ou_path"], json!([]));
+    assert_eq!(
+        inv["errors"][0]["operation"],
+        "ListOrganizationalUnitsForParent"
+    );
+    let out = run(flowaudit().args([
+        "scan",
+        "--endpoint-url",
+        &proxy.endpoint(),
+        "--region",
+        "us-east-1",
+        "--org",
+        "--ou",
+        w.ou("Dev"),
+    ]));
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn list_accounts_reads_every_page() {
+    let moto = Moto::start();
+    let mut ops = vec![json!({"op": "organization", "key": "root"})];
+    for i in 0..24 {
+        ops.push(json!({"op": "org_account", "key": format!("a{i}"), "name": format!("a{i}")}));
+    }
+    let ids = moto.seed(&Value::Array(ops));
+    let (proxy, log) = org_proxy(&moto, Refuse::default());
+    // 25 accounts, 20 a page: two pages, whichever accounts are then chosen.
+    let (code, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--account", &ids["a23"]]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert_eq!(count_op(&log, "ListAccounts"), 2);
+    assert_eq!(account_ids(&inv), vec![ids["a23"].clone()]);
+    assert_eq!(account(&inv, &ids["a23"])["name"], "a23");
+}
+
+#[test]
+fn bad_account_flags_and_files_exit_2_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("accounts.toml");
+    std::fs::write(
+        &file,
+        "[[accounts]]\nid = \"111111111111\"\n\n[[accounts]]\nid = \"222222222222\"\nregions = [\"eu-west-1\", \"mars-1\"]\n",
+    )
+    .unwrap();
+    let endpoint = "http://127.0.0.1:9";
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["--accounts-file".into(), file.display().to_string()],
+            format!(
+                "{}:6:25: accounts[1].regions: unknown region \"mars-1\"",
+                file.display()
+            ),
+        ),
+        (
+            vec!["--account".into(), "12345".into()],
+            "--account: \"12345\"".into(),
+        ),
+        (
+            vec!["--org".into(), "--ou".into(), "ou-x".into()],
+            "--ou: \"ou-x\"".into(),
+        ),
+        (
+            vec!["--ou".into(), "ou-ab12-cd34ef56".into()],
+            "--ou only applies to a scan of several accounts".into(),
+        ),
+        (
+            vec![
+                "--account".into(),
+                "111111111111".into(),
+                "--ou".into(),
+                "ou-ab12-cd34ef56".into(),
+            ],
+            "only --org reads".into(),
+        ),
+        (
+            vec![
+                "--org".into(),
+                "--role-arn-template".into(),
+                "arn:aws:iam::111111111111:role/A".into(),
+            ],
+            "--role-arn-template".into(),
+        ),
+        (
+            vec!["--skip-self".into()],
+            "--skip-self only applies to a scan of several accounts".into(),
+        ),
+        (
+            vec!["--org".into(), "--external-id".into(), "x".into()],
+            "--external-id: \"x\"".into(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(flowaudit()
+            .args(["scan", "--endpoint-url", endpoint])
+            .args(&args));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&expected),
+            "{args:?}: expected {expected:?} in:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+/// A flow log's destination, found by flow log id.
+fn destination(inv: &Value, flow_log: &str) -> Value {
+    for r in inv["regions"].as_array().unwrap() {
+        for v in r["vpcs"].as_array().unwrap() {
+            for l in v["flow_logs"].as_array().unwrap() {
+                if l["id"] == flow_log {
+                    return l["destination"].clone();
+                }
+            }
+        }
+    }
+    panic!("flow log {flow_log} not found")
+}
+
+#[test]
+fn a_central_bucket_is_read_with_its_owners_credentials_once() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let archive = w.id("delta").to_string();
+    let ids = moto.seed(&json!([
+        {"op": "bucket", "account": archive, "name": "central-flow-logs", "encryption": "AES256"},
+        {"op": "flow_log", "account": w.id("alpha"), "key": "alpha_central", "resource": w.ids["alpha_bare"], "bucket": "central-flow-logs"},
+        {"op": "flow_log", "account": w.id("beta"), "key": "beta_central", "resource": w.ids["beta_bare"], "bucket": "central-flow-logs"}
+    ]));
+    let (proxy, log) = org_proxy(
+        &moto,
+        Refuse {
+            bucket_reads_except_owner: Some(("central-flow-logs".into(), archive.clone())),
+            ..Default::default()
+        },
+    );
+    let (code, inv, report, stderr) = org_scan(&proxy.endpoint(), &["--org"]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    for key in ["alpha_central", "beta_central"] {
+        let d = destination(&inv, &ids[key]);
+        assert_eq!(
+            (
+                d["exists"].as_str(),
+                d["encryption"].as_str(),
+                d["name"].as_str()
+            ),
+            (Some("yes"), Some("aws_managed"), Some("central-flow-logs")),
+            "{key}: {d}"
+        );
+    }
+    let reads: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "GetBucketEncryption")
+        .map(|c| c.account.clone())
+        .collect();
+    // alpha's and delta's own buckets, and the central bucket once, by its owner.
+    assert_eq!(
+        sorted(reads),
+        sorted(vec![
+            w.id("alpha").to_string(),
+            archive.clone(),
+            archive.clone()
+        ])
+    );
+    let encrypted = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["check_id"] == "destination-encrypted"
+                && r["resource"]["id"] == w.ids["beta_bare"].as_str()
+        })
+        .expect("a destination-encrypted result for beta's VPC");
+    assert_eq!(encrypted["status"], "pass", "{encrypted}");
+
+    // Without its owner in the scan, the central bucket cannot be read: unknown, and why.
+    log.lock().unwrap().clear();
+    let (code, inv, _, stderr) =
+        org_scan(&proxy.endpoint(), &["--org", "--exclude-account", &archive]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let d = destination(&inv, &ids["alpha_central"]);
+    assert_eq!(d["exists"], "unknown", "{d}");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(reason.contains("AccessDenied"), "{reason}");
+    assert!(
+        reason.contains("no scanned account lists the bucket as its own"),
+        "{reason}"
+    );
+    assert!(reason.contains(w.id("alpha")), "{reason}");
+}
+
+#[test]
+fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let delay = std::time::Duration::from_millis(40);
+    // Without a tight cap, several accounts' calls are open at once.
+    let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
+    let (code, _, _, stderr) = org_scan(
+        &proxy.endpoint(),
+        &["--org", "--exclude-account", w.id("closed")],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let calls = log.lock().unwrap().len();
+    assert!(
+        peak.load(std::sync::atomic::Ordering::SeqCst) > 2,
+        "the control run never overlapped"
+    );
+    // With --max-in-flight 2, never more than two, and the same calls.
+    let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
+    let (code, _, _, stderr) = org_scan(
+        &proxy.endpoint(),
+        &[
+            "--org",
+            "--exclude-account",
+            w.id("closed"),
+            "--max-in-flight",
+            "2",
+        ],
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(log.lock().unwrap().len(), calls);
+}
+
+#[test]
+fn accounts_of_an_inventory_file_are_checked_on_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("examples/demo-inventory.json")).unwrap(),
+    )
+    .unwrap();
+    inv["accounts"] = json!([
+        {"id": "111122223333", "name": "a\u{1b}[2J", "email": null, "status": "ACTIVE",
+         "ou_path": [{"id": "ou-ab12-cd34ef56", "name": "Prod"}], "tags": {"env": "prod"},
+         "role_arn": "arn:aws:iam::111122223333:role/Audit", "scanned": true, "skip_reason": null},
+        {"id": "444455556666", "status": "SUSPENDED", "scanned": false, "skip_reason": "closed"}
+    ]);
+    let load = |v: &Value, whole: bool| {
+        let path = dir.path().join("inv.json");
+        std::fs::write(&path, serde_json::to_string_pretty(v).unwrap()).unwrap();
+        let mut cmd = flowaudit();
+        cmd.args(["scan", "--format", "json", "--output"])
+            .arg(dir.path().join("r.json"))
+            .arg("--from-inventory")
+            .arg(&path);
+        if whole {
+            cmd.arg("--dump-inventory")
+                .arg(dir.path().join("copy.json"));
+        }
+        let out = run(&mut cmd);
+        (
+            code(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for whole in [false, true] {
+        let (c, stderr) = load(&inv, whole);
+        assert_ne!(c, 2, "a valid accounts list loads: {stderr}");
+    }
+    let copy: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("copy.json")).unwrap())
+            .unwrap();
+    // Kept as read, absent optional fields written as null or empty.
+    assert_eq!(copy["accounts"][0], inv["accounts"][0]);
+    let second = &copy["accounts"][1];
+    assert_eq!(
+        (
+            &second["status"],
+            &second["scanned"],
+            &second["ou_path"],
+            &second["role_arn"]
+        ),
+        (&json!("SUSPENDED"), &json!(false), &json!([]), &json!(null))
+    );
+    let cases = [
+        (
+            "/accounts/0/ou_path/0/id",
+            json!("ou-$(touch x)"),
+            "accounts[0].ou_path[0].id",
+            "expected an organizational unit id",
+        ),
+        (
+            "/accounts/1/id",
+            json!("44445555666"),
+            "accounts[1].id",
+            "expected an account id of 12 digits",
+        ),
+        (
+            "/accounts/1/id",
+            json!("111122223333"),
+            "accounts[1].id",
+            "expected each account once",
+        ),
+        (
+            "/accounts/0/role_arn",
+            json!("arn:aws:iam::111122223333:role/x\n"),
+            "accounts[0].role_arn",
+            "expected an ARN",
+        ),
+        (
+            "/accounts/1/status",
+            json!("active; rm"),
+            "accounts[1].status",
+            "expected an account status",
+        ),
+    ];
+    for (pointer, value, path, rule) in cases {
+        let mut bad = inv.clone();
+        *bad.pointer_mut(pointer).unwrap() = value;
+        for whole in [false, true] {
+            let (c, stderr) = load(&bad, whole);
+            assert_eq!(c, 2, "{pointer} (whole: {whole}): {stderr}");
+            assert!(
+                stderr.contains(path) && stderr.contains(rule),
+                "{pointer}: {stderr}"
+            );
+            assert!(stderr.contains("inv.json"), "{stderr}");
+        }
+    }
+}

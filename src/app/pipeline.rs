@@ -9,13 +9,14 @@ use super::output::{
 };
 use crate::cli::ScanArgs;
 use crate::cli::rule_args::RuleArgs;
+use crate::collect::shard::Shard;
 use crate::error::{Error, ExitStatus};
 use crate::findings::{Finding, Severity, Status, StatusSet};
 use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
 use crate::report::json::JsonReporter;
 use crate::report::v1::{
-    CheckMeta, Document, RuleMeta, Summary, SuppressionEntryRef, SuppressionSection,
+    CheckMeta, Document, RuleMeta, ShardInfo, Summary, SuppressionEntryRef, SuppressionSection,
 };
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
@@ -26,6 +27,7 @@ use crate::term::escape;
 /// status.
 pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
+    let shard = shard_of_args(&args)?;
     // Every input file is checked before AWS is called.
     let scan_rules = ScanRules::prepare(&args.rules)?;
     let fix = super::fix_step::prepare(&args.fix, &args.collect, &scan_rules.rules)?;
@@ -44,6 +46,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     let head = loaded.head()?;
     let source = loaded.source();
     let mut doc = Document::start(&head, scan_rules.metas());
+    record_shard(&mut doc, shard, &head);
     check_sarif_runs(&doc, &outputs)?;
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
@@ -105,7 +108,9 @@ fn scan_and_fix(
     args: &ScanArgs,
 ) -> Result<ExitStatus, Error> {
     let inv = obtain_inventory(&args.collect)?;
+    let shard = shard_of_args(args)?;
     let mut doc = scan_rules.run(&inv)?;
+    record_shard(&mut doc, shard, &inv.head());
     // Before anything is changed: a SARIF report that cannot be written stops the run here.
     if args.output.formats.contains(&crate::report::Format::Sarif) {
         check_sarif_runs(&doc, &outputs(&args.output)?)?;
@@ -119,6 +124,7 @@ fn scan_and_fix(
     )?;
     if let Some(after) = &step.inventory {
         doc = scan_rules.run(after)?;
+        record_shard(&mut doc, shard, &after.head());
     }
     doc.fixes = Some(step.fixes);
     free_in_background(inv);
@@ -131,6 +137,33 @@ fn scan_and_fix(
     } else {
         status
     })
+}
+
+/// The shard of `--shard`, its index read from the job's environment for `auto`.
+fn shard_of_args(args: &ScanArgs) -> Result<Option<Shard>, Error> {
+    args.collect
+        .org
+        .shard
+        .map(|s| super::resolve_shard(s, &|k| std::env::var(k).ok()))
+        .transpose()
+}
+
+/// A sharded scan's report says which shard it is and which selected accounts it covered (the
+/// inventory's accounts: the selection narrowed to the shard). A shard given no account is an
+/// empty report: no account, no result.
+fn record_shard(doc: &mut Document, shard: Option<Shard>, head: &InventoryHead) {
+    let Some(s) = shard else {
+        return;
+    };
+    doc.scan.shard = Some(ShardInfo {
+        index: s.index,
+        count: s.count,
+        accounts: head.accounts.iter().map(|a| a.id.clone()).collect(),
+    });
+    if head.accounts.is_empty() {
+        doc.scan.accounts.clear();
+        doc.summary = Summary::per_account(&doc.scan.regions, &[]);
+    }
 }
 
 /// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.

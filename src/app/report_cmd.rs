@@ -75,6 +75,9 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
                             summary.add(&f);
                             emit(&f);
                             if kept_statuses.contains(f.status) {
+                                if !remediation {
+                                    f.remediation = None;
+                                }
                                 kept.push(f);
                             }
                             Ok(())

@@ -24,6 +24,7 @@ mod rules_cli;
 mod rules_e2e;
 mod rules_org;
 mod scan_stream;
+mod shards;
 mod smoke;
 mod snapshots;
 mod snippets_hostile;

@@ -4,6 +4,7 @@
 mod cli;
 mod collect;
 mod demo;
+mod deploy_files;
 mod faults;
 mod fix_apply;
 mod fix_iam;

@@ -238,7 +238,8 @@ fn a_shard_index_that_is_missing_or_out_of_range_exits_2_before_any_call() {
     let moto = Moto::start();
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     let ep = proxy.endpoint();
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["--org", "--shard", "auto/3"],
             vec![],

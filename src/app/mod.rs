@@ -7,6 +7,7 @@ mod fix_settings;
 mod fix_step;
 mod output;
 mod pipeline;
+mod report_cmd;
 mod rules_cmd;
 mod scan;
 
@@ -70,6 +71,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Scan(args) => scan::scan(args),
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Fix(args) => fix_cmd::fix(args),
+        Command::Report(args) => report_cmd::report(args),
     }
 }
 
@@ -160,6 +162,10 @@ fn accounts_options(
         session_duration: a.session_duration.map(|s| Duration::from_secs(s.into())),
         skip_self: a.skip_self,
         concurrency: a.account_concurrency as usize,
+        shard: a
+            .shard
+            .map(|s| resolve_shard(s, &|k| std::env::var(k).ok()))
+            .transpose()?,
     }))
 }
 
@@ -185,9 +191,48 @@ pub(crate) fn reach_options(
         session_duration: a.session_duration.map(|s| Duration::from_secs(s.into())),
         skip_self: false,
         concurrency: 1,
+        shard: None,
     };
     collect::accounts::validate_options(&o)?;
     Ok(o)
+}
+
+/// The job-array index variables `--shard auto/COUNT` reads, in order.
+const SHARD_INDEX_VARS: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
+/// The shard of `--shard`: its index as given, or for `auto`, from the first of
+/// [`SHARD_INDEX_VARS`] that `env` has.
+pub(crate) fn resolve_shard(
+    spec: crate::cli::org_args::ShardSpec,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<collect::shard::Shard, Error> {
+    let count = spec.count;
+    let index = match spec.index {
+        Some(i) => i,
+        None => {
+            let Some((var, value)) = SHARD_INDEX_VARS
+                .iter()
+                .find_map(|v| env(v).map(|value| (*v, value)))
+            else {
+                return Err(Error::input(format!(
+                    "--shard auto/{count}: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job) is set\n  fix: run it as an indexed job or array job, or give the index: --shard INDEX/{count}"
+                )));
+            };
+            value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|i| *i < count)
+                .ok_or_else(|| {
+                    Error::input(format!(
+                        "--shard auto/{count}: {var} is {}, not a shard index from 0 to {}\n  fix: run {count} shards (completions or array size {count}), or give the number of shards the job runs: --shard auto/N",
+                        crate::term::escape(&value),
+                        count - 1
+                    ))
+                })?
+        }
+    };
+    Ok(collect::shard::Shard { index, count })
 }
 
 /// A progress display on stderr when it is a terminal; nothing otherwise.

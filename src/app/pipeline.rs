@@ -9,13 +9,14 @@ use super::output::{
 };
 use crate::cli::ScanArgs;
 use crate::cli::rule_args::RuleArgs;
+use crate::collect::shard::Shard;
 use crate::error::{Error, ExitStatus};
 use crate::findings::{Finding, Severity, Status, StatusSet};
 use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
 use crate::report::json::JsonReporter;
 use crate::report::v1::{
-    CheckMeta, Document, RuleMeta, Summary, SuppressionEntryRef, SuppressionSection,
+    CheckMeta, Document, RuleMeta, ShardInfo, Summary, SuppressionEntryRef, SuppressionSection,
 };
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
@@ -26,6 +27,7 @@ use crate::term::escape;
 /// status.
 pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
+    let shard = shard_of_args(&args)?;
     // Every input file is checked before AWS is called.
     let scan_rules = ScanRules::prepare(&args.rules)?;
     let fix = super::fix_step::prepare(&args.fix, &args.collect, &scan_rules.rules)?;
@@ -44,16 +46,14 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     let head = loaded.head()?;
     let source = loaded.source();
     let mut doc = Document::start(&head, scan_rules.metas());
+    record_shard(&mut doc, shard, &head);
     check_sarif_runs(&doc, &outputs)?;
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
     // Only the results some other format shows are kept in memory; the JSON report gets every
     // result as it is produced.
-    let kept_statuses: StatusSet = Status::ALL
-        .into_iter()
-        .filter(|st| others.iter().any(|o| o.reporter.shows(*st)))
-        .collect();
+    let kept_statuses = shown_by(&others);
     // The JSON report shows every message; other formats those of the results they show, where
     // a suppressed result shows the message of the failure it was.
     let messages = if json.is_empty() {
@@ -108,7 +108,9 @@ fn scan_and_fix(
     args: &ScanArgs,
 ) -> Result<ExitStatus, Error> {
     let inv = obtain_inventory(&args.collect)?;
+    let shard = shard_of_args(args)?;
     let mut doc = scan_rules.run(&inv)?;
+    record_shard(&mut doc, shard, &inv.head());
     // Before anything is changed: a SARIF report that cannot be written stops the run here.
     if args.output.formats.contains(&crate::report::Format::Sarif) {
         check_sarif_runs(&doc, &outputs(&args.output)?)?;
@@ -122,6 +124,7 @@ fn scan_and_fix(
     )?;
     if let Some(after) = &step.inventory {
         doc = scan_rules.run(after)?;
+        record_shard(&mut doc, shard, &after.head());
     }
     doc.fixes = Some(step.fixes);
     free_in_background(inv);
@@ -136,8 +139,35 @@ fn scan_and_fix(
     })
 }
 
+/// The shard of `--shard`, its index read from the job's environment for `auto`.
+fn shard_of_args(args: &ScanArgs) -> Result<Option<Shard>, Error> {
+    args.collect
+        .org
+        .shard
+        .map(|s| super::resolve_shard(s, &|k| std::env::var(k).ok()))
+        .transpose()
+}
+
+/// A sharded scan's report says which shard it is and which selected accounts it covered (the
+/// inventory's accounts: the selection narrowed to the shard). A shard given no account is an
+/// empty report: no account, no result.
+fn record_shard(doc: &mut Document, shard: Option<Shard>, head: &InventoryHead) {
+    let Some(s) = shard else {
+        return;
+    };
+    doc.scan.shard = Some(ShardInfo {
+        index: s.index,
+        count: s.count,
+        accounts: head.accounts.iter().map(|a| a.id.clone()).collect(),
+    });
+    if head.accounts.is_empty() {
+        doc.scan.accounts.clear();
+        doc.summary = Summary::per_account(&doc.scan.regions, &[]);
+    }
+}
+
 /// Drop `v` on a detached thread; if no thread can be started, the failed spawn drops it here.
-fn free_in_background<T: Send + 'static>(v: T) {
+pub fn free_in_background<T: Send + 'static>(v: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(v));
 }
 
@@ -296,44 +326,67 @@ impl ScanRules {
             }
         }
         take(ev.unlisted_regions());
-        let mut section = SuppressionSection::default();
-        if let (Some(s), Some(applier)) = (&self.suppressions, applier) {
-            let outcome = applier.finish();
-            let entry_ref = |i: &usize| {
-                s.entry(*i).map(|e| SuppressionEntryRef {
-                    index: e.index,
-                    rule_id: e.rule_id.clone(),
-                    check_id: e.check_id.clone(),
-                    resource: e.resource.clone(),
-                    reason: e.reason.clone(),
-                    expires: e.expires.format("%Y-%m-%d").to_string(),
-                })
-            };
-            section.file = Some(s.file.display().to_string());
-            section.expired = outcome.expired.iter().filter_map(entry_ref).collect();
-            section.unmatched = outcome.unmatched.iter().filter_map(entry_ref).collect();
-        }
+        let section = match (&self.suppressions, applier) {
+            (Some(s), Some(applier)) => suppression_section(s, applier.finish()),
+            _ => SuppressionSection::default(),
+        };
         Ok((summary, section))
     }
 
     /// 3 when the scan is partial; else 1 when a fail result at or above `--fail-on` exists; else 0.
     /// Read from the summary, which counts every result (the document may hold fewer).
     pub fn exit_status(&self, doc: &Document) -> ExitStatus {
-        if doc.scan.partial {
-            ExitStatus::Partial
-        } else if Severity::ALL
-            .iter()
-            .any(|s| *s >= self.fail_on && doc.summary.failures(*s) > 0)
-        {
-            ExitStatus::Findings
-        } else {
-            ExitStatus::Clean
-        }
+        exit_status(doc, self.fail_on)
+    }
+}
+
+/// The exit status of a report: 3 when it is partial; else 1 when a fail result at or above
+/// `fail_on` exists; else 0. Read from the summary, which counts every result.
+pub fn exit_status(doc: &Document, fail_on: Severity) -> ExitStatus {
+    if doc.scan.partial {
+        ExitStatus::Partial
+    } else if Severity::ALL
+        .iter()
+        .any(|s| *s >= fail_on && doc.summary.failures(*s) > 0)
+    {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+/// The statuses some of `outputs` show: the results a report keeps in memory for them.
+pub fn shown_by(outputs: &[&Output]) -> StatusSet {
+    Status::ALL
+        .into_iter()
+        .filter(|st| outputs.iter().any(|o| o.reporter.shows(*st)))
+        .collect()
+}
+
+/// The report's suppression bookkeeping from what the suppressions file's entries did.
+pub fn suppression_section(
+    s: &Suppressions,
+    outcome: crate::rules::suppress::Outcome,
+) -> SuppressionSection {
+    let entry_ref = |i: &usize| {
+        s.entry(*i).map(|e| SuppressionEntryRef {
+            index: e.index,
+            rule_id: e.rule_id.clone(),
+            check_id: e.check_id.clone(),
+            resource: e.resource.clone(),
+            reason: e.reason.clone(),
+            expires: e.expires.format("%Y-%m-%d").to_string(),
+        })
+    };
+    SuppressionSection {
+        file: Some(s.file.display().to_string()),
+        expired: outcome.expired.iter().filter_map(entry_ref).collect(),
+        unmatched: outcome.unmatched.iter().filter_map(entry_ref).collect(),
     }
 }
 
 /// Tell the user about suppressions that no longer do anything.
-fn warn_suppressions(doc: &Document) {
+pub fn warn_suppressions(doc: &Document) {
     let file = escape(doc.suppressions.file.as_deref().unwrap_or("suppressions"));
     for e in &doc.suppressions.unmatched {
         eprintln!(

@@ -32,7 +32,7 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub dump_inventory: Option<PathBuf>,
     /// Load the inventory from FILE instead of calling AWS (offline, reproducible).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["regions", "exclude_regions", "profile", "endpoint_url", "org", "accounts", "accounts_file"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["regions", "exclude_regions", "profile", "endpoint_url", "org", "accounts", "accounts_file", "shard"])]
     pub from_inventory: Option<PathBuf>,
     #[command(flatten)]
     pub org: OrgArgs,

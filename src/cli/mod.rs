@@ -6,6 +6,7 @@ pub mod collect_args;
 pub mod fix_args;
 pub mod org_args;
 pub mod output_args;
+pub mod report_args;
 pub mod rule_args;
 pub mod rules_cmd;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Scan, then fix failing flow-log findings (plan, confirm, apply, verify), or undo a fix.
     Fix(fix_args::FixCommandArgs),
+    /// Merge saved JSON reports (such as the shards of one scan) or render one again, in any format.
+    Report(report_args::ReportArgs),
 }
 
 /// Arguments of `flowaudit scan`.

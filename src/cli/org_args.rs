@@ -57,6 +57,12 @@ pub struct OrgArgs {
     /// How many accounts are collected at once (each with --concurrency regions at once).
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub account_concurrency: u16,
+    /// Scan only shard INDEX (0-based) of COUNT: a fixed share of the selected accounts, decided
+    /// by the account id alone; `auto/COUNT` reads INDEX from JOB_COMPLETION_INDEX (Kubernetes
+    /// Indexed Job) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job). Merge the shards' JSON
+    /// reports with `flowaudit report`.
+    #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
     /// At most this many AWS calls in flight at once, across every account and region.
     #[arg(long, default_value_t = 64, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub max_in_flight: u16,
@@ -92,6 +98,66 @@ impl OrgArgs {
         add(self.session_duration.is_some(), "--session-duration");
         add(self.skip_self, "--skip-self");
         add(self.account_concurrency != 8, "--account-concurrency");
+        add(self.shard.is_some(), "--shard");
         v
+    }
+}
+
+/// The most shards a partition has.
+pub const MAX_SHARDS: u32 = 10_000;
+
+/// `--shard INDEX/COUNT` or `--shard auto/COUNT` as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpec {
+    /// `None` for `auto`: read from the job's environment.
+    pub index: Option<u32>,
+    pub count: u32,
+}
+
+fn parse_shard(s: &str) -> Result<ShardSpec, String> {
+    let usage = "expected INDEX/COUNT (0-based, e.g. 0/3) or auto/COUNT";
+    let (index, count) = s.split_once('/').ok_or(usage)?;
+    let count: u32 = count
+        .trim()
+        .parse()
+        .ok()
+        .filter(|c| (1..=MAX_SHARDS).contains(c))
+        .ok_or_else(|| format!("{usage}; COUNT is a number from 1 to {MAX_SHARDS}"))?;
+    let index = match index.trim() {
+        "auto" => None,
+        i => Some(
+            i.parse::<u32>()
+                .ok()
+                .filter(|i| *i < count)
+                .ok_or_else(|| format!("{usage}; INDEX is a number from 0 to {}", count - 1))?,
+        ),
+    };
+    Ok(ShardSpec { index, count })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_specs_parse_and_bad_ones_are_refused() {
+        assert_eq!(
+            parse_shard("1/3"),
+            Ok(ShardSpec {
+                index: Some(1),
+                count: 3
+            })
+        );
+        assert_eq!(
+            parse_shard("auto/4"),
+            Ok(ShardSpec {
+                index: None,
+                count: 4
+            })
+        );
+        for bad in ["3/3", "-1/3", "0/0", "1", "a/3", "0/x", "0/10001", ""] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+        assert!(parse_shard("3/3").unwrap_err().contains("from 0 to 2"));
     }
 }

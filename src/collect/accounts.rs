@@ -64,6 +64,8 @@ pub struct AccountsOptions {
     pub skip_self: bool,
     /// Accounts collected at once.
     pub concurrency: usize,
+    /// `--shard`: only the selected accounts of this shard are scanned (and listed).
+    pub shard: Option<super::shard::Shard>,
 }
 
 impl AccountsOptions {
@@ -299,6 +301,7 @@ fn blank(id: &str) -> Account {
 /// subtrees), then `--account` / `--exclude-account`, sorted by id. Accounts that are selected
 /// but not ACTIVE, and the caller's account under `--skip-self`, are kept with `scanned: false`.
 /// An `--account`, `--ou` or `--exclude-ou` naming nothing the source has is an input error.
+/// With `--shard`, only the accounts of that shard remain (the partition of the whole selection).
 pub fn select(
     o: &AccountsOptions,
     org: Option<&OrgListing>,
@@ -390,6 +393,9 @@ pub fn select(
     targets.retain(|t| !o.exclude_accounts.contains(&t.account.id));
     targets.sort_by(|a, b| a.account.id.cmp(&b.account.id));
     targets.dedup_by(|a, b| a.account.id == b.account.id);
+    if let Some(shard) = o.shard {
+        targets.retain(|t| shard.owns(&t.account.id));
+    }
     for t in &mut targets {
         let a = &mut t.account;
         let own_role = a.role_arn.take();
@@ -578,6 +584,7 @@ mod tests {
             session_duration: None,
             skip_self: false,
             concurrency: 8,
+            shard: None,
         }
     }
 

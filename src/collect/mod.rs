@@ -8,6 +8,7 @@ mod ec2;
 mod errors;
 mod org;
 pub mod regions;
+pub mod shard;
 
 use crate::error::Error;
 use crate::inventory::validate;

@@ -3,6 +3,7 @@
 pub mod escape;
 pub mod html;
 pub mod json;
+pub mod merge;
 pub mod sarif;
 pub mod text;
 pub mod v1;

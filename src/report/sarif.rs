@@ -764,6 +764,7 @@ mod tests {
                     message: "denied".into(),
                 }],
                 account_details: Vec::new(),
+                shard: None,
             },
             rules: vec![RuleMeta {
                 id: "VPC-001".into(),

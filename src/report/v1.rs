@@ -53,6 +53,22 @@ pub struct ScanSection {
     /// Empty, and not written, for a scan of one account.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub account_details: Vec<Account>,
+    /// Which shard of a sharded scan (`--shard INDEX/COUNT`) this report is, and the accounts of
+    /// the selection it covered. Absent for an unsharded scan and for a merged report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+}
+
+/// One shard of a sharded scan: its place in the partition and the accounts it was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardInfo {
+    /// 0-based index of the shard.
+    pub index: u32,
+    /// Number of shards of the partition.
+    pub count: u32,
+    /// The selected accounts (scanned or not) this shard covered, sorted by id.
+    pub accounts: Vec<String>,
 }
 
 /// Metadata of one evaluated rule.
@@ -199,6 +215,7 @@ impl Document {
                 partial: head.is_partial(),
                 errors: head.errors.clone(),
                 account_details: head.accounts.clone(),
+                shard: None,
             },
             rules,
             results: Vec::new(),

@@ -290,6 +290,7 @@ pub fn demo_document() -> Document {
                 message: "You are not authorized <script>alert(3)</script>".into(),
             }],
             account_details: Vec::new(),
+            shard: None,
         },
         rules,
         results,

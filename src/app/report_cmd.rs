@@ -1,0 +1,134 @@
+//! `flowaudit report`: merge saved JSON reports (such as the shards of one scan), or render one
+//! again, in any format; optionally with another suppressions file.
+//!
+//! Each input is read twice, a result at a time: once for its head (checked against the other
+//! inputs, merged), once for its results while the outputs are written. As in a scan, the JSON
+//! output gets every result as it is read, and only the results another requested format shows
+//! are kept in memory.
+
+use super::output::{Output, check_output_args, check_sarif_runs, outputs, write_output};
+use super::pipeline::{
+    exit_status, free_in_background, shown_by, suppression_section, warn_suppressions,
+};
+use crate::cli::report_args::ReportArgs;
+use crate::error::{Error, ExitStatus};
+use crate::findings::{Finding, Severity, Status};
+use crate::report::json::JsonReporter;
+use crate::report::merge::{self, Merged};
+use crate::report::v1::{Summary, SuppressionSection};
+use crate::rules::suppress::Suppressions;
+use crate::term::escape;
+
+/// Run `flowaudit report`.
+pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
+    check_output_args(&args.output)?;
+    let suppressions = match &args.suppressions {
+        Some(p) => Some(Suppressions::load(p)?),
+        None => None,
+    };
+    let fail_on = args.fail_on.unwrap_or(Severity::Low);
+    let mut inputs = Vec::with_capacity(args.files.len());
+    for p in &args.files {
+        inputs.push((p.display().to_string(), merge::read(p, None)?));
+    }
+    let Merged {
+        mut doc,
+        mut overlap,
+        warnings,
+    } = merge::merge_heads(&inputs)?;
+    for w in &warnings {
+        eprintln!("flowaudit: warning: {}", escape(w));
+    }
+    let outputs = outputs(&args.output)?;
+    check_sarif_runs(&doc, &outputs)?;
+    let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
+        .iter()
+        .partition(|o| o.format == crate::report::Format::Json);
+    let kept_statuses = shown_by(&others);
+    // Remediation snippets are dropped from the kept results when no other format shows them.
+    let remediation = others.iter().any(|o| o.reporter.shows_remediation());
+    let today = chrono::Utc::now().date_naive();
+    let zero = doc.summary.clone();
+    let old_section = doc.suppressions.clone();
+    let mut kept = Vec::new();
+    let (summary, section) = {
+        let details = &doc.scan.account_details;
+        let (kept, overlap, inputs) = (&mut kept, &mut overlap, &inputs);
+        let (files, suppressions) = (&args.files, suppressions.as_ref());
+        let produce =
+            move |emit: &mut dyn FnMut(&Finding)| -> Result<(Summary, SuppressionSection), Error> {
+                let mut applier = suppressions.map(|s| s.applier(today, details));
+                let mut summary = zero;
+                for (i, path) in files.iter().enumerate() {
+                    let head = merge::read(
+                        path,
+                        Some(&mut |mut f: Finding| {
+                            if applier.is_some() {
+                                unsuppress(&mut f);
+                            }
+                            if !overlap.take(i, &f) {
+                                return Ok(());
+                            }
+                            if let Some(a) = applier.as_mut() {
+                                a.apply(&mut f);
+                            }
+                            summary.add(&f);
+                            emit(&f);
+                            if kept_statuses.contains(f.status) {
+                                if !remediation {
+                                    f.remediation = None;
+                                }
+                                kept.push(f);
+                            }
+                            Ok(())
+                        }),
+                    )?;
+                    if head != inputs[i].1 {
+                        return Err(Error::input(format!(
+                            "report {} changed while it was being read; run flowaudit report again",
+                            escape(&inputs[i].0)
+                        )));
+                    }
+                    overlap.check_input(i)?;
+                }
+                let section = match (suppressions, applier) {
+                    (Some(s), Some(a)) => suppression_section(s, a.finish()),
+                    _ => old_section,
+                };
+                Ok((summary, section))
+            };
+        match json.first() {
+            Some(o) => {
+                let mut tail = None;
+                let head = &doc;
+                crate::fsutil::write_atomic_with(&o.path, |out| {
+                    tail = Some(JsonReporter.render_streamed(head, Box::new(produce), out)?);
+                    Ok(())
+                })?;
+                tail.ok_or_else(|| Error::internal("the json report was not written"))?
+            }
+            None => produce(&mut |_| {})?,
+        }
+    };
+    doc.results = kept;
+    doc.summary = summary;
+    doc.suppressions = section;
+    if suppressions.is_some() {
+        warn_suppressions(&doc);
+    }
+    for o in others {
+        write_output(&doc, o)?;
+    }
+    let status = exit_status(&doc, fail_on);
+    free_in_background(doc);
+    Ok(status)
+}
+
+/// A result the old report suppressed, as it was before: `--suppressions` decides again.
+fn unsuppress(f: &mut Finding) {
+    if f.status == Status::Suppressed
+        && let Some(s) = f.suppression.take()
+    {
+        f.status = s.original_status;
+    }
+}

@@ -125,7 +125,7 @@ impl TryFrom<&crate::cli::collect_args::CollectArgs> for CollectOptions {
 fn accounts_options(
     a: &crate::cli::org_args::OrgArgs,
 ) -> Result<Option<collect::accounts::AccountsOptions>, Error> {
-    use collect::accounts::{AccountSource, AccountsOptions, RoleSpec};
+    use collect::accounts::{AccountSource, AccountsOptions};
     let source = if a.org {
         AccountSource::Organization
     } else if let Some(path) = &a.accounts_file {
@@ -153,10 +153,7 @@ fn accounts_options(
         exclude_ous: trimmed(&a.exclude_ous),
         accounts: trimmed(&a.accounts),
         exclude_accounts: trimmed(&a.exclude_accounts),
-        role: match &a.role_arn_template {
-            Some(t) => RoleSpec::Template(t.clone()),
-            None => RoleSpec::Name(a.role_name.clone()),
-        },
+        role: role_spec(a),
         external_id: a.external_id.clone(),
         session_name: a.role_session_name.clone(),
         session_duration: a.session_duration.map(|s| Duration::from_secs(s.into())),
@@ -169,23 +166,29 @@ fn accounts_options(
     }))
 }
 
+/// The role assumed in each account: `--role-arn-template` when given, else `--role-name`.
+fn role_spec(a: &crate::cli::org_args::OrgArgs) -> collect::accounts::RoleSpec {
+    use collect::accounts::RoleSpec;
+    match &a.role_arn_template {
+        Some(t) => RoleSpec::Template(t.clone()),
+        None => RoleSpec::Name(a.role_name.clone()),
+    }
+}
+
 /// How other accounts are reached, from the role flags alone (`--role-name`,
 /// `--role-arn-template`, `--external-id`, `--role-session-name`, `--session-duration`), for
 /// `fix --undo`, which reaches the accounts its change log names.
 pub(crate) fn reach_options(
     a: &crate::cli::org_args::OrgArgs,
 ) -> Result<collect::accounts::AccountsOptions, Error> {
-    use collect::accounts::{AccountSource, AccountsOptions, RoleSpec};
+    use collect::accounts::{AccountSource, AccountsOptions};
     let o = AccountsOptions {
         source: AccountSource::Listed,
         ous: Vec::new(),
         exclude_ous: Vec::new(),
         accounts: Vec::new(),
         exclude_accounts: Vec::new(),
-        role: match &a.role_arn_template {
-            Some(t) => RoleSpec::Template(t.clone()),
-            None => RoleSpec::Name(a.role_name.clone()),
-        },
+        role: role_spec(a),
         external_id: a.external_id.clone(),
         session_name: a.role_session_name.clone(),
         session_duration: a.session_duration.map(|s| Duration::from_secs(s.into())),

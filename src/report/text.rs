@@ -206,20 +206,19 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
                 .map(|c| ((r.id.as_str(), c.id.as_str()), c.fix.applicability.as_str()))
         })
         .collect();
-    let mut fixes: BTreeMap<String, &str> = BTreeMap::new();
-    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, String), BTreeMap<Status, usize>> =
-        BTreeMap::new();
+    // (severity, rule/check) -> (status counts, the fix's applicability).
+    type Row<'d> = (BTreeMap<Status, usize>, Option<&'d str>);
+    let mut groups: BTreeMap<(std::cmp::Reverse<Severity>, String), Row> = BTreeMap::new();
     for (rule, checks) in &doc.summary.by_check {
         let sev = severity_of
             .get(rule.as_str())
             .copied()
             .unwrap_or(Severity::Info);
         for (check, counts) in checks {
-            let name = format!("{rule}/{check}");
-            if let Some(f) = fix_of.get(&(rule.as_str(), check.as_str())) {
-                fixes.insert(name.clone(), f);
-            }
-            let row = groups.entry((std::cmp::Reverse(sev), name)).or_default();
+            let (row, fix) = groups
+                .entry((std::cmp::Reverse(sev), format!("{rule}/{check}")))
+                .or_default();
+            *fix = fix_of.get(&(rule.as_str(), check.as_str())).copied();
             for st in Status::ALL {
                 row.insert(st, counts.get(st.as_str()).copied().unwrap_or(0));
             }
@@ -245,7 +244,7 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
             rpad("PASS", 5)
         );
         let _ = writeln!(o, "{}", p.dim(&header));
-        for ((sev, rule), counts) in &groups {
+        for ((sev, rule), (counts, fix)) in &groups {
             let c = |st: Status| counts.get(&st).copied().unwrap_or(0);
             let cell = |st: Status| {
                 let n = c(st);
@@ -262,7 +261,7 @@ fn render_by_rule(o: &mut String, p: &Paint, doc: &Document) {
                 cell(Status::Suppressed),
                 cell(Status::Skipped),
                 cell(Status::Pass),
-                p.dim(fixes.get(rule).copied().unwrap_or("-"))
+                p.dim(fix.unwrap_or("-"))
             );
         }
     }

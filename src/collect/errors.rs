@@ -1,5 +1,6 @@
 //! Turning SDK errors into the (code, message) pairs that scan errors and destination reasons carry.
 
+use crate::inventory::error_class::ErrorClass;
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
@@ -17,6 +18,14 @@ pub struct CallFailure {
 
 impl CallFailure {
     /// `code: message`, for destination reasons and logs.
+    /// The fix that fits this failure of `service`'s `operation` (by its class: throttling,
+    /// credentials, access denied, network, server error), else `otherwise`.
+    pub fn fix(&self, service: &str, operation: &str, otherwise: &str) -> String {
+        ErrorClass::of(&self.code)
+            .fix(service, operation, &self.code)
+            .unwrap_or_else(|| otherwise.to_string())
+    }
+
     pub fn summary(&self) -> String {
         if self.message.is_empty() {
             self.code.clone()

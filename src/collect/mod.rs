@@ -104,9 +104,14 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
                 .await
                 .map_err(|f| {
                     Error::fatal(format!(
-                        "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: grant ec2:DescribeRegions, or name the regions with --region",
+                        "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: {}",
                         escape(&clients.home_region()),
-                        escape(&f.summary())
+                        escape(&f.summary()),
+                        match f.fix("ec2", "DescribeRegions", "") {
+                            fix if fix.starts_with("grant ") => format!("{fix}; or name the regions with --region"),
+                            fix if fix.is_empty() => "name the regions with --region".to_string(),
+                            fix => fix,
+                        }
                     ))
                 })?;
             (vec![scan], Vec::new(), Vec::new())
@@ -376,9 +381,10 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
         .map_err(|e| {
         let f = errors::classify(&e, timeout_secs);
         Error::fatal(format!(
-            "cannot identify the AWS account (STS GetCallerIdentity in {}): {}\n  fix: check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint",
+            "cannot identify the AWS account (STS GetCallerIdentity in {}): {}\n  fix: {}",
             escape(&home),
-            escape(&f.summary())
+            escape(&f.summary()),
+            f.fix("sts", "GetCallerIdentity", "check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint")
         ))
     })?;
     let account_id = identity.account().unwrap_or_default().to_string();

@@ -7,6 +7,7 @@ use super::accounts::{AccountsOptions, Target};
 use super::clients::{Clients, Limit};
 use super::errors::{CallFailure, classify};
 use crate::error::Error;
+use crate::inventory::error_class::ErrorClass;
 use crate::inventory::validate;
 use crate::inventory::{OrgUnit, ScanError};
 use crate::term::escape;
@@ -90,8 +91,12 @@ pub async fn read(
     let accounts = match list_accounts(&client, &clients.limit, timeout_secs).await {
         Ok(accounts) => accounts,
         Err(f) if a.accounts.is_empty() || by_ou => {
+            let fix = match ErrorClass::of(&f.failure.code) {
+                ErrorClass::AccessDenied | ErrorClass::Other => "run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file".to_string(),
+                _ => f.failure.fix("organizations", f.operation, ""),
+            };
             return Err(Error::fatal(format!(
-                "cannot list the organization's accounts (Organizations {}): {}\n  fix: run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file",
+                "cannot list the organization's accounts (Organizations {}): {}\n  fix: {fix}",
                 f.operation,
                 escape(&f.failure.summary())
             )));
@@ -121,8 +126,12 @@ pub async fn read(
     .await
     {
         if by_ou {
+            let fix = match ErrorClass::of(&f.failure.code) {
+                ErrorClass::AccessDenied | ErrorClass::Other => "grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou".to_string(),
+                _ => f.failure.fix("organizations", f.operation, ""),
+            };
             return Err(Error::fatal(format!(
-                "cannot read the organization's units (Organizations {}): {}\n  fix: grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou",
+                "cannot read the organization's units (Organizations {}): {}\n  fix: {fix}",
                 f.operation,
                 escape(&f.failure.summary())
             )));

@@ -8,7 +8,7 @@ use super::v1::Document;
 use crate::error::Error;
 use crate::findings::{Finding, Severity, Status};
 use crate::term::escape;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// Writes the short human summary.
@@ -550,39 +550,94 @@ fn render_failing_by_account(o: &mut String, p: &Paint, doc: &Document) {
     }
 }
 
-/// The checks that could not be evaluated, with why.
+/// The checks that could not be evaluated, with why: one line per resource and cause, naming
+/// the checks it blocked (an unreadable region blocks every check of every VPC rule).
 fn render_errored(o: &mut String, p: &Paint, doc: &Document) {
-    let errored: Vec<&Finding> = doc
-        .results
-        .iter()
-        .filter(|f| f.status == Status::Error)
-        .collect();
-    if !errored.is_empty() {
-        o.push('\n');
+    // (account, region, resource, message) -> blocked checks, in the order first met.
+    let mut groups: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
+    let mut index: HashMap<(&str, &str, &str, &str), usize> = HashMap::new();
+    let mut checks = 0;
+    for f in doc.results.iter().filter(|f| f.status == Status::Error) {
+        checks += 1;
+        let r = &f.resource;
+        let key = (
+            r.account_id.as_str(),
+            r.region.as_str(),
+            r.id.as_str(),
+            f.message.as_str(),
+        );
+        match index.get(&key) {
+            Some(&i) => groups[i].1.push(f),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((f, vec![f]));
+            }
+        }
+    }
+    if groups.is_empty() {
+        return;
+    }
+    o.push('\n');
+    let resources = index
+        .keys()
+        .map(|(a, r, id, _)| (*a, *r, *id))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let _ = writeln!(
+        o,
+        "{}",
+        p.status(
+            Status::Error,
+            &format!(
+                "Checks that could not be evaluated ({checks} on {resources} {})",
+                if resources == 1 {
+                    "resource"
+                } else {
+                    "resources"
+                }
+            )
+        )
+    );
+    for (first, blocked) in groups {
+        let r = &first.resource;
+        let what = if r.kind == "region" {
+            "(every VPC)".to_string()
+        } else {
+            escape(&r.id).to_string()
+        };
         let _ = writeln!(
             o,
-            "{}",
-            p.status(
-                Status::Error,
-                &format!("Checks that could not be evaluated ({})", errored.len())
-            )
+            "  {} {} {what}: {}",
+            escape(&r.account_id),
+            escape(&r.region),
+            escape(&first.message)
         );
-        for f in errored {
-            let _ = writeln!(
-                o,
-                "  {}/{}  {} {} {}: {}",
-                escape(&f.rule_id),
-                escape(&f.check_id),
-                escape(&f.resource.account_id),
-                escape(&f.resource.region),
-                escape(&f.resource.id),
-                escape(&f.message)
-            );
-        }
+        let _ = writeln!(o, "    blocks {}", blocked_checks(&blocked));
     }
 }
 
-/// The parts of the scan that could not be read.
+/// `VPC-001 (flow-logs-enabled, traffic-type-all), VPC-002 (delivery-success)`, rules in the
+/// order met.
+fn blocked_checks(blocked: &[&Finding]) -> String {
+    let mut rules: Vec<(&str, Vec<&str>)> = Vec::new();
+    for f in blocked {
+        match rules.iter_mut().find(|(r, _)| *r == f.rule_id) {
+            Some((_, checks)) => checks.push(&f.check_id),
+            None => rules.push((&f.rule_id, vec![&f.check_id])),
+        }
+    }
+    rules
+        .iter()
+        .map(|(rule, checks)| {
+            let checks: Vec<String> = checks.iter().map(|c| escape(c).to_string()).collect();
+            format!("{} ({})", escape(rule), checks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The parts of the scan that could not be read, each followed by the fix that fits its class
+/// of error (said once for a run of errors that share it).
 fn render_scan_errors(o: &mut String, p: &Paint, doc: &Document) {
     let scan = &doc.scan;
     if !scan.errors.is_empty() {
@@ -598,7 +653,8 @@ fn render_scan_errors(o: &mut String, p: &Paint, doc: &Document) {
                 )
             )
         );
-        for e in &scan.errors {
+        let fixes: Vec<Option<String>> = scan.errors.iter().map(|e| e.fix()).collect();
+        for (i, e) in scan.errors.iter().enumerate() {
             let _ = writeln!(
                 o,
                 "  {} {} {}:{}  {}: {}",
@@ -609,6 +665,11 @@ fn render_scan_errors(o: &mut String, p: &Paint, doc: &Document) {
                 escape(&e.code),
                 escape(&e.message)
             );
+            if let Some(fix) = &fixes[i]
+                && fixes.get(i + 1) != Some(&fixes[i])
+            {
+                let _ = writeln!(o, "    fix: {}", escape(fix));
+            }
         }
     }
 }

@@ -337,3 +337,193 @@ fn a_region_that_does_not_answer_in_time_is_a_timeout_entry() {
     assert!(all_present(&inv, &ids, &["eu"]));
     assert_eq!(inv["regions"].as_array().unwrap().len(), 1);
 }
+
+/// A proxy answering every STS call with `status`/`code` (a query-protocol error), forwarding the rest.
+fn sts_failing(moto: &Moto, status: u16, code: &'static str) -> Proxy {
+    let handler: Handler = Arc::new(move |req, forward| {
+        if req.scope().1 == "sts" {
+            return Response::xml(
+                status,
+                format!(
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>"
+                ),
+            );
+        }
+        forward(req)
+    });
+    Proxy::start(moto.port, handler)
+}
+
+/// `flowaudit scan` against `endpoint`: exit code and standard error.
+fn scan_stderr(endpoint: &str, args: &[&str]) -> (i32, String) {
+    let out = run(flowaudit()
+        .args(["scan", "--endpoint-url", endpoint])
+        .args(args));
+    (
+        code(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The `fix:` line of a fatal error message.
+fn fix_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("fix: "))
+        .unwrap_or_else(|| panic!("no fix line in:\n{stderr}"))
+}
+
+#[test]
+fn a_throttled_sts_call_is_not_blamed_on_the_credentials() {
+    let moto = Moto::start();
+    let proxy = sts_failing(&moto, 400, "Throttling");
+    let (code, stderr) = scan_stderr(
+        &proxy.endpoint(),
+        &["--region", "us-east-1", "--max-attempts", "1"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("GetCallerIdentity") && stderr.contains("Throttling"),
+        "{stderr}"
+    );
+    let fix = fix_line(&stderr);
+    assert!(
+        fix.contains("throttling") && fix.contains("--max-attempts"),
+        "{fix}"
+    );
+    assert!(!fix.contains("credentials"), "{fix}");
+}
+
+#[test]
+fn an_expired_token_asks_for_a_new_login() {
+    let moto = Moto::start();
+    let proxy = sts_failing(&moto, 400, "ExpiredToken");
+    let (code, stderr) = scan_stderr(&proxy.endpoint(), &["--region", "us-east-1"]);
+    assert_eq!(code, 2, "{stderr}");
+    let fix = fix_line(&stderr);
+    assert!(
+        fix.contains("expired or invalid") && fix.contains("log in again"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn a_denied_region_listing_names_the_missing_permission() {
+    let moto = Moto::start();
+    let handler: Handler = Arc::new(|req, forward| {
+        if req.form("Action").as_deref() == Some("DescribeRegions") {
+            return Response::ec2_error(403, "UnauthorizedOperation", "injected by the test proxy");
+        }
+        forward(req)
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let (code, stderr) = scan_stderr(&proxy.endpoint(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("DescribeRegions"), "{stderr}");
+    let fix = fix_line(&stderr);
+    assert!(
+        fix.contains("grant ec2:DescribeRegions") && fix.contains("--region"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_points_at_the_endpoint() {
+    // A port that was free a moment ago: nothing answers there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, stderr) = scan_stderr(
+        &format!("http://127.0.0.1:{port}"),
+        &["--region", "us-east-1", "--max-attempts", "1"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    let fix = fix_line(&stderr);
+    assert!(
+        fix.contains("endpoint") && !fix.contains("credentials"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn each_scan_error_in_the_text_summary_gets_the_fix_of_its_class() {
+    let moto = Moto::start();
+    seed_three_regions(&moto);
+    // eu-west-1 is throttled, ap-northeast-1 denies its flow logs.
+    let handler: Handler = Arc::new(|req, forward| {
+        let action = req.form("Action").unwrap_or_default();
+        match req.scope().0.as_str() {
+            "eu-west-1" if action != "DescribeRegions" => {
+                Response::ec2_error(503, "RequestLimitExceeded", "injected by the test proxy")
+            }
+            "ap-northeast-1" if action == "DescribeFlowLogs" => {
+                Response::ec2_error(403, "UnauthorizedOperation", "injected by the test proxy")
+            }
+            _ => forward(req),
+        }
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let out = run(flowaudit().args([
+        "scan",
+        "--endpoint-url",
+        &proxy.endpoint(),
+        "--region",
+        "eu-west-1,us-east-1,ap-northeast-1",
+        "--max-attempts",
+        "1",
+    ]));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(code(&out), 3, "{stderr}");
+    let section = stdout
+        .split("Scan errors")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no scan errors in:\n{stdout}"));
+    let lines: Vec<&str> = section
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    // The four throttled listings of eu-west-1 share one fix, said once after them; the denied
+    // flow-log listing gets its own.
+    let fixes: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.trim_start().strip_prefix("fix: "))
+        .collect();
+    assert_eq!(fixes.len(), 2, "{section}");
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("throttling") && f.contains("--max-attempts")),
+        "{fixes:?}"
+    );
+    assert!(
+        fixes
+            .iter()
+            .any(|f| f.contains("grant ec2:DescribeFlowLogs")),
+        "{fixes:?}"
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains("RequestLimitExceeded"))
+            .count(),
+        4,
+        "{section}"
+    );
+    // Checks blocked by one unreadable region: one line for the region, not one per check.
+    let blocked = stdout
+        .split("Checks that could not be evaluated")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no blocked checks in:\n{stdout}"));
+    let eu: Vec<&str> = blocked
+        .lines()
+        .take_while(|l| !l.starts_with("Scan errors"))
+        .filter(|l| l.contains("eu-west-1") && l.contains("(every VPC)"))
+        .collect();
+    assert_eq!(eu.len(), 1, "{blocked}");
+}

@@ -1,0 +1,204 @@
+//! What kind of failure a scan error is, read from its AWS error code, and the fix that fits it:
+//! throttling wants time or more attempts, an expired token a new login, a denial the missing
+//! permission, a network failure the endpoint. Collection uses it for the errors that stop a
+//! scan, the reports for every error entry.
+
+use super::ScanError;
+
+/// The class of a failed AWS call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// AWS slowed the caller down (Throttling, RequestLimitExceeded, SlowDown, HTTP 429, ...).
+    Throttling,
+    /// The credentials are expired, invalid or missing (ExpiredToken, InvalidClientTokenId, ...).
+    Credentials,
+    /// The credentials are valid but not allowed the call (AccessDenied, UnauthorizedOperation).
+    AccessDenied,
+    /// No usable answer arrived: a timeout, a connection failure or a response that is not AWS's.
+    Network,
+    /// AWS answered with a server error (InternalError, ServiceUnavailable, HTTP 5xx).
+    ServiceFailure,
+    /// Anything else: the code and message say what happened.
+    Other,
+}
+
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "BandwidthLimitExceeded",
+    "EC2ThrottledException",
+    "ProvisionedThroughputExceededException",
+    "HTTP429",
+];
+
+const CREDENTIALS: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "InvalidToken",
+    "TokenRefreshRequired",
+    "AuthFailure",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "RequestExpired",
+    "InvalidSignatureException",
+    "NoCredentials",
+];
+
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthorizationError",
+    "NotAuthorized",
+    "Forbidden",
+    "AllAccessDisabled",
+    "HTTP403",
+];
+
+const NETWORK: &[&str] = &["Timeout", "Transport", "InvalidResponse"];
+
+const SERVICE_FAILURE: &[&str] = &[
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalServiceError",
+    "InternalServiceException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServiceException",
+    "Unavailable",
+];
+
+impl ErrorClass {
+    /// The class of the AWS error `code` (as scan errors record it: the AWS code, or `Timeout`,
+    /// `Transport`, `InvalidResponse`, `HTTP<status>`).
+    pub fn of(code: &str) -> ErrorClass {
+        let is = |list: &[&str]| list.iter().any(|c| c.eq_ignore_ascii_case(code));
+        if is(THROTTLING) {
+            ErrorClass::Throttling
+        } else if is(CREDENTIALS) {
+            ErrorClass::Credentials
+        } else if is(ACCESS_DENIED) {
+            ErrorClass::AccessDenied
+        } else if is(NETWORK) {
+            ErrorClass::Network
+        } else if is(SERVICE_FAILURE)
+            || code
+                .strip_prefix("HTTP")
+                .is_some_and(|s| s.starts_with('5'))
+        {
+            ErrorClass::ServiceFailure
+        } else {
+            ErrorClass::Other
+        }
+    }
+
+    /// The fix for a failure of this class in `service`'s `operation` (`ec2`,
+    /// `DescribeFlowLogs`), or `None` for [`ErrorClass::Other`], whose message is all there is.
+    pub fn fix(self, service: &str, operation: &str, code: &str) -> Option<String> {
+        Some(match self {
+            ErrorClass::Throttling => "AWS is throttling the calls: run again later, or raise --max-attempts (default 5) and lower --concurrency or --max-in-flight".to_string(),
+            ErrorClass::Credentials => "the credentials are expired or invalid: log in again (`aws sso login`, a fresh session token, or another AWS_PROFILE / --profile)".to_string(),
+            ErrorClass::AccessDenied if operation == "AssumeRole" => "the member account's role cannot be assumed: check that it exists, that its trust policy allows the scanning principal (and --external-id), and that the caller may call sts:AssumeRole on it (docs/accounts.md)".to_string(),
+            ErrorClass::AccessDenied => format!(
+                "grant {} to the scanning role (docs/iam/scan-policy.json), or check for a service control policy that denies it",
+                iam_action(service, operation)
+            ),
+            ErrorClass::Network if code.eq_ignore_ascii_case("Timeout") => "no answer in time: check the endpoint (--endpoint-url, AWS_ENDPOINT_URL) and the network, or raise --call-timeout".to_string(),
+            ErrorClass::Network => "check the endpoint (--endpoint-url, AWS_ENDPOINT_URL), the proxy settings and the network path to AWS".to_string(),
+            ErrorClass::ServiceFailure => "AWS answered a server error: run again later, or raise --max-attempts (default 5)".to_string(),
+            ErrorClass::Other => return None,
+        })
+    }
+}
+
+/// The IAM action that allows `service`'s API `operation`. Mostly the operation's name; S3 names
+/// a few differently.
+pub fn iam_action(service: &str, operation: &str) -> String {
+    let action = match (service, operation) {
+        ("s3", "GetBucketEncryption") => "GetEncryptionConfiguration",
+        ("s3", "ListBuckets") => "ListAllMyBuckets",
+        ("s3", "HeadBucket") => "ListBucket",
+        _ => operation,
+    };
+    format!("{service}:{action}")
+}
+
+impl ScanError {
+    /// The class of this failure.
+    pub fn class(&self) -> ErrorClass {
+        ErrorClass::of(&self.code)
+    }
+
+    /// The fix that fits this failure, if its class has one.
+    pub fn fix(&self) -> Option<String> {
+        self.class().fix(&self.service, &self.operation, &self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_fall_into_their_classes() {
+        for (code, class) in [
+            ("Throttling", ErrorClass::Throttling),
+            ("RequestLimitExceeded", ErrorClass::Throttling),
+            ("SlowDown", ErrorClass::Throttling),
+            ("HTTP429", ErrorClass::Throttling),
+            ("ExpiredToken", ErrorClass::Credentials),
+            ("InvalidClientTokenId", ErrorClass::Credentials),
+            ("AuthFailure", ErrorClass::Credentials),
+            ("AccessDenied", ErrorClass::AccessDenied),
+            ("UnauthorizedOperation", ErrorClass::AccessDenied),
+            ("accessdeniedexception", ErrorClass::AccessDenied),
+            ("Timeout", ErrorClass::Network),
+            ("Transport", ErrorClass::Network),
+            ("InternalError", ErrorClass::ServiceFailure),
+            ("HTTP503", ErrorClass::ServiceFailure),
+            ("HTTP404", ErrorClass::Other),
+            ("InvalidParameterValue", ErrorClass::Other),
+            ("", ErrorClass::Other),
+        ] {
+            assert_eq!(ErrorClass::of(code), class, "{code}");
+        }
+    }
+
+    #[test]
+    fn each_class_has_its_own_fix() {
+        let fix = |code: &str, service: &str, op: &str| {
+            ErrorClass::of(code)
+                .fix(service, op, code)
+                .unwrap_or_default()
+        };
+        assert!(fix("Throttling", "sts", "GetCallerIdentity").contains("--max-attempts"));
+        assert!(!fix("Throttling", "sts", "GetCallerIdentity").contains("credentials"));
+        assert!(fix("ExpiredToken", "ec2", "DescribeRegions").contains("log in again"));
+        assert!(
+            fix("UnauthorizedOperation", "ec2", "DescribeFlowLogs")
+                .contains("grant ec2:DescribeFlowLogs")
+        );
+        assert!(
+            fix("AccessDenied", "s3", "GetBucketEncryption")
+                .contains("s3:GetEncryptionConfiguration")
+        );
+        assert!(fix("AccessDenied", "sts", "AssumeRole").contains("trust policy"));
+        assert!(fix("Timeout", "ec2", "DescribeVpcs").contains("--call-timeout"));
+        assert!(fix("Transport", "ec2", "DescribeVpcs").contains("endpoint"));
+        assert!(fix("HTTP500", "ec2", "DescribeVpcs").contains("server error"));
+        assert_eq!(ErrorClass::Other.fix("ec2", "DescribeVpcs", "Bogus"), None);
+    }
+}

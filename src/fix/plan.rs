@@ -816,6 +816,7 @@ pub(crate) mod tests {
                     region: r.into(),
                     vpcs,
                     other_flow_logs: Vec::new(),
+                    transit_gateways: Vec::new(),
                 })
                 .collect(),
             errors: Vec::new(),

@@ -2,14 +2,19 @@
 
 use super::settings::{FixDestination, FixSettings};
 use crate::findings::{Applicability, Finding, FixAction, Status};
-use crate::inventory::{DestinationType, Encryption, Existence, FlowLog, Inventory, Vpc};
+use crate::inventory::{
+    DestinationType, Encryption, Existence, FlowLog, Inventory, TransitGateway,
+};
 use crate::term::escape;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The traffic type of every flow log the fix creates.
+/// The traffic type of every VPC flow log the fix creates.
 pub const TRAFFIC_TYPE: &str = "ALL";
+/// The resource type (CreateFlowLogs `ResourceType`) of a flow log the fix creates on a transit
+/// gateway; such a log has no traffic type and AWS's fixed 60-second aggregation interval.
+pub const TRANSIT_GATEWAY: &str = "TransitGateway";
 /// The tag every resource a fix creates carries, set at creation: its value is the change id
 /// ([`Change::change_id`]) recorded in the change log, and `fix --undo` deletes a resource only
 /// when the tag it reads back matches the record.
@@ -20,9 +25,10 @@ pub const CHANGE_TAG: &str = "flowaudit:change";
 pub struct Change {
     pub account_id: String,
     pub region: String,
-    /// The VPC the change is for; `None` for region-level changes (a log group).
+    /// The resource the change is for: a VPC, or for a flow log of resource type
+    /// [`TRANSIT_GATEWAY`] the transit gateway; `None` for region-level changes (a log group).
     pub vpc_id: Option<String>,
-    /// The VPC's `Name` tag, for display.
+    /// The resource's `Name` tag, for display.
     #[serde(default)]
     pub vpc_name: Option<String>,
     pub action: Action,
@@ -45,12 +51,16 @@ pub enum Action {
     },
     /// Associate a KMS key with an existing, unencrypted log group (`--unsafe-fixes`).
     AssociateKmsKey { log_group: String, kms_key: String },
-    /// Create one VPC flow log with traffic type ALL.
+    /// Create one VPC flow log with traffic type ALL, or one transit gateway flow log.
     CreateFlowLog {
         /// Canonical destination text (`s3://...` or `cloudwatch:...`).
         destination: String,
+        /// `ALL`; empty for a transit gateway flow log, which has none.
         traffic_type: String,
         client_token: String,
+        /// [`TRANSIT_GATEWAY`] for a flow log on a transit gateway; absent for a VPC.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resource_type: Option<String>,
     },
 }
 
@@ -103,6 +113,14 @@ impl Change {
                 "associate KMS key {} with the unencrypted log group {} (unsafe fix)",
                 escape(kms_key),
                 escape(log_group)
+            ),
+            Action::CreateFlowLog {
+                destination,
+                resource_type: Some(_),
+                ..
+            } => format!(
+                "create transit gateway flow log -> {}",
+                escape(destination)
             ),
             Action::CreateFlowLog {
                 destination,
@@ -352,19 +370,19 @@ fn held_back(fix: Applicability, s: &FixSettings) -> Option<String> {
     }
 }
 
-/// Failing results of `vpc` in `region` that the settings select, sorted by the fix their
-/// checks declare in the rule files.
+/// Failing results of the resource `id` (a VPC or a transit gateway) in `region` that the
+/// settings select, sorted by the fix their checks declare in the rule files.
 fn failing_targets<'f>(
     findings: &'f [Finding],
     account_id: &str,
     region: &str,
-    vpc: &Vpc,
+    id: &str,
     s: &FixSettings,
 ) -> Wanted<'f> {
     let mut w = Wanted::default();
     for f in findings {
         if f.status != Status::Fail
-            || f.resource.id != vpc.id
+            || f.resource.id != id
             || f.resource.region != region
             || f.resource.account_id != account_id
             || !s.rule_selected(&f.rule_id, &f.check_id)
@@ -433,7 +451,8 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         let mut group_changes: Vec<Change> = Vec::new();
         let mut flow_changes: Vec<Change> = Vec::new();
         for vpc in &region.vpcs {
-            let Wanted { flow, enc, manual } = failing_targets(findings, account, rname, vpc, s);
+            let Wanted { flow, enc, manual } =
+                failing_targets(findings, account, rname, &vpc.id, s);
             if (flow.is_empty() && enc.is_empty() && manual.is_empty())
                 || !s.resource_selected(&vpc.id)
             {
@@ -495,6 +514,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                                 &dest_text,
                                 TRAFFIC_TYPE,
                             ),
+                            resource_type: None,
                         },
                         targets: flow.clone(),
                         note: describe_existing(&vpc.flow_logs),
@@ -507,8 +527,12 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                     notes: &mut out.notes,
                     problems: &mut out.problems,
                 };
+                let logs = vpc
+                    .flow_logs
+                    .iter()
+                    .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs));
                 plan_encryption(
-                    vpc,
+                    (&vpc.id, logs),
                     rname,
                     account,
                     (rule_id, check_id),
@@ -517,6 +541,15 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                     &mut acc,
                 );
             }
+        }
+        for tgw in &region.transit_gateways {
+            let wanted = failing_targets(findings, account, rname, &tgw.id, s);
+            let mut acc = RegionPlan {
+                changes: &mut group_changes,
+                notes: &mut out.notes,
+                problems: &mut out.problems,
+            };
+            plan_tgw(tgw, (account, rname), wanted, s, &mut out.skipped, &mut out.manual, &mut flow_changes, &mut acc);
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
             let mut acc = RegionPlan {
@@ -534,6 +567,106 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
     let mut seen = std::collections::BTreeSet::new();
     out.problems.retain(|n| seen.insert(n.clone()));
     out
+}
+
+/// The changes for the failing results of one transit gateway: a TransitGateway-level flow log
+/// (never a second one to the same destination), key associations, manual fixes; a shared
+/// transit gateway is skipped.
+#[allow(clippy::too_many_arguments)]
+fn plan_tgw(
+    tgw: &TransitGateway,
+    (account, rname): (&str, &str),
+    Wanted { flow, enc, manual }: Wanted,
+    s: &FixSettings,
+    skipped: &mut Vec<Skipped>,
+    manual_out: &mut Vec<ManualFix>,
+    flow_changes: &mut Vec<Change>,
+    acc: &mut RegionPlan,
+) {
+    if (flow.is_empty() && enc.is_empty() && manual.is_empty()) || !s.resource_selected(&tgw.id) {
+        return;
+    }
+    if tgw.shared {
+        skipped.push(Skipped {
+            account_id: account.into(),
+            region: rname.into(),
+            vpc_id: tgw.id.clone(),
+            reason: format!(
+                "shared transit gateway owned by account {}: --fix never touches shared transit gateways; fix it in the owner account",
+                escape(&tgw.owner_id)
+            ),
+        });
+        return;
+    }
+    for (f, why) in manual {
+        manual_out.push(ManualFix {
+            account_id: account.into(),
+            region: rname.into(),
+            vpc_id: tgw.id.clone(),
+            rule_id: f.rule_id.clone(),
+            check_id: f.check_id.clone(),
+            why,
+            snippet: f.remediation.as_ref().and_then(|r| r.cli.clone()),
+        });
+    }
+    let dest = &s.destination;
+    let dest_text = dest.canonical();
+    if !flow.is_empty() {
+        if let Some(existing) = tgw
+            .flow_logs
+            .iter()
+            .find(|f| same_destination(f, dest, rname))
+        {
+            skipped.push(Skipped {
+                account_id: account.into(),
+                region: rname.into(),
+                vpc_id: tgw.id.clone(),
+                reason: format!(
+                    "already has the transit gateway flow log {} to {}; not creating a duplicate (check why it fails: {})",
+                    escape(&existing.id),
+                    escape(&dest_text),
+                    flow.join(", ")
+                ),
+            });
+        } else {
+            flow_changes.push(Change {
+                account_id: account.into(),
+                region: rname.into(),
+                vpc_id: Some(tgw.id.clone()),
+                vpc_name: tgw.name.clone(),
+                action: Action::CreateFlowLog {
+                    destination: dest_text.clone(),
+                    traffic_type: String::new(),
+                    client_token: client_token(
+                        account,
+                        rname,
+                        &tgw.id,
+                        &dest_text,
+                        TRANSIT_GATEWAY,
+                    ),
+                    resource_type: Some(TRANSIT_GATEWAY.into()),
+                },
+                targets: flow.clone(),
+                note: (!tgw.attachment_flow_logs.is_empty()).then(|| {
+                    format!(
+                        "its {} attachment-level flow log(s) are kept unchanged",
+                        tgw.attachment_flow_logs.len()
+                    )
+                }),
+            });
+        }
+    }
+    for (rule_id, check_id, allowed) in &enc {
+        plan_encryption(
+            (&tgw.id, tgw.flow_logs.iter()),
+            rname,
+            account,
+            (rule_id, check_id),
+            *allowed,
+            s,
+            acc,
+        );
+    }
 }
 
 /// Where the helpers below put region-level changes, notes and problems.
@@ -565,6 +698,9 @@ fn plan_destination_group(
                         .chain(v.subnets.iter().flat_map(|s| &s.flow_logs))
                 })
                 .chain(r.other_flow_logs.iter())
+                .chain(r.transit_gateways.iter().flat_map(|t| {
+                    t.flow_logs.iter().chain(t.attachment_flow_logs.iter())
+                }))
         })
         .find(|f| {
             f.destination_type == DestinationType::CloudWatchLogs
@@ -663,10 +799,11 @@ fn push_association(
     }
 }
 
-/// A failing encryption check on a VPC: plan key associations for its unencrypted log groups
-/// (unsafe), and point to the remediation snippet for buckets (never changed automatically).
-fn plan_encryption(
-    vpc: &Vpc,
+/// A failing encryption check on a resource (its id and flow logs): plan key associations for
+/// its unencrypted log groups (unsafe), and point to the remediation snippet for buckets (never
+/// changed automatically).
+fn plan_encryption<'l>(
+    (resource_id, logs): (&str, impl Iterator<Item = &'l FlowLog>),
     region: &str,
     account: &str,
     (rule_id, check_id): (&str, &str),
@@ -674,10 +811,6 @@ fn plan_encryption(
     s: &FixSettings,
     acc: &mut RegionPlan,
 ) {
-    let logs = vpc
-        .flow_logs
-        .iter()
-        .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs));
     for fl in logs {
         if fl.destination.encryption != Encryption::None || fl.destination.exists != Existence::Yes
         {
@@ -700,8 +833,8 @@ fn plan_encryption(
                     "bucket {} (flow log {} of {}) has no default encryption; --fix never changes bucket encryption: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
                     escape(bucket),
                     escape(&fl.id),
-                    escape(&vpc.id),
-                    escape(&vpc.id)
+                    escape(resource_id),
+                    escape(resource_id)
                 ));
             }
             DestinationType::KinesisDataFirehose => {}
@@ -713,7 +846,7 @@ fn plan_encryption(
 pub(crate) mod tests {
     use super::*;
     use crate::findings::{ResourceRef, Severity};
-    use crate::inventory::{Destination, RegionInventory, ScanMeta};
+    use crate::inventory::{Destination, RegionInventory, ScanMeta, Vpc};
     use std::collections::BTreeMap;
 
     pub const ACCT: &str = "111122223333";
@@ -976,6 +1109,8 @@ pub(crate) mod tests {
                 destination,
                 traffic_type,
                 client_token: t,
+                ..
+
             } => {
                 assert_eq!(destination, "s3://flow-bucket");
                 assert_eq!(traffic_type, "ALL");

@@ -255,6 +255,7 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
             "DescribeSubnets",
             "DescribeFlowLogs",
             "DescribeNetworkInterfaces",
+            "DescribeTransitGateways",
         ] {
             assert_eq!(
                 c.get(&(a.clone(), "us-east-1".into(), op.into())),

@@ -80,7 +80,24 @@ pub fn outcomes(
             {
                 // A new ALL log targets every such check, also one that was skipped before
                 // (traffic-type-all is skipped while flow-logs-enabled fails).
+                // Only the rules of the changed resource's kind (VPC or transit gateway): a rule
+                // whose results are all on resources of another kind does not judge it.
+                let kind = match &c.action {
+                    Action::CreateFlowLog {
+                        resource_type: Some(_),
+                        ..
+                    } => crate::rules::TRANSIT_GATEWAY,
+                    _ => crate::rules::VPC,
+                };
+                let other_kind = |rule: &str| {
+                    let mut of_rule = after.iter().filter(|f| f.rule_id == rule).peekable();
+                    of_rule.peek().is_some()
+                        && of_rule.all(|f| f.resource.kind != kind && f.resource.kind != "region")
+                };
                 for (rule, check) in checks.with_action(FixAction::CreateFlowLog) {
+                    if other_kind(rule) {
+                        continue;
+                    }
                     let status = after
                         .iter()
                         .find(|f| {

@@ -217,17 +217,23 @@ async fn list_tgw_attachments(
     )
 }
 
-fn convert_transit_gateway(t: &aws_sdk_ec2::types::TransitGateway, ctx: &RegionCtx) -> TransitGateway {
+fn convert_transit_gateway(
+    t: &aws_sdk_ec2::types::TransitGateway,
+    ctx: &RegionCtx,
+) -> TransitGateway {
     let id = t.transit_gateway_id().unwrap_or_default().to_string();
     let owner = t.owner_id().unwrap_or(&ctx.account_id).to_string();
     let tags = tag_map(t.tags());
     TransitGateway {
-        arn: t.transit_gateway_arn().map(str::to_string).unwrap_or_else(|| {
-            format!(
-                "arn:{}:ec2:{}:{}:transit-gateway/{}",
-                ctx.partition, ctx.region, owner, id
-            )
-        }),
+        arn: t
+            .transit_gateway_arn()
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                format!(
+                    "arn:{}:ec2:{}:{}:transit-gateway/{}",
+                    ctx.partition, ctx.region, owner, id
+                )
+            }),
         id,
         name: tags.get("Name").cloned(),
         tags,
@@ -238,7 +244,10 @@ fn convert_transit_gateway(t: &aws_sdk_ec2::types::TransitGateway, ctx: &RegionC
             .map(|s| s.as_str())
             .unwrap_or_default()
             .to_string(),
-        description: t.description().filter(|d| !d.is_empty()).map(str::to_string),
+        description: t
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
         flow_logs: Vec::new(),
         attachment_flow_logs: Vec::new(),
     }

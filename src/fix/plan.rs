@@ -118,10 +118,7 @@ impl Change {
                 destination,
                 resource_type: Some(_),
                 ..
-            } => format!(
-                "create transit gateway flow log -> {}",
-                escape(destination)
-            ),
+            } => format!("create transit gateway flow log -> {}", escape(destination)),
             Action::CreateFlowLog {
                 destination,
                 traffic_type,
@@ -549,7 +546,16 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                 notes: &mut out.notes,
                 problems: &mut out.problems,
             };
-            plan_tgw(tgw, (account, rname), wanted, s, &mut out.skipped, &mut out.manual, &mut flow_changes, &mut acc);
+            plan_tgw(
+                tgw,
+                (account, rname),
+                wanted,
+                s,
+                &mut out.skipped,
+                &mut out.manual,
+                &mut flow_changes,
+                &mut acc,
+            );
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
             let mut acc = RegionPlan {
@@ -698,9 +704,11 @@ fn plan_destination_group(
                         .chain(v.subnets.iter().flat_map(|s| &s.flow_logs))
                 })
                 .chain(r.other_flow_logs.iter())
-                .chain(r.transit_gateways.iter().flat_map(|t| {
-                    t.flow_logs.iter().chain(t.attachment_flow_logs.iter())
-                }))
+                .chain(
+                    r.transit_gateways
+                        .iter()
+                        .flat_map(|t| t.flow_logs.iter().chain(t.attachment_flow_logs.iter())),
+                )
         })
         .find(|f| {
             f.destination_type == DestinationType::CloudWatchLogs
@@ -1110,7 +1118,6 @@ pub(crate) mod tests {
                 traffic_type,
                 client_token: t,
                 ..
-
             } => {
                 assert_eq!(destination, "s3://flow-bucket");
                 assert_eq!(traffic_type, "ALL");

@@ -1,9 +1,7 @@
 //! Loading and saving inventories, with errors that name the file and position.
 
 use super::validate::{self, Invalid};
-use super::{
-    FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, TransitGateway, Vpc, VpcBatch,
-};
+use super::{FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, TransitGateway, Vpc, VpcBatch};
 use crate::error::Error;
 use crate::term::{Escaped, escape};
 use std::path::Path;

@@ -146,7 +146,9 @@ pub fn vpc_id(s: &str) -> Result<(), Rule> {
 
 /// `tgw-` and 8 or more lowercase hex digits.
 pub fn transit_gateway_id(s: &str) -> Result<(), Rule> {
-    prefixed_hex(s, "tgw-").then_some(()).ok_or(TRANSIT_GATEWAY_ID)
+    prefixed_hex(s, "tgw-")
+        .then_some(())
+        .ok_or(TRANSIT_GATEWAY_ID)
 }
 
 /// `subnet-` and 8 or more lowercase hex digits.

@@ -9,8 +9,7 @@ use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
 use crate::inventory::{
-    Account, INVENTORY_SCHEMA, Inventory, OrgUnit, RegionInventory, ScanMeta, TransitGateway,
-    Vpc,
+    Account, INVENTORY_SCHEMA, Inventory, OrgUnit, RegionInventory, ScanMeta, TransitGateway, Vpc,
 };
 use crate::term::{Escaped, escape};
 use serde::Deserialize;

@@ -71,7 +71,10 @@ fn region_ref(region: &str, account: &str, what: &str) -> ResourceRef {
 
 /// The listings that only transit gateways need: their failure leaves the VPCs of the region
 /// complete.
-const TGW_LISTINGS: &[&str] = &["DescribeTransitGateways", "DescribeTransitGatewayAttachments"];
+const TGW_LISTINGS: &[&str] = &[
+    "DescribeTransitGateways",
+    "DescribeTransitGatewayAttachments",
+];
 
 /// Why the EC2 data a resource of `kind` needs in a region is incomplete, if it is: a VPC whose
 /// flow logs or subnets could not be listed must not be judged as having none, nor a transit

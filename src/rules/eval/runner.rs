@@ -1,7 +1,6 @@
 //! The evaluation of batches of VPCs, spread over the available cores, with results in batch order.
 
 use super::check::{tgw_ref, vpc_ref};
-use crate::rules::{TRANSIT_GATEWAY, VPC};
 use super::parallel::ordered_parallel;
 use super::region_errors::{push_all, push_errors, unreadable};
 use super::{Active, EvalOptions, Needs};
@@ -9,6 +8,7 @@ use crate::findings::Finding;
 use crate::inventory::{Account, Inventory, InventoryHead, TransitGateway, Vpc, VpcBatch};
 use crate::rules::RuleSet;
 use crate::rules::cel_values;
+use crate::rules::{TRANSIT_GATEWAY, VPC};
 use serde_json::{Value as JsonValue, json};
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -44,10 +44,17 @@ impl Evaluator<'_> {
                 let kind = if listed { TRANSIT_GATEWAY } else { "" };
                 let why = unreadable(errors, region, &e.account_id, kind).unwrap_or_default();
                 let resource = Arc::new(region_ref(region, &e.account_id, "transit-gateway/*"));
-                let message = format!(
-                    "The transit gateways of {region} in account {} could not be listed, so they were not evaluated: {why}",
-                    e.account_id
-                );
+                let message = if listed {
+                    format!(
+                        "The transit gateways of {region} in account {} could not be listed, so they were not evaluated: {why}",
+                        e.account_id
+                    )
+                } else {
+                    format!(
+                        "{region} in account {} could not be read, so its transit gateways were not evaluated: {why}",
+                        e.account_id
+                    )
+                };
                 push_errors(&mut out, &tgw_rules, &resource, &message);
             }
         }

@@ -351,6 +351,8 @@ fn describe_existing(logs: &[FlowLog]) -> Option<String> {
 struct Wanted<'f> {
     /// Checks a new ALL flow log fixes.
     flow: Vec<String>,
+    /// The rules of those checks.
+    flow_rules: BTreeSet<String>,
     /// (rule, check) of failing checks whose fix associates KMS keys, and whether it may run.
     enc: Vec<(String, String, bool)>,
     /// Failures left to their snippets, with why.
@@ -395,6 +397,7 @@ fn failing_targets<'f>(
                 if !w.flow.contains(&f.check_id) {
                     w.flow.push(f.check_id.clone());
                 }
+                w.flow_rules.insert(f.rule_id.clone());
             }
             (Some(FixAction::AssociateKmsKey), held) => {
                 w.enc
@@ -447,9 +450,15 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         let rname = region.region.as_str();
         let mut group_changes: Vec<Change> = Vec::new();
         let mut flow_changes: Vec<Change> = Vec::new();
+        let mut region_rules: BTreeSet<String> = BTreeSet::new();
         for vpc in &region.vpcs {
-            let Wanted { flow, enc, manual } =
-                failing_targets(findings, account, rname, &vpc.id, s);
+            let Wanted {
+                flow,
+                flow_rules,
+                enc,
+                manual,
+            } = failing_targets(findings, account, rname, &vpc.id, s);
+            region_rules.extend(flow_rules);
             if (flow.is_empty() && enc.is_empty() && manual.is_empty())
                 || !s.resource_selected(&vpc.id)
             {
@@ -541,6 +550,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         }
         for tgw in &region.transit_gateways {
             let wanted = failing_targets(findings, account, rname, &tgw.id, s);
+            region_rules.extend(wanted.flow_rules.iter().cloned());
             let mut acc = RegionPlan {
                 changes: &mut group_changes,
                 notes: &mut out.notes,
@@ -563,7 +573,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                 notes: &mut out.notes,
                 problems: &mut out.problems,
             };
-            plan_destination_group(inv, rname, account, group, s, &mut acc);
+            plan_destination_group(inv, (rname, account), group, &region_rules, s, &mut acc);
         }
         out.changes.extend(group_changes);
         out.changes.extend(flow_changes);
@@ -582,7 +592,9 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
 fn plan_tgw(
     tgw: &TransitGateway,
     (account, rname): (&str, &str),
-    Wanted { flow, enc, manual }: Wanted,
+    Wanted {
+        flow, enc, manual, ..
+    }: Wanted,
     s: &FixSettings,
     skipped: &mut Vec<Skipped>,
     manual_out: &mut Vec<ManualFix>,
@@ -685,9 +697,9 @@ struct RegionPlan<'a> {
 /// The log group the new flow logs deliver to: create it unless the inventory shows it exists.
 fn plan_destination_group(
     inv: &Inventory,
-    region: &str,
-    account: &str,
+    (region, account): (&str, &str),
     group: &str,
+    rules: &BTreeSet<String>,
     s: &FixSettings,
     acc: &mut RegionPlan,
 ) {
@@ -721,7 +733,7 @@ fn plan_destination_group(
             let kms_key = match s.kms_key_for(region) {
                 Ok(Some(k)) => Some(k.to_string()),
                 Ok(None) => {
-                    if let Some((rule, check)) = needs_encryption(s) {
+                    if let Some((rule, check)) = needs_encryption(s, rules) {
                         acc.problems.push(format!(
                             "{region}: the new log group {} would not be encrypted, so the flow logs delivering to it would fail {rule}/{check}; add --fix-kms-key with a key of {region}",
                             escape(group)
@@ -755,11 +767,15 @@ fn plan_destination_group(
     }
 }
 
-/// The first check that needs what a fix creates to be encrypted (`creates.encrypted`).
-fn needs_encryption(s: &FixSettings) -> Option<(&str, &str)> {
+/// The first check of `rules` (those whose failures the new flow logs fix) that needs what a
+/// fix creates to be encrypted (`creates.encrypted`).
+fn needs_encryption<'s>(
+    s: &'s FixSettings,
+    rules: &BTreeSet<String>,
+) -> Option<(&'s str, &'s str)> {
     s.checks
         .limits()
-        .find(|(_, _, l)| l.encrypted)
+        .find(|(r, _, l)| l.encrypted && rules.contains(*r))
         .map(|(r, c, _)| (r, c))
 }
 

@@ -666,21 +666,31 @@ mod tests {
             inv.head()
         );
         let batches = stream_all(&demo()).unwrap();
+        // A batch holds VPCs (up to 2) or a region entry's transit gateways.
         assert!(
             batches
                 .iter()
-                .all(|b| !b.vpcs.is_empty() && b.vpcs.len() <= 2)
+                .all(|b| b.vpcs.is_empty() != b.transit_gateways.is_empty() && b.vpcs.len() <= 2)
         );
         assert!(batches.iter().any(|b| b.vpcs.len() == 2));
+        assert!(batches.iter().any(|b| !b.transit_gateways.is_empty()));
         let mut regions: Vec<Vec<Vpc>> = vec![Vec::new(); inv.regions.len()];
+        let mut tgws: Vec<Vec<TransitGateway>> = vec![Vec::new(); inv.regions.len()];
         let mut last = 0;
         for b in batches {
             assert!(b.region >= last, "batches come in file order");
             last = b.region;
             regions[b.region].extend(b.vpcs);
+            tgws[b.region].extend(b.transit_gateways);
         }
         let expected: Vec<Vec<Vpc>> = inv.regions.iter().map(|r| r.vpcs.clone()).collect();
         assert_eq!(regions, expected);
+        let expected: Vec<Vec<TransitGateway>> = inv
+            .regions
+            .iter()
+            .map(|r| r.transit_gateways.clone())
+            .collect();
+        assert_eq!(tgws, expected);
     }
 
     #[test]

@@ -88,11 +88,13 @@ fn demo_inventory_loads_and_covers_every_case() {
         tgws.iter()
             .any(|t| !t.shared && t.flow_logs.iter().any(|l| l.status == "ACTIVE"))
     );
-    assert!(tgws.iter().any(|t| !t.shared
-        && t.flow_logs.is_empty()
-        && t.attachment_flow_logs
-            .iter()
-            .any(|l| l.resource_type == "transit_gateway_attachment")));
+    assert!(tgws.iter().any(|t| {
+        !t.shared
+            && t.flow_logs.is_empty()
+            && t.attachment_flow_logs
+                .iter()
+                .any(|l| l.resource_type == "transit_gateway_attachment")
+    }));
     assert!(
         tgws.iter()
             .any(|t| t.shared && t.owner_id != inv.scan.account_id)

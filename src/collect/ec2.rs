@@ -554,6 +554,53 @@ mod tests {
     }
 
     #[test]
+    fn join_hangs_transit_gateway_and_attachment_logs_on_their_transit_gateway() {
+        let c = ctx();
+        let tgw = |id: &str, owner: &str| {
+            convert_transit_gateway(
+                &aws_sdk_ec2::types::TransitGateway::builder()
+                    .transit_gateway_id(id)
+                    .owner_id(owner)
+                    .description("")
+                    .tags(Tag::builder().key("Name").value("hub").build())
+                    .build(),
+                &c,
+            )
+        };
+        let listing = RegionListing {
+            transit_gateways: vec![tgw("tgw-b", "222222222222"), tgw("tgw-a", "111111111111")],
+            tgw_attachments: vec![
+                ("tgw-attach-1".into(), "tgw-a".into()),
+                ("tgw-attach-9".into(), "tgw-gone".into()),
+            ],
+            flow_logs: vec![
+                log("fl-1", "tgw-a"),
+                log("fl-2", "tgw-attach-1"),
+                log("fl-3", "tgw-attach-9"),
+                log("fl-4", "tgw-zzz"),
+            ],
+            ..RegionListing::default()
+        };
+        let r = join(&c, listing);
+        let ids: Vec<&str> = r.transit_gateways.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["tgw-a", "tgw-b"]);
+        let a = &r.transit_gateways[0];
+        assert_eq!(a.name.as_deref(), Some("hub"));
+        assert_eq!(a.description, None, "an empty description is none");
+        assert!(!a.shared);
+        assert_eq!(
+            a.arn,
+            "arn:aws:ec2:eu-west-1:111111111111:transit-gateway/tgw-a"
+        );
+        assert_eq!(a.flow_logs[0].id, "fl-1");
+        assert_eq!(a.attachment_flow_logs[0].id, "fl-2");
+        assert!(r.transit_gateways[1].shared);
+        // An attachment of an unlisted transit gateway, and a vanished one, stay with the others.
+        let other: Vec<&str> = r.other_flow_logs.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(other, ["fl-3", "fl-4"]);
+    }
+
+    #[test]
     fn resource_types() {
         assert_eq!(resource_type_of("vpc-1"), "vpc");
         assert_eq!(resource_type_of("subnet-1"), "subnet");

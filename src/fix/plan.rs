@@ -870,7 +870,7 @@ fn plan_encryption<'l>(
 pub(crate) mod tests {
     use super::*;
     use crate::findings::{ResourceRef, Severity};
-    use crate::inventory::{Destination, RegionInventory, ScanMeta, Vpc};
+    use crate::inventory::{Destination, RegionInventory, ScanMeta, TransitGateway, Vpc};
     use std::collections::BTreeMap;
 
     pub const ACCT: &str = "111122223333";
@@ -1497,6 +1497,76 @@ pub(crate) mod tests {
         );
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         assert_eq!(p.changes.len(), 2);
+    }
+
+    fn tgw(id: &str, owner: &str, attachment_logs: Vec<FlowLog>) -> TransitGateway {
+        TransitGateway {
+            id: id.into(),
+            arn: format!("arn:aws:ec2:us-east-1:{owner}:transit-gateway/{id}"),
+            name: Some("core".into()),
+            tags: BTreeMap::new(),
+            owner_id: owner.into(),
+            shared: owner != ACCT,
+            state: "available".into(),
+            description: None,
+            flow_logs: Vec::new(),
+            attachment_flow_logs: attachment_logs,
+        }
+    }
+
+    #[test]
+    fn a_failing_transit_gateway_gets_a_transit_gateway_flow_log_and_a_shared_one_is_skipped() {
+        let mut inv = inventory(vec![("us-east-1", vec![])]);
+        let att = flow_log("fl-att", "tgw-attach-1", "", "/g", Encryption::Kms);
+        inv.regions[0].transit_gateways = vec![
+            tgw("tgw-1", ACCT, vec![att]),
+            tgw("tgw-2", "999988887777", vec![]),
+        ];
+        let f: Vec<Finding> = ["tgw-1", "tgw-2"]
+            .iter()
+            .map(|t| finding("us-east-1", t, "TGW-001", "flow-logs-enabled", Status::Fail))
+            .collect();
+        let p = plan(&inv, &f, &settings("s3://flow-bucket", |_| {}));
+        assert_eq!(p.changes.len(), 1, "{p:?}");
+        let c = &p.changes[0];
+        assert_eq!(c.vpc_id.as_deref(), Some("tgw-1"));
+        assert_eq!(c.targets, vec!["flow-logs-enabled"]);
+        assert_eq!(
+            c.action,
+            Action::CreateFlowLog {
+                destination: "s3://flow-bucket".into(),
+                traffic_type: String::new(),
+                client_token: client_token(
+                    ACCT,
+                    "us-east-1",
+                    "tgw-1",
+                    "s3://flow-bucket",
+                    TRANSIT_GATEWAY
+                ),
+                resource_type: Some(TRANSIT_GATEWAY.into()),
+            }
+        );
+        assert!(
+            c.describe()
+                .starts_with("tgw-1 (core): create transit gateway flow log -> s3://flow-bucket"),
+            "{}",
+            c.describe()
+        );
+        assert!(c.note.as_deref().unwrap().contains("1 attachment-level"));
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.skipped[0].vpc_id, "tgw-2");
+        assert!(
+            p.skipped[0]
+                .reason
+                .contains("owned by account 999988887777")
+        );
+        // A VPC-only selection leaves the transit gateways alone.
+        let p = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |s| s.rules = vec![rule("VPC-001")]),
+        );
+        assert!(p.changes.is_empty() && p.skipped.is_empty(), "{p:?}");
     }
 
     #[test]

@@ -156,6 +156,60 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const TGW_RULE: &str = r#"
+id = "T-TGW"
+title = "t"
+description = "d"
+severity = "high"
+resource = "transit_gateway"
+
+[[checks]]
+id = "logged"
+title = "logged"
+condition = "size(transit_gateway.active_logs) > 0"
+pass = "ok {{transit_gateway.id}}"
+fail = "no {{resource.id}}"
+"#;
+
+    #[test]
+    fn a_failed_transit_gateway_listing_errs_the_transit_gateway_rules_only() {
+        let mut set = rules();
+        set.compile_text("tgw.toml", TGW_RULE, crate::rules::RuleSource::Builtin)
+            .unwrap();
+        let errs = json!([{"account_id": "111111111111", "region": "eu-west-1", "service": "ec2",
+            "operation": "DescribeTransitGateways", "code": "UnauthorizedOperation", "message": "no"}]);
+        let f = evaluate(
+            &set,
+            &inventory("available", 0, errs),
+            &EvalOptions::default(),
+        );
+        let vpc: Vec<_> = f.iter().filter(|f| f.resource.kind == "vpc").collect();
+        assert!(!vpc.is_empty());
+        // The VPCs are judged (the fixture rule has checks that err by design, never with the
+        // listing's failure).
+        assert!(vpc.iter().any(|f| f.status == Status::Pass), "{vpc:?}");
+        assert!(
+            vpc.iter()
+                .all(|f| !f.message.contains("DescribeTransitGateways")),
+            "{vpc:?}"
+        );
+        let tgw: Vec<_> = f.iter().filter(|f| f.rule_id == "T-TGW").collect();
+        assert_eq!(tgw.len(), 1);
+        assert_eq!(tgw[0].status, Status::Error);
+        assert_eq!(tgw[0].resource.kind, "region");
+        assert_eq!(
+            tgw[0].resource.arn,
+            "arn:aws:ec2:eu-west-1:111111111111:transit-gateway/*"
+        );
+        assert!(
+            tgw[0]
+                .message
+                .contains("DescribeTransitGateways failed in eu-west-1: UnauthorizedOperation"),
+            "{}",
+            tgw[0].message
+        );
+    }
+
     #[test]
     fn incomplete_ec2_data_gives_errors_not_verdicts() {
         let set = rules();

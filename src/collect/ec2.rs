@@ -88,6 +88,8 @@ pub async fn list_region(
         Err(f) => listing.tgw_failures.push(f),
     }
     if !failures.is_empty() {
+        // The region is left out: every failure of it is recorded.
+        failures.append(&mut listing.tgw_failures);
         return Err(failures);
     }
     let attachment_logs = listing

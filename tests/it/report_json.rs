@@ -143,10 +143,20 @@ fn demo_report_has_every_status_and_matches_the_schema() {
     }
     assert_eq!(doc.summary.total, doc.results.len());
 
-    // One result per (rule, check, resource), every check of every rule on every VPC.
-    let vpcs = 11;
-    let checks: usize = doc.rules.iter().map(|r| r.checks.len()).sum();
-    assert_eq!(doc.results.len(), vpcs * checks);
+    // One result per (rule, check, resource), every check of every VPC rule on every VPC and of
+    // every transit gateway rule on every transit gateway.
+    let (vpcs, tgws) = (11, 4);
+    let checks = |kind: &str| -> usize {
+        doc.rules
+            .iter()
+            .filter(|r| r.resource == kind)
+            .map(|r| r.checks.len())
+            .sum()
+    };
+    assert_eq!(
+        doc.results.len(),
+        vpcs * checks("vpc") + tgws * checks("transit_gateway")
+    );
     let mut keys: Vec<(String, String, String)> = doc
         .results
         .iter()

@@ -38,6 +38,7 @@ struct ScanErr {
 struct RuleInfo {
     id: String,
     severity: String,
+    resource: String,
     checks: Vec<CheckInfo>,
     compliance: BTreeMap<String, Vec<String>>,
     references: Vec<String>,

@@ -223,7 +223,12 @@ fn demo_report_has_every_status_and_matches_the_schema() {
 
     // Results carry resource, compliance and, for failures only, a rendered remediation.
     for r in &doc.results {
-        assert_eq!(r.resource.kind, "vpc");
+        let kind = if r.rule_id == "TGW-001" {
+            "transit_gateway"
+        } else {
+            "vpc"
+        };
+        assert_eq!(r.resource.kind, kind);
         assert!(r.resource.arn.ends_with(&r.resource.id));
         assert_eq!(r.resource.account_id, "123456789012");
         assert_eq!(

@@ -173,9 +173,10 @@ def lower_bound(inv):
 
 
 def region_lower_bound(r, buckets):
-    """The fewest calls that read one region of an inventory: the four listings (pages of PAGE)
-    and the log group lookups (50 names a call). Adds the S3 buckets its flow logs name to
-    `buckets`, each read once for the whole scan."""
+    """The fewest calls that read one region of an inventory: the five listings (pages of PAGE),
+    the listing of transit gateway attachments where a flow log names an attachment, and the log
+    group lookups (50 names a call). Adds the S3 buckets its flow logs name to `buckets`, each
+    read once for the whole scan."""
     n = 0
     vpcs = r["vpcs"]
     subnets = sum(len(v["subnets"]) for v in vpcs)
@@ -186,13 +187,18 @@ def region_lower_bound(r, buckets):
         for s in v["subnets"]:
             logs += s["flow_logs"]
     logs += r.get("other_flow_logs", [])
+    tgws = r.get("transit_gateways", [])
+    for t in tgws:
+        logs += t.get("flow_logs", []) + t.get("attachment_flow_logs", [])
     for l in logs:
         if l["destination_type"] == "cloud-watch-logs" and l.get("log_group_name"):
             groups.add(l["log_group_name"])
         if l["destination_type"] == "s3" and l.get("destination_arn"):
             buckets.add(l["destination_arn"].split(":::", 1)[-1].split("/")[0])
     enis = sum(v.get("network_interfaces") or 0 for v in vpcs)
-    n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs), enis))
+    n += sum(max(1, math.ceil(c / PAGE)) for c in (len(vpcs), subnets, len(logs), enis, len(tgws)))
+    if any(l.get("resource_type") == "transit_gateway_attachment" for l in logs):
+        n += 1  # DescribeTransitGatewayAttachments (one page for fewer than PAGE attachments)
     n += math.ceil(len(groups) / 50)
     return n
 

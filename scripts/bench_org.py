@@ -37,7 +37,8 @@ import bench  # noqa: E402  (scripts/bench.py: moto, proxy, measuring, per-regio
 CENTRAL_BUCKET = "org-central-flow-logs"
 LOG_GROUP = "/org/vpc-flow-logs"
 ORG_PAGE = 20  # MaxResults flowaudit asks of Organizations
-REGION_OPS = {"DescribeVpcs", "DescribeSubnets", "DescribeFlowLogs", "DescribeLogGroups"}
+REGION_OPS = {"DescribeVpcs", "DescribeSubnets", "DescribeFlowLogs", "DescribeLogGroups",
+              "DescribeTransitGateways", "DescribeTransitGatewayAttachments"}
 
 
 # --- moto, timed ---------------------------------------------------------------------------

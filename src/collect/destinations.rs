@@ -413,6 +413,11 @@ fn flow_logs_mut(r: &mut RegionInventory) -> impl Iterator<Item = &mut FlowLog> 
                 .chain(v.subnets.iter_mut().flat_map(|s| s.flow_logs.iter_mut()))
         })
         .chain(r.other_flow_logs.iter_mut())
+        .chain(r.transit_gateways.iter_mut().flat_map(|t| {
+            t.flow_logs
+                .iter_mut()
+                .chain(t.attachment_flow_logs.iter_mut())
+        }))
 }
 
 /// One destination lookup task.

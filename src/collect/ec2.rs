@@ -1,9 +1,13 @@
 //! The per-region EC2 listings (DescribeVpcs, DescribeSubnets, DescribeFlowLogs,
-//! DescribeNetworkInterfaces, each paginated once per region) and the join that hangs subnets and
-//! flow logs on their VPCs and counts the network interfaces of each VPC and subnet.
+//! DescribeNetworkInterfaces, DescribeTransitGateways, each paginated once per region, and
+//! DescribeTransitGatewayAttachments where a region has attachment-level flow logs) and the join
+//! that hangs subnets and flow logs on their VPCs and transit gateways and counts the network
+//! interfaces of each VPC and subnet.
 
 use super::errors::{CallFailure, classify};
-use crate::inventory::{Destination, DestinationType, FlowLog, RegionInventory, Subnet, Vpc};
+use crate::inventory::{
+    Destination, DestinationType, FlowLog, RegionInventory, Subnet, TransitGateway, Vpc,
+};
 use aws_sdk_ec2::primitives::DateTimeFormat;
 use aws_sdk_ec2::types::Tag;
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +24,13 @@ pub struct RegionListing {
     pub flow_logs: Vec<FlowLog>,
     /// (vpc id, subnet id) of each network interface.
     pub network_interfaces: Vec<(String, String)>,
+    pub transit_gateways: Vec<TransitGateway>,
+    /// (attachment id, transit gateway id) of each transit gateway attachment, listed only where
+    /// a flow log names an attachment.
+    pub tgw_attachments: Vec<(String, String)>,
+    /// Failures of the transit gateway listings: the region's VPCs are complete without them,
+    /// so they leave the region listed (its transit gateways are left out).
+    pub tgw_failures: Vec<ListingFailure>,
 }
 
 /// A listing call that failed: which operation and why.
@@ -40,16 +51,19 @@ pub struct RegionCtx {
     pub limit: super::clients::Limit,
 }
 
-/// Run the four listings of one region concurrently. Either all succeed, or every failure is returned.
+/// Run the five listings of one region concurrently, then, when a flow log names a transit
+/// gateway attachment, the listing of attachments. Either the VPC listings all succeed, or every
+/// failure is returned; a failed transit gateway listing is in [`RegionListing::tgw_failures`].
 pub async fn list_region(
     client: &aws_sdk_ec2::Client,
     ctx: &RegionCtx,
 ) -> Result<RegionListing, Vec<ListingFailure>> {
-    let (vpcs, subnets, logs, enis) = futures::join!(
+    let (vpcs, subnets, logs, enis, tgws) = futures::join!(
         list_vpcs(client, ctx),
         list_subnets(client, ctx),
         list_flow_logs(client, ctx),
-        list_network_interfaces(client, ctx)
+        list_network_interfaces(client, ctx),
+        list_transit_gateways(client, ctx)
     );
     let mut failures = Vec::new();
     let mut listing = RegionListing::default();
@@ -69,12 +83,33 @@ pub async fn list_region(
         Ok(n) => listing.network_interfaces = n,
         Err(f) => failures.push(f),
     }
-    if failures.is_empty() {
-        Ok(listing)
-    } else {
-        Err(failures)
+    match tgws {
+        Ok(t) => listing.transit_gateways = t,
+        Err(f) => listing.tgw_failures.push(f),
     }
+    if !failures.is_empty() {
+        // The region is left out: every failure of it is recorded.
+        failures.append(&mut listing.tgw_failures);
+        return Err(failures);
+    }
+    let attachment_logs = listing
+        .flow_logs
+        .iter()
+        .any(|l| l.resource_type == ATTACHMENT);
+    if attachment_logs && listing.tgw_failures.is_empty() {
+        match list_tgw_attachments(client, ctx).await {
+            Ok(a) => listing.tgw_attachments = a,
+            Err(f) => {
+                listing.transit_gateways.clear();
+                listing.tgw_failures.push(f);
+            }
+        }
+    }
+    Ok(listing)
 }
+
+/// The resource type of a flow log of a transit gateway attachment.
+const ATTACHMENT: &str = "transit_gateway_attachment";
 
 /// Drain a paginator into a Vec, converting each page's items; a failed page fails the listing.
 macro_rules! list_all {
@@ -148,6 +183,76 @@ async fn list_network_interfaces(
             )
         })
     )
+}
+
+async fn list_transit_gateways(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+) -> Result<Vec<TransitGateway>, ListingFailure> {
+    list_all!(
+        ctx,
+        "DescribeTransitGateways",
+        client.describe_transit_gateways(),
+        |page| page
+            .transit_gateways()
+            .iter()
+            .map(|t| convert_transit_gateway(t, ctx))
+    )
+}
+
+async fn list_tgw_attachments(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+) -> Result<Vec<(String, String)>, ListingFailure> {
+    list_all!(
+        ctx,
+        "DescribeTransitGatewayAttachments",
+        client.describe_transit_gateway_attachments(),
+        |page| page.transit_gateway_attachments().iter().map(|a| {
+            (
+                a.transit_gateway_attachment_id()
+                    .unwrap_or_default()
+                    .to_string(),
+                a.transit_gateway_id().unwrap_or_default().to_string(),
+            )
+        })
+    )
+}
+
+fn convert_transit_gateway(
+    t: &aws_sdk_ec2::types::TransitGateway,
+    ctx: &RegionCtx,
+) -> TransitGateway {
+    let id = t.transit_gateway_id().unwrap_or_default().to_string();
+    let owner = t.owner_id().unwrap_or(&ctx.account_id).to_string();
+    let tags = tag_map(t.tags());
+    TransitGateway {
+        arn: t
+            .transit_gateway_arn()
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                format!(
+                    "arn:{}:ec2:{}:{}:transit-gateway/{}",
+                    ctx.partition, ctx.region, owner, id
+                )
+            }),
+        id,
+        name: tags.get("Name").cloned(),
+        tags,
+        shared: owner != ctx.account_id,
+        owner_id: owner,
+        state: t
+            .state()
+            .map(|s| s.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        description: t
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+        flow_logs: Vec::new(),
+        attachment_flow_logs: Vec::new(),
+    }
 }
 
 fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
@@ -274,15 +379,29 @@ pub fn log_group_from_arn(arn: &str) -> Option<String> {
 }
 
 /// Join one region's listings: subnets under their VPC, VPC-level logs on the VPC, subnet-level
-/// logs on the subnet, everything else in `other_flow_logs`; every VPC and subnet gets its count
-/// of network interfaces. Output order is stable (by id).
+/// logs on the subnet, transit-gateway-level and attachment-level logs on their transit gateway,
+/// everything else in `other_flow_logs`; every VPC and subnet gets its count of network
+/// interfaces. Output order is stable (by id).
 pub fn join(ctx: &RegionCtx, listing: RegionListing) -> RegionInventory {
     let RegionListing {
         mut vpcs,
         subnets,
         flow_logs,
         network_interfaces,
+        mut transit_gateways,
+        tgw_attachments,
+        tgw_failures: _,
     } = listing;
+    transit_gateways.sort_by(|a, b| a.id.cmp(&b.id));
+    let tgw_index: HashMap<String, usize> = transit_gateways
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.clone(), i))
+        .collect();
+    let attachment_tgw: HashMap<&str, usize> = tgw_attachments
+        .iter()
+        .filter_map(|(a, t)| Some((a.as_str(), *tgw_index.get(t)?)))
+        .collect();
     vpcs.sort_by(|a, b| a.id.cmp(&b.id));
     let vpc_index: HashMap<String, usize> = vpcs
         .iter()
@@ -315,6 +434,10 @@ pub fn join(ctx: &RegionCtx, listing: RegionListing) -> RegionInventory {
             vpcs[vi].flow_logs.push(log);
         } else if let Some(&(vi, si)) = subnet_index.get(&log.resource_id) {
             vpcs[vi].subnets[si].flow_logs.push(log);
+        } else if let Some(&ti) = tgw_index.get(&log.resource_id) {
+            transit_gateways[ti].flow_logs.push(log);
+        } else if let Some(&ti) = attachment_tgw.get(log.resource_id.as_str()) {
+            transit_gateways[ti].attachment_flow_logs.push(log);
         } else {
             other.push(log);
         }
@@ -339,6 +462,7 @@ pub fn join(ctx: &RegionCtx, listing: RegionListing) -> RegionInventory {
         region: ctx.region.clone(),
         vpcs,
         other_flow_logs: other,
+        transit_gateways,
     }
 }
 
@@ -399,6 +523,7 @@ mod tests {
                 ("vpc-a".into(), "subnet-1".into()),
                 ("vpc-gone".into(), "subnet-gone".into()),
             ],
+            ..RegionListing::default()
         };
         let r = join(&c, listing);
         assert_eq!(r.vpcs[0].id, "vpc-a");
@@ -428,6 +553,53 @@ mod tests {
             r.vpcs[0].flow_logs[0].log_group_name.as_deref(),
             Some("grp")
         );
+    }
+
+    #[test]
+    fn join_hangs_transit_gateway_and_attachment_logs_on_their_transit_gateway() {
+        let c = ctx();
+        let tgw = |id: &str, owner: &str| {
+            convert_transit_gateway(
+                &aws_sdk_ec2::types::TransitGateway::builder()
+                    .transit_gateway_id(id)
+                    .owner_id(owner)
+                    .description("")
+                    .tags(Tag::builder().key("Name").value("hub").build())
+                    .build(),
+                &c,
+            )
+        };
+        let listing = RegionListing {
+            transit_gateways: vec![tgw("tgw-b", "222222222222"), tgw("tgw-a", "111111111111")],
+            tgw_attachments: vec![
+                ("tgw-attach-1".into(), "tgw-a".into()),
+                ("tgw-attach-9".into(), "tgw-gone".into()),
+            ],
+            flow_logs: vec![
+                log("fl-1", "tgw-a"),
+                log("fl-2", "tgw-attach-1"),
+                log("fl-3", "tgw-attach-9"),
+                log("fl-4", "tgw-zzz"),
+            ],
+            ..RegionListing::default()
+        };
+        let r = join(&c, listing);
+        let ids: Vec<&str> = r.transit_gateways.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["tgw-a", "tgw-b"]);
+        let a = &r.transit_gateways[0];
+        assert_eq!(a.name.as_deref(), Some("hub"));
+        assert_eq!(a.description, None, "an empty description is none");
+        assert!(!a.shared);
+        assert_eq!(
+            a.arn,
+            "arn:aws:ec2:eu-west-1:111111111111:transit-gateway/tgw-a"
+        );
+        assert_eq!(a.flow_logs[0].id, "fl-1");
+        assert_eq!(a.attachment_flow_logs[0].id, "fl-2");
+        assert!(r.transit_gateways[1].shared);
+        // An attachment of an unlisted transit gateway, and a vanished one, stay with the others.
+        let other: Vec<&str> = r.other_flow_logs.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(other, ["fl-3", "fl-4"]);
     }
 
     #[test]

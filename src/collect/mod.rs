@@ -484,19 +484,24 @@ async fn list_regions(
 ) -> Vec<RegionInventory> {
     type Listed = (
         ec2::RegionCtx,
-        Result<RegionInventory, Vec<ec2::ListingFailure>>,
+        Result<(RegionInventory, Vec<ec2::ListingFailure>), Vec<ec2::ListingFailure>>,
     );
     let listed: Vec<Listed> = futures::stream::iter(ctxs)
         .map(|ctx| async move {
             let client = clients.ec2(&ctx.region);
             let result = ec2::list_region(&client, &ctx)
                 .await
-                .and_then(|listing| checked(ec2::join(&ctx, listing)));
+                .and_then(|mut listing| {
+                    let mut tgw_failures = std::mem::take(&mut listing.tgw_failures);
+                    let mut region = ec2::join(&ctx, listing);
+                    tgw_failures.extend(checked_tgws(&mut region));
+                    checked(region).map(|r| (r, tgw_failures))
+                });
             if let Some(p) = &opts.progress {
                 p(Progress::RegionDone {
                     region: ctx.region.clone(),
-                    vpcs: result.as_ref().map(|r| r.vpcs.len()).unwrap_or(0),
-                    failed: result.is_err(),
+                    vpcs: result.as_ref().map(|r| r.0.vpcs.len()).unwrap_or(0),
+                    failed: result.as_ref().map_or(true, |r| !r.1.is_empty()),
                 });
             }
             (ctx, result)
@@ -507,25 +512,54 @@ async fn list_regions(
 
     let mut region_invs: Vec<RegionInventory> = Vec::new();
     for (ctx, result) in listed {
-        match result {
-            Ok(region) => region_invs.push(region),
-            Err(failures) => {
-                for lf in failures {
-                    tracing::warn!(region = %escape(&ctx.region), operation = lf.operation, code = %escape(&lf.failure.code), "region could not be read");
-                    scan_errors.push(ScanError {
-                        account_id: ctx.account_id.clone(),
-                        region: Some(ctx.region.clone()),
-                        service: "ec2".into(),
-                        operation: lf.operation.into(),
-                        code: lf.failure.code,
-                        message: lf.failure.message,
-                    });
-                }
+        let failures = match result {
+            Ok((region, tgw_failures)) => {
+                region_invs.push(region);
+                tgw_failures
             }
+            Err(failures) => failures,
+        };
+        for lf in failures {
+            tracing::warn!(region = %escape(&ctx.region), operation = lf.operation, code = %escape(&lf.failure.code), "region could not be read");
+            scan_errors.push(ScanError {
+                account_id: ctx.account_id.clone(),
+                region: Some(ctx.region.clone()),
+                service: "ec2".into(),
+                operation: lf.operation.into(),
+                code: lf.failure.code,
+                message: lf.failure.message,
+            });
         }
     }
     region_invs.sort_by(|a, b| a.region.cmp(&b.region));
     region_invs
+}
+
+/// The failure of the transit gateway listing when one of the region's transit gateways holds a
+/// value of the wrong shape; its transit gateways are then left out (the VPCs stay).
+fn checked_tgws(region: &mut RegionInventory) -> Option<ec2::ListingFailure> {
+    let bad = region
+        .transit_gateways
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| {
+            validate::transit_gateway(t)
+                .err()
+                .map(|e| e.within(format_args!("transit_gateways[{i}]")))
+        })?;
+    tracing::warn!(region = %region.region, path = %bad.path, "an answer holds a value of the wrong shape");
+    region.transit_gateways.clear();
+    Some(ec2::ListingFailure {
+        operation: "DescribeTransitGateways",
+        failure: errors::CallFailure {
+            code: INVALID_VALUE.into(),
+            message: format!(
+                "the answer holds a value of the wrong shape at {bad}; the region's transit gateways are left out"
+            ),
+            status: None,
+            bucket_region: None,
+        },
+    })
 }
 
 /// A joined region whose values all have their shape, or the failure that leaves it out: a

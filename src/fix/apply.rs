@@ -211,18 +211,35 @@ async fn associate_kms_key(
     }
 }
 
+/// The aggregation interval of every transit gateway flow log (AWS accepts no other).
+const TGW_AGGREGATION_SECONDS: i32 = 60;
+
 async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSettings) -> Done {
     let Some(vpc) = &change.vpc_id else {
         return Done::failed("internal: flow-log change without a VPC");
     };
+    let tgw = matches!(
+        &change.action,
+        Action::CreateFlowLog {
+            resource_type: Some(_),
+            ..
+        }
+    );
     let mut req = aws
         .ec2(&change.region)
         .create_flow_logs()
         .dry_run(s.dry_run)
         .client_token(token)
-        .resource_ids(vpc)
-        .resource_type(FlowLogsResourceType::Vpc)
-        .traffic_type(TrafficType::All);
+        .resource_ids(vpc);
+    // A transit gateway flow log has no traffic type, AWS's fixed 60-second aggregation interval,
+    // and fields of its own (a VPC log format does not apply to it).
+    req = if tgw {
+        req.resource_type(FlowLogsResourceType::TransitGateway)
+            .max_aggregation_interval(TGW_AGGREGATION_SECONDS)
+    } else {
+        req.resource_type(FlowLogsResourceType::Vpc)
+            .traffic_type(TrafficType::All)
+    };
     req = match &s.destination {
         FixDestination::S3 { .. } => req
             .log_destination_type(LogDestinationType::S3)
@@ -232,10 +249,10 @@ async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSetting
             .log_group_name(log_group)
             .deliver_logs_permission_arn(s.delivery_role.clone().unwrap_or_default()),
     };
-    if let Some(f) = &s.log_format {
+    if let (Some(f), false) = (&s.log_format, tgw) {
         req = req.log_format(f);
     }
-    if let Some(i) = s.max_aggregation_interval {
+    if let (Some(i), false) = (s.max_aggregation_interval, tgw) {
         req = req.max_aggregation_interval(i);
     }
     req = req.tag_specifications(flow_log_tag_spec(token, &s.tags));

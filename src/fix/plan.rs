@@ -2,14 +2,19 @@
 
 use super::settings::{FixDestination, FixSettings};
 use crate::findings::{Applicability, Finding, FixAction, Status};
-use crate::inventory::{DestinationType, Encryption, Existence, FlowLog, Inventory, Vpc};
+use crate::inventory::{
+    DestinationType, Encryption, Existence, FlowLog, Inventory, TransitGateway,
+};
 use crate::term::escape;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The traffic type of every flow log the fix creates.
+/// The traffic type of every VPC flow log the fix creates.
 pub const TRAFFIC_TYPE: &str = "ALL";
+/// The resource type (CreateFlowLogs `ResourceType`) of a flow log the fix creates on a transit
+/// gateway; such a log has no traffic type and AWS's fixed 60-second aggregation interval.
+pub const TRANSIT_GATEWAY: &str = "TransitGateway";
 /// The tag every resource a fix creates carries, set at creation: its value is the change id
 /// ([`Change::change_id`]) recorded in the change log, and `fix --undo` deletes a resource only
 /// when the tag it reads back matches the record.
@@ -20,9 +25,10 @@ pub const CHANGE_TAG: &str = "flowaudit:change";
 pub struct Change {
     pub account_id: String,
     pub region: String,
-    /// The VPC the change is for; `None` for region-level changes (a log group).
+    /// The resource the change is for: a VPC, or for a flow log of resource type
+    /// [`TRANSIT_GATEWAY`] the transit gateway; `None` for region-level changes (a log group).
     pub vpc_id: Option<String>,
-    /// The VPC's `Name` tag, for display.
+    /// The resource's `Name` tag, for display.
     #[serde(default)]
     pub vpc_name: Option<String>,
     pub action: Action,
@@ -45,12 +51,16 @@ pub enum Action {
     },
     /// Associate a KMS key with an existing, unencrypted log group (`--unsafe-fixes`).
     AssociateKmsKey { log_group: String, kms_key: String },
-    /// Create one VPC flow log with traffic type ALL.
+    /// Create one VPC flow log with traffic type ALL, or one transit gateway flow log.
     CreateFlowLog {
         /// Canonical destination text (`s3://...` or `cloudwatch:...`).
         destination: String,
+        /// `ALL`; empty for a transit gateway flow log, which has none.
         traffic_type: String,
         client_token: String,
+        /// [`TRANSIT_GATEWAY`] for a flow log on a transit gateway; absent for a VPC.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resource_type: Option<String>,
     },
 }
 
@@ -104,6 +114,11 @@ impl Change {
                 escape(kms_key),
                 escape(log_group)
             ),
+            Action::CreateFlowLog {
+                destination,
+                resource_type: Some(_),
+                ..
+            } => format!("create transit gateway flow log -> {}", escape(destination)),
             Action::CreateFlowLog {
                 destination,
                 traffic_type,
@@ -336,6 +351,8 @@ fn describe_existing(logs: &[FlowLog]) -> Option<String> {
 struct Wanted<'f> {
     /// Checks a new ALL flow log fixes.
     flow: Vec<String>,
+    /// The rules of those checks.
+    flow_rules: BTreeSet<String>,
     /// (rule, check) of failing checks whose fix associates KMS keys, and whether it may run.
     enc: Vec<(String, String, bool)>,
     /// Failures left to their snippets, with why.
@@ -352,19 +369,19 @@ fn held_back(fix: Applicability, s: &FixSettings) -> Option<String> {
     }
 }
 
-/// Failing results of `vpc` in `region` that the settings select, sorted by the fix their
-/// checks declare in the rule files.
+/// Failing results of the resource `id` (a VPC or a transit gateway) in `region` that the
+/// settings select, sorted by the fix their checks declare in the rule files.
 fn failing_targets<'f>(
     findings: &'f [Finding],
     account_id: &str,
     region: &str,
-    vpc: &Vpc,
+    id: &str,
     s: &FixSettings,
 ) -> Wanted<'f> {
     let mut w = Wanted::default();
     for f in findings {
         if f.status != Status::Fail
-            || f.resource.id != vpc.id
+            || f.resource.id != id
             || f.resource.region != region
             || f.resource.account_id != account_id
             || !s.rule_selected(&f.rule_id, &f.check_id)
@@ -380,6 +397,7 @@ fn failing_targets<'f>(
                 if !w.flow.contains(&f.check_id) {
                     w.flow.push(f.check_id.clone());
                 }
+                w.flow_rules.insert(f.rule_id.clone());
             }
             (Some(FixAction::AssociateKmsKey), held) => {
                 w.enc
@@ -432,8 +450,15 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         let rname = region.region.as_str();
         let mut group_changes: Vec<Change> = Vec::new();
         let mut flow_changes: Vec<Change> = Vec::new();
+        let mut region_rules: BTreeSet<String> = BTreeSet::new();
         for vpc in &region.vpcs {
-            let Wanted { flow, enc, manual } = failing_targets(findings, account, rname, vpc, s);
+            let Wanted {
+                flow,
+                flow_rules,
+                enc,
+                manual,
+            } = failing_targets(findings, account, rname, &vpc.id, s);
+            region_rules.extend(flow_rules);
             if (flow.is_empty() && enc.is_empty() && manual.is_empty())
                 || !s.resource_selected(&vpc.id)
             {
@@ -495,6 +520,7 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                                 &dest_text,
                                 TRAFFIC_TYPE,
                             ),
+                            resource_type: None,
                         },
                         targets: flow.clone(),
                         note: describe_existing(&vpc.flow_logs),
@@ -507,8 +533,12 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                     notes: &mut out.notes,
                     problems: &mut out.problems,
                 };
+                let logs = vpc
+                    .flow_logs
+                    .iter()
+                    .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs));
                 plan_encryption(
-                    vpc,
+                    (&vpc.id, logs),
                     rname,
                     account,
                     (rule_id, check_id),
@@ -518,13 +548,32 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                 );
             }
         }
+        for tgw in &region.transit_gateways {
+            let wanted = failing_targets(findings, account, rname, &tgw.id, s);
+            region_rules.extend(wanted.flow_rules.iter().cloned());
+            let mut acc = RegionPlan {
+                changes: &mut group_changes,
+                notes: &mut out.notes,
+                problems: &mut out.problems,
+            };
+            plan_tgw(
+                tgw,
+                (account, rname),
+                wanted,
+                s,
+                &mut out.skipped,
+                &mut out.manual,
+                &mut flow_changes,
+                &mut acc,
+            );
+        }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
             let mut acc = RegionPlan {
                 changes: &mut group_changes,
                 notes: &mut out.notes,
                 problems: &mut out.problems,
             };
-            plan_destination_group(inv, rname, account, group, s, &mut acc);
+            plan_destination_group(inv, (rname, account), group, &region_rules, s, &mut acc);
         }
         out.changes.extend(group_changes);
         out.changes.extend(flow_changes);
@@ -534,6 +583,108 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
     let mut seen = std::collections::BTreeSet::new();
     out.problems.retain(|n| seen.insert(n.clone()));
     out
+}
+
+/// The changes for the failing results of one transit gateway: a TransitGateway-level flow log
+/// (never a second one to the same destination), key associations, manual fixes; a shared
+/// transit gateway is skipped.
+#[allow(clippy::too_many_arguments)]
+fn plan_tgw(
+    tgw: &TransitGateway,
+    (account, rname): (&str, &str),
+    Wanted {
+        flow, enc, manual, ..
+    }: Wanted,
+    s: &FixSettings,
+    skipped: &mut Vec<Skipped>,
+    manual_out: &mut Vec<ManualFix>,
+    flow_changes: &mut Vec<Change>,
+    acc: &mut RegionPlan,
+) {
+    if (flow.is_empty() && enc.is_empty() && manual.is_empty()) || !s.resource_selected(&tgw.id) {
+        return;
+    }
+    if tgw.shared {
+        skipped.push(Skipped {
+            account_id: account.into(),
+            region: rname.into(),
+            vpc_id: tgw.id.clone(),
+            reason: format!(
+                "shared transit gateway owned by account {}: --fix never touches shared transit gateways; fix it in the owner account",
+                escape(&tgw.owner_id)
+            ),
+        });
+        return;
+    }
+    for (f, why) in manual {
+        manual_out.push(ManualFix {
+            account_id: account.into(),
+            region: rname.into(),
+            vpc_id: tgw.id.clone(),
+            rule_id: f.rule_id.clone(),
+            check_id: f.check_id.clone(),
+            why,
+            snippet: f.remediation.as_ref().and_then(|r| r.cli.clone()),
+        });
+    }
+    let dest = &s.destination;
+    let dest_text = dest.canonical();
+    if !flow.is_empty() {
+        if let Some(existing) = tgw
+            .flow_logs
+            .iter()
+            .find(|f| same_destination(f, dest, rname))
+        {
+            skipped.push(Skipped {
+                account_id: account.into(),
+                region: rname.into(),
+                vpc_id: tgw.id.clone(),
+                reason: format!(
+                    "already has the transit gateway flow log {} to {}; not creating a duplicate (check why it fails: {})",
+                    escape(&existing.id),
+                    escape(&dest_text),
+                    flow.join(", ")
+                ),
+            });
+        } else {
+            flow_changes.push(Change {
+                account_id: account.into(),
+                region: rname.into(),
+                vpc_id: Some(tgw.id.clone()),
+                vpc_name: tgw.name.clone(),
+                action: Action::CreateFlowLog {
+                    destination: dest_text.clone(),
+                    traffic_type: String::new(),
+                    client_token: client_token(
+                        account,
+                        rname,
+                        &tgw.id,
+                        &dest_text,
+                        TRANSIT_GATEWAY,
+                    ),
+                    resource_type: Some(TRANSIT_GATEWAY.into()),
+                },
+                targets: flow.clone(),
+                note: (!tgw.attachment_flow_logs.is_empty()).then(|| {
+                    format!(
+                        "its {} attachment-level flow log(s) are kept unchanged",
+                        tgw.attachment_flow_logs.len()
+                    )
+                }),
+            });
+        }
+    }
+    for (rule_id, check_id, allowed) in &enc {
+        plan_encryption(
+            (&tgw.id, tgw.flow_logs.iter()),
+            rname,
+            account,
+            (rule_id, check_id),
+            *allowed,
+            s,
+            acc,
+        );
+    }
 }
 
 /// Where the helpers below put region-level changes, notes and problems.
@@ -546,9 +697,9 @@ struct RegionPlan<'a> {
 /// The log group the new flow logs deliver to: create it unless the inventory shows it exists.
 fn plan_destination_group(
     inv: &Inventory,
-    region: &str,
-    account: &str,
+    (region, account): (&str, &str),
     group: &str,
+    rules: &BTreeSet<String>,
     s: &FixSettings,
     acc: &mut RegionPlan,
 ) {
@@ -565,6 +716,11 @@ fn plan_destination_group(
                         .chain(v.subnets.iter().flat_map(|s| &s.flow_logs))
                 })
                 .chain(r.other_flow_logs.iter())
+                .chain(
+                    r.transit_gateways
+                        .iter()
+                        .flat_map(|t| t.flow_logs.iter().chain(t.attachment_flow_logs.iter())),
+                )
         })
         .find(|f| {
             f.destination_type == DestinationType::CloudWatchLogs
@@ -577,7 +733,7 @@ fn plan_destination_group(
             let kms_key = match s.kms_key_for(region) {
                 Ok(Some(k)) => Some(k.to_string()),
                 Ok(None) => {
-                    if let Some((rule, check)) = needs_encryption(s) {
+                    if let Some((rule, check)) = needs_encryption(s, rules) {
                         acc.problems.push(format!(
                             "{region}: the new log group {} would not be encrypted, so the flow logs delivering to it would fail {rule}/{check}; add --fix-kms-key with a key of {region}",
                             escape(group)
@@ -611,11 +767,15 @@ fn plan_destination_group(
     }
 }
 
-/// The first check that needs what a fix creates to be encrypted (`creates.encrypted`).
-fn needs_encryption(s: &FixSettings) -> Option<(&str, &str)> {
+/// The first check of `rules` (those whose failures the new flow logs fix) that needs what a
+/// fix creates to be encrypted (`creates.encrypted`).
+fn needs_encryption<'s>(
+    s: &'s FixSettings,
+    rules: &BTreeSet<String>,
+) -> Option<(&'s str, &'s str)> {
     s.checks
         .limits()
-        .find(|(_, _, l)| l.encrypted)
+        .find(|(r, _, l)| l.encrypted && rules.contains(*r))
         .map(|(r, c, _)| (r, c))
 }
 
@@ -663,10 +823,11 @@ fn push_association(
     }
 }
 
-/// A failing encryption check on a VPC: plan key associations for its unencrypted log groups
-/// (unsafe), and point to the remediation snippet for buckets (never changed automatically).
-fn plan_encryption(
-    vpc: &Vpc,
+/// A failing encryption check on a resource (its id and flow logs): plan key associations for
+/// its unencrypted log groups (unsafe), and point to the remediation snippet for buckets (never
+/// changed automatically).
+fn plan_encryption<'l>(
+    (resource_id, logs): (&str, impl Iterator<Item = &'l FlowLog>),
     region: &str,
     account: &str,
     (rule_id, check_id): (&str, &str),
@@ -674,10 +835,6 @@ fn plan_encryption(
     s: &FixSettings,
     acc: &mut RegionPlan,
 ) {
-    let logs = vpc
-        .flow_logs
-        .iter()
-        .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs));
     for fl in logs {
         if fl.destination.encryption != Encryption::None || fl.destination.exists != Existence::Yes
         {
@@ -700,8 +857,8 @@ fn plan_encryption(
                     "bucket {} (flow log {} of {}) has no default encryption; --fix never changes bucket encryption: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
                     escape(bucket),
                     escape(&fl.id),
-                    escape(&vpc.id),
-                    escape(&vpc.id)
+                    escape(resource_id),
+                    escape(resource_id)
                 ));
             }
             DestinationType::KinesisDataFirehose => {}
@@ -713,7 +870,7 @@ fn plan_encryption(
 pub(crate) mod tests {
     use super::*;
     use crate::findings::{ResourceRef, Severity};
-    use crate::inventory::{Destination, RegionInventory, ScanMeta};
+    use crate::inventory::{Destination, RegionInventory, ScanMeta, TransitGateway, Vpc};
     use std::collections::BTreeMap;
 
     pub const ACCT: &str = "111122223333";
@@ -816,6 +973,7 @@ pub(crate) mod tests {
                     region: r.into(),
                     vpcs,
                     other_flow_logs: Vec::new(),
+                    transit_gateways: Vec::new(),
                 })
                 .collect(),
             errors: Vec::new(),
@@ -975,6 +1133,7 @@ pub(crate) mod tests {
                 destination,
                 traffic_type,
                 client_token: t,
+                ..
             } => {
                 assert_eq!(destination, "s3://flow-bucket");
                 assert_eq!(traffic_type, "ALL");
@@ -1338,6 +1497,76 @@ pub(crate) mod tests {
         );
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         assert_eq!(p.changes.len(), 2);
+    }
+
+    fn tgw(id: &str, owner: &str, attachment_logs: Vec<FlowLog>) -> TransitGateway {
+        TransitGateway {
+            id: id.into(),
+            arn: format!("arn:aws:ec2:us-east-1:{owner}:transit-gateway/{id}"),
+            name: Some("core".into()),
+            tags: BTreeMap::new(),
+            owner_id: owner.into(),
+            shared: owner != ACCT,
+            state: "available".into(),
+            description: None,
+            flow_logs: Vec::new(),
+            attachment_flow_logs: attachment_logs,
+        }
+    }
+
+    #[test]
+    fn a_failing_transit_gateway_gets_a_transit_gateway_flow_log_and_a_shared_one_is_skipped() {
+        let mut inv = inventory(vec![("us-east-1", vec![])]);
+        let att = flow_log("fl-att", "tgw-attach-1", "", "/g", Encryption::Kms);
+        inv.regions[0].transit_gateways = vec![
+            tgw("tgw-1", ACCT, vec![att]),
+            tgw("tgw-2", "999988887777", vec![]),
+        ];
+        let f: Vec<Finding> = ["tgw-1", "tgw-2"]
+            .iter()
+            .map(|t| finding("us-east-1", t, "TGW-001", "flow-logs-enabled", Status::Fail))
+            .collect();
+        let p = plan(&inv, &f, &settings("s3://flow-bucket", |_| {}));
+        assert_eq!(p.changes.len(), 1, "{p:?}");
+        let c = &p.changes[0];
+        assert_eq!(c.vpc_id.as_deref(), Some("tgw-1"));
+        assert_eq!(c.targets, vec!["flow-logs-enabled"]);
+        assert_eq!(
+            c.action,
+            Action::CreateFlowLog {
+                destination: "s3://flow-bucket".into(),
+                traffic_type: String::new(),
+                client_token: client_token(
+                    ACCT,
+                    "us-east-1",
+                    "tgw-1",
+                    "s3://flow-bucket",
+                    TRANSIT_GATEWAY
+                ),
+                resource_type: Some(TRANSIT_GATEWAY.into()),
+            }
+        );
+        assert!(
+            c.describe()
+                .starts_with("tgw-1 (core): create transit gateway flow log -> s3://flow-bucket"),
+            "{}",
+            c.describe()
+        );
+        assert!(c.note.as_deref().unwrap().contains("1 attachment-level"));
+        assert_eq!(p.skipped.len(), 1);
+        assert_eq!(p.skipped[0].vpc_id, "tgw-2");
+        assert!(
+            p.skipped[0]
+                .reason
+                .contains("owned by account 999988887777")
+        );
+        // A VPC-only selection leaves the transit gateways alone.
+        let p = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |s| s.rules = vec![rule("VPC-001")]),
+        );
+        assert!(p.changes.is_empty() && p.skipped.is_empty(), "{p:?}");
     }
 
     #[test]

@@ -80,7 +80,24 @@ pub fn outcomes(
             {
                 // A new ALL log targets every such check, also one that was skipped before
                 // (traffic-type-all is skipped while flow-logs-enabled fails).
+                // Only the rules of the changed resource's kind (VPC or transit gateway): a rule
+                // whose results are all on resources of another kind does not judge it.
+                let kind = match &c.action {
+                    Action::CreateFlowLog {
+                        resource_type: Some(_),
+                        ..
+                    } => crate::rules::TRANSIT_GATEWAY,
+                    _ => crate::rules::VPC,
+                };
+                let other_kind = |rule: &str| {
+                    let mut of_rule = after.iter().filter(|f| f.rule_id == rule).peekable();
+                    of_rule.peek().is_some()
+                        && of_rule.all(|f| f.resource.kind != kind && f.resource.kind != "region")
+                };
                 for (rule, check) in checks.with_action(FixAction::CreateFlowLog) {
+                    if other_kind(rule) {
+                        continue;
+                    }
                     let status = after
                         .iter()
                         .find(|f| {
@@ -90,9 +107,18 @@ pub fn outcomes(
                                 && f.resource.region == c.region
                                 && f.resource.account_id == c.account_id
                         })
-                        .map(|f| f.status.as_str())
-                        .unwrap_or("not_evaluated");
-                    verified.insert(check.to_string(), status.to_string());
+                        .map(|f| f.status.as_str());
+                    // A status found wins over another rule's check of the same id that has none.
+                    match status {
+                        Some(s) => {
+                            verified.insert(check.to_string(), s.to_string());
+                        }
+                        None => {
+                            verified
+                                .entry(check.to_string())
+                                .or_insert_with(|| "not_evaluated".to_string());
+                        }
+                    }
                 }
             }
             let mut created = r.record.flow_log_ids.clone();
@@ -166,6 +192,62 @@ mod tests {
                 undone_at: None,
             },
         }
+    }
+
+    #[test]
+    fn a_transit_gateway_change_is_verified_by_its_own_rule_only() {
+        let change = crate::fix::plan::Change {
+            account_id: ACCT.into(),
+            region: "us-east-1".into(),
+            vpc_id: Some("tgw-1".into()),
+            vpc_name: None,
+            action: crate::fix::plan::Action::CreateFlowLog {
+                destination: "s3://b".into(),
+                traffic_type: String::new(),
+                client_token: "t".into(),
+                resource_type: Some(crate::fix::plan::TRANSIT_GATEWAY.into()),
+            },
+            targets: vec!["flow-logs-enabled".into()],
+            note: None,
+        };
+        let mut tgw = finding(
+            "us-east-1",
+            "tgw-1",
+            "TGW-001",
+            "flow-logs-enabled",
+            Status::Pass,
+        );
+        let mut r = (*tgw.resource).clone();
+        r.kind = crate::rules::TRANSIT_GATEWAY.into();
+        tgw.resource = std::sync::Arc::new(r);
+        // VPC-001's results are on VPCs: its checks of the same ids do not judge the transit gateway.
+        let after = vec![
+            tgw,
+            finding(
+                "us-east-1",
+                "vpc-a",
+                FIX_RULE,
+                "flow-logs-enabled",
+                Status::Fail,
+            ),
+            finding(
+                "us-east-1",
+                "vpc-a",
+                FIX_RULE,
+                "traffic-type-all",
+                Status::Fail,
+            ),
+        ];
+        let out = outcomes(
+            &[applied(&change, Outcome::Applied, &["fl-new"])],
+            Some(&after),
+            &catalog(),
+        );
+        assert_eq!(
+            out[0].verified,
+            BTreeMap::from([("flow-logs-enabled".to_string(), "pass".to_string())])
+        );
+        assert!(!is_failure(&out[0]));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Loading and saving inventories, with errors that name the file and position.
 
 use super::validate::{self, Invalid};
-use super::{FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, Vpc, VpcBatch};
+use super::{FlowLog, INVENTORY_SCHEMA, Inventory, InventoryHead, TransitGateway, Vpc, VpcBatch};
 use crate::error::Error;
 use crate::term::{Escaped, escape};
 use std::path::Path;
@@ -69,7 +69,8 @@ impl InventoryFile {
     }
 
     /// Parse the VPCs in batches of up to `batch`, handing each batch to `on_batch` with the
-    /// index of its region entry. Meant to follow [`InventoryFile::head`], which reads
+    /// index of its region entry; a region entry's transit gateways come as one batch of their
+    /// own (without VPCs), where the entry holds them. Meant to follow [`InventoryFile::head`], which reads
     /// everything else (the region entries' accounts and names included). Each region entry
     /// is still checked whole (unknown fields, `other_flow_logs`, the shapes of its values,
     /// see [`validate`]); a batch holds only VPCs whose values passed. An error from
@@ -399,7 +400,13 @@ struct Region<'s, 'a> {
     index: usize,
 }
 
-const REGION_FIELDS: &[&str] = &["account_id", "region", "vpcs", "other_flow_logs"];
+const REGION_FIELDS: &[&str] = &[
+    "account_id",
+    "region",
+    "vpcs",
+    "other_flow_logs",
+    "transit_gateways",
+];
 
 impl<'de> serde::de::DeserializeSeed<'de> for Region<'_, '_> {
     type Value = ();
@@ -415,7 +422,7 @@ impl<'de> serde::de::Visitor<'de> for Region<'_, '_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         use serde::de::Error as _;
-        let mut seen = [false; 4];
+        let mut seen = [false; 5];
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let Some(field) = REGION_FIELDS.iter().position(|f| *f == key) else {
                 return Err(A::Error::unknown_field(&key, REGION_FIELDS));
@@ -438,6 +445,21 @@ impl<'de> serde::de::Visitor<'de> for Region<'_, '_> {
                     sink: &mut *self.sink,
                     index: self.index,
                 })?,
+                4 => {
+                    let tgws = map.next_value::<Vec<TransitGateway>>()?;
+                    for (i, t) in tgws.iter().enumerate() {
+                        let checked = validate::transit_gateway(t)
+                            .map_err(|e| e.within(format_args!("transit_gateways[{i}]")));
+                        self.sink.check(self.index, checked)?;
+                    }
+                    if !tgws.is_empty() {
+                        self.sink.hand(VpcBatch {
+                            region: self.index,
+                            vpcs: Vec::new(),
+                            transit_gateways: tgws,
+                        })?;
+                    }
+                }
                 _ => {
                     let logs = map.next_value::<Vec<FlowLog>>()?;
                     for (i, log) in logs.iter().enumerate() {
@@ -489,6 +511,7 @@ impl<'de> serde::de::Visitor<'de> for Vpcs<'_, '_> {
                 self.sink.hand(VpcBatch {
                     region: self.index,
                     vpcs: full,
+                    transit_gateways: Vec::new(),
                 })?;
             }
         }
@@ -496,6 +519,7 @@ impl<'de> serde::de::Visitor<'de> for Vpcs<'_, '_> {
             self.sink.hand(VpcBatch {
                 region: self.index,
                 vpcs,
+                transit_gateways: Vec::new(),
             })?;
         }
         Ok(())
@@ -642,21 +666,31 @@ mod tests {
             inv.head()
         );
         let batches = stream_all(&demo()).unwrap();
+        // A batch holds VPCs (up to 2) or a region entry's transit gateways.
         assert!(
             batches
                 .iter()
-                .all(|b| !b.vpcs.is_empty() && b.vpcs.len() <= 2)
+                .all(|b| b.vpcs.is_empty() != b.transit_gateways.is_empty() && b.vpcs.len() <= 2)
         );
         assert!(batches.iter().any(|b| b.vpcs.len() == 2));
+        assert!(batches.iter().any(|b| !b.transit_gateways.is_empty()));
         let mut regions: Vec<Vec<Vpc>> = vec![Vec::new(); inv.regions.len()];
+        let mut tgws: Vec<Vec<TransitGateway>> = vec![Vec::new(); inv.regions.len()];
         let mut last = 0;
         for b in batches {
             assert!(b.region >= last, "batches come in file order");
             last = b.region;
             regions[b.region].extend(b.vpcs);
+            tgws[b.region].extend(b.transit_gateways);
         }
         let expected: Vec<Vec<Vpc>> = inv.regions.iter().map(|r| r.vpcs.clone()).collect();
         assert_eq!(regions, expected);
+        let expected: Vec<Vec<TransitGateway>> = inv
+            .regions
+            .iter()
+            .map(|r| r.transit_gateways.clone())
+            .collect();
+        assert_eq!(tgws, expected);
     }
 
     #[test]

@@ -101,6 +101,37 @@ pub struct RegionInventory {
     /// (network interfaces, transit gateways, or a resource that vanished mid-scan).
     #[serde(default)]
     pub other_flow_logs: Vec<FlowLog>,
+    /// Transit gateways the region lists (DescribeTransitGateways), each with its flow logs;
+    /// absent when there are none (or in an inventory that did not list them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transit_gateways: Vec<TransitGateway>,
+}
+
+/// A transit gateway with its own (TransitGateway-level) flow logs and those of its attachments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitGateway {
+    /// `tgw-…` id.
+    pub id: String,
+    pub arn: String,
+    /// The `Name` tag, if any.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    pub owner_id: String,
+    /// True when `owner_id` differs from the scanned account (a transit gateway shared through RAM).
+    pub shared: bool,
+    /// `available`, `pending`, `modifying`, `deleting`, `deleted`.
+    pub state: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Flow logs whose resource is this transit gateway itself (resource type `TransitGateway`).
+    #[serde(default)]
+    pub flow_logs: Vec<FlowLog>,
+    /// Flow logs whose resource is one of its attachments (`TransitGatewayAttachment`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment_flow_logs: Vec<FlowLog>,
 }
 
 /// A VPC with its subnets and its own (VPC-level) flow logs.
@@ -303,12 +334,15 @@ pub struct InventoryHead {
     pub accounts: Vec<Account>,
 }
 
-/// Consecutive VPCs of one region entry, as an inventory file is read in pieces.
+/// Consecutive VPCs (or transit gateways) of one region entry, as an inventory file is read in
+/// pieces.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VpcBatch {
     /// Index of the region entry in the inventory (and in [`InventoryHead::regions`]).
     pub region: usize,
     pub vpcs: Vec<Vpc>,
+    /// Transit gateways of the region entry; a batch holds VPCs or transit gateways.
+    pub transit_gateways: Vec<TransitGateway>,
 }
 
 /// Which account and region a region entry holds.

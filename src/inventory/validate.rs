@@ -13,7 +13,7 @@
 
 use super::{
     Account, Destination, FlowLog, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError,
-    ScanMeta, Subnet, Vpc,
+    ScanMeta, Subnet, TransitGateway, Vpc,
 };
 use crate::term::breaks_text;
 use std::fmt;
@@ -83,6 +83,7 @@ pub fn show(value: &str) -> String {
 
 const VPC_ID: Rule = "expected `vpc-` followed by 8 or more lowercase hex digits";
 const SUBNET_ID: Rule = "expected `subnet-` followed by 8 or more lowercase hex digits";
+const TRANSIT_GATEWAY_ID: Rule = "expected `tgw-` followed by 8 or more lowercase hex digits";
 const FLOW_LOG_ID: Rule = "expected `fl-` followed by 8 or more lowercase hex digits";
 const RESOURCE_ID: Rule = "expected a resource id: a lowercase prefix such as `vpc-`, `subnet-` or `eni-` followed by 8 or more lowercase hex digits";
 const ACCOUNT_ID: Rule = "expected an account id of 12 digits";
@@ -141,6 +142,13 @@ fn prefixed_hex(s: &str, prefix: &str) -> bool {
 /// `vpc-` and 8 or more lowercase hex digits.
 pub fn vpc_id(s: &str) -> Result<(), Rule> {
     prefixed_hex(s, "vpc-").then_some(()).ok_or(VPC_ID)
+}
+
+/// `tgw-` and 8 or more lowercase hex digits.
+pub fn transit_gateway_id(s: &str) -> Result<(), Rule> {
+    prefixed_hex(s, "tgw-")
+        .then_some(())
+        .ok_or(TRANSIT_GATEWAY_ID)
 }
 
 /// `subnet-` and 8 or more lowercase hex digits.
@@ -426,7 +434,17 @@ pub fn region_entry(r: &RegionInventory) -> Result<(), Invalid> {
     field("account_id", &r.account_id, account_id)?;
     field("region", &r.region, region)?;
     each("vpcs", &r.vpcs, vpc)?;
-    each("other_flow_logs", &r.other_flow_logs, flow_log)
+    each("other_flow_logs", &r.other_flow_logs, flow_log)?;
+    each("transit_gateways", &r.transit_gateways, transit_gateway)
+}
+
+/// A transit gateway with its flow logs.
+pub fn transit_gateway(t: &TransitGateway) -> Result<(), Invalid> {
+    field("id", &t.id, transit_gateway_id)?;
+    field("owner_id", &t.owner_id, account_id)?;
+    field("arn", &t.arn, arn)?;
+    each("flow_logs", &t.flow_logs, flow_log)?;
+    each("attachment_flow_logs", &t.attachment_flow_logs, flow_log)
 }
 
 /// A VPC with its subnets and flow logs.

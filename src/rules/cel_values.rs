@@ -3,7 +3,8 @@
 //! The fields are documented in `docs/rules.md`; keep the two in step.
 
 use crate::inventory::{
-    Account, Destination, DestinationType, Encryption, Existence, FlowLog, Subnet, Vpc,
+    Account, Destination, DestinationType, Encryption, Existence, FlowLog, Subnet, TransitGateway,
+    Vpc,
 };
 use cel::Value;
 use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
@@ -289,6 +290,45 @@ pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
         .set("active_subnet_logs", list(active_subnet))
         .set("active_logs", list(active_all));
     o.boxed()
+}
+
+/// The `transit_gateway` CEL variable for one transit gateway of one region.
+pub fn tgw_value(region: &str, account_id: &str, t: &TransitGateway) -> BoxVal {
+    let (all, active) = logs(&t.flow_logs);
+    let (attachment_all, attachment_active) = logs(&t.attachment_flow_logs);
+    let mut o = Obj::new();
+    o.set("id", s(&t.id))
+        .set("arn", s(&t.arn))
+        .set("name", opt(&t.name))
+        .set("tags", tags(&t.tags))
+        .set("owner_id", s(&t.owner_id))
+        .set("shared", boolean(t.shared))
+        .set("state", s(&t.state))
+        .set("description", opt(&t.description))
+        .set("region", s(region))
+        .set("account_id", s(account_id))
+        .set("flow_logs", list(all))
+        .set("active_logs", list(active))
+        .set("attachment_flow_logs", list(attachment_all))
+        .set("active_attachment_logs", list(attachment_active));
+    o.boxed()
+}
+
+/// The scalar facts about a transit gateway that message templates see as `transit_gateway`.
+pub fn tgw_json(region: &str, account_id: &str, t: &TransitGateway) -> serde_json::Value {
+    serde_json::json!({
+        "id": t.id,
+        "arn": t.arn,
+        "name": t.name.clone().unwrap_or_default(),
+        "owner_id": t.owner_id,
+        "shared": t.shared,
+        "state": t.state,
+        "description": t.description.clone().unwrap_or_default(),
+        "region": region,
+        "account_id": account_id,
+        "flow_log_count": t.flow_logs.len(),
+        "attachment_flow_log_count": t.attachment_flow_logs.len(),
+    })
 }
 
 /// The `resource` CEL variable: the resource as the report names it.

@@ -16,7 +16,15 @@ use toml::Spanned;
 
 /// Names that CEL expressions may use as variables; `let` names may not shadow them.
 pub(crate) const RESERVED_NAMES: &[&str] = &[
-    "vpc", "resource", "account", "params", "options", "checks", "rule", "check",
+    "vpc",
+    "transit_gateway",
+    "resource",
+    "account",
+    "params",
+    "options",
+    "checks",
+    "rule",
+    "check",
 ];
 
 // ---------- the file format (docs/rules.md) ----------
@@ -28,7 +36,9 @@ struct RuleFile {
     title: String,
     description: String,
     severity: Severity,
-    resource: Spanned<String>,
+    /// The resource kind; `vpc` when absent.
+    #[serde(default)]
+    resource: Option<Spanned<String>>,
     #[serde(default)]
     applies_if: Option<Spanned<String>>,
     #[serde(default)]
@@ -582,8 +592,10 @@ impl Compiler<'_> {
                 ),
             );
         }
-        let kind_span = f.resource.span();
-        let kind = f.resource.into_inner();
+        let (kind_span, kind) = match f.resource {
+            Some(r) => (r.span(), r.into_inner()),
+            None => (id_span.clone(), super::VPC.to_string()),
+        };
         if !super::RESOURCE_KINDS.contains(&kind.as_str()) {
             self.err_at(
                 &kind_span,

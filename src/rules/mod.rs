@@ -17,4 +17,9 @@ pub use load::{Check, Expr, FixDecl, ParamSpec, RemediationText, Rule, RuleSet, 
 pub mod builtin;
 
 /// Resource kinds a rule can apply to. Each kind has its own CEL variable (see `docs/rules.md`).
-pub const RESOURCE_KINDS: &[&str] = &["vpc"];
+pub const RESOURCE_KINDS: &[&str] = &[VPC, TRANSIT_GATEWAY];
+
+/// The resource kind of VPC rules (the default of a rule file): CEL variable `vpc`.
+pub const VPC: &str = "vpc";
+/// The resource kind of transit gateway rules: CEL variable `transit_gateway`.
+pub const TRANSIT_GATEWAY: &str = "transit_gateway";

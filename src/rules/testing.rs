@@ -9,7 +9,7 @@ use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
 use crate::inventory::{
-    Account, INVENTORY_SCHEMA, Inventory, OrgUnit, RegionInventory, ScanMeta, Vpc,
+    Account, INVENTORY_SCHEMA, Inventory, OrgUnit, RegionInventory, ScanMeta, TransitGateway, Vpc,
 };
 use crate::term::{Escaped, escape};
 use serde::Deserialize;
@@ -49,6 +49,9 @@ struct CaseFile {
     params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     vpc: toml::Table,
+    /// The transit gateway of a case of a transit gateway rule.
+    #[serde(default)]
+    transit_gateway: Option<toml::Table>,
     expect: BTreeMap<String, Status>,
     #[serde(default)]
     message_contains: BTreeMap<String, OneOrMany>,
@@ -257,10 +260,38 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
             ));
         }
     }
-    let fragment = serde_json::to_value(&case.vpc).map_err(|e| e.to_string())?;
-    let vpc_json = vpc_with_defaults(&fragment, &account, &region);
-    let vpc: Vpc = serde_path_to_error::deserialize(&vpc_json)
-        .map_err(|e| format!("vpc.{}: {}", Escaped(e.path()), Escaped(e.inner())))?;
+    let tgw_rule = rule.resource == super::TRANSIT_GATEWAY;
+    if tgw_rule && !case.vpc.is_empty() {
+        return Err(format!(
+            "the case has a vpc, but rule {} applies to transit gateways\n  fix: describe the case's `transit_gateway`",
+            rule.id
+        ));
+    }
+    if !tgw_rule && case.transit_gateway.is_some() {
+        return Err(format!(
+            "the case has a transit_gateway, but rule {} applies to VPCs\n  fix: describe the case's `vpc`",
+            rule.id
+        ));
+    }
+    let (vpcs, transit_gateways) = if tgw_rule {
+        let fragment = serde_json::to_value(case.transit_gateway.clone().unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+        let tgw_json = tgw_with_defaults(&fragment, &account, &region);
+        let tgw: TransitGateway = serde_path_to_error::deserialize(&tgw_json).map_err(|e| {
+            format!(
+                "transit_gateway.{}: {}",
+                Escaped(e.path()),
+                Escaped(e.inner())
+            )
+        })?;
+        (vec![], vec![tgw])
+    } else {
+        let fragment = serde_json::to_value(&case.vpc).map_err(|e| e.to_string())?;
+        let vpc_json = vpc_with_defaults(&fragment, &account, &region);
+        let vpc: Vpc = serde_path_to_error::deserialize(&vpc_json)
+            .map_err(|e| format!("vpc.{}: {}", Escaped(e.path()), Escaped(e.inner())))?;
+        (vec![vpc], vec![])
+    };
     let inv = Inventory {
         schema: INVENTORY_SCHEMA.into(),
         scan: ScanMeta {
@@ -274,8 +305,9 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         regions: vec![RegionInventory {
             account_id: account.clone(),
             region: region.clone(),
-            vpcs: vec![vpc],
+            vpcs,
             other_flow_logs: vec![],
+            transit_gateways,
         }],
         errors: vec![],
         accounts: case
@@ -420,6 +452,63 @@ fn log_with_defaults(
         }
     });
     merge(&mut base, frag);
+    base
+}
+
+/// A complete inventory transit gateway built from a test fragment: every field the fragment
+/// leaves out gets a default (documented in docs/rules.md). Its flow logs have no traffic type
+/// and a 60-second aggregation interval, as AWS gives transit gateway flow logs.
+fn tgw_with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
+    let id = frag
+        .get("id")
+        .and_then(|v| v.as_str())
+        .unwrap_or("tgw-0test")
+        .to_string();
+    let mut base = json!({
+        "id": id,
+        "arn": format!("arn:aws:ec2:{region}:{account}:transit-gateway/{id}"),
+        "owner_id": account,
+        "shared": false,
+        "state": "available",
+    });
+    let mut frag = frag.clone();
+    let logs = frag.as_object_mut().and_then(|o| o.remove("flow_logs"));
+    let attachment_logs = frag
+        .as_object_mut()
+        .and_then(|o| o.remove("attachment_flow_logs"));
+    merge(&mut base, &frag);
+    let tgw_log = |l: &JsonValue, resource_id: &str, kind: &str, n: usize| {
+        let mut l = l.clone();
+        if let JsonValue::Object(o) = &mut l {
+            o.entry("traffic_type").or_insert(json!(""));
+            o.entry("max_aggregation_interval").or_insert(json!(60));
+        }
+        log_with_defaults(&l, resource_id, kind, n, account, region)
+    };
+    if let Some(JsonValue::Array(logs)) = logs {
+        let v: Vec<JsonValue> = logs
+            .iter()
+            .enumerate()
+            .map(|(i, l)| tgw_log(l, &id, "transit_gateway", i + 1))
+            .collect();
+        base["flow_logs"] = JsonValue::Array(v);
+    }
+    if let Some(JsonValue::Array(logs)) = attachment_logs {
+        let v: Vec<JsonValue> = logs
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let attachment = format!("tgw-attach-0test{}", i + 1);
+                let resource = l
+                    .get("resource_id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or(&attachment)
+                    .to_string();
+                tgw_log(l, &resource, "transit_gateway_attachment", i + 1)
+            })
+            .collect();
+        base["attachment_flow_logs"] = JsonValue::Array(v);
+    }
     base
 }
 

@@ -258,7 +258,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     );
     assert_eq!(d("fl_ap_a")["encryption"], "aws_managed");
 
-    // Exactly the lower bound: 1 STS + 1 DescribeRegions + 3 listings per region + one
+    // Exactly the lower bound: 1 STS + 1 DescribeRegions + 5 listings per region + one
     // DescribeLogGroups per region with CloudWatch destinations + one call per distinct bucket
     // (fa-aes is referenced from two regions and read once, in the region that names it first).
     let got = multiset(
@@ -282,6 +282,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
             "DescribeSubnets",
             "DescribeFlowLogs",
             "DescribeNetworkInterfaces",
+            "DescribeTransitGateways",
         ] {
             want.push(call("ec2", r, op));
         }
@@ -318,8 +319,9 @@ fn describe_flow_logs_is_called_once_per_region_whatever_the_number_of_vpcs() {
     assert_eq!(count("DescribeFlowLogs"), 1);
     assert_eq!(count("DescribeVpcs"), 1);
     assert_eq!(count("DescribeNetworkInterfaces"), 1);
+    assert_eq!(count("DescribeTransitGateways"), 1);
     assert_eq!(count("DescribeLogGroups"), 1);
-    assert_eq!(calls.len(), 1 + 1 + 4 + 1, "{calls:?}");
+    assert_eq!(calls.len(), 1 + 1 + 5 + 1, "{calls:?}");
 }
 
 #[test]

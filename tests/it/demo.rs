@@ -78,6 +78,27 @@ fn demo_inventory_loads_and_covers_every_case() {
             .iter()
             .any(|e| e.code.contains("AccessDenied") || e.code == "UnauthorizedOperation")
     );
+    // TGW-001: a logged transit gateway, one logged only on an attachment, a shared one.
+    let tgws: Vec<_> = inv
+        .regions
+        .iter()
+        .flat_map(|r| r.transit_gateways.iter())
+        .collect();
+    assert!(
+        tgws.iter()
+            .any(|t| !t.shared && t.flow_logs.iter().any(|l| l.status == "ACTIVE"))
+    );
+    assert!(tgws.iter().any(|t| {
+        !t.shared
+            && t.flow_logs.is_empty()
+            && t.attachment_flow_logs
+                .iter()
+                .any(|l| l.resource_type == "transit_gateway_attachment")
+    }));
+    assert!(
+        tgws.iter()
+            .any(|t| t.shared && t.owner_id != inv.scan.account_id)
+    );
 }
 
 #[test]

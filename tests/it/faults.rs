@@ -57,6 +57,7 @@ fn check_partial(
             "DescribeFlowLogs",
             "DescribeNetworkInterfaces",
             "DescribeSubnets",
+            "DescribeTransitGateways",
             "DescribeVpcs"
         ],
         "{errors:?}"
@@ -138,16 +139,16 @@ fn a_region_answering_403_is_an_error_entry_and_the_rest_is_complete() {
     // Access errors are not retried: one request per listing.
     assert_eq!(
         scan_with_failing_region("ap-northeast-1", 403, "UnauthorizedOperation", "3"),
-        4
+        5
     );
 }
 
 #[test]
 fn a_region_answering_500_is_retried_then_recorded() {
-    // Four listings, two attempts each.
+    // Five listings, two attempts each.
     assert_eq!(
         scan_with_failing_region("eu-west-1", 500, "InternalError", "2"),
-        8
+        10
     );
 }
 

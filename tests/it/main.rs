@@ -33,3 +33,4 @@ mod snapshots;
 mod snippets_hostile;
 mod support;
 mod terminal_and_files;
+mod transit_gateways;

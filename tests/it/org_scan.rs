@@ -255,6 +255,7 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
             "DescribeSubnets",
             "DescribeFlowLogs",
             "DescribeNetworkInterfaces",
+            "DescribeTransitGateways",
         ] {
             assert_eq!(
                 c.get(&(a.clone(), "us-east-1".into(), op.into())),
@@ -286,7 +287,7 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
             "{a}: {c:?}"
         );
     }
-    let lower_bound = 1 + 1 + 1 + 4 + 4 + 6 + 4 + scanned.len() * 6 + 2;
+    let lower_bound = 1 + 1 + 1 + 4 + 4 + 6 + 4 + scanned.len() * 7 + 2;
     assert_eq!(log.lock().unwrap().len(), lower_bound, "{c:?}");
     assert!(
         log.lock().unwrap().iter().all(|c| c.account != gamma

@@ -38,6 +38,7 @@ struct ScanErr {
 struct RuleInfo {
     id: String,
     severity: String,
+    resource: String,
     checks: Vec<CheckInfo>,
     compliance: BTreeMap<String, Vec<String>>,
     references: Vec<String>,
@@ -143,10 +144,20 @@ fn demo_report_has_every_status_and_matches_the_schema() {
     }
     assert_eq!(doc.summary.total, doc.results.len());
 
-    // One result per (rule, check, resource), every check of every rule on every VPC.
-    let vpcs = 11;
-    let checks: usize = doc.rules.iter().map(|r| r.checks.len()).sum();
-    assert_eq!(doc.results.len(), vpcs * checks);
+    // One result per (rule, check, resource), every check of every VPC rule on every VPC and of
+    // every transit gateway rule on every transit gateway.
+    let (vpcs, tgws) = (11, 4);
+    let checks = |kind: &str| -> usize {
+        doc.rules
+            .iter()
+            .filter(|r| r.resource == kind)
+            .map(|r| r.checks.len())
+            .sum()
+    };
+    assert_eq!(
+        doc.results.len(),
+        vpcs * checks("vpc") + tgws * checks("transit_gateway")
+    );
     let mut keys: Vec<(String, String, String)> = doc
         .results
         .iter()
@@ -212,7 +223,12 @@ fn demo_report_has_every_status_and_matches_the_schema() {
 
     // Results carry resource, compliance and, for failures only, a rendered remediation.
     for r in &doc.results {
-        assert_eq!(r.resource.kind, "vpc");
+        let kind = if r.rule_id == "TGW-001" {
+            "transit_gateway"
+        } else {
+            "vpc"
+        };
+        assert_eq!(r.resource.kind, kind);
         assert!(r.resource.arn.ends_with(&r.resource.id));
         assert_eq!(r.resource.account_id, "123456789012");
         assert_eq!(

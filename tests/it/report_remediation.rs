@@ -121,7 +121,8 @@ fn run_cli(moto: &Moto, script: &str) {
     );
 }
 
-/// The moto account: one VPC failing each check whose failure moto can reproduce.
+/// The moto account: one VPC (or transit gateway) failing each check whose failure moto can
+/// reproduce.
 fn seed_failures(moto: &Moto) -> BTreeMap<String, String> {
     moto.seed(&json!([
         {"op": "kms_key", "key": "key", "region": REGION},
@@ -140,7 +141,10 @@ fn seed_failures(moto: &Moto) -> BTreeMap<String, String> {
         {"op": "vpc", "key": "slow", "cidr": "10.5.0.0/16", "region": REGION},
         {"op": "flow_log", "key": "slowlog", "resource": "$slow", "traffic": "ALL", "log_group": "/flow/encrypted", "role": "$role", "max_aggregation_interval": 600, "region": REGION},
         {"op": "vpc", "key": "shortfmt", "cidr": "10.6.0.0/16", "region": REGION},
-        {"op": "flow_log", "resource": "$shortfmt", "traffic": "ALL", "log_group": "/flow/encrypted", "role": "$role", "max_aggregation_interval": 60, "log_format": "${version} ${srcaddr} ${dstaddr} ${packets} ${bytes}", "region": REGION}
+        {"op": "flow_log", "resource": "$shortfmt", "traffic": "ALL", "log_group": "/flow/encrypted", "role": "$role", "max_aggregation_interval": 60, "log_format": "${version} ${srcaddr} ${dstaddr} ${packets} ${bytes}", "region": REGION},
+        {"op": "tgw", "key": "tgwbare", "tags": {"Name": HOSTILE_NAME}, "region": REGION},
+        {"op": "tgw", "key": "tgws3plain", "region": REGION},
+        {"op": "flow_log", "resource": "$tgws3plain", "bucket": "flowaudit-plain-bucket", "max_aggregation_interval": 60, "region": REGION}
     ]))
 }
 
@@ -167,14 +171,17 @@ fn placeholder_values(ids: &BTreeMap<String, String>) -> BTreeMap<&'static str, 
     v
 }
 
-/// (seed key of the VPC, rule, check) that the moto account fails and whose CLI fix moto can run.
-const FIXABLE: [(&str, &str, &str); 6] = [
+/// (seed key of the VPC or transit gateway, rule, check) that the moto account fails and whose
+/// CLI fix moto can run.
+const FIXABLE: [(&str, &str, &str); 8] = [
     ("bare", "VPC-001", "flow-logs-enabled"),
     ("reject", "VPC-001", "traffic-type-all"),
     ("s3plain", "VPC-001", "destination-encrypted"),
     ("shortret", "VPC-003", "retention-minimum"),
     ("slow", "VPC-004", "aggregation-interval"),
     ("shortfmt", "VPC-005", "required-fields"),
+    ("tgwbare", "TGW-001", "flow-logs-enabled"),
+    ("tgws3plain", "TGW-001", "destination-encrypted"),
 ];
 
 #[test]

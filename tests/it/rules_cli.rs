@@ -630,9 +630,15 @@ fn suppressions_active_expired_and_unmatched() {
     let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let mut text = String::new();
-    for r in ["VPC-001", "VPC-002", "VPC-003", "VPC-005"] {
+    for (r, resources) in [
+        ("VPC-001", "vpc-*"),
+        ("VPC-002", "vpc-*"),
+        ("VPC-003", "vpc-*"),
+        ("VPC-005", "vpc-*"),
+        ("TGW-001", "tgw-*"),
+    ] {
         text.push_str(&format!(
-            "[[suppression]]\nrule = \"{r}\"\nresource = \"vpc-*\"\nreason = \"accepted\"\nexpires = 2099-01-01\n"
+            "[[suppression]]\nrule = \"{r}\"\nresource = \"{resources}\"\nreason = \"accepted\"\nexpires = 2099-01-01\n"
         ));
     }
     std::fs::write(&all, text).unwrap();

@@ -34,8 +34,29 @@ fn vpcs(inv: &mut Value) -> impl Iterator<Item = &mut Value> {
         .flat_map(|r| r["vpcs"].as_array_mut().unwrap().iter_mut())
 }
 
-/// Every flow log of the inventory, VPC-level and subnet-level.
+fn tgws(inv: &mut Value) -> impl Iterator<Item = &mut Value> {
+    inv["regions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .filter_map(|r| r.get_mut("transit_gateways"))
+        .flat_map(|t| t.as_array_mut().unwrap().iter_mut())
+}
+
+/// Every flow log of the inventory: VPC-level, subnet-level and those of transit gateways.
 fn logs(inv: &mut Value, f: impl Fn(&mut Value)) {
+    for t in tgws(inv) {
+        for key in ["flow_logs", "attachment_flow_logs"] {
+            for l in t
+                .get_mut(key)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                f(l);
+            }
+        }
+    }
     for vpc in vpcs(inv) {
         for l in vpc["flow_logs"].as_array_mut().unwrap() {
             f(l);
@@ -73,6 +94,9 @@ fn fields() -> Vec<(&'static str, Setter)> {
             for vpc in vpcs(inv) {
                 set(vpc, "owner_id", v);
             }
+            for t in tgws(inv) {
+                set(t, "owner_id", v);
+            }
         }),
         ("vpc_id", |inv, v| {
             for vpc in vpcs(inv) {
@@ -86,6 +110,20 @@ fn fields() -> Vec<(&'static str, Setter)> {
             for vpc in vpcs(inv) {
                 set(vpc, "name", v);
                 vpc["tags"]["Name"] = json!(v);
+            }
+        }),
+        ("tgw_id", |inv, v| {
+            for t in tgws(inv) {
+                set(t, "id", v);
+                for l in t["flow_logs"].as_array_mut().unwrap() {
+                    set(l, "resource_id", v);
+                }
+            }
+        }),
+        ("tgw_name", |inv, v| {
+            for t in tgws(inv) {
+                set(t, "name", v);
+                t["tags"]["Name"] = json!(v);
             }
         }),
         ("subnet_id", |inv, v| {

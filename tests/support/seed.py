@@ -16,6 +16,11 @@ replaced by that id. Ops:
   {"op": "vpcs", "count": N, "prefix": P, "cidr_base": 10}     -> N VPCs, keys P0..P(N-1)
   {"op": "delete_log_group", "name": N}   {"op": "delete_bucket", "name": N}
   {"op": "eni", "key": K, "subnet": "$subnet"}                  -> network interface id
+  {"op": "tgw", "key": K, "tags": {...}}                          -> transit gateway id
+  {"op": "tgw_attachment", "key": K, "tgw": "$tgw", "vpc": "$vpc", "subnet": "$subnet"}
+                                                                 -> attachment id
+  (a flow_log whose resource is a tgw-… or tgw-attach-… id is created with resource type
+   TransitGateway / TransitGatewayAttachment and no traffic type)
   {"op": "organization", "key": K}                               -> root id (caller = management)
   {"op": "ou", "key": K, "parent": "$root|$ou", "name": N}       -> OU id
   {"op": "org_account", "key": K, "name": N, "parent": "$ou", "tags": {...}} -> account id
@@ -143,8 +148,12 @@ def main():
         elif kind == "flow_log":
             ec2 = client("ec2", region)
             res = op["resource"]
-            rtype = "VPC" if res.startswith("vpc-") else "Subnet" if res.startswith("subnet-") else "NetworkInterface"
-            args = {"ResourceIds": [res], "ResourceType": rtype, "TrafficType": op.get("traffic", "ALL")}
+            rtype = ("VPC" if res.startswith("vpc-") else "Subnet" if res.startswith("subnet-")
+                     else "TransitGatewayAttachment" if res.startswith("tgw-attach-")
+                     else "TransitGateway" if res.startswith("tgw-") else "NetworkInterface")
+            args = {"ResourceIds": [res], "ResourceType": rtype}
+            if not rtype.startswith("TransitGateway"):
+                args["TrafficType"] = op.get("traffic", "ALL")
             if "log_group" in op:
                 args.update(LogDestinationType="cloud-watch-logs", LogGroupName=op["log_group"],
                             DeliverLogsPermissionArn=op["role"])
@@ -166,6 +175,15 @@ def main():
         elif kind == "eni":
             r = client("ec2", region).create_network_interface(SubnetId=op["subnet"])
             ids[key] = r["NetworkInterface"]["NetworkInterfaceId"]
+        elif kind == "tgw":
+            r = client("ec2", region).create_transit_gateway(
+                Description=op.get("description", ""),
+                TagSpecifications=tag_spec("transit-gateway", op.get("tags")))
+            ids[key] = r["TransitGateway"]["TransitGatewayId"]
+        elif kind == "tgw_attachment":
+            r = client("ec2", region).create_transit_gateway_vpc_attachment(
+                TransitGatewayId=op["tgw"], VpcId=op["vpc"], SubnetIds=[op["subnet"]])
+            ids[key] = r["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
         elif kind == "organization":
             org = client("organizations", "us-east-1")
             org.create_organization(FeatureSet="ALL")

@@ -5,7 +5,8 @@ use super::runner::{AccountView, Evaluator};
 use super::template_ctx::{TemplateCtx, render, render_with, resource_label};
 use super::{Active, Needs};
 use crate::findings::{Finding, Remediation, ResourceRef, Status};
-use crate::inventory::Vpc;
+use crate::inventory::{TransitGateway, Vpc};
+use crate::rules::TRANSIT_GATEWAY;
 use crate::rules::cel_values;
 use crate::rules::load::{Check, Expr, RemediationTpl, Rule, RuleSet};
 use crate::rules::snippet::{self, Lang};
@@ -30,13 +31,61 @@ impl Evaluator<'_> {
         vpc_rules: &[&Active],
         (region, account): (&str, &str),
         vpc: &Vpc,
+        views: (&dyn cel::common::value::Val, &AccountView),
+        out: &mut Vec<Finding>,
+    ) {
+        let resource = Arc::new(vpc_ref(region, account, vpc));
+        self.eval_resource(
+            vpc_rules,
+            resource,
+            ("vpc", cel_values::vpc_value(region, account, vpc), &|| {
+                cel_values::vpc_json(region, account, vpc)
+            }),
+            views,
+            out,
+        );
+    }
+
+    /// Evaluate every transit gateway rule on one transit gateway, appending one finding per
+    /// check to `out`.
+    pub(super) fn eval_tgw(
+        &self,
+        tgw_rules: &[&Active],
+        (region, account): (&str, &str),
+        tgw: &TransitGateway,
+        views: (&dyn cel::common::value::Val, &AccountView),
+        out: &mut Vec<Finding>,
+    ) {
+        let resource = Arc::new(tgw_ref(region, account, tgw));
+        self.eval_resource(
+            tgw_rules,
+            resource,
+            (
+                TRANSIT_GATEWAY,
+                cel_values::tgw_value(region, account, tgw),
+                &|| cel_values::tgw_json(region, account, tgw),
+            ),
+            views,
+            out,
+        );
+    }
+
+    /// Evaluate `rules` on one resource, seen in CEL and templates as the variable `name`.
+    fn eval_resource(
+        &self,
+        rules_of_kind: &[&Active],
+        resource: Arc<ResourceRef>,
+        (name, value, json): (
+            &str,
+            Box<dyn cel::common::value::Val>,
+            &dyn Fn() -> JsonValue,
+        ),
         (options_cel, account_view): (&dyn cel::common::value::Val, &AccountView),
         out: &mut Vec<Finding>,
     ) {
         let (rules, options) = (self.rules, &self.options);
-        let resource = Arc::new(vpc_ref(region, account, vpc));
         let mut root = Context::with_env(Arc::clone(&rules.env));
-        root.add_variable_as_val("vpc", cel_values::vpc_value(region, account, vpc));
+        root.add_variable_as_val(name, value);
         root.add_variable_as_val("resource", cel_values::resource_value(&resource));
         root.add_variable_as_val("options", options_cel.clone_as_boxed());
         root.add_variable_as_val("account", account_view.cel.clone_as_boxed());
@@ -46,13 +95,13 @@ impl Evaluator<'_> {
                 "resource".into(),
                 serde_json::to_value(resource.as_ref()).unwrap_or(JsonValue::Null),
             );
-            base.insert("vpc".into(), cel_values::vpc_json(region, account, vpc));
+            base.insert(name.into(), json());
             base.insert("options".into(), options.clone());
             base.insert("account".into(), account_view.json.clone());
             base
         };
         let mut tctx = TemplateCtx::new(&base);
-        for a in vpc_rules {
+        for a in rules_of_kind {
             let rule = a.rule;
             let verdicts = eval_rule(rules, a, &root, &mut tctx, self.needs);
             for (check, v) in rule.checks.iter().zip(verdicts) {
@@ -82,6 +131,19 @@ pub(super) fn vpc_ref(region: &str, account: &str, vpc: &Vpc) -> ResourceRef {
         name: vpc.name.clone(),
         tags: vpc.tags.clone(),
         network_interfaces: vpc.network_interfaces,
+    }
+}
+
+pub(super) fn tgw_ref(region: &str, account: &str, tgw: &TransitGateway) -> ResourceRef {
+    ResourceRef {
+        kind: TRANSIT_GATEWAY.into(),
+        id: tgw.id.clone(),
+        arn: tgw.arn.clone(),
+        region: region.to_string(),
+        account_id: account.to_string(),
+        name: tgw.name.clone(),
+        tags: tgw.tags.clone(),
+        network_interfaces: None,
     }
 }
 

@@ -1,13 +1,14 @@
 //! The evaluation of batches of VPCs, spread over the available cores, with results in batch order.
 
-use super::check::vpc_ref;
+use super::check::{tgw_ref, vpc_ref};
 use super::parallel::ordered_parallel;
 use super::region_errors::{push_all, push_errors, unreadable};
 use super::{Active, EvalOptions, Needs};
 use crate::findings::Finding;
-use crate::inventory::{Account, Inventory, InventoryHead, Vpc, VpcBatch};
+use crate::inventory::{Account, Inventory, InventoryHead, TransitGateway, Vpc, VpcBatch};
 use crate::rules::RuleSet;
 use crate::rules::cel_values;
+use crate::rules::{TRANSIT_GATEWAY, VPC};
 use serde_json::{Value as JsonValue, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 pub struct Batch<'v> {
     pub region: usize,
     pub vpcs: std::borrow::Cow<'v, [Vpc]>,
+    /// Transit gateways of the region entry, judged by the transit gateway rules.
+    pub transit_gateways: std::borrow::Cow<'v, [TransitGateway]>,
 }
 
 impl From<VpcBatch> for Batch<'static> {
@@ -24,17 +27,26 @@ impl From<VpcBatch> for Batch<'static> {
         Batch {
             region: b.region,
             vpcs: std::borrow::Cow::Owned(b.vpcs),
+            transit_gateways: std::borrow::Cow::Owned(b.transit_gateways),
         }
     }
 }
 
-/// The VPCs of an inventory in memory, in batches of [`BATCH`].
+/// The VPCs of an inventory in memory, in batches of [`BATCH`], each region entry's transit
+/// gateways after its VPCs (the order in which a saved inventory streams them).
 pub fn batches_of(inv: &Inventory) -> impl Iterator<Item = Batch<'_>> + Send {
     inv.regions.iter().enumerate().flat_map(|(region, r)| {
-        r.vpcs.chunks(BATCH).map(move |c| Batch {
+        let vpcs = r.vpcs.chunks(BATCH).map(move |c| Batch {
             region,
             vpcs: std::borrow::Cow::Borrowed(c),
-        })
+            transit_gateways: std::borrow::Cow::Borrowed(&[]),
+        });
+        let tgws = r.transit_gateways.chunks(BATCH).map(move |c| Batch {
+            region,
+            vpcs: std::borrow::Cow::Borrowed(&[]),
+            transit_gateways: std::borrow::Cow::Borrowed(c),
+        });
+        vpcs.chain(tgws)
     })
 }
 
@@ -101,9 +113,14 @@ impl<'a> Evaluator<'a> {
     }
 
     pub(super) fn vpc_rules(&self) -> Vec<&Active<'a>> {
+        self.rules_of(VPC)
+    }
+
+    /// The rules whose resource kind is `kind`.
+    pub(super) fn rules_of(&self, kind: &str) -> Vec<&Active<'a>> {
         self.active
             .iter()
-            .filter(|a| a.rule.resource == "vpc")
+            .filter(|a| a.rule.resource == kind)
             .collect()
     }
 
@@ -116,29 +133,43 @@ impl<'a> Evaluator<'a> {
         emit: &mut dyn FnMut(Vec<Finding>),
     ) {
         let vpc_rules = self.vpc_rules();
-        if vpc_rules.is_empty() {
+        let tgw_rules = self.rules_of(TRANSIT_GATEWAY);
+        if vpc_rules.is_empty() && tgw_rules.is_empty() {
             return;
         }
         let per_vpc: usize = vpc_rules.iter().map(|a| a.rule.checks.len()).sum();
-        let broken: Vec<Option<String>> = self
-            .head
-            .regions
-            .iter()
-            .map(|k| unreadable(&self.head.errors, &k.region, &k.account_id))
-            .collect();
+        let per_tgw: usize = tgw_rules.iter().map(|a| a.rule.checks.len()).sum();
+        let broken_of = |kind: &str| -> Vec<Option<String>> {
+            self.head
+                .regions
+                .iter()
+                .map(|k| unreadable(&self.head.errors, &k.region, &k.account_id, kind))
+                .collect()
+        };
+        let broken = broken_of(VPC);
+        let broken_tgw = broken_of(TRANSIT_GATEWAY);
         let work = |batch: Batch| -> Vec<Finding> {
             let key = self.head.regions.get(batch.region);
             let (name, account) = key.map_or(("", ""), |k| (&*k.region, &*k.account_id));
-            let broken = match key {
-                Some(_) => broken[batch.region].clone(),
+            let not_listed = || {
                 // Cannot happen when the batches come from the inventory the head was read from;
                 // said rather than skipped if it does.
-                None => Some(format!(
+                Some(format!(
                     "its region entry #{} is not in the inventory's list of regions",
                     batch.region + 1
-                )),
+                ))
             };
-            let mut out = Vec::with_capacity(batch.vpcs.len() * per_vpc);
+            let broken = match key {
+                Some(_) => broken[batch.region].clone(),
+                None => not_listed(),
+            };
+            let broken_tgw = match key {
+                Some(_) => broken_tgw[batch.region].clone(),
+                None => not_listed(),
+            };
+            let mut out = Vec::with_capacity(
+                batch.vpcs.len() * per_vpc + batch.transit_gateways.len() * per_tgw,
+            );
             let options_cel = cel_values::shared_val(cel_values::json_to_cel(&self.options));
             let fallback;
             let account_view = match self.account_of(batch.region) {
@@ -151,7 +182,7 @@ impl<'a> Evaluator<'a> {
                     &fallback
                 }
             };
-            for vpc in batch.vpcs.iter() {
+            for vpc in batch.vpcs.iter().filter(|_| !vpc_rules.is_empty()) {
                 if let Some(msg) = &broken {
                     let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
                     push_errors(
@@ -180,6 +211,28 @@ impl<'a> Evaluator<'a> {
                     &vpc_rules,
                     (name, account),
                     vpc,
+                    (options_cel.as_ref(), account_view),
+                    &mut out,
+                );
+            }
+            if tgw_rules.is_empty() {
+                return out;
+            }
+            for tgw in batch.transit_gateways.iter() {
+                if let Some(msg) = &broken_tgw {
+                    let message = format!("Transit gateway {} cannot be judged: {msg}", tgw.id);
+                    push_errors(
+                        &mut out,
+                        &tgw_rules,
+                        &Arc::new(tgw_ref(name, account, tgw)),
+                        &message,
+                    );
+                    continue;
+                }
+                self.eval_tgw(
+                    &tgw_rules,
+                    (name, account),
+                    tgw,
                     (options_cel.as_ref(), account_view),
                     &mut out,
                 );
@@ -233,6 +286,7 @@ mod tests {
             std::iter::once(Batch {
                 region: 7,
                 vpcs: std::borrow::Cow::Borrowed(&inv.regions[0].vpcs),
+                transit_gateways: std::borrow::Cow::Borrowed(&[]),
             }),
             &mut |mut part| got.append(&mut part),
         );

@@ -601,7 +601,7 @@ fn render_errored(o: &mut String, p: &Paint, doc: &Document) {
     for (first, blocked) in groups {
         let r = &first.resource;
         let what = if r.kind == "region" {
-            "(every VPC)".to_string()
+            "(whole region)".to_string()
         } else {
             escape(&r.id).to_string()
         };

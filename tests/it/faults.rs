@@ -489,7 +489,7 @@ fn each_scan_error_in_the_text_summary_gets_the_fix_of_its_class() {
         .skip(1)
         .take_while(|l| !l.is_empty())
         .collect();
-    // The four throttled listings of eu-west-1 share one fix, said once after them; the denied
+    // The five throttled listings of eu-west-1 share one fix, said once after them; the denied
     // flow-log listing gets its own.
     let fixes: Vec<&str> = lines
         .iter()
@@ -524,7 +524,9 @@ fn each_scan_error_in_the_text_summary_gets_the_fix_of_its_class() {
     let eu: Vec<&str> = blocked
         .lines()
         .take_while(|l| !l.starts_with("Scan errors"))
-        .filter(|l| l.contains("eu-west-1") && l.contains("(every VPC)"))
+        .filter(|l| l.contains("eu-west-1") && l.contains("(whole region)"))
         .collect();
-    assert_eq!(eu.len(), 1, "{blocked}");
+    // One line for the region's VPCs, one for its transit gateways.
+    assert_eq!(eu.len(), 2, "{blocked}");
+    assert!(eu[0].contains("VPCs of eu-west-1"), "{blocked}");
 }

@@ -777,6 +777,9 @@ pub(crate) mod tests {
                 kms_key_id: None,
                 retention_days: Some(365),
                 reason: None,
+                encryption_status: None,
+                key_type: None,
+                delivers_to: Vec::new(),
             },
         }
     }

@@ -16,6 +16,11 @@ replaced by that id. Ops:
   {"op": "vpcs", "count": N, "prefix": P, "cidr_base": 10}     -> N VPCs, keys P0..P(N-1)
   {"op": "delete_log_group", "name": N}   {"op": "delete_bucket", "name": N}
   {"op": "eni", "key": K, "subnet": "$subnet"}                  -> network interface id
+  {"op": "delivery_stream", "key": K, "name": N, "bucket": B | "http_url": U,
+   "encryption": "AWS_OWNED_CMK" | "CUSTOMER_MANAGED_CMK" | null, "kms_key": "$k",
+   "then_stop": bool, "at_create": bool}                         -> stream ARN
+     (encryption is started with StartDeliveryStreamEncryption, or given to CreateDeliveryStream
+     with at_create; then_stop stops it again)
   {"op": "organization", "key": K}                               -> root id (caller = management)
   {"op": "ou", "key": K, "parent": "$root|$ou", "name": N}       -> OU id
   {"op": "org_account", "key": K, "name": N, "parent": "$ou", "tags": {...}} -> account id
@@ -166,6 +171,34 @@ def main():
         elif kind == "eni":
             r = client("ec2", region).create_network_interface(SubnetId=op["subnet"])
             ids[key] = r["NetworkInterface"]["NetworkInterfaceId"]
+        elif kind == "delivery_stream":
+            fh = client("firehose", region)
+            role = "arn:aws:iam::123456789012:role/firehose-delivery"
+            args = {"DeliveryStreamName": op["name"], "DeliveryStreamType": "DirectPut"}
+            if op.get("http_url"):
+                args["HttpEndpointDestinationConfiguration"] = {
+                    "EndpointConfiguration": {"Url": op["http_url"], "Name": op.get("http_name", "collector")},
+                    "RoleARN": role,
+                    "S3Configuration": {"RoleARN": role, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'backup')}"},
+                }
+            else:
+                args["ExtendedS3DestinationConfiguration"] = {
+                    "RoleARN": role, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'flow-archive')}"}
+            enc = None
+            if op.get("encryption"):
+                enc = {"KeyType": op["encryption"]}
+                if op.get("kms_key"):
+                    enc["KeyARN"] = op["kms_key"]
+            if enc and op.get("at_create"):
+                args["DeliveryStreamEncryptionConfigurationInput"] = enc
+            arn = fh.create_delivery_stream(**args)["DeliveryStreamARN"]
+            if enc and not op.get("at_create"):
+                fh.start_delivery_stream_encryption(
+                    DeliveryStreamName=op["name"], DeliveryStreamEncryptionConfigurationInput=enc)
+                if op.get("then_stop"):
+                    fh.stop_delivery_stream_encryption(DeliveryStreamName=op["name"])
+            if key:
+                ids[key] = arn
         elif kind == "organization":
             org = client("organizations", "us-east-1")
             org.create_organization(FeatureSet="ALL")

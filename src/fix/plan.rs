@@ -704,7 +704,16 @@ fn plan_encryption(
                     escape(&vpc.id)
                 ));
             }
-            DestinationType::KinesisDataFirehose => {}
+            DestinationType::KinesisDataFirehose => {
+                let stream = fl.destination.name.as_deref().unwrap_or("(unknown stream)");
+                acc.notes.push(format!(
+                    "delivery stream {} (flow log {} of {}) has no server-side encryption; --fix never changes a delivery stream: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
+                    escape(stream),
+                    escape(&fl.id),
+                    escape(&vpc.id),
+                    escape(&vpc.id)
+                ));
+            }
         }
     }
 }
@@ -1119,7 +1128,11 @@ pub(crate) mod tests {
         s3.destination_type = DestinationType::S3;
         s3.log_group_name = None;
         s3.destination.name = Some("open-bucket".into());
-        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-u", vec![plain, s3])])]);
+        let mut fh = flow_log("fl-fh", "vpc-u", "ALL", "", Encryption::None);
+        fh.destination_type = DestinationType::KinesisDataFirehose;
+        fh.log_group_name = None;
+        fh.destination.name = Some("open-stream".into());
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-u", vec![plain, s3, fh])])]);
         let f = vec![finding(
             "us-east-1",
             "vpc-u",
@@ -1145,6 +1158,14 @@ pub(crate) mod tests {
         assert!(
             safe.notes.iter().any(|n| n.contains("open-bucket")
                 && n.contains("remediation snippet of VPC-001/destination-encrypted")),
+            "{:?}",
+            safe.notes
+        );
+        assert!(
+            safe.notes
+                .iter()
+                .any(|n| n.contains("delivery stream open-stream")
+                    && n.contains("remediation snippet of VPC-001/destination-encrypted")),
             "{:?}",
             safe.notes
         );

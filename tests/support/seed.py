@@ -174,16 +174,19 @@ def main():
         elif kind == "delivery_stream":
             fh = client("firehose", region)
             role = "arn:aws:iam::123456789012:role/firehose-delivery"
+            # moto 5.2.5 answers CompressionFormat (required in S3DestinationDescription) only
+            # when it was given, so it is given.
+            s3 = {"RoleARN": role, "CompressionFormat": "UNCOMPRESSED"}
             args = {"DeliveryStreamName": op["name"], "DeliveryStreamType": "DirectPut"}
             if op.get("http_url"):
                 args["HttpEndpointDestinationConfiguration"] = {
                     "EndpointConfiguration": {"Url": op["http_url"], "Name": op.get("http_name", "collector")},
                     "RoleARN": role,
-                    "S3Configuration": {"RoleARN": role, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'backup')}"},
+                    "S3Configuration": {**s3, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'backup')}"},
                 }
             else:
                 args["ExtendedS3DestinationConfiguration"] = {
-                    "RoleARN": role, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'flow-archive')}"}
+                    **s3, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'flow-archive')}"}
             enc = None
             if op.get("encryption"):
                 enc = {"KeyType": op["encryption"]}

@@ -169,7 +169,29 @@ def lower_bound(inv):
     buckets = set()
     for r in inv["regions"]:
         n += region_lower_bound(r, buckets)
-    return n + len(buckets)
+    return n + len(buckets) + len(streams_read(inv))
+
+
+def streams_read(inv, accounts=None):
+    """The Firehose delivery streams the flow logs of an inventory name that a scan reads, one
+    DescribeDeliveryStream each: (account, region, name) of each distinct stream whose account
+    is scanned (`accounts`; by default the inventory's own account)."""
+    accounts = accounts if accounts is not None else {inv["scan"]["account_id"]}
+    out = set()
+    for r in inv["regions"]:
+        logs = list(r.get("other_flow_logs", []))
+        for v in r["vpcs"]:
+            logs += v["flow_logs"]
+            for s in v["subnets"]:
+                logs += s["flow_logs"]
+        for l in logs:
+            arn = l.get("destination_arn") or ""
+            parts = arn.split(":", 5)
+            if (l["destination_type"] == "kinesis-data-firehose" and len(parts) == 6
+                    and parts[2] == "firehose" and parts[5].startswith("deliverystream/")
+                    and parts[4] in accounts):
+                out.add((parts[4], parts[3], parts[5].split("/", 1)[1]))
+    return out
 
 
 def region_lower_bound(r, buckets):

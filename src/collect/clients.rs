@@ -86,6 +86,7 @@ pub struct Clients {
     ec2: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
     logs: Mutex<HashMap<String, aws_sdk_cloudwatchlogs::Client>>,
     s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+    firehose: Mutex<HashMap<String, aws_sdk_firehose::Client>>,
 }
 
 impl Clients {
@@ -123,6 +124,7 @@ impl Clients {
             ec2: Mutex::new(HashMap::new()),
             logs: Mutex::new(HashMap::new()),
             s3: Mutex::new(HashMap::new()),
+            firehose: Mutex::new(HashMap::new()),
         }
     }
 
@@ -143,11 +145,12 @@ impl Clients {
             ec2: Mutex::new(HashMap::new()),
             logs: Mutex::new(HashMap::new()),
             s3: Mutex::new(HashMap::new()),
+            firehose: Mutex::new(HashMap::new()),
         }
     }
 
     /// Drop the cached EC2 and CloudWatch Logs clients once an account's regions are read (a
-    /// scan of many accounts keeps each account's clients to the end, for S3 reads).
+    /// scan of many accounts keeps each account's clients to the end, for S3 and Firehose reads).
     pub fn release_regional(&self) {
         self.ec2.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.logs.lock().unwrap_or_else(|e| e.into_inner()).clear();
@@ -188,6 +191,16 @@ impl Clients {
                 .region(Region::new(region.to_string()))
                 .build();
             aws_sdk_cloudwatchlogs::Client::from_conf(conf)
+        })
+    }
+
+    /// Kinesis Data Firehose in `region`.
+    pub fn firehose(&self, region: &str) -> aws_sdk_firehose::Client {
+        cached(&self.firehose, region, || {
+            let conf = aws_sdk_firehose::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .build();
+            aws_sdk_firehose::Client::from_conf(conf)
         })
     }
 

@@ -1,11 +1,13 @@
 //! Resolving flow-log destinations after the listings: CloudWatch log groups (batched
 //! DescribeLogGroups per region), S3 buckets (one GetBucketEncryption per distinct bucket, in
-//! the bucket's region) and Firehose streams (recorded, not inspected). A destination that cannot
-//! be read is described on the destination itself, never as a scan error. Then each flow log is
-//! joined to its resolved destination.
+//! the bucket's region) and Firehose delivery streams (one DescribeDeliveryStream per distinct
+//! stream, in the stream's region and account). A destination that cannot be read is described
+//! on the destination itself, never as a scan error. Then each flow log is joined to its
+//! resolved destination.
 
 use super::clients::Clients;
 use super::errors::classify;
+use super::firehose::{self, StreamRef};
 use crate::inventory::validate;
 use crate::inventory::{
     Destination, DestinationType, Encryption, Existence, FlowLog, RegionInventory,
@@ -23,7 +25,9 @@ pub enum DestKey {
     LogGroup { region: String, name: String },
     /// An S3 bucket, looked up once per scan.
     Bucket { name: String },
-    /// Resolved without any call (Firehose, foreign accounts, unparseable ARNs).
+    /// A Firehose delivery stream, looked up once per scan in its region and account.
+    Stream(StreamRef),
+    /// Resolved without any call (foreign log groups, unparseable ARNs).
     Fixed(FixedDest),
 }
 
@@ -101,13 +105,14 @@ pub fn key_of(log: &FlowLog, region: &str, account_id: &str) -> DestKey {
         }
         DestinationType::KinesisDataFirehose => {
             let arn = log.destination_arn.as_deref().unwrap_or("");
-            DestKey::Fixed(FixedDest {
-                name: arn
-                    .split_once("deliverystream/")
-                    .map(|(_, n)| n.to_string()),
-                region: arn_field(arn, 3).map(str::to_string),
-                reason: "Firehose delivery streams are not inspected; check the stream's server-side encryption".into(),
-            })
+            match firehose::parse_arn(arn) {
+                Ok(stream) => DestKey::Stream(stream),
+                Err(reason) => DestKey::Fixed(FixedDest {
+                    name: None,
+                    region: None,
+                    reason,
+                }),
+            }
         }
     }
 }
@@ -191,6 +196,9 @@ pub async fn resolve_log_groups(
             reason: Some(format!(
                 "ResourceNotFoundException: no log group named {n:?} in {region} (DescribeLogGroups)"
             )),
+            encryption_status: None,
+            key_type: None,
+            delivers_to: Vec::new(),
         });
     }
     out
@@ -210,6 +218,9 @@ fn found_group(g: &aws_sdk_cloudwatchlogs::types::LogGroup, region: &str) -> Des
         kms_key_id: kms,
         retention_days: g.retention_in_days(),
         reason: None,
+        encryption_status: None,
+        key_type: None,
+        delivers_to: Vec::new(),
     }
 }
 
@@ -309,6 +320,10 @@ pub struct Owners<'a> {
     /// (account id, its clients)
     accounts: Vec<(String, &'a Clients)>,
     read: std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
+    /// Every scanned account's clients, by account id: a delivery stream is read with them.
+    stream_readers: HashMap<String, &'a Clients>,
+    streams:
+        std::sync::Mutex<HashMap<StreamRef, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
 }
 
 impl<'a> Owners<'a> {
@@ -327,7 +342,34 @@ impl<'a> Owners<'a> {
             buckets,
             accounts,
             read: Default::default(),
+            stream_readers: HashMap::new(),
+            streams: Default::default(),
         }
+    }
+
+    /// The accounts whose delivery streams can be read, with their clients: every scanned
+    /// account that was reached.
+    pub fn reading_streams_of(mut self, accounts: Vec<(String, &'a Clients)>) -> Owners<'a> {
+        self.stream_readers = accounts.into_iter().collect();
+        self
+    }
+
+    /// Read a delivery stream of a scanned account with that account's credentials, once for
+    /// the whole scan; the first caller reads it, the others wait for that answer. `None` when
+    /// the stream's account is not a scanned account.
+    async fn read_stream(&self, stream: &StreamRef, timeout_secs: u64) -> Option<Destination> {
+        let clients = *self.stream_readers.get(&stream.account)?;
+        let cell = self
+            .streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(stream.clone())
+            .or_default()
+            .clone();
+        let d = cell
+            .get_or_init(|| firehose::describe(clients, stream, timeout_secs))
+            .await;
+        Some(d.clone())
     }
 
     /// Read a bucket a scanned account owns, with that account's credentials; the first caller
@@ -430,6 +472,7 @@ enum Lookup {
         name: String,
         region: String,
     },
+    Stream(StreamRef),
 }
 
 /// Resolve every destination the flow logs of `regions` name: log groups with `clients`, buckets
@@ -445,6 +488,7 @@ pub async fn resolve_destinations(
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     // bucket -> region of the first flow log (in region order) that references it
     let mut buckets: BTreeMap<String, String> = BTreeMap::new();
+    let mut streams: BTreeSet<StreamRef> = BTreeSet::new();
     for r in regions.iter_mut() {
         let region = r.region.clone();
         for log in flow_logs_mut(r) {
@@ -454,6 +498,9 @@ pub async fn resolve_destinations(
                 }
                 DestKey::Bucket { name } => {
                     buckets.entry(name).or_insert_with(|| region.clone());
+                }
+                DestKey::Stream(stream) => {
+                    streams.insert(stream);
                 }
                 DestKey::Fixed(_) => {}
             }
@@ -467,6 +514,7 @@ pub async fn resolve_destinations(
                 .into_iter()
                 .map(|(name, region)| Lookup::Bucket { name, region }),
         )
+        .chain(streams.into_iter().map(Lookup::Stream))
         .collect();
     let results: Vec<Vec<(DestKey, Destination)>> = futures::stream::iter(lookups)
         .map(|l| async move {
@@ -506,12 +554,45 @@ pub async fn resolve_destinations(
                     };
                     vec![(DestKey::Bucket { name }, d)]
                 }
+                Lookup::Stream(stream) => {
+                    let d = resolve_stream(clients, &stream, account_id, timeout_secs, owners).await;
+                    vec![(DestKey::Stream(stream), d)]
+                }
             }
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
     results.into_iter().flatten().collect()
+}
+
+/// A delivery stream, read with the credentials of its own account: DescribeDeliveryStream
+/// takes a stream name and reads the caller's stream of that name, so a stream of an account
+/// that is not scanned is not read (another account's credentials would read another stream).
+async fn resolve_stream(
+    clients: &Clients,
+    stream: &StreamRef,
+    account_id: &str,
+    timeout_secs: u64,
+    owners: Option<&Owners<'_>>,
+) -> Destination {
+    if let Some(d) = match owners {
+        Some(o) => o.read_stream(stream, timeout_secs).await,
+        None => None,
+    } {
+        return d;
+    }
+    if stream.account == account_id {
+        return firehose::describe(clients, stream, timeout_secs).await;
+    }
+    Destination {
+        name: Some(stream.name.clone()),
+        region: Some(stream.region.clone()),
+        ..Destination::unknown(format!(
+            "the delivery stream belongs to account {}, which this scan does not read; DescribeDeliveryStream reads a stream only with the credentials of its own account",
+            stream.account
+        ))
+    }
 }
 
 pub fn apply_destinations(
@@ -598,14 +679,34 @@ mod tests {
         let k = key_of(
             &log(
                 DestinationType::KinesisDataFirehose,
-                Some("arn:aws:firehose:us-east-1:1:deliverystream/s"),
+                Some("arn:aws:firehose:us-east-1:111111111111:deliverystream/s"),
+                None,
+            ),
+            "us-east-1",
+            "1",
+        );
+        assert_eq!(
+            k,
+            DestKey::Stream(StreamRef {
+                account: "1".repeat(12),
+                region: "us-east-1".into(),
+                name: "s".into()
+            })
+        );
+        let k = key_of(
+            &log(
+                DestinationType::KinesisDataFirehose,
+                Some("arn:aws:firehose:us-east-1:1:stream/s"),
                 None,
             ),
             "us-east-1",
             "1",
         );
         let d = fixed(&k).unwrap();
-        assert_eq!(d.name.as_deref(), Some("s"));
-        assert_eq!(d.encryption, Encryption::Unknown);
+        assert_eq!(
+            (d.exists, d.encryption),
+            (Existence::Unknown, Encryption::Unknown)
+        );
+        assert!(d.reason.unwrap().contains("cannot read a delivery stream"));
     }
 }

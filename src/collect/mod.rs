@@ -6,6 +6,7 @@ pub mod clients;
 mod destinations;
 mod ec2;
 mod errors;
+mod firehose;
 mod org;
 pub mod regions;
 pub mod shard;
@@ -340,6 +341,12 @@ async fn collect_accounts(
                 }
             })
             .collect(),
+    )
+    .reading_streams_of(
+        ready
+            .iter()
+            .map(|(t, c)| (t.account.id.clone(), *c))
+            .collect(),
     );
     let more: Vec<AccountScan> = futures::stream::iter(ready.iter())
         .map(|(t, c)| {
@@ -347,7 +354,8 @@ async fn collect_accounts(
             async move {
                 let id = &t.account.id;
                 let scan = scan_account(c, opts, id, partition, &t.regions, Some(owners)).await;
-                // Only the S3 clients serve later reads (of the buckets this account owns).
+                // Only the S3 and Firehose clients serve later reads (of the buckets and delivery
+                // streams this account owns).
                 c.release_regional();
                 scan.unwrap_or_else(|f| {
                     tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's regions could not be listed");

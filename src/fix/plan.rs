@@ -861,7 +861,16 @@ fn plan_encryption<'l>(
                     escape(resource_id)
                 ));
             }
-            DestinationType::KinesisDataFirehose => {}
+            DestinationType::KinesisDataFirehose => {
+                let stream = fl.destination.name.as_deref().unwrap_or("(unknown stream)");
+                acc.notes.push(format!(
+                    "delivery stream {} (flow log {} of {}) has no server-side encryption; --fix never changes a delivery stream: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
+                    escape(stream),
+                    escape(&fl.id),
+                    escape(resource_id),
+                    escape(resource_id)
+                ));
+            }
         }
     }
 }
@@ -934,6 +943,9 @@ pub(crate) mod tests {
                 kms_key_id: None,
                 retention_days: Some(365),
                 reason: None,
+                encryption_status: None,
+                key_type: None,
+                delivers_to: Vec::new(),
             },
         }
     }
@@ -1275,7 +1287,11 @@ pub(crate) mod tests {
         s3.destination_type = DestinationType::S3;
         s3.log_group_name = None;
         s3.destination.name = Some("open-bucket".into());
-        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-u", vec![plain, s3])])]);
+        let mut fh = flow_log("fl-fh", "vpc-u", "ALL", "", Encryption::None);
+        fh.destination_type = DestinationType::KinesisDataFirehose;
+        fh.log_group_name = None;
+        fh.destination.name = Some("open-stream".into());
+        let inv = inventory(vec![("us-east-1", vec![vpc("vpc-u", vec![plain, s3, fh])])]);
         let f = vec![finding(
             "us-east-1",
             "vpc-u",
@@ -1301,6 +1317,14 @@ pub(crate) mod tests {
         assert!(
             safe.notes.iter().any(|n| n.contains("open-bucket")
                 && n.contains("remediation snippet of VPC-001/destination-encrypted")),
+            "{:?}",
+            safe.notes
+        );
+        assert!(
+            safe.notes
+                .iter()
+                .any(|n| n.contains("delivery stream open-stream")
+                    && n.contains("remediation snippet of VPC-001/destination-encrypted")),
             "{:?}",
             safe.notes
         );

@@ -262,6 +262,39 @@ pub struct Destination {
     /// Why `exists` or `encryption` is `unknown`/`no`: an error code and message, or a note.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Firehose: the `Status` of the stream's server-side encryption (`ENABLED`, `DISABLED`,
+    /// `ENABLING_FAILED`, ...); absent when the stream has no encryption configuration, or for
+    /// other destinations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_status: Option<String>,
+    /// Firehose: the `KeyType` of the stream's server-side encryption (`AWS_OWNED_CMK`,
+    /// `CUSTOMER_MANAGED_CMK`), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
+    /// Firehose: where the delivery stream itself delivers (DescribeDeliveryStream
+    /// `Destinations`); empty for other destinations or a stream that could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivers_to: Vec<StreamTarget>,
+}
+
+/// One destination of a Firehose delivery stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamTarget {
+    /// `s3`, `http-endpoint`, `redshift`, `opensearch`, `opensearch-serverless`,
+    /// `elasticsearch`, `splunk`, `snowflake`, `iceberg`, or `other` for a kind this version does
+    /// not know.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where it delivers, as AWS gives it: a bucket ARN (`s3`), an endpoint URL (`http-endpoint`,
+    /// `splunk`, `snowflake`, `opensearch-serverless`), a JDBC URL (`redshift`), a domain ARN or
+    /// cluster endpoint (`opensearch`, `elasticsearch`), a catalog ARN (`iceberg`); absent when
+    /// the answer names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The HTTP endpoint's name, when given (`http-endpoint`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Destination {
@@ -275,6 +308,9 @@ impl Destination {
             kms_key_id: None,
             retention_days: None,
             reason: Some(reason.into()),
+            encryption_status: None,
+            key_type: None,
+            delivers_to: Vec::new(),
         }
     }
 }
@@ -294,9 +330,9 @@ pub enum Existence {
 pub enum Encryption {
     /// No encryption configured (CloudWatch group without a KMS key, bucket without default encryption).
     None,
-    /// SSE-S3 (AES256).
+    /// SSE-S3 (AES256) for a bucket; an AWS owned key (`AWS_OWNED_CMK`) for a Firehose stream.
     AwsManaged,
-    /// A KMS key, named in `kms_key_id`.
+    /// A KMS key, named in `kms_key_id` (for a Firehose stream, a customer managed key).
     Kms,
     Unknown,
 }

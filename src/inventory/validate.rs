@@ -13,7 +13,7 @@
 
 use super::{
     Account, Destination, FlowLog, Inventory, InventoryHead, RegionInventory, RegionKey, ScanError,
-    ScanMeta, Subnet, TransitGateway, Vpc,
+    ScanMeta, StreamTarget, Subnet, TransitGateway, Vpc,
 };
 use crate::term::breaks_text;
 use std::fmt;
@@ -98,6 +98,12 @@ const OU_ID: Rule = "expected an organizational unit id `ou-` followed by 4 to 3
 const ACCOUNT_STATUS: Rule =
     "expected an account status: uppercase letters and `_`, such as `ACTIVE` or `SUSPENDED`";
 const UNIQUE_ACCOUNT: Rule = "expected each account once; this id is listed before";
+const UPPER_WORD: Rule =
+    "expected uppercase letters and `_`, such as `ENABLED` or `CUSTOMER_MANAGED_CMK`";
+const TARGET_KIND: Rule =
+    "expected a destination type: lowercase letters and `-`, such as `s3` or `http-endpoint`";
+const TARGET: Rule = "expected an ARN, or an endpoint such as a URL: 1 to 2048 characters, none of them a space, a control character or one of `\"` `` ` `` `<` `>` `\\`";
+const TARGET_NAME: Rule = "expected 1 to 256 characters without control characters";
 const ARN_SHAPE: Rule = "expected an ARN `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`";
 const ARN_PARTITION: Rule =
     "expected an ARN whose partition is `aws`, `aws-cn`, `aws-us-gov`, `aws-iso...` or `aws-eusc`";
@@ -482,7 +488,58 @@ pub fn flow_log(l: &FlowLog) -> Result<(), Invalid> {
 pub fn destination(d: &Destination) -> Result<(), Invalid> {
     opt_field("name", &d.name, destination_name)?;
     opt_field("region", &d.region, region)?;
-    opt_field("kms_key_id", &d.kms_key_id, kms_key)
+    opt_field("kms_key_id", &d.kms_key_id, kms_key)?;
+    opt_field("encryption_status", &d.encryption_status, upper_word)?;
+    opt_field("key_type", &d.key_type, upper_word)?;
+    each("delivers_to", &d.delivers_to, stream_target)
+}
+
+/// One destination of a Firehose delivery stream.
+pub fn stream_target(t: &StreamTarget) -> Result<(), Invalid> {
+    field("type", &t.kind, target_kind)?;
+    opt_field("target", &t.target, target)?;
+    opt_field("name", &t.name, target_name)
+}
+
+/// An enumeration value as AWS writes it: `ENABLED`, `CUSTOMER_MANAGED_CMK`.
+pub fn upper_word(s: &str) -> Result<(), Rule> {
+    (!s.is_empty()
+        && s.len() <= 64
+        && all_bytes(s.as_bytes(), |c| c.is_ascii_uppercase() | (c == b'_')))
+    .then_some(())
+    .ok_or(UPPER_WORD)
+}
+
+/// The type of a delivery stream's destination: `s3`, `http-endpoint`, ...
+pub fn target_kind(s: &str) -> Result<(), Rule> {
+    (!s.is_empty()
+        && s.len() <= 64
+        && all_bytes(s.as_bytes(), |c| is_lower(c) | is_digit(c) | (c == b'-')))
+    .then_some(())
+    .ok_or(TARGET_KIND)
+}
+
+/// Where a delivery stream delivers: an ARN (checked as one), or a URL or endpoint: no space,
+/// no control character and none of the characters a URL never holds (`"` `` ` `` `<` `>` `\`).
+pub fn target(s: &str) -> Result<(), Rule> {
+    if s.starts_with("arn:") {
+        return arn(s).map_err(|_| TARGET);
+    }
+    (!s.is_empty()
+        && s.len() <= 2048
+        && no_control(s)
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '`' | '<' | '>' | '\\')))
+    .then_some(())
+    .ok_or(TARGET)
+}
+
+/// A name given to a stream's destination (an HTTP endpoint's name).
+pub fn target_name(s: &str) -> Result<(), Rule> {
+    (!s.is_empty() && s.len() <= 256 && no_control(s))
+        .then_some(())
+        .ok_or(TARGET_NAME)
 }
 
 /// An entry of `errors`.
@@ -756,6 +813,45 @@ mod tests {
             );
         }
         assert_eq!(log_group_name(&"a".repeat(512)), Ok(()));
+    }
+
+    #[test]
+    fn stream_targets() {
+        for ok in ["ENABLED", "CUSTOMER_MANAGED_CMK", "ENABLING_FAILED"] {
+            assert_eq!(upper_word(ok), Ok(()), "{ok}");
+        }
+        refuses_all(upper_word, "DISABLED", &["enabled", "ENABLED ", "EN-ABLED"]);
+        refuses_all(target_kind, "http-endpoint", &["S3", "s3 ", "s3/x"]);
+        for ok in [
+            "arn:aws:s3:::bucket",
+            "https://siem.example.com/in?x=1",
+            "jdbc:redshift://c.example.com:5439/db",
+            "search-d.eu-west-1.es.amazonaws.com",
+        ] {
+            assert_eq!(target(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "arn:aws:s3",
+            "https://a b",
+            "https://a\nb",
+            "https://a/\"x",
+            "https://a/`id`",
+            "https://a/<script>",
+            "arn:aws:s3:::b\u{1b}[2J",
+            "https://a/\u{202e}",
+            "x".repeat(2049).as_str(),
+        ] {
+            assert_eq!(target(bad), Err(TARGET), "{bad:?}");
+        }
+        assert_eq!(target_name("SIEM (prod)"), Ok(()));
+        assert_eq!(target_name("a\u{202e}b"), Err(TARGET_NAME));
+        let t = StreamTarget {
+            kind: "s3".into(),
+            target: Some("arn:aws:s3:::b\n".into()),
+            name: None,
+        };
+        assert_eq!(stream_target(&t).unwrap_err().path, "target");
     }
 
     #[test]

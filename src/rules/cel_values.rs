@@ -3,8 +3,8 @@
 //! The fields are documented in `docs/rules.md`; keep the two in step.
 
 use crate::inventory::{
-    Account, Destination, DestinationType, Encryption, Existence, FlowLog, Subnet, TransitGateway,
-    Vpc,
+    Account, Destination, DestinationType, Encryption, Existence, FlowLog, StreamTarget, Subnet,
+    TransitGateway, Vpc,
 };
 use cel::Value;
 use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
@@ -175,6 +175,41 @@ pub fn destination_label(l: &FlowLog) -> String {
     }
 }
 
+/// A human name for one destination of a Firehose delivery stream, e.g.
+/// `S3 bucket arn:aws:s3:::logs` or `HTTP endpoint https://siem.example.com (SIEM)`.
+pub fn stream_target_label(t: &StreamTarget) -> String {
+    let what = match t.kind.as_str() {
+        "s3" => "S3 bucket",
+        "http-endpoint" => "HTTP endpoint",
+        "redshift" => "Redshift cluster",
+        "opensearch" => "OpenSearch Service domain",
+        "opensearch-serverless" => "OpenSearch Serverless collection",
+        "elasticsearch" => "Elasticsearch domain",
+        "splunk" => "Splunk HEC endpoint",
+        "snowflake" => "Snowflake account",
+        "iceberg" => "Apache Iceberg tables of catalog",
+        _ => "a destination of another type",
+    };
+    let mut out = match &t.target {
+        Some(target) => format!("{what} {target}"),
+        None if t.kind == "other" => what.to_string(),
+        None => format!("{what} (not named in the answer)"),
+    };
+    if let Some(name) = &t.name {
+        out.push_str(&format!(" ({name})"));
+    }
+    out
+}
+
+fn stream_target(t: &StreamTarget) -> BoxVal {
+    let mut o = Obj::new();
+    o.set("type", s(&t.kind))
+        .set("target", opt(&t.target))
+        .set("name", opt(&t.name))
+        .set("label", s(&stream_target_label(t)));
+    o.boxed()
+}
+
 fn destination(d: &Destination) -> BoxVal {
     let mut o = Obj::new();
     o.set("name", opt(&d.name))
@@ -190,7 +225,21 @@ fn destination(d: &Destination) -> BoxVal {
             },
         )
         .set("never_expires", boolean(d.retention_days.is_none()))
-        .set("reason", opt(&d.reason));
+        .set("reason", opt(&d.reason))
+        .set("encryption_status", opt(&d.encryption_status))
+        .set("key_type", opt(&d.key_type))
+        .set(
+            "delivers_to",
+            list(d.delivers_to.iter().map(stream_target).collect()),
+        )
+        .set(
+            "delivers_to_label",
+            s(&d.delivers_to
+                .iter()
+                .map(stream_target_label)
+                .collect::<Vec<_>>()
+                .join(", ")),
+        );
     o.boxed()
 }
 

@@ -250,8 +250,9 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
         gone["reason"].as_str().unwrap().contains("NoSuchBucket"),
         "{gone}"
     );
+    // A delivery stream that does not exist (DescribeDeliveryStream: ResourceNotFoundException).
     let fh = d("fl_us_a_fh");
-    assert_eq!(state(&fh), ("unknown", "unknown", "fa-stream"));
+    assert_eq!(state(&fh), ("no", "unknown", "fa-stream"));
     assert_eq!(
         flow_log(&inv, &ids["fl_us_a_fh"])["destination_type"],
         "kinesis-data-firehose"
@@ -260,7 +261,8 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
 
     // Exactly the lower bound: 1 STS + 1 DescribeRegions + 5 listings per region + one
     // DescribeLogGroups per region with CloudWatch destinations + one call per distinct bucket
-    // (fa-aes is referenced from two regions and read once, in the region that names it first).
+    // (fa-aes is referenced from two regions and read once, in the region that names it first)
+    // + one DescribeDeliveryStream per distinct delivery stream, in its region.
     let got = multiset(
         moto.recorded_calls()
             .into_iter()
@@ -275,6 +277,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
         call("s3", "us-east-1", "GetBucketEncryption"),
         call("s3", "us-east-1", "GetBucketEncryption"),
         call("s3", "us-east-1", "GetBucketEncryption"),
+        call("firehose", "us-east-1", "DescribeDeliveryStream"),
     ];
     for r in ["ap-southeast-2", "eu-west-1", "us-east-1"] {
         for op in [

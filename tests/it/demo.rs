@@ -56,9 +56,17 @@ fn demo_inventory_loads_and_covers_every_case() {
         && l.destination.encryption == Encryption::Kms));
     assert!(d(&|l| l.destination_type == DestinationType::S3
         && l.destination.encryption == Encryption::AwsManaged));
-    assert!(d(
-        &|l| l.destination_type == DestinationType::KinesisDataFirehose
-    ));
+    assert!(d(&|l| l.destination_type
+        == DestinationType::KinesisDataFirehose
+        && l.destination.encryption == Encryption::Kms
+        && l.destination.encryption_status.as_deref()
+            == Some("ENABLED")
+        && !l.destination.delivers_to.is_empty()));
+    assert!(d(&|l| l.destination_type
+        == DestinationType::KinesisDataFirehose
+        && l.destination.exists == Existence::Yes
+        && l.destination.encryption == Encryption::None
+        && !l.destination.delivers_to.is_empty()));
     assert!(d(&|l| l.destination.exists == Existence::No));
     assert!(d(&|l| l.destination.exists == Existence::Unknown
         && l.destination

@@ -79,7 +79,10 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
         {"op": "flow_log", "region": "us-east-1", "resource": "$a", "traffic": "REJECT", "bucket": "already-there"},
         {"op": "vpc", "region": "us-east-1", "key": "b", "cidr": "10.2.0.0/16"},
         {"op": "flow_log", "region": "us-east-1", "resource": "$b", "traffic": "ALL", "log_group": "/plain", "role": "$role"},
-        {"op": "vpc", "region": "eu-west-1", "key": "c", "cidr": "10.3.0.0/16"}
+        {"op": "vpc", "region": "eu-west-1", "key": "c", "cidr": "10.3.0.0/16"},
+        {"op": "delivery_stream", "region": "eu-west-1", "key": "stream", "name": "to-siem", "encryption": "AWS_OWNED_CMK"},
+        {"op": "flow_log", "region": "eu-west-1", "resource": "$c", "traffic": "ALL",
+         "destination_type": "kinesis-data-firehose", "destination_arn": "$stream"}
     ]));
     let ep = moto.endpoint();
     let dir = tmp();
@@ -88,7 +91,8 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let scan_calls = actions_called(&moto.recorded_calls());
     assert!(
         scan_calls.contains("ec2:DescribeFlowLogs")
-            && scan_calls.contains("s3:GetEncryptionConfiguration"),
+            && scan_calls.contains("s3:GetEncryptionConfiguration")
+            && scan_calls.contains("firehose:DescribeDeliveryStream"),
         "{scan_calls:?}"
     );
     let extra: Vec<_> = scan_calls.difference(&scan_policy).collect();

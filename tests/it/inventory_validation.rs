@@ -135,6 +135,9 @@ fn pointer(path: &str) -> String {
     p
 }
 
+/// The demo's flow log to a Firehose stream encrypted with a customer managed key.
+const FIREHOSE_LOG: &str = "regions[2].vpcs[2].flow_logs[0]";
+
 #[test]
 fn tampered_values_are_refused_naming_file_position_path_and_rule() {
     let dir = tempfile::tempdir().unwrap();
@@ -212,6 +215,21 @@ fn tampered_values_are_refused_naming_file_position_path_and_rule() {
             "scan.regions_scanned[1]".into(),
             "eu-west-1\u{2028}",
             "expected a region name",
+        ),
+        (
+            format!("{FIREHOSE_LOG}.destination.delivers_to[0].target"),
+            "https://siem.example.com/\u{1b}[2J`id`",
+            "expected an ARN, or an endpoint such as a URL",
+        ),
+        (
+            format!("{FIREHOSE_LOG}.destination.delivers_to[0].type"),
+            "http endpoint",
+            "expected a destination type",
+        ),
+        (
+            format!("{FIREHOSE_LOG}.destination.encryption_status"),
+            "ENABLED\n",
+            "expected uppercase letters and `_`",
         ),
     ];
     for (path, value, rule) in &cases {

@@ -6,6 +6,7 @@ mod collect;
 mod demo;
 mod deploy_files;
 mod faults;
+mod firehose;
 mod fix_apply;
 mod fix_iam;
 mod fix_org;

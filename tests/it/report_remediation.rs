@@ -144,7 +144,10 @@ fn seed_failures(moto: &Moto) -> BTreeMap<String, String> {
         {"op": "flow_log", "resource": "$shortfmt", "traffic": "ALL", "log_group": "/flow/encrypted", "role": "$role", "max_aggregation_interval": 60, "log_format": "${version} ${srcaddr} ${dstaddr} ${packets} ${bytes}", "region": REGION},
         {"op": "tgw", "key": "tgwbare", "tags": {"Name": HOSTILE_NAME}, "region": REGION},
         {"op": "tgw", "key": "tgws3plain", "region": REGION},
-        {"op": "flow_log", "resource": "$tgws3plain", "bucket": "flowaudit-plain-bucket", "max_aggregation_interval": 60, "region": REGION}
+        {"op": "flow_log", "resource": "$tgws3plain", "bucket": "flowaudit-plain-bucket", "max_aggregation_interval": 60, "region": REGION},
+        {"op": "delivery_stream", "key": "plainstream", "name": "flowaudit-plain-stream", "region": REGION},
+        {"op": "vpc", "key": "fhplain", "cidr": "10.7.0.0/16", "region": REGION},
+        {"op": "flow_log", "resource": "$fhplain", "traffic": "ALL", "destination_type": "kinesis-data-firehose", "destination_arn": "$plainstream", "max_aggregation_interval": 60, "region": REGION}
     ]))
 }
 
@@ -173,10 +176,11 @@ fn placeholder_values(ids: &BTreeMap<String, String>) -> BTreeMap<&'static str, 
 
 /// (seed key of the VPC or transit gateway, rule, check) that the moto account fails and whose
 /// CLI fix moto can run.
-const FIXABLE: [(&str, &str, &str); 8] = [
+const FIXABLE: [(&str, &str, &str); 9] = [
     ("bare", "VPC-001", "flow-logs-enabled"),
     ("reject", "VPC-001", "traffic-type-all"),
     ("s3plain", "VPC-001", "destination-encrypted"),
+    ("fhplain", "VPC-001", "destination-encrypted"),
     ("shortret", "VPC-003", "retention-minimum"),
     ("slow", "VPC-004", "aggregation-interval"),
     ("shortfmt", "VPC-005", "required-fields"),

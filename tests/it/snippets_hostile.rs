@@ -166,6 +166,14 @@ fn fields() -> Vec<(&'static str, Setter)> {
                 }
             })
         }),
+        ("stream_target", |inv, v| {
+            logs(inv, |l| {
+                if l["destination_type"] == "kinesis-data-firehose" {
+                    l["destination"]["delivers_to"] =
+                        json!([{"type": "http-endpoint", "target": v, "name": v}]);
+                }
+            })
+        }),
         ("destination_reason", |inv, v| {
             logs(inv, |l| {
                 if l["destination"]["reason"].is_string() {

@@ -21,6 +21,11 @@ replaced by that id. Ops:
                                                                  -> attachment id
   (a flow_log whose resource is a tgw-… or tgw-attach-… id is created with resource type
    TransitGateway / TransitGatewayAttachment and no traffic type)
+  {"op": "delivery_stream", "key": K, "name": N, "bucket": B | "http_url": U,
+   "encryption": "AWS_OWNED_CMK" | "CUSTOMER_MANAGED_CMK" | null, "kms_key": "$k",
+   "then_stop": bool, "at_create": bool}                         -> stream ARN
+     (encryption is started with StartDeliveryStreamEncryption, or given to CreateDeliveryStream
+     with at_create; then_stop stops it again)
   {"op": "organization", "key": K}                               -> root id (caller = management)
   {"op": "ou", "key": K, "parent": "$root|$ou", "name": N}       -> OU id
   {"op": "org_account", "key": K, "name": N, "parent": "$ou", "tags": {...}} -> account id
@@ -184,6 +189,37 @@ def main():
             r = client("ec2", region).create_transit_gateway_vpc_attachment(
                 TransitGatewayId=op["tgw"], VpcId=op["vpc"], SubnetIds=[op["subnet"]])
             ids[key] = r["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+        elif kind == "delivery_stream":
+            fh = client("firehose", region)
+            role = "arn:aws:iam::123456789012:role/firehose-delivery"
+            # moto 5.2.5 answers CompressionFormat (required in S3DestinationDescription) only
+            # when it was given, so it is given.
+            s3 = {"RoleARN": role, "CompressionFormat": "UNCOMPRESSED"}
+            args = {"DeliveryStreamName": op["name"], "DeliveryStreamType": "DirectPut"}
+            if op.get("http_url"):
+                args["HttpEndpointDestinationConfiguration"] = {
+                    "EndpointConfiguration": {"Url": op["http_url"], "Name": op.get("http_name", "collector")},
+                    "RoleARN": role,
+                    "S3Configuration": {**s3, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'backup')}"},
+                }
+            else:
+                args["ExtendedS3DestinationConfiguration"] = {
+                    **s3, "BucketARN": f"arn:aws:s3:::{op.get('bucket', 'flow-archive')}"}
+            enc = None
+            if op.get("encryption"):
+                enc = {"KeyType": op["encryption"]}
+                if op.get("kms_key"):
+                    enc["KeyARN"] = op["kms_key"]
+            if enc and op.get("at_create"):
+                args["DeliveryStreamEncryptionConfigurationInput"] = enc
+            arn = fh.create_delivery_stream(**args)["DeliveryStreamARN"]
+            if enc and not op.get("at_create"):
+                fh.start_delivery_stream_encryption(
+                    DeliveryStreamName=op["name"], DeliveryStreamEncryptionConfigurationInput=enc)
+                if op.get("then_stop"):
+                    fh.stop_delivery_stream_encryption(DeliveryStreamName=op["name"])
+            if key:
+                ids[key] = arn
         elif kind == "organization":
             org = client("organizations", "us-east-1")
             org.create_organization(FeatureSet="ALL")

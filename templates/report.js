@@ -1,5 +1,24 @@
 (function () {
   'use strict';
+  // The per-region chart is sized for its labels when it is written; if the fonts here are wider
+  // than that allowed for, widen its view box so that no label is cut at the chart's edge.
+  var chart = document.getElementById('region-chart');
+  if (!chart || typeof chart.getBBox !== 'function') { return; }
+  try {
+    var box = chart.getBBox();
+    var vb = chart.viewBox.baseVal;
+    var left = Math.min(vb.x, Math.floor(box.x) - 4);
+    var right = Math.max(vb.x + vb.width, Math.ceil(box.x + box.width) + 4);
+    if (left < vb.x || right > vb.x + vb.width) {
+      chart.setAttribute('data-written-viewbox', chart.getAttribute('viewBox'));
+      chart.setAttribute('data-written-width', chart.getAttribute('width'));
+      chart.setAttribute('viewBox', left + ' ' + vb.y + ' ' + (right - left) + ' ' + vb.height);
+      chart.setAttribute('width', String(right - left));
+    }
+  } catch (e) { /* not rendered (print preview, hidden): keep the written size */ }
+})();
+(function () {
+  'use strict';
   // Builds the results table from the embedded JSON report. Every value from the report is put in
   // the page with textContent, never parsed as HTML. Rows are added a page at a time so that a
   // report with tens of thousands of results stays responsive.

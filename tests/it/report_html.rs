@@ -318,3 +318,82 @@ fn fixes_section_shows_each_change_with_its_status_after_the_rescan() {
         "error text must be escaped: {section}"
     );
 }
+
+/// Where every text of the per-region chart lies, against the chart and the window:
+/// `{texts, clipped: [label…]}` (a label is clipped when its box leaves the SVG's or the window's).
+const CHART_LABELS_INSIDE: &str = "(() => { const svg = document.getElementById('region-chart'); const s = svg.getBoundingClientRect(); const w = document.documentElement.clientWidth; const texts = [...svg.querySelectorAll('text')]; const clipped = texts.filter(t => { const b = t.getBoundingClientRect(); return b.width === 0 || b.left < s.left - 0.5 || b.right > s.right + 0.5 || b.top < s.top - 0.5 || b.bottom > s.bottom + 0.5 || b.left < 0 || b.right > w; }).map(t => t.textContent); return { texts: texts.map(t => t.textContent), clipped }; })()";
+
+/// A document whose per-region counts have six digits (and a long region name).
+fn six_digit_chart_document() -> Document {
+    let mut doc = report_fixture::demo_document();
+    let counts = |fail: usize, pass: usize| {
+        [
+            ("fail", fail),
+            ("error", 0),
+            ("suppressed", 0),
+            ("skipped", 0),
+            ("pass", pass),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    };
+    doc.summary.by_region = [
+        ("us-east-1".to_string(), counts(1666, 10334)),
+        ("eu-west-1".to_string(), counts(166_666, 833_333)),
+        ("ap-southeast-2".to_string(), counts(999_999, 0)),
+        ("us-gov-northwest-9".to_string(), counts(7, 888_888)),
+    ]
+    .into_iter()
+    .collect();
+    doc
+}
+
+#[test]
+fn chart_labels_with_six_digits_are_not_clipped_in_chromium() {
+    let doc = six_digit_chart_document();
+    let html = render(&doc);
+    let file = out_dir().join("chart-six-digits.html");
+    std::fs::write(&file, &html).unwrap();
+    // As written (before the page script could adjust anything), the chart is wide enough for the
+    // longest label: bars of 560 px after the region names, then "999999 fail / 999999".
+    let width: f64 = {
+        let at = html.find(r#"id="region-chart""#).unwrap();
+        let w = &html[at..];
+        let w = &w[w.find(" width=\"").unwrap() + 8..];
+        w[..w.find('"').unwrap()].parse().unwrap()
+    };
+    assert!(width >= 160.0 + 560.0 + 20.0 * 8.0, "chart width {width}");
+    // In Chromium, at the usual window width and in a narrow one, with and without the page script.
+    let steps = vec![
+        CHART_LABELS_INSIDE.to_string(),
+        // Without the adjustment the script may make: the written size alone.
+        format!(
+            "(() => {{ const svg = document.getElementById('region-chart'); if (svg.hasAttribute('data-written-viewbox')) {{ svg.setAttribute('viewBox', svg.getAttribute('data-written-viewbox')); svg.setAttribute('width', svg.getAttribute('data-written-width')); }} return {CHART_LABELS_INSIDE}; }})()"
+        ),
+        "(() => { document.body.style.width = '600px'; return new Promise(r => requestAnimationFrame(() => r(null))); })()".into(),
+        CHART_LABELS_INSIDE.to_string(),
+        "document.getElementById('region-chart').getAttribute('viewBox')".into(),
+    ];
+    let r = browse(&file, &steps, Some(&out_dir().join("chart-six-digits.png")));
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    for i in [0, 1, 3] {
+        let texts: Vec<&str> = v[i]["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        for label in [
+            "1666 fail / 12000",
+            "166666 fail / 999999",
+            "999999 fail / 999999",
+            "7 fail / 888895",
+            "us-gov-northwest-9",
+        ] {
+            assert!(texts.contains(&label), "step {i}: {label} in {texts:?}");
+        }
+        assert_eq!(v[i]["clipped"], serde_json::json!([]), "step {i}: {}", v[i]);
+    }
+}

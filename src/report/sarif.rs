@@ -23,8 +23,9 @@ pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.jso
 /// The `partialFingerprints` key of the per-resource, per-check identity hash.
 pub const FINGERPRINT_KEY: &str = "flowauditResourceCheck/v1";
 
-/// GitHub rejects a rule with more than 20 tags and shows 10: `security` and the first compliance
-/// ids, up to this many in all. Every compliance id is in the rule's `properties.compliance`.
+/// GitHub rejects a rule with more than 20 tags and shows 10: `security` and compliance ids, the
+/// newest version of each framework first, up to this many in all. Every compliance id is in the
+/// rule's `properties.compliance`.
 pub const MAX_RULE_TAGS: usize = 10;
 
 /// GitHub rejects a run with more than 25,000 results. An account with more failures keeps the
@@ -281,6 +282,48 @@ fn compliance_tags(compliance: &BTreeMap<String, Vec<String>>) -> Vec<String> {
         .collect()
 }
 
+/// A compliance framework name split into its family and version: `CIS AWS Foundations Benchmark
+/// v6.0.0` is (`CIS AWS Foundations Benchmark`, [6, 0, 0]). A name whose last word is not a
+/// version (`v1.2`, `1.2`, `2`) is a family of its own, without version.
+fn framework_version(framework: &str) -> (&str, Vec<u64>) {
+    if let Some((family, last)) = framework.trim_end().rsplit_once(char::is_whitespace) {
+        let digits = last.strip_prefix(['v', 'V']).unwrap_or(last);
+        let parts: Option<Vec<u64>> = digits.split('.').map(|p| p.parse().ok()).collect();
+        if let Some(parts) = parts.filter(|_| !digits.is_empty()) {
+            return (family.trim_end(), parts);
+        }
+    }
+    (framework, Vec::new())
+}
+
+/// The compliance ids in the order they become tags: the newest version of every framework
+/// first (families in name order), then the next newest of each, and so on, so that a
+/// limit on tags drops the oldest versions. Versions compare by number (v10 after v9).
+fn compliance_tags_newest_first(compliance: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let mut families: BTreeMap<&str, Vec<(Vec<u64>, &String, &Vec<String>)>> = BTreeMap::new();
+    for (framework, ids) in compliance {
+        let (family, version) = framework_version(framework);
+        families
+            .entry(family)
+            .or_default()
+            .push((version, framework, ids));
+    }
+    for versions in families.values_mut() {
+        // Newest first; equal versions (different spellings) by name, for a stable order.
+        versions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    }
+    let mut tags = Vec::new();
+    let deepest = families.values().map(Vec::len).max().unwrap_or(0);
+    for rank in 0..deepest {
+        for versions in families.values() {
+            if let Some((_, framework, ids)) = versions.get(rank) {
+                tags.extend(ids.iter().map(|id| format!("{framework}:{id}")));
+            }
+        }
+    }
+    tags
+}
+
 fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::ReportingDescriptor {
     let fix = check.remediation.clone().unwrap_or_else(|| {
         format!(
@@ -339,7 +382,11 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         .unwrap_or_else(|| doc.tool.information_uri.clone());
 
     let mut tags = vec!["security".to_string()];
-    tags.extend(compliance.into_iter().take(MAX_RULE_TAGS - 1));
+    tags.extend(
+        compliance_tags_newest_first(&rule.compliance)
+            .into_iter()
+            .take(MAX_RULE_TAGS - 1),
+    );
     let mut extra = BTreeMap::new();
     extra.insert("compliance".to_string(), json!(rule.compliance));
     extra.insert(
@@ -943,6 +990,80 @@ mod tests {
         assert_eq!(r["properties"]["flowaudit-rule"], "VPC-001");
         assert_eq!(r["properties"]["flowaudit-check"], "flow-logs-enabled");
         assert_eq!(r["properties"]["compliance"], json!({"cis": ["3.9"]}));
+    }
+
+    #[test]
+    fn tags_keep_the_newest_version_of_each_framework_and_properties_keep_every_id() {
+        let cis = |v: &str| format!("CIS AWS Foundations Benchmark {v}");
+        let mut compliance: BTreeMap<String, Vec<String>> = [
+            "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0", "v2.0.0", "v3.0.0", "v4.0.0", "v5.0.0",
+            "v6.0.0", "v9.0.0", "v10.0.0",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (cis(v), vec![format!("3.{i}")]))
+        .collect();
+        compliance.insert(
+            "AWS Foundational Security Best Practices".into(),
+            vec!["EC2.6".into()],
+        );
+        compliance.insert("NIST SP 800-53 Rev. 5".into(), vec!["AU-12".into()]);
+        let mut d = doc();
+        d.rules[0].compliance = compliance.clone();
+        let v = sarif_json(&d, DEFAULT_CATEGORY);
+        let rule = &v["runs"][0]["tool"]["driver"]["rules"][0];
+        let tags: Vec<&str> = rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "security".to_string(),
+                "AWS Foundational Security Best Practices:EC2.6".to_string(),
+                format!("{}:3.10", cis("v10.0.0")),
+                "NIST SP 800-53 Rev. 5:AU-12".to_string(),
+                format!("{}:3.9", cis("v9.0.0")),
+                format!("{}:3.8", cis("v6.0.0")),
+                format!("{}:3.7", cis("v5.0.0")),
+                format!("{}:3.6", cis("v4.0.0")),
+                format!("{}:3.5", cis("v3.0.0")),
+                format!("{}:3.4", cis("v2.0.0")),
+            ]
+        );
+        assert_eq!(tags.len(), MAX_RULE_TAGS);
+        assert_eq!(rule["properties"]["compliance"], json!(compliance));
+        // Every id is still in the help text.
+        let help = rule["help"]["text"].as_str().unwrap();
+        assert!(help.contains(&format!("{}:3.0", cis("v1.2.0"))), "{help}");
+    }
+
+    #[test]
+    fn framework_versions_compare_by_number() {
+        assert_eq!(
+            framework_version("CIS AWS Foundations Benchmark v6.0.0"),
+            ("CIS AWS Foundations Benchmark", vec![6, 0, 0])
+        );
+        assert_eq!(framework_version("PCI DSS 4.0"), ("PCI DSS", vec![4, 0]));
+        assert_eq!(framework_version("cis"), ("cis", vec![]));
+        assert_eq!(
+            framework_version("NIST SP 800-53 Rev. 5"),
+            ("NIST SP 800-53 Rev.", vec![5])
+        );
+        let c: BTreeMap<String, Vec<String>> = [
+            ("X v9".to_string(), vec!["a".to_string()]),
+            ("X v10".to_string(), vec!["b".to_string(), "c".to_string()]),
+            ("X v1.10".to_string(), vec!["d".to_string()]),
+            ("X v1.9".to_string(), vec!["e".to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            compliance_tags_newest_first(&c),
+            ["X v10:b", "X v10:c", "X v9:a", "X v1.10:d", "X v1.9:e"]
+        );
     }
 
     #[test]

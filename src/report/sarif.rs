@@ -44,15 +44,20 @@ const MAX_DESCRIPTION: usize = 1024;
 pub const DEFAULT_CATEGORY: &str = "flowaudit";
 
 /// Writes SARIF 2.1.0.
+#[derive(Clone)]
 pub struct SarifReporter {
     /// First part of `runs[].automationDetails.id`; the account id and a `/` are appended.
     pub category: String,
+    /// Per account, how many reported results a scan left out of the document already (see
+    /// [`Selection`]): counted with those the run leaves out in its notification.
+    pub omitted: BTreeMap<String, usize>,
 }
 
 impl Default for SarifReporter {
     fn default() -> Self {
         SarifReporter {
             category: DEFAULT_CATEGORY.to_string(),
+            omitted: BTreeMap::new(),
         }
     }
 }
@@ -65,7 +70,11 @@ impl Reporter for SarifReporter {
         matches!(status, Status::Fail | Status::Suppressed)
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
-        pretty(&to_sarif(doc, &self.category))
+        let runs = run_accounts(doc)
+            .iter()
+            .map(|account| self.run(doc, account, MAX_RESULTS_PER_RUN))
+            .collect();
+        pretty(&log_of(runs))
     }
 }
 
@@ -73,7 +82,106 @@ impl SarifReporter {
     /// The SARIF log of one account alone: the run [`Reporter::render`] writes for it, with its
     /// own `automationDetails.id` (`<category>/<account>/`).
     pub fn render_account(&self, doc: &Document, account: &str) -> Result<Vec<u8>, Error> {
-        pretty(&log_of(vec![build_run(doc, account, &self.category)]))
+        pretty(&log_of(vec![self.run(doc, account, MAX_RESULTS_PER_RUN)]))
+    }
+
+    fn run(&self, doc: &Document, account: &str, limit: usize) -> sarif::Run {
+        let before = self.omitted.get(account).copied().unwrap_or(0);
+        build_run(doc, account, &self.category, limit, before)
+    }
+}
+
+/// The results a SARIF report can write, chosen while a scan produces them, so that a scan with
+/// more failures than a run takes never holds the others: per account, the `limit` first in the
+/// order a run writes them when it must leave some out (most severe first, open before
+/// suppressed, then report order). A bounded heap per account; what it drops is counted.
+pub struct Selection {
+    limit: usize,
+    next: u64,
+    accounts: std::collections::HashMap<String, Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    heap: std::collections::BinaryHeap<Ranked>,
+    dropped: usize,
+}
+
+/// A result and its place in the order of a run that leaves results out; the heap's greatest
+/// is the first to go.
+struct Ranked {
+    key: (std::cmp::Reverse<Severity>, bool, u64),
+    finding: Finding,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+impl Selection {
+    /// A selection of at most `limit` results per account ([`MAX_RESULTS_PER_RUN`] for a scan).
+    pub fn new(limit: usize) -> Selection {
+        Selection {
+            limit,
+            next: 0,
+            accounts: Default::default(),
+        }
+    }
+
+    /// Offer the next result, in report order. Results SARIF does not report are ignored.
+    pub fn push(&mut self, f: Finding) {
+        if !reported(&f) {
+            return;
+        }
+        let key = (
+            std::cmp::Reverse(f.severity),
+            f.status == Status::Suppressed,
+            self.next,
+        );
+        self.next += 1;
+        let kept = match self.accounts.get_mut(f.resource.account_id.as_str()) {
+            Some(k) => k,
+            None => self
+                .accounts
+                .entry(f.resource.account_id.clone())
+                .or_default(),
+        };
+        if kept.heap.len() < self.limit {
+            kept.heap.push(Ranked { key, finding: f });
+        } else {
+            kept.dropped += 1;
+            if kept.heap.peek().is_some_and(|last| key < last.key) {
+                kept.heap.pop();
+                kept.heap.push(Ranked { key, finding: f });
+            }
+        }
+    }
+
+    /// The kept results in report order, and per account how many were left out.
+    pub fn finish(self) -> (Vec<Finding>, BTreeMap<String, usize>) {
+        let mut omitted = BTreeMap::new();
+        let mut all: Vec<Ranked> = Vec::new();
+        for (account, kept) in self.accounts {
+            if kept.dropped > 0 {
+                omitted.insert(account, kept.dropped);
+            }
+            all.extend(kept.heap.into_vec());
+        }
+        all.sort_unstable_by_key(|r| r.key.2);
+        (all.into_iter().map(|r| r.finding).collect(), omitted)
     }
 }
 
@@ -212,7 +320,7 @@ pub fn run_accounts(doc: &Document) -> Vec<String> {
 pub fn to_sarif(doc: &Document, category: &str) -> sarif::Sarif {
     let runs = run_accounts(doc)
         .iter()
-        .map(|account| build_run(doc, account, category))
+        .map(|account| build_run(doc, account, category, MAX_RESULTS_PER_RUN, 0))
         .collect::<Vec<_>>();
     log_of(runs)
 }
@@ -472,13 +580,21 @@ fn pascal_name(rule_id: &str, check_id: &str) -> String {
     out
 }
 
-fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
+/// The run of one account: at most `limit` results, `omitted_before` more having been left out
+/// of the document already (by a [`Selection`]).
+fn build_run(
+    doc: &Document,
+    account: &str,
+    category: &str,
+    limit: usize,
+    omitted_before: usize,
+) -> sarif::Run {
     let mut account_results: Vec<&Finding> = doc
         .results
         .iter()
         .filter(|f| reported(f) && (account.is_empty() || f.resource.account_id == account))
         .collect();
-    let omitted = account_results.len().saturating_sub(MAX_RESULTS_PER_RUN);
+    let omitted = account_results.len().saturating_sub(limit) + omitted_before;
     if omitted > 0 {
         // Most severe first, open before suppressed; stable, so the report order is kept within.
         account_results.sort_by_key(|f| {
@@ -487,7 +603,7 @@ fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
                 f.status == Status::Suppressed,
             )
         });
-        account_results.truncate(MAX_RESULTS_PER_RUN);
+        account_results.truncate(limit);
     }
     let d = descriptors(doc, &account_results);
     let results: Vec<sarif::Result> = account_results.iter().map(|f| result(f, &d)).collect();
@@ -939,6 +1055,7 @@ mod tests {
         let d = doc();
         let reporter = SarifReporter {
             category: "org".into(),
+            ..SarifReporter::default()
         };
         let one: Value = serde_json::from_slice(&reporter.render_account(&d, B).unwrap()).unwrap();
         let all = sarif_json(&d, "org");
@@ -990,6 +1107,122 @@ mod tests {
         assert_eq!(r["properties"]["flowaudit-rule"], "VPC-001");
         assert_eq!(r["properties"]["flowaudit-check"], "flow-logs-enabled");
         assert_eq!(r["properties"]["compliance"], json!({"cis": ["3.9"]}));
+    }
+
+    /// 40 reported results (and some SARIF does not report) over two accounts, of every severity,
+    /// some suppressed, in an order that mixes them.
+    fn many_results() -> Vec<Finding> {
+        let sev = [
+            Severity::Low,
+            Severity::Critical,
+            Severity::Medium,
+            Severity::High,
+            Severity::Info,
+        ];
+        let mut out = Vec::new();
+        for i in 0..60usize {
+            let account = if i % 3 == 0 { B } else { A };
+            let status = match i % 7 {
+                0 => Status::Pass,
+                3 => Status::Suppressed,
+                5 => Status::Error,
+                _ => Status::Fail,
+            };
+            let mut f = vpc_finding(
+                "VPC-001",
+                "flow-logs-enabled",
+                status,
+                sev[(i * 7 / 3) % 5],
+                (account, "us-east-1", &format!("vpc-{i:03}")),
+            );
+            if status == Status::Suppressed {
+                f.suppression = Some(crate::findings::SuppressionInfo {
+                    reason: "r".into(),
+                    expires: "2099-01-01".into(),
+                    original_status: if i % 2 == 0 {
+                        Status::Fail
+                    } else {
+                        Status::Pass
+                    },
+                });
+            }
+            out.push(f);
+        }
+        out
+    }
+
+    #[test]
+    fn a_selection_keeps_what_a_run_writes_and_the_run_is_the_one_of_every_result() {
+        let mut whole = doc();
+        whole.results = many_results();
+        let count = |d: &Document, acct: &str| {
+            d.results
+                .iter()
+                .filter(|f| reported(f) && f.resource.account_id == acct)
+                .count()
+        };
+        let (in_a, in_b) = (count(&whole, A), count(&whole, B));
+        assert!(in_a > 10 && in_b > 10, "{in_a} {in_b}");
+        for limit in [1, 3, 10, in_b, in_a + 5] {
+            let mut sel = Selection::new(limit);
+            for f in whole.results.clone() {
+                sel.push(f);
+            }
+            let (kept, omitted) = sel.finish();
+            // Only reported results, at most `limit` per account, in report order.
+            assert!(kept.iter().all(|f| reported(f)));
+            let order: Vec<&str> = whole
+                .results
+                .iter()
+                .map(|f| f.resource.id.as_str())
+                .filter(|id| kept.iter().any(|k| k.resource.id == *id))
+                .collect();
+            let kept_ids: Vec<&str> = kept.iter().map(|f| f.resource.id.as_str()).collect();
+            assert_eq!(kept_ids, order, "limit {limit}");
+            assert_eq!(
+                omitted.get(A).copied().unwrap_or(0),
+                in_a.saturating_sub(limit),
+                "limit {limit}"
+            );
+            assert_eq!(
+                omitted.get(B).copied().unwrap_or(0),
+                in_b.saturating_sub(limit)
+            );
+            // The runs written from the selection are the runs written from every result.
+            let mut selected = whole.clone();
+            selected.results = kept;
+            let reporter = SarifReporter {
+                omitted,
+                ..SarifReporter::default()
+            };
+            for account in [A, B] {
+                let from_all =
+                    serde_json::to_value(build_run(&whole, account, DEFAULT_CATEGORY, limit, 0))
+                        .unwrap();
+                let from_selection =
+                    serde_json::to_value(reporter.run(&selected, account, limit)).unwrap();
+                assert_eq!(from_all, from_selection, "limit {limit}, account {account}");
+                let results = from_all["results"].as_array().unwrap();
+                assert_eq!(results.len(), limit.min(count(&whole, account)));
+            }
+        }
+        // When results are left out, the most severe are kept, open ones before suppressed.
+        let mut sel = Selection::new(3);
+        for f in whole.results.clone() {
+            sel.push(f);
+        }
+        let (kept, _) = sel.finish();
+        let worst_a: Vec<(Severity, Status)> = kept
+            .iter()
+            .filter(|f| f.resource.account_id == A)
+            .map(|f| (f.severity, f.status))
+            .collect();
+        assert!(
+            worst_a
+                .iter()
+                .all(|(s, st)| *s == Severity::Critical && *st == Status::Fail),
+            "{worst_a:?}"
+        );
     }
 
     #[test]

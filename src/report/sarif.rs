@@ -404,9 +404,9 @@ fn framework_version(framework: &str) -> (&str, Vec<u64>) {
     (framework, Vec::new())
 }
 
-/// The compliance ids in the order they become tags: the newest version of every framework
-/// first (families in name order), then the next newest of each, and so on, so that a
-/// limit on tags drops the oldest versions. Versions compare by number (v10 after v9).
+/// The compliance ids in the order they become tags, so that a limit on tags keeps the newest
+/// versions: each framework family lists its ids newest version first (versions compare by
+/// number: v10 after v9), and the families take turns, one id each, in name order.
 fn compliance_tags_newest_first(compliance: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let mut families: BTreeMap<&str, Vec<(Vec<u64>, &String, &Vec<String>)>> = BTreeMap::new();
     for (framework, ids) in compliance {
@@ -416,20 +416,23 @@ fn compliance_tags_newest_first(compliance: &BTreeMap<String, Vec<String>>) -> V
             .or_default()
             .push((version, framework, ids));
     }
-    for versions in families.values_mut() {
-        // Newest first; equal versions (different spellings) by name, for a stable order.
-        versions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    }
-    let mut tags = Vec::new();
-    let deepest = families.values().map(Vec::len).max().unwrap_or(0);
-    for rank in 0..deepest {
-        for versions in families.values() {
-            if let Some((_, framework, ids)) = versions.get(rank) {
-                tags.extend(ids.iter().map(|id| format!("{framework}:{id}")));
-            }
-        }
-    }
-    tags
+    let queues: Vec<Vec<String>> = families
+        .into_values()
+        .map(|mut versions| {
+            // Newest first; equal versions (different spellings) by name, for a stable order.
+            versions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            versions
+                .into_iter()
+                .flat_map(|(_, framework, ids)| {
+                    ids.iter().map(move |id| format!("{framework}:{id}"))
+                })
+                .collect()
+        })
+        .collect();
+    let longest = queues.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest)
+        .flat_map(|turn| queues.iter().filter_map(move |q| q.get(turn).cloned()))
+        .collect()
 }
 
 fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::ReportingDescriptor {
@@ -1296,6 +1299,22 @@ mod tests {
         assert_eq!(
             compliance_tags_newest_first(&c),
             ["X v10:b", "X v10:c", "X v9:a", "X v1.10:d", "X v1.9:e"]
+        );
+        // Families take turns, one id each: many ids of one framework do not crowd out the
+        // versions of another.
+        let c: BTreeMap<String, Vec<String>> = [
+            (
+                "N Rev. 5".to_string(),
+                vec!["a".into(), "b".into(), "c".into()],
+            ),
+            ("X v2".to_string(), vec!["x".to_string()]),
+            ("X v1".to_string(), vec!["y".to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            compliance_tags_newest_first(&c),
+            ["N Rev. 5:a", "X v2:x", "N Rev. 5:b", "X v1:y", "N Rev. 5:c"]
         );
     }
 

@@ -535,7 +535,10 @@ fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_res
     );
     let r1 = &v[1];
     assert_eq!(r1["VPC-001/flow-log-exists"], "fail", "{r1}");
-    assert_eq!(r1["VPC-001/traffic-type-all"], "\u{2014}", "no result: {r1}");
+    assert_eq!(
+        r1["VPC-001/traffic-type-all"], "\u{2014}",
+        "no result: {r1}"
+    );
     assert_eq!(r1["VPC-002/destination-encrypted"], "skipped", "{r1}");
     assert_eq!(r1["Name"], HOSTILE_HTML);
     assert_eq!(r1["Account"], report_fixture::ACCOUNT_A);

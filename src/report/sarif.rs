@@ -408,7 +408,9 @@ fn framework_version(framework: &str) -> (&str, Vec<u64>) {
 /// versions: each framework family lists its ids newest version first (versions compare by
 /// number: v10 after v9), and the families take turns, one id each, in name order.
 fn compliance_tags_newest_first(compliance: &BTreeMap<String, Vec<String>>) -> Vec<String> {
-    let mut families: BTreeMap<&str, Vec<(Vec<u64>, &String, &Vec<String>)>> = BTreeMap::new();
+    // family -> [(version, framework name, ids)]
+    type Versions<'a> = Vec<(Vec<u64>, &'a String, &'a Vec<String>)>;
+    let mut families: BTreeMap<&str, Versions> = BTreeMap::new();
     for (framework, ids) in compliance {
         let (family, version) = framework_version(framework);
         families
@@ -1173,7 +1175,7 @@ mod tests {
             }
             let (kept, omitted) = sel.finish();
             // Only reported results, at most `limit` per account, in report order.
-            assert!(kept.iter().all(|f| reported(f)));
+            assert!(kept.iter().all(reported));
             let order: Vec<&str> = whole
                 .results
                 .iter()

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 /// The schema URI written into `$schema`.
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -70,11 +71,22 @@ impl Reporter for SarifReporter {
         matches!(status, Status::Fail | Status::Suppressed)
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
-        let runs = run_accounts(doc)
-            .iter()
-            .map(|account| self.run(doc, account, MAX_RESULTS_PER_RUN))
-            .collect();
-        pretty(&log_of(runs))
+        pretty(&self.log(doc))
+    }
+    /// Serialized straight into `out`: the text is never held whole in memory besides the log.
+    fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
+        let log = self.log(doc);
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+        let written = serde_json::to_writer_pretty(&mut w, &log)
+            .map_err(std::io::Error::from)
+            .and_then(|()| w.write_all(b"\n"))
+            .and_then(|()| w.flush());
+        written.map_err(|e| {
+            Error::fatal(format!(
+                "cannot write the sarif report: {}",
+                crate::term::Escaped(e)
+            ))
+        })
     }
 }
 
@@ -83,6 +95,14 @@ impl SarifReporter {
     /// own `automationDetails.id` (`<category>/<account>/`).
     pub fn render_account(&self, doc: &Document, account: &str) -> Result<Vec<u8>, Error> {
         pretty(&log_of(vec![self.run(doc, account, MAX_RESULTS_PER_RUN)]))
+    }
+
+    fn log(&self, doc: &Document) -> sarif::Sarif {
+        let runs = run_accounts(doc)
+            .iter()
+            .map(|account| self.run(doc, account, MAX_RESULTS_PER_RUN))
+            .collect();
+        log_of(runs)
     }
 
     fn run(&self, doc: &Document, account: &str, limit: usize) -> sarif::Run {
@@ -1228,6 +1248,17 @@ mod tests {
                 .all(|(s, st)| *s == Severity::Critical && *st == Status::Fail),
             "{worst_a:?}"
         );
+    }
+
+    #[test]
+    fn the_streamed_log_is_the_rendered_log() {
+        let mut d = doc();
+        d.results.extend(many_results());
+        let r = SarifReporter::default();
+        let mut streamed = Vec::new();
+        r.render_to(&d, &mut streamed).unwrap();
+        assert_eq!(streamed, r.render(&d).unwrap());
+        assert!(streamed.ends_with(b"}\n"));
     }
 
     #[test]

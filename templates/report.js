@@ -1,5 +1,24 @@
 (function () {
   'use strict';
+  // The per-region chart is sized for its labels when it is written; if the fonts here are wider
+  // than that allowed for, widen its view box so that no label is cut at the chart's edge.
+  var chart = document.getElementById('region-chart');
+  if (!chart || typeof chart.getBBox !== 'function') { return; }
+  try {
+    var box = chart.getBBox();
+    var vb = chart.viewBox.baseVal;
+    var left = Math.min(vb.x, Math.floor(box.x) - 4);
+    var right = Math.max(vb.x + vb.width, Math.ceil(box.x + box.width) + 4);
+    if (left < vb.x || right > vb.x + vb.width) {
+      chart.setAttribute('data-written-viewbox', chart.getAttribute('viewBox'));
+      chart.setAttribute('data-written-width', chart.getAttribute('width'));
+      chart.setAttribute('viewBox', left + ' ' + vb.y + ' ' + (right - left) + ' ' + vb.height);
+      chart.setAttribute('width', String(right - left));
+    }
+  } catch (e) { /* not rendered (print preview, hidden): keep the written size */ }
+})();
+(function () {
+  'use strict';
   // Builds the results table from the embedded JSON report. Every value from the report is put in
   // the page with textContent, never parsed as HTML. Rows are added a page at a time so that a
   // report with tens of thousands of results stays responsive.
@@ -21,7 +40,10 @@
   var els = {
     status: byId('f-status'), severity: byId('f-severity'), region: byId('f-region'),
     rule: byId('f-rule'), account: byId('f-account'), ou: byId('f-ou'), text: byId('f-text'),
-    form: byId('filters'), tbody: document.querySelector('#results tbody'), more: byId('more')
+    form: byId('filters'), tbody: document.querySelector('#results tbody'), more: byId('more'),
+    rhead: document.querySelector('#resources thead'), rbody: document.querySelector('#resources tbody'),
+    viewResources: byId('view-resources'), viewResults: byId('view-results'),
+    resourcesWrap: byId('resources-wrap'), resultsWrap: byId('results-wrap')
   };
 
   function str(v) { return v === null || v === undefined ? '' : String(v); }
@@ -98,33 +120,56 @@
   var matches = [];
   var shown = 0;
 
-  function apply() {
-    var st = els.status.value, sev = els.severity.value, reg = els.region.value, rule = els.rule.value;
-    var acctId = els.account ? els.account.value : '', ou = els.ou ? els.ou.value : '';
+  // The filters of the form: each names its control and tells whether a result passes for the
+  // control's value; a control left at '' (all) does not filter. Both views use the same list,
+  // so one more filter is one more entry here (and its control in the form).
+  var FILTERS = [
+    { id: 'f-status', test: function (r, v) { return r.status === v; } },
+    { id: 'f-severity', test: function (r, v) { return r.severity === v; } },
+    { id: 'f-region', test: function (r, v) { return (r.resource || {}).region === v; } },
+    { id: 'f-rule', test: function (r, v) { return r.rule_id === v; } },
+    { id: 'f-account', test: function (r, v) { return (r.resource || {}).account_id === v; } },
+    { id: 'f-ou', test: function (r, v) {
+      var a = accounts[str((r.resource || {}).account_id)];
+      return !!a && !!a.ous[v];
+    } }
+  ];
+  FILTERS.forEach(function (f) { f.el = byId(f.id); });
+
+  // The test a result must pass under the filters as they are set: `null` when nothing filters.
+  function currentTest() {
+    var active = FILTERS.filter(function (f) { return f.el && f.el.value !== ''; })
+      .map(function (f) { return { test: f.test, value: f.el.value }; });
     var terms = els.text.value.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!active.length && !terms.length) { return null; }
     if (terms.length) { haystack(); }
-    matches = order.filter(function (i) {
+    return function (i) {
       var r = results[i];
-      if (st && r.status !== st) { return false; }
-      if (sev && r.severity !== sev) { return false; }
-      if (reg && (r.resource || {}).region !== reg) { return false; }
-      if (rule && r.rule_id !== rule) { return false; }
-      if (acctId && (r.resource || {}).account_id !== acctId) { return false; }
-      if (ou) {
-        var a = accounts[str((r.resource || {}).account_id)];
-        if (!a || !a.ous[ou]) { return false; }
+      for (var a = 0; a < active.length; a++) {
+        if (!active[a].test(r, active[a].value)) { return false; }
       }
       for (var t = 0; t < terms.length; t++) {
         if (hay[i].indexOf(terms[t]) < 0) { return false; }
       }
       return true;
-    });
+    };
+  }
+
+  // The view shown: one row per resource ('resources') or one row per result ('results').
+  var view = 'results';
+  var passes = null;
+
+  function apply() {
+    passes = currentTest();
+    if (view === 'resources') { applyResources(); return; }
+    matches = passes ? order.filter(passes) : order.slice();
     els.tbody.textContent = '';
     shown = 0;
     renderMore();
   }
 
   function renderMore() {
+    if (view === 'resources') { renderMoreResources(); return; }
     var frag = document.createDocumentFragment();
     var end = Math.min(matches.length, shown + PAGE);
     for (; shown < end; shown++) {
@@ -134,6 +179,164 @@
     countEl.textContent = 'Showing ' + shown + ' of ' + matches.length + ' matching results (' +
       results.length + ' in total)';
     els.more.hidden = shown >= matches.length;
+  }
+
+  // The per-resource view: one row per resource (account, region, type and id), one column per
+  // check. Resources come in the order of their most urgent result; a resource matches the
+  // filters when one of its results does. Built on first use.
+  var resources = null, resourceOf = null, checkCols = null;
+  var rmatches = [], rshown = 0;
+
+  function checkKey(r) { return str(r.rule_id) + '/' + str(r.check_id); }
+
+  function buildResources() {
+    var index = Object.create(null);
+    resources = [];
+    resourceOf = new Int32Array(results.length);
+    order.forEach(function (i) {
+      var r = results[i], res = r.resource || {};
+      var k = [res.account_id, res.region, res.type, res.id].map(str).join('\u0000');
+      var e = index[k];
+      if (e === undefined) {
+        e = index[k] = resources.length;
+        resources.push({ res: res, results: [], byCheck: Object.create(null) });
+      }
+      var x = resources[e];
+      x.results.push(i);
+      var ck = checkKey(r);
+      if (!has(x.byCheck, ck)) { x.byCheck[ck] = i; }
+      resourceOf[i] = e;
+    });
+    // The checks, in the order the report lists its rules, then any other check with a result.
+    var present = Object.create(null);
+    results.forEach(function (r) { present[checkKey(r)] = true; });
+    checkCols = [];
+    var titles = Object.create(null);
+    (Array.isArray(data.rules) ? data.rules : []).forEach(function (rule) {
+      ((rule || {}).checks || []).forEach(function (c) {
+        var k = str(rule.id) + '/' + str((c || {}).id);
+        if (present[k] && !has(titles, k)) {
+          titles[k] = str(rule.title) + ': ' + str(c.title);
+          checkCols.push(k);
+        }
+      });
+    });
+    Object.keys(present).sort().forEach(function (k) {
+      if (!has(titles, k)) { titles[k] = k; checkCols.push(k); }
+    });
+    var tr = document.createElement('tr');
+    ['Account', 'Region', 'Resource', 'Name', 'Network interfaces'].forEach(function (h, n) {
+      var th = document.createElement('th');
+      th.textContent = h;
+      if (n === 4) { th.className = 'num'; }
+      tr.appendChild(th);
+    });
+    checkCols.forEach(function (k) {
+      var th = document.createElement('th');
+      th.className = 'check';
+      th.title = titles[k];
+      var cut = k.indexOf('/');
+      th.appendChild(document.createTextNode(k.slice(0, cut + 1)));
+      th.appendChild(document.createElement('wbr'));
+      th.appendChild(document.createTextNode(k.slice(cut + 1)));
+      tr.appendChild(th);
+    });
+    var fixTh = document.createElement('th');
+    fixTh.textContent = 'Fix';
+    tr.appendChild(fixTh);
+    els.rhead.textContent = '';
+    els.rhead.appendChild(tr);
+  }
+
+  function applyResources() {
+    if (!resources) { buildResources(); }
+    rmatches = [];
+    var seen = new Uint8Array(resources.length);
+    for (var n = 0; n < order.length; n++) {
+      var i = order[n];
+      if (passes && !passes(i)) { continue; }
+      var e = resourceOf[i];
+      if (!seen[e]) { seen[e] = 1; rmatches.push(e); }
+    }
+    els.rbody.textContent = '';
+    rshown = 0;
+    renderMoreResources();
+  }
+
+  function renderMoreResources() {
+    var frag = document.createDocumentFragment();
+    var end = Math.min(rmatches.length, rshown + PAGE);
+    for (; rshown < end; rshown++) {
+      frag.appendChild(resourceRow(resources[rmatches[rshown]]));
+    }
+    els.rbody.appendChild(frag);
+    countEl.textContent = 'Showing ' + rshown + ' of ' + rmatches.length + ' matching resources (' +
+      resources.length + ' in total, ' + results.length + ' results)';
+    els.more.hidden = rshown >= rmatches.length;
+  }
+
+  function resourceRow(x) {
+    var res = x.res;
+    var tr = document.createElement('tr');
+    tr.className = 'resource';
+    accountCell(tr, res);
+    cell(tr, res.region);
+    var idCell = cell(tr, res.id, 'rid');
+    idCell.title = str(res.arn);
+    cell(tr, res.name, 'name');
+    cell(tr, typeof res.network_interfaces === 'number' ? res.network_interfaces : '', 'num');
+    checkCols.forEach(function (k) {
+      var td = document.createElement('td');
+      td.className = 'check';
+      if (has(x.byCheck, k)) {
+        var i = x.byCheck[k], r = results[i];
+        var span = document.createElement('span');
+        span.className = 'badge st-' + str(r.status);
+        span.textContent = str(r.status);
+        td.appendChild(span);
+        td.setAttribute('data-status', str(r.status));
+        td.title = messageOf(r);
+        if (passes && !passes(i)) { td.className += ' dim'; }
+      } else {
+        td.textContent = '\u2014';
+        td.className += ' none';
+      }
+      tr.appendChild(td);
+    });
+    var fixTd = document.createElement('td');
+    var failing = x.results.filter(function (i) { return results[i].status === 'fail' && hasFix(results[i]); });
+    if (failing.length) {
+      var det = document.createElement('details');
+      det.className = 'resfix';
+      var sum = document.createElement('summary');
+      sum.textContent = 'Show fix';
+      det.appendChild(sum);
+      det.addEventListener('toggle', function () {
+        sum.textContent = det.open ? 'Hide fix' : 'Show fix';
+        if (!det.open || det.built) { return; }
+        det.built = true;
+        failing.forEach(function (i) {
+          var r = results[i];
+          var h = document.createElement('h4');
+          h.textContent = checkKey(r) + ': ' + str(r.message);
+          det.appendChild(h);
+          det.appendChild(snippetBox(r));
+        });
+      });
+      fixTd.appendChild(det);
+    }
+    tr.appendChild(fixTd);
+    return tr;
+  }
+
+  function setView(v) {
+    view = v;
+    var byResource = v === 'resources';
+    els.resourcesWrap.hidden = !byResource;
+    els.resultsWrap.hidden = byResource;
+    els.viewResources.setAttribute('aria-pressed', String(byResource));
+    els.viewResults.setAttribute('aria-pressed', String(!byResource));
+    apply();
   }
 
   function cell(tr, text, cls) {
@@ -158,14 +361,7 @@
     return !!rem && SNIPPETS.some(function (s) { return typeof rem[s[0]] === 'string' && rem[s[0]] !== ''; });
   }
 
-  function row(r) {
-    var res = r.resource || {};
-    var tr = document.createElement('tr');
-    tr.className = 'result';
-    tr.setAttribute('data-status', str(r.status));
-    pill(tr, 'badge st-' + str(r.status), r.status);
-    pill(tr, 'sev sev-' + str(r.severity), r.severity);
-    cell(tr, str(r.rule_id) + '/' + str(r.check_id));
+  function accountCell(tr, res) {
     var acctCell = cell(tr, res.account_id, 'acct');
     var acct = accounts[str(res.account_id)];
     if (acct && acct.name) {
@@ -174,6 +370,26 @@
       nameSpan.textContent = acct.name;
       acctCell.appendChild(nameSpan);
     }
+    return acctCell;
+  }
+
+  function messageOf(r) {
+    var msg = str(r.message);
+    if (r.suppression) {
+      msg += ' (suppressed until ' + str(r.suppression.expires) + ': ' + str(r.suppression.reason) + ')';
+    }
+    return msg;
+  }
+
+  function row(r) {
+    var res = r.resource || {};
+    var tr = document.createElement('tr');
+    tr.className = 'result';
+    tr.setAttribute('data-status', str(r.status));
+    pill(tr, 'badge st-' + str(r.status), r.status);
+    pill(tr, 'sev sev-' + str(r.severity), r.severity);
+    cell(tr, str(r.rule_id) + '/' + str(r.check_id));
+    accountCell(tr, res);
     cell(tr, res.region);
     var idCell = cell(tr, res.id, 'rid');
     idCell.title = str(res.arn);
@@ -184,11 +400,7 @@
       idCell.appendChild(eni);
     }
     cell(tr, res.name, 'name');
-    var msg = str(r.message);
-    if (r.suppression) {
-      msg += ' (suppressed until ' + str(r.suppression.expires) + ': ' + str(r.suppression.reason) + ')';
-    }
-    cell(tr, msg, 'msg');
+    cell(tr, messageOf(r), 'msg');
     var fixTd = document.createElement('td');
     if (hasFix(r)) {
       var btn = document.createElement('button');
@@ -215,6 +427,16 @@
     d.className = 'detail';
     var td = document.createElement('td');
     td.colSpan = 9;
+    td.appendChild(snippetBox(r));
+    d.appendChild(td);
+    tr.after(d);
+    tr.fixRow = d;
+    btn.textContent = 'Hide fix';
+    btn.setAttribute('aria-expanded', 'true');
+  }
+
+  // The remediation snippets of a result, each with its Copy button.
+  function snippetBox(r) {
     var box = document.createElement('div');
     box.className = 'fix';
     SNIPPETS.forEach(function (s) {
@@ -241,12 +463,7 @@
       wrap.appendChild(pre);
       box.appendChild(wrap);
     });
-    td.appendChild(box);
-    d.appendChild(td);
-    tr.after(d);
-    tr.fixRow = d;
-    btn.textContent = 'Hide fix';
-    btn.setAttribute('aria-expanded', 'true');
+    return box;
   }
 
   function copy(text, btn) {
@@ -275,9 +492,11 @@
   }
 
   var timer = null;
-  ['status', 'severity', 'region', 'rule', 'account', 'ou'].forEach(function (k) {
-    if (els[k]) { els[k].addEventListener('change', apply); }
+  FILTERS.forEach(function (f) {
+    if (f.el) { f.el.addEventListener('change', apply); }
   });
+  els.viewResources.addEventListener('click', function () { setView('resources'); });
+  els.viewResults.addEventListener('click', function () { setView('results'); });
   // "Show results" in the table of accounts selects that account (and any OU) in the filters.
   Array.prototype.forEach.call(document.querySelectorAll('button.acct-show'), function (b) {
     b.addEventListener('click', function () {
@@ -295,5 +514,8 @@
   els.form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
   els.form.addEventListener('reset', function () { window.setTimeout(apply, 0); });
   els.more.addEventListener('click', renderMore);
-  apply();
+  // One row per resource is the default when there is more than one check to compare.
+  var checks = Object.create(null);
+  results.forEach(function (r) { checks[checkKey(r)] = true; });
+  setView(Object.keys(checks).length > 1 ? 'resources' : 'results');
 })();

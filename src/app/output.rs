@@ -59,6 +59,7 @@ fn sarif_reporter(opts: &ReporterOptions) -> SarifReporter {
         } else {
             opts.sarif_category.clone()
         },
+        ..SarifReporter::default()
     }
 }
 

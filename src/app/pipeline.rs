@@ -14,7 +14,9 @@ use crate::error::{Error, ExitStatus};
 use crate::findings::{Finding, Severity, Status, StatusSet};
 use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
+use crate::report::Format;
 use crate::report::json::JsonReporter;
+use crate::report::sarif::{MAX_RESULTS_PER_RUN, SarifReporter, Selection};
 use crate::report::v1::{
     CheckMeta, Document, RuleMeta, ShardInfo, Summary, SuppressionEntryRef, SuppressionSection,
 };
@@ -70,7 +72,13 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         messages,
         remediation: outputs.iter().any(|o| o.reporter.shows_remediation()),
     };
-    let mut kept = Vec::new();
+    // A SARIF report alone writes at most its limit of results per account: only those are kept.
+    let sarif_only = !others.is_empty() && others.iter().all(|o| o.format == Format::Sarif);
+    let mut kept = if sarif_only {
+        Kept::Sarif(Selection::new(MAX_RESULTS_PER_RUN))
+    } else {
+        Kept::All(Vec::new())
+    };
     let (summary, section) = match json.first() {
         Some(o) => {
             let mut tail = None;
@@ -88,12 +96,38 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
     // in parallel with writing the outputs (or with the process exit).
     free_in_background(loaded);
-    doc.results = kept;
+    let omitted = match kept {
+        Kept::All(results) => {
+            doc.results = results;
+            None
+        }
+        Kept::Sarif(selection) => {
+            let (results, omitted) = selection.finish();
+            doc.results = results;
+            Some(omitted)
+        }
+    };
     doc.summary = summary;
     doc.suppressions = section;
     warn_suppressions(&doc);
     for o in others {
-        write_output(&doc, o)?;
+        match (&omitted, &o.sarif) {
+            (Some(omitted), Some(sarif)) => {
+                let sarif = SarifReporter {
+                    omitted: omitted.clone(),
+                    ..sarif.clone()
+                };
+                let o = Output {
+                    format: o.format,
+                    path: o.path.clone(),
+                    dir: o.dir.clone(),
+                    reporter: Box::new(sarif.clone()),
+                    sarif: Some(sarif),
+                };
+                write_output(&doc, &o)?;
+            }
+            _ => write_output(&doc, o)?,
+        }
     }
     let status = scan_rules.exit_status(&doc);
     free_in_background(doc);
@@ -201,6 +235,39 @@ pub enum InventorySource<'a> {
     File(&'a InventoryFile),
 }
 
+/// Where a scan puts the results it keeps for its outputs.
+pub trait Keep {
+    fn keep(&mut self, f: Finding);
+}
+
+impl Keep for Vec<Finding> {
+    fn keep(&mut self, f: Finding) {
+        self.push(f);
+    }
+}
+
+impl Keep for Selection {
+    fn keep(&mut self, f: Finding) {
+        self.push(f);
+    }
+}
+
+/// The results a scan keeps: every result of the statuses its outputs show, or, for SARIF alone,
+/// only those SARIF can write.
+enum Kept {
+    All(Vec<Finding>),
+    Sarif(Selection),
+}
+
+impl Keep for Kept {
+    fn keep(&mut self, f: Finding) {
+        match self {
+            Kept::All(v) => v.push(f),
+            Kept::Sarif(s) => s.push(f),
+        }
+    }
+}
+
 /// The rules, options and suppressions of a scan, loaded and validated.
 pub struct ScanRules {
     pub rules: RuleSet,
@@ -279,7 +346,7 @@ impl ScanRules {
         source: &InventorySource,
         zero: &Summary,
         needs: Needs,
-        kept: &mut Vec<Finding>,
+        kept: &mut dyn Keep,
         emit: &mut dyn FnMut(&Finding),
     ) -> Result<(Summary, SuppressionSection), Error> {
         let opts = EvalOptions {
@@ -301,7 +368,7 @@ impl ScanRules {
                 summary.add(&f);
                 emit(&f);
                 if needs.kept.contains(f.status) {
-                    kept.push(f);
+                    kept.keep(f);
                 }
             }
         };

@@ -229,6 +229,41 @@ handlebars_helper!(seg_w_helper: |counts: Json, status: str, max: Json, width: J
     let max = num(max).max(1.0);
     round1(counts.get(status).map(num).unwrap_or(0.0) * num(width) / max)
 });
+/// Left edge of the bars in the per-region chart, and width of the whole chart: wide enough for
+/// the longest region name and the longest "F fail / T" label at a conservative 8.5 px per
+/// character of the chart's 12 px font, so that no label is cut at the chart's edge whatever its
+/// digits. (The page script also widens the chart if a label still overflows.)
+const CHART_CHAR_PX: f64 = 8.5;
+/// The width of the bars at their longest.
+const CHART_BARS: f64 = 560.0;
+
+fn chart_left(by_region: &Value) -> f64 {
+    let longest = by_region
+        .as_object()
+        .map(|o| o.keys().map(|k| k.chars().count()).max().unwrap_or(0))
+        .unwrap_or(0);
+    (longest as f64 * CHART_CHAR_PX + 20.0).max(160.0).ceil()
+}
+
+/// The "F fail / T" label of a region's counts, as the chart writes it.
+fn chart_count_label(counts: &Value) -> String {
+    format!(
+        "{} fail / {}",
+        counts.get("fail").and_then(Value::as_u64).unwrap_or(0),
+        total(counts).round() as u64
+    )
+}
+
+// Left edge of the bars in the per-region chart (region names end 10 px before it).
+handlebars_helper!(chart_left_helper: |by_region: Json| chart_left(by_region));
+// Width of the per-region chart.
+handlebars_helper!(chart_width_helper: |by_region: Json| {
+    let longest = by_region
+        .as_object()
+        .map(|o| o.values().map(|c| chart_count_label(c).chars().count()).max().unwrap_or(0))
+        .unwrap_or(0);
+    (chart_left(by_region) + CHART_BARS + 6.0 + longest as f64 * CHART_CHAR_PX + 12.0).max(820.0).ceil()
+});
 // Any result with this status?
 handlebars_helper!(has_status_helper: |results: Json, status: str| results
     .as_array()
@@ -318,4 +353,6 @@ fn register_helpers(r: &mut Handlebars<'static>) {
     r.register_helper("seg_x", Box::new(seg_x_helper));
     r.register_helper("seg_w", Box::new(seg_w_helper));
     r.register_helper("has_status", Box::new(has_status_helper));
+    r.register_helper("chart_left", Box::new(chart_left_helper));
+    r.register_helper("chart_width", Box::new(chart_width_helper));
 }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 /// The schema URI written into `$schema`.
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -23,8 +24,9 @@ pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.jso
 /// The `partialFingerprints` key of the per-resource, per-check identity hash.
 pub const FINGERPRINT_KEY: &str = "flowauditResourceCheck/v1";
 
-/// GitHub rejects a rule with more than 20 tags and shows 10: `security` and the first compliance
-/// ids, up to this many in all. Every compliance id is in the rule's `properties.compliance`.
+/// GitHub rejects a rule with more than 20 tags and shows 10: `security` and compliance ids, the
+/// newest version of each framework first, up to this many in all. Every compliance id is in the
+/// rule's `properties.compliance`.
 pub const MAX_RULE_TAGS: usize = 10;
 
 /// GitHub rejects a run with more than 25,000 results. An account with more failures keeps the
@@ -43,15 +45,20 @@ const MAX_DESCRIPTION: usize = 1024;
 pub const DEFAULT_CATEGORY: &str = "flowaudit";
 
 /// Writes SARIF 2.1.0.
+#[derive(Clone)]
 pub struct SarifReporter {
     /// First part of `runs[].automationDetails.id`; the account id and a `/` are appended.
     pub category: String,
+    /// Per account, how many reported results a scan left out of the document already (see
+    /// [`Selection`]): counted with those the run leaves out in its notification.
+    pub omitted: BTreeMap<String, usize>,
 }
 
 impl Default for SarifReporter {
     fn default() -> Self {
         SarifReporter {
             category: DEFAULT_CATEGORY.to_string(),
+            omitted: BTreeMap::new(),
         }
     }
 }
@@ -64,7 +71,22 @@ impl Reporter for SarifReporter {
         matches!(status, Status::Fail | Status::Suppressed)
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
-        pretty(&to_sarif(doc, &self.category))
+        pretty(&self.log(doc))
+    }
+    /// Serialized straight into `out`: the text is never held whole in memory besides the log.
+    fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
+        let log = self.log(doc);
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+        let written = serde_json::to_writer_pretty(&mut w, &log)
+            .map_err(std::io::Error::from)
+            .and_then(|()| w.write_all(b"\n"))
+            .and_then(|()| w.flush());
+        written.map_err(|e| {
+            Error::fatal(format!(
+                "cannot write the sarif report: {}",
+                crate::term::Escaped(e)
+            ))
+        })
     }
 }
 
@@ -72,7 +94,114 @@ impl SarifReporter {
     /// The SARIF log of one account alone: the run [`Reporter::render`] writes for it, with its
     /// own `automationDetails.id` (`<category>/<account>/`).
     pub fn render_account(&self, doc: &Document, account: &str) -> Result<Vec<u8>, Error> {
-        pretty(&log_of(vec![build_run(doc, account, &self.category)]))
+        pretty(&log_of(vec![self.run(doc, account, MAX_RESULTS_PER_RUN)]))
+    }
+
+    fn log(&self, doc: &Document) -> sarif::Sarif {
+        let runs = run_accounts(doc)
+            .iter()
+            .map(|account| self.run(doc, account, MAX_RESULTS_PER_RUN))
+            .collect();
+        log_of(runs)
+    }
+
+    fn run(&self, doc: &Document, account: &str, limit: usize) -> sarif::Run {
+        let before = self.omitted.get(account).copied().unwrap_or(0);
+        build_run(doc, account, &self.category, limit, before)
+    }
+}
+
+/// The results a SARIF report can write, chosen while a scan produces them, so that a scan with
+/// more failures than a run takes never holds the others: per account, the `limit` first in the
+/// order a run writes them when it must leave some out (most severe first, open before
+/// suppressed, then report order). A bounded heap per account; what it drops is counted.
+pub struct Selection {
+    limit: usize,
+    next: u64,
+    accounts: std::collections::HashMap<String, Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    heap: std::collections::BinaryHeap<Ranked>,
+    dropped: usize,
+}
+
+/// A result and its place in the order of a run that leaves results out; the heap's greatest
+/// is the first to go.
+struct Ranked {
+    key: (std::cmp::Reverse<Severity>, bool, u64),
+    finding: Finding,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+impl Selection {
+    /// A selection of at most `limit` results per account ([`MAX_RESULTS_PER_RUN`] for a scan).
+    pub fn new(limit: usize) -> Selection {
+        Selection {
+            limit,
+            next: 0,
+            accounts: Default::default(),
+        }
+    }
+
+    /// Offer the next result, in report order. Results SARIF does not report are ignored.
+    pub fn push(&mut self, f: Finding) {
+        if !reported(&f) {
+            return;
+        }
+        let key = (
+            std::cmp::Reverse(f.severity),
+            f.status == Status::Suppressed,
+            self.next,
+        );
+        self.next += 1;
+        let kept = match self.accounts.get_mut(f.resource.account_id.as_str()) {
+            Some(k) => k,
+            None => self
+                .accounts
+                .entry(f.resource.account_id.clone())
+                .or_default(),
+        };
+        if kept.heap.len() < self.limit {
+            kept.heap.push(Ranked { key, finding: f });
+        } else {
+            kept.dropped += 1;
+            if kept.heap.peek().is_some_and(|last| key < last.key) {
+                kept.heap.pop();
+                kept.heap.push(Ranked { key, finding: f });
+            }
+        }
+    }
+
+    /// The kept results in report order, and per account how many were left out.
+    pub fn finish(self) -> (Vec<Finding>, BTreeMap<String, usize>) {
+        let mut omitted = BTreeMap::new();
+        let mut all: Vec<Ranked> = Vec::new();
+        for (account, kept) in self.accounts {
+            if kept.dropped > 0 {
+                omitted.insert(account, kept.dropped);
+            }
+            all.extend(kept.heap.into_vec());
+        }
+        all.sort_unstable_by_key(|r| r.key.2);
+        (all.into_iter().map(|r| r.finding).collect(), omitted)
     }
 }
 
@@ -211,7 +340,7 @@ pub fn run_accounts(doc: &Document) -> Vec<String> {
 pub fn to_sarif(doc: &Document, category: &str) -> sarif::Sarif {
     let runs = run_accounts(doc)
         .iter()
-        .map(|account| build_run(doc, account, category))
+        .map(|account| build_run(doc, account, category, MAX_RESULTS_PER_RUN, 0))
         .collect::<Vec<_>>();
     log_of(runs)
 }
@@ -281,6 +410,53 @@ fn compliance_tags(compliance: &BTreeMap<String, Vec<String>>) -> Vec<String> {
         .collect()
 }
 
+/// A compliance framework name split into its family and version: `CIS AWS Foundations Benchmark
+/// v6.0.0` is (`CIS AWS Foundations Benchmark`, [6, 0, 0]). A name whose last word is not a
+/// version (`v1.2`, `1.2`, `2`) is a family of its own, without version.
+fn framework_version(framework: &str) -> (&str, Vec<u64>) {
+    if let Some((family, last)) = framework.trim_end().rsplit_once(char::is_whitespace) {
+        let digits = last.strip_prefix(['v', 'V']).unwrap_or(last);
+        let parts: Option<Vec<u64>> = digits.split('.').map(|p| p.parse().ok()).collect();
+        if let Some(parts) = parts.filter(|_| !digits.is_empty()) {
+            return (family.trim_end(), parts);
+        }
+    }
+    (framework, Vec::new())
+}
+
+/// The compliance ids in the order they become tags, so that a limit on tags keeps the newest
+/// versions: each framework family lists its ids newest version first (versions compare by
+/// number: v10 after v9), and the families take turns, one id each, in name order.
+fn compliance_tags_newest_first(compliance: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    // family -> [(version, framework name, ids)]
+    type Versions<'a> = Vec<(Vec<u64>, &'a String, &'a Vec<String>)>;
+    let mut families: BTreeMap<&str, Versions> = BTreeMap::new();
+    for (framework, ids) in compliance {
+        let (family, version) = framework_version(framework);
+        families
+            .entry(family)
+            .or_default()
+            .push((version, framework, ids));
+    }
+    let queues: Vec<Vec<String>> = families
+        .into_values()
+        .map(|mut versions| {
+            // Newest first; equal versions (different spellings) by name, for a stable order.
+            versions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            versions
+                .into_iter()
+                .flat_map(|(_, framework, ids)| {
+                    ids.iter().map(move |id| format!("{framework}:{id}"))
+                })
+                .collect()
+        })
+        .collect();
+    let longest = queues.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest)
+        .flat_map(|turn| queues.iter().filter_map(move |q| q.get(turn).cloned()))
+        .collect()
+}
+
 fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::ReportingDescriptor {
     let fix = check.remediation.clone().unwrap_or_else(|| {
         format!(
@@ -339,7 +515,11 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         .unwrap_or_else(|| doc.tool.information_uri.clone());
 
     let mut tags = vec!["security".to_string()];
-    tags.extend(compliance.into_iter().take(MAX_RULE_TAGS - 1));
+    tags.extend(
+        compliance_tags_newest_first(&rule.compliance)
+            .into_iter()
+            .take(MAX_RULE_TAGS - 1),
+    );
     let mut extra = BTreeMap::new();
     extra.insert("compliance".to_string(), json!(rule.compliance));
     extra.insert(
@@ -425,13 +605,21 @@ fn pascal_name(rule_id: &str, check_id: &str) -> String {
     out
 }
 
-fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
+/// The run of one account: at most `limit` results, `omitted_before` more having been left out
+/// of the document already (by a [`Selection`]).
+fn build_run(
+    doc: &Document,
+    account: &str,
+    category: &str,
+    limit: usize,
+    omitted_before: usize,
+) -> sarif::Run {
     let mut account_results: Vec<&Finding> = doc
         .results
         .iter()
         .filter(|f| reported(f) && (account.is_empty() || f.resource.account_id == account))
         .collect();
-    let omitted = account_results.len().saturating_sub(MAX_RESULTS_PER_RUN);
+    let omitted = account_results.len().saturating_sub(limit) + omitted_before;
     if omitted > 0 {
         // Most severe first, open before suppressed; stable, so the report order is kept within.
         account_results.sort_by_key(|f| {
@@ -440,7 +628,7 @@ fn build_run(doc: &Document, account: &str, category: &str) -> sarif::Run {
                 f.status == Status::Suppressed,
             )
         });
-        account_results.truncate(MAX_RESULTS_PER_RUN);
+        account_results.truncate(limit);
     }
     let d = descriptors(doc, &account_results);
     let results: Vec<sarif::Result> = account_results.iter().map(|f| result(f, &d)).collect();
@@ -892,6 +1080,7 @@ mod tests {
         let d = doc();
         let reporter = SarifReporter {
             category: "org".into(),
+            ..SarifReporter::default()
         };
         let one: Value = serde_json::from_slice(&reporter.render_account(&d, B).unwrap()).unwrap();
         let all = sarif_json(&d, "org");
@@ -943,6 +1132,223 @@ mod tests {
         assert_eq!(r["properties"]["flowaudit-rule"], "VPC-001");
         assert_eq!(r["properties"]["flowaudit-check"], "flow-logs-enabled");
         assert_eq!(r["properties"]["compliance"], json!({"cis": ["3.9"]}));
+    }
+
+    /// 40 reported results (and some SARIF does not report) over two accounts, of every severity,
+    /// some suppressed, in an order that mixes them.
+    fn many_results() -> Vec<Finding> {
+        let sev = [
+            Severity::Low,
+            Severity::Critical,
+            Severity::Medium,
+            Severity::High,
+            Severity::Info,
+        ];
+        let mut out = Vec::new();
+        for i in 0..60usize {
+            let account = if i % 3 == 0 { B } else { A };
+            let status = match i % 7 {
+                0 => Status::Pass,
+                3 => Status::Suppressed,
+                5 => Status::Error,
+                _ => Status::Fail,
+            };
+            let mut f = vpc_finding(
+                "VPC-001",
+                "flow-logs-enabled",
+                status,
+                sev[(i * 7 / 3) % 5],
+                (account, "us-east-1", &format!("vpc-{i:03}")),
+            );
+            if status == Status::Suppressed {
+                f.suppression = Some(crate::findings::SuppressionInfo {
+                    reason: "r".into(),
+                    expires: "2099-01-01".into(),
+                    original_status: if i % 2 == 0 {
+                        Status::Fail
+                    } else {
+                        Status::Pass
+                    },
+                });
+            }
+            out.push(f);
+        }
+        out
+    }
+
+    #[test]
+    fn a_selection_keeps_what_a_run_writes_and_the_run_is_the_one_of_every_result() {
+        let mut whole = doc();
+        whole.results = many_results();
+        let count = |d: &Document, acct: &str| {
+            d.results
+                .iter()
+                .filter(|f| reported(f) && f.resource.account_id == acct)
+                .count()
+        };
+        let (in_a, in_b) = (count(&whole, A), count(&whole, B));
+        assert!(in_a > 10 && in_b > 10, "{in_a} {in_b}");
+        for limit in [1, 3, 10, in_b, in_a + 5] {
+            let mut sel = Selection::new(limit);
+            for f in whole.results.clone() {
+                sel.push(f);
+            }
+            let (kept, omitted) = sel.finish();
+            // Only reported results, at most `limit` per account, in report order.
+            assert!(kept.iter().all(reported));
+            let order: Vec<&str> = whole
+                .results
+                .iter()
+                .map(|f| f.resource.id.as_str())
+                .filter(|id| kept.iter().any(|k| k.resource.id == *id))
+                .collect();
+            let kept_ids: Vec<&str> = kept.iter().map(|f| f.resource.id.as_str()).collect();
+            assert_eq!(kept_ids, order, "limit {limit}");
+            assert_eq!(
+                omitted.get(A).copied().unwrap_or(0),
+                in_a.saturating_sub(limit),
+                "limit {limit}"
+            );
+            assert_eq!(
+                omitted.get(B).copied().unwrap_or(0),
+                in_b.saturating_sub(limit)
+            );
+            // The runs written from the selection are the runs written from every result.
+            let mut selected = whole.clone();
+            selected.results = kept;
+            let reporter = SarifReporter {
+                omitted,
+                ..SarifReporter::default()
+            };
+            for account in [A, B] {
+                let from_all =
+                    serde_json::to_value(build_run(&whole, account, DEFAULT_CATEGORY, limit, 0))
+                        .unwrap();
+                let from_selection =
+                    serde_json::to_value(reporter.run(&selected, account, limit)).unwrap();
+                assert_eq!(from_all, from_selection, "limit {limit}, account {account}");
+                let results = from_all["results"].as_array().unwrap();
+                assert_eq!(results.len(), limit.min(count(&whole, account)));
+            }
+        }
+        // When results are left out, the most severe are kept, open ones before suppressed.
+        let mut sel = Selection::new(3);
+        for f in whole.results.clone() {
+            sel.push(f);
+        }
+        let (kept, _) = sel.finish();
+        let worst_a: Vec<(Severity, Status)> = kept
+            .iter()
+            .filter(|f| f.resource.account_id == A)
+            .map(|f| (f.severity, f.status))
+            .collect();
+        assert!(
+            worst_a
+                .iter()
+                .all(|(s, st)| *s == Severity::Critical && *st == Status::Fail),
+            "{worst_a:?}"
+        );
+    }
+
+    #[test]
+    fn the_streamed_log_is_the_rendered_log() {
+        let mut d = doc();
+        d.results.extend(many_results());
+        let r = SarifReporter::default();
+        let mut streamed = Vec::new();
+        r.render_to(&d, &mut streamed).unwrap();
+        assert_eq!(streamed, r.render(&d).unwrap());
+        assert!(streamed.ends_with(b"}\n"));
+    }
+
+    #[test]
+    fn tags_keep_the_newest_version_of_each_framework_and_properties_keep_every_id() {
+        let cis = |v: &str| format!("CIS AWS Foundations Benchmark {v}");
+        let mut compliance: BTreeMap<String, Vec<String>> = [
+            "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0", "v2.0.0", "v3.0.0", "v4.0.0", "v5.0.0",
+            "v6.0.0", "v9.0.0", "v10.0.0",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (cis(v), vec![format!("3.{i}")]))
+        .collect();
+        compliance.insert(
+            "AWS Foundational Security Best Practices".into(),
+            vec!["EC2.6".into()],
+        );
+        compliance.insert("NIST SP 800-53 Rev. 5".into(), vec!["AU-12".into()]);
+        let mut d = doc();
+        d.rules[0].compliance = compliance.clone();
+        let v = sarif_json(&d, DEFAULT_CATEGORY);
+        let rule = &v["runs"][0]["tool"]["driver"]["rules"][0];
+        let tags: Vec<&str> = rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                "security".to_string(),
+                "AWS Foundational Security Best Practices:EC2.6".to_string(),
+                format!("{}:3.10", cis("v10.0.0")),
+                "NIST SP 800-53 Rev. 5:AU-12".to_string(),
+                format!("{}:3.9", cis("v9.0.0")),
+                format!("{}:3.8", cis("v6.0.0")),
+                format!("{}:3.7", cis("v5.0.0")),
+                format!("{}:3.6", cis("v4.0.0")),
+                format!("{}:3.5", cis("v3.0.0")),
+                format!("{}:3.4", cis("v2.0.0")),
+            ]
+        );
+        assert_eq!(tags.len(), MAX_RULE_TAGS);
+        assert_eq!(rule["properties"]["compliance"], json!(compliance));
+        // Every id is still in the help text.
+        let help = rule["help"]["text"].as_str().unwrap();
+        assert!(help.contains(&format!("{}:3.0", cis("v1.2.0"))), "{help}");
+    }
+
+    #[test]
+    fn framework_versions_compare_by_number() {
+        assert_eq!(
+            framework_version("CIS AWS Foundations Benchmark v6.0.0"),
+            ("CIS AWS Foundations Benchmark", vec![6, 0, 0])
+        );
+        assert_eq!(framework_version("PCI DSS 4.0"), ("PCI DSS", vec![4, 0]));
+        assert_eq!(framework_version("cis"), ("cis", vec![]));
+        assert_eq!(
+            framework_version("NIST SP 800-53 Rev. 5"),
+            ("NIST SP 800-53 Rev.", vec![5])
+        );
+        let c: BTreeMap<String, Vec<String>> = [
+            ("X v9".to_string(), vec!["a".to_string()]),
+            ("X v10".to_string(), vec!["b".to_string(), "c".to_string()]),
+            ("X v1.10".to_string(), vec!["d".to_string()]),
+            ("X v1.9".to_string(), vec!["e".to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            compliance_tags_newest_first(&c),
+            ["X v10:b", "X v10:c", "X v9:a", "X v1.10:d", "X v1.9:e"]
+        );
+        // Families take turns, one id each: many ids of one framework do not crowd out the
+        // versions of another.
+        let c: BTreeMap<String, Vec<String>> = [
+            (
+                "N Rev. 5".to_string(),
+                vec!["a".into(), "b".into(), "c".into()],
+            ),
+            ("X v2".to_string(), vec!["x".to_string()]),
+            ("X v1".to_string(), vec!["y".to_string()]),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            compliance_tags_newest_first(&c),
+            ["N Rev. 5:a", "X v2:x", "N Rev. 5:b", "X v1:y", "N Rev. 5:c"]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! filters of the HTML report in Chromium, the SARIF files per account beyond 20 accounts, and
 //! hostile account names, OU names and tags, which stay data everywhere.
 
-use crate::support::browser::{assert_clean_run, browse, data_block, rows};
+use crate::support::browser::{assert_clean_run, browse, data_block, rows, show_results};
 use crate::support::harness::{code, flowaudit, repo_path, run, venv_bin};
 use crate::support::report_schema::validate_against_schema;
 use crate::support::sarif::{multitool_errors, schema_errors};
@@ -307,7 +307,7 @@ fn html_filters_by_account_and_ou_and_lists_every_account_in_chromium() {
     let file = out_dir().join("org.html");
     std::fs::write(&file, &html).unwrap();
     let steps = vec![
-        rows().to_string(),                    // 0
+        show_results(),                        // 0
         select("f-account", "210000001011"),   // 1
         select("f-status", "fail"),            // 2
         select("f-status", ""),                // 3
@@ -717,7 +717,7 @@ fn html_scale_org_500_accounts_x_50_vpcs() {
     let steps = vec![
         format!(
             "[{}, Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd), document.querySelectorAll('#accounts-table tbody tr').length]",
-            rows()
+            show_results()
         ),
         timed(&set("f-account", account)),
         timed(&format!(

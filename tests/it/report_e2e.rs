@@ -1,7 +1,7 @@
 //! End to end: one scan of a multi-region moto account writes JSON, SARIF and HTML, which agree,
 //! validate, and open in a browser; the demo report opens cleanly too.
 
-use crate::support::browser::{assert_clean_run, browse, data_block, rows};
+use crate::support::browser::{assert_clean_run, browse, data_block, show_results};
 use crate::support::harness::{Moto, flowaudit, repo_path};
 use crate::support::sarif::{assert_sarif_valid, multitool_errors};
 use serde_json::{Value, json};
@@ -96,7 +96,7 @@ fn one_scan_of_a_multi_region_account_writes_json_sarif_and_html() {
     let r = browse(
         &dir.path().join("flowaudit.html"),
         &[
-            rows().to_string(),
+            show_results(),
             "typeof window.alert === 'function' && document.querySelectorAll('#results img').length".into(),
         ],
         None,
@@ -125,7 +125,7 @@ fn the_demo_report_opens_without_errors() {
     let r = browse(
         &dir.join("flowaudit.html"),
         &[
-            rows().to_string(),
+            show_results(),
             "(() => { const e = document.getElementById('f-status'); e.value = 'fail'; e.dispatchEvent(new Event('change')); return document.querySelectorAll('#results tbody tr.result').length; })()".into(),
             "(() => { document.querySelector('#results .fixbtn').click(); return document.querySelectorAll('#results tr.detail .snippet').length; })()".into(),
         ],

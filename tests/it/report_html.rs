@@ -109,7 +109,11 @@ fn html_works_in_headless_chromium_without_injection_or_network() {
         )
     };
     let steps = vec![
-        rows().to_string(),                                  // 0: all
+        // 0: all, in the table of one row per result.
+        format!(
+            "(() => {{ document.getElementById('view-results').click(); return {}; }})()",
+            rows()
+        ),
         set("f-status", "fail"),                             // 1
         set("f-severity", "medium"),                         // 2
         set("f-severity", ""),                               // 3
@@ -232,8 +236,8 @@ fn template_dir_without_html_format_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
 }
 
-/// Opens a 10,000-VPC report and filters it; prints its size and timings. Run explicitly:
-/// `cargo test --test it html_scale -- --ignored --nocapture`.
+/// Opens a 10,000-VPC report and filters it in both views; prints its size and timings. Run
+/// explicitly: `cargo test --test it html_scale -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn html_scale_10k_vpcs() {
@@ -243,33 +247,59 @@ fn html_scale_10k_vpcs() {
     let render_ms = t.elapsed().as_millis();
     let file = out_dir().join("scale-10k.html");
     std::fs::write(&file, &html).unwrap();
+    // A filter or search in the current view: [rows, milliseconds until the rows are in the
+    // page and laid out, the count line].
+    let timed = |id: &str, value: &str, event: &str, rows: &str| {
+        format!(
+            "(() => {{ const t = performance.now(); const e = document.getElementById({id:?}); e.value = {value:?}; e.dispatchEvent(new Event({event:?})); return new Promise(r => setTimeout(() => {{ document.body.offsetHeight; r([{rows}, Math.round(performance.now() - t), document.getElementById('result-count').textContent]); }}, {wait})); }})()",
+            wait = if event == "input" { 200 } else { 0 }
+        )
+    };
+    let vpc = format!("vpc-{:017x}", 7);
     let steps = vec![
-        rows().to_string(),
+        // 0: the per-resource view opens first; time to its first rows.
         format!(
-            "(() => {{ const t = performance.now(); const e = document.getElementById('f-status'); e.value = 'fail'; e.dispatchEvent(new Event('change')); return [{}, Math.round(performance.now() - t), document.getElementById('result-count').textContent]; }})()",
+            "[{RESOURCE_ROWS}, Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd), Math.round(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd)]"
+        ),
+        timed("f-status", "fail", "change", RESOURCE_ROWS), // 1
+        timed("f-status", "", "change", RESOURCE_ROWS),     // 2
+        timed("f-text", &vpc, "input", RESOURCE_ROWS),      // 3 (includes the 120 ms debounce)
+        timed("f-text", "", "input", RESOURCE_ROWS),        // 4
+        // 5: switch to one row per result.
+        format!(
+            "(() => {{ const t = performance.now(); document.getElementById('view-results').click(); document.body.offsetHeight; return [{}, Math.round(performance.now() - t)]; }})()",
             rows()
         ),
+        timed("f-status", "fail", "change", rows()), // 6
+        timed("f-status", "", "change", rows()),     // 7
+        timed("f-text", &vpc, "input", rows()),      // 8
+        // 9: and back.
         format!(
-            "(() => {{ {} ; const e = document.getElementById('f-text'); e.value = 'vpc-{:017x}'; e.dispatchEvent(new Event('input')); return new Promise(r => setTimeout(() => r([{}, document.getElementById('result-count').textContent]), 400)); }})()",
-            set("f-status", ""),
-            7,
-            rows()
+            "(() => {{ const t = performance.now(); document.getElementById('view-resources').click(); document.body.offsetHeight; return [{RESOURCE_ROWS}, Math.round(performance.now() - t)]; }})()"
         ),
-        "Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd)".into(),
     ];
     let r = browse(&file, &steps, Some(&out_dir().join("scale-10k.png")));
     assert_clean_run(&r);
     let v = r["values"].as_array().unwrap();
-    assert_eq!(v[0], 500, "first page of rows");
-    assert_eq!(v[2][0], 3, "the three results of one VPC: {:?}", v[2]);
+    assert_eq!(v[0][0], 500, "first page of resources");
+    assert_eq!(v[3][0], 1, "one VPC: {:?}", v[3]);
+    assert_eq!(v[5][0], 500, "first page of results");
+    assert_eq!(v[8][0], 3, "the three results of one VPC: {:?}", v[8]);
     println!(
-        "10,000 VPCs, {} results: HTML {:.1} MB, rendered in {render_ms} ms; browser load {} ms (navigation loadEventEnd {} ms); status filter {:?}; search {:?}",
+        "10,000 VPCs, {} results: HTML {:.1} MB, rendered in {render_ms} ms; browser load {} ms (navigation domContentLoaded {} ms, loadEventEnd {} ms)",
         doc.results.len(),
         html.len() as f64 / 1_048_576.0,
         r["loadMs"],
-        v[3],
-        v[1],
-        v[2]
+        v[0][2],
+        v[0][1],
+    );
+    println!(
+        "per resource: status=fail {:?}; status=all {:?}; search {:?}; clear {:?}",
+        v[1], v[2], v[3], v[4]
+    );
+    println!(
+        "per result: switch {:?}; status=fail {:?}; status=all {:?}; search {:?}; back to per resource {:?}",
+        v[5], v[6], v[7], v[8], v[9]
     );
 }
 
@@ -317,4 +347,256 @@ fn fixes_section_shows_each_change_with_its_status_after_the_rescan() {
         !section.contains(HOSTILE_HTML),
         "error text must be escaped: {section}"
     );
+}
+
+/// Where every text of the per-region chart lies, against the chart and the window:
+/// `{texts, clipped: [label…]}` (a label is clipped when its box leaves the SVG's or the window's).
+const CHART_LABELS_INSIDE: &str = "(() => { const svg = document.getElementById('region-chart'); const s = svg.getBoundingClientRect(); const w = document.documentElement.clientWidth; const texts = [...svg.querySelectorAll('text')]; const clipped = texts.filter(t => { const b = t.getBoundingClientRect(); return b.width === 0 || b.left < s.left - 0.5 || b.right > s.right + 0.5 || b.top < s.top - 0.5 || b.bottom > s.bottom + 0.5 || b.left < 0 || b.right > w; }).map(t => t.textContent); return { texts: texts.map(t => t.textContent), clipped }; })()";
+
+/// A document whose per-region counts have six digits (and a long region name).
+fn six_digit_chart_document() -> Document {
+    let mut doc = report_fixture::demo_document();
+    let counts = |fail: usize, pass: usize| {
+        [
+            ("fail", fail),
+            ("error", 0),
+            ("suppressed", 0),
+            ("skipped", 0),
+            ("pass", pass),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    };
+    doc.summary.by_region = [
+        ("us-east-1".to_string(), counts(1666, 10334)),
+        ("eu-west-1".to_string(), counts(166_666, 833_333)),
+        ("ap-southeast-2".to_string(), counts(999_999, 0)),
+        ("us-gov-northwest-9".to_string(), counts(7, 888_888)),
+    ]
+    .into_iter()
+    .collect();
+    doc
+}
+
+#[test]
+fn chart_labels_with_six_digits_are_not_clipped_in_chromium() {
+    let doc = six_digit_chart_document();
+    let html = render(&doc);
+    let file = out_dir().join("chart-six-digits.html");
+    std::fs::write(&file, &html).unwrap();
+    // As written (before the page script could adjust anything), the chart is wide enough for the
+    // longest label: bars of 560 px after the region names, then "999999 fail / 999999".
+    let width: f64 = {
+        let at = html.find(r#"id="region-chart""#).unwrap();
+        let w = &html[at..];
+        let w = &w[w.find(" width=\"").unwrap() + 8..];
+        w[..w.find('"').unwrap()].parse().unwrap()
+    };
+    assert!(width >= 160.0 + 560.0 + 20.0 * 8.0, "chart width {width}");
+    // In Chromium, at the usual window width and in a narrow one, with and without the page script.
+    let steps = vec![
+        CHART_LABELS_INSIDE.to_string(),
+        // Without the adjustment the script may make: the written size alone.
+        format!(
+            "(() => {{ const svg = document.getElementById('region-chart'); if (svg.hasAttribute('data-written-viewbox')) {{ svg.setAttribute('viewBox', svg.getAttribute('data-written-viewbox')); svg.setAttribute('width', svg.getAttribute('data-written-width')); }} return {CHART_LABELS_INSIDE}; }})()"
+        ),
+        "(() => { document.body.style.width = '600px'; return new Promise(r => requestAnimationFrame(() => r(null))); })()".into(),
+        CHART_LABELS_INSIDE.to_string(),
+        "document.getElementById('region-chart').getAttribute('viewBox')".into(),
+    ];
+    let r = browse(&file, &steps, Some(&out_dir().join("chart-six-digits.png")));
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    for i in [0, 1, 3] {
+        let texts: Vec<&str> = v[i]["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        for label in [
+            "1666 fail / 12000",
+            "166666 fail / 999999",
+            "999999 fail / 999999",
+            "7 fail / 888895",
+            "us-gov-northwest-9",
+        ] {
+            assert!(texts.contains(&label), "step {i}: {label} in {texts:?}");
+        }
+        assert_eq!(v[i]["clipped"], serde_json::json!([]), "step {i}: {}", v[i]);
+    }
+}
+
+/// The rows of the per-resource table.
+const RESOURCE_ROWS: &str = "document.querySelectorAll('#resources tbody tr.resource').length";
+
+/// A name with every kind of character that could break out of text: quotes, markup, template
+/// syntax, line and paragraph separators, bidi controls.
+const HOSTILE_NAME: &str = "a\"b'c `d` <script>window.__flowauditInjected=3</script> ${7*7} {{x}} \u{2028}line\u{2029}para \u{202e}RTL\u{202c} \u{2066}iso\u{2069} </td></tr>";
+
+fn set_resources(id: &str, value: &str) -> String {
+    format!(
+        "(() => {{ const e = document.getElementById({id:?}); e.value = {value:?}; e.dispatchEvent(new Event('change')); return {RESOURCE_ROWS}; }})()"
+    )
+}
+
+#[test]
+fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_results() {
+    let mut doc = report_fixture::demo_document();
+    for r in doc.results.iter_mut() {
+        if r.resource.id == "vpc-0a1b2c3d4e5f60005" {
+            let res = std::sync::Arc::make_mut(&mut r.resource);
+            res.name = Some(HOSTILE_NAME.into());
+            res.network_interfaces = Some(12);
+        }
+    }
+    let file = out_dir().join("per-resource.html");
+    std::fs::write(&file, render(&doc)).unwrap();
+    let search = |q: &str| {
+        format!(
+            "(() => {{ const e = document.getElementById('f-text'); e.value = {q:?}; e.dispatchEvent(new Event('input')); return new Promise(r => setTimeout(() => r({RESOURCE_ROWS}), 400)); }})()"
+        )
+    };
+    // One resource's row: {header: status} and its other cells.
+    let row_of = |vpc: &str| {
+        format!(
+            "(() => {{ const heads = [...document.querySelectorAll('#resources thead th')].map(h => h.textContent); const tr = [...document.querySelectorAll('#resources tbody tr.resource')].find(t => t.querySelector('td.rid').textContent === {vpc:?}); if (!tr) return null; const tds = [...tr.children]; const o = {{}}; tds.forEach((td, i) => o[heads[i]] = td.classList.contains('check') ? (td.getAttribute('data-status') || td.textContent) : td.textContent); o.fix = !!tr.querySelector('details.resfix'); return o; }})()"
+        )
+    };
+    let steps = vec![
+        // 0: the default view.
+        format!(
+            "({{ pressed: document.getElementById('view-resources').getAttribute('aria-pressed'), resultsHidden: document.getElementById('results-wrap').hidden, rows: {RESOURCE_ROWS}, resultRows: {}, heads: [...document.querySelectorAll('#resources thead th')].map(h => h.textContent), count: document.getElementById('result-count').textContent }})",
+            rows()
+        ),
+        row_of("vpc-0a1b2c3d4e5f60001"),          // 1
+        row_of("vpc-0a1b2c3d4e5f60005"),          // 2
+        row_of("vpc-0a1b2c3d4e5f60006"),          // 3
+        set_resources("f-status", "fail"),        // 4
+        set_resources("f-status", ""),            // 5
+        set_resources("f-region", "eu-west-1"),   // 6
+        set_resources("f-region", ""),            // 7
+        set_resources("f-rule", "VPC-002"),       // 8
+        // 9: under a filter, the cells of other checks are dimmed, not hidden.
+        "[...document.querySelectorAll('#resources tbody td.check.dim')].length".into(),
+        set_resources("f-rule", ""),              // 10
+        search("onerror"),                        // 11
+        search("flowauditInjected=3"),            // 12
+        search(""),                               // 13
+        // 14: every hostile name is shown literally, as text.
+        format!(
+            "[...document.querySelectorAll('#resources td.name')].map(td => td.textContent).filter(t => [{HOSTILE_HTML:?}, {HOSTILE_GLOBAL:?}, {HOSTILE_MD:?}, {HOSTILE_NAME:?}].includes(t)).length"
+        ),
+        // 15: no element came out of the data.
+        "document.querySelectorAll('#resources img, #resources script, #resources svg, #resources b, #resources iframe, #resources td td').length".into(),
+        // 16: the injected scripts would have set this global.
+        "typeof window.__flowauditInjected".into(),
+        // 17: "Show fix" of a resource opens the snippets of its failing checks.
+        "(() => { const d = document.querySelector('#resources tr.resource details.resfix'); d.querySelector('summary').click(); return new Promise(r => setTimeout(() => r({ open: d.open, label: d.querySelector('summary').textContent, heads: [...d.querySelectorAll('h4')].map(h => h.textContent), snippets: d.querySelectorAll('.snippet').length, copy: d.querySelectorAll('button.copy').length, texts: [...d.querySelectorAll('pre')].map(p => p.textContent), vpc: d.closest('tr').querySelector('td.rid').textContent }), 200)); })()".into(),
+        // 18: the table of one row per result is a click away, with the same filters.
+        format!(
+            "(() => {{ document.getElementById('f-status').value = 'fail'; document.getElementById('view-results').click(); return {{ rows: {}, hidden: document.getElementById('resources-wrap').hidden, pressed: document.getElementById('view-results').getAttribute('aria-pressed') }}; }})()",
+            rows()
+        ),
+        // 19: and back.
+        format!(
+            "(() => {{ document.getElementById('view-resources').click(); return {RESOURCE_ROWS}; }})()"
+        ),
+    ];
+    let r = browse(&file, &steps, Some(&out_dir().join("per-resource.png")));
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    assert_eq!(v[0]["pressed"], "true", "{}", v[0]);
+    assert_eq!(v[0]["resultsHidden"], true);
+    assert_eq!(v[0]["rows"], 6, "one row per VPC: {}", v[0]);
+    assert_eq!(v[0]["resultRows"], 0, "the other view is not built");
+    assert_eq!(
+        v[0]["heads"],
+        serde_json::json!([
+            "Account",
+            "Region",
+            "Resource",
+            "Name",
+            "Network interfaces",
+            "VPC-001/flow-log-exists",
+            "VPC-001/traffic-type-all",
+            "VPC-002/destination-encrypted",
+            "Fix"
+        ])
+    );
+    assert!(
+        v[0]["count"]
+            .as_str()
+            .unwrap()
+            .contains("6 matching resources (6 in total, 9 results)"),
+        "{}",
+        v[0]
+    );
+    let r1 = &v[1];
+    assert_eq!(r1["VPC-001/flow-log-exists"], "fail", "{r1}");
+    assert_eq!(
+        r1["VPC-001/traffic-type-all"], "\u{2014}",
+        "no result: {r1}"
+    );
+    assert_eq!(r1["VPC-002/destination-encrypted"], "skipped", "{r1}");
+    assert_eq!(r1["Name"], HOSTILE_HTML);
+    assert_eq!(r1["Account"], report_fixture::ACCOUNT_A);
+    assert_eq!(r1["fix"], true);
+    let r5 = &v[2];
+    assert_eq!(r5["VPC-001/flow-log-exists"], "pass", "{r5}");
+    assert_eq!(r5["VPC-001/traffic-type-all"], "pass");
+    assert_eq!(r5["VPC-002/destination-encrypted"], "error");
+    assert_eq!(r5["Network interfaces"], "12");
+    assert_eq!(r5["Name"], HOSTILE_NAME);
+    assert_eq!(r5["fix"], false, "nothing fails, nothing to fix");
+    let r6 = &v[3];
+    assert_eq!(r6["VPC-001/flow-log-exists"], "suppressed", "{r6}");
+    assert_eq!(r6["fix"], false);
+    assert_eq!(v[4], 4, "status=fail: the four VPCs with a failure");
+    assert_eq!(v[5], 6);
+    assert_eq!(v[6], 2, "region=eu-west-1");
+    assert_eq!(v[8], 3, "rule=VPC-002: the VPCs with a result of it");
+    assert!(v[9].as_u64().unwrap() > 0, "other checks dimmed");
+    assert_eq!(v[10], 6);
+    assert_eq!(v[11], 1, "search finds the hostile Name tag as text");
+    assert_eq!(v[12], 1, "search in the hostile name");
+    assert_eq!(v[13], 6);
+    assert_eq!(v[14], 4, "hostile names displayed literally: {:?}", v[14]);
+    assert_eq!(v[15], 0);
+    assert_eq!(v[16], "undefined", "injected script ran");
+    let fix = &v[17];
+    assert_eq!(fix["open"], true, "{fix}");
+    assert_eq!(fix["label"], "Hide fix");
+    assert_eq!(fix["snippets"], 3, "{fix}");
+    assert_eq!(fix["copy"], 3);
+    assert_eq!(fix["heads"].as_array().unwrap().len(), 1, "{fix}");
+    let vpc = fix["vpc"].as_str().unwrap();
+    for t in fix["texts"].as_array().unwrap() {
+        assert!(t.as_str().unwrap().contains(vpc), "snippet for {vpc}: {t}");
+    }
+    assert_eq!(v[18]["rows"], 4, "{}", v[18]);
+    assert_eq!(v[18]["hidden"], true);
+    assert_eq!(v[18]["pressed"], "true");
+    assert_eq!(v[19], 4, "the filter holds in both views");
+}
+
+#[test]
+fn one_check_opens_on_the_table_of_results() {
+    let mut doc = report_fixture::demo_document();
+    doc.results.retain(|r| r.check_id == "flow-log-exists");
+    let n = doc.results.len();
+    assert!(n > 1);
+    let file = out_dir().join("one-check.html");
+    std::fs::write(&file, render(&doc)).unwrap();
+    let steps = vec![format!(
+        "({{ pressed: document.getElementById('view-results').getAttribute('aria-pressed'), hidden: document.getElementById('resources-wrap').hidden, rows: {} }})",
+        rows()
+    )];
+    let r = browse(&file, &steps, None);
+    assert_clean_run(&r);
+    let v = &r["values"][0];
+    assert_eq!(v["pressed"], "true", "{v}");
+    assert_eq!(v["hidden"], true);
+    assert_eq!(v["rows"], n);
 }

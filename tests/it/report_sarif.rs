@@ -344,6 +344,7 @@ fn markdown_fields(v: &Value) -> Vec<(String, String)> {
 fn sarif_category_is_configurable() {
     let r = SarifReporter {
         category: "prod-audit".into(),
+        ..SarifReporter::default()
     };
     let v: Value =
         serde_json::from_slice(&r.render(&report_fixture::demo_document()).unwrap()).unwrap();

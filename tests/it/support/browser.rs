@@ -60,6 +60,15 @@ pub fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value
     serde_json::from_slice(&out.stdout).expect("cdp-run output")
 }
 
+/// Switch to the table of one row per result (the default view is one row per resource when a
+/// report has more than one check); returns its rows.
+pub fn show_results() -> String {
+    format!(
+        "(() => {{ document.getElementById('view-results').click(); return {}; }})()",
+        rows()
+    )
+}
+
 pub fn rows() -> &'static str {
     "document.querySelectorAll('#results tbody tr.result').length"
 }

@@ -20,7 +20,8 @@
   var results = Array.isArray(data.results) ? data.results : [];
   var els = {
     status: byId('f-status'), severity: byId('f-severity'), region: byId('f-region'),
-    rule: byId('f-rule'), account: byId('f-account'), ou: byId('f-ou'), text: byId('f-text'),
+    rule: byId('f-rule'), account: byId('f-account'), ou: byId('f-ou'), baseline: byId('f-baseline'),
+    text: byId('f-text'),
     form: byId('filters'), tbody: document.querySelector('#results tbody'), more: byId('more')
   };
 
@@ -41,6 +42,24 @@
     Object.keys(tags).forEach(function (k) { parts.push(k, tags[k]); });
     accounts[a.id] = { name: str(a.name), ous: ous, hay: parts.map(str).join('\n').toLowerCase() };
   });
+
+  // With --baseline: what changed for each result since the baseline, by the result's identity
+  // (account, region, resource, rule, check), from the report's baseline section.
+  var changeOf = Object.create(null);
+  function identity(account, region, id, rule, check) {
+    return [account, region, id, rule, check].map(str).join('\u0000');
+  }
+  ((data.baseline || {}).changes || []).forEach(function (c) {
+    if (c && c.new_status) {
+      changeOf[identity(c.account_id, c.region, c.resource_id, c.rule_id, c.check_id)] = str(c.change);
+    }
+  });
+  function baselineChange(r) {
+    var res = r.resource || {};
+    var c = changeOf[identity(res.account_id, res.region, res.id, r.rule_id, r.check_id)];
+    // A failure the baseline section does not list failed in the baseline too.
+    return c || (data.baseline && r.status === 'fail' ? 'still_failing' : '');
+  }
 
   // Lower-cased text each result is searched in, built on the first search.
   var hay = null;
@@ -101,6 +120,7 @@
   function apply() {
     var st = els.status.value, sev = els.severity.value, reg = els.region.value, rule = els.rule.value;
     var acctId = els.account ? els.account.value : '', ou = els.ou ? els.ou.value : '';
+    var since = els.baseline ? els.baseline.value : '';
     var terms = els.text.value.toLowerCase().split(/\s+/).filter(Boolean);
     if (terms.length) { haystack(); }
     matches = order.filter(function (i) {
@@ -110,6 +130,7 @@
       if (reg && (r.resource || {}).region !== reg) { return false; }
       if (rule && r.rule_id !== rule) { return false; }
       if (acctId && (r.resource || {}).account_id !== acctId) { return false; }
+      if (since && baselineChange(r) !== since) { return false; }
       if (ou) {
         var a = accounts[str((r.resource || {}).account_id)];
         if (!a || !a.ous[ou]) { return false; }
@@ -275,7 +296,7 @@
   }
 
   var timer = null;
-  ['status', 'severity', 'region', 'rule', 'account', 'ou'].forEach(function (k) {
+  ['status', 'severity', 'region', 'rule', 'account', 'ou', 'baseline'].forEach(function (k) {
     if (els[k]) { els[k].addEventListener('change', apply); }
   });
   // "Show results" in the table of accounts selects that account (and any OU) in the filters.

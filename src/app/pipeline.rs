@@ -8,17 +8,18 @@ use super::output::{
     Output, check_output_args, check_sarif_runs, outputs, write_output, write_outputs,
 };
 use crate::cli::ScanArgs;
+use crate::cli::output_args::OutputArgs;
 use crate::cli::rule_args::RuleArgs;
 use crate::collect::shard::Shard;
 use crate::error::{Error, ExitStatus};
 use crate::findings::{Finding, Severity, Status, StatusSet};
 use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
-use crate::cli::output_args::OutputArgs;
 use crate::report::diff::{Baseline, BaselineSection, Comparison, Scope};
 use crate::report::json::JsonReporter;
 use crate::report::v1::{
-    CheckMeta, Document, RuleMeta, ScanSection, ShardInfo, Summary, SuppressionEntryRef, SuppressionSection,
+    CheckMeta, Document, RuleMeta, ScanSection, ShardInfo, Summary, SuppressionEntryRef,
+    SuppressionSection,
 };
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
@@ -98,12 +99,9 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
                     Ok(tail)
                 });
                 tail = Some(match baseline {
-                    Some(b) => JsonReporter.render_streamed_with_baseline(
-                        doc,
-                        produce,
-                        &b.section,
-                        out,
-                    )?,
+                    Some(b) => {
+                        JsonReporter.render_streamed_with_baseline(doc, produce, &b.section, out)?
+                    }
                     None => JsonReporter.render_streamed(doc, produce, out)?,
                 });
                 Ok(())
@@ -111,14 +109,10 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
             tail.ok_or_else(|| Error::internal("the json report was not written"))?
         }
         None => {
-            let tail = scan_rules.evaluate(
-                &head,
-                &source,
-                &doc.summary,
-                needs,
-                &mut kept,
-                &mut |f| BaselineRun::see(&baseline, f),
-            )?;
+            let tail =
+                scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |f| {
+                    BaselineRun::see(&baseline, f)
+                })?;
             BaselineRun::finish(&baseline, &doc.scan);
             tail
         }

@@ -13,7 +13,13 @@ pub struct DiffArgs {
     #[arg(value_name = "NEW.json")]
     pub new: PathBuf,
     /// Output format: text, json (schema flowaudit/diff/v1, docs/diff-v1.md) or markdown.
-    #[arg(long, short = 'f', value_enum, value_name = "FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        short = 'f',
+        value_enum,
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
     pub format: DiffFormat,
     /// Write the comparison to FILE atomically; `-` (the default) is standard output.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -274,8 +274,7 @@ fn failing(f: &Finding) -> Option<Status> {
     match f.status {
         Status::Fail => Some(Status::Fail),
         Status::Suppressed
-            if f
-                .suppression
+            if f.suppression
                 .as_ref()
                 .is_none_or(|s| s.original_status == Status::Fail) =>
         {
@@ -417,9 +416,10 @@ impl Scope<'_> {
     fn read(&self, account: &str, region: &str) -> bool {
         self.accounts.iter().any(|a| a == account)
             && self.regions.iter().any(|r| r == region)
-            && !self.errors.iter().any(|e| {
-                e.account_id == account && e.region.as_deref().is_none_or(|r| r == region)
-            })
+            && !self
+                .errors
+                .iter()
+                .any(|e| e.account_id == account && e.region.as_deref().is_none_or(|r| r == region))
     }
 }
 
@@ -487,7 +487,8 @@ impl Comparison {
             severity: f.severity,
             old_status: before,
             new_status: Some(f.status),
-            message: Some(f.message.clone()),
+            // Empty when the run rendered no message for it (no format shows it).
+            message: (!f.message.is_empty()).then(|| f.message.clone()),
         });
     }
 
@@ -584,11 +585,7 @@ pub fn render_text(d: &DiffDocument) -> String {
     );
     let _ = writeln!(o, "Changes: {}", d.counts.line());
     let at = d.new_at_or_above(d.fail_on);
-    let _ = writeln!(
-        o,
-        "New failures at or above {}: {at}",
-        d.fail_on.as_str()
-    );
+    let _ = writeln!(o, "New failures at or above {}: {at}", d.fail_on.as_str());
     if d.new.partial {
         let _ = writeln!(
             o,
@@ -760,15 +757,29 @@ mod tests {
         let got: Vec<(String, &str)> = d
             .changes
             .iter()
-            .map(|e| (format!("{}/{}", e.resource_id, e.check_id), e.change.as_str()))
+            .map(|e| {
+                (
+                    format!("{}/{}", e.resource_id, e.check_id),
+                    e.change.as_str(),
+                )
+            })
             .collect();
-        assert!(got.contains(&("vpc-1/a".into(), "still_failing")), "{got:?}");
+        assert!(
+            got.contains(&("vpc-1/a".into(), "still_failing")),
+            "{got:?}"
+        );
         assert!(got.contains(&("vpc-1/b".into(), "resolved")), "{got:?}");
         assert!(got.contains(&("vpc-1/c".into(), "unsuppressed")), "{got:?}");
         assert!(got.contains(&("vpc-1/d".into(), "suppressed")), "{got:?}");
         assert!(got.contains(&("vpc-1/e".into(), "new")), "{got:?}");
-        assert!(got.contains(&("vpc-1/f".into(), "not_evaluated")), "{got:?}");
-        assert!(got.contains(&("vpc-1/g".into(), "not_evaluated")), "{got:?}");
+        assert!(
+            got.contains(&("vpc-1/f".into(), "not_evaluated")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("vpc-1/g".into(), "not_evaluated")),
+            "{got:?}"
+        );
         assert!(got.contains(&("vpc-2/a".into(), "gone")), "{got:?}");
         assert!(got.contains(&("vpc-3/a".into(), "gone")), "{got:?}");
         assert_eq!(got.len(), 9, "{got:?}");

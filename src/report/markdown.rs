@@ -59,7 +59,8 @@ fn md(s: &str) -> String {
 
 /// Cut `o` to [`MAX_BYTES`] at a line boundary, saying so.
 fn bounded(mut o: String) -> String {
-    const NOTE: &str = "\n_The summary was cut here to stay under 1 MiB; the JSON report has everything._\n";
+    const NOTE: &str =
+        "\n_The summary was cut here to stay under 1 MiB; the JSON report has everything._\n";
     if o.len() <= MAX_BYTES {
         return o;
     }
@@ -151,9 +152,7 @@ pub fn render(doc: &Document) -> String {
     if !rows.is_empty() {
         o.push_str("\n### By rule\n\n| Rule | Check | Severity | Fail | Error | Suppressed | Skipped | Pass |\n|---|---|---|---:|---:|---:|---:|---:|\n");
         for (rule, check, c) in rows.iter().take(MAX_RULE_ROWS) {
-            let sev = severity_of
-                .get(rule.as_str())
-                .map_or("", |s| s.as_str());
+            let sev = severity_of.get(rule.as_str()).map_or("", |s| s.as_str());
             let _ = write!(o, "| {} | {} | {sev} ", md(rule), md(check));
             for st in STATUS_COLUMNS {
                 let _ = write!(o, "| {} ", count(Some(c), st));
@@ -161,11 +160,7 @@ pub fn render(doc: &Document) -> String {
             o.push_str("|\n");
         }
         if rows.len() > MAX_RULE_ROWS {
-            let _ = writeln!(
-                o,
-                "\n…and {} more checks.",
-                rows.len() - MAX_RULE_ROWS
-            );
+            let _ = writeln!(o, "\n…and {} more checks.", rows.len() - MAX_RULE_ROWS);
         }
     }
 
@@ -366,6 +361,9 @@ mod tests {
         assert!(o.len() <= MAX_BYTES, "{}", o.len());
         assert!(o.ends_with("has everything._\n"));
         let body = &o[..o.len() - 80];
-        assert!(body.lines().all(|l| l.is_empty() || l.len() == 99 || l.starts_with('_')));
+        assert!(
+            body.lines()
+                .all(|l| l.is_empty() || l.len() == 99 || l.starts_with('_'))
+        );
     }
 }

@@ -403,7 +403,11 @@ impl Serialize for Streamed<'_> {
             None => st.skip_field("fixes")?,
         }
         let baseline = self.baseline.map(|b| b.borrow());
-        match baseline.as_ref().and_then(|b| b.as_ref()).or(d.baseline.as_ref()) {
+        match baseline
+            .as_ref()
+            .and_then(|b| b.as_ref())
+            .or(d.baseline.as_ref())
+        {
             Some(b) => st.serialize_field("baseline", b)?,
             None => st.skip_field("baseline")?,
         }

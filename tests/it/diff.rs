@@ -280,7 +280,9 @@ fn diff_classifies_every_change_of_the_demo_and_pins_each_format() {
     // --output writes the same bytes to a file.
     let (c, stdout, _) = fa(
         d,
-        &["diff", "old.json", "new.json", "-f", "markdown", "-o", "d.md"],
+        &[
+            "diff", "old.json", "new.json", "-f", "markdown", "-o", "d.md",
+        ],
     );
     assert_eq!((c, stdout.as_str()), (1, ""));
     assert_eq!(std::fs::read_to_string(d.join("d.md")).unwrap(), md);
@@ -525,7 +527,9 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
     assert_eq!(v[4], diff["counts"]["still_failing"]);
     assert_eq!(v[5], v[0]);
     assert!(
-        v[6].as_str().unwrap().contains("Since the baseline old.json"),
+        v[6].as_str()
+            .unwrap()
+            .contains("Since the baseline old.json"),
         "{}",
         v[6]
     );

@@ -10,7 +10,9 @@ const MIB: usize = 1 << 20;
 
 /// `scan --from-inventory INV --format markdown`: (exit code, Markdown).
 fn markdown_of(inv: &Path) -> (i32, String) {
-    let out = run(flowaudit().args(["scan", "--format", "markdown", "--from-inventory"]).arg(inv));
+    let out = run(flowaudit()
+        .args(["scan", "--format", "markdown", "--from-inventory"])
+        .arg(inv));
     assert!(
         [0, 1, 3].contains(&code(&out)),
         "{}",
@@ -70,7 +72,10 @@ fn hostile_values_are_escaped_and_every_table_row_keeps_its_columns() {
         ("backticks", "``` `code` ```"),
         ("pipes", "a | b || c \\| d"),
         ("link", "[x](y) ![i](javascript:alert(1)) <https://e.x>"),
-        ("script", "<script>alert(1)</script><img src=x onerror=alert(2)>"),
+        (
+            "script",
+            "<script>alert(1)</script><img src=x onerror=alert(2)>",
+        ),
         ("separators", "one\u{2028}two\u{2029}three\r\n# heading"),
         ("bidi", "abc\u{202e}fed\u{2066}x\u{2069}\u{200f}"),
         ("emphasis", "**b** _i_ ~~s~~ <!-- c -->"),
@@ -178,7 +183,10 @@ fn a_large_scan_stays_under_the_step_summary_limit() {
         md.contains(&format!("…and {} more failing resources.", failing - 50)),
         "{md}"
     );
-    assert!(md.contains("- …and 2950 more") || md.contains("more\n"), "{md}");
+    assert!(
+        md.contains("- …and 2950 more") || md.contains("more\n"),
+        "{md}"
+    );
     let errors_listed = md
         .split("### Scan errors")
         .nth(1)

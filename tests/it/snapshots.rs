@@ -90,8 +90,17 @@ fn demo_markdown_with_suppressions() {
     let supp = repo_path("tests/fixtures/demo-suppressions.toml");
     let o = flowaudit()
         .current_dir(repo_path(""))
-        .args(["scan", "--from-inventory", "tests/fixtures/demo-inventory.json"])
-        .args(["--suppressions", supp.to_str().unwrap(), "--format", "markdown"])
+        .args([
+            "scan",
+            "--from-inventory",
+            "tests/fixtures/demo-inventory.json",
+        ])
+        .args([
+            "--suppressions",
+            supp.to_str().unwrap(),
+            "--format",
+            "markdown",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&o), 3, "the demo has an unreadable region");

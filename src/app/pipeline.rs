@@ -714,6 +714,78 @@ mod tests {
     }
 
     #[test]
+    fn the_streamed_json_report_with_a_baseline_is_the_document_with_its_section() {
+        // The baseline: the demo without suppressions, so the suppressed failures of the run
+        // are newly suppressed.
+        let plain = ScanRules {
+            suppressions: None,
+            ..demo_scan_rules()
+        };
+        let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.json");
+        let mut bytes = Vec::new();
+        JsonReporter
+            .render_to(&plain.run(&inv).unwrap(), &mut bytes)
+            .unwrap();
+        std::fs::write(&old, bytes).unwrap();
+        let args = OutputArgs {
+            formats: Vec::new(),
+            output: None,
+            output_dir: None,
+            template_dir: None,
+            sarif_category: "flowaudit".into(),
+            baseline: Some(old),
+            allow_disjoint: false,
+        };
+
+        let scan_rules = demo_scan_rules();
+        let path = example("demo-inventory.json");
+        let file = InventoryFile::read(&path).unwrap();
+        let head = file.head().unwrap();
+        let start = Document::start(&head, scan_rules.metas());
+        let baseline = BaselineRun::open(&args).unwrap();
+        let mut kept = Vec::new();
+        let mut json = Vec::new();
+        let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
+            let tail = scan_rules.evaluate(
+                &head,
+                &InventorySource::File(&file),
+                &start.summary,
+                Needs::default(),
+                &mut kept,
+                &mut |f| {
+                    BaselineRun::see(&baseline, f);
+                    emit(f)
+                },
+            )?;
+            BaselineRun::finish(&baseline, &start.scan);
+            Ok(tail)
+        });
+        let b = baseline.as_ref().unwrap();
+        let (summary, section) = JsonReporter
+            .render_streamed_with_baseline(&start, produce, &b.section, &mut json)
+            .unwrap();
+        let mut doc = start.clone();
+        doc.results = kept;
+        doc.summary = summary;
+        doc.suppressions = section;
+        doc.baseline = baseline.and_then(|b| b.section.into_inner());
+        let counts = &doc.baseline.as_ref().unwrap().counts;
+        assert!(
+            counts.suppressed > 0 && counts.still_failing > 0,
+            "{counts:?}"
+        );
+        assert_eq!(counts.new + counts.resolved + counts.gone, 0, "{counts:?}");
+        let mut whole = Vec::new();
+        JsonReporter.render_to(&doc, &mut whole).unwrap();
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+    }
+
+    #[test]
     fn exit_status_comes_from_the_summary() {
         let mut scan_rules = demo_scan_rules();
         let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();

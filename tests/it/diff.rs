@@ -480,6 +480,21 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
         diff["counts"]["new"]
     );
     assert!(text.contains(&line), "{text}");
+    // Without the JSON report too (the results are then not streamed to a file).
+    let (c, stdout, err) = fa(
+        d,
+        &[
+            "scan",
+            "--from-inventory",
+            "after.json",
+            "--suppressions",
+            "after-suppressions.toml",
+            "--baseline",
+            "old.json",
+        ],
+    );
+    assert_eq!(c, 3, "{err}");
+    assert_eq!(stdout, text);
     let md = std::fs::read_to_string(d.join("out/flowaudit.md")).unwrap();
     assert!(md.contains("### Since the baseline old\\.json"), "{md}");
     assert!(md.contains("#### New failures"), "{md}");

@@ -39,7 +39,8 @@
   var results = Array.isArray(data.results) ? data.results : [];
   var els = {
     status: byId('f-status'), severity: byId('f-severity'), region: byId('f-region'),
-    rule: byId('f-rule'), account: byId('f-account'), ou: byId('f-ou'), text: byId('f-text'),
+    rule: byId('f-rule'), account: byId('f-account'), ou: byId('f-ou'), baseline: byId('f-baseline'),
+    text: byId('f-text'),
     form: byId('filters'), tbody: document.querySelector('#results tbody'), more: byId('more'),
     rhead: document.querySelector('#resources thead'), rbody: document.querySelector('#resources tbody'),
     viewResources: byId('view-resources'), viewResults: byId('view-results'),
@@ -63,6 +64,24 @@
     Object.keys(tags).forEach(function (k) { parts.push(k, tags[k]); });
     accounts[a.id] = { name: str(a.name), ous: ous, hay: parts.map(str).join('\n').toLowerCase() };
   });
+
+  // With --baseline: what changed for each result since the baseline, by the result's identity
+  // (account, region, resource, rule, check), from the report's baseline section.
+  var changeOf = Object.create(null);
+  function identity(account, region, id, rule, check) {
+    return [account, region, id, rule, check].map(str).join('\u0000');
+  }
+  ((data.baseline || {}).changes || []).forEach(function (c) {
+    if (c && c.new_status) {
+      changeOf[identity(c.account_id, c.region, c.resource_id, c.rule_id, c.check_id)] = str(c.change);
+    }
+  });
+  function baselineChange(r) {
+    var res = r.resource || {};
+    var c = changeOf[identity(res.account_id, res.region, res.id, r.rule_id, r.check_id)];
+    // A failure the baseline section does not list failed in the baseline too.
+    return c || (data.baseline && r.status === 'fail' ? 'still_failing' : '');
+  }
 
   // Lower-cased text each result is searched in, built on the first search.
   var hay = null;
@@ -132,7 +151,8 @@
     { id: 'f-ou', test: function (r, v) {
       var a = accounts[str((r.resource || {}).account_id)];
       return !!a && !!a.ous[v];
-    } }
+    } },
+    { id: 'f-baseline', test: function (r, v) { return baselineChange(r) === v; } }
   ];
   FILTERS.forEach(function (f) { f.el = byId(f.id); });
 

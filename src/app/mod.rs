@@ -2,6 +2,7 @@
 //! This is the only layer that prints to the terminal.
 
 mod accounts_file;
+mod diff_cmd;
 mod fix_cmd;
 mod fix_settings;
 mod fix_step;
@@ -72,6 +73,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Rules(args) => rules_cmd::rules(args),
         Command::Fix(args) => fix_cmd::fix(args),
         Command::Report(args) => report_cmd::report(args),
+        Command::Diff(args) => diff_cmd::diff(args),
     }
 }
 

@@ -4,8 +4,8 @@ use crate::cli::output_args::OutputArgs;
 use crate::error::Error;
 use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use crate::report::{
-    Format, Reporter, html::HtmlReporter, json::JsonReporter, sarif::SarifReporter,
-    text::TextReporter, v1::Document,
+    Format, Reporter, html::HtmlReporter, json::JsonReporter, markdown::MarkdownReporter,
+    sarif::SarifReporter, text::TextReporter, v1::Document,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -49,6 +49,7 @@ pub fn reporter_for(format: Format, opts: &ReporterOptions) -> Result<Box<dyn Re
         Format::Sarif => Box::new(sarif_reporter(opts)),
         Format::Html => Box::new(HtmlReporter::new(opts.template_dir.as_deref())?),
         Format::Text => Box::new(TextReporter { color: opts.color }),
+        Format::Markdown => Box::new(MarkdownReporter),
     })
 }
 

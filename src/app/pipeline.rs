@@ -8,6 +8,7 @@ use super::output::{
     Output, check_output_args, check_sarif_runs, outputs, write_output, write_outputs,
 };
 use crate::cli::ScanArgs;
+use crate::cli::output_args::OutputArgs;
 use crate::cli::rule_args::RuleArgs;
 use crate::collect::shard::Shard;
 use crate::error::{Error, ExitStatus};
@@ -15,10 +16,12 @@ use crate::findings::{Finding, Severity, Status, StatusSet};
 use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
 use crate::report::Format;
+use crate::report::diff::{Baseline, BaselineSection, Comparison, Scope};
 use crate::report::json::JsonReporter;
 use crate::report::sarif::{MAX_RESULTS_PER_RUN, SarifReporter, Selection};
 use crate::report::v1::{
-    CheckMeta, Document, RuleMeta, ShardInfo, Summary, SuppressionEntryRef, SuppressionSection,
+    CheckMeta, Document, RuleMeta, ScanSection, ShardInfo, Summary, SuppressionEntryRef,
+    SuppressionSection,
 };
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
@@ -37,6 +40,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         return scan_and_fix(&scan_rules, settings, &args);
     }
     let outputs = outputs(&args.output)?;
+    let baseline = BaselineRun::open(&args.output)?;
     // An inventory file is parsed in batches of VPCs (its head first); a collected one is in
     // memory already.
     let loaded = match args.collect.from_inventory.as_deref() {
@@ -50,6 +54,9 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     let mut doc = Document::start(&head, scan_rules.metas());
     record_shard(&mut doc, shard, &head);
     check_sarif_runs(&doc, &outputs)?;
+    if let Some(b) = &baseline {
+        b.check(&doc.scan.accounts)?;
+    }
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
@@ -83,16 +90,42 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         Some(o) => {
             let mut tail = None;
             crate::fsutil::write_atomic_with(&o.path, |out| {
+                let (doc, baseline) = (&doc, &baseline);
                 let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
-                    scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, emit)
+                    let tail = scan_rules.evaluate(
+                        &head,
+                        &source,
+                        &doc.summary,
+                        needs,
+                        &mut kept,
+                        &mut |f| {
+                            BaselineRun::see(baseline, f);
+                            emit(f)
+                        },
+                    )?;
+                    BaselineRun::finish(baseline, &doc.scan);
+                    Ok(tail)
                 });
-                tail = Some(JsonReporter.render_streamed(&doc, produce, out)?);
+                tail = Some(match baseline {
+                    Some(b) => {
+                        JsonReporter.render_streamed_with_baseline(doc, produce, &b.section, out)?
+                    }
+                    None => JsonReporter.render_streamed(doc, produce, out)?,
+                });
                 Ok(())
             })?;
             tail.ok_or_else(|| Error::internal("the json report was not written"))?
         }
-        None => scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |_| {})?,
+        None => {
+            let tail =
+                scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |f| {
+                    BaselineRun::see(&baseline, f)
+                })?;
+            BaselineRun::finish(&baseline, &doc.scan);
+            tail
+        }
     };
+    doc.baseline = baseline.and_then(|b| b.section.into_inner());
     // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
     // in parallel with writing the outputs (or with the process exit).
     free_in_background(loaded);
@@ -141,6 +174,7 @@ fn scan_and_fix(
     settings: &crate::fix::settings::FixSettings,
     args: &ScanArgs,
 ) -> Result<ExitStatus, Error> {
+    let baseline = BaselineRun::open(&args.output)?;
     let inv = obtain_inventory(&args.collect)?;
     let shard = shard_of_args(args)?;
     let mut doc = scan_rules.run(&inv)?;
@@ -161,6 +195,14 @@ fn scan_and_fix(
         record_shard(&mut doc, shard, &after.head());
     }
     doc.fixes = Some(step.fixes);
+    if let Some(b) = &baseline {
+        b.check(&doc.scan.accounts)?;
+        for f in &doc.results {
+            b.see_one(f);
+        }
+    }
+    BaselineRun::finish(&baseline, &doc.scan);
+    doc.baseline = baseline.and_then(|b| b.section.into_inner());
     free_in_background(inv);
     warn_suppressions(&doc);
     write_outputs(&doc, &args.output)?;
@@ -171,6 +213,69 @@ fn scan_and_fix(
     } else {
         status
     })
+}
+
+/// `--baseline` during a run: the comparison each result is fed to as it is produced, then
+/// the report's `baseline` section. It holds the baseline's failures and the changes found,
+/// nothing of the run's other results.
+pub struct BaselineRun {
+    comparison: std::cell::RefCell<Option<Comparison>>,
+    allow_disjoint: bool,
+    /// The finished section.
+    pub section: std::cell::RefCell<Option<BaselineSection>>,
+}
+
+impl BaselineRun {
+    /// Read `--baseline` (before anything else is done), or `None` without it.
+    pub fn open(args: &OutputArgs) -> Result<Option<BaselineRun>, Error> {
+        let Some(path) = &args.baseline else {
+            return Ok(None);
+        };
+        let baseline = Baseline::read(path)?;
+        Ok(Some(BaselineRun {
+            comparison: std::cell::RefCell::new(Some(baseline.compare(false))),
+            allow_disjoint: args.allow_disjoint,
+            section: std::cell::RefCell::new(None),
+        }))
+    }
+
+    /// Refuse a baseline that shares no account with this run (unless `--allow-disjoint`).
+    pub fn check(&self, accounts: &[String]) -> Result<(), Error> {
+        match self.comparison.borrow().as_ref() {
+            Some(c) => c
+                .baseline()
+                .check_accounts("this run", accounts, self.allow_disjoint),
+            None => Ok(()),
+        }
+    }
+
+    /// Classify one result.
+    pub fn see_one(&self, f: &Finding) {
+        if let Some(c) = self.comparison.borrow_mut().as_mut() {
+            c.see(f);
+        }
+    }
+
+    /// Classify one result, when there is a baseline.
+    pub fn see(this: &Option<BaselineRun>, f: &Finding) {
+        if let Some(b) = this {
+            b.see_one(f);
+        }
+    }
+
+    /// After the last result: the section, from what the run read (`scan`).
+    pub fn finish(this: &Option<BaselineRun>, scan: &ScanSection) {
+        let Some(b) = this else {
+            return;
+        };
+        if let Some(c) = b.comparison.borrow_mut().take() {
+            *b.section.borrow_mut() = Some(c.into_section(&Scope {
+                accounts: &scan.accounts,
+                regions: &scan.regions,
+                errors: &scan.errors,
+            }));
+        }
+    }
 }
 
 /// The shard of `--shard`, its index read from the job's environment for `auto`.
@@ -672,6 +777,78 @@ mod tests {
             doc.results
                 .iter()
                 .any(|f| f.status == Status::Fail && f.remediation.is_some())
+        );
+    }
+
+    #[test]
+    fn the_streamed_json_report_with_a_baseline_is_the_document_with_its_section() {
+        // The baseline: the demo without suppressions, so the suppressed failures of the run
+        // are newly suppressed.
+        let plain = ScanRules {
+            suppressions: None,
+            ..demo_scan_rules()
+        };
+        let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.json");
+        let mut bytes = Vec::new();
+        JsonReporter
+            .render_to(&plain.run(&inv).unwrap(), &mut bytes)
+            .unwrap();
+        std::fs::write(&old, bytes).unwrap();
+        let args = OutputArgs {
+            formats: Vec::new(),
+            output: None,
+            output_dir: None,
+            template_dir: None,
+            sarif_category: "flowaudit".into(),
+            baseline: Some(old),
+            allow_disjoint: false,
+        };
+
+        let scan_rules = demo_scan_rules();
+        let path = example("demo-inventory.json");
+        let file = InventoryFile::read(&path).unwrap();
+        let head = file.head().unwrap();
+        let start = Document::start(&head, scan_rules.metas());
+        let baseline = BaselineRun::open(&args).unwrap();
+        let mut kept = Vec::new();
+        let mut json = Vec::new();
+        let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
+            let tail = scan_rules.evaluate(
+                &head,
+                &InventorySource::File(&file),
+                &start.summary,
+                Needs::default(),
+                &mut kept,
+                &mut |f| {
+                    BaselineRun::see(&baseline, f);
+                    emit(f)
+                },
+            )?;
+            BaselineRun::finish(&baseline, &start.scan);
+            Ok(tail)
+        });
+        let b = baseline.as_ref().unwrap();
+        let (summary, section) = JsonReporter
+            .render_streamed_with_baseline(&start, produce, &b.section, &mut json)
+            .unwrap();
+        let mut doc = start.clone();
+        doc.results = kept;
+        doc.summary = summary;
+        doc.suppressions = section;
+        doc.baseline = baseline.and_then(|b| b.section.into_inner());
+        let counts = &doc.baseline.as_ref().unwrap().counts;
+        assert!(
+            counts.suppressed > 0 && counts.still_failing > 0,
+            "{counts:?}"
+        );
+        assert_eq!(counts.new + counts.resolved + counts.gone, 0, "{counts:?}");
+        let mut whole = Vec::new();
+        JsonReporter.render_to(&doc, &mut whole).unwrap();
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            String::from_utf8(whole).unwrap()
         );
     }
 

@@ -8,7 +8,7 @@
 
 use super::output::{Output, check_output_args, check_sarif_runs, outputs, write_output};
 use super::pipeline::{
-    exit_status, free_in_background, shown_by, suppression_section, warn_suppressions,
+    BaselineRun, exit_status, free_in_background, shown_by, suppression_section, warn_suppressions,
 };
 use crate::cli::report_args::ReportArgs;
 use crate::error::{Error, ExitStatus};
@@ -41,6 +41,10 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     }
     let outputs = outputs(&args.output)?;
     check_sarif_runs(&doc, &outputs)?;
+    let baseline = BaselineRun::open(&args.output)?;
+    if let Some(b) = &baseline {
+        b.check(&doc.scan.accounts)?;
+    }
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
@@ -53,6 +57,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     let mut kept = Vec::new();
     let (summary, section) = {
         let details = &doc.scan.account_details;
+        let (scan, baseline) = (&doc.scan, &baseline);
         let (kept, overlap, inputs) = (&mut kept, &mut overlap, &inputs);
         let (files, suppressions) = (&args.files, suppressions.as_ref());
         let produce =
@@ -73,6 +78,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
                                 a.apply(&mut f);
                             }
                             summary.add(&f);
+                            BaselineRun::see(baseline, &f);
                             emit(&f);
                             if kept_statuses.contains(f.status) {
                                 if !remediation {
@@ -91,6 +97,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
                     }
                     overlap.check_input(i)?;
                 }
+                BaselineRun::finish(baseline, scan);
                 let section = match (suppressions, applier) {
                     (Some(s), Some(a)) => suppression_section(s, a.finish()),
                     _ => old_section,
@@ -102,7 +109,15 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
                 let mut tail = None;
                 let head = &doc;
                 crate::fsutil::write_atomic_with(&o.path, |out| {
-                    tail = Some(JsonReporter.render_streamed(head, Box::new(produce), out)?);
+                    tail = Some(match &baseline {
+                        Some(b) => JsonReporter.render_streamed_with_baseline(
+                            head,
+                            Box::new(produce),
+                            &b.section,
+                            out,
+                        )?,
+                        None => JsonReporter.render_streamed(head, Box::new(produce), out)?,
+                    });
                     Ok(())
                 })?;
                 tail.ok_or_else(|| Error::internal("the json report was not written"))?
@@ -113,6 +128,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     doc.results = kept;
     doc.summary = summary;
     doc.suppressions = section;
+    doc.baseline = baseline.and_then(|b| b.section.into_inner());
     if suppressions.is_some() {
         warn_suppressions(&doc);
     }

@@ -3,6 +3,7 @@
 //! Each group of flags lives in its own file so the parts of the pipeline can grow independently.
 
 pub mod collect_args;
+pub mod diff_args;
 pub mod fix_args;
 pub mod org_args;
 pub mod output_args;
@@ -38,6 +39,9 @@ pub enum Command {
     Fix(fix_args::FixCommandArgs),
     /// Merge saved JSON reports (such as the shards of one scan) or render one again, in any format.
     Report(report_args::ReportArgs),
+    /// Compare two saved JSON reports: new failures, resolved, still failing, gone, suppression
+    /// changes. Exit 1 when a new failure is at or above --fail-on.
+    Diff(diff_args::DiffArgs),
 }
 
 /// Arguments of `flowaudit scan`.

@@ -7,15 +7,17 @@
 /// Escape a string for inline Markdown (CommonMark and GitHub Flavored Markdown).
 ///
 /// Every ASCII punctuation character is backslash-escaped, which CommonMark defines as literal, so no
-/// emphasis, link, image, code span, table cell, autolink or raw HTML can start. Line breaks and other
-/// control characters become spaces so the value cannot start a new block (heading, list, fence).
+/// emphasis, link, image, code span, table cell, autolink or raw HTML can start. Line breaks, other
+/// control characters, the line and paragraph separators and the bidi controls
+/// ([`crate::term::breaks_text`]) become spaces, so the value can neither start a new block
+/// (heading, list, fence) nor reorder the text around it.
 pub fn markdown_inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if c.is_ascii_punctuation() {
             out.push('\\');
             out.push(c);
-        } else if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+        } else if crate::term::breaks_text(c) {
             out.push(' ');
         } else {
             out.push(c);

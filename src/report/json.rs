@@ -1,6 +1,7 @@
 //! The JSON format: the report document itself, pretty-printed.
 
 use super::Reporter;
+use super::diff::BaselineSection;
 use super::v1::{Document, Producer, Streamed, Summary, SuppressionSection};
 use crate::error::Error;
 use std::io::Write;
@@ -32,7 +33,26 @@ impl JsonReporter {
         produce: Producer<'_>,
         out: &mut dyn Write,
     ) -> Result<(Summary, SuppressionSection), Error> {
-        let streamed = Streamed::new(doc, produce);
+        self.write_streamed(Streamed::new(doc, produce), out)
+    }
+
+    /// [`JsonReporter::render_streamed`] with a `baseline` section, which the producer puts into
+    /// `baseline` once it has produced every result.
+    pub fn render_streamed_with_baseline(
+        &self,
+        doc: &Document,
+        produce: Producer<'_>,
+        baseline: &std::cell::RefCell<Option<BaselineSection>>,
+        out: &mut dyn Write,
+    ) -> Result<(Summary, SuppressionSection), Error> {
+        self.write_streamed(Streamed::new(doc, produce).with_baseline(baseline), out)
+    }
+
+    fn write_streamed(
+        &self,
+        streamed: Streamed<'_>,
+        out: &mut dyn Write,
+    ) -> Result<(Summary, SuppressionSection), Error> {
         if let Err(e) = write_pretty(&streamed, out) {
             return Err(streamed.take_error().unwrap_or(e));
         }

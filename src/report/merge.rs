@@ -368,6 +368,7 @@ pub fn merge_heads(inputs: &[Input]) -> Result<Merged, Error> {
         summary,
         suppressions: merge_suppressions(inputs),
         fixes,
+        baseline: None,
     };
     let overlap = Overlap {
         inputs: covered.into_iter().filter(|(_, v)| v.len() > 1).collect(),
@@ -652,6 +653,7 @@ mod tests {
             summary: super::super::v1::Summary::new(&["eu-west-1".to_string()]),
             suppressions: SuppressionSection::default(),
             fixes: None,
+            baseline: None,
         };
         for f in results {
             d.summary.add(&f);

@@ -1,8 +1,10 @@
 //! Output formats. Each format is one module behind [`Reporter`]; none of them touches AWS.
 
+pub mod diff;
 pub mod escape;
 pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod merge;
 pub mod sarif;
 pub mod text;
@@ -23,6 +25,8 @@ pub enum Format {
     Html,
     /// A short terminal summary.
     Text,
+    /// A short Markdown summary (GitHub step summary, pull-request comments, chat).
+    Markdown,
 }
 
 impl Format {
@@ -33,6 +37,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Html => "html",
             Format::Text => "text",
+            Format::Markdown => "markdown",
         }
     }
 
@@ -43,6 +48,7 @@ impl Format {
             Format::Sarif => "flowaudit.sarif",
             Format::Html => "flowaudit.html",
             Format::Text => "flowaudit.txt",
+            Format::Markdown => "flowaudit.md",
         }
     }
 }

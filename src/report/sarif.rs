@@ -285,6 +285,12 @@ fn uri_segment(s: &str) -> String {
 
 /// A hash of account, region, resource, rule and check: the same alert from run to run.
 pub fn fingerprint(f: &Finding) -> String {
+    hex::encode(identity(f))
+}
+
+/// The identity [`fingerprint`] is the hex form of: a result's account, region, resource, rule
+/// and check, hashed. `flowaudit diff` and `--baseline` match results by it.
+pub fn identity(f: &Finding) -> [u8; 32] {
     let mut h = Sha256::new();
     for part in [
         &f.resource.account_id,
@@ -296,7 +302,7 @@ pub fn fingerprint(f: &Finding) -> String {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    hex::encode(h.finalize())
+    h.finalize().into()
 }
 
 /// The reporting-descriptor id of a rule check: `VPC-001/traffic-type-all`.
@@ -985,6 +991,7 @@ mod tests {
             summary: Summary::default(),
             suppressions: SuppressionSection::default(),
             fixes: None,
+            baseline: None,
         }
     }
 

@@ -98,6 +98,7 @@ pub fn render_text(doc: &Document, color: bool) -> String {
     let mut o = String::with_capacity(4096 + doc.results.len() * 320);
     render_header(&mut o, &p, doc);
     render_totals(&mut o, &p, doc);
+    render_baseline(&mut o, &p, doc);
     render_by_rule(&mut o, &p, doc);
     if several_accounts(doc) {
         render_by_account(&mut o, &p, doc);
@@ -187,6 +188,20 @@ fn render_totals(o: &mut String, p: &Paint, doc: &Document) {
         parts.join(" · "),
         doc.summary.total
     );
+}
+
+/// With `--baseline`: one line of what changed since then.
+fn render_baseline(o: &mut String, p: &Paint, doc: &Document) {
+    if let Some(b) = &doc.baseline {
+        let _ = writeln!(
+            o,
+            "{} {} ({}): {}",
+            p.bold("Since the baseline"),
+            escape(&b.file),
+            escape(&b.started_at),
+            b.counts.line()
+        );
+    }
 }
 
 /// Counts by (severity, rule/check) and status.

@@ -28,6 +28,9 @@ pub struct Document {
     /// Present only when `--fix` ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixes: Option<Vec<FixOutcome>>,
+    /// Present only with `--baseline`: the comparison with a saved report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<super::diff::BaselineSection>,
 }
 
 /// Name and version of the producer.
@@ -222,6 +225,7 @@ impl Document {
             summary,
             suppressions: SuppressionSection::default(),
             fixes: None,
+            baseline: None,
         }
     }
 }
@@ -324,6 +328,8 @@ impl Summary {
 /// to be held in memory together. The bytes are those of the [`Document`] with the same content.
 pub struct Streamed<'a> {
     doc: &'a Document,
+    /// The `baseline` section, written after the results: set by the producer as it finishes.
+    baseline: Option<&'a RefCell<Option<super::diff::BaselineSection>>>,
     produce: RefCell<Option<Producer<'a>>>,
     tail: RefCell<Option<(Summary, SuppressionSection)>>,
     failed: RefCell<Option<crate::error::Error>>,
@@ -344,10 +350,20 @@ impl<'a> Streamed<'a> {
     pub fn new(doc: &'a Document, produce: Producer<'a>) -> Self {
         Streamed {
             doc,
+            baseline: None,
             produce: RefCell::new(Some(produce)),
             tail: RefCell::new(None),
             failed: RefCell::new(None),
         }
+    }
+
+    /// Also write the `baseline` section, which `baseline` holds once the producer has run.
+    pub fn with_baseline(
+        mut self,
+        baseline: &'a RefCell<Option<super::diff::BaselineSection>>,
+    ) -> Self {
+        self.baseline = Some(baseline);
+        self
     }
 
     /// After serializing: the producer's summary and suppression bookkeeping, or its error.
@@ -385,6 +401,15 @@ impl Serialize for Streamed<'_> {
         match &d.fixes {
             Some(f) => st.serialize_field("fixes", f)?,
             None => st.skip_field("fixes")?,
+        }
+        let baseline = self.baseline.map(|b| b.borrow());
+        match baseline
+            .as_ref()
+            .and_then(|b| b.as_ref())
+            .or(d.baseline.as_ref())
+        {
+            Some(b) => st.serialize_field("baseline", b)?,
+            None => st.skip_field("baseline")?,
         }
         st.end()
     }

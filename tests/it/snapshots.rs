@@ -84,3 +84,25 @@ fn organization_outputs() {
     insta::assert_snapshot!("org.sarif", sarif);
     insta::assert_snapshot!("org.html-data.json", html_data);
 }
+
+#[test]
+fn demo_markdown_with_suppressions() {
+    let supp = repo_path("tests/fixtures/demo-suppressions.toml");
+    let o = flowaudit()
+        .current_dir(repo_path(""))
+        .args([
+            "scan",
+            "--from-inventory",
+            "tests/fixtures/demo-inventory.json",
+        ])
+        .args([
+            "--suppressions",
+            supp.to_str().unwrap(),
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 3, "the demo has an unreadable region");
+    insta::assert_snapshot!("suppressed.md", String::from_utf8(o.stdout).unwrap());
+}

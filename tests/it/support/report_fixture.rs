@@ -308,6 +308,7 @@ pub fn demo_document() -> Document {
             unmatched: vec![],
         },
         fixes: None,
+        baseline: None,
     }
 }
 

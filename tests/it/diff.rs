@@ -6,7 +6,7 @@
 //! flow log narrowed to rejected traffic (a new failure), one suppression added (newly
 //! suppressed) and one taken away (no longer suppressed).
 
-use crate::support::browser::{assert_clean_run, browse, rows};
+use crate::support::browser::{assert_clean_run, browse, rows, show_results};
 use crate::support::harness::{code, flowaudit, repo_path, run, venv_bin};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -525,7 +525,7 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
         )
     };
     let steps = vec![
-        rows().to_string(),
+        show_results(),
         set("new"),
         set("resolved"),
         set("unsuppressed"),

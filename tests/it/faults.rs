@@ -513,7 +513,7 @@ fn each_scan_error_in_the_text_summary_gets_the_fix_of_its_class() {
             .iter()
             .filter(|l| l.contains("RequestLimitExceeded"))
             .count(),
-        4,
+        5,
         "{section}"
     );
     // Checks blocked by one unreadable region: one line for the region, not one per check.

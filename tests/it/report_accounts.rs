@@ -482,7 +482,7 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
         "[...document.getElementById('f-ou').options].map(o => o.textContent)".into(),
         "[...document.getElementById('f-account').options].slice(1).map(o => o.textContent)".into(),
         "[...document.querySelectorAll('#not-scanned-table td')].map(td => td.textContent)".into(),
-        select("f-ou", OU_PROD),
+        format!("({})() && {}", "() => { document.getElementById('view-results').click(); return true; }", select("f-ou", OU_PROD)),
         "document.querySelectorAll('#accounts img, #accounts script, #filters img, #filters script, #results img, #results script').length".into(),
         "typeof window.__flowauditInjected".into(),
     ];

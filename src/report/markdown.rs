@@ -252,7 +252,9 @@ fn scan_errors(o: &mut String, doc: &Document) {
         "\n### Scan errors ({}): the scan is partial\n",
         errors.len()
     );
-    for e in errors.iter().take(MAX_ERRORS) {
+    let listed: Vec<_> = errors.iter().take(MAX_ERRORS).collect();
+    let fixes: Vec<Option<String>> = listed.iter().map(|e| e.fix()).collect();
+    for (i, e) in listed.iter().enumerate() {
         let _ = writeln!(
             o,
             "- {} {} {}:{}: {}: {}",
@@ -263,6 +265,12 @@ fn scan_errors(o: &mut String, doc: &Document) {
             md(&e.code),
             md(&e.message)
         );
+        // The fix of its error class, said once after a run of errors that share it.
+        if let Some(fix) = &fixes[i]
+            && fixes.get(i + 1) != Some(&fixes[i])
+        {
+            let _ = writeln!(o, "  - fix: {}", markdown_inline(fix));
+        }
     }
     if errors.len() > MAX_ERRORS {
         let _ = writeln!(o, "- …and {} more", errors.len() - MAX_ERRORS);

@@ -17,15 +17,19 @@ pub struct CallFailure {
 }
 
 impl CallFailure {
-    /// `code: message`, for destination reasons and logs.
-    /// The fix that fits this failure of `service`'s `operation` (by its class: throttling,
-    /// credentials, access denied, network, server error), else `otherwise`.
-    pub fn fix(&self, service: &str, operation: &str, otherwise: &str) -> String {
+    /// The class of this failure: throttling, credentials, access denied, network, server error.
+    pub fn class(&self) -> ErrorClass {
         ErrorClass::of(&self.code)
+    }
+
+    /// The fix that fits this failure of `service`'s `operation` (by its class), else `otherwise`.
+    pub fn fix(&self, service: &str, operation: &str, otherwise: &str) -> String {
+        self.class()
             .fix(service, operation, &self.code)
             .unwrap_or_else(|| otherwise.to_string())
     }
 
+    /// `code: message`, for destination reasons and logs.
     pub fn summary(&self) -> String {
         if self.message.is_empty() {
             self.code.clone()

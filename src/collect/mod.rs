@@ -12,6 +12,7 @@ pub mod regions;
 pub mod shard;
 
 use crate::error::Error;
+use crate::inventory::error_class::ErrorClass;
 use crate::inventory::validate;
 use crate::inventory::{
     Account, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
@@ -108,10 +109,13 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
                         "cannot list the account's regions (EC2 DescribeRegions in {}): {}\n  fix: {}",
                         escape(&clients.home_region()),
                         escape(&f.summary()),
-                        match f.fix("ec2", "DescribeRegions", "") {
-                            fix if fix.starts_with("grant ") => format!("{fix}; or name the regions with --region"),
-                            fix if fix.is_empty() => "name the regions with --region".to_string(),
-                            fix => fix,
+                        match f.class() {
+                            ErrorClass::AccessDenied => format!(
+                                "{}; or name the regions with --region",
+                                f.fix("ec2", "DescribeRegions", "")
+                            ),
+                            ErrorClass::Other => "name the regions with --region".to_string(),
+                            _ => f.fix("ec2", "DescribeRegions", ""),
                         }
                     ))
                 })?;

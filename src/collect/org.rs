@@ -91,7 +91,7 @@ pub async fn read(
     let accounts = match list_accounts(&client, &clients.limit, timeout_secs).await {
         Ok(accounts) => accounts,
         Err(f) if a.accounts.is_empty() || by_ou => {
-            let fix = match ErrorClass::of(&f.failure.code) {
+            let fix = match f.failure.class() {
                 ErrorClass::AccessDenied | ErrorClass::Other => "run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file".to_string(),
                 _ => f.failure.fix("organizations", f.operation, ""),
             };
@@ -126,7 +126,7 @@ pub async fn read(
     .await
     {
         if by_ou {
-            let fix = match ErrorClass::of(&f.failure.code) {
+            let fix = match f.failure.class() {
                 ErrorClass::AccessDenied | ErrorClass::Other => "grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou".to_string(),
                 _ => f.failure.fix("organizations", f.operation, ""),
             };

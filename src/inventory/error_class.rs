@@ -148,6 +148,20 @@ impl ScanError {
     }
 }
 
+/// For each of `errors`, the fix to say after it: its class's fix, or `None` when it has none or
+/// the next error shares it, so that a run of errors with one fix says it once, after the run.
+pub fn fixes_after_runs<'a>(
+    errors: impl IntoIterator<Item = &'a ScanError>,
+) -> Vec<Option<String>> {
+    let fixes: Vec<Option<String>> = errors.into_iter().map(ScanError::fix).collect();
+    (0..fixes.len())
+        .map(|i| match fixes.get(i + 1) {
+            Some(next) if *next == fixes[i] => None,
+            _ => fixes[i].clone(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +214,28 @@ mod tests {
         assert!(fix("Transport", "ec2", "DescribeVpcs").contains("endpoint"));
         assert!(fix("HTTP500", "ec2", "DescribeVpcs").contains("server error"));
         assert_eq!(ErrorClass::Other.fix("ec2", "DescribeVpcs", "Bogus"), None);
+    }
+
+    #[test]
+    fn a_run_of_errors_with_one_fix_says_it_once_after_the_run() {
+        let error = |code: &str, op: &str| ScanError {
+            account_id: "123456789012".into(),
+            region: Some("eu-west-1".into()),
+            service: "ec2".into(),
+            operation: op.into(),
+            code: code.into(),
+            message: String::new(),
+        };
+        let errors = [
+            error("Throttling", "DescribeVpcs"),
+            error("Throttling", "DescribeSubnets"),
+            error("Bogus", "DescribeVpcs"),
+            error("AccessDenied", "DescribeFlowLogs"),
+        ];
+        let said: Vec<bool> = fixes_after_runs(&errors)
+            .iter()
+            .map(Option::is_some)
+            .collect();
+        assert_eq!(said, [false, true, false, true]);
     }
 }

@@ -14,6 +14,7 @@ use super::escape::markdown_inline;
 use super::v1::Document;
 use crate::error::Error;
 use crate::findings::{Severity, Status};
+use crate::inventory::error_class::fixes_after_runs;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -253,7 +254,7 @@ fn scan_errors(o: &mut String, doc: &Document) {
         errors.len()
     );
     let listed: Vec<_> = errors.iter().take(MAX_ERRORS).collect();
-    let fixes: Vec<Option<String>> = listed.iter().map(|e| e.fix()).collect();
+    let fixes = fixes_after_runs(listed.iter().copied());
     for (i, e) in listed.iter().enumerate() {
         let _ = writeln!(
             o,
@@ -266,9 +267,7 @@ fn scan_errors(o: &mut String, doc: &Document) {
             md(&e.message)
         );
         // The fix of its error class, said once after a run of errors that share it.
-        if let Some(fix) = &fixes[i]
-            && fixes.get(i + 1) != Some(&fixes[i])
-        {
+        if let Some(fix) = &fixes[i] {
             let _ = writeln!(o, "  - fix: {}", markdown_inline(fix));
         }
     }

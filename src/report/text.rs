@@ -7,6 +7,7 @@ use super::Reporter;
 use super::v1::Document;
 use crate::error::Error;
 use crate::findings::{Finding, Severity, Status};
+use crate::inventory::error_class::fixes_after_runs;
 use crate::term::escape;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -668,7 +669,7 @@ fn render_scan_errors(o: &mut String, p: &Paint, doc: &Document) {
                 )
             )
         );
-        let fixes: Vec<Option<String>> = scan.errors.iter().map(|e| e.fix()).collect();
+        let fixes = fixes_after_runs(&scan.errors);
         for (i, e) in scan.errors.iter().enumerate() {
             let _ = writeln!(
                 o,
@@ -680,9 +681,7 @@ fn render_scan_errors(o: &mut String, p: &Paint, doc: &Document) {
                 escape(&e.code),
                 escape(&e.message)
             );
-            if let Some(fix) = &fixes[i]
-                && fixes.get(i + 1) != Some(&fixes[i])
-            {
+            if let Some(fix) = &fixes[i] {
                 let _ = writeln!(o, "    fix: {}", escape(fix));
             }
         }

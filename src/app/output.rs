@@ -2,12 +2,13 @@
 
 use crate::cli::output_args::OutputArgs;
 use crate::error::Error;
+use crate::report::json::DocumentText;
 use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use crate::report::{
     Format, Reporter, html::HtmlReporter, json::JsonReporter, markdown::MarkdownReporter,
     sarif::SarifReporter, text::TextReporter, v1::Document,
 };
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// What a reporter needs to know beyond the document; decided here, in the app layer.
@@ -184,6 +185,80 @@ pub fn write_output(doc: &Document, o: &Output) -> Result<(), Error> {
         }
     }
     crate::fsutil::write_atomic_with(&o.path, |out| o.reporter.render_to(doc, out))
+}
+
+/// The text of the report document for the outputs that embed it (the HTML report), kept in a
+/// temporary file in the directory of the first such output; `None` when none of `outputs` does.
+pub fn document_text(outputs: &[&Output]) -> Result<Option<DocumentText>, Error> {
+    let Some(o) = outputs.iter().find(|o| o.reporter.embeds_document()) else {
+        return Ok(None);
+    };
+    let dir = match o.path.parent() {
+        _ if o.path.as_os_str() == "-" => std::env::temp_dir(),
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    DocumentText::in_dir(&dir).map(Some)
+}
+
+/// Write the report document as `write` produces it: to the JSON output `json` (atomically), to
+/// `text` (the document's text for the formats that embed it), or to both. At least one of them
+/// must be given.
+pub fn write_document<T>(
+    json: Option<&Output>,
+    text: Option<&mut DocumentText>,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match (json, text) {
+        (Some(o), text) => {
+            let mut written = None;
+            crate::fsutil::write_atomic_with(&o.path, |out| {
+                written = Some(match text {
+                    Some(t) => write(&mut Tee(out, t))?,
+                    None => write(out)?,
+                });
+                Ok(())
+            })?;
+            written.ok_or_else(|| Error::internal("the json report was not written"))
+        }
+        (None, Some(t)) => write(t),
+        (None, None) => Err(Error::internal(
+            "the report document was written to no output",
+        )),
+    }
+}
+
+/// Writes everything to both writers.
+struct Tee<'a>(&'a mut dyn Write, &'a mut DocumentText);
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(buf)?;
+        self.1.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
+}
+
+/// [`write_output`], where an output that embeds the whole document takes it from `text` (the
+/// document's text, written while the results were produced) rather than from `doc`, which then
+/// holds only the results the outputs show.
+pub fn write_output_with(
+    doc: &Document,
+    o: &Output,
+    text: Option<&mut DocumentText>,
+) -> Result<(), Error> {
+    match text {
+        Some(t) if o.reporter.embeds_document() => {
+            crate::fsutil::write_atomic_with(&o.path, |out| {
+                o.reporter.render_embedding(doc, t, out)
+            })
+        }
+        _ => write_output(doc, o),
+    }
 }
 
 /// SARIF for more accounts than a SARIF file takes runs needs `--output-dir`: refused (exit 2)

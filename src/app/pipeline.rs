@@ -5,7 +5,8 @@
 
 use super::obtain_inventory;
 use super::output::{
-    Output, check_output_args, check_sarif_runs, outputs, write_output, write_outputs,
+    Output, check_output_args, check_sarif_runs, document_text, outputs, write_document,
+    write_output, write_output_with, write_outputs,
 };
 use crate::cli::ScanArgs;
 use crate::cli::output_args::OutputArgs;
@@ -60,12 +61,13 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     let (json, others): (Vec<&Output>, Vec<&Output>) = outputs
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
-    // Only the results some other format shows are kept in memory; the JSON report gets every
-    // result as it is produced.
+    // Only the results some other format shows are kept in memory; the JSON report, and the
+    // document's text for the formats that embed it, get every result as it is produced.
     let kept_statuses = shown_by(&others);
-    // The JSON report shows every message; other formats those of the results they show, where
+    let mut text = document_text(&others)?;
+    // The JSON document shows every message; other formats those of the results they show, where
     // a suppressed result shows the message of the failure it was.
-    let messages = if json.is_empty() {
+    let messages = if json.is_empty() && text.is_none() {
         let mut m = kept_statuses;
         if m.contains(Status::Suppressed) {
             m.insert(Status::Fail);
@@ -86,44 +88,38 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     } else {
         Kept::All(Vec::new())
     };
-    let (summary, section) = match json.first() {
-        Some(o) => {
-            let mut tail = None;
-            crate::fsutil::write_atomic_with(&o.path, |out| {
-                let (doc, baseline) = (&doc, &baseline);
-                let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
-                    let tail = scan_rules.evaluate(
-                        &head,
-                        &source,
-                        &doc.summary,
-                        needs,
-                        &mut kept,
-                        &mut |f| {
-                            BaselineRun::see(baseline, f);
-                            emit(f)
-                        },
-                    )?;
-                    BaselineRun::finish(baseline, &doc.scan);
-                    Ok(tail)
-                });
-                tail = Some(match baseline {
-                    Some(b) => {
-                        JsonReporter.render_streamed_with_baseline(doc, produce, &b.section, out)?
-                    }
-                    None => JsonReporter.render_streamed(doc, produce, out)?,
-                });
-                Ok(())
+    let (summary, section) = if json.is_empty() && text.is_none() {
+        let tail =
+            scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |f| {
+                BaselineRun::see(&baseline, f)
             })?;
-            tail.ok_or_else(|| Error::internal("the json report was not written"))?
-        }
-        None => {
-            let tail =
-                scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |f| {
-                    BaselineRun::see(&baseline, f)
-                })?;
-            BaselineRun::finish(&baseline, &doc.scan);
-            tail
-        }
+        BaselineRun::finish(&baseline, &doc.scan);
+        tail
+    } else {
+        write_document(json.first().copied(), text.as_mut(), |out| {
+            let (doc, baseline) = (&doc, &baseline);
+            let produce = Box::new(|emit: &mut dyn FnMut(&Finding)| {
+                let tail = scan_rules.evaluate(
+                    &head,
+                    &source,
+                    &doc.summary,
+                    needs,
+                    &mut kept,
+                    &mut |f| {
+                        BaselineRun::see(baseline, f);
+                        emit(f)
+                    },
+                )?;
+                BaselineRun::finish(baseline, &doc.scan);
+                Ok(tail)
+            });
+            match baseline {
+                Some(b) => {
+                    JsonReporter.render_streamed_with_baseline(doc, produce, &b.section, out)
+                }
+                None => JsonReporter.render_streamed(doc, produce, out),
+            }
+        })?
     };
     doc.baseline = baseline.and_then(|b| b.section.into_inner());
     // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
@@ -159,7 +155,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
                 };
                 write_output(&doc, &o)?;
             }
-            _ => write_output(&doc, o)?,
+            _ => write_output_with(&doc, o, text.as_mut())?,
         }
     }
     let status = scan_rules.exit_status(&doc);
@@ -687,6 +683,44 @@ mod tests {
             assert!(summary.by_status[st.as_str()] > 0, "{st:?}");
         }
         assert!(doc.scan.regions.len() > 1);
+    }
+
+    #[test]
+    fn the_html_page_from_the_streamed_text_is_the_page_built_in_memory() {
+        use crate::report::Reporter;
+        use crate::report::html::HtmlReporter;
+        use crate::report::json::DocumentText;
+        use std::io::Write;
+        let scan_rules = demo_scan_rules();
+        let inv = crate::inventory::io::load(&example("demo-inventory.json")).unwrap();
+        let doc = scan_rules.run(&inv).unwrap();
+        let html = HtmlReporter::new(None).unwrap();
+        let whole = html.render(&doc).unwrap();
+        // A scan writing only HTML keeps the suppressed results and streams the rest to the text.
+        let (json, kept, summary) = streamed(
+            &scan_rules,
+            Needs {
+                kept: [Status::Suppressed].into_iter().collect(),
+                ..Needs::default()
+            },
+        );
+        assert!(!kept.is_empty() && kept.iter().all(|f| f.status == Status::Suppressed));
+        assert!(kept.len() < doc.results.len());
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = DocumentText::in_dir(dir.path()).unwrap();
+        text.write_all(json.as_bytes()).unwrap();
+        let partial = Document {
+            results: kept,
+            summary,
+            ..doc.clone()
+        };
+        let mut page = Vec::new();
+        html.render_embedding(&partial, &mut text, &mut page)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(page).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //!
 //! Each input is read twice, a result at a time: once for its head (checked against the other
 //! inputs, merged), once for its results while the outputs are written. As in a scan, the JSON
-//! output gets every result as it is read, and only the results another requested format shows
-//! are kept in memory.
+//! output (and the document's text for the HTML report, which embeds it) gets every result as it
+//! is read, and only the results another requested format shows are kept in memory.
 
-use super::output::{Output, check_output_args, check_sarif_runs, outputs, write_output};
+use super::output::{
+    Output, check_output_args, check_sarif_runs, document_text, outputs, write_document,
+    write_output_with,
+};
 use super::pipeline::{
     BaselineRun, exit_status, free_in_background, shown_by, suppression_section, warn_suppressions,
 };
@@ -49,6 +52,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
         .iter()
         .partition(|o| o.format == crate::report::Format::Json);
     let kept_statuses = shown_by(&others);
+    let mut text = document_text(&others)?;
     // Remediation snippets are dropped from the kept results when no other format shows them.
     let remediation = others.iter().any(|o| o.reporter.shows_remediation());
     let today = chrono::Utc::now().date_naive();
@@ -104,25 +108,23 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
                 };
                 Ok((summary, section))
             };
-        match json.first() {
-            Some(o) => {
-                let mut tail = None;
-                let head = &doc;
-                crate::fsutil::write_atomic_with(&o.path, |out| {
-                    tail = Some(match &baseline {
-                        Some(b) => JsonReporter.render_streamed_with_baseline(
-                            head,
-                            Box::new(produce),
-                            &b.section,
-                            out,
-                        )?,
-                        None => JsonReporter.render_streamed(head, Box::new(produce), out)?,
-                    });
-                    Ok(())
-                })?;
-                tail.ok_or_else(|| Error::internal("the json report was not written"))?
-            }
-            None => produce(&mut |_| {})?,
+        if json.is_empty() && text.is_none() {
+            produce(&mut |_| {})?
+        } else {
+            let head = &doc;
+            write_document(
+                json.first().copied(),
+                text.as_mut(),
+                |out| match &baseline {
+                    Some(b) => JsonReporter.render_streamed_with_baseline(
+                        head,
+                        Box::new(produce),
+                        &b.section,
+                        out,
+                    ),
+                    None => JsonReporter.render_streamed(head, Box::new(produce), out),
+                },
+            )?
         }
     };
     doc.results = kept;
@@ -133,7 +135,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
         warn_suppressions(&doc);
     }
     for o in others {
-        write_output(&doc, o)?;
+        write_output_with(&doc, o, text.as_mut())?;
     }
     let status = exit_status(&doc, fail_on);
     free_in_background(doc);

@@ -36,41 +36,73 @@ pub fn markdown_code_block(lang: &str, body: &str) -> String {
     format!("{fence}{lang}\n{body}\n{fence}")
 }
 
-/// Serialize a JSON value for embedding inside an HTML `<script>` element: `<`, `>` and `&` become
-/// `\u003c`, `\u003e`, `\u0026` (and U+2028/U+2029 are escaped), so the text can never contain
-/// `</script>` or `<!--`, yet parses back to the identical value.
-pub fn json_for_script(value: &serde_json::Value) -> Result<String, serde_json::Error> {
-    let raw = serde_json::to_string(value)?;
-    let bytes = raw.as_bytes();
-    let mut out = String::with_capacity(raw.len() + raw.len() / 16);
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let rep = match bytes[i] {
-            b'<' => Some(("\\u003c", 1)),
-            b'>' => Some(("\\u003e", 1)),
-            b'&' => Some(("\\u0026", 1)),
-            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
-                Some(("\\u2028", 3))
+/// Copy JSON text from `input` to `out` for embedding inside an HTML `<script>` element, without
+/// holding it whole: whitespace outside strings is dropped, and `<`, `>` and `&` become `\u003c`,
+/// `\u003e`, `\u0026` (U+2028/U+2029 become `\u2028`/`\u2029`), so the text can never contain
+/// `</script>` or `<!--`, yet parses back to the identical value. `input` must be valid JSON
+/// text (as serde_json writes it).
+pub fn copy_json_for_script(
+    input: &mut dyn std::io::Read,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut res: Vec<u8> = Vec::with_capacity((1 << 16) + 1024);
+    // Bytes of a possible U+2028/U+2029 sequence cut by the end of a read.
+    let mut carry = 0usize;
+    let (mut in_str, mut esc) = (false, false);
+    loop {
+        let n = input.read(&mut buf[carry..])?;
+        let end = carry + n;
+        let eof = n == 0;
+        let bytes = &buf[..end];
+        let mut i = 0;
+        res.clear();
+        while i < end {
+            let b = bytes[i];
+            if b == 0xE2 && !eof && i + 2 >= end {
+                break;
             }
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
-                Some(("\\u2029", 3))
-            }
-            _ => None,
-        };
-        match rep {
-            Some((text, len)) => {
-                out.push_str(&raw[start..i]);
-                out.push_str(text);
+            let rep: Option<(&[u8], usize)> = match b {
+                b'<' => Some((b"\\u003c", 1)),
+                b'>' => Some((b"\\u003e", 1)),
+                b'&' => Some((b"\\u0026", 1)),
+                // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                    Some((b"\\u2028", 3))
+                }
+                0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                    Some((b"\\u2029", 3))
+                }
+                _ => None,
+            };
+            if let Some((text, len)) = rep {
+                res.extend_from_slice(text);
                 i += len;
-                start = i;
+                esc = false;
+                continue;
             }
-            None => i += 1,
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if b == b'\\' {
+                    esc = true;
+                } else if b == b'"' {
+                    in_str = false;
+                }
+                res.push(b);
+            } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                in_str = b == b'"';
+                res.push(b);
+            }
+            i += 1;
         }
+        out.write_all(&res)?;
+        if eof {
+            return Ok(());
+        }
+        carry = end - i;
+        buf.copy_within(i..end, 0);
     }
-    out.push_str(&raw[start..]);
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -95,14 +127,46 @@ mod tests {
         assert!(b.ends_with("\n`````"), "{b}");
     }
 
+    fn json_for_script(v: &serde_json::Value, chunk: usize) -> String {
+        // A reader that returns at most `chunk` bytes at a time, to cut sequences at every place.
+        struct Chunked<'a>(&'a [u8], usize);
+        impl std::io::Read for Chunked<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(buf.len()).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let raw = serde_json::to_vec_pretty(v).unwrap();
+        let mut out = Vec::new();
+        copy_json_for_script(&mut Chunked(&raw, chunk), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn script_json_cannot_close_the_script_and_round_trips() {
-        let v = serde_json::json!({"n": "</script><!--<script>&\u{2028}"});
-        let s = json_for_script(&v).unwrap();
-        assert!(
-            !s.contains('<') && !s.contains('>') && !s.contains('&'),
-            "{s}"
-        );
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+        let v = serde_json::json!({
+            "n": "</script><!--<script>&\u{2028}\u{2029} \"q\" \\\" x\n y",
+            "list": [1, {"a b": " spaced  "}],
+            "e": "\u{e9}\u{2027}\u{202e}",
+        });
+        for chunk in [1, 2, 3, 7, 1 << 20] {
+            let s = json_for_script(&v, chunk);
+            assert!(
+                !s.contains('<') && !s.contains('>') && !s.contains('&'),
+                "{s}"
+            );
+            assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'), "{s}");
+            assert!(
+                !s.contains('\n') && !s.contains(": "),
+                "whitespace kept: {s}"
+            );
+            assert!(
+                s.contains(" spaced  "),
+                "whitespace in strings dropped: {s}"
+            );
+            assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+        }
     }
 }

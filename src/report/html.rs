@@ -1,22 +1,30 @@
 //! The HTML format: one self-contained file, rendered with Handlebars from `templates/`.
 //!
 //! The templates are embedded in the binary; `--template-dir DIR` replaces any of them by a file of
-//! the same name. The render data is exactly the JSON report document, so the HTML and the JSON
-//! cannot disagree. Handlebars HTML-escapes every value; the document is also embedded once as
-//! script-safe JSON for the client-side results table, which builds its rows with `textContent`.
+//! the same name. The page embeds the JSON report document once, as script-safe JSON, copied from
+//! the document's text ([`DocumentText`], written once while a scan produces its results), and
+//! the client-side results table builds its rows from it with `textContent`; so the HTML and the
+//! JSON cannot disagree, and no result is held in memory for the page. The template data is that
+//! document without its results ([`PageData`]); Handlebars HTML-escapes every value.
 //! A Content-Security-Policy with a per-document nonce forbids every network request and any script
 //! or style the template did not write itself.
 
 use super::Reporter;
-use super::escape::json_for_script;
-use super::v1::Document;
+use super::diff::BaselineSection;
+use super::escape::copy_json_for_script;
+use super::json::DocumentText;
+use super::v1::{
+    Document, FixOutcome, RuleMeta, ScanSection, Summary, SuppressionSection, ToolInfo,
+};
 use crate::error::Error;
+use crate::findings::{Finding, Status};
 use crate::term::{Escaped, escape};
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, handlebars_helper,
 };
+use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The main page template.
@@ -119,32 +127,111 @@ impl Reporter for HtmlReporter {
     fn format(&self) -> super::Format {
         super::Format::Html
     }
+    /// The page's own tables show the suppressed results; every other result reaches the page
+    /// through the embedded document.
+    fn shows(&self, status: Status) -> bool {
+        status == Status::Suppressed
+    }
+    fn embeds_document(&self) -> bool {
+        true
+    }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
-        let data = serde_json::to_value(doc).map_err(|e| Error::internal(e.to_string()))?;
-        let json = json_for_script(&data).map_err(|e| Error::internal(e.to_string()))?;
-        let nonce = nonce_for(&json);
-        // The document-specific helpers are computed once per render, on a copy of the registry.
+        let mut out = Vec::new();
+        self.render_to(doc, &mut out)?;
+        Ok(out)
+    }
+    fn render_to(&self, doc: &Document, out: &mut dyn Write) -> Result<(), Error> {
+        let mut text = DocumentText::of(doc)?;
+        self.render_embedding(doc, &mut text, out)
+    }
+    fn render_embedding(
+        &self,
+        doc: &Document,
+        text: &mut DocumentText,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        let nonce = hex::encode(&text.sha256()[..16]);
+        // Where the page embeds the document: no value can contain it, because Handlebars escapes
+        // `<` in every value, and no template can guess it.
+        let marker = format!("<flowaudit-report-json {nonce}>");
+        // The document-specific helpers are registered on a copy of the registry.
         let mut registry = self.registry.clone();
-        registry.register_helper("report_json", Box::new(Verbatim(json)));
+        registry.register_helper("report_json", Box::new(Verbatim(marker.clone())));
         registry.register_helper("csp_nonce", Box::new(Verbatim(nonce)));
-        registry
-            .render("page", &data)
-            .map(String::into_bytes)
-            .map_err(|e| {
-                Error::input(format!(
-                    "rendering the HTML report with the {}: {}",
-                    self.origin,
-                    Escaped(e)
-                ))
-            })
+        let page = registry.render("page", &PageData::of(doc)).map_err(|e| {
+            Error::input(format!(
+                "rendering the HTML report with the {}: {}",
+                self.origin,
+                Escaped(e)
+            ))
+        })?;
+        let failed = |e: std::io::Error| {
+            Error::fatal(format!("cannot write the html report: {}", Escaped(e)))
+        };
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+        let mut parts = page.split(&marker);
+        if let Some(first) = parts.next() {
+            w.write_all(first.as_bytes()).map_err(failed)?;
+        }
+        for part in parts {
+            let mut json = text.reader().map_err(failed)?;
+            copy_json_for_script(&mut json, &mut w).map_err(failed)?;
+            w.write_all(part.as_bytes()).map_err(failed)?;
+        }
+        w.flush().map_err(failed)
     }
 }
 
-/// A nonce for the Content-Security-Policy: derived from the document, so the output is
-/// reproducible, and unguessable by anyone who can only influence part of the document.
-fn nonce_for(document_json: &str) -> String {
-    let digest = Sha256::digest(document_json.as_bytes());
-    hex::encode(&digest[..16])
+/// The data the page template renders: the report document without its `results`, which only
+/// the embedded document carries in full, plus their number and the suppressed ones (for the
+/// page's table of suppressed results). A page is thus rendered without holding every result.
+#[derive(Serialize)]
+struct PageData<'a> {
+    schema: &'a str,
+    tool: &'a ToolInfo,
+    scan: &'a ScanSection,
+    rules: &'a [RuleMeta],
+    summary: &'a Summary,
+    suppressions: &'a SuppressionSection,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixes: Option<&'a Vec<FixOutcome>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a BaselineSection>,
+    /// The number of results (the summary counts every result; `doc.results` may hold fewer).
+    result_count: usize,
+    /// The suppressed results, in report order.
+    suppressed_results: Vec<&'a Finding>,
+}
+
+impl<'a> PageData<'a> {
+    fn of(doc: &'a Document) -> PageData<'a> {
+        let Document {
+            schema,
+            tool,
+            scan,
+            rules,
+            results,
+            summary,
+            suppressions,
+            fixes,
+            baseline,
+        } = doc;
+        PageData {
+            schema,
+            tool,
+            scan,
+            rules,
+            summary,
+            suppressions,
+            fixes: fixes.as_ref(),
+            baseline: baseline.as_ref(),
+            result_count: summary.total,
+            suppressed_results: results
+                .iter()
+                .filter(|f| f.status == Status::Suppressed)
+                .collect(),
+        }
+    }
 }
 
 /// A helper that writes a fixed, already safe text without escaping:

@@ -70,6 +70,24 @@ pub trait Reporter {
     fn shows_remediation(&self) -> bool {
         true
     }
+    /// Whether the format embeds the whole report document, as the JSON report writes it. A scan
+    /// then writes that text once, while the results are produced ([`json::DocumentText`]), and
+    /// renders the format with [`Reporter::render_embedding`]; the document it passes keeps only
+    /// the results [`Reporter::shows`].
+    fn embeds_document(&self) -> bool {
+        false
+    }
+    /// Render `doc` into `out`, embedding `text`, the JSON text of the whole document (whose
+    /// results `doc` may hold only in part). Formats that embed the document override this.
+    fn render_embedding(
+        &self,
+        doc: &Document,
+        text: &mut json::DocumentText,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), Error> {
+        let _ = text;
+        self.render_to(doc, out)
+    }
     /// Render the document into `out`. Formats that can stream override this so that a large
     /// report is never held in memory whole; the default renders, then writes the bytes.
     fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {

@@ -39,6 +39,24 @@ fn reports_of(demo: &str, extra: &[&str]) -> (i32, String, String, String, Strin
         .unwrap();
     let data = &html[start..];
     let data = &data[data.find('>').unwrap() + 1..data.find("</script>").unwrap()];
+    let embedded: serde_json::Value = serde_json::from_str(data).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&read("flowaudit.json")).unwrap();
+    assert_eq!(embedded, report, "the page embeds exactly the JSON report");
+    // HTML alone (which keeps only the suppressed results in memory) is the same page.
+    let alone = dir.path().join("alone.html");
+    let html_alone = flowaudit()
+        .current_dir(repo_path(""))
+        .args(["scan", "--from-inventory", demo])
+        .args(extra)
+        .args(["--format", "html", "--output"])
+        .arg(&alone)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), code(&html_alone));
+    assert!(
+        std::fs::read_to_string(&alone).unwrap() == html,
+        "the HTML written alone differs from the HTML written beside JSON and SARIF"
+    );
     let root = repo_path("");
     let root = root.to_str().unwrap().trim_end_matches('/');
     let norm = |s: &str| s.replace(root, "[repo]");

@@ -21,13 +21,19 @@ pub const LOG_GROUP_BATCH: usize = 50;
 /// What has to be looked up to resolve one flow log's destination.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DestKey {
-    /// A CloudWatch Logs group in a region of the scanned account.
-    LogGroup { region: String, name: String },
+    /// A CloudWatch Logs group: `account` is `None` for a group of the account whose flow log
+    /// names it, else the account that owns it (from the destination ARN), whose credentials
+    /// read it when the scan reaches that account.
+    LogGroup {
+        account: Option<String>,
+        region: String,
+        name: String,
+    },
     /// An S3 bucket, looked up once per scan.
     Bucket { name: String },
     /// A Firehose delivery stream, looked up once per scan in its region and account.
     Stream(StreamRef),
-    /// Resolved without any call (foreign log groups, unparseable ARNs).
+    /// Resolved without any call (unparseable ARNs, flow logs that name no destination).
     Fixed(FixedDest),
 }
 
@@ -61,23 +67,21 @@ pub fn key_of(log: &FlowLog, region: &str, account_id: &str) -> DestKey {
             let arn = log.destination_arn.as_deref();
             let group_region = arn.and_then(|a| arn_field(a, 3)).unwrap_or(region);
             let group_account = arn.and_then(|a| arn_field(a, 4));
-            let Some(name) = log.log_group_name.clone() else {
+            let Some(name) = log
+                .log_group_name
+                .clone()
+                .or_else(|| arn.and_then(log_group_of_arn))
+            else {
                 return DestKey::Fixed(FixedDest {
                     name: None,
                     region: Some(group_region.to_string()),
                     reason: "the flow log names no log group".into(),
                 });
             };
-            if let Some(acct) = group_account.filter(|a| *a != account_id) {
-                return DestKey::Fixed(FixedDest {
-                    name: Some(name),
-                    region: Some(group_region.to_string()),
-                    reason: format!(
-                        "the log group belongs to account {acct}; a log group is read only in the account whose flow log names it"
-                    ),
-                });
-            }
             DestKey::LogGroup {
+                account: group_account
+                    .filter(|a| *a != account_id)
+                    .map(str::to_string),
                 region: group_region.to_string(),
                 name,
             }
@@ -114,6 +118,25 @@ pub fn key_of(log: &FlowLog, region: &str, account_id: &str) -> DestKey {
                 }),
             }
         }
+    }
+}
+
+/// The log group name of a CloudWatch Logs ARN (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME`,
+/// optionally followed by `:*`).
+fn log_group_of_arn(arn: &str) -> Option<String> {
+    let name = arn_field(arn, 5)?.strip_prefix("log-group:")?;
+    let name = name.strip_suffix(":*").unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// The destination of a log group owned by an account the scan does not read.
+fn unread_foreign_group(account: &str, region: &str, name: &str) -> Destination {
+    Destination {
+        name: Some(name.to_string()),
+        region: Some(region.to_string()),
+        ..Destination::unknown(format!(
+            "the log group belongs to account {account}, which this scan does not read; a log group is read only with the credentials of its own account (scan that account too, for example with --org)"
+        ))
     }
 }
 
@@ -347,11 +370,16 @@ impl<'a> Owners<'a> {
         }
     }
 
-    /// The accounts whose delivery streams can be read, with their clients: every scanned
-    /// account that was reached.
+    /// The accounts whose delivery streams and log groups can be read, with their clients:
+    /// every scanned account that was reached.
     pub fn reading_streams_of(mut self, accounts: Vec<(String, &'a Clients)>) -> Owners<'a> {
         self.stream_readers = accounts.into_iter().collect();
         self
+    }
+
+    /// The clients of a scanned account that was reached, to read its own log groups.
+    fn clients_of(&self, account: &str) -> Option<&'a Clients> {
+        self.stream_readers.get(account).copied()
     }
 
     /// Read a delivery stream of a scanned account with that account's credentials, once for
@@ -465,6 +493,8 @@ fn flow_logs_mut(r: &mut RegionInventory) -> impl Iterator<Item = &mut FlowLog> 
 /// One destination lookup task.
 enum Lookup {
     Groups {
+        /// `None`: the log groups of the account whose flow logs name them.
+        account: Option<String>,
         region: String,
         names: BTreeSet<String>,
     },
@@ -475,8 +505,9 @@ enum Lookup {
     Stream(StreamRef),
 }
 
-/// Resolve every destination the flow logs of `regions` name: log groups with `clients`, buckets
-/// with their owner's clients when `owners` knows the owner, else with `clients`.
+/// Resolve every destination the flow logs of `regions` name: log groups with `clients`, or with
+/// their owner's clients when another scanned account owns them; buckets with their owner's
+/// clients when `owners` knows the owner, else with `clients`.
 pub async fn resolve_destinations(
     clients: &Clients,
     regions: &mut [RegionInventory],
@@ -485,7 +516,7 @@ pub async fn resolve_destinations(
     timeout_secs: u64,
     owners: Option<&Owners<'_>>,
 ) -> HashMap<DestKey, Destination> {
-    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Option<String>, String), BTreeSet<String>> = BTreeMap::new();
     // bucket -> region of the first flow log (in region order) that references it
     let mut buckets: BTreeMap<String, String> = BTreeMap::new();
     let mut streams: BTreeSet<StreamRef> = BTreeSet::new();
@@ -493,8 +524,12 @@ pub async fn resolve_destinations(
         let region = r.region.clone();
         for log in flow_logs_mut(r) {
             match key_of(log, &region, account_id) {
-                DestKey::LogGroup { region, name } => {
-                    groups.entry(region).or_default().insert(name);
+                DestKey::LogGroup {
+                    account,
+                    region,
+                    name,
+                } => {
+                    groups.entry((account, region)).or_default().insert(name);
                 }
                 DestKey::Bucket { name } => {
                     buckets.entry(name).or_insert_with(|| region.clone());
@@ -508,7 +543,11 @@ pub async fn resolve_destinations(
     }
     let lookups: Vec<Lookup> = groups
         .into_iter()
-        .map(|(region, names)| Lookup::Groups { region, names })
+        .map(|((account, region), names)| Lookup::Groups {
+            account,
+            region,
+            names,
+        })
         .chain(
             buckets
                 .into_iter()
@@ -519,13 +558,29 @@ pub async fn resolve_destinations(
     let results: Vec<Vec<(DestKey, Destination)>> = futures::stream::iter(lookups)
         .map(|l| async move {
             match l {
-                Lookup::Groups { region, names } => {
-                    resolve_log_groups(clients, &region, &names, timeout_secs)
-                        .await
+                Lookup::Groups {
+                    account,
+                    region,
+                    names,
+                } => {
+                    let reader = match &account {
+                        None => Some(clients),
+                        Some(a) => owners.and_then(|o| o.clients_of(a)),
+                    };
+                    let found: HashMap<String, Destination> = match (reader, &account) {
+                        (Some(c), _) => resolve_log_groups(c, &region, &names, timeout_secs).await,
+                        (None, Some(a)) => names
+                            .iter()
+                            .map(|n| (n.clone(), unread_foreign_group(a, &region, n)))
+                            .collect(),
+                        (None, None) => HashMap::new(),
+                    };
+                    found
                         .into_iter()
                         .map(|(name, d)| {
                             (
                                 DestKey::LogGroup {
+                                    account: account.clone(),
                                     region: region.clone(),
                                     name,
                                 },
@@ -660,22 +715,56 @@ mod tests {
         assert_eq!(
             k,
             DestKey::LogGroup {
+                account: None,
                 region: "eu-west-1".into(),
                 name: "g".into()
             }
         );
+        // Another account's group, in the ARN's region; its name from the ARN when the flow log
+        // gives none.
+        for group in [Some("g"), None] {
+            let k = key_of(
+                &log(
+                    DestinationType::CloudWatchLogs,
+                    Some("arn:aws:logs:us-east-1:2:log-group:g:*"),
+                    group,
+                ),
+                "eu-west-1",
+                "1",
+            );
+            assert_eq!(
+                k,
+                DestKey::LogGroup {
+                    account: Some("2".into()),
+                    region: "us-east-1".into(),
+                    name: "g".into()
+                }
+            );
+        }
         let k = key_of(
             &log(
                 DestinationType::CloudWatchLogs,
-                Some("arn:aws:logs:us-east-1:2:log-group:g:*"),
-                Some("g"),
+                Some("arn:aws:logs:us-east-1:1:log-group:/a/b"),
+                None,
             ),
             "eu-west-1",
             "1",
         );
-        let d = fixed(&k).unwrap();
+        assert_eq!(
+            k,
+            DestKey::LogGroup {
+                account: None,
+                region: "us-east-1".into(),
+                name: "/a/b".into()
+            }
+        );
+        let d = unread_foreign_group("2", "us-east-1", "g");
         assert_eq!(d.exists, Existence::Unknown);
-        assert!(d.reason.unwrap().contains("account 2"));
+        assert!(
+            d.reason
+                .unwrap()
+                .contains("account 2, which this scan does not read")
+        );
         let k = key_of(
             &log(
                 DestinationType::KinesisDataFirehose,

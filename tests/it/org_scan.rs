@@ -761,6 +761,80 @@ fn a_central_bucket_is_read_with_its_owners_credentials_once() {
 }
 
 #[test]
+fn a_log_group_of_another_scanned_account_is_read_with_its_owners_credentials() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let archive = w.id("delta").to_string();
+    let arn = format!("arn:aws:logs:us-east-1:{archive}:log-group:central-vpc-logs");
+    let ids = moto.seed(&json!([
+        {"op": "kms_key", "account": archive, "key": "key"},
+        {"op": "log_group", "account": archive, "name": "central-vpc-logs", "kms_key": "$key", "retention": 400},
+        {"op": "role", "account": w.id("alpha"), "key": "role", "name": "flow-logs-delivery"},
+        {"op": "flow_log", "account": w.id("alpha"), "key": "alpha_central", "resource": w.ids["alpha_bare"],
+         "destination_type": "cloud-watch-logs", "destination_arn": arn, "role": "$role"}
+    ]));
+    let (proxy, log) = org_proxy(&moto, Refuse::default());
+    let (code, inv, report, stderr) = org_scan(&proxy.endpoint(), &["--org"]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let d = destination(&inv, &ids["alpha_central"]);
+    assert_eq!(
+        (
+            d["exists"].as_str(),
+            d["encryption"].as_str(),
+            d["name"].as_str(),
+            d["retention_days"].as_u64()
+        ),
+        (
+            Some("yes"),
+            Some("kms"),
+            Some("central-vpc-logs"),
+            Some(400)
+        ),
+        "{d}"
+    );
+    assert_eq!(d["kms_key_id"].as_str(), Some(ids["key"].as_str()), "{d}");
+    // The group was looked up by its owner, not by alpha, whose flow log names it.
+    let lookups: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "DescribeLogGroups")
+        .map(|c| c.account.clone())
+        .collect();
+    assert_eq!(lookups, vec![archive.clone()]);
+    let encrypted = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["check_id"] == "destination-encrypted"
+                && r["resource"]["id"] == w.ids["alpha_bare"].as_str()
+        })
+        .expect("a destination-encrypted result for alpha's VPC");
+    assert_eq!(encrypted["status"], "pass", "{encrypted}");
+
+    // Without its owner in the scan, nothing reads it: unknown, naming the owner.
+    log.lock().unwrap().clear();
+    let (code, inv, _, stderr) =
+        org_scan(&proxy.endpoint(), &["--org", "--exclude-account", &archive]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let d = destination(&inv, &ids["alpha_central"]);
+    assert_eq!(d["exists"], "unknown", "{d}");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!("account {archive}, which this scan does not read")),
+        "{reason}"
+    );
+    assert!(
+        !log.lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.operation == "DescribeLogGroups"),
+        "no account may look up another account's log group"
+    );
+}
+
+#[test]
 fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
     let moto = Moto::start();
     let w = seed_org(&moto);

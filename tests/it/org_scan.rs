@@ -5,6 +5,7 @@ use crate::support::harness::*;
 use crate::support::org::{
     CallLog, Refuse, VPCS, count_op, counts, org_proxy, org_proxy_timed, seed_org,
 };
+use crate::support::proxy::Proxy;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -686,6 +687,39 @@ fn destination(inv: &Value, flow_log: &str) -> Value {
     panic!("flow log {flow_log} not found")
 }
 
+/// The status of `check`'s result for the VPC `vpc` in a report.
+fn status_of(report: &Value, check: &str, vpc: &str) -> String {
+    let r = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check_id"] == check && r["resource"]["id"] == vpc)
+        .unwrap_or_else(|| panic!("no {check} result for {vpc}"));
+    r["status"].as_str().unwrap().to_string()
+}
+
+/// The accounts that made the recorded calls of `operation`, in order.
+fn callers(log: &CallLog, operation: &str) -> Vec<String> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == operation)
+        .map(|c| c.account.clone())
+        .collect()
+}
+
+/// Scan the organization again without `excluded` (the log is cleared first): the destination
+/// of `flow_log` must be unknown; returns its reason.
+fn unknown_without(proxy: &Proxy, log: &CallLog, excluded: &str, flow_log: &str) -> String {
+    log.lock().unwrap().clear();
+    let (code, inv, _, stderr) =
+        org_scan(&proxy.endpoint(), &["--org", "--exclude-account", excluded]);
+    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let d = destination(&inv, flow_log);
+    assert_eq!(d["exists"], "unknown", "{d}");
+    d["reason"].as_str().unwrap().to_string()
+}
+
 #[test]
 fn a_central_bucket_is_read_with_its_owners_credentials_once() {
     let moto = Moto::start();
@@ -717,13 +751,7 @@ fn a_central_bucket_is_read_with_its_owners_credentials_once() {
             "{key}: {d}"
         );
     }
-    let reads: Vec<String> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "GetBucketEncryption")
-        .map(|c| c.account.clone())
-        .collect();
+    let reads = callers(&log, "GetBucketEncryption");
     // alpha's and delta's own buckets, and the central bucket once, by its owner.
     assert_eq!(
         sorted(reads),
@@ -733,25 +761,13 @@ fn a_central_bucket_is_read_with_its_owners_credentials_once() {
             archive.clone()
         ])
     );
-    let encrypted = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| {
-            r["check_id"] == "destination-encrypted"
-                && r["resource"]["id"] == w.ids["beta_bare"].as_str()
-        })
-        .expect("a destination-encrypted result for beta's VPC");
-    assert_eq!(encrypted["status"], "pass", "{encrypted}");
+    assert_eq!(
+        status_of(&report, "destination-encrypted", &w.ids["beta_bare"]),
+        "pass"
+    );
 
     // Without its owner in the scan, the central bucket cannot be read: unknown, and why.
-    log.lock().unwrap().clear();
-    let (code, inv, _, stderr) =
-        org_scan(&proxy.endpoint(), &["--org", "--exclude-account", &archive]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
-    let d = destination(&inv, &ids["alpha_central"]);
-    assert_eq!(d["exists"], "unknown", "{d}");
-    let reason = d["reason"].as_str().unwrap();
+    let reason = unknown_without(&proxy, &log, &archive, &ids["alpha_central"]);
     assert!(reason.contains("AccessDenied"), "{reason}");
     assert!(
         reason.contains("no scanned account lists the bucket as its own"),
@@ -794,42 +810,21 @@ fn a_log_group_of_another_scanned_account_is_read_with_its_owners_credentials() 
     );
     assert_eq!(d["kms_key_id"].as_str(), Some(ids["key"].as_str()), "{d}");
     // The group was looked up by its owner, not by alpha, whose flow log names it.
-    let lookups: Vec<String> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "DescribeLogGroups")
-        .map(|c| c.account.clone())
-        .collect();
-    assert_eq!(lookups, vec![archive.clone()]);
-    let encrypted = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| {
-            r["check_id"] == "destination-encrypted"
-                && r["resource"]["id"] == w.ids["alpha_bare"].as_str()
-        })
-        .expect("a destination-encrypted result for alpha's VPC");
-    assert_eq!(encrypted["status"], "pass", "{encrypted}");
+    assert_eq!(callers(&log, "DescribeLogGroups"), vec![archive.clone()]);
+    assert_eq!(
+        status_of(&report, "destination-encrypted", &w.ids["alpha_bare"]),
+        "pass"
+    );
 
     // Without its owner in the scan, nothing reads it: unknown, naming the owner.
-    log.lock().unwrap().clear();
-    let (code, inv, _, stderr) =
-        org_scan(&proxy.endpoint(), &["--org", "--exclude-account", &archive]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
-    let d = destination(&inv, &ids["alpha_central"]);
-    assert_eq!(d["exists"], "unknown", "{d}");
-    let reason = d["reason"].as_str().unwrap();
+    let reason = unknown_without(&proxy, &log, &archive, &ids["alpha_central"]);
     assert!(
         reason.contains(&format!("account {archive}, which this scan does not read")),
         "{reason}"
     );
-    assert!(
-        !log.lock()
-            .unwrap()
-            .iter()
-            .any(|c| c.operation == "DescribeLogGroups"),
+    assert_eq!(
+        callers(&log, "DescribeLogGroups"),
+        Vec::<String>::new(),
         "no account may look up another account's log group"
     );
 }

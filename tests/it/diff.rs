@@ -550,28 +550,34 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
     );
 }
 
-/// The SARIF results of `file` by (resource, rule/check): fingerprint, `baselineState` and
-/// whether the result is dismissed.
-fn sarif_states(file: &Path) -> Vec<((String, String), (String, Option<String>, bool))> {
+/// One SARIF result, as the baseline test reads it.
+#[derive(Debug)]
+struct SarifEntry {
+    resource: String,
+    rule: String,
+    fingerprint: String,
+    state: Option<String>,
+    dismissed: bool,
+}
+
+/// The SARIF results of `file`.
+fn sarif_states(file: &Path) -> Vec<SarifEntry> {
     let log = json(file);
     let mut out = Vec::new();
     for run in log["runs"].as_array().unwrap() {
         for r in run["results"].as_array().unwrap() {
-            out.push((
-                (
-                    r["properties"]["resourceId"].as_str().unwrap().to_string(),
-                    r["ruleId"].as_str().unwrap().to_string(),
-                ),
-                (
-                    r["partialFingerprints"]["flowauditResourceCheck/v1"]
-                        .as_str()
-                        .unwrap()
-                        .to_string(),
-                    r.get("baselineState")
-                        .map(|s| s.as_str().unwrap().to_string()),
-                    r.get("suppressions").is_some(),
-                ),
-            ));
+            out.push(SarifEntry {
+                resource: r["properties"]["resourceId"].as_str().unwrap().to_string(),
+                rule: r["ruleId"].as_str().unwrap().to_string(),
+                fingerprint: r["partialFingerprints"]["flowauditResourceCheck/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                state: r
+                    .get("baselineState")
+                    .map(|s| s.as_str().unwrap().to_string()),
+                dismissed: r.get("suppressions").is_some(),
+            });
         }
     }
     out
@@ -601,11 +607,11 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
     assert_eq!(c, 3, "{err}");
     let old = sarif_states(&d.join("old.sarif"));
     assert!(
-        old.iter().all(|(_, (_, state, _))| state.is_none()),
+        old.iter().all(|e| e.state.is_none()),
         "no baselineState without --baseline"
     );
     let failing_before: std::collections::BTreeSet<&str> =
-        old.iter().map(|(_, (fp, _, _))| fp.as_str()).collect();
+        old.iter().map(|e| e.fingerprint.as_str()).collect();
 
     // The second run's suppressions, and one for the newly failing traffic type: a new
     // failure that is suppressed at once is new too.
@@ -657,18 +663,18 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
         let sarif = d.join(args[0]).join("flowaudit.sarif");
         let new = sarif_states(&sarif);
         assert!(new.len() > 10, "{new:?}");
-        for ((vpc, rule), (fp, state, _)) in &new {
-            let want = if failing_before.contains(fp.as_str()) {
+        for e in &new {
+            let want = if failing_before.contains(e.fingerprint.as_str()) {
                 "unchanged"
             } else {
                 "new"
             };
-            assert_eq!(state.as_deref(), Some(want), "{args:?} {vpc} {rule}");
+            assert_eq!(e.state.as_deref(), Some(want), "{args:?} {e:?}");
         }
         let state_of = |vpc: &str, rule: &str| {
             new.iter()
-                .find(|((v, r), _)| v == vpc && r == rule)
-                .map(|(_, (_, s, dismissed))| (s.clone().unwrap(), *dismissed))
+                .find(|e| e.resource == vpc && e.rule == rule)
+                .map(|e| (e.state.clone().unwrap(), e.dismissed))
                 .unwrap_or_else(|| panic!("no result for {vpc} {rule}: {new:?}"))
         };
         // A new failure, suppressed at once.
@@ -694,7 +700,7 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
         let b = &json(&d.join(args[0]).join("flowaudit.json"))["baseline"];
         let news = new
             .iter()
-            .filter(|(_, (_, s, _))| s.as_deref() == Some("new"))
+            .filter(|e| e.state.as_deref() == Some("new"))
             .count();
         let suppressed_new = b["changes"]
             .as_array()

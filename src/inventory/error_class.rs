@@ -82,6 +82,28 @@ const SERVICE_FAILURE: &[&str] = &[
 ];
 
 impl ErrorClass {
+    /// Every class, in the order the reports document them.
+    pub const ALL: [ErrorClass; 6] = [
+        ErrorClass::Throttling,
+        ErrorClass::Credentials,
+        ErrorClass::AccessDenied,
+        ErrorClass::Network,
+        ErrorClass::ServiceFailure,
+        ErrorClass::Other,
+    ];
+
+    /// The stable name a report gives the class (`scan.errors[].class`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Throttling => "throttling",
+            ErrorClass::Credentials => "credentials",
+            ErrorClass::AccessDenied => "access_denied",
+            ErrorClass::Network => "network",
+            ErrorClass::ServiceFailure => "server",
+            ErrorClass::Other => "other",
+        }
+    }
+
     /// The class of the AWS error `code` (as scan errors record it: the AWS code, or `Timeout`,
     /// `Transport`, `InvalidResponse`, `HTTP<status>`).
     pub fn of(code: &str) -> ErrorClass {
@@ -189,6 +211,22 @@ mod tests {
         ] {
             assert_eq!(ErrorClass::of(code), class, "{code}");
         }
+    }
+
+    #[test]
+    fn class_names_are_distinct_snake_case() {
+        let names: std::collections::BTreeSet<&str> =
+            ErrorClass::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorClass::ALL.len());
+        for n in names {
+            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{n}");
+        }
+        assert_eq!(ErrorClass::of("Throttling").as_str(), "throttling");
+        assert_eq!(ErrorClass::of("HTTP503").as_str(), "server");
+        assert_eq!(
+            ErrorClass::of("UnauthorizedOperation").as_str(),
+            "access_denied"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::findings::{Finding, Severity, Status};
 use serde_json::{Value, json};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write as _;
 
 /// The schema URI written into `$schema`.
@@ -637,7 +637,11 @@ fn build_run(
         account_results.truncate(limit);
     }
     let d = descriptors(doc, &account_results);
-    let results: Vec<sarif::Result> = account_results.iter().map(|f| result(f, &d)).collect();
+    let new_since = new_since_baseline(doc, account);
+    let results: Vec<sarif::Result> = account_results
+        .iter()
+        .map(|f| result(f, &d, new_since.as_ref()))
+        .collect();
 
     let driver = sarif::ToolComponent::builder()
         .name(doc.tool.name.clone())
@@ -726,7 +730,37 @@ fn build_run(
         .build()
 }
 
-fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
+/// With `--baseline` (the document has a `baseline` section), the fingerprints of the account's
+/// results that did not fail in the baseline: a failure (or suppressed failure) is listed among
+/// the section's changes with no old status exactly when it is new (`new`, or `suppressed` from
+/// nothing); every other reported result failed in the baseline too (still failing, still
+/// suppressed, newly suppressed or no longer suppressed). `None` without a baseline.
+fn new_since_baseline<'a>(doc: &'a Document, account: &str) -> Option<HashSet<&'a str>> {
+    let b = doc.baseline.as_ref()?;
+    Some(
+        b.changes
+            .iter()
+            .filter(|e| {
+                e.old_status.is_none()
+                    && e.new_status.is_some()
+                    && (account.is_empty() || e.account_id == account)
+            })
+            .map(|e| e.fingerprint.as_str())
+            .collect(),
+    )
+}
+
+/// A result's SARIF `baselineState` (SARIF 2.1.0 §3.27.24) given the fingerprints of the new
+/// failures ([`new_since_baseline`]): `new`, or `unchanged` for one failing in the baseline too.
+fn baseline_state(fingerprint: &str, new_since: &HashSet<&str>) -> &'static str {
+    if new_since.contains(fingerprint) {
+        "new"
+    } else {
+        "unchanged"
+    }
+}
+
+fn result(f: &Finding, d: &Descriptors, new_since: Option<&HashSet<&str>>) -> sarif::Result {
     let rid = descriptor_id(&f.rule_id, &f.check_id);
     let r = &f.resource;
     let label = match &r.name {
@@ -768,8 +802,10 @@ fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
         .message(sarif::Message::builder().text(label.clone()).build())
         .build();
 
+    let fingerprint = fingerprint(f);
+    let state = new_since.map(|n| baseline_state(&fingerprint, n));
     let mut fp = BTreeMap::new();
-    fp.insert(FINGERPRINT_KEY.to_string(), fingerprint(f));
+    fp.insert(FINGERPRINT_KEY.to_string(), fingerprint);
 
     let mut props = BTreeMap::new();
     props.insert("account".to_string(), json!(r.account_id));
@@ -823,6 +859,7 @@ fn result(f: &Finding, d: &Descriptors) -> sarif::Result {
                 .build(),
         )
         .build();
+    res.baseline_state = state.map(|s| json!(s));
     if f.status == Status::Suppressed {
         let (reason, expires) = f
             .suppression
@@ -1444,6 +1481,93 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    #[test]
+    fn with_a_baseline_each_result_is_new_or_unchanged_and_without_one_neither() {
+        use crate::report::Reporter as _;
+        use crate::report::diff::{Baseline, Scope};
+        let new = doc();
+        // The baseline: vpc-a1 a suppressed failure (a failure now), vpc-b1 an open failure
+        // (suppressed now), vpc-b3 passing (a failure now), and no vpc-b4.
+        let mut old = doc();
+        for f in &mut old.results {
+            match f.resource.id.as_str() {
+                "vpc-a1" => {
+                    f.status = Status::Suppressed;
+                    f.suppression = Some(SuppressionInfo {
+                        reason: "r".into(),
+                        expires: "2099-01-01".into(),
+                        original_status: Status::Fail,
+                    });
+                }
+                "vpc-b1" => {
+                    f.status = Status::Fail;
+                    f.suppression = None;
+                }
+                "vpc-b3" => f.status = Status::Pass,
+                _ => {}
+            }
+        }
+        // A suppressed failure the baseline does not have.
+        let mut new = new;
+        let mut b4 = new.results[2].clone();
+        Arc::make_mut(&mut b4.resource).id = "vpc-b4".into();
+        new.results.push(b4);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.json");
+        std::fs::write(
+            &path,
+            crate::report::json::JsonReporter.render(&old).unwrap(),
+        )
+        .unwrap();
+
+        let mut c = Baseline::read(&path).unwrap().compare(false);
+        for f in &new.results {
+            c.see(f);
+        }
+        let mut with = new.clone();
+        with.baseline = Some(c.into_section(&Scope {
+            accounts: &new.scan.accounts,
+            regions: &new.scan.regions,
+            errors: &new.scan.errors,
+        }));
+        let v = sarif_json(&with, DEFAULT_CATEGORY);
+        let mut states = BTreeMap::new();
+        let mut plain = v.clone();
+        for run in plain["runs"].as_array_mut().unwrap() {
+            for res in run["results"].as_array_mut().unwrap() {
+                let id = res["locations"][0]["logicalLocations"][0]["name"].clone();
+                let state = res.as_object_mut().unwrap().remove("baselineState");
+                states.insert(id.as_str().unwrap().to_string(), state);
+            }
+        }
+        let state = |s: &str| Some(Value::from(s));
+        assert_eq!(
+            states,
+            BTreeMap::from([
+                ("vpc-a1".to_string(), state("unchanged")),
+                ("vpc-b1".to_string(), state("unchanged")),
+                ("vpc-b3".to_string(), state("new")),
+                ("vpc-b4".to_string(), state("new")),
+            ])
+        );
+        // Without the baseline, the same log without the states; the other results are as
+        // they were.
+        let without = sarif_json(&new, DEFAULT_CATEGORY);
+        assert_eq!(plain, without);
+        assert!(!without.to_string().contains("baselineState"));
+        // The log of one account alone carries the same states.
+        let one: Value =
+            serde_json::from_slice(&SarifReporter::default().render_account(&with, B).unwrap())
+                .unwrap();
+        let got: Vec<_> = one["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["baselineState"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, ["unchanged", "new", "new"]);
     }
 
     #[test]

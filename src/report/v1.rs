@@ -50,6 +50,9 @@ pub struct ScanSection {
     pub finished_at: String,
     /// True when `errors` is non-empty: some part of the account was not read.
     pub partial: bool,
+    /// Written with each error's `class` and `fix` ([`error_entries`]); read back without them
+    /// (they follow from the error).
+    #[serde(with = "error_entries")]
     pub errors: Vec<ScanError>,
     /// The accounts an organization or accounts-file scan selected, scanned or not, as the
     /// inventory lists them (name, OU path, tags, role, and why an account was not scanned).
@@ -60,6 +63,87 @@ pub struct ScanSection {
     /// the selection it covered. Absent for an unsharded scan and for a merged report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+}
+
+/// The report's form of a scan error (`scan.errors[]`): the inventory's error (the same fields,
+/// in the same order) with its class and the fix that fits it, computed when the report is
+/// written. Reading a report accepts them and drops them: they are recomputed from the code,
+/// service and operation whenever the report is written again. The inventory file
+/// (`flowaudit/inventory/v1`) keeps its errors without them.
+pub mod error_entries {
+    use crate::inventory::ScanError;
+    use crate::inventory::error_class::ErrorClass;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// One error as a report writes it.
+    #[derive(Serialize)]
+    pub struct Out<'a> {
+        pub account_id: &'a str,
+        pub region: &'a Option<String>,
+        pub service: &'a str,
+        pub operation: &'a str,
+        pub code: &'a str,
+        pub message: &'a str,
+        /// [`ErrorClass::as_str`].
+        pub class: &'static str,
+        /// [`ErrorClass::fix`]; absent for the class `other`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub fix: Option<String>,
+    }
+
+    impl<'a> Out<'a> {
+        /// `e` with its class and fix.
+        pub fn of(e: &'a ScanError) -> Out<'a> {
+            let class = ErrorClass::of(&e.code);
+            Out {
+                account_id: &e.account_id,
+                region: &e.region,
+                service: &e.service,
+                operation: &e.operation,
+                code: &e.code,
+                message: &e.message,
+                class: class.as_str(),
+                fix: class.fix(&e.service, &e.operation, &e.code),
+            }
+        }
+    }
+
+    /// One error as a report is read: the inventory's fields, strictly, and the two the report
+    /// adds, which are not kept.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct In {
+        account_id: String,
+        #[serde(default)]
+        region: Option<String>,
+        service: String,
+        operation: String,
+        code: String,
+        message: String,
+        #[serde(default, rename = "class")]
+        _class: Option<String>,
+        #[serde(default, rename = "fix")]
+        _fix: Option<String>,
+    }
+
+    pub fn serialize<S: Serializer>(errors: &[ScanError], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(errors.iter().map(Out::of))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ScanError>, D::Error> {
+        let entries = Vec::<In>::deserialize(d)?;
+        Ok(entries
+            .into_iter()
+            .map(|e| ScanError {
+                account_id: e.account_id,
+                region: e.region,
+                service: e.service,
+                operation: e.operation,
+                code: e.code,
+                message: e.message,
+            })
+            .collect())
+    }
 }
 
 /// One shard of a sharded scan: its place in the partition and the accounts it was given.
@@ -612,5 +696,92 @@ mod tests {
         let v = serde_json::to_value(&doc).unwrap();
         assert_eq!(v["scan"]["account_details"][1]["scanned"], false);
         assert_eq!(v["summary"]["by_account"]["444444444444"]["fail"], 0);
+    }
+
+    #[test]
+    fn report_errors_carry_their_class_and_fix_and_the_inventory_does_not() {
+        let error = |code: &str, service: &str, op: &str| ScanError {
+            account_id: "111111111111".into(),
+            region: Some("eu-west-1".into()),
+            service: service.into(),
+            operation: op.into(),
+            code: code.into(),
+            message: "m".into(),
+        };
+        let mut h = head(Vec::new(), &[("111111111111", "eu-west-1")]);
+        h.errors = vec![
+            error("Throttling", "ec2", "DescribeVpcs"),
+            error("UnauthorizedOperation", "ec2", "DescribeFlowLogs"),
+            ScanError {
+                region: None,
+                ..error("ExpiredToken", "sts", "GetCallerIdentity")
+            },
+            error("Transport", "logs", "DescribeLogGroups"),
+            error("HTTP503", "s3", "GetBucketEncryption"),
+            error("InvalidParameterValue", "ec2", "DescribeSubnets"),
+        ];
+        let doc = Document::start(&h, Vec::new());
+        let v = serde_json::to_value(&doc).unwrap();
+        let entries = v["scan"]["errors"].as_array().unwrap();
+        let got: Vec<(&str, Option<&str>)> = entries
+            .iter()
+            .map(|e| (e["class"].as_str().unwrap(), e["fix"].as_str()))
+            .collect();
+        assert_eq!(got[0].0, "throttling");
+        assert!(got[0].1.unwrap().contains("--max-attempts"), "{got:?}");
+        assert_eq!(got[1].0, "access_denied");
+        assert!(got[1].1.unwrap().contains("grant ec2:DescribeFlowLogs"));
+        assert_eq!(got[2].0, "credentials");
+        assert!(got[2].1.unwrap().contains("log in again"));
+        assert_eq!(got[3].0, "network");
+        assert!(got[3].1.unwrap().contains("endpoint"));
+        assert_eq!(got[4].0, "server");
+        assert!(got[4].1.unwrap().contains("server error"));
+        // An error of no known class says so and has no fix.
+        assert_eq!(got[5], ("other", None));
+        assert!(entries[5].get("fix").is_none());
+        // The inventory's fields first, in the inventory's order, then the two the report adds.
+        let keys: Vec<&str> = entries[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let text = serde_json::to_string(&doc.scan).unwrap();
+        let at = |k: &str| text.find(&format!("\"{k}\":")).unwrap();
+        let order = [
+            "account_id",
+            "region",
+            "service",
+            "operation",
+            "code",
+            "message",
+            "class",
+            "fix",
+        ];
+        assert!(order.windows(2).all(|w| at(w[0]) < at(w[1])), "{text}");
+        assert_eq!(keys.len(), order.len());
+        assert!(entries[2]["region"].is_null());
+        // Read back, the errors are the inventory's; the class and fix are not kept.
+        let back: Document = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(back.scan.errors, h.errors);
+        // A saved class or fix that disagrees is not trusted: writing again recomputes both.
+        let mut edited = v.clone();
+        edited["scan"]["errors"][0]["class"] = "network".into();
+        edited["scan"]["errors"][0]["fix"] = "<b>nothing</b>".into();
+        let again: Document = serde_json::from_value(edited).unwrap();
+        assert_eq!(serde_json::to_value(&again).unwrap(), v);
+        // A field the report does not define is still refused.
+        let mut extra = v.clone();
+        extra["scan"]["errors"][0]["hint"] = "x".into();
+        let e = serde_json::from_value::<Document>(extra).unwrap_err();
+        assert!(e.to_string().contains("hint"), "{e}");
+        // The inventory writes its errors without either field, and refuses them.
+        let inv = serde_json::to_value(&h.errors).unwrap();
+        assert!(inv[0].get("class").is_none() && inv[0].get("fix").is_none());
+        assert!(
+            serde_json::from_value::<Vec<ScanError>>(entries.clone().into()).is_err(),
+            "the inventory format stays strict"
+        );
     }
 }

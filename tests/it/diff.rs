@@ -549,3 +549,174 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
         v[6]
     );
 }
+
+/// One SARIF result, as the baseline test reads it.
+#[derive(Debug)]
+struct SarifEntry {
+    resource: String,
+    rule: String,
+    fingerprint: String,
+    state: Option<String>,
+    dismissed: bool,
+}
+
+/// The SARIF results of `file`.
+fn sarif_states(file: &Path) -> Vec<SarifEntry> {
+    let log = json(file);
+    let mut out = Vec::new();
+    for run in log["runs"].as_array().unwrap() {
+        for r in run["results"].as_array().unwrap() {
+            out.push(SarifEntry {
+                resource: r["properties"]["resourceId"].as_str().unwrap().to_string(),
+                rule: r["ruleId"].as_str().unwrap().to_string(),
+                fingerprint: r["partialFingerprints"]["flowauditResourceCheck/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                state: r
+                    .get("baselineState")
+                    .map(|s| s.as_str().unwrap().to_string()),
+                dismissed: r.get("suppressions").is_some(),
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
+    let dir = reports();
+    let d = dir.path();
+    // The baseline's failures, open or suppressed, are its SARIF results.
+    let demo = repo_path("examples/demo-inventory.json");
+    let supp = repo_path("examples/demo-suppressions.toml");
+    let (c, _, err) = fa(
+        d,
+        &[
+            "scan",
+            "--from-inventory",
+            demo.to_str().unwrap(),
+            "--suppressions",
+            supp.to_str().unwrap(),
+            "-f",
+            "sarif",
+            "-o",
+            "old.sarif",
+        ],
+    );
+    assert_eq!(c, 3, "{err}");
+    let old = sarif_states(&d.join("old.sarif"));
+    assert!(
+        old.iter().all(|e| e.state.is_none()),
+        "no baselineState without --baseline"
+    );
+    let failing_before: std::collections::BTreeSet<&str> =
+        old.iter().map(|e| e.fingerprint.as_str()).collect();
+
+    // The second run's suppressions, and one for the newly failing traffic type: a new
+    // failure that is suppressed at once is new too.
+    let mut text = std::fs::read_to_string(d.join("after-suppressions.toml")).unwrap();
+    text.push_str(&format!(
+        "\n[[suppression]]\nrule = \"VPC-001\"\ncheck = \"traffic-type-all\"\nresource = \"{NARROWED_VPC}\"\nreason = \"Rejected traffic only, by design (SEC-104)\"\nexpires = 2099-01-01\n"
+    ));
+    std::fs::write(d.join("supp.toml"), text).unwrap();
+    // The same report saved, for `flowaudit report --baseline`, which marks a re-rendered
+    // report's results the same way.
+    let (c, _, err) = fa(
+        d,
+        &[
+            "scan",
+            "--from-inventory",
+            "after.json",
+            "--suppressions",
+            "supp.toml",
+            "-f",
+            "json",
+            "-o",
+            "new-supp.json",
+        ],
+    );
+    assert_eq!(c, 3, "{err}");
+    for args in [
+        vec![
+            "scan",
+            "--from-inventory",
+            "after.json",
+            "--suppressions",
+            "supp.toml",
+        ],
+        vec!["report", "new-supp.json"],
+    ] {
+        let mut argv = args.clone();
+        argv.extend([
+            "--baseline",
+            "old.json",
+            "-f",
+            "sarif",
+            "-f",
+            "json",
+            "--output-dir",
+            args[0],
+        ]);
+        let (c, _, err) = fa(d, &argv);
+        assert_eq!(c, 3, "{args:?}: {err}");
+        let sarif = d.join(args[0]).join("flowaudit.sarif");
+        let new = sarif_states(&sarif);
+        assert!(new.len() > 10, "{new:?}");
+        for e in &new {
+            let want = if failing_before.contains(e.fingerprint.as_str()) {
+                "unchanged"
+            } else {
+                "new"
+            };
+            assert_eq!(e.state.as_deref(), Some(want), "{args:?} {e:?}");
+        }
+        let state_of = |vpc: &str, rule: &str| {
+            new.iter()
+                .find(|e| e.resource == vpc && e.rule == rule)
+                .map(|e| (e.state.clone().unwrap(), e.dismissed))
+                .unwrap_or_else(|| panic!("no result for {vpc} {rule}: {new:?}"))
+        };
+        // A new failure, suppressed at once.
+        assert_eq!(
+            state_of(NARROWED_VPC, "VPC-001/traffic-type-all"),
+            ("new".into(), true)
+        );
+        // Failing before, suppressed now; suppressed before, failing now; failing in both.
+        assert_eq!(
+            state_of(NEWLY_SUPPRESSED_VPC, "VPC-001/destination-encrypted"),
+            ("unchanged".into(), true)
+        );
+        assert_eq!(
+            state_of(UNSUPPRESSED_VPC, "VPC-001/flow-logs-enabled"),
+            ("unchanged".into(), false)
+        );
+        assert_eq!(
+            state_of("vpc-01a2b3c4d5e6f7a8b", "VPC-002/delivery-success"),
+            ("unchanged".into(), false)
+        );
+        // The new failures are those the report's baseline section counts as new, and those
+        // newly suppressed that did not fail before.
+        let b = &json(&d.join(args[0]).join("flowaudit.json"))["baseline"];
+        let news = new
+            .iter()
+            .filter(|e| e.state.as_deref() == Some("new"))
+            .count();
+        let suppressed_new = b["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["change"] == "suppressed" && e["old_status"].is_null())
+            .count();
+        assert_eq!(suppressed_new, 1);
+        assert_eq!(
+            news as u64,
+            b["counts"]["new"].as_u64().unwrap() + suppressed_new as u64
+        );
+        assert!(b["counts"]["new"].as_u64().unwrap() > 0);
+        crate::support::sarif::assert_sarif_valid(&sarif);
+        if let Some(errors) = crate::support::sarif::multitool_errors(&[&sarif]) {
+            panic!("SARIF multitool reported errors:\n{errors}");
+        }
+    }
+}

@@ -530,3 +530,186 @@ fn each_scan_error_in_the_text_summary_gets_the_fix_of_its_class() {
     assert_eq!(eu.len(), 2, "{blocked}");
     assert!(eu[0].contains("VPCs of eu-west-1"), "{blocked}");
 }
+
+#[test]
+fn each_scan_error_in_the_json_report_carries_its_class_and_fix_and_reads_back() {
+    use crate::support::browser::{assert_clean_run, browse};
+    let moto = Moto::start();
+    seed_three_regions(&moto);
+    // eu-west-1 is throttled, ap-northeast-1 denies its flow logs, us-east-1 fails its transit
+    // gateway listing with a server error.
+    let handler: Handler = Arc::new(|req, forward| {
+        let action = req.form("Action").unwrap_or_default();
+        match req.scope().0.as_str() {
+            "eu-west-1" if action != "DescribeRegions" => {
+                Response::ec2_error(503, "RequestLimitExceeded", "injected by the test proxy")
+            }
+            "ap-northeast-1" if action == "DescribeFlowLogs" => {
+                Response::ec2_error(403, "UnauthorizedOperation", "injected by the test proxy")
+            }
+            "us-east-1" if action == "DescribeTransitGateways" => {
+                Response::ec2_error(500, "InternalError", "injected by the test proxy")
+            }
+            _ => forward(req),
+        }
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = run(flowaudit().current_dir(d).args([
+        "scan",
+        "--endpoint-url",
+        &proxy.endpoint(),
+        "--region",
+        "eu-west-1,us-east-1,ap-northeast-1",
+        "--max-attempts",
+        "1",
+        "-f",
+        "json",
+        "--output",
+        "report.json",
+        "--dump-inventory",
+        "inventory.json",
+    ]));
+    assert_eq!(code(&out), 3, "{}", String::from_utf8_lossy(&out.stderr));
+    crate::support::report_schema::validate_against_schema(&d.join("report.json"));
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join(name)).unwrap()).unwrap()
+    };
+    let report = read("report.json");
+    let errors = report["scan"]["errors"].as_array().unwrap();
+    let by_code =
+        |code: &str| -> Vec<&Value> { errors.iter().filter(|e| e["code"] == code).collect() };
+    let throttled = by_code("RequestLimitExceeded");
+    assert_eq!(throttled.len(), 5, "{errors:?}");
+    for e in &throttled {
+        assert_eq!(e["region"], "eu-west-1");
+        assert_eq!(e["class"], "throttling", "{e}");
+        let fix = e["fix"].as_str().unwrap();
+        assert!(
+            fix.contains("--max-attempts") && !fix.contains("credentials"),
+            "{fix}"
+        );
+    }
+    let denied = by_code("UnauthorizedOperation");
+    assert_eq!(denied.len(), 1, "{errors:?}");
+    assert_eq!(denied[0]["class"], "access_denied");
+    assert_eq!(
+        denied[0]["fix"],
+        "grant ec2:DescribeFlowLogs to the scanning role (docs/iam/scan-policy.json), or check for a service control policy that denies it"
+    );
+    let server = by_code("InternalError");
+    assert_eq!(server.len(), 1, "{errors:?}");
+    assert_eq!(server[0]["operation"], "DescribeTransitGateways");
+    assert_eq!(server[0]["class"], "server");
+    assert!(
+        server[0]["fix"].as_str().unwrap().contains("server error"),
+        "{}",
+        server[0]
+    );
+    assert_eq!(errors.len(), 7, "{errors:?}");
+    // The inventory file keeps its errors as they were: neither field.
+    let inv = read("inventory.json");
+    let inv_errors = inv["errors"].as_array().unwrap();
+    assert_eq!(inv_errors.len(), errors.len());
+    assert!(
+        inv_errors
+            .iter()
+            .all(|e| e.get("class").is_none() && e.get("fix").is_none()),
+        "{inv_errors:?}"
+    );
+
+    // `flowaudit report` reads the report back and writes the same entries.
+    let again = run(flowaudit().current_dir(d).args([
+        "report",
+        "report.json",
+        "-f",
+        "json",
+        "--output",
+        "again.json",
+    ]));
+    assert_eq!(
+        code(&again),
+        3,
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        read("again.json")["scan"]["errors"],
+        report["scan"]["errors"]
+    );
+
+    // A saved class and fix are recomputed, not trusted: an edited report whose error names a
+    // hostile operation gets the fix of its code, escaped in the HTML like every AWS value.
+    let hostile = "<img src=x onerror=alert(1)>";
+    let mut edited = report.clone();
+    let t = errors
+        .iter()
+        .position(|e| e["code"] == "RequestLimitExceeded")
+        .unwrap();
+    edited["scan"]["errors"][t]["class"] = "other".into();
+    edited["scan"]["errors"][t]["fix"] = "<b>trust me</b>".into();
+    let e = edited["scan"]["errors"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["code"] == "UnauthorizedOperation")
+        .unwrap();
+    e["operation"] = hostile.into();
+    std::fs::write(
+        d.join("edited.json"),
+        serde_json::to_vec_pretty(&edited).unwrap(),
+    )
+    .unwrap();
+    let html = run(flowaudit().current_dir(d).args([
+        "report",
+        "edited.json",
+        "-f",
+        "json",
+        "-f",
+        "html",
+        "--output-dir",
+        "html",
+    ]));
+    assert_eq!(code(&html), 3, "{}", String::from_utf8_lossy(&html.stderr));
+    let rewritten = read("html/flowaudit.json");
+    let entries = rewritten["scan"]["errors"].as_array().unwrap();
+    assert_eq!(entries[t], errors[t], "recomputed from its code");
+    let hostile_fix = format!(
+        "grant ec2:{hostile} to the scanning role (docs/iam/scan-policy.json), or check for a service control policy that denies it"
+    );
+    assert!(
+        entries.iter().any(|e| e["fix"] == hostile_fix.as_str()),
+        "{entries:?}"
+    );
+    let page = std::fs::read_to_string(d.join("html/flowaudit.html")).unwrap();
+    assert!(!page.contains(hostile), "unescaped in the HTML");
+    let r = browse(
+        &d.join("html/flowaudit.html"),
+        &[
+            "[...document.querySelectorAll('#scan-errors-table thead th')].map(c => c.textContent)"
+                .to_string(),
+            "[...document.querySelectorAll('#scan-errors-table tbody tr')].map(tr => [...tr.cells].map(c => c.textContent))"
+                .to_string(),
+            "document.querySelectorAll('#scan-errors-table img, #scan-errors-table b').length"
+                .to_string(),
+        ],
+        None,
+    );
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    assert_eq!(v[0].as_array().unwrap().last().unwrap(), "Fix");
+    let rows = v[1].as_array().unwrap();
+    assert_eq!(rows.len(), entries.len());
+    for (row, e) in rows.iter().zip(entries) {
+        // Code, message and fix cells are the entry's.
+        let cells = row.as_array().unwrap();
+        assert_eq!(cells[4], e["code"]);
+        assert_eq!(cells[6], e["fix"], "{row}");
+    }
+    assert!(
+        rows.iter().any(|r| r[6] == hostile_fix.as_str()),
+        "{rows:?}"
+    );
+    assert_eq!(v[2], 0, "no element injected");
+}

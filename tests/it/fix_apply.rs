@@ -673,3 +673,116 @@ fn on_a_terminal_the_user_confirms_or_declines() {
             .all(|f| f["outcome"] == "applied")
     );
 }
+
+/// The failing (failed or suppressed-failure) results of a report, by (rule/check, resource).
+fn failing_results(report: &Value) -> BTreeSet<(String, String)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["status"] == "fail"
+                || (r["status"] == "suppressed" && r["suppression"]["original_status"] == "fail")
+        })
+        .map(|r| {
+            (
+                format!(
+                    "{}/{}",
+                    r["rule_id"].as_str().unwrap(),
+                    r["check_id"].as_str().unwrap()
+                ),
+                r["resource"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fix_with_a_baseline_counts_the_fixed_failure_as_resolved() {
+    let moto = Moto::start();
+    let ids = seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    // The baseline: a scan before the fix.
+    scan_report(&ep, dir.path(), "before.json");
+    let baseline = dir.path().join("before.json.report.json");
+    let before = read_json(&baseline);
+    let failing_before = failing_results(&before);
+    let fixed = (
+        "VPC-001/flow-logs-enabled".to_string(),
+        ids["bare_us"].clone(),
+    );
+    assert!(failing_before.contains(&fixed), "{failing_before:?}");
+
+    // Only bare_us is fixed: the other failures still fail.
+    let (log, report) = (
+        dir.path().join("fix-log.json"),
+        dir.path().join("fixed.json"),
+    );
+    let regions = regions_arg();
+    let dest = format!("s3://{BUCKET}");
+    let mut args = vec![
+        "fix",
+        "--yes",
+        "--fix-destination",
+        &dest,
+        "--fix-resource",
+        &ids["bare_us"],
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ];
+    args.extend(fix_args(&ep, &regions, &log, &report));
+    let (c, _, err) = run_fa(&args, dir.path());
+    assert_eq!(c, 1, "the unfixed VPCs still fail: {err}");
+    let after = read_json(&report);
+    assert_eq!(after["fixes"].as_array().unwrap().len(), 1, "{err}");
+    assert_eq!(after["fixes"][0]["outcome"], "applied");
+    let failing_after = failing_results(&after);
+    assert!(!failing_after.contains(&fixed));
+
+    // The section compares the report after the fix with the baseline.
+    let b = &after["baseline"];
+    assert_eq!(b["file"], baseline.to_str().unwrap());
+    assert_eq!(b["started_at"], before["scan"]["started_at"]);
+    let listed = |change: &str| -> BTreeSet<(String, String)> {
+        b["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["change"] == change)
+            .map(|e| {
+                (
+                    format!(
+                        "{}/{}",
+                        e["rule_id"].as_str().unwrap(),
+                        e["check_id"].as_str().unwrap()
+                    ),
+                    e["resource_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let resolved = listed("resolved");
+    assert!(resolved.contains(&fixed), "{b}");
+    // Every resolved failure is one of the fixed VPC, every failure of the baseline that is
+    // not resolved still fails, and whatever fails now that did not before is new.
+    assert!(
+        resolved.iter().all(|(_, vpc)| *vpc == ids["bare_us"]),
+        "{b}"
+    );
+    let want_resolved: BTreeSet<_> = failing_before.difference(&failing_after).cloned().collect();
+    assert_eq!(resolved, want_resolved);
+    let want_new: BTreeSet<_> = failing_after.difference(&failing_before).cloned().collect();
+    assert_eq!(listed("new"), want_new);
+    let counts = &b["counts"];
+    assert_eq!(counts["resolved"], resolved.len());
+    assert_eq!(counts["new"], want_new.len());
+    assert_eq!(
+        counts["still_failing"],
+        failing_before.intersection(&failing_after).count()
+    );
+    assert!(counts["still_failing"].as_u64().unwrap() > 0, "{b}");
+    for change in ["gone", "not_evaluated", "suppressed", "unsuppressed"] {
+        assert_eq!(counts[change], 0, "{change}: {b}");
+    }
+}

@@ -455,3 +455,93 @@ fn undo_refuses_a_log_whose_account_it_cannot_prove_and_the_selection_flags() {
         vec![format!("arn:aws:iam::{alpha}:role/FlowAuditFix")]
     );
 }
+
+#[test]
+fn a_sharded_fix_records_its_shard_and_fixes_only_its_accounts() {
+    use flowaudit::collect::shard::shard_of;
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let (proxy, calls) = org_proxy(&moto, Refuse::default());
+    let dir = tmp();
+    let named = [w.id("alpha"), w.id("beta"), w.id("gamma")];
+    let accounts = named.join(",");
+    // Both shards of two, one through `flowaudit fix`, the other through `scan --fix`.
+    let mut fixed_by_shard = Vec::new();
+    for index in 0..2u32 {
+        calls.lock().unwrap().clear();
+        let mine: BTreeSet<String> = named
+            .iter()
+            .filter(|a| shard_of(a, 2) == index)
+            .map(|a| a.to_string())
+            .collect();
+        let shard = format!("{index}/2");
+        let mut extra = vec!["--org", "--account", &accounts, "--shard", &shard];
+        let d = dir.path().join(format!("shard-{index}"));
+        std::fs::create_dir(&d).unwrap();
+        let (log, report) = (d.join("fix-log.json"), d.join("report.json"));
+        let c = if index == 0 {
+            org_fix(&proxy.endpoint(), &d, &extra).0
+        } else {
+            // The same as `scan --fix`.
+            let ep = proxy.endpoint();
+            let mut args = vec![
+                "scan",
+                "--fix",
+                "--yes",
+                "--endpoint-url",
+                &ep,
+                "--region",
+                "us-east-1",
+                "--fix-destination",
+                DEST,
+                "--fix-log",
+                log.to_str().unwrap(),
+                "--format",
+                "json",
+                "-o",
+                report.to_str().unwrap(),
+                "--max-attempts",
+                "1",
+            ];
+            args.append(&mut extra);
+            let (c, _, err) = run_fa(&args, &d);
+            assert!(c == 0 || c == 1, "{err}");
+            c
+        };
+        let report = read_json(&report);
+        let s = &report["scan"]["shard"];
+        assert_eq!(s["index"], index, "{report:#}");
+        assert_eq!(s["count"], 2);
+        let covered: BTreeSet<String> = s["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(covered, mine, "shard {index}");
+        let scanned: BTreeSet<String> = report["scan"]["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(scanned, mine, "shard {index}");
+        // Only the shard's accounts were changed, and every fix is of one of them.
+        let signed: BTreeSet<String> = signers(&calls, "CreateFlowLogs").into_keys().collect();
+        assert!(signed.is_subset(&mine), "{signed:?} not in {mine:?}");
+        for f in report["fixes"].as_array().unwrap() {
+            assert!(mine.contains(f["account_id"].as_str().unwrap()), "{f}");
+            assert_eq!(f["outcome"], "applied", "{f}");
+        }
+        assert!(c == 0 || c == 1, "shard {index}: exit {c}");
+        fixed_by_shard.push(signed);
+    }
+    // Between them the two shards fixed alpha, beta and gamma (each has a VPC without a flow
+    // log), each in one shard only.
+    assert!(fixed_by_shard[0].is_disjoint(&fixed_by_shard[1]));
+    let all: BTreeSet<String> = fixed_by_shard.into_iter().flatten().collect();
+    assert_eq!(
+        all,
+        named.iter().map(|a| a.to_string()).collect::<BTreeSet<_>>()
+    );
+}

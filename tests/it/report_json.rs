@@ -33,6 +33,8 @@ struct ScanErr {
     region: Option<String>,
     operation: String,
     code: String,
+    class: String,
+    fix: Option<String>,
 }
 #[derive(Debug, Deserialize)]
 struct RuleInfo {
@@ -132,6 +134,16 @@ fn demo_report_has_every_status_and_matches_the_schema() {
     assert_eq!(doc.scan.errors[0].region.as_deref(), Some("ap-southeast-2"));
     assert_eq!(doc.scan.errors[0].operation, "DescribeFlowLogs");
     assert_eq!(doc.scan.errors[0].code, "UnauthorizedOperation");
+    // Each error entry carries its class and the fix that fits it.
+    assert_eq!(doc.scan.errors[0].class, "access_denied");
+    assert!(
+        doc.scan.errors[0]
+            .fix
+            .as_deref()
+            .is_some_and(|f| f.starts_with("grant ec2:DescribeFlowLogs to the scanning role")),
+        "{:?}",
+        doc.scan.errors[0].fix
+    );
 
     // Every status appears.
     for st in ["pass", "fail", "skipped", "error", "suppressed"] {

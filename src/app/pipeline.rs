@@ -18,6 +18,7 @@ use crate::inventory::io::InventoryFile;
 use crate::inventory::{Inventory, InventoryHead, VpcBatch};
 use crate::report::Format;
 use crate::report::diff::{Baseline, BaselineSection, Comparison, Scope};
+use crate::report::json::DocumentText;
 use crate::report::json::JsonReporter;
 use crate::report::sarif::{MAX_RESULTS_PER_RUN, SarifReporter, Selection};
 use crate::report::v1::{
@@ -28,6 +29,7 @@ use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
 use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Needs, Rule, RuleSet, batches_of};
 use crate::term::escape;
+use std::collections::BTreeMap;
 
 /// Run a scan (with its fix step when `--fix` is on) and write its outputs; returns the exit
 /// status.
@@ -81,13 +83,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         messages,
         remediation: outputs.iter().any(|o| o.reporter.shows_remediation()),
     };
-    // A SARIF report alone writes at most its limit of results per account: only those are kept.
-    let sarif_only = !others.is_empty() && others.iter().all(|o| o.format == Format::Sarif);
-    let mut kept = if sarif_only {
-        Kept::Sarif(Selection::new(MAX_RESULTS_PER_RUN))
-    } else {
-        Kept::All(Vec::new())
-    };
+    let mut kept = Kept::for_outputs(&others);
     let (summary, section) = if json.is_empty() && text.is_none() {
         let tail =
             scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |f| {
@@ -125,39 +121,12 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     // Freeing a large inventory (or report) takes a noticeable time; do it on another thread,
     // in parallel with writing the outputs (or with the process exit).
     free_in_background(loaded);
-    let omitted = match kept {
-        Kept::All(results) => {
-            doc.results = results;
-            None
-        }
-        Kept::Sarif(selection) => {
-            let (results, omitted) = selection.finish();
-            doc.results = results;
-            Some(omitted)
-        }
-    };
+    let (results, omitted) = kept.finish();
+    doc.results = results;
     doc.summary = summary;
     doc.suppressions = section;
     warn_suppressions(&doc);
-    for o in others {
-        match (&omitted, &o.sarif) {
-            (Some(omitted), Some(sarif)) => {
-                let sarif = SarifReporter {
-                    omitted: omitted.clone(),
-                    ..sarif.clone()
-                };
-                let o = Output {
-                    format: o.format,
-                    path: o.path.clone(),
-                    dir: o.dir.clone(),
-                    reporter: Box::new(sarif.clone()),
-                    sarif: Some(sarif),
-                };
-                write_output(&doc, &o)?;
-            }
-            _ => write_output_with(&doc, o, text.as_mut())?,
-        }
-    }
+    write_others(&doc, &others, omitted.as_ref(), text.as_mut())?;
     let status = scan_rules.exit_status(&doc);
     free_in_background(doc);
     Ok(status)
@@ -353,11 +322,66 @@ impl Keep for Selection {
     }
 }
 
-/// The results a scan keeps: every result of the statuses its outputs show, or, for SARIF alone,
-/// only those SARIF can write.
-enum Kept {
+/// The results a scan or merge keeps: every result of the statuses its outputs show, or, for
+/// SARIF alone, only those SARIF can write.
+pub enum Kept {
     All(Vec<Finding>),
     Sarif(Selection),
+}
+
+impl Kept {
+    /// What to keep for `others`, the requested outputs besides JSON: a SARIF report alone writes
+    /// at most its limit of results per account, so only those are kept.
+    pub fn for_outputs(others: &[&Output]) -> Kept {
+        if !others.is_empty() && others.iter().all(|o| o.format == Format::Sarif) {
+            Kept::Sarif(Selection::new(MAX_RESULTS_PER_RUN))
+        } else {
+            Kept::All(Vec::new())
+        }
+    }
+
+    /// The kept results in report order and, for SARIF alone, how many results each account's
+    /// run leaves out.
+    pub fn finish(self) -> (Vec<Finding>, Option<BTreeMap<String, usize>>) {
+        match self {
+            Kept::All(results) => (results, None),
+            Kept::Sarif(selection) => {
+                let (results, omitted) = selection.finish();
+                (results, Some(omitted))
+            }
+        }
+    }
+}
+
+/// Write `others`, the outputs besides JSON, from `doc` (which holds the kept results): SARIF
+/// with what [`Kept::finish`] says each run leaves out, the formats that embed the whole
+/// document from `text`.
+pub fn write_others(
+    doc: &Document,
+    others: &[&Output],
+    omitted: Option<&BTreeMap<String, usize>>,
+    mut text: Option<&mut DocumentText>,
+) -> Result<(), Error> {
+    for o in others {
+        match (omitted, &o.sarif) {
+            (Some(omitted), Some(sarif)) => {
+                let sarif = SarifReporter {
+                    omitted: omitted.clone(),
+                    ..sarif.clone()
+                };
+                let o = Output {
+                    format: o.format,
+                    path: o.path.clone(),
+                    dir: o.dir.clone(),
+                    reporter: Box::new(sarif.clone()),
+                    sarif: Some(sarif),
+                };
+                write_output(doc, &o)?;
+            }
+            _ => write_output_with(doc, o, text.as_deref_mut())?,
+        }
+    }
+    Ok(())
 }
 
 impl Keep for Kept {

@@ -8,10 +8,10 @@
 
 use super::output::{
     Output, check_output_args, check_sarif_runs, document_text, outputs, write_document,
-    write_output_with,
 };
 use super::pipeline::{
-    BaselineRun, exit_status, free_in_background, shown_by, suppression_section, warn_suppressions,
+    BaselineRun, Keep, Kept, exit_status, free_in_background, shown_by, suppression_section,
+    warn_suppressions, write_others,
 };
 use crate::cli::report_args::ReportArgs;
 use crate::error::{Error, ExitStatus};
@@ -58,7 +58,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     let today = chrono::Utc::now().date_naive();
     let zero = doc.summary.clone();
     let old_section = doc.suppressions.clone();
-    let mut kept = Vec::new();
+    let mut kept = Kept::for_outputs(&others);
     let (summary, section) = {
         let details = &doc.scan.account_details;
         let (scan, baseline) = (&doc.scan, &baseline);
@@ -88,7 +88,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
                                 if !remediation {
                                     f.remediation = None;
                                 }
-                                kept.push(f);
+                                kept.keep(f);
                             }
                             Ok(())
                         }),
@@ -127,16 +127,15 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
             )?
         }
     };
-    doc.results = kept;
+    let (results, omitted) = kept.finish();
+    doc.results = results;
     doc.summary = summary;
     doc.suppressions = section;
     doc.baseline = baseline.and_then(|b| b.section.into_inner());
     if suppressions.is_some() {
         warn_suppressions(&doc);
     }
-    for o in others {
-        write_output_with(&doc, o, text.as_mut())?;
-    }
+    write_others(&doc, &others, omitted.as_ref(), text.as_mut())?;
     let status = exit_status(&doc, fail_on);
     free_in_background(doc);
     Ok(status)

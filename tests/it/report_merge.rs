@@ -172,6 +172,41 @@ fn reports_of_disjoint_accounts_merge_into_the_report_of_all() {
     assert_eq!(errors(&m), errors(&w));
     crate::support::report_schema::validate_against_schema(&merged);
 
+    // SARIF alone keeps only what its runs can hold, HTML alone only the suppressed results (the
+    // page embeds the merged document's text); each writes what it writes beside other formats.
+    let all = dir.path().join("all");
+    let (rc, err) = fa(&[
+        os("report"),
+        b.as_os_str(),
+        a.as_os_str(),
+        os("-f"),
+        os("sarif"),
+        os("-f"),
+        os("html"),
+        os("-f"),
+        os("text"),
+        os("--output-dir"),
+        all.as_os_str(),
+    ]);
+    assert_eq!(rc, c, "{err}");
+    for (format, file) in [("sarif", "flowaudit.sarif"), ("html", "flowaudit.html")] {
+        let alone = dir.path().join(format!("alone-{file}"));
+        let (rc, err) = fa(&[
+            os("report"),
+            b.as_os_str(),
+            a.as_os_str(),
+            os("-f"),
+            os(format),
+            os("-o"),
+            alone.as_os_str(),
+        ]);
+        assert_eq!(rc, c, "{err}");
+        assert!(
+            std::fs::read(&alone).unwrap() == std::fs::read(all.join(file)).unwrap(),
+            "{format} written alone differs from {format} written beside other formats"
+        );
+    }
+
     // A report merged with itself is that report.
     let twice = dir.path().join("twice.json");
     let (rc, err) = fa(&[

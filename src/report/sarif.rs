@@ -73,9 +73,13 @@ impl Reporter for SarifReporter {
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
         pretty(&self.log(doc))
     }
-    /// Serialized straight into `out`: the text is never held whole in memory besides the log.
+    /// Serialized straight into `out`, each run built only when it is written: no more than one
+    /// run is held in memory, and never the text.
     fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {
-        let log = self.log(doc);
+        let log = LazyLog {
+            reporter: self,
+            doc,
+        };
         let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
         let written = serde_json::to_writer_pretty(&mut w, &log)
             .map_err(std::io::Error::from)
@@ -349,6 +353,43 @@ pub fn to_sarif(doc: &Document, category: &str) -> sarif::Sarif {
         .map(|account| build_run(doc, account, category, MAX_RESULTS_PER_RUN, 0))
         .collect::<Vec<_>>();
     log_of(runs)
+}
+
+/// The log [`SarifReporter::log`] gives, serialized with each run built as it is written.
+struct LazyLog<'a> {
+    reporter: &'a SarifReporter,
+    doc: &'a Document,
+}
+
+impl serde::Serialize for LazyLog<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // The fields of `log_of`'s log, in the order it writes them.
+        let mut st = s.serialize_struct("Sarif", 3)?;
+        st.serialize_field("$schema", SARIF_SCHEMA_URI)?;
+        st.serialize_field("runs", &LazyRuns(self))?;
+        st.serialize_field("version", "2.1.0")?;
+        st.end()
+    }
+}
+
+struct LazyRuns<'s, 'a>(&'s LazyLog<'a>);
+
+impl serde::Serialize for LazyRuns<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let accounts = run_accounts(self.0.doc);
+        let mut seq = s.serialize_seq(Some(accounts.len()))?;
+        for account in &accounts {
+            seq.serialize_element(
+                &self
+                    .0
+                    .reporter
+                    .run(self.0.doc, account, MAX_RESULTS_PER_RUN),
+            )?;
+        }
+        seq.end()
+    }
 }
 
 fn log_of(runs: Vec<sarif::Run>) -> sarif::Sarif {
@@ -1218,6 +1259,21 @@ mod tests {
             out.push(f);
         }
         out
+    }
+
+    #[test]
+    fn the_log_written_run_by_run_is_the_log_built_whole() {
+        let mut d = doc();
+        d.results = many_results();
+        let reporter = SarifReporter::default();
+        assert!(run_accounts(&d).len() > 1);
+        let mut streamed = Vec::new();
+        reporter.render_to(&d, &mut streamed).unwrap();
+        let whole = pretty(&reporter.log(&d)).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
     }
 
     #[test]

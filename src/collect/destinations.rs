@@ -343,8 +343,9 @@ pub struct Owners<'a> {
     /// (account id, its clients)
     accounts: Vec<(String, &'a Clients)>,
     read: std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
-    /// Every scanned account's clients, by account id: a delivery stream is read with them.
-    stream_readers: HashMap<String, &'a Clients>,
+    /// Every scanned account's clients, by account id: its delivery streams and log groups are
+    /// read with them.
+    readers: HashMap<String, &'a Clients>,
     streams:
         std::sync::Mutex<HashMap<StreamRef, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
 }
@@ -365,7 +366,7 @@ impl<'a> Owners<'a> {
             buckets,
             accounts,
             read: Default::default(),
-            stream_readers: HashMap::new(),
+            readers: HashMap::new(),
             streams: Default::default(),
         }
     }
@@ -373,27 +374,21 @@ impl<'a> Owners<'a> {
     /// The accounts whose delivery streams and log groups can be read, with their clients:
     /// every scanned account that was reached.
     pub fn reading_streams_of(mut self, accounts: Vec<(String, &'a Clients)>) -> Owners<'a> {
-        self.stream_readers = accounts.into_iter().collect();
+        self.readers = accounts.into_iter().collect();
         self
     }
 
     /// The clients of a scanned account that was reached, to read its own log groups.
     fn clients_of(&self, account: &str) -> Option<&'a Clients> {
-        self.stream_readers.get(account).copied()
+        self.readers.get(account).copied()
     }
 
     /// Read a delivery stream of a scanned account with that account's credentials, once for
     /// the whole scan; the first caller reads it, the others wait for that answer. `None` when
     /// the stream's account is not a scanned account.
     async fn read_stream(&self, stream: &StreamRef, timeout_secs: u64) -> Option<Destination> {
-        let clients = *self.stream_readers.get(&stream.account)?;
-        let cell = self
-            .streams
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(stream.clone())
-            .or_default()
-            .clone();
+        let clients = *self.readers.get(&stream.account)?;
+        let cell = once_cell_of(&self.streams, stream.clone());
         let d = cell
             .get_or_init(|| firehose::describe(clients, stream, timeout_secs))
             .await;
@@ -410,13 +405,7 @@ impl<'a> Owners<'a> {
     ) -> Option<Destination> {
         let (i, listed_region) = self.buckets.get(bucket)?;
         let (owner, clients) = &self.accounts[*i];
-        let cell = self
-            .read
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(bucket.to_string())
-            .or_default()
-            .clone();
+        let cell = once_cell_of(&self.read, bucket.to_string());
         let region = listed_region
             .as_deref()
             .filter(|r| super::regions::is_known(r))
@@ -429,6 +418,20 @@ impl<'a> Owners<'a> {
             .await;
         Some(d.clone())
     }
+}
+
+/// The cell of `key` in `cells`, created empty if the key has none: the first caller fills it,
+/// the others wait for that answer.
+fn once_cell_of<K: std::hash::Hash + Eq>(
+    cells: &std::sync::Mutex<HashMap<K, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
+    key: K,
+) -> std::sync::Arc<tokio::sync::OnceCell<Destination>> {
+    cells
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default()
+        .clone()
 }
 
 /// The buckets an account owns, with their regions where S3 gives them (one `ListBuckets`,

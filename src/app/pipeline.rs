@@ -67,9 +67,11 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     // document's text for the formats that embed it, get every result as it is produced.
     let kept_statuses = shown_by(&others);
     let mut text = document_text(&others)?;
+    // Whether the whole document is written while the results are produced.
+    let streams_document = !json.is_empty() || text.is_some();
     // The JSON document shows every message; other formats those of the results they show, where
     // a suppressed result shows the message of the failure it was.
-    let messages = if json.is_empty() && text.is_none() {
+    let messages = if !streams_document {
         let mut m = kept_statuses;
         if m.contains(Status::Suppressed) {
             m.insert(Status::Fail);
@@ -84,7 +86,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
         remediation: outputs.iter().any(|o| o.reporter.shows_remediation()),
     };
     let mut kept = Kept::for_outputs(&others);
-    let (summary, section) = if json.is_empty() && text.is_none() {
+    let (summary, section) = if !streams_document {
         let tail =
             scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |f| {
                 BaselineRun::see(&baseline, f)

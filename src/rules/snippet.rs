@@ -52,8 +52,23 @@ pub(crate) fn mark(value: &str) -> String {
     out
 }
 
+/// The value a marker holds: its bytes, two hex digits each, as UTF-8.
 fn unmark(hex: &str) -> Option<String> {
-    let bytes = hex::decode(hex).ok()?;
+    fn digit(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
+    let hex = hex.as_bytes();
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(hex.len() / 2);
+    for pair in hex.chunks_exact(2) {
+        bytes.push(digit(pair[0])? << 4 | digit(pair[1])?);
+    }
     String::from_utf8(bytes).ok()
 }
 
@@ -62,11 +77,14 @@ pub(crate) fn finish(lang: Lang, rendered: &str) -> Result<String, String> {
     if !rendered.contains(START) {
         return Ok(rendered.to_string());
     }
-    let mut lexer: Box<dyn Lexer> = match lang {
-        Lang::Shell => Box::new(Shell::default()),
-        Lang::Terraform => Box::new(Hcl::default()),
-        Lang::CloudFormation => Box::new(Yaml::default()),
-    };
+    match lang {
+        Lang::Shell => finish_with(Shell::default(), rendered),
+        Lang::Terraform => finish_with(Hcl::default(), rendered),
+        Lang::CloudFormation => finish_with(Yaml::default(), rendered),
+    }
+}
+
+fn finish_with<L: Lexer>(mut lexer: L, rendered: &str) -> Result<String, String> {
     let mut out = String::with_capacity(rendered.len());
     let mut rest = rendered;
     while let Some(i) = rest.find(START) {
@@ -295,15 +313,16 @@ struct Hcl {
     escaped: bool,
     /// An unpaired `$` or `%` just written inside a string: a `{` now opens an interpolation.
     opener: Option<char>,
-    /// The characters written since the last line break (to tell labels from values).
-    line: String,
+    /// Where the line being written starts in the output (to tell labels from values). Values
+    /// never hold a line break: each is escaped, reduced or blanked where it stands.
+    line_start: usize,
     prev: Option<char>,
 }
 
 impl Hcl {
     /// The text before a string on its line opens a block: a type keyword followed by labels only.
-    fn opens_label(&self) -> bool {
-        let mut s = self.line.trim_start();
+    fn opens_label(&self, out: &str) -> bool {
+        let mut s = out[self.line_start..].trim_start();
         if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
             return false;
         }
@@ -326,14 +345,15 @@ impl Hcl {
         }
     }
 
-    fn step(&mut self, c: char, prev: Option<char>) -> HclState {
+    /// The state after `c`, written at the end of `out` (what came before it is `out`'s own).
+    fn step(&mut self, c: char, prev: Option<char>, out: &str) -> HclState {
         match self.state {
             HclState::Code => match c {
                 '#' => HclState::LineComment,
                 '/' if prev == Some('/') => HclState::LineComment,
                 '*' if prev == Some('/') => HclState::BlockComment,
                 '"' => HclState::Str {
-                    label: self.opens_label(),
+                    label: self.opens_label(out),
                 },
                 _ => HclState::Code,
             },
@@ -381,17 +401,15 @@ fn is_number(v: &str) -> bool {
 
 impl Lexer for Hcl {
     fn text(&mut self, c: char, out: &mut String) {
-        out.push(c);
         let prev = self.prev.replace(c);
         if self.escaped {
             self.escaped = false;
         } else {
-            self.state = self.step(c, prev);
+            self.state = self.step(c, prev, out);
         }
+        out.push(c);
         if c == '\n' {
-            self.line.clear();
-        } else {
-            self.line.push(c);
+            self.line_start = out.len();
         }
     }
 
@@ -422,7 +440,6 @@ impl Lexer for Hcl {
         };
         self.opener = None;
         out.push_str(&written);
-        self.line.push_str(&written);
         self.prev = written.chars().next_back().or(self.prev);
     }
 }

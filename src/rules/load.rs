@@ -572,8 +572,15 @@ impl Compiler<'_> {
         ));
     }
 
-    fn err_inside(&mut self, span: &std::ops::Range<usize>, rel: (usize, usize), what: String) {
-        let (l, c) = inside_string(self.text, span, rel.0, rel.1);
+    /// An error at a (1-based line, column) position of `value`, the string at `span`.
+    fn err_inside(
+        &mut self,
+        span: &std::ops::Range<usize>,
+        value: &str,
+        rel: (usize, usize),
+        what: String,
+    ) {
+        let (l, c) = inside_string(self.text, span, value, rel);
         self.errors.push(format!(
             "{}:{l}:{c}: rule {}: {what}",
             escape(self.origin),
@@ -918,9 +925,11 @@ impl Compiler<'_> {
             Ok(program) => Some(Expr { source, program }),
             Err(errs) => {
                 for e in &errs.errors {
-                    let rel = (e.pos.0.max(1) as usize, (e.pos.1.max(0) as usize) + 1);
+                    // Both 1-based.
+                    let rel = (e.pos.0.max(1) as usize, e.pos.1.max(1) as usize);
                     self.err_inside(
                         &span,
+                        &source,
                         rel,
                         format!(
                             "{what}: CEL expression does not compile: {}\n  fix: correct the expression (CEL syntax: https://cel.dev)",
@@ -949,6 +958,7 @@ impl Compiler<'_> {
             let rel = line_col(s.get_ref(), at);
             self.err_inside(
                 &span,
+                s.get_ref(),
                 rel,
                 format!("{what}: the template holds the reserved character U+E000 or U+E001\n  fix: remove it"),
             );
@@ -961,6 +971,7 @@ impl Compiler<'_> {
         for (l, c) in raw {
             self.err_inside(
                 &span,
+                &source,
                 (l, c),
                 format!("{what}: a remediation template may not write a value unescaped with {{{{{{…}}}}}} or {{{{&…}}}}\n  fix: write {{{{value}}}}: values are escaped for the snippet's language (docs/rules.md)"),
             );
@@ -980,9 +991,11 @@ impl Compiler<'_> {
         if let Err(e) = registry.register_template_string(&name, &source) {
             let msg = e.reason().to_string();
             match e.pos() {
+                // Both 1-based.
                 Some((l, c)) => self.err_inside(
                     &span,
-                    (l, c + 1),
+                    &source,
+                    (l, c),
                     format!("{what}: template does not compile: {msg}\n  fix: correct the handlebars template; see docs/rules.md"),
                 ),
                 None => self.err_at(
@@ -1269,6 +1282,73 @@ aws ec2 x
             .unwrap_err()
             .to_string();
         assert!(e.contains("r.toml:15:7: rule X-1: check c: remediation.cli: the template holds the reserved character"), "{e}");
+    }
+
+    #[test]
+    fn positions_after_line_ending_backslashes_and_escapes_are_those_of_the_file() {
+        // The backslash at the end of line 14 joins it with line 15 in the value; the escaped
+        // quotes on line 15 take two characters each in the file.
+        let text = r#"id = "X-1"
+title = "t"
+description = "d"
+severity = "low"
+resource = "vpc"
+[[checks]]
+id = "c"
+title = "t"
+condition = "true"
+pass = "p"
+fail = "f"
+[checks.remediation]
+cli = """
+aws ec2 x \
+    --a \"q\" {{{resource.id}}}
+"""
+"#;
+        let mut set = RuleSet::empty();
+        let e = set
+            .compile_text("r.toml", text, RuleSource::Builtin)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("r.toml:15:15: rule X-1: check c: remediation.cli: a remediation template may not write a value unescaped"),
+            "{e}"
+        );
+        // CEL and Handlebars report 1-based columns: the error is at the offending character.
+        let error = |from: &str, to: &str| {
+            let text = text
+                .replace("{{{resource.id}}}", "{{resource.id}}")
+                .replace(from, to);
+            let mut set = RuleSet::empty();
+            set.compile_text("r.toml", &text, RuleSource::Builtin)
+                .unwrap_err()
+                .to_string()
+        };
+        // `)` at line 9, column 17.
+        let e = error("condition = \"true\"", "condition = \"1 +)\"");
+        assert!(
+            e.contains(
+                "r.toml:9:17: rule X-1: check c: condition: CEL expression does not compile"
+            ),
+            "{e}"
+        );
+        // The same `)` on the line after a line-ending backslash: line 11, column 8.
+        let e = error(
+            "condition = \"true\"",
+            "condition = \"\"\"\nsize(vpc.subnets) > \\\n   0 &&)\"\"\"",
+        );
+        assert!(
+            e.contains(
+                "r.toml:11:8: rule X-1: check c: condition: CEL expression does not compile"
+            ),
+            "{e}"
+        );
+        // `{{/each}}` closing `{{#if}}` starts at line 10, column 22.
+        let e = error("pass = \"p\"", "pass = \"ab {{#if x}}c{{/each}}\"");
+        assert!(
+            e.contains("r.toml:10:22: rule X-1: check c: pass: template does not compile"),
+            "{e}"
+        );
     }
 
     #[test]

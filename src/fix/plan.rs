@@ -665,12 +665,7 @@ fn plan_tgw(
                     resource_type: Some(TRANSIT_GATEWAY.into()),
                 },
                 targets: flow.clone(),
-                note: (!tgw.attachment_flow_logs.is_empty()).then(|| {
-                    format!(
-                        "its {} attachment-level flow log(s) are kept unchanged",
-                        tgw.attachment_flow_logs.len()
-                    )
-                }),
+                note: tgw_note(tgw, s),
             });
         }
     }
@@ -685,6 +680,31 @@ fn plan_tgw(
             acc,
         );
     }
+}
+
+/// The note of a new transit gateway flow log: the attachment-level logs it leaves alone, and
+/// the VPC flow-log settings that do not apply to it.
+fn tgw_note(tgw: &TransitGateway, s: &FixSettings) -> Option<String> {
+    let mut parts = Vec::new();
+    if !tgw.attachment_flow_logs.is_empty() {
+        parts.push(format!(
+            "its {} attachment-level flow log(s) are kept unchanged",
+            tgw.attachment_flow_logs.len()
+        ));
+    }
+    if s.log_format.is_some() {
+        parts.push(
+            "--fix-log-format is not used: a transit gateway flow log has fields of its own, and gets AWS's default format"
+                .to_string(),
+        );
+    }
+    if s.max_aggregation_interval.is_some() {
+        parts.push(
+            "--fix-max-aggregation-interval is not used: a transit gateway flow log always aggregates over 60 seconds"
+                .to_string(),
+        );
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// Where the helpers below put region-level changes, notes and problems.
@@ -1576,8 +1596,37 @@ pub(crate) mod tests {
             "{}",
             c.describe()
         );
-        assert!(c.note.as_deref().unwrap().contains("1 attachment-level"));
+        assert_eq!(
+            c.note.as_deref(),
+            Some("its 1 attachment-level flow log(s) are kept unchanged")
+        );
         assert_eq!(p.skipped.len(), 1);
+        // The VPC flow-log settings a transit gateway flow log does not take are named as unused.
+        let p = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |s| {
+                s.log_format = Some("${version} ${srcaddr}".into());
+                s.max_aggregation_interval = Some(600);
+            }),
+        );
+        let note = p.changes[0].note.as_deref().unwrap();
+        assert!(
+            note.starts_with("its 1 attachment-level flow log(s) are kept unchanged; "),
+            "{note}"
+        );
+        assert!(note.contains("--fix-log-format is not used"), "{note}");
+        assert!(
+            note.contains("--fix-max-aggregation-interval is not used"),
+            "{note}"
+        );
+        assert!(
+            p.changes[0]
+                .describe()
+                .contains("; --fix-log-format is not used"),
+            "{}",
+            p.changes[0].describe()
+        );
         assert_eq!(p.skipped[0].vpc_id, "tgw-2");
         assert!(
             p.skipped[0]

@@ -1228,11 +1228,10 @@ fail = "f"
         assert_eq!(template_value("x\u{85}y\u{9b}z é"), "x y z é");
     }
 
-    #[test]
-    fn unescaped_values_in_remediation_are_refused_with_their_position() {
-        let rule = |cli: &str| {
-            format!(
-                r#"id = "X-1"
+    /// Rule X-1 with one check whose `cli` remediation is `cli` (from line 14 of the file on).
+    fn rule_with_cli(cli: &str) -> String {
+        format!(
+            r#"id = "X-1"
 title = "t"
 description = "d"
 severity = "low"
@@ -1245,12 +1244,15 @@ pass = "{{{{{{resource.id}}}}}} is fine in a message"
 fail = "f"
 [checks.remediation]
 cli = """
-aws ec2 x
-  --a {cli}
+{cli}
 """
 "#
-            )
-        };
+        )
+    }
+
+    #[test]
+    fn unescaped_values_in_remediation_are_refused_with_their_position() {
+        let rule = |cli: &str| rule_with_cli(&format!("aws ec2 x\n  --a {cli}"));
         let mut set = RuleSet::empty();
         set.compile_text("r.toml", &rule("{{resource.id}}"), RuleSource::Builtin)
             .unwrap();
@@ -1288,26 +1290,10 @@ aws ec2 x
     fn positions_after_line_ending_backslashes_and_escapes_are_those_of_the_file() {
         // The backslash at the end of line 14 joins it with line 15 in the value; the escaped
         // quotes on line 15 take two characters each in the file.
-        let text = r#"id = "X-1"
-title = "t"
-description = "d"
-severity = "low"
-resource = "vpc"
-[[checks]]
-id = "c"
-title = "t"
-condition = "true"
-pass = "p"
-fail = "f"
-[checks.remediation]
-cli = """
-aws ec2 x \
-    --a \"q\" {{{resource.id}}}
-"""
-"#;
+        let text = rule_with_cli("aws ec2 x \\\n    --a \\\"q\\\" {{{resource.id}}}");
         let mut set = RuleSet::empty();
         let e = set
-            .compile_text("r.toml", text, RuleSource::Builtin)
+            .compile_text("r.toml", &text, RuleSource::Builtin)
             .unwrap_err()
             .to_string();
         assert!(
@@ -1344,7 +1330,10 @@ aws ec2 x \
             "{e}"
         );
         // `{{/each}}` closing `{{#if}}` starts at line 10, column 22.
-        let e = error("pass = \"p\"", "pass = \"ab {{#if x}}c{{/each}}\"");
+        let e = error(
+            "pass = \"{{resource.id}} is fine in a message\"",
+            "pass = \"ab {{#if x}}c{{/each}}\"",
+        );
         assert!(
             e.contains("r.toml:10:22: rule X-1: check c: pass: template does not compile"),
             "{e}"
@@ -1380,7 +1369,7 @@ fail = "f"
 "#;
         let mut set = RuleSet::empty();
         let e = set
-            .compile_text("r.toml", text, RuleSource::Builtin)
+            .compile_text("r.toml", &text, RuleSource::Builtin)
             .unwrap_err()
             .to_string();
         assert!(

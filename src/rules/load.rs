@@ -1369,7 +1369,7 @@ fail = "f"
 "#;
         let mut set = RuleSet::empty();
         let e = set
-            .compile_text("r.toml", &text, RuleSource::Builtin)
+            .compile_text("r.toml", text, RuleSource::Builtin)
             .unwrap_err()
             .to_string();
         assert!(

@@ -88,9 +88,7 @@ fn finish_with<L: Lexer>(mut lexer: L, rendered: &str) -> Result<String, String>
     let mut out = String::with_capacity(rendered.len());
     let mut rest = rendered;
     while let Some(i) = rest.find(START) {
-        for c in rest[..i].chars() {
-            lexer.text(c, &mut out);
-        }
+        lexer.text_run(&rest[..i], &mut out);
         let after = &rest[i + START.len_utf8()..];
         let end = after
             .find(END)
@@ -100,9 +98,7 @@ fn finish_with<L: Lexer>(mut lexer: L, rendered: &str) -> Result<String, String>
         let next = rest.chars().next();
         lexer.value(&value, next, &mut out);
     }
-    for c in rest.chars() {
-        lexer.text(c, &mut out);
-    }
+    lexer.text_run(rest, &mut out);
     lexer.end(&mut out);
     if out.contains(MARKERS) {
         return Err("a value marker was left in the snippet".into());
@@ -114,10 +110,49 @@ fn finish_with<L: Lexer>(mut lexer: L, rendered: &str) -> Result<String, String>
 trait Lexer {
     /// Template text: written as it is, and read to know where the next value stands.
     fn text(&mut self, c: char, out: &mut String);
+    /// A run of template text, exactly as [`Lexer::text`] on each of its characters.
+    fn text_run(&mut self, run: &str, out: &mut String) {
+        for c in run.chars() {
+            self.text(c, out);
+        }
+    }
     /// A value; `next` is the template text's next character.
     fn value(&mut self, v: &str, next: Option<char>, out: &mut String);
     /// The end of the snippet.
     fn end(&mut self, _out: &mut String) {}
+}
+
+/// Which bytes a lexer, in its present state, may copy without looking at them one by one.
+type Plain = fn(u8) -> bool;
+
+/// [`Lexer::text_run`] for a lexer that can tell, in its present state, which printable ASCII
+/// bytes change nothing but what was written last: each run of them is copied at once and handed
+/// to `after` (its last character), and every other character (control characters and
+/// non-ASCII ones included) goes through [`Lexer::text`].
+/// `plain` answers `None` when, in the present state, every character must go through `text`.
+fn runs<L: Lexer>(
+    lexer: &mut L,
+    mut run: &str,
+    out: &mut String,
+    plain: fn(&L) -> Option<Plain>,
+    after: fn(&mut L, char),
+) {
+    while let Some(c) = run.chars().next() {
+        if let Some(plain) = plain(lexer) {
+            let n = run
+                .bytes()
+                .position(|b| !(b.is_ascii() && !b.is_ascii_control() && plain(b)))
+                .unwrap_or(run.len());
+            if n > 0 {
+                out.push_str(&run[..n]);
+                after(lexer, char::from(run.as_bytes()[n - 1]));
+                run = &run[n..];
+                continue;
+            }
+        }
+        lexer.text(c, out);
+        run = &run[c.len_utf8()..];
+    }
 }
 
 /// A value in a comment: line terminators (CR, LF, NEL, LS, PS), other control characters and
@@ -187,7 +222,41 @@ impl Default for Shell {
     }
 }
 
+impl Shell {
+    /// The bytes that, in the present state, only end a word start.
+    fn plain(&self) -> Option<Plain> {
+        if self.escaped {
+            return None;
+        }
+        Some(match self.state {
+            ShState::Word => |b| {
+                !(b.is_ascii_whitespace()
+                    || matches!(
+                        b,
+                        b'#' | b'\''
+                            | b'"'
+                            | b'\\'
+                            | b';'
+                            | b'&'
+                            | b'|'
+                            | b'('
+                            | b')'
+                            | b'<'
+                            | b'>'
+                    ))
+            },
+            ShState::Single => |b| b != b'\'',
+            ShState::Double => |b| !matches!(b, b'\\' | b'"'),
+            ShState::Comment => |b| b != b'\n',
+        })
+    }
+}
+
 impl Lexer for Shell {
+    fn text_run(&mut self, run: &str, out: &mut String) {
+        runs(self, run, out, Shell::plain, |l, _| l.word_start = false);
+    }
+
     fn text(&mut self, c: char, out: &mut String) {
         out.push(c);
         if self.escaped {
@@ -399,7 +468,33 @@ fn is_number(v: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
 }
 
+impl Hcl {
+    /// The bytes that, in the present state, change nothing but the previous character (and,
+    /// in a string, end an unpaired `$` or `%`).
+    fn plain(&self) -> Option<Plain> {
+        if self.escaped {
+            return None;
+        }
+        Some(match self.state {
+            HclState::Code => |b| !matches!(b, b'#' | b'/' | b'*' | b'"' | b'\n'),
+            HclState::Str { .. } => |b| !matches!(b, b'\\' | b'"' | b'{' | b'$' | b'%' | b'\n'),
+            HclState::Interp { .. } => |b| !matches!(b, b'{' | b'}' | b'\n'),
+            HclState::LineComment => |b| b != b'\n',
+            HclState::BlockComment => |b| !matches!(b, b'/' | b'\n'),
+        })
+    }
+}
+
 impl Lexer for Hcl {
+    fn text_run(&mut self, run: &str, out: &mut String) {
+        runs(self, run, out, Hcl::plain, |l, last| {
+            l.prev = Some(last);
+            if matches!(l.state, HclState::Str { .. }) {
+                l.opener = None;
+            }
+        });
+    }
+
     fn text(&mut self, c: char, out: &mut String) {
         let prev = self.prev.replace(c);
         if self.escaped {
@@ -604,7 +699,39 @@ impl Yaml {
     }
 }
 
+impl Yaml {
+    /// The bytes that, in the present state, change nothing but the previous character (and,
+    /// inside a plain scalar, the last significant one).
+    fn plain(&self) -> Option<Plain> {
+        if self.escaped {
+            return None;
+        }
+        match self.state {
+            YamlState::Comment => Some(|b| b != b'\n'),
+            YamlState::Double => Some(|b| !matches!(b, b'\\' | b'"')),
+            YamlState::Single => Some(|b| b != b'\''),
+            YamlState::Requoted => {
+                Some(|b| !matches!(b, b'\n' | b' ' | b'\t' | b'#' | b'\\' | b'"'))
+            }
+            YamlState::Plain if self.scalar_start.is_some() => {
+                Some(|b| !matches!(b, b'\n' | b' ' | b'\t' | b'#'))
+            }
+            // Outside a scalar any character may start one.
+            YamlState::Plain => None,
+        }
+    }
+}
+
 impl Lexer for Yaml {
+    fn text_run(&mut self, run: &str, out: &mut String) {
+        runs(self, run, out, Yaml::plain, |l, last| {
+            l.prev = Some(last);
+            if l.state == YamlState::Plain {
+                l.last_sig = Some(last);
+            }
+        });
+    }
+
     fn text(&mut self, c: char, out: &mut String) {
         let prev = self.prev;
         self.step(c, prev, out);
@@ -662,6 +789,108 @@ impl Lexer for Yaml {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lexer fed one character at a time, as [`Lexer::text_run`] does without a fast path.
+    struct OneByOne<L>(L);
+
+    impl<L: Lexer> Lexer for OneByOne<L> {
+        fn text(&mut self, c: char, out: &mut String) {
+            self.0.text(c, out);
+        }
+        fn value(&mut self, v: &str, next: Option<char>, out: &mut String) {
+            self.0.value(v, next, out);
+        }
+        fn end(&mut self, out: &mut String) {
+            self.0.end(out);
+        }
+    }
+
+    #[test]
+    fn runs_of_text_are_lexed_as_their_characters_one_by_one() {
+        const PIECES: &[&str] = &[
+            "a",
+            "Z0",
+            " ",
+            "\t",
+            "\n",
+            "\r\n",
+            "#",
+            "'",
+            "\"",
+            "\\",
+            ";",
+            "&",
+            "|",
+            "(",
+            ")",
+            "<",
+            ">",
+            "/",
+            "*",
+            "{",
+            "}",
+            "$",
+            "%",
+            ":",
+            "-",
+            "[",
+            ",",
+            "=",
+            "é",
+            "\u{2028}",
+            "\u{85}",
+            "\u{b}",
+            "\u{c}",
+            "\u{a0}",
+            "key: ",
+            "  - ",
+            "resource \"t\" \"",
+            "# c ",
+            "/*",
+            "*/",
+            "${",
+            "%{",
+            "--a ",
+            "VALUE",
+            "VALUE",
+            "VALUE",
+        ];
+        const VALUES: &[&str] = &[
+            "", "vpc-1", "a b", "$(id)", "${x}", "%{y}", "a'b", "x\"y", "{", "}", "$", "%", "1.5",
+            "yes", "a\nb", "\u{2028}", "*/", "#x", "é", "x: y", "- z", "\\",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..4000 {
+            let mut t = String::new();
+            for _ in 0..next(40) {
+                match PIECES[next(PIECES.len())] {
+                    "VALUE" => t.push_str(&mark(VALUES[next(VALUES.len())])),
+                    p => t.push_str(p),
+                }
+            }
+            assert_eq!(
+                finish_with(Shell::default(), &t),
+                finish_with(OneByOne(Shell::default()), &t),
+                "shell {t:?}"
+            );
+            assert_eq!(
+                finish_with(Hcl::default(), &t),
+                finish_with(OneByOne(Hcl::default()), &t),
+                "hcl {t:?}"
+            );
+            assert_eq!(
+                finish_with(Yaml::default(), &t),
+                finish_with(OneByOne(Yaml::default()), &t),
+                "yaml {t:?}"
+            );
+        }
+    }
 
     fn snip(lang: Lang, template: &str, v: &str) -> String {
         let rendered = template.replace("{}", &mark(v));

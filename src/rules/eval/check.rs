@@ -156,16 +156,21 @@ fn eval_rule<'x>(
     needs: Needs,
 ) -> Vec<Verdict> {
     let rule = a.rule;
-    let mut scope = root.new_inner_scope();
-    scope.add_variable_as_val("params", a.params_val.clone());
     let mut statuses: HashMap<CelMapKey<'static>, Box<dyn cel::common::value::Val>> =
         HashMap::new();
-    scope.add_variable_as_val("checks", checks_value(&statuses));
+    // One scope below the resource's: `params`, `checks` and, for a check, its `let`s. (CEL
+    // looks a name up scope by scope, so fewer scopes are fewer lookups.)
+    let scope = |statuses: &HashMap<_, _>| {
+        let mut scope = root.new_inner_scope();
+        scope.add_variable_as_val("params", a.params_val.clone());
+        scope.add_variable_as_val("checks", checks_value(statuses));
+        scope
+    };
     tctx.focus(a, None);
     if let Err(v) = applies(
         rules,
         &rule.applies_if,
-        &scope,
+        &scope(&statuses),
         &rule.tpl_skip,
         tctx,
         ("rule", &rule.id),
@@ -176,12 +181,11 @@ fn eval_rule<'x>(
     let mut out = Vec::with_capacity(rule.checks.len());
     for (i, check) in rule.checks.iter().enumerate() {
         tctx.focus(a, Some(i));
-        let v = eval_check(rules, rule, check, &scope, tctx, needs);
+        let v = eval_check(rules, rule, check, scope(&statuses), tctx, needs);
         statuses.insert(
             CelMapKey::from(check.id.clone()),
             Box::new(CelString::from(v.status.as_str().to_string())),
         );
-        scope.add_variable_as_val("checks", checks_value(&statuses));
         out.push(v);
     }
     out
@@ -193,18 +197,19 @@ fn checks_value(
     Box::new(CelMap::from(statuses.clone()))
 }
 
+/// Evaluate one check in `inner`, the scope its `let`s are bound in.
 fn eval_check(
     rules: &RuleSet,
     rule: &Rule,
     check: &Check,
-    scope: &Context,
+    mut inner: Context,
     tctx: &mut TemplateCtx,
     needs: Needs,
 ) -> Verdict {
     if let Err(v) = applies(
         rules,
         &check.applies_if,
-        scope,
+        &inner,
         &check.tpl_skip,
         tctx,
         ("check", &check.id),
@@ -212,7 +217,6 @@ fn eval_check(
     ) {
         return v;
     }
-    let mut inner = scope.new_inner_scope();
     let mut done = vec![false; check.lets.len()];
     if let Err(e) = bind_lets(check, &check.lets_for_condition, &mut done, &mut inner) {
         return error(e);

@@ -435,7 +435,6 @@ fn account_header(a: &crate::inventory::Account) -> String {
 /// skipped. Existing flow logs are never changed: a new ALL log is added next to them.
 pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
     let dest = &s.destination;
-    let dest_text = dest.canonical();
     let mut out = Plan {
         accounts: inv
             .accounts
@@ -451,121 +450,56 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         let mut group_changes: Vec<Change> = Vec::new();
         let mut flow_changes: Vec<Change> = Vec::new();
         let mut region_rules: BTreeSet<String> = BTreeSet::new();
+        let mut sinks = Sinks {
+            skipped: &mut out.skipped,
+            manual: &mut out.manual,
+            flow_changes: &mut flow_changes,
+            acc: RegionPlan {
+                changes: &mut group_changes,
+                notes: &mut out.notes,
+                problems: &mut out.problems,
+            },
+        };
         for vpc in &region.vpcs {
-            let Wanted {
-                flow,
-                flow_rules,
-                enc,
-                manual,
-            } = failing_targets(findings, account, rname, &vpc.id, s);
-            region_rules.extend(flow_rules);
-            if (flow.is_empty() && enc.is_empty() && manual.is_empty())
-                || !s.resource_selected(&vpc.id)
-            {
-                continue;
-            }
-            if vpc.shared {
-                out.skipped.push(Skipped {
-                    account_id: account.into(),
-                    region: rname.into(),
-                    vpc_id: vpc.id.clone(),
-                    reason: format!(
-                        "shared VPC owned by account {}: --fix never touches shared VPCs; fix it in the owner account",
-                        escape(&vpc.owner_id)
-                    ),
-                });
-                continue;
-            }
-            for (f, why) in manual {
-                out.manual.push(ManualFix {
-                    account_id: account.into(),
-                    region: rname.into(),
-                    vpc_id: vpc.id.clone(),
-                    rule_id: f.rule_id.clone(),
-                    check_id: f.check_id.clone(),
-                    why,
-                    snippet: f.remediation.as_ref().and_then(|r| r.cli.clone()),
-                });
-            }
-            if !flow.is_empty() {
-                if let Some(existing) = vpc
+            let wanted = failing_targets(findings, account, rname, &vpc.id, s);
+            region_rules.extend(wanted.flow_rules.iter().cloned());
+            let target = Target {
+                id: &vpc.id,
+                name: &vpc.name,
+                owner_id: &vpc.owner_id,
+                shared: vpc.shared,
+                noun: "VPC",
+                flow_logs: &vpc.flow_logs,
+                // A key association encrypts the destinations of subnet-level logs too.
+                encryptable: vpc
                     .flow_logs
                     .iter()
-                    .find(|f| f.traffic_type == TRAFFIC_TYPE && same_destination(f, dest, rname))
-                {
-                    out.skipped.push(Skipped {
-                        account_id: account.into(),
-                        region: rname.into(),
-                        vpc_id: vpc.id.clone(),
-                        reason: format!(
-                            "already has the ALL flow log {} to {}; not creating a duplicate (check why it fails: {})",
-                            escape(&existing.id),
-                            escape(&dest_text),
-                            flow.join(", ")
-                        ),
-                    });
-                } else {
-                    flow_changes.push(Change {
-                        account_id: account.into(),
-                        region: rname.into(),
-                        vpc_id: Some(vpc.id.clone()),
-                        vpc_name: vpc.name.clone(),
-                        action: Action::CreateFlowLog {
-                            destination: dest_text.clone(),
-                            traffic_type: TRAFFIC_TYPE.into(),
-                            client_token: client_token(
-                                account,
-                                rname,
-                                &vpc.id,
-                                &dest_text,
-                                TRAFFIC_TYPE,
-                            ),
-                            resource_type: None,
-                        },
-                        targets: flow.clone(),
-                        note: describe_existing(&vpc.flow_logs),
-                    });
-                }
-            }
-            for (rule_id, check_id, allowed) in &enc {
-                let mut acc = RegionPlan {
-                    changes: &mut group_changes,
-                    notes: &mut out.notes,
-                    problems: &mut out.problems,
-                };
-                let logs = vpc
-                    .flow_logs
-                    .iter()
-                    .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs));
-                plan_encryption(
-                    (&vpc.id, logs),
-                    rname,
-                    account,
-                    (rule_id, check_id),
-                    *allowed,
-                    s,
-                    &mut acc,
-                );
-            }
+                    .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs))
+                    .collect(),
+                log: "ALL flow log",
+                traffic_type: TRAFFIC_TYPE,
+                resource_type: None,
+                note: describe_existing(&vpc.flow_logs),
+            };
+            plan_target(&target, (account, rname), wanted, s, &mut sinks);
         }
         for tgw in &region.transit_gateways {
             let wanted = failing_targets(findings, account, rname, &tgw.id, s);
             region_rules.extend(wanted.flow_rules.iter().cloned());
-            let mut acc = RegionPlan {
-                changes: &mut group_changes,
-                notes: &mut out.notes,
-                problems: &mut out.problems,
+            let target = Target {
+                id: &tgw.id,
+                name: &tgw.name,
+                owner_id: &tgw.owner_id,
+                shared: tgw.shared,
+                noun: "transit gateway",
+                flow_logs: &tgw.flow_logs,
+                encryptable: tgw.flow_logs.iter().collect(),
+                log: "transit gateway flow log",
+                traffic_type: "",
+                resource_type: Some(TRANSIT_GATEWAY),
+                note: tgw_note(tgw, s),
             };
-            plan_tgw(
-                tgw,
-                (account, rname),
-                wanted,
-                s,
-                &mut out.skipped,
-                &mut out.manual,
-                &mut flow_changes,
-                &mut acc,
-            );
+            plan_target(&target, (account, rname), wanted, s, &mut sinks);
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
             let mut acc = RegionPlan {
@@ -585,42 +519,69 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
     out
 }
 
-/// The changes for the failing results of one transit gateway: a TransitGateway-level flow log
-/// (never a second one to the same destination), key associations, manual fixes; a shared
-/// transit gateway is skipped.
-#[allow(clippy::too_many_arguments)]
-fn plan_tgw(
-    tgw: &TransitGateway,
+/// A resource that a fix may give a flow log: a VPC or a transit gateway.
+struct Target<'a> {
+    id: &'a str,
+    name: &'a Option<String>,
+    owner_id: &'a str,
+    shared: bool,
+    /// What it is, as the plan names it ("VPC", "transit gateway").
+    noun: &'a str,
+    /// Its own flow logs: a new one to the same destination would be a duplicate.
+    flow_logs: &'a [FlowLog],
+    /// The flow logs whose destinations a key association may encrypt.
+    encryptable: Vec<&'a FlowLog>,
+    /// The flow log a fix creates, as the plan names it ("ALL flow log").
+    log: &'a str,
+    /// Its traffic type (empty for a transit gateway, which has none) and its CreateFlowLogs
+    /// resource type (`None`: a VPC).
+    traffic_type: &'a str,
+    resource_type: Option<&'a str>,
+    /// What the plan line of the new flow log adds.
+    note: Option<String>,
+}
+
+/// Where the plan of one resource goes.
+struct Sinks<'a> {
+    skipped: &'a mut Vec<Skipped>,
+    manual: &'a mut Vec<ManualFix>,
+    flow_changes: &'a mut Vec<Change>,
+    acc: RegionPlan<'a>,
+}
+
+/// The changes for the failing results of one resource: a new flow log (never a second one of
+/// its kind to the same destination), key associations, manual fixes; a shared resource is
+/// skipped.
+fn plan_target(
+    t: &Target,
     (account, rname): (&str, &str),
     Wanted {
         flow, enc, manual, ..
     }: Wanted,
     s: &FixSettings,
-    skipped: &mut Vec<Skipped>,
-    manual_out: &mut Vec<ManualFix>,
-    flow_changes: &mut Vec<Change>,
-    acc: &mut RegionPlan,
+    out: &mut Sinks,
 ) {
-    if (flow.is_empty() && enc.is_empty() && manual.is_empty()) || !s.resource_selected(&tgw.id) {
+    if (flow.is_empty() && enc.is_empty() && manual.is_empty()) || !s.resource_selected(t.id) {
         return;
     }
-    if tgw.shared {
-        skipped.push(Skipped {
+    if t.shared {
+        out.skipped.push(Skipped {
             account_id: account.into(),
             region: rname.into(),
-            vpc_id: tgw.id.clone(),
+            vpc_id: t.id.into(),
             reason: format!(
-                "shared transit gateway owned by account {}: --fix never touches shared transit gateways; fix it in the owner account",
-                escape(&tgw.owner_id)
+                "shared {noun} owned by account {}: --fix never touches shared {noun}s; fix it in the owner account",
+                escape(t.owner_id),
+                noun = t.noun,
             ),
         });
         return;
     }
     for (f, why) in manual {
-        manual_out.push(ManualFix {
+        out.manual.push(ManualFix {
             account_id: account.into(),
             region: rname.into(),
-            vpc_id: tgw.id.clone(),
+            vpc_id: t.id.into(),
             rule_id: f.rule_id.clone(),
             check_id: f.check_id.clone(),
             why,
@@ -630,54 +591,55 @@ fn plan_tgw(
     let dest = &s.destination;
     let dest_text = dest.canonical();
     if !flow.is_empty() {
-        if let Some(existing) = tgw
-            .flow_logs
-            .iter()
-            .find(|f| same_destination(f, dest, rname))
-        {
-            skipped.push(Skipped {
+        let duplicate = t.flow_logs.iter().find(|f| {
+            (t.traffic_type.is_empty() || f.traffic_type == t.traffic_type)
+                && same_destination(f, dest, rname)
+        });
+        if let Some(existing) = duplicate {
+            out.skipped.push(Skipped {
                 account_id: account.into(),
                 region: rname.into(),
-                vpc_id: tgw.id.clone(),
+                vpc_id: t.id.into(),
                 reason: format!(
-                    "already has the transit gateway flow log {} to {}; not creating a duplicate (check why it fails: {})",
+                    "already has the {} {} to {}; not creating a duplicate (check why it fails: {})",
+                    t.log,
                     escape(&existing.id),
                     escape(&dest_text),
                     flow.join(", ")
                 ),
             });
         } else {
-            flow_changes.push(Change {
+            out.flow_changes.push(Change {
                 account_id: account.into(),
                 region: rname.into(),
-                vpc_id: Some(tgw.id.clone()),
-                vpc_name: tgw.name.clone(),
+                vpc_id: Some(t.id.into()),
+                vpc_name: t.name.clone(),
                 action: Action::CreateFlowLog {
                     destination: dest_text.clone(),
-                    traffic_type: String::new(),
+                    traffic_type: t.traffic_type.into(),
                     client_token: client_token(
                         account,
                         rname,
-                        &tgw.id,
+                        t.id,
                         &dest_text,
-                        TRANSIT_GATEWAY,
+                        t.resource_type.unwrap_or(t.traffic_type),
                     ),
-                    resource_type: Some(TRANSIT_GATEWAY.into()),
+                    resource_type: t.resource_type.map(Into::into),
                 },
                 targets: flow.clone(),
-                note: tgw_note(tgw, s),
+                note: t.note.clone(),
             });
         }
     }
     for (rule_id, check_id, allowed) in &enc {
         plan_encryption(
-            (&tgw.id, tgw.flow_logs.iter()),
+            (t.id, t.encryptable.iter().copied()),
             rname,
             account,
             (rule_id, check_id),
             *allowed,
             s,
-            acc,
+            &mut out.acc,
         );
     }
 }

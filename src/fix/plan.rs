@@ -833,28 +833,42 @@ fn plan_encryption<'l>(
                     push_association(dest_region, account, group, allowed, s, acc);
                 }
             }
-            DestinationType::S3 => {
-                let bucket = fl.destination.name.as_deref().unwrap_or("(unknown bucket)");
-                acc.notes.push(format!(
-                    "bucket {} (flow log {} of {}) has no default encryption; --fix never changes bucket encryption: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
-                    escape(bucket),
-                    escape(&fl.id),
-                    escape(resource_id),
-                    escape(resource_id)
-                ));
-            }
-            DestinationType::KinesisDataFirehose => {
-                let stream = fl.destination.name.as_deref().unwrap_or("(unknown stream)");
-                acc.notes.push(format!(
-                    "delivery stream {} (flow log {} of {}) has no server-side encryption; --fix never changes a delivery stream: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
-                    escape(stream),
-                    escape(&fl.id),
-                    escape(resource_id),
-                    escape(resource_id)
-                ));
-            }
+            DestinationType::S3 => acc.notes.push(left_to_snippet(
+                ("bucket", "has no default encryption", "bucket encryption"),
+                fl,
+                resource_id,
+                (rule_id, check_id),
+            )),
+            DestinationType::KinesisDataFirehose => acc.notes.push(left_to_snippet(
+                (
+                    "delivery stream",
+                    "has no server-side encryption",
+                    "a delivery stream",
+                ),
+                fl,
+                resource_id,
+                (rule_id, check_id),
+            )),
         }
     }
+}
+
+/// The note for an unencrypted destination that `--fix` does not change: what it is (`kind`),
+/// what it lacks, and what `--fix` never changes, then where its remediation snippet is.
+fn left_to_snippet(
+    (kind, lacks, never): (&str, &str, &str),
+    fl: &FlowLog,
+    resource_id: &str,
+    (rule_id, check_id): (&str, &str),
+) -> String {
+    let name = fl.destination.name.as_deref().unwrap_or("(unknown)");
+    format!(
+        "{kind} {} (flow log {} of {}) {lacks}; --fix never changes {never}: apply the remediation snippet of {rule_id}/{check_id} for {} in the report",
+        escape(name),
+        escape(&fl.id),
+        escape(resource_id),
+        escape(resource_id)
+    )
 }
 
 #[cfg(test)]
@@ -1296,20 +1310,12 @@ pub(crate) mod tests {
             "{:?}",
             safe.notes
         );
-        assert!(
-            safe.notes.iter().any(|n| n.contains("open-bucket")
-                && n.contains("remediation snippet of VPC-001/destination-encrypted")),
-            "{:?}",
-            safe.notes
-        );
-        assert!(
-            safe.notes
-                .iter()
-                .any(|n| n.contains("delivery stream open-stream")
-                    && n.contains("remediation snippet of VPC-001/destination-encrypted")),
-            "{:?}",
-            safe.notes
-        );
+        for note in [
+            "bucket open-bucket (flow log fl-s3 of vpc-u) has no default encryption; --fix never changes bucket encryption: apply the remediation snippet of VPC-001/destination-encrypted for vpc-u in the report",
+            "delivery stream open-stream (flow log fl-fh of vpc-u) has no server-side encryption; --fix never changes a delivery stream: apply the remediation snippet of VPC-001/destination-encrypted for vpc-u in the report",
+        ] {
+            assert!(safe.notes.iter().any(|n| n == note), "{:?}", safe.notes);
+        }
 
         let unsafe_plan = plan(
             &inv,

@@ -359,6 +359,13 @@ struct Wanted<'f> {
     manual: Vec<(&'f Finding, String)>,
 }
 
+impl Wanted<'_> {
+    /// Nothing of the resource's failures is for `--fix` to plan.
+    fn is_empty(&self) -> bool {
+        self.flow.is_empty() && self.enc.is_empty() && self.manual.is_empty()
+    }
+}
+
 /// Why a fix of this applicability is not applied with these settings; `None` when it is.
 fn held_back(fix: Applicability, s: &FixSettings) -> Option<String> {
     match fix {
@@ -463,6 +470,9 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         for vpc in &region.vpcs {
             let wanted = failing_targets(findings, account, rname, &vpc.id, s);
             region_rules.extend(wanted.flow_rules.iter().cloned());
+            if wanted.is_empty() || !s.resource_selected(&vpc.id) {
+                continue;
+            }
             let target = Target {
                 id: &vpc.id,
                 name: &vpc.name,
@@ -486,6 +496,9 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
         for tgw in &region.transit_gateways {
             let wanted = failing_targets(findings, account, rname, &tgw.id, s);
             region_rules.extend(wanted.flow_rules.iter().cloned());
+            if wanted.is_empty() || !s.resource_selected(&tgw.id) {
+                continue;
+            }
             let target = Target {
                 id: &tgw.id,
                 name: &tgw.name,
@@ -549,9 +562,9 @@ struct Sinks<'a> {
     acc: RegionPlan<'a>,
 }
 
-/// The changes for the failing results of one resource: a new flow log (never a second one of
-/// its kind to the same destination), key associations, manual fixes; a shared resource is
-/// skipped.
+/// The changes for the failing results of one selected resource (with something to plan): a new
+/// flow log (never a second one of its kind to the same destination), key associations, manual
+/// fixes; a shared resource is skipped.
 fn plan_target(
     t: &Target,
     (account, rname): (&str, &str),
@@ -561,9 +574,6 @@ fn plan_target(
     s: &FixSettings,
     out: &mut Sinks,
 ) {
-    if (flow.is_empty() && enc.is_empty() && manual.is_empty()) || !s.resource_selected(t.id) {
-        return;
-    }
     if t.shared {
         out.skipped.push(Skipped {
             account_id: account.into(),

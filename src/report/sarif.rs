@@ -102,11 +102,14 @@ impl SarifReporter {
     }
 
     fn log(&self, doc: &Document) -> sarif::Sarif {
-        let runs = run_accounts(doc)
-            .iter()
-            .map(|account| self.run(doc, account, MAX_RESULTS_PER_RUN))
-            .collect();
-        log_of(runs)
+        log_of(self.runs(doc).collect())
+    }
+
+    /// One run per account, each built when it is asked for.
+    fn runs<'a>(&'a self, doc: &'a Document) -> impl ExactSizeIterator<Item = sarif::Run> + 'a {
+        run_accounts(doc)
+            .into_iter()
+            .map(move |account| self.run(doc, &account, MAX_RESULTS_PER_RUN))
     }
 
     fn run(&self, doc: &Document, account: &str, limit: usize) -> sarif::Run {
@@ -378,15 +381,10 @@ struct LazyRuns<'s, 'a>(&'s LazyLog<'a>);
 impl serde::Serialize for LazyRuns<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let accounts = run_accounts(self.0.doc);
-        let mut seq = s.serialize_seq(Some(accounts.len()))?;
-        for account in &accounts {
-            seq.serialize_element(
-                &self
-                    .0
-                    .reporter
-                    .run(self.0.doc, account, MAX_RESULTS_PER_RUN),
-            )?;
+        let runs = self.0.reporter.runs(self.0.doc);
+        let mut seq = s.serialize_seq(Some(runs.len()))?;
+        for run in runs {
+            seq.serialize_element(&run)?;
         }
         seq.end()
     }

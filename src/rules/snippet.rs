@@ -52,23 +52,8 @@ pub(crate) fn mark(value: &str) -> String {
     out
 }
 
-/// The value a marker holds: its bytes, two hex digits each, as UTF-8.
 fn unmark(hex: &str) -> Option<String> {
-    fn digit(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            _ => None,
-        }
-    }
-    let hex = hex.as_bytes();
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(hex.len() / 2);
-    for pair in hex.chunks_exact(2) {
-        bytes.push(digit(pair[0])? << 4 | digit(pair[1])?);
-    }
+    let bytes = hex::decode(hex).ok()?;
     String::from_utf8(bytes).ok()
 }
 
@@ -389,6 +374,21 @@ struct Hcl {
 }
 
 impl Hcl {
+    /// The bytes that, in the present state, change nothing but the previous character (and,
+    /// in a string, end an unpaired `$` or `%`).
+    fn plain(&self) -> Option<Plain> {
+        if self.escaped {
+            return None;
+        }
+        Some(match self.state {
+            HclState::Code => |b| !matches!(b, b'#' | b'/' | b'*' | b'"' | b'\n'),
+            HclState::Str { .. } => |b| !matches!(b, b'\\' | b'"' | b'{' | b'$' | b'%' | b'\n'),
+            HclState::Interp { .. } => |b| !matches!(b, b'{' | b'}' | b'\n'),
+            HclState::LineComment => |b| b != b'\n',
+            HclState::BlockComment => |b| !matches!(b, b'/' | b'\n'),
+        })
+    }
+
     /// The text before a string on its line opens a block: a type keyword followed by labels only.
     fn opens_label(&self, out: &str) -> bool {
         let mut s = out[self.line_start..].trim_start();
@@ -466,23 +466,6 @@ fn is_number(v: &str) -> bool {
     v.parse::<f64>().is_ok_and(f64::is_finite)
         && v.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
-}
-
-impl Hcl {
-    /// The bytes that, in the present state, change nothing but the previous character (and,
-    /// in a string, end an unpaired `$` or `%`).
-    fn plain(&self) -> Option<Plain> {
-        if self.escaped {
-            return None;
-        }
-        Some(match self.state {
-            HclState::Code => |b| !matches!(b, b'#' | b'/' | b'*' | b'"' | b'\n'),
-            HclState::Str { .. } => |b| !matches!(b, b'\\' | b'"' | b'{' | b'$' | b'%' | b'\n'),
-            HclState::Interp { .. } => |b| !matches!(b, b'{' | b'}' | b'\n'),
-            HclState::LineComment => |b| b != b'\n',
-            HclState::BlockComment => |b| !matches!(b, b'/' | b'\n'),
-        })
-    }
 }
 
 impl Lexer for Hcl {
@@ -593,6 +576,27 @@ struct Yaml {
 }
 
 impl Yaml {
+    /// The bytes that, in the present state, change nothing but the previous character (and,
+    /// inside a plain scalar, the last significant one).
+    fn plain(&self) -> Option<Plain> {
+        if self.escaped {
+            return None;
+        }
+        match self.state {
+            YamlState::Comment => Some(|b| b != b'\n'),
+            YamlState::Double => Some(|b| !matches!(b, b'\\' | b'"')),
+            YamlState::Single => Some(|b| b != b'\''),
+            YamlState::Requoted => {
+                Some(|b| !matches!(b, b'\n' | b' ' | b'\t' | b'#' | b'\\' | b'"'))
+            }
+            YamlState::Plain if self.scalar_start.is_some() => {
+                Some(|b| !matches!(b, b'\n' | b' ' | b'\t' | b'#'))
+            }
+            // Outside a scalar any character may start one.
+            YamlState::Plain => None,
+        }
+    }
+
     /// A scalar may start here: at the start of a line, after `: `, `- `, `[`, `{` or `,`.
     fn at_scalar_start(&self) -> bool {
         let after_blank = matches!(self.prev, None | Some(' ' | '\t' | '\n'));
@@ -696,29 +700,6 @@ impl Yaml {
         out.insert(trimmed, '"');
         self.state = YamlState::Plain;
         self.scalar_start = None;
-    }
-}
-
-impl Yaml {
-    /// The bytes that, in the present state, change nothing but the previous character (and,
-    /// inside a plain scalar, the last significant one).
-    fn plain(&self) -> Option<Plain> {
-        if self.escaped {
-            return None;
-        }
-        match self.state {
-            YamlState::Comment => Some(|b| b != b'\n'),
-            YamlState::Double => Some(|b| !matches!(b, b'\\' | b'"')),
-            YamlState::Single => Some(|b| b != b'\''),
-            YamlState::Requoted => {
-                Some(|b| !matches!(b, b'\n' | b' ' | b'\t' | b'#' | b'\\' | b'"'))
-            }
-            YamlState::Plain if self.scalar_start.is_some() => {
-                Some(|b| !matches!(b, b'\n' | b' ' | b'\t' | b'#'))
-            }
-            // Outside a scalar any character may start one.
-            YamlState::Plain => None,
-        }
     }
 }
 

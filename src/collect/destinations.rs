@@ -373,7 +373,7 @@ impl<'a> Owners<'a> {
 
     /// The accounts whose delivery streams and log groups can be read, with their clients:
     /// every scanned account that was reached.
-    pub fn reading_streams_of(mut self, accounts: Vec<(String, &'a Clients)>) -> Owners<'a> {
+    pub fn with_readers(mut self, accounts: Vec<(String, &'a Clients)>) -> Owners<'a> {
         self.readers = accounts.into_iter().collect();
         self
     }

@@ -346,7 +346,7 @@ async fn collect_accounts(
             })
             .collect(),
     )
-    .reading_streams_of(
+    .with_readers(
         ready
             .iter()
             .map(|(t, c)| (t.account.id.clone(), *c))

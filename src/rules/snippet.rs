@@ -52,8 +52,25 @@ pub(crate) fn mark(value: &str) -> String {
     out
 }
 
+/// The value a marker holds: its bytes, two hex digits each (as [`mark`] writes them), as UTF-8.
+/// Decoded here rather than with `hex::decode`, whose iterator costs about 2% of the
+/// instructions of a JSON report.
 fn unmark(hex: &str) -> Option<String> {
-    let bytes = hex::decode(hex).ok()?;
+    fn digit(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        }
+    }
+    let hex = hex.as_bytes();
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(hex.len() / 2);
+    for pair in hex.chunks_exact(2) {
+        bytes.push(digit(pair[0])? << 4 | digit(pair[1])?);
+    }
     String::from_utf8(bytes).ok()
 }
 

@@ -685,3 +685,45 @@ fn malformed_suppressions_are_exit_2_with_position() {
         assert_positioned(&o, &f, line, what);
     }
 }
+
+/// The rules `BENCH_RULES=floor` measures with (`scripts/gen-floor-rules.py`): they replace every
+/// built-in rule, give the same results (rule, check, resource) with the same compliance mappings,
+/// and judge nothing: no result fails.
+#[test]
+fn floor_rules_keep_the_results_and_mappings_of_the_built_in_rules_and_fail_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let floor = dir.path().join("floor-rules");
+    let gen_out = run(std::process::Command::new(venv_bin("python"))
+        .arg(repo_path("scripts/gen-floor-rules.py"))
+        .arg(repo_path("rules"))
+        .arg(&floor));
+    assert_eq!(code(&gen_out), 0, "{}", stderr(&gen_out));
+    let demo = repo_path("examples/demo-inventory.json");
+    let results = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["--format", "json", "--fail-on", "critical"];
+        args.extend_from_slice(extra);
+        let o = scan_inv(&demo, &args);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+        doc["results"].as_array().unwrap().clone()
+    };
+    let key = |r: &serde_json::Value| {
+        (
+            r["rule_id"].clone(),
+            r["check_id"].clone(),
+            r["resource"]["id"].clone(),
+            r["compliance"].clone(),
+        )
+    };
+    let built_in = results(&[]);
+    let floored = results(&["--rules", floor.to_str().unwrap()]);
+    assert!(built_in.iter().any(|r| r["status"] == "fail"));
+    assert_eq!(
+        floored.iter().map(key).collect::<Vec<_>>(),
+        built_in.iter().map(key).collect::<Vec<_>>()
+    );
+    assert!(
+        floored.iter().all(|r| r["status"] != "fail"),
+        "{floored:#?}"
+    );
+}

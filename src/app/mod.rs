@@ -2,10 +2,12 @@
 //! This is the only layer that prints to the terminal.
 
 mod accounts_file;
+mod closing;
 mod diff_cmd;
 mod fix_cmd;
 mod fix_settings;
 mod fix_step;
+mod logging;
 mod output;
 mod pipeline;
 mod report_cmd;
@@ -35,7 +37,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    init_logging(cli.verbose, cli.quiet);
+    logging::init(cli.verbose, cli.quiet);
     match run(cli) {
         Ok(status) => status.code(),
         Err(e) => {
@@ -44,26 +46,6 @@ pub fn main() -> i32 {
             e.exit_status().code()
         }
     }
-}
-
-fn init_logging(verbose: u8, quiet: u8) {
-    // flowaudit's own events, and the AWS SDK's one step quieter: its warnings (such as a
-    // failed instance-metadata region lookup when a region is given anyway) are noise by default.
-    let (own, deps) = match (verbose, quiet) {
-        (_, 2..) => ("off", "off"),
-        (_, 1) => ("error", "off"),
-        (0, _) => ("warn", "error"),
-        (1, _) => ("info", "warn"),
-        (2, _) => ("debug", "info"),
-        _ => ("trace", "debug"),
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FLOWAUDIT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{deps},flowaudit={own}")));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
 }
 
 /// Run a parsed command line.

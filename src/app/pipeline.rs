@@ -130,6 +130,7 @@ pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
     warn_suppressions(&doc);
     write_others(&doc, &others, omitted.as_ref(), text.as_mut())?;
     let status = scan_rules.exit_status(&doc);
+    super::closing::print(&doc, &outputs, status, scan_rules.fail_on);
     free_in_background(doc);
     Ok(status)
 }
@@ -175,11 +176,13 @@ fn scan_and_fix(
     write_outputs(&doc, &args.output)?;
     let status = scan_rules.exit_status(&doc);
     // A failed fix makes an otherwise clean run exit 1; a partial scan (3) still takes precedence.
-    Ok(if step.failed && status == ExitStatus::Clean {
+    let status = if step.failed && status == ExitStatus::Clean {
         ExitStatus::Findings
     } else {
         status
-    })
+    };
+    super::closing::print(&doc, &outputs(&args.output)?, status, scan_rules.fail_on);
+    Ok(status)
 }
 
 /// `--baseline` during a run: the comparison each result is fed to as it is produced, then
@@ -527,17 +530,19 @@ impl ScanRules {
         Ok((summary, section))
     }
 
-    /// 3 when the scan is partial; else 1 when a fail result at or above `--fail-on` exists; else 0.
+    /// 3 when the scan is partial or a result is `error`; else 1 when a fail result at or above
+    /// `--fail-on` exists; else 0.
     /// Read from the summary, which counts every result (the document may hold fewer).
     pub fn exit_status(&self, doc: &Document) -> ExitStatus {
         exit_status(doc, self.fail_on)
     }
 }
 
-/// The exit status of a report: 3 when it is partial; else 1 when a fail result at or above
+/// The exit status of a report: 3 when it is incomplete (a region or account was not read, or a
+/// check could not be evaluated: an `error` result); else 1 when a fail result at or above
 /// `fail_on` exists; else 0. Read from the summary, which counts every result.
 pub fn exit_status(doc: &Document, fail_on: Severity) -> ExitStatus {
-    if doc.scan.partial {
+    if doc.scan.partial || doc.summary.count(Status::Error) > 0 {
         ExitStatus::Partial
     } else if Severity::ALL
         .iter()

@@ -137,6 +137,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     }
     write_others(&doc, &others, omitted.as_ref(), text.as_mut())?;
     let status = exit_status(&doc, fail_on);
+    super::closing::print(&doc, &outputs, status, fail_on);
     free_in_background(doc);
     Ok(status)
 }

@@ -1,6 +1,7 @@
 //! Turning SDK errors into the (code, message) pairs that scan errors and destination reasons carry.
 
 use crate::inventory::error_class::ErrorClass;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
@@ -71,6 +72,17 @@ where
             "Timeout".to_string(),
             format!("no response within {timeout_secs} s (--call-timeout)"),
         ),
+        // The credentials chain found nothing usable: the request was never sent. Its own class,
+        // not a network failure, whatever the SDK wraps it in.
+        _ if credentials_error(err).is_some() => {
+            let c = credentials_error(err).unwrap_or(err);
+            let code = match c.downcast_ref::<CredentialsError>() {
+                Some(CredentialsError::ProviderTimedOut(_)) => "CredentialsTimeout",
+                Some(CredentialsError::CredentialsNotLoaded(_)) => "NoCredentials",
+                _ => "CredentialsError",
+            };
+            (code.to_string(), chain(c))
+        }
         SdkError::DispatchFailure(d) if d.is_timeout() => ("Timeout".to_string(), chain(err)),
         SdkError::DispatchFailure(_) => ("Transport".to_string(), chain(err)),
         SdkError::ResponseError(_) => ("InvalidResponse".to_string(), chain(err)),
@@ -82,6 +94,30 @@ where
         status,
         bucket_region,
     }
+}
+
+/// An SDK message for an error line: each of its lines escaped for the terminal, the lines after
+/// the first indented under it, so its own line breaks stay line breaks.
+pub fn multiline(text: &str) -> String {
+    text.lines()
+        .map(|l| crate::term::escape(l.trim_end()).into_owned())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n    ")
+}
+
+/// The credentials-chain failure behind `err`, if a source of it is one.
+fn credentials_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if e.is::<CredentialsError>() {
+            return Some(e);
+        }
+        cur = e.source();
+    }
+    None
 }
 
 /// The error and its sources, Display only, joined with `: ` (no Debug dumps in messages).

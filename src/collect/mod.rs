@@ -98,7 +98,13 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         .map(|r| r.trim().to_string())
         .unwrap_or_else(|| "us-east-1".to_string());
     let clients = Clients::load(opts, &fallback_region).await;
-    let (account_id, partition) = identify(&clients, timeout_secs).await?;
+    let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    let profile = match (&opts.profile, &env_profile) {
+        (Some(p), _) => Some((p.as_str(), "--profile")),
+        (None, Some(p)) => Some((p.as_str(), "AWS_PROFILE")),
+        (None, None) => None,
+    };
+    let (account_id, partition) = identify(&clients, timeout_secs, profile).await?;
 
     let (scans, accounts, mut scan_errors) = match &opts.accounts {
         None => {
@@ -145,6 +151,12 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
             &b.operation,
         ))
     });
+    tracing::info!(
+        regions = region_invs.len(),
+        vpcs = region_invs.iter().map(|r| r.vpcs.len()).sum::<usize>(),
+        errors = scan_errors.len(),
+        "collection done"
+    );
     Ok(Inventory {
         schema: INVENTORY_SCHEMA.to_string(),
         scan: ScanMeta {
@@ -191,6 +203,7 @@ async fn scan_account(
         &mut scan_errors,
     )
     .await?;
+    tracing::info!(account = %escape(account_id), regions = plan.scan.len(), "regions to scan");
     for r in &plan.not_enabled {
         scan_errors.push(ScanError {
             account_id: account_id.to_string(),
@@ -384,7 +397,11 @@ async fn collect_accounts(
 /// The account id and ARN partition of the credentials (STS GetCallerIdentity). Fatal when it
 /// fails, or answers an account id or partition of the wrong shape: nothing else can be trusted
 /// without them, and every region entry and ARN holds them.
-async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, String), Error> {
+async fn identify(
+    clients: &Clients,
+    timeout_secs: u64,
+    profile: Option<(&str, &str)>,
+) -> Result<(String, String), Error> {
     let home = clients.home_region();
     let identity = clients
         .limit
@@ -392,11 +409,19 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
         .await
         .map_err(|e| {
         let f = errors::classify(&e, timeout_secs);
+        let fix = match profile {
+            Some((name, from)) if f.class() == ErrorClass::Credentials => {
+                let name = escape(name);
+                format!(
+                    "the profile `{name}` ({from}) is not defined or gives no credentials: list the profiles with `aws configure list-profiles`, run `aws sso login --profile {name}` for an SSO profile, or create it with `aws configure --profile {name}`"
+                )
+            }
+            _ => f.fix("sts", "GetCallerIdentity", "check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint"),
+        };
         Error::fatal(format!(
-            "cannot identify the AWS account (STS GetCallerIdentity in {}): {}\n  fix: {}",
+            "cannot identify the AWS account (STS GetCallerIdentity in {}): {}\n  fix: {fix}",
             escape(&home),
-            escape(&f.summary()),
-            f.fix("sts", "GetCallerIdentity", "check the credentials (AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, SSO login) and the endpoint")
+            errors::multiline(&f.summary()),
         ))
     })?;
     let account_id = identity.account().unwrap_or_default().to_string();
@@ -413,7 +438,7 @@ async fn identify(clients: &Clients, timeout_secs: u64) -> Result<(String, Strin
             escape(&home)
         )));
     }
-    tracing::debug!(account = %escape(&account_id), partition = %escape(&partition), region = %escape(&home), "GetCallerIdentity");
+    tracing::info!(account = %escape(&account_id), partition = %escape(&partition), region = %escape(&home), "scanning with the credentials of this account");
     Ok((account_id, partition))
 }
 
@@ -526,6 +551,13 @@ async fn list_regions(
     for (ctx, result) in listed {
         let failures = match result {
             Ok((region, tgw_failures)) => {
+                tracing::info!(
+                    account = %escape(&region.account_id),
+                    region = %escape(&region.region),
+                    vpcs = region.vpcs.len(),
+                    transit_gateways = region.transit_gateways.len(),
+                    "region listed"
+                );
                 region_invs.push(region);
                 tgw_failures
             }

@@ -53,6 +53,8 @@ const CREDENTIALS: &[&str] = &[
     "RequestExpired",
     "InvalidSignatureException",
     "NoCredentials",
+    "CredentialsError",
+    "CredentialsTimeout",
 ];
 
 const ACCESS_DENIED: &[&str] = &[
@@ -132,6 +134,8 @@ impl ErrorClass {
     pub fn fix(self, service: &str, operation: &str, code: &str) -> Option<String> {
         Some(match self {
             ErrorClass::Throttling => "AWS is throttling the calls: run again later, or raise --max-attempts (default 5) and lower --concurrency or --max-in-flight".to_string(),
+            ErrorClass::Credentials if code.eq_ignore_ascii_case("NoCredentials") => "no AWS credentials were found: set AWS_PROFILE (or --profile) to a profile of ~/.aws/config, run `aws sso login` for an SSO profile, run `aws configure` to create one, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_string(),
+            ErrorClass::Credentials if code.eq_ignore_ascii_case("CredentialsError") || code.eq_ignore_ascii_case("CredentialsTimeout") => "the credentials could not be loaded: check the profile in ~/.aws/config (`aws configure list-profiles`), run `aws sso login` for an SSO profile, or `aws configure` to create one".to_string(),
             ErrorClass::Credentials => "the credentials are expired or invalid: log in again (`aws sso login`, a fresh session token, or another AWS_PROFILE / --profile)".to_string(),
             ErrorClass::AccessDenied if operation == "AssumeRole" => "the member account's role cannot be assumed: check that it exists, that its trust policy allows the scanning principal (and --external-id), and that the caller may call sts:AssumeRole on it (docs/accounts.md)".to_string(),
             ErrorClass::AccessDenied => format!(

@@ -398,6 +398,11 @@ impl Summary {
         bump(checks, &f.check_id, st);
     }
 
+    /// Number of results with `status`, over every severity.
+    pub fn count(&self, status: Status) -> usize {
+        self.by_status.get(status.as_str()).copied().unwrap_or(0)
+    }
+
     /// Number of `fail` results of this severity.
     pub fn failures(&self, severity: Severity) -> usize {
         self.by_severity

@@ -8,6 +8,7 @@ mod deploy_files;
 mod diff;
 mod faults;
 mod firehose;
+mod first_hour;
 mod fix_apply;
 mod fix_iam;
 mod fix_org;

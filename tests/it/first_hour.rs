@@ -1,0 +1,250 @@
+//! A newcomer's first hour: errors that name their cause, exit codes that say what happened, one
+//! log line format, and a closing block after every run that writes files.
+
+use crate::support::harness::*;
+use std::path::Path;
+
+fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The demo inventory without its scan error: a complete scan.
+fn complete_demo(dir: &Path) -> std::path::PathBuf {
+    let mut inv: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo_path("examples/demo-inventory.json")).unwrap())
+            .unwrap();
+    inv["errors"] = serde_json::json!([]);
+    let path = dir.join("complete.json");
+    std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    path
+}
+
+/// A scan that finds no credentials at all: no environment variables, no profile files, no
+/// instance metadata. Nothing is sent (the endpoint is a closed loopback port).
+fn scan_without_credentials(extra: &[&str]) -> (i32, String) {
+    let home = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", free_port());
+    let mut cmd = flowaudit();
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("HOME", home.path())
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .args(["scan", "--region", "eu-west-1", "--endpoint-url", &endpoint])
+        .args(extra);
+    let out = run(&mut cmd);
+    (code(&out), stderr_of(&out))
+}
+
+#[test]
+fn missing_credentials_are_named_as_such_with_the_commands_that_fix_them() {
+    let (code, err) = scan_without_credentials(&[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("NoCredentials"), "{err}");
+    for advice in ["AWS_PROFILE", "aws sso login", "aws configure"] {
+        assert!(err.contains(advice), "{advice}: {err}");
+    }
+    assert!(!err.contains("check the endpoint"), "{err}");
+    assert!(!err.contains("Transport"), "{err}");
+    // The SDK's own lines stay lines, indented under the error, not Debug escapes.
+    assert!(!err.contains("\\u{a}") && !err.contains("\\n"), "{err}");
+    assert!(err.contains("\n    "), "{err}");
+    for line in err.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            line.starts_with("flowaudit: error: ") || line.starts_with("  "),
+            "a line of its own: {line:?}\n{err}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_profile_is_named() {
+    for (how, extra, env) in [
+        ("--profile", vec!["--profile", "nosuch"], None),
+        ("AWS_PROFILE", vec![], Some("nosuch")),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let endpoint = format!("http://127.0.0.1:{}", free_port());
+        let mut cmd = flowaudit();
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("HOME", home.path())
+            .env_remove("AWS_CONFIG_FILE")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .args(["scan", "--region", "eu-west-1", "--endpoint-url", &endpoint])
+            .args(&extra);
+        if let Some(p) = env {
+            cmd.env("AWS_PROFILE", p);
+        }
+        let out = run(&mut cmd);
+        let err = stderr_of(&out);
+        assert_eq!(code(&out), 2, "{err}");
+        assert!(
+            err.contains(&format!("the profile `nosuch` ({how})")),
+            "{how}: {err}"
+        );
+        assert!(err.contains("aws sso login --profile nosuch"), "{err}");
+        assert!(err.contains("aws configure --profile nosuch"), "{err}");
+    }
+}
+
+#[test]
+fn a_check_that_cannot_be_evaluated_makes_the_scan_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_demo(dir.path());
+    let inv = inv.to_str().unwrap();
+    let base = run(flowaudit().args([
+        "scan",
+        "--from-inventory",
+        inv,
+        "--fail-on",
+        "critical",
+        "-f",
+        "json",
+    ]));
+    assert_ne!(code(&base), 3, "{}", stderr_of(&base));
+
+    // A tag lookup of a key some VPCs lack: valid CEL, an error for those VPCs.
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("ORG-100.toml"),
+        r#"id = "ORG-100"
+title = "Cost centre"
+description = "The VPC's cost centre tag is not empty."
+severity = "low"
+resource = "vpc"
+
+[[checks]]
+id = "cost-centre"
+title = "Cost centre tag"
+condition = "vpc.tags['CostCenter'] != ''"
+pass = "tagged"
+fail = "untagged"
+"#,
+    )
+    .unwrap();
+    let out = run(flowaudit().args([
+        "scan",
+        "--from-inventory",
+        inv,
+        "--rules",
+        rules.to_str().unwrap(),
+        "--fail-on",
+        "critical",
+        "-f",
+        "json",
+        "--output-dir",
+        dir.path().join("out").to_str().unwrap(),
+    ]));
+    let err = stderr_of(&out);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/flowaudit.json")).unwrap())
+            .unwrap();
+    let errors = report["summary"]["by_status"]["error"].as_u64().unwrap();
+    assert!(errors > 0, "the rule gives error results");
+    assert_eq!(code(&out), 3, "{err}");
+    assert!(
+        err.contains("flowaudit: exit 3: the scan is incomplete")
+            && err.contains(&format!("{errors} checks could not be evaluated")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_that_writes_files_ends_with_what_it_wrote_and_what_its_exit_code_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_demo(dir.path());
+    let out_dir = dir.path().join("out");
+    let args = [
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+        "-f",
+        "json",
+        "-f",
+        "html",
+        "-f",
+        "sarif",
+    ];
+    let out = run(flowaudit().args(args));
+    let err = stderr_of(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("flowaudit.json")).unwrap()).unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    let wrote = lines
+        .iter()
+        .find(|l| l.starts_with("flowaudit: wrote "))
+        .unwrap_or_else(|| panic!("no files line: {err}"));
+    for f in ["flowaudit.json", "flowaudit.html", "flowaudit.sarif"] {
+        assert!(
+            wrote.contains(&out_dir.join(f).display().to_string()),
+            "{f}: {wrote}"
+        );
+    }
+    let total = report["summary"]["total"].as_u64().unwrap();
+    let fail = report["summary"]["by_status"]["fail"].as_u64().unwrap();
+    assert!(
+        err.contains(&format!(
+            "flowaudit: {total} results in 1 account and {} regions: ",
+            report["scan"]["regions"].as_array().unwrap().len()
+        )) && err.contains(&format!("{fail} fail")),
+        "{err}"
+    );
+    assert!(
+        lines.last().unwrap().starts_with("flowaudit: exit 1: ")
+            && lines.last().unwrap().contains("at or above --fail-on low"),
+        "{err}"
+    );
+
+    // -q: nothing at all.
+    let out = run(flowaudit().args(args).arg("-q"));
+    assert_eq!(code(&out), 1);
+    assert_eq!(stderr_of(&out), "");
+    // To standard output: the report is the summary, no block.
+    let out = run(flowaudit().args(["scan", "--from-inventory", inv.to_str().unwrap()]));
+    assert!(
+        !stderr_of(&out).contains("flowaudit: wrote"),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+#[test]
+fn log_lines_have_one_format_and_no_colour_on_a_redirected_stderr() {
+    let moto = Moto::start();
+    moto.seed(&serde_json::json!([{"op": "vpc", "key": "v", "region": "eu-west-1", "cidr": "10.0.0.0/16"}]));
+    let out = run(flowaudit().env_remove("NO_COLOR").args([
+        "scan",
+        "-v",
+        "--region",
+        "eu-west-1",
+        "--endpoint-url",
+        &moto.endpoint(),
+    ]));
+    let err = stderr_of(&out);
+    assert!(!err.contains('\x1b'), "no ANSI codes: {err:?}");
+    assert!(
+        err.contains("flowaudit: info: "),
+        "-v shows info lines: {err}"
+    );
+    assert!(
+        err.contains("region listed") && err.contains("region=eu-west-1"),
+        "{err}"
+    );
+    for line in err.lines() {
+        assert!(line.starts_with("flowaudit: "), "one format: {line:?}");
+    }
+    // Without -v: no info lines.
+    let out = run(flowaudit().args([
+        "scan",
+        "--region",
+        "eu-west-1",
+        "--endpoint-url",
+        &moto.endpoint(),
+    ]));
+    assert!(!stderr_of(&out).contains("info:"), "{}", stderr_of(&out));
+}

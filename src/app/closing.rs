@@ -129,3 +129,52 @@ pub fn print(doc: &Document, outputs: &[Output], status: ExitStatus, fail_on: Se
         eprintln!("{line}");
     }
 }
+
+/// The closing block of `flowaudit fix`, always printed (unless `-q`): its exit status speaks of
+/// the planned changes, so the findings that remain are said here.
+pub fn print_fix(doc: &Document, outputs: &[Output], status: ExitStatus, dry_run: bool) {
+    if super::logging::quiet() {
+        return;
+    }
+    let changes = doc.fixes.as_deref().map_or(0, <[_]>::len);
+    for line in fix_block(doc, &files_written(doc, outputs), status, changes, dry_run) {
+        eprintln!("{line}");
+    }
+}
+
+/// The closing block's lines for `flowaudit fix` with `changes` planned changes.
+pub fn fix_block(
+    doc: &Document,
+    files: &[String],
+    status: ExitStatus,
+    changes: usize,
+    dry_run: bool,
+) -> Vec<String> {
+    let mut lines = block(doc, files, status, Severity::Info);
+    let remaining = doc.summary.count(Status::Fail);
+    let remain = match remaining {
+        0 => "no failing result remains".to_string(),
+        n => format!(
+            "{} remain{} (see the report; `flowaudit fix` exits 0 whatever findings remain)",
+            plural(n, "failing result", "failing results"),
+            if n == 1 { "s" } else { "" }
+        ),
+    };
+    if let (ExitStatus::Clean | ExitStatus::Findings, Some(last)) = (status, lines.last_mut()) {
+        *last = match (status, changes) {
+            (ExitStatus::Clean, 0) => format!("flowaudit: exit 0: nothing to change; {remain}"),
+            (ExitStatus::Clean, n) if dry_run => format!(
+                "flowaudit: exit 0: {} checked, nothing changed (--dry-run); {remain}",
+                plural(n, "planned change", "planned changes")
+            ),
+            (ExitStatus::Clean, n) => format!(
+                "flowaudit: exit 0: {} applied and verified; {remain}",
+                plural(n, "planned change", "planned changes")
+            ),
+            _ => format!(
+                "flowaudit: exit 1: a planned change was declined, failed or does not verify; {remain}"
+            ),
+        };
+    }
+    lines
+}

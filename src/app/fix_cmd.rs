@@ -19,7 +19,7 @@ pub fn fix(args: FixCommandArgs) -> Result<ExitStatus, Error> {
     if let Some(path) = &args.undo {
         return undo(path, &args.collect, &args.settings);
     }
-    pipeline::run(ScanArgs {
+    pipeline::run_fix(ScanArgs {
         collect: args.collect,
         rules: args.rules,
         output: args.output,

@@ -194,10 +194,11 @@ pub(crate) fn run_fix_step(
             .iter()
             .map(|c| declined(c, "declined at the confirmation prompt"))
             .collect();
+        // Not applied: the run did not do what it planned (exit 1).
         return Ok(FixStep {
             fixes,
             inventory: None,
-            failed: false,
+            failed: true,
         });
     }
     let mut log = match (&settings.log_file, settings.dry_run) {

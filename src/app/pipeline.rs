@@ -34,13 +34,33 @@ use std::collections::BTreeMap;
 /// Run a scan (with its fix step when `--fix` is on) and write its outputs; returns the exit
 /// status.
 pub fn run(args: ScanArgs) -> Result<ExitStatus, Error> {
+    run_as(args, RunKind::Scan)
+}
+
+/// What the exit status of a run with a fix step speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// `scan` (`--fix` included): the findings, or a planned change that failed.
+    Scan,
+    /// `flowaudit fix`: the planned changes only. 0 when every one was applied and verified,
+    /// whatever findings remain; 1 when one failed or does not verify; 3 when the scan it fixed
+    /// from was incomplete.
+    Fix,
+}
+
+/// [`run`] for `flowaudit fix`, whose exit status speaks of its changes ([`RunKind::Fix`]).
+pub fn run_fix(args: ScanArgs) -> Result<ExitStatus, Error> {
+    run_as(args, RunKind::Fix)
+}
+
+fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
     check_output_args(&args.output)?;
     let shard = shard_of_args(&args)?;
     // Every input file is checked before AWS is called.
     let scan_rules = ScanRules::prepare(&args.rules)?;
     let fix = super::fix_step::prepare(&args.fix, &args.collect, &scan_rules.rules)?;
     if let Some(settings) = &fix {
-        return scan_and_fix(&scan_rules, settings, &args);
+        return scan_and_fix(&scan_rules, settings, &args, kind);
     }
     let outputs = outputs(&args.output)?;
     let baseline = BaselineRun::open(&args.output)?;
@@ -141,6 +161,7 @@ fn scan_and_fix(
     scan_rules: &ScanRules,
     settings: &crate::fix::settings::FixSettings,
     args: &ScanArgs,
+    kind: RunKind,
 ) -> Result<ExitStatus, Error> {
     let baseline = BaselineRun::open(&args.output)?;
     let inv = obtain_inventory(&args.collect)?;
@@ -176,12 +197,18 @@ fn scan_and_fix(
     write_outputs(&doc, &args.output)?;
     let status = scan_rules.exit_status(&doc);
     // A failed fix makes an otherwise clean run exit 1; a partial scan (3) still takes precedence.
-    let status = if step.failed && status == ExitStatus::Clean {
-        ExitStatus::Findings
-    } else {
-        status
+    // `flowaudit fix` speaks of its changes only: the findings that remain do not count.
+    let status = match (status, kind) {
+        (ExitStatus::Partial, _) => ExitStatus::Partial,
+        _ if step.failed => ExitStatus::Findings,
+        (_, RunKind::Fix) => ExitStatus::Clean,
+        (status, RunKind::Scan) => status,
     };
-    super::closing::print(&doc, &outputs(&args.output)?, status, scan_rules.fail_on);
+    let outputs = outputs(&args.output)?;
+    match kind {
+        RunKind::Scan => super::closing::print(&doc, &outputs, status, scan_rules.fail_on),
+        RunKind::Fix => super::closing::print_fix(&doc, &outputs, status, settings.dry_run),
+    }
     Ok(status)
 }
 

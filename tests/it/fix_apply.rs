@@ -154,8 +154,12 @@ fn dry_run_sends_dry_run_calls_and_changes_nothing() {
     let mut args = vec!["fix", "--dry-run", "--fix-destination", &dest];
     args.extend(fix_args(&ep, &regions, &log, &report));
     let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 1, "the failing results are still there: {err}");
+    assert_eq!(c, 0, "every planned change passes its dry run: {err}");
     assert!(err.contains("dry run"), "{err}");
+    assert!(
+        err.contains("checked, nothing changed (--dry-run); ") && err.contains("remain"),
+        "the failing results are still there, and the summary says so: {err}"
+    );
     let calls = moto.recorded_calls();
     assert_eq!(
         count_calls(&calls, "CreateFlowLogs"),
@@ -733,12 +737,42 @@ fn fix_with_a_baseline_counts_the_fixed_failure_as_resolved() {
     ];
     args.extend(fix_args(&ep, &regions, &log, &report));
     let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 1, "the unfixed VPCs still fail: {err}");
+    // `fix` speaks of its changes: the unfixed VPCs still fail, and the summary says so.
+    assert_eq!(
+        c, 0,
+        "the one planned change is applied and verified: {err}"
+    );
+    assert!(
+        err.contains("flowaudit: exit 0: 1 planned change applied and verified; ")
+            && err.contains("failing results remain"),
+        "{err}"
+    );
     let after = read_json(&report);
     assert_eq!(after["fixes"].as_array().unwrap().len(), 1, "{err}");
     assert_eq!(after["fixes"][0]["outcome"], "applied");
     let failing_after = failing_results(&after);
     assert!(!failing_after.contains(&fixed));
+
+    // Run again: nothing left to change for that VPC, so exit 0 although failures remain.
+    let (log2, report2) = (
+        dir.path().join("again-log.json"),
+        dir.path().join("again.json"),
+    );
+    let mut again = vec![
+        "fix",
+        "--yes",
+        "--fix-destination",
+        &dest,
+        "--fix-resource",
+        &ids["bare_us"],
+    ];
+    again.extend(fix_args(&ep, &regions, &log2, &report2));
+    let (c, _, err) = run_fa(&again, dir.path());
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        err.contains("flowaudit: exit 0: nothing to change; ") && err.contains("remain"),
+        "{err}"
+    );
 
     // The section compares the report after the fix with the baseline.
     let b = &after["baseline"];

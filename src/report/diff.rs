@@ -264,6 +264,9 @@ pub struct Baseline {
     pub file: String,
     pub head: SavedHead,
     before: HashMap<[u8; 32], Before>,
+    /// The status of every other result of the saved report (pass, skipped, error, or a
+    /// suppressed result that was not a failure), by identity: what a change says it was.
+    others: HashMap<[u8; 32], Status>,
     /// Resources of `before` (by [`resource_key`]) -> seen in the new results.
     resources: HashMap<[u8; 32], bool>,
 }
@@ -298,6 +301,7 @@ impl Baseline {
     /// it) and keep its failures.
     pub fn read(path: &Path) -> Result<Baseline, Error> {
         let mut before = HashMap::new();
+        let mut others = HashMap::new();
         let mut resources = HashMap::new();
         // One slim copy (no tags) per resource: its failures come together.
         let mut last: Option<(Arc<ResourceRef>, Arc<ResourceRef>)> = None;
@@ -305,6 +309,7 @@ impl Baseline {
             path,
             Some(&mut |f: Finding| {
                 let Some(failed) = failing(&f) else {
+                    others.insert(identity(&f), f.status);
                     return Ok(());
                 };
                 let slim = match &last {
@@ -338,6 +343,7 @@ impl Baseline {
             file: path.display().to_string(),
             head,
             before,
+            others,
             resources,
         })
     }
@@ -485,7 +491,9 @@ impl Comparison {
             rule_id: f.rule_id.clone(),
             check_id: f.check_id.clone(),
             severity: f.severity,
-            old_status: before,
+            // What it was when it did not fail: pass, skipped, error; `None` only when the old
+            // report had no such result.
+            old_status: before.or_else(|| self.baseline.others.get(&key).copied()),
             new_status: Some(f.status),
             // Empty when the run rendered no message for it (no format shows it).
             message: (!f.message.is_empty()).then(|| f.message.clone()),
@@ -689,9 +697,13 @@ mod tests {
                 fixes: None,
             },
             before: HashMap::new(),
+            others: HashMap::new(),
             resources: HashMap::new(),
         };
         for f in old {
+            if failing(f).is_none() {
+                b.others.insert(identity(f), f.status);
+            }
             if let Some(failed) = failing(f) {
                 b.resources.insert(resource_key(&f.resource), false);
                 b.before.insert(
@@ -772,6 +784,15 @@ mod tests {
         assert!(got.contains(&("vpc-1/c".into(), "unsuppressed")), "{got:?}");
         assert!(got.contains(&("vpc-1/d".into(), "suppressed")), "{got:?}");
         assert!(got.contains(&("vpc-1/e".into(), "new")), "{got:?}");
+        // A result that passed before says so: `None` only for a result the old report lacked.
+        let old_of = |id: &str, check: &str| {
+            d.changes
+                .iter()
+                .find(|e| e.resource_id == id && e.check_id == check)
+                .map(|e| e.old_status)
+        };
+        assert_eq!(old_of("vpc-1", "e"), Some(Some(Pass)));
+        assert_eq!(old_of("vpc-1", "a"), Some(Some(Fail)));
         assert!(
             got.contains(&("vpc-1/f".into(), "not_evaluated")),
             "{got:?}"

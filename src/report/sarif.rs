@@ -771,16 +771,17 @@ fn build_run(
 
 /// With `--baseline` (the document has a `baseline` section), the fingerprints of the account's
 /// results that did not fail in the baseline: a failure (or suppressed failure) is listed among
-/// the section's changes with no old status exactly when it is new (`new`, or `suppressed` from
-/// nothing); every other reported result failed in the baseline too (still failing, still
-/// suppressed, newly suppressed or no longer suppressed). `None` without a baseline.
+/// the section's changes with an old status that is not a failure (none, pass, skipped, error)
+/// exactly when it is new (`new`, or `suppressed` from a result that did not fail); every other
+/// reported result failed in the baseline too (still failing, still suppressed, newly suppressed
+/// or no longer suppressed). `None` without a baseline.
 fn new_since_baseline<'a>(doc: &'a Document, account: &str) -> Option<HashSet<&'a str>> {
     let b = doc.baseline.as_ref()?;
     Some(
         b.changes
             .iter()
             .filter(|e| {
-                e.old_status.is_none()
+                !matches!(e.old_status, Some(Status::Fail | Status::Suppressed))
                     && e.new_status.is_some()
                     && (account.is_empty() || e.account_id == account)
             })

@@ -22,9 +22,10 @@ impl Reporter for TextReporter {
     fn format(&self) -> super::Format {
         super::Format::Text
     }
-    /// The text lists failures and errors; the rest it only counts (from the summary).
+    /// The text lists failures, errors and suppressed results; the rest it only counts (from
+    /// the summary).
     fn shows(&self, status: Status) -> bool {
-        matches!(status, Status::Fail | Status::Error)
+        matches!(status, Status::Fail | Status::Error | Status::Suppressed)
     }
     fn shows_remediation(&self) -> bool {
         false
@@ -109,6 +110,7 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         render_skipped_accounts(&mut o, &p, doc);
         render_failing(&mut o, &p, doc);
     }
+    render_suppressed(&mut o, &p, doc, several_accounts(doc));
     render_errored(&mut o, &p, doc);
     render_scan_errors(&mut o, &p, doc);
     if let Some(fixes) = &doc.fixes {
@@ -347,6 +349,57 @@ fn write_failure(o: &mut String, p: &Paint, f: &Finding, with_account: bool, ind
     );
     if !f.message.is_empty() {
         let _ = writeln!(o, "{indent}            {}", escape(&f.message));
+    }
+}
+
+/// The suppressed results, most severe first, each with the reason and expiry of the entry that
+/// suppressed it: what a reader would otherwise not see is failing.
+fn render_suppressed(o: &mut String, p: &Paint, doc: &Document, with_account: bool) {
+    let mut suppressed: Vec<&Finding> = doc
+        .results
+        .iter()
+        .filter(|f| f.status == Status::Suppressed)
+        .collect();
+    if suppressed.is_empty() {
+        return;
+    }
+    suppressed.sort_by(|a, b| {
+        (
+            std::cmp::Reverse(a.severity),
+            &a.rule_id,
+            &a.check_id,
+            &a.resource.account_id,
+            &a.resource.region,
+            &a.resource.id,
+        )
+            .cmp(&(
+                std::cmp::Reverse(b.severity),
+                &b.rule_id,
+                &b.check_id,
+                &b.resource.account_id,
+                &b.resource.region,
+                &b.resource.id,
+            ))
+    });
+    o.push('\n');
+    let _ = writeln!(
+        o,
+        "{}",
+        p.status(
+            Status::Suppressed,
+            &format!("Suppressed results ({})", suppressed.len())
+        )
+    );
+    for f in suppressed {
+        write_failure(o, p, f, with_account, "");
+        if let Some(s) = &f.suppression {
+            let _ = writeln!(
+                o,
+                "            suppressed until {}: {}",
+                escape(&s.expires),
+                escape(&s.reason)
+            );
+        }
     }
 }
 

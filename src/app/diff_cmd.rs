@@ -16,6 +16,9 @@ use std::path::Path;
 /// that cannot be compared are an error (exit 2).
 pub fn diff(args: DiffArgs) -> Result<ExitStatus, Error> {
     let fail_on = args.fail_on.unwrap_or(Severity::Low);
+    for p in [&args.old, &args.new] {
+        super::file_kind::expect(p, super::file_kind::FileKind::Report, "flowaudit diff")?;
+    }
     let baseline = Baseline::read(&args.old)?;
     let new_name = args.new.display().to_string();
     let new_head = merge::read(&args.new, None)?;

@@ -73,6 +73,7 @@ fn undo(
             selection.join(", ")
         )));
     }
+    super::file_kind::expect(path, super::file_kind::FileKind::ChangeLog, "--undo")?;
     let mut file = ChangeLogFile::open(path.to_path_buf())?;
     if fix::undo::undo_steps(file.log()).is_empty() {
         eprintln!(

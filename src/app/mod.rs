@@ -4,6 +4,7 @@
 mod accounts_file;
 mod closing;
 mod diff_cmd;
+mod file_kind;
 mod fix_cmd;
 mod fix_settings;
 mod fix_step;
@@ -69,7 +70,10 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// Collect from AWS, or load `--from-inventory`; save `--dump-inventory`.
 pub fn obtain_inventory(args: &crate::cli::collect_args::CollectArgs) -> Result<Inventory, Error> {
     let inv = match &args.from_inventory {
-        Some(path) => inventory::io::load(path)?,
+        Some(path) => {
+            file_kind::expect(path, file_kind::FileKind::Inventory, "--from-inventory")?;
+            inventory::io::load(path)?
+        }
         None => {
             let opts = CollectOptions::try_from(args)?;
             runtime()?.block_on(collect::collect(&opts))?

@@ -68,6 +68,11 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
     // memory already.
     let loaded = match args.collect.from_inventory.as_deref() {
         Some(path) if args.collect.dump_inventory.is_none() => {
+            super::file_kind::expect(
+                path,
+                super::file_kind::FileKind::Inventory,
+                "--from-inventory",
+            )?;
             InventoryRead::File(InventoryFile::read(path)?)
         }
         _ => InventoryRead::Whole(obtain_inventory(&args.collect)?),
@@ -228,6 +233,7 @@ impl BaselineRun {
         let Some(path) = &args.baseline else {
             return Ok(None);
         };
+        super::file_kind::expect(path, super::file_kind::FileKind::Report, "--baseline")?;
         let baseline = Baseline::read(path)?;
         Ok(Some(BaselineRun {
             comparison: std::cell::RefCell::new(Some(baseline.compare(false))),

@@ -32,6 +32,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     let fail_on = args.fail_on.unwrap_or(Severity::Low);
     let mut inputs = Vec::with_capacity(args.files.len());
     for p in &args.files {
+        super::file_kind::expect(p, super::file_kind::FileKind::Report, "flowaudit report")?;
         inputs.push((p.display().to_string(), merge::read(p, None)?));
     }
     let Merged {

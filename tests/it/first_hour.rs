@@ -248,3 +248,79 @@ fn log_lines_have_one_format_and_no_colour_on_a_redirected_stderr() {
     ]));
     assert!(!stderr_of(&out).contains("info:"), "{}", stderr_of(&out));
 }
+
+#[test]
+fn a_file_of_the_wrong_kind_is_named_with_the_command_that_takes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_demo(dir.path());
+    let inv = inv.to_str().unwrap();
+    let out_dir = dir.path().join("out");
+    let o = out_dir.to_str().unwrap();
+    run(flowaudit()
+        .args(["scan", "--from-inventory", inv, "--output-dir", o, "-q"])
+        .args([
+            "-f", "json", "-f", "sarif", "-f", "text", "-f", "markdown", "-f", "html",
+        ]));
+    let file = |name: &str| out_dir.join(name).to_str().unwrap().to_string();
+    // As flowaudit writes it: `schema` first.
+    let demo = repo_path("examples/demo-inventory.json");
+    let inv = demo.to_str().unwrap();
+    let (report, sarif, text) = (
+        file("flowaudit.json"),
+        file("flowaudit.sarif"),
+        file("flowaudit.txt"),
+    );
+    let (md, html) = (file("flowaudit.md"), file("flowaudit.html"));
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["scan", "--from-inventory", &report],
+            "a JSON report (flowaudit/report/v1)",
+            "flowaudit report FILE",
+        ),
+        (
+            vec!["fix", "--undo", &report, "--yes"],
+            "a JSON report",
+            "--undo takes a change log",
+        ),
+        (
+            vec!["report", inv],
+            "an inventory (flowaudit/inventory/v1)",
+            "--from-inventory FILE",
+        ),
+        (
+            vec!["diff", &sarif, &report],
+            "a SARIF log",
+            "give the JSON report",
+        ),
+        (
+            vec!["diff", &report, &text],
+            "a text file, not JSON",
+            "give the JSON report",
+        ),
+        (
+            vec!["report", &md],
+            "a Markdown document",
+            "give the JSON report",
+        ),
+        (
+            vec!["scan", "--from-inventory", &html],
+            "an HTML page",
+            "give the JSON report",
+        ),
+        (
+            vec!["scan", "--from-inventory", inv, "--baseline", inv],
+            "an inventory",
+            "--baseline takes a JSON report",
+        ),
+    ];
+    for (args, is, hint) in cases {
+        let out = run(flowaudit().args(&args));
+        let err = stderr_of(&out);
+        assert_eq!(code(&out), 2, "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("this file is {is}")),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(hint), "{args:?}: {err}");
+    }
+}

@@ -10,12 +10,13 @@ use crate::report::diff::{Baseline, DIFF_SCHEMA, DiffDocument, Scope, Side, rend
 use crate::report::merge;
 use crate::report::v1::ToolInfo;
 use crate::term::escape;
-use std::path::Path;
+use std::path::PathBuf;
 
 /// Run `flowaudit diff`: 1 when a new failure at or above `--fail-on` exists, else 0; inputs
 /// that cannot be compared are an error (exit 2).
 pub fn diff(args: DiffArgs) -> Result<ExitStatus, Error> {
     let fail_on = args.fail_on.unwrap_or(Severity::Low);
+    let outputs = diff_outputs(&args)?;
     for p in [&args.old, &args.new] {
         super::file_kind::expect(p, super::file_kind::FileKind::Report, "flowaudit diff")?;
     }
@@ -57,21 +58,64 @@ pub fn diff(args: DiffArgs) -> Result<ExitStatus, Error> {
         new_by_severity: delta.new_by_severity,
         changes: delta.changes,
     };
-    let bytes = match args.format {
-        DiffFormat::Text => render_text(&doc).into_bytes(),
-        DiffFormat::Markdown => crate::report::markdown::render_diff(&doc).into_bytes(),
-        DiffFormat::Json => {
-            let mut v =
-                serde_json::to_vec_pretty(&doc).map_err(|e| Error::internal(e.to_string()))?;
-            v.push(b'\n');
-            v
-        }
-    };
-    let path = args.output.as_deref().unwrap_or(Path::new("-"));
-    crate::fsutil::write_atomic(path, &bytes)?;
+    for (format, path) in &outputs {
+        let bytes = match format {
+            DiffFormat::Text => render_text(&doc).into_bytes(),
+            DiffFormat::Markdown => crate::report::markdown::render_diff(&doc).into_bytes(),
+            DiffFormat::Json => {
+                let mut v =
+                    serde_json::to_vec_pretty(&doc).map_err(|e| Error::internal(e.to_string()))?;
+                v.push(b'\n');
+                v
+            }
+        };
+        crate::fsutil::write_atomic(path, &bytes)?;
+    }
     Ok(if doc.new_at_or_above(fail_on) > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
     })
+}
+
+/// Where each requested format goes: standard output, `--output FILE`, or a file per format in
+/// `--output-dir` (created if needed). Checked before either report is read.
+fn diff_outputs(args: &DiffArgs) -> Result<Vec<(DiffFormat, PathBuf)>, Error> {
+    let mut formats: Vec<DiffFormat> = Vec::new();
+    for f in &args.formats {
+        if formats.contains(f) {
+            return Err(Error::input(
+                "a --format is given twice; name each format once",
+            ));
+        }
+        formats.push(*f);
+    }
+    if formats.is_empty() {
+        formats.push(DiffFormat::Text);
+    }
+    if formats.len() > 1 && args.output_dir.is_none() {
+        return Err(Error::input(
+            "several --format values need --output-dir DIR (one file per format); --output takes a single format",
+        ));
+    }
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::fatal(format!(
+                "cannot create output directory {}: {}",
+                crate::term::Escaped(dir.display()),
+                crate::term::Escaped(e)
+            ))
+        })?;
+    }
+    Ok(formats
+        .into_iter()
+        .map(|f| {
+            let path = match (&args.output_dir, &args.output) {
+                (Some(dir), _) => dir.join(f.file_name()),
+                (None, Some(p)) => p.clone(),
+                (None, None) => PathBuf::from("-"),
+            };
+            (f, path)
+        })
+        .collect())
 }

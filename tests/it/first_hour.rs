@@ -324,3 +324,57 @@ fn a_file_of_the_wrong_kind_is_named_with_the_command_that_takes_it() {
         assert!(err.contains(hint), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn diff_takes_repeatable_formats_and_an_output_dir_like_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_demo(dir.path());
+    let report = dir.path().join("r.json");
+    run(flowaudit()
+        .args([
+            "scan",
+            "--from-inventory",
+            inv.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(&report));
+    let r = report.to_str().unwrap();
+    let out_dir = dir.path().join("d");
+    let out = run(flowaudit()
+        .args([
+            "diff",
+            r,
+            r,
+            "-f",
+            "json",
+            "-f",
+            "markdown",
+            "-f",
+            "text",
+            "--output-dir",
+        ])
+        .arg(&out_dir));
+    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+    for (format, name) in [
+        ("json", "flowaudit-diff.json"),
+        ("markdown", "flowaudit-diff.md"),
+        ("text", "flowaudit-diff.txt"),
+    ] {
+        let alone = run(flowaudit().args(["diff", r, r, "-f", format]));
+        assert_eq!(
+            std::fs::read(out_dir.join(name)).unwrap(),
+            alone.stdout,
+            "{format}"
+        );
+    }
+    // Several formats without a directory are refused, as in scan.
+    let out = run(flowaudit().args(["diff", r, r, "-f", "json", "-f", "text"]));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr_of(&out).contains("--output-dir"),
+        "{}",
+        stderr_of(&out)
+    );
+}

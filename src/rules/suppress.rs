@@ -729,25 +729,34 @@ expires = 2031-01-01
         .unwrap()
     }
 
+    /// Which of `ids` have their failure suppressed by one entry with `extra`, over `accounts`.
+    fn suppressed_among(
+        extra: &str,
+        accounts: &[Account],
+        ids: &[&'static str],
+    ) -> Vec<&'static str> {
+        let s = one(&format!("resource = \"*\"\n{extra}"));
+        let mut fs: Vec<Finding> = ids
+            .iter()
+            .map(|a| finding("VPC-001", "flow-logs-enabled", "vpc-1", a, "eu-west-1"))
+            .collect();
+        s.apply(&mut fs, today(), accounts);
+        ids.iter()
+            .zip(&fs)
+            .filter(|(_, f)| f.status == Status::Suppressed)
+            .map(|(a, _)| *a)
+            .collect()
+    }
+
     /// Which of the three accounts' failures (and of an unlisted account's) `extra` suppresses.
     fn suppressed_accounts(extra: &str) -> Vec<&'static str> {
-        let s = one(&format!("resource = \"*\"\n{extra}"));
         let ids = [
             "111111111111",
             "222222222222",
             "333333333333",
             "444444444444",
         ];
-        let mut fs: Vec<Finding> = ids
-            .iter()
-            .map(|a| finding("VPC-001", "flow-logs-enabled", "vpc-1", a, "eu-west-1"))
-            .collect();
-        s.apply(&mut fs, today(), &org());
-        ids.into_iter()
-            .zip(&fs)
-            .filter(|(_, f)| f.status == Status::Suppressed)
-            .map(|(a, _)| a)
-            .collect()
+        suppressed_among(extra, &org(), &ids)
     }
 
     #[test]
@@ -788,18 +797,11 @@ expires = 2031-01-01
              "ou_path": [{"id": "ou-ab12-66666666", "name": "ou-ab12-22222222"}]}
         ]))
         .unwrap();
-        let s = one(&format!("resource = \"*\"\n{extra}"));
-        let ids = ["111111111111", "555555555555", "666666666666"];
-        let mut fs: Vec<Finding> = ids
-            .iter()
-            .map(|a| finding("VPC-001", "flow-logs-enabled", "vpc-1", a, "eu-west-1"))
-            .collect();
-        s.apply(&mut fs, today(), &accounts);
-        ids.into_iter()
-            .zip(&fs)
-            .filter(|(_, f)| f.status == Status::Suppressed)
-            .map(|(a, _)| a)
-            .collect()
+        suppressed_among(
+            extra,
+            &accounts,
+            &["111111111111", "555555555555", "666666666666"],
+        )
     }
 
     #[test]

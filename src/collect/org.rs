@@ -9,13 +9,10 @@ use super::errors::{CallFailure, classify};
 use crate::error::Error;
 use crate::inventory::error_class::ErrorClass;
 use crate::inventory::validate;
-use crate::inventory::{OrgUnit, ScanError};
+use crate::inventory::{MAX_OU_DEPTH, OrgUnit, ScanError};
 use crate::term::escape;
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
-
-/// Deepest OU nesting Organizations allows is 5; anything deeper is a loop in the answers.
-const MAX_DEPTH: usize = 16;
 
 /// One account as `ListAccounts` gives it.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +47,8 @@ impl OrgListing {
         let mut out = Vec::new();
         let mut at = child;
         while let Some(p) = self.parents.get(at) {
-            if out.len() >= MAX_DEPTH || out.contains(p) {
+            // The OUs of the deepest path and the root; anything more is a loop in the answers.
+            if out.len() > MAX_OU_DEPTH || out.contains(p) {
                 break;
             }
             out.push(p.clone());
@@ -266,7 +264,9 @@ fn convert(a: &aws_sdk_organizations::types::Account) -> Result<OrgAccount, vali
     })
 }
 
-/// The tree: the roots, then each level of OUs, the parents of one level read concurrently.
+/// The tree: the roots, then each level of OUs, the parents of one level read concurrently. A
+/// unit nested deeper than Organizations allows ([`MAX_OU_DEPTH`] below the root) fails the
+/// tree, as an answer of the wrong shape: no reader would take the OU paths it gives.
 pub async fn read_tree(
     client: &aws_sdk_organizations::Client,
     limit: &Limit,
@@ -291,7 +291,8 @@ pub async fn read_tree(
     );
     listing.roots = roots.clone();
     let mut level = roots;
-    for _depth in 0..MAX_DEPTH {
+    // `depth` is that of the parents read: their OUs are one level deeper.
+    for depth in 0..=MAX_OU_DEPTH {
         if level.is_empty() {
             break;
         }
@@ -313,6 +314,20 @@ pub async fn read_tree(
             for (id, name) in ous {
                 if listing.names.contains_key(&id) {
                     continue;
+                }
+                if depth == MAX_OU_DEPTH {
+                    return Err(failed(
+                        "ListOrganizationalUnitsForParent",
+                        CallFailure {
+                            code: super::INVALID_VALUE.into(),
+                            message: format!(
+                                "organizational unit {id} under {parent} is nested {} levels below the root; Organizations nests OUs at most {MAX_OU_DEPTH} levels deep",
+                                MAX_OU_DEPTH + 1
+                            ),
+                            status: None,
+                            bucket_region: None,
+                        },
+                    ));
                 }
                 listing.parents.insert(id.clone(), parent.clone());
                 listing.names.insert(id.clone(), name);

@@ -14,6 +14,11 @@ pub mod validate;
 /// Schema id written into every inventory file and checked on load.
 pub const INVENTORY_SCHEMA: &str = "flowaudit/inventory/v1";
 
+/// The most organizational units an account's OU path holds: Organizations nests OUs at most
+/// five levels below the root. Every reader of an `ou_path` (inventories, reports' account
+/// details, rule test cases) refuses a longer one, and the collector refuses a deeper tree.
+pub const MAX_OU_DEPTH: usize = 5;
+
 /// A whole scan: metadata, the collected regions and the errors met on the way.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,8 +51,9 @@ pub struct Account {
     /// from an accounts file.
     #[serde(default)]
     pub status: Option<String>,
-    /// Organizational units from the root down to the account's parent (the root not included).
-    #[serde(default)]
+    /// Organizational units from the root down to the account's parent (the root not included);
+    /// at most [`MAX_OU_DEPTH`].
+    #[serde(default, deserialize_with = "ou_path")]
     pub ou_path: Vec<OrgUnit>,
     /// Account tags (Organizations `ListTagsForResource`, or the accounts file).
     #[serde(default)]
@@ -69,6 +75,40 @@ pub struct OrgUnit {
     /// `ou-…` id.
     pub id: String,
     pub name: String,
+}
+
+/// Deserialize an OU path of at most [`MAX_OU_DEPTH`] units; a longer one is refused at the
+/// unit after the last allowed, before it is read, so the refusal costs no more than the bound.
+pub fn ou_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<OrgUnit>, D::Error> {
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Vec<OrgUnit>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(
+                f,
+                "a list of at most {MAX_OU_DEPTH} organizational units {{id, name}}"
+            )
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while out.len() < MAX_OU_DEPTH {
+                match seq.next_element()? {
+                    Some(u) => out.push(u),
+                    None => return Ok(out),
+                }
+            }
+            match seq.next_element::<serde::de::IgnoredAny>()? {
+                None => Ok(out),
+                Some(_) => Err(serde::de::Error::custom(format_args!(
+                    "ou_path holds more than {MAX_OU_DEPTH} organizational units; Organizations nests OUs at most {MAX_OU_DEPTH} levels below the root"
+                ))),
+            }
+        }
+    }
+    d.deserialize_seq(Bounded)
 }
 
 /// When, by what and over what a scan ran.

@@ -6,6 +6,7 @@ mod cel_values;
 pub mod config;
 mod eval;
 mod load;
+mod ou_match;
 pub(crate) mod pos;
 pub mod snippet;
 pub mod suppress;

@@ -7,7 +7,7 @@
 //! resource = "vpc-0abc*"                  # glob over the resource id or ARN
 //! account = "123456789012"                # optional glob
 //! region = "eu-*"                         # optional glob
-//! ou = "Workloads/Prod*"                  # optional glob over the account's OU path (or an OU id)
+//! ou = "Workloads/Prod*"                  # optional glob over the account's OU path, or an OU id
 //! account_tags = { env = "prod*" }        # optional: every tag present, each value a glob
 //! reason = "Legacy VPC, decommissioned in Q3 (TICKET-42)"
 //! expires = 2026-09-30                    # last day the entry applies
@@ -15,9 +15,13 @@
 //!
 //! `ou` and `account_tags` read the inventory's `accounts` (an organization or accounts-file
 //! scan); an account the inventory does not list has no OU path and no tags, so such an entry
-//! never matches it. An entry applies to `fail` results only. A matched result keeps its place in the report with
-//! status `suppressed`, the entry's reason and expiry, and its original status.
+//! never matches it. An `ou` that is an OU id in full is compared with the ids on the path only;
+//! any other `ou` is matched against the path name by name, `\/` standing for a `/` inside a
+//! name (see `ou_match.rs`). An entry applies to `fail` results only. A matched result keeps its
+//! place in the report with status `suppressed`, the entry's reason and expiry, and its original
+//! status.
 
+use super::ou_match::{OuPath, OuPattern};
 use super::pos::{line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::{Finding, Status, SuppressionInfo};
@@ -66,7 +70,7 @@ pub struct Entry {
     pub resource: String,
     pub account: Option<String>,
     pub region: Option<String>,
-    /// The OU glob as written.
+    /// The OU id or path glob as written.
     pub ou: Option<String>,
     /// The account tag globs as written (key → value glob).
     pub account_tags: BTreeMap<String, String>,
@@ -75,7 +79,7 @@ pub struct Entry {
     resource_pat: glob::Pattern,
     account_pat: Option<glob::Pattern>,
     region_pat: Option<glob::Pattern>,
-    ou_pat: Option<glob::Pattern>,
+    ou_pat: Option<OuPattern>,
     tag_pats: Vec<(String, glob::Pattern)>,
 }
 
@@ -157,7 +161,18 @@ impl Suppressions {
                     ));
                     return None;
                 }
-                glob_of(&mut errors, o, "ou")
+                match OuPattern::parse(o.get_ref()) {
+                    Ok(p) => Some(p),
+                    Err(msg) => {
+                        errors.push(format!(
+                            "{}: suppression #{index}: ou {:?} is not a valid glob: {}\n  fix: write an OU path such as \"Workloads/Prod*\" (`\\/` for a `/` inside a name) or an OU id",
+                            at(o.span().start),
+                            o.get_ref(),
+                            msg
+                        ));
+                        None
+                    }
+                }
             });
             let mut tag_pats = Vec::new();
             let mut tags_ok = true;
@@ -332,30 +347,14 @@ impl Applier<'_> {
 
 /// What an entry's `ou` and `account_tags` are matched against for one account.
 struct AccountFacts<'a> {
-    /// The OU path as names joined with `/`, and each path above it (`Workloads`,
-    /// `Workloads/Prod`), then each OU id on the path; `[""]` for an account directly under the
-    /// root.
-    ou_candidates: Vec<String>,
+    ou_path: OuPath<'a>,
     tags: &'a BTreeMap<String, String>,
 }
 
 impl<'a> AccountFacts<'a> {
     fn of(a: &'a Account) -> Self {
-        let mut ou_candidates = Vec::with_capacity(a.ou_path.len() * 2 + 1);
-        let mut path = String::new();
-        for u in &a.ou_path {
-            if !path.is_empty() {
-                path.push('/');
-            }
-            path.push_str(&u.name);
-            ou_candidates.push(path.clone());
-        }
-        if a.ou_path.is_empty() {
-            ou_candidates.push(String::new());
-        }
-        ou_candidates.extend(a.ou_path.iter().map(|u| u.id.clone()));
         AccountFacts {
-            ou_candidates,
+            ou_path: OuPath::of(&a.ou_path),
             tags: &a.tags,
         }
     }
@@ -374,9 +373,7 @@ impl Entry {
         let Some(a) = account else {
             return false;
         };
-        self.ou_pat
-            .as_ref()
-            .is_none_or(|p| a.ou_candidates.iter().any(|c| p.matches(c)))
+        self.ou_pat.as_ref().is_none_or(|p| p.matches(&a.ou_path))
             && self
                 .tag_pats
                 .iter()
@@ -732,25 +729,34 @@ expires = 2031-01-01
         .unwrap()
     }
 
+    /// Which of `ids` have their failure suppressed by one entry with `extra`, over `accounts`.
+    fn suppressed_among(
+        extra: &str,
+        accounts: &[Account],
+        ids: &[&'static str],
+    ) -> Vec<&'static str> {
+        let s = one(&format!("resource = \"*\"\n{extra}"));
+        let mut fs: Vec<Finding> = ids
+            .iter()
+            .map(|a| finding("VPC-001", "flow-logs-enabled", "vpc-1", a, "eu-west-1"))
+            .collect();
+        s.apply(&mut fs, today(), accounts);
+        ids.iter()
+            .zip(&fs)
+            .filter(|(_, f)| f.status == Status::Suppressed)
+            .map(|(a, _)| *a)
+            .collect()
+    }
+
     /// Which of the three accounts' failures (and of an unlisted account's) `extra` suppresses.
     fn suppressed_accounts(extra: &str) -> Vec<&'static str> {
-        let s = one(&format!("resource = \"*\"\n{extra}"));
         let ids = [
             "111111111111",
             "222222222222",
             "333333333333",
             "444444444444",
         ];
-        let mut fs: Vec<Finding> = ids
-            .iter()
-            .map(|a| finding("VPC-001", "flow-logs-enabled", "vpc-1", a, "eu-west-1"))
-            .collect();
-        s.apply(&mut fs, today(), &org());
-        ids.into_iter()
-            .zip(&fs)
-            .filter(|(_, f)| f.status == Status::Suppressed)
-            .map(|(a, _)| a)
-            .collect()
+        suppressed_among(extra, &org(), &ids)
     }
 
     #[test]
@@ -775,6 +781,51 @@ expires = 2031-01-01
         assert_eq!(suppressed_accounts("ou = \"*\""), [prod, dev, root]);
         // Matching is case-sensitive, as for the other globs.
         assert!(suppressed_accounts("ou = \"workloads\"").is_empty());
+    }
+
+    /// Which of these accounts' failures `extra` suppresses: one in Workloads/Prod, one in an OU
+    /// directly under the root named `Workloads/Prod`, one in an OU directly under the root named
+    /// like the Prod OU's id.
+    fn suppressed_lookalikes(extra: &str) -> Vec<&'static str> {
+        let accounts: Vec<Account> = serde_json::from_value(serde_json::json!([
+            {"id": "111111111111", "scanned": true,
+             "ou_path": [{"id": "ou-ab12-11111111", "name": "Workloads"},
+                         {"id": "ou-ab12-22222222", "name": "Prod"}]},
+            {"id": "555555555555", "scanned": true,
+             "ou_path": [{"id": "ou-ab12-55555555", "name": "Workloads/Prod"}]},
+            {"id": "666666666666", "scanned": true,
+             "ou_path": [{"id": "ou-ab12-66666666", "name": "ou-ab12-22222222"}]}
+        ]))
+        .unwrap();
+        suppressed_among(
+            extra,
+            &accounts,
+            &["111111111111", "555555555555", "666666666666"],
+        )
+    }
+
+    #[test]
+    fn look_alike_ou_names_match_neither_paths_nor_ids() {
+        let (prod, slash, id_named) = ("111111111111", "555555555555", "666666666666");
+        // A `/` in a name is not a step, and an id is compared with ids only.
+        assert_eq!(suppressed_lookalikes("ou = \"Workloads/Prod\""), [prod]);
+        assert_eq!(suppressed_lookalikes("ou = \"*/Prod\""), [prod]);
+        assert_eq!(suppressed_lookalikes("ou = \"Workloads/*\""), [prod]);
+        assert_eq!(suppressed_lookalikes("ou = \"ou-ab12-22222222\""), [prod]);
+        // The look-alikes are written as what they are.
+        assert_eq!(suppressed_lookalikes(r#"ou = 'Workloads\/Prod'"#), [slash]);
+        assert_eq!(suppressed_lookalikes(r#"ou = "Workloads\\/Prod""#), [slash]);
+        assert_eq!(
+            suppressed_lookalikes("ou = \"[o]u-ab12-22222222\""),
+            [id_named]
+        );
+        assert_eq!(
+            suppressed_lookalikes("ou = \"ou-ab12-66666666\""),
+            [id_named]
+        );
+        // A glob over names covers what its wildcards cover, `/` in a name included.
+        assert_eq!(suppressed_lookalikes("ou = \"Workloads*\""), [prod, slash]);
+        assert_eq!(suppressed_lookalikes("ou = \"*\""), [prod, slash, id_named]);
     }
 
     #[test]

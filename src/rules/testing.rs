@@ -65,7 +65,7 @@ struct CaseFile {
 struct CaseAccount {
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::inventory::ou_path")]
     ou_path: Vec<OrgUnit>,
     #[serde(default)]
     tags: BTreeMap<String, String>,
@@ -663,5 +663,26 @@ message_contains = { c = "123456789012" }
         .unwrap_err()
         .to_string();
         assert!(e.contains("A-1.test.toml:4:") && e.contains("nmae"), "{e}");
+        // An OU path deeper than Organizations allows.
+        let units = |n: usize| {
+            (0..n)
+                .map(|i| format!("{{ id = \"ou-ab12-{i:08}\", name = \"L{i}\" }}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let case = |n: usize| {
+            format!(
+                "[[case]]\nname = \"x\"\nexpect = {{ c = \"fail\" }}\naccount = {{ ou_path = [{}] }}\n",
+                units(n)
+            )
+        };
+        assert!(run(&set, &[source(&case(crate::inventory::MAX_OU_DEPTH))]).is_ok());
+        let e = run(&set, &[source(&case(crate::inventory::MAX_OU_DEPTH + 1))])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("A-1.test.toml:4:") && e.contains("more than 5 organizational units"),
+            "{e}"
+        );
     }
 }

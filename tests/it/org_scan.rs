@@ -2,6 +2,7 @@
 //! across nested OUs, one member closed and one whose role is refused by a proxy.
 
 use crate::support::harness::*;
+use crate::support::hostile::{corpus, ou_name_glob, toml_string};
 use crate::support::org::{
     CallLog, Refuse, VPCS, count_op, counts, org_proxy, org_proxy_timed, seed_org,
 };
@@ -958,4 +959,198 @@ fn accounts_of_an_inventory_file_are_checked_on_load() {
             assert!(stderr.contains("inv.json"), "{stderr}");
         }
     }
+}
+
+/// The statuses of the `flow-logs-enabled` results of `account` (one per VPC), with the reason
+/// of those suppressed.
+fn flow_logs_enabled(report: &Value, account: &str) -> Vec<(String, String)> {
+    let out: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resource"]["account_id"] == account && r["check_id"] == "flow-logs-enabled")
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap().to_string(),
+                r["suppression"]["reason"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert!(!out.is_empty(), "no flow-logs-enabled result for {account}");
+    out
+}
+
+#[test]
+fn hostile_and_look_alike_names_from_organizations_stay_data_and_take_no_suppression() {
+    let moto = Moto::start();
+    let corpus = corpus();
+    // Prod/Nested holds `real`; directly under the root, an OU named "Prod/Nested" holds `slash`
+    // and one named like Nested's id holds `idlike`. Under an OU Hostile, one OU per value of the
+    // hostile corpus, each holding an account with the value as its name, tag and (before
+    // `@example.com`: Organizations wants 6 characters or more) email.
+    let mut ops = vec![
+        json!({"op": "organization", "key": "root"}),
+        json!({"op": "ou", "key": "Prod", "parent": "$root", "name": "Prod"}),
+        json!({"op": "ou", "key": "Nested", "parent": "$Prod", "name": "Nested"}),
+        json!({"op": "ou", "key": "Slash", "parent": "$root", "name": "Prod/Nested"}),
+        json!({"op": "ou", "key": "IdLike", "parent": "$root", "name": "$Nested"}),
+        json!({"op": "ou", "key": "Hostile", "parent": "$root", "name": "Hostile"}),
+        json!({"op": "org_account", "key": "real", "name": "real", "parent": "$Nested"}),
+        json!({"op": "org_account", "key": "slash", "name": "slash", "parent": "$Slash"}),
+        json!({"op": "org_account", "key": "idlike", "name": "idlike", "parent": "$IdLike"}),
+    ];
+    for (i, (_, v)) in corpus.iter().enumerate() {
+        ops.push(json!({"op": "ou", "key": format!("h{i}"), "parent": "$Hostile", "name": v}));
+        ops.push(
+            json!({"op": "org_account", "key": format!("a{i}"), "name": v,
+                        "email": format!("{v}@example.com"), "parent": format!("$h{i}"), "tags": {"note": v}}),
+        );
+    }
+    let ids = moto.seed(&Value::Array(ops));
+    let dir = tempfile::tempdir().unwrap();
+    let supp = dir.path().join("s.toml");
+    let mut text = String::new();
+    let mut entry = |ou: &str, reason: &str| {
+        text.push_str(&format!(
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nou = {}\nreason = {}\nexpires = 2099-12-31\n\n",
+            toml_string(ou),
+            toml_string(reason)
+        ));
+    };
+    entry("Prod/Nested", "by path");
+    entry(&ids["Nested"], "by id");
+    for (name, v) in &corpus {
+        entry(&format!("Hostile/{}", ou_name_glob(v)), name);
+    }
+    std::fs::write(&supp, text).unwrap();
+    let (code, inv, report, stderr) = org_scan(
+        &moto.endpoint(),
+        &["--org", "--suppressions", supp.to_str().unwrap()],
+    );
+    assert_eq!(
+        code, 1,
+        "the management account's VPCs still fail: {stderr}"
+    );
+
+    // The OU Prod/Nested, by path or id, is not the OUs named like it.
+    assert!(
+        flow_logs_enabled(&report, &ids["real"])
+            .iter()
+            .all(|(st, why)| st == "suppressed" && why == "by path"),
+        "{:?}",
+        flow_logs_enabled(&report, &ids["real"])
+    );
+    for lookalike in ["slash", "idlike"] {
+        assert!(
+            flow_logs_enabled(&report, &ids[lookalike])
+                .iter()
+                .all(|(st, _)| st == "fail"),
+            "{lookalike}: {:?}",
+            flow_logs_enabled(&report, &ids[lookalike])
+        );
+    }
+    assert_eq!(
+        account(&inv, &ids["slash"])["ou_path"],
+        json!([{"id": ids["Slash"], "name": "Prod/Nested"}])
+    );
+
+    // Each hostile value is recorded as Organizations gave it, and its OU's escaped name selects
+    // its account and no other.
+    for (i, (name, v)) in corpus.iter().enumerate() {
+        let id = &ids[&format!("a{i}")];
+        let a = account(&inv, id);
+        assert_eq!(
+            (&a["name"], &a["email"], &a["tags"]["note"]),
+            (&json!(v), &json!(format!("{v}@example.com")), &json!(v)),
+            "{name}"
+        );
+        assert_eq!(
+            a["ou_path"],
+            json!([{"id": ids["Hostile"], "name": "Hostile"}, {"id": ids[&format!("h{i}")], "name": v}]),
+            "{name}"
+        );
+        assert!(
+            flow_logs_enabled(&report, id)
+                .iter()
+                .all(|(st, why)| st == "suppressed" && why == name),
+            "{name}: {:?}",
+            flow_logs_enabled(&report, id)
+        );
+    }
+    // The entry by id comes after the one by path, which took `real`'s failures: it matched
+    // nothing, the look-alike named like the id included.
+    let unmatched: Vec<&Value> = report["suppressions"]["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["index"])
+        .collect();
+    assert_eq!(unmatched, [&json!(2)]);
+    for c in ['\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{202e}'] {
+        assert!(!stderr.contains(c), "raw {c:?} in {stderr}");
+    }
+}
+
+#[test]
+fn an_organization_nested_deeper_than_organizations_allows_is_an_error_entry() {
+    let moto = Moto::start();
+    let mut ops = vec![json!({"op": "organization", "key": "root"})];
+    let mut parent = "$root".to_string();
+    for level in 1..=6 {
+        ops.push(json!({"op": "ou", "key": format!("L{level}"), "parent": parent, "name": format!("L{level}")}));
+        parent = format!("$L{level}");
+    }
+    ops.push(json!({"op": "org_account", "key": "five", "name": "five", "parent": "$L5"}));
+    ops.push(json!({"op": "org_account", "key": "six", "name": "six", "parent": "$L6"}));
+    let ids = moto.seed(&Value::Array(ops));
+    let (rc, inv, _, stderr) = org_scan(&moto.endpoint(), &["--org"]);
+    assert_eq!(rc, 3, "{stderr}");
+    let errors = inv["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["operation"] == "ListOrganizationalUnitsForParent"
+                && e["code"] == "InvalidValue"
+                && e["message"].as_str().unwrap().contains(&ids["L6"])),
+        "{errors:?}"
+    );
+    // Every account is scanned, without OU path; the inventory reads back.
+    for who in ["five", "six"] {
+        let a = account(&inv, &ids[who]);
+        assert_eq!(
+            (&a["scanned"], &a["ou_path"]),
+            (&json!(true), &json!([])),
+            "{who}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inv.json");
+    std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let out = run(flowaudit()
+        .args(["scan", "--format", "json", "--output"])
+        .arg(dir.path().join("r.json"))
+        .arg("--from-inventory")
+        .arg(&path));
+    assert_eq!(code(&out), 3, "{}", String::from_utf8_lossy(&out.stderr));
+    // `--ou` needs the tree: the scan stops.
+    let out = run(flowaudit()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--region",
+            "us-east-1",
+            "--org",
+            "--ou",
+        ])
+        .arg(&ids["L1"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains("cannot read the organization's units") && err.contains("at most 5"),
+        "{err}"
+    );
 }

@@ -756,3 +756,80 @@ fn html_scale_org_500_accounts_x_50_vpcs() {
         v[5][0]
     );
 }
+
+/// `n` organizational units, as an `ou_path`.
+fn ou_path_of(n: usize) -> Value {
+    (0..n)
+        .map(|i| json!({"id": format!("ou-a1b2-{i:08}"), "name": format!("L{i}")}))
+        .collect()
+}
+
+#[test]
+fn an_ou_path_deeper_than_organizations_allows_is_refused_where_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_path = |n: usize| {
+        let mut inv = fixture();
+        inv["accounts"][1]["ou_path"] = ou_path_of(n);
+        let path = dir.path().join(format!("depth-{n}.json"));
+        std::fs::write(&path, serde_json::to_vec_pretty(&inv).unwrap()).unwrap();
+        path
+    };
+    // Five levels, as deep as Organizations goes: read, and rendered.
+    let five = with_path(5);
+    let (exit, text, err) = scan(&five, &[]);
+    assert_eq!(exit, 3, "the fixture has scan errors: {err}");
+    assert!(text.contains("L0/L1/L2/L3/L4"), "{text}");
+    // Six, or ten thousand: refused on load, naming the file, the position and the field, in
+    // a streamed scan and a whole load alike, before any report is written (the ten thousand
+    // cost seconds and gigabytes of one HTML page before).
+    let copy = dir.path().join("copy.json");
+    for n in [6, 10_000] {
+        let inv = with_path(n);
+        for extra in [&[][..], &["--dump-inventory", copy.to_str().unwrap()][..]] {
+            let out = dir.path().join("out");
+            let started = std::time::Instant::now();
+            let mut args = vec!["--format", "html", "--output-dir", out.to_str().unwrap()];
+            args.extend(extra);
+            let (exit, _, err) = scan(&inv, &args);
+            assert_eq!(exit, 2, "{n} {extra:?}: {err}");
+            let file = inv.display().to_string();
+            assert!(err.contains(&format!("{file}:")), "{err}");
+            assert!(
+                err.contains("accounts[1].ou_path")
+                    && err.contains("more than 5 organizational units"),
+                "{err}"
+            );
+            assert!(!out.join("flowaudit.html").exists() && !copy.exists());
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        }
+    }
+
+    // A saved report: `scan.account_details` read back by `flowaudit report`.
+    let saved = dir.path().join("saved");
+    let (exit, _, err) = scan(
+        &five,
+        &["--format", "json", "--output-dir", saved.to_str().unwrap()],
+    );
+    assert_eq!(exit, 3, "{err}");
+    let report_path = saved.join("flowaudit.json");
+    let mut report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let details = report["scan"]["account_details"].as_array_mut().unwrap();
+    let at = details
+        .iter()
+        .position(|a| a["ou_path"].as_array().unwrap().len() == 5)
+        .unwrap();
+    details[at]["ou_path"] = ou_path_of(6);
+    std::fs::write(&report_path, serde_json::to_vec_pretty(&report).unwrap()).unwrap();
+    let o = run(flowaudit()
+        .args(["report", "--format", "text", "--output-dir"])
+        .arg(dir.path().join("rendered"))
+        .arg(&report_path));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains(&format!("{}:", report_path.display()))
+            && err.contains("invalid report")
+            && err.contains("more than 5 organizational units"),
+        "{err}"
+    );
+}

@@ -2,6 +2,7 @@
 //! `ou` and `account_tags` in suppressions), over an organization inventory, through the binary.
 
 use crate::support::harness::*;
+use crate::support::hostile::{corpus, ou_name_glob, toml_string};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -20,6 +21,11 @@ fn err(o: &Output) -> String {
 /// only flow log keeps 30 days (`...1`) and a VPC without flow logs (`...2`); a suspended account
 /// that was not scanned.
 fn org_inventory(dir: &Path) -> PathBuf {
+    org_inventory_with(dir, |_| {})
+}
+
+/// [`org_inventory`] with its `accounts` changed by `edit`.
+fn org_inventory_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
     let region = |acct: &str, n: u8| {
         let vpc = |i: u8| format!("vpc-0a11ce00000000{n}{i}");
         json!({"account_id": acct, "region": "eu-west-1", "vpcs": [
@@ -64,6 +70,8 @@ fn org_inventory(dir: &Path) -> PathBuf {
              "tags": {"env": "prod"}}
         ]
     });
+    let mut inv = inv;
+    edit(&mut inv["accounts"]);
     // In the order flowaudit writes an inventory: `accounts` after the regions.
     let text = format!(
         r#"{{"schema":{},"scan":{},"regions":{},"errors":[],"accounts":{}}}"#,
@@ -264,5 +272,216 @@ expires = 2099-12-31
         );
         assert_eq!(rc, 2, "{e}");
         assert!(e.contains(&format!("{}{at}", supp.display())), "{e}");
+    }
+}
+
+/// Which of PROD, DEV and SANDBOX have their VPC without flow logs suppressed.
+fn suppressed_of(doc: &Value) -> Vec<&'static str> {
+    [(PROD, 1), (DEV, 2), (SANDBOX, 3)]
+        .into_iter()
+        .filter(|(a, n)| {
+            result(doc, "VPC-001", "flow-logs-enabled", a, &vpc_of(*n, 2)).0 == "suppressed"
+        })
+        .map(|(a, _)| a)
+        .collect()
+}
+
+#[test]
+fn an_ou_named_like_another_ous_path_or_id_does_not_take_its_suppressions() {
+    let dir = tempfile::tempdir().unwrap();
+    // DEV sits in an OU directly under the root named "Workloads/Prod", SANDBOX in one named
+    // like the id of PROD's OU Prod.
+    let inv = org_inventory_with(dir.path(), |accounts| {
+        accounts[1]["ou_path"] = json!([{"id": "ou-ab12-55555555", "name": "Workloads/Prod"}]);
+        accounts[2]["ou_path"] = json!([{"id": "ou-ab12-66666666", "name": "ou-ab12-22222222"}]);
+    });
+    let supp = dir.path().join("s.toml");
+    let entries = |ous: &[&str]| {
+        let text: String = ous
+            .iter()
+            .map(|ou| {
+                format!(
+                    "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nou = {ou}\nreason = \"r\"\nexpires = 2099-12-31\n\n"
+                )
+            })
+            .collect();
+        std::fs::write(&supp, text).unwrap();
+        scan(
+            dir.path(),
+            &inv,
+            &["--suppressions", supp.to_str().unwrap()],
+        )
+    };
+    // The path and the id of Prod: only PROD's failure is suppressed, the look-alikes' stay.
+    for ou in ["\"Workloads/Prod\"", "\"ou-ab12-22222222\""] {
+        let (rc, doc, e) = entries(&[ou]);
+        assert_eq!(rc, 1, "{ou}: {e}");
+        assert_eq!(suppressed_of(&doc), [PROD], "{ou}");
+    }
+    // The look-alikes, written as what they are: a `/` inside a name escaped, a name that looks
+    // like an id written with a set.
+    let (rc, doc, e) = entries(&["'Workloads\\/Prod'", "\"[o]u-ab12-22222222\""]);
+    assert_eq!(rc, 1, "{e}");
+    assert_eq!(suppressed_of(&doc), [DEV, SANDBOX]);
+}
+
+/// An inventory of one account per value of the hostile corpus: the value is its name, its email,
+/// its `note` tag and the name of its OU (under an OU `Hostile`); each account has one VPC
+/// without flow logs. Returns the inventory and the account ids, in corpus order.
+fn hostile_org_inventory(dir: &Path) -> (PathBuf, Vec<String>) {
+    let corpus = corpus();
+    let ids: Vec<String> = (0..corpus.len())
+        .map(|i| format!("7000000000{i:02}"))
+        .collect();
+    let regions: Vec<Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, acct)| {
+            let vpc = format!("vpc-0b0000000000{i:04x}");
+            json!({"account_id": acct, "region": "eu-west-1", "vpcs": [
+                {"id": vpc, "arn": format!("arn:aws:ec2:eu-west-1:{acct}:vpc/{vpc}"),
+                 "is_default": false, "owner_id": acct, "shared": false,
+                 "cidr_block": "10.0.0.0/16", "state": "available"}]})
+        })
+        .collect();
+    let accounts: Vec<Value> = corpus
+        .iter()
+        .zip(&ids)
+        .enumerate()
+        .map(|(i, ((_, value), id))| {
+            json!({"id": id, "name": value, "email": value, "status": "ACTIVE", "scanned": true,
+                   "ou_path": [{"id": "ou-ab12-h0571e00", "name": "Hostile"},
+                               {"id": format!("ou-ab12-{i:08}"), "name": value}],
+                   "tags": {"note": value}})
+        })
+        .collect();
+    let inv = json!({
+        "schema": "flowaudit/inventory/v1",
+        "scan": {"tool_version": "0.1.0", "started_at": "2026-01-15T09:00:00Z",
+                 "finished_at": "2026-01-15T09:00:04Z", "account_id": "999999999999",
+                 "regions_scanned": ["eu-west-1"]},
+        "regions": regions,
+        "errors": [],
+        "accounts": accounts
+    });
+    let p = dir.join("hostile-org.json");
+    std::fs::write(&p, serde_json::to_vec_pretty(&inv).unwrap()).unwrap();
+    (p, ids)
+}
+
+#[test]
+fn suppressions_match_hostile_ou_names_and_tags_as_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inv, ids) = hostile_org_inventory(dir.path());
+    let corpus = corpus();
+    let supp = dir.path().join("s.toml");
+    // One entry per value, by OU path or by tag, each with the value's name as its reason; in
+    // corpus order and reversed, so that an entry matching another value's account would come
+    // first for it in one of the two.
+    let by_ou = |(_, v): &(String, String)| {
+        format!(
+            "ou = {}",
+            toml_string(&format!("Hostile/{}", ou_name_glob(v)))
+        )
+    };
+    let by_tag = |(_, v): &(String, String)| {
+        format!(
+            "account_tags = {{ note = {} }}",
+            toml_string(&glob::Pattern::escape(v))
+        )
+    };
+    for selector in [&by_ou as &dyn Fn(&(String, String)) -> String, &by_tag] {
+        for reversed in [false, true] {
+            let mut order: Vec<usize> = (0..corpus.len()).collect();
+            if reversed {
+                order.reverse();
+            }
+            let text: String = order
+                .iter()
+                .map(|&i| {
+                    format!(
+                        "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\n{}\nreason = {}\nexpires = 2099-12-31\n\n",
+                        selector(&corpus[i]),
+                        toml_string(&corpus[i].0)
+                    )
+                })
+                .collect();
+            std::fs::write(&supp, text).unwrap();
+            let (rc, doc, e) = scan(
+                dir.path(),
+                &inv,
+                &["--suppressions", supp.to_str().unwrap()],
+            );
+            assert_eq!(rc, 0, "every failure is suppressed: {e}");
+            for (i, id) in ids.iter().enumerate() {
+                let r = doc["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| {
+                        r["resource"]["account_id"] == id.as_str()
+                            && r["check_id"] == "flow-logs-enabled"
+                    })
+                    .unwrap();
+                assert_eq!(r["status"], "suppressed", "{}", corpus[i].0);
+                assert_eq!(
+                    r["suppression"]["reason"], corpus[i].0,
+                    "only its own entry matches {}",
+                    corpus[i].0
+                );
+            }
+            assert_eq!(doc["suppressions"]["unmatched"], json!([]));
+        }
+    }
+    // The values are kept as read.
+    let (_, doc, _) = scan(dir.path(), &inv, &[]);
+    for (a, (_, v)) in doc["scan"]["account_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&corpus)
+    {
+        assert_eq!(
+            (
+                &a["name"],
+                &a["email"],
+                &a["tags"]["note"],
+                &a["ou_path"][1]["name"]
+            ),
+            (&json!(v), &json!(v), &json!(v), &json!(v))
+        );
+    }
+
+    // A hostile value in a bad `ou`: refused with the position of each entry, the value escaped.
+    let text: String = corpus
+        .iter()
+        .map(|(_, v)| {
+            format!(
+                "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nou = {}\nreason = \"r\"\nexpires = 2099-12-31\n",
+                toml_string(&format!("{v}["))
+            )
+        })
+        .collect();
+    std::fs::write(&supp, text).unwrap();
+    let (rc, _, e) = scan(
+        dir.path(),
+        &inv,
+        &["--suppressions", supp.to_str().unwrap()],
+    );
+    assert_eq!(rc, 2, "{e}");
+    for c in ['\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{202e}'] {
+        assert!(!e.contains(c), "raw {c:?} in {e}");
+    }
+    for (i, (_, v)) in corpus.iter().enumerate() {
+        assert!(
+            e.contains(&format!(
+                "{}:{}:6: suppression #{}: ou {:?} is not a valid glob",
+                supp.display(),
+                6 * i + 4,
+                i + 1,
+                format!("{v}[")
+            )),
+            "{v:?}: {e}"
+        );
     }
 }

@@ -3,8 +3,8 @@
 Usage: seed.py ENDPOINT < ops.json
 
 ops.json is a list of operations, applied in order. Every op has "op" and "region"; an op with a
-"key" records the id it created under that key, and any string value "$key" in a later op is
-replaced by that id. Ops:
+"key" records the id it created under that key, and any string value "$key" (`$` and letters,
+digits or `_`) in a later op is replaced by that id. Ops:
   {"op": "vpc", "key": K, "cidr": "10.0.0.0/16", "tags": {...}}
   {"op": "subnet", "key": K, "vpc": "$vpc", "cidr": "10.0.1.0/24", "tags": {...}}
   {"op": "kms_key", "key": K}                                  -> key ARN
@@ -28,13 +28,16 @@ replaced by that id. Ops:
      with at_create; then_stop stops it again)
   {"op": "organization", "key": K}                               -> root id (caller = management)
   {"op": "ou", "key": K, "parent": "$root|$ou", "name": N}       -> OU id
-  {"op": "org_account", "key": K, "name": N, "parent": "$ou", "tags": {...}} -> account id
+  {"op": "org_account", "key": K, "name": N, "parent": "$ou", "tags": {...}, "email": E}
+                                                                 -> account id (email: N@example.com
+                                                                    when absent)
   {"op": "close_account", "target": "$account"}
 Any op may name "account": "$account" to act in that account: its clients use the credentials
 of an AssumeRole into the account (moto grants it).
 The output is a JSON object of key -> id on stdout.
 """
 import json
+import re
 import sys
 
 import boto3
@@ -46,7 +49,7 @@ def main():
     ids = {}
 
     def sub(v):
-        if isinstance(v, str) and v.startswith("$") and not v.startswith("${"):
+        if isinstance(v, str) and re.fullmatch(r"\$\w+", v, re.ASCII):
             return ids[v[1:]]
         if isinstance(v, dict):
             return {k: sub(x) for k, x in v.items()}
@@ -230,7 +233,7 @@ def main():
             ids[key] = r["OrganizationalUnit"]["Id"]
         elif kind == "org_account":
             org = client("organizations", "us-east-1")
-            args = {"Email": f"{op['name']}@example.com", "AccountName": op["name"]}
+            args = {"Email": op.get("email", f"{op['name']}@example.com"), "AccountName": op["name"]}
             if op.get("tags"):
                 args["Tags"] = [{"Key": k, "Value": v} for k, v in op["tags"].items()]
             account = org.create_account(**args)["CreateAccountStatus"]["AccountId"]

@@ -19,3 +19,32 @@ pub fn corpus() -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// `value` as one name of a suppression's `ou` path: glob characters in a set (`[*]`), `/` and
+/// `\` escaped (`\/`, `\\`), so that it matches that name and nothing else.
+pub fn ou_name_glob(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        match c {
+            '*' | '?' | '[' | ']' => out.extend(['[', c, ']']),
+            '/' | '\\' => out.extend(['\\', c]),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `value` as a TOML basic string on one line: quotes, backslashes and control characters
+/// escaped.
+pub fn toml_string(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' | '\\' => out.extend(['\\', c]),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -135,6 +135,7 @@ fn undo(
         let why = match &c.verdict {
             fix::undo::Verdict::Delete => String::new(),
             fix::undo::Verdict::Refuse(r) => format!(" — refused: {r}"),
+            fix::undo::Verdict::InUse(u) => format!(" — kept: {u}"),
             fix::undo::Verdict::Unverified(e) => {
                 format!(" — cannot check it: {}", escape(e))
             }
@@ -150,11 +151,12 @@ fn undo(
         });
     }
     let results = rt.block_on(fix::undo::undo(&mut file, checked, &accounts, s.dry_run))?;
-    let (mut failed, mut refused) = (0, 0);
+    let (mut failed, mut refused, mut kept) = (0, 0, 0);
     for r in &results {
         match r.outcome {
             fix::undo::UndoOutcome::Failed => failed += 1,
             fix::undo::UndoOutcome::Refused => refused += 1,
+            fix::undo::UndoOutcome::Kept => kept += 1,
             _ => {}
         }
         eprintln!(
@@ -178,12 +180,22 @@ fn undo(
             fix::plan::CHANGE_TAG,
         );
     }
+    if kept > 0 {
+        let (noun, it) = if kept == 1 {
+            ("log group", "it")
+        } else {
+            ("log groups", "them")
+        };
+        eprintln!(
+            "flowaudit: {kept} {noun} kept: flow logs this undo did not delete still deliver to {it}; the change log keeps {it} for another --undo once nothing else uses {it}"
+        );
+    }
     if failed > 0 {
         eprintln!(
             "flowaudit: {failed} of {n} deletions failed; the change log keeps them for another --undo"
         );
     }
-    if failed + refused > 0 {
+    if failed + refused + kept > 0 {
         Ok(ExitStatus::Findings)
     } else {
         Ok(ExitStatus::Clean)

@@ -2,7 +2,7 @@
 //! every result recorded in the change log before the next change starts.
 
 use super::aws::{Accounts, Aws, error_code, error_text};
-use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, now_rfc3339};
+use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, new_change_id, now_rfc3339};
 use super::plan::{Action, CHANGE_TAG, Change, Plan};
 use super::settings::{FixDestination, FixSettings};
 use crate::error::Error;
@@ -48,6 +48,10 @@ const NO_DRY_RUN: &str = "not called: CloudWatch Logs has no dry-run mode";
 /// created that is not recorded). With `--dry-run`, EC2 calls carry DryRun and CloudWatch Logs
 /// calls are not made. Each change is made with the clients of its account (`accounts`); an
 /// account that cannot be reached fails its own changes only.
+///
+/// Each change that creates something gets a fresh random change id ([`new_change_id`]): the
+/// ClientToken of its CreateFlowLogs call and the [`CHANGE_TAG`] tag of what it creates, recorded
+/// in the change log, which is what `fix --undo` checks before it deletes anything.
 pub async fn apply(
     plan: &Plan,
     s: &FixSettings,
@@ -58,7 +62,7 @@ pub async fn apply(
     // (account, region) -> why its log group could not be made ready.
     let mut broken_groups: BTreeMap<(String, String), String> = BTreeMap::new();
     for change in &plan.changes {
-        let change_id = change.change_id();
+        let change_id = change.action.creates().then(new_change_id).transpose()?;
         let key = (change.account_id.clone(), change.region.clone());
         let done = match accounts.clients(&change.account_id) {
             Err(why) => {
@@ -88,12 +92,15 @@ pub async fn apply(
                 Action::AssociateKmsKey { log_group, kms_key } => {
                     associate_kms_key(aws, change, log_group, kms_key, s.dry_run).await
                 }
-                Action::CreateFlowLog { client_token, .. } => {
+                Action::CreateFlowLog { .. } => {
                     match (s.destination.log_group(), broken_groups.get(&key)) {
                         (Some(group), Some(why)) => Done::failed(format!(
                             "not attempted: log group {group} could not be created ({why})"
                         )),
-                        _ => create_flow_log(aws, change, client_token, s).await,
+                        _ => {
+                            let token = change_id.as_deref().unwrap_or_default();
+                            create_flow_log(aws, change, token, s).await
+                        }
                     }
                 }
             },
@@ -108,7 +115,8 @@ pub async fn apply(
             description: change.describe(),
             outcome: done.outcome,
             error: done.error,
-            client_token: change_id,
+            change_id,
+            client_token: None,
             flow_log_ids: done.flow_log_ids,
             log_groups_created: done.log_groups_created,
             undone_at: None,
@@ -214,6 +222,8 @@ async fn associate_kms_key(
 /// The aggregation interval of every transit gateway flow log (AWS accepts no other).
 const TGW_AGGREGATION_SECONDS: i32 = 60;
 
+/// Create the flow log of `change`; `token` (its change id) is sent as the ClientToken and set as
+/// the [`CHANGE_TAG`] tag.
 async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSettings) -> Done {
     let Some(vpc) = &change.vpc_id else {
         return Done::failed("internal: flow-log change without a VPC");

@@ -56,12 +56,17 @@ pub struct ChangeRecord {
     pub outcome: Outcome,
     #[serde(default)]
     pub error: Option<String>,
-    /// The change id: the ClientToken sent with CreateFlowLogs (for `create-log-group`, a token
-    /// derived the same way from the group's name). Everything the change created carries it as
-    /// the `flowaudit:change` tag, and `--undo` deletes nothing whose tag does not match it.
-    /// `None` for changes that create nothing (and for log groups in logs written before log
-    /// groups were tagged: `--undo` refuses those).
+    /// The change id of a change that creates something: [`CHANGE_ID_LEN`] hex digits of fresh
+    /// randomness ([`new_change_id`]), drawn when the change was made. It is the ClientToken sent
+    /// with CreateFlowLogs, everything the change created carries it as the `flowaudit:change`
+    /// tag, and `--undo` deletes nothing whose tag does not equal it. `None` for changes that
+    /// create nothing.
     #[serde(default)]
+    pub change_id: Option<String>,
+    /// Only in logs of earlier versions, which had no `change_id`: their change id, derived from
+    /// public values (a SHA-256 of account, region, resource and destination), so anyone could
+    /// compute it. `--undo` refuses records that have only this. Never written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
     /// Flow logs this change created.
     #[serde(default)]
@@ -268,6 +273,28 @@ fn exists_error(path: &Path) -> Error {
     ))
 }
 
+/// Hex digits of a change id (128 random bits).
+pub const CHANGE_ID_LEN: usize = 32;
+
+/// A new change id: 16 bytes from the operating system's random source, as [`CHANGE_ID_LEN`]
+/// lowercase hex digits. Nothing about the change goes into it, so it cannot be computed from
+/// what is public; only the change log and the tag it is set as hold it.
+pub fn new_change_id() -> Result<String, Error> {
+    let mut bytes = [0u8; CHANGE_ID_LEN / 2];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::fatal(format!(
+            "cannot draw a change id from the operating system's random source: {e}"
+        ))
+    })?;
+    Ok(hex::encode(bytes))
+}
+
+/// True when `s` has the form of a change id: [`CHANGE_ID_LEN`] lowercase hex digits. The ids of
+/// earlier versions (64 digits, derived from public values) never have it.
+pub fn is_change_id(s: &str) -> bool {
+    s.len() == CHANGE_ID_LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// The current time, RFC 3339 UTC with seconds.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -288,7 +315,8 @@ mod tests {
             description: "d".into(),
             outcome: Outcome::Applied,
             error: None,
-            client_token: Some("t".into()),
+            change_id: Some("t".into()),
+            client_token: None,
             flow_log_ids: ids.iter().map(|s| s.to_string()).collect(),
             log_groups_created: groups.iter().map(|s| s.to_string()).collect(),
             undone_at: None,
@@ -422,6 +450,50 @@ mod tests {
         assert_eq!(
             default_path(t),
             PathBuf::from("flowaudit-fix-20260304T050607Z.json")
+        );
+    }
+
+    #[test]
+    fn change_ids_are_random_hex_and_old_ids_do_not_pass_for_them() {
+        let ids: std::collections::BTreeSet<String> =
+            (0..64).map(|_| new_change_id().unwrap()).collect();
+        assert_eq!(ids.len(), 64, "every draw differs");
+        assert!(ids.iter().all(|i| is_change_id(i)), "{ids:?}");
+        // An id of earlier versions (SHA-256, 64 digits), other lengths, upper case, non-hex.
+        for bad in [
+            "0".repeat(64),
+            "a".repeat(31),
+            "a".repeat(33),
+            "A".repeat(32),
+            format!("{}g", "a".repeat(31)),
+            String::new(),
+        ] {
+            assert!(!is_change_id(&bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn logs_of_earlier_versions_load_with_their_token_and_new_logs_never_write_one() {
+        let old = r#"{"schema": "flowaudit/fix-log/v1", "tool_version": "0.1.0",
+            "started_at": "2026-01-02T03:04:00Z", "account_id": "1", "changes": [
+            {"time": "t", "account_id": "1", "region": "r", "vpc_id": "vpc-1",
+             "action": "create-flow-log", "description": "d", "outcome": "applied",
+             "client_token": "ab", "flow_log_ids": ["fl-1"]}]}"#;
+        let log = ChangeLog::from_str(old, "old.json").unwrap();
+        let c = &log.changes[0];
+        assert_eq!(
+            (c.change_id.as_deref(), c.client_token.as_deref()),
+            (None, Some("ab"))
+        );
+        let mut log = ChangeLog::new("1");
+        log.changes.push(ChangeRecord {
+            client_token: None,
+            ..rec("vpc-1", &["fl-1"], &[])
+        });
+        let text = String::from_utf8(log.to_bytes().unwrap()).unwrap();
+        assert!(
+            text.contains("\"change_id\": \"t\"") && !text.contains("client_token"),
+            "{text}"
         );
     }
 }

@@ -7,7 +7,6 @@ use crate::inventory::{
 };
 use crate::term::escape;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The traffic type of every VPC flow log the fix creates.
@@ -15,9 +14,9 @@ pub const TRAFFIC_TYPE: &str = "ALL";
 /// The resource type (CreateFlowLogs `ResourceType`) of a flow log the fix creates on a transit
 /// gateway; such a log has no traffic type and AWS's fixed 60-second aggregation interval.
 pub const TRANSIT_GATEWAY: &str = "TransitGateway";
-/// The tag every resource a fix creates carries, set at creation: its value is the change id
-/// ([`Change::change_id`]) recorded in the change log, and `fix --undo` deletes a resource only
-/// when the tag it reads back matches the record.
+/// The tag every resource a fix creates carries, set at creation: its value is the random change
+/// id drawn when the change is made and recorded in the change log, and `fix --undo` deletes a
+/// resource only when the tag it reads back matches the record.
 pub const CHANGE_TAG: &str = "flowaudit:change";
 
 /// One change to make in AWS.
@@ -57,7 +56,6 @@ pub enum Action {
         destination: String,
         /// `ALL`; empty for a transit gateway flow log, which has none.
         traffic_type: String,
-        client_token: String,
         /// [`TRANSIT_GATEWAY`] for a flow log on a transit gateway; absent for a VPC.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resource_type: Option<String>,
@@ -75,25 +73,14 @@ impl Action {
     }
 }
 
-impl Change {
-    /// The id of a change that creates something: the ClientToken of a flow-log creation, or a
-    /// token derived the same way from (account, region, log group name) for a log group. It is
-    /// the value of the [`CHANGE_TAG`] tag on what the change creates, and is recorded in the
-    /// change log (`client_token`). `None` for changes that create nothing.
-    pub fn change_id(&self) -> Option<String> {
-        match &self.action {
-            Action::CreateFlowLog { client_token, .. } => Some(client_token.clone()),
-            Action::CreateLogGroup { name, .. } => Some(client_token(
-                &self.account_id,
-                &self.region,
-                "",
-                &format!("cloudwatch:{name}"),
-                self.action.name(),
-            )),
-            Action::AssociateKmsKey { .. } => None,
-        }
+impl Action {
+    /// True for the actions that create a resource (which then carries the [`CHANGE_TAG`] tag).
+    pub fn creates(&self) -> bool {
+        !matches!(self, Action::AssociateKmsKey { .. })
     }
+}
 
+impl Change {
     /// A one-line description (AWS-provided text is escaped).
     pub fn describe(&self) -> String {
         let what = match &self.action {
@@ -288,23 +275,6 @@ impl Plan {
         }
         out
     }
-}
-
-/// The idempotency token of a flow-log creation: the same inputs always give the same token,
-/// so a retried or repeated call never creates a second flow log. 64 hex characters.
-pub fn client_token(
-    account_id: &str,
-    region: &str,
-    vpc_id: &str,
-    destination: &str,
-    traffic: &str,
-) -> String {
-    let mut h = Sha256::new();
-    for part in [account_id, region, vpc_id, destination, traffic] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    hex::encode(h.finalize())
 }
 
 /// True when `fl` already delivers ALL traffic to `dest` in `region`.
@@ -627,13 +597,6 @@ fn plan_target(
                 action: Action::CreateFlowLog {
                     destination: dest_text.clone(),
                     traffic_type: t.traffic_type.into(),
-                    client_token: client_token(
-                        account,
-                        rname,
-                        t.id,
-                        &dest_text,
-                        t.resource_type.unwrap_or(t.traffic_type),
-                    ),
                     resource_type: t.resource_type.map(Into::into),
                 },
                 targets: flow.clone(),
@@ -1150,15 +1113,10 @@ pub(crate) mod tests {
             Action::CreateFlowLog {
                 destination,
                 traffic_type,
-                client_token: t,
                 ..
             } => {
                 assert_eq!(destination, "s3://flow-bucket");
                 assert_eq!(traffic_type, "ALL");
-                assert_eq!(
-                    t,
-                    &client_token(ACCT, "eu-west-1", "vpc-a", "s3://flow-bucket", "ALL")
-                );
             }
             other => panic!("{other:?}"),
         }
@@ -1558,13 +1516,6 @@ pub(crate) mod tests {
             Action::CreateFlowLog {
                 destination: "s3://flow-bucket".into(),
                 traffic_type: String::new(),
-                client_token: client_token(
-                    ACCT,
-                    "us-east-1",
-                    "tgw-1",
-                    "s3://flow-bucket",
-                    TRANSIT_GATEWAY
-                ),
                 resource_type: Some(TRANSIT_GATEWAY.into()),
             }
         );
@@ -1618,20 +1569,6 @@ pub(crate) mod tests {
             &settings("s3://flow-bucket", |s| s.rules = vec![rule("VPC-001")]),
         );
         assert!(p.changes.is_empty() && p.skipped.is_empty(), "{p:?}");
-    }
-
-    #[test]
-    fn client_token_is_stable_distinct_and_short() {
-        let a = client_token(ACCT, "us-east-1", "vpc-1", "s3://b", "ALL");
-        assert_eq!(a, client_token(ACCT, "us-east-1", "vpc-1", "s3://b", "ALL"));
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, client_token(ACCT, "us-east-2", "vpc-1", "s3://b", "ALL"));
-        assert_ne!(a, client_token(ACCT, "us-east-1", "vpc-1", "s3://c", "ALL"));
-        // Field boundaries matter: ("ab","c") differs from ("a","bc").
-        assert_ne!(
-            client_token("a", "bc", "v", "d", "ALL"),
-            client_token("ab", "c", "v", "d", "ALL")
-        );
     }
 
     #[test]

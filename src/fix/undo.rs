@@ -5,15 +5,22 @@
 //! audit log group. So the log is never trusted on its own. Every resource is read back first
 //! ([`check`]) and deleted only when what AWS says matches the record ([`decide`]):
 //! - the record's action is one that creates (`create-flow-log` for flow logs,
-//!   `create-log-group` for log groups) and it carries a change id (`client_token`);
+//!   `create-log-group` for log groups) and it carries a change id (`change_id`: random, drawn
+//!   when the change was made, so it cannot be computed from anything public);
 //! - the resource carries the tag [`CHANGE_TAG`] with exactly that change id (the fix sets it at
 //!   creation, see `apply`);
 //! - a flow log is attached to the VPC the record names.
 //!
-//! Everything else is refused, named with its reason, and nothing is deleted for it.
+//! Everything else is refused, named with its reason, and nothing is deleted for it. Records of
+//! earlier versions, whose change id was derived from public values, are refused too.
+//!
+//! A log group is a destination other flow logs may share: even when it is proven to be the
+//! fix's, it is deleted only while no flow log but the ones this undo deletes delivers to it
+//! (read back with DescribeFlowLogs when checking, and again just before DeleteLogGroup).
+//! Otherwise it is kept ([`Verdict::InUse`]) and its record stays open for a later undo.
 
 use super::aws::{Accounts, Aws, error_code, error_text};
-use super::changelog::{ChangeLog, ChangeLogFile};
+use super::changelog::{CHANGE_ID_LEN, ChangeLog, ChangeLogFile, is_change_id};
 use super::plan::CHANGE_TAG;
 use crate::collect::accounts::{self as reach_accounts, AccountsOptions};
 use crate::error::Error;
@@ -48,8 +55,11 @@ pub struct UndoStep {
     pub action: String,
     /// The record's VPC.
     pub vpc_id: Option<String>,
-    /// The record's change id (`client_token`): the value the [`CHANGE_TAG`] tag must have.
+    /// The record's change id (`change_id`): the value the [`CHANGE_TAG`] tag must have.
     pub change_id: Option<String>,
+    /// The record has no `change_id` but the `client_token` of earlier versions, whose change
+    /// ids were derived from public values and so prove nothing.
+    pub derived_id: bool,
 }
 
 /// What a step deletes.
@@ -94,7 +104,8 @@ pub fn undo_steps(log: &ChangeLog) -> Vec<UndoStep> {
             id: id.clone(),
             action: c.action.clone(),
             vpc_id: c.vpc_id.clone(),
-            change_id: c.client_token.clone(),
+            change_id: c.change_id.clone(),
+            derived_id: c.change_id.is_none() && c.client_token.is_some(),
         };
         flow.extend(c.flow_log_ids.iter().map(|id| step(UndoKind::FlowLog, id)));
         groups.extend(
@@ -126,8 +137,13 @@ pub enum Found {
 pub enum Refusal {
     /// The record's action does not create this kind of resource.
     ActionDoesNotCreate { action: String },
-    /// The record has no change id (`client_token`) to check the tag against.
+    /// The record has no change id (`change_id`) to check the tag against.
     NoChangeId,
+    /// The record has only the `client_token` of earlier versions: an id derived from public
+    /// values, which anyone could have written into a forged log.
+    DerivedChangeId,
+    /// The record's `change_id` is not [`CHANGE_ID_LEN`] lowercase hex digits.
+    NotAChangeId { found: String },
     /// A flow-log record without a VPC.
     NoVpc,
     /// The resource does not exist.
@@ -150,7 +166,16 @@ impl fmt::Display for Refusal {
             ),
             Refusal::NoChangeId => write!(
                 f,
-                "no change id: the record has no client_token to check the {CHANGE_TAG} tag against"
+                "no change id: the record has no change_id to check the {CHANGE_TAG} tag against"
+            ),
+            Refusal::DerivedChangeId => write!(
+                f,
+                "change log of an earlier version: the record has no change_id, only a client_token derived from public values (account, region, resource, destination), which anyone can compute, so it proves nothing; check the resource and delete it by hand"
+            ),
+            Refusal::NotAChangeId { found } => write!(
+                f,
+                "not a change id: the record's change_id is {:?}, not {CHANGE_ID_LEN} lowercase hex digits",
+                escape(found)
             ),
             Refusal::NoVpc => write!(f, "no VPC: the record names no vpc_id for the flow log"),
             Refusal::Gone => write!(
@@ -185,6 +210,52 @@ pub enum Verdict {
     Refuse(Refusal),
     /// It could not be read back, so nothing is proven: not deleted (a failure, not a refusal).
     Unverified(String),
+    /// A log group proven to be the fix's, but flow logs this undo does not delete still
+    /// deliver to it: kept.
+    InUse(InUse),
+}
+
+/// The flow logs that keep a log group in use, none of which this undo deletes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InUse {
+    pub flow_logs: BTreeSet<String>,
+}
+
+/// Flow-log ids named in an [`InUse`] message; the rest are counted.
+const IN_USE_SHOWN: usize = 5;
+
+impl fmt::Display for InUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: Vec<String> = self
+            .flow_logs
+            .iter()
+            .take(IN_USE_SHOWN)
+            .map(|id| escape(id).into_owned())
+            .collect();
+        let more = self.flow_logs.len().saturating_sub(IN_USE_SHOWN);
+        write!(
+            f,
+            "in use: flow logs this undo does not delete still deliver to it: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// Whether a log group delivered to by `users` (flow-log ids) may go: only when every one of
+/// them is in `deleted` (flow logs this undo deletes).
+pub fn in_use(users: Option<&BTreeSet<String>>, deleted: &BTreeSet<String>) -> Option<InUse> {
+    let left: BTreeSet<String> = users
+        .into_iter()
+        .flatten()
+        .filter(|id| !deleted.contains(*id))
+        .cloned()
+        .collect();
+    (!left.is_empty()).then_some(InUse { flow_logs: left })
 }
 
 /// What the record alone rules out, before anything is read.
@@ -198,8 +269,13 @@ pub fn refuse_unread(step: &UndoStep) -> Option<Refusal> {
             action: step.action.clone(),
         });
     }
-    if step.change_id.as_deref().is_none_or(str::is_empty) {
-        return Some(Refusal::NoChangeId);
+    match step.change_id.as_deref() {
+        None | Some("") if step.derived_id => return Some(Refusal::DerivedChangeId),
+        None | Some("") => return Some(Refusal::NoChangeId),
+        Some(id) if !is_change_id(id) => {
+            return Some(Refusal::NotAChangeId { found: id.into() });
+        }
+        Some(_) => {}
     }
     if step.kind == UndoKind::FlowLog && step.vpc_id.as_deref().is_none_or(str::is_empty) {
         return Some(Refusal::NoVpc);
@@ -353,6 +429,9 @@ pub async fn reach(
 /// each resource is read back with its account's credentials (DescribeFlowLogs batched per
 /// region; DescribeLogGroups batched per region plus ListTagsForResource per group) and
 /// [`decide`]d. The resources of an account that could not be reached are not deleted.
+/// A log group proven to be the fix's is then checked for other users ([`read_group_users`],
+/// once per region): kept ([`Verdict::InUse`]) when a flow log that this undo does not delete
+/// delivers to it.
 pub async fn check(file: &ChangeLogFile, accounts: &Accounts) -> Result<Vec<Checked>, Error> {
     let steps = undo_steps(file.log());
     if steps.is_empty() {
@@ -388,7 +467,7 @@ pub async fn check(file: &ChangeLogFile, accounts: &Accounts) -> Result<Vec<Chec
             }
         }
     }
-    Ok(steps
+    let mut checked: Vec<Checked> = steps
         .into_iter()
         .map(|step| {
             let key = (
@@ -401,7 +480,130 @@ pub async fn check(file: &ChangeLogFile, accounts: &Accounts) -> Result<Vec<Chec
             let verdict = decide(&step, &f);
             Checked { step, verdict }
         })
-        .collect())
+        .collect();
+    for ((account, region), names) in groups_to_delete(&checked) {
+        let users = match accounts.clients(&account) {
+            Err(why) => Err(why.clone()),
+            Ok(aws) => read_group_users(aws, &region, &names).await,
+        };
+        let deleted = flow_logs_where(&checked, &account, &region, |c| {
+            c.verdict == Verdict::Delete
+        });
+        for c in checked.iter_mut().filter(|c| {
+            c.step.kind == UndoKind::LogGroup
+                && c.verdict == Verdict::Delete
+                && c.step.account_id == account
+                && c.step.region == region
+        }) {
+            c.verdict = match &users {
+                Err(e) => Verdict::Unverified(e.clone()),
+                Ok(u) => match in_use(u.get(&c.step.id), &deleted) {
+                    Some(kept) => Verdict::InUse(kept),
+                    None => Verdict::Delete,
+                },
+            };
+        }
+    }
+    Ok(checked)
+}
+
+/// The log groups of `checked` proven deletable, per (account, region).
+fn groups_to_delete(checked: &[Checked]) -> BTreeMap<(String, String), BTreeSet<String>> {
+    let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for c in checked
+        .iter()
+        .filter(|c| c.step.kind == UndoKind::LogGroup && c.verdict == Verdict::Delete)
+    {
+        out.entry((c.step.account_id.clone(), c.step.region.clone()))
+            .or_default()
+            .insert(c.step.id.clone());
+    }
+    out
+}
+
+/// The flow-log ids of the steps in (`account`, `region`) for which `keep` holds.
+fn flow_logs_where<T: AsRef<UndoStep>>(
+    items: &[T],
+    account: &str,
+    region: &str,
+    keep: impl Fn(&T) -> bool,
+) -> BTreeSet<String> {
+    items
+        .iter()
+        .filter(|i| {
+            let s = i.as_ref();
+            s.kind == UndoKind::FlowLog && s.account_id == account && s.region == region && keep(i)
+        })
+        .map(|i| i.as_ref().id.clone())
+        .collect()
+}
+
+impl AsRef<UndoStep> for Checked {
+    fn as_ref(&self) -> &UndoStep {
+        &self.step
+    }
+}
+
+impl AsRef<UndoStep> for UndoResult {
+    fn as_ref(&self) -> &UndoStep {
+        &self.step
+    }
+}
+
+/// Which flow logs of one region deliver to each of the log groups `names`: every CloudWatch
+/// Logs flow log of the region (DescribeFlowLogs, filter `log-destination-type`), matched by its
+/// log group name or by the name in its destination ARN. Any error, or a listing cut short, is
+/// an error: a group is never taken for unused on a partial answer.
+async fn read_group_users(
+    aws: &Aws,
+    region: &str,
+    names: &BTreeSet<String>,
+) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let client = aws.ec2(region);
+    let filter = Filter::builder()
+        .name("log-destination-type")
+        .values("cloud-watch-logs")
+        .build();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut token: Option<String> = None;
+    for _page in 0..MAX_PAGES {
+        let resp = client
+            .describe_flow_logs()
+            .filter(filter.clone())
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "DescribeFlowLogs (which flow logs deliver to the log group): {}",
+                    error_text(&e)
+                )
+            })?;
+        for fl in resp.flow_logs() {
+            let Some(id) = fl.flow_log_id() else { continue };
+            let by_arn = fl.log_destination().and_then(log_group_of_arn);
+            for name in [fl.log_group_name(), by_arn].into_iter().flatten() {
+                if names.contains(name) {
+                    out.entry(name.to_string())
+                        .or_default()
+                        .insert(id.to_string());
+                }
+            }
+        }
+        token = resp.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+    Err(format!(
+        "DescribeFlowLogs (which flow logs deliver to the log group): more than {MAX_PAGES} pages"
+    ))
+}
+
+/// The log group name in a CloudWatch Logs ARN (`arn:...:log-group:NAME`, optionally `:*`).
+fn log_group_of_arn(arn: &str) -> Option<&str> {
+    let (_, name) = arn.split_once(":log-group:")?;
+    Some(name.strip_suffix(":*").unwrap_or(name))
 }
 
 fn tag_map(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
@@ -574,6 +776,8 @@ pub enum UndoOutcome {
     Failed,
     /// Refused: nothing proves flowaudit created it; not deleted.
     Refused,
+    /// A log group flowaudit created, kept: flow logs this undo did not delete deliver to it.
+    Kept,
 }
 
 impl UndoOutcome {
@@ -585,6 +789,7 @@ impl UndoOutcome {
             UndoOutcome::NotCalled => "skipped",
             UndoOutcome::Failed => "failed",
             UndoOutcome::Refused => "refused",
+            UndoOutcome::Kept => "kept",
         }
     }
 }
@@ -600,17 +805,26 @@ pub struct UndoResult {
 
 /// Carry out the checked steps: delete what [`check`] proved, report the rest without calling
 /// AWS. Each deletion is independent; a change is marked undone in the file once every resource
-/// it records was deleted (a refused or failed one keeps it open).
+/// it records was deleted (a refused, kept or failed one keeps it open).
+///
+/// Flow logs go first. Just before the first log group of a region is deleted, which flow logs
+/// deliver to the region's groups is read again ([`read_group_users`]): a group is deleted only
+/// when every one of them is a flow log this undo has just deleted, so a flow log added since
+/// the check, or one of ours whose deletion failed, keeps it.
 pub async fn undo(
     file: &mut ChangeLogFile,
     checked: Vec<Checked>,
     accounts: &Accounts,
     dry_run: bool,
 ) -> Result<Vec<UndoResult>, Error> {
-    let mut results = Vec::new();
+    let mut results: Vec<UndoResult> = Vec::new();
+    let to_delete = groups_to_delete(&checked);
+    type Users = Result<BTreeMap<String, BTreeSet<String>>, String>;
+    let mut users: BTreeMap<(String, String), Users> = BTreeMap::new();
     for Checked { step, verdict } in checked {
         let (outcome, detail) = match verdict {
             Verdict::Refuse(r) => (UndoOutcome::Refused, Some(r.to_string())),
+            Verdict::InUse(u) => (UndoOutcome::Kept, Some(u.to_string())),
             Verdict::Unverified(e) => (
                 UndoOutcome::Failed,
                 Some(format!("not deleted: cannot read it back to check it: {e}")),
@@ -618,7 +832,30 @@ pub async fn undo(
             Verdict::Delete => match (accounts.clients(&step.account_id), step.kind) {
                 (Err(why), _) => (UndoOutcome::Failed, Some(format!("not deleted: {why}"))),
                 (Ok(aws), UndoKind::FlowLog) => delete_flow_log(aws, &step, dry_run).await,
-                (Ok(aws), UndoKind::LogGroup) => delete_log_group(aws, &step, dry_run).await,
+                (Ok(aws), UndoKind::LogGroup) if dry_run => {
+                    delete_log_group(aws, &step, dry_run).await
+                }
+                (Ok(aws), UndoKind::LogGroup) => {
+                    let key = (step.account_id.clone(), step.region.clone());
+                    if !users.contains_key(&key) {
+                        let names = to_delete.get(&key).cloned().unwrap_or_default();
+                        let read = read_group_users(aws, &step.region, &names).await;
+                        users.insert(key.clone(), read);
+                    }
+                    let deleted = flow_logs_where(&results, &key.0, &key.1, |r| {
+                        r.outcome == UndoOutcome::Deleted
+                    });
+                    match &users[&key] {
+                        Err(e) => (
+                            UndoOutcome::Failed,
+                            Some(format!("not deleted: cannot read it back to check it: {e}")),
+                        ),
+                        Ok(u) => match in_use(u.get(&step.id), &deleted) {
+                            Some(kept) => (UndoOutcome::Kept, Some(kept.to_string())),
+                            None => delete_log_group(aws, &step, dry_run).await,
+                        },
+                    }
+                }
             },
         };
         results.push(UndoResult {
@@ -745,6 +982,7 @@ mod tests {
             description: "d".into(),
             outcome,
             error: None,
+            change_id: None,
             client_token: None,
             flow_log_ids: ids.iter().map(|s| s.to_string()).collect(),
             log_groups_created: groups.iter().map(|s| s.to_string()).collect(),
@@ -788,20 +1026,29 @@ mod tests {
         let mut r = rec("us-east-1", &["fl-1"], &[], false, Outcome::Applied);
         r.action = CREATE_FLOW_LOG.into();
         r.vpc_id = Some("vpc-1".into());
-        r.client_token = Some("tok".into());
+        r.change_id = Some("tok".into());
         log.changes = vec![r];
         let s = &undo_steps(&log)[0];
         assert_eq!(
             (
                 s.action.as_str(),
                 s.vpc_id.as_deref(),
-                s.change_id.as_deref()
+                s.change_id.as_deref(),
+                s.derived_id
             ),
-            (CREATE_FLOW_LOG, Some("vpc-1"), Some("tok"))
+            (CREATE_FLOW_LOG, Some("vpc-1"), Some("tok"), false)
         );
+        // A record of an earlier version: only the derived client_token.
+        log.changes[0].change_id = None;
+        log.changes[0].client_token = Some("tok".into());
+        let s = &undo_steps(&log)[0];
+        assert_eq!((s.change_id.as_deref(), s.derived_id), (None, true));
+        // Both: the change_id is what counts.
+        log.changes[0].change_id = Some("id".into());
+        assert!(!undo_steps(&log)[0].derived_id);
     }
 
-    const TOKEN: &str = "0123abcd";
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
     fn flow_step() -> UndoStep {
         UndoStep {
@@ -813,6 +1060,7 @@ mod tests {
             action: CREATE_FLOW_LOG.into(),
             vpc_id: Some("vpc-1".into()),
             change_id: Some(TOKEN.into()),
+            derived_id: false,
         }
     }
 
@@ -961,5 +1209,122 @@ mod tests {
                 .contains("attached to another resource: vpc-2, not the recorded vpc-1")
         );
         assert!(Refusal::TagMissing.to_string().contains(CHANGE_TAG));
+    }
+
+    #[test]
+    fn a_derived_or_malformed_change_id_is_refused_even_when_the_tag_matches() {
+        // Earlier versions tagged with SHA-256(account, region, resource, destination): a log
+        // forged from public values carries it in client_token, or in change_id.
+        let derived = "5f0c".repeat(16);
+        let tagged = exists(Some("vpc-1"), &[(CHANGE_TAG, derived.as_str())]);
+        let old = UndoStep {
+            change_id: None,
+            derived_id: true,
+            ..flow_step()
+        };
+        assert_eq!(refuse_unread(&old), Some(Refusal::DerivedChangeId));
+        assert_eq!(
+            decide(&old, &tagged),
+            Verdict::Refuse(Refusal::DerivedChangeId)
+        );
+        let forged = UndoStep {
+            change_id: Some(derived.clone()),
+            ..flow_step()
+        };
+        assert_eq!(
+            decide(&forged, &tagged),
+            Verdict::Refuse(Refusal::NotAChangeId { found: derived })
+        );
+        for bad in [
+            TOKEN.to_uppercase(),
+            format!("{TOKEN} "),
+            TOKEN[1..].to_string(),
+        ] {
+            let s = UndoStep {
+                change_id: Some(bad.clone()),
+                ..group_step()
+            };
+            let tagged = exists(None, &[(CHANGE_TAG, bad.as_str())]);
+            assert!(
+                matches!(
+                    decide(&s, &tagged),
+                    Verdict::Refuse(Refusal::NotAChangeId { .. })
+                ),
+                "{bad}"
+            );
+        }
+        let t = Refusal::DerivedChangeId.to_string();
+        assert!(
+            t.contains("earlier version") && t.contains("by hand"),
+            "{t}"
+        );
+        let t = Refusal::NotAChangeId {
+            found: "\u{1b}[2J".into(),
+        }
+        .to_string();
+        assert!(
+            t.starts_with("not a change id") && !t.contains('\u{1b}'),
+            "{t}"
+        );
+    }
+
+    fn ids(v: &[&str]) -> BTreeSet<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_group_goes_only_when_every_flow_log_delivering_to_it_is_deleted_by_this_undo() {
+        let deleted = ids(&["fl-1", "fl-2"]);
+        assert_eq!(in_use(None, &deleted), None, "nothing delivers to it");
+        assert_eq!(in_use(Some(&ids(&["fl-2"])), &deleted), None);
+        assert_eq!(
+            in_use(Some(&ids(&["fl-1", "fl-9", "fl-8"])), &deleted),
+            Some(InUse {
+                flow_logs: ids(&["fl-8", "fl-9"])
+            })
+        );
+        assert_eq!(
+            in_use(Some(&ids(&["fl-1"])), &BTreeSet::new()),
+            Some(InUse {
+                flow_logs: ids(&["fl-1"])
+            }),
+            "one of ours that was not deleted keeps it too"
+        );
+    }
+
+    #[test]
+    fn in_use_names_five_flow_logs_escaped_and_counts_the_rest() {
+        let many: Vec<String> = (0..8).map(|i| format!("fl-{i}")).collect();
+        let t = InUse {
+            flow_logs: many.iter().cloned().collect(),
+        }
+        .to_string();
+        assert!(
+            t.ends_with("deliver to it: fl-0, fl-1, fl-2, fl-3, fl-4 and 3 more"),
+            "{t}"
+        );
+        let t = InUse {
+            flow_logs: ids(&["fl-\u{1b}[2J"]),
+        }
+        .to_string();
+        assert!(t.starts_with("in use:") && !t.contains('\u{1b}'), "{t}");
+    }
+
+    #[test]
+    fn the_group_of_a_destination_arn_is_its_name() {
+        for (arn, name) in [
+            (
+                "arn:aws:logs:us-east-1:111122223333:log-group:/vpc/x",
+                Some("/vpc/x"),
+            ),
+            (
+                "arn:aws:logs:us-east-1:111122223333:log-group:/vpc/x:*",
+                Some("/vpc/x"),
+            ),
+            ("arn:aws-cn:logs:cn-north-1:1:log-group:a:b", Some("a:b")),
+            ("arn:aws:s3:::bucket", None),
+        ] {
+            assert_eq!(log_group_of_arn(arn), name, "{arn}");
+        }
     }
 }

@@ -186,6 +186,7 @@ mod tests {
                 description: change.describe(),
                 outcome,
                 error: (outcome == Outcome::Failed).then(|| "AccessDenied: no".to_string()),
+                change_id: None,
                 client_token: None,
                 flow_log_ids: ids.iter().map(|s| s.to_string()).collect(),
                 log_groups_created: Vec::new(),
@@ -204,7 +205,6 @@ mod tests {
             action: crate::fix::plan::Action::CreateFlowLog {
                 destination: "s3://b".into(),
                 traffic_type: String::new(),
-                client_token: "t".into(),
                 resource_type: Some(crate::fix::plan::TRANSIT_GATEWAY.into()),
             },
             targets: vec!["flow-logs-enabled".into()],

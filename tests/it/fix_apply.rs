@@ -92,8 +92,19 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     let logged = read_json(&log);
     assert_eq!(logged_flow_log_ids(&logged), created);
     assert_eq!(logged["account_id"], ACCOUNT);
+    let mut change_ids = BTreeSet::new();
     for c in logged["changes"].as_array().unwrap() {
-        assert_eq!(c["client_token"].as_str().unwrap().len(), 64);
+        // A fresh random id per change: 32 lowercase hex digits, nothing derived.
+        let id = c["change_id"].as_str().unwrap();
+        assert!(
+            id.len() == 32
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{c}"
+        );
+        assert!(change_ids.insert(id.to_string()), "{c}");
+        assert!(c.get("client_token").is_none(), "{c}");
         assert!(c["time"].as_str().unwrap().ends_with('Z'));
     }
     for id in &created {

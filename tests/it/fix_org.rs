@@ -172,7 +172,7 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
         for r in &recs {
             let fl = r["flow_log_ids"][0].as_str().unwrap();
             assert_eq!(now[fl].0, r["vpc_id"].as_str().unwrap());
-            assert_eq!(now[fl].1.as_deref(), r["client_token"].as_str());
+            assert_eq!(now[fl].1.as_deref(), r["change_id"].as_str());
         }
     }
     assert!(
@@ -382,7 +382,7 @@ fn undo_refuses_a_log_whose_account_it_cannot_prove_and_the_selection_flags() {
             "action": "create-flow-log",
             "description": "edited",
             "outcome": "applied",
-            "client_token": "a".repeat(64),
+            "change_id": "a".repeat(32),
             "flow_log_ids": [w.ids["alpha_fl"]],
         });
         if let Some(r) = role {

@@ -4,8 +4,11 @@
 
 use crate::support::fix::*;
 use crate::support::harness::*;
+use crate::support::proxy::{Handler, Proxy};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 #[test]
 fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
@@ -135,4 +138,186 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     assert_eq!(c, 0, "{err}");
     assert!(err.contains("nothing left to delete"), "{err}");
     assert!(moto.recorded_calls().is_empty());
+}
+
+/// The log group the shared-destination tests fix to.
+const SHARED: &str = "/vpc/flowaudit-fixed";
+
+/// Seed a delivery role, a KMS key and a bare VPC in us-east-1, then `flowaudit fix` it to the
+/// CloudWatch log group [`SHARED`] (created by the fix); returns the seeded ids and the change
+/// log's path.
+fn fix_to_shared_group(moto: &Moto, dir: &Path) -> (BTreeMap<String, String>, PathBuf) {
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
+        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
+    ]));
+    let ep = moto.endpoint();
+    let (log, report) = (dir.join("fix-log.json"), dir.join("fix.json"));
+    let dest = format!("cloudwatch:{SHARED}");
+    let mut args = vec![
+        "fix",
+        "--yes",
+        "--fix-destination",
+        &dest,
+        "--fix-delivery-role",
+        &ids["role"],
+        "--fix-kms-key",
+        &ids["key"],
+    ];
+    args.extend(fix_args(&ep, "us-east-1", &log, &report));
+    let (c, _, err) = run_fa(&args, dir);
+    assert_eq!(c, 0, "{err}");
+    let groups = read_json(&log)["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["log_groups_created"] == json!([SHARED]))
+        .count();
+    assert_eq!(groups, 1, "the fix created {SHARED}");
+    (ids, log)
+}
+
+/// Delete flow logs of us-east-1 straight in moto, as their owner would.
+fn delete_flow_logs(ep: &str, ids: &BTreeSet<String>) {
+    let script = r#"
+import boto3, json, sys
+ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1],
+                   aws_access_key_id='testing', aws_secret_access_key='testing')
+ec2.delete_flow_logs(FlowLogIds=sys.argv[3].split(','))
+"#;
+    let o = std::process::Command::new(venv_bin("python"))
+        .args(["-c", script, ep, "us-east-1"])
+        .arg(ids.iter().cloned().collect::<Vec<_>>().join(","))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The `kept` result line of `err` naming `what`.
+fn kept_line<'a>(err: &'a str, what: &str) -> &'a str {
+    err.lines()
+        .find(|l| l.trim_start().starts_with("kept") && l.contains(what))
+        .unwrap_or_else(|| panic!("no `kept ... {what}` line in:\n{err}"))
+}
+
+#[test]
+fn undo_keeps_a_created_log_group_while_flow_logs_it_did_not_create_deliver_to_it() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let before = flow_logs(&ep);
+    let (ids, log) = fix_to_shared_group(&moto, dir.path());
+    let ours = new_ids(&before, &flow_logs(&ep));
+    assert_eq!(ours, logged_flow_log_ids(&read_json(&log)));
+    // Another team sends the flow logs of their VPCs to the same group: one by name, one by
+    // the group's ARN.
+    let arn = format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{SHARED}:*");
+    let theirs = moto.seed(&json!([
+        {"op": "vpc", "region": "us-east-1", "key": "b", "cidr": "10.2.0.0/16"},
+        {"op": "vpc", "region": "us-east-1", "key": "c", "cidr": "10.3.0.0/16"},
+        {"op": "flow_log", "region": "us-east-1", "key": "by_name", "resource": "$b", "traffic": "ALL", "log_group": SHARED, "role": ids["role"]},
+        {"op": "flow_log", "region": "us-east-1", "key": "by_arn", "resource": "$c", "traffic": "ALL", "destination_arn": arn, "destination_type": "cloud-watch-logs", "role": ids["role"]}
+    ]));
+    let foreign = BTreeSet::from([theirs["by_name"].clone(), theirs["by_arn"].clone()]);
+
+    // A dry run already says the group is kept.
+    let (c, _, err) = run_fa(
+        &[
+            "fix",
+            "--undo",
+            log.to_str().unwrap(),
+            "--dry-run",
+            "--endpoint-url",
+            &ep,
+        ],
+        dir.path(),
+    );
+    assert_eq!(c, 1, "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains(SHARED) && l.contains("— kept: in use")),
+        "{err}"
+    );
+
+    moto.reset_recording();
+    let (c, err) = undo(&log, &ep, dir.path());
+    let calls = moto.recorded_calls();
+    assert_eq!(c, 1, "a kept log group is not a full undo: {err}");
+    // Our flow logs are gone; theirs and the group stay.
+    let now: BTreeSet<String> = flow_logs(&ep).into_keys().collect();
+    assert!(now.is_disjoint(&ours), "{now:?}");
+    assert!(foreign.is_subset(&now), "{now:?}");
+    assert!(
+        log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())),
+        "the shared group is kept"
+    );
+    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    assert_eq!(
+        count_calls(&calls, "DeleteFlowLogs"),
+        ours.len(),
+        "{calls:?}"
+    );
+    let line = kept_line(&err, SHARED);
+    for id in &foreign {
+        assert!(line.contains(id.as_str()), "{line}");
+    }
+    assert!(err.contains("1 log group kept"), "{err}");
+    // Only the group's record stays open, for a later undo.
+    for c in read_json(&log)["changes"].as_array().unwrap() {
+        let is_group = c["action"] == "create-log-group";
+        assert_eq!(c["undone_at"].is_null(), is_group, "{c}");
+    }
+
+    // Once their flow logs are gone, the next undo deletes the group.
+    delete_flow_logs(&ep, &foreign);
+    let (c, err) = undo(&log, &ep, dir.path());
+    assert_eq!(c, 0, "{err}");
+    assert!(!log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())));
+}
+
+#[test]
+fn a_flow_log_added_to_the_group_after_the_check_still_keeps_it() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let (ids, log) = fix_to_shared_group(&moto, dir.path());
+    // Another team adds a flow log to the group while the undo runs: after the check, as soon
+    // as the undo deletes its first flow log.
+    let added: Arc<Mutex<Option<String>>> = Arc::default();
+    let (moto_ep, role, added2) = (ep.clone(), ids["role"].clone(), added.clone());
+    let handler: Handler = Arc::new(move |req, forward| {
+        let resp = forward(req);
+        if req.form("Action").as_deref() == Some("DeleteFlowLogs") {
+            let mut a = added2.lock().unwrap();
+            if a.is_none() {
+                let late = seed_at(
+                    &moto_ep,
+                    &json!([
+                        {"op": "vpc", "region": "us-east-1", "key": "late_vpc", "cidr": "10.9.0.0/16"},
+                        {"op": "flow_log", "region": "us-east-1", "key": "late", "resource": "$late_vpc", "traffic": "ALL", "log_group": SHARED, "role": role}
+                    ]),
+                );
+                *a = Some(late["late"].clone());
+            }
+        }
+        resp
+    });
+    let proxy = Proxy::start(moto.port, handler);
+    let (c, err) = undo(&log, &proxy.endpoint(), dir.path());
+    assert_eq!(c, 1, "{err}");
+    let late = added
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the undo deleted a flow log through the proxy");
+    // The check found the group unused; the read just before DeleteLogGroup did not.
+    assert!(
+        !err.lines()
+            .any(|l| l.contains(SHARED) && l.contains("— kept")),
+        "the plan did not know yet: {err}"
+    );
+    assert!(kept_line(&err, SHARED).contains(&late), "{err}");
+    assert!(log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())));
+    assert!(flow_logs(&ep).contains_key(&late));
 }

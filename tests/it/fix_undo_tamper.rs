@@ -102,16 +102,16 @@ fn record(action: &str, vpc: Option<&str>, token: &str, ids: &[&str], groups: &[
         "description": "d",
         "outcome": "applied",
         "error": null,
-        "client_token": token,
+        "change_id": token,
         "flow_log_ids": ids,
         "log_groups_created": groups,
         "undone_at": null
     })
 }
 
-/// A plausible change id: 64 hex characters.
+/// A plausible change id: 32 hex characters.
 fn token(seed: char) -> String {
-    std::iter::repeat_n(seed, 64).collect()
+    std::iter::repeat_n(seed, 32).collect()
 }
 
 /// Lines of `err` that mention `needle`.
@@ -271,13 +271,16 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
     // a, b, c and moto's default VPC.
     assert_eq!(created.len(), 4, "{created:?}");
     // Tagged at creation with the record's change id, next to the user's own tag.
+    let mut change_ids = BTreeSet::new();
     for c in log["changes"].as_array().unwrap() {
         let id = c["flow_log_ids"][0].as_str().unwrap();
         let (resource, tags) = &created[id];
         assert_eq!(c["vpc_id"].as_str(), Some(resource.as_str()));
-        assert_eq!(
-            tags.get(TAG).map(String::as_str),
-            c["client_token"].as_str()
+        let change_id = c["change_id"].as_str().unwrap();
+        assert_eq!(tags.get(TAG).map(String::as_str), Some(change_id));
+        assert!(
+            change_ids.insert(change_id.to_string()),
+            "one id per change"
         );
         assert_eq!(tags.get("owner").map(String::as_str), Some("sec"));
     }
@@ -292,7 +295,7 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
         .to_string();
     // a's record now claims VPC c (its flow log is attached to a); b's claims another change.
     log["changes"][ra]["vpc_id"] = json!(ids["c"]);
-    log["changes"][rb]["client_token"] = json!(token('e'));
+    log["changes"][rb]["change_id"] = json!(token('e'));
     write_json(&log_path, &log);
 
     moto.reset_recording();
@@ -325,6 +328,46 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
     assert_eq!(flow_logs(&ep).len(), 2);
 }
 
+/// `flowaudit fix` of us-east-1 to the CloudWatch log group `group` (created by the fix, with the
+/// seeded `role` and `key`, tagging `owner=sec` as well); returns the change log's path.
+fn fix_to_cloudwatch(
+    ep: &str,
+    dir: &Path,
+    ids: &BTreeMap<String, String>,
+    group: &str,
+) -> std::path::PathBuf {
+    let log_path = dir.join("cw-log.json");
+    let report = dir.join("cw.json");
+    let dest = format!("cloudwatch:{group}");
+    let (c, err) = run_fa(
+        &[
+            "fix",
+            "--yes",
+            "--fix-destination",
+            &dest,
+            "--fix-delivery-role",
+            &ids["role"],
+            "--fix-kms-key",
+            &ids["key"],
+            "--fix-tag",
+            "owner=sec",
+            "--endpoint-url",
+            ep,
+            "--region",
+            "us-east-1",
+            "--fix-log",
+            log_path.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert_eq!(c, 0, "{err}");
+    log_path
+}
+
 #[test]
 fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
     let moto = Moto::start();
@@ -335,34 +378,7 @@ fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
     ]));
     let ep = moto.endpoint();
     let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("cw-log.json");
-    let report = dir.path().join("cw.json");
-    let (c, err) = run_fa(
-        &[
-            "fix",
-            "--yes",
-            "--fix-destination",
-            "cloudwatch:/flowaudit/flow",
-            "--fix-delivery-role",
-            &ids["role"],
-            "--fix-kms-key",
-            &ids["key"],
-            "--fix-tag",
-            "owner=sec",
-            "--endpoint-url",
-            &ep,
-            "--region",
-            "us-east-1",
-            "--fix-log",
-            log_path.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(c, 0, "{err}");
+    let log_path = fix_to_cloudwatch(&ep, dir.path(), &ids, "/flowaudit/flow");
     let mut log = read_json(&log_path);
     let rg = log["changes"]
         .as_array()
@@ -370,18 +386,18 @@ fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
         .iter()
         .position(|c| c["action"] == "create-log-group")
         .expect("a create-log-group record");
-    let group_token = log["changes"][rg]["client_token"]
+    let group_token = log["changes"][rg]["change_id"]
         .as_str()
         .expect("the log-group record carries its change id")
         .to_string();
-    assert_eq!(group_token.len(), 64);
+    assert_eq!(group_token.len(), 32);
     let groups = log_groups(&ep);
     let tags = &groups["/flowaudit/flow"];
     assert_eq!(tags.get(TAG), Some(&group_token), "{tags:?}");
     assert_eq!(tags.get("owner").map(String::as_str), Some("sec"));
 
     // The group's record claims another change: the group is kept, the flow logs go.
-    log["changes"][rg]["client_token"] = json!(token('f'));
+    log["changes"][rg]["change_id"] = json!(token('f'));
     write_json(&log_path, &log);
     moto.reset_recording();
     let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
@@ -398,7 +414,7 @@ fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
 
     // With its true change id restored, the next undo deletes the group.
     let mut log = read_json(&log_path);
-    log["changes"][rg]["client_token"] = json!(group_token);
+    log["changes"][rg]["change_id"] = json!(group_token);
     write_json(&log_path, &log);
     let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
     assert_eq!(c, 0, "{err}");
@@ -406,4 +422,156 @@ fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
     let (c, err) = undo(&log_path, &ep, dir.path(), &[]);
     assert_eq!(c, 0, "{err}");
     assert!(err.contains("nothing left to delete"), "{err}");
+}
+
+/// The change id of earlier versions, derived from public values: SHA-256 over the parts, each
+/// followed by a zero byte, in hex.
+fn derived_id(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// `rec` as earlier versions wrote it: the derived id in `client_token`, no `change_id`.
+fn as_earlier_version(mut rec: Value, derived: &str) -> Value {
+    rec.as_object_mut().unwrap().remove("change_id");
+    rec["client_token"] = json!(derived);
+    rec
+}
+
+#[test]
+fn a_change_log_forged_from_public_values_deletes_nothing() {
+    const GROUP: &str = "/flowaudit/flow";
+    const LEGACY: &str = "/legacy/flow";
+    let moto = Moto::start();
+    let ids = moto.seed(&json!([
+        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
+        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
+    ]));
+    let ep = moto.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let genuine = fix_to_cloudwatch(&ep, dir.path(), &ids, GROUP);
+    // A log group an earlier version created, tagged with the id it derived.
+    let legacy_id = derived_id(&[
+        ACCOUNT,
+        "us-east-1",
+        "",
+        &format!("cloudwatch:{LEGACY}"),
+        "create-log-group",
+    ]);
+    let script = format!(
+        r#"
+import boto3, sys
+logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1],
+                    aws_access_key_id='testing', aws_secret_access_key='testing')
+logs.create_log_group(logGroupName='{LEGACY}', tags={{'{TAG}': '{legacy_id}'}})
+print('{{}}')
+"#
+    );
+    boto(&script, &ep);
+    let before_logs = flow_logs(&ep);
+    let before_groups = log_groups(&ep);
+    assert_eq!(
+        before_logs.len(),
+        2,
+        "vpc a and the default VPC: {before_logs:?}"
+    );
+    assert_eq!(before_groups[LEGACY].get(TAG), Some(&legacy_id));
+
+    // A log written from scratch with what anyone who can list the account knows (flow-log
+    // ids, their VPCs, the destination), with the ids earlier versions derived from them.
+    let dest = format!("cloudwatch:{GROUP}");
+    let group_id = derived_id(&[ACCOUNT, "us-east-1", "", &dest, "create-log-group"]);
+    let mut changes = vec![as_earlier_version(
+        record("create-log-group", None, "", &[], &[GROUP]),
+        &group_id,
+    )];
+    for (id, (vpc, _)) in &before_logs {
+        let derived = derived_id(&[ACCOUNT, "us-east-1", vpc, &dest, "ALL"]);
+        changes.push(as_earlier_version(
+            record(
+                "create-flow-log",
+                Some(vpc.as_str()),
+                "",
+                &[id.as_str()],
+                &[],
+            ),
+            &derived,
+        ));
+    }
+    // The legacy group, named as earlier versions would.
+    changes.push(as_earlier_version(
+        record("create-log-group", None, "", &[], &[LEGACY]),
+        &legacy_id,
+    ));
+    let write_log = |name: &str, changes: &[Value]| {
+        let p = dir.path().join(name);
+        write_json(
+            &p,
+            &json!({
+                "schema": "flowaudit/fix-log/v1",
+                "tool_version": "0.1.0",
+                "started_at": "2026-01-02T03:04:00Z",
+                "account_id": ACCOUNT,
+                "changes": changes
+            }),
+        );
+        p
+    };
+    let forged = write_log("forged.json", &changes);
+
+    moto.reset_recording();
+    let (c, err) = undo(&forged, &ep, dir.path(), &[]);
+    let calls = moto.recorded_calls();
+    assert_eq!(c, 1, "{err}");
+    assert_eq!(flow_logs(&ep), before_logs);
+    assert_eq!(log_groups(&ep), before_groups);
+    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0, "{calls:?}");
+    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    for id in before_logs.keys() {
+        assert_refused(&err, id, "change log of an earlier version");
+    }
+    assert_refused(&err, GROUP, "change log of an earlier version");
+    assert_refused(&err, LEGACY, "change log of an earlier version");
+    assert!(err.contains("4 of 4 deletions refused"), "{err}");
+    // Nothing was read back for any of them: the record alone rules them out.
+    assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 0, "{calls:?}");
+    assert_eq!(count_calls(&calls, "ListTagsForResource"), 0, "{calls:?}");
+
+    // The same ids given as change_id: not the form of a change id, refused as well.
+    let as_change_id: Vec<Value> = changes
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            let derived = c.as_object_mut().unwrap().remove("client_token").unwrap();
+            c["change_id"] = derived;
+            c
+        })
+        .collect();
+    let forged = write_log("forged-ids.json", &as_change_id);
+    moto.reset_recording();
+    let (c, err) = undo(&forged, &ep, dir.path(), &[]);
+    let calls = moto.recorded_calls();
+    assert_eq!(c, 1, "{err}");
+    assert_eq!(flow_logs(&ep), before_logs);
+    assert_eq!(log_groups(&ep), before_groups);
+    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0, "{calls:?}");
+    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    assert_refused(&err, LEGACY, "not a change id");
+    assert_refused(&err, GROUP, "not a change id");
+    assert!(err.contains("4 of 4 deletions refused"), "{err}");
+
+    // The genuine log still undoes everything the fix created.
+    let (c, err) = undo(&genuine, &ep, dir.path(), &[]);
+    assert_eq!(c, 0, "{err}");
+    assert!(flow_logs(&ep).is_empty());
+    assert_eq!(
+        log_groups(&ep).into_keys().collect::<Vec<_>>(),
+        vec![LEGACY.to_string()]
+    );
 }

@@ -250,7 +250,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
         f.write_str("an array of results")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut shared = Sharer::default();
         // Each result's identity (its first half: a collision is out of reach) -> its index.
         let mut seen: HashMap<[u8; 16], usize> = HashMap::new();

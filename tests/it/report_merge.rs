@@ -456,7 +456,9 @@ fn a_shard_count_beyond_the_flags_bound_is_refused_without_allocating_for_it() {
     ] {
         let mut v = demo_value();
         v["scan"]["shard"] = serde_json::json!({"index": index, "count": count, "accounts": []});
-        let file = write_report(dir.path(), "bomb.json", &v);
+        // Written as is: the document type would not hold every count.
+        let file = dir.path().join("bomb.json");
+        std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
         // At most 1 GiB of address space: a reader that allocates for the count aborts.
         let mut cmd = flowaudit();
         unsafe {
@@ -681,7 +683,7 @@ fn per_account_sarif_files_are_all_checked_before_the_first_is_written() {
     // Ids that would share a file name, or make one too long, are refused on read: nothing is
     // written.
     for bad in [vec!["".to_string(), "_".to_string()], vec!["7".repeat(300)]] {
-        std::fs::remove_dir_all(&out).unwrap();
+        let _ = std::fs::remove_dir_all(&out);
         let mut v = v.clone();
         let list = v["scan"]["accounts"].as_array_mut().unwrap();
         list.extend(bad.iter().map(|b| Value::String(b.clone())));
@@ -713,7 +715,7 @@ fn numbers_out_of_their_bounds_are_refused() {
         (
             "1000001 interfaces",
             |v| v["results"][0]["resource"]["network_interfaces"] = 1_000_001.into(),
-            "`results[0].resource.network_interfaces`: expected a count of network interfaces from 0 to 1000000, found 1000001",
+            "`results[0].resource.network_interfaces`: expected a count of network interfaces from 0 to 1000000 (AWS quotas allow far fewer), found 1000001",
         ),
         (
             "-1 interfaces",
@@ -787,6 +789,8 @@ fn many_scan_errors_merge_in_linear_time_each_once_in_order() {
         .collect();
     let want: Vec<String> = (0..30_000).map(|i| format!("error {i}")).collect();
     assert_eq!(messages, want);
-    // Pairwise, this took 16 s; hashed, well under a second in a release build.
-    assert!(took < std::time::Duration::from_secs(8), "{took:?}");
+    // Pairwise, this took 16 s in a release build (many times that in a test build); hashed, about
+    // 2 s of CPU in a test build, well under a second in a release build. The bound leaves room
+    // for a loaded machine.
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
 }

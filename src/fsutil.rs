@@ -108,6 +108,45 @@ pub fn write_with(
     Ok(())
 }
 
+/// The longest file name most file systems take, in bytes.
+pub const MAX_FILE_NAME: usize = 255;
+
+/// Check, before anything is written, that [`write_with`] can write `path`: not a directory, a
+/// file name the file system takes, in an existing directory. What it cannot know (permissions,
+/// a full disk) still fails at the write. `-` (standard output) is always writable.
+pub fn check_writable(path: &Path) -> Result<(), Error> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::fatal(format!(
+            "cannot write {}: it is a directory; nothing was written",
+            shown(path)
+        )));
+    }
+    if let Some(name) = path.file_name()
+        && name.len() > MAX_FILE_NAME
+    {
+        return Err(Error::fatal(format!(
+            "cannot write {}: its file name is {} bytes long, more than the {MAX_FILE_NAME} a file system takes; nothing was written",
+            shown(path),
+            name.len()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::fatal(format!(
+            "cannot write {}: {} is not a directory; nothing was written",
+            shown(path),
+            Escaped(dir.display())
+        )));
+    }
+    Ok(())
+}
+
 /// Open a special file (FIFO, character device, socket) to write in place: never through a
 /// symbolic link (but for the system's descriptor names, see the module text), and only if the
 /// opened handle is still such a file.

@@ -8,6 +8,7 @@ use crate::report::{
     Format, Reporter, html::HtmlReporter, json::JsonReporter, markdown::MarkdownReporter,
     sarif::SarifReporter, text::TextReporter, v1::Document,
 };
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -162,7 +163,7 @@ pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
 /// SARIF file takes runs is one file per account in the output directory.
 pub fn write_output(doc: &Document, o: &Output) -> Result<(), Error> {
     if let Some(sarif) = &o.sarif {
-        check_sarif_runs(doc, std::slice::from_ref(o))?;
+        check_outputs(doc, std::slice::from_ref(o))?;
         let accounts = run_accounts(doc);
         if let Some(dir) = o
             .dir
@@ -261,18 +262,44 @@ pub fn write_output_with(
     }
 }
 
-/// SARIF for more accounts than a SARIF file takes runs needs `--output-dir`: refused (exit 2)
-/// when one of `outputs` is SARIF to a single file or standard output. Checked as soon as the
-/// accounts are known, before the results are evaluated or anything is written.
-pub fn check_sarif_runs(doc: &Document, outputs: &[Output]) -> Result<(), Error> {
+/// Check the outputs before anything is written, as soon as the accounts are known (before the
+/// results are evaluated): every output path can be written ([`crate::fsutil::check_writable`]);
+/// SARIF for more accounts than a SARIF file takes runs needs `--output-dir` (refused, exit 2,
+/// when one of `outputs` is SARIF to a single file or standard output), and then each account's
+/// file has a name of its own, which is checked too.
+pub fn check_outputs(doc: &Document, outputs: &[Output]) -> Result<(), Error> {
+    for o in outputs {
+        crate::fsutil::check_writable(&o.path)?;
+    }
     let single = outputs
         .iter()
         .any(|o| o.format == Format::Sarif && o.dir.is_none());
-    let runs = run_accounts(doc).len();
+    let accounts = run_accounts(doc);
+    let runs = accounts.len();
     if single && runs > MAX_RUNS_PER_FILE {
         return Err(Error::input(format!(
             "the SARIF report covers {runs} accounts, one run each, and GitHub code scanning accepts at most {MAX_RUNS_PER_FILE} runs in a file\n  fix: write it with --output-dir DIR (not --output or standard output): each account is then written to DIR/flowaudit-<account>.sarif with its own category"
         )));
+    }
+    for dir in outputs
+        .iter()
+        .filter(|o| o.sarif.is_some())
+        .filter_map(|o| o.dir.as_deref())
+        .filter(|_| runs > MAX_RUNS_PER_FILE)
+    {
+        let mut names: HashMap<String, &str> = HashMap::with_capacity(runs);
+        for account in &accounts {
+            let name = account_file_name(account);
+            crate::fsutil::check_writable(&dir.join(&name))?;
+            if let Some(other) = names.insert(name, account) {
+                return Err(Error::input(format!(
+                    "accounts {} and {} would both be written to {}; nothing was written",
+                    crate::inventory::validate::show(other),
+                    crate::inventory::validate::show(account),
+                    crate::term::Escaped(dir.join(account_file_name(account)).display())
+                )));
+            }
+        }
     }
     Ok(())
 }
@@ -280,7 +307,7 @@ pub fn check_sarif_runs(doc: &Document, outputs: &[Output]) -> Result<(), Error>
 /// Render and write every requested format; each file is written atomically.
 pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
     let outputs = outputs(args)?;
-    check_sarif_runs(doc, &outputs)?;
+    check_outputs(doc, &outputs)?;
     for o in outputs {
         write_output(doc, &o)?;
     }

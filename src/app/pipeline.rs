@@ -5,8 +5,8 @@
 
 use super::obtain_inventory;
 use super::output::{
-    Output, check_output_args, check_sarif_runs, document_text, outputs, write_document,
-    write_output, write_output_with, write_outputs,
+    Output, check_output_args, check_outputs, document_text, outputs, write_document, write_output,
+    write_output_with, write_outputs,
 };
 use crate::cli::ScanArgs;
 use crate::cli::output_args::OutputArgs;
@@ -81,7 +81,7 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
     let source = loaded.source();
     let mut doc = Document::start(&head, scan_rules.metas());
     record_shard(&mut doc, shard, &head);
-    check_sarif_runs(&doc, &outputs)?;
+    check_outputs(&doc, &outputs)?;
     if let Some(b) = &baseline {
         b.check(&doc.scan.accounts)?;
     }
@@ -175,7 +175,7 @@ fn scan_and_fix(
     record_shard(&mut doc, shard, &inv.head());
     // Before anything is changed: a SARIF report that cannot be written stops the run here.
     if args.output.formats.contains(&crate::report::Format::Sarif) {
-        check_sarif_runs(&doc, &outputs(&args.output)?)?;
+        check_outputs(&doc, &outputs(&args.output)?)?;
     }
     let step = super::fix_step::run_fix_step(
         settings,

@@ -7,7 +7,7 @@
 //! is read, and only the results another requested format shows are kept in memory.
 
 use super::output::{
-    Output, check_output_args, check_sarif_runs, document_text, outputs, write_document,
+    Output, check_output_args, check_outputs, document_text, outputs, write_document,
 };
 use super::pipeline::{
     BaselineRun, Keep, Kept, exit_status, free_in_background, shown_by, suppression_section,
@@ -44,7 +44,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
         eprintln!("flowaudit: warning: {}", escape(w));
     }
     let outputs = outputs(&args.output)?;
-    check_sarif_runs(&doc, &outputs)?;
+    check_outputs(&doc, &outputs)?;
     let baseline = BaselineRun::open(&args.output)?;
     if let Some(b) = &baseline {
         b.check(&doc.scan.accounts)?;

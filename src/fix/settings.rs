@@ -5,10 +5,7 @@ use crate::findings::FixCatalog;
 use std::path::PathBuf;
 
 /// Retention values CloudWatch Logs accepts (PutRetentionPolicy), in days.
-pub const RETENTION_DAYS: [i32; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
+pub use crate::inventory::validate::RETENTION_DAYS;
 
 /// Where new flow logs deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]

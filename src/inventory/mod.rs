@@ -378,7 +378,7 @@ pub enum Encryption {
 }
 
 /// A part of the scan that could not be read. The rest of the scan is still complete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanError {
     pub account_id: String,

@@ -42,6 +42,15 @@ impl Invalid {
         }
     }
 
+    /// The number `value` of the field `field` breaks `rule`.
+    pub fn number(field: &str, rule: Rule, value: impl fmt::Display) -> Invalid {
+        Invalid {
+            path: field.to_string(),
+            rule,
+            shown: value.to_string(),
+        }
+    }
+
     /// The same value seen from a containing object: `prefix.path`.
     pub fn within(mut self, prefix: impl fmt::Display) -> Invalid {
         self.path = if self.path.is_empty() {
@@ -113,6 +122,53 @@ const ARN_REGION: Rule =
 const ARN_ACCOUNT: Rule = "expected an ARN whose account is empty or 12 digits";
 const ARN_RESOURCE: Rule =
     "expected an ARN whose resource is not empty and holds no control characters";
+const NETWORK_INTERFACES: Rule =
+    "expected a count of network interfaces from 0 to 1000000 (AWS quotas allow far fewer)";
+const AGGREGATION_INTERVAL: Rule =
+    "expected an aggregation interval VPC Flow Logs accepts: 60 or 600 (seconds)";
+const RETENTION: Rule = "expected a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653 (days)";
+
+// ---------------------------------------------------------------------------------------------
+// Bounds of numbers. Every number read from a file is bounded as AWS (or the flag that sets it)
+// bounds it; none is ever used to size an allocation.
+
+/// Retention values CloudWatch Logs accepts (PutRetentionPolicy), in days.
+pub const RETENTION_DAYS: [i32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Aggregation intervals VPC Flow Logs accepts (CreateFlowLogs `MaxAggregationInterval`), in
+/// seconds.
+pub const AGGREGATION_INTERVALS: [i32; 2] = [60, 600];
+
+/// The most network interfaces a VPC or subnet is taken to have: far above what AWS quotas
+/// allow in a Region (5,000 by default).
+pub const MAX_NETWORK_INTERFACES: u64 = 1_000_000;
+
+/// A count of network interfaces, at most [`MAX_NETWORK_INTERFACES`].
+pub fn network_interfaces(name: &str, n: Option<u64>) -> Result<(), Invalid> {
+    match n {
+        Some(n) if n > MAX_NETWORK_INTERFACES => Err(Invalid::number(name, NETWORK_INTERFACES, n)),
+        _ => Ok(()),
+    }
+}
+
+fn aggregation_interval(name: &str, n: Option<i32>) -> Result<(), Invalid> {
+    match n {
+        Some(n) if !AGGREGATION_INTERVALS.contains(&n) => {
+            Err(Invalid::number(name, AGGREGATION_INTERVAL, n))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn retention_days(name: &str, n: Option<i32>) -> Result<(), Invalid> {
+    match n {
+        Some(n) if !RETENTION_DAYS.contains(&n) => Err(Invalid::number(name, RETENTION, n)),
+        _ => Ok(()),
+    }
+}
 
 /// True when every byte of `b` passes `f`. Without an early exit, so that the loop compiles to
 /// a few wide comparisons: the values checked are short and almost always pass.
@@ -373,7 +429,8 @@ fn each<T>(
     Ok(())
 }
 
-fn each_value(name: &str, items: &[String], check: Check) -> Result<(), Invalid> {
+/// Check each value of the list in the field `name`.
+pub fn each_value(name: &str, items: &[String], check: Check) -> Result<(), Invalid> {
     for (i, item) in items.iter().enumerate() {
         check(item).map_err(|rule| Invalid::new(&format!("{name}[{i}]"), rule, item))?;
     }
@@ -398,12 +455,17 @@ pub fn head(h: &InventoryHead) -> Result<(), Invalid> {
 
 /// The accounts of a multi-account scan: each one's shape, and each id once.
 pub fn accounts(list: &[Account]) -> Result<(), Invalid> {
-    each("accounts", list, account)?;
+    accounts_at("accounts", list)
+}
+
+/// [`accounts`] of the list in the field `name` (a report's `account_details`).
+pub fn accounts_at(name: &str, list: &[Account]) -> Result<(), Invalid> {
+    each(name, list, account)?;
     let mut seen = std::collections::HashSet::with_capacity(list.len());
     for (i, a) in list.iter().enumerate() {
         if !seen.insert(a.id.as_str()) {
             return Err(Invalid::new(
-                &format!("accounts[{i}].id"),
+                &format!("{name}[{i}].id"),
                 UNIQUE_ACCOUNT,
                 &a.id,
             ));
@@ -458,6 +520,7 @@ pub fn vpc(v: &Vpc) -> Result<(), Invalid> {
     field("id", &v.id, vpc_id)?;
     field("owner_id", &v.owner_id, account_id)?;
     field("arn", &v.arn, arn)?;
+    network_interfaces("network_interfaces", v.network_interfaces)?;
     each("subnets", &v.subnets, subnet)?;
     each("flow_logs", &v.flow_logs, flow_log)
 }
@@ -467,6 +530,7 @@ pub fn subnet(s: &Subnet) -> Result<(), Invalid> {
     field("id", &s.id, subnet_id)?;
     field("arn", &s.arn, arn)?;
     opt_field("availability_zone", &s.availability_zone, availability_zone)?;
+    network_interfaces("network_interfaces", s.network_interfaces)?;
     each("flow_logs", &s.flow_logs, flow_log)
 }
 
@@ -481,6 +545,7 @@ pub fn flow_log(l: &FlowLog) -> Result<(), Invalid> {
         &l.deliver_logs_permission_arn,
         arn,
     )?;
+    aggregation_interval("max_aggregation_interval", l.max_aggregation_interval)?;
     destination(&l.destination).map_err(|e| e.within("destination"))
 }
 
@@ -489,6 +554,7 @@ pub fn destination(d: &Destination) -> Result<(), Invalid> {
     opt_field("name", &d.name, destination_name)?;
     opt_field("region", &d.region, region)?;
     opt_field("kms_key_id", &d.kms_key_id, kms_key)?;
+    retention_days("retention_days", d.retention_days)?;
     opt_field("encryption_status", &d.encryption_status, upper_word)?;
     opt_field("key_type", &d.key_type, upper_word)?;
     each("delivers_to", &d.delivers_to, stream_target)

@@ -8,17 +8,20 @@
 //! several inputs cover are taken from the first of them; the others are only compared with it
 //! ([`Overlap`]).
 
+use super::sarif::identity;
 use super::v1::{
     Document, FixOutcome, REPORT_SCHEMA, RuleMeta, ScanSection, SuppressionEntryRef,
     SuppressionSection, ToolInfo,
 };
+use super::values;
 use crate::error::Error;
 use crate::findings::{Compliance, Finding, ResourceRef, Status};
 use crate::inventory::Account;
+use crate::inventory::validate::{Invalid, show};
 use crate::term::{Escaped, escape};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
@@ -39,7 +42,10 @@ pub type OnResult<'a> = &'a mut dyn FnMut(Finding) -> Result<(), Error>;
 
 /// Read the report at `path`. With `on_result`, each result is parsed and handed to it in file
 /// order; without, the results are skipped unparsed. A file that is not a report is refused with
-/// its position (`FILE:LINE:COLUMN`).
+/// its position (`FILE:LINE:COLUMN`): malformed JSON, a key given twice, an account id that is
+/// not 12 digits or a number out of its bounds ([`values`]), and, when the results are parsed, a
+/// result given twice (by [`identity`]) or of an account the report does not cover
+/// ([`covered_accounts`]).
 pub fn read(path: &Path, on_result: Option<OnResult<'_>>) -> Result<SavedHead, Error> {
     let origin = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| {
@@ -107,7 +113,19 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
             (None, None, None, None, None, None);
         let mut results = false;
         let mut summary = false;
+        let mut keys = HashSet::new();
+        // The accounts of results read before `scan`, each with its first result's index.
+        let mut pending = BTreeMap::new();
+        let invalid =
+            |e: Invalid, within: &str| -> A::Error { de::Error::custom(e.within(within)) };
         while let Some(key) = map.next_key::<String>()? {
+            if keys.contains(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "the key {} is given twice",
+                    show(&key)
+                )));
+            }
+            keys.insert(key.clone());
             match key.as_str() {
                 "schema" => {
                     let s: String = map.next_value()?;
@@ -121,7 +139,11 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                     schema = Some(s);
                 }
                 "tool" => tool = Some(map.next_value()?),
-                "scan" => scan = Some(map.next_value()?),
+                "scan" => {
+                    let s: ScanSection = map.next_value()?;
+                    values::scan(&s).map_err(|e| invalid(e, "scan"))?;
+                    scan = Some(s);
+                }
                 "rules" => rules = Some(map.next_value()?),
                 "results" => {
                     results = true;
@@ -129,6 +151,8 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                         Some(cb) => map.next_value_seed(ResultsSeed {
                             on_result: &mut **cb,
                             failed: self.failed,
+                            covered: scan.as_ref().map(covered_accounts),
+                            pending: &mut pending,
                         })?,
                         None => {
                             map.next_value::<IgnoredAny>()?;
@@ -139,8 +163,17 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
                     summary = true;
                     map.next_value::<IgnoredAny>()?;
                 }
-                "suppressions" => suppressions = Some(map.next_value()?),
-                "fixes" => fixes = map.next_value()?,
+                "suppressions" => {
+                    let s: SuppressionSection = map.next_value()?;
+                    values::suppressions(&s).map_err(|e| invalid(e, "suppressions"))?;
+                    suppressions = Some(s);
+                }
+                "fixes" => {
+                    fixes = map.next_value::<Option<Vec<FixOutcome>>>()?;
+                    if let Some(f) = &fixes {
+                        values::fixes(f).map_err(de::Error::custom)?;
+                    }
+                }
                 // Fields added to v1 after this version are read past.
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -154,6 +187,16 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
         if !summary {
             return Err(missing("summary"));
         }
+        if let Some(s) = &scan {
+            let covered = covered_accounts(s);
+            let first = pending
+                .iter()
+                .filter(|(a, _)| !covered.contains(a.as_str()))
+                .min_by_key(|(_, i)| **i);
+            if let Some((account, i)) = first {
+                return Err(uncovered(*i, account));
+            }
+        }
         Ok(SavedHead {
             schema: schema.ok_or_else(|| missing("schema"))?,
             tool: tool.ok_or_else(|| missing("tool"))?,
@@ -165,19 +208,42 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_> {
     }
 }
 
-struct ResultsSeed<'a, 'b> {
-    on_result: &'a mut (dyn FnMut(Finding) -> Result<(), Error> + 'b),
-    failed: &'a RefCell<Option<Error>>,
+/// The accounts a report covers: those it scanned (`scan.accounts`), those of its account
+/// details (skipped ones included) and those of its errors. Every result is of one of them, and
+/// a merge compares the results of an account that several inputs cover.
+pub fn covered_accounts(scan: &ScanSection) -> BTreeSet<&str> {
+    let mut out: BTreeSet<&str> = scan.accounts.iter().map(String::as_str).collect();
+    out.extend(scan.account_details.iter().map(|a| a.id.as_str()));
+    out.extend(scan.errors.iter().map(|e| e.account_id.as_str()));
+    out
 }
 
-impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_> {
+/// The error for result `i`, of an account the report does not cover.
+fn uncovered<E: de::Error>(i: usize, account: &str) -> E {
+    E::custom(format_args!(
+        "`results[{i}].resource.account_id` is {}, an account the report does not cover (in none of `scan.accounts`, `scan.account_details` and `scan.errors`)",
+        show(account)
+    ))
+}
+
+struct ResultsSeed<'a, 'b, 's> {
+    on_result: &'a mut (dyn FnMut(Finding) -> Result<(), Error> + 'b),
+    failed: &'a RefCell<Option<Error>>,
+    /// The accounts of the report, when `scan` came before the results.
+    covered: Option<BTreeSet<&'s str>>,
+    /// Otherwise: the accounts of the results, each with its first result's index, checked
+    /// once `scan` is read.
+    pending: &'a mut BTreeMap<String, usize>,
+}
+
+impl<'de> DeserializeSeed<'de> for ResultsSeed<'_, '_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
+impl<'de> Visitor<'de> for ResultsSeed<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -186,11 +252,36 @@ impl<'de> Visitor<'de> for ResultsSeed<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut shared = Sharer::default();
+        // Each result's identity (its first half: a collision is out of reach) -> its index.
+        let mut seen: HashMap<[u8; 16], usize> = HashMap::new();
         let mut i = 0usize;
         while let Some(mut f) = seq.next_element::<Finding>()? {
             if f.status == Status::Suppressed && f.suppression.is_none() {
                 return Err(de::Error::custom(format!(
                     "results[{i}] is suppressed but has no `suppression`"
+                )));
+            }
+            values::result(&f)
+                .map_err(|e| de::Error::custom(e.within(format_args!("results[{i}]"))))?;
+            let account = f.resource.account_id.as_str();
+            match &self.covered {
+                Some(c) if !c.contains(account) => return Err(uncovered(i, account)),
+                Some(_) => {}
+                None if self.pending.contains_key(account) => {}
+                None => {
+                    self.pending.insert(account.to_string(), i);
+                }
+            }
+            let key: [u8; 16] = identity(&f)[..16].try_into().expect("16 of 32 bytes");
+            if let Some(first) = seen.insert(key, i) {
+                let r = &f.resource;
+                return Err(de::Error::custom(format_args!(
+                    "`results[{i}]` repeats `results[{first}]`: rule {}, check {}, resource {} of account {} in {}",
+                    show(&f.rule_id),
+                    show(&f.check_id),
+                    show(&r.id),
+                    show(&r.account_id),
+                    show(&r.region)
                 )));
             }
             shared.share(&mut f);
@@ -286,6 +377,7 @@ pub fn merge_heads(inputs: &[Input]) -> Result<Merged, Error> {
     let mut accounts = BTreeSet::new();
     let mut regions = BTreeSet::new();
     let mut errors = Vec::new();
+    let mut seen_errors = HashSet::new();
     let mut details: BTreeMap<String, (usize, Account)> = BTreeMap::new();
     let mut covered: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut fixes: Option<Vec<FixOutcome>> = None;
@@ -296,7 +388,7 @@ pub fn merge_heads(inputs: &[Input]) -> Result<Merged, Error> {
         accounts.extend(h.scan.accounts.iter().cloned());
         regions.extend(h.scan.regions.iter().cloned());
         for e in &h.scan.errors {
-            if !errors.contains(e) {
+            if seen_errors.insert(e) {
                 errors.push(e.clone());
             }
         }
@@ -327,10 +419,8 @@ pub fn merge_heads(inputs: &[Input]) -> Result<Merged, Error> {
                 }
             }
         }
-        let mut mine: BTreeSet<&String> = h.scan.accounts.iter().collect();
-        mine.extend(h.scan.account_details.iter().map(|a| &a.id));
-        for a in mine {
-            covered.entry(a.clone()).or_default().push(i);
+        for a in covered_accounts(&h.scan) {
+            covered.entry(a.to_string()).or_default().push(i);
         }
         if earlier(&h.scan.started_at, &started) {
             started = h.scan.started_at.clone();
@@ -435,6 +525,7 @@ fn merge_suppressions(inputs: &[Input]) -> SuppressionSection {
     let mut files: Vec<&str> = Vec::new();
     let mut expired: Vec<SuppressionEntryRef> = Vec::new();
     let mut unmatched: Vec<SuppressionEntryRef> = Vec::new();
+    let mut seen_expired = HashSet::new();
     for (_, h) in inputs {
         let Some(file) = h.suppressions.file.as_deref() else {
             continue;
@@ -443,20 +534,26 @@ fn merge_suppressions(inputs: &[Input]) -> SuppressionSection {
             files.push(file);
         }
         for e in &h.suppressions.expired {
-            if !expired.contains(e) {
+            if seen_expired.insert(e) {
                 expired.push(e.clone());
             }
         }
     }
+    let mut seen_unmatched = HashSet::new();
     for file in &files {
-        let users: Vec<&SavedHead> = inputs
+        let users: Vec<HashSet<&SuppressionEntryRef>> = inputs
             .iter()
-            .map(|(_, h)| h)
-            .filter(|h| h.suppressions.file.as_deref() == Some(file))
+            .map(|(_, h)| &h.suppressions)
+            .filter(|s| s.file.as_deref() == Some(file))
+            .map(|s| s.unmatched.iter().collect())
             .collect();
-        for e in &users[0].suppressions.unmatched {
-            if users.iter().all(|h| h.suppressions.unmatched.contains(e)) && !unmatched.contains(e)
-            {
+        let first = inputs
+            .iter()
+            .map(|(_, h)| &h.suppressions)
+            .find(|s| s.file.as_deref() == Some(file))
+            .expect("a file of an input");
+        for e in &first.unmatched {
+            if users.iter().all(|u| u.contains(e)) && seen_unmatched.insert(e) {
                 unmatched.push(e.clone());
             }
         }
@@ -468,7 +565,11 @@ fn merge_suppressions(inputs: &[Input]) -> SuppressionSection {
     }
 }
 
-/// Shards of one partition that are missing from the inputs, or given twice.
+/// How many ranges of missing shards a warning lists.
+const LISTED_RANGES: usize = 10;
+
+/// Shards of one partition that are missing from the inputs, as ranges of indices. Computed from
+/// the shards given, never by walking the partition (whose size a file gives).
 fn shard_warnings(inputs: &[Input]) -> Vec<String> {
     let shards: Vec<_> = inputs
         .iter()
@@ -482,21 +583,49 @@ fn shard_warnings(inputs: &[Input]) -> Vec<String> {
         out.push("the inputs are shards of partitions of different sizes".to_string());
         return out;
     }
-    let given: BTreeSet<u32> = shards.iter().map(|s| s.index).collect();
-    let missing: Vec<String> = (0..count)
-        .filter(|i| !given.contains(i))
-        .map(|i| format!("{i}/{count}"))
+    let given: BTreeSet<u32> = shards
+        .iter()
+        .map(|s| s.index)
+        .filter(|i| *i < count)
         .collect();
-    if !missing.is_empty() {
-        out.push(format!(
-            "shard {} missing: the merged report does not cover the accounts of {}",
-            missing.join(", "),
-            if missing.len() == 1 {
-                "that shard"
-            } else {
-                "those shards"
+    // Inclusive ranges of the indices below `count` that no input gives.
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    let mut next = 0u32;
+    for &i in &given {
+        if i > next {
+            ranges.push((next, i - 1));
+        }
+        next = i + 1;
+    }
+    if next < count {
+        ranges.push((next, count - 1));
+    }
+    let missing: u64 = ranges.iter().map(|(a, b)| u64::from(b - a) + 1).sum();
+    match ranges.as_slice() {
+        [] => {}
+        [(a, b)] if a == b => out.push(format!(
+            "shard {a}/{count} missing: the merged report does not cover the accounts of that shard"
+        )),
+        _ => {
+            let mut listed: Vec<String> = ranges
+                .iter()
+                .take(LISTED_RANGES)
+                .map(|(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}-{b}")
+                    }
+                })
+                .collect();
+            if ranges.len() > LISTED_RANGES {
+                listed.push(format!("and {} more", ranges.len() - LISTED_RANGES));
             }
-        ));
+            out.push(format!(
+                "shards {} of {count} missing ({missing} of {count}): the merged report does not cover the accounts of those shards",
+                listed.join(", ")
+            ));
+        }
     }
     out
 }
@@ -738,6 +867,64 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("rule X-1 is in the second"), "{e}");
+    }
+
+    #[test]
+    fn missing_shards_are_ranges_computed_from_the_shards_given() {
+        let input = |index: u32, count: u32| {
+            let d = doc(&[A], Vec::new(), "2026-01-01T10:00:00Z");
+            let mut scan = d.scan.clone();
+            scan.shard = Some(super::super::v1::ShardInfo {
+                index,
+                count,
+                accounts: Vec::new(),
+            });
+            (
+                format!("s{index}"),
+                SavedHead {
+                    schema: d.schema,
+                    tool: d.tool,
+                    scan,
+                    rules: d.rules,
+                    suppressions: d.suppressions,
+                    fixes: None,
+                },
+            )
+        };
+        let warnings = |given: &[(u32, u32)]| {
+            shard_warnings(&given.iter().map(|(i, c)| input(*i, *c)).collect::<Vec<_>>())
+        };
+        assert!(warnings(&[(0, 2), (1, 2)]).is_empty());
+        assert_eq!(
+            warnings(&[(0, 3), (1, 3)]),
+            ["shard 2/3 missing: the merged report does not cover the accounts of that shard"]
+        );
+        // A count no reader accepts (10,000 at most) still costs nothing here.
+        let w = warnings(&[(2, 20_000_000), (2, 20_000_000)]);
+        assert_eq!(
+            w,
+            [
+                "shards 0-1, 3-19999999 of 20000000 missing (19999999 of 20000000): the merged report does not cover the accounts of those shards"
+            ]
+        );
+        let w = warnings(&[(u32::MAX - 1, u32::MAX)]);
+        assert!(
+            w[0].starts_with("shards 0-4294967293 of 4294967295 missing"),
+            "{w:?}"
+        );
+        // At most ten ranges are listed.
+        let given: Vec<(u32, u32)> = (0..30).map(|i| (2 * i + 1, 100)).collect();
+        let w = warnings(&given);
+        assert!(
+            w[0].starts_with(
+                "shards 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, and 21 more of 100 missing (70 of 100)"
+            ),
+            "{w:?}"
+        );
+        assert_eq!(
+            warnings(&[(0, 2), (0, 3)]),
+            ["the inputs are shards of partitions of different sizes"]
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod merge;
 pub mod sarif;
 pub mod text;
 pub mod v1;
+pub mod values;
 
 use crate::error::Error;
 use crate::findings::Status;

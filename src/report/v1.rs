@@ -220,7 +220,7 @@ pub struct SuppressionSection {
 }
 
 /// A suppressions-file entry, named for the report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SuppressionEntryRef {
     /// 1-based index of the entry in the file.
     pub index: usize,

@@ -364,3 +364,433 @@ fn suppressions_are_decided_again_by_the_new_file() {
     ]);
     assert_eq!(rc, c_old, "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile saved reports: refused (exit 2) by `report` and by `diff`, which read them alike, with
+// the file, the position and the JSON path; never a panic, a silent skip or a count that sizes
+// an allocation.
+
+use crate::support::hostile::corpus;
+use crate::support::report_fixture::{ACCOUNT_A, ACCOUNT_B, demo_document};
+use flowaudit::report::v1::Document;
+
+/// The demo report (two accounts, every status) as JSON.
+fn demo_value() -> Value {
+    serde_json::to_value(demo_document()).unwrap()
+}
+
+/// Write `v` to `dir/name` with the keys in the order flowaudit writes them (`scan` before
+/// `results`).
+fn write_report(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let doc: Document = serde_json::from_value(v.clone()).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    path
+}
+
+/// Assert that `err` is one input error of `file`: `FILE:LINE:COLUMN: invalid report: ...`,
+/// holding `want`, short and without control characters; returns the line.
+fn refused_at(err: &str, file: &Path, want: &str) -> usize {
+    let prefix = format!("{}:", file.display());
+    let rest = err
+        .strip_prefix(&format!("flowaudit: error: {prefix}"))
+        .or_else(|| err.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("does not start with the file: {err}"));
+    let mut parts = rest.splitn(3, ':');
+    let line: usize = parts.next().unwrap().parse().expect("a line");
+    let _column: usize = parts.next().unwrap().parse().expect("a column");
+    assert!(
+        parts.next().unwrap().starts_with(" invalid report: "),
+        "{err}"
+    );
+    assert!(err.contains(want), "{want:?} not in {err}");
+    assert!(err.len() < 2_000, "{} bytes: {err}", err.len());
+    assert!(
+        !err.trim_end().chars().any(|c| c.is_control() && c != '\n'),
+        "{err:?}"
+    );
+    line
+}
+
+/// Run `report FILES -f text -o /dev/null`; (exit code, stderr).
+fn report_of(files: &[&Path]) -> (i32, String) {
+    let mut args = vec![os("report")];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    args.extend([os("-f"), os("text"), os("-o"), os("/dev/null")]);
+    fa(&args)
+}
+
+/// `report FILE` and `diff` with FILE as the old and as the new report all refuse FILE with
+/// `want`.
+fn refused_by_every_reader(dir: &Path, file: &Path, want: &str) {
+    let good = write_report(dir, "good.json", &demo_value());
+    let (rc, err) = report_of(&[file]);
+    assert_eq!(rc, 2, "report: {err}");
+    refused_at(&err, file, want);
+    for (old, new) in [(file, good.as_path()), (good.as_path(), file)] {
+        let (rc, err) = fa(&[os("diff"), old.as_os_str(), new.as_os_str()]);
+        assert_eq!(rc, 2, "diff: {err}");
+        refused_at(&err, file, want);
+    }
+}
+
+#[test]
+fn a_shard_count_beyond_the_flags_bound_is_refused_without_allocating_for_it() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    for (index, count, want) in [
+        (0u64, 4_294_967_295u64, "found 4294967295"),
+        (0, 20_000_000, "found 20000000"),
+        (0, 10_001, "found 10001"),
+        (
+            0,
+            0,
+            "`scan.shard.count`: expected a shard count from 1 to 10000",
+        ),
+        (
+            3,
+            3,
+            "`scan.shard.index`: expected a shard index below the shard count, found 3",
+        ),
+        (0, 4_294_967_296, "expected u32"),
+    ] {
+        let mut v = demo_value();
+        v["scan"]["shard"] = serde_json::json!({"index": index, "count": count, "accounts": []});
+        // Written as is: the document type would not hold every count.
+        let file = dir.path().join("bomb.json");
+        std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        // At most 1 GiB of address space: a reader that allocates for the count aborts.
+        let mut cmd = flowaudit();
+        unsafe {
+            cmd.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 1 << 30,
+                    rlim_max: 1 << 30,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let out = run(cmd.arg("report").arg(&file).args(["-o", "/dev/null"]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 2, "count {count}: {err}");
+        refused_at(&err, &file, want);
+        if count > 10_000 && count < 1 << 32 {
+            assert!(err.contains("`scan.shard.count`"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn missing_shards_are_summarized_as_ranges_not_listed_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [0, 5, 9_999]
+        .iter()
+        .map(|i| {
+            let mut v = demo_value();
+            v["scan"]["shard"] =
+                serde_json::json!({"index": i, "count": 10_000, "accounts": [ACCOUNT_A]});
+            write_report(dir.path(), &format!("shard-{i}.json"), &v)
+        })
+        .collect();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let (rc, err) = report_of(&refs);
+    assert_ne!(rc, 2, "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.contains("missing"))
+        .unwrap_or_else(|| panic!("no warning: {err}"));
+    assert_eq!(
+        warning,
+        "flowaudit: warning: shards 1-4, 6-9998 of 10000 missing (9997 of 10000): the merged report does not cover the accounts of those shards"
+    );
+}
+
+#[test]
+fn repeated_results_or_a_repeated_key_are_refused_not_counted_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    // A result given twice.
+    let mut v = demo_value();
+    let results = v["results"].as_array_mut().unwrap();
+    let n = results.len();
+    results.push(results[2].clone());
+    let file = write_report(dir.path(), "twice.json", &v);
+    refused_by_every_reader(
+        dir.path(),
+        &file,
+        &format!(
+            "`results[{n}]` repeats `results[2]`: rule \"VPC-001\", check \"traffic-type-all\", resource \"vpc-0a1b2c3d4e5f60003\""
+        ),
+    );
+
+    // The key `results` given twice: serde_json would take one of them; the reader refuses.
+    let good = write_report(dir.path(), "one.json", &demo_value());
+    let text = std::fs::read_to_string(&good).unwrap();
+    let results = serde_json::to_string_pretty(&demo_value()["results"]).unwrap();
+    let doubled = text.replacen(
+        "\n  \"summary\": {",
+        &format!("\n  \"results\": {results},\n  \"summary\": {{"),
+        1,
+    );
+    assert_ne!(doubled, text);
+    let file = dir.path().join("key-twice.json");
+    std::fs::write(&file, &doubled).unwrap();
+    let line = refused_at(
+        &report_of(&[&file]).1,
+        &file,
+        "the key \"results\" is given twice",
+    );
+    let key_line = doubled
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("  \"results\""))
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    assert_eq!(line, key_line);
+    refused_by_every_reader(dir.path(), &file, "the key \"results\" is given twice");
+    // So is a key of a section.
+    let scan_twice = text.replacen(
+        "\n    \"partial\": true,",
+        "\n    \"partial\": true,\n    \"partial\": false,",
+        1,
+    );
+    assert_ne!(scan_twice, text);
+    std::fs::write(&file, &scan_twice).unwrap();
+    refused_by_every_reader(dir.path(), &file, "duplicate field `partial`");
+}
+
+#[test]
+fn results_of_an_account_the_report_does_not_cover_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_value();
+    let of = |v: &Value, account: &str| -> Vec<Value> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["resource"]["account_id"] == account)
+            .cloned()
+            .collect()
+    };
+    // `a.json` lists only account A but carries one of B's results; `b.json` is B's report.
+    let mut a = demo.clone();
+    a["scan"]["accounts"] = serde_json::json!([ACCOUNT_A]);
+    a["scan"]["errors"] = serde_json::json!([]);
+    let mut results = of(&demo, ACCOUNT_A);
+    let smuggled = results.len();
+    results.push(of(&demo, ACCOUNT_B)[0].clone());
+    a["results"] = Value::Array(results);
+    let mut b = demo.clone();
+    b["scan"]["accounts"] = serde_json::json!([ACCOUNT_B]);
+    b["results"] = Value::Array(of(&demo, ACCOUNT_B));
+    let (fa_, fb) = (
+        write_report(dir.path(), "a.json", &a),
+        write_report(dir.path(), "b.json", &b),
+    );
+    let want = format!(
+        "`results[{smuggled}].resource.account_id` is \"{ACCOUNT_B}\", an account the report does not cover"
+    );
+    let (rc, err) = report_of(&[&fa_, &fb]);
+    assert_eq!(rc, 2, "{err}");
+    refused_at(&err, &fa_, &want);
+    refused_by_every_reader(dir.path(), &fa_, &want);
+    // Also when the results come before `scan` in the file.
+    let first = dir.path().join("results-first.json");
+    std::fs::write(&first, serde_json::to_string_pretty(&a).unwrap()).unwrap();
+    let text = std::fs::read_to_string(&first).unwrap();
+    assert!(text.find("\"results\"").unwrap() < text.find("\"scan\"").unwrap());
+    refused_by_every_reader(dir.path(), &first, &want);
+}
+
+#[test]
+fn an_account_id_that_is_not_12_digits_is_refused_wherever_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut values: Vec<(String, String)> = corpus();
+    values.extend([
+        ("empty".to_string(), String::new()),
+        ("underscore".to_string(), "_".to_string()),
+        ("long".to_string(), "1".repeat(300)),
+        ("eleven digits".to_string(), "12345678901".to_string()),
+    ]);
+    for (name, value) in &values {
+        for (path, pointer) in [
+            ("scan.accounts[1]", "/scan/accounts/1"),
+            ("scan.errors[0].account_id", "/scan/errors/0/account_id"),
+            (
+                "results[3].resource.account_id",
+                "/results/3/resource/account_id",
+            ),
+        ] {
+            let mut v = demo_value();
+            *v.pointer_mut(pointer).unwrap() = Value::String(value.clone());
+            let file = write_report(dir.path(), "hostile.json", &v);
+            let want = format!("`{path}`: expected an account id of 12 digits, found");
+            if path.starts_with("scan.accounts") {
+                refused_by_every_reader(dir.path(), &file, &want);
+            } else {
+                let (rc, err) = report_of(&[&file]);
+                assert_eq!(rc, 2, "{name} at {path}: {err}");
+                refused_at(&err, &file, &want);
+            }
+        }
+    }
+}
+
+#[test]
+fn per_account_sarif_files_are_all_checked_before_the_first_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // 22 accounts, more than a SARIF file takes runs: one file per account.
+    let accounts: Vec<String> = (0..22)
+        .map(|i| format!("{:012}", 100_000_000_000u64 + i))
+        .collect();
+    let mut v = demo_value();
+    v["scan"]["accounts"] = serde_json::json!(accounts);
+    v["scan"]["errors"] = serde_json::json!([]);
+    v["scan"]["partial"] = false.into();
+    v["results"] = serde_json::json!([]);
+    let good = write_report(dir.path(), "many.json", &v);
+    let out = dir.path().join("out");
+    let sarif_args = |input: &Path| {
+        let (rc, err) = fa(&[
+            os("report"),
+            input.as_os_str(),
+            os("-f"),
+            os("json"),
+            os("-f"),
+            os("sarif"),
+            os("--output-dir"),
+            out.as_os_str(),
+        ]);
+        (rc, err)
+    };
+    let (rc, err) = sarif_args(&good);
+    assert_eq!(rc, 0, "{err}");
+    let written = |d: &Path| {
+        let mut n: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(written(&out).len(), 1 + 22, "{:?}", written(&out));
+
+    // Ids that would share a file name, or make one too long, are refused on read: nothing is
+    // written.
+    for bad in [vec!["".to_string(), "_".to_string()], vec!["7".repeat(300)]] {
+        let _ = std::fs::remove_dir_all(&out);
+        let mut v = v.clone();
+        let list = v["scan"]["accounts"].as_array_mut().unwrap();
+        list.extend(bad.iter().map(|b| Value::String(b.clone())));
+        let file = write_report(dir.path(), "bad-ids.json", &v);
+        let (rc, err) = sarif_args(&file);
+        assert_eq!(rc, 2, "{err}");
+        refused_at(&err, &file, "expected an account id of 12 digits");
+        assert!(
+            !out.exists() || written(&out).is_empty(),
+            "{:?}",
+            written(&out)
+        );
+    }
+
+    // An output that cannot be written (a directory in the way of one account's file) stops the
+    // run before the first file is written.
+    std::fs::create_dir_all(out.join(format!("flowaudit-{}.sarif", accounts[21]))).unwrap();
+    let (rc, err) = sarif_args(&good);
+    assert_eq!(rc, 2, "{err}");
+    assert!(err.contains("it is a directory"), "{err}");
+    assert_eq!(written(&out), [format!("flowaudit-{}.sarif", accounts[21])]);
+}
+
+#[test]
+fn numbers_out_of_their_bounds_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    type Change = fn(&mut Value);
+    let cases: [(&str, Change, &str); 4] = [
+        (
+            "1000001 interfaces",
+            |v| v["results"][0]["resource"]["network_interfaces"] = 1_000_001.into(),
+            "`results[0].resource.network_interfaces`: expected a count of network interfaces from 0 to 1000000 (AWS quotas allow far fewer), found 1000001",
+        ),
+        (
+            "-1 interfaces",
+            |v| v["results"][0]["resource"]["network_interfaces"] = (-1).into(),
+            "invalid value: integer `-1`",
+        ),
+        (
+            "entry 0",
+            |v| v["suppressions"]["expired"][0]["index"] = 0.into(),
+            "`suppressions.expired[0].index`: expected the 1-based number of a suppressions-file entry, found 0",
+        ),
+        (
+            "a fix of account _",
+            |v| {
+                v["fixes"] = serde_json::json!([{
+                    "account_id": "_", "region": "eu-west-1", "vpc_id": "vpc-0a1b2c3d4e5f60001",
+                    "action": "create-flow-log", "description": "d", "outcome": "applied",
+                    "error": null, "created": [], "verified": {}
+                }])
+            },
+            "`fixes[0].account_id`: expected an account id of 12 digits, found \"_\"",
+        ),
+    ];
+    for (what, change, want) in cases {
+        let mut v = demo_value();
+        change(&mut v);
+        let file = dir.path().join("number.json");
+        // Written as is: the document type would not hold every value.
+        std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        let (rc, err) = report_of(&[&file]);
+        assert_eq!(rc, 2, "{what}: {err}");
+        refused_at(&err, &file, want);
+    }
+}
+
+#[test]
+fn many_scan_errors_merge_in_linear_time_each_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = |i: usize| {
+        serde_json::json!({
+            "account_id": ACCOUNT_A,
+            "region": "eu-west-1",
+            "service": "ec2",
+            "operation": "DescribeFlowLogs",
+            "code": "Throttling",
+            "message": format!("error {i}"),
+        })
+    };
+    // 60,000 errors, each distinct one given twice.
+    let mut v = demo_value();
+    v["scan"]["errors"] = Value::Array((0..60_000).map(|i| error(i % 30_000)).collect());
+    let file = write_report(dir.path(), "errors.json", &v);
+    let merged = dir.path().join("merged.json");
+    let started = std::time::Instant::now();
+    let (rc, err) = fa(&[
+        os("report"),
+        file.as_os_str(),
+        os("-f"),
+        os("json"),
+        os("-o"),
+        merged.as_os_str(),
+    ]);
+    let took = started.elapsed();
+    assert_ne!(rc, 2, "{err}");
+    let m = json(&merged);
+    let messages: Vec<&str> = m["scan"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = (0..30_000).map(|i| format!("error {i}")).collect();
+    assert_eq!(messages, want);
+    // Pairwise, this took 16 s in a release build (many times that in a test build); hashed, about
+    // 2 s of CPU in a test build, well under a second in a release build. The bound leaves room
+    // for a loaded machine.
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+}

@@ -318,7 +318,7 @@ fn fixes_section_shows_each_change_with_its_status_after_the_rescan() {
         vpc_id: "vpc-0f0e0d0c0b0a09080".into(),
         action: "create-flow-log".into(),
         description: "add an ALL flow log to s3://audit-bucket".into(),
-        outcome: "applied".into(),
+        outcome: flowaudit::report::v1::Outcome::Applied,
         error: Some(HOSTILE_HTML.into()),
         created: vec!["fl-0123456789abcdef0".into()],
         verified: [

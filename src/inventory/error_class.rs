@@ -82,16 +82,6 @@ const SERVICE_FAILURE: &[&str] = &[
 ];
 
 impl ErrorClass {
-    /// Every class, in the order the report's schema lists them.
-    pub const ALL: [ErrorClass; 6] = [
-        ErrorClass::Throttling,
-        ErrorClass::Credentials,
-        ErrorClass::AccessDenied,
-        ErrorClass::Network,
-        ErrorClass::ServiceFailure,
-        ErrorClass::Other,
-    ];
-
     /// The wire names of every class ([`ErrorClass::as_str`]).
     pub const NAMES: [&'static str; 6] = [
         "throttling",

@@ -127,7 +127,7 @@ fn resolve<'s>(root: &'s Value, mut node: &'s Value, value: &Value) -> &'s Value
             };
             node = branches
                 .iter()
-                .find(|b| fits(*b))
+                .find(|b| fits(b))
                 .unwrap_or_else(|| panic!("no branch of {node} fits {value}"));
             continue;
         }

@@ -12,7 +12,7 @@ use super::escape::{markdown_code_block, markdown_inline};
 use super::v1::{CheckMeta, Document, RuleMeta};
 use crate::error::Error;
 use crate::findings::{Finding, Severity, Status};
-use crate::term::escape;
+use crate::term::{escape, escape_lines};
 use serde_json::{Value, json};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
@@ -521,10 +521,10 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
     // line it belongs to.
     let mut text = format!(
         "{}\n\nCheck: {}\nSeverity: {}\n\nRemediation: {}\n{}\nFix: {}.",
-        escape(&rule.description),
+        escape_lines(&rule.description),
         escape(&check.title),
         rule.severity.as_str(),
-        escape(&fix),
+        escape_lines(&fix),
         per_resource,
         escape(&how)
     );
@@ -609,7 +609,7 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         )
         .full_description(
             sarif::MultiformatMessageString::builder()
-                .text(clip(&escape(&rule.description)))
+                .text(clip(&escape_lines(&rule.description)))
                 .markdown(clip(&markdown_inline(&rule.description)))
                 .build(),
         )

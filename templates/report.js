@@ -1,5 +1,40 @@
 (function () {
   'use strict';
+  // Every value from AWS or an input file is shown as data: control characters (C0 but the line
+  // feed, DEL, C1), the line and paragraph separators and the bidi controls are shown as visible
+  // escapes (\u{1b}, \u{202e}), as the terminal shows them, so no value can reorder the text
+  // around it. The page's own text holds none of them, so every text node is checked:
+  // those the page was written with, now, and those the scripts below add, as they are added
+  // (before the page is painted again).
+  var HIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  function visible(c) { return '\\u{' + c.charCodeAt(0).toString(16) + '}'; }
+  function fixText(node) {
+    var p = node.parentNode;
+    if (p && (p.nodeName === 'SCRIPT' || p.nodeName === 'STYLE')) { return; }
+    HIDDEN.lastIndex = 0;
+    if (HIDDEN.test(node.data)) {
+      HIDDEN.lastIndex = 0;
+      node.data = node.data.replace(HIDDEN, visible);
+    }
+  }
+  function fixTree(root) {
+    if (root.nodeType === 3) { fixText(root); return; }
+    if (root.nodeType !== 1 || root.nodeName === 'SCRIPT' || root.nodeName === 'STYLE') { return; }
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) { fixText(n); }
+  }
+  fixTree(document.documentElement);
+  if (typeof MutationObserver === 'function') {
+    new MutationObserver(function (records) {
+      records.forEach(function (r) {
+        if (r.type === 'characterData') { fixText(r.target); return; }
+        for (var i = 0; i < r.addedNodes.length; i++) { fixTree(r.addedNodes[i]); }
+      });
+    }).observe(document.documentElement, { childList: true, characterData: true, subtree: true });
+  }
+})();
+(function () {
+  'use strict';
   // The per-region chart is sized for its labels when it is written; if the fonts here are wider
   // than that allowed for, widen its view box so that no label is cut at the chart's edge.
   var chart = document.getElementById('region-chart');

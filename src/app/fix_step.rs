@@ -382,7 +382,7 @@ fn declined(c: &fix::Change, why: &str) -> FixOutcome {
         vpc_id: c.vpc_id.clone().unwrap_or_default(),
         action: c.action.name().into(),
         description: c.describe(),
-        outcome: Outcome::Skipped.as_str().into(),
+        outcome: Outcome::Skipped,
         error: Some(why.into()),
         created: Vec::new(),
         verified: Default::default(),

@@ -611,6 +611,22 @@ mod tests {
             "transit_gateway_attachment"
         );
         assert_eq!(resource_type_of("tgw-1"), "transit_gateway");
+        // Every type given is one the inventory's check accepts.
+        for id in [
+            "vpc-1",
+            "subnet-1",
+            "eni-1",
+            "tgw-1",
+            "tgw-attach-1",
+            "x-1",
+            "",
+        ] {
+            let t = resource_type_of(id);
+            assert!(
+                crate::inventory::validate::FLOW_LOG_RESOURCE_TYPES.contains(&t),
+                "{t}"
+            );
+        }
         assert_eq!(
             log_group_from_arn("arn:aws:logs:r:1:log-group:/a/b:*").as_deref(),
             Some("/a/b")

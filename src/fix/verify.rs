@@ -129,7 +129,7 @@ pub fn outcomes(
                 vpc_id: c.vpc_id.clone().unwrap_or_default(),
                 action: c.action.name().into(),
                 description: r.record.description.clone(),
-                outcome: r.record.outcome.as_str().into(),
+                outcome: r.record.outcome,
                 error: r.record.error.clone(),
                 created,
                 verified,
@@ -143,7 +143,7 @@ pub fn outcomes(
 pub fn mark_unverified(outcomes: &mut [FixOutcome], checks: &FixCatalog) {
     for o in outcomes
         .iter_mut()
-        .filter(|o| o.outcome == Outcome::Applied.as_str() && o.action == "create-flow-log")
+        .filter(|o| o.outcome == Outcome::Applied && o.action == "create-flow-log")
     {
         for (_, c) in checks.with_action(FixAction::CreateFlowLog) {
             o.verified.insert(c.to_string(), "not_verified".to_string());
@@ -154,8 +154,8 @@ pub fn mark_unverified(outcomes: &mut [FixOutcome], checks: &FixCatalog) {
 /// True when the change did not do what it should: it failed, or it was applied but a check
 /// it targeted still does not pass after the rescan.
 pub fn is_failure(o: &FixOutcome) -> bool {
-    o.outcome == Outcome::Failed.as_str()
-        || (o.outcome == Outcome::Applied.as_str() && o.verified.values().any(|s| s != "pass"))
+    o.outcome == Outcome::Failed
+        || (o.outcome == Outcome::Applied && o.verified.values().any(|s| s != "pass"))
 }
 
 #[cfg(test)]
@@ -276,12 +276,12 @@ mod tests {
             .map(|c| finding("us-east-1", "vpc-a", FIX_RULE, c, Status::Pass))
             .collect();
         let out = outcomes(&results, Some(&after), &catalog());
-        assert_eq!(out[0].outcome, "applied");
+        assert_eq!(out[0].outcome, Outcome::Applied);
         assert_eq!(out[0].created, vec!["fl-new"]);
         assert_eq!(out[0].verified["flow-logs-enabled"], "pass");
         assert_eq!(out[0].verified["traffic-type-all"], "pass");
         assert!(!is_failure(&out[0]));
-        assert_eq!(out[1].outcome, "failed");
+        assert_eq!(out[1].outcome, Outcome::Failed);
         assert_eq!(out[1].verified["traffic-type-all"], "not_evaluated");
         assert!(is_failure(&out[1]));
         let still_failing: Vec<Finding> = vec![finding(

@@ -84,6 +84,16 @@ const SERVICE_FAILURE: &[&str] = &[
 ];
 
 impl ErrorClass {
+    /// The wire names of every class ([`ErrorClass::as_str`]).
+    pub const NAMES: [&'static str; 6] = [
+        "throttling",
+        "credentials",
+        "access_denied",
+        "network",
+        "server",
+        "other",
+    ];
+
     /// Every class, in the order the reports document them.
     pub const ALL: [ErrorClass; 6] = [
         ErrorClass::Throttling,
@@ -191,6 +201,12 @@ pub fn fixes_after_runs<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_the_wire_names_of_every_class() {
+        let names: Vec<&str> = ErrorClass::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ErrorClass::NAMES);
+    }
 
     #[test]
     fn codes_fall_into_their_classes() {

@@ -109,6 +109,7 @@ const ACCOUNT_STATUS: Rule =
 const UNIQUE_ACCOUNT: Rule = "expected each account once; this id is listed before";
 const UPPER_WORD: Rule =
     "expected uppercase letters and `_`, such as `ENABLED` or `CUSTOMER_MANAGED_CMK`";
+const FLOW_LOG_RESOURCE_TYPE: Rule = "expected one of `vpc`, `subnet`, `network_interface`, `transit_gateway`, `transit_gateway_attachment`, `other`";
 const TARGET_KIND: Rule =
     "expected a destination type: lowercase letters and `-`, such as `s3` or `http-endpoint`";
 const TARGET: Rule = "expected an ARN, or an endpoint such as a URL: 1 to 2048 characters, none of them a space, a control character or one of `\"` `` ` `` `<` `>` `\\`";
@@ -538,6 +539,7 @@ pub fn subnet(s: &Subnet) -> Result<(), Invalid> {
 pub fn flow_log(l: &FlowLog) -> Result<(), Invalid> {
     field("id", &l.id, flow_log_id)?;
     field("resource_id", &l.resource_id, resource_id)?;
+    field("resource_type", &l.resource_type, flow_log_resource_type)?;
     opt_field("destination_arn", &l.destination_arn, arn)?;
     opt_field("log_group_name", &l.log_group_name, log_group_name)?;
     opt_field(
@@ -547,6 +549,25 @@ pub fn flow_log(l: &FlowLog) -> Result<(), Invalid> {
     )?;
     aggregation_interval("max_aggregation_interval", l.max_aggregation_interval)?;
     destination(&l.destination).map_err(|e| e.within("destination"))
+}
+
+/// The resource types a flow log's `resource_type` can name: what the collector derives from
+/// the resource id's prefix (`other` for a prefix it does not know).
+pub const FLOW_LOG_RESOURCE_TYPES: [&str; 6] = [
+    "vpc",
+    "subnet",
+    "network_interface",
+    "transit_gateway",
+    "transit_gateway_attachment",
+    "other",
+];
+
+/// A flow log's resource type: one of [`FLOW_LOG_RESOURCE_TYPES`].
+pub fn flow_log_resource_type(s: &str) -> Result<(), Rule> {
+    FLOW_LOG_RESOURCE_TYPES
+        .contains(&s)
+        .then_some(())
+        .ok_or(FLOW_LOG_RESOURCE_TYPE)
 }
 
 /// A resolved destination.
@@ -634,6 +655,18 @@ mod tests {
                 assert!(check(&v).is_err(), "{v:?} should be refused");
             }
         }
+    }
+
+    #[test]
+    fn flow_log_resource_types_are_a_closed_list() {
+        for t in FLOW_LOG_RESOURCE_TYPES {
+            assert_eq!(flow_log_resource_type(t), Ok(()));
+        }
+        refuses_all(
+            flow_log_resource_type,
+            "vpc",
+            &["VPC", "vpcs", "eni", "transit-gateway", "\u{1b}]0;x\u{7}"],
+        );
     }
 
     #[test]

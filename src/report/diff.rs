@@ -17,7 +17,7 @@ use crate::inventory::ScanError;
 use crate::term::escape;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -258,6 +258,30 @@ struct Before {
     seen: bool,
 }
 
+/// How many account ids a message names before it gives only their number.
+pub const LISTED_ACCOUNTS: usize = 5;
+
+/// A list of accounts for a message: the first [`LISTED_ACCOUNTS`] ids (escaped), then how many
+/// more there are, so a message stays short whatever the number of accounts (the reports list
+/// them all).
+pub fn account_list(accounts: &[String]) -> String {
+    let mut out = accounts
+        .iter()
+        .take(LISTED_ACCOUNTS)
+        .map(|a| escape(a).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if accounts.len() > LISTED_ACCOUNTS {
+        let _ = write!(
+            out,
+            " and {} more: {} accounts",
+            accounts.len() - LISTED_ACCOUNTS,
+            accounts.len()
+        );
+    }
+    out
+}
+
 /// The failures of a saved report, by identity: what a comparison holds of the old report.
 pub struct Baseline {
     /// The file as given.
@@ -362,25 +386,19 @@ impl Baseline {
         allow_disjoint: bool,
     ) -> Result<(), Error> {
         let old = &self.head.scan.accounts;
-        if allow_disjoint
-            || old.is_empty()
-            || accounts.is_empty()
-            || old.iter().any(|a| accounts.contains(a))
-        {
+        if allow_disjoint || old.is_empty() || accounts.is_empty() {
             return Ok(());
         }
-        let list = |a: &[String]| {
-            a.iter()
-                .map(|s| escape(s).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let new: HashSet<&str> = accounts.iter().map(String::as_str).collect();
+        if old.iter().any(|a| new.contains(a.as_str())) {
+            return Ok(());
+        }
         Err(Error::input(format!(
             "{} and {} cannot be compared: they share no account ({} and {})\n  fix: compare reports of the same accounts, or pass --allow-disjoint to compare them anyway (every failure is then new or not evaluated)",
             escape(&self.file),
             escape(new_name),
-            list(old),
-            list(accounts)
+            account_list(old),
+            account_list(accounts)
         )))
     }
 
@@ -418,14 +436,44 @@ pub struct Scope<'a> {
     pub errors: &'a [ScanError],
 }
 
-impl Scope<'_> {
+/// A [`Scope`] indexed once, so that each failure of the baseline is placed in constant time
+/// whatever the number of accounts, regions and errors.
+struct ScopeIndex<'a> {
+    accounts: HashSet<&'a str>,
+    regions: HashSet<&'a str>,
+    /// Accounts with an account-wide error.
+    accounts_failed: HashSet<&'a str>,
+    /// (account, region) with an error.
+    regions_failed: HashSet<(&'a str, &'a str)>,
+}
+
+impl<'a> ScopeIndex<'a> {
+    fn of(scope: &Scope<'a>) -> Self {
+        let mut accounts_failed = HashSet::new();
+        let mut regions_failed = HashSet::new();
+        for e in scope.errors {
+            match &e.region {
+                None => {
+                    accounts_failed.insert(e.account_id.as_str());
+                }
+                Some(r) => {
+                    regions_failed.insert((e.account_id.as_str(), r.as_str()));
+                }
+            }
+        }
+        ScopeIndex {
+            accounts: scope.accounts.iter().map(String::as_str).collect(),
+            regions: scope.regions.iter().map(String::as_str).collect(),
+            accounts_failed,
+            regions_failed,
+        }
+    }
+
     fn read(&self, account: &str, region: &str) -> bool {
-        self.accounts.iter().any(|a| a == account)
-            && self.regions.iter().any(|r| r == region)
-            && !self
-                .errors
-                .iter()
-                .any(|e| e.account_id == account && e.region.as_deref().is_none_or(|r| r == region))
+        self.accounts.contains(account)
+            && self.regions.contains(region)
+            && !self.accounts_failed.contains(account)
+            && !self.regions_failed.contains(&(account, region))
     }
 }
 
@@ -511,6 +559,7 @@ impl Comparison {
             mut changes,
             ..
         } = self;
+        let scope = ScopeIndex::of(scope);
         for (key, b) in baseline.before {
             if b.seen {
                 continue;
@@ -833,5 +882,56 @@ mod tests {
         assert!(b.check_accounts("new.json", &other, true).is_ok());
         let same = vec!["111111111111".to_string(), "222222222222".to_string()];
         assert!(b.check_accounts("new.json", &same, false).is_ok());
+    }
+
+    #[test]
+    fn account_lists_name_the_first_few_escaped_and_count_the_rest() {
+        let ids = |n: usize| -> Vec<String> { (0..n).map(|i| format!("{i:012}")).collect() };
+        assert_eq!(account_list(&ids(2)), "000000000000, 000000000001");
+        assert_eq!(
+            account_list(&ids(LISTED_ACCOUNTS)).matches(", ").count(),
+            LISTED_ACCOUNTS - 1
+        );
+        let many = account_list(&ids(100_000));
+        assert!(
+            many.ends_with("000000000004 and 99995 more: 100000 accounts"),
+            "{many}"
+        );
+        assert_eq!(
+            account_list(&["a\u{1b}]0;x\u{7}".to_string()]),
+            "a\\u{1b}]0;x\\u{7}"
+        );
+    }
+
+    #[test]
+    fn a_failure_is_gone_only_where_the_new_scan_read_without_error() {
+        let accounts = vec!["111111111111".to_string(), "222222222222".to_string()];
+        let regions = vec!["eu-west-1".to_string(), "us-east-1".to_string()];
+        let error = |account: &str, region: Option<&str>| ScanError {
+            account_id: account.into(),
+            region: region.map(Into::into),
+            service: "ec2".into(),
+            operation: "DescribeVpcs".into(),
+            code: "AccessDenied".into(),
+            message: "m".into(),
+        };
+        let errors = vec![
+            error("111111111111", Some("us-east-1")),
+            error("222222222222", None),
+        ];
+        let scope = Scope {
+            accounts: &accounts,
+            regions: &regions,
+            errors: &errors,
+        };
+        let index = ScopeIndex::of(&scope);
+        assert!(index.read("111111111111", "eu-west-1"));
+        assert!(!index.read("111111111111", "us-east-1"), "region error");
+        assert!(
+            !index.read("222222222222", "eu-west-1"),
+            "account-wide error"
+        );
+        assert!(!index.read("333333333333", "eu-west-1"), "not scanned");
+        assert!(!index.read("111111111111", "ap-south-1"), "region not read");
     }
 }

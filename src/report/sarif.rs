@@ -12,9 +12,11 @@ use super::escape::{markdown_code_block, markdown_inline};
 use super::v1::{CheckMeta, Document, RuleMeta};
 use crate::error::Error;
 use crate::findings::{Finding, Severity, Status};
+use crate::term::{escape, escape_lines};
 use serde_json::{Value, json};
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write as _;
 
@@ -514,20 +516,25 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
     let compliance: Vec<String> = compliance_tags(&rule.compliance);
 
     let how = check.fix.how();
+    // Plain text for any viewer: every value from a rule file or a report is shown with the
+    // terminal's visible escapes (control characters, separators, bidi controls), each on the
+    // line it belongs to.
     let mut text = format!(
         "{}\n\nCheck: {}\nSeverity: {}\n\nRemediation: {}\n{}\nFix: {}.",
-        rule.description,
-        check.title,
+        escape_lines(&rule.description),
+        escape(&check.title),
         rule.severity.as_str(),
-        fix,
+        escape_lines(&fix),
         per_resource,
-        how
+        escape(&how)
     );
     if !compliance.is_empty() {
-        text.push_str(&format!("\n\nCompliance: {}", compliance.join(", ")));
+        let shown: Vec<Cow<str>> = compliance.iter().map(|c| escape(c)).collect();
+        text.push_str(&format!("\n\nCompliance: {}", shown.join(", ")));
     }
     if !rule.references.is_empty() {
-        text.push_str(&format!("\n\nReferences:\n{}", rule.references.join("\n")));
+        let shown: Vec<Cow<str>> = rule.references.iter().map(|r| escape(r)).collect();
+        text.push_str(&format!("\n\nReferences:\n{}", shown.join("\n")));
     }
 
     let mut md = format!(
@@ -588,7 +595,11 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         .name(pascal_name(&rule.id, &check.id))
         .short_description(
             sarif::MultiformatMessageString::builder()
-                .text(clip(&format!("{}: {}", rule.title, check.title)))
+                .text(clip(&format!(
+                    "{}: {}",
+                    escape(&rule.title),
+                    escape(&check.title)
+                )))
                 .markdown(format!(
                     "{}: {}",
                     markdown_inline(&rule.title),
@@ -598,7 +609,7 @@ fn descriptor(doc: &Document, rule: &RuleMeta, check: &CheckMeta) -> sarif::Repo
         )
         .full_description(
             sarif::MultiformatMessageString::builder()
-                .text(clip(&rule.description))
+                .text(clip(&escape_lines(&rule.description)))
                 .markdown(clip(&markdown_inline(&rule.description)))
                 .build(),
         )
@@ -703,7 +714,12 @@ fn build_run(
                     sarif::Message::builder()
                         .text(format!(
                             "Could not read {}:{} in {}/{}: {} {}",
-                            e.service, e.operation, e.account_id, region, e.code, e.message
+                            escape(&e.service),
+                            escape(&e.operation),
+                            escape(&e.account_id),
+                            escape(region),
+                            escape(&e.code),
+                            escape(&e.message)
                         ))
                         .build(),
                 )
@@ -722,9 +738,10 @@ fn build_run(
                 .message(
                     sarif::Message::builder()
                         .text(format!(
-                            "{omitted} less severe results of account {account} are not in this SARIF file \
+                            "{omitted} less severe results of account {} are not in this SARIF file \
                              (code scanning accepts at most {MAX_RESULTS_PER_RUN} per run); the JSON and \
-                             HTML reports have all of them."
+                             HTML reports have all of them.",
+                            escape(account)
                         ))
                         .build(),
                 )
@@ -812,7 +829,15 @@ fn result(f: &Finding, d: &Descriptors, new_since: Option<&HashSet<&str>>) -> sa
     } else {
         f.message.clone()
     };
-    let text = format!("{message} [{label}, {}/{}]", r.account_id, r.region);
+    // The plain-text forms show control characters, separators and bidi controls as the
+    // terminal does (`\u{202e}`); the Markdown forms turn them into spaces.
+    let text = format!(
+        "{} [{}, {}/{}]",
+        escape(&message),
+        escape(&label),
+        escape(&r.account_id),
+        escape(&r.region)
+    );
     let markdown = format!(
         "{} \\[{}, {}/{}\\]",
         markdown_inline(&message),
@@ -839,7 +864,11 @@ fn result(f: &Finding, d: &Descriptors, new_since: Option<&HashSet<&str>>) -> sa
                 .kind("resource")
                 .build(),
         ])
-        .message(sarif::Message::builder().text(label.clone()).build())
+        .message(
+            sarif::Message::builder()
+                .text(escape(&label).into_owned())
+                .build(),
+        )
         .build();
 
     let fingerprint = fingerprint(f);
@@ -914,7 +943,7 @@ fn result(f: &Finding, d: &Descriptors, new_since: Option<&HashSet<&str>>) -> sa
             sarif::Suppression::builder()
                 .kind(json!("external"))
                 .status(json!("accepted"))
-                .justification(reason)
+                .justification(escape(&reason).into_owned())
                 .properties(
                     sarif::PropertyBag::builder()
                         .additional_properties(sp)

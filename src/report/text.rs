@@ -781,8 +781,12 @@ fn render_suppressions(o: &mut String, p: &Paint, doc: &Document) {
 /// The `--fix` section: one line per change with its outcome, what it created and the status of
 /// the checks it targeted after the verification rescan.
 fn render_fixes(o: &mut String, p: &Paint, fixes: &[crate::report::v1::FixOutcome]) {
+    use crate::report::v1::Outcome;
     o.push('\n');
-    let failed = fixes.iter().filter(|f| f.outcome == "failed").count();
+    let failed = fixes
+        .iter()
+        .filter(|f| f.outcome == Outcome::Failed)
+        .count();
     let _ = writeln!(
         o,
         "{} {} change{}, {}",
@@ -796,10 +800,11 @@ fn render_fixes(o: &mut String, p: &Paint, fixes: &[crate::report::v1::FixOutcom
         }
     );
     for f in fixes {
-        let outcome = match f.outcome.as_str() {
-            "applied" | "dry_run_ok" => p.status(Status::Pass, &pad(&f.outcome, 10)),
-            "failed" => p.status(Status::Fail, &pad(&f.outcome, 10)),
-            _ => p.status(Status::Skipped, &pad(&f.outcome, 10)),
+        let name = pad(f.outcome.as_str(), 10);
+        let outcome = match f.outcome {
+            Outcome::Applied | Outcome::DryRunOk => p.status(Status::Pass, &name),
+            Outcome::Failed => p.status(Status::Fail, &name),
+            Outcome::Skipped => p.status(Status::Skipped, &name),
         };
         let target = if f.vpc_id.is_empty() {
             escape(&f.action).into_owned()
@@ -839,7 +844,7 @@ mod fix_section_tests {
             vpc_id: "vpc-1".into(),
             action: "create-flow-log".into(),
             description: "d".into(),
-            outcome: "applied".into(),
+            outcome: crate::report::v1::Outcome::Applied,
             error: None,
             created: vec!["fl-9".into()],
             verified: [
@@ -850,7 +855,7 @@ mod fix_section_tests {
         };
         let bad = FixOutcome {
             vpc_id: "vpc-2".into(),
-            outcome: "failed".into(),
+            outcome: crate::report::v1::Outcome::Failed,
             error: Some("UnauthorizedOperation: no\u{1b}[2J".into()),
             created: Vec::new(),
             verified: Default::default(),

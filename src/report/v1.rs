@@ -4,6 +4,7 @@
 //! The field reference is `docs/report-v1.md` and `docs/report-v1.schema.json`. Frozen: additive changes only.
 
 use crate::findings::{CheckFix, Finding, ResultWire, Severity, Status};
+pub use crate::fix::changelog::Outcome;
 use crate::inventory::{Account, InventoryHead, ScanError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -120,10 +121,21 @@ pub mod error_entries {
         operation: String,
         code: String,
         message: String,
-        #[serde(default, rename = "class")]
-        _class: Option<String>,
+        /// Read as the enum the schema declares (any other value is refused), then dropped.
+        #[serde(default, rename = "class", deserialize_with = "class_name")]
+        _class: Option<()>,
         #[serde(default, rename = "fix")]
         _fix: Option<String>,
+    }
+
+    /// A class name of [`ErrorClass::NAMES`]; anything else is refused, naming those allowed.
+    fn class_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<()>, D::Error> {
+        let name = Option::<String>::deserialize(d)?;
+        match name {
+            None => Ok(None),
+            Some(n) if ErrorClass::NAMES.contains(&n.as_str()) => Ok(Some(())),
+            Some(n) => Err(serde::de::Error::unknown_variant(&n, &ErrorClass::NAMES)),
+        }
     }
 
     pub fn serialize<S: Serializer>(errors: &[ScanError], s: S) -> Result<S::Ok, S::Error> {
@@ -240,8 +252,9 @@ pub struct FixOutcome {
     /// e.g. `create-flow-log`, `create-log-group`, `associate-kms-key`.
     pub action: String,
     pub description: String,
-    /// `applied`, `dry_run_ok`, `failed`, `skipped`.
-    pub outcome: String,
+    /// `applied`, `dry_run_ok`, `failed`, `skipped`: read as the enum, so any other value is
+    /// refused with the field's path.
+    pub outcome: Outcome,
     pub error: Option<String>,
     /// Ids of what the change created (flow-log ids, log group names).
     pub created: Vec<String>,

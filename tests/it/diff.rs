@@ -724,3 +724,40 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
         }
     }
 }
+
+/// `report_fixture`'s demo report over `n` accounts `PREFIX000000001`, ... (its results are those
+/// of its own two accounts).
+fn report_of_many_accounts(path: &Path, prefix: &str, n: usize) {
+    let mut doc = serde_json::to_value(crate::support::report_fixture::demo_document()).unwrap();
+    doc["scan"]["accounts"] = (1..=n)
+        .map(|i| Value::from(format!("{prefix}{i:09}")))
+        .collect();
+    std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+}
+
+#[test]
+fn diff_of_reports_of_many_disjoint_accounts_is_quick_and_names_a_few() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // About 2 MB of account ids in each report.
+    let n = 100_000;
+    report_of_many_accounts(&d.join("old.json"), "100", n);
+    report_of_many_accounts(&d.join("new.json"), "200", n);
+    let started = std::time::Instant::now();
+    let (c, out, err) = fa(d, &["diff", "old.json", "new.json"]);
+    let took = started.elapsed();
+    assert_eq!(c, 2, "{err}");
+    assert!(out.is_empty());
+    // The message names the first few accounts of each side and how many there are.
+    assert!(
+        err.contains(&format!(
+            "they share no account (100000000001, 100000000002, 100000000003, 100000000004, 100000000005 and {} more: {n} accounts and 200000000001, ",
+            n - 5
+        )),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
+    assert!(err.len() < 1000, "{} bytes of error", err.len());
+    // Linear: comparing every account with every other took minutes.
+    assert!(took.as_secs() < 30, "took {took:?}");
+}

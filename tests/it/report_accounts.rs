@@ -8,6 +8,7 @@ use crate::support::browser::{assert_clean_run, browse, data_block, rows, show_r
 use crate::support::harness::{code, flowaudit, repo_path, run, venv_bin};
 use crate::support::report_schema::validate_against_schema;
 use crate::support::sarif::{multitool_errors, schema_errors};
+use flowaudit::term::escape_lines;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -477,6 +478,9 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
     let file = out_dir().join("hostile-org.html");
     std::fs::write(&file, &html).unwrap();
     let prod_label = format!("Workloads / {HOSTILE_OU}");
+    // The page shows control characters, separators and bidi controls as the terminal does.
+    let shown_prod_label = escape_lines(&prod_label).into_owned();
+    assert!(shown_prod_label.contains("\\u{202e}evil\\u{202c}"));
     let steps = vec![
         "[...document.querySelectorAll('#accounts-table tbody tr')].map(tr => [tr.children[1].textContent, tr.children[2].textContent])".into(),
         "[...document.getElementById('f-ou').options].map(o => o.textContent)".into(),
@@ -496,7 +500,7 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
         v[0].as_array()
             .unwrap()
             .iter()
-            .any(|row| row[1] == prod_label.as_str()),
+            .any(|row| row[1] == shown_prod_label.as_str()),
         "{:?}",
         v[0]
     );
@@ -504,7 +508,7 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
         v[1].as_array()
             .unwrap()
             .iter()
-            .any(|o| o == prod_label.as_str())
+            .any(|o| o == shown_prod_label.as_str())
     );
     assert!(
         v[2].as_array()
@@ -513,7 +517,8 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
             .all(|o| o.as_str().unwrap().contains(HOSTILE_NAME))
     );
     // (An HTML parser reads a carriage return as a line feed.)
-    let shown_tag = HOSTILE_TAG.replace('\r', "\n");
+    let shown_tag = escape_lines(&HOSTILE_TAG.replace('\r', "\n")).into_owned();
+    assert!(shown_tag.contains("line\\u{2028}separator"), "{shown_tag}");
     assert!(
         v[3].as_array()
             .unwrap()

@@ -318,7 +318,7 @@ fn fixes_section_shows_each_change_with_its_status_after_the_rescan() {
         vpc_id: "vpc-0f0e0d0c0b0a09080".into(),
         action: "create-flow-log".into(),
         description: "add an ALL flow log to s3://audit-bucket".into(),
-        outcome: "applied".into(),
+        outcome: flowaudit::report::v1::Outcome::Applied,
         error: Some(HOSTILE_HTML.into()),
         created: vec!["fl-0123456789abcdef0".into()],
         verified: [
@@ -484,9 +484,11 @@ fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_res
         search("onerror"),                        // 11
         search("flowauditInjected=3"),            // 12
         search(""),                               // 13
-        // 14: every hostile name is shown literally, as text.
+        // 14: every hostile name is shown literally, as text (separators and bidi controls as
+        // visible escapes).
         format!(
-            "[...document.querySelectorAll('#resources td.name')].map(td => td.textContent).filter(t => [{HOSTILE_HTML:?}, {HOSTILE_GLOBAL:?}, {HOSTILE_MD:?}, {HOSTILE_NAME:?}].includes(t)).length"
+            "[...document.querySelectorAll('#resources td.name')].map(td => td.textContent).filter(t => [{HOSTILE_HTML:?}, {HOSTILE_GLOBAL:?}, {HOSTILE_MD:?}, {:?}].includes(t)).length",
+            flowaudit::term::escape_lines(HOSTILE_NAME)
         ),
         // 15: no element came out of the data.
         "document.querySelectorAll('#resources img, #resources script, #resources svg, #resources b, #resources iframe, #resources td td').length".into(),
@@ -548,7 +550,11 @@ fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_res
     assert_eq!(r5["VPC-001/traffic-type-all"], "pass");
     assert_eq!(r5["VPC-002/destination-encrypted"], "error");
     assert_eq!(r5["Network interfaces"], "12");
-    assert_eq!(r5["Name"], HOSTILE_NAME);
+    // The page shows separators and bidi controls as visible escapes.
+    assert_eq!(
+        r5["Name"],
+        flowaudit::term::escape_lines(HOSTILE_NAME).as_ref()
+    );
     assert_eq!(r5["fix"], false, "nothing fails, nothing to fix");
     let r6 = &v[3];
     assert_eq!(r6["VPC-001/flow-log-exists"], "suppressed", "{r6}");

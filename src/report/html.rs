@@ -366,11 +366,15 @@ fn account_entry<'v>(details: &'v Value, id: &str) -> Option<&'v Value> {
 
 /// An OU path (`[{id, name}, …]`) as `Workloads / Prod`; `(root)` when empty.
 fn ou_path_label(path: &Value) -> String {
-    let names: Vec<&str> = path
+    let names: Vec<std::borrow::Cow<'_, str>> = path
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|u| u.get("name").and_then(Value::as_str).unwrap_or(""))
+                .map(|u| {
+                    crate::inventory::ou_name_in_path(
+                        u.get("name").and_then(Value::as_str).unwrap_or(""),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();

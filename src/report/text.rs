@@ -442,7 +442,7 @@ fn ou_label(path: &[crate::inventory::OrgUnit]) -> String {
         "(root)".into()
     } else {
         path.iter()
-            .map(|u| escape(&u.name).into_owned())
+            .map(|u| escape(&crate::inventory::ou_name_in_path(&u.name)).into_owned())
             .collect::<Vec<_>>()
             .join("/")
     }

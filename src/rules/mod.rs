@@ -5,9 +5,11 @@
 mod cel_values;
 pub mod config;
 mod eval;
+mod fields;
 mod load;
 pub(crate) mod pos;
 pub mod snippet;
+pub mod suggest;
 pub mod suppress;
 pub mod testing;
 

@@ -39,9 +39,9 @@ struct FileFormat {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryFormat {
-    rule: String,
+    rule: Spanned<String>,
     #[serde(default)]
-    check: Option<String>,
+    check: Option<Spanned<String>>,
     resource: Spanned<String>,
     #[serde(default)]
     account: Option<Spanned<String>>,
@@ -77,6 +77,9 @@ pub struct Entry {
     region_pat: Option<glob::Pattern>,
     ou_pat: Option<glob::Pattern>,
     tag_pats: Vec<(String, glob::Pattern)>,
+    /// Where `rule` and `check` are written (`FILE:LINE:COL`), for [`Suppressions::check_rules`].
+    rule_at: String,
+    check_at: Option<String>,
 }
 
 /// A loaded suppressions file.
@@ -182,7 +185,7 @@ impl Suppressions {
                     at(e.reason.span().start)
                 ));
             }
-            if e.rule.trim().is_empty() {
+            if e.rule.get_ref().trim().is_empty() {
                 errors.push(format!(
                     "{}: suppression #{index}: rule is empty",
                     at(entry_span.start)
@@ -205,8 +208,10 @@ impl Suppressions {
             {
                 entries.push(Entry {
                     index,
-                    rule_id: e.rule,
-                    check_id: e.check,
+                    rule_at: at(e.rule.span().start),
+                    check_at: e.check.as_ref().map(|c| at(c.span().start)),
+                    rule_id: e.rule.into_inner(),
+                    check_id: e.check.map(|c| c.into_inner()),
                     resource: e.resource.into_inner(),
                     account: e.account.map(|a| a.into_inner()),
                     region: e.region.map(|r| r.into_inner()),
@@ -236,6 +241,71 @@ impl Suppressions {
         Ok(Suppressions {
             file: path.to_path_buf(),
             entries,
+        })
+    }
+
+    /// Check that every entry names a loaded rule (`rules`: their ids, and the ids of each one's
+    /// checks) and one of its checks; rule ids are matched regardless of case, and each entry
+    /// takes the rule's id as the rule writes it. An unknown id is an error naming the entry's
+    /// position and the closest known id.
+    pub fn check_rules<'r>(
+        mut self,
+        rules: impl IntoIterator<Item = (&'r str, Vec<&'r str>)>,
+    ) -> Result<Suppressions, Error> {
+        let rules: Vec<(&str, Vec<&str>)> = rules.into_iter().collect();
+        let mut errors = Vec::new();
+        for e in &mut self.entries {
+            let Some((id, checks)) = rules
+                .iter()
+                .find(|(id, _)| id.eq_ignore_ascii_case(&e.rule_id))
+            else {
+                errors.push(format!(
+                    "{}: suppression #{}: unknown rule {:?}; {}\n  fix: use a rule id from `flowaudit rules list`",
+                    e.rule_at,
+                    e.index,
+                    escape(&e.rule_id),
+                    super::suggest::hint(&e.rule_id, rules.iter().map(|(id, _)| *id))
+                ));
+                continue;
+            };
+            e.rule_id = id.to_string();
+            if let Some(c) = &e.check_id
+                && !checks.contains(&c.as_str())
+            {
+                errors.push(format!(
+                    "{}: suppression #{}: rule {id} has no check {:?}; {}\n  fix: use one of: {}",
+                    e.check_at.as_deref().unwrap_or(&e.rule_at),
+                    e.index,
+                    escape(c),
+                    super::suggest::hint(c, checks.iter().copied()),
+                    checks.join(", ")
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::input(errors.join("\n")));
+        }
+        Ok(self)
+    }
+
+    /// Why the entry with this index cannot match anything in a scan whose inventory lists
+    /// `accounts`: its `ou` or `account_tags` read the inventory's accounts, which a
+    /// single-account scan does not list. `None` when the entry can match.
+    pub fn unmatchable(&self, index: usize, accounts: &[Account]) -> Option<String> {
+        let e = self.entry(index)?;
+        let fields: Vec<&str> = [
+            e.ou_pat.is_some().then_some("ou"),
+            (!e.tag_pats.is_empty()).then_some("account_tags"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (accounts.is_empty() && !fields.is_empty()).then(|| {
+            format!(
+                "{} needs an organization scan (--org) or an accounts file (--accounts-file): a single-account scan does not know the account's {}",
+                fields.join(" and "),
+                if e.ou_pat.is_some() { "organizational units" } else { "tags" }
+            )
         })
     }
 
@@ -384,7 +454,7 @@ impl Entry {
     }
 
     fn matches_resource(&self, f: &Finding) -> bool {
-        self.rule_id == f.rule_id
+        self.rule_id.eq_ignore_ascii_case(&f.rule_id)
             && self.check_id.as_ref().is_none_or(|c| *c == f.check_id)
             && (self.resource_pat.matches(&f.resource.id)
                 || self.resource_pat.matches(&f.resource.arn))

@@ -546,6 +546,61 @@ mod tests {
     }
 
     #[test]
+    fn an_ou_entry_in_a_single_account_scan_is_said_to_need_the_accounts() {
+        let s = parse(
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nou = \"Workloads/*\"\nreason = \"r\"\nexpires = 2099-01-01\n\
+             [[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n",
+        );
+        let why = s.unmatchable(1, &[]).unwrap();
+        assert!(
+            why.starts_with(
+                "ou needs an organization scan (--org) or an accounts file (--accounts-file)"
+            ),
+            "{why}"
+        );
+        assert_eq!(s.unmatchable(2, &[]), None);
+        let listed: Account =
+            serde_json::from_value(serde_json::json!({"id": "111111111111", "scanned": true}))
+                .unwrap();
+        assert_eq!(s.unmatchable(1, &[listed]), None);
+    }
+
+    #[test]
+    fn entries_name_loaded_rules_and_checks_regardless_of_case() {
+        let rules = [
+            ("VPC-001", vec!["flow-logs-enabled"]),
+            ("VPC-002", vec!["delivery-success"]),
+        ];
+        let text = |rule: &str, check: &str| {
+            format!(
+                "[[suppression]]\nrule = \"{rule}\"\n{check}resource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n"
+            )
+        };
+        let s = parse(&text("vpc-002", ""))
+            .check_rules(rules.clone())
+            .unwrap();
+        assert_eq!(s.entries[0].rule_id, "VPC-002");
+        let e = parse(&text("VPC-01", ""))
+            .check_rules(rules.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "s.toml:2:8: suppression #1: unknown rule \"VPC-01\"; did you mean \"VPC-001\"?"
+            ),
+            "{e}"
+        );
+        let e = parse(&text("VPC-001", "check = \"flow-log\"\n"))
+            .check_rules(rules)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("s.toml:3:9:") && e.contains("did you mean \"flow-logs-enabled\"?"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn resource_glob_matches_the_id_or_the_arn() {
         let s = one("resource = \"vpc-0abc*\"");
         assert!(suppressed(&s, vpc("vpc-0abc123")));

@@ -94,7 +94,7 @@ fn check_rule_filters(s: &mut FixSettings, rules: &RuleSet) -> Result<(), Error>
         {
             let checks: Vec<&str> = rule.checks.iter().map(|x| x.id.as_str()).collect();
             return Err(Error::input(format!(
-                "{what}: rule {} has no check {:?}; {}\n  fix: use one of: {}",
+                "{what}: rule {} has no check {:?}{}\n  fix: use one of: {}",
                 rule.id,
                 escape(c),
                 crate::rules::suggest::hint(c, checks.iter().copied()),

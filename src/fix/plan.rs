@@ -1599,7 +1599,7 @@ pub(crate) mod tests {
             "{note}"
         );
         // 60 is what the rules choose when the flag is not given: it is not named.
-        let p = plan(
+        let p60 = plan(
             &inv,
             &f,
             &settings("s3://flow-bucket", |s| {
@@ -1607,7 +1607,7 @@ pub(crate) mod tests {
             }),
         );
         assert_eq!(
-            p.changes[0].note.as_deref(),
+            p60.changes[0].note.as_deref(),
             Some("its 1 attachment-level flow log(s) are kept unchanged")
         );
         assert!(

@@ -100,7 +100,7 @@ impl Config {
             // Rule ids are matched regardless of case.
             let Some(rule) = set.rules.iter_mut().find(|r| r.id.eq_ignore_ascii_case(id)) else {
                 errors.push(format!(
-                    "{}: [rules.{}]: no rule has this id; {}\n  fix: use an id from `flowaudit rules list`",
+                    "{}: [rules.{}]: no rule has this id{}\n  fix: use an id from `flowaudit rules list`",
                     self.at(rc.span()),
                     escape(id),
                     escape(&super::suggest::hint(id, known.iter().map(|s| s.as_str())))

@@ -137,7 +137,7 @@ impl Walk<'_> {
             },
             Expr::Select(s) => {
                 let of = self.ty(&s.operand);
-                let at = self.field_offset(e.id);
+                let at = self.field_offset(e.id, &s.field);
                 let t = self.field(of, &s.field, at);
                 if s.test { Ty::Unknown } else { t }
             }
@@ -261,7 +261,7 @@ impl Walk<'_> {
                 self.out.push(UnknownField {
                     offset: at,
                     message: format!(
-                        "the {what} has no field {name:?}; {}\n  fix: use one of its fields: {} (see docs/rules.md, CEL)",
+                        "the {what} has no field {name:?}{}\n  fix: use one of its fields: {} (see docs/rules.md, CEL)",
                         suggest::hint(name, names.iter().copied()),
                         names.join(", ")
                     ),
@@ -274,7 +274,7 @@ impl Walk<'_> {
                     self.out.push(UnknownField {
                         offset: at,
                         message: format!(
-                            "the rule has no parameter {name:?}; {}\n  fix: declare it under [parameters]{}",
+                            "the rule has no parameter {name:?}{}\n  fix: declare it under [parameters]{}",
                             suggest::hint(name, names.iter().map(|s| s.as_str())),
                             if names.is_empty() {
                                 String::new()
@@ -300,15 +300,21 @@ impl Walk<'_> {
             .filter(|o| *o <= self.source.len())
     }
 
-    /// Where the field of a selection (`x.field`, whose node starts at the `.`) is written.
-    fn field_offset(&self, id: u64) -> usize {
-        let Some(dot) = self.offset(id) else {
-            return 0;
-        };
-        let after = &self.source[dot..];
-        match after.strip_prefix('.') {
-            Some(rest) => dot + 1 + (rest.len() - rest.trim_start().len()),
-            None => dot,
+    /// Where the field `name` of the selection `id` is written: the node starts at its `.`, or,
+    /// for `has(x.name)`, before its argument.
+    fn field_offset(&self, id: u64, name: &str) -> usize {
+        let start = self.offset(id).unwrap_or(0);
+        let rest = self.source.get(start..).unwrap_or("");
+        let mut from = 0;
+        while let Some(i) = rest[from..].find('.') {
+            let dot = from + i;
+            let after = &rest[dot + 1..];
+            let field = after.trim_start();
+            if field.starts_with(name) || field.starts_with('`') {
+                return start + dot + 1 + (after.len() - field.len());
+            }
+            from = dot + 1;
         }
+        start
     }
 }

@@ -546,7 +546,7 @@ impl RuleSet {
     pub fn lookup(&self, what: &str, id: &str) -> Result<&Rule, Error> {
         self.get(id).ok_or_else(|| {
             Error::input(format!(
-                "{what}: unknown rule {:?}; {}\n  fix: use an id from `flowaudit rules list`: {}",
+                "{what}: unknown rule {:?}{}\n  fix: use an id from `flowaudit rules list`: {}",
                 escape(id),
                 super::suggest::hint(id, self.rules.iter().map(|r| r.id.as_str())),
                 escape(
@@ -1491,7 +1491,7 @@ fail = "f"
             (
                 "options.accept_subnets",
                 "r.toml:14:9:",
-                "did you mean \"accept_subnet_coverage\"?",
+                "the options has no field \"accept_subnets\"; did you mean \"accept_subnet_coverage\"?",
             ),
             (
                 "resource.kind == 'vpc'",

@@ -1,21 +1,33 @@
 //! "Did you mean …?": the known name closest to a name that is not known.
 
 /// The candidate closest to `name` (edit distance, ASCII case ignored), when it is close enough
-/// to be what was meant; the first of equally close candidates.
+/// to be what was meant (a few edits, or the same first half, as in a shortened name); the first
+/// of equally close candidates.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
+    let n = lower.chars().count();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= (lower.chars().count().min(c.chars().count()) / 3).max(1))
+        .filter_map(|c| {
+            let c_lower = c.to_ascii_lowercase();
+            let d = edit_distance(&lower, &c_lower);
+            let common = lower
+                .chars()
+                .zip(c_lower.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let close = d <= (n.min(c_lower.chars().count()) / 3).max(1)
+                || common >= (n.max(c_lower.chars().count()) / 2).max(4);
+            close.then_some((d, c))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
-/// `did you mean "X"? ` for the closest candidate, or nothing.
+/// `; did you mean "X"?` for the closest candidate, or nothing.
 pub fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     closest(name, candidates)
-        .map(|c| format!("did you mean {c:?}? "))
+        .map(|c| format!("; did you mean {c:?}?"))
         .unwrap_or_default()
 }
 
@@ -48,7 +60,12 @@ mod tests {
         let fields = ["active_vpc_logs", "active_logs", "flow_logs"];
         assert_eq!(closest("active_vpc_log", fields), Some("active_vpc_logs"));
         assert_eq!(closest("x", fields), None);
-        assert_eq!(hint("flow_log", fields), "did you mean \"flow_logs\"? ");
+        // A shortened name.
+        assert_eq!(
+            closest("flow-log", ["flow-logs-enabled"]),
+            Some("flow-logs-enabled")
+        );
+        assert_eq!(hint("flow_log", fields), "; did you mean \"flow_logs\"?");
         assert_eq!(hint("zzz", fields), "");
     }
 }

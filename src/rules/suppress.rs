@@ -260,7 +260,7 @@ impl Suppressions {
                 .find(|(id, _)| id.eq_ignore_ascii_case(&e.rule_id))
             else {
                 errors.push(format!(
-                    "{}: suppression #{}: unknown rule {:?}; {}\n  fix: use a rule id from `flowaudit rules list`",
+                    "{}: suppression #{}: unknown rule {:?}{}\n  fix: use a rule id from `flowaudit rules list`",
                     e.rule_at,
                     e.index,
                     escape(&e.rule_id),
@@ -273,7 +273,7 @@ impl Suppressions {
                 && !checks.contains(&c.as_str())
             {
                 errors.push(format!(
-                    "{}: suppression #{}: rule {id} has no check {:?}; {}\n  fix: use one of: {}",
+                    "{}: suppression #{}: rule {id} has no check {:?}{}\n  fix: use one of: {}",
                     e.check_at.as_deref().unwrap_or(&e.rule_at),
                     e.index,
                     escape(c),

@@ -626,9 +626,10 @@ fn suppressions_active_expired_and_unmatched() {
         "[[suppression]]\nrule = \"VPC-00[123]\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n",
     )
     .unwrap();
-    // Rule ids match exactly, so a glob in `rule` matches nothing: still failing.
+    // `rule` is a rule id, not a glob: one that names no loaded rule is refused.
     let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 2);
+    says_err(&o, "unknown rule \"VPC-00[123]\"");
     let mut text = String::new();
     for (r, resources) in [
         ("VPC-001", "vpc-*"),

@@ -26,6 +26,7 @@ pub fn fix(args: FixCommandArgs) -> Result<ExitStatus, Error> {
         fix: FixArgs {
             fix: true,
             settings: args.settings,
+            command: true,
         },
     })
 }

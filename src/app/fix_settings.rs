@@ -13,11 +13,10 @@ impl TryFrom<&FixSettingsArgs> for FixSettings {
 
     /// Validate the flags; every error names the flag, the value and the fix.
     fn try_from(a: &FixSettingsArgs) -> Result<FixSettings, Error> {
-        let dest_text = a.fix_destination.as_deref().ok_or_else(|| {
-            Error::input(
-                "--fix needs --fix-destination: where the new flow logs deliver\n  fix: add --fix-destination s3://BUCKET[/PREFIX] or --fix-destination cloudwatch:LOG_GROUP --fix-delivery-role ROLE_ARN",
-            )
-        })?;
+        let dest_text = a
+            .fix_destination
+            .as_deref()
+            .ok_or_else(|| missing_destination("--fix"))?;
         let destination = FixDestination::parse(dest_text).map_err(|m| {
             Error::input(format!(
                 "--fix-destination {dest_text:?}: {m}\n  fix: use s3://BUCKET[/PREFIX] or cloudwatch:LOG_GROUP"
@@ -148,6 +147,13 @@ impl TryFrom<&FixSettingsArgs> for FixSettings {
             checks: Default::default(),
         })
     }
+}
+
+/// The error for a fix without `--fix-destination`; `who` is `--fix` or `fix` (the command).
+pub(crate) fn missing_destination(who: &str) -> Error {
+    Error::input(format!(
+        "{who} needs --fix-destination: where the new flow logs deliver\n  fix: add --fix-destination s3://BUCKET[/PREFIX] or --fix-destination cloudwatch:LOG_GROUP --fix-delivery-role ROLE_ARN"
+    ))
 }
 
 fn validate_role_arn(arn: &str) -> Result<(), String> {

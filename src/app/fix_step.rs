@@ -38,10 +38,15 @@ pub(crate) fn prepare(
         }
         return Ok(None);
     }
+    // `flowaudit fix` is named as the command, `scan --fix` by its flag.
+    let who = if args.command { "fix" } else { "--fix" };
     if collect.from_inventory.is_some() {
-        return Err(Error::input(
-            "--fix needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory",
-        ));
+        return Err(Error::input(format!(
+            "{who} needs a live scan: it changes AWS, so it cannot act on a saved inventory\n  fix: drop --from-inventory"
+        )));
+    }
+    if args.settings.fix_destination.is_none() {
+        return Err(super::fix_settings::missing_destination(who));
     }
     if collect.org.multi_account() && collect.org.accounts.is_empty() {
         let chosen: Vec<&str> = collect
@@ -66,11 +71,52 @@ pub(crate) fn prepare(
         )));
     }
     let mut settings = FixSettings::try_from(&args.settings)?;
+    check_rule_filters(&mut settings, rules)?;
     fit_to_rules(&mut settings, &args.settings, rules)?;
     if let Some(p) = &settings.log_file {
         fix::changelog::refuse_existing(p)?;
     }
     Ok(Some(settings))
+}
+
+/// Every `--fix-rule` names a loaded rule (regardless of case; the filter takes the rule's own
+/// id) and, with `/CHECK`, one of its checks: a typo would otherwise select nothing, silently.
+fn check_rule_filters(s: &mut FixSettings, rules: &RuleSet) -> Result<(), Error> {
+    for f in &mut s.rules {
+        let what = match &f.check_id {
+            Some(c) => format!("--fix-rule {}/{}", escape(&f.rule_id), escape(c)),
+            None => format!("--fix-rule {}", escape(&f.rule_id)),
+        };
+        let rule = rules.lookup(&what, &f.rule_id)?;
+        f.rule_id = rule.id.clone();
+        if let Some(c) = &f.check_id
+            && !rule.checks.iter().any(|x| &x.id == c)
+        {
+            let checks: Vec<&str> = rule.checks.iter().map(|x| x.id.as_str()).collect();
+            return Err(Error::input(format!(
+                "{what}: rule {} has no check {:?}{}\n  fix: use one of: {}",
+                rule.id,
+                escape(c),
+                crate::rules::suggest::hint(c, checks.iter().copied()),
+                checks.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The `--fix-resource` patterns that match no VPC and no transit gateway of the inventory.
+pub(crate) fn unmatched_resource_patterns<'s>(s: &'s FixSettings, inv: &Inventory) -> Vec<&'s str> {
+    s.resources
+        .iter()
+        .filter(|p| {
+            !inv.regions.iter().any(|k| {
+                k.vpcs.iter().any(|v| p.matches(&v.id))
+                    || k.transit_gateways.iter().any(|t| p.matches(&t.id))
+            })
+        })
+        .map(|p| p.as_str())
+        .collect()
 }
 
 /// The name of the parameter a check's `fix.creates` limit reads, for messages.
@@ -168,6 +214,12 @@ pub(crate) fn run_fix_step(
     findings: &[Finding],
     evaluate: &dyn Fn(&Inventory) -> Result<Vec<Finding>, Error>,
 ) -> Result<FixStep, Error> {
+    for p in unmatched_resource_patterns(settings, inv) {
+        eprintln!(
+            "flowaudit: warning: --fix-resource {:?} matches no VPC or transit gateway of the scan",
+            escape(p)
+        );
+    }
     let plan = fix::plan(inv, findings, settings);
     print_plan(&plan, settings.dry_run);
     if !plan.problems.is_empty() {

@@ -443,6 +443,11 @@ impl ScanRules {
     /// Load the rules (built-in and `--rules`), the config file and the suppressions file.
     pub fn prepare(args: &RuleArgs) -> Result<ScanRules, Error> {
         let mut rules = RuleSet::load(&args.rules_dirs)?;
+        // Suppressions name loaded rules (the config file may disable some of them below).
+        let suppressions = match &args.suppressions {
+            Some(p) => Some(Suppressions::load(p)?.check_rules(rules.ids_and_checks())?),
+            None => None,
+        };
         let config = match &args.config {
             Some(p) => Some(Config::load(p)?),
             None => None,
@@ -463,10 +468,6 @@ impl ScanRules {
             .fail_on
             .or(scan_cfg.and_then(|s| s.fail_on))
             .unwrap_or(Severity::Low);
-        let suppressions = match &args.suppressions {
-            Some(p) => Some(Suppressions::load(p)?),
-            None => None,
-        };
         Ok(ScanRules {
             rules,
             options,

@@ -14,7 +14,7 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
     match args.command {
         RulesCommand::List(sel) => {
             let set = select(&sel)?;
-            if sel.json {
+            if sel.json() {
                 print_json(&set.rules.iter().map(rule_json).collect::<Vec<_>>())?;
             } else {
                 print!("{}", escape_lines(&list_text(&set)));
@@ -23,19 +23,8 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
         }
         RulesCommand::Show { id, selection } => {
             let set = select(&selection)?;
-            let rule = set.get(&id).ok_or_else(|| {
-                Error::input(format!(
-                    "no rule has the id {id:?}\n  fix: pick one of: {}",
-                    escape(
-                        &set.rules
-                            .iter()
-                            .map(|r| r.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                ))
-            })?;
-            if selection.json {
+            let rule = set.lookup("rules show", &id)?;
+            if selection.json() {
                 print_json(&rule_json(rule))?;
             } else {
                 // Descriptions and snippets have lines of their own: only their line breaks
@@ -137,18 +126,39 @@ fn rule_json(r: &Rule) -> serde_json::Value {
     v
 }
 
+/// One line per rule, in columns as wide as their widest value.
 fn list_text(set: &RuleSet) -> String {
+    let rows: Vec<[String; 4]> = set
+        .rules
+        .iter()
+        .map(|r| {
+            let checks: Vec<&str> = r.checks.iter().map(|c| c.id.as_str()).collect();
+            [
+                escape(&r.id).into_owned(),
+                r.severity.as_str().to_string(),
+                escape(&r.title).into_owned(),
+                escape(&checks.join(", ")).into_owned(),
+            ]
+        })
+        .collect();
+    let head = ["ID", "SEVERITY", "TITLE", "CHECKS"].map(String::from);
+    let width = |i: usize| {
+        rows.iter()
+            .chain([&head])
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (width(0), width(1), width(2));
     let mut out = String::new();
-    let _ = writeln!(out, "{:<10} {:<9} {:<36} CHECKS", "ID", "SEVERITY", "TITLE");
-    for r in &set.rules {
-        let checks: Vec<&str> = r.checks.iter().map(|c| c.id.as_str()).collect();
+    for [id, severity, title, checks] in std::iter::once(&head).chain(&rows) {
+        let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w - s.chars().count()));
         let _ = writeln!(
             out,
-            "{:<10} {:<9} {:<36} {}",
-            escape(&r.id),
-            r.severity.as_str(),
-            escape(&r.title),
-            escape(&checks.join(", "))
+            "{} {} {} {checks}",
+            pad(id, w0),
+            pad(severity, w1),
+            pad(title, w2)
         );
     }
     out

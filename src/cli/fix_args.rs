@@ -12,6 +12,9 @@ pub struct FixArgs {
     pub fix: bool,
     #[command(flatten)]
     pub settings: FixSettingsArgs,
+    /// Set by `flowaudit fix`: messages name the command, not `--fix`.
+    #[arg(skip)]
+    pub command: bool,
 }
 
 /// How fixes are made; shared by `scan --fix` and `flowaudit fix`.
@@ -90,8 +93,10 @@ impl FixSettingsArgs {
     }
 }
 
-/// Arguments of `flowaudit fix` (a scan followed by fixes, or `--undo`).
+/// Arguments of `flowaudit fix` (a scan followed by fixes, or `--undo`). A fix changes AWS, so
+/// it needs a live scan: `--from-inventory` is refused, and not offered in the help.
 #[derive(Debug, Clone, clap::Args)]
+#[command(mut_arg("from_inventory", |a| a.hide(true)))]
 pub struct FixCommandArgs {
     /// Undo a previous fix: delete exactly what the change log FILE records as created.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["fix_destination", "from_inventory"])]

@@ -42,7 +42,25 @@ pub struct RuleSelection {
     /// Configuration file whose parameter values and disabled rules to apply.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Output as JSON (the report's rule metadata plus parameters and remediation templates).
-    #[arg(long)]
+    /// Output format: `text`, or `json` (the report's rule metadata plus parameters and
+    /// remediation templates).
+    #[arg(long, short = 'f', value_enum, value_name = "FORMAT", default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+    /// The same as `--format json` (the flag of earlier versions).
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
+}
+
+/// What `rules list` and `rules show` write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+impl RuleSelection {
+    /// True when JSON is asked for.
+    pub fn json(&self) -> bool {
+        self.json || self.format == RulesFormat::Json
+    }
 }

@@ -633,11 +633,11 @@ fn tgw_note(tgw: &TransitGateway, s: &FixSettings) -> Option<String> {
                 .to_string(),
         );
     }
-    if s.max_aggregation_interval.is_some() {
-        parts.push(
-            "--fix-max-aggregation-interval is not used: a transit gateway flow log always aggregates over 60 seconds"
-                .to_string(),
-        );
+    // 60 is also what the rules choose when the flag is not given: only another value was asked for.
+    if let Some(v) = s.max_aggregation_interval.filter(|v| *v != 60) {
+        parts.push(format!(
+            "--fix-max-aggregation-interval {v} is not used: a transit gateway flow log always aggregates over 60 seconds"
+        ));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -1546,8 +1546,20 @@ pub(crate) mod tests {
         );
         assert!(note.contains("--fix-log-format is not used"), "{note}");
         assert!(
-            note.contains("--fix-max-aggregation-interval is not used"),
+            note.contains("--fix-max-aggregation-interval 600 is not used"),
             "{note}"
+        );
+        // 60 is what the rules choose when the flag is not given: it is not named.
+        let p60 = plan(
+            &inv,
+            &f,
+            &settings("s3://flow-bucket", |s| {
+                s.max_aggregation_interval = Some(60)
+            }),
+        );
+        assert_eq!(
+            p60.changes[0].note.as_deref(),
+            Some("its 1 attachment-level flow log(s) are kept unchanged")
         );
         assert!(
             p.changes[0]

@@ -84,6 +84,194 @@ impl Val for SharedMap {
     }
 }
 
+/// The shape of a value that rules see: what a rule may read of it. Rules are checked against
+/// these shapes when they are loaded (a field the value does not have is an error at load, not
+/// at scan time); a test walks the values built below from complete inventories and checks that
+/// they have exactly these shapes, so the two cannot drift apart.
+#[derive(Debug, PartialEq)]
+pub enum Shape {
+    /// A string, an integer, a boolean or null.
+    Scalar,
+    /// A map whose keys are data (tags, check ids): any key may be read, values are scalars.
+    Map,
+    /// A value with these fields and no others; the name says what it is, in messages.
+    Object(&'static str, &'static [(&'static str, &'static Shape)]),
+    /// A list of values of one shape.
+    List(&'static Shape),
+}
+
+const S: &Shape = &Shape::Scalar;
+const TAGS: &Shape = &Shape::Map;
+
+/// A Firehose delivery stream's own destination (`delivers_to`).
+static STREAM_TARGET_SHAPE: Shape = Shape::Object(
+    "delivery stream destination",
+    &[("type", S), ("target", S), ("name", S), ("label", S)],
+);
+
+/// Where a flow log delivers (`destination`).
+static DESTINATION_SHAPE: Shape = Shape::Object(
+    "flow log destination",
+    &[
+        ("name", S),
+        ("region", S),
+        ("exists", S),
+        ("encryption", S),
+        ("kms_key_id", S),
+        ("retention_days", S),
+        ("never_expires", S),
+        ("reason", S),
+        ("encryption_status", S),
+        ("key_type", S),
+        ("delivers_to", &Shape::List(&STREAM_TARGET_SHAPE)),
+        ("delivers_to_label", S),
+    ],
+);
+
+static FLOW_LOG_SHAPE: Shape = Shape::Object(
+    "flow log",
+    &[
+        ("id", S),
+        ("resource_id", S),
+        ("resource_type", S),
+        ("status", S),
+        ("active", S),
+        ("traffic_type", S),
+        ("destination_type", S),
+        ("destination_arn", S),
+        ("log_group_name", S),
+        ("deliver_logs_status", S),
+        ("deliver_logs_error_message", S),
+        ("deliver_logs_permission_arn", S),
+        ("log_format", S),
+        ("max_aggregation_interval", S),
+        ("creation_time", S),
+        ("tags", TAGS),
+        ("destination", &DESTINATION_SHAPE),
+        ("destination_label", S),
+    ],
+);
+
+static FLOW_LOGS: Shape = Shape::List(&FLOW_LOG_SHAPE);
+
+static SUBNET_SHAPE: Shape = Shape::Object(
+    "subnet",
+    &[
+        ("id", S),
+        ("arn", S),
+        ("name", S),
+        ("tags", TAGS),
+        ("cidr_block", S),
+        ("availability_zone", S),
+        ("state", S),
+        ("network_interfaces", S),
+        ("flow_logs", &FLOW_LOGS),
+        ("active_logs", &FLOW_LOGS),
+    ],
+);
+
+/// The `vpc` variable ([`vpc_value`]).
+pub static VPC_SHAPE: Shape = Shape::Object(
+    "vpc",
+    &[
+        ("id", S),
+        ("arn", S),
+        ("name", S),
+        ("tags", TAGS),
+        ("is_default", S),
+        ("owner_id", S),
+        ("shared", S),
+        ("cidr_block", S),
+        ("state", S),
+        ("region", S),
+        ("account_id", S),
+        ("network_interfaces", S),
+        ("subnets", &Shape::List(&SUBNET_SHAPE)),
+        ("flow_logs", &FLOW_LOGS),
+        ("active_vpc_logs", &FLOW_LOGS),
+        ("active_subnet_logs", &FLOW_LOGS),
+        ("active_logs", &FLOW_LOGS),
+    ],
+);
+
+/// The `transit_gateway` variable ([`tgw_value`]).
+pub static TGW_SHAPE: Shape = Shape::Object(
+    "transit_gateway",
+    &[
+        ("id", S),
+        ("arn", S),
+        ("name", S),
+        ("tags", TAGS),
+        ("owner_id", S),
+        ("shared", S),
+        ("state", S),
+        ("description", S),
+        ("region", S),
+        ("account_id", S),
+        ("flow_logs", &FLOW_LOGS),
+        ("active_logs", &FLOW_LOGS),
+        ("attachment_flow_logs", &FLOW_LOGS),
+        ("active_attachment_logs", &FLOW_LOGS),
+    ],
+);
+
+/// The `resource` variable ([`resource_value`]); `network_interfaces` only when counted.
+pub static RESOURCE_SHAPE: Shape = Shape::Object(
+    "resource",
+    &[
+        ("type", S),
+        ("id", S),
+        ("arn", S),
+        ("region", S),
+        ("account_id", S),
+        ("name", S),
+        ("tags", TAGS),
+        ("network_interfaces", S),
+    ],
+);
+
+static OU_SHAPE: Shape = Shape::Object("organizational unit", &[("id", S), ("name", S)]);
+
+/// The `account` variable ([`account_value`]).
+pub static ACCOUNT_SHAPE: Shape = Shape::Object(
+    "account",
+    &[
+        ("id", S),
+        ("name", S),
+        ("ou_path", &Shape::List(&OU_SHAPE)),
+        ("ou_names", &Shape::List(S)),
+        ("tags", TAGS),
+    ],
+);
+
+/// The `options` variable ([`options_json`]).
+pub static OPTIONS_SHAPE: Shape = Shape::Object(
+    "options",
+    &[("accept_subnet_coverage", S), ("account_id", S)],
+);
+
+/// The shape of a variable that every rule of resource kind `kind` sees, when it has a fixed
+/// one (`params` and `checks` depend on the rule, `let`s on the check).
+pub fn variable_shape(kind: &str, name: &str) -> Option<&'static Shape> {
+    match name {
+        super::VPC if kind == super::VPC => Some(&VPC_SHAPE),
+        super::TRANSIT_GATEWAY if kind == super::TRANSIT_GATEWAY => Some(&TGW_SHAPE),
+        "resource" => Some(&RESOURCE_SHAPE),
+        "account" => Some(&ACCOUNT_SHAPE),
+        "options" => Some(&OPTIONS_SHAPE),
+        "checks" => Some(TAGS),
+        _ => None,
+    }
+}
+
+/// The `options` variable: the scan-wide options rules see.
+pub fn options_json(accept_subnet_coverage: bool, account_id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "accept_subnet_coverage": accept_subnet_coverage,
+        "account_id": account_id,
+    })
+}
+
 type BoxVal = Box<dyn Val + 'static>;
 
 struct Obj(HashMap<CelMapKey<'static>, BoxVal>);
@@ -540,6 +728,137 @@ fn key_text(k: &Key) -> String {
 mod tests {
     use super::*;
     use crate::findings::ResourceRef;
+    use std::collections::BTreeSet;
+
+    /// Walk `v` (a value rules see, as JSON) along `shape`: every field it has must be declared;
+    /// the paths of the fields it has are added to `seen`.
+    fn walk(v: &serde_json::Value, shape: &Shape, path: &str, seen: &mut BTreeSet<String>) {
+        match shape {
+            Shape::Scalar => assert!(!v.is_array() && !v.is_object(), "{path}: {v}"),
+            Shape::Map => {
+                let m = v.as_object().unwrap_or_else(|| panic!("{path}: {v}"));
+                assert!(m.values().all(|x| x.is_string()), "{path}: {v}");
+            }
+            Shape::List(of) => {
+                for x in v.as_array().unwrap_or_else(|| panic!("{path}: {v}")) {
+                    walk(x, of, &format!("{path}[]"), seen);
+                }
+            }
+            Shape::Object(what, fields) => {
+                let m = v.as_object().unwrap_or_else(|| panic!("{path}: {v}"));
+                for (k, x) in m {
+                    let (_, f) = fields
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .unwrap_or_else(|| panic!("{path}.{k} is not declared in its Shape"));
+                    walk(x, f, &format!("{path}.{k}"), seen);
+                    seen.insert(format!("{what}.{k}"));
+                }
+            }
+        }
+    }
+
+    /// Every field a shape declares, as `OBJECT.FIELD`.
+    fn declared(shape: &Shape, out: &mut BTreeSet<String>) {
+        match shape {
+            Shape::List(of) => declared(of, out),
+            Shape::Object(what, fields) => {
+                for (k, f) in fields.iter() {
+                    declared(f, out);
+                    out.insert(format!("{what}.{k}"));
+                }
+            }
+            Shape::Scalar | Shape::Map => {}
+        }
+    }
+
+    #[test]
+    fn the_declared_shapes_are_those_of_the_values_built_from_complete_inventories() {
+        let mut seen = BTreeSet::new();
+        let root = env!("CARGO_MANIFEST_DIR");
+        for name in ["demo-inventory.json", "org-inventory.json"] {
+            let path = std::path::Path::new(root).join("tests/fixtures").join(name);
+            let mut inv = crate::inventory::io::load(&path).unwrap();
+            // The fixtures count no network interfaces and have no Firehose destination: one
+            // VPC gets both.
+            let v = inv
+                .regions
+                .iter_mut()
+                .flat_map(|k| k.vpcs.iter_mut())
+                .find(|v| !v.flow_logs.is_empty())
+                .unwrap();
+            v.network_interfaces = Some(2);
+            v.flow_logs[0].destination.delivers_to = vec![crate::inventory::StreamTarget {
+                kind: "s3".into(),
+                target: Some("arn:aws:s3:::logs".into()),
+                name: Some("archive".into()),
+            }];
+            for k in &inv.regions {
+                let account = inv.accounts.iter().find(|a| a.id == k.account_id);
+                walk(
+                    &val_to_json(account_value(&k.account_id, account).as_ref()),
+                    variable_shape("vpc", "account").unwrap(),
+                    "account",
+                    &mut seen,
+                );
+                walk(
+                    &options_json(true, &k.account_id),
+                    variable_shape("vpc", "options").unwrap(),
+                    "options",
+                    &mut seen,
+                );
+                for v in &k.vpcs {
+                    walk(
+                        &val_to_json(vpc_value(&k.region, &k.account_id, v).as_ref()),
+                        variable_shape(crate::rules::VPC, "vpc").unwrap(),
+                        "vpc",
+                        &mut seen,
+                    );
+                    let r = ResourceRef {
+                        kind: "vpc".into(),
+                        id: v.id.clone(),
+                        arn: v.arn.clone(),
+                        region: k.region.clone(),
+                        account_id: k.account_id.clone(),
+                        name: v.name.clone(),
+                        tags: v.tags.clone(),
+                        network_interfaces: v.network_interfaces,
+                    };
+                    walk(
+                        &val_to_json(resource_value(&r).as_ref()),
+                        variable_shape("vpc", "resource").unwrap(),
+                        "resource",
+                        &mut seen,
+                    );
+                }
+                for t in &k.transit_gateways {
+                    walk(
+                        &val_to_json(tgw_value(&k.region, &k.account_id, t).as_ref()),
+                        variable_shape(crate::rules::TRANSIT_GATEWAY, "transit_gateway").unwrap(),
+                        "transit_gateway",
+                        &mut seen,
+                    );
+                }
+            }
+        }
+        // Every declared field is in some value: the fixtures are complete, and the shapes
+        // declare nothing the values lack.
+        let mut want = BTreeSet::new();
+        for (kind, name) in [
+            ("vpc", "vpc"),
+            ("transit_gateway", "transit_gateway"),
+            ("vpc", "resource"),
+            ("vpc", "account"),
+            ("vpc", "options"),
+        ] {
+            declared(variable_shape(kind, name).unwrap(), &mut want);
+        }
+        let missing: Vec<_> = want.difference(&seen).collect();
+        assert!(missing.is_empty(), "declared but in no value: {missing:?}");
+        // A variable of the other resource kind is not seen.
+        assert!(variable_shape(crate::rules::VPC, "transit_gateway").is_none());
+        assert!(variable_shape(crate::rules::TRANSIT_GATEWAY, "vpc").is_none());
+    }
 
     #[test]
     fn the_resource_variable_is_the_resource_as_the_report_writes_it() {

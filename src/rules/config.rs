@@ -95,18 +95,21 @@ impl Config {
     pub fn apply(&self, set: &mut RuleSet) -> Result<(), Error> {
         let mut errors = Vec::new();
         let mut disabled = Vec::new();
+        let known: Vec<String> = set.rules.iter().map(|r| r.id.clone()).collect();
         for (id, rc) in &self.rules {
-            let Some(rule) = set.rules.iter_mut().find(|r| &r.id == id) else {
+            // Rule ids are matched regardless of case.
+            let Some(rule) = set.rules.iter_mut().find(|r| r.id.eq_ignore_ascii_case(id)) else {
                 errors.push(format!(
-                    "{}: [rules.{}]: no rule has this id\n  fix: use an id from `flowaudit rules list`",
+                    "{}: [rules.{}]: no rule has this id{}\n  fix: use an id from `flowaudit rules list`",
                     self.at(rc.span()),
-                    escape(id)
+                    escape(id),
+                    escape(&super::suggest::hint(id, known.iter().map(|s| s.as_str())))
                 ));
                 continue;
             };
             let rc_inner = rc.get_ref();
             if rc_inner.enabled == Some(false) {
-                disabled.push(id.clone());
+                disabled.push(rule.id.clone());
             }
             for (name, value) in &rc_inner.params {
                 let Some(spec) = rule.parameters.get(name) else {

@@ -3,6 +3,7 @@
 //! Everything that can be wrong with a rule is found here, once, before any resource is
 //! evaluated; each problem names the file, the rule, the line and column, and what is wrong.
 
+use super::fields::Fields;
 use super::pos::{inside_string, line_col, toml_error_at};
 use crate::error::Error;
 use crate::findings::{Applicability, CheckFix, CreatesLimits, FixAction, FixCatalog, Severity};
@@ -421,7 +422,8 @@ impl RuleSet {
         for (origin, text, source) in files {
             match self.compile_file(&origin, &text, source) {
                 Ok(rule) => {
-                    if let Some(prev) = loaded.iter().find(|r| r.id == rule.id) {
+                    if let Some(prev) = loaded.iter().find(|r| r.id.eq_ignore_ascii_case(&rule.id))
+                    {
                         errors.push(format!(
                             "{}: rule {}: the id is also used by {}\n  fix: give every rule a unique id",
                             escape(&origin),
@@ -442,7 +444,11 @@ impl RuleSet {
             )));
         }
         for rule in loaded {
-            match self.rules.iter().position(|r| r.id == rule.id) {
+            match self
+                .rules
+                .iter()
+                .position(|r| r.id.eq_ignore_ascii_case(&rule.id))
+            {
                 Some(i) => self.rules[i] = rule,
                 None => self.rules.push(rule),
             }
@@ -493,6 +499,7 @@ impl RuleSet {
             snippets: &mut self.snippets,
             seq,
             errors: Vec::new(),
+            fields: Fields::new(super::VPC, Vec::new()),
         };
         let rule = c.rule(file, source);
         if c.errors.is_empty() {
@@ -516,9 +523,42 @@ impl RuleSet {
         )
     }
 
-    /// Find a rule by id.
+    /// Find a rule by id; ids are matched regardless of case (`vpc-001` is VPC-001).
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .or_else(|| self.rules.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+    }
+
+    /// Each rule's id with the ids of its checks.
+    pub fn ids_and_checks(&self) -> impl Iterator<Item = (&str, Vec<&str>)> {
+        self.rules.iter().map(|r| {
+            (
+                r.id.as_str(),
+                r.checks.iter().map(|c| c.id.as_str()).collect(),
+            )
+        })
+    }
+
+    /// The rule `id` names (regardless of case), or an error naming the closest id:
+    /// `what` says where the id was given (`--fix-rule`, `rules show`).
+    pub fn lookup(&self, what: &str, id: &str) -> Result<&Rule, Error> {
+        self.get(id).ok_or_else(|| {
+            Error::input(format!(
+                "{what}: unknown rule {:?}{}\n  fix: use an id from `flowaudit rules list`: {}",
+                escape(id),
+                super::suggest::hint(id, self.rules.iter().map(|r| r.id.as_str())),
+                escape(
+                    &self
+                        .rules
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            ))
+        })
     }
 }
 
@@ -560,6 +600,8 @@ struct Compiler<'a> {
     snippets: &'a mut Handlebars<'static>,
     seq: usize,
     errors: Vec<String>,
+    /// What the rule's expressions may read, to refuse fields their values do not have.
+    fields: Fields,
 }
 
 impl Compiler<'_> {
@@ -646,7 +688,8 @@ impl Compiler<'_> {
                 },
             );
         }
-        let applies_if = f.applies_if.map(|s| self.expr(s, "applies_if"));
+        self.fields = Fields::new(&kind, parameters.keys().cloned().collect());
+        let applies_if = f.applies_if.map(|s| self.expr(s, "applies_if", None));
         let (skip_message, tpl_skip) = match f.skip_message {
             Some(s) => {
                 let (src, name) = self.template(s, "skip_message");
@@ -722,7 +765,10 @@ impl Compiler<'_> {
     fn check(&mut self, c: CheckFile) -> Option<Check> {
         let cid = c.id.into_inner();
         let field = |f: &str| format!("check {cid}: {f}");
-        let applies_if = c.applies_if.map(|s| self.expr(s, &field("applies_if")));
+        self.fields.clear_lets();
+        let applies_if = c
+            .applies_if
+            .map(|s| self.expr(s, &field("applies_if"), None));
         let mut lets = Vec::new();
         let mut names = BTreeSet::new();
         for l in c.lets {
@@ -743,10 +789,10 @@ impl Compiler<'_> {
                     format!("check {cid}: let name {name:?} is defined twice"),
                 );
             }
-            let e = self.expr(l.expr, &field(&format!("let {name}")));
+            let e = self.expr(l.expr, &field(&format!("let {name}")), Some(&name));
             lets.push((name, e));
         }
-        let condition = self.expr(c.condition, &field("condition"));
+        let condition = self.expr(c.condition, &field("condition"), None);
         let (pass_message, tpl_pass) = self.template(c.pass, &field("pass"));
         let (fail_message, tpl_fail) = self.template(c.fail, &field("fail"));
         let (skip_message, tpl_skip) = match c.skip_message {
@@ -914,7 +960,8 @@ impl Compiler<'_> {
         (text, tpl)
     }
 
-    fn expr(&mut self, s: Spanned<String>, what: &str) -> Option<Expr> {
+    /// Compile a CEL expression and check the fields it reads; `let_name` when it defines a `let`.
+    fn expr(&mut self, s: Spanned<String>, what: &str, let_name: Option<&str>) -> Option<Expr> {
         let span = s.span();
         let source = s.into_inner();
         if source.trim().is_empty() {
@@ -922,7 +969,13 @@ impl Compiler<'_> {
             return None;
         }
         match self.env.compile(&source) {
-            Ok(program) => Some(Expr { source, program }),
+            Ok(program) => {
+                for u in self.fields.check(&program, let_name) {
+                    let rel = line_col(&source, u.offset);
+                    self.err_inside(&span, &source, rel, format!("{what}: {}", u.message));
+                }
+                Some(Expr { source, program })
+            }
             Err(errs) => {
                 for e in &errs.errors {
                     // Both 1-based.
@@ -1350,6 +1403,164 @@ cli = """
         assert_eq!(each, "a, b c, 3, true");
         assert_eq!(render("{{join s ', '}}"), "x y");
         assert_eq!(render("[{{join e '; '}}]"), "[]");
+    }
+
+    /// A one-check rule of resource kind `kind` with a `limit` parameter, `lets` and `condition`.
+    fn rule_reading(kind: &str, lets: &str, condition: &str) -> String {
+        format!(
+            r#"id = "X-3"
+title = "t"
+description = "d"
+severity = "low"
+resource = "{kind}"
+[parameters]
+limit = {{ default = 60, description = "d" }}
+table = {{ default = {{ prod = 1 }}, description = "d" }}
+[[checks]]
+id = "c"
+title = "t"
+let = [{lets}]
+condition = """
+{condition}"""
+pass = "p"
+fail = "f"
+"#
+        )
+    }
+
+    fn load_error(kind: &str, lets: &str, condition: &str) -> Option<String> {
+        let mut set = RuleSet::empty();
+        set.compile_text(
+            "r.toml",
+            &rule_reading(kind, lets, condition),
+            RuleSource::Builtin,
+        )
+        .err()
+        .map(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_field_the_value_does_not_have_is_a_positioned_load_error() {
+        // The condition starts on line 14 of the file.
+        for (condition, at, what) in [
+            (
+                "size(vpc.active_vpc_log) > 0",
+                "r.toml:14:10:",
+                "the vpc has no field \"active_vpc_log\"; did you mean \"active_vpc_logs\"?",
+            ),
+            (
+                "vpc.id != '' &&\n  vpc.subnets.all(s, s.flowlogs.size() > 0)",
+                "r.toml:15:24:",
+                "the subnet has no field \"flowlogs\"; did you mean \"flow_logs\"?",
+            ),
+            (
+                "vpc.active_logs.exists(l, l.destination.encrypted == 'kms')",
+                "r.toml:14:41:",
+                "the flow log destination has no field \"encrypted\"",
+            ),
+            (
+                "vpc.subnets.filter(s, s.state == 'available').exists(s, s.nam == '')",
+                "r.toml:14:59:",
+                "the subnet has no field \"nam\"; did you mean \"name\"?",
+            ),
+            (
+                "vpc.subnets.map(s, s.flow_logs).exists(ls, ls.exists(l, l.statu == ''))",
+                "r.toml:14:59:",
+                "the flow log has no field \"statu\"; did you mean \"status\"?",
+            ),
+            (
+                "vpc.flow_logs[0].destination.delivers_to.all(t, t.kind != '')",
+                "r.toml:14:51:",
+                "the delivery stream destination has no field \"kind\"",
+            ),
+            (
+                "has(vpc.is_shared)",
+                "r.toml:14:9:",
+                "the vpc has no field \"is_shared\"",
+            ),
+            (
+                "vpc['cidr'] != ''",
+                "r.toml:14:6:",
+                "the vpc has no field \"cidr\"",
+            ),
+            (
+                "account.ou_path.exists(u, u.path == 'x')",
+                "r.toml:14:29:",
+                "the organizational unit has no field \"path\"",
+            ),
+            (
+                "options.accept_subnets",
+                "r.toml:14:9:",
+                "the options has no field \"accept_subnets\"; did you mean \"accept_subnet_coverage\"?",
+            ),
+            (
+                "resource.kind == 'vpc'",
+                "r.toml:14:10:",
+                "the resource has no field \"kind\"",
+            ),
+            (
+                "params.limt > 0",
+                "r.toml:14:8:",
+                "the rule has no parameter \"limt\"; did you mean \"limit\"?",
+            ),
+        ] {
+            let e = load_error("vpc", "", condition).unwrap_or_else(|| panic!("{condition}"));
+            assert!(
+                e.contains(&format!("{at} rule X-3: check c: condition: {what}")),
+                "{condition}: {e}"
+            );
+            assert!(e.contains("fix: "), "{e}");
+        }
+        // In a transit gateway rule, `transit_gateway` is checked too.
+        let e = load_error("transit_gateway", "", "transit_gateway.subnets.size() > 0").unwrap();
+        assert!(
+            e.contains("the transit_gateway has no field \"subnets\""),
+            "{e}"
+        );
+        // A `let` has the shape of its value, in the lets after it and the condition.
+        let e = load_error(
+            "vpc",
+            "{ name = \"logs\", expr = \"vpc.active_logs\" }, { name = \"n\", expr = \"logs.filter(l, l.activ).size()\" }",
+            "n > 0",
+        )
+        .unwrap();
+        assert!(
+            e.contains("r.toml:12:")
+                && e.contains("check c: let n: the flow log has no field \"activ\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn fields_of_values_of_unknown_shape_are_not_guessed() {
+        for condition in [
+            // Every field the value has.
+            "vpc.subnets.all(s, s.availability_zone != '' && s.active_logs.size() >= 0)",
+            "has(resource.network_interfaces) && resource.network_interfaces > 0",
+            "vpc.active_logs.exists(l, l.destination.delivers_to.exists(t, t.label != ''))",
+            // A comprehension variable shadows the variable of the same name.
+            "vpc.subnets.exists(vpc, vpc.availability_zone != '')",
+            // Map keys, parameter values, check statuses, lists of no known shape.
+            "'env' in account.tags && account.tags.env == 'prod'",
+            "params.table.prod > 0 && params.limit > 0",
+            "checks.anything == 'pass' || true",
+            "[1, 2].exists(x, x.anything) || {'a': 1}.a > 0",
+            "vpc.tags.map(k, k.whatever).size() >= 0",
+            // `transit_gateway` is not a variable of a vpc rule: not checked.
+            "transit_gateway.anything",
+        ] {
+            assert_eq!(load_error("vpc", "", condition), None, "{condition}");
+        }
+    }
+
+    #[test]
+    fn the_built_in_rules_and_the_example_rules_load() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        RuleSet::load(&[
+            root.join("tests/fixtures/user-rules"),
+            root.join("tests/fixtures/account-rules"),
+        ])
+        .unwrap();
     }
 
     #[test]

@@ -5,10 +5,12 @@
 mod cel_values;
 pub mod config;
 mod eval;
+mod fields;
 mod load;
 mod ou_match;
 pub(crate) mod pos;
 pub mod snippet;
+pub mod suggest;
 pub mod suppress;
 pub mod testing;
 

@@ -43,9 +43,9 @@ struct FileFormat {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryFormat {
-    rule: String,
+    rule: Spanned<String>,
     #[serde(default)]
-    check: Option<String>,
+    check: Option<Spanned<String>>,
     resource: Spanned<String>,
     #[serde(default)]
     account: Option<Spanned<String>>,
@@ -81,6 +81,9 @@ pub struct Entry {
     region_pat: Option<glob::Pattern>,
     ou_pat: Option<OuPattern>,
     tag_pats: Vec<(String, glob::Pattern)>,
+    /// Where `rule` and `check` are written (`FILE:LINE:COL`), for [`Suppressions::check_rules`].
+    rule_at: String,
+    check_at: Option<String>,
 }
 
 /// A loaded suppressions file.
@@ -197,7 +200,7 @@ impl Suppressions {
                     at(e.reason.span().start)
                 ));
             }
-            if e.rule.trim().is_empty() {
+            if e.rule.get_ref().trim().is_empty() {
                 errors.push(format!(
                     "{}: suppression #{index}: rule is empty",
                     at(entry_span.start)
@@ -220,8 +223,10 @@ impl Suppressions {
             {
                 entries.push(Entry {
                     index,
-                    rule_id: e.rule,
-                    check_id: e.check,
+                    rule_at: at(e.rule.span().start),
+                    check_at: e.check.as_ref().map(|c| at(c.span().start)),
+                    rule_id: e.rule.into_inner(),
+                    check_id: e.check.map(|c| c.into_inner()),
                     resource: e.resource.into_inner(),
                     account: e.account.map(|a| a.into_inner()),
                     region: e.region.map(|r| r.into_inner()),
@@ -251,6 +256,71 @@ impl Suppressions {
         Ok(Suppressions {
             file: path.to_path_buf(),
             entries,
+        })
+    }
+
+    /// Check that every entry names a loaded rule (`rules`: their ids, and the ids of each one's
+    /// checks) and one of its checks; rule ids are matched regardless of case, and each entry
+    /// takes the rule's id as the rule writes it. An unknown id is an error naming the entry's
+    /// position and the closest known id.
+    pub fn check_rules<'r>(
+        mut self,
+        rules: impl IntoIterator<Item = (&'r str, Vec<&'r str>)>,
+    ) -> Result<Suppressions, Error> {
+        let rules: Vec<(&str, Vec<&str>)> = rules.into_iter().collect();
+        let mut errors = Vec::new();
+        for e in &mut self.entries {
+            let Some((id, checks)) = rules
+                .iter()
+                .find(|(id, _)| id.eq_ignore_ascii_case(&e.rule_id))
+            else {
+                errors.push(format!(
+                    "{}: suppression #{}: unknown rule {:?}{}\n  fix: use a rule id from `flowaudit rules list`",
+                    e.rule_at,
+                    e.index,
+                    escape(&e.rule_id),
+                    super::suggest::hint(&e.rule_id, rules.iter().map(|(id, _)| *id))
+                ));
+                continue;
+            };
+            e.rule_id = id.to_string();
+            if let Some(c) = &e.check_id
+                && !checks.contains(&c.as_str())
+            {
+                errors.push(format!(
+                    "{}: suppression #{}: rule {id} has no check {:?}{}\n  fix: use one of: {}",
+                    e.check_at.as_deref().unwrap_or(&e.rule_at),
+                    e.index,
+                    escape(c),
+                    super::suggest::hint(c, checks.iter().copied()),
+                    checks.join(", ")
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::input(errors.join("\n")));
+        }
+        Ok(self)
+    }
+
+    /// Why the entry with this index cannot match anything in a scan whose inventory lists
+    /// `accounts`: its `ou` or `account_tags` read the inventory's accounts, which a
+    /// single-account scan does not list. `None` when the entry can match.
+    pub fn unmatchable(&self, index: usize, accounts: &[Account]) -> Option<String> {
+        let e = self.entry(index)?;
+        let fields: Vec<&str> = [
+            e.ou_pat.is_some().then_some("ou"),
+            (!e.tag_pats.is_empty()).then_some("account_tags"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (accounts.is_empty() && !fields.is_empty()).then(|| {
+            format!(
+                "{} needs an organization scan (--org) or an accounts file (--accounts-file): a single-account scan does not know the account's {}",
+                fields.join(" and "),
+                if e.ou_pat.is_some() { "organizational units" } else { "tags" }
+            )
         })
     }
 
@@ -381,7 +451,7 @@ impl Entry {
     }
 
     fn matches_resource(&self, f: &Finding) -> bool {
-        self.rule_id == f.rule_id
+        self.rule_id.eq_ignore_ascii_case(&f.rule_id)
             && self.check_id.as_ref().is_none_or(|c| *c == f.check_id)
             && (self.resource_pat.matches(&f.resource.id)
                 || self.resource_pat.matches(&f.resource.arn))
@@ -470,6 +540,61 @@ mod tests {
         let mut fs = [f];
         s.apply(&mut fs, today(), &[]);
         fs[0].status == Status::Suppressed
+    }
+
+    #[test]
+    fn an_ou_entry_in_a_single_account_scan_is_said_to_need_the_accounts() {
+        let s = parse(
+            "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nou = \"Workloads/*\"\nreason = \"r\"\nexpires = 2099-01-01\n\
+             [[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n",
+        );
+        let why = s.unmatchable(1, &[]).unwrap();
+        assert!(
+            why.starts_with(
+                "ou needs an organization scan (--org) or an accounts file (--accounts-file)"
+            ),
+            "{why}"
+        );
+        assert_eq!(s.unmatchable(2, &[]), None);
+        let listed: Account =
+            serde_json::from_value(serde_json::json!({"id": "111111111111", "scanned": true}))
+                .unwrap();
+        assert_eq!(s.unmatchable(1, &[listed]), None);
+    }
+
+    #[test]
+    fn entries_name_loaded_rules_and_checks_regardless_of_case() {
+        let rules = [
+            ("VPC-001", vec!["flow-logs-enabled"]),
+            ("VPC-002", vec!["delivery-success"]),
+        ];
+        let text = |rule: &str, check: &str| {
+            format!(
+                "[[suppression]]\nrule = \"{rule}\"\n{check}resource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n"
+            )
+        };
+        let s = parse(&text("vpc-002", ""))
+            .check_rules(rules.clone())
+            .unwrap();
+        assert_eq!(s.entries[0].rule_id, "VPC-002");
+        let e = parse(&text("VPC-01", ""))
+            .check_rules(rules.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "s.toml:2:8: suppression #1: unknown rule \"VPC-01\"; did you mean \"VPC-001\"?"
+            ),
+            "{e}"
+        );
+        let e = parse(&text("VPC-001", "check = \"flow-log\"\n"))
+            .check_rules(rules)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("s.toml:3:9:") && e.contains("did you mean \"flow-logs-enabled\"?"),
+            "{e}"
+        );
     }
 
     #[test]

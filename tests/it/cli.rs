@@ -194,3 +194,115 @@ fn a_malformed_region_met_mid_scan_stops_it_and_leaves_the_old_report() {
         "no temporary file is left"
     );
 }
+
+#[test]
+fn fix_names_itself_and_does_not_offer_from_inventory() {
+    let out = run(flowaudit().args(["fix", "--help"]));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code(&out), 0);
+    assert!(help.contains("--fix-destination"), "{help}");
+    assert!(!help.contains("--from-inventory <FILE>"), "{help}");
+    // Without a destination, `fix` is named as the command, not as `--fix`; `scan --fix` by its flag.
+    let out = run(flowaudit().args(["fix", "--region", "eu-west-1"]));
+    let err = stderr_of(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains("fix needs --fix-destination") && !err.contains("--fix needs"),
+        "{err}"
+    );
+    let out = run(flowaudit().args(["scan", "--fix", "--region", "eu-west-1"]));
+    assert!(stderr_of(&out).contains("--fix needs --fix-destination"));
+    // `fix` refuses a saved inventory, in its own name.
+    let out = run(flowaudit().args([
+        "fix",
+        "--from-inventory",
+        repo_path("tests/fixtures/demo-inventory.json")
+            .to_str()
+            .unwrap(),
+        "--fix-destination",
+        "s3://flowaudit-central",
+    ]));
+    let err = stderr_of(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains("fix needs a live scan") && !err.contains("--fix needs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_fix_rule_is_refused_with_the_closest_id() {
+    for (rule, needle) in [
+        (
+            "VPC-009",
+            "unknown rule \"VPC-009\"; did you mean \"VPC-001\"?",
+        ),
+        (
+            "VPC-01",
+            "unknown rule \"VPC-01\"; did you mean \"VPC-001\"?",
+        ),
+        (
+            "vpc-001/traffic-type",
+            "rule VPC-001 has no check \"traffic-type\"; did you mean \"traffic-type-all\"?",
+        ),
+    ] {
+        let out = run(flowaudit().args([
+            "fix",
+            "--region",
+            "eu-west-1",
+            "--fix-destination",
+            "s3://flowaudit-central",
+            "--fix-rule",
+            rule,
+        ]));
+        let err = stderr_of(&out);
+        assert_eq!(code(&out), 2, "{rule}: {err}");
+        assert!(
+            err.contains("--fix-rule") && err.contains(needle),
+            "{rule}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_fix_resource_pattern_that_matches_nothing_is_named() {
+    use crate::support::fix::*;
+    let moto = Moto::start();
+    let ids = seed_account(&moto);
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let dest = format!("s3://{BUCKET}");
+    let regions = regions_arg();
+    let (c, _, err) = run_fa(
+        &[
+            "fix",
+            "--dry-run",
+            "--fix-destination",
+            &dest,
+            "--endpoint-url",
+            &ep,
+            "--region",
+            &regions,
+            "--fix-resource",
+            "vpc-nothing*",
+            "--fix-resource",
+            &ids["bare_ap"],
+            // Lower case: rule ids are matched regardless of case.
+            "--fix-rule",
+            "vpc-001",
+        ],
+        dir.path(),
+    );
+    assert!(c == 0 || c == 1, "{err}");
+    assert!(
+        err.contains(
+            "flowaudit: warning: --fix-resource \"vpc-nothing*\" matches no VPC or transit gateway of the scan"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&format!("\"{}\" matches no", ids["bare_ap"])),
+        "{err}"
+    );
+    assert!(err.contains(&ids["bare_ap"]), "the plan fixes it: {err}");
+}

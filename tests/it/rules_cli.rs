@@ -626,9 +626,10 @@ fn suppressions_active_expired_and_unmatched() {
         "[[suppression]]\nrule = \"VPC-00[123]\"\nresource = \"*\"\nreason = \"r\"\nexpires = 2099-01-01\n",
     )
     .unwrap();
-    // Rule ids match exactly, so a glob in `rule` matches nothing: still failing.
+    // `rule` is a rule id, not a glob: one that names no loaded rule is refused.
     let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 2);
+    says_err(&o, "unknown rule \"VPC-00[123]\"");
     let mut text = String::new();
     for (r, resources) in [
         ("VPC-001", "vpc-*"),
@@ -726,4 +727,164 @@ fn floor_rules_keep_the_results_and_mappings_of_the_built_in_rules_and_fail_noth
         floored.iter().all(|r| r["status"] != "fail"),
         "{floored:#?}"
     );
+}
+
+#[test]
+fn a_field_the_inventory_does_not_have_is_refused_at_load() {
+    let d = broken_rules(|t| {
+        t.replace(
+            "condition = \"params.tag_key in vpc.tags && vpc.tags[params.tag_key] != ''\"",
+            "condition = \"\"\"\nparams.tag_key in vpc.tags &&\n  size(vpc.active_vpc_log) > 0\"\"\"",
+        )
+    });
+    let f = d.path().join("ORG-001.toml");
+    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    let line = line_of(&f, "vpc.active_vpc_log");
+    assert_positioned(
+        &o,
+        &f,
+        line,
+        "check owner-tag: condition: the vpc has no field \"active_vpc_log\"; did you mean \"active_vpc_logs\"?",
+    );
+    says_err(&o, &format!("{}:{line}:12:", f.display()));
+    // The rule directories of the examples and the built-in pack are valid.
+    for dir in ["tests/fixtures/user-rules", "tests/fixtures/account-rules"] {
+        let o = fa(&["rules", "validate", repo_path(dir).to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{dir}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn rule_ids_are_matched_regardless_of_case_and_unknown_ones_get_the_closest() {
+    let o = fa(&["rules", "show", "vpc-001"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("VPC-001: "), "{}", stdout(&o));
+    let o = fa(&["rules", "show", "VPC-01"]);
+    assert_eq!(code(&o), 2);
+    says_err(
+        &o,
+        "rules show: unknown rule \"VPC-01\"; did you mean \"VPC-001\"?",
+    );
+
+    // The config file's [rules.ID] too.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[rules.vpc-004]\nenabled = false\n").unwrap();
+    let o = fa(&["rules", "list", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stdout(&o).contains("VPC-004") && stdout(&o).contains("VPC-003"));
+    std::fs::write(&cfg, "[rules.VPC-04]\nenabled = false\n").unwrap();
+    let o = fa(&["rules", "list", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    says_err(&o, "did you mean \"VPC-004\"?");
+}
+
+#[test]
+fn suppressions_name_loaded_rules_regardless_of_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = complete_inventory(dir.path());
+    let supp = dir.path().join("s.toml");
+    let entry = |rule: &str, check: &str| {
+        format!(
+            "[[suppression]]\nrule = \"{rule}\"\n{check}resource = \"vpc-0a11ce0000000002\"\nreason = \"accepted\"\nexpires = 2099-12-31\n"
+        )
+    };
+    for (text, at, needle) in [
+        (
+            entry("VPC-01", ""),
+            "s.toml:2:8:",
+            "suppression #1: unknown rule \"VPC-01\"; did you mean \"VPC-001\"?",
+        ),
+        (
+            entry("VPC-001", "check = \"flow-logs-enable\"\n"),
+            "s.toml:3:9:",
+            "suppression #1: rule VPC-001 has no check \"flow-logs-enable\"; did you mean \"flow-logs-enabled\"?",
+        ),
+    ] {
+        std::fs::write(&supp, text).unwrap();
+        let o = scan_inv(&inv, &["--suppressions", supp.to_str().unwrap()]);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        says_err(
+            &o,
+            &format!("{}{at} {needle}", dir.path().display().to_string() + "/"),
+        );
+    }
+    // A lower-case id suppresses the rule's results.
+    std::fs::write(&supp, entry("vpc-001", "check = \"flow-logs-enabled\"\n")).unwrap();
+    let report = dir.path().join("r.json");
+    let o = scan_inv(
+        &inv,
+        &[
+            "--suppressions",
+            supp.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("matched no failing result"),
+        "{}",
+        stderr(&o)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert!(
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule_id"] == "VPC-001"
+                && r["resource"]["id"] == "vpc-0a11ce0000000002"
+                && r["check_id"] == "flow-logs-enabled"
+                && r["status"] == "suppressed")
+    );
+}
+
+#[test]
+fn rules_list_takes_format_json_and_aligns_long_titles() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = fa(args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let by_format = json(&["rules", "list", "--format", "json"]);
+    assert!(
+        by_format
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "VPC-001")
+    );
+    // `--json` stays as a hidden alias.
+    assert_eq!(json(&["rules", "list", "--json"]), by_format);
+    assert_eq!(
+        json(&["rules", "show", "VPC-001", "-f", "json"])["id"],
+        "VPC-001"
+    );
+    let help = stdout(&fa(&["rules", "list", "--help"]));
+    assert!(
+        help.contains("--format") && !help.contains("--json"),
+        "{help}"
+    );
+
+    // A title longer than the others pushes the CHECKS column right, on every line.
+    let d = broken_rules(|t| {
+        t.replace(
+            "title = \"VPC has an owner\"",
+            "title = \"VPC has an owner tag naming the team that answers for it at night\"",
+        )
+    });
+    let o = fa(&["rules", "list", "--rules", d.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let column = out.lines().next().unwrap().find("CHECKS").unwrap();
+    for line in out.lines().skip(1) {
+        assert!(
+            line.len() > column && line[..column].ends_with(' '),
+            "{out}"
+        );
+        assert_ne!(line.as_bytes()[column], b' ', "{out}");
+    }
 }

@@ -9,7 +9,7 @@ use crate::inventory::{Account, Inventory, InventoryHead, TransitGateway, Vpc, V
 use crate::rules::RuleSet;
 use crate::rules::cel_values;
 use crate::rules::{TRANSIT_GATEWAY, VPC};
-use serde_json::{Value as JsonValue, json};
+use serde_json::Value as JsonValue;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -96,10 +96,7 @@ impl<'a> Evaluator<'a> {
             head,
             accounts,
             region_account,
-            options: json!({
-                "accept_subnet_coverage": opts.accept_subnet_coverage,
-                "account_id": head.scan.account_id,
-            }),
+            options: cel_values::options_json(opts.accept_subnet_coverage, &head.scan.account_id),
             needs: opts.needs,
             skip_unused: opts.skip_unused,
         }
@@ -274,6 +271,7 @@ mod tests {
     use super::super::fixtures::*;
     use super::*;
     use crate::findings::Status;
+    use serde_json::json;
 
     #[test]
     fn vpcs_of_an_unknown_region_entry_are_errors_not_dropped() {

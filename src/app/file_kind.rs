@@ -96,8 +96,13 @@ pub fn sniff(prefix: &[u8]) -> Option<FileKind> {
 
 /// Refuse (exit 2) a file at `path` that is plainly another kind than `expected`, naming what
 /// it is and which command takes it; a file whose kind cannot be told, or that cannot be read,
-/// is left to the reader, whose errors name the position.
+/// is left to the reader, whose errors name the position. Pipes and devices (`-`, `/dev/stdin`)
+/// are left to the reader too.
 pub fn expect(path: &Path, expected: FileKind, flag: &str) -> Result<(), Error> {
+    // Only a regular file is read twice: a pipe or a device would lose what was read here.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
     let Ok(file) = std::fs::File::open(path) else {
         return Ok(());
     };

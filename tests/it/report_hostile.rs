@@ -158,8 +158,8 @@ fn kind_of(node: &Value) -> Kind {
 
 /// Walk `v` with its schema `node`: record every string (values, and the keys of maps) by its
 /// path with array indices left out (`results[].resource.name`; a map's keys and values under
-/// `PATH{}`, e.g. `rules[].compliance{}`) and the kind its schema gives it; put `value` in every
-/// string whose path is in `paths` (a map's keys become `value` and a number: they stay unique).
+/// `PATH{}`, e.g. `rules[].compliance{}`) and the kind its schema gives it; put `value` and a
+/// number in every string whose path is in `paths` (a map's keys become `value` and a number: they stay unique).
 fn walk(
     root: &Value,
     node: &Value,
@@ -174,7 +174,10 @@ fn walk(
         Value::String(s) => {
             found.insert(path.to_string(), kind_of(node));
             if paths.contains(path) {
-                *s = value.to_string();
+                // Numbered, so that results stay distinct (a repeated result is refused).
+                static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+                let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                *s = format!("{value}{n}");
             }
         }
         Value::Array(items) => {

@@ -3,8 +3,8 @@
 Usage: seed.py ENDPOINT < ops.json
 
 ops.json is a list of operations, applied in order. Every op has "op" and "region"; an op with a
-"key" records the id it created under that key, and any string value "$key" (`$` and letters,
-digits or `_`) in a later op is replaced by that id. Ops:
+"key" records the id it created under that key, and any string value "$key" (`$` and a recorded key of letters,
+digits, `_`, `-` or `.`) in a later op is replaced by that id. Ops:
   {"op": "vpc", "key": K, "cidr": "10.0.0.0/16", "tags": {...}}
   {"op": "subnet", "key": K, "vpc": "$vpc", "cidr": "10.0.1.0/24", "tags": {...}}
   {"op": "kms_key", "key": K}                                  -> key ARN
@@ -49,7 +49,7 @@ def main():
     ids = {}
 
     def sub(v):
-        if isinstance(v, str) and re.fullmatch(r"\$\w+", v, re.ASCII):
+        if isinstance(v, str) and re.fullmatch(r"\$[\w.-]+", v, re.ASCII) and v[1:] in ids:
             return ids[v[1:]]
         if isinstance(v, dict):
             return {k: sub(x) for k, x in v.items()}

@@ -152,7 +152,7 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
     doc.results = results;
     doc.summary = summary;
     doc.suppressions = section;
-    warn_suppressions(&doc);
+    warn_suppressions(&doc, scan_rules.suppressions.as_ref());
     write_others(&doc, &others, omitted.as_ref(), text.as_mut())?;
     let status = scan_rules.exit_status(&doc);
     super::closing::print(&doc, &outputs, status, scan_rules.fail_on);
@@ -198,7 +198,7 @@ fn scan_and_fix(
     BaselineRun::finish(&baseline, &doc.scan);
     doc.baseline = baseline.and_then(|b| b.section.into_inner());
     free_in_background(inv);
-    warn_suppressions(&doc);
+    warn_suppressions(&doc, scan_rules.suppressions.as_ref());
     write_outputs(&doc, &args.output)?;
     let status = scan_rules.exit_status(&doc);
     // A failed fix makes an otherwise clean run exit 1; a partial scan (3) still takes precedence.
@@ -619,9 +619,24 @@ pub fn suppression_section(
 }
 
 /// Tell the user about suppressions that no longer do anything.
-pub fn warn_suppressions(doc: &Document) {
+/// `suppressions` (the file the run applied) says why an entry cannot match in this run, when
+/// that is the reason it matched nothing (`ou` in a single-account scan).
+pub fn warn_suppressions(doc: &Document, suppressions: Option<&Suppressions>) {
     let file = escape(doc.suppressions.file.as_deref().unwrap_or("suppressions"));
     for e in &doc.suppressions.unmatched {
+        if let Some(why) =
+            suppressions.and_then(|s| s.unmatchable(e.index, &doc.scan.account_details))
+        {
+            eprintln!(
+                "flowaudit: warning: {file}: suppression #{} ({} {} {}) cannot match: {}",
+                e.index,
+                escape(&e.rule_id),
+                escape(e.check_id.as_deref().unwrap_or("*")),
+                escape(&e.resource),
+                escape(&why)
+            );
+            continue;
+        }
         eprintln!(
             "flowaudit: warning: {file}: suppression #{} ({} {} {}) matched no failing result; remove it if the finding is fixed",
             e.index,

@@ -134,7 +134,7 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     doc.suppressions = section;
     doc.baseline = baseline.and_then(|b| b.section.into_inner());
     if suppressions.is_some() {
-        warn_suppressions(&doc);
+        warn_suppressions(&doc, suppressions.as_ref());
     }
     write_others(&doc, &others, omitted.as_ref(), text.as_mut())?;
     let status = exit_status(&doc, fail_on);

@@ -378,3 +378,31 @@ fn diff_takes_repeatable_formats_and_an_output_dir_like_scan() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn an_ou_suppression_in_a_single_account_scan_says_what_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let supp = dir.path().join("s.toml");
+    std::fs::write(
+        &supp,
+        r#"[[suppression]]
+rule = "VPC-001"
+resource = "*"
+ou = "Workloads"
+reason = "workloads accepted"
+expires = 2099-01-01
+"#,
+    )
+    .unwrap();
+    let out = run(flowaudit()
+        .args(["scan", "--from-inventory"])
+        .arg(repo_path("examples/demo-inventory.json"))
+        .arg("--suppressions")
+        .arg(&supp));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("suppression #1 (VPC-001 * *) cannot match: ou needs an organization scan (--org) or an accounts file (--accounts-file)"),
+        "{err}"
+    );
+    assert!(!err.contains("remove it if the finding is fixed"), "{err}");
+}

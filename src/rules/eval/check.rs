@@ -508,7 +508,7 @@ resource = "vpc"
 [[checks]]
 id = "c"
 title = "always fails"
-let = [{ name = "boom", expr = "vpc.no_such_field" }]
+let = [{ name = "boom", expr = "vpc.tags['no_such_field']" }]
 condition = "false"
 pass = "p"
 fail = "failed"

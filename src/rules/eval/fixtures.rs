@@ -18,7 +18,7 @@ limit = { default = 1, description = "l" }
 [[checks]]
 id = "missing-key"
 title = "a key that does not exist"
-condition = "vpc.no_such_field == 1"
+condition = "vpc.tags['no_such_field'] == 1"
 pass = "p"
 fail = "f"
 
@@ -32,7 +32,7 @@ fail = "f"
 [[checks]]
 id = "lazy"
 title = "a let only the fail message uses"
-let = [{ name = "boom", expr = "vpc.no_such_field" }]
+let = [{ name = "boom", expr = "vpc.tags['no_such_field']" }]
 condition = "size(vpc.flow_logs) <= params.limit"
 pass = "ok {{params.limit}}"
 fail = "too many: {{boom}}"

@@ -99,13 +99,7 @@ fn diff_outputs(args: &DiffArgs) -> Result<Vec<(DiffFormat, PathBuf)>, Error> {
         ));
     }
     if let Some(dir) = &args.output_dir {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::fatal(format!(
-                "cannot create output directory {}: {}",
-                crate::term::Escaped(dir.display()),
-                crate::term::Escaped(e)
-            ))
-        })?;
+        super::output::create_output_dir(dir)?;
     }
     Ok(formats
         .into_iter()

@@ -126,6 +126,17 @@ pub struct Output {
     pub sarif: Option<SarifReporter>,
 }
 
+/// Create `--output-dir DIR` (and its parents) if needed.
+pub fn create_output_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Error::fatal(format!(
+            "cannot create output directory {}: {}",
+            crate::term::Escaped(dir.display()),
+            crate::term::Escaped(e)
+        ))
+    })
+}
+
 /// The outputs the flags ask for, in the order given (creating `--output-dir` if needed).
 pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
     let mut out = Vec::new();
@@ -133,13 +144,7 @@ pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
         let file_name = f.file_name();
         let path = match (&args.output_dir, &args.output) {
             (Some(dir), _) => {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    Error::fatal(format!(
-                        "cannot create output directory {}: {}",
-                        crate::term::Escaped(dir.display()),
-                        crate::term::Escaped(e)
-                    ))
-                })?;
+                create_output_dir(dir)?;
                 dir.join(file_name)
             }
             (None, Some(p)) => p.clone(),

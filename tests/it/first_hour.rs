@@ -20,8 +20,9 @@ fn complete_demo(dir: &Path) -> std::path::PathBuf {
 }
 
 /// A scan that finds no credentials at all: no environment variables, no profile files, no
-/// instance metadata. Nothing is sent (the endpoint is a closed loopback port).
-fn scan_without_credentials(extra: &[&str]) -> (i32, String) {
+/// instance metadata, and `AWS_PROFILE` when given. Nothing is sent (the endpoint is a closed
+/// loopback port).
+fn scan_without_credentials(extra: &[&str], aws_profile: Option<&str>) -> (i32, String) {
     let home = tempfile::tempdir().unwrap();
     let endpoint = format!("http://127.0.0.1:{}", free_port());
     let mut cmd = flowaudit();
@@ -32,13 +33,16 @@ fn scan_without_credentials(extra: &[&str]) -> (i32, String) {
         .env_remove("AWS_SHARED_CREDENTIALS_FILE")
         .args(["scan", "--region", "eu-west-1", "--endpoint-url", &endpoint])
         .args(extra);
+    if let Some(p) = aws_profile {
+        cmd.env("AWS_PROFILE", p);
+    }
     let out = run(&mut cmd);
     (code(&out), stderr_of(&out))
 }
 
 #[test]
 fn missing_credentials_are_named_as_such_with_the_commands_that_fix_them() {
-    let (code, err) = scan_without_credentials(&[]);
+    let (code, err) = scan_without_credentials(&[], None);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("NoCredentials"), "{err}");
     for advice in ["AWS_PROFILE", "aws sso login", "aws configure"] {
@@ -60,25 +64,11 @@ fn missing_credentials_are_named_as_such_with_the_commands_that_fix_them() {
 #[test]
 fn a_missing_profile_is_named() {
     for (how, extra, env) in [
-        ("--profile", vec!["--profile", "nosuch"], None),
-        ("AWS_PROFILE", vec![], Some("nosuch")),
+        ("--profile", &["--profile", "nosuch"][..], None),
+        ("AWS_PROFILE", &[][..], Some("nosuch")),
     ] {
-        let home = tempfile::tempdir().unwrap();
-        let endpoint = format!("http://127.0.0.1:{}", free_port());
-        let mut cmd = flowaudit();
-        cmd.env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env("HOME", home.path())
-            .env_remove("AWS_CONFIG_FILE")
-            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
-            .args(["scan", "--region", "eu-west-1", "--endpoint-url", &endpoint])
-            .args(&extra);
-        if let Some(p) = env {
-            cmd.env("AWS_PROFILE", p);
-        }
-        let out = run(&mut cmd);
-        let err = stderr_of(&out);
-        assert_eq!(code(&out), 2, "{err}");
+        let (code, err) = scan_without_credentials(extra, env);
+        assert_eq!(code, 2, "{err}");
         assert!(
             err.contains(&format!("the profile `nosuch` ({how})")),
             "{how}: {err}"

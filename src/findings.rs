@@ -132,6 +132,9 @@ pub struct ResourceRef {
     /// For a VPC: how many network interfaces it has, when the inventory counted them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_interfaces: Option<u64>,
+    /// For a VPC: whether it is its region's default VPC (DescribeVpcs `IsDefault`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
 }
 
 /// Remediation snippets rendered for one resource.

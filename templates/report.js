@@ -330,6 +330,16 @@
     els.more.hidden = rshown >= rmatches.length;
   }
 
+  // A default VPC (AWS creates one in every region) says so under its id.
+  function defaultMark(td, res) {
+    if (res.is_default === true) {
+      var d = document.createElement('span');
+      d.className = 'acct-name default-vpc';
+      d.textContent = 'default VPC';
+      td.appendChild(d);
+    }
+  }
+
   function resourceRow(x) {
     var res = x.res;
     var tr = document.createElement('tr');
@@ -338,6 +348,7 @@
     cell(tr, res.region);
     var idCell = cell(tr, res.id, 'rid');
     idCell.title = str(res.arn);
+    defaultMark(idCell, res);
     cell(tr, res.name, 'name');
     cell(tr, typeof res.network_interfaces === 'number' ? res.network_interfaces : '', 'num');
     checkCols.forEach(function (k) {
@@ -454,6 +465,7 @@
       eni.textContent = res.network_interfaces + (res.network_interfaces === 1 ? ' network interface' : ' network interfaces');
       idCell.appendChild(eni);
     }
+    defaultMark(idCell, res);
     cell(tr, res.name, 'name');
     cell(tr, messageOf(r), 'msg');
     var fixTd = document.createElement('td');

@@ -977,6 +977,7 @@ pub(crate) mod tests {
                 name: None,
                 tags: BTreeMap::new(),
                 network_interfaces: None,
+                is_default: None,
             }),
             message: String::new(),
             compliance: Default::default(),

@@ -342,6 +342,7 @@ impl Baseline {
                         let slim = Arc::new(ResourceRef {
                             tags: BTreeMap::new(),
                             network_interfaces: None,
+                            is_default: None,
                             ..(*f.resource).clone()
                         });
                         last = Some((Arc::clone(&f.resource), Arc::clone(&slim)));
@@ -709,6 +710,7 @@ mod tests {
                 name: Some("n".into()),
                 tags: BTreeMap::new(),
                 network_interfaces: None,
+                is_default: None,
             }),
             message: "m".into(),
             compliance: Compliance::default(),

@@ -751,6 +751,7 @@ mod tests {
                 name: None,
                 tags: BTreeMap::new(),
                 network_interfaces: None,
+                is_default: None,
             }),
             message: "m".into(),
             compliance: Compliance::default(),

@@ -987,6 +987,7 @@ mod tests {
                 name: None,
                 tags: BTreeMap::new(),
                 network_interfaces: None,
+                is_default: None,
             }),
             message: format!("{id} fails {check}."),
             compliance: BTreeMap::from([("cis".to_string(), vec!["3.9".to_string()])]).into(),

@@ -110,6 +110,7 @@ pub fn render_text(doc: &Document, color: bool) -> String {
         render_skipped_accounts(&mut o, &p, doc);
         render_failing(&mut o, &p, doc);
     }
+    render_unused_default_vpcs(&mut o, doc);
     render_suppressed(&mut o, &p, doc, several_accounts(doc));
     render_errored(&mut o, &p, doc);
     render_scan_errors(&mut o, &p, doc);
@@ -325,12 +326,23 @@ fn write_failure(o: &mut String, p: &Paint, f: &Finding, with_account: bool, ind
         Some(n) if !n.is_empty() => format!(" \"{}\"", escape(n)),
         _ => String::new(),
     };
-    if let Some(n) = r.network_interfaces {
-        let _ = write!(
-            name,
-            " ({n} network interface{})",
-            if n == 1 { "" } else { "s" }
-        );
+    match (r.is_default, r.network_interfaces) {
+        (Some(true), Some(n)) => {
+            let _ = write!(
+                name,
+                " (default VPC, {n} network interface{})",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        (Some(true), None) => name.push_str(" (default VPC)"),
+        (_, Some(n)) => {
+            let _ = write!(
+                name,
+                " ({n} network interface{})",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        (_, None) => {}
     }
     let account = if with_account {
         format!("{} ", escape(&r.account_id))
@@ -400,6 +412,36 @@ fn render_suppressed(o: &mut String, p: &Paint, doc: &Document, with_account: bo
                 escape(&s.reason)
             );
         }
+    }
+}
+
+/// How many failing VPCs are default VPCs without network interfaces (AWS creates one in every
+/// region; most are never used), and the flag that judges unused VPCs `skipped`.
+fn render_unused_default_vpcs(o: &mut String, doc: &Document) {
+    let unused: std::collections::BTreeSet<(&str, &str, &str)> = doc
+        .results
+        .iter()
+        .filter(|f| {
+            f.status == Status::Fail
+                && f.resource.is_default == Some(true)
+                && f.resource.network_interfaces == Some(0)
+        })
+        .map(|f| {
+            (
+                f.resource.account_id.as_str(),
+                f.resource.region.as_str(),
+                f.resource.id.as_str(),
+            )
+        })
+        .collect();
+    if !unused.is_empty() {
+        let n = unused.len();
+        let _ = writeln!(
+            o,
+            "\n{n} of the failing VPCs {} default VPC{} with no network interfaces: --skip-unused judges VPCs without network interfaces `skipped`.",
+            if n == 1 { "is a" } else { "are" },
+            if n == 1 { "" } else { "s" }
+        );
     }
 }
 

@@ -227,6 +227,7 @@ pub static RESOURCE_SHAPE: Shape = Shape::Object(
         ("name", S),
         ("tags", TAGS),
         ("network_interfaces", S),
+        ("is_default", S),
     ],
 );
 
@@ -587,6 +588,9 @@ pub fn resource_value(r: &crate::findings::ResourceRef) -> BoxVal {
     if let Some(n) = r.network_interfaces {
         o.set("network_interfaces", count(Some(n)));
     }
+    if let Some(d) = r.is_default {
+        o.set("is_default", boolean(d));
+    }
     o.boxed()
 }
 
@@ -823,6 +827,7 @@ mod tests {
                         name: v.name.clone(),
                         tags: v.tags.clone(),
                         network_interfaces: v.network_interfaces,
+                        is_default: Some(v.is_default),
                     };
                     walk(
                         &val_to_json(resource_value(&r).as_ref()),
@@ -872,6 +877,7 @@ mod tests {
                 name,
                 tags: BTreeMap::from([("Name".into(), "web".into()), ("env".into(), "x".into())]),
                 network_interfaces: enis,
+                is_default: enis.map(|_| false),
             };
             assert_eq!(
                 val_to_json(resource_value(&r).as_ref()),

@@ -507,6 +507,7 @@ mod tests {
                 name: None,
                 tags: Default::default(),
                 network_interfaces: None,
+                is_default: None,
             }),
             message: "m".into(),
             compliance: Default::default(),

@@ -396,3 +396,68 @@ expires = 2099-01-01
     );
     assert!(!err.contains("remove it if the finding is fixed"), "{err}");
 }
+
+#[test]
+fn default_vpcs_are_marked_and_the_unused_ones_counted_with_the_flag_that_skips_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inv: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo_path("examples/demo-inventory.json")).unwrap())
+            .unwrap();
+    let mut defaults = Vec::new();
+    for r in inv["regions"].as_array_mut().unwrap() {
+        for v in r["vpcs"].as_array_mut().unwrap() {
+            let default = v["is_default"] == true;
+            v["network_interfaces"] = if default { 0 } else { 3 }.into();
+            if default {
+                defaults.push(v["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(defaults.len() >= 2, "the demo has default VPCs");
+    let path = dir.path().join("inv.json");
+    std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    let report = dir.path().join("r.json");
+    let out = run(flowaudit()
+        .args(["scan", "--from-inventory"])
+        .arg(&path)
+        .args(["-f", "json", "-o"])
+        .arg(&report));
+    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let mut failing_defaults = std::collections::BTreeSet::new();
+    for r in doc["results"].as_array().unwrap() {
+        if r["resource"]["type"] == "vpc" {
+            let id = r["resource"]["id"].as_str().unwrap();
+            assert_eq!(
+                r["resource"]["is_default"],
+                defaults.iter().any(|d| d == id),
+                "{id}"
+            );
+            if r["status"] == "fail" && r["resource"]["is_default"] == true {
+                failing_defaults.insert(id.to_string());
+            }
+        }
+    }
+    let out = run(flowaudit().args(["scan", "--from-inventory"]).arg(&path));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("(default VPC, 0 network interfaces)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{} of the failing VPCs are default VPCs with no network interfaces: --skip-unused",
+            failing_defaults.len()
+        )),
+        "{text}"
+    );
+    // With --skip-unused they are skipped, and the line is gone.
+    let out = run(flowaudit()
+        .args(["scan", "--skip-unused", "--from-inventory"])
+        .arg(&path));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        !text.contains("default VPCs with no network interfaces"),
+        "{text}"
+    );
+}

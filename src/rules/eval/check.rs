@@ -131,6 +131,7 @@ pub(super) fn vpc_ref(region: &str, account: &str, vpc: &Vpc) -> ResourceRef {
         name: vpc.name.clone(),
         tags: vpc.tags.clone(),
         network_interfaces: vpc.network_interfaces,
+        is_default: Some(vpc.is_default),
     }
 }
 
@@ -144,6 +145,7 @@ pub(super) fn tgw_ref(region: &str, account: &str, tgw: &TransitGateway) -> Reso
         name: tgw.name.clone(),
         tags: tgw.tags.clone(),
         network_interfaces: None,
+        is_default: None,
     }
 }
 

@@ -73,6 +73,7 @@ fn region_ref(region: &str, account: &str, what: &str) -> ResourceRef {
         name: None,
         tags: Default::default(),
         network_interfaces: None,
+        is_default: None,
     }
 }
 

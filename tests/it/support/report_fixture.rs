@@ -89,6 +89,7 @@ fn resource(account: &str, region: &str, id: &str, name: Option<&str>) -> Resour
         name: name.map(str::to_string),
         tags,
         network_interfaces: None,
+        is_default: Some(false),
     }
 }
 

@@ -16,12 +16,14 @@ pub struct OrgArgs {
     /// caller's credentials: the management account or a delegated administrator).
     #[arg(long, conflicts_with = "accounts_file")]
     pub org: bool,
-    /// With --org: only accounts under these organizational units, whole subtree (`ou-...`, or
-    /// the root `r-...`; repeatable, or a comma-separated list).
-    #[arg(long = "ou", value_delimiter = ',', value_name = "OU_ID")]
+    /// With --org: only accounts under these organizational units, whole subtree: an OU id
+    /// (`ou-...`, or the root `r-...`), a path of OU names from the root (`Workloads/Prod`; `\/`
+    /// for a `/` inside a name) or the name of one OU (repeatable, or a comma-separated list).
+    #[arg(long = "ou", value_delimiter = ',', value_name = "OU")]
     pub ous: Vec<String>,
-    /// With --org: leave out accounts under these organizational units, whole subtree.
-    #[arg(long = "exclude-ou", value_delimiter = ',', value_name = "OU_ID")]
+    /// With --org: leave out accounts under these organizational units, whole subtree (ids,
+    /// paths or names, as --ou takes them).
+    #[arg(long = "exclude-ou", value_delimiter = ',', value_name = "OU")]
     pub exclude_ous: Vec<String>,
     /// Scan only these accounts (repeatable, or a comma-separated list). Without --org or
     /// --accounts-file, scan exactly these accounts, each through its role.

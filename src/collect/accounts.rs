@@ -191,15 +191,27 @@ pub fn validate_options(o: &AccountsOptions) -> Result<(), Error> {
         }
     }
     for (flag, ids) in [("--ou", &o.ous), ("--exclude-ou", &o.exclude_ous)] {
+        // An id (what starts as one must be one: a typo is caught before any call), or a path
+        // or name of OUs, resolved once the tree is listed: any other text but empty or holding
+        // control characters.
         for id in ids {
-            validate::ou_id(id).map_err(|r| {
-                bad(
+            if id.starts_with("ou-") || id.starts_with("r-") {
+                validate::ou_id(id).map_err(|r| {
+                    bad(
+                        flag,
+                        id,
+                        r,
+                        "give organizational unit ids as `aws organizations list-organizational-units-for-parent` shows them",
+                    )
+                })?;
+            } else if id.is_empty() || id.chars().any(char::is_control) {
+                return Err(bad(
                     flag,
                     id,
-                    r,
-                    "give organizational unit ids as `aws organizations list-organizational-units-for-parent` shows them",
-                )
-            })?;
+                    "expected an OU id, a path of OU names or an OU name",
+                    "give an OU id as `aws organizations list-organizational-units-for-parent` shows it, a path such as Workloads/Prod, or the name of one OU",
+                ));
+            }
         }
         if !ids.is_empty() && o.source != AccountSource::Organization {
             return Err(Error::input(format!(
@@ -311,22 +323,29 @@ pub fn select(
 ) -> Result<Vec<Target>, Error> {
     let mut targets: Vec<Target> = match (&o.source, org) {
         (AccountSource::Organization, Some(org)) => {
-            for (flag, ids) in [("--ou", &o.ous), ("--exclude-ou", &o.exclude_ous)] {
-                for id in ids {
-                    if !org.has_parent(id) {
-                        return Err(Error::input(format!(
-                            "{flag} {}: the organization has no such organizational unit or root\n  fix: check the id with `aws organizations list-organizational-units-for-parent`",
-                            escape(id)
-                        )));
-                    }
-                }
-            }
+            // Ids, paths and names, each to the one id it names.
+            let resolve = |flag: &str, values: &[String]| -> Result<Vec<String>, Error> {
+                values
+                    .iter()
+                    .map(|v| {
+                        org.resolve_ou(v).map_err(|why| {
+                            Error::input(format!(
+                                "{flag} {}: {}\n  fix: give an OU id (`aws organizations list-organizational-units-for-parent`), a path of OU names from the root such as Workloads/Prod, or the name of one OU",
+                                escape(v),
+                                escape(&why)
+                            ))
+                        })
+                    })
+                    .collect()
+            };
+            let ous = resolve("--ou", &o.ous)?;
+            let exclude_ous = resolve("--exclude-ou", &o.exclude_ous)?;
             org.accounts
                 .iter()
                 .filter(|a| {
                     let ancestors = org.ancestors(&a.id);
-                    (o.ous.is_empty() || o.ous.iter().any(|ou| ancestors.contains(ou)))
-                        && !o.exclude_ous.iter().any(|ou| ancestors.contains(ou))
+                    (ous.is_empty() || ous.iter().any(|ou| ancestors.contains(ou)))
+                        && !exclude_ous.iter().any(|ou| ancestors.contains(ou))
                 })
                 .map(|a| Target {
                     account: Account {

@@ -42,6 +42,53 @@ impl OrgListing {
         self.roots.iter().any(|r| r == id) || self.names.contains_key(id)
     }
 
+    /// The OU (or root) an `--ou` value names: an OU or root id as it is; otherwise a path of OU
+    /// names from the root (`Workloads/Prod`, with `\/` for a `/` inside a name and `\\` for a
+    /// backslash), or, without a `/`, the name of one OU at any depth. `Err` says what matched:
+    /// nothing, or several OUs (their ids and paths).
+    pub fn resolve_ou(&self, value: &str) -> Result<String, String> {
+        if self.has_parent(value) {
+            return Ok(value.to_string());
+        }
+        if crate::inventory::validate::ou_id(value).is_ok() {
+            return Err("the organization has no such organizational unit or root".to_string());
+        }
+        let wanted = ou_path_segments(value);
+        let mut found: Vec<(String, String)> = self
+            .names
+            .iter()
+            .filter_map(|(id, name)| {
+                let mut path: Vec<String> = self.ou_path(id).into_iter().map(|u| u.name).collect();
+                path.push(name.clone());
+                let hit = if wanted.len() == 1 {
+                    name == &wanted[0]
+                } else {
+                    path == wanted
+                };
+                hit.then(|| {
+                    let shown: Vec<String> = path
+                        .iter()
+                        .map(|n| crate::inventory::ou_name_in_path(n).into_owned())
+                        .collect();
+                    (id.clone(), shown.join("/"))
+                })
+            })
+            .collect();
+        found.sort();
+        match found.len() {
+            1 => Ok(found.remove(0).0),
+            0 => Err("no organizational unit has this id, path or name".to_string()),
+            n => Err(format!(
+                "{n} organizational units have this name: {}",
+                found
+                    .iter()
+                    .map(|(id, path)| format!("{id} ({path})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     /// The OUs and root above `child`, nearest first.
     pub fn ancestors(&self, child: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -469,5 +516,81 @@ pub(crate) mod tests {
             .parents
             .insert("r-ab12".into(), "ou-ab12-nested01".into());
         assert!(looped.ancestors("111111111111").len() <= 4);
+    }
+}
+
+/// The OU names of an `--ou` path: split at each `/`, where `\/` is a `/` inside a name and
+/// `\\` a backslash (as suppressions and the reports write them).
+fn ou_path_segments(value: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n @ ('/' | '\\')) => out.last_mut().unwrap().push(n),
+                Some(n) => {
+                    let last = out.last_mut().unwrap();
+                    last.push('\\');
+                    last.push(n);
+                }
+                None => out.last_mut().unwrap().push('\\'),
+            },
+            '/' => out.push(String::new()),
+            c => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod ou_name_tests {
+    use super::*;
+
+    fn tree() -> OrgListing {
+        let mut o = OrgListing {
+            accounts: Vec::new(),
+            roots: vec!["r-ab12".into()],
+            parents: HashMap::new(),
+            names: HashMap::new(),
+        };
+        for (id, parent, name) in [
+            ("ou-ab12-00000001", "r-ab12", "Workloads"),
+            ("ou-ab12-00000002", "ou-ab12-00000001", "Prod"),
+            ("ou-ab12-00000003", "r-ab12", "Sandbox"),
+            ("ou-ab12-00000004", "ou-ab12-00000003", "Prod"),
+            ("ou-ab12-00000005", "r-ab12", "Workloads/Prod"),
+        ] {
+            o.parents.insert(id.into(), parent.into());
+            o.names.insert(id.into(), name.into());
+        }
+        o
+    }
+
+    #[test]
+    fn an_ou_is_named_by_id_path_or_unique_name() {
+        let o = tree();
+        assert_eq!(
+            o.resolve_ou("ou-ab12-00000003").unwrap(),
+            "ou-ab12-00000003"
+        );
+        assert_eq!(o.resolve_ou("r-ab12").unwrap(), "r-ab12");
+        assert_eq!(o.resolve_ou("Workloads/Prod").unwrap(), "ou-ab12-00000002");
+        assert_eq!(
+            o.resolve_ou("Workloads\\/Prod").unwrap(),
+            "ou-ab12-00000005"
+        );
+        assert_eq!(o.resolve_ou("Sandbox").unwrap(), "ou-ab12-00000003");
+        let e = o.resolve_ou("Prod").unwrap_err();
+        assert!(
+            e.contains("2 organizational units")
+                && e.contains("ou-ab12-00000002 (Workloads/Prod)")
+                && e.contains("ou-ab12-00000004 (Sandbox/Prod)"),
+            "{e}"
+        );
+        assert!(
+            o.resolve_ou("Nope")
+                .unwrap_err()
+                .contains("no organizational unit")
+        );
     }
 }

@@ -333,6 +333,27 @@ fn selection_flags_choose_the_accounts() {
     assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     assert_eq!(account_ids(&inv), ids(&["alpha", "beta"]));
     assert_eq!(sorted(assumed(&log)), ids(&["alpha", "beta"]));
+    // The same OU by its name, and Nested by its path of names.
+    let (_, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--ou", "Prod"]);
+    assert_eq!(account_ids(&inv), ids(&["alpha", "beta"]), "{stderr}");
+    let (_, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--ou", "Prod/Nested"]);
+    assert_eq!(account_ids(&inv), ids(&["beta"]), "{stderr}");
+    let out = run(flowaudit()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &proxy.endpoint(),
+            "--region",
+            "us-east-1",
+        ])
+        .args(["--org", "--ou", "Prod/Nope"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--ou Prod/Nope: no organizational unit has this id, path or name"),
+        "{stderr}"
+    );
+    log.lock().unwrap().clear();
 
     // --exclude-ou leaves out a subtree; the caller's own account stays, unassumed.
     log.lock().unwrap().clear();

@@ -10,7 +10,9 @@ pub struct RuleArgs {
     /// Load rule files (*.toml) from DIR; a rule with the id of a built-in rule replaces it (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules_dirs: Vec<PathBuf>,
-    /// Configuration file: rule parameters, disabled rules, defaults for these flags.
+    /// Configuration file (TOML): `[scan]` takes fail_on, skip_unused and
+    /// accept_subnet_coverage (defaults for those flags); `[rules.RULE-ID]` takes enabled and
+    /// params (a table of the rule's parameters). Any other key is refused, naming the known ones.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Count a VPC as logged when it has no VPC-level flow log but every subnet has an active one.

@@ -461,3 +461,36 @@ fn default_vpcs_are_marked_and_the_unused_ones_counted_with_the_flag_that_skips_
         "{text}"
     );
 }
+
+#[test]
+fn the_config_file_keys_are_named_in_the_help_and_an_unknown_one_is_refused() {
+    let help = run(flowaudit().args(["scan", "--help"]));
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for key in [
+        "[scan]",
+        "fail_on",
+        "skip_unused",
+        "accept_subnet_coverage",
+        "[rules.RULE-ID]",
+        "enabled",
+        "params",
+    ] {
+        assert!(help.contains(key), "{key}: {help}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[scan]\nregions = [\"eu-west-1\"]\n").unwrap();
+    let out = run(flowaudit()
+        .args(["scan", "--from-inventory"])
+        .arg(repo_path("examples/demo-inventory.json"))
+        .arg("--config")
+        .arg(&config));
+    let err = stderr_of(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains(&format!("{}:2:1", config.display()))
+            && err.contains("unknown field `regions`")
+            && err.contains("`fail_on`"),
+        "{err}"
+    );
+}

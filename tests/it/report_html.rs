@@ -606,3 +606,41 @@ fn one_check_opens_on_the_table_of_results() {
     assert_eq!(v["hidden"], true);
     assert_eq!(v["rows"], n);
 }
+
+#[test]
+fn a_default_vpc_says_so_in_both_tables_of_the_page() {
+    let mut doc = report_fixture::demo_document();
+    let target = doc.results[0].resource.id.clone();
+    let mut marked = 0;
+    for f in &mut doc.results {
+        if f.resource.id == target {
+            let mut r = (*f.resource).clone();
+            r.is_default = Some(true);
+            f.resource = std::sync::Arc::new(r);
+            marked += 1;
+        }
+    }
+    let file = out_dir().join("default-vpc.html");
+    std::fs::write(&file, render(&doc)).unwrap();
+    let marks = |table: &str| {
+        format!(
+            "[...document.querySelectorAll('{table} .default-vpc')].map(e => [e.textContent, e.closest('td').firstChild.textContent])"
+        )
+    };
+    let steps = vec![
+        format!(
+            "(() => {{ document.getElementById('view-results').click(); return {}; }})()",
+            marks("#results")
+        ),
+        format!(
+            "(() => {{ document.getElementById('view-resources').click(); return {}; }})()",
+            marks("#resources")
+        ),
+    ];
+    let r = browse(&file, &steps, None);
+    assert_clean_run(&r);
+    let v = r["values"].as_array().unwrap();
+    let want = |n: usize| serde_json::json!(vec![["default VPC", target.as_str()]; n]);
+    assert_eq!(v[0], want(marked), "one mark per result of the default VPC");
+    assert_eq!(v[1], want(1), "one mark on its row of the resource table");
+}

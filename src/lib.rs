@@ -13,4 +13,5 @@ pub mod fsutil;
 pub mod inventory;
 pub mod report;
 pub mod rules;
+pub mod suggest;
 pub mod term;

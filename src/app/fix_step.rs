@@ -97,7 +97,7 @@ fn check_rule_filters(s: &mut FixSettings, rules: &RuleSet) -> Result<(), Error>
                 "{what}: rule {} has no check {:?}{}\n  fix: use one of: {}",
                 rule.id,
                 escape(c),
-                crate::rules::suggest::hint(c, checks.iter().copied()),
+                crate::suggest::hint(c, checks.iter().copied()),
                 checks.join(", ")
             )));
         }

@@ -115,24 +115,10 @@ pub fn closest(name: &str) -> Option<&'static str> {
     KNOWN_REGIONS
         .iter()
         .flat_map(|(_, regions)| regions.iter().copied())
-        .map(|r| (edit_distance(&lower, r), r))
+        .map(|r| (crate::suggest::edit_distance(&lower, r), r))
         .min()
         .filter(|(d, _)| *d <= 4)
         .map(|(_, r)| r)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// A region as DescribeRegions reports it.

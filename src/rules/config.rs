@@ -103,7 +103,7 @@ impl Config {
                     "{}: [rules.{}]: no rule has this id{}\n  fix: use an id from `flowaudit rules list`",
                     self.at(rc.span()),
                     escape(id),
-                    escape(&super::suggest::hint(id, known.iter().map(|s| s.as_str())))
+                    escape(&crate::suggest::hint(id, known.iter().map(|s| s.as_str())))
                 ));
                 continue;
             };

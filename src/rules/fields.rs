@@ -9,7 +9,7 @@
 //! known (what a function returns, a parameter's value, a map key), nothing is checked.
 
 use super::cel_values::{Shape, variable_shape};
-use super::suggest;
+use crate::suggest;
 use cel::common::ast::{ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
 use std::collections::HashMap;
 

@@ -548,7 +548,7 @@ impl RuleSet {
             Error::input(format!(
                 "{what}: unknown rule {:?}{}\n  fix: use an id from `flowaudit rules list`: {}",
                 escape(id),
-                super::suggest::hint(id, self.rules.iter().map(|r| r.id.as_str())),
+                crate::suggest::hint(id, self.rules.iter().map(|r| r.id.as_str())),
                 escape(
                     &self
                         .rules

@@ -10,7 +10,6 @@ mod load;
 mod ou_match;
 pub(crate) mod pos;
 pub mod snippet;
-pub mod suggest;
 pub mod suppress;
 pub mod testing;
 

@@ -279,7 +279,7 @@ impl Suppressions {
                     e.rule_at,
                     e.index,
                     escape(&e.rule_id),
-                    super::suggest::hint(&e.rule_id, rules.iter().map(|(id, _)| *id))
+                    crate::suggest::hint(&e.rule_id, rules.iter().map(|(id, _)| *id))
                 ));
                 continue;
             };
@@ -292,7 +292,7 @@ impl Suppressions {
                     e.check_at.as_deref().unwrap_or(&e.rule_at),
                     e.index,
                     escape(c),
-                    super::suggest::hint(c, checks.iter().copied()),
+                    crate::suggest::hint(c, checks.iter().copied()),
                     checks.join(", ")
                 ));
             }

@@ -1,4 +1,5 @@
-//! "Did you mean …?": the known name closest to a name that is not known.
+//! "Did you mean …?": the known name closest to a name that is not known (rule ids, checks,
+//! fields, regions). It imports nothing of the crate, so any module may use it.
 
 /// The candidate closest to `name` (edit distance, ASCII case ignored), when it is close enough
 /// to be what was meant (a few edits, or the same first half, as in a shortened name); the first

@@ -12,15 +12,15 @@ use crate::term::Escaped;
 /// account is named by its pattern and count.
 pub fn files_written(doc: &Document, outputs: &[Output]) -> Vec<String> {
     let mut files = Vec::new();
+    let runs = run_accounts(doc).len();
     for o in outputs {
         if o.path.as_os_str() == "-" {
             continue;
         }
         match (&o.sarif, &o.dir) {
-            (Some(_), Some(dir)) if run_accounts(doc).len() > MAX_RUNS_PER_FILE => {
-                let n = run_accounts(doc).len();
+            (Some(_), Some(dir)) if runs > MAX_RUNS_PER_FILE => {
                 files.push(format!(
-                    "{} ({n} files, one per account)",
+                    "{} ({runs} files, one per account)",
                     Escaped(dir.join(account_file_name("<ACCOUNT>")).display())
                 ));
             }

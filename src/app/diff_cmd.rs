@@ -3,6 +3,7 @@
 //! The old report's failures are read into a [`Baseline`]; the new report is read a result at a
 //! time (as `flowaudit report` reads it), each result classified as it comes.
 
+use super::output::{check_formats, output_path};
 use crate::cli::diff_args::{DiffArgs, DiffFormat};
 use crate::error::{Error, ExitStatus};
 use crate::findings::Severity;
@@ -81,35 +82,28 @@ pub fn diff(args: DiffArgs) -> Result<ExitStatus, Error> {
 /// Where each requested format goes: standard output, `--output FILE`, or a file per format in
 /// `--output-dir` (created if needed). Checked before either report is read.
 fn diff_outputs(args: &DiffArgs) -> Result<Vec<(DiffFormat, PathBuf)>, Error> {
-    let mut formats: Vec<DiffFormat> = Vec::new();
-    for f in &args.formats {
-        if formats.contains(f) {
-            return Err(Error::input(
-                "a --format is given twice; name each format once",
-            ));
+    let name = |f: &DiffFormat| -> &'static str {
+        match f {
+            DiffFormat::Text => "text",
+            DiffFormat::Json => "json",
+            DiffFormat::Markdown => "markdown",
         }
-        formats.push(*f);
-    }
-    if formats.is_empty() {
-        formats.push(DiffFormat::Text);
-    }
-    if formats.len() > 1 && args.output_dir.is_none() {
-        return Err(Error::input(
-            "several --format values need --output-dir DIR (one file per format); --output takes a single format",
-        ));
-    }
-    if let Some(dir) = &args.output_dir {
-        super::output::create_output_dir(dir)?;
-    }
-    Ok(formats
+    };
+    check_formats(&args.formats, name, args.output_dir.is_some())?;
+    let formats = if args.formats.is_empty() {
+        vec![DiffFormat::Text]
+    } else {
+        args.formats.clone()
+    };
+    formats
         .into_iter()
         .map(|f| {
-            let path = match (&args.output_dir, &args.output) {
-                (Some(dir), _) => dir.join(f.file_name()),
-                (None, Some(p)) => p.clone(),
-                (None, None) => PathBuf::from("-"),
-            };
-            (f, path)
+            let path = output_path(
+                args.output_dir.as_deref(),
+                args.output.as_deref(),
+                f.file_name(),
+            )?;
+            Ok((f, path))
         })
-        .collect())
+        .collect()
 }

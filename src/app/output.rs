@@ -74,23 +74,49 @@ fn requested(args: &OutputArgs) -> Vec<Format> {
     }
 }
 
-/// Validate the format/output combination (and load `--template-dir`) before any work is done.
-pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
-    let mut seen = Vec::new();
-    for f in &args.formats {
-        if seen.contains(f) {
+/// What every command's `-f` flags must be: each format named once, and several only with
+/// `--output-dir` (one file per format). `name` gives a format's flag value.
+pub fn check_formats<F: PartialEq>(
+    formats: &[F],
+    name: impl Fn(&F) -> &'static str,
+    has_output_dir: bool,
+) -> Result<(), Error> {
+    for (i, f) in formats.iter().enumerate() {
+        if formats[..i].contains(f) {
             return Err(Error::input(format!(
                 "--format {} is given twice; name each format once",
-                f.name()
+                name(f)
             )));
         }
-        seen.push(*f);
     }
-    if args.formats.len() > 1 && args.output_dir.is_none() {
+    if formats.len() > 1 && !has_output_dir {
         return Err(Error::input(
             "several --format values need --output-dir DIR (one file per format); --output takes a single format",
         ));
     }
+    Ok(())
+}
+
+/// Where a format's output goes: `file_name` in `--output-dir` (created if needed), else
+/// `--output FILE`, else standard output (`-`).
+pub fn output_path(
+    output_dir: Option<&Path>,
+    output: Option<&Path>,
+    file_name: &str,
+) -> Result<PathBuf, Error> {
+    Ok(match (output_dir, output) {
+        (Some(dir), _) => {
+            create_output_dir(dir)?;
+            dir.join(file_name)
+        }
+        (None, Some(p)) => p.to_path_buf(),
+        (None, None) => PathBuf::from("-"),
+    })
+}
+
+/// Validate the format/output combination (and load `--template-dir`) before any work is done.
+pub fn check_output_args(args: &OutputArgs) -> Result<(), Error> {
+    check_formats(&args.formats, |f| f.name(), args.output_dir.is_some())?;
     if args.template_dir.is_some() && !requested(args).contains(&Format::Html) {
         return Err(Error::input(
             "--template-dir only changes the HTML report; add --format html or drop --template-dir",
@@ -141,15 +167,11 @@ pub fn create_output_dir(dir: &Path) -> Result<(), Error> {
 pub fn outputs(args: &OutputArgs) -> Result<Vec<Output>, Error> {
     let mut out = Vec::new();
     for f in requested(args) {
-        let file_name = f.file_name();
-        let path = match (&args.output_dir, &args.output) {
-            (Some(dir), _) => {
-                create_output_dir(dir)?;
-                dir.join(file_name)
-            }
-            (None, Some(p)) => p.clone(),
-            (None, None) => PathBuf::from("-"),
-        };
+        let path = output_path(
+            args.output_dir.as_deref(),
+            args.output.as_deref(),
+            f.file_name(),
+        )?;
         let opts = ReporterOptions::for_output(args, f, &path);
         let reporter = reporter_for(f, &opts)?;
         let sarif = (f == Format::Sarif).then(|| sarif_reporter(&opts));
@@ -310,11 +332,10 @@ pub fn check_outputs(doc: &Document, outputs: &[Output]) -> Result<(), Error> {
 }
 
 /// Render and write every requested format; each file is written atomically.
-pub fn write_outputs(doc: &Document, args: &OutputArgs) -> Result<(), Error> {
-    let outputs = outputs(args)?;
-    check_outputs(doc, &outputs)?;
+pub fn write_outputs(doc: &Document, outputs: &[Output]) -> Result<(), Error> {
+    check_outputs(doc, outputs)?;
     for o in outputs {
-        write_output(doc, &o)?;
+        write_output(doc, o)?;
     }
     Ok(())
 }

@@ -199,7 +199,8 @@ fn scan_and_fix(
     doc.baseline = baseline.and_then(|b| b.section.into_inner());
     free_in_background(inv);
     warn_suppressions(&doc, scan_rules.suppressions.as_ref());
-    write_outputs(&doc, &args.output)?;
+    let outputs = outputs(&args.output)?;
+    write_outputs(&doc, &outputs)?;
     let status = scan_rules.exit_status(&doc);
     // A failed fix makes an otherwise clean run exit 1; a partial scan (3) still takes precedence.
     // `flowaudit fix` speaks of its changes only: the findings that remain do not count.
@@ -209,7 +210,6 @@ fn scan_and_fix(
         (_, RunKind::Fix) => ExitStatus::Clean,
         (status, RunKind::Scan) => status,
     };
-    let outputs = outputs(&args.output)?;
     match kind {
         RunKind::Scan => super::closing::print(&doc, &outputs, status, scan_rules.fail_on),
         RunKind::Fix => super::closing::print_fix(&doc, &outputs, status, settings.dry_run),

@@ -72,7 +72,7 @@ impl Config {
         let mut c: Config = toml::from_str(&text).map_err(|e| {
             let at = toml_error_at(&path.display().to_string(), &text, &e);
             Error::input(format!(
-                "{at}: invalid config file: {}\n  fix: see the rules section of the README for the format",
+                "{at}: invalid config file: {}\n  fix: see docs/guide.md (Rules) for the format",
                 escape(e.message().trim_end())
             ))
         })?;

@@ -1,9 +1,9 @@
 //! `flowaudit fix`: the scan pipeline with its fix step on, or `--undo` a change log. The plan
 //! and progress go to standard error, so standard output stays free for the report.
 
+use super::collect_step::runtime;
 use super::fix_step::confirm;
 use super::pipeline;
-use super::runtime;
 use crate::cli::ScanArgs;
 use crate::cli::collect_args::CollectArgs;
 use crate::cli::fix_args::{FixArgs, FixCommandArgs, FixSettingsArgs};
@@ -83,7 +83,7 @@ fn undo(
         );
         return Ok(ExitStatus::Clean);
     }
-    let reach = super::reach_options(&collect_args.org)?;
+    let reach = super::collect_step::reach_options(&collect_args.org)?;
     let override_role = collect_args.org.role_arn_template.is_some()
         || collect_args.org.role_name != DEFAULT_ROLE_NAME;
     // The caller's connection settings, without the role flags (they only say how the accounts

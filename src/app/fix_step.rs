@@ -2,7 +2,7 @@
 //! print the plan, confirm, apply and verify. Also the confirmation prompt `--undo` uses. The
 //! plan and progress go to standard error, so standard output stays free for the report.
 
-use super::runtime;
+use super::collect_step::runtime;
 use crate::cli::collect_args::CollectArgs;
 use crate::cli::fix_args::{FixArgs, FixSettingsArgs};
 use crate::collect;
@@ -270,7 +270,7 @@ pub(crate) fn run_fix_step(
     for r in &results {
         let rec = &r.record;
         let created = [rec.flow_log_ids.clone(), rec.log_groups_created.clone()].concat();
-        let target = match &r.change.vpc_id {
+        let target = match &r.change.resource_id {
             Some(v) => format!("{v} {}", rec.action),
             None => rec.action.clone(),
         };
@@ -431,7 +431,7 @@ fn declined(c: &fix::Change, why: &str) -> FixOutcome {
     FixOutcome {
         account_id: c.account_id.clone(),
         region: c.region.clone(),
-        vpc_id: c.vpc_id.clone().unwrap_or_default(),
+        vpc_id: c.resource_id.clone().unwrap_or_default(),
         action: c.action.name().into(),
         description: c.describe(),
         outcome: Outcome::Skipped,

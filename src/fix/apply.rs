@@ -110,7 +110,7 @@ pub async fn apply(
             account_id: change.account_id.clone(),
             role_arn: accounts.role_arn(&change.account_id).map(str::to_string),
             region: change.region.clone(),
-            vpc_id: change.vpc_id.clone(),
+            resource_id: change.resource_id.clone(),
             action: change.action.name().into(),
             description: change.describe(),
             outcome: done.outcome,
@@ -225,7 +225,7 @@ const TGW_AGGREGATION_SECONDS: i32 = 60;
 /// Create the flow log of `change`; `token` (its change id) is sent as the ClientToken and set as
 /// the [`CHANGE_TAG`] tag.
 async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSettings) -> Done {
-    let Some(vpc) = &change.vpc_id else {
+    let Some(resource) = &change.resource_id else {
         return Done::failed("internal: flow-log change without a VPC");
     };
     let tgw = matches!(
@@ -240,7 +240,7 @@ async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSetting
         .create_flow_logs()
         .dry_run(s.dry_run)
         .client_token(token)
-        .resource_ids(vpc);
+        .resource_ids(resource);
     // A transit gateway flow log has no traffic type, AWS's fixed 60-second aggregation interval,
     // and fields of its own (a VPC log format does not apply to it).
     req = if tgw {
@@ -270,8 +270,8 @@ async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSetting
         Err(e) if s.dry_run && error_code(&e).as_deref() == Some("DryRunOperation") => {
             Done::new(Outcome::DryRunOk, None)
         }
-        Err(e) => Done::failed(format!("CreateFlowLogs {vpc}: {}", error_text(&e))),
-        Ok(out) => created_flow_logs(vpc, out.flow_log_ids(), out.unsuccessful()),
+        Err(e) => Done::failed(format!("CreateFlowLogs {resource}: {}", error_text(&e))),
+        Ok(out) => created_flow_logs(resource, out.flow_log_ids(), out.unsuccessful()),
     }
 }
 
@@ -295,10 +295,10 @@ fn flow_log_tag_spec(token: &str, tags: &[(String, String)]) -> TagSpecification
     spec.build()
 }
 
-/// What a successful CreateFlowLogs answer for `vpc` means: applied with the ids it returned,
+/// What a successful CreateFlowLogs answer for `resource` means: applied with the ids it returned,
 /// or failed when it lists unsuccessful items or returns no id.
 fn created_flow_logs(
-    vpc: &str,
+    resource: &str,
     flow_log_ids: &[String],
     unsuccessful: &[UnsuccessfulItem],
 ) -> Done {
@@ -311,7 +311,7 @@ fn created_flow_logs(
                 .error()
                 .map(|e| (e.code().unwrap_or("?"), e.message().unwrap_or("")))
                 .unwrap_or(("?", ""));
-            format!("{}: {c}: {m}", u.resource_id().unwrap_or(vpc))
+            format!("{}: {c}: {m}", u.resource_id().unwrap_or(resource))
         })
         .collect();
     if !failures.is_empty() {

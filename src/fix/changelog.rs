@@ -47,9 +47,10 @@ pub struct ChangeRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
     pub region: String,
-    /// `None` for region-level changes (log groups).
-    #[serde(default)]
-    pub vpc_id: Option<String>,
+    /// The resource the change is for (a VPC or a transit gateway); `None` for region-level
+    /// changes (log groups). Named `vpc_id` in the file (the change-log format, unchanged).
+    #[serde(default, rename = "vpc_id")]
+    pub resource_id: Option<String>,
     /// `create-flow-log`, `create-log-group` or `associate-kms-key`.
     pub action: String,
     pub description: String,
@@ -310,7 +311,7 @@ mod tests {
             role_arn: None,
             account_id: "111122223333".into(),
             region: "us-east-1".into(),
-            vpc_id: Some(vpc.into()),
+            resource_id: Some(vpc.into()),
             action: "create-flow-log".into(),
             description: "d".into(),
             outcome: Outcome::Applied,

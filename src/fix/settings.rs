@@ -15,7 +15,7 @@ pub enum FixDestination {
         bucket: String,
         prefix: Option<String>,
     },
-    /// A CloudWatch Logs log group in the VPC's region.
+    /// A CloudWatch Logs log group in the resource's region.
     CloudWatch { log_group: String },
 }
 
@@ -156,7 +156,7 @@ pub struct FixSettings {
     pub unsafe_fixes: bool,
     /// Empty means every fixable rule.
     pub rules: Vec<RuleFilter>,
-    /// Empty means every VPC.
+    /// Empty means every resource (VPC or transit gateway).
     pub resources: Vec<glob::Pattern>,
     pub yes: bool,
     pub dry_run: bool,

@@ -74,8 +74,8 @@ pub fn outcomes(
         .map(|r| {
             let c = &r.change;
             let mut verified = BTreeMap::new();
-            if let (Some(after), Some(vpc), Action::CreateFlowLog { .. }) =
-                (after, &c.vpc_id, &c.action)
+            if let (Some(after), Some(resource), Action::CreateFlowLog { .. }) =
+                (after, &c.resource_id, &c.action)
                 && r.record.outcome != Outcome::DryRunOk
             {
                 // A new ALL log targets every such check, also one that was skipped before
@@ -103,7 +103,7 @@ pub fn outcomes(
                         .find(|f| {
                             f.rule_id == rule
                                 && f.check_id == check
-                                && &f.resource.id == vpc
+                                && &f.resource.id == resource
                                 && f.resource.region == c.region
                                 && f.resource.account_id == c.account_id
                         })
@@ -126,7 +126,7 @@ pub fn outcomes(
             FixOutcome {
                 account_id: c.account_id.clone(),
                 region: c.region.clone(),
-                vpc_id: c.vpc_id.clone().unwrap_or_default(),
+                vpc_id: c.resource_id.clone().unwrap_or_default(),
                 action: c.action.name().into(),
                 description: r.record.description.clone(),
                 outcome: r.record.outcome,
@@ -181,7 +181,7 @@ mod tests {
                 role_arn: None,
                 account_id: change.account_id.clone(),
                 region: change.region.clone(),
-                vpc_id: change.vpc_id.clone(),
+                resource_id: change.resource_id.clone(),
                 action: change.action.name().into(),
                 description: change.describe(),
                 outcome,
@@ -200,8 +200,8 @@ mod tests {
         let change = crate::fix::plan::Change {
             account_id: ACCT.into(),
             region: "us-east-1".into(),
-            vpc_id: Some("tgw-1".into()),
-            vpc_name: None,
+            resource_id: Some("tgw-1".into()),
+            resource_name: None,
             action: crate::fix::plan::Action::CreateFlowLog {
                 destination: "s3://b".into(),
                 traffic_type: String::new(),

@@ -2,9 +2,8 @@
 
 use super::settings::{FixDestination, FixSettings};
 use crate::findings::{Applicability, Finding, FixAction, Status};
-use crate::inventory::{
-    DestinationType, Encryption, Existence, FlowLog, Inventory, TransitGateway,
-};
+use crate::inventory::{DestinationType, Encryption, Existence, FlowLog, Inventory};
+use crate::kinds::{FixTarget, ResourceKind};
 use crate::term::escape;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -295,27 +294,6 @@ fn same_destination(fl: &FlowLog, dest: &FixDestination, region: &str) -> bool {
     }
 }
 
-fn describe_existing(logs: &[FlowLog]) -> Option<String> {
-    if logs.is_empty() {
-        return None;
-    }
-    let list = logs
-        .iter()
-        .map(|f| format!("{} ({})", escape(&f.id), escape(&f.traffic_type)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let kind = if logs.iter().all(|f| f.traffic_type == "REJECT") {
-        "REJECT-only flow log"
-    } else {
-        "existing flow log"
-    };
-    Some(format!(
-        "adds an ALL log next to its {kind}{} {list}, which {} kept unchanged",
-        if logs.len() > 1 { "s" } else { "" },
-        if logs.len() > 1 { "are" } else { "is" }
-    ))
-}
-
 /// What the selected failing results of one VPC call for, by the fix their checks declare.
 #[derive(Default)]
 struct Wanted<'f> {
@@ -437,52 +415,17 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                 problems: &mut out.problems,
             },
         };
-        for vpc in &region.vpcs {
-            let wanted = failing_targets(findings, account, rname, &vpc.id, s);
-            region_rules.extend(wanted.flow_rules.iter().cloned());
-            if wanted.is_empty() || !s.resource_selected(&vpc.id) {
-                continue;
+        for kind in ResourceKind::ALL {
+            for resource in kind.listed(region).iter() {
+                let id = resource.id();
+                let wanted = failing_targets(findings, account, rname, id, s);
+                region_rules.extend(wanted.flow_rules.iter().cloned());
+                if wanted.is_empty() || !s.resource_selected(id) {
+                    continue;
+                }
+                let target = resource.fix_target(s);
+                plan_target(&target, (account, rname), wanted, s, &mut sinks);
             }
-            let target = Target {
-                id: &vpc.id,
-                name: &vpc.name,
-                owner_id: &vpc.owner_id,
-                shared: vpc.shared,
-                noun: "VPC",
-                flow_logs: &vpc.flow_logs,
-                // A key association encrypts the destinations of subnet-level logs too.
-                encryptable: vpc
-                    .flow_logs
-                    .iter()
-                    .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs))
-                    .collect(),
-                log: "ALL flow log",
-                traffic_type: TRAFFIC_TYPE,
-                resource_type: None,
-                note: describe_existing(&vpc.flow_logs),
-            };
-            plan_target(&target, (account, rname), wanted, s, &mut sinks);
-        }
-        for tgw in &region.transit_gateways {
-            let wanted = failing_targets(findings, account, rname, &tgw.id, s);
-            region_rules.extend(wanted.flow_rules.iter().cloned());
-            if wanted.is_empty() || !s.resource_selected(&tgw.id) {
-                continue;
-            }
-            let target = Target {
-                id: &tgw.id,
-                name: &tgw.name,
-                owner_id: &tgw.owner_id,
-                shared: tgw.shared,
-                noun: "transit gateway",
-                flow_logs: &tgw.flow_logs,
-                encryptable: tgw.flow_logs.iter().collect(),
-                log: "transit gateway flow log",
-                traffic_type: "",
-                resource_type: Some(TRANSIT_GATEWAY),
-                note: tgw_note(tgw, s),
-            };
-            plan_target(&target, (account, rname), wanted, s, &mut sinks);
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
             let mut acc = RegionPlan {
@@ -502,28 +445,6 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
     out
 }
 
-/// A resource that a fix may give a flow log: a VPC or a transit gateway.
-struct Target<'a> {
-    id: &'a str,
-    name: &'a Option<String>,
-    owner_id: &'a str,
-    shared: bool,
-    /// What it is, as the plan names it ("VPC", "transit gateway").
-    noun: &'a str,
-    /// Its own flow logs: a new one to the same destination would be a duplicate.
-    flow_logs: &'a [FlowLog],
-    /// The flow logs whose destinations a key association may encrypt.
-    encryptable: Vec<&'a FlowLog>,
-    /// The flow log a fix creates, as the plan names it ("ALL flow log").
-    log: &'a str,
-    /// Its traffic type (empty for a transit gateway, which has none) and its CreateFlowLogs
-    /// resource type (`None`: a VPC).
-    traffic_type: &'a str,
-    resource_type: Option<&'a str>,
-    /// What the plan line of the new flow log adds.
-    note: Option<String>,
-}
-
 /// Where the plan of one resource goes.
 struct Sinks<'a> {
     skipped: &'a mut Vec<Skipped>,
@@ -536,7 +457,7 @@ struct Sinks<'a> {
 /// flow log (never a second one of its kind to the same destination), key associations, manual
 /// fixes; a shared resource is skipped.
 fn plan_target(
-    t: &Target,
+    t: &FixTarget,
     (account, rname): (&str, &str),
     Wanted {
         flow, enc, manual, ..
@@ -615,31 +536,6 @@ fn plan_target(
             &mut out.acc,
         );
     }
-}
-
-/// The note of a new transit gateway flow log: the attachment-level logs it leaves alone, and
-/// the VPC flow-log settings that do not apply to it.
-fn tgw_note(tgw: &TransitGateway, s: &FixSettings) -> Option<String> {
-    let mut parts = Vec::new();
-    if !tgw.attachment_flow_logs.is_empty() {
-        parts.push(format!(
-            "its {} attachment-level flow log(s) are kept unchanged",
-            tgw.attachment_flow_logs.len()
-        ));
-    }
-    if s.log_format.is_some() {
-        parts.push(
-            "--fix-log-format is not used: a transit gateway flow log has fields of its own, and gets AWS's default format"
-                .to_string(),
-        );
-    }
-    // 60 is also what the rules choose when the flag is not given: only another value was asked for.
-    if let Some(v) = s.max_aggregation_interval.filter(|v| *v != 60) {
-        parts.push(format!(
-            "--fix-max-aggregation-interval {v} is not used: a transit gateway flow log always aggregates over 60 seconds"
-        ));
-    }
-    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// Where the helpers below put region-level changes, notes and problems.

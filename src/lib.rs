@@ -11,6 +11,7 @@ pub mod findings;
 pub mod fix;
 pub mod fsutil;
 pub mod inventory;
+pub mod kinds;
 pub mod report;
 pub mod rules;
 pub mod suggest;

@@ -15,7 +15,8 @@ use crate::collect::shard::Shard;
 use crate::error::{Error, ExitStatus};
 use crate::findings::{Finding, Severity, Status, StatusSet};
 use crate::inventory::io::InventoryFile;
-use crate::inventory::{Inventory, InventoryHead, VpcBatch};
+use crate::inventory::{Inventory, InventoryHead};
+use crate::kinds::ResourceBatch;
 use crate::report::Format;
 use crate::report::diff::{Baseline, BaselineSection, Comparison, Scope};
 use crate::report::json::DocumentText;
@@ -27,7 +28,7 @@ use crate::report::v1::{
 };
 use crate::rules::config::Config;
 use crate::rules::suppress::Suppressions;
-use crate::rules::{BATCH, Batch, EvalOptions, Evaluator, Needs, Rule, RuleSet, batches_of};
+use crate::rules::{BATCH, EvalOptions, Evaluator, Needs, Rule, RuleSet, batches_of};
 use crate::term::escape;
 use std::collections::BTreeMap;
 
@@ -540,15 +541,15 @@ impl ScanRules {
             InventorySource::Memory(inv) => ev.batches(batches_of(inv), &mut take),
             InventorySource::File(file) => {
                 // The file is parsed on a thread of its own, a few batches ahead of evaluation.
-                let (tx, rx) = std::sync::mpsc::sync_channel::<VpcBatch>(4);
+                let (tx, rx) = std::sync::mpsc::sync_channel::<ResourceBatch<'static>>(4);
                 std::thread::scope(|sc| {
                     let reader = sc.spawn(move || {
-                        file.stream_vpcs(BATCH, &mut |b| {
+                        file.stream_resources(BATCH, &mut |b| {
                             tx.send(b)
                                 .map_err(|_| Error::internal("evaluation stopped reading"))
                         })
                     });
-                    ev.batches(rx.into_iter().map(Batch::from), &mut take);
+                    ev.batches(rx.into_iter(), &mut take);
                     match reader.join() {
                         Ok(read) => read,
                         Err(p) => std::panic::resume_unwind(p),

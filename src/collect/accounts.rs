@@ -508,7 +508,7 @@ async fn assume(
         .await
         .map_err(|e| classify(&e, timeout_secs))?;
     let c = out.credentials().ok_or_else(|| CallFailure {
-        code: super::INVALID_VALUE.into(),
+        code: super::errors::INVALID_VALUE.into(),
         message: "the AssumeRole answer holds no credentials".into(),
         status: None,
         bucket_region: None,
@@ -580,7 +580,7 @@ pub async fn reach_role(
             tracing::warn!(account = %escape(id), code = %escape(&f.code), "the account's role could not be assumed");
             Err(ScanError {
                 message: format!("cannot assume {role}: {}", f.message),
-                ..super::account_error(id, "sts", "AssumeRole", &f)
+                ..super::errors::account_error(id, "sts", "AssumeRole", &f)
             })
         }
     }

@@ -1,7 +1,6 @@
 //! AWS configuration and per-region service clients: one place decides credentials, endpoint,
 //! retries and timeouts for every call the collector makes.
 
-use super::CollectOptions;
 use crate::error::Error;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -89,11 +88,26 @@ pub struct Clients {
     firehose: Mutex<HashMap<String, aws_sdk_firehose::Client>>,
 }
 
+/// How clients reach AWS: what `Clients::load` takes of the collector's options.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub profile: Option<String>,
+    /// Overrides every service endpoint (else `AWS_ENDPOINT_URL` is honoured by the SDK).
+    pub endpoint_url: Option<String>,
+    /// Attempts per call, first included.
+    pub max_attempts: u32,
+    /// Per-attempt timeout.
+    pub call_timeout: Duration,
+    /// AWS calls in flight at once.
+    pub max_in_flight: usize,
+}
+
 impl Clients {
     /// Load the standard aws-config chain (environment, profile, SSO, IMDS, web identity) with
     /// flowaudit's endpoint, retry and timeout settings. `fallback_region` is used when the
     /// chain names no region.
-    pub async fn load(opts: &CollectOptions, fallback_region: &str) -> Clients {
+    pub async fn load(opts: impl Into<ClientSettings>, fallback_region: &str) -> Clients {
+        let opts: ClientSettings = opts.into();
         let retry = RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1));
         let timeouts = TimeoutConfig::builder()
             .operation_attempt_timeout(opts.call_timeout)

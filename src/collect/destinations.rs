@@ -12,6 +12,7 @@ use crate::inventory::validate;
 use crate::inventory::{
     Destination, DestinationType, Encryption, Existence, FlowLog, RegionInventory,
 };
+use crate::kinds::each_flow_log_mut;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -476,23 +477,6 @@ pub fn fixed(key: &DestKey) -> Option<Destination> {
     }
 }
 
-/// Every flow log of a region: VPC-level, subnet-level and the others.
-fn flow_logs_mut(r: &mut RegionInventory) -> impl Iterator<Item = &mut FlowLog> {
-    r.vpcs
-        .iter_mut()
-        .flat_map(|v| {
-            v.flow_logs
-                .iter_mut()
-                .chain(v.subnets.iter_mut().flat_map(|s| s.flow_logs.iter_mut()))
-        })
-        .chain(r.other_flow_logs.iter_mut())
-        .chain(r.transit_gateways.iter_mut().flat_map(|t| {
-            t.flow_logs
-                .iter_mut()
-                .chain(t.attachment_flow_logs.iter_mut())
-        }))
-}
-
 /// One destination lookup task.
 enum Lookup {
     Groups {
@@ -525,24 +509,22 @@ pub async fn resolve_destinations(
     let mut streams: BTreeSet<StreamRef> = BTreeSet::new();
     for r in regions.iter_mut() {
         let region = r.region.clone();
-        for log in flow_logs_mut(r) {
-            match key_of(log, &region, account_id) {
-                DestKey::LogGroup {
-                    account,
-                    region,
-                    name,
-                } => {
-                    groups.entry((account, region)).or_default().insert(name);
-                }
-                DestKey::Bucket { name } => {
-                    buckets.entry(name).or_insert_with(|| region.clone());
-                }
-                DestKey::Stream(stream) => {
-                    streams.insert(stream);
-                }
-                DestKey::Fixed(_) => {}
+        each_flow_log_mut(r, &mut |log| match key_of(log, &region, account_id) {
+            DestKey::LogGroup {
+                account,
+                region,
+                name,
+            } => {
+                groups.entry((account, region)).or_default().insert(name);
             }
-        }
+            DestKey::Bucket { name } => {
+                buckets.entry(name).or_insert_with(|| region.clone());
+            }
+            DestKey::Stream(stream) => {
+                streams.insert(stream);
+            }
+            DestKey::Fixed(_) => {}
+        });
     }
     let lookups: Vec<Lookup> = groups
         .into_iter()
@@ -660,7 +642,7 @@ pub fn apply_destinations(
 ) {
     for r in regions.iter_mut() {
         let region = r.region.clone();
-        for log in flow_logs_mut(r) {
+        each_flow_log_mut(r, &mut |log| {
             let key = key_of(log, &region, account_id);
             let d = fixed(&key)
                 .or_else(|| resolved.get(&key).cloned())
@@ -673,7 +655,7 @@ pub fn apply_destinations(
                     e.within("destination")
                 )),
             };
-        }
+        });
     }
 }
 

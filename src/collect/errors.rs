@@ -1,5 +1,6 @@
 //! Turning SDK errors into the (code, message) pairs that scan errors and destination reasons carry.
 
+use crate::inventory::ScanError;
 use crate::inventory::error_class::ErrorClass;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ec2::config::http::HttpResponse;
@@ -132,6 +133,26 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+/// The scan error code of a value of the wrong shape in an AWS answer.
+pub(crate) const INVALID_VALUE: &str = "InvalidValue";
+
+/// An account-wide error entry (`region: null`).
+pub(crate) fn account_error(
+    account_id: &str,
+    service: &str,
+    operation: &str,
+    f: &CallFailure,
+) -> ScanError {
+    ScanError {
+        account_id: account_id.to_string(),
+        region: None,
+        service: service.into(),
+        operation: operation.into(),
+        code: f.code.clone(),
+        message: f.message.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -17,10 +17,11 @@ use crate::inventory::validate;
 use crate::inventory::{
     Account, INVENTORY_SCHEMA, Inventory, RegionInventory, ScanError, ScanMeta,
 };
+use crate::kinds::ResourceKind;
 use crate::term::escape;
 use accounts::{AccountSource, AccountsOptions, Target};
-use clients::Clients;
-use errors::CallFailure;
+use clients::{ClientSettings, Clients};
+use errors::{CallFailure, INVALID_VALUE, account_error};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +64,18 @@ pub struct CollectOptions {
     /// The accounts of an organization or accounts-file scan; `None` scans the caller's account.
     pub accounts: Option<AccountsOptions>,
     pub progress: Option<ProgressFn>,
+}
+
+impl From<&CollectOptions> for ClientSettings {
+    fn from(o: &CollectOptions) -> ClientSettings {
+        ClientSettings {
+            profile: o.profile.clone(),
+            endpoint_url: o.endpoint_url.clone(),
+            max_attempts: o.max_attempts,
+            call_timeout: o.call_timeout,
+            max_in_flight: o.max_in_flight,
+        }
+    }
 }
 
 /// Check the options before any AWS call: region names and the endpoint URL.
@@ -253,23 +266,6 @@ async fn scan_account(
     })
 }
 
-/// An account-wide error entry (`region: null`).
-pub(crate) fn account_error(
-    account_id: &str,
-    service: &str,
-    operation: &str,
-    f: &CallFailure,
-) -> ScanError {
-    ScanError {
-        account_id: account_id.to_string(),
-        region: None,
-        service: service.into(),
-        operation: operation.into(),
-        code: f.code.clone(),
-        message: f.message.clone(),
-    }
-}
-
 /// An organization or accounts-file scan: list and select the accounts, then collect each one
 /// (`--account-concurrency` at once) with the caller's credentials for the caller's own account
 /// and one assumed-role session for every other. An account that cannot be reached or read is
@@ -287,7 +283,19 @@ async fn collect_accounts(
     let mut errors: Vec<ScanError> = Vec::new();
     let listed = match a.source {
         AccountSource::Organization => {
-            org::read(clients, a, caller, concurrency, timeout_secs, &mut errors).await?
+            let needs = org::Needs {
+                by_ou: !a.ous.is_empty() || !a.exclude_ous.is_empty(),
+                named_accounts: !a.accounts.is_empty(),
+            };
+            org::read(
+                clients,
+                needs,
+                caller,
+                concurrency,
+                timeout_secs,
+                &mut errors,
+            )
+            .await?
         }
         _ => None,
     };
@@ -300,9 +308,10 @@ async fn collect_accounts(
     let how = fallback.as_ref().unwrap_or(a);
     let mut targets = accounts::select(how, listed.as_ref(), caller, partition, &opts.regions)?;
     if listed.is_some() {
+        let mut accounts: Vec<&mut Account> = targets.iter_mut().map(|t| &mut t.account).collect();
         org::tag(
             clients,
-            &mut targets,
+            &mut accounts,
             concurrency,
             timeout_secs,
             &mut errors,
@@ -507,9 +516,6 @@ async fn plan_regions(
     ))
 }
 
-/// The scan error code of a value of the wrong shape in an AWS answer.
-pub const INVALID_VALUE: &str = "InvalidValue";
-
 /// Run the listings of every region, `--concurrency` regions at a time, join each one and check
 /// the shapes of its values. A region whose listings fail, or whose answers hold a value of the
 /// wrong shape, is left out and its failures are added to `scan_errors`.
@@ -529,10 +535,10 @@ async fn list_regions(
             let result = ec2::list_region(&client, &ctx)
                 .await
                 .and_then(|mut listing| {
-                    let mut tgw_failures = std::mem::take(&mut listing.tgw_failures);
+                    let mut kind_failures = std::mem::take(&mut listing.tgw_failures);
                     let mut region = ec2::join(&ctx, listing);
-                    tgw_failures.extend(checked_tgws(&mut region));
-                    checked(region).map(|r| (r, tgw_failures))
+                    kind_failures.extend(checked_kinds(&mut region));
+                    checked(region).map(|r| (r, kind_failures))
                 });
             if let Some(p) = &opts.progress {
                 p(Progress::RegionDone {
@@ -550,7 +556,7 @@ async fn list_regions(
     let mut region_invs: Vec<RegionInventory> = Vec::new();
     for (ctx, result) in listed {
         let failures = match result {
-            Ok((region, tgw_failures)) => {
+            Ok((region, kind_failures)) => {
                 tracing::info!(
                     account = %escape(&region.account_id),
                     region = %escape(&region.region),
@@ -559,7 +565,7 @@ async fn list_regions(
                     "region listed"
                 );
                 region_invs.push(region);
-                tgw_failures
+                kind_failures
             }
             Err(failures) => failures,
         };
@@ -579,31 +585,34 @@ async fn list_regions(
     region_invs
 }
 
-/// The failure of the transit gateway listing when one of the region's transit gateways holds a
-/// value of the wrong shape; its transit gateways are then left out (the VPCs stay).
-fn checked_tgws(region: &mut RegionInventory) -> Option<ec2::ListingFailure> {
-    let bad = region
-        .transit_gateways
-        .iter()
-        .enumerate()
-        .find_map(|(i, t)| {
-            validate::transit_gateway(t)
-                .err()
-                .map(|e| e.within(format_args!("transit_gateways[{i}]")))
-        })?;
-    tracing::warn!(region = %region.region, path = %bad.path, "an answer holds a value of the wrong shape");
-    region.transit_gateways.clear();
-    Some(ec2::ListingFailure {
-        operation: "DescribeTransitGateways",
-        failure: errors::CallFailure {
-            code: INVALID_VALUE.into(),
-            message: format!(
-                "the answer holds a value of the wrong shape at {bad}; the region's transit gateways are left out"
-            ),
-            status: None,
-            bucket_region: None,
-        },
-    })
+/// The failures of the listings of the kinds with listings of their own (transit gateways)
+/// when one of the region's resources of such a kind holds a value of the wrong shape; the
+/// region's resources of that kind are then left out (the VPCs stay).
+fn checked_kinds(region: &mut RegionInventory) -> Vec<ec2::ListingFailure> {
+    let mut out = Vec::new();
+    for kind in ResourceKind::ALL {
+        let Some(&operation) = kind.listings().first() else {
+            continue;
+        };
+        let Some(bad) = kind.first_invalid(region) else {
+            continue;
+        };
+        tracing::warn!(region = %region.region, path = %bad.path, "an answer holds a value of the wrong shape");
+        kind.clear(region);
+        out.push(ec2::ListingFailure {
+            operation,
+            failure: errors::CallFailure {
+                code: INVALID_VALUE.into(),
+                message: format!(
+                    "the answer holds a value of the wrong shape at {bad}; the region's {} are left out",
+                    kind.plural()
+                ),
+                status: None,
+                bucket_region: None,
+            },
+        });
+    }
+    out
 }
 
 /// A joined region whose values all have their shape, or the failure that leaves it out: a

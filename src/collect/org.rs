@@ -3,13 +3,12 @@
 //! and `ListAccountsForParent` for each root and OU: calls grow with the OUs, not the accounts)
 //! and the tags of each selected account (`ListTagsForResource`).
 
-use super::accounts::{AccountsOptions, Target};
 use super::clients::{Clients, Limit};
 use super::errors::{CallFailure, classify};
 use crate::error::Error;
 use crate::inventory::error_class::ErrorClass;
 use crate::inventory::validate;
-use crate::inventory::{MAX_OU_DEPTH, OrgUnit, ScanError};
+use crate::inventory::{Account, MAX_OU_DEPTH, OrgUnit, ScanError};
 use crate::term::escape;
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
@@ -119,23 +118,32 @@ impl OrgListing {
     }
 }
 
+/// What the account selection needs of the organization.
+#[derive(Debug, Clone, Copy)]
+pub struct Needs {
+    /// `--ou` / `--exclude-ou` select by unit: the tree must be read.
+    pub by_ou: bool,
+    /// `--account` names accounts, which can be scanned without the listing of accounts.
+    pub named_accounts: bool,
+}
+
 /// Read the organization for `--org`: its accounts and its tree. `None` when the accounts
 /// cannot be listed but `--account` names accounts to scan anyway (the failure is an error
 /// entry); an error when nothing could be scanned, or when `--ou` / `--exclude-ou` need a tree
 /// that could not be read. An unreadable tree otherwise leaves the accounts without OU paths.
 pub async fn read(
     clients: &Clients,
-    a: &AccountsOptions,
+    needs: Needs,
     caller: &str,
     concurrency: usize,
     timeout_secs: u64,
     errors: &mut Vec<ScanError>,
 ) -> Result<Option<OrgListing>, Error> {
     let client = clients.organizations();
-    let by_ou = !a.ous.is_empty() || !a.exclude_ous.is_empty();
+    let by_ou = needs.by_ou;
     let accounts = match list_accounts(&client, &clients.limit, timeout_secs).await {
         Ok(accounts) => accounts,
-        Err(f) if a.accounts.is_empty() || by_ou => {
+        Err(f) if !needs.named_accounts || by_ou => {
             let fix = match f.failure.class() {
                 ErrorClass::AccessDenied | ErrorClass::Other => "run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file".to_string(),
                 _ => f.failure.fix("organizations", f.operation, ""),
@@ -148,7 +156,7 @@ pub async fn read(
         }
         Err(f) => {
             tracing::warn!(code = %escape(&f.failure.code), "the organization's accounts could not be listed; scanning the --account ids");
-            errors.push(super::account_error(
+            errors.push(super::errors::account_error(
                 caller,
                 "organizations",
                 f.operation,
@@ -182,7 +190,7 @@ pub async fn read(
             )));
         }
         tracing::warn!(operation = f.operation, code = %escape(&f.failure.code), "the organization's units could not be read; accounts have no OU path");
-        errors.push(super::account_error(
+        errors.push(super::errors::account_error(
             caller,
             "organizations",
             f.operation,
@@ -195,24 +203,24 @@ pub async fn read(
     Ok(Some(listing))
 }
 
-/// Give each target its account tags (one `ListTagsForResource` per account, `concurrency` at
-/// once); an account whose tags cannot be read gets an error entry and no tags.
+/// Give each account its tags (one `ListTagsForResource` per account, `concurrency` at once);
+/// an account whose tags cannot be read gets an error entry and no tags.
 pub async fn tag(
     clients: &Clients,
-    targets: &mut [Target],
+    accounts: &mut [&mut Account],
     concurrency: usize,
     timeout_secs: u64,
     errors: &mut Vec<ScanError>,
 ) {
     let client = clients.organizations();
     type Tags = Result<BTreeMap<String, String>, OrgFailure>;
-    let read: Vec<(usize, Tags)> = futures::stream::iter(targets.iter().enumerate())
-        .map(|(i, t)| {
+    let read: Vec<(usize, Tags)> = futures::stream::iter(accounts.iter().enumerate())
+        .map(|(i, account)| {
             let (client, limit) = (&client, &clients.limit);
             async move {
                 (
                     i,
-                    account_tags(client, limit, timeout_secs, &t.account.id).await,
+                    account_tags(client, limit, timeout_secs, &account.id).await,
                 )
             }
         })
@@ -221,9 +229,9 @@ pub async fn tag(
         .await;
     for (i, r) in read {
         match r {
-            Ok(tags) => targets[i].account.tags = tags,
-            Err(f) => errors.push(super::account_error(
-                &targets[i].account.id,
+            Ok(tags) => accounts[i].tags = tags,
+            Err(f) => errors.push(super::errors::account_error(
+                &accounts[i].id,
                 "organizations",
                 f.operation,
                 &f.failure,
@@ -247,7 +255,7 @@ fn wrong_shape(operation: &'static str, e: validate::Invalid) -> OrgFailure {
     failed(
         operation,
         CallFailure {
-            code: super::INVALID_VALUE.into(),
+            code: super::errors::INVALID_VALUE.into(),
             message: format!("the answer holds a value of the wrong shape at {e}"),
             status: None,
             bucket_region: None,
@@ -366,7 +374,7 @@ pub async fn read_tree(
                     return Err(failed(
                         "ListOrganizationalUnitsForParent",
                         CallFailure {
-                            code: super::INVALID_VALUE.into(),
+                            code: super::errors::INVALID_VALUE.into(),
                             message: format!(
                                 "organizational unit {id} under {parent} is nested {} levels below the root; Organizations nests OUs at most {MAX_OU_DEPTH} levels deep",
                                 MAX_OU_DEPTH + 1

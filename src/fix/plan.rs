@@ -1,13 +1,12 @@
 //! Planning: which changes would make the failing flow-log results pass. Pure: no AWS here.
 //!
 //! The plan's types are in `model`; which failures of a resource call for what, in `select`;
-//! the destination's log group in `destination`; key associations in `encryption`; the notes of
-//! new flow logs in `notes`.
+//! the destination's log group in `destination`; key associations in `encryption`. What a fix
+//! creates for each kind of resource (its [`FixTarget`]) comes from `crate::kinds`.
 
 mod destination;
 mod encryption;
-mod model;
-mod notes;
+pub mod model;
 mod select;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -19,11 +18,11 @@ pub use model::{
 use self::destination::{plan_destination_group, same_destination};
 use self::encryption::plan_encryption;
 use self::model::{RegionPlan, account_header};
-use self::notes::{describe_existing, tgw_note};
 use self::select::{Wanted, failing_targets};
 use super::settings::FixSettings;
 use crate::findings::Finding;
-use crate::inventory::{FlowLog, Inventory};
+use crate::inventory::Inventory;
+use crate::kinds::{FixTarget, ResourceKind};
 use crate::term::escape;
 use std::collections::BTreeSet;
 
@@ -59,52 +58,17 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
                 problems: &mut out.problems,
             },
         };
-        for vpc in &region.vpcs {
-            let wanted = failing_targets(findings, account, rname, &vpc.id, s);
-            region_rules.extend(wanted.flow_rules.iter().cloned());
-            if wanted.is_empty() || !s.resource_selected(&vpc.id) {
-                continue;
+        for kind in ResourceKind::ALL {
+            for resource in kind.listed(region).iter() {
+                let id = resource.id();
+                let wanted = failing_targets(findings, account, rname, id, s);
+                region_rules.extend(wanted.flow_rules.iter().cloned());
+                if wanted.is_empty() || !s.resource_selected(id) {
+                    continue;
+                }
+                let target = resource.fix_target(s);
+                plan_target(&target, (account, rname), wanted, s, &mut sinks);
             }
-            let target = Target {
-                id: &vpc.id,
-                name: &vpc.name,
-                owner_id: &vpc.owner_id,
-                shared: vpc.shared,
-                noun: "VPC",
-                flow_logs: &vpc.flow_logs,
-                // A key association encrypts the destinations of subnet-level logs too.
-                encryptable: vpc
-                    .flow_logs
-                    .iter()
-                    .chain(vpc.subnets.iter().flat_map(|sn| &sn.flow_logs))
-                    .collect(),
-                log: "ALL flow log",
-                traffic_type: TRAFFIC_TYPE,
-                resource_type: None,
-                note: describe_existing(&vpc.flow_logs),
-            };
-            plan_target(&target, (account, rname), wanted, s, &mut sinks);
-        }
-        for tgw in &region.transit_gateways {
-            let wanted = failing_targets(findings, account, rname, &tgw.id, s);
-            region_rules.extend(wanted.flow_rules.iter().cloned());
-            if wanted.is_empty() || !s.resource_selected(&tgw.id) {
-                continue;
-            }
-            let target = Target {
-                id: &tgw.id,
-                name: &tgw.name,
-                owner_id: &tgw.owner_id,
-                shared: tgw.shared,
-                noun: "transit gateway",
-                flow_logs: &tgw.flow_logs,
-                encryptable: tgw.flow_logs.iter().collect(),
-                log: "transit gateway flow log",
-                traffic_type: "",
-                resource_type: Some(TRANSIT_GATEWAY),
-                note: tgw_note(tgw, s),
-            };
-            plan_target(&target, (account, rname), wanted, s, &mut sinks);
         }
         if let (Some(group), false) = (dest.log_group(), flow_changes.is_empty()) {
             let mut acc = RegionPlan {
@@ -124,28 +88,6 @@ pub fn plan(inv: &Inventory, findings: &[Finding], s: &FixSettings) -> Plan {
     out
 }
 
-/// A resource that a fix may give a flow log: a VPC or a transit gateway.
-struct Target<'a> {
-    id: &'a str,
-    name: &'a Option<String>,
-    owner_id: &'a str,
-    shared: bool,
-    /// What it is, as the plan names it ("VPC", "transit gateway").
-    noun: &'a str,
-    /// Its own flow logs: a new one to the same destination would be a duplicate.
-    flow_logs: &'a [FlowLog],
-    /// The flow logs whose destinations a key association may encrypt.
-    encryptable: Vec<&'a FlowLog>,
-    /// The flow log a fix creates, as the plan names it ("ALL flow log").
-    log: &'a str,
-    /// Its traffic type (empty for a transit gateway, which has none) and its CreateFlowLogs
-    /// resource type (`None`: a VPC).
-    traffic_type: &'a str,
-    resource_type: Option<&'a str>,
-    /// What the plan line of the new flow log adds.
-    note: Option<String>,
-}
-
 /// Where the plan of one resource goes.
 struct Sinks<'a> {
     skipped: &'a mut Vec<Skipped>,
@@ -158,7 +100,7 @@ struct Sinks<'a> {
 /// flow log (never a second one of its kind to the same destination), key associations, manual
 /// fixes; a shared resource is skipped.
 fn plan_target(
-    t: &Target,
+    t: &FixTarget,
     (account, rname): (&str, &str),
     Wanted {
         flow, enc, manual, ..

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 pub mod error_class;
 pub mod io;
+mod skim;
 pub mod validate;
 
 /// Schema id written into every inventory file and checked on load.
@@ -156,6 +157,19 @@ pub struct RegionInventory {
     /// absent when there are none (or in an inventory that did not list them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transit_gateways: Vec<TransitGateway>,
+}
+
+impl RegionInventory {
+    /// A region entry that lists nothing yet.
+    pub fn new(account_id: &str, region: &str) -> RegionInventory {
+        RegionInventory {
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            vpcs: Vec::new(),
+            other_flow_logs: Vec::new(),
+            transit_gateways: Vec::new(),
+        }
+    }
 }
 
 /// A transit gateway with its own (TransitGateway-level) flow logs and those of its attachments.
@@ -405,7 +419,7 @@ pub struct ScanError {
     pub message: String,
 }
 
-/// An inventory without its VPCs: what is known about a scan before (or without) reading its
+/// An inventory without its resources: what is known about a scan before (or without) reading its
 /// regions' contents. A streamed scan reads this first, then one region at a time. It reads
 /// from an inventory file as the inventory does, each region entry's contents skipped.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -419,17 +433,6 @@ pub struct InventoryHead {
     pub errors: Vec<ScanError>,
     #[serde(default)]
     pub accounts: Vec<Account>,
-}
-
-/// Consecutive VPCs (or transit gateways) of one region entry, as an inventory file is read in
-/// pieces.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VpcBatch {
-    /// Index of the region entry in the inventory (and in [`InventoryHead::regions`]).
-    pub region: usize,
-    pub vpcs: Vec<Vpc>,
-    /// Transit gateways of the region entry; a batch holds VPCs or transit gateways.
-    pub transit_gateways: Vec<TransitGateway>,
 }
 
 /// Which account and region a region entry holds.

@@ -3,9 +3,9 @@
 //! The fields are documented in `docs/rules.md`; keep the two in step.
 
 use crate::inventory::{
-    Account, Destination, DestinationType, Encryption, Existence, FlowLog, StreamTarget, Subnet,
-    TransitGateway, Vpc,
+    Account, Destination, DestinationType, Encryption, Existence, FlowLog, StreamTarget,
 };
+use crate::kinds::ResourceKind;
 use cel::Value;
 use cel::common::traits::{Container, Indexer, Iterable, Sizer, Zeroer};
 use cel::common::types::{
@@ -84,184 +84,20 @@ impl Val for SharedMap {
     }
 }
 
-/// The shape of a value that rules see: what a rule may read of it. Rules are checked against
-/// these shapes when they are loaded (a field the value does not have is an error at load, not
-/// at scan time); a test walks the values built below from complete inventories and checks that
-/// they have exactly these shapes, so the two cannot drift apart.
-#[derive(Debug, PartialEq)]
-pub enum Shape {
-    /// A string, an integer, a boolean or null.
-    Scalar,
-    /// A map whose keys are data (tags, check ids): any key may be read, values are scalars.
-    Map,
-    /// A value with these fields and no others; the name says what it is, in messages.
-    Object(&'static str, &'static [(&'static str, &'static Shape)]),
-    /// A list of values of one shape.
-    List(&'static Shape),
-}
-
-const S: &Shape = &Shape::Scalar;
-const TAGS: &Shape = &Shape::Map;
-
-/// A Firehose delivery stream's own destination (`delivers_to`).
-static STREAM_TARGET_SHAPE: Shape = Shape::Object(
-    "delivery stream destination",
-    &[("type", S), ("target", S), ("name", S), ("label", S)],
-);
-
-/// Where a flow log delivers (`destination`).
-static DESTINATION_SHAPE: Shape = Shape::Object(
-    "flow log destination",
-    &[
-        ("name", S),
-        ("region", S),
-        ("exists", S),
-        ("encryption", S),
-        ("kms_key_id", S),
-        ("retention_days", S),
-        ("never_expires", S),
-        ("reason", S),
-        ("encryption_status", S),
-        ("key_type", S),
-        ("delivers_to", &Shape::List(&STREAM_TARGET_SHAPE)),
-        ("delivers_to_label", S),
-    ],
-);
-
-static FLOW_LOG_SHAPE: Shape = Shape::Object(
-    "flow log",
-    &[
-        ("id", S),
-        ("resource_id", S),
-        ("resource_type", S),
-        ("status", S),
-        ("active", S),
-        ("traffic_type", S),
-        ("destination_type", S),
-        ("destination_arn", S),
-        ("log_group_name", S),
-        ("deliver_logs_status", S),
-        ("deliver_logs_error_message", S),
-        ("deliver_logs_permission_arn", S),
-        ("log_format", S),
-        ("max_aggregation_interval", S),
-        ("creation_time", S),
-        ("tags", TAGS),
-        ("destination", &DESTINATION_SHAPE),
-        ("destination_label", S),
-    ],
-);
-
-static FLOW_LOGS: Shape = Shape::List(&FLOW_LOG_SHAPE);
-
-static SUBNET_SHAPE: Shape = Shape::Object(
-    "subnet",
-    &[
-        ("id", S),
-        ("arn", S),
-        ("name", S),
-        ("tags", TAGS),
-        ("cidr_block", S),
-        ("availability_zone", S),
-        ("state", S),
-        ("network_interfaces", S),
-        ("flow_logs", &FLOW_LOGS),
-        ("active_logs", &FLOW_LOGS),
-    ],
-);
-
-/// The `vpc` variable ([`vpc_value`]).
-pub static VPC_SHAPE: Shape = Shape::Object(
-    "vpc",
-    &[
-        ("id", S),
-        ("arn", S),
-        ("name", S),
-        ("tags", TAGS),
-        ("is_default", S),
-        ("owner_id", S),
-        ("shared", S),
-        ("cidr_block", S),
-        ("state", S),
-        ("region", S),
-        ("account_id", S),
-        ("network_interfaces", S),
-        ("subnets", &Shape::List(&SUBNET_SHAPE)),
-        ("flow_logs", &FLOW_LOGS),
-        ("active_vpc_logs", &FLOW_LOGS),
-        ("active_subnet_logs", &FLOW_LOGS),
-        ("active_logs", &FLOW_LOGS),
-    ],
-);
-
-/// The `transit_gateway` variable ([`tgw_value`]).
-pub static TGW_SHAPE: Shape = Shape::Object(
-    "transit_gateway",
-    &[
-        ("id", S),
-        ("arn", S),
-        ("name", S),
-        ("tags", TAGS),
-        ("owner_id", S),
-        ("shared", S),
-        ("state", S),
-        ("description", S),
-        ("region", S),
-        ("account_id", S),
-        ("flow_logs", &FLOW_LOGS),
-        ("active_logs", &FLOW_LOGS),
-        ("attachment_flow_logs", &FLOW_LOGS),
-        ("active_attachment_logs", &FLOW_LOGS),
-    ],
-);
-
-/// The `resource` variable ([`resource_value`]); `network_interfaces` only when counted.
-pub static RESOURCE_SHAPE: Shape = Shape::Object(
-    "resource",
-    &[
-        ("type", S),
-        ("id", S),
-        ("arn", S),
-        ("region", S),
-        ("account_id", S),
-        ("name", S),
-        ("tags", TAGS),
-        ("network_interfaces", S),
-        ("is_default", S),
-    ],
-);
-
-static OU_SHAPE: Shape = Shape::Object("organizational unit", &[("id", S), ("name", S)]);
-
-/// The `account` variable ([`account_value`]).
-pub static ACCOUNT_SHAPE: Shape = Shape::Object(
-    "account",
-    &[
-        ("id", S),
-        ("name", S),
-        ("ou_path", &Shape::List(&OU_SHAPE)),
-        ("ou_names", &Shape::List(S)),
-        ("tags", TAGS),
-    ],
-);
-
-/// The `options` variable ([`options_json`]).
-pub static OPTIONS_SHAPE: Shape = Shape::Object(
-    "options",
-    &[("accept_subnet_coverage", S), ("account_id", S)],
-);
+pub use super::shape::Shape;
+use super::shape::{ACCOUNT_SHAPE, OPTIONS_SHAPE, RESOURCE_SHAPE, TAGS};
 
 /// The shape of a variable that every rule of resource kind `kind` sees, when it has a fixed
 /// one (`params` and `checks` depend on the rule, `let`s on the check).
 pub fn variable_shape(kind: &str, name: &str) -> Option<&'static Shape> {
     match name {
-        super::VPC if kind == super::VPC => Some(&VPC_SHAPE),
-        super::TRANSIT_GATEWAY if kind == super::TRANSIT_GATEWAY => Some(&TGW_SHAPE),
         "resource" => Some(&RESOURCE_SHAPE),
         "account" => Some(&ACCOUNT_SHAPE),
         "options" => Some(&OPTIONS_SHAPE),
         "checks" => Some(TAGS),
-        _ => None,
+        _ => ResourceKind::parse(kind)
+            .filter(|k| k.variable() == name)
+            .map(ResourceKind::shape),
     }
 }
 
@@ -273,51 +109,51 @@ pub fn options_json(accept_subnet_coverage: bool, account_id: &str) -> serde_jso
     })
 }
 
-type BoxVal = Box<dyn Val + 'static>;
+pub(crate) type BoxVal = Box<dyn Val + 'static>;
 
-struct Obj(HashMap<CelMapKey<'static>, BoxVal>);
+pub(crate) struct Obj(HashMap<CelMapKey<'static>, BoxVal>);
 
 impl Obj {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Obj(HashMap::with_capacity(24))
     }
-    fn set(&mut self, k: &'static str, v: BoxVal) -> &mut Self {
+    pub(crate) fn set(&mut self, k: &'static str, v: BoxVal) -> &mut Self {
         self.0.insert(CelMapKey::from(k), v);
         self
     }
-    fn shared(self) -> SharedMap {
+    pub(crate) fn shared(self) -> SharedMap {
         SharedMap::new(CelMap::from(self.0))
     }
-    fn boxed(self) -> BoxVal {
+    pub(crate) fn boxed(self) -> BoxVal {
         Box::new(self.shared())
     }
 }
 
-fn s(v: &str) -> BoxVal {
+pub(crate) fn s(v: &str) -> BoxVal {
     Box::new(CelString::from(v.to_string()))
 }
 
-fn opt(v: &Option<String>) -> BoxVal {
+pub(crate) fn opt(v: &Option<String>) -> BoxVal {
     s(v.as_deref().unwrap_or(""))
 }
 
-fn int(i: i64) -> BoxVal {
+pub(crate) fn int(i: i64) -> BoxVal {
     Box::new(CelInt::from(i))
 }
 
 /// A count, or null when it was not taken.
-fn count(n: Option<u64>) -> BoxVal {
+pub(crate) fn count(n: Option<u64>) -> BoxVal {
     match n {
         Some(n) => int(i64::try_from(n).unwrap_or(i64::MAX)),
         None => Box::new(CelNull),
     }
 }
 
-fn boolean(b: bool) -> BoxVal {
+pub(crate) fn boolean(b: bool) -> BoxVal {
     Box::new(CelBool::from(b))
 }
 
-fn tags(t: &BTreeMap<String, String>) -> BoxVal {
+pub(crate) fn tags(t: &BTreeMap<String, String>) -> BoxVal {
     let m: HashMap<CelMapKey<'static>, BoxVal> = t
         .iter()
         .map(|(k, v)| (CelMapKey::from(k.clone()), s(v)))
@@ -325,7 +161,7 @@ fn tags(t: &BTreeMap<String, String>) -> BoxVal {
     Box::new(SharedMap::new(CelMap::from(m)))
 }
 
-fn list(v: Vec<BoxVal>) -> BoxVal {
+pub(crate) fn list(v: Vec<BoxVal>) -> BoxVal {
     Box::new(CelList::from(v))
 }
 
@@ -468,7 +304,7 @@ fn flow_log(l: &FlowLog) -> SharedMap {
 }
 
 /// The flow logs as CEL values, and the active ones among them (shared, not copied).
-fn logs(ls: &[FlowLog]) -> (Vec<BoxVal>, Vec<BoxVal>) {
+pub(crate) fn logs(ls: &[FlowLog]) -> (Vec<BoxVal>, Vec<BoxVal>) {
     let mut all = Vec::with_capacity(ls.len());
     let mut active = Vec::new();
     for l in ls {
@@ -479,94 +315,6 @@ fn logs(ls: &[FlowLog]) -> (Vec<BoxVal>, Vec<BoxVal>) {
         all.push(Box::new(v) as BoxVal);
     }
     (all, active)
-}
-
-fn subnet(sn: &Subnet, active_all: &mut Vec<BoxVal>) -> BoxVal {
-    let (all, active) = logs(&sn.flow_logs);
-    active_all.extend(active.iter().cloned());
-    let mut o = Obj::new();
-    o.set("id", s(&sn.id))
-        .set("arn", s(&sn.arn))
-        .set("name", opt(&sn.name))
-        .set("tags", tags(&sn.tags))
-        .set("cidr_block", s(&sn.cidr_block))
-        .set("availability_zone", opt(&sn.availability_zone))
-        .set("state", s(&sn.state))
-        .set("network_interfaces", count(sn.network_interfaces))
-        .set("flow_logs", list(all))
-        .set("active_logs", list(active));
-    o.boxed()
-}
-
-/// The `vpc` CEL variable for one VPC of one region.
-pub fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
-    let (all, active_vpc) = logs(&v.flow_logs);
-    let mut active_subnet = Vec::new();
-    let subnets: Vec<BoxVal> = v
-        .subnets
-        .iter()
-        .map(|sn| subnet(sn, &mut active_subnet))
-        .collect();
-    let mut active_all = active_vpc.clone();
-    active_all.extend(active_subnet.iter().cloned());
-    let mut o = Obj::new();
-    o.set("id", s(&v.id))
-        .set("arn", s(&v.arn))
-        .set("name", opt(&v.name))
-        .set("tags", tags(&v.tags))
-        .set("is_default", boolean(v.is_default))
-        .set("owner_id", s(&v.owner_id))
-        .set("shared", boolean(v.shared))
-        .set("cidr_block", s(&v.cidr_block))
-        .set("state", s(&v.state))
-        .set("region", s(region))
-        .set("account_id", s(account_id))
-        .set("network_interfaces", count(v.network_interfaces))
-        .set("subnets", list(subnets))
-        .set("flow_logs", list(all))
-        .set("active_vpc_logs", list(active_vpc))
-        .set("active_subnet_logs", list(active_subnet))
-        .set("active_logs", list(active_all));
-    o.boxed()
-}
-
-/// The `transit_gateway` CEL variable for one transit gateway of one region.
-pub fn tgw_value(region: &str, account_id: &str, t: &TransitGateway) -> BoxVal {
-    let (all, active) = logs(&t.flow_logs);
-    let (attachment_all, attachment_active) = logs(&t.attachment_flow_logs);
-    let mut o = Obj::new();
-    o.set("id", s(&t.id))
-        .set("arn", s(&t.arn))
-        .set("name", opt(&t.name))
-        .set("tags", tags(&t.tags))
-        .set("owner_id", s(&t.owner_id))
-        .set("shared", boolean(t.shared))
-        .set("state", s(&t.state))
-        .set("description", opt(&t.description))
-        .set("region", s(region))
-        .set("account_id", s(account_id))
-        .set("flow_logs", list(all))
-        .set("active_logs", list(active))
-        .set("attachment_flow_logs", list(attachment_all))
-        .set("active_attachment_logs", list(attachment_active));
-    o.boxed()
-}
-
-/// The scalar facts about a transit gateway that message templates see as `transit_gateway`.
-pub fn tgw_json(region: &str, account_id: &str, t: &TransitGateway) -> serde_json::Value {
-    serde_json::json!({
-        "id": t.id,
-        "arn": t.arn,
-        "name": t.name.clone().unwrap_or_default(),
-        "owner_id": t.owner_id,
-        "shared": t.shared,
-        "state": t.state,
-        "description": t.description.clone().unwrap_or_default(),
-        "region": region,
-        "account_id": account_id,
-        "flow_log_count": t.flow_logs.len(),
-        "attachment_flow_log_count": t.attachment_flow_logs.len(),
-    })
 }
 
 /// The `resource` CEL variable: the resource as the report names it.
@@ -646,24 +394,6 @@ pub fn shared_val(v: Value) -> BoxVal {
     }
 }
 
-/// The scalar facts about a VPC that message templates see as `vpc`.
-pub fn vpc_json(region: &str, account_id: &str, v: &Vpc) -> serde_json::Value {
-    serde_json::json!({
-        "id": v.id,
-        "arn": v.arn,
-        "name": v.name.clone().unwrap_or_default(),
-        "is_default": v.is_default,
-        "owner_id": v.owner_id,
-        "shared": v.shared,
-        "cidr_block": v.cidr_block,
-        "state": v.state,
-        "region": region,
-        "account_id": account_id,
-        "subnet_count": v.subnets.len(),
-        "network_interfaces": v.network_interfaces,
-    })
-}
-
 /// JSON (parameters, options) to a CEL value.
 pub fn json_to_cel(v: &serde_json::Value) -> Value {
     match v {
@@ -732,6 +462,7 @@ fn key_text(k: &Key) -> String {
 mod tests {
     use super::*;
     use crate::findings::ResourceRef;
+    use crate::kinds::Resource;
     use std::collections::BTreeSet;
 
     /// Walk `v` (a value rules see, as JSON) along `shape`: every field it has must be declared;
@@ -813,22 +544,12 @@ mod tests {
                 );
                 for v in &k.vpcs {
                     walk(
-                        &val_to_json(vpc_value(&k.region, &k.account_id, v).as_ref()),
+                        &val_to_json(v.cel_value(&k.region, &k.account_id).as_ref()),
                         variable_shape(crate::rules::VPC, "vpc").unwrap(),
                         "vpc",
                         &mut seen,
                     );
-                    let r = ResourceRef {
-                        kind: "vpc".into(),
-                        id: v.id.clone(),
-                        arn: v.arn.clone(),
-                        region: k.region.clone(),
-                        account_id: k.account_id.clone(),
-                        name: v.name.clone(),
-                        tags: v.tags.clone(),
-                        network_interfaces: v.network_interfaces,
-                        is_default: Some(v.is_default),
-                    };
+                    let r = v.resource_ref(&k.region, &k.account_id);
                     walk(
                         &val_to_json(resource_value(&r).as_ref()),
                         variable_shape("vpc", "resource").unwrap(),
@@ -838,7 +559,7 @@ mod tests {
                 }
                 for t in &k.transit_gateways {
                     walk(
-                        &val_to_json(tgw_value(&k.region, &k.account_id, t).as_ref()),
+                        &val_to_json(t.cel_value(&k.region, &k.account_id).as_ref()),
                         variable_shape(crate::rules::TRANSIT_GATEWAY, "transit_gateway").unwrap(),
                         "transit_gateway",
                         &mut seen,

@@ -8,9 +8,8 @@ use super::pos::{line_col, toml_error_at};
 use super::{Rule, RuleSet};
 use crate::error::Error;
 use crate::findings::Status;
-use crate::inventory::{
-    Account, INVENTORY_SCHEMA, Inventory, OrgUnit, RegionInventory, ScanMeta, TransitGateway, Vpc,
-};
+use crate::inventory::{Account, INVENTORY_SCHEMA, Inventory, OrgUnit, RegionInventory, ScanMeta};
+use crate::kinds::ResourceKind;
 use crate::term::{Escaped, escape};
 use serde::Deserialize;
 use serde_json::{Value as JsonValue, json};
@@ -57,6 +56,16 @@ struct CaseFile {
     message_contains: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     remediation_contains: BTreeMap<String, OneOrMany>,
+}
+
+impl CaseFile {
+    /// The case's description of a resource of `kind`, if it has one.
+    fn fragment(&self, kind: ResourceKind) -> Option<&toml::Table> {
+        match kind {
+            ResourceKind::Vpc => (!self.vpc.is_empty()).then_some(&self.vpc),
+            ResourceKind::TransitGateway => self.transit_gateway.as_ref(),
+        }
+    }
 }
 
 /// The `account` of a case: what an inventory's `accounts` entry says of the case's account.
@@ -260,38 +269,34 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
             ));
         }
     }
-    let tgw_rule = rule.resource == super::TRANSIT_GATEWAY;
-    if tgw_rule && !case.vpc.is_empty() {
+    let kind = ResourceKind::parse(&rule.resource).unwrap_or(ResourceKind::Vpc);
+    if let Some(other) = ResourceKind::ALL
+        .into_iter()
+        .find(|k| *k != kind && case.fragment(*k).is_some())
+    {
         return Err(format!(
-            "the case has a vpc, but rule {} applies to transit gateways\n  fix: describe the case's `transit_gateway`",
-            rule.id
+            "the case has a {}, but rule {} applies to {}\n  fix: describe the case's `{}`",
+            other.name(),
+            rule.id,
+            kind.plural(),
+            kind.name()
         ));
     }
-    if !tgw_rule && case.transit_gateway.is_some() {
-        return Err(format!(
-            "the case has a transit_gateway, but rule {} applies to VPCs\n  fix: describe the case's `vpc`",
-            rule.id
-        ));
-    }
-    let (vpcs, transit_gateways) = if tgw_rule {
-        let fragment = serde_json::to_value(case.transit_gateway.clone().unwrap_or_default())
-            .map_err(|e| e.to_string())?;
-        let tgw_json = tgw_with_defaults(&fragment, &account, &region);
-        let tgw: TransitGateway = serde_path_to_error::deserialize(&tgw_json).map_err(|e| {
-            format!(
-                "transit_gateway.{}: {}",
-                Escaped(e.path()),
-                Escaped(e.inner())
-            )
-        })?;
-        (vec![], vec![tgw])
-    } else {
-        let fragment = serde_json::to_value(&case.vpc).map_err(|e| e.to_string())?;
-        let vpc_json = vpc_with_defaults(&fragment, &account, &region);
-        let vpc: Vpc = serde_path_to_error::deserialize(&vpc_json)
-            .map_err(|e| format!("vpc.{}: {}", Escaped(e.path()), Escaped(e.inner())))?;
-        (vec![vpc], vec![])
-    };
+    let fragment = serde_json::to_value(case.fragment(kind).cloned().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    let mut entry = RegionInventory::new(&account, &region);
+    kind.push_json(
+        &mut entry,
+        &kind.test_defaults(&fragment, &account, &region),
+    )
+    .map_err(|e| {
+        format!(
+            "{}.{}: {}",
+            kind.name(),
+            Escaped(e.path()),
+            Escaped(e.inner())
+        )
+    })?;
     let inv = Inventory {
         schema: INVENTORY_SCHEMA.into(),
         scan: ScanMeta {
@@ -302,13 +307,7 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
             regions_requested: vec![],
             regions_scanned: vec![region.clone()],
         },
-        regions: vec![RegionInventory {
-            account_id: account.clone(),
-            region: region.clone(),
-            vpcs,
-            other_flow_logs: vec![],
-            transit_gateways,
-        }],
+        regions: vec![entry],
         errors: vec![],
         accounts: case
             .account
@@ -409,7 +408,7 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
 }
 
 /// Deep-merge `over` into `base` (objects merge, everything else replaces).
-fn merge(base: &mut JsonValue, over: &JsonValue) {
+pub(crate) fn merge(base: &mut JsonValue, over: &JsonValue) {
     match (base, over) {
         (JsonValue::Object(b), JsonValue::Object(o)) => {
             for (k, v) in o {
@@ -425,7 +424,7 @@ fn merge(base: &mut JsonValue, over: &JsonValue) {
     }
 }
 
-fn log_with_defaults(
+pub(crate) fn log_with_defaults(
     frag: &JsonValue,
     resource_id: &str,
     kind: &str,
@@ -452,136 +451,6 @@ fn log_with_defaults(
         }
     });
     merge(&mut base, frag);
-    base
-}
-
-/// A complete inventory transit gateway built from a test fragment: every field the fragment
-/// leaves out gets a default (documented in docs/rules.md). Its flow logs have no traffic type
-/// and a 60-second aggregation interval, as AWS gives transit gateway flow logs.
-fn tgw_with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
-    let id = frag
-        .get("id")
-        .and_then(|v| v.as_str())
-        .unwrap_or("tgw-0test")
-        .to_string();
-    let mut base = json!({
-        "id": id,
-        "arn": format!("arn:aws:ec2:{region}:{account}:transit-gateway/{id}"),
-        "owner_id": account,
-        "shared": false,
-        "state": "available",
-    });
-    let mut frag = frag.clone();
-    let logs = frag.as_object_mut().and_then(|o| o.remove("flow_logs"));
-    let attachment_logs = frag
-        .as_object_mut()
-        .and_then(|o| o.remove("attachment_flow_logs"));
-    merge(&mut base, &frag);
-    let tgw_log = |l: &JsonValue, resource_id: &str, kind: &str, n: usize| {
-        let mut l = l.clone();
-        if let JsonValue::Object(o) = &mut l {
-            o.entry("traffic_type").or_insert(json!(""));
-            o.entry("max_aggregation_interval").or_insert(json!(60));
-        }
-        log_with_defaults(&l, resource_id, kind, n, account, region)
-    };
-    if let Some(JsonValue::Array(logs)) = logs {
-        let v: Vec<JsonValue> = logs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| tgw_log(l, &id, "transit_gateway", i + 1))
-            .collect();
-        base["flow_logs"] = JsonValue::Array(v);
-    }
-    if let Some(JsonValue::Array(logs)) = attachment_logs {
-        let v: Vec<JsonValue> = logs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let attachment = format!("tgw-attach-0test{}", i + 1);
-                let resource = l
-                    .get("resource_id")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or(&attachment)
-                    .to_string();
-                tgw_log(l, &resource, "transit_gateway_attachment", i + 1)
-            })
-            .collect();
-        base["attachment_flow_logs"] = JsonValue::Array(v);
-    }
-    base
-}
-
-/// A complete inventory VPC built from a test fragment: every field the fragment leaves out gets
-/// a default (documented in docs/rules.md).
-fn vpc_with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
-    let id = frag
-        .get("id")
-        .and_then(|v| v.as_str())
-        .unwrap_or("vpc-0test")
-        .to_string();
-    let mut base = json!({
-        "id": id,
-        "arn": format!("arn:aws:ec2:{region}:{account}:vpc/{id}"),
-        "is_default": false,
-        "owner_id": account,
-        "shared": false,
-        "cidr_block": "10.0.0.0/16",
-        "state": "available",
-    });
-    let mut frag = frag.clone();
-    let logs = frag.as_object_mut().and_then(|o| o.remove("flow_logs"));
-    let subnets = frag.as_object_mut().and_then(|o| o.remove("subnets"));
-    merge(&mut base, &frag);
-    if let Some(JsonValue::Array(logs)) = logs {
-        let v: Vec<JsonValue> = logs
-            .iter()
-            .enumerate()
-            .map(|(i, l)| log_with_defaults(l, &id, "vpc", i + 1, account, region))
-            .collect();
-        base["flow_logs"] = JsonValue::Array(v);
-    }
-    if let Some(JsonValue::Array(subnets)) = subnets {
-        let v: Vec<JsonValue> = subnets
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let sid = s
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("subnet-0test{}", i + 1));
-                let mut sb = json!({
-                    "id": sid,
-                    "arn": format!("arn:aws:ec2:{region}:{account}:subnet/{sid}"),
-                    "cidr_block": format!("10.0.{}.0/24", i + 1),
-                    "state": "available",
-                });
-                let mut s = s.clone();
-                let logs = s.as_object_mut().and_then(|o| o.remove("flow_logs"));
-                merge(&mut sb, &s);
-                if let Some(JsonValue::Array(logs)) = logs {
-                    sb["flow_logs"] = JsonValue::Array(
-                        logs.iter()
-                            .enumerate()
-                            .map(|(j, l)| {
-                                log_with_defaults(
-                                    l,
-                                    &sid,
-                                    "subnet",
-                                    (i + 1) * 100 + j + 1,
-                                    account,
-                                    region,
-                                )
-                            })
-                            .collect(),
-                    );
-                }
-                sb
-            })
-            .collect();
-        base["subnets"] = JsonValue::Array(v);
-    }
     base
 }
 

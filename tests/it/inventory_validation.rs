@@ -267,7 +267,7 @@ fn refused_by_the_library(file: &Path) -> String {
     let whole = read.load().map(|_| ()).unwrap_err().to_string();
     let streamed = read
         .head()
-        .and_then(|_| read.stream_vpcs(2, &mut |_| Ok(())))
+        .and_then(|_| read.stream_resources(2, &mut |_| Ok(())))
         .unwrap_err()
         .to_string();
     assert_eq!(whole, streamed);

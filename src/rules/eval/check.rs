@@ -1,17 +1,16 @@
 //! Evaluating the rules on one resource: `applies_if`, `let`s, conditions, and the rendering of
 //! messages and remediation into one verdict per check.
 
-use super::runner::{AccountView, Evaluator};
 use super::template_ctx::{TemplateCtx, render, render_with, resource_label};
 use super::{Active, Needs};
 use crate::findings::{Finding, Remediation, ResourceRef, Status};
-use crate::inventory::{TransitGateway, Vpc};
-use crate::rules::TRANSIT_GATEWAY;
+use crate::kinds::{Resource, ResourceKind};
 use crate::rules::cel_values;
 use crate::rules::load::{Check, Expr, RemediationTpl, Rule, RuleSet};
 use crate::rules::snippet::{self, Lang};
 use cel::Context;
 use cel::common::types::{CelMap, CelMapKey, CelString};
+use cel::common::value::Val;
 use serde_json::Value as JsonValue;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,80 +23,48 @@ struct Verdict {
     remediation: Option<Remediation>,
 }
 
-impl Evaluator<'_> {
-    /// Evaluate every VPC rule on one VPC, appending one finding per check to `out`.
-    pub(super) fn eval_vpc(
-        &self,
-        vpc_rules: &[&Active],
-        (region, account): (&str, &str),
-        vpc: &Vpc,
-        views: (&dyn cel::common::value::Val, &AccountView),
-        out: &mut Vec<Finding>,
-    ) {
-        let resource = Arc::new(vpc_ref(region, account, vpc));
-        self.eval_resource(
-            vpc_rules,
-            resource,
-            ("vpc", cel_values::vpc_value(region, account, vpc), &|| {
-                cel_values::vpc_json(region, account, vpc)
-            }),
-            views,
-            out,
-        );
-    }
+/// One account as rules (`account`) and templates see it.
+pub(super) struct AccountView {
+    pub cel: Box<dyn Val>,
+    pub json: JsonValue,
+}
 
-    /// Evaluate every transit gateway rule on one transit gateway, appending one finding per
-    /// check to `out`.
-    pub(super) fn eval_tgw(
-        &self,
-        tgw_rules: &[&Active],
-        (region, account): (&str, &str),
-        tgw: &TransitGateway,
-        views: (&dyn cel::common::value::Val, &AccountView),
-        out: &mut Vec<Finding>,
-    ) {
-        let resource = Arc::new(tgw_ref(region, account, tgw));
-        self.eval_resource(
-            tgw_rules,
-            resource,
-            (
-                TRANSIT_GATEWAY,
-                cel_values::tgw_value(region, account, tgw),
-                &|| cel_values::tgw_json(region, account, tgw),
-            ),
-            views,
-            out,
-        );
-    }
+/// What the resources of one batch are judged with: the scan's rules, what the outputs need,
+/// the options (as templates and as CEL see them) and the resources' account.
+pub(super) struct Judging<'a> {
+    pub rules: &'a RuleSet,
+    pub needs: Needs,
+    pub options: &'a JsonValue,
+    pub options_cel: &'a dyn Val,
+    pub account: &'a AccountView,
+}
 
-    /// Evaluate `rules` on one resource, seen in CEL and templates as the variable `name`.
-    fn eval_resource(
+impl Judging<'_> {
+    /// Evaluate `rules_of_kind` (the rules of the resource's kind) on one resource of a region
+    /// (`resource` is its reference), appending one finding per check to `out`.
+    pub(super) fn resource(
         &self,
         rules_of_kind: &[&Active],
-        resource: Arc<ResourceRef>,
-        (name, value, json): (
-            &str,
-            Box<dyn cel::common::value::Val>,
-            &dyn Fn() -> JsonValue,
-        ),
-        (options_cel, account_view): (&dyn cel::common::value::Val, &AccountView),
+        (kind, item, resource): (ResourceKind, &dyn Resource, Arc<ResourceRef>),
+        (region, account): (&str, &str),
         out: &mut Vec<Finding>,
     ) {
-        let (rules, options) = (self.rules, &self.options);
+        let name = kind.variable();
+        let rules = self.rules;
         let mut root = Context::with_env(Arc::clone(&rules.env));
-        root.add_variable_as_val(name, value);
+        root.add_variable_as_val(name, item.cel_value(region, account));
         root.add_variable_as_val("resource", cel_values::resource_value(&resource));
-        root.add_variable_as_val("options", options_cel.clone_as_boxed());
-        root.add_variable_as_val("account", account_view.cel.clone_as_boxed());
+        root.add_variable_as_val("options", self.options_cel.clone_as_boxed());
+        root.add_variable_as_val("account", self.account.cel.clone_as_boxed());
         let base = || {
             let mut base = serde_json::Map::new();
             base.insert(
                 "resource".into(),
                 serde_json::to_value(resource.as_ref()).unwrap_or(JsonValue::Null),
             );
-            base.insert(name.into(), json());
-            base.insert("options".into(), options.clone());
-            base.insert("account".into(), account_view.json.clone());
+            base.insert(name.into(), item.template_json(region, account));
+            base.insert("options".into(), self.options.clone());
+            base.insert("account".into(), self.account.json.clone());
             base
         };
         let mut tctx = TemplateCtx::new(&base);
@@ -118,34 +85,6 @@ impl Evaluator<'_> {
                 });
             }
         }
-    }
-}
-
-pub(super) fn vpc_ref(region: &str, account: &str, vpc: &Vpc) -> ResourceRef {
-    ResourceRef {
-        kind: "vpc".into(),
-        id: vpc.id.clone(),
-        arn: vpc.arn.clone(),
-        region: region.to_string(),
-        account_id: account.to_string(),
-        name: vpc.name.clone(),
-        tags: vpc.tags.clone(),
-        network_interfaces: vpc.network_interfaces,
-        is_default: Some(vpc.is_default),
-    }
-}
-
-pub(super) fn tgw_ref(region: &str, account: &str, tgw: &TransitGateway) -> ResourceRef {
-    ResourceRef {
-        kind: TRANSIT_GATEWAY.into(),
-        id: tgw.id.clone(),
-        arn: tgw.arn.clone(),
-        region: region.to_string(),
-        account_id: account.to_string(),
-        name: tgw.name.clone(),
-        tags: tgw.tags.clone(),
-        network_interfaces: None,
-        is_default: None,
     }
 }
 

@@ -11,7 +11,7 @@ mod region_errors;
 mod runner;
 mod template_ctx;
 
-pub use runner::{BATCH, Batch, Evaluator, batches_of};
+pub use runner::{BATCH, Evaluator, batches_of};
 
 use super::cel_values;
 use super::load::{Rule, RuleSet};

@@ -1,73 +1,66 @@
-//! Error results for what could not be read: VPCs of a region whose EC2 data is incomplete,
-//! and regions whose VPCs could not be listed at all.
+//! Error results for what could not be read: resources of a region whose EC2 data is
+//! incomplete, and regions whose resources could not be listed at all.
 
 use super::Active;
-use super::runner::Evaluator;
 use crate::findings::{Finding, ResourceRef, Status};
-use crate::inventory::ScanError;
-use crate::rules::{TRANSIT_GATEWAY, VPC};
+use crate::inventory::{InventoryHead, ScanError};
+use crate::kinds::ResourceKind;
 use std::sync::Arc;
 
-impl Evaluator<'_> {
-    /// Error results for the regions whose VPCs could not be listed at all: every check of every
-    /// VPC rule, on a `region` resource whose ARN stands for all VPCs of the region, so that the
-    /// report shows what was not evaluated. The same for transit gateway rules, on a `region`
-    /// resource standing for the region's transit gateways, in the regions whose transit
-    /// gateways could not be listed (a region entry without them, or no entry at all).
-    pub fn unlisted_regions(&self) -> Vec<Finding> {
-        let vpc_rules = self.vpc_rules();
-        let tgw_rules = self.rules_of(TRANSIT_GATEWAY);
-        let errors = &self.head.errors;
-        let mut out = Vec::new();
-        let mut seen: Vec<(&str, &str)> = Vec::new();
-        let mut seen_tgw: Vec<(&str, &str)> = Vec::new();
-        for e in errors.iter().filter(|e| e.service == "ec2") {
-            let Some(region) = e.region.as_deref() else {
+/// Error results for the regions whose resources could not be listed at all, given the rules of
+/// each kind (by [`ResourceKind::index`]): every check of every rule of the kind, on a `region`
+/// resource whose ARN stands for all resources of the kind in the region, so that the report
+/// shows what was not evaluated. For the region entry's own kind (VPCs), the regions without an
+/// entry; for a kind with listings of its own (transit gateways), also the regions whose
+/// listings of it failed.
+pub(super) fn unlisted_regions(head: &InventoryHead, rules: &[Vec<&Active>]) -> Vec<Finding> {
+    let errors = &head.errors;
+    let mut out = Vec::new();
+    let mut seen: Vec<(ResourceKind, &str, &str)> = Vec::new();
+    for e in errors.iter().filter(|e| e.service == "ec2") {
+        let Some(region) = e.region.as_deref() else {
+            continue;
+        };
+        let listed = head.lists(&e.account_id, region);
+        for kind in ResourceKind::ALL {
+            let of_kind = &rules[kind.index()];
+            let own = !kind.listings().is_empty();
+            let unlisted = !listed || (own && kind.listings().contains(&e.operation.as_str()));
+            let key = (kind, e.account_id.as_str(), region);
+            if !unlisted || (own && of_kind.is_empty()) || seen.contains(&key) {
                 continue;
-            };
-            let key = (e.account_id.as_str(), region);
-            let listed = self.head.lists(&e.account_id, region);
-            if !listed && !seen.contains(&key) {
-                seen.push(key);
-                let why = unreadable(errors, region, &e.account_id, VPC).unwrap_or_default();
-                let resource = Arc::new(region_ref(region, &e.account_id, "vpc/*"));
-                let message = format!(
-                    "The VPCs of {region} in account {} could not be listed, so they were not evaluated: {why}",
+            }
+            seen.push(key);
+            // Without a region entry, every failure of the region is why a kind with listings
+            // of its own was not evaluated.
+            let why_kind = (listed || !own).then_some(kind);
+            let why = unreadable(errors, region, &e.account_id, why_kind).unwrap_or_default();
+            let resource = Arc::new(region_ref(region, &e.account_id, kind));
+            let message = if listed || !own {
+                format!(
+                    "The {} of {region} in account {} could not be listed, so they were not evaluated: {why}",
+                    kind.plural(),
                     e.account_id
-                );
-                push_errors(&mut out, &vpc_rules, &resource, &message);
-            }
-            let tgw_unlisted = !listed || TGW_LISTINGS.contains(&e.operation.as_str());
-            if tgw_unlisted && !tgw_rules.is_empty() && !seen_tgw.contains(&key) {
-                seen_tgw.push(key);
-                // Without a region entry, every failure of the region is why.
-                let kind = if listed { TRANSIT_GATEWAY } else { "" };
-                let why = unreadable(errors, region, &e.account_id, kind).unwrap_or_default();
-                let resource = Arc::new(region_ref(region, &e.account_id, "transit-gateway/*"));
-                let message = if listed {
-                    format!(
-                        "The transit gateways of {region} in account {} could not be listed, so they were not evaluated: {why}",
-                        e.account_id
-                    )
-                } else {
-                    format!(
-                        "{region} in account {} could not be read, so its transit gateways were not evaluated: {why}",
-                        e.account_id
-                    )
-                };
-                push_errors(&mut out, &tgw_rules, &resource, &message);
-            }
+                )
+            } else {
+                format!(
+                    "{region} in account {} could not be read, so its {} were not evaluated: {why}",
+                    e.account_id,
+                    kind.plural()
+                )
+            };
+            push_errors(&mut out, of_kind, &resource, &message);
         }
-        out
     }
+    out
 }
 
 /// A `region` resource standing for every resource of a kind (`vpc/*`) in the region.
-fn region_ref(region: &str, account: &str, what: &str) -> ResourceRef {
+fn region_ref(region: &str, account: &str, kind: ResourceKind) -> ResourceRef {
     ResourceRef {
         kind: "region".into(),
         id: region.to_string(),
-        arn: format!("arn:aws:ec2:{region}:{account}:{what}"),
+        arn: format!("arn:aws:ec2:{region}:{account}:{}/*", kind.arn_type()),
         region: region.to_string(),
         account_id: account.to_string(),
         name: None,
@@ -77,34 +70,22 @@ fn region_ref(region: &str, account: &str, what: &str) -> ResourceRef {
     }
 }
 
-/// The listings that only transit gateways need: their failure leaves the VPCs of the region
-/// complete.
-const TGW_LISTINGS: &[&str] = &[
-    "DescribeTransitGateways",
-    "DescribeTransitGatewayAttachments",
-];
-
 /// Why the EC2 data a resource of `kind` needs in a region is incomplete, if it is: a VPC whose
 /// flow logs or subnets could not be listed must not be judged as having none, nor a transit
-/// gateway whose flow logs or attachments could not be. An empty `kind` takes every failure.
+/// gateway whose flow logs or attachments could not be (see [`ResourceKind::needs_listing`]).
+/// `None` for `kind` takes every failure.
 pub(super) fn unreadable(
     errors: &[ScanError],
     region: &str,
     account: &str,
-    kind: &str,
+    kind: Option<ResourceKind>,
 ) -> Option<String> {
     let errs: Vec<String> = errors
         .iter()
         .filter(|e| {
             e.service == "ec2" && e.account_id == account && e.region.as_deref() == Some(region)
         })
-        .filter(|e| match kind {
-            "" => true,
-            TRANSIT_GATEWAY => {
-                TGW_LISTINGS.contains(&e.operation.as_str()) || e.operation == "DescribeFlowLogs"
-            }
-            _ => !TGW_LISTINGS.contains(&e.operation.as_str()),
-        })
+        .filter(|e| kind.is_none_or(|k| k.needs_listing(&e.operation)))
         .map(|e| {
             format!(
                 "{} failed in {region}: {}: {}",

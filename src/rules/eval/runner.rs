@@ -1,79 +1,50 @@
-//! The evaluation of batches of VPCs, spread over the available cores, with results in batch order.
+//! The evaluation of batches of resources, spread over the available cores, with results in
+//! batch order.
 
-use super::check::{tgw_ref, vpc_ref};
+use super::check::{AccountView, Judging};
 use super::parallel::ordered_parallel;
-use super::region_errors::{push_all, push_errors, unreadable};
+use super::region_errors::{push_all, push_errors, unlisted_regions, unreadable};
 use super::{Active, EvalOptions, Needs};
-use crate::findings::Finding;
-use crate::inventory::{Account, Inventory, InventoryHead, TransitGateway, Vpc, VpcBatch};
+use crate::findings::{Finding, Status};
+use crate::inventory::{Account, Inventory, InventoryHead};
+use crate::kinds::{ResourceBatch, ResourceKind};
 use crate::rules::RuleSet;
 use crate::rules::cel_values;
-use crate::rules::{TRANSIT_GATEWAY, VPC};
 use serde_json::Value as JsonValue;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Consecutive VPCs of one region entry (by its index in the inventory and its head), evaluated
-/// as one unit of work.
-pub struct Batch<'v> {
-    pub region: usize,
-    pub vpcs: std::borrow::Cow<'v, [Vpc]>,
-    /// Transit gateways of the region entry, judged by the transit gateway rules.
-    pub transit_gateways: std::borrow::Cow<'v, [TransitGateway]>,
-}
-
-impl From<VpcBatch> for Batch<'static> {
-    fn from(b: VpcBatch) -> Self {
-        Batch {
-            region: b.region,
-            vpcs: std::borrow::Cow::Owned(b.vpcs),
-            transit_gateways: std::borrow::Cow::Owned(b.transit_gateways),
-        }
-    }
-}
-
-/// The VPCs of an inventory in memory, in batches of [`BATCH`], each region entry's transit
-/// gateways after its VPCs (the order in which a saved inventory streams them).
-pub fn batches_of(inv: &Inventory) -> impl Iterator<Item = Batch<'_>> + Send {
+/// The resources of an inventory in memory, in batches of at most [`BATCH`] resources of one
+/// kind, each region entry's kinds in the order of [`ResourceKind::ALL`] (the order in which a
+/// saved inventory streams them).
+pub fn batches_of(inv: &Inventory) -> impl Iterator<Item = ResourceBatch<'_>> + Send {
     inv.regions.iter().enumerate().flat_map(|(region, r)| {
-        let vpcs = r.vpcs.chunks(BATCH).map(move |c| Batch {
-            region,
-            vpcs: std::borrow::Cow::Borrowed(c),
-            transit_gateways: std::borrow::Cow::Borrowed(&[]),
-        });
-        let tgws = r.transit_gateways.chunks(BATCH).map(move |c| Batch {
-            region,
-            vpcs: std::borrow::Cow::Borrowed(&[]),
-            transit_gateways: std::borrow::Cow::Borrowed(c),
-        });
-        vpcs.chain(tgws)
+        ResourceKind::ALL.into_iter().flat_map(move |kind| {
+            kind.chunks(r, BATCH)
+                .into_iter()
+                .map(move |resources| ResourceBatch { region, resources })
+        })
     })
 }
 
 /// Evaluation prepared once per scan: the rules with their parameters, the options, and the
-/// scan's errors. It then judges batches of VPCs as they come, so that an inventory can be
+/// scan's errors. It then judges batches of resources as they come, so that an inventory can be
 /// evaluated while it is read; the order of results is that of the batches, followed by
 /// [`Evaluator::unlisted_regions`].
 pub struct Evaluator<'a> {
-    pub(super) rules: &'a RuleSet,
-    pub(super) active: Vec<Active<'a>>,
-    pub(super) head: &'a InventoryHead,
-    pub(super) options: JsonValue,
-    pub(super) needs: Needs,
-    pub(super) skip_unused: bool,
+    rules: &'a RuleSet,
+    active: Vec<Active<'a>>,
+    head: &'a InventoryHead,
+    options: JsonValue,
+    needs: Needs,
+    skip_unused: bool,
     /// The `account` of each account the scan holds, built once per scan, and for each region
     /// entry of the head the index of its account here.
-    pub(super) accounts: Vec<AccountView>,
+    accounts: Vec<AccountView>,
     region_account: Vec<usize>,
 }
 
-/// One account as rules (`account`) and templates see it.
-pub(super) struct AccountView {
-    pub cel: Box<dyn cel::common::value::Val>,
-    pub json: JsonValue,
-}
-
-/// VPCs evaluated as one unit of work; results are handed on per batch.
+/// Resources evaluated as one unit of work; results are handed on per batch.
 pub const BATCH: usize = 256;
 
 impl<'a> Evaluator<'a> {
@@ -103,70 +74,76 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The account of the region entry with this index.
-    pub(super) fn account_of(&self, region: usize) -> Option<&AccountView> {
+    fn account_of(&self, region: usize) -> Option<&AccountView> {
         self.region_account
             .get(region)
             .and_then(|&i| self.accounts.get(i))
     }
 
-    pub(super) fn vpc_rules(&self) -> Vec<&Active<'a>> {
-        self.rules_of(VPC)
-    }
-
-    /// The rules whose resource kind is `kind`.
-    pub(super) fn rules_of(&self, kind: &str) -> Vec<&Active<'a>> {
-        self.active
+    /// The rules of each resource kind, by [`ResourceKind::index`].
+    fn rules_by_kind(&self) -> Vec<Vec<&Active<'a>>> {
+        ResourceKind::ALL
             .iter()
-            .filter(|a| a.rule.resource == kind)
+            .map(|kind| {
+                self.active
+                    .iter()
+                    .filter(|a| a.rule.resource == kind.name())
+                    .collect()
+            })
             .collect()
     }
 
-    /// Evaluate batches of VPCs, spread over the available cores, handing each batch's results to
-    /// `emit` in batch order, on the calling thread. `source` is pulled from the worker threads,
-    /// so it may itself wait for input (an inventory file being read).
+    /// Error results for the regions whose resources could not be listed at all (see
+    /// [`unlisted_regions`]).
+    pub fn unlisted_regions(&self) -> Vec<Finding> {
+        unlisted_regions(self.head, &self.rules_by_kind())
+    }
+
+    /// Evaluate batches of resources, spread over the available cores, handing each batch's
+    /// results to `emit` in batch order, on the calling thread. `source` is pulled from the
+    /// worker threads, so it may itself wait for input (an inventory file being read).
     pub fn batches<'v>(
         &self,
-        source: impl Iterator<Item = Batch<'v>> + Send,
+        source: impl Iterator<Item = ResourceBatch<'v>> + Send,
         emit: &mut dyn FnMut(Vec<Finding>),
     ) {
-        let vpc_rules = self.vpc_rules();
-        let tgw_rules = self.rules_of(TRANSIT_GATEWAY);
-        if vpc_rules.is_empty() && tgw_rules.is_empty() {
+        let rules = self.rules_by_kind();
+        if rules.iter().all(Vec::is_empty) {
             return;
         }
-        let per_vpc: usize = vpc_rules.iter().map(|a| a.rule.checks.len()).sum();
-        let per_tgw: usize = tgw_rules.iter().map(|a| a.rule.checks.len()).sum();
-        let broken_of = |kind: &str| -> Vec<Option<String>> {
-            self.head
-                .regions
-                .iter()
-                .map(|k| unreadable(&self.head.errors, &k.region, &k.account_id, kind))
-                .collect()
-        };
-        let broken = broken_of(VPC);
-        let broken_tgw = broken_of(TRANSIT_GATEWAY);
-        let work = |batch: Batch| -> Vec<Finding> {
+        let per_resource: Vec<usize> = rules
+            .iter()
+            .map(|of_kind| of_kind.iter().map(|a| a.rule.checks.len()).sum())
+            .collect();
+        // Why each region entry's data for each kind is incomplete, if it is.
+        let broken: Vec<Vec<Option<String>>> = ResourceKind::ALL
+            .iter()
+            .map(|&kind| {
+                self.head
+                    .regions
+                    .iter()
+                    .map(|k| unreadable(&self.head.errors, &k.region, &k.account_id, Some(kind)))
+                    .collect()
+            })
+            .collect();
+        let work = |batch: ResourceBatch| -> Vec<Finding> {
+            let kind = batch.resources.kind();
+            let of_kind = &rules[kind.index()];
+            if of_kind.is_empty() {
+                return Vec::new();
+            }
             let key = self.head.regions.get(batch.region);
             let (name, account) = key.map_or(("", ""), |k| (&*k.region, &*k.account_id));
-            let not_listed = || {
-                // Cannot happen when the batches come from the inventory the head was read from;
-                // said rather than skipped if it does.
-                Some(format!(
+            let broken = match key {
+                Some(_) => broken[kind.index()][batch.region].clone(),
+                // Cannot happen when the batches come from the inventory the head was read
+                // from; said rather than skipped if it does.
+                None => Some(format!(
                     "its region entry #{} is not in the inventory's list of regions",
                     batch.region + 1
-                ))
+                )),
             };
-            let broken = match key {
-                Some(_) => broken[batch.region].clone(),
-                None => not_listed(),
-            };
-            let broken_tgw = match key {
-                Some(_) => broken_tgw[batch.region].clone(),
-                None => not_listed(),
-            };
-            let mut out = Vec::with_capacity(
-                batch.vpcs.len() * per_vpc + batch.transit_gateways.len() * per_tgw,
-            );
+            let mut out = Vec::with_capacity(batch.resources.len() * per_resource[kind.index()]);
             let options_cel = cel_values::shared_val(cel_values::json_to_cel(&self.options));
             let fallback;
             let account_view = match self.account_of(batch.region) {
@@ -179,60 +156,35 @@ impl<'a> Evaluator<'a> {
                     &fallback
                 }
             };
-            for vpc in batch.vpcs.iter().filter(|_| !vpc_rules.is_empty()) {
+            let judging = Judging {
+                rules: self.rules,
+                needs: self.needs,
+                options: &self.options,
+                options_cel: options_cel.as_ref(),
+                account: account_view,
+            };
+            for item in batch.resources.iter() {
+                let resource = Arc::new(item.resource_ref(name, account));
                 if let Some(msg) = &broken {
-                    let message = format!("VPC {} cannot be judged: {msg}", vpc.id);
-                    push_errors(
-                        &mut out,
-                        &vpc_rules,
-                        &Arc::new(vpc_ref(name, account, vpc)),
-                        &message,
-                    );
-                    continue;
-                }
-                if self.skip_unused && vpc.network_interfaces == Some(0) {
                     let message = format!(
-                        "VPC {} has no network interfaces, so nothing in it sends or receives traffic; skipped because unused VPCs are skipped (--skip-unused)",
-                        vpc.id
+                        "{} {} cannot be judged: {msg}",
+                        kind.noun_capitalized(),
+                        item.id()
                     );
-                    push_all(
-                        &mut out,
-                        &vpc_rules,
-                        &Arc::new(vpc_ref(name, account, vpc)),
-                        &message,
-                        crate::findings::Status::Skipped,
-                    );
+                    push_errors(&mut out, of_kind, &resource, &message);
                     continue;
                 }
-                self.eval_vpc(
-                    &vpc_rules,
-                    (name, account),
-                    vpc,
-                    (options_cel.as_ref(), account_view),
-                    &mut out,
-                );
-            }
-            if tgw_rules.is_empty() {
-                return out;
-            }
-            for tgw in batch.transit_gateways.iter() {
-                if let Some(msg) = &broken_tgw {
-                    let message = format!("Transit gateway {} cannot be judged: {msg}", tgw.id);
-                    push_errors(
-                        &mut out,
-                        &tgw_rules,
-                        &Arc::new(tgw_ref(name, account, tgw)),
-                        &message,
+                if self.skip_unused && resource.network_interfaces == Some(0) {
+                    let message = format!(
+                        "{} {} has no network interfaces, so nothing in it sends or receives traffic; skipped because unused {} are skipped (--skip-unused)",
+                        kind.noun_capitalized(),
+                        item.id(),
+                        kind.plural()
                     );
+                    push_all(&mut out, of_kind, &resource, &message, Status::Skipped);
                     continue;
                 }
-                self.eval_tgw(
-                    &tgw_rules,
-                    (name, account),
-                    tgw,
-                    (options_cel.as_ref(), account_view),
-                    &mut out,
-                );
+                judging.resource(of_kind, (kind, item, resource), (name, account), &mut out);
             }
             out
         };
@@ -281,10 +233,9 @@ mod tests {
         let ev = Evaluator::new(&set, &EvalOptions::default(), &head);
         let mut got = Vec::new();
         ev.batches(
-            std::iter::once(Batch {
+            std::iter::once(ResourceBatch {
                 region: 7,
-                vpcs: std::borrow::Cow::Borrowed(&inv.regions[0].vpcs),
-                transit_gateways: std::borrow::Cow::Borrowed(&[]),
+                resources: crate::kinds::Resources::borrowed(&inv.regions[0].vpcs),
             }),
             &mut |mut part| got.append(&mut part),
         );

@@ -5,8 +5,9 @@ use crate::error::Error;
 use crate::report::json::DocumentText;
 use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use crate::report::{
-    Format, Reporter, asff::AsffReporter, html::HtmlReporter, ocsf::OcsfReporter, json::JsonReporter, markdown::MarkdownReporter,
-    sarif::SarifReporter, text::TextReporter, v1::Document,
+    Format, Reporter, asff::AsffReporter, html::HtmlReporter, json::JsonReporter,
+    markdown::MarkdownReporter, ocsf::OcsfReporter, sarif::SarifReporter, text::TextReporter,
+    v1::Document,
 };
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};

@@ -36,7 +36,9 @@ impl<'a> Catalog<'a> {
     /// A result's title: rule, check and the rule's title, as SARIF and the HTML name them.
     pub fn title(&self, f: &Finding) -> String {
         match (self.rule(f), self.check(f)) {
-            (Some(r), Some(c)) => format!("{} {}: {} ({})", f.rule_id, f.check_id, r.title, c.title),
+            (Some(r), Some(c)) => {
+                format!("{} {}: {} ({})", f.rule_id, f.check_id, r.title, c.title)
+            }
             (Some(r), None) => format!("{} {}: {}", f.rule_id, f.check_id, r.title),
             _ => format!("{} {}", f.rule_id, f.check_id),
         }
@@ -44,7 +46,10 @@ impl<'a> Catalog<'a> {
 
     /// What to do about a result: the check's remediation prose, else the rule's description.
     pub fn advice(&self, f: &Finding) -> String {
-        match (self.check(f).and_then(|c| c.remediation.as_deref()), self.rule(f)) {
+        match (
+            self.check(f).and_then(|c| c.remediation.as_deref()),
+            self.rule(f),
+        ) {
             (Some(text), _) => text.to_string(),
             (None, Some(r)) => r.description.clone(),
             (None, None) => String::new(),

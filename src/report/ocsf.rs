@@ -4,9 +4,9 @@
 use super::export::{Catalog, ScanTime, aws_type, cut, ocsf_severity, partition, write_array};
 use super::{Format, Reporter};
 use crate::error::Error;
-use crate::report::sarif::fingerprint;
 use crate::findings::{Finding, Status};
 use crate::inventory::Account;
+use crate::report::sarif::fingerprint;
 use crate::report::v1::Document;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -96,8 +96,6 @@ struct Cloud<'a> {
     region: &'a str,
     cloud_partition: &'a str,
     account: CloudAccount<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    org: Option<Org<'a>>,
 }
 
 #[derive(Serialize)]
@@ -108,13 +106,6 @@ struct CloudAccount<'a> {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
-}
-
-/// The account's place in its organization: the organizational unit it sits in.
-#[derive(Serialize)]
-struct Org<'a> {
-    ou_uid: &'a str,
-    ou_name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -157,6 +148,7 @@ struct Product<'a> {
     name: &'a str,
     vendor_name: &'a str,
     version: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
     url_string: &'a str,
 }
 
@@ -221,9 +213,10 @@ impl<'a> Context<'a> {
             severity,
             status_id,
             status,
-            status_detail: f.suppression.as_ref().map(|s| {
-                format!("suppressed until {}: {}", s.expires, s.reason)
-            }),
+            status_detail: f
+                .suppression
+                .as_ref()
+                .map(|s| format!("suppressed until {}: {}", s.expires, s.reason)),
             status_code: f.status.as_str(),
             time: self.time.millis,
             message: &f.message,
@@ -251,10 +244,6 @@ impl<'a> Context<'a> {
                     kind: "AWS Account",
                     name: account.and_then(|a| a.name.as_deref()),
                 },
-                org: account.and_then(|a| a.ou_path.last()).map(|u| Org {
-                    ou_uid: &u.id,
-                    ou_name: &u.name,
-                }),
             },
             resources: [Resource {
                 uid: &r.arn,

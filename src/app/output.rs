@@ -5,8 +5,9 @@ use crate::error::Error;
 use crate::report::json::DocumentText;
 use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use crate::report::{
-    Format, Reporter, html::HtmlReporter, json::JsonReporter, markdown::MarkdownReporter,
-    sarif::SarifReporter, text::TextReporter, v1::Document,
+    Format, Reporter, asff::AsffReporter, html::HtmlReporter, json::JsonReporter,
+    markdown::MarkdownReporter, ocsf::OcsfReporter, sarif::SarifReporter, text::TextReporter,
+    v1::Document,
 };
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -52,6 +53,8 @@ pub fn reporter_for(format: Format, opts: &ReporterOptions) -> Result<Box<dyn Re
         Format::Html => Box::new(HtmlReporter::new(opts.template_dir.as_deref())?),
         Format::Text => Box::new(TextReporter { color: opts.color }),
         Format::Markdown => Box::new(MarkdownReporter),
+        Format::Ocsf => Box::new(OcsfReporter),
+        Format::Asff => Box::new(AsffReporter),
     })
 }
 

@@ -1,11 +1,14 @@
 //! Output formats. Each format is one module behind [`Reporter`]; none of them touches AWS.
 
+pub mod asff;
 pub mod diff;
 pub mod escape;
+pub mod export;
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod merge;
+pub mod ocsf;
 pub mod sarif;
 pub mod text;
 pub mod v1;
@@ -28,6 +31,10 @@ pub enum Format {
     Text,
     /// A short Markdown summary (GitHub step summary, pull-request comments, chat).
     Markdown,
+    /// OCSF 1.6.0 Compliance Findings (class 2003), for Security Lake and SIEMs.
+    Ocsf,
+    /// AWS Security Finding Format, as Security Hub's BatchImportFindings takes it.
+    Asff,
 }
 
 impl Format {
@@ -39,6 +46,8 @@ impl Format {
             Format::Html => "html",
             Format::Text => "text",
             Format::Markdown => "markdown",
+            Format::Ocsf => "ocsf",
+            Format::Asff => "asff",
         }
     }
 
@@ -50,6 +59,8 @@ impl Format {
             Format::Html => "flowaudit.html",
             Format::Text => "flowaudit.txt",
             Format::Markdown => "flowaudit.md",
+            Format::Ocsf => "flowaudit.ocsf.json",
+            Format::Asff => "flowaudit.asff.json",
         }
     }
 }

@@ -20,6 +20,7 @@ mod inventory_validation;
 mod org_scan;
 mod report_accounts;
 mod report_e2e;
+mod report_exports;
 mod report_hostile;
 mod report_html;
 mod report_json;

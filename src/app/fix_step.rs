@@ -105,14 +105,15 @@ fn check_rule_filters(s: &mut FixSettings, rules: &RuleSet) -> Result<(), Error>
     Ok(())
 }
 
-/// The `--fix-resource` patterns that match no VPC and no transit gateway of the inventory.
+/// The `--fix-resource` patterns that match no resource of any kind of the inventory.
 pub(crate) fn unmatched_resource_patterns<'s>(s: &'s FixSettings, inv: &Inventory) -> Vec<&'s str> {
     s.resources
         .iter()
         .filter(|p| {
-            !inv.regions.iter().any(|k| {
-                k.vpcs.iter().any(|v| p.matches(&v.id))
-                    || k.transit_gateways.iter().any(|t| p.matches(&t.id))
+            !inv.regions.iter().any(|r| {
+                crate::kinds::ResourceKind::ALL
+                    .iter()
+                    .any(|k| k.listed(r).iter().any(|x| p.matches(x.id())))
             })
         })
         .map(|p| p.as_str())

@@ -3,9 +3,10 @@
 
 use super::aws::{Accounts, Aws, error_code, error_text};
 use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, new_change_id, now_rfc3339};
-use super::plan::{Action, CHANGE_TAG, Change, Plan};
+use super::plan::{Action, CHANGE_TAG, Change, Plan, TRAFFIC_TYPE};
 use super::settings::{FixDestination, FixSettings};
 use crate::error::Error;
+use crate::kinds::ResourceKind;
 use crate::term::escape;
 use aws_sdk_ec2::types::{
     FlowLogsResourceType, LogDestinationType, ResourceType, Tag, TagSpecification, TrafficType,
@@ -219,36 +220,33 @@ async fn associate_kms_key(
     }
 }
 
-/// The aggregation interval of every transit gateway flow log (AWS accepts no other).
-const TGW_AGGREGATION_SECONDS: i32 = 60;
-
 /// Create the flow log of `change`; `token` (its change id) is sent as the ClientToken and set as
 /// the [`CHANGE_TAG`] tag.
 async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSettings) -> Done {
     let Some(resource) = &change.resource_id else {
         return Done::failed("internal: flow-log change without a VPC");
     };
-    let tgw = matches!(
-        &change.action,
-        Action::CreateFlowLog {
-            resource_type: Some(_),
-            ..
+    let kind = match &change.action {
+        Action::CreateFlowLog { resource_type, .. } => {
+            ResourceKind::of_flow_log_resource_type(resource_type.as_deref())
         }
-    );
+        _ => ResourceKind::Vpc,
+    };
+    // A kind with a fixed aggregation interval (a transit gateway) has no traffic type and
+    // fields of its own: a VPC log format does not apply to it.
+    let fixed = kind.fixed_aggregation_interval();
     let mut req = aws
         .ec2(&change.region)
         .create_flow_logs()
         .dry_run(s.dry_run)
         .client_token(token)
         .resource_ids(resource);
-    // A transit gateway flow log has no traffic type, AWS's fixed 60-second aggregation interval,
-    // and fields of its own (a VPC log format does not apply to it).
-    req = if tgw {
-        req.resource_type(FlowLogsResourceType::TransitGateway)
-            .max_aggregation_interval(TGW_AGGREGATION_SECONDS)
-    } else {
-        req.resource_type(FlowLogsResourceType::Vpc)
-            .traffic_type(TrafficType::All)
+    req = req.resource_type(FlowLogsResourceType::from(
+        kind.flow_log_resource_type().unwrap_or("VPC"),
+    ));
+    req = match fixed {
+        Some(seconds) => req.max_aggregation_interval(seconds),
+        None => req.traffic_type(TrafficType::from(TRAFFIC_TYPE)),
     };
     req = match &s.destination {
         FixDestination::S3 { .. } => req
@@ -259,10 +257,10 @@ async fn create_flow_log(aws: &Aws, change: &Change, token: &str, s: &FixSetting
             .log_group_name(log_group)
             .deliver_logs_permission_arn(s.delivery_role.clone().unwrap_or_default()),
     };
-    if let (Some(f), false) = (&s.log_format, tgw) {
+    if let (Some(f), None) = (&s.log_format, fixed) {
         req = req.log_format(f);
     }
-    if let (Some(i), false) = (s.max_aggregation_interval, tgw) {
+    if let (Some(i), None) = (s.max_aggregation_interval, fixed) {
         req = req.max_aggregation_interval(i);
     }
     req = req.tag_specifications(flow_log_tag_spec(token, &s.tags));

@@ -11,9 +11,7 @@ mod select;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use model::{
-    Action, CHANGE_TAG, Change, ManualFix, Plan, Skipped, TRAFFIC_TYPE, TRANSIT_GATEWAY,
-};
+pub use model::{Action, CHANGE_TAG, Change, ManualFix, Plan, Skipped, TRAFFIC_TYPE};
 
 use self::destination::{plan_destination_group, same_destination};
 use self::encryption::plan_encryption;

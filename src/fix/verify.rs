@@ -83,12 +83,14 @@ pub fn outcomes(
                 // Only the rules of the changed resource's kind (VPC or transit gateway): a rule
                 // whose results are all on resources of another kind does not judge it.
                 let kind = match &c.action {
-                    Action::CreateFlowLog {
-                        resource_type: Some(_),
-                        ..
-                    } => crate::rules::TRANSIT_GATEWAY,
-                    _ => crate::rules::VPC,
-                };
+                    Action::CreateFlowLog { resource_type, .. } => {
+                        crate::kinds::ResourceKind::of_flow_log_resource_type(
+                            resource_type.as_deref(),
+                        )
+                    }
+                    _ => crate::kinds::ResourceKind::Vpc,
+                }
+                .name();
                 let other_kind = |rule: &str| {
                     let mut of_rule = after.iter().filter(|f| f.rule_id == rule).peekable();
                     of_rule.peek().is_some()
@@ -205,7 +207,9 @@ mod tests {
             action: crate::fix::plan::Action::CreateFlowLog {
                 destination: "s3://b".into(),
                 traffic_type: String::new(),
-                resource_type: Some(crate::fix::plan::TRANSIT_GATEWAY.into()),
+                resource_type: crate::kinds::ResourceKind::TransitGateway
+                    .flow_log_resource_type()
+                    .map(Into::into),
             },
             targets: vec!["flow-logs-enabled".into()],
             note: None,

@@ -99,6 +99,38 @@ impl ResourceKind {
         !matches!(self, ResourceKind::Vpc)
     }
 
+    /// The kind a flow-log change of the fix plan is for, from its CreateFlowLogs resource type
+    /// (`None`, the plan's VPC default, or a kind's [`ResourceKind::flow_log_resource_type`]).
+    pub fn of_flow_log_resource_type(resource_type: Option<&str>) -> ResourceKind {
+        resource_type
+            .and_then(|t| {
+                ResourceKind::ALL
+                    .into_iter()
+                    .find(|k| k.flow_log_resource_type() == Some(t))
+            })
+            .unwrap_or(ResourceKind::Vpc)
+    }
+
+    /// The CreateFlowLogs `ResourceType` a fix records for the kind; `None` for a VPC, the
+    /// default of the change log.
+    pub const fn flow_log_resource_type(self) -> Option<&'static str> {
+        match self {
+            ResourceKind::Vpc => None,
+            ResourceKind::TransitGateway => Some("TransitGateway"),
+        }
+    }
+
+    /// The aggregation interval every flow log of the kind has, when AWS accepts no other (a
+    /// transit gateway's 60 seconds); `None` when `--fix-max-aggregation-interval` applies.
+    /// A kind with a fixed interval also has fields of its own: `--fix-log-format` does not
+    /// apply to it, and it has no traffic type.
+    pub const fn fixed_aggregation_interval(self) -> Option<i32> {
+        match self {
+            ResourceKind::Vpc => None,
+            ResourceKind::TransitGateway => Some(60),
+        }
+    }
+
     /// The resource type in an EC2 ARN (`vpc`, `transit-gateway`), for a reference standing for
     /// every resource of the kind in a region (`.../vpc/*`).
     pub const fn arn_type(self) -> &'static str {

@@ -3,7 +3,6 @@
 
 use super::{FixTarget, Resource, ResourceKind};
 use crate::findings::ResourceRef;
-use crate::fix::plan::model::TRANSIT_GATEWAY;
 use crate::fix::settings::FixSettings;
 use crate::inventory::validate::{self, Invalid};
 use crate::inventory::{FlowLog, RegionInventory, TransitGateway};
@@ -61,7 +60,7 @@ impl Resource for TransitGateway {
             encryptable: self.flow_logs.iter().collect(),
             log: "transit gateway flow log",
             traffic_type: "",
-            resource_type: Some(TRANSIT_GATEWAY),
+            resource_type: ResourceKind::TransitGateway.flow_log_resource_type(),
             note: tgw_note(self, s),
         }
     }

@@ -7,9 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The traffic type of every VPC flow log the fix creates.
 pub const TRAFFIC_TYPE: &str = "ALL";
-/// The resource type (CreateFlowLogs `ResourceType`) of a flow log the fix creates on a transit
-/// gateway; such a log has no traffic type and AWS's fixed 60-second aggregation interval.
-pub const TRANSIT_GATEWAY: &str = "TransitGateway";
 /// The tag every resource a fix creates carries, set at creation: its value is the random change
 /// id drawn when the change is made and recorded in the change log, and `fix --undo` deletes a
 /// resource only when the tag it reads back matches the record.
@@ -21,7 +18,7 @@ pub struct Change {
     pub account_id: String,
     pub region: String,
     /// The resource the change is for: a VPC, or for a flow log of resource type
-    /// [`TRANSIT_GATEWAY`] the transit gateway; `None` for region-level changes (a log group).
+    /// a transit gateway (`TransitGateway`, [`crate::kinds::ResourceKind::flow_log_resource_type`]); `None` for region-level changes (a log group).
     /// Named `vpc_id` in JSON.
     #[serde(rename = "vpc_id")]
     pub resource_id: Option<String>,
@@ -54,7 +51,8 @@ pub enum Action {
         destination: String,
         /// `ALL`; empty for a transit gateway flow log, which has none.
         traffic_type: String,
-        /// [`TRANSIT_GATEWAY`] for a flow log on a transit gateway; absent for a VPC.
+        /// The CreateFlowLogs resource type of a kind other than a VPC
+        /// ([`crate::kinds::ResourceKind::flow_log_resource_type`]); absent for a VPC.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resource_type: Option<String>,
     },

@@ -2,8 +2,8 @@ use super::*;
 use crate::findings::{Applicability, FixAction, ResourceRef, Severity, Status};
 use crate::fix::settings::FixDestination;
 use crate::inventory::{
-    Destination, DestinationType, Encryption, Existence, RegionInventory, ScanMeta, TransitGateway,
-    Vpc,
+    Destination, DestinationType, Encryption, Existence, FlowLog, RegionInventory, ScanMeta,
+    TransitGateway, Vpc,
 };
 use std::collections::BTreeMap;
 
@@ -672,7 +672,9 @@ fn a_failing_transit_gateway_gets_a_transit_gateway_flow_log_and_a_shared_one_is
         Action::CreateFlowLog {
             destination: "s3://flow-bucket".into(),
             traffic_type: String::new(),
-            resource_type: Some(TRANSIT_GATEWAY.into()),
+            resource_type: ResourceKind::TransitGateway
+                .flow_log_resource_type()
+                .map(Into::into),
         }
     );
     assert!(

@@ -1,9 +1,10 @@
 //! The collector against a real moto: joined inventory, destinations, exact API calls, pagination,
 //! region discovery, and dump/replay.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
 use crate::support::proxy::{Handler, Proxy, Response, paginating};
-use crate::support::scan::{assert_complete, scan, vpcs};
+use crate::support::scan::{flow_log, scan_at, vpcs};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -15,27 +16,6 @@ fn region<'a>(inv: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|r| r["region"] == name)
         .unwrap_or_else(|| panic!("region {name} missing from {inv}"))
-}
-
-/// A flow log by id, wherever it hangs.
-fn flow_log(inv: &Value, id: &str) -> Value {
-    for r in inv["regions"].as_array().unwrap() {
-        for v in r["vpcs"].as_array().unwrap() {
-            let logs = v["flow_logs"].as_array().unwrap().iter().chain(
-                v["subnets"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .flat_map(|s| s["flow_logs"].as_array().unwrap().iter()),
-            );
-            for l in logs {
-                if l["id"] == id {
-                    return l.clone();
-                }
-            }
-        }
-    }
-    panic!("flow log {id} not found")
 }
 
 fn multiset(
@@ -113,16 +93,16 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     let moto = Moto::start();
     let ids = seed_world(&moto);
     moto.reset_recording();
-    let (code, inv, stderr) = scan(
-        &moto.endpoint(),
-        &[
+    let inv = scan_at(&moto.endpoint())
+        .args(&[
             "--region",
             "us-east-1,eu-west-1",
             "--region",
             "ap-southeast-2",
-        ],
-    );
-    assert_complete(code, &stderr);
+        ])
+        .run()
+        .assert_complete()
+        .inventory();
     assert_eq!(inv["schema"], "flowaudit/inventory/v1");
     assert_eq!(inv["scan"]["account_id"], ACCOUNT);
     assert_eq!(
@@ -304,8 +284,11 @@ fn describe_flow_logs_is_called_once_per_region_whatever_the_number_of_vpcs() {
     }
     let ids = moto.seed(&Value::Array(ops));
     moto.reset_recording();
-    let (code, inv, stderr) = scan(&moto.endpoint(), &["--region", "eu-central-1"]);
-    assert_complete(code, &stderr);
+    let inv = scan_at(&moto.endpoint())
+        .args(&["--region", "eu-central-1"])
+        .run()
+        .assert_complete()
+        .inventory();
     let all = vpcs(&inv);
     assert_eq!(all.len(), 31);
     for i in 0..30 {
@@ -343,8 +326,11 @@ fn pagination_follows_next_token_to_the_end() {
     let (handler, stats) = paginating(5);
     let proxy = Proxy::start(moto.port, handler);
     moto.reset_recording();
-    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "eu-west-2"]);
-    assert_complete(code, &stderr);
+    let inv = scan_at(&proxy.endpoint())
+        .args(&["--region", "eu-west-2"])
+        .run()
+        .assert_complete()
+        .inventory();
 
     // 13 VPCs (with the default) -> 3 pages; 12 + 3 default subnets -> 3 pages; 18 logs -> 4 pages.
     assert_eq!(stats.pages("DescribeVpcs"), 3);
@@ -381,11 +367,11 @@ fn pagination_follows_next_token_to_the_end() {
 #[test]
 fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
     let moto = Moto::start();
-    let (code, inv, stderr) = scan(
-        &moto.endpoint(),
-        &["--exclude-region", "eu-west-1,us-west-2"],
-    );
-    assert_complete(code, &stderr);
+    let inv = scan_at(&moto.endpoint())
+        .args(&["--exclude-region", "eu-west-1,us-west-2"])
+        .run()
+        .assert_complete()
+        .inventory();
     let scanned: Vec<&str> = inv["scan"]["regions_scanned"]
         .as_array()
         .unwrap()
@@ -432,28 +418,26 @@ fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
 fn dump_then_replay_gives_the_same_inventory() {
     let moto = Moto::start();
     seed_world(&moto);
-    let (code, live, stderr) = scan(&moto.endpoint(), &["--region", "eu-west-1,us-east-1"]);
-    assert_complete(code, &stderr);
+    let live = scan_at(&moto.endpoint())
+        .quiet_output()
+        .args(&["--region", "eu-west-1,us-east-1"])
+        .run()
+        .assert_complete()
+        .inventory();
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.json");
-    let second = dir.path().join("second.json");
-    std::fs::write(&first, serde_json::to_string_pretty(&live).unwrap()).unwrap();
+    write_json(&first, &live);
     moto.reset_recording();
-    let out = run(flowaudit()
+    let replay = fa()
         .args(["scan", "--from-inventory"])
         .arg(&first)
-        .arg("--dump-inventory")
-        .arg(&second)
-        .arg("--output")
-        .arg(dir.path().join("out")));
-    assert_complete(code_of(&out), &String::from_utf8_lossy(&out.stderr));
-    let replay: Value = serde_json::from_str(&std::fs::read_to_string(&second).unwrap()).unwrap();
+        .dump_inventory()
+        .quiet_output()
+        .run()
+        .assert_complete()
+        .inventory();
     assert_eq!(replay, live);
     assert!(moto.recorded_calls().is_empty(), "replay must not call AWS");
-}
-
-fn code_of(o: &std::process::Output) -> i32 {
-    code(o)
 }
 
 #[test]
@@ -468,16 +452,14 @@ fn aws_endpoint_url_redirects_every_service() {
         {"op": "flow_log", "region": "eu-west-1", "key": "b", "resource": "$v", "bucket": "fa-env-bucket"}
     ]));
     moto.reset_recording();
-    let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("inv.json");
-    let out = run(flowaudit()
+    let inv = fa()
         .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .args(["scan", "--region", "eu-west-1", "--dump-inventory"])
-        .arg(&dump)
-        .arg("--output")
-        .arg(dir.path().join("out")));
-    assert_complete(code(&out), &String::from_utf8_lossy(&out.stderr));
-    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&dump).unwrap()).unwrap();
+        .args(["scan", "--region", "eu-west-1"])
+        .dump_inventory()
+        .quiet_output()
+        .run()
+        .assert_complete()
+        .inventory();
     let d = |k: &str| flow_log(&inv, &ids[k])["destination"].clone();
     assert_eq!(d("a")["retention_days"], 30);
     assert_eq!(state(&d("b")), ("yes", "aws_managed", "fa-env-bucket"));
@@ -552,8 +534,11 @@ fn log_groups_are_looked_up_in_batches_of_fifty() {
         }
     });
     let proxy = Proxy::start(moto.port, handler);
-    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "eu-west-1"]);
-    assert_complete(code, &stderr);
+    let inv = scan_at(&proxy.endpoint())
+        .args(&["--region", "eu-west-1"])
+        .run()
+        .assert_complete()
+        .inventory();
     let mut sizes = batches.lock().unwrap().clone();
     sizes.sort();
     assert_eq!(sizes, vec![20, 50, 50], "one call per 50 names");

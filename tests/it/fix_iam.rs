@@ -3,7 +3,7 @@
 
 use crate::support::fix::*;
 use crate::support::harness::*;
-use crate::support::org::{Refuse, Seen, org_proxy, seed_org};
+use crate::support::org::{Refuse, Seen, org_proxy, org_scan, seed_org};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -103,25 +103,24 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
 
     moto.reset_recording();
     let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
-    let key = ids["key"].clone();
-    let regions = "us-east-1,eu-west-1".to_string();
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--unsafe-fixes",
-        "--fix-destination",
+    fix_run(
+        dir.path(),
+        &["fix", "--yes", "--unsafe-fixes"],
         "cloudwatch:/flowaudit/new",
-        "--fix-delivery-role",
-        &ids["role"],
+        &ep,
+        "us-east-1,eu-west-1",
+        &log,
+        &report,
+    )
+    .args(["--fix-delivery-role", &ids["role"]])
+    .args([
         "--fix-kms-key",
-        &key,
+        &ids["key"],
         "--fix-kms-key",
         &ids["key_eu"],
-        "--fix-tag",
-        "owner=sec",
-    ];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    run_fa(&args, dir.path());
+    ])
+    .args(["--fix-tag", "owner=sec"])
+    .run();
     let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     let fix_calls = actions_called(&moto.recorded_calls());
@@ -155,24 +154,10 @@ fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let (proxy, calls) = org_proxy(&moto, Refuse::default());
     let ep = proxy.endpoint();
     let dir = tmp();
-    let (c, _, err) = run_fa(
-        &[
-            "scan",
-            "--org",
-            "--role-name",
-            "FlowAuditReadOnly",
-            "--endpoint-url",
-            &ep,
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-            "-o",
-            dir.path().join("r.json").to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert!(c == 0 || c == 1, "{err}");
+    org_scan(&ep)
+        .args(["--org", "--role-name", "FlowAuditReadOnly"])
+        .run()
+        .assert_complete();
     let seen: Vec<Seen> = calls.lock().unwrap().drain(..).collect();
     let by = |member: bool| -> BTreeSet<String> {
         seen.iter()
@@ -224,31 +209,18 @@ fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let (alpha, beta) = (w.id("alpha"), w.id("beta"));
     let accounts = format!("{alpha},{beta}");
     let log = dir.path().join("fix-log.json");
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--yes",
-            "--org",
-            "--account",
-            &accounts,
-            "--role-name",
-            "FlowAuditReadOnly",
-            "--fix-destination",
-            "s3://alpha-flow-logs",
-            "--fix-log",
-            log.to_str().unwrap(),
-            "--endpoint-url",
-            &ep,
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-            "-o",
-            dir.path().join("f.json").to_str().unwrap(),
-        ],
+    fix_run(
         dir.path(),
-    );
-    assert_eq!(c, 0, "{err}");
+        &["fix", "--yes", "--org", "--account", &accounts],
+        "s3://alpha-flow-logs",
+        &ep,
+        "us-east-1",
+        &log,
+        &dir.path().join("f.json"),
+    )
+    .args(["--role-name", "FlowAuditReadOnly"])
+    .run()
+    .assert_code(0);
     let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     let seen: Vec<Seen> = calls.lock().unwrap().drain(..).collect();

@@ -30,27 +30,32 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let (log, report) = (dir.path().join("cw-log.json"), dir.path().join("cw.json"));
     let regions = regions_arg();
     let key = ids["key"].clone();
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--fix-destination",
+    let out = fix_run(
+        dir.path(),
+        &[
+            "fix",
+            "--yes",
+            "--fix-delivery-role",
+            &ids["role"],
+            "--fix-kms-key",
+            &key,
+            "--fix-retention-days",
+            "400",
+            "--fix-kms-key",
+            &ids["key_us"],
+            "--fix-kms-key",
+            &ids["key_ap"],
+        ],
         "cloudwatch:/flowaudit/vpc-flow-logs",
-        "--fix-delivery-role",
-        &ids["role"],
-        "--fix-kms-key",
-        &key,
-        "--fix-retention-days",
-        "400",
-        "--fix-kms-key",
-        &ids["key_us"],
-        "--fix-kms-key",
-        &ids["key_ap"],
-    ];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(
-        c, 0,
-        "created group is encrypted and kept 400 days, so nothing fails: {err}"
+        &ep,
+        &regions,
+        &log,
+        &report,
+    )
+    .run();
+    out.assert_code_for(
+        0,
+        "created group is encrypted and kept 400 days, so nothing fails",
     );
     let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
     let groups_created: Vec<&Value> = fixes
@@ -155,19 +160,24 @@ fn fix_to_shared_group(moto: &Moto, dir: &Path) -> (BTreeMap<String, String>, Pa
     let ep = moto.endpoint();
     let (log, report) = (dir.join("fix-log.json"), dir.join("fix.json"));
     let dest = format!("cloudwatch:{SHARED}");
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--fix-destination",
+    let out = fix_run(
+        dir,
+        &[
+            "fix",
+            "--yes",
+            "--fix-delivery-role",
+            &ids["role"],
+            "--fix-kms-key",
+            &ids["key"],
+        ],
         &dest,
-        "--fix-delivery-role",
-        &ids["role"],
-        "--fix-kms-key",
-        &ids["key"],
-    ];
-    args.extend(fix_args(&ep, "us-east-1", &log, &report));
-    let (c, _, err) = run_fa(&args, dir);
-    assert_eq!(c, 0, "{err}");
+        &ep,
+        "us-east-1",
+        &log,
+        &report,
+    )
+    .run();
+    out.assert_code(0);
     let groups = read_json(&log)["changes"]
         .as_array()
         .unwrap()
@@ -186,12 +196,11 @@ ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1],
                    aws_access_key_id='testing', aws_secret_access_key='testing')
 ec2.delete_flow_logs(FlowLogIds=sys.argv[3].split(','))
 "#;
-    let o = std::process::Command::new(venv_bin("python"))
-        .args(["-c", script, ep, "us-east-1"])
-        .arg(ids.iter().cloned().collect::<Vec<_>>().join(","))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(
+        std::process::Command::new(venv_bin("python"))
+            .args(["-c", script, ep, "us-east-1"])
+            .arg(ids.iter().cloned().collect::<Vec<_>>().join(",")),
+    );
 }
 
 /// The `kept` result line of `err` naming `what`.
@@ -222,18 +231,9 @@ fn undo_keeps_a_created_log_group_while_flow_logs_it_did_not_create_deliver_to_i
     let foreign = BTreeSet::from([theirs["by_name"].clone(), theirs["by_arn"].clone()]);
 
     // A dry run already says the group is kept.
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--undo",
-            log.to_str().unwrap(),
-            "--dry-run",
-            "--endpoint-url",
-            &ep,
-        ],
-        dir.path(),
-    );
-    assert_eq!(c, 1, "{err}");
+    let err = undo_cmd(&log, &ep, dir.path(), &["--dry-run"])
+        .assert_code(1)
+        .stderr();
     assert!(
         err.lines()
             .any(|l| l.contains(SHARED) && l.contains("— kept: in use")),

@@ -2,26 +2,25 @@
 //! validate, and open in a browser; the demo report opens cleanly too.
 
 use crate::support::browser::{assert_clean_run, browse, data_block, show_results};
-use crate::support::harness::{Moto, flowaudit, repo_path};
+use crate::support::cmd::fa;
+use crate::support::harness::{Moto, repo_path};
 use crate::support::sarif::{assert_sarif_valid, multitool_errors};
 use serde_json::{Value, json};
 use std::path::Path;
 
 fn scan_to_dir(args: &[&str], dir: &Path) -> i32 {
-    let o = flowaudit()
+    let o = fa()
         .arg("scan")
         .args(args)
         .args(["-f", "json", "-f", "sarif", "-f", "html", "--output-dir"])
         .arg(dir)
-        .output()
-        .expect("run flowaudit");
-    let code = o.status.code().unwrap_or(-1);
+        .run();
+    let code = o.code();
+    assert!(matches!(code, 0 | 1 | 3), "scan failed{}", o.shown());
     assert!(
-        matches!(code, 0 | 1 | 3),
-        "scan failed ({code}): {}",
-        String::from_utf8_lossy(&o.stderr)
+        o.stdout().is_empty(),
+        "--output-dir writes nothing to stdout"
     );
-    assert!(o.stdout.is_empty(), "--output-dir writes nothing to stdout");
     code
 }
 

@@ -1,6 +1,7 @@
 //! `--format markdown`: bounded whatever the scan's size, and every AWS value escaped.
 
-use crate::support::harness::{code, flowaudit, repo_path, run};
+use crate::support::cmd::fa;
+use crate::support::harness::{repo_path, run};
 use crate::support::hostile::corpus;
 use serde_json::Value;
 use std::path::Path;
@@ -10,15 +11,12 @@ const MIB: usize = 1 << 20;
 
 /// `scan --from-inventory INV --format markdown`: (exit code, Markdown).
 fn markdown_of(inv: &Path) -> (i32, String) {
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--format", "markdown", "--from-inventory"])
-        .arg(inv));
-    assert!(
-        [0, 1, 3].contains(&code(&out)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (code(&out), String::from_utf8(out.stdout).unwrap())
+        .arg(inv)
+        .run();
+    assert!([0, 1, 3].contains(&out.code()), "{}", out.stderr());
+    (out.code(), out.stdout())
 }
 
 /// The cells of a table row split at its unescaped pipes (a backslash escapes the next

@@ -1,7 +1,8 @@
 //! SARIF output: the 2.1.0 JSON Schema, the SARIF multitool with GitHub's ingestion rules, and the
 //! shape GitHub code scanning relies on (descriptors, levels, fingerprints, locations, categories).
 
-use crate::support::harness::repo_path;
+use crate::support::cmd::scan_inventory;
+use crate::support::harness::{read_json, repo_path};
 use crate::support::report_fixture::{self, ACCOUNT_A, ACCOUNT_B, HOSTILE_HTML};
 use crate::support::sarif::{multitool_errors, schema_errors};
 use flowaudit::report::Reporter;
@@ -359,22 +360,18 @@ fn sarif_category_flag_sets_the_category_and_rejects_bad_names() {
     let inv = repo_path("examples/demo-inventory.json");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.sarif");
-    let o = crate::support::harness::run(
-        crate::support::harness::flowaudit()
-            .args([
-                "scan",
-                "--format",
-                "sarif",
-                "--sarif-category",
-                "prod-audit/",
-                "--output",
-            ])
-            .arg(&out)
-            .arg("--from-inventory")
-            .arg(&inv),
-    );
-    assert!(matches!(o.status.code(), Some(1 | 3)), "{o:?}");
-    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let o = scan_inventory(&inv)
+        .args([
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "prod-audit/",
+            "--output",
+        ])
+        .arg(&out)
+        .run();
+    assert!(matches!(o.code(), 1 | 3), "{}", o.shown());
+    let v = read_json(&out);
     let account = v["runs"][0]["results"][0]["properties"]["account"]
         .as_str()
         .unwrap()
@@ -383,20 +380,11 @@ fn sarif_category_flag_sets_the_category_and_rejects_bad_names() {
         v["runs"][0]["automationDetails"]["id"],
         format!("prod-audit/{account}/")
     );
-    let o = crate::support::harness::run(
-        crate::support::harness::flowaudit()
-            .args([
-                "scan",
-                "--format",
-                "sarif",
-                "--sarif-category",
-                "two words",
-                "--from-inventory",
-            ])
-            .arg(&inv),
-    );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--sarif-category"));
+    scan_inventory(&inv)
+        .args(["--format", "sarif", "--sarif-category", "two words"])
+        .run()
+        .assert_code(2)
+        .stderr_has("--sarif-category");
 }
 
 #[test]

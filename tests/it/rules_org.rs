@@ -1,21 +1,18 @@
 //! Rules and suppressions that depend on the account of each resource (`account` in CEL,
 //! `ou` and `account_tags` in suppressions), over an organization inventory, through the binary.
 
+use crate::support::cmd::{fa, scan_inventory};
 use crate::support::harness::*;
 use crate::support::hostile::{corpus, ou_name_glob, toml_string};
+use crate::support::results::suppression_indices;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 const PROD: &str = "111111111111";
 const DEV: &str = "222222222222";
 const SANDBOX: &str = "333333333333";
 /// Has VPCs in the inventory but no entry in its `accounts`.
 const UNLISTED: &str = "444444444444";
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// An organization inventory: four accounts with one region each, each region with a VPC whose
 /// only flow log keeps 30 days (`...1`) and a VPC without flow logs (`...2`); a suspended account
@@ -86,18 +83,16 @@ fn org_inventory_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
 fn scan(dir: &Path, inv: &Path, extra: &[&str]) -> (i32, Value, String) {
     let report = dir.join("r.json");
     let _ = std::fs::remove_file(&report);
-    let mut cmd = flowaudit();
-    cmd.args(["scan", "--from-inventory"])
-        .arg(inv)
+    let o = scan_inventory(inv)
         .args(["-f", "json", "-o"])
         .arg(&report)
-        .args(extra);
-    let o = run(&mut cmd);
+        .args(extra)
+        .run();
     let doc = std::fs::read(&report)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
-    (code(&o), doc, err(&o))
+    (o.code(), doc, o.stderr())
 }
 
 /// (status, message) of `rule`/`check` on the VPC `vpc` of `account`.
@@ -128,12 +123,12 @@ fn a_rule_and_its_parameters_depend_on_the_account_of_each_vpc() {
     let rules = repo_path("tests/fixtures/account-rules");
     let rules = rules.to_str().unwrap();
     // The rule's own tests give each case an account.
-    let o = run(flowaudit().args(["rules", "test", rules]));
-    assert_eq!(code(&o), 0, "{}", err(&o));
+    let o = fa().args(["rules", "test", rules]).run();
+    o.assert_code(0);
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("5 case(s): 5 passed, 0 failed"),
+        o.stdout().contains("5 case(s): 5 passed, 0 failed"),
         "{}",
-        String::from_utf8_lossy(&o.stdout)
+        o.stdout()
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -238,13 +233,7 @@ expires = 2099-12-31
         sandbox["suppression"]["reason"],
         "Lab accounts log at the transit gateway (SEC-8)"
     );
-    let unmatched: Vec<i64> = doc["suppressions"]["unmatched"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["index"].as_i64().unwrap())
-        .collect();
-    assert_eq!(unmatched, vec![3]);
+    assert_eq!(suppression_indices(&doc, "unmatched"), vec![3]);
     assert!(
         e.contains("suppression #3") && e.contains("matched no failing result"),
         "{e}"

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests; test files import from here, never from each other.
 
 pub mod browser;
+pub mod cmd;
 pub mod fix;
 pub mod harness;
 pub mod hostile;
@@ -8,5 +9,6 @@ pub mod org;
 pub mod proxy;
 pub mod report_fixture;
 pub mod report_schema;
+pub mod results;
 pub mod sarif;
 pub mod scan;

@@ -39,6 +39,11 @@ impl Request {
         })
     }
 
+    /// The query-protocol `Action` (empty for other protocols).
+    pub fn action(&self) -> String {
+        self.form("Action").unwrap_or_default()
+    }
+
     /// (region, service) of the SigV4 credential scope.
     pub fn scope(&self) -> (String, String) {
         let auth = self.header("Authorization").unwrap_or("");
@@ -104,6 +109,30 @@ impl Response {
         )
     }
 
+    /// An EC2-style error whose message says the test proxy injected it.
+    pub fn injected(status: u16, code: &str) -> Response {
+        Response::ec2_error(status, code, "injected by the test proxy")
+    }
+
+    /// An STS-style (query protocol) error.
+    pub fn sts_error(status: u16, code: &str, message: &str) -> Response {
+        Response::xml(
+            status,
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error></ErrorResponse>"
+            ),
+        )
+    }
+
+    /// A JSON-protocol error (CloudWatch Logs, Firehose, ...).
+    pub fn json_error(status: u16, kind: &str, message: &str) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
+            body: format!("{{\"__type\":\"{kind}\",\"message\":\"{message}\"}}").into_bytes(),
+        }
+    }
+
     /// The body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -145,6 +174,30 @@ impl Proxy {
             stop,
             requests,
         }
+    }
+
+    /// A proxy in front of `upstream_port` that answers each request `fault` gives a response
+    /// for with it, and forwards the others.
+    pub fn faulty(
+        upstream_port: u16,
+        fault: impl Fn(&Request) -> Option<Response> + Send + Sync + 'static,
+    ) -> Proxy {
+        Proxy::start(
+            upstream_port,
+            Arc::new(move |req, forward| fault(req).unwrap_or_else(|| forward(req))),
+        )
+    }
+
+    /// A proxy that answers every query-protocol `action` with an injected EC2 error.
+    pub fn denying(
+        upstream_port: u16,
+        action: &'static str,
+        status: u16,
+        code: &'static str,
+    ) -> Proxy {
+        Proxy::faulty(upstream_port, move |req| {
+            (req.action() == action).then(|| Response::injected(status, code))
+        })
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -3,6 +3,7 @@
 
 use crate::support::cmd::fa;
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::proxy::{Handler, Proxy, Response, paginating};
 use crate::support::scan::{flow_log, scan_at, vpcs};
 use serde_json::{Value, json};
@@ -10,10 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 fn region<'a>(inv: &'a Value, name: &str) -> &'a Value {
-    inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["regions"])
         .find(|r| r["region"] == name)
         .unwrap_or_else(|| panic!("region {name} missing from {inv}"))
 }
@@ -115,10 +113,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     let all = vpcs(&inv);
     for r in ["ap-southeast-2", "eu-west-1", "us-east-1"] {
         let reg = region(&inv, r);
-        let defaults: Vec<&Value> = reg["vpcs"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let defaults: Vec<&Value> = each(&reg["vpcs"])
             .filter(|v| v["is_default"] == true)
             .collect();
         assert_eq!(defaults.len(), 1, "one default VPC in {r}");
@@ -142,10 +137,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
         eu_a["arn"],
         format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:vpc/{}", ids["eu_a"])
     );
-    let eu_a_logs: Vec<&str> = eu_a["flow_logs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let eu_a_logs: Vec<&str> = each(&eu_a["flow_logs"])
         .map(|l| l["id"].as_str().unwrap())
         .collect();
     let mut want = vec![ids["fl_eu_a"].as_str(), ids["fl_eu_a_s3"].as_str()];
@@ -372,10 +364,7 @@ fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
         .run()
         .assert_complete()
         .inventory();
-    let scanned: Vec<&str> = inv["scan"]["regions_scanned"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let scanned: Vec<&str> = each(&inv["scan"]["regions_scanned"])
         .map(|r| r.as_str().unwrap())
         .collect();
     assert!(
@@ -399,12 +388,7 @@ fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
     assert_eq!(regions.len(), scanned.len());
     for r in regions {
         assert_eq!(
-            r["vpcs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|v| v["is_default"] == true)
-                .count(),
+            each(&r["vpcs"]).filter(|v| v["is_default"] == true).count(),
             1,
             "default VPC of {}",
             r["region"]

@@ -3,6 +3,7 @@
 //! actionlint, kubernetes-validate from the test venv, offline).
 
 use crate::support::harness::{python_json, repo_json, repo_path, run_ok, venv_bin};
+use crate::support::json::each;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -100,13 +101,7 @@ fn the_kubernetes_manifests_run_an_indexed_job_of_shards_and_a_merge_and_validat
     let n = shard_count(&args);
     assert!(args.contains(&format!("auto/{n}")));
     assert_eq!(job["completions"], n);
-    assert!(
-        c["env"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "JOB_COMPLETION_INDEX")
-    );
+    assert!(each(&c["env"]).any(|e| e["name"] == "JOB_COMPLETION_INDEX"));
     // The merge step reads every shard's report.
     let merge = &cron[2]["spec"]["jobTemplate"]["spec"]["template"]["spec"];
     let m = &merge["containers"][0];
@@ -187,13 +182,7 @@ fn the_aws_batch_files_run_an_array_of_shards_then_the_merge() {
         "{cmd}"
     );
     assert!(cmd.contains("$AWS_BATCH_JOB_ARRAY_INDEX"), "{cmd}");
-    assert!(
-        shard["containerProperties"]["environment"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "SHARD_COUNT")
-    );
+    assert!(each(&shard["containerProperties"]["environment"]).any(|e| e["name"] == "SHARD_COUNT"));
     assert!(shard["containerProperties"]["jobRoleArn"].is_string());
     let mcmd = strs(&merge["containerProperties"]["command"]).join(" ");
     assert!(mcmd.contains("flowaudit report "), "{mcmd}");
@@ -245,10 +234,7 @@ fn actionlint(files: &[&Path]) -> (Vec<String>, String) {
 }
 
 fn steps_uses(job: &Value) -> Vec<String> {
-    job["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&job["steps"])
         .filter_map(|s| s["uses"].as_str().map(String::from))
         .collect()
 }
@@ -300,10 +286,7 @@ fn the_workflows_have_their_jobs_and_pass_actionlint() {
 
     let release = &yaml_docs(&release_path)[0];
     assert!(release["true"]["push"]["tags"].is_array());
-    let targets: Vec<&str> = release["jobs"]["binaries"]["strategy"]["matrix"]["include"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let targets: Vec<&str> = each(&release["jobs"]["binaries"]["strategy"]["matrix"]["include"])
         .map(|t| t["target"].as_str().unwrap())
         .collect();
     for t in [

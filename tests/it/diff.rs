@@ -9,6 +9,7 @@
 use crate::support::browser::{assert_clean_run, browse, rows, show_results};
 use crate::support::cmd::{fa, scan_inventory};
 use crate::support::harness::{read_json, repo_path};
+use crate::support::json::{each, find};
 use crate::support::report_schema::validate;
 use crate::support::scan::vpcs_mut;
 use serde_json::Value;
@@ -114,10 +115,7 @@ fn reports() -> tempfile::TempDir {
 
 /// (change, resource, rule/check) of every entry of a diff document or baseline section.
 fn entries(changes: &Value) -> Vec<(String, String, String)> {
-    changes
-        .as_array()
-        .unwrap()
-        .iter()
+    each(changes)
         .map(|e| {
             (
                 e["change"].as_str().unwrap().to_string(),
@@ -210,16 +208,8 @@ fn diff_classifies_every_change_of_the_demo_and_pins_each_format() {
             .sum::<u64>()
     );
     let old = json(&d.join("old.json"));
-    let gone = doc["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["change"] == "gone")
-        .unwrap();
-    let old_result = old["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let gone = find(&doc["changes"], "change", "gone");
+    let old_result = each(&old["results"])
         .find(|r| r["resource"]["id"] == REMOVED_VPC && r["check_id"] == "flow-logs-enabled")
         .unwrap();
     assert_eq!(gone["account_id"], ACCOUNT);
@@ -420,10 +410,7 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
     assert_eq!(b["counts"], diff["counts"]);
     assert_eq!(b["new_by_severity"], diff["new_by_severity"]);
     // The section lists every change of the diff but the still failing ones.
-    let want: Vec<Value> = diff["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let want: Vec<Value> = each(&diff["changes"])
         .filter(|e| e["change"] != "still_failing")
         .cloned()
         .collect();
@@ -638,10 +625,7 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
             .iter()
             .filter(|e| e.state.as_deref() == Some("new"))
             .count();
-        let suppressed_new = b["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let suppressed_new = each(&b["changes"])
             .filter(|e| {
                 e["change"] == "suppressed"
                     && e["old_status"] != "fail"

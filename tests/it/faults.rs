@@ -3,6 +3,7 @@
 
 use crate::support::cmd::{Fa, fa};
 use crate::support::harness::*;
+use crate::support::json::{each, each_mut};
 use crate::support::proxy::{Handler, Proxy, Response};
 use crate::support::scan::{scan_at, vpcs};
 use serde_json::{Value, json};
@@ -69,17 +70,8 @@ fn check_partial(
         assert!(e["message"].as_str().unwrap().contains("injected"), "{e}");
     }
     // The failed region is scanned-but-absent; the others are complete.
-    assert!(
-        inv["scan"]["regions_scanned"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == failed)
-    );
-    let present: Vec<&str> = inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    assert!(each(&inv["scan"]["regions_scanned"]).any(|r| r == failed));
+    let present: Vec<&str> = each(&inv["regions"])
         .map(|r| r["region"].as_str().unwrap())
         .collect();
     assert!(!present.contains(&failed), "{present:?}");
@@ -577,10 +569,7 @@ fn each_scan_error_in_the_json_report_carries_its_class_and_fix_and_reads_back()
         .unwrap();
     edited["scan"]["errors"][t]["class"] = "other".into();
     edited["scan"]["errors"][t]["fix"] = "<b>trust me</b>".into();
-    let e = edited["scan"]["errors"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
+    let e = each_mut(&mut edited["scan"]["errors"])
         .find(|e| e["code"] == "UnauthorizedOperation")
         .unwrap();
     e["operation"] = hostile.into();

@@ -3,6 +3,7 @@
 //! server-side encryption gives the verdict and its destinations the evidence.
 
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::org::{Refuse, callers, org_proxy, seed_org};
 use crate::support::proxy::{Proxy, Response};
 use crate::support::scan::{destination, scan_at};
@@ -20,10 +21,7 @@ fn state(d: &Value) -> (&str, &str) {
 
 /// The result of a check for a VPC.
 fn result<'a>(report: &'a Value, vpc: &str, check: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&report["results"])
         .find(|r| r["resource"]["id"] == vpc && r["check_id"] == check && r["rule_id"] == "VPC-001")
         .unwrap_or_else(|| panic!("no VPC-001/{check} result for {vpc}"))
 }

@@ -4,6 +4,7 @@
 use crate::support::cmd::fa;
 use crate::support::fix::*;
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::proxy::{Proxy, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -162,11 +163,7 @@ fn dry_run_sends_dry_run_calls_and_changes_nothing() {
     let fixes = read_json(&report)["fixes"].clone();
     assert_eq!(fixes.as_array().unwrap().len(), 6);
     assert!(
-        fixes
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["outcome"] == "dry_run_ok"),
+        each(&fixes).all(|f| f["outcome"] == "dry_run_ok"),
         "{fixes}"
     );
     let after = inventory(&ep, dir.path(), "after-inv.json");
@@ -405,10 +402,7 @@ fn unsuccessful_items_are_reported_per_vpc() {
     assert_eq!(flow_logs(&ep), before);
     let logged = read_json(&log);
     assert!(
-        logged["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&logged["changes"])
             .all(|c| c["outcome"] == "failed" && c["flow_log_ids"] == json!([]))
     );
 }
@@ -416,14 +410,16 @@ fn unsuccessful_items_are_reported_per_vpc() {
 #[test]
 fn unsafe_key_association_failure_is_reported_for_that_change_only() {
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+    let ids = seed_for_cloudwatch(
+        &moto,
+        "us-east-1",
+        json!([
         {"op": "log_group", "region": "us-east-1", "name": "/plain", "retention": 365},
         {"op": "vpc", "region": "us-east-1", "key": "plain", "cidr": "10.1.0.0/16"},
         {"op": "flow_log", "region": "us-east-1", "resource": "$plain", "traffic": "ALL", "log_group": "/plain", "role": "$role", "max_aggregation_interval": 60},
         {"op": "vpc", "region": "us-east-1", "key": "bare", "cidr": "10.2.0.0/16"}
-    ]));
+        ]),
+    );
     let ep = moto.endpoint();
     let dir = tmp();
     let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
@@ -502,10 +498,7 @@ fn planned_vpcs(ep: &str, dir: &Path, extra: &[&str]) -> BTreeSet<String> {
         cmd.args(["--region", &regions_arg()]);
     }
     cmd.args(extra).run().assert_complete();
-    read_json(&report)["fixes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&read_json(&report)["fixes"])
         .map(|f| f["vpc_id"].as_str().unwrap().to_string())
         .collect()
 }
@@ -633,21 +626,12 @@ fn on_a_terminal_the_user_confirms_or_declines() {
     let (c, out) = run_on_terminal(&args(&log, &report), "y\n", dir.path());
     assert_eq!(c, 0, "{out}");
     assert_eq!(flow_logs(&ep).len(), before.len() + 2);
-    assert!(
-        read_json(&report)["fixes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["outcome"] == "applied")
-    );
+    assert!(each(&read_json(&report)["fixes"]).all(|f| f["outcome"] == "applied"));
 }
 
 /// The failing (failed or suppressed-failure) results of a report, by (rule/check, resource).
 fn failing_results(report: &Value) -> BTreeSet<(String, String)> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&report["results"])
         .filter(|r| {
             r["status"] == "fail"
                 || (r["status"] == "suppressed" && r["suppression"]["original_status"] == "fail")
@@ -716,10 +700,7 @@ fn fix_with_a_baseline_counts_the_fixed_failure_as_resolved() {
     assert_eq!(b["file"], baseline.to_str().unwrap());
     assert_eq!(b["started_at"], before["scan"]["started_at"]);
     let listed = |change: &str| -> BTreeSet<(String, String)> {
-        b["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&b["changes"])
             .filter(|e| e["change"] == change)
             .map(|e| {
                 (

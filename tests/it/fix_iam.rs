@@ -69,9 +69,10 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     assert!(fix_policy.contains("iam:PassRole"));
 
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+    let ids = seed_for_cloudwatch(
+        &moto,
+        "us-east-1",
+        json!([
         {"op": "kms_key", "region": "eu-west-1", "key": "key_eu"},
         {"op": "bucket", "region": "us-east-1", "name": "already-there", "encryption": "AES256"},
         {"op": "log_group", "region": "us-east-1", "name": "/plain", "retention": 365},
@@ -83,7 +84,8 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
         {"op": "delivery_stream", "region": "eu-west-1", "key": "stream", "name": "to-siem", "encryption": "AWS_OWNED_CMK"},
         {"op": "flow_log", "region": "eu-west-1", "resource": "$c", "traffic": "ALL",
          "destination_type": "kinesis-data-firehose", "destination_arn": "$stream"}
-    ]));
+        ]),
+    );
     let ep = moto.endpoint();
     let dir = tmp();
     moto.reset_recording();

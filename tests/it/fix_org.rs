@@ -6,6 +6,7 @@
 use crate::support::cmd::Fa;
 use crate::support::fix::{fix_run, tmp, undo_cmd};
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::org::{CallLog, Refuse, assumed_roles, count_op, org_proxy, seed_org};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -75,10 +76,7 @@ fn signers(log: &CallLog, operation: &str) -> BTreeMap<String, usize> {
 
 /// The change log's records of `account`.
 fn records<'a>(log: &'a Value, account: &str) -> Vec<&'a Value> {
-    log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&log["changes"])
         .filter(|c| c["account_id"] == account)
         .collect()
 }
@@ -86,7 +84,7 @@ fn records<'a>(log: &'a Value, account: &str) -> Vec<&'a Value> {
 fn created(records: &[&Value]) -> BTreeSet<String> {
     records
         .iter()
-        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter())
+        .flat_map(|c| each(&c["flow_log_ids"]))
         .map(|i| i.as_str().unwrap().to_string())
         .collect()
 }
@@ -207,11 +205,7 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
     }
     let log = read_json(&dir.path().join("fix-log.json"));
     assert!(
-        log["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["undone_at"].is_string()),
+        each(&log["changes"]).all(|c| c["undone_at"].is_string()),
         "{log:#}"
     );
 }
@@ -328,11 +322,7 @@ fn a_member_that_cannot_be_reached_fails_only_its_own_changes() {
     );
     let report = read_json(&dir.path().join("report.json"));
     assert!(
-        report["fixes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["account_id"] != w.id("gamma")),
+        each(&report["fixes"]).all(|f| f["account_id"] != w.id("gamma")),
         "{report:#}"
     );
     assert_eq!(
@@ -450,17 +440,11 @@ fn a_sharded_fix_records_its_shard_and_fixes_only_its_accounts() {
         let s = &report["scan"]["shard"];
         assert_eq!(s["index"], index, "{report:#}");
         assert_eq!(s["count"], 2);
-        let covered: BTreeSet<String> = s["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let covered: BTreeSet<String> = each(&s["accounts"])
             .map(|a| a.as_str().unwrap().to_string())
             .collect();
         assert_eq!(covered, mine, "shard {index}");
-        let scanned: BTreeSet<String> = report["scan"]["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let scanned: BTreeSet<String> = each(&report["scan"]["accounts"])
             .map(|a| a.as_str().unwrap().to_string())
             .collect();
         assert_eq!(scanned, mine, "shard {index}");

@@ -3,8 +3,9 @@
 //! (names, explains, exits non-zero) whatever does not match its record — here against moto,
 //! with tampered change logs naming resources the fix did not create.
 
-use crate::support::fix::{fix_run, undo_cmd};
+use crate::support::fix::{boto_in, fix_run, seed_vpc_for_cloudwatch, undo_cmd};
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -18,19 +19,16 @@ fn undo(log: &Path, ep: &str, cwd: &Path, extra: &[&str]) -> (i32, String) {
     (out.code(), out.stderr())
 }
 
-/// Run a boto3 script against moto with the endpoint as its argument; its JSON output.
-fn boto(script: &str, ep: &str) -> Value {
-    python_json(script, [ep])
+/// Run a boto3 script in us-east-1 against moto; its JSON output.
+fn boto(body: &str, ep: &str) -> Value {
+    boto_in(body, ep, "us-east-1")
 }
 
 /// Every flow log of us-east-1 straight from moto: id -> (ResourceId, tags).
 fn flow_logs(ep: &str) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
     let script = r#"
-import boto3, json, sys
-ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1],
-                   aws_access_key_id='testing', aws_secret_access_key='testing')
 print(json.dumps([[f['FlowLogId'], f['ResourceId'], {t['Key']: t['Value'] for t in f.get('Tags', [])}]
-                  for f in ec2.describe_flow_logs()['FlowLogs']]))
+                  for f in client('ec2', 'us-east-1').describe_flow_logs()['FlowLogs']]))
 "#;
     boto(script, ep)
         .as_array()
@@ -54,9 +52,7 @@ print(json.dumps([[f['FlowLogId'], f['ResourceId'], {t['Key']: t['Value'] for t 
 /// Every log group of us-east-1 straight from moto: name -> tags.
 fn log_groups(ep: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let script = r#"
-import boto3, json, sys
-logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1],
-                    aws_access_key_id='testing', aws_secret_access_key='testing')
+logs = client('logs', 'us-east-1')
 out = {}
 for g in logs.describe_log_groups()['logGroups']:
     out[g['logGroupName']] = logs.list_tags_for_resource(resourceArn=g['logGroupArn'])['tags']
@@ -203,11 +199,7 @@ fn a_tampered_change_log_deletes_nothing_it_names_and_says_why() {
     // Nothing is marked undone: the log still records all four.
     let after = read_json(&log);
     assert!(
-        after["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["undone_at"].is_null()),
+        each(&after["changes"]).all(|c| c["undone_at"].is_null()),
         "{after}"
     );
 
@@ -248,10 +240,7 @@ fn fix_to(ep: &str, dir: &Path, dest: &str, extra: &[&str]) -> std::path::PathBu
 
 /// The change-log record that created a flow log on `vpc`.
 fn record_of(log: &Value, vpc: &str) -> usize {
-    log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&log["changes"])
         .position(|c| c["vpc_id"] == vpc && c["action"] == "create-flow-log")
         .unwrap_or_else(|| panic!("no record for {vpc}: {log}"))
 }
@@ -319,7 +308,7 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
     assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 1, "{calls:?}");
     // Only the records whose flow log was deleted are marked undone.
     let after = read_json(&log_path);
-    for (i, c) in after["changes"].as_array().unwrap().iter().enumerate() {
+    for (i, c) in each(&after["changes"]).enumerate() {
         assert_eq!(c["undone_at"].is_string(), i != ra && i != rb, "{c}");
     }
     // Undoing again reads back only the two left, and refuses them again.
@@ -353,19 +342,12 @@ fn fix_to_cloudwatch(
 #[test]
 fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
-        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
-    ]));
+    let ids = seed_vpc_for_cloudwatch(&moto);
     let ep = moto.endpoint();
     let dir = tempfile::tempdir().unwrap();
     let log_path = fix_to_cloudwatch(&ep, dir.path(), &ids, "/flowaudit/flow");
     let mut log = read_json(&log_path);
-    let rg = log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let rg = each(&log["changes"])
         .position(|c| c["action"] == "create-log-group")
         .expect("a create-log-group record");
     let group_token = log["changes"][rg]["change_id"]
@@ -430,11 +412,7 @@ fn a_change_log_forged_from_public_values_deletes_nothing() {
     const GROUP: &str = "/flowaudit/flow";
     const LEGACY: &str = "/legacy/flow";
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
-        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
-    ]));
+    let ids = seed_vpc_for_cloudwatch(&moto);
     let ep = moto.endpoint();
     let dir = tempfile::tempdir().unwrap();
     let genuine = fix_to_cloudwatch(&ep, dir.path(), &ids, GROUP);
@@ -448,9 +426,7 @@ fn a_change_log_forged_from_public_values_deletes_nothing() {
     ]);
     let script = format!(
         r#"
-import boto3, sys
-logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1],
-                    aws_access_key_id='testing', aws_secret_access_key='testing')
+logs = client('logs', 'us-east-1')
 logs.create_log_group(logGroupName='{LEGACY}', tags={{'{TAG}': '{legacy_id}'}})
 print('{{}}')
 "#

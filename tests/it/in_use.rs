@@ -4,6 +4,7 @@
 
 use crate::support::cmd::fa;
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 
 /// The demo inventory with counts: the plain-log-group VPC has 40 interfaces, the VPC without
@@ -39,10 +40,7 @@ fn scan(inv: &std::path::Path, extra: &[&str]) -> (Value, String) {
 }
 
 fn results<'a>(doc: &'a Value, vpc: &str) -> Vec<&'a Value> {
-    doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&doc["results"])
         .filter(|r| r["resource"]["id"] == vpc)
         .collect()
 }

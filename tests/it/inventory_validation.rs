@@ -6,6 +6,7 @@
 use crate::support::cmd::fa;
 use crate::support::harness::*;
 use crate::support::hostile::corpus;
+use crate::support::json::each;
 use crate::support::proxy::{Handler, Proxy};
 use crate::support::scan::{scan_at, vpcs};
 use serde_json::{Value, json};
@@ -88,11 +89,11 @@ fn places(v: &Value) -> ((usize, usize), (usize, usize, usize)) {
     let mut logged = None;
     let mut subnet = None;
     for (r, region) in regions.iter().enumerate().skip(1) {
-        for (i, vpc) in region["vpcs"].as_array().unwrap().iter().enumerate() {
+        for (i, vpc) in each(&region["vpcs"]).enumerate() {
             if logged.is_none() && !vpc["flow_logs"].as_array().unwrap().is_empty() {
                 logged = Some((r, i));
             }
-            for (s, sn) in vpc["subnets"].as_array().unwrap().iter().enumerate() {
+            for (s, sn) in each(&vpc["subnets"]).enumerate() {
                 if subnet.is_none() && !sn["flow_logs"].as_array().unwrap().is_empty() {
                     subnet = Some((r, i, s));
                 }
@@ -407,10 +408,7 @@ fn a_value_of_the_wrong_shape_from_aws_makes_its_region_an_error_entry() {
         .inventory();
 
     // eu-west-1 is left out, with an error entry naming the listing, the field and the rule.
-    let regions: Vec<&str> = inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let regions: Vec<&str> = each(&inv["regions"])
         .map(|r| r["region"].as_str().unwrap())
         .collect();
     assert_eq!(regions, ["us-east-1"]);

@@ -4,6 +4,7 @@
 use crate::support::cmd::fa;
 use crate::support::harness::*;
 use crate::support::hostile::{corpus, ou_name_glob, toml_string};
+use crate::support::json::each;
 use crate::support::org::{
     CallLog, Refuse, VPCS, assumed, assumed_roles, callers, count_op, counts, org_proxy,
     org_proxy_timed, org_scan, seed_org,
@@ -27,20 +28,14 @@ fn account_ids(inv: &Value) -> Vec<String> {
 }
 
 fn account<'a>(inv: &'a Value, id: &str) -> &'a Value {
-    inv["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["accounts"])
         .find(|a| a["id"] == id)
         .unwrap_or_else(|| panic!("account {id} not in {}", inv["accounts"]))
 }
 
 /// (account, region) of every region entry.
 fn region_keys(inv: &Value) -> Vec<(String, String)> {
-    inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["regions"])
         .map(|r| {
             (
                 r["account_id"].as_str().unwrap().to_string(),
@@ -271,10 +266,7 @@ fn selection_flags_choose_the_accounts() {
     let w = seed_org(&moto);
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     let scanned_ids = |inv: &Value| -> Vec<String> {
-        inv["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&inv["accounts"])
             .filter(|a| a["scanned"] == true)
             .map(|a| a["id"].as_str().unwrap().to_string())
             .collect()
@@ -637,10 +629,7 @@ fn bad_account_flags_and_files_exit_2_before_any_call() {
 
 /// The status of `check`'s result for the VPC `vpc` in a report.
 fn status_of(report: &Value, check: &str, vpc: &str) -> String {
-    let r = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let r = each(&report["results"])
         .find(|r| r["check_id"] == check && r["resource"]["id"] == vpc)
         .unwrap_or_else(|| panic!("no {check} result for {vpc}"));
     r["status"].as_str().unwrap().to_string()
@@ -900,10 +889,7 @@ fn accounts_of_an_inventory_file_are_checked_on_load() {
 /// The statuses of the `flow-logs-enabled` results of `account` (one per VPC), with the reason
 /// of those suppressed.
 fn flow_logs_enabled(report: &Value, account: &str) -> Vec<(String, String)> {
-    let out: Vec<(String, String)> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let out: Vec<(String, String)> = each(&report["results"])
         .filter(|r| r["resource"]["account_id"] == account && r["check_id"] == "flow-logs-enabled")
         .map(|r| {
             (

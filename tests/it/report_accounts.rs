@@ -7,6 +7,7 @@
 use crate::support::browser::{assert_clean_run, browse, data_block, rows, show_results};
 use crate::support::cmd::{Out, fa, scan_inventory};
 use crate::support::harness::{repo_json, repo_path, run_ok, venv_bin};
+use crate::support::json::each;
 use crate::support::report_schema::validate_against_schema;
 use crate::support::sarif::{multitool_errors, schema_errors};
 use flowaudit::term::escape_lines;
@@ -70,10 +71,7 @@ fn json_carries_the_account_details_as_listed_and_counts_by_account() {
         "the inventory's accounts, as they are"
     );
     // Scanned: every account but the suspended one; the refused account was tried, so it is.
-    let scanned: Vec<&str> = inv["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let scanned: Vec<&str> = each(&inv["accounts"])
         .map(|a| a["id"].as_str().unwrap())
         .filter(|id| *id != SUSPENDED)
         .collect();
@@ -151,10 +149,7 @@ fn text_has_a_table_by_account_the_skipped_accounts_and_failures_grouped_by_acco
         "{text}"
     );
     let by_account = &report["summary"]["by_account"];
-    let names: BTreeMap<&str, &Value> = report["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: BTreeMap<&str, &Value> = each(&report["scan"]["account_details"])
         .map(|a| (a["id"].as_str().unwrap(), a))
         .collect();
     let table = section(&text, "By account (6)");
@@ -167,10 +162,7 @@ fn text_has_a_table_by_account_the_skipped_accounts_and_failures_grouped_by_acco
         let id = cells[0];
         let a = names[id];
         assert_eq!(cells[1], a["name"].as_str().unwrap(), "{row}");
-        let ou: Vec<&str> = a["ou_path"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let ou: Vec<&str> = each(&a["ou_path"])
             .map(|u| u["name"].as_str().unwrap())
             .collect();
         let ou = if ou.is_empty() {
@@ -204,10 +196,7 @@ fn text_has_a_table_by_account_the_skipped_accounts_and_failures_grouped_by_acco
     // Failures: one group per account with failures, in account order, each line of its account.
     let failing_total: u64 = count(&report["summary"]["by_status"], "fail");
     let failing = section(&text, &format!("Failing resources ({failing_total})"));
-    let account_of_vpc: BTreeMap<&str, &str> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let account_of_vpc: BTreeMap<&str, &str> = each(&report["results"])
         .map(|r| {
             (
                 r["resource"]["id"].as_str().unwrap(),
@@ -263,27 +252,15 @@ fn select(id: &str, value: &str) -> String {
 
 /// The results of the report whose account satisfies `keep`.
 fn results_where(report: &Value, keep: impl Fn(&str) -> bool) -> usize {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&report["results"])
         .filter(|r| keep(r["resource"]["account_id"].as_str().unwrap()))
         .count()
 }
 
 /// The accounts of the report under an OU.
 fn under(report: &Value, ou: &str) -> Vec<String> {
-    report["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| {
-            a["ou_path"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|u| u["id"] == ou)
-        })
+    each(&report["scan"]["account_details"])
+        .filter(|a| each(&a["ou_path"]).any(|u| u["id"] == ou))
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect()
 }
@@ -565,10 +542,7 @@ fn sarif_beyond_20_accounts_is_one_file_per_account_in_the_output_dir() {
     run.assert_code(3);
     let report = run.output_json("flowaudit.json");
     let out = run.output_path();
-    let accounts: Vec<&str> = report["scan"]["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let accounts: Vec<&str> = each(&report["scan"]["accounts"])
         .map(|a| a.as_str().unwrap())
         .collect();
     assert_eq!(accounts.len(), 24, "25 accounts, one suspended");
@@ -603,10 +577,7 @@ fn sarif_beyond_20_accounts_is_one_file_per_account_in_the_output_dir() {
             .as_array()
             .map(Vec::len)
             .unwrap_or(0);
-        let errors = report["scan"]["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let errors = each(&report["scan"]["errors"])
             .filter(|e| e["account_id"] == *a)
             .count();
         assert_eq!(

@@ -4,6 +4,7 @@
 use crate::support::browser::{assert_clean_run, browse, data_block, show_results};
 use crate::support::cmd::fa;
 use crate::support::harness::{Moto, repo_path};
+use crate::support::json::each;
 use crate::support::sarif::{assert_sarif_valid, multitool_errors};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -69,10 +70,7 @@ fn one_scan_of_a_multi_region_account_writes_json_sarif_and_html() {
     // The SARIF has the same failures, and validates.
     let sarif_path = dir.path().join("flowaudit.sarif");
     let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif_path).unwrap()).unwrap();
-    let fails = json_doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let fails = each(&json_doc["results"])
         .filter(|r| r["status"] == "fail")
         .count();
     assert!(fails >= 1);

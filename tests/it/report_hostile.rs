@@ -9,6 +9,7 @@ use crate::support::browser::{assert_clean_run, browse};
 use crate::support::cmd::fa;
 use crate::support::harness::repo_path;
 use crate::support::hostile::corpus;
+use crate::support::json::each;
 use crate::support::report_fixture::{ACCOUNT_A, ACCOUNT_B, demo_document};
 use flowaudit::findings::Status;
 use flowaudit::inventory::{Account, OrgUnit};
@@ -392,10 +393,7 @@ fn org_values_stay_data_in_every_format() {
 
     // The JSON keeps the values as they are: it is the data.
     let json: Value = serde_json::from_str(&read("flowaudit.json")).unwrap();
-    let names: Vec<&str> = json["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: Vec<&str> = each(&json["scan"]["account_details"])
         .filter_map(|a| a["name"].as_str())
         .collect();
     assert!(names.contains(&HOSTILE), "{names:?}");
@@ -429,10 +427,7 @@ fn org_values_stay_data_in_every_format() {
     ];
     let r = browse(&html, &steps, None);
     assert_clean_run(&r);
-    let shown: Vec<String> = r["values"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let shown: Vec<String> = each(&r["values"])
         .map(|v| v.as_str().unwrap_or_default().to_string())
         .collect();
     // (innerText separates table cells with tabs.)
@@ -485,10 +480,7 @@ fn sarif_text_shows_control_characters_of_names_and_messages() {
         .run();
     assert!(matches!(o.code(), 0 | 1 | 3), "{}", o.stderr());
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let results = sarif["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let results = each(&sarif["runs"])
         .flat_map(|r| r["results"].as_array().unwrap())
         .collect::<Vec<_>>();
     let hit = results

@@ -3,6 +3,7 @@
 
 use crate::support::browser::{assert_clean_run, browse, data_block, rows};
 use crate::support::cmd::fa;
+use crate::support::json::each;
 use crate::support::report_fixture::{self, HOSTILE_GLOBAL, HOSTILE_HTML, HOSTILE_MD};
 use flowaudit::report::Reporter;
 use flowaudit::report::html::HtmlReporter;
@@ -405,12 +406,7 @@ fn chart_labels_with_six_digits_are_not_clipped_in_chromium() {
     assert_clean_run(&r);
     let v = r["values"].as_array().unwrap();
     for i in [0, 1, 3] {
-        let texts: Vec<&str> = v[i]["texts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
+        let texts: Vec<&str> = each(&v[i]["texts"]).map(|t| t.as_str().unwrap()).collect();
         for label in [
             "1666 fail / 12000",
             "166666 fail / 999999",

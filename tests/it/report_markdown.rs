@@ -3,6 +3,7 @@
 use crate::support::cmd::fa;
 use crate::support::harness::{repo_path, run};
 use crate::support::hostile::corpus;
+use crate::support::json::each_mut;
 use serde_json::Value;
 use std::path::Path;
 
@@ -81,10 +82,7 @@ fn hostile_values_are_escaped_and_every_table_row_keeps_its_columns() {
         hostile.push((name.to_string(), value.to_string()));
     }
     // One copy of a VPC without flow logs (so it fails) per hostile value, in its Name tag.
-    let region = inv["regions"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
+    let region = each_mut(&mut inv["regions"])
         .find(|r| r["region"] == "eu-west-1")
         .unwrap();
     let vpcs = region["vpcs"].as_array_mut().unwrap();

@@ -3,6 +3,7 @@
 
 use crate::support::cmd::fa;
 use crate::support::harness::repo_path;
+use crate::support::json::{each, each_mut};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -39,12 +40,7 @@ fn json(path: &Path) -> Value {
 }
 
 fn sorted_results(doc: &Value) -> Vec<String> {
-    let mut v: Vec<String> = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
+    let mut v: Vec<String> = each(&doc["results"]).map(|r| r.to_string()).collect();
     v.sort();
     v
 }
@@ -52,10 +48,7 @@ fn sorted_results(doc: &Value) -> Vec<String> {
 /// The organization fixture split by account into two inventories: (first, second).
 fn split_org_inventory(dir: &Path) -> (PathBuf, PathBuf) {
     let inv = json(&repo_path("tests/fixtures/org-inventory.json"));
-    let ids: Vec<String> = inv["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let ids: Vec<String> = each(&inv["accounts"])
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect();
     let (a, b) = ids.split_at(ids.len() / 2);
@@ -67,13 +60,7 @@ fn split_org_inventory(dir: &Path) -> (PathBuf, PathBuf) {
             ("regions", "account_id"),
             ("errors", "account_id"),
         ] {
-            let kept: Vec<Value> = p[list]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|v| mine(v, key))
-                .cloned()
-                .collect();
+            let kept: Vec<Value> = each(&p[list]).filter(|v| mine(v, key)).cloned().collect();
             p[list] = Value::Array(kept);
         }
         let path = dir.join(name);
@@ -158,12 +145,7 @@ fn reports_of_disjoint_accounts_merge_into_the_report_of_all() {
         assert_eq!(m["scan"][key], w["scan"][key], "{key}");
     }
     let errors = |d: &Value| {
-        let mut e: Vec<String> = d["scan"]["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        let mut e: Vec<String> = each(&d["scan"]["errors"]).map(|e| e.to_string()).collect();
         e.sort();
         e
     };
@@ -253,10 +235,7 @@ fn reports_that_disagree_are_refused_naming_both_files() {
         ),
         (
             variant("results.json", &|v| {
-                let r = v["results"]
-                    .as_array_mut()
-                    .unwrap()
-                    .iter_mut()
+                let r = each_mut(&mut v["results"])
                     .find(|r| r["status"] == "pass")
                     .unwrap();
                 r["status"] = "fail".into();
@@ -567,10 +546,7 @@ fn results_of_an_account_the_report_does_not_cover_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let demo = demo_value();
     let of = |v: &Value, account: &str| -> Vec<Value> {
-        v["results"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["results"])
             .filter(|r| r["resource"]["account_id"] == account)
             .cloned()
             .collect()
@@ -777,10 +753,7 @@ fn many_scan_errors_merge_each_once_in_order() {
     ]);
     assert_ne!(rc, 2, "{err}");
     let m = json(&merged);
-    let messages: Vec<&str> = m["scan"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let messages: Vec<&str> = each(&m["scan"]["errors"])
         .map(|e| e["message"].as_str().unwrap())
         .collect();
     let want: Vec<String> = (0..30_000).map(|i| format!("error {i}")).collect();

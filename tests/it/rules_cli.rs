@@ -2,6 +2,7 @@
 
 use crate::support::cmd::{Out, fa, scan_inventory};
 use crate::support::harness::*;
+use crate::support::json::{each, find};
 use crate::support::results::{result, results, suppression_indices};
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,18 @@ fn broken_rules(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     let text = std::fs::read_to_string(user_rules().join("ORG-001.toml")).unwrap();
     std::fs::write(dir.path().join("ORG-001.toml"), edit(&text)).unwrap();
     dir
+}
+
+/// `flowaudit ARGS DIR` on a copy `DIR` of the user rule directory whose ORG-001.toml `edit`
+/// changed: the run, the directory (kept while the test reads the file) and the rule file.
+fn on_broken_rules(
+    args: &[&str],
+    edit: impl Fn(&str) -> String,
+) -> (Out, tempfile::TempDir, PathBuf) {
+    let d = broken_rules(edit);
+    let o = fa().args(args).arg(d.path()).run();
+    let f = d.path().join("ORG-001.toml");
+    (o, d, f)
 }
 
 fn line_of(path: &Path, needle: &str) -> usize {
@@ -107,10 +120,7 @@ fn user_rule_dir_tests_validates_and_scans() {
         .run();
     o.assert_code_for(3, "partial fixture");
     let doc = o.report();
-    let org: Vec<&serde_json::Value> = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let org: Vec<&serde_json::Value> = each(&doc["results"])
         .filter(|r| r["rule_id"] == "ORG-001")
         .collect();
     assert!(!org.is_empty());
@@ -122,12 +132,7 @@ fn user_rule_dir_tests_validates_and_scans() {
                 .unwrap()
                 .contains("Key=Owner,Value=<TEAM>")
     }));
-    let meta = doc["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "ORG-001")
-        .unwrap();
+    let meta = find(&doc["rules"], "id", "ORG-001");
     assert!(meta["source"].as_str().unwrap().ends_with("ORG-001.toml"));
 }
 
@@ -208,44 +213,32 @@ fn assert_positioned(o: &Out, file: &Path, line: usize, what: &str) {
 #[test]
 fn broken_rule_files_are_rejected_with_positions() {
     // Unknown field.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
         t.replace(
             "title = \"VPC has an owner\"",
             "titel = \"VPC has an owner\"",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args(["rules", "validate", d.path().to_str().unwrap()])
-        .run();
     assert_positioned(&o, &f, line_of(&f, "titel"), "unknown field `titel`");
     o.stderr_has("rule ORG-001");
 
     // Missing field.
-    let d = broken_rules(|t| t.replace("severity = \"high\"\n", ""));
-    let o = fa()
-        .args(["rules", "validate", d.path().to_str().unwrap()])
-        .run();
+    let (o, _d, _) = on_broken_rules(&["rules", "validate"], |t| {
+        t.replace("severity = \"high\"\n", "")
+    });
     o.assert_code(2);
     o.stderr_has("missing field `severity`");
 
     // CEL that does not compile, on the second line of a multi-line expression.
-    let d = broken_rules(|t| {
-        t.replace(
+    let (o, _d, f) = on_broken_rules(
+        &["scan", "--from-inventory", "/nonexistent.json", "--rules"],
+        |t| {
+            t.replace(
             "condition = \"params.tag_key in vpc.tags && vpc.tags[params.tag_key] != ''\"",
             "condition = \"\"\"\nparams.tag_key in vpc.tags &&\n  vpc.tags[params.tag_key] != ((\"\"\"",
         )
-    });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args([
-            "scan",
-            "--from-inventory",
-            "/nonexistent.json",
-            "--rules",
-            d.path().to_str().unwrap(),
-        ])
-        .run();
+        },
+    );
     assert_positioned(
         &o,
         &f,
@@ -255,29 +248,21 @@ fn broken_rule_files_are_rejected_with_positions() {
     o.stderr_has("check owner-tag: condition");
 
     // A template that does not compile.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "test"], |t| {
         t.replace(
             "fail = \"VPC {{resource.id}} has no",
             "fail = \"VPC {{#if resource.id}} has no",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args(["rules", "test", d.path().to_str().unwrap()])
-        .run();
     assert_positioned(&o, &f, line_of(&f, "fail = "), "template does not compile");
 
     // A remediation template that writes a value unescaped.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
         t.replace(
             "--resources {{resource.id}}",
             "--resources {{{resource.id}}}",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args(["rules", "validate", d.path().to_str().unwrap()])
-        .run();
     assert_positioned(
         &o,
         &f,
@@ -298,14 +283,10 @@ fn broken_rule_files_are_rejected_with_positions() {
     ));
 
     // A duplicate check id.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "list", "--rules"], |t| {
         let checks = &t[t.find("[[checks]]").unwrap()..];
         format!("{t}\n{checks}")
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args(["rules", "list", "--rules", d.path().to_str().unwrap()])
-        .run();
     let second = std::fs::read_to_string(&f)
         .unwrap()
         .lines()
@@ -318,19 +299,15 @@ fn broken_rule_files_are_rejected_with_positions() {
     assert_positioned(&o, &f, second, "duplicate check id \"owner-tag\"");
 
     // TOML syntax.
-    let d = broken_rules(|t| t.replace("severity = \"high\"", "severity = \"high"));
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args(["rules", "validate", d.path().to_str().unwrap()])
-        .run();
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
+        t.replace("severity = \"high\"", "severity = \"high")
+    });
     assert_positioned(&o, &f, line_of(&f, "severity = "), "");
 
     // An unknown severity.
-    let d = broken_rules(|t| t.replace("severity = \"high\"", "severity = \"severe\""));
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args(["rules", "validate", d.path().to_str().unwrap()])
-        .run();
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
+        t.replace("severity = \"high\"", "severity = \"severe\"")
+    });
     assert_positioned(&o, &f, line_of(&f, "severity = "), "severe");
 }
 
@@ -638,16 +615,12 @@ fn floor_rules_keep_the_results_and_mappings_of_the_built_in_rules_and_fail_noth
 
 #[test]
 fn a_field_the_inventory_does_not_have_is_refused_at_load() {
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
         t.replace(
             "condition = \"params.tag_key in vpc.tags && vpc.tags[params.tag_key] != ''\"",
             "condition = \"\"\"\nparams.tag_key in vpc.tags &&\n  size(vpc.active_vpc_log) > 0\"\"\"",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa()
-        .args(["rules", "validate", d.path().to_str().unwrap()])
-        .run();
     let line = line_of(&f, "vpc.active_vpc_log");
     assert_positioned(
         &o,
@@ -743,13 +716,7 @@ fn suppressions_name_loaded_rules_regardless_of_case() {
 fn rules_list_takes_format_json_and_aligns_long_titles() {
     let json = |args: &[&str]| fa().args(args).run().assert_code(0).json();
     let by_format = json(&["rules", "list", "--format", "json"]);
-    assert!(
-        by_format
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["id"] == "VPC-001")
-    );
+    assert!(each(&by_format).any(|r| r["id"] == "VPC-001"));
     // `--json` stays as a hidden alias.
     assert_eq!(json(&["rules", "list", "--json"]), by_format);
     assert_eq!(
@@ -763,15 +730,12 @@ fn rules_list_takes_format_json_and_aligns_long_titles() {
     );
 
     // A title longer than the others pushes the CHECKS column right, on every line.
-    let d = broken_rules(|t| {
+    let (o, _d, _) = on_broken_rules(&["rules", "list", "--rules"], |t| {
         t.replace(
             "title = \"VPC has an owner\"",
             "title = \"VPC has an owner tag naming the team that answers for it at night\"",
         )
     });
-    let o = fa()
-        .args(["rules", "list", "--rules", d.path().to_str().unwrap()])
-        .run();
     o.assert_code(0);
     let out = o.stdout();
     let column = out.lines().next().unwrap().find("CHECKS").unwrap();

@@ -3,6 +3,7 @@
 
 use crate::support::cmd::fa;
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -74,10 +75,7 @@ fn scan_json(moto: &Moto, extra: &[&str]) -> (i32, Value) {
 
 /// (status, message) of one check on one VPC.
 fn verdict(doc: &Value, vpc: &str, rule: &str, check: &str) -> (String, String) {
-    let r = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let r = each(&doc["results"])
         .find(|r| r["resource"]["id"] == vpc && r["rule_id"] == rule && r["check_id"] == check)
         .unwrap_or_else(|| panic!("no result for {vpc} {rule} {check}"));
     (

@@ -4,6 +4,7 @@
 use crate::support::cmd::{fa, scan_inventory};
 use crate::support::harness::*;
 use crate::support::hostile::{corpus, ou_name_glob, toml_string};
+use crate::support::json::each;
 use crate::support::results::suppression_indices;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -97,10 +98,7 @@ fn scan(dir: &Path, inv: &Path, extra: &[&str]) -> (i32, Value, String) {
 
 /// (status, message) of `rule`/`check` on the VPC `vpc` of `account`.
 fn result(doc: &Value, rule: &str, check: &str, account: &str, vpc: &str) -> (String, String) {
-    let r = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let r = each(&doc["results"])
         .find(|r| {
             r["rule_id"] == rule
                 && r["check_id"] == check
@@ -223,10 +221,7 @@ expires = 2099-12-31
     assert_eq!(st(SANDBOX, 3), "suppressed");
     assert_eq!(st(DEV, 2), "fail", "in Workloads/Dev, env dev");
     assert_eq!(st(UNLISTED, 4), "fail", "no OU path or tags are known");
-    let sandbox = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let sandbox = each(&doc["results"])
         .find(|r| r["resource"]["account_id"] == SANDBOX && r["status"] == "suppressed")
         .unwrap();
     assert_eq!(
@@ -403,10 +398,7 @@ fn suppressions_match_hostile_ou_names_and_tags_as_data() {
             );
             assert_eq!(rc, 0, "every failure is suppressed: {e}");
             for (i, id) in ids.iter().enumerate() {
-                let r = doc["results"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
+                let r = each(&doc["results"])
                     .find(|r| {
                         r["resource"]["account_id"] == id.as_str()
                             && r["check_id"] == "flow-logs-enabled"
@@ -424,12 +416,7 @@ fn suppressions_match_hostile_ou_names_and_tags_as_data() {
     }
     // The values are kept as read.
     let (_, doc, _) = scan(dir.path(), &inv, &[]);
-    for (a, (_, v)) in doc["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&corpus)
-    {
+    for (a, (_, v)) in each(&doc["scan"]["account_details"]).zip(&corpus) {
         assert_eq!(
             (
                 &a["name"],

@@ -3,6 +3,7 @@
 
 use crate::support::cmd::fa;
 use crate::support::harness::*;
+use crate::support::json::each;
 
 #[test]
 fn an_inventory_read_from_a_pipe_gives_the_report_its_file_gives() {
@@ -92,10 +93,7 @@ fn text_and_sarif_written_beside_a_streamed_json_report_agree_with_it() {
     let sarif: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.sarif")).unwrap())
             .unwrap();
-    let sarif_results: usize = sarif["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let sarif_results: usize = each(&sarif["runs"])
         .map(|run| run["results"].as_array().unwrap().len())
         .sum();
     let suppressed_failures = results

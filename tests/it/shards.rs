@@ -2,6 +2,7 @@
 
 use crate::support::cmd::{Fa, Out, fa};
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::org::{Refuse, count_op, counts, org_proxy, seed_org};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -122,16 +123,7 @@ fn three_shards_merged_equal_one_unsharded_scan() {
         .run()
         .assert_code(1);
     let merged = read_json(&merged_path);
-    let results = |d: &Value| {
-        sorted(
-            d["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r.to_string())
-                .collect(),
-        )
-    };
+    let results = |d: &Value| sorted(each(&d["results"]).map(|r| r.to_string()).collect());
     assert_eq!(results(&merged), results(&whole));
     assert_eq!(merged["summary"], whole["summary"]);
     for key in [
@@ -151,10 +143,7 @@ fn three_shards_merged_equal_one_unsharded_scan() {
             .is_empty()
     );
     // The closed account is merged as a skipped account.
-    let closed = merged["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let closed = each(&merged["scan"]["account_details"])
         .find(|a| a["id"] == w.id("closed"))
         .unwrap();
     assert_eq!(closed["scanned"], false);

@@ -15,6 +15,7 @@
 use crate::support::cmd::fa;
 use crate::support::harness::{repo_path, run_ok, venv_bin};
 use crate::support::hostile::corpus;
+use crate::support::json::{each, each_mut};
 use crate::support::scan::vpcs_mut;
 use flowaudit::findings::{Finding, Status};
 use flowaudit::inventory::Inventory;
@@ -29,10 +30,7 @@ const PLACEHOLDER: &str = "zzqvalue7";
 type Setter = fn(&mut Value, &str);
 
 fn tgws(inv: &mut Value) -> impl Iterator<Item = &mut Value> {
-    inv["regions"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
+    each_mut(&mut inv["regions"])
         .filter_map(|r| r.get_mut("transit_gateways"))
         .flat_map(|t| t.as_array_mut().unwrap().iter_mut())
 }
@@ -403,10 +401,7 @@ fn live_scan_with_a_hostile_role_path_and_name_tag() {
     let doc: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.json")).unwrap()).unwrap();
     let result = |vpc: &str, rule: &str, check: &str| -> Value {
-        doc["results"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&doc["results"])
             .find(|r| r["resource"]["id"] == vpc && r["rule_id"] == rule && r["check_id"] == check)
             .unwrap_or_else(|| panic!("no {rule}/{check} result for {vpc}"))
             .clone()

@@ -10,8 +10,9 @@
 //! them the transit gateway fields; no check reads it.
 
 use crate::support::cmd::Out;
-use crate::support::fix::{boto, fix_cmd, logged_flow_log_ids, tmp, undo};
+use crate::support::fix::{fix_cmd, flow_logs_in, logged_flow_log_ids, tmp, undo};
 use crate::support::harness::*;
+use crate::support::json::{each, find};
 use crate::support::proxy::Proxy;
 use crate::support::results::{result, statuses_of};
 use crate::support::scan::{scan_at, vpcs};
@@ -39,10 +40,7 @@ fn seed(moto: &Moto) -> BTreeMap<String, String> {
 }
 
 fn tgws(inv: &Value) -> BTreeMap<String, Value> {
-    inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["regions"])
         .flat_map(|r| {
             r["transit_gateways"]
                 .as_array()
@@ -111,12 +109,7 @@ fn transit_gateways_are_listed_once_per_region_and_carry_their_flow_logs() {
         assert_eq!(r["other_flow_logs"], json!([]), "{r}");
     }
     // A region without transit gateways writes no `transit_gateways` field.
-    let us = inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["region"] == "us-east-1")
-        .unwrap();
+    let us = find(&inv["regions"], "region", "us-east-1");
     assert!(us.get("transit_gateways").is_none(), "{us}");
 
     // One DescribeTransitGateways per region; the attachments are listed only where a flow log
@@ -227,13 +220,10 @@ fn the_fix_creates_a_transit_gateway_flow_log_and_undo_deletes_it() {
     };
 
     // DryRun: moto checks the request and answers DryRunOperation; nothing is created.
-    let before = flow_logs_in(&endpoint);
+    let before = flow_logs_in(&endpoint, REGION);
     fix(&["--dry-run"]);
     let fixes = read_json(&report)["fixes"].clone();
-    let outcomes: Vec<(&str, &str)> = fixes
-        .as_array()
-        .unwrap()
-        .iter()
+    let outcomes: Vec<(&str, &str)> = each(&fixes)
         .map(|f| {
             (
                 f["vpc_id"].as_str().unwrap(),
@@ -248,11 +238,15 @@ fn the_fix_creates_a_transit_gateway_flow_log_and_undo_deletes_it() {
             (ids["bare"].as_str(), "dry_run_ok")
         ])
     );
-    assert_eq!(flow_logs_in(&endpoint), before, "a dry run creates nothing");
+    assert_eq!(
+        flow_logs_in(&endpoint, REGION),
+        before,
+        "a dry run creates nothing"
+    );
     std::fs::remove_file(&log).ok();
 
     fix(&[]);
-    let after = flow_logs_in(&endpoint);
+    let after = flow_logs_in(&endpoint, REGION);
     let created: Vec<&Value> = after
         .iter()
         .filter(|(k, _)| !before.contains_key(*k))
@@ -290,25 +284,10 @@ fn the_fix_creates_a_transit_gateway_flow_log_and_undo_deletes_it() {
     let (c, err) = undo(&log, &endpoint, dir.path());
     assert_eq!(c, 0, "{err}");
     assert_eq!(
-        flow_logs_in(&endpoint),
+        flow_logs_in(&endpoint, REGION),
         before,
         "undo deletes what the fix created"
     );
-}
-
-fn flow_logs_in(endpoint: &str) -> BTreeMap<String, Value> {
-    let script = r#"
-import boto3, json, sys
-ec2 = boto3.client('ec2', region_name='eu-west-1', endpoint_url=sys.argv[1],
-                   aws_access_key_id='testing', aws_secret_access_key='testing')
-print(json.dumps(ec2.describe_flow_logs()['FlowLogs'], default=str))
-"#;
-    boto(script, endpoint)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["FlowLogId"].as_str().unwrap().to_string(), f.clone()))
-        .collect()
 }
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {

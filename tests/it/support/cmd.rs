@@ -288,20 +288,20 @@ impl Out {
     /// Standard error holds `needle`.
     #[track_caller]
     pub fn stderr_has(&self, needle: &str) -> &Out {
-        assert!(
-            self.stderr().contains(needle),
-            "no {needle:?} in stderr{}",
-            self.shown()
-        );
-        self
+        self.holds("stderr", &self.stderr(), needle)
     }
 
     /// Standard output holds `needle`.
     #[track_caller]
     pub fn stdout_has(&self, needle: &str) -> &Out {
+        self.holds("stdout", &self.stdout(), needle)
+    }
+
+    #[track_caller]
+    fn holds(&self, stream: &str, text: &str, needle: &str) -> &Out {
         assert!(
-            self.stdout().contains(needle),
-            "no {needle:?} in stdout{}",
+            text.contains(needle),
+            "no {needle:?} in {stream}{}",
             self.shown()
         );
         self

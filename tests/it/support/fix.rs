@@ -3,6 +3,7 @@
 
 use crate::support::cmd::{Fa, Out, fa};
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,26 @@ pub fn seed_account(moto: &Moto) -> BTreeMap<String, String> {
         {"op": "flow_log", "region": "eu-west-1", "key": "fl_rej", "resource": "$rej_eu", "traffic": "REJECT", "bucket": "already-there", "max_aggregation_interval": 60},
         {"op": "vpc", "region": "ap-southeast-2", "key": "bare_ap", "cidr": "10.4.0.0/16"}
     ]))
+}
+
+/// What a fix to CloudWatch Logs needs, seeded before the `more` seeding operations: the
+/// delivery role (key `role`) and a KMS key in `region` (key `key`). The created ids.
+pub fn seed_for_cloudwatch(moto: &Moto, region: &str, more: Value) -> BTreeMap<String, String> {
+    let mut ops = vec![
+        json!({"op": "role", "key": "role", "name": "flow-logs-delivery"}),
+        json!({"op": "kms_key", "region": region, "key": "key"}),
+    ];
+    ops.extend(more.as_array().expect("seeding operations").iter().cloned());
+    moto.seed(&Value::Array(ops))
+}
+
+/// [`seed_for_cloudwatch`] in us-east-1 with one VPC without flow logs, `a`.
+pub fn seed_vpc_for_cloudwatch(moto: &Moto) -> BTreeMap<String, String> {
+    seed_for_cloudwatch(
+        moto,
+        "us-east-1",
+        json!([{"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}]),
+    )
 }
 
 pub fn tmp() -> tempfile::TempDir {
@@ -67,48 +88,58 @@ pub fn statuses(report: &Value) -> BTreeMap<(String, String), String> {
     crate::support::results::statuses_of(report, "VPC-001")
 }
 
-/// Run a boto3 script against moto with (endpoint, regions) as arguments; its JSON output.
-pub fn boto(script: &str, endpoint: &str) -> Value {
-    python_json(script, [endpoint, &regions_arg()])
+/// The head of the boto3 scripts of the tests: `client(service, region)` reaches moto (the
+/// script's first argument) with the test credentials, and `regions` are its second argument,
+/// split at commas.
+const BOTO_HEAD: &str = "import boto3, json, sys
+def client(service, region):
+    return boto3.client(service, region_name=region, endpoint_url=sys.argv[1],
+                        aws_access_key_id='testing', aws_secret_access_key='testing')
+regions = sys.argv[2].split(',')
+";
+
+/// Run the boto3 script `body` (after [`BOTO_HEAD`]) against moto at `endpoint` in `regions`;
+/// its JSON output.
+pub fn boto_in(body: &str, endpoint: &str, regions: &str) -> Value {
+    python_json(&format!("{BOTO_HEAD}{body}"), [endpoint, regions])
 }
 
-/// Every flow log moto holds in the test regions, straight from DescribeFlowLogs (not via flowaudit).
-pub fn flow_logs(endpoint: &str) -> BTreeMap<String, Value> {
-    let script = r#"
-import boto3, json, sys
+/// [`boto_in`] the test regions.
+pub fn boto(body: &str, endpoint: &str) -> Value {
+    boto_in(body, endpoint, &regions_arg())
+}
+
+/// Every flow log moto holds in `regions`, straight from DescribeFlowLogs (not via flowaudit),
+/// by id, each with its `Region`.
+pub fn flow_logs_in(endpoint: &str, regions: &str) -> BTreeMap<String, Value> {
+    let body = r#"
 out = []
-for r in sys.argv[2].split(','):
-    ec2 = boto3.client('ec2', region_name=r, endpoint_url=sys.argv[1],
-                       aws_access_key_id='testing', aws_secret_access_key='testing')
-    for fl in ec2.describe_flow_logs()['FlowLogs']:
+for r in regions:
+    for fl in client('ec2', r).describe_flow_logs()['FlowLogs']:
         fl['Region'] = r
         out.append(fl)
 print(json.dumps(out, default=str))
 "#;
-    boto(script, endpoint)
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&boto_in(body, endpoint, regions))
         .map(|f| (f["FlowLogId"].as_str().unwrap().to_string(), f.clone()))
         .collect()
 }
 
+/// Every flow log moto holds in the test regions.
+pub fn flow_logs(endpoint: &str) -> BTreeMap<String, Value> {
+    flow_logs_in(endpoint, &regions_arg())
+}
+
 /// (region, log group name) pairs, straight from moto.
 pub fn log_groups(endpoint: &str) -> BTreeSet<(String, String)> {
-    let script = r#"
-import boto3, json, sys
+    let body = r#"
 out = []
-for r in sys.argv[2].split(','):
-    logs = boto3.client('logs', region_name=r, endpoint_url=sys.argv[1],
-                        aws_access_key_id='testing', aws_secret_access_key='testing')
-    for g in logs.describe_log_groups()['logGroups']:
+for r in regions:
+    for g in client('logs', r).describe_log_groups()['logGroups']:
         out.append([r, g['logGroupName']])
 print(json.dumps(out))
 "#;
-    boto(script, endpoint)
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&boto(body, endpoint))
         .map(|g| {
             (
                 g[0].as_str().unwrap().to_string(),
@@ -118,8 +149,6 @@ print(json.dumps(out))
         .collect()
 }
 
-/// `flowaudit ARGS --fix-destination DEST`, run in `dir`: how every fix run of the tests starts
-/// (`ARGS` is `fix` or `scan --fix`, with `--yes`, `--dry-run`, ...).
 pub fn fix_cmd(dir: &Path, args: &[&str], dest: &str) -> Fa {
     let mut c = fa();
     c.current_dir(dir)
@@ -212,11 +241,8 @@ pub fn new_ids(
 
 /// Every flow-log id a change log records as created.
 pub fn logged_flow_log_ids(log: &Value) -> BTreeSet<String> {
-    log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter())
+    each(&log["changes"])
+        .flat_map(|c| each(&c["flow_log_ids"]))
         .map(|i| i.as_str().unwrap().to_string())
         .collect()
 }

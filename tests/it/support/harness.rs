@@ -4,6 +4,7 @@
 //! The Python tools come from the venv that `scripts/test` creates (`FLOWAUDIT_TEST_VENV`, default
 //! `<repo>/.venv`). A missing venv fails the test with a message saying to run `scripts/test`.
 
+use crate::support::proxy::credential_scope;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -185,16 +186,7 @@ impl ApiCall {
                 .unwrap_or("")
                 .to_string()
         };
-        // Credential=AKID/DATE/REGION/SERVICE/aws4_request
-        let auth = header("Authorization");
-        let scope: Vec<&str> = auth
-            .split("Credential=")
-            .nth(1)
-            .and_then(|s| s.split(',').next())
-            .map(|s| s.split('/').collect())
-            .unwrap_or_default();
-        let region = scope.get(2).copied().unwrap_or("").to_string();
-        let service = scope.get(3).copied().unwrap_or("").to_string();
+        let (region, service) = credential_scope(&header("Authorization"));
         let body = match (v["body"].as_str(), v["body_encoded"].as_bool()) {
             (Some(b), Some(true)) => String::from_utf8_lossy(&base64_decode(b)).into_owned(),
             (Some(b), _) => b.to_string(),

@@ -5,6 +5,7 @@ pub mod cmd;
 pub mod fix;
 pub mod harness;
 pub mod hostile;
+pub mod json;
 pub mod org;
 pub mod proxy;
 pub mod report_fixture;

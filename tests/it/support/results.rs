@@ -1,5 +1,6 @@
 //! Reading the results of a JSON report (`flowaudit/report/v1`).
 
+use crate::support::json::items;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -39,17 +40,4 @@ pub fn suppression_indices(report: &Value, kind: &str) -> Vec<i64> {
         .iter()
         .map(|e| e["index"].as_i64().unwrap())
         .collect()
-}
-
-/// The items of a JSON array.
-pub fn items(v: &Value) -> &Vec<Value> {
-    v.as_array().unwrap_or_else(|| panic!("not an array: {v}"))
-}
-
-/// The first item of the JSON array `v` whose `field` is `value`.
-pub fn find<'a>(v: &'a Value, field: &str, value: &str) -> &'a Value {
-    items(v)
-        .iter()
-        .find(|i| i[field] == value)
-        .unwrap_or_else(|| panic!("no item with {field} {value:?} in {v}"))
 }

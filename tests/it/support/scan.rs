@@ -1,6 +1,7 @@
 //! Scans for the collector tests: run `flowaudit scan` and read the inventory it dumps.
 
 use crate::support::cmd::{Fa, fa};
+use crate::support::json::{each, each_mut};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -14,11 +15,8 @@ pub fn scan_at(endpoint: &str) -> Fa {
 
 /// Every VPC of an inventory, by id.
 pub fn vpcs(inv: &Value) -> BTreeMap<String, Value> {
-    inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| r["vpcs"].as_array().unwrap().iter())
+    each(&inv["regions"])
+        .flat_map(|r| each(&r["vpcs"]))
         .map(|v| (v["id"].as_str().unwrap().to_string(), v.clone()))
         .collect()
 }
@@ -27,13 +25,8 @@ pub fn vpcs(inv: &Value) -> BTreeMap<String, Value> {
 pub fn flow_log(inv: &Value, id: &str) -> Value {
     for r in inv["regions"].as_array().unwrap() {
         for v in r["vpcs"].as_array().unwrap() {
-            let logs = v["flow_logs"].as_array().unwrap().iter().chain(
-                v["subnets"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .flat_map(|s| s["flow_logs"].as_array().unwrap().iter()),
-            );
+            let logs = each(&v["flow_logs"])
+                .chain(each(&v["subnets"]).flat_map(|s| each(&s["flow_logs"])));
             for l in logs {
                 if l["id"] == id {
                     return l.clone();
@@ -51,9 +44,5 @@ pub fn destination(inv: &Value, flow_log_id: &str) -> Value {
 
 /// Every VPC of an inventory, to edit.
 pub fn vpcs_mut(inv: &mut Value) -> impl Iterator<Item = &mut Value> {
-    inv["regions"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .flat_map(|r| r["vpcs"].as_array_mut().unwrap().iter_mut())
+    each_mut(&mut inv["regions"]).flat_map(|r| each_mut(&mut r["vpcs"]))
 }

@@ -5,7 +5,7 @@ use crate::support::cmd::fa;
 use crate::support::harness::*;
 use crate::support::json::each;
 use crate::support::proxy::{Handler, Proxy, Response, paginating};
-use crate::support::scan::{flow_log, scan_at, vpcs};
+use crate::support::scan::{flow_log, inventory_of, scan_at, vpcs};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -91,16 +91,15 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     let moto = Moto::start();
     let ids = seed_world(&moto);
     moto.reset_recording();
-    let inv = scan_at(&moto.endpoint())
-        .args(&[
+    let inv = inventory_of(
+        &moto.endpoint(),
+        &[
             "--region",
             "us-east-1,eu-west-1",
             "--region",
             "ap-southeast-2",
-        ])
-        .run()
-        .assert_complete()
-        .inventory();
+        ],
+    );
     assert_eq!(inv["schema"], "flowaudit/inventory/v1");
     assert_eq!(inv["scan"]["account_id"], ACCOUNT);
     assert_eq!(
@@ -276,11 +275,7 @@ fn describe_flow_logs_is_called_once_per_region_whatever_the_number_of_vpcs() {
     }
     let ids = moto.seed(&Value::Array(ops));
     moto.reset_recording();
-    let inv = scan_at(&moto.endpoint())
-        .args(&["--region", "eu-central-1"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(&moto.endpoint(), &["--region", "eu-central-1"]);
     let all = vpcs(&inv);
     assert_eq!(all.len(), 31);
     for i in 0..30 {
@@ -318,11 +313,7 @@ fn pagination_follows_next_token_to_the_end() {
     let (handler, stats) = paginating(5);
     let proxy = Proxy::start(moto.port, handler);
     moto.reset_recording();
-    let inv = scan_at(&proxy.endpoint())
-        .args(&["--region", "eu-west-2"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "eu-west-2"]);
 
     // 13 VPCs (with the default) -> 3 pages; 12 + 3 default subnets -> 3 pages; 18 logs -> 4 pages.
     assert_eq!(stats.pages("DescribeVpcs"), 3);
@@ -359,11 +350,10 @@ fn pagination_follows_next_token_to_the_end() {
 #[test]
 fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
     let moto = Moto::start();
-    let inv = scan_at(&moto.endpoint())
-        .args(&["--exclude-region", "eu-west-1,us-west-2"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(
+        &moto.endpoint(),
+        &["--exclude-region", "eu-west-1,us-west-2"],
+    );
     let scanned: Vec<&str> = each(&inv["scan"]["regions_scanned"])
         .map(|r| r.as_str().unwrap())
         .collect();
@@ -518,11 +508,7 @@ fn log_groups_are_looked_up_in_batches_of_fifty() {
         }
     });
     let proxy = Proxy::start(moto.port, handler);
-    let inv = scan_at(&proxy.endpoint())
-        .args(&["--region", "eu-west-1"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "eu-west-1"]);
     let mut sizes = batches.lock().unwrap().clone();
     sizes.sort();
     assert_eq!(sizes, vec![20, 50, 50], "one call per 50 names");

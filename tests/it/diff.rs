@@ -7,7 +7,7 @@
 //! suppressed) and one taken away (no longer suppressed).
 
 use crate::support::browser::{assert_clean_run, browse, rows, show_results};
-use crate::support::cmd::{fa, scan_inventory};
+use crate::support::cmd::{Fa, fa, scan_inventory};
 use crate::support::harness::{read_json, repo_path};
 use crate::support::json::{each, find};
 use crate::support::report_schema::validate;
@@ -91,6 +91,19 @@ fn scan_to(dir: &Path, inv: impl AsRef<OsStr>, supp: impl AsRef<OsStr>, format: 
         .args(["-f", format, "-o", out])
         .run()
         .assert_code_for(3, "the demo has an unreadable region");
+}
+
+/// The scan of the second run (`after.json` with its suppressions) in `dir`, with `old.json` as
+/// its baseline.
+fn since_old(dir: &Path) -> Fa {
+    let mut c = scan_inventory("after.json");
+    c.current_dir(dir).args([
+        "--suppressions",
+        "after-suppressions.toml",
+        "--baseline",
+        "old.json",
+    ]);
+    c
 }
 
 /// A temporary directory holding `old.json` (the demo with its suppressions) and `new.json`
@@ -381,29 +394,11 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
     let d = dir.path();
     let (_, diff, _) = run_in(d, &["diff", "old.json", "new.json", "-f", "json"]);
     let diff: Value = serde_json::from_str(&diff).unwrap();
-    let (c, _, err) = run_in(
-        d,
-        &[
-            "scan",
-            "--from-inventory",
-            "after.json",
-            "--suppressions",
-            "after-suppressions.toml",
-            "--baseline",
-            "old.json",
-            "--output-dir",
-            "out",
-            "-f",
-            "json",
-            "-f",
-            "text",
-            "-f",
-            "markdown",
-            "-f",
-            "html",
-        ],
-    );
-    assert_eq!(c, 3, "{err}");
+    since_old(d)
+        .args(["--output-dir", "out", "-f", "json", "-f", "text"])
+        .args(["-f", "markdown", "-f", "html"])
+        .run()
+        .assert_code(3);
     let report = json(&d.join("out/flowaudit.json"));
     let b = &report["baseline"];
     assert_eq!(b["file"], "old.json");
@@ -432,20 +427,7 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
     );
     assert!(text.contains(&line), "{text}");
     // Without the JSON report too (the results are then not streamed to a file).
-    let (c, stdout, err) = run_in(
-        d,
-        &[
-            "scan",
-            "--from-inventory",
-            "after.json",
-            "--suppressions",
-            "after-suppressions.toml",
-            "--baseline",
-            "old.json",
-        ],
-    );
-    assert_eq!(c, 3, "{err}");
-    assert_eq!(stdout, text);
+    assert_eq!(since_old(d).run().assert_code(3).stdout(), text);
     let md = std::fs::read_to_string(d.join("out/flowaudit.md")).unwrap();
     assert!(md.contains("### Since the baseline old\\.json"), "{md}");
     assert!(md.contains("#### New failures"), "{md}");

@@ -5,7 +5,7 @@ use crate::support::cmd::{Fa, fa};
 use crate::support::harness::*;
 use crate::support::json::{each, each_mut};
 use crate::support::proxy::{Handler, Proxy, Response};
-use crate::support::scan::{scan_at, vpcs};
+use crate::support::scan::{inventory_of, scan_at, vpcs};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -191,11 +191,7 @@ fn a_bucket_in_another_region_is_read_there_after_the_redirect() {
         })
     });
     moto.reset_recording();
-    let inv = scan_at(&proxy.endpoint())
-        .args(&["--region", "us-east-1"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "us-east-1"]);
     let log = &vpcs(&inv)[&ids["v"]]["flow_logs"][0];
     assert_eq!(log["destination"]["region"], "eu-west-1", "{log}");
     assert_eq!(log["destination"]["encryption"], "aws_managed");
@@ -237,11 +233,10 @@ fn unreadable_destinations_are_described_not_fatal() {
         )),
         _ => None,
     });
-    let inv = scan_at(&proxy.endpoint())
-        .args(&["--region", "us-east-1", "--max-attempts", "1"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(
+        &proxy.endpoint(),
+        &["--region", "us-east-1", "--max-attempts", "1"],
+    );
     assert_eq!(inv["errors"], json!([]));
     let logs = vpcs(&inv)[&ids["v"]]["flow_logs"]
         .as_array()

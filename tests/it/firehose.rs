@@ -6,7 +6,7 @@ use crate::support::harness::*;
 use crate::support::json::each;
 use crate::support::org::{Refuse, callers, org_proxy, seed_org};
 use crate::support::proxy::{Proxy, Response};
-use crate::support::scan::{destination, scan_at};
+use crate::support::scan::{destination, inventory_of, scan_at};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -238,11 +238,7 @@ fn a_stream_that_cannot_be_read_is_unknown_with_the_reason() {
     });
     moto.reset_recording();
     // A destination that cannot be read is described on the destination, not a scan error.
-    let inv = scan_at(&proxy.endpoint())
-        .args(["--region", "us-east-1"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "us-east-1"]);
     assert_eq!(inv["errors"], json!([]));
     let d = destination(&inv, &ids["fl_a_cmk"]);
     assert_eq!(state(&d), ("unknown", "unknown"), "{d}");
@@ -278,11 +274,7 @@ fn a_stream_of_a_scanned_account_is_read_once_with_its_owners_credentials() {
     ]));
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     let ep = proxy.endpoint();
-    let inv = scan_at(&ep)
-        .args(["--org", "--region", "us-east-1"])
-        .run()
-        .assert_complete()
-        .inventory();
+    let inv = inventory_of(&ep, &["--org", "--region", "us-east-1"]);
     for key in ["alpha_fh", "beta_fh", "delta_fh"] {
         let d = destination(&inv, &ids[key]);
         assert_eq!(state(&d), ("yes", "aws_managed"), "{key}: {d}");
@@ -292,17 +284,16 @@ fn a_stream_of_a_scanned_account_is_read_once_with_its_owners_credentials() {
 
     // Without its owner in the scan, the stream is not read with another account's credentials.
     log.lock().unwrap().clear();
-    let inv = scan_at(&ep)
-        .args([
+    let inv = inventory_of(
+        &ep,
+        &[
             "--org",
             "--region",
             "us-east-1",
             "--exclude-account",
             &owner,
-        ])
-        .run()
-        .assert_complete()
-        .inventory();
+        ],
+    );
     let d = destination(&inv, &ids["alpha_fh"]);
     assert_eq!(state(&d), ("unknown", "unknown"), "{d}");
     let reason = d["reason"].as_str().unwrap();

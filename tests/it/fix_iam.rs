@@ -48,6 +48,19 @@ fn seen_action(c: &Seen) -> String {
     })
 }
 
+/// Each of `needed` was called.
+fn assert_exercised(called: &BTreeSet<String>, needed: &[&str]) {
+    for n in needed {
+        assert!(called.contains(*n), "{n} not exercised: {called:?}");
+    }
+}
+
+/// Every action `called` is `allowed`; `what` says who called outside which policy.
+fn assert_within(called: &BTreeSet<String>, allowed: &BTreeSet<String>, what: &str) {
+    let extra: Vec<_> = called.difference(allowed).collect();
+    assert!(extra.is_empty(), "{what}: {extra:?}");
+}
+
 fn actions_called(calls: &[ApiCall]) -> BTreeSet<String> {
     calls.iter().map(iam_action).collect()
 }
@@ -97,10 +110,10 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
             && scan_calls.contains("firehose:DescribeDeliveryStream"),
         "{scan_calls:?}"
     );
-    let extra: Vec<_> = scan_calls.difference(&scan_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "a scan called actions outside docs/iam/scan-policy.json: {extra:?}"
+    assert_within(
+        &scan_calls,
+        &scan_policy,
+        "a scan called actions outside docs/iam/scan-policy.json",
     );
 
     moto.reset_recording();
@@ -126,23 +139,21 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     let fix_calls = actions_called(&moto.recorded_calls());
-    for needed in [
-        "ec2:CreateFlowLogs",
-        "logs:CreateLogGroup",
-        "logs:PutRetentionPolicy",
-        "logs:AssociateKmsKey",
-        "ec2:DeleteFlowLogs",
-        "logs:DeleteLogGroup",
-    ] {
-        assert!(
-            fix_calls.contains(needed),
-            "{needed} not exercised: {fix_calls:?}"
-        );
-    }
-    let extra: Vec<_> = fix_calls.difference(&fix_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "a fix called actions outside docs/iam/fix-policy.json: {extra:?}"
+    assert_exercised(
+        &fix_calls,
+        &[
+            "ec2:CreateFlowLogs",
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "logs:AssociateKmsKey",
+            "ec2:DeleteFlowLogs",
+            "logs:DeleteLogGroup",
+        ],
+    );
+    assert_within(
+        &fix_calls,
+        &fix_policy,
+        "a fix called actions outside docs/iam/fix-policy.json",
     );
 }
 
@@ -168,43 +179,39 @@ fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
             .collect()
     };
     let (caller, members) = (by(false), by(true));
-    for needed in [
-        "organizations:ListAccounts",
-        "organizations:ListTagsForResource",
-        "sts:AssumeRole",
-        "s3:ListAllMyBuckets",
-        "ec2:DescribeVpcs",
-    ] {
-        assert!(
-            caller.contains(needed),
-            "{needed} not exercised: {caller:?}"
-        );
-    }
-    for needed in [
-        "s3:ListAllMyBuckets",
-        "ec2:DescribeFlowLogs",
-        "ec2:DescribeVpcs",
-    ] {
-        assert!(
-            members.contains(needed),
-            "{needed} not exercised: {members:?}"
-        );
-    }
+    assert_exercised(
+        &caller,
+        &[
+            "organizations:ListAccounts",
+            "organizations:ListTagsForResource",
+            "sts:AssumeRole",
+            "s3:ListAllMyBuckets",
+            "ec2:DescribeVpcs",
+        ],
+    );
+    assert_exercised(
+        &members,
+        &[
+            "s3:ListAllMyBuckets",
+            "ec2:DescribeFlowLogs",
+            "ec2:DescribeVpcs",
+        ],
+    );
     let allowed: BTreeSet<String> = management.union(&scan_policy).cloned().collect();
-    let extra: Vec<_> = caller.difference(&allowed).collect();
-    assert!(
-        extra.is_empty(),
-        "the caller called actions outside docs/iam/org-management-policy.json + scan-policy.json: {extra:?}"
+    assert_within(
+        &caller,
+        &allowed,
+        "the caller called actions outside docs/iam/org-management-policy.json + scan-policy.json",
     );
     // The management policy lets the caller assume the StackSet's role only.
     for c in seen.iter().filter(|c| c.operation == "AssumeRole") {
         let arn = &c.params["RoleArn"];
         assert!(arn.ends_with(":role/FlowAuditReadOnly"), "{arn}");
     }
-    let extra: Vec<_> = members.difference(&scan_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "member accounts were called with actions outside docs/iam/scan-policy.json: {extra:?}"
+    assert_within(
+        &members,
+        &scan_policy,
+        "member accounts were called with actions outside docs/iam/scan-policy.json",
     );
 
     // A fix across two members and its undo: the members' calls are within the fix policy.
@@ -231,15 +238,10 @@ fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
         .filter(|c| c.account != ACCOUNT)
         .map(seen_action)
         .collect();
-    for needed in ["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs"] {
-        assert!(
-            members.contains(needed),
-            "{needed} not exercised: {members:?}"
-        );
-    }
-    let extra: Vec<_> = members.difference(&fix_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "a fix called actions outside docs/iam/fix-policy.json in member accounts: {extra:?}"
+    assert_exercised(&members, &["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs"]);
+    assert_within(
+        &members,
+        &fix_policy,
+        "a fix called actions outside docs/iam/fix-policy.json in member accounts",
     );
 }

@@ -10,7 +10,7 @@ use crate::support::org::{
     org_proxy_timed, org_scan, seed_org,
 };
 use crate::support::proxy::Proxy;
-use crate::support::results::suppression_indices;
+use crate::support::results::{result, suppression_indices};
 use crate::support::scan::destination;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -154,40 +154,21 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
         }
     }
     let results = report["results"].as_array().unwrap();
-    let coverage = |vpc: &str| -> (String, String) {
-        let r = results
-            .iter()
-            .find(|r| {
-                r["rule_id"] == "VPC-001"
-                    && r["check_id"] == "flow-logs-enabled"
-                    && r["resource"]["id"] == vpc
-            })
-            .unwrap_or_else(|| panic!("no VPC-001 result for {vpc}"));
-        (
-            r["resource"]["account_id"].as_str().unwrap().to_string(),
-            r["status"].as_str().unwrap().to_string(),
-        )
-    };
-    assert_eq!(
-        coverage(&w.ids["alpha_logged"]),
-        (w.id("alpha").to_string(), "pass".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["alpha_bare"]),
-        (w.id("alpha").to_string(), "fail".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["beta_bare"]),
-        (w.id("beta").to_string(), "fail".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["delta_logged"]),
-        (w.id("delta").to_string(), "pass".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["mgmt_vpc"]),
-        (ACCOUNT.to_string(), "fail".into())
-    );
+    // Each VPC's flow-logs-enabled result: under the VPC's account, with its verdict.
+    for (vpc, account, status) in [
+        ("alpha_logged", w.id("alpha"), "pass"),
+        ("alpha_bare", w.id("alpha"), "fail"),
+        ("beta_bare", w.id("beta"), "fail"),
+        ("delta_logged", w.id("delta"), "pass"),
+        ("mgmt_vpc", ACCOUNT, "fail"),
+    ] {
+        let r = result(&report, "VPC-001", "flow-logs-enabled", &w.ids[vpc]);
+        assert_eq!(
+            (&r["resource"]["account_id"], &r["status"]),
+            (&json!(account), &json!(status)),
+            "{vpc}"
+        );
+    }
     for r in results {
         let vpc = r["resource"]["id"].as_str().unwrap();
         assert_eq!(

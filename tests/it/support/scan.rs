@@ -13,6 +13,15 @@ pub fn scan_at(endpoint: &str) -> Fa {
     c
 }
 
+/// The inventory of a complete scan (exit 0 or 1) through `endpoint` with `args`.
+pub fn inventory_of(endpoint: &str, args: &[&str]) -> Value {
+    scan_at(endpoint)
+        .args(args)
+        .run()
+        .assert_complete()
+        .inventory()
+}
+
 /// Every VPC of an inventory, by id.
 pub fn vpcs(inv: &Value) -> BTreeMap<String, Value> {
     each(&inv["regions"])

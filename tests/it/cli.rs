@@ -187,13 +187,8 @@ fn a_malformed_region_met_mid_scan_stops_it_and_leaves_the_old_report() {
         std::fs::read_to_string(&report).unwrap(),
         "previous report\n"
     );
-    let mut left: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
     assert_eq!(
-        left,
+        file_names(dir.path()),
         ["inv.json", "report.json"],
         "no temporary file is left"
     );
@@ -252,23 +247,19 @@ fn an_unknown_fix_rule_is_refused_with_the_closest_id() {
             "rule VPC-001 has no check \"traffic-type\"; did you mean \"traffic-type-all\"?",
         ),
     ] {
-        let out = fa()
-            .args([
-                "fix",
-                "--region",
-                "eu-west-1",
-                "--fix-destination",
-                "s3://flowaudit-central",
-                "--fix-rule",
-                rule,
-            ])
-            .run();
-        let err = out.stderr();
-        assert_eq!(out.code(), 2, "{rule}: {err}");
-        assert!(
-            err.contains("--fix-rule") && err.contains(needle),
-            "{rule}: {err}"
-        );
+        fa().args([
+            "fix",
+            "--region",
+            "eu-west-1",
+            "--fix-destination",
+            "s3://flowaudit-central",
+            "--fix-rule",
+            rule,
+        ])
+        .run()
+        .assert_code(2)
+        .stderr_has("--fix-rule")
+        .stderr_has(needle);
     }
 }
 

@@ -541,42 +541,6 @@ fn suppressed_results_are_never_fixed_and_filters_narrow_the_plan() {
     assert!(flow_logs(&ep).len() == 2);
 }
 
-/// Run flowaudit on a pseudo-terminal (util-linux `script`), typing `answer` at the prompt.
-fn run_on_terminal(args: &[String], answer: &str, cwd: &Path) -> (i32, String) {
-    let mut cmd = flowaudit_bin().display().to_string();
-    for a in args {
-        cmd.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
-    }
-    let mut c = std::process::Command::new("script");
-    c.args(["-qec", &cmd, "/dev/null"]).current_dir(cwd);
-    // The same clean environment as every other run.
-    let template = fa();
-    for (k, v) in template.command().get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let mut child = c
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("util-linux `script` is needed to test the confirmation prompt on a terminal");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answer.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
 #[test]
 fn on_a_terminal_the_user_confirms_or_declines() {
     let moto = Moto::start();
@@ -586,27 +550,17 @@ fn on_a_terminal_the_user_confirms_or_declines() {
     let before = flow_logs(&ep);
     let dest = format!("s3://{BUCKET}");
     let args = |log: &Path, report: &Path| -> Vec<String> {
-        [
-            "fix",
-            "--fix-destination",
-            &dest,
-            "--endpoint-url",
-            &ep,
-            "--region",
-            "us-east-1",
-            "--fix-log",
-            log.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+        ["fix", "--fix-destination", &dest]
+            .into_iter()
+            .chain(fix_args(&ep, "us-east-1", log, report))
+            .map(String::from)
+            .collect()
     };
     let (log, report) = (dir.path().join("no-log.json"), dir.path().join("no.json"));
-    let (c, out) = run_on_terminal(&args(&log, &report), "n\n", dir.path());
+    let (c, out) = fa()
+        .current_dir(dir.path())
+        .args(args(&log, &report))
+        .run_on_terminal("n\n");
     assert!(out.contains("apply these 2 changes? [y/N]"), "{out}");
     assert!(out.contains("nothing was changed"), "{out}");
     assert_eq!(c, 1, "declining leaves the failing results: {out}");
@@ -623,7 +577,10 @@ fn on_a_terminal_the_user_confirms_or_declines() {
     );
 
     let (log, report) = (dir.path().join("yes-log.json"), dir.path().join("yes.json"));
-    let (c, out) = run_on_terminal(&args(&log, &report), "y\n", dir.path());
+    let (c, out) = fa()
+        .current_dir(dir.path())
+        .args(args(&log, &report))
+        .run_on_terminal("y\n");
     assert_eq!(c, 0, "{out}");
     assert_eq!(flow_logs(&ep).len(), before.len() + 2);
     assert!(each(&read_json(&report)["fixes"]).all(|f| f["outcome"] == "applied"));

@@ -3,7 +3,7 @@
 
 use crate::support::browser::{assert_clean_run, browse, data_block, show_results};
 use crate::support::cmd::fa;
-use crate::support::harness::{Moto, repo_path};
+use crate::support::harness::{Moto, file_names, repo_path};
 use crate::support::json::each;
 use crate::support::sarif::{assert_sarif_valid, multitool_errors};
 use serde_json::{Value, json};
@@ -45,13 +45,8 @@ fn one_scan_of_a_multi_region_account_writes_json_sarif_and_html() {
         dir.path(),
     );
     assert_eq!(code, 1, "the east VPC has no flow log");
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        file_names(dir.path()),
         ["flowaudit.html", "flowaudit.json", "flowaudit.sarif"]
     );
 

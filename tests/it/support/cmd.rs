@@ -137,6 +137,45 @@ impl Fa {
         &mut self.cmd
     }
 
+    /// Run to the end on a pseudo-terminal (util-linux `script`), typing `answer`: the exit code
+    /// and what the terminal showed (stdout and stderr together). The environment and working
+    /// directory are the command's.
+    pub fn run_on_terminal(&mut self, answer: &str) -> (i32, String) {
+        let mut line = flowaudit_bin().display().to_string();
+        for a in self.cmd.get_args() {
+            let a = a.to_string_lossy();
+            line.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+        }
+        let mut c = Command::new("script");
+        c.args(["-qec", &line, "/dev/null"]);
+        if let Some(dir) = self.cmd.get_current_dir() {
+            c.current_dir(dir);
+        }
+        for (k, v) in self.cmd.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` is needed to test the confirmation prompt on a terminal");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+
     /// Run to the end.
     pub fn run(&mut self) -> Out {
         let line = format!("{:?}", self.cmd);

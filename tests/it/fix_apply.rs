@@ -548,19 +548,19 @@ fn on_a_terminal_the_user_confirms_or_declines() {
     let ep = moto.endpoint();
     let dir = tmp();
     let before = flow_logs(&ep);
-    let dest = format!("s3://{BUCKET}");
-    let args = |log: &Path, report: &Path| -> Vec<String> {
-        ["fix", "--fix-destination", &dest]
-            .into_iter()
-            .chain(fix_args(&ep, "us-east-1", log, report))
-            .map(String::from)
-            .collect()
+    let fix = |log: &Path, report: &Path| {
+        fix_run(
+            dir.path(),
+            &["fix"],
+            &format!("s3://{BUCKET}"),
+            &ep,
+            "us-east-1",
+            log,
+            report,
+        )
     };
     let (log, report) = (dir.path().join("no-log.json"), dir.path().join("no.json"));
-    let (c, out) = fa()
-        .current_dir(dir.path())
-        .args(args(&log, &report))
-        .run_on_terminal("n\n");
+    let (c, out) = fix(&log, &report).run_on_terminal("n\n");
     assert!(out.contains("apply these 2 changes? [y/N]"), "{out}");
     assert!(out.contains("nothing was changed"), "{out}");
     assert_eq!(c, 1, "declining leaves the failing results: {out}");
@@ -577,10 +577,7 @@ fn on_a_terminal_the_user_confirms_or_declines() {
     );
 
     let (log, report) = (dir.path().join("yes-log.json"), dir.path().join("yes.json"));
-    let (c, out) = fa()
-        .current_dir(dir.path())
-        .args(args(&log, &report))
-        .run_on_terminal("y\n");
+    let (c, out) = fix(&log, &report).run_on_terminal("y\n");
     assert_eq!(c, 0, "{out}");
     assert_eq!(flow_logs(&ep).len(), before.len() + 2);
     assert!(each(&read_json(&report)["fixes"]).all(|f| f["outcome"] == "applied"));

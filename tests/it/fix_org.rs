@@ -4,7 +4,7 @@
 //! reaches each account through the same role.
 
 use crate::support::cmd::Fa;
-use crate::support::fix::{fix_run, tmp, undo_cmd};
+use crate::support::fix::{fix_cmd, tmp, undo_cmd};
 use crate::support::harness::*;
 use crate::support::json::each;
 use crate::support::org::{CallLog, Refuse, assumed_roles, count_op, org_proxy, seed_org};
@@ -21,9 +21,13 @@ fn role(account: &str) -> String {
 /// `flowaudit ARGS` (`fix`, or `scan --fix`) through `endpoint` in us-east-1, one attempt per call,
 /// with its change log and JSON report in `dir`.
 fn org_fix_cmd(endpoint: &str, dir: &Path, args: &[&str]) -> Fa {
-    let (log, report) = (dir.join("fix-log.json"), dir.join("report.json"));
-    let mut c = fix_run(dir, args, DEST, endpoint, "us-east-1", &log, &report);
-    c.args(["--max-attempts", "1"]);
+    let mut c = fix_cmd(dir, args, DEST);
+    c.endpoint(endpoint)
+        .args(["--region", "us-east-1", "--fix-log"])
+        .arg(dir.join("fix-log.json"))
+        .args(["--format", "json", "-o"])
+        .arg(dir.join("report.json"))
+        .args(["--max-attempts", "1"]);
     c
 }
 

@@ -1,11 +1,8 @@
 //! Bad input never reaches AWS: unknown regions, bad endpoint URLs, bad flag values and malformed
 //! inventory files all exit 2 with a message naming the culprit.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
-
-fn stderr_of(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn unknown_region_is_rejected_before_any_call() {
@@ -15,22 +12,26 @@ fn unknown_region_is_rejected_before_any_call() {
         ("--exclude-region", "eu-wset-1"),
         ("--region", "mars-north-1"),
     ] {
-        let out = run(flowaudit().args(["scan", "--endpoint-url", &moto.endpoint(), flag, value]));
-        let err = stderr_of(&out);
-        assert_eq!(code(&out), 2, "{err}");
+        let out = fa()
+            .args(["scan", "--endpoint-url", &moto.endpoint(), flag, value])
+            .run();
+        let err = out.stderr();
+        assert_eq!(out.code(), 2, "{err}");
         assert!(err.contains(flag) && err.contains(value), "{err}");
     }
-    let out = run(flowaudit().args([
-        "scan",
-        "--endpoint-url",
-        &moto.endpoint(),
-        "--region",
-        "eu-west-1,us-esat-1",
-    ]));
+    let out = fa()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--region",
+            "eu-west-1,us-esat-1",
+        ])
+        .run();
     assert!(
-        stderr_of(&out).contains("did you mean \"us-east-1\""),
+        out.stderr().contains("did you mean \"us-east-1\""),
         "{}",
-        stderr_of(&out)
+        out.stderr()
     );
     assert_eq!(moto.recorded_calls(), vec![], "no request may reach AWS");
 }
@@ -39,16 +40,19 @@ fn unknown_region_is_rejected_before_any_call() {
 fn bad_endpoint_urls_are_input_errors() {
     let moto = Moto::start();
     for url in ["localhost:5000", "http://", "http://127.0.0.1:notaport"] {
-        let out = run(flowaudit().args(["scan", "--endpoint-url", url, "--region", "us-east-1"]));
-        let err = stderr_of(&out);
-        assert_eq!(code(&out), 2, "{url}: {err}");
+        let out = fa()
+            .args(["scan", "--endpoint-url", url, "--region", "us-east-1"])
+            .run();
+        let err = out.stderr();
+        assert_eq!(out.code(), 2, "{url}: {err}");
         assert!(err.contains("--endpoint-url") && err.contains(url), "{err}");
     }
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--region", "us-east-1"])
-        .env("AWS_ENDPOINT_URL", "not a url"));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 2, "{err}");
+        .env("AWS_ENDPOINT_URL", "not a url")
+        .run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 2, "{err}");
     assert!(err.contains("AWS_ENDPOINT_URL"), "{err}");
     assert_eq!(moto.recorded_calls(), vec![]);
 }
@@ -69,17 +73,17 @@ fn bad_flag_values_exit_2() {
             "us-east-1",
         ],
     ] {
-        let out = run(flowaudit().args(args));
-        assert_eq!(code(&out), 2, "{args:?}: {}", stderr_of(&out));
-        assert!(!stderr_of(&out).is_empty());
+        let out = fa().args(args).run();
+        assert_eq!(out.code(), 2, "{args:?}: {}", out.stderr());
+        assert!(!out.stderr().is_empty());
     }
 }
 
 #[test]
 fn help_documents_the_collection_flags() {
-    let out = run(flowaudit().args(["scan", "--help"]));
-    assert_eq!(code(&out), 0);
-    let help = String::from_utf8_lossy(&out.stdout);
+    let out = fa().args(["scan", "--help"]).run();
+    assert_eq!(out.code(), 0);
+    let help = out.stdout();
     for flag in [
         "--region",
         "--exclude-region",
@@ -100,15 +104,12 @@ fn load(text: &str) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.json");
     std::fs::write(&path, text).unwrap();
-    let out = run(flowaudit().args(["scan", "--from-inventory"]).arg(&path));
-    (code(&out), stderr_of(&out), path.display().to_string())
+    let out = fa().args(["scan", "--from-inventory"]).arg(&path).run();
+    (out.code(), out.stderr(), path.display().to_string())
 }
 
 fn demo() -> serde_json::Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(repo_path("examples/demo-inventory.json")).unwrap(),
-    )
-    .unwrap()
+    repo_json("examples/demo-inventory.json")
 }
 
 #[test]
@@ -118,40 +119,42 @@ fn malformed_inventory_files_name_file_line_and_column() {
     assert_eq!(c, 2, "{err}");
     assert!(err.contains(&format!("{path}:3:5")), "{err}");
 
-    // A field of the wrong type.
-    let mut v = demo();
-    v["regions"][0]["vpcs"][0]["is_default"] = serde_json::json!("yes");
-    let (c, err, path) = load(&serde_json::to_string_pretty(&v).unwrap());
-    assert_eq!(c, 2, "{err}");
-    assert!(
-        err.contains(&format!("{path}:")) && err.contains("regions[0].vpcs[0].is_default"),
-        "{err}"
-    );
-
-    // An unknown field.
-    let mut v = demo();
-    v["regions"][0]["vpcs"][0]["colour"] = serde_json::json!("blue");
-    let (c, err, path) = load(&serde_json::to_string_pretty(&v).unwrap());
-    assert_eq!(c, 2, "{err}");
-    assert!(
-        err.contains(&format!("{path}:")) && err.contains("unknown field `colour`"),
-        "{err}"
-    );
-
-    // The wrong schema.
-    let mut v = demo();
-    v["schema"] = serde_json::json!("flowaudit/inventory/v999");
-    let (c, err, path) = load(&serde_json::to_string_pretty(&v).unwrap());
-    assert_eq!(c, 2, "{err}");
-    assert!(
-        err.contains(&path) && err.contains("v999") && err.contains("fix:"),
-        "{err}"
-    );
+    // A field of the wrong type, an unknown field, the wrong schema: the file (with the
+    // position that follows it, where given) and what stderr names.
+    let edits: [(fn(&mut serde_json::Value), &str, &[&str]); 3] = [
+        (
+            |v| v["regions"][0]["vpcs"][0]["is_default"] = serde_json::json!("yes"),
+            ":",
+            &["regions[0].vpcs[0].is_default"],
+        ),
+        (
+            |v| v["regions"][0]["vpcs"][0]["colour"] = serde_json::json!("blue"),
+            ":",
+            &["unknown field `colour`"],
+        ),
+        (
+            |v| v["schema"] = serde_json::json!("flowaudit/inventory/v999"),
+            "",
+            &["v999", "fix:"],
+        ),
+    ];
+    for (edit, after_path, needles) in edits {
+        let mut v = demo();
+        edit(&mut v);
+        let (c, err, path) = load(&serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(c, 2, "{err}");
+        assert!(err.contains(&format!("{path}{after_path}")), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "{n}: {err}");
+        }
+    }
 
     // A missing file.
-    let out = run(flowaudit().args(["scan", "--from-inventory", "/nonexistent/inv.json"]));
-    assert_eq!(code(&out), 2);
-    assert!(stderr_of(&out).contains("/nonexistent/inv.json"));
+    let out = fa()
+        .args(["scan", "--from-inventory", "/nonexistent/inv.json"])
+        .run();
+    assert_eq!(out.code(), 2);
+    assert!(out.stderr().contains("/nonexistent/inv.json"));
 }
 
 #[test]
@@ -167,13 +170,14 @@ fn a_malformed_region_met_mid_scan_stops_it_and_leaves_the_old_report() {
     std::fs::write(&inv, serde_json::to_string_pretty(&v).unwrap()).unwrap();
     let report = dir.path().join("report.json");
     std::fs::write(&report, "previous report\n").unwrap();
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--format", "json", "--output"])
         .arg(&report)
         .arg("--from-inventory")
-        .arg(&inv));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 2, "{err}");
+        .arg(&inv)
+        .run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 2, "{err}");
     assert!(err.contains(&format!("{}:", inv.display())), "{err}");
     assert!(
         err.contains(&format!("regions[{last}].vpcs[0]")) && err.contains("unknown field `colour`"),
@@ -183,13 +187,8 @@ fn a_malformed_region_met_mid_scan_stops_it_and_leaves_the_old_report() {
         std::fs::read_to_string(&report).unwrap(),
         "previous report\n"
     );
-    let mut left: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
     assert_eq!(
-        left,
+        file_names(dir.path()),
         ["inv.json", "report.json"],
         "no temporary file is left"
     );
@@ -197,33 +196,35 @@ fn a_malformed_region_met_mid_scan_stops_it_and_leaves_the_old_report() {
 
 #[test]
 fn fix_names_itself_and_does_not_offer_from_inventory() {
-    let out = run(flowaudit().args(["fix", "--help"]));
-    let help = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(code(&out), 0);
+    let out = fa().args(["fix", "--help"]).run();
+    let help = out.stdout();
+    assert_eq!(out.code(), 0);
     assert!(help.contains("--fix-destination"), "{help}");
     assert!(!help.contains("--from-inventory <FILE>"), "{help}");
     // Without a destination, `fix` is named as the command, not as `--fix`; `scan --fix` by its flag.
-    let out = run(flowaudit().args(["fix", "--region", "eu-west-1"]));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 2, "{err}");
+    let out = fa().args(["fix", "--region", "eu-west-1"]).run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 2, "{err}");
     assert!(
         err.contains("fix needs --fix-destination") && !err.contains("--fix needs"),
         "{err}"
     );
-    let out = run(flowaudit().args(["scan", "--fix", "--region", "eu-west-1"]));
-    assert!(stderr_of(&out).contains("--fix needs --fix-destination"));
+    let out = fa().args(["scan", "--fix", "--region", "eu-west-1"]).run();
+    assert!(out.stderr().contains("--fix needs --fix-destination"));
     // `fix` refuses a saved inventory, in its own name.
-    let out = run(flowaudit().args([
-        "fix",
-        "--from-inventory",
-        repo_path("tests/fixtures/demo-inventory.json")
-            .to_str()
-            .unwrap(),
-        "--fix-destination",
-        "s3://flowaudit-central",
-    ]));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 2, "{err}");
+    let out = fa()
+        .args([
+            "fix",
+            "--from-inventory",
+            repo_path("tests/fixtures/demo-inventory.json")
+                .to_str()
+                .unwrap(),
+            "--fix-destination",
+            "s3://flowaudit-central",
+        ])
+        .run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 2, "{err}");
     assert!(
         err.contains("fix needs a live scan") && !err.contains("--fix needs"),
         "{err}"
@@ -246,7 +247,7 @@ fn an_unknown_fix_rule_is_refused_with_the_closest_id() {
             "rule VPC-001 has no check \"traffic-type\"; did you mean \"traffic-type-all\"?",
         ),
     ] {
-        let out = run(flowaudit().args([
+        fa().args([
             "fix",
             "--region",
             "eu-west-1",
@@ -254,13 +255,11 @@ fn an_unknown_fix_rule_is_refused_with_the_closest_id() {
             "s3://flowaudit-central",
             "--fix-rule",
             rule,
-        ]));
-        let err = stderr_of(&out);
-        assert_eq!(code(&out), 2, "{rule}: {err}");
-        assert!(
-            err.contains("--fix-rule") && err.contains(needle),
-            "{rule}: {err}"
-        );
+        ])
+        .run()
+        .assert_code(2)
+        .stderr_has("--fix-rule")
+        .stderr_has(needle);
     }
 }
 
@@ -269,31 +268,21 @@ fn a_fix_resource_pattern_that_matches_nothing_is_named() {
     use crate::support::fix::*;
     let moto = Moto::start();
     let ids = seed_account(&moto);
-    let ep = moto.endpoint();
     let dir = tmp();
-    let dest = format!("s3://{BUCKET}");
-    let regions = regions_arg();
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--dry-run",
-            "--fix-destination",
-            &dest,
-            "--endpoint-url",
-            &ep,
-            "--region",
-            &regions,
+    let out = fix_cmd(dir.path(), &["fix", "--dry-run"], &format!("s3://{BUCKET}"))
+        .endpoint(&moto.endpoint())
+        .args(["--region", &regions_arg()])
+        .args([
             "--fix-resource",
             "vpc-nothing*",
             "--fix-resource",
             &ids["bare_ap"],
-            // Lower case: rule ids are matched regardless of case.
-            "--fix-rule",
-            "vpc-001",
-        ],
-        dir.path(),
-    );
-    assert!(c == 0 || c == 1, "{err}");
+        ])
+        // Lower case: rule ids are matched regardless of case.
+        .args(["--fix-rule", "vpc-001"])
+        .run();
+    out.assert_complete();
+    let err = out.stderr();
     assert!(
         err.contains(
             "flowaudit: warning: --fix-resource \"vpc-nothing*\" matches no VPC or transit gateway of the scan"

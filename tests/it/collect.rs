@@ -1,41 +1,19 @@
 //! The collector against a real moto: joined inventory, destinations, exact API calls, pagination,
 //! region discovery, and dump/replay.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::proxy::{Handler, Proxy, Response, paginating};
-use crate::support::scan::{assert_complete, scan, vpcs};
+use crate::support::scan::{flow_log, inventory_of, scan_at, vpcs};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 fn region<'a>(inv: &'a Value, name: &str) -> &'a Value {
-    inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["regions"])
         .find(|r| r["region"] == name)
         .unwrap_or_else(|| panic!("region {name} missing from {inv}"))
-}
-
-/// A flow log by id, wherever it hangs.
-fn flow_log(inv: &Value, id: &str) -> Value {
-    for r in inv["regions"].as_array().unwrap() {
-        for v in r["vpcs"].as_array().unwrap() {
-            let logs = v["flow_logs"].as_array().unwrap().iter().chain(
-                v["subnets"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .flat_map(|s| s["flow_logs"].as_array().unwrap().iter()),
-            );
-            for l in logs {
-                if l["id"] == id {
-                    return l.clone();
-                }
-            }
-        }
-    }
-    panic!("flow log {id} not found")
 }
 
 fn multiset(
@@ -113,7 +91,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     let moto = Moto::start();
     let ids = seed_world(&moto);
     moto.reset_recording();
-    let (code, inv, stderr) = scan(
+    let inv = inventory_of(
         &moto.endpoint(),
         &[
             "--region",
@@ -122,7 +100,6 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
             "ap-southeast-2",
         ],
     );
-    assert_complete(code, &stderr);
     assert_eq!(inv["schema"], "flowaudit/inventory/v1");
     assert_eq!(inv["scan"]["account_id"], ACCOUNT);
     assert_eq!(
@@ -135,10 +112,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
     let all = vpcs(&inv);
     for r in ["ap-southeast-2", "eu-west-1", "us-east-1"] {
         let reg = region(&inv, r);
-        let defaults: Vec<&Value> = reg["vpcs"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let defaults: Vec<&Value> = each(&reg["vpcs"])
             .filter(|v| v["is_default"] == true)
             .collect();
         assert_eq!(defaults.len(), 1, "one default VPC in {r}");
@@ -162,10 +136,7 @@ fn multi_region_scan_joins_everything_with_the_minimum_of_calls() {
         eu_a["arn"],
         format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:vpc/{}", ids["eu_a"])
     );
-    let eu_a_logs: Vec<&str> = eu_a["flow_logs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let eu_a_logs: Vec<&str> = each(&eu_a["flow_logs"])
         .map(|l| l["id"].as_str().unwrap())
         .collect();
     let mut want = vec![ids["fl_eu_a"].as_str(), ids["fl_eu_a_s3"].as_str()];
@@ -304,8 +275,7 @@ fn describe_flow_logs_is_called_once_per_region_whatever_the_number_of_vpcs() {
     }
     let ids = moto.seed(&Value::Array(ops));
     moto.reset_recording();
-    let (code, inv, stderr) = scan(&moto.endpoint(), &["--region", "eu-central-1"]);
-    assert_complete(code, &stderr);
+    let inv = inventory_of(&moto.endpoint(), &["--region", "eu-central-1"]);
     let all = vpcs(&inv);
     assert_eq!(all.len(), 31);
     for i in 0..30 {
@@ -343,8 +313,7 @@ fn pagination_follows_next_token_to_the_end() {
     let (handler, stats) = paginating(5);
     let proxy = Proxy::start(moto.port, handler);
     moto.reset_recording();
-    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "eu-west-2"]);
-    assert_complete(code, &stderr);
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "eu-west-2"]);
 
     // 13 VPCs (with the default) -> 3 pages; 12 + 3 default subnets -> 3 pages; 18 logs -> 4 pages.
     assert_eq!(stats.pages("DescribeVpcs"), 3);
@@ -381,15 +350,11 @@ fn pagination_follows_next_token_to_the_end() {
 #[test]
 fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
     let moto = Moto::start();
-    let (code, inv, stderr) = scan(
+    let inv = inventory_of(
         &moto.endpoint(),
         &["--exclude-region", "eu-west-1,us-west-2"],
     );
-    assert_complete(code, &stderr);
-    let scanned: Vec<&str> = inv["scan"]["regions_scanned"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let scanned: Vec<&str> = each(&inv["scan"]["regions_scanned"])
         .map(|r| r.as_str().unwrap())
         .collect();
     assert!(
@@ -413,12 +378,7 @@ fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
     assert_eq!(regions.len(), scanned.len());
     for r in regions {
         assert_eq!(
-            r["vpcs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|v| v["is_default"] == true)
-                .count(),
+            each(&r["vpcs"]).filter(|v| v["is_default"] == true).count(),
             1,
             "default VPC of {}",
             r["region"]
@@ -432,28 +392,26 @@ fn discovery_scans_enabled_regions_of_the_partition_minus_excluded() {
 fn dump_then_replay_gives_the_same_inventory() {
     let moto = Moto::start();
     seed_world(&moto);
-    let (code, live, stderr) = scan(&moto.endpoint(), &["--region", "eu-west-1,us-east-1"]);
-    assert_complete(code, &stderr);
+    let live = scan_at(&moto.endpoint())
+        .quiet_output()
+        .args(&["--region", "eu-west-1,us-east-1"])
+        .run()
+        .assert_complete()
+        .inventory();
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.json");
-    let second = dir.path().join("second.json");
-    std::fs::write(&first, serde_json::to_string_pretty(&live).unwrap()).unwrap();
+    write_json(&first, &live);
     moto.reset_recording();
-    let out = run(flowaudit()
+    let replay = fa()
         .args(["scan", "--from-inventory"])
         .arg(&first)
-        .arg("--dump-inventory")
-        .arg(&second)
-        .arg("--output")
-        .arg(dir.path().join("out")));
-    assert_complete(code_of(&out), &String::from_utf8_lossy(&out.stderr));
-    let replay: Value = serde_json::from_str(&std::fs::read_to_string(&second).unwrap()).unwrap();
+        .dump_inventory()
+        .quiet_output()
+        .run()
+        .assert_complete()
+        .inventory();
     assert_eq!(replay, live);
     assert!(moto.recorded_calls().is_empty(), "replay must not call AWS");
-}
-
-fn code_of(o: &std::process::Output) -> i32 {
-    code(o)
 }
 
 #[test]
@@ -468,16 +426,14 @@ fn aws_endpoint_url_redirects_every_service() {
         {"op": "flow_log", "region": "eu-west-1", "key": "b", "resource": "$v", "bucket": "fa-env-bucket"}
     ]));
     moto.reset_recording();
-    let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("inv.json");
-    let out = run(flowaudit()
+    let inv = fa()
         .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .args(["scan", "--region", "eu-west-1", "--dump-inventory"])
-        .arg(&dump)
-        .arg("--output")
-        .arg(dir.path().join("out")));
-    assert_complete(code(&out), &String::from_utf8_lossy(&out.stderr));
-    let inv: Value = serde_json::from_str(&std::fs::read_to_string(&dump).unwrap()).unwrap();
+        .args(["scan", "--region", "eu-west-1"])
+        .dump_inventory()
+        .quiet_output()
+        .run()
+        .assert_complete()
+        .inventory();
     let d = |k: &str| flow_log(&inv, &ids[k])["destination"].clone();
     assert_eq!(d("a")["retention_days"], 30);
     assert_eq!(state(&d("b")), ("yes", "aws_managed", "fa-env-bucket"));
@@ -552,8 +508,7 @@ fn log_groups_are_looked_up_in_batches_of_fifty() {
         }
     });
     let proxy = Proxy::start(moto.port, handler);
-    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "eu-west-1"]);
-    assert_complete(code, &stderr);
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "eu-west-1"]);
     let mut sizes = batches.lock().unwrap().clone();
     sizes.sort();
     assert_eq!(sizes, vec![20, 50, 50], "one call per 50 names");

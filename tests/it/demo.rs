@@ -1,5 +1,6 @@
 //! The shipped demo inventory stays loadable as the model evolves, and covers the cases it promises.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
 use flowaudit::inventory::{DestinationType, Encryption, Existence};
 
@@ -112,12 +113,13 @@ fn demo_inventory_loads_and_covers_every_case() {
 #[test]
 fn demo_inventory_runs_through_scan() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--from-inventory"])
         .arg(repo_path("examples/demo-inventory.json"))
         .arg("--output")
-        .arg(dir.path().join("out")));
+        .arg(dir.path().join("out"))
+        .run();
     // The demo holds a scan error, so the run is partial.
-    assert_eq!(code(&out), 3, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.code(), 3, "{}", out.stderr());
     assert!(std::fs::metadata(dir.path().join("out")).unwrap().len() > 0);
 }

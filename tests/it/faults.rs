@@ -1,9 +1,11 @@
 //! Failures: a region whose endpoint refuses or breaks becomes an error entry while every other
 //! region is complete; S3 region redirects are followed; bad credentials stop the run.
 
+use crate::support::cmd::{Fa, fa};
 use crate::support::harness::*;
+use crate::support::json::{each, each_mut};
 use crate::support::proxy::{Handler, Proxy, Response};
-use crate::support::scan::{assert_complete, scan, vpcs};
+use crate::support::scan::{inventory_of, scan_at, vpcs};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,15 +30,13 @@ fn failing_region(
 ) -> (Proxy, Arc<AtomicUsize>) {
     let hits = Arc::new(AtomicUsize::new(0));
     let h2 = hits.clone();
-    let handler: Handler = Arc::new(move |req, forward| {
-        if req.scope().0 == region {
+    let proxy = Proxy::faulty(moto.port, move |req| {
+        (req.scope().0 == region).then(|| {
             h2.fetch_add(1, Ordering::SeqCst);
-            Response::ec2_error(status, code, "injected by the test proxy")
-        } else {
-            forward(req)
-        }
+            Response::injected(status, code)
+        })
     });
-    (Proxy::start(moto.port, handler), hits)
+    (proxy, hits)
 }
 
 fn check_partial(
@@ -70,17 +70,8 @@ fn check_partial(
         assert!(e["message"].as_str().unwrap().contains("injected"), "{e}");
     }
     // The failed region is scanned-but-absent; the others are complete.
-    assert!(
-        inv["scan"]["regions_scanned"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == failed)
-    );
-    let present: Vec<&str> = inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    assert!(each(&inv["scan"]["regions_scanned"]).any(|r| r == failed));
+    let present: Vec<&str> = each(&inv["regions"])
         .map(|r| r["region"].as_str().unwrap())
         .collect();
     assert!(!present.contains(&failed), "{present:?}");
@@ -110,16 +101,12 @@ fn scan_with_failing_region(
     let moto = Moto::start();
     let ids = seed_three_regions(&moto);
     let (proxy, hits) = failing_region(&moto, failed, status, error);
-    let (code, inv, stderr) = scan(
-        &proxy.endpoint(),
-        &[
-            "--region",
-            "eu-west-1,us-east-1,ap-northeast-1",
-            "--max-attempts",
-            max_attempts,
-        ],
-    );
-    assert_eq!(code, 3, "{stderr}");
+    let inv = scan_at(&proxy.endpoint())
+        .args(["--region", "eu-west-1,us-east-1,ap-northeast-1"])
+        .args(["--max-attempts", max_attempts])
+        .run()
+        .assert_code(3)
+        .inventory();
     check_partial(&inv, failed, error, &ids);
     let others: Vec<&str> = [
         ("eu-west-1", "eu"),
@@ -164,8 +151,11 @@ fn all_present(
 #[test]
 fn a_requested_region_that_is_not_enabled_is_an_error_entry() {
     let moto = Moto::start();
-    let (code, inv, stderr) = scan(&moto.endpoint(), &["--region", "eu-west-1,me-south-1"]);
-    assert_eq!(code, 3, "{stderr}");
+    let inv = scan_at(&moto.endpoint())
+        .args(&["--region", "eu-west-1,me-south-1"])
+        .run()
+        .assert_code(3)
+        .inventory();
     assert_eq!(inv["errors"][0]["region"], "me-south-1");
     assert_eq!(inv["errors"][0]["code"], "RegionNotEnabled");
     assert_eq!(inv["regions"].as_array().unwrap().len(), 1);
@@ -187,9 +177,9 @@ fn a_bucket_in_another_region_is_read_there_after_the_redirect() {
     let redirects = Arc::new(AtomicUsize::new(0));
     let r2 = redirects.clone();
     // Like S3: a request signed for the wrong region gets a 301 naming the bucket's region.
-    let handler: Handler = Arc::new(move |req, forward| {
+    let proxy = Proxy::faulty(moto.port, move |req| {
         let (region, service) = req.scope();
-        if service == "s3" && region != "eu-west-1" {
+        (service == "s3" && region != "eu-west-1").then(|| {
             r2.fetch_add(1, Ordering::SeqCst);
             let mut r = Response::xml(
                 301,
@@ -197,14 +187,11 @@ fn a_bucket_in_another_region_is_read_there_after_the_redirect() {
             );
             r.headers
                 .push(("x-amz-bucket-region".into(), "eu-west-1".into()));
-            return r;
-        }
-        forward(req)
+            r
+        })
     });
-    let proxy = Proxy::start(moto.port, handler);
     moto.reset_recording();
-    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "us-east-1"]);
-    assert_complete(code, &stderr);
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "us-east-1"]);
     let log = &vpcs(&inv)[&ids["v"]]["flow_logs"][0];
     assert_eq!(log["destination"]["region"], "eu-west-1", "{log}");
     assert_eq!(log["destination"]["encryption"], "aws_managed");
@@ -229,32 +216,27 @@ fn unreadable_destinations_are_described_not_fatal() {
         {"op": "flow_log", "region": "us-east-1", "key": "a", "resource": "$v", "bucket": "fa-locked"},
         {"op": "flow_log", "region": "us-east-1", "key": "b", "resource": "$v", "log_group": "locked", "role": "$role"}
     ]));
-    let handler: Handler = Arc::new(|req, forward| {
-        let (_, service) = req.scope();
-        if service == "s3" {
+    let proxy = Proxy::faulty(moto.port, |req| match req.scope().1.as_str() {
+        "s3" => {
             let mut r = Response::xml(
                 403,
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
             );
             r.headers
                 .push(("Content-Type".into(), "application/xml".into()));
-            return r;
+            Some(r)
         }
-        if service == "logs" {
-            return Response {
-                status: 400,
-                headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
-                body: br#"{"__type":"AccessDeniedException","message":"not allowed"}"#.to_vec(),
-            };
-        }
-        forward(req)
+        "logs" => Some(Response::json_error(
+            400,
+            "AccessDeniedException",
+            "not allowed",
+        )),
+        _ => None,
     });
-    let proxy = Proxy::start(moto.port, handler);
-    let (code, inv, stderr) = scan(
+    let inv = inventory_of(
         &proxy.endpoint(),
         &["--region", "us-east-1", "--max-attempts", "1"],
     );
-    assert_complete(code, &stderr);
     assert_eq!(inv["errors"], json!([]));
     let logs = vpcs(&inv)[&ids["v"]]["flow_logs"]
         .as_array()
@@ -277,25 +259,13 @@ fn unreadable_destinations_are_described_not_fatal() {
 #[test]
 fn credentials_that_sts_rejects_stop_the_run_with_a_clear_message() {
     let moto = Moto::start();
-    let handler: Handler = Arc::new(|req, forward| {
-        if req.scope().1 == "sts" {
-            return Response::xml(
-                403,
-                "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>",
-            );
-        }
-        forward(req)
-    });
-    let proxy = Proxy::start(moto.port, handler);
-    let out = run(flowaudit().args([
-        "scan",
-        "--endpoint-url",
-        &proxy.endpoint(),
-        "--region",
-        "us-east-1",
-    ]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(code(&out), 2, "{stderr}");
+    let proxy = sts_failing(
+        &moto,
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    );
+    let (stderr, _) = fatal(&proxy.endpoint(), &["--region", "us-east-1"]);
     assert!(
         stderr.contains("GetCallerIdentity") && stderr.contains("InvalidClientTokenId"),
         "{stderr}"
@@ -318,18 +288,18 @@ fn a_region_that_does_not_answer_in_time_is_a_timeout_entry() {
         forward(req)
     });
     let proxy = Proxy::start(moto.port, handler);
-    let (code, inv, stderr) = scan(
-        &proxy.endpoint(),
-        &[
+    let inv = scan_at(&proxy.endpoint())
+        .args(&[
             "--region",
             "eu-west-1,us-east-1",
             "--call-timeout",
             "1",
             "--max-attempts",
             "1",
-        ],
-    );
-    assert_eq!(code, 3, "{stderr}");
+        ])
+        .run()
+        .assert_code(3)
+        .inventory();
     let errors = inv["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["region"], "us-east-1");
@@ -340,30 +310,19 @@ fn a_region_that_does_not_answer_in_time_is_a_timeout_entry() {
 }
 
 /// A proxy answering every STS call with `status`/`code` (a query-protocol error), forwarding the rest.
-fn sts_failing(moto: &Moto, status: u16, code: &'static str) -> Proxy {
-    let handler: Handler = Arc::new(move |req, forward| {
-        if req.scope().1 == "sts" {
-            return Response::xml(
-                status,
-                format!(
-                    "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>"
-                ),
-            );
-        }
-        forward(req)
-    });
-    Proxy::start(moto.port, handler)
+fn sts_failing(moto: &Moto, status: u16, code: &'static str, message: &'static str) -> Proxy {
+    Proxy::faulty(moto.port, move |req| {
+        (req.scope().1 == "sts").then(|| Response::sts_error(status, code, message))
+    })
 }
 
-/// `flowaudit scan` against `endpoint`: exit code and standard error.
-fn scan_stderr(endpoint: &str, args: &[&str]) -> (i32, String) {
-    let out = run(flowaudit()
-        .args(["scan", "--endpoint-url", endpoint])
-        .args(args));
-    (
-        code(&out),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `flowaudit scan` against `endpoint`, which must stop with exit 2: its stderr, and the `fix:`
+/// line of the message.
+fn fatal(endpoint: &str, args: &[&str]) -> (String, String) {
+    let out = fa().arg("scan").endpoint(endpoint).args(args).run();
+    let stderr = out.assert_code(2).stderr();
+    let fix = fix_line(&stderr).to_string();
+    (stderr, fix)
 }
 
 /// The `fix:` line of a fatal error message.
@@ -377,17 +336,15 @@ fn fix_line(stderr: &str) -> &str {
 #[test]
 fn a_throttled_sts_call_is_not_blamed_on_the_credentials() {
     let moto = Moto::start();
-    let proxy = sts_failing(&moto, 400, "Throttling");
-    let (code, stderr) = scan_stderr(
+    let proxy = sts_failing(&moto, 400, "Throttling", "injected by the test proxy");
+    let (stderr, fix) = fatal(
         &proxy.endpoint(),
         &["--region", "us-east-1", "--max-attempts", "1"],
     );
-    assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("GetCallerIdentity") && stderr.contains("Throttling"),
         "{stderr}"
     );
-    let fix = fix_line(&stderr);
     assert!(
         fix.contains("throttling") && fix.contains("--max-attempts"),
         "{fix}"
@@ -398,10 +355,8 @@ fn a_throttled_sts_call_is_not_blamed_on_the_credentials() {
 #[test]
 fn an_expired_token_asks_for_a_new_login() {
     let moto = Moto::start();
-    let proxy = sts_failing(&moto, 400, "ExpiredToken");
-    let (code, stderr) = scan_stderr(&proxy.endpoint(), &["--region", "us-east-1"]);
-    assert_eq!(code, 2, "{stderr}");
-    let fix = fix_line(&stderr);
+    let proxy = sts_failing(&moto, 400, "ExpiredToken", "injected by the test proxy");
+    let (_, fix) = fatal(&proxy.endpoint(), &["--region", "us-east-1"]);
     assert!(
         fix.contains("expired or invalid") && fix.contains("log in again"),
         "{fix}"
@@ -411,17 +366,9 @@ fn an_expired_token_asks_for_a_new_login() {
 #[test]
 fn a_denied_region_listing_names_the_missing_permission() {
     let moto = Moto::start();
-    let handler: Handler = Arc::new(|req, forward| {
-        if req.form("Action").as_deref() == Some("DescribeRegions") {
-            return Response::ec2_error(403, "UnauthorizedOperation", "injected by the test proxy");
-        }
-        forward(req)
-    });
-    let proxy = Proxy::start(moto.port, handler);
-    let (code, stderr) = scan_stderr(&proxy.endpoint(), &[]);
-    assert_eq!(code, 2, "{stderr}");
+    let proxy = Proxy::denying(moto.port, "DescribeRegions", 403, "UnauthorizedOperation");
+    let (stderr, fix) = fatal(&proxy.endpoint(), &[]);
     assert!(stderr.contains("DescribeRegions"), "{stderr}");
-    let fix = fix_line(&stderr);
     assert!(
         fix.contains("grant ec2:DescribeRegions") && fix.contains("--region"),
         "{fix}"
@@ -431,55 +378,54 @@ fn a_denied_region_listing_names_the_missing_permission() {
 #[test]
 fn an_unreachable_endpoint_points_at_the_endpoint() {
     // A port that was free a moment ago: nothing answers there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let (code, stderr) = scan_stderr(
-        &format!("http://127.0.0.1:{port}"),
+    let (_, fix) = fatal(
+        &format!("http://127.0.0.1:{}", free_port()),
         &["--region", "us-east-1", "--max-attempts", "1"],
     );
-    assert_eq!(code, 2, "{stderr}");
-    let fix = fix_line(&stderr);
     assert!(
         fix.contains("endpoint") && !fix.contains("credentials"),
         "{fix}"
     );
 }
 
-#[test]
-fn each_scan_error_in_the_text_summary_gets_the_fix_of_its_class() {
-    let moto = Moto::start();
-    seed_three_regions(&moto);
-    // eu-west-1 is throttled, ap-northeast-1 denies its flow logs.
-    let handler: Handler = Arc::new(|req, forward| {
-        let action = req.form("Action").unwrap_or_default();
+/// A proxy over three regions: eu-west-1 is throttled, ap-northeast-1 denies its flow logs, and
+/// with `tgw_server_error` us-east-1 fails its transit gateway listing with a server error.
+fn throttled_and_denied(moto: &Moto, tgw_server_error: bool) -> Proxy {
+    Proxy::faulty(moto.port, move |req| {
+        let action = req.action();
         match req.scope().0.as_str() {
             "eu-west-1" if action != "DescribeRegions" => {
-                Response::ec2_error(503, "RequestLimitExceeded", "injected by the test proxy")
+                Some(Response::injected(503, "RequestLimitExceeded"))
             }
             "ap-northeast-1" if action == "DescribeFlowLogs" => {
-                Response::ec2_error(403, "UnauthorizedOperation", "injected by the test proxy")
+                Some(Response::injected(403, "UnauthorizedOperation"))
             }
-            _ => forward(req),
+            "us-east-1" if tgw_server_error && action == "DescribeTransitGateways" => {
+                Some(Response::injected(500, "InternalError"))
+            }
+            _ => None,
         }
-    });
-    let proxy = Proxy::start(moto.port, handler);
-    let out = run(flowaudit().args([
-        "scan",
-        "--endpoint-url",
-        &proxy.endpoint(),
+    })
+}
+
+/// A scan of the three regions through `proxy`, one attempt per call.
+fn three_regions(proxy: &Proxy) -> Fa {
+    let mut c = fa();
+    c.arg("scan").endpoint(&proxy.endpoint()).args([
         "--region",
         "eu-west-1,us-east-1,ap-northeast-1",
         "--max-attempts",
         "1",
-    ]));
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(code(&out), 3, "{stderr}");
+    ]);
+    c
+}
+
+#[test]
+fn each_scan_error_in_the_text_summary_gets_the_fix_of_its_class() {
+    let moto = Moto::start();
+    seed_three_regions(&moto);
+    let proxy = throttled_and_denied(&moto, false);
+    let stdout = three_regions(&proxy).run().assert_code(3).stdout();
     let section = stdout
         .split("Scan errors")
         .nth(1)
@@ -536,46 +482,18 @@ fn each_scan_error_in_the_json_report_carries_its_class_and_fix_and_reads_back()
     use crate::support::browser::{assert_clean_run, browse};
     let moto = Moto::start();
     seed_three_regions(&moto);
-    // eu-west-1 is throttled, ap-northeast-1 denies its flow logs, us-east-1 fails its transit
-    // gateway listing with a server error.
-    let handler: Handler = Arc::new(|req, forward| {
-        let action = req.form("Action").unwrap_or_default();
-        match req.scope().0.as_str() {
-            "eu-west-1" if action != "DescribeRegions" => {
-                Response::ec2_error(503, "RequestLimitExceeded", "injected by the test proxy")
-            }
-            "ap-northeast-1" if action == "DescribeFlowLogs" => {
-                Response::ec2_error(403, "UnauthorizedOperation", "injected by the test proxy")
-            }
-            "us-east-1" if action == "DescribeTransitGateways" => {
-                Response::ec2_error(500, "InternalError", "injected by the test proxy")
-            }
-            _ => forward(req),
-        }
-    });
-    let proxy = Proxy::start(moto.port, handler);
+    // And us-east-1 fails its transit gateway listing with a server error.
+    let proxy = throttled_and_denied(&moto, true);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = run(flowaudit().current_dir(d).args([
-        "scan",
-        "--endpoint-url",
-        &proxy.endpoint(),
-        "--region",
-        "eu-west-1,us-east-1,ap-northeast-1",
-        "--max-attempts",
-        "1",
-        "-f",
-        "json",
-        "--output",
-        "report.json",
-        "--dump-inventory",
-        "inventory.json",
-    ]));
-    assert_eq!(code(&out), 3, "{}", String::from_utf8_lossy(&out.stderr));
+    three_regions(&proxy)
+        .current_dir(d)
+        .args(["-f", "json", "--output", "report.json"])
+        .args(["--dump-inventory", "inventory.json"])
+        .run()
+        .assert_code(3);
     crate::support::report_schema::validate_against_schema(&d.join("report.json"));
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(d.join(name)).unwrap()).unwrap()
-    };
+    let read = |name: &str| read_json(&d.join(name));
     let report = read("report.json");
     let errors = report["scan"]["errors"].as_array().unwrap();
     let by_code =
@@ -620,20 +538,17 @@ fn each_scan_error_in_the_json_report_carries_its_class_and_fix_and_reads_back()
     );
 
     // `flowaudit report` reads the report back and writes the same entries.
-    let again = run(flowaudit().current_dir(d).args([
-        "report",
-        "report.json",
-        "-f",
-        "json",
-        "--output",
-        "again.json",
-    ]));
-    assert_eq!(
-        code(&again),
-        3,
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    fa().current_dir(d)
+        .args([
+            "report",
+            "report.json",
+            "-f",
+            "json",
+            "--output",
+            "again.json",
+        ])
+        .run()
+        .assert_code(3);
     assert_eq!(
         read("again.json")["scan"]["errors"],
         report["scan"]["errors"]
@@ -649,10 +564,7 @@ fn each_scan_error_in_the_json_report_carries_its_class_and_fix_and_reads_back()
         .unwrap();
     edited["scan"]["errors"][t]["class"] = "other".into();
     edited["scan"]["errors"][t]["fix"] = "<b>trust me</b>".into();
-    let e = edited["scan"]["errors"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
+    let e = each_mut(&mut edited["scan"]["errors"])
         .find(|e| e["code"] == "UnauthorizedOperation")
         .unwrap();
     e["operation"] = hostile.into();
@@ -661,17 +573,11 @@ fn each_scan_error_in_the_json_report_carries_its_class_and_fix_and_reads_back()
         serde_json::to_vec_pretty(&edited).unwrap(),
     )
     .unwrap();
-    let html = run(flowaudit().current_dir(d).args([
-        "report",
-        "edited.json",
-        "-f",
-        "json",
-        "-f",
-        "html",
-        "--output-dir",
-        "html",
-    ]));
-    assert_eq!(code(&html), 3, "{}", String::from_utf8_lossy(&html.stderr));
+    fa().current_dir(d)
+        .args(["report", "edited.json", "-f", "json", "-f", "html"])
+        .args(["--output-dir", "html"])
+        .run()
+        .assert_code(3);
     let rewritten = read("html/flowaudit.json");
     let entries = rewritten["scan"]["errors"].as_array().unwrap();
     assert_eq!(entries[t], errors[t], "recomputed from its code");

@@ -3,27 +3,14 @@
 //! server-side encryption gives the verdict and its destinations the evidence.
 
 use crate::support::harness::*;
-use crate::support::org::{Refuse, org_proxy, seed_org};
-use crate::support::proxy::{Handler, Proxy, Response};
-use crate::support::scan::{assert_complete, scan};
+use crate::support::json::each;
+use crate::support::org::{Refuse, callers, org_proxy, seed_org};
+use crate::support::proxy::{Proxy, Response};
+use crate::support::scan::{destination, inventory_of, scan_at};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// A flow log's destination, found by flow log id.
-fn destination(inv: &Value, flow_log: &str) -> Value {
-    for r in inv["regions"].as_array().unwrap() {
-        for v in r["vpcs"].as_array().unwrap() {
-            for l in v["flow_logs"].as_array().unwrap() {
-                if l["id"] == flow_log {
-                    return l["destination"].clone();
-                }
-            }
-        }
-    }
-    panic!("flow log {flow_log} not found in {inv}")
-}
 
 fn state(d: &Value) -> (&str, &str) {
     (
@@ -32,33 +19,9 @@ fn state(d: &Value) -> (&str, &str) {
     )
 }
 
-/// `flowaudit scan` with an inventory dump and a JSON report: (exit code, inventory, report, stderr).
-fn scan_with_report(endpoint: &str, args: &[&str]) -> (i32, Value, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("inventory.json");
-    let report = dir.path().join("report.json");
-    let out = run(flowaudit()
-        .args(["scan", "--endpoint-url", endpoint])
-        .arg("--dump-inventory")
-        .arg(&dump)
-        .args(["--format", "json", "--output"])
-        .arg(&report)
-        .args(args));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let read = |p: &std::path::Path| -> Value {
-        let text = std::fs::read_to_string(p)
-            .unwrap_or_else(|e| panic!("{} not written ({e}); stderr:\n{stderr}", p.display()));
-        serde_json::from_str(&text).unwrap()
-    };
-    (code(&out), read(&dump), read(&report), stderr)
-}
-
 /// The result of a check for a VPC.
 fn result<'a>(report: &'a Value, vpc: &str, check: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&report["results"])
         .find(|r| r["resource"]["id"] == vpc && r["check_id"] == check && r["rule_id"] == "VPC-001")
         .unwrap_or_else(|| panic!("no VPC-001/{check} result for {vpc}"))
 }
@@ -109,9 +72,12 @@ fn each_stream_is_read_once_in_its_region_and_judged_by_its_encryption() {
     let moto = Moto::start();
     let ids = seed_streams(&moto);
     moto.reset_recording();
-    let (code, inv, report, stderr) =
-        scan_with_report(&moto.endpoint(), &["--region", "us-east-1,eu-west-1"]);
-    assert_complete(code, &stderr);
+    let out = scan_at(&moto.endpoint())
+        .json_report()
+        .args(["--region", "us-east-1,eu-west-1"])
+        .run();
+    out.assert_complete();
+    let (inv, report) = (out.inventory(), out.report());
     assert_eq!(inv["errors"], json!([]));
     let d = |k: &str| destination(&inv, &ids[k]);
 
@@ -258,25 +224,21 @@ fn a_stream_that_cannot_be_read_is_unknown_with_the_reason() {
     let ids = seed_streams(&moto);
     let asked = Arc::new(AtomicUsize::new(0));
     let asked2 = asked.clone();
-    let handler: Handler = Arc::new(move |req, forward| {
-        if req
-            .header("X-Amz-Target")
+    let proxy = Proxy::faulty(moto.port, move |req| {
+        req.header("X-Amz-Target")
             .is_some_and(|t| t.ends_with(".DescribeDeliveryStream"))
-        {
-            asked2.fetch_add(1, Ordering::SeqCst);
-            return Response {
-                status: 400,
-                headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
-                body: br#"{"__type":"AccessDeniedException","Message":"not authorized to perform firehose:DescribeDeliveryStream"}"#.to_vec(),
-            };
-        }
-        forward(req)
+            .then(|| {
+                asked2.fetch_add(1, Ordering::SeqCst);
+                Response {
+                    status: 400,
+                    headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
+                    body: br#"{"__type":"AccessDeniedException","Message":"not authorized to perform firehose:DescribeDeliveryStream"}"#.to_vec(),
+                }
+            })
     });
-    let proxy = Proxy::start(moto.port, handler);
     moto.reset_recording();
-    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "us-east-1"]);
     // A destination that cannot be read is described on the destination, not a scan error.
-    assert_complete(code, &stderr);
+    let inv = inventory_of(&proxy.endpoint(), &["--region", "us-east-1"]);
     assert_eq!(inv["errors"], json!([]));
     let d = destination(&inv, &ids["fl_a_cmk"]);
     assert_eq!(state(&d), ("unknown", "unknown"), "{d}");
@@ -312,25 +274,17 @@ fn a_stream_of_a_scanned_account_is_read_once_with_its_owners_credentials() {
     ]));
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     let ep = proxy.endpoint();
-    let (code, inv, _, stderr) = scan_with_report(&ep, &["--org", "--region", "us-east-1"]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let inv = inventory_of(&ep, &["--org", "--region", "us-east-1"]);
     for key in ["alpha_fh", "beta_fh", "delta_fh"] {
         let d = destination(&inv, &ids[key]);
         assert_eq!(state(&d), ("yes", "aws_managed"), "{key}: {d}");
         assert_eq!(d["name"], "central-stream");
     }
-    let reads: Vec<String> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "DescribeDeliveryStream")
-        .map(|c| c.account.clone())
-        .collect();
-    assert_eq!(reads, vec![owner.clone()]);
+    assert_eq!(callers(&log, "DescribeDeliveryStream"), vec![owner.clone()]);
 
     // Without its owner in the scan, the stream is not read with another account's credentials.
     log.lock().unwrap().clear();
-    let (code, inv, _, stderr) = scan_with_report(
+    let inv = inventory_of(
         &ep,
         &[
             "--org",
@@ -340,7 +294,6 @@ fn a_stream_of_a_scanned_account_is_read_once_with_its_owners_credentials() {
             &owner,
         ],
     );
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     let d = destination(&inv, &ids["alpha_fh"]);
     assert_eq!(state(&d), ("unknown", "unknown"), "{d}");
     let reason = d["reason"].as_str().unwrap();
@@ -350,11 +303,8 @@ fn a_stream_of_a_scanned_account_is_read_once_with_its_owners_credentials() {
         )),
         "{reason}"
     );
-    let reads = log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "DescribeDeliveryStream")
-        .count();
-    assert_eq!(reads, 0);
+    assert_eq!(
+        callers(&log, "DescribeDeliveryStream"),
+        Vec::<String>::new()
+    );
 }

@@ -1,22 +1,13 @@
 //! A newcomer's first hour: errors that name their cause, exit codes that say what happened, one
 //! log line format, and a closing block after every run that writes files.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
 use std::path::Path;
 
-fn stderr_of(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// The demo inventory without its scan error: a complete scan.
 fn complete_demo(dir: &Path) -> std::path::PathBuf {
-    let mut inv: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(repo_path("examples/demo-inventory.json")).unwrap())
-            .unwrap();
-    inv["errors"] = serde_json::json!([]);
-    let path = dir.join("complete.json");
-    std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
-    path
+    complete_inventory("examples/demo-inventory.json", dir)
 }
 
 /// A scan that finds no credentials at all: no environment variables, no profile files, no
@@ -25,7 +16,7 @@ fn complete_demo(dir: &Path) -> std::path::PathBuf {
 fn scan_without_credentials(extra: &[&str], aws_profile: Option<&str>) -> (i32, String) {
     let home = tempfile::tempdir().unwrap();
     let endpoint = format!("http://127.0.0.1:{}", free_port());
-    let mut cmd = flowaudit();
+    let mut cmd = fa();
     cmd.env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env("HOME", home.path())
@@ -36,8 +27,8 @@ fn scan_without_credentials(extra: &[&str], aws_profile: Option<&str>) -> (i32, 
     if let Some(p) = aws_profile {
         cmd.env("AWS_PROFILE", p);
     }
-    let out = run(&mut cmd);
-    (code(&out), stderr_of(&out))
+    let out = cmd.run();
+    (out.code(), out.stderr())
 }
 
 #[test]
@@ -83,16 +74,18 @@ fn a_check_that_cannot_be_evaluated_makes_the_scan_incomplete() {
     let dir = tempfile::tempdir().unwrap();
     let inv = complete_demo(dir.path());
     let inv = inv.to_str().unwrap();
-    let base = run(flowaudit().args([
-        "scan",
-        "--from-inventory",
-        inv,
-        "--fail-on",
-        "critical",
-        "-f",
-        "json",
-    ]));
-    assert_ne!(code(&base), 3, "{}", stderr_of(&base));
+    let base = fa()
+        .args([
+            "scan",
+            "--from-inventory",
+            inv,
+            "--fail-on",
+            "critical",
+            "-f",
+            "json",
+        ])
+        .run();
+    assert_ne!(base.code(), 3, "{}", base.stderr());
 
     // A tag lookup of a key some VPCs lack: valid CEL, an error for those VPCs.
     let rules = dir.path().join("rules");
@@ -114,26 +107,28 @@ fail = "untagged"
 "#,
     )
     .unwrap();
-    let out = run(flowaudit().args([
-        "scan",
-        "--from-inventory",
-        inv,
-        "--rules",
-        rules.to_str().unwrap(),
-        "--fail-on",
-        "critical",
-        "-f",
-        "json",
-        "--output-dir",
-        dir.path().join("out").to_str().unwrap(),
-    ]));
-    let err = stderr_of(&out);
+    let out = fa()
+        .args([
+            "scan",
+            "--from-inventory",
+            inv,
+            "--rules",
+            rules.to_str().unwrap(),
+            "--fail-on",
+            "critical",
+            "-f",
+            "json",
+            "--output-dir",
+            dir.path().join("out").to_str().unwrap(),
+        ])
+        .run();
+    let err = out.stderr();
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("out/flowaudit.json")).unwrap())
             .unwrap();
     let errors = report["summary"]["by_status"]["error"].as_u64().unwrap();
     assert!(errors > 0, "the rule gives error results");
-    assert_eq!(code(&out), 3, "{err}");
+    assert_eq!(out.code(), 3, "{err}");
     assert!(
         err.contains("flowaudit: exit 3: the scan is incomplete")
             && err.contains(&format!("{errors} checks could not be evaluated")),
@@ -159,9 +154,9 @@ fn a_run_that_writes_files_ends_with_what_it_wrote_and_what_its_exit_code_means(
         "-f",
         "sarif",
     ];
-    let out = run(flowaudit().args(args));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 1, "{err}");
+    let out = fa().args(args).run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 1, "{err}");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("flowaudit.json")).unwrap()).unwrap();
     let lines: Vec<&str> = err.lines().collect();
@@ -191,15 +186,17 @@ fn a_run_that_writes_files_ends_with_what_it_wrote_and_what_its_exit_code_means(
     );
 
     // -q: nothing at all.
-    let out = run(flowaudit().args(args).arg("-q"));
-    assert_eq!(code(&out), 1);
-    assert_eq!(stderr_of(&out), "");
+    let out = fa().args(args).arg("-q").run();
+    assert_eq!(out.code(), 1);
+    assert_eq!(out.stderr(), "");
     // To standard output: the report is the summary, no block.
-    let out = run(flowaudit().args(["scan", "--from-inventory", inv.to_str().unwrap()]));
+    let out = fa()
+        .args(["scan", "--from-inventory", inv.to_str().unwrap()])
+        .run();
     assert!(
-        !stderr_of(&out).contains("flowaudit: wrote"),
+        !out.stderr().contains("flowaudit: wrote"),
         "{}",
-        stderr_of(&out)
+        out.stderr()
     );
 }
 
@@ -207,15 +204,18 @@ fn a_run_that_writes_files_ends_with_what_it_wrote_and_what_its_exit_code_means(
 fn log_lines_have_one_format_and_no_colour_on_a_redirected_stderr() {
     let moto = Moto::start();
     moto.seed(&serde_json::json!([{"op": "vpc", "key": "v", "region": "eu-west-1", "cidr": "10.0.0.0/16"}]));
-    let out = run(flowaudit().env_remove("NO_COLOR").args([
-        "scan",
-        "-v",
-        "--region",
-        "eu-west-1",
-        "--endpoint-url",
-        &moto.endpoint(),
-    ]));
-    let err = stderr_of(&out);
+    let out = fa()
+        .env_remove("NO_COLOR")
+        .args([
+            "scan",
+            "-v",
+            "--region",
+            "eu-west-1",
+            "--endpoint-url",
+            &moto.endpoint(),
+        ])
+        .run();
+    let err = out.stderr();
     assert!(!err.contains('\x1b'), "no ANSI codes: {err:?}");
     assert!(
         err.contains("flowaudit: info: "),
@@ -229,14 +229,16 @@ fn log_lines_have_one_format_and_no_colour_on_a_redirected_stderr() {
         assert!(line.starts_with("flowaudit: "), "one format: {line:?}");
     }
     // Without -v: no info lines.
-    let out = run(flowaudit().args([
-        "scan",
-        "--region",
-        "eu-west-1",
-        "--endpoint-url",
-        &moto.endpoint(),
-    ]));
-    assert!(!stderr_of(&out).contains("info:"), "{}", stderr_of(&out));
+    let out = fa()
+        .args([
+            "scan",
+            "--region",
+            "eu-west-1",
+            "--endpoint-url",
+            &moto.endpoint(),
+        ])
+        .run();
+    assert!(!out.stderr().contains("info:"), "{}", out.stderr());
 }
 
 #[test]
@@ -246,11 +248,11 @@ fn a_file_of_the_wrong_kind_is_named_with_the_command_that_takes_it() {
     let inv = inv.to_str().unwrap();
     let out_dir = dir.path().join("out");
     let o = out_dir.to_str().unwrap();
-    run(flowaudit()
-        .args(["scan", "--from-inventory", inv, "--output-dir", o, "-q"])
+    fa().args(["scan", "--from-inventory", inv, "--output-dir", o, "-q"])
         .args([
             "-f", "json", "-f", "sarif", "-f", "text", "-f", "markdown", "-f", "html",
-        ]));
+        ])
+        .run();
     let file = |name: &str| out_dir.join(name).to_str().unwrap().to_string();
     // As flowaudit writes it: `schema` first.
     let demo = repo_path("examples/demo-inventory.json");
@@ -304,9 +306,9 @@ fn a_file_of_the_wrong_kind_is_named_with_the_command_that_takes_it() {
         ),
     ];
     for (args, is, hint) in cases {
-        let out = run(flowaudit().args(&args));
-        let err = stderr_of(&out);
-        assert_eq!(code(&out), 2, "{args:?}: {err}");
+        let out = fa().args(&args).run();
+        let err = out.stderr();
+        assert_eq!(out.code(), 2, "{args:?}: {err}");
         assert!(
             err.contains(&format!("this file is {is}")),
             "{args:?}: {err}"
@@ -320,19 +322,19 @@ fn diff_takes_repeatable_formats_and_an_output_dir_like_scan() {
     let dir = tempfile::tempdir().unwrap();
     let inv = complete_demo(dir.path());
     let report = dir.path().join("r.json");
-    run(flowaudit()
-        .args([
-            "scan",
-            "--from-inventory",
-            inv.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-        ])
-        .arg(&report));
+    fa().args([
+        "scan",
+        "--from-inventory",
+        inv.to_str().unwrap(),
+        "-f",
+        "json",
+        "-o",
+    ])
+    .arg(&report)
+    .run();
     let r = report.to_str().unwrap();
     let out_dir = dir.path().join("d");
-    let out = run(flowaudit()
+    let out = fa()
         .args([
             "diff",
             r,
@@ -345,28 +347,25 @@ fn diff_takes_repeatable_formats_and_an_output_dir_like_scan() {
             "text",
             "--output-dir",
         ])
-        .arg(&out_dir));
-    assert_eq!(code(&out), 0, "{}", stderr_of(&out));
+        .arg(&out_dir)
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.stderr());
     for (format, name) in [
         ("json", "flowaudit-diff.json"),
         ("markdown", "flowaudit-diff.md"),
         ("text", "flowaudit-diff.txt"),
     ] {
-        let alone = run(flowaudit().args(["diff", r, r, "-f", format]));
+        let alone = fa().args(["diff", r, r, "-f", format]).run();
         assert_eq!(
             std::fs::read(out_dir.join(name)).unwrap(),
-            alone.stdout,
+            alone.stdout_bytes(),
             "{format}"
         );
     }
     // Several formats without a directory are refused, as in scan.
-    let out = run(flowaudit().args(["diff", r, r, "-f", "json", "-f", "text"]));
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr_of(&out).contains("--output-dir"),
-        "{}",
-        stderr_of(&out)
-    );
+    let out = fa().args(["diff", r, r, "-f", "json", "-f", "text"]).run();
+    assert_eq!(out.code(), 2);
+    assert!(out.stderr().contains("--output-dir"), "{}", out.stderr());
 }
 
 #[test]
@@ -384,12 +383,13 @@ expires = 2099-01-01
 "#,
     )
     .unwrap();
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--from-inventory"])
         .arg(repo_path("examples/demo-inventory.json"))
         .arg("--suppressions")
-        .arg(&supp));
-    let err = stderr_of(&out);
+        .arg(&supp)
+        .run();
+    let err = out.stderr();
     assert!(
         err.contains("suppression #1 (VPC-001 * *) cannot match: ou needs an organization scan (--org) or an accounts file (--accounts-file)"),
         "{err}"
@@ -417,12 +417,13 @@ fn default_vpcs_are_marked_and_the_unused_ones_counted_with_the_flag_that_skips_
     let path = dir.path().join("inv.json");
     std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
     let report = dir.path().join("r.json");
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--from-inventory"])
         .arg(&path)
         .args(["-f", "json", "-o"])
-        .arg(&report));
-    assert_eq!(code(&out), 3, "{}", stderr_of(&out));
+        .arg(&report)
+        .run();
+    assert_eq!(out.code(), 3, "{}", out.stderr());
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let mut failing_defaults = std::collections::BTreeSet::new();
     for r in doc["results"].as_array().unwrap() {
@@ -438,8 +439,8 @@ fn default_vpcs_are_marked_and_the_unused_ones_counted_with_the_flag_that_skips_
             }
         }
     }
-    let out = run(flowaudit().args(["scan", "--from-inventory"]).arg(&path));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let out = fa().args(["scan", "--from-inventory"]).arg(&path).run();
+    let text = out.stdout();
     assert!(
         text.contains("(default VPC, 0 network interfaces)"),
         "{text}"
@@ -452,10 +453,11 @@ fn default_vpcs_are_marked_and_the_unused_ones_counted_with_the_flag_that_skips_
         "{text}"
     );
     // With --skip-unused they are skipped, and the line is gone.
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--skip-unused", "--from-inventory"])
-        .arg(&path));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        .arg(&path)
+        .run();
+    let text = out.stdout();
     assert!(
         !text.contains("default VPCs with no network interfaces"),
         "{text}"
@@ -464,8 +466,8 @@ fn default_vpcs_are_marked_and_the_unused_ones_counted_with_the_flag_that_skips_
 
 #[test]
 fn the_config_file_keys_are_named_in_the_help_and_an_unknown_one_is_refused() {
-    let help = run(flowaudit().args(["scan", "--help"]));
-    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let help = fa().args(["scan", "--help"]).run();
+    let help = help.stdout();
     for key in [
         "[scan]",
         "fail_on",
@@ -480,13 +482,14 @@ fn the_config_file_keys_are_named_in_the_help_and_an_unknown_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("c.toml");
     std::fs::write(&config, "[scan]\nregions = [\"eu-west-1\"]\n").unwrap();
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--from-inventory"])
         .arg(repo_path("examples/demo-inventory.json"))
         .arg("--config")
-        .arg(&config));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 2, "{err}");
+        .arg(&config)
+        .run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 2, "{err}");
     assert!(
         err.contains(&format!("{}:2:1", config.display()))
             && err.contains("unknown field `regions`")

@@ -1,9 +1,11 @@
 //! `--fix` and `flowaudit fix` against moto: plan, confirm (flag or terminal prompt), apply,
 //! verify by a rescan, dry runs, bad input, and partial failure (denied, throttled, unsuccessful).
 
+use crate::support::cmd::fa;
 use crate::support::fix::*;
 use crate::support::harness::*;
-use crate::support::proxy::{Handler, Proxy, Response};
+use crate::support::json::each;
+use crate::support::proxy::{Proxy, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -33,26 +35,14 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
     assert_eq!(failing.len(), 6, "{failing:?}");
 
     moto.reset_recording();
-    let (log, report) = (
-        dir.path().join("fix-log.json"),
-        dir.path().join("fixed.json"),
-    );
-    let regions = regions_arg();
-    let dest = format!("s3://{BUCKET}");
     // No --fix-max-aggregation-interval: the new flow logs take the interval VPC-004 accepts
     // (60 s), so the fix creates no new failure.
-    let mut args = vec![
-        "scan",
-        "--fix",
-        "--yes",
-        "--fix-destination",
-        &dest,
-        "--fix-tag",
-        "owner=security",
-    ];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 0, "every change applied and verified: {err}");
+    let (mut fix, log, report) = fix_central(dir.path(), &["scan", "--fix", "--yes"], &ep, "fix");
+    let err = fix
+        .args(["--fix-tag", "owner=security"])
+        .run()
+        .assert_code_for(0, "every change applied and verified")
+        .stderr();
     assert!(err.contains("flowaudit fix plan: 6 changes"), "{err}");
     assert!(
         err.contains("adds an ALL log next to its REJECT-only flow log"),
@@ -134,14 +124,9 @@ fn fixes_every_failing_vpc_in_every_region_and_a_rerun_plans_nothing() {
 
     // A second run plans nothing and creates nothing.
     moto.reset_recording();
-    let (log2, report2) = (
-        dir.path().join("fix-log-2.json"),
-        dir.path().join("fixed-2.json"),
-    );
-    let mut args = vec!["scan", "--fix", "--yes", "--fix-destination", &dest];
-    args.extend(fix_args(&ep, &regions, &log2, &report2));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 0, "{err}");
+    let (mut fix, log2, report2) =
+        fix_central(dir.path(), &["scan", "--fix", "--yes"], &ep, "again");
+    let err = fix.run().assert_code(0).stderr();
     assert!(err.contains("nothing to change"), "{err}");
     let calls = moto.recorded_calls();
     assert_eq!(count_calls(&calls, "CreateFlowLogs"), 0, "{calls:?}");
@@ -158,14 +143,12 @@ fn dry_run_sends_dry_run_calls_and_changes_nothing() {
     let dir = tmp();
     let before = inventory(&ep, dir.path(), "before-inv.json");
     moto.reset_recording();
-    let (log, report) = (dir.path().join("dry-log.json"), dir.path().join("dry.json"));
-    let regions = regions_arg();
-    let dest = format!("s3://{BUCKET}");
     // No --yes and no terminal: a dry run needs no confirmation.
-    let mut args = vec!["fix", "--dry-run", "--fix-destination", &dest];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 0, "every planned change passes its dry run: {err}");
+    let (mut fix, _, report) = fix_central(dir.path(), &["fix", "--dry-run"], &ep, "dry");
+    let err = fix
+        .run()
+        .assert_code_for(0, "every planned change passes its dry run")
+        .stderr();
     assert!(err.contains("dry run"), "{err}");
     assert!(
         err.contains("checked, nothing changed (--dry-run); ") && err.contains("remain"),
@@ -180,11 +163,7 @@ fn dry_run_sends_dry_run_calls_and_changes_nothing() {
     let fixes = read_json(&report)["fixes"].clone();
     assert_eq!(fixes.as_array().unwrap().len(), 6);
     assert!(
-        fixes
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["outcome"] == "dry_run_ok"),
+        each(&fixes).all(|f| f["outcome"] == "dry_run_ok"),
         "{fixes}"
     );
     let after = inventory(&ep, dir.path(), "after-inv.json");
@@ -197,43 +176,50 @@ fn bad_fix_input_is_a_clear_error_before_anything_is_called() {
     seed_account(&moto);
     let ep = moto.endpoint();
     let dir = tmp();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    // (destination, more flags, what stderr says); no destination: `--fix` alone.
+    let cases: Vec<(Option<&str>, Vec<&str>, &str)> = vec![
         (
-            vec!["--fix-destination", "cloudwatch:/vpc/flow"],
+            Some("cloudwatch:/vpc/flow"),
+            vec![],
             "needs --fix-delivery-role",
         ),
         (
-            vec!["--fix-destination", "flowaudit-central"],
+            Some("flowaudit-central"),
+            vec![],
             "--fix-destination \"flowaudit-central\"",
         ),
         (
-            vec!["--fix-destination", "s3://Bad_Bucket"],
+            Some("s3://Bad_Bucket"),
+            vec![],
             "not a valid S3 bucket name",
         ),
-        (vec![], "--fix needs --fix-destination"),
+        (None, vec![], "--fix needs --fix-destination"),
         (
-            vec![
-                "--fix-destination",
-                "s3://flowaudit-central",
-                "--fix-tag",
-                "novalue",
-            ],
+            Some("s3://flowaudit-central"),
+            vec!["--fix-tag", "novalue"],
             "KEY=VALUE",
         ),
     ];
-    for (extra, needle) in cases {
+    let scan_fix = &["scan", "--fix", "--yes"];
+    for (dest, extra, needle) in cases {
         moto.reset_recording();
-        let mut args = vec!["scan", "--fix", "--yes", "--endpoint-url", &ep];
-        args.extend(extra.iter().copied());
-        let (c, _, err) = run_fa(&args, dir.path());
-        assert_eq!(c, 2, "{extra:?}: {err}");
-        assert!(
-            err.contains(needle) && err.contains("fix:"),
-            "{extra:?}: {err}"
-        );
+        let mut cmd = match dest {
+            Some(dest) => fix_cmd(dir.path(), scan_fix, dest),
+            None => {
+                let mut c = fa();
+                c.current_dir(dir.path()).args(scan_fix);
+                c
+            }
+        };
+        cmd.endpoint(&ep)
+            .args(&extra)
+            .run()
+            .assert_code(2)
+            .stderr_has(needle)
+            .stderr_has("fix:");
         assert!(
             moto.recorded_calls().is_empty(),
-            "{extra:?}: AWS was called"
+            "{dest:?} {extra:?}: AWS was called"
         );
     }
     // An existing change log is never overwritten.
@@ -241,40 +227,22 @@ fn bad_fix_input_is_a_clear_error_before_anything_is_called() {
     let old_log = other.path().join("old-log.json");
     std::fs::write(&old_log, "{}").unwrap();
     moto.reset_recording();
-    let (c, _, err) = run_fa(
-        &[
-            "scan",
-            "--fix",
-            "--yes",
-            "--endpoint-url",
-            &ep,
-            "--fix-destination",
-            "s3://flowaudit-central",
-            "--fix-log",
-            old_log.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert_eq!(c, 2, "{err}");
-    assert!(
-        err.contains("already exists") && err.contains("old-log.json"),
-        "{err}"
-    );
+    fix_cmd(dir.path(), scan_fix, "s3://flowaudit-central")
+        .endpoint(&ep)
+        .arg("--fix-log")
+        .arg(&old_log)
+        .run()
+        .assert_code(2)
+        .stderr_has("already exists")
+        .stderr_has("old-log.json");
     assert!(moto.recorded_calls().is_empty());
     assert_eq!(std::fs::read_to_string(&old_log).unwrap(), "{}");
     // Fix flags without --fix are refused too.
-    let (c, _, err) = run_fa(
-        &[
-            "scan",
-            "--endpoint-url",
-            &ep,
-            "--fix-destination",
-            "s3://x-bucket",
-        ],
-        dir.path(),
-    );
-    assert_eq!(c, 2);
-    assert!(err.contains("only applies with --fix"), "{err}");
+    fix_cmd(dir.path(), &["scan"], "s3://x-bucket")
+        .endpoint(&ep)
+        .run()
+        .assert_code(2)
+        .stderr_has("only applies with --fix");
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
@@ -290,13 +258,8 @@ fn without_a_terminal_and_without_yes_nothing_changes() {
     let dir = tmp();
     let before = flow_logs(&ep);
     moto.reset_recording();
-    let regions = regions_arg();
-    let dest = format!("s3://{BUCKET}");
-    let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
-    let mut args = vec!["scan", "--fix", "--fix-destination", &dest];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 2, "{err}");
+    let (mut fix, log, _) = fix_central(dir.path(), &["scan", "--fix"], &ep, "fix");
+    let err = fix.run().assert_code(2).stderr();
     assert!(
         err.contains("flowaudit fix plan: 6 changes"),
         "the plan is shown: {err}"
@@ -327,33 +290,34 @@ fn regions_refusing_or_throttling_writes_are_reported_and_the_others_are_fixed()
     let throttled = Arc::new(AtomicUsize::new(0));
     let (d2, t2) = (denied.clone(), throttled.clone());
     // eu-west-1 denies CreateFlowLogs; ap-southeast-2 throttles it on every attempt.
-    let handler: Handler = Arc::new(move |req, forward| {
-        let create = req.form("Action").as_deref() == Some("CreateFlowLogs");
+    let proxy = Proxy::faulty(moto.port, move |req| {
+        let create = req.action() == "CreateFlowLogs";
         match req.scope().0.as_str() {
             "eu-west-1" if create => {
                 d2.fetch_add(1, Ordering::SeqCst);
-                Response::ec2_error(
+                Some(Response::ec2_error(
                     403,
                     "UnauthorizedOperation",
                     "You are not authorized to perform this operation.",
-                )
+                ))
             }
             "ap-southeast-2" if create => {
                 t2.fetch_add(1, Ordering::SeqCst);
-                Response::ec2_error(503, "RequestLimitExceeded", "Request limit exceeded.")
+                Some(Response::ec2_error(
+                    503,
+                    "RequestLimitExceeded",
+                    "Request limit exceeded.",
+                ))
             }
-            _ => forward(req),
+            _ => None,
         }
     });
-    let proxy = Proxy::start(moto.port, handler);
-    let ep = proxy.endpoint();
-    let regions = regions_arg();
-    let dest = format!("s3://{BUCKET}");
-    let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
-    let mut args = vec!["fix", "--yes", "--fix-destination", &dest];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 1, "planned changes failed: {err}");
+    let (mut fix, log, report) =
+        fix_central(dir.path(), &["fix", "--yes"], &proxy.endpoint(), "fix");
+    let err = fix
+        .run()
+        .assert_code_for(1, "planned changes failed")
+        .stderr();
     // eu-west-1 has two failing VPCs (default and REJECT-only): access errors are not retried.
     assert_eq!(denied.load(Ordering::SeqCst), 2);
     // ap-southeast-2 has two (default and bare_ap): throttling is retried (--max-attempts 2).
@@ -410,18 +374,19 @@ fn unsuccessful_items_are_reported_per_vpc() {
     let ep = moto.endpoint();
     let dir = tmp();
     let before = flow_logs(&ep);
-    let regions = "us-east-1".to_string();
     let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
     // The bucket does not exist: EC2 answers with an Unsuccessful item for each VPC.
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--fix-destination",
+    fix_run(
+        dir.path(),
+        &["fix", "--yes"],
         "s3://no-such-bucket-here",
-    ];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 1, "{err}");
+        &ep,
+        "us-east-1",
+        &log,
+        &report,
+    )
+    .run()
+    .assert_code(1);
     let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
     assert_eq!(fixes.len(), 2, "bare_us and the default VPC: {fixes:?}");
     for f in &fixes {
@@ -437,10 +402,7 @@ fn unsuccessful_items_are_reported_per_vpc() {
     assert_eq!(flow_logs(&ep), before);
     let logged = read_json(&log);
     assert!(
-        logged["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&logged["changes"])
             .all(|c| c["outcome"] == "failed" && c["flow_log_ids"] == json!([]))
     );
 }
@@ -448,41 +410,33 @@ fn unsuccessful_items_are_reported_per_vpc() {
 #[test]
 fn unsafe_key_association_failure_is_reported_for_that_change_only() {
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+    let ids = seed_for_cloudwatch(
+        &moto,
+        "us-east-1",
+        json!([
         {"op": "log_group", "region": "us-east-1", "name": "/plain", "retention": 365},
         {"op": "vpc", "region": "us-east-1", "key": "plain", "cidr": "10.1.0.0/16"},
         {"op": "flow_log", "region": "us-east-1", "resource": "$plain", "traffic": "ALL", "log_group": "/plain", "role": "$role", "max_aggregation_interval": 60},
         {"op": "vpc", "region": "us-east-1", "key": "bare", "cidr": "10.2.0.0/16"}
-    ]));
+        ]),
+    );
     let ep = moto.endpoint();
     let dir = tmp();
     let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
-    let key = ids["key"].clone();
-    let base = vec![
-        "fix",
-        "--fix-destination",
-        "cloudwatch:/plain",
+    let key_flags = [
         "--fix-delivery-role",
         &ids["role"],
         "--fix-kms-key",
-        &key,
+        &ids["key"],
     ];
     // Without --unsafe-fixes the plan only points out the unencrypted group.
-    let mut args = base.clone();
-    args.extend([
-        "--dry-run",
-        "--endpoint-url",
-        &ep,
-        "--region",
-        "us-east-1",
-        "--format",
-        "json",
-        "-o",
-        report.to_str().unwrap(),
-    ]);
-    let (_, _, err) = run_fa(&args, dir.path());
+    let err = fix_cmd(dir.path(), &["fix", "--dry-run"], "cloudwatch:/plain")
+        .args(key_flags)
+        .endpoint(&ep)
+        .args(["--region", "us-east-1", "--format", "json", "-o"])
+        .arg(&report)
+        .run()
+        .stderr();
     assert!(
         err.contains("log group /plain is not encrypted") && err.contains("--unsafe-fixes"),
         "{err}"
@@ -490,12 +444,19 @@ fn unsafe_key_association_failure_is_reported_for_that_change_only() {
     assert!(!err.contains("associate KMS key"), "{err}");
 
     moto.reset_recording();
-    let mut args = base.clone();
-    args.extend(["--unsafe-fixes", "--yes"]);
-    args.extend(fix_args(&ep, "us-east-1", &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(c, 1, "{err}");
-    assert!(err.contains("associate KMS key"), "{err}");
+    fix_run(
+        dir.path(),
+        &["fix", "--unsafe-fixes", "--yes"],
+        "cloudwatch:/plain",
+        &ep,
+        "us-east-1",
+        &log,
+        &report,
+    )
+    .args(key_flags)
+    .run()
+    .assert_code(1)
+    .stderr_has("associate KMS key");
     let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
     let assoc: Vec<&Value> = fixes
         .iter()
@@ -529,30 +490,15 @@ fn unsafe_key_association_failure_is_reported_for_that_change_only() {
 /// VPC ids a dry run would fix, with `extra` flags.
 fn planned_vpcs(ep: &str, dir: &Path, extra: &[&str]) -> BTreeSet<String> {
     let report = dir.join("scope.json");
-    let dest = format!("s3://{BUCKET}");
-    let regions = regions_arg();
-    let mut args = vec![
-        "fix",
-        "--dry-run",
-        "--fix-destination",
-        &dest,
-        "--endpoint-url",
-        ep,
-        "--format",
-        "json",
-        "-o",
-        report.to_str().unwrap(),
-    ];
+    let mut cmd = fix_cmd(dir, &["fix", "--dry-run"], &format!("s3://{BUCKET}"));
+    cmd.endpoint(ep)
+        .args(["--format", "json", "-o"])
+        .arg(&report);
     if !extra.contains(&"--region") {
-        args.extend(["--region", &regions]);
+        cmd.args(["--region", &regions_arg()]);
     }
-    args.extend(extra.iter().copied());
-    let (c, _, err) = run_fa(&args, dir);
-    assert!(c == 0 || c == 1, "{extra:?}: {err}");
-    read_json(&report)["fixes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    cmd.args(extra).run().assert_complete();
+    each(&read_json(&report)["fixes"])
         .map(|f| f["vpc_id"].as_str().unwrap().to_string())
         .collect()
 }
@@ -595,42 +541,6 @@ fn suppressed_results_are_never_fixed_and_filters_narrow_the_plan() {
     assert!(flow_logs(&ep).len() == 2);
 }
 
-/// Run flowaudit on a pseudo-terminal (util-linux `script`), typing `answer` at the prompt.
-fn run_on_terminal(args: &[String], answer: &str, cwd: &Path) -> (i32, String) {
-    let mut cmd = flowaudit_bin().display().to_string();
-    for a in args {
-        cmd.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
-    }
-    let mut c = std::process::Command::new("script");
-    c.args(["-qec", &cmd, "/dev/null"]).current_dir(cwd);
-    // The same clean environment as harness::flowaudit().
-    let template = flowaudit();
-    for (k, v) in template.get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let mut child = c
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("util-linux `script` is needed to test the confirmation prompt on a terminal");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answer.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        code(&out),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
 #[test]
 fn on_a_terminal_the_user_confirms_or_declines() {
     let moto = Moto::start();
@@ -638,29 +548,19 @@ fn on_a_terminal_the_user_confirms_or_declines() {
     let ep = moto.endpoint();
     let dir = tmp();
     let before = flow_logs(&ep);
-    let dest = format!("s3://{BUCKET}");
-    let args = |log: &Path, report: &Path| -> Vec<String> {
-        [
-            "fix",
-            "--fix-destination",
-            &dest,
-            "--endpoint-url",
+    let fix = |log: &Path, report: &Path| {
+        fix_run(
+            dir.path(),
+            &["fix"],
+            &format!("s3://{BUCKET}"),
             &ep,
-            "--region",
             "us-east-1",
-            "--fix-log",
-            log.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+            log,
+            report,
+        )
     };
     let (log, report) = (dir.path().join("no-log.json"), dir.path().join("no.json"));
-    let (c, out) = run_on_terminal(&args(&log, &report), "n\n", dir.path());
+    let (c, out) = fix(&log, &report).run_on_terminal("n\n");
     assert!(out.contains("apply these 2 changes? [y/N]"), "{out}");
     assert!(out.contains("nothing was changed"), "{out}");
     assert_eq!(c, 1, "declining leaves the failing results: {out}");
@@ -677,24 +577,15 @@ fn on_a_terminal_the_user_confirms_or_declines() {
     );
 
     let (log, report) = (dir.path().join("yes-log.json"), dir.path().join("yes.json"));
-    let (c, out) = run_on_terminal(&args(&log, &report), "y\n", dir.path());
+    let (c, out) = fix(&log, &report).run_on_terminal("y\n");
     assert_eq!(c, 0, "{out}");
     assert_eq!(flow_logs(&ep).len(), before.len() + 2);
-    assert!(
-        read_json(&report)["fixes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["outcome"] == "applied")
-    );
+    assert!(each(&read_json(&report)["fixes"]).all(|f| f["outcome"] == "applied"));
 }
 
 /// The failing (failed or suppressed-failure) results of a report, by (rule/check, resource).
 fn failing_results(report: &Value) -> BTreeSet<(String, String)> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&report["results"])
         .filter(|r| {
             r["status"] == "fail"
                 || (r["status"] == "suppressed" && r["suppression"]["original_status"] == "fail")
@@ -730,24 +621,10 @@ fn fix_with_a_baseline_counts_the_fixed_failure_as_resolved() {
     assert!(failing_before.contains(&fixed), "{failing_before:?}");
 
     // Only bare_us is fixed: the other failures still fail.
-    let (log, report) = (
-        dir.path().join("fix-log.json"),
-        dir.path().join("fixed.json"),
-    );
-    let regions = regions_arg();
-    let dest = format!("s3://{BUCKET}");
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--fix-destination",
-        &dest,
-        "--fix-resource",
-        &ids["bare_us"],
-        "--baseline",
-        baseline.to_str().unwrap(),
-    ];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
+    let only_bare_us = ["fix", "--yes", "--fix-resource", &ids["bare_us"]];
+    let (mut fix, _, report) = fix_central(dir.path(), &only_bare_us, &ep, "fix");
+    let out = fix.arg("--baseline").arg(&baseline).run();
+    let (c, err) = (out.code(), out.stderr());
     // `fix` speaks of its changes: the unfixed VPCs still fail, and the summary says so.
     assert_eq!(
         c, 0,
@@ -765,21 +642,8 @@ fn fix_with_a_baseline_counts_the_fixed_failure_as_resolved() {
     assert!(!failing_after.contains(&fixed));
 
     // Run again: nothing left to change for that VPC, so exit 0 although failures remain.
-    let (log2, report2) = (
-        dir.path().join("again-log.json"),
-        dir.path().join("again.json"),
-    );
-    let mut again = vec![
-        "fix",
-        "--yes",
-        "--fix-destination",
-        &dest,
-        "--fix-resource",
-        &ids["bare_us"],
-    ];
-    again.extend(fix_args(&ep, &regions, &log2, &report2));
-    let (c, _, err) = run_fa(&again, dir.path());
-    assert_eq!(c, 0, "{err}");
+    let (mut fix, _, _) = fix_central(dir.path(), &only_bare_us, &ep, "again");
+    let err = fix.run().assert_code(0).stderr();
     assert!(
         err.contains("flowaudit: exit 0: nothing to change; ") && err.contains("remain"),
         "{err}"
@@ -790,10 +654,7 @@ fn fix_with_a_baseline_counts_the_fixed_failure_as_resolved() {
     assert_eq!(b["file"], baseline.to_str().unwrap());
     assert_eq!(b["started_at"], before["scan"]["started_at"]);
     let listed = |change: &str| -> BTreeSet<(String, String)> {
-        b["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&b["changes"])
             .filter(|e| e["change"] == change)
             .map(|e| {
                 (

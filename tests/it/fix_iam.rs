@@ -3,7 +3,7 @@
 
 use crate::support::fix::*;
 use crate::support::harness::*;
-use crate::support::org::{Refuse, Seen, org_proxy, seed_org};
+use crate::support::org::{Refuse, Seen, org_proxy, org_scan, seed_org};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -48,6 +48,19 @@ fn seen_action(c: &Seen) -> String {
     })
 }
 
+/// Each of `needed` was called.
+fn assert_exercised(called: &BTreeSet<String>, needed: &[&str]) {
+    for n in needed {
+        assert!(called.contains(*n), "{n} not exercised: {called:?}");
+    }
+}
+
+/// Every action `called` is `allowed`; `what` says who called outside which policy.
+fn assert_within(called: &BTreeSet<String>, allowed: &BTreeSet<String>, what: &str) {
+    let extra: Vec<_> = called.difference(allowed).collect();
+    assert!(extra.is_empty(), "{what}: {extra:?}");
+}
+
 fn actions_called(calls: &[ApiCall]) -> BTreeSet<String> {
     calls.iter().map(iam_action).collect()
 }
@@ -69,9 +82,10 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
     assert!(fix_policy.contains("iam:PassRole"));
 
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
+    let ids = seed_for_cloudwatch(
+        &moto,
+        "us-east-1",
+        json!([
         {"op": "kms_key", "region": "eu-west-1", "key": "key_eu"},
         {"op": "bucket", "region": "us-east-1", "name": "already-there", "encryption": "AES256"},
         {"op": "log_group", "region": "us-east-1", "name": "/plain", "retention": 365},
@@ -83,7 +97,8 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
         {"op": "delivery_stream", "region": "eu-west-1", "key": "stream", "name": "to-siem", "encryption": "AWS_OWNED_CMK"},
         {"op": "flow_log", "region": "eu-west-1", "resource": "$c", "traffic": "ALL",
          "destination_type": "kinesis-data-firehose", "destination_arn": "$stream"}
-    ]));
+        ]),
+    );
     let ep = moto.endpoint();
     let dir = tmp();
     moto.reset_recording();
@@ -95,53 +110,50 @@ fn scans_and_fixes_call_only_what_the_documented_policies_allow() {
             && scan_calls.contains("firehose:DescribeDeliveryStream"),
         "{scan_calls:?}"
     );
-    let extra: Vec<_> = scan_calls.difference(&scan_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "a scan called actions outside docs/iam/scan-policy.json: {extra:?}"
+    assert_within(
+        &scan_calls,
+        &scan_policy,
+        "a scan called actions outside docs/iam/scan-policy.json",
     );
 
     moto.reset_recording();
     let (log, report) = (dir.path().join("l.json"), dir.path().join("r.json"));
-    let key = ids["key"].clone();
-    let regions = "us-east-1,eu-west-1".to_string();
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--unsafe-fixes",
-        "--fix-destination",
+    fix_run(
+        dir.path(),
+        &["fix", "--yes", "--unsafe-fixes"],
         "cloudwatch:/flowaudit/new",
-        "--fix-delivery-role",
-        &ids["role"],
+        &ep,
+        "us-east-1,eu-west-1",
+        &log,
+        &report,
+    )
+    .args(["--fix-delivery-role", &ids["role"]])
+    .args([
         "--fix-kms-key",
-        &key,
+        &ids["key"],
         "--fix-kms-key",
         &ids["key_eu"],
-        "--fix-tag",
-        "owner=sec",
-    ];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    run_fa(&args, dir.path());
+    ])
+    .args(["--fix-tag", "owner=sec"])
+    .run();
     let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     let fix_calls = actions_called(&moto.recorded_calls());
-    for needed in [
-        "ec2:CreateFlowLogs",
-        "logs:CreateLogGroup",
-        "logs:PutRetentionPolicy",
-        "logs:AssociateKmsKey",
-        "ec2:DeleteFlowLogs",
-        "logs:DeleteLogGroup",
-    ] {
-        assert!(
-            fix_calls.contains(needed),
-            "{needed} not exercised: {fix_calls:?}"
-        );
-    }
-    let extra: Vec<_> = fix_calls.difference(&fix_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "a fix called actions outside docs/iam/fix-policy.json: {extra:?}"
+    assert_exercised(
+        &fix_calls,
+        &[
+            "ec2:CreateFlowLogs",
+            "logs:CreateLogGroup",
+            "logs:PutRetentionPolicy",
+            "logs:AssociateKmsKey",
+            "ec2:DeleteFlowLogs",
+            "logs:DeleteLogGroup",
+        ],
+    );
+    assert_within(
+        &fix_calls,
+        &fix_policy,
+        "a fix called actions outside docs/iam/fix-policy.json",
     );
 }
 
@@ -155,24 +167,10 @@ fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
     let (proxy, calls) = org_proxy(&moto, Refuse::default());
     let ep = proxy.endpoint();
     let dir = tmp();
-    let (c, _, err) = run_fa(
-        &[
-            "scan",
-            "--org",
-            "--role-name",
-            "FlowAuditReadOnly",
-            "--endpoint-url",
-            &ep,
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-            "-o",
-            dir.path().join("r.json").to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    assert!(c == 0 || c == 1, "{err}");
+    org_scan(&ep)
+        .args(["--org", "--role-name", "FlowAuditReadOnly"])
+        .run()
+        .assert_complete();
     let seen: Vec<Seen> = calls.lock().unwrap().drain(..).collect();
     let by = |member: bool| -> BTreeSet<String> {
         seen.iter()
@@ -181,74 +179,57 @@ fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
             .collect()
     };
     let (caller, members) = (by(false), by(true));
-    for needed in [
-        "organizations:ListAccounts",
-        "organizations:ListTagsForResource",
-        "sts:AssumeRole",
-        "s3:ListAllMyBuckets",
-        "ec2:DescribeVpcs",
-    ] {
-        assert!(
-            caller.contains(needed),
-            "{needed} not exercised: {caller:?}"
-        );
-    }
-    for needed in [
-        "s3:ListAllMyBuckets",
-        "ec2:DescribeFlowLogs",
-        "ec2:DescribeVpcs",
-    ] {
-        assert!(
-            members.contains(needed),
-            "{needed} not exercised: {members:?}"
-        );
-    }
+    assert_exercised(
+        &caller,
+        &[
+            "organizations:ListAccounts",
+            "organizations:ListTagsForResource",
+            "sts:AssumeRole",
+            "s3:ListAllMyBuckets",
+            "ec2:DescribeVpcs",
+        ],
+    );
+    assert_exercised(
+        &members,
+        &[
+            "s3:ListAllMyBuckets",
+            "ec2:DescribeFlowLogs",
+            "ec2:DescribeVpcs",
+        ],
+    );
     let allowed: BTreeSet<String> = management.union(&scan_policy).cloned().collect();
-    let extra: Vec<_> = caller.difference(&allowed).collect();
-    assert!(
-        extra.is_empty(),
-        "the caller called actions outside docs/iam/org-management-policy.json + scan-policy.json: {extra:?}"
+    assert_within(
+        &caller,
+        &allowed,
+        "the caller called actions outside docs/iam/org-management-policy.json + scan-policy.json",
     );
     // The management policy lets the caller assume the StackSet's role only.
     for c in seen.iter().filter(|c| c.operation == "AssumeRole") {
         let arn = &c.params["RoleArn"];
         assert!(arn.ends_with(":role/FlowAuditReadOnly"), "{arn}");
     }
-    let extra: Vec<_> = members.difference(&scan_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "member accounts were called with actions outside docs/iam/scan-policy.json: {extra:?}"
+    assert_within(
+        &members,
+        &scan_policy,
+        "member accounts were called with actions outside docs/iam/scan-policy.json",
     );
 
     // A fix across two members and its undo: the members' calls are within the fix policy.
     let (alpha, beta) = (w.id("alpha"), w.id("beta"));
     let accounts = format!("{alpha},{beta}");
     let log = dir.path().join("fix-log.json");
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--yes",
-            "--org",
-            "--account",
-            &accounts,
-            "--role-name",
-            "FlowAuditReadOnly",
-            "--fix-destination",
-            "s3://alpha-flow-logs",
-            "--fix-log",
-            log.to_str().unwrap(),
-            "--endpoint-url",
-            &ep,
-            "--region",
-            "us-east-1",
-            "--format",
-            "json",
-            "-o",
-            dir.path().join("f.json").to_str().unwrap(),
-        ],
+    fix_run(
         dir.path(),
-    );
-    assert_eq!(c, 0, "{err}");
+        &["fix", "--yes", "--org", "--account", &accounts],
+        "s3://alpha-flow-logs",
+        &ep,
+        "us-east-1",
+        &log,
+        &dir.path().join("f.json"),
+    )
+    .args(["--role-name", "FlowAuditReadOnly"])
+    .run()
+    .assert_code(0);
     let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
     let seen: Vec<Seen> = calls.lock().unwrap().drain(..).collect();
@@ -257,15 +238,10 @@ fn organization_scans_and_fixes_call_only_what_the_documented_policies_allow() {
         .filter(|c| c.account != ACCOUNT)
         .map(seen_action)
         .collect();
-    for needed in ["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs"] {
-        assert!(
-            members.contains(needed),
-            "{needed} not exercised: {members:?}"
-        );
-    }
-    let extra: Vec<_> = members.difference(&fix_policy).collect();
-    assert!(
-        extra.is_empty(),
-        "a fix called actions outside docs/iam/fix-policy.json in member accounts: {extra:?}"
+    assert_exercised(&members, &["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs"]);
+    assert_within(
+        &members,
+        &fix_policy,
+        "a fix called actions outside docs/iam/fix-policy.json in member accounts",
     );
 }

@@ -3,9 +3,11 @@
 //! the account that signed every call), the change log names the account and role, and `--undo`
 //! reaches each account through the same role.
 
-use crate::support::fix::{read_json, run_fa, tmp};
+use crate::support::cmd::Fa;
+use crate::support::fix::{fix_cmd, tmp, undo_cmd};
 use crate::support::harness::*;
-use crate::support::org::{CallLog, Refuse, count_op, org_proxy, seed_org};
+use crate::support::json::each;
+use crate::support::org::{CallLog, Refuse, assumed_roles, count_op, org_proxy, seed_org};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -16,30 +18,25 @@ fn role(account: &str) -> String {
     format!("arn:aws:iam::{account}:role/OrganizationAccountAccessRole")
 }
 
-/// `flowaudit fix` through `endpoint` in us-east-1 with `extra`; (exit code, stderr).
+/// `flowaudit ARGS` (`fix`, or `scan --fix`) through `endpoint` in us-east-1, one attempt per call,
+/// with its change log and JSON report in `dir`.
+fn org_fix_cmd(endpoint: &str, dir: &Path, args: &[&str]) -> Fa {
+    let mut c = fix_cmd(dir, args, DEST);
+    c.endpoint(endpoint)
+        .args(["--region", "us-east-1", "--fix-log"])
+        .arg(dir.join("fix-log.json"))
+        .args(["--format", "json", "-o"])
+        .arg(dir.join("report.json"))
+        .args(["--max-attempts", "1"]);
+    c
+}
+
+/// `flowaudit fix --yes` through `endpoint` in us-east-1 with `extra`; (exit code, stderr).
 fn org_fix(endpoint: &str, dir: &Path, extra: &[&str]) -> (i32, String) {
-    let (log, report) = (dir.join("fix-log.json"), dir.join("report.json"));
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--endpoint-url",
-        endpoint,
-        "--region",
-        "us-east-1",
-        "--fix-destination",
-        DEST,
-        "--fix-log",
-        log.to_str().unwrap(),
-        "--format",
-        "json",
-        "-o",
-        report.to_str().unwrap(),
-        "--max-attempts",
-        "1",
-    ];
-    args.extend_from_slice(extra);
-    let (c, _, err) = run_fa(&args, dir);
-    (c, err)
+    let out = org_fix_cmd(endpoint, dir, &["fix", "--yes"])
+        .args(extra)
+        .run();
+    (out.code(), out.stderr())
 }
 
 /// The flow logs of `account` in us-east-1, read straight from moto with the credentials of an
@@ -64,13 +61,7 @@ for fl in ec2.describe_flow_logs()['FlowLogs']:
     out[fl['FlowLogId']] = [fl['ResourceId'], tag]
 print(json.dumps(out))
 "#;
-    let o = std::process::Command::new(venv_bin("python"))
-        .args(["-c", script, &moto.endpoint(), account, ACCOUNT])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: BTreeMap<String, (String, Option<String>)> = serde_json::from_slice(&o.stdout).unwrap();
-    v
+    serde_json::from_value(python_json(script, [&moto.endpoint(), account, ACCOUNT])).unwrap()
 }
 
 /// The accounts that signed the calls of `operation`, with how many each signed.
@@ -89,10 +80,7 @@ fn signers(log: &CallLog, operation: &str) -> BTreeMap<String, usize> {
 
 /// The change log's records of `account`.
 fn records<'a>(log: &'a Value, account: &str) -> Vec<&'a Value> {
-    log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&log["changes"])
         .filter(|c| c["account_id"] == account)
         .collect()
 }
@@ -100,7 +88,7 @@ fn records<'a>(log: &'a Value, account: &str) -> Vec<&'a Value> {
 fn created(records: &[&Value]) -> BTreeSet<String> {
     records
         .iter()
-        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter())
+        .flat_map(|c| each(&c["flow_log_ids"]))
         .map(|i| i.as_str().unwrap().to_string())
         .collect()
 }
@@ -198,25 +186,14 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
 
     // Undo reaches each member through the role the log records and deletes exactly those.
     calls.lock().unwrap().clear();
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--undo",
-            dir.path().join("fix-log.json").to_str().unwrap(),
-            "--yes",
-            "--endpoint-url",
-            &proxy.endpoint(),
-        ],
+    undo_cmd(
+        &dir.path().join("fix-log.json"),
+        &proxy.endpoint(),
         dir.path(),
-    );
-    assert_eq!(c, 0, "{err}");
-    let assumed: BTreeSet<String> = calls
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "AssumeRole")
-        .map(|c| c.params["RoleArn"].clone())
-        .collect();
+        &[],
+    )
+    .assert_code(0);
+    let assumed: BTreeSet<String> = assumed_roles(&calls).into_iter().collect();
     assert_eq!(assumed, BTreeSet::from([role(&alpha), role(&beta)]));
     assert_eq!(count_op(&calls, "AssumeRole"), 2);
     assert_eq!(
@@ -232,11 +209,7 @@ fn a_fix_across_two_members_writes_with_each_members_role_and_its_undo_too() {
     }
     let log = read_json(&dir.path().join("fix-log.json"));
     assert!(
-        log["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["undone_at"].is_string()),
+        each(&log["changes"]).all(|c| c["undone_at"].is_string()),
         "{log:#}"
     );
 }
@@ -353,11 +326,7 @@ fn a_member_that_cannot_be_reached_fails_only_its_own_changes() {
     );
     let report = read_json(&dir.path().join("report.json"));
     assert!(
-        report["fixes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["account_id"] != w.id("gamma")),
+        each(&report["fixes"]).all(|f| f["account_id"] != w.id("gamma")),
         "{report:#}"
     );
     assert_eq!(
@@ -400,18 +369,8 @@ fn undo_refuses_a_log_whose_account_it_cannot_prove_and_the_selection_flags() {
         p
     };
     let undo = |log: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "fix",
-            "--undo",
-            log.to_str().unwrap(),
-            "--yes",
-            "--endpoint-url",
-        ];
-        let ep = proxy.endpoint();
-        args.push(&ep);
-        args.extend_from_slice(extra);
-        let (c, _, err) = run_fa(&args, dir.path());
-        (c, err)
+        let out = undo_cmd(log, &proxy.endpoint(), dir.path(), extra);
+        (out.code(), out.stderr())
     };
     // No role recorded for a member account: the caller's credentials cannot prove it.
     let (c, err) = undo(&write_log(None), &[]);
@@ -443,15 +402,8 @@ fn undo_refuses_a_log_whose_account_it_cannot_prove_and_the_selection_flags() {
         &["--role-name", "FlowAuditFix"],
     );
     assert_eq!(c, 1, "{err}");
-    let assumed: Vec<String> = calls
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "AssumeRole")
-        .map(|c| c.params["RoleArn"].clone())
-        .collect();
     assert_eq!(
-        assumed,
+        assumed_roles(&calls),
         vec![format!("arn:aws:iam::{alpha}:role/FlowAuditFix")]
     );
 }
@@ -475,54 +427,28 @@ fn a_sharded_fix_records_its_shard_and_fixes_only_its_accounts() {
             .map(|a| a.to_string())
             .collect();
         let shard = format!("{index}/2");
-        let mut extra = vec!["--org", "--account", &accounts, "--shard", &shard];
+        let extra = ["--org", "--account", &accounts, "--shard", &shard];
         let d = dir.path().join(format!("shard-{index}"));
         std::fs::create_dir(&d).unwrap();
-        let (log, report) = (d.join("fix-log.json"), d.join("report.json"));
-        let c = if index == 0 {
-            org_fix(&proxy.endpoint(), &d, &extra).0
+        // The same as `scan --fix`.
+        let verb: &[&str] = if index == 0 {
+            &["fix", "--yes"]
         } else {
-            // The same as `scan --fix`.
-            let ep = proxy.endpoint();
-            let mut args = vec![
-                "scan",
-                "--fix",
-                "--yes",
-                "--endpoint-url",
-                &ep,
-                "--region",
-                "us-east-1",
-                "--fix-destination",
-                DEST,
-                "--fix-log",
-                log.to_str().unwrap(),
-                "--format",
-                "json",
-                "-o",
-                report.to_str().unwrap(),
-                "--max-attempts",
-                "1",
-            ];
-            args.append(&mut extra);
-            let (c, _, err) = run_fa(&args, &d);
-            assert!(c == 0 || c == 1, "{err}");
-            c
+            &["scan", "--fix", "--yes"]
         };
-        let report = read_json(&report);
+        let c = org_fix_cmd(&proxy.endpoint(), &d, verb)
+            .args(&extra)
+            .run()
+            .code();
+        let report = read_json(&d.join("report.json"));
         let s = &report["scan"]["shard"];
         assert_eq!(s["index"], index, "{report:#}");
         assert_eq!(s["count"], 2);
-        let covered: BTreeSet<String> = s["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let covered: BTreeSet<String> = each(&s["accounts"])
             .map(|a| a.as_str().unwrap().to_string())
             .collect();
         assert_eq!(covered, mine, "shard {index}");
-        let scanned: BTreeSet<String> = report["scan"]["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let scanned: BTreeSet<String> = each(&report["scan"]["accounts"])
             .map(|a| a.as_str().unwrap().to_string())
             .collect();
         assert_eq!(scanned, mine, "shard {index}");

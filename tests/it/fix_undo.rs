@@ -4,6 +4,7 @@
 
 use crate::support::fix::*;
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::proxy::{Handler, Proxy};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,16 +14,18 @@ use std::sync::{Arc, Mutex};
 #[test]
 fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "eu-west-1", "key": "key"},
+    let ids = seed_for_cloudwatch(
+        &moto,
+        "eu-west-1",
+        json!([
         {"op": "kms_key", "region": "us-east-1", "key": "key_us"},
         {"op": "kms_key", "region": "ap-southeast-2", "key": "key_ap"},
         {"op": "log_group", "region": "eu-west-1", "name": "/pre/existing", "kms_key": "$key", "retention": 365},
         {"op": "vpc", "region": "eu-west-1", "key": "rej", "cidr": "10.3.0.0/16"},
         {"op": "flow_log", "region": "eu-west-1", "key": "fl_rej", "resource": "$rej", "traffic": "REJECT", "log_group": "/pre/existing", "role": "$role"},
         {"op": "vpc", "region": "us-east-1", "key": "bare", "cidr": "10.1.0.0/16"}
-    ]));
+        ]),
+    );
     let ep = moto.endpoint();
     let dir = tmp();
     let before_logs = flow_logs(&ep);
@@ -30,27 +33,32 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let (log, report) = (dir.path().join("cw-log.json"), dir.path().join("cw.json"));
     let regions = regions_arg();
     let key = ids["key"].clone();
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--fix-destination",
+    let out = fix_run(
+        dir.path(),
+        &[
+            "fix",
+            "--yes",
+            "--fix-delivery-role",
+            &ids["role"],
+            "--fix-kms-key",
+            &key,
+            "--fix-retention-days",
+            "400",
+            "--fix-kms-key",
+            &ids["key_us"],
+            "--fix-kms-key",
+            &ids["key_ap"],
+        ],
         "cloudwatch:/flowaudit/vpc-flow-logs",
-        "--fix-delivery-role",
-        &ids["role"],
-        "--fix-kms-key",
-        &key,
-        "--fix-retention-days",
-        "400",
-        "--fix-kms-key",
-        &ids["key_us"],
-        "--fix-kms-key",
-        &ids["key_ap"],
-    ];
-    args.extend(fix_args(&ep, &regions, &log, &report));
-    let (c, _, err) = run_fa(&args, dir.path());
-    assert_eq!(
-        c, 0,
-        "created group is encrypted and kept 400 days, so nothing fails: {err}"
+        &ep,
+        &regions,
+        &log,
+        &report,
+    )
+    .run();
+    out.assert_code_for(
+        0,
+        "created group is encrypted and kept 400 days, so nothing fails",
     );
     let fixes = read_json(&report)["fixes"].as_array().unwrap().clone();
     let groups_created: Vec<&Value> = fixes
@@ -80,12 +88,7 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
     let mut seen_regions = BTreeSet::new();
     for r in inv["regions"].as_array().unwrap() {
         let region = r["region"].as_str().unwrap();
-        for l in r["vpcs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|v| v["flow_logs"].as_array().unwrap().iter())
-        {
+        for l in each(&r["vpcs"]).flat_map(|v| each(&v["flow_logs"])) {
             if l["log_group_name"] != "/flowaudit/vpc-flow-logs" {
                 continue;
             }
@@ -125,10 +128,7 @@ fn cloudwatch_fix_creates_the_group_and_undo_removes_only_what_it_created() {
         "only the groups the fix created are gone"
     );
     assert!(
-        read_json(&log)["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&read_json(&log)["changes"])
             .filter(|c| c["outcome"] == "applied")
             .all(|c| c["undone_at"].is_string())
     );
@@ -147,31 +147,29 @@ const SHARED: &str = "/vpc/flowaudit-fixed";
 /// CloudWatch log group [`SHARED`] (created by the fix); returns the seeded ids and the change
 /// log's path.
 fn fix_to_shared_group(moto: &Moto, dir: &Path) -> (BTreeMap<String, String>, PathBuf) {
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
-        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
-    ]));
+    let ids = seed_vpc_for_cloudwatch(moto);
     let ep = moto.endpoint();
     let (log, report) = (dir.join("fix-log.json"), dir.join("fix.json"));
     let dest = format!("cloudwatch:{SHARED}");
-    let mut args = vec![
-        "fix",
-        "--yes",
-        "--fix-destination",
+    let out = fix_run(
+        dir,
+        &[
+            "fix",
+            "--yes",
+            "--fix-delivery-role",
+            &ids["role"],
+            "--fix-kms-key",
+            &ids["key"],
+        ],
         &dest,
-        "--fix-delivery-role",
-        &ids["role"],
-        "--fix-kms-key",
-        &ids["key"],
-    ];
-    args.extend(fix_args(&ep, "us-east-1", &log, &report));
-    let (c, _, err) = run_fa(&args, dir);
-    assert_eq!(c, 0, "{err}");
-    let groups = read_json(&log)["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+        &ep,
+        "us-east-1",
+        &log,
+        &report,
+    )
+    .run();
+    out.assert_code(0);
+    let groups = each(&read_json(&log)["changes"])
         .filter(|c| c["log_groups_created"] == json!([SHARED]))
         .count();
     assert_eq!(groups, 1, "the fix created {SHARED}");
@@ -180,18 +178,11 @@ fn fix_to_shared_group(moto: &Moto, dir: &Path) -> (BTreeMap<String, String>, Pa
 
 /// Delete flow logs of us-east-1 straight in moto, as their owner would.
 fn delete_flow_logs(ep: &str, ids: &BTreeSet<String>) {
-    let script = r#"
-import boto3, json, sys
-ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1],
-                   aws_access_key_id='testing', aws_secret_access_key='testing')
-ec2.delete_flow_logs(FlowLogIds=sys.argv[3].split(','))
-"#;
-    let o = std::process::Command::new(venv_bin("python"))
-        .args(["-c", script, ep, "us-east-1"])
-        .arg(ids.iter().cloned().collect::<Vec<_>>().join(","))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A Python list of the ids (`Vec`'s Debug form).
+    let ids: Vec<&String> = ids.iter().collect();
+    let body =
+        format!("client('ec2', 'us-east-1').delete_flow_logs(FlowLogIds={ids:?})\nprint('{{}}')\n");
+    boto_in(&body, ep, "us-east-1");
 }
 
 /// The `kept` result line of `err` naming `what`.
@@ -222,18 +213,9 @@ fn undo_keeps_a_created_log_group_while_flow_logs_it_did_not_create_deliver_to_i
     let foreign = BTreeSet::from([theirs["by_name"].clone(), theirs["by_arn"].clone()]);
 
     // A dry run already says the group is kept.
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--undo",
-            log.to_str().unwrap(),
-            "--dry-run",
-            "--endpoint-url",
-            &ep,
-        ],
-        dir.path(),
-    );
-    assert_eq!(c, 1, "{err}");
+    let err = undo_cmd(&log, &ep, dir.path(), &["--dry-run"])
+        .assert_code(1)
+        .stderr();
     assert!(
         err.lines()
             .any(|l| l.contains(SHARED) && l.contains("— kept: in use")),

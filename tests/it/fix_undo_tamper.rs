@@ -3,7 +3,9 @@
 //! (names, explains, exits non-zero) whatever does not match its record — here against moto,
 //! with tampered change logs naming resources the fix did not create.
 
+use crate::support::fix::{boto_in, fix_run, seed_vpc_for_cloudwatch, undo_cmd};
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -11,44 +13,22 @@ use std::path::Path;
 const TAG: &str = "flowaudit:change";
 const BUCKET: &str = "flowaudit-undo-bucket";
 
-/// Run flowaudit with `args` in `cwd`; returns (exit code, stderr).
-fn run_fa(args: &[&str], cwd: &Path) -> (i32, String) {
-    let o = run(flowaudit().args(args).current_dir(cwd));
-    (code(&o), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
 /// `flowaudit fix --undo LOG --yes` (plus `extra`); returns (exit code, stderr).
 fn undo(log: &Path, ep: &str, cwd: &Path, extra: &[&str]) -> (i32, String) {
-    let mut args = vec![
-        "fix",
-        "--undo",
-        log.to_str().unwrap(),
-        "--yes",
-        "--endpoint-url",
-        ep,
-    ];
-    args.extend(extra);
-    run_fa(&args, cwd)
+    let out = undo_cmd(log, ep, cwd, extra);
+    (out.code(), out.stderr())
 }
 
-/// Run a boto3 script against moto with the endpoint as its argument; its JSON output.
-fn boto(script: &str, ep: &str) -> Value {
-    let o = std::process::Command::new(venv_bin("python"))
-        .args(["-c", script, ep])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+/// Run a boto3 script in us-east-1 against moto; its JSON output.
+fn boto(body: &str, ep: &str) -> Value {
+    boto_in(body, ep, "us-east-1")
 }
 
 /// Every flow log of us-east-1 straight from moto: id -> (ResourceId, tags).
 fn flow_logs(ep: &str) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
     let script = r#"
-import boto3, json, sys
-ec2 = boto3.client('ec2', region_name='us-east-1', endpoint_url=sys.argv[1],
-                   aws_access_key_id='testing', aws_secret_access_key='testing')
 print(json.dumps([[f['FlowLogId'], f['ResourceId'], {t['Key']: t['Value'] for t in f.get('Tags', [])}]
-                  for f in ec2.describe_flow_logs()['FlowLogs']]))
+                  for f in client('ec2', 'us-east-1').describe_flow_logs()['FlowLogs']]))
 "#;
     boto(script, ep)
         .as_array()
@@ -72,9 +52,7 @@ print(json.dumps([[f['FlowLogId'], f['ResourceId'], {t['Key']: t['Value'] for t 
 /// Every log group of us-east-1 straight from moto: name -> tags.
 fn log_groups(ep: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let script = r#"
-import boto3, json, sys
-logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1],
-                    aws_access_key_id='testing', aws_secret_access_key='testing')
+logs = client('logs', 'us-east-1')
 out = {}
 for g in logs.describe_log_groups()['logGroups']:
     out[g['logGroupName']] = logs.list_tags_for_resource(resourceArn=g['logGroupArn'])['tags']
@@ -83,12 +61,32 @@ print(json.dumps(out))
     serde_json::from_value(boto(script, ep)).unwrap()
 }
 
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+/// A change log of `changes` as a version `tool_version` wrote it, at `path`.
+fn write_log(path: &Path, tool_version: &str, changes: &[Value]) -> std::path::PathBuf {
+    write_json(
+        path,
+        &json!({
+            "schema": "flowaudit/fix-log/v1",
+            "tool_version": tool_version,
+            "started_at": "2026-01-02T03:04:00Z",
+            "account_id": ACCOUNT,
+            "changes": changes
+        }),
+    );
+    path.to_path_buf()
 }
 
-fn write_json(p: &Path, v: &Value) {
-    std::fs::write(p, serde_json::to_string_pretty(v).unwrap()).unwrap();
+/// The flow logs and log groups of us-east-1 are as they were, and `calls` deleted none.
+fn assert_nothing_deleted(
+    ep: &str,
+    calls: &[ApiCall],
+    logs: &BTreeMap<String, (String, BTreeMap<String, String>)>,
+    groups: &BTreeMap<String, BTreeMap<String, String>>,
+) {
+    assert_eq!(&flow_logs(ep), logs);
+    assert_eq!(&log_groups(ep), groups);
+    assert_eq!(count_calls(calls, "DeleteFlowLogs"), 0, "{calls:?}");
+    assert_eq!(count_calls(calls, "DeleteLogGroup"), 0, "{calls:?}");
 }
 
 /// One change-log record, as `fix` writes them.
@@ -146,21 +144,27 @@ fn a_tampered_change_log_deletes_nothing_it_names_and_says_why() {
     let gone = "fl-0123456789abcdef0";
     // A log edited to name resources flowaudit did not create, with the right account id
     // and plausible change ids.
-    let log = dir.path().join("tampered.json");
-    write_json(
-        &log,
-        &json!({
-            "schema": "flowaudit/fix-log/v1",
-            "tool_version": "0.0.0",
-            "started_at": "2026-01-02T03:04:00Z",
-            "account_id": ACCOUNT,
-            "changes": [
-                record("create-flow-log", Some(prod), &token('a'), &[fl_prod], &[]),
-                record("create-log-group", None, &token('b'), &[], &["/audit/trail"]),
-                record("associate-kms-key", None, &token('c'), &[], &["/audit/trail"]),
-                record("create-flow-log", Some(prod), &token('d'), &[gone], &[])
-            ]
-        }),
+    let log = write_log(
+        &dir.path().join("tampered.json"),
+        "0.0.0",
+        &[
+            record("create-flow-log", Some(prod), &token('a'), &[fl_prod], &[]),
+            record(
+                "create-log-group",
+                None,
+                &token('b'),
+                &[],
+                &["/audit/trail"],
+            ),
+            record(
+                "associate-kms-key",
+                None,
+                &token('c'),
+                &[],
+                &["/audit/trail"],
+            ),
+            record("create-flow-log", Some(prod), &token('d'), &[gone], &[]),
+        ],
     );
     let before_logs = flow_logs(&ep);
     let before_groups = log_groups(&ep);
@@ -172,10 +176,7 @@ fn a_tampered_change_log_deletes_nothing_it_names_and_says_why() {
     let calls = moto.recorded_calls();
     assert_eq!(c, 1, "a refused deletion is not a success: {err}");
     // Both still exist, untouched.
-    assert_eq!(flow_logs(&ep), before_logs);
-    assert_eq!(log_groups(&ep), before_groups);
-    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0, "{calls:?}");
-    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    assert_nothing_deleted(&ep, &calls, &before_logs, &before_groups);
     // The flow logs of the region were read in one call.
     assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 1, "{calls:?}");
     // Each refused record is named, with its reason.
@@ -198,11 +199,7 @@ fn a_tampered_change_log_deletes_nothing_it_names_and_says_why() {
     // Nothing is marked undone: the log still records all four.
     let after = read_json(&log);
     assert!(
-        after["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["undone_at"].is_null()),
+        each(&after["changes"]).all(|c| c["undone_at"].is_null()),
         "{after}"
     );
 
@@ -216,41 +213,34 @@ fn a_tampered_change_log_deletes_nothing_it_names_and_says_why() {
 
 /// `flowaudit fix` to S3 in us-east-1 (tagging `owner=sec` as well); returns the change log.
 fn fix_to_s3(ep: &str, dir: &Path) -> (std::path::PathBuf, Value) {
-    let log = dir.join("fix-log.json");
-    let report = dir.join("fix.json");
-    let dest = format!("s3://{BUCKET}");
-    let (c, err) = run_fa(
-        &[
-            "fix",
-            "--yes",
-            "--fix-destination",
-            &dest,
-            "--fix-tag",
-            "owner=sec",
-            "--endpoint-url",
-            ep,
-            "--region",
-            "us-east-1",
-            "--fix-log",
-            log.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ],
-        dir,
-    );
-    assert_eq!(c, 0, "{err}");
+    let log = fix_to(ep, dir, &format!("s3://{BUCKET}"), &[]);
     let v = read_json(&log);
     (log, v)
 }
 
+/// `flowaudit fix --yes` of us-east-1 to `dest`, tagging `owner=sec` as well, with `extra` flags;
+/// returns the change log's path.
+fn fix_to(ep: &str, dir: &Path, dest: &str, extra: &[&str]) -> std::path::PathBuf {
+    let log = dir.join("fix-log.json");
+    fix_run(
+        dir,
+        &["fix", "--yes"],
+        dest,
+        ep,
+        "us-east-1",
+        &log,
+        &dir.join("fix.json"),
+    )
+    .args(["--fix-tag", "owner=sec"])
+    .args(extra)
+    .run()
+    .assert_code(0);
+    log
+}
+
 /// The change-log record that created a flow log on `vpc`.
 fn record_of(log: &Value, vpc: &str) -> usize {
-    log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&log["changes"])
         .position(|c| c["vpc_id"] == vpc && c["action"] == "create-flow-log")
         .unwrap_or_else(|| panic!("no record for {vpc}: {log}"))
 }
@@ -318,7 +308,7 @@ fn created_flow_logs_are_tagged_and_a_record_moved_to_another_vpc_or_change_is_r
     assert_eq!(count_calls(&calls, "DescribeFlowLogs"), 1, "{calls:?}");
     // Only the records whose flow log was deleted are marked undone.
     let after = read_json(&log_path);
-    for (i, c) in after["changes"].as_array().unwrap().iter().enumerate() {
+    for (i, c) in each(&after["changes"]).enumerate() {
         assert_eq!(c["undone_at"].is_string(), i != ra && i != rb, "{c}");
     }
     // Undoing again reads back only the two left, and refuses them again.
@@ -336,54 +326,28 @@ fn fix_to_cloudwatch(
     ids: &BTreeMap<String, String>,
     group: &str,
 ) -> std::path::PathBuf {
-    let log_path = dir.join("cw-log.json");
-    let report = dir.join("cw.json");
-    let dest = format!("cloudwatch:{group}");
-    let (c, err) = run_fa(
+    fix_to(
+        ep,
+        dir,
+        &format!("cloudwatch:{group}"),
         &[
-            "fix",
-            "--yes",
-            "--fix-destination",
-            &dest,
             "--fix-delivery-role",
             &ids["role"],
             "--fix-kms-key",
             &ids["key"],
-            "--fix-tag",
-            "owner=sec",
-            "--endpoint-url",
-            ep,
-            "--region",
-            "us-east-1",
-            "--fix-log",
-            log_path.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
         ],
-        dir,
-    );
-    assert_eq!(c, 0, "{err}");
-    log_path
+    )
 }
 
 #[test]
 fn created_log_groups_are_tagged_and_undo_checks_the_tag_before_deleting() {
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
-        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
-    ]));
+    let ids = seed_vpc_for_cloudwatch(&moto);
     let ep = moto.endpoint();
     let dir = tempfile::tempdir().unwrap();
     let log_path = fix_to_cloudwatch(&ep, dir.path(), &ids, "/flowaudit/flow");
     let mut log = read_json(&log_path);
-    let rg = log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let rg = each(&log["changes"])
         .position(|c| c["action"] == "create-log-group")
         .expect("a create-log-group record");
     let group_token = log["changes"][rg]["change_id"]
@@ -448,11 +412,7 @@ fn a_change_log_forged_from_public_values_deletes_nothing() {
     const GROUP: &str = "/flowaudit/flow";
     const LEGACY: &str = "/legacy/flow";
     let moto = Moto::start();
-    let ids = moto.seed(&json!([
-        {"op": "role", "key": "role", "name": "flow-logs-delivery"},
-        {"op": "kms_key", "region": "us-east-1", "key": "key"},
-        {"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}
-    ]));
+    let ids = seed_vpc_for_cloudwatch(&moto);
     let ep = moto.endpoint();
     let dir = tempfile::tempdir().unwrap();
     let genuine = fix_to_cloudwatch(&ep, dir.path(), &ids, GROUP);
@@ -466,9 +426,7 @@ fn a_change_log_forged_from_public_values_deletes_nothing() {
     ]);
     let script = format!(
         r#"
-import boto3, sys
-logs = boto3.client('logs', region_name='us-east-1', endpoint_url=sys.argv[1],
-                    aws_access_key_id='testing', aws_secret_access_key='testing')
+logs = client('logs', 'us-east-1')
 logs.create_log_group(logGroupName='{LEGACY}', tags={{'{TAG}': '{legacy_id}'}})
 print('{{}}')
 "#
@@ -509,30 +467,13 @@ print('{{}}')
         record("create-log-group", None, "", &[], &[LEGACY]),
         &legacy_id,
     ));
-    let write_log = |name: &str, changes: &[Value]| {
-        let p = dir.path().join(name);
-        write_json(
-            &p,
-            &json!({
-                "schema": "flowaudit/fix-log/v1",
-                "tool_version": "0.1.0",
-                "started_at": "2026-01-02T03:04:00Z",
-                "account_id": ACCOUNT,
-                "changes": changes
-            }),
-        );
-        p
-    };
-    let forged = write_log("forged.json", &changes);
+    let forged = write_log(&dir.path().join("forged.json"), "0.1.0", &changes);
 
     moto.reset_recording();
     let (c, err) = undo(&forged, &ep, dir.path(), &[]);
     let calls = moto.recorded_calls();
     assert_eq!(c, 1, "{err}");
-    assert_eq!(flow_logs(&ep), before_logs);
-    assert_eq!(log_groups(&ep), before_groups);
-    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0, "{calls:?}");
-    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    assert_nothing_deleted(&ep, &calls, &before_logs, &before_groups);
     for id in before_logs.keys() {
         assert_refused(&err, id, "change log of an earlier version");
     }
@@ -553,15 +494,12 @@ print('{{}}')
             c
         })
         .collect();
-    let forged = write_log("forged-ids.json", &as_change_id);
+    let forged = write_log(&dir.path().join("forged-ids.json"), "0.1.0", &as_change_id);
     moto.reset_recording();
     let (c, err) = undo(&forged, &ep, dir.path(), &[]);
     let calls = moto.recorded_calls();
     assert_eq!(c, 1, "{err}");
-    assert_eq!(flow_logs(&ep), before_logs);
-    assert_eq!(log_groups(&ep), before_groups);
-    assert_eq!(count_calls(&calls, "DeleteFlowLogs"), 0, "{calls:?}");
-    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    assert_nothing_deleted(&ep, &calls, &before_logs, &before_groups);
     assert_refused(&err, LEGACY, "not a change id");
     assert_refused(&err, GROUP, "not a change id");
     assert!(err.contains("4 of 4 deletions refused"), "{err}");

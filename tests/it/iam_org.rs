@@ -4,7 +4,7 @@
 use crate::support::harness::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const MANAGEMENT_POLICY: &str = "docs/iam/org-management-policy.json";
 const MEMBER_TEMPLATE: &str = "docs/iam/member-role-stackset.yaml";
@@ -46,11 +46,6 @@ fn actions(policy: &Value) -> BTreeSet<String> {
     grants(policy).into_iter().map(|(a, _)| a).collect()
 }
 
-fn json_file(rel: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(repo_path(rel)).unwrap())
-        .unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
 /// The member-role template as cfn-lint reads it, as JSON (intrinsic functions as their long
 /// form, e.g. `{"Ref": ...}`).
 fn member_template() -> Value {
@@ -62,23 +57,12 @@ if matches:
     sys.exit("\n".join(str(m) for m in matches))
 print(json.dumps(template))
 "#;
-    let out = Command::new(venv_bin("python"))
-        .args(["-c", DECODE])
-        .arg(repo_path(MEMBER_TEMPLATE))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    python_json(DECODE, [repo_path(MEMBER_TEMPLATE)])
 }
 
 #[test]
 fn the_management_policy_allows_the_organization_calls_and_only_the_member_role() {
-    let policy = json_file(MANAGEMENT_POLICY);
+    let policy = repo_json(MANAGEMENT_POLICY);
     let want: BTreeSet<String> = ORG_SCAN_ACTIONS.iter().map(|s| s.to_string()).collect();
     assert_eq!(actions(&policy), want);
     let template = member_template();
@@ -101,18 +85,10 @@ fn the_management_policy_allows_the_organization_calls_and_only_the_member_role(
 
 #[test]
 fn the_member_role_template_is_lint_clean_and_grants_exactly_the_scan_policy() {
-    let out = Command::new(venv_bin("cfn-lint"))
-        .args(["--format", "parseable"])
-        .arg(repo_path(MEMBER_TEMPLATE))
-        .stdin(Stdio::null())
-        .output()
-        .expect("run cfn-lint");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "cfn-lint:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        Command::new(venv_bin("cfn-lint"))
+            .args(["--format", "parseable"])
+            .arg(repo_path(MEMBER_TEMPLATE)),
     );
     let t = member_template();
     let roles: Vec<&Value> = t["Resources"]
@@ -132,7 +108,7 @@ fn the_member_role_template_is_lint_clean_and_grants_exactly_the_scan_policy() {
     assert!(granted.iter().all(|(_, r)| r == &["*"]));
     assert_eq!(
         actions(&policies[0]["PolicyDocument"]),
-        actions(&json_file("docs/iam/scan-policy.json")),
+        actions(&repo_json("docs/iam/scan-policy.json")),
         "the member role grants what docs/iam/scan-policy.json grants"
     );
     // A dedicated role, not the administrator role Organizations creates, and the description
@@ -149,33 +125,9 @@ fn the_member_role_template_is_lint_clean_and_grants_exactly_the_scan_policy() {
 /// `aws ARGS...` against moto; stdout as JSON (or Null when empty).
 fn aws(moto: &Moto, args: &[&str]) -> Value {
     let mut cmd = Command::new(venv_bin("aws"));
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AWS_") {
-            cmd.env_remove(k);
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("aws-config");
-    std::fs::write(&config, "").unwrap();
-    let out = cmd
-        .args(args)
-        .args(["--output", "json"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &config)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_PAGER", "")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run aws");
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    cmd.args(args).args(["--output", "json"]);
+    let _config = aws_env(&mut cmd, &moto.endpoint(), "us-east-1");
+    let out = run_ok(&mut cmd);
     if out.stdout.iter().all(u8::is_ascii_whitespace) {
         return Value::Null;
     }

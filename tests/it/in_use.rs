@@ -2,16 +2,15 @@
 //! by it in the text summary, and `--skip-unused` (or `scan.skip_unused`) skipping the VPC rules on
 //! VPCs without network interfaces. A live scan's counts are checked in `collect.rs`.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 
 /// The demo inventory with counts: the plain-log-group VPC has 40 interfaces, the VPC without
 /// logs 0, the REJECT-only VPC 3; the others were not counted.
 fn inventory(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut inv: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
-    )
-    .unwrap();
+    let mut inv = repo_json("tests/fixtures/demo-inventory.json");
     for r in inv["regions"].as_array_mut().unwrap() {
         for v in r["vpcs"].as_array_mut().unwrap() {
             let n = match v["id"].as_str().unwrap() {
@@ -29,34 +28,19 @@ fn inventory(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn scan(inv: &std::path::Path, extra: &[&str]) -> (Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let o = flowaudit()
-        .arg("scan")
-        .arg("--from-inventory")
+    let o = fa()
+        .args(["scan", "--from-inventory"])
         .arg(inv)
         .args(extra)
-        .args(["--format", "json", "--format", "text", "--output-dir"])
-        .arg(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run flowaudit");
-    let code = o.status.code().unwrap_or(-1);
-    assert!(
-        code == 1 || code == 3,
-        "{code}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (
-        serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.json")).unwrap()).unwrap(),
-        std::fs::read_to_string(dir.path().join("flowaudit.txt")).unwrap(),
-    )
+        .args(["--format", "json", "--format", "text"])
+        .output_dir()
+        .run();
+    assert!(o.code() == 1 || o.code() == 3, "{}", o.shown());
+    (o.output_json("flowaudit.json"), o.output("flowaudit.txt"))
 }
 
 fn results<'a>(doc: &'a Value, vpc: &str) -> Vec<&'a Value> {
-    doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&doc["results"])
         .filter(|r| r["resource"]["id"] == vpc)
         .collect()
 }

@@ -3,21 +3,18 @@
 //! rule; a value of the wrong shape from AWS leaves its region out as an error entry; hostile free
 //! text and IAM role paths, which are legitimate, load.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
 use crate::support::hostile::corpus;
+use crate::support::json::each;
 use crate::support::proxy::{Handler, Proxy};
-use crate::support::scan::{scan, vpcs};
+use crate::support::scan::{scan_at, vpcs};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 
 fn demo() -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(repo_path("examples/demo-inventory.json")).unwrap(),
-    )
-    .unwrap()
+    repo_json("examples/demo-inventory.json")
 }
 
 /// A role ARN whose IAM path holds shell syntax: valid (IAM paths hold any printable ASCII).
@@ -39,45 +36,31 @@ const EVERY_READ: [Read; 3] = [Read::Streamed, Read::Whole, Read::Piped];
 /// Run a scan of the inventory at `file`, read as `how`, in `dir` (also the working directory);
 /// returns the exit code, stderr and the name the file has in messages.
 fn load(dir: &Path, file: &Path, how: Read) -> (i32, String, String) {
-    let mut cmd = flowaudit();
+    let mut cmd = fa();
     cmd.current_dir(dir)
         .args(["scan", "--format", "json", "--output"])
         .arg(dir.join("report.json"));
     let copy = dir.join("copy.json");
     let _ = std::fs::remove_file(&copy);
     let _ = std::fs::remove_file(dir.join("report.json"));
-    let out = match how {
-        Read::Streamed => run(cmd.arg("--from-inventory").arg(file)),
-        Read::Whole => run(cmd
+    match how {
+        Read::Streamed => cmd.arg("--from-inventory").arg(file),
+        Read::Whole => cmd
             .arg("--from-inventory")
             .arg(file)
             .arg("--dump-inventory")
-            .arg(&copy)),
-        Read::Piped => {
-            let mut child = cmd
-                .args(["--from-inventory", "/dev/stdin"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let text = std::fs::read(file).unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            // The program may stop reading early; a broken pipe is not the test's failure.
-            let _ = stdin.write_all(&text);
-            drop(stdin);
-            child.wait_with_output().unwrap()
-        }
+            .arg(&copy),
+        // The program may stop reading early; a broken pipe is not the test's failure.
+        Read::Piped => cmd
+            .args(["--from-inventory", "/dev/stdin"])
+            .stdin(std::fs::read(file).unwrap()),
     };
+    let out = cmd.run();
     let origin = match how {
         Read::Piped => "/dev/stdin".to_string(),
         _ => file.display().to_string(),
     };
-    (code(&out), stderr_of(&out), origin)
-}
-
-fn stderr_of(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    (out.code(), out.stderr(), origin)
 }
 
 fn write(dir: &Path, name: &str, v: &Value) -> (PathBuf, String) {
@@ -106,11 +89,11 @@ fn places(v: &Value) -> ((usize, usize), (usize, usize, usize)) {
     let mut logged = None;
     let mut subnet = None;
     for (r, region) in regions.iter().enumerate().skip(1) {
-        for (i, vpc) in region["vpcs"].as_array().unwrap().iter().enumerate() {
+        for (i, vpc) in each(&region["vpcs"]).enumerate() {
             if logged.is_none() && !vpc["flow_logs"].as_array().unwrap().is_empty() {
                 logged = Some((r, i));
             }
-            for (s, sn) in vpc["subnets"].as_array().unwrap().iter().enumerate() {
+            for (s, sn) in each(&vpc["subnets"]).enumerate() {
                 if subnet.is_none() && !sn["flow_logs"].as_array().unwrap().is_empty() {
                     subnet = Some((r, i, s));
                 }
@@ -418,14 +401,14 @@ fn a_value_of_the_wrong_shape_from_aws_makes_its_region_an_error_entry() {
         resp
     });
     let proxy = Proxy::start(moto.port, handler);
-    let (code, inv, stderr) = scan(&proxy.endpoint(), &["--region", "eu-west-1,us-east-1"]);
-    assert_eq!(code, 3, "partial: {stderr}");
+    let inv = scan_at(&proxy.endpoint())
+        .args(["--region", "eu-west-1,us-east-1"])
+        .run()
+        .assert_code_for(3, "partial")
+        .inventory();
 
     // eu-west-1 is left out, with an error entry naming the listing, the field and the rule.
-    let regions: Vec<&str> = inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let regions: Vec<&str> = each(&inv["regions"])
         .map(|r| r["region"].as_str().unwrap())
         .collect();
     assert_eq!(regions, ["us-east-1"]);

@@ -1,40 +1,19 @@
 //! Organization-wide scans against moto: an organization with a management account and members
 //! across nested OUs, one member closed and one whose role is refused by a proxy.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
 use crate::support::hostile::{corpus, ou_name_glob, toml_string};
+use crate::support::json::each;
 use crate::support::org::{
-    CallLog, Refuse, VPCS, count_op, counts, org_proxy, org_proxy_timed, seed_org,
+    CallLog, Refuse, VPCS, assumed, assumed_roles, callers, count_op, counts, org_proxy,
+    org_proxy_timed, org_scan, seed_org,
 };
 use crate::support::proxy::Proxy;
+use crate::support::results::{result, suppression_indices};
+use crate::support::scan::destination;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A scan through `endpoint` in us-east-1: (exit code, inventory, JSON report, stderr).
-fn org_scan(endpoint: &str, args: &[&str]) -> (i32, Value, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let dump = dir.path().join("inventory.json");
-    let report = dir.path().join("report.json");
-    let out = run(flowaudit()
-        .args(["scan", "--endpoint-url", endpoint, "--region", "us-east-1"])
-        .arg("--dump-inventory")
-        .arg(&dump)
-        .args(["--format", "json", "--output"])
-        .arg(&report)
-        .args(args));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let read = |p: &std::path::Path| -> Value {
-        let text = std::fs::read_to_string(p).unwrap_or_else(|e| {
-            panic!(
-                "{} not written ({e}); exit {}; stderr:\n{stderr}",
-                p.display(),
-                code(&out)
-            )
-        });
-        serde_json::from_str(&text).unwrap()
-    };
-    (code(&out), read(&dump), read(&report), stderr)
-}
 
 /// The ids of `inventory.accounts`, in order.
 fn account_ids(inv: &Value) -> Vec<String> {
@@ -49,36 +28,20 @@ fn account_ids(inv: &Value) -> Vec<String> {
 }
 
 fn account<'a>(inv: &'a Value, id: &str) -> &'a Value {
-    inv["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["accounts"])
         .find(|a| a["id"] == id)
         .unwrap_or_else(|| panic!("account {id} not in {}", inv["accounts"]))
 }
 
 /// (account, region) of every region entry.
 fn region_keys(inv: &Value) -> Vec<(String, String)> {
-    inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["regions"])
         .map(|r| {
             (
                 r["account_id"].as_str().unwrap().to_string(),
                 r["region"].as_str().unwrap().to_string(),
             )
         })
-        .collect()
-}
-
-/// The accounts that AssumeRole was asked for, in call order.
-fn assumed(log: &CallLog) -> Vec<String> {
-    log.lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "AssumeRole")
-        .map(|c| c.params["RoleArn"].split(':').nth(4).unwrap().to_string())
         .collect()
 }
 
@@ -99,11 +62,9 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
             ..Default::default()
         },
     );
-    let (code, inv, report, stderr) = org_scan(&proxy.endpoint(), &["--org"]);
-    assert_eq!(
-        code, 3,
-        "the refused account makes the scan partial; stderr:\n{stderr}"
-    );
+    let out = org_scan(&proxy.endpoint()).args(&["--org"]).run();
+    out.assert_code_for(3, "the refused account makes the scan partial");
+    let (inv, report) = (out.inventory(), out.report());
     assert_eq!(inv["scan"]["account_id"], ACCOUNT);
 
     // Every selected account is listed, sorted by id, with its OU path, tags and role.
@@ -193,40 +154,21 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
         }
     }
     let results = report["results"].as_array().unwrap();
-    let coverage = |vpc: &str| -> (String, String) {
-        let r = results
-            .iter()
-            .find(|r| {
-                r["rule_id"] == "VPC-001"
-                    && r["check_id"] == "flow-logs-enabled"
-                    && r["resource"]["id"] == vpc
-            })
-            .unwrap_or_else(|| panic!("no VPC-001 result for {vpc}"));
-        (
-            r["resource"]["account_id"].as_str().unwrap().to_string(),
-            r["status"].as_str().unwrap().to_string(),
-        )
-    };
-    assert_eq!(
-        coverage(&w.ids["alpha_logged"]),
-        (w.id("alpha").to_string(), "pass".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["alpha_bare"]),
-        (w.id("alpha").to_string(), "fail".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["beta_bare"]),
-        (w.id("beta").to_string(), "fail".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["delta_logged"]),
-        (w.id("delta").to_string(), "pass".into())
-    );
-    assert_eq!(
-        coverage(&w.ids["mgmt_vpc"]),
-        (ACCOUNT.to_string(), "fail".into())
-    );
+    // Each VPC's flow-logs-enabled result: under the VPC's account, with its verdict.
+    for (vpc, account, status) in [
+        ("alpha_logged", w.id("alpha"), "pass"),
+        ("alpha_bare", w.id("alpha"), "fail"),
+        ("beta_bare", w.id("beta"), "fail"),
+        ("delta_logged", w.id("delta"), "pass"),
+        ("mgmt_vpc", ACCOUNT, "fail"),
+    ] {
+        let r = result(&report, "VPC-001", "flow-logs-enabled", &w.ids[vpc]);
+        assert_eq!(
+            (&r["resource"]["account_id"], &r["status"]),
+            (&json!(account), &json!(status)),
+            "{vpc}"
+        );
+    }
     for r in results {
         let vpc = r["resource"]["id"].as_str().unwrap();
         assert_eq!(
@@ -305,10 +247,7 @@ fn selection_flags_choose_the_accounts() {
     let w = seed_org(&moto);
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     let scanned_ids = |inv: &Value| -> Vec<String> {
-        inv["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&inv["accounts"])
             .filter(|a| a["scanned"] == true)
             .map(|a| a["id"].as_str().unwrap().to_string())
             .collect()
@@ -329,38 +268,34 @@ fn selection_flags_choose_the_accounts() {
     };
 
     // --ou takes the whole subtree: Prod holds alpha and, in Nested, beta.
-    let (code, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--ou", w.ou("Prod")]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let inv = org_scan(&proxy.endpoint())
+        .args(&["--org", "--ou", w.ou("Prod")])
+        .run()
+        .assert_complete()
+        .inventory();
     assert_eq!(account_ids(&inv), ids(&["alpha", "beta"]));
     assert_eq!(sorted(assumed(&log)), ids(&["alpha", "beta"]));
     // The same OU by its name, and Nested by its path of names.
-    let (_, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--ou", "Prod"]);
-    assert_eq!(account_ids(&inv), ids(&["alpha", "beta"]), "{stderr}");
-    let (_, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--ou", "Prod/Nested"]);
-    assert_eq!(account_ids(&inv), ids(&["beta"]), "{stderr}");
-    let out = run(flowaudit()
-        .args([
-            "scan",
-            "--endpoint-url",
-            &proxy.endpoint(),
-            "--region",
-            "us-east-1",
-        ])
-        .args(["--org", "--ou", "Prod/Nope"]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--ou Prod/Nope: no organizational unit has this id, path or name"),
-        "{stderr}"
-    );
+    for (ou, want) in [("Prod", &["alpha", "beta"][..]), ("Prod/Nested", &["beta"])] {
+        let inv = org_scan(&proxy.endpoint())
+            .args(["--org", "--ou", ou])
+            .run()
+            .inventory();
+        assert_eq!(account_ids(&inv), ids(want), "{ou}");
+    }
+    org_scan(&proxy.endpoint())
+        .args(["--org", "--ou", "Prod/Nope"])
+        .run()
+        .assert_code(2)
+        .stderr_has("--ou Prod/Nope: no organizational unit has this id, path or name");
     log.lock().unwrap().clear();
 
     // --exclude-ou leaves out a subtree; the caller's own account stays, unassumed.
     log.lock().unwrap().clear();
-    let (_, inv, _, _) = org_scan(
-        &proxy.endpoint(),
-        &["--org", "--exclude-ou", w.ou("Nested")],
-    );
+    let inv = org_scan(&proxy.endpoint())
+        .args(&["--org", "--exclude-ou", w.ou("Nested")])
+        .run()
+        .inventory();
     assert_eq!(
         account_ids(&inv),
         ids(&["mgmt", "alpha", "gamma", "delta", "closed"])
@@ -371,17 +306,17 @@ fn selection_flags_choose_the_accounts() {
     // --account (a comma list) and --exclude-account, with --org.
     log.lock().unwrap().clear();
     let list = format!("{},{},{}", w.id("alpha"), w.id("delta"), ACCOUNT);
-    let (_, inv, _, _) = org_scan(
-        &proxy.endpoint(),
-        &[
+    let inv = org_scan(&proxy.endpoint())
+        .args(&[
             "--org",
             "--account",
             &list,
             "--exclude-account",
             w.id("delta"),
             "--skip-self",
-        ],
-    );
+        ])
+        .run()
+        .inventory();
     assert_eq!(account_ids(&inv), ids(&["mgmt", "alpha"]));
     assert_eq!(scanned_ids(&inv), ids(&["alpha"]));
     assert!(
@@ -398,11 +333,11 @@ fn selection_flags_choose_the_accounts() {
 
     // --account alone: exactly those accounts, through their roles, without Organizations.
     log.lock().unwrap().clear();
-    let (code, inv, _, stderr) = org_scan(
-        &proxy.endpoint(),
-        &["--account", w.id("beta"), "--account", ACCOUNT],
-    );
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let inv = org_scan(&proxy.endpoint())
+        .args(&["--account", w.id("beta"), "--account", ACCOUNT])
+        .run()
+        .assert_complete()
+        .inventory();
     assert_eq!(account_ids(&inv), ids(&["mgmt", "beta"]));
     assert!(account(&inv, w.id("beta"))["status"].is_null());
     assert_eq!(assumed(&log), ids(&["beta"]));
@@ -442,16 +377,16 @@ role = "arn:aws:iam::{alpha}:role/path/Reader"
         ),
     )
     .unwrap();
-    let (code, inv, _, stderr) = org_scan(
-        &proxy.endpoint(),
-        &[
+    let inv = org_scan(&proxy.endpoint())
+        .args(&[
             "--accounts-file",
             file.to_str().unwrap(),
             "--exclude-account",
             w.id("alpha"),
-        ],
-    );
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        ])
+        .run()
+        .assert_complete()
+        .inventory();
     assert_eq!(account_ids(&inv), ids(&["mgmt", "delta"]));
     let d = account(&inv, w.id("delta"));
     assert_eq!(d["name"], "delta from file");
@@ -460,15 +395,8 @@ role = "arn:aws:iam::{alpha}:role/path/Reader"
         d["role_arn"],
         format!("arn:aws:iam::{}:role/Audit", w.id("delta"))
     );
-    let roles: Vec<String> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == "AssumeRole")
-        .map(|c| c.params["RoleArn"].clone())
-        .collect();
     assert_eq!(
-        roles,
+        assumed_roles(&log),
         vec![format!("arn:aws:iam::{}:role/Audit", w.id("delta"))]
     );
     assert_eq!(
@@ -485,9 +413,8 @@ fn role_flags_reach_assume_role() {
     let moto = Moto::start();
     let w = seed_org(&moto);
     let (proxy, log) = org_proxy(&moto, Refuse::default());
-    let (code, inv, _, stderr) = org_scan(
-        &proxy.endpoint(),
-        &[
+    let inv = org_scan(&proxy.endpoint())
+        .args(&[
             "--account",
             w.id("alpha"),
             "--role-arn-template",
@@ -498,9 +425,10 @@ fn role_flags_reach_assume_role() {
             "audit-run",
             "--session-duration",
             "1800",
-        ],
-    );
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        ])
+        .run()
+        .assert_complete()
+        .inventory();
     let calls: Vec<_> = log
         .lock()
         .unwrap()
@@ -548,26 +476,20 @@ fn organization_listing_failures() {
             ..Default::default()
         },
     );
-    let out = run(flowaudit().args([
-        "scan",
-        "--endpoint-url",
-        &proxy.endpoint(),
-        "--region",
-        "us-east-1",
-        "--org",
-    ]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(code(&out), 2, "{stderr}");
-    assert!(
-        stderr.contains(
-            "cannot list the organization's accounts (Organizations ListAccounts): AccessDenied"
-        ),
-        "{stderr}"
-    );
-    assert!(stderr.contains("fix: "), "{stderr}");
+    org_scan(&proxy.endpoint())
+        .arg("--org")
+        .run()
+        .assert_code(2)
+        .stderr_has(
+            "cannot list the organization's accounts (Organizations ListAccounts): AccessDenied",
+        )
+        .stderr_has("fix: ");
     // With --account the named accounts are still scanned, and the failure is an error entry.
-    let (exit, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--account", w.id("beta")]);
-    assert_eq!(exit, 3, "{stderr}");
+    let inv = org_scan(&proxy.endpoint())
+        .args(&["--org", "--account", w.id("beta")])
+        .run()
+        .assert_code(3)
+        .inventory();
     assert_eq!(account_ids(&inv), vec![w.id("beta").to_string()]);
     assert_eq!(
         region_keys(&inv),
@@ -587,25 +509,20 @@ fn organization_listing_failures() {
             ..Default::default()
         },
     );
-    let (exit, inv, _, stderr) =
-        org_scan(&proxy.endpoint(), &["--org", "--account", w.id("alpha")]);
-    assert_eq!(exit, 3, "{stderr}");
+    let inv = org_scan(&proxy.endpoint())
+        .args(&["--org", "--account", w.id("alpha")])
+        .run()
+        .assert_code(3)
+        .inventory();
     assert_eq!(account(&inv, w.id("alpha"))["ou_path"], json!([]));
     assert_eq!(
         inv["errors"][0]["operation"],
         "ListOrganizationalUnitsForParent"
     );
-    let out = run(flowaudit().args([
-        "scan",
-        "--endpoint-url",
-        &proxy.endpoint(),
-        "--region",
-        "us-east-1",
-        "--org",
-        "--ou",
-        w.ou("Dev"),
-    ]));
-    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    org_scan(&proxy.endpoint())
+        .args(["--org", "--ou", w.ou("Dev")])
+        .run()
+        .assert_code(2);
 }
 
 #[test]
@@ -618,8 +535,11 @@ fn list_accounts_reads_every_page() {
     let ids = moto.seed(&Value::Array(ops));
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     // 25 accounts, 20 a page: two pages, whichever accounts are then chosen.
-    let (code, inv, _, stderr) = org_scan(&proxy.endpoint(), &["--org", "--account", &ids["a23"]]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let inv = org_scan(&proxy.endpoint())
+        .args(&["--org", "--account", &ids["a23"]])
+        .run()
+        .assert_complete()
+        .inventory();
     assert_eq!(count_op(&log, "ListAccounts"), 2);
     assert_eq!(account_ids(&inv), vec![ids["a23"].clone()]);
     assert_eq!(account(&inv, &ids["a23"])["name"], "a23");
@@ -682,61 +602,29 @@ fn bad_account_flags_and_files_exit_2_before_any_call() {
         ),
     ];
     for (args, expected) in cases {
-        let out = run(flowaudit()
-            .args(["scan", "--endpoint-url", endpoint])
-            .args(&args));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(code(&out), 2, "{args:?}: {stderr}");
-        assert!(
-            stderr.contains(&expected),
-            "{args:?}: expected {expected:?} in:\n{stderr}"
-        );
+        let out = fa().arg("scan").endpoint(endpoint).args(&args).run();
+        let stderr = out.assert_code(2).stderr_has(&expected).stderr();
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
 
-/// A flow log's destination, found by flow log id.
-fn destination(inv: &Value, flow_log: &str) -> Value {
-    for r in inv["regions"].as_array().unwrap() {
-        for v in r["vpcs"].as_array().unwrap() {
-            for l in v["flow_logs"].as_array().unwrap() {
-                if l["id"] == flow_log {
-                    return l["destination"].clone();
-                }
-            }
-        }
-    }
-    panic!("flow log {flow_log} not found")
-}
-
 /// The status of `check`'s result for the VPC `vpc` in a report.
 fn status_of(report: &Value, check: &str, vpc: &str) -> String {
-    let r = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let r = each(&report["results"])
         .find(|r| r["check_id"] == check && r["resource"]["id"] == vpc)
         .unwrap_or_else(|| panic!("no {check} result for {vpc}"));
     r["status"].as_str().unwrap().to_string()
-}
-
-/// The accounts that made the recorded calls of `operation`, in order.
-fn callers(log: &CallLog, operation: &str) -> Vec<String> {
-    log.lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.operation == operation)
-        .map(|c| c.account.clone())
-        .collect()
 }
 
 /// Scan the organization again without `excluded` (the log is cleared first): the destination
 /// of `flow_log` must be unknown; returns its reason.
 fn unknown_without(proxy: &Proxy, log: &CallLog, excluded: &str, flow_log: &str) -> String {
     log.lock().unwrap().clear();
-    let (code, inv, _, stderr) =
-        org_scan(&proxy.endpoint(), &["--org", "--exclude-account", excluded]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let inv = org_scan(&proxy.endpoint())
+        .args(&["--org", "--exclude-account", excluded])
+        .run()
+        .assert_complete()
+        .inventory();
     let d = destination(&inv, flow_log);
     assert_eq!(d["exists"], "unknown", "{d}");
     d["reason"].as_str().unwrap().to_string()
@@ -759,8 +647,9 @@ fn a_central_bucket_is_read_with_its_owners_credentials_once() {
             ..Default::default()
         },
     );
-    let (code, inv, report, stderr) = org_scan(&proxy.endpoint(), &["--org"]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let out = org_scan(&proxy.endpoint()).args(&["--org"]).run();
+    out.assert_complete();
+    let (inv, report) = (out.inventory(), out.report());
     for key in ["alpha_central", "beta_central"] {
         let d = destination(&inv, &ids[key]);
         assert_eq!(
@@ -812,8 +701,9 @@ fn a_log_group_of_another_scanned_account_is_read_with_its_owners_credentials() 
          "destination_type": "cloud-watch-logs", "destination_arn": arn, "role": "$role"}
     ]));
     let (proxy, log) = org_proxy(&moto, Refuse::default());
-    let (code, inv, report, stderr) = org_scan(&proxy.endpoint(), &["--org"]);
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    let out = org_scan(&proxy.endpoint()).args(&["--org"]).run();
+    out.assert_complete();
+    let (inv, report) = (out.inventory(), out.report());
     let d = destination(&inv, &ids["alpha_central"]);
     assert_eq!(
         (
@@ -858,11 +748,10 @@ fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
     let delay = std::time::Duration::from_millis(40);
     // Without a tight cap, several accounts' calls are open at once.
     let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
-    let (code, _, _, stderr) = org_scan(
-        &proxy.endpoint(),
-        &["--org", "--exclude-account", w.id("closed")],
-    );
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+    org_scan(&proxy.endpoint())
+        .args(&["--org", "--exclude-account", w.id("closed")])
+        .run()
+        .assert_complete();
     let calls = log.lock().unwrap().len();
     assert!(
         peak.load(std::sync::atomic::Ordering::SeqCst) > 2,
@@ -870,17 +759,16 @@ fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
     );
     // With --max-in-flight 2, never more than two, and the same calls.
     let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
-    let (code, _, _, stderr) = org_scan(
-        &proxy.endpoint(),
-        &[
+    org_scan(&proxy.endpoint())
+        .args(&[
             "--org",
             "--exclude-account",
             w.id("closed"),
             "--max-in-flight",
             "2",
-        ],
-    );
-    assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        ])
+        .run()
+        .assert_complete();
     assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
     assert_eq!(log.lock().unwrap().len(), calls);
 }
@@ -900,8 +788,8 @@ fn accounts_of_an_inventory_file_are_checked_on_load() {
     ]);
     let load = |v: &Value, whole: bool| {
         let path = dir.path().join("inv.json");
-        std::fs::write(&path, serde_json::to_string_pretty(v).unwrap()).unwrap();
-        let mut cmd = flowaudit();
+        write_json(&path, v);
+        let mut cmd = fa();
         cmd.args(["scan", "--format", "json", "--output"])
             .arg(dir.path().join("r.json"))
             .arg("--from-inventory")
@@ -910,11 +798,8 @@ fn accounts_of_an_inventory_file_are_checked_on_load() {
             cmd.arg("--dump-inventory")
                 .arg(dir.path().join("copy.json"));
         }
-        let out = run(&mut cmd);
-        (
-            code(&out),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let out = cmd.run();
+        (out.code(), out.stderr())
     };
     for whole in [false, true] {
         let (c, stderr) = load(&inv, whole);
@@ -985,10 +870,7 @@ fn accounts_of_an_inventory_file_are_checked_on_load() {
 /// The statuses of the `flow-logs-enabled` results of `account` (one per VPC), with the reason
 /// of those suppressed.
 fn flow_logs_enabled(report: &Value, account: &str) -> Vec<(String, String)> {
-    let out: Vec<(String, String)> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let out: Vec<(String, String)> = each(&report["results"])
         .filter(|r| r["resource"]["account_id"] == account && r["check_id"] == "flow-logs-enabled")
         .map(|r| {
             (
@@ -1047,15 +929,11 @@ fn hostile_and_look_alike_names_from_organizations_stay_data_and_take_no_suppres
         entry(&format!("Hostile/{}", ou_name_glob(v)), name);
     }
     std::fs::write(&supp, text).unwrap();
-    let (code, inv, report, stderr) = org_scan(
-        &moto.endpoint(),
-        &["--org", "--suppressions", supp.to_str().unwrap()],
-    );
-    assert_eq!(
-        code, 1,
-        "the management account's VPCs still fail: {stderr}"
-    );
-
+    let out = org_scan(&moto.endpoint())
+        .args(&["--org", "--suppressions", supp.to_str().unwrap()])
+        .run();
+    out.assert_code_for(1, "the management account's VPCs still fail");
+    let (inv, report) = (out.inventory(), out.report());
     // The OU Prod/Nested, by path or id, is not the OUs named like it.
     assert!(
         flow_logs_enabled(&report, &ids["real"])
@@ -1103,13 +981,8 @@ fn hostile_and_look_alike_names_from_organizations_stay_data_and_take_no_suppres
     }
     // The entry by id comes after the one by path, which took `real`'s failures: it matched
     // nothing, the look-alike named like the id included.
-    let unmatched: Vec<&Value> = report["suppressions"]["unmatched"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["index"])
-        .collect();
-    assert_eq!(unmatched, [&json!(2)]);
+    assert_eq!(suppression_indices(&report, "unmatched"), [2]);
+    let stderr = out.stderr();
     for c in ['\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{202e}'] {
         assert!(!stderr.contains(c), "raw {c:?} in {stderr}");
     }
@@ -1127,8 +1000,11 @@ fn an_organization_nested_deeper_than_organizations_allows_is_an_error_entry() {
     ops.push(json!({"op": "org_account", "key": "five", "name": "five", "parent": "$L5"}));
     ops.push(json!({"op": "org_account", "key": "six", "name": "six", "parent": "$L6"}));
     let ids = moto.seed(&Value::Array(ops));
-    let (rc, inv, _, stderr) = org_scan(&moto.endpoint(), &["--org"]);
-    assert_eq!(rc, 3, "{stderr}");
+    let inv = org_scan(&moto.endpoint())
+        .args(&["--org"])
+        .run()
+        .assert_code(3)
+        .inventory();
     let errors = inv["errors"].as_array().unwrap();
     assert!(
         errors
@@ -1150,28 +1026,17 @@ fn an_organization_nested_deeper_than_organizations_allows_is_an_error_entry() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inv.json");
     std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
-    let out = run(flowaudit()
-        .args(["scan", "--format", "json", "--output"])
+    fa().args(["scan", "--format", "json", "--output"])
         .arg(dir.path().join("r.json"))
         .arg("--from-inventory")
-        .arg(&path));
-    assert_eq!(code(&out), 3, "{}", String::from_utf8_lossy(&out.stderr));
+        .arg(&path)
+        .run()
+        .assert_code(3);
     // `--ou` needs the tree: the scan stops.
-    let out = run(flowaudit()
-        .args([
-            "scan",
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--region",
-            "us-east-1",
-            "--org",
-            "--ou",
-        ])
-        .arg(&ids["L1"]));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(code(&out), 2, "{err}");
-    assert!(
-        err.contains("cannot read the organization's units") && err.contains("at most 5"),
-        "{err}"
-    );
+    org_scan(&moto.endpoint())
+        .args(["--org", "--ou", &ids["L1"]])
+        .run()
+        .assert_code(2)
+        .stderr_has("cannot read the organization's units")
+        .stderr_has("at most 5");
 }

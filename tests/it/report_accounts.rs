@@ -5,7 +5,9 @@
 //! hostile account names, OU names and tags, which stay data everywhere.
 
 use crate::support::browser::{assert_clean_run, browse, data_block, rows, show_results};
-use crate::support::harness::{code, flowaudit, repo_path, run, venv_bin};
+use crate::support::cmd::{Out, fa, scan_inventory};
+use crate::support::harness::{repo_json, repo_path, run_ok, venv_bin};
+use crate::support::json::each;
 use crate::support::report_schema::validate_against_schema;
 use crate::support::sarif::{multitool_errors, schema_errors};
 use flowaudit::term::escape_lines;
@@ -20,43 +22,27 @@ const OU_WORKLOADS: &str = "ou-a1b2-w0rk10ad";
 const OU_PROD: &str = "ou-a1b2-pr0d0001";
 
 fn fixture() -> Value {
-    serde_json::from_slice(&std::fs::read(repo_path(FIXTURE)).unwrap()).unwrap()
+    repo_json(FIXTURE)
 }
 
-/// Scan `inventory` with `args`; returns (exit code, stdout, stderr).
-fn scan(inventory: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = run(flowaudit()
-        .args(["scan", "--from-inventory"])
-        .arg(inventory)
-        .args(args));
-    (
-        code(&o),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
+/// Scan `inventory` with `args`.
+fn scan(inventory: &Path, args: &[&str]) -> Out {
+    scan_inventory(inventory).args(args).run()
 }
 
 /// The JSON report of `inventory` (checked against the published schema) and its HTML page,
 /// written together by one scan.
 fn json_and_html(inventory: &Path) -> (Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let (exit, _, err) = scan(
-        inventory,
-        &[
-            "--format",
-            "json",
-            "--format",
-            "html",
-            "--output-dir",
-            dir.path().to_str().unwrap(),
-        ],
-    );
-    assert_eq!(exit, 3, "the fixture has scan errors: {err}");
-    let report = dir.path().join("flowaudit.json");
-    validate_against_schema(&report);
-    let json = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let html = std::fs::read_to_string(dir.path().join("flowaudit.html")).unwrap();
-    (json, html)
+    let out = scan_inventory(inventory)
+        .args(["--format", "json", "--format", "html"])
+        .output_dir()
+        .run();
+    out.assert_code_for(3, "the fixture has scan errors");
+    validate_against_schema(&out.output_path().join("flowaudit.json"));
+    (
+        out.output_json("flowaudit.json"),
+        out.output("flowaudit.html"),
+    )
 }
 
 /// account id -> status -> number of results, counted from the results themselves.
@@ -85,10 +71,7 @@ fn json_carries_the_account_details_as_listed_and_counts_by_account() {
         "the inventory's accounts, as they are"
     );
     // Scanned: every account but the suspended one; the refused account was tried, so it is.
-    let scanned: Vec<&str> = inv["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let scanned: Vec<&str> = each(&inv["accounts"])
         .map(|a| a["id"].as_str().unwrap())
         .filter(|id| *id != SUSPENDED)
         .collect();
@@ -155,8 +138,9 @@ fn section<'t>(text: &'t str, title: &str) -> Vec<&'t str> {
 #[test]
 fn text_has_a_table_by_account_the_skipped_accounts_and_failures_grouped_by_account() {
     let (report, _) = json_and_html(&repo_path(FIXTURE));
-    let (exit, text, _) = scan(&repo_path(FIXTURE), &[]);
-    assert_eq!(exit, 3);
+    let out = scan(&repo_path(FIXTURE), &[]);
+    out.assert_code(3);
+    let text = out.stdout();
     assert!(
         text.lines()
             .next()
@@ -165,10 +149,7 @@ fn text_has_a_table_by_account_the_skipped_accounts_and_failures_grouped_by_acco
         "{text}"
     );
     let by_account = &report["summary"]["by_account"];
-    let names: BTreeMap<&str, &Value> = report["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: BTreeMap<&str, &Value> = each(&report["scan"]["account_details"])
         .map(|a| (a["id"].as_str().unwrap(), a))
         .collect();
     let table = section(&text, "By account (6)");
@@ -181,10 +162,7 @@ fn text_has_a_table_by_account_the_skipped_accounts_and_failures_grouped_by_acco
         let id = cells[0];
         let a = names[id];
         assert_eq!(cells[1], a["name"].as_str().unwrap(), "{row}");
-        let ou: Vec<&str> = a["ou_path"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let ou: Vec<&str> = each(&a["ou_path"])
             .map(|u| u["name"].as_str().unwrap())
             .collect();
         let ou = if ou.is_empty() {
@@ -218,10 +196,7 @@ fn text_has_a_table_by_account_the_skipped_accounts_and_failures_grouped_by_acco
     // Failures: one group per account with failures, in account order, each line of its account.
     let failing_total: u64 = count(&report["summary"]["by_status"], "fail");
     let failing = section(&text, &format!("Failing resources ({failing_total})"));
-    let account_of_vpc: BTreeMap<&str, &str> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let account_of_vpc: BTreeMap<&str, &str> = each(&report["results"])
         .map(|r| {
             (
                 r["resource"]["id"].as_str().unwrap(),
@@ -277,27 +252,15 @@ fn select(id: &str, value: &str) -> String {
 
 /// The results of the report whose account satisfies `keep`.
 fn results_where(report: &Value, keep: impl Fn(&str) -> bool) -> usize {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&report["results"])
         .filter(|r| keep(r["resource"]["account_id"].as_str().unwrap()))
         .count()
 }
 
 /// The accounts of the report under an OU.
 fn under(report: &Value, ou: &str) -> Vec<String> {
-    report["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| {
-            a["ou_path"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|u| u["id"] == ou)
-        })
+    each(&report["scan"]["account_details"])
+        .filter(|a| each(&a["ou_path"]).any(|u| u["id"] == ou))
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect()
 }
@@ -446,8 +409,9 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
     let inv = hostile_inventory(dir.path());
 
     // Text: every value on its own line, controls shown as escapes.
-    let (exit, text, err) = scan(&inv, &[]);
-    assert_eq!(exit, 3, "{err}");
+    let out = scan(&inv, &[]);
+    out.assert_code(3);
+    let text = out.stdout();
     for c in ['\x1b', '\r', '\u{202e}', '\u{202c}', '\u{2028}', '\u{2029}'] {
         assert!(!text.contains(c), "raw {c:?} in:\n{text}");
     }
@@ -540,28 +504,25 @@ fn hostile_account_names_ou_names_and_tags_stay_data_in_text_and_html() {
 /// An organization inventory of `accounts` accounts from the generator script.
 fn generated(dir: &Path, accounts: usize) -> PathBuf {
     let path = dir.join(format!("org-{accounts}.json"));
-    let o = run(std::process::Command::new(venv_bin("python"))
-        .arg(repo_path("scripts/gen-org-inventory.py"))
-        .args([
-            "--accounts",
-            &accounts.to_string(),
-            "--vpcs",
-            "2",
-            "--output",
-        ])
-        .arg(&path));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    gen_org_inventory(&["--accounts", &accounts.to_string(), "--vpcs", "2"], &path);
     path
+}
+
+/// `scripts/gen-org-inventory.py ARGS --output OUT`.
+fn gen_org_inventory(args: &[&str], out: &Path) {
+    run_ok(
+        std::process::Command::new(venv_bin("python"))
+            .arg(repo_path("scripts/gen-org-inventory.py"))
+            .args(args)
+            .arg("--output")
+            .arg(out),
+    );
 }
 
 #[test]
 fn the_generator_writes_the_fixture() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(std::process::Command::new(venv_bin("python"))
-        .arg(repo_path("scripts/gen-org-inventory.py"))
-        .arg("--output")
-        .arg(dir.path().join("org.json")));
-    assert!(o.status.success());
+    gen_org_inventory(&[], &dir.path().join("org.json"));
     assert_eq!(
         std::fs::read(dir.path().join("org.json")).unwrap(),
         std::fs::read(repo_path(FIXTURE)).unwrap(),
@@ -573,27 +534,15 @@ fn the_generator_writes_the_fixture() {
 fn sarif_beyond_20_accounts_is_one_file_per_account_in_the_output_dir() {
     let dir = tempfile::tempdir().unwrap();
     let inv = generated(dir.path(), 25);
-    let out = dir.path().join("out");
-    let (exit, _, err) = scan(
-        &inv,
-        &[
-            "--format",
-            "sarif",
-            "--format",
-            "json",
-            "--sarif-category",
-            "org-audit",
-            "--output-dir",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(exit, 3, "{err}");
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.join("flowaudit.json")).unwrap()).unwrap();
-    let accounts: Vec<&str> = report["scan"]["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let run = scan_inventory(&inv)
+        .args(["--format", "sarif", "--format", "json"])
+        .args(["--sarif-category", "org-audit"])
+        .output_dir()
+        .run();
+    run.assert_code(3);
+    let report = run.output_json("flowaudit.json");
+    let out = run.output_path();
+    let accounts: Vec<&str> = each(&report["scan"]["accounts"])
         .map(|a| a.as_str().unwrap())
         .collect();
     assert_eq!(accounts.len(), 24, "25 accounts, one suspended");
@@ -628,10 +577,7 @@ fn sarif_beyond_20_accounts_is_one_file_per_account_in_the_output_dir() {
             .as_array()
             .map(Vec::len)
             .unwrap_or(0);
-        let errors = report["scan"]["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let errors = each(&report["scan"]["errors"])
             .filter(|e| e["account_id"] == *a)
             .count();
         assert_eq!(
@@ -663,28 +609,23 @@ fn sarif_beyond_20_accounts_to_one_file_or_stdout_is_refused_before_anything_is_
         vec!["--format", "sarif", "--output", file.to_str().unwrap()],
         vec!["--format", "sarif"],
     ] {
-        let (exit, stdout, err) = scan(&inv, &args);
-        assert_eq!(exit, 2, "{args:?}: {err}");
-        assert!(
-            err.contains("24 accounts")
-                && err.contains("at most 20")
-                && err.contains("--output-dir"),
-            "{err}"
-        );
-        assert!(stdout.is_empty());
+        let out = scan(&inv, &args);
+        out.assert_code_for(2, format_args!("{args:?}"))
+            .stderr_has("24 accounts")
+            .stderr_has("at most 20")
+            .stderr_has("--output-dir");
+        assert!(out.stdout().is_empty());
         assert!(!file.exists());
     }
     // Up to 20 accounts, one file holds a run per account.
-    let out = dir.path().join("out");
-    let (exit, _, err) = scan(
-        &generated(dir.path(), 20),
-        &["--format", "sarif", "--output-dir", out.to_str().unwrap()],
-    );
-    assert_eq!(exit, 3, "{err}");
-    let log: Value =
-        serde_json::from_slice(&std::fs::read(out.join("flowaudit.sarif")).unwrap()).unwrap();
+    let out = scan_inventory(generated(dir.path(), 20))
+        .args(["--format", "sarif"])
+        .output_dir()
+        .run();
+    out.assert_code(3);
+    let log = out.output_json("flowaudit.sarif");
     assert_eq!(log["runs"].as_array().unwrap().len(), 19);
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(out.output_path()).unwrap().count(), 1);
 }
 
 /// Opens the HTML report of 500 accounts × 50 VPCs (25,000 VPCs, about 150,000 results) and
@@ -696,19 +637,15 @@ fn sarif_beyond_20_accounts_to_one_file_or_stdout_is_refused_before_anything_is_
 fn html_scale_org_500_accounts_x_50_vpcs() {
     let dir = out_dir();
     let inv = dir.join("org-500x50.json");
-    let o = run(std::process::Command::new(venv_bin("python"))
-        .arg(repo_path("scripts/gen-org-inventory.py"))
-        .args(["--accounts", "500", "--vpcs", "50", "--output"])
-        .arg(&inv));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    gen_org_inventory(&["--accounts", "500", "--vpcs", "50"], &inv);
     let file = dir.join("org-500x50.html");
     let started = std::time::Instant::now();
-    let (exit, _, err) = scan(
+    let out = scan(
         &inv,
         &["--format", "html", "--output", file.to_str().unwrap()],
     );
     let scan_s = started.elapsed().as_secs_f64();
-    assert_eq!(exit, 3, "{err}");
+    out.assert_code(3);
     let size = std::fs::metadata(&file).unwrap().len();
     let account = "210000101100"; // account 100
     // A filter applied synchronously (the search through the form's submit), timed in the page.
@@ -781,8 +718,9 @@ fn an_ou_path_deeper_than_organizations_allows_is_refused_where_it_is_read() {
     };
     // Five levels, as deep as Organizations goes: read, and rendered.
     let five = with_path(5);
-    let (exit, text, err) = scan(&five, &[]);
-    assert_eq!(exit, 3, "the fixture has scan errors: {err}");
+    let out = scan(&five, &[]);
+    out.assert_code_for(3, "the fixture has scan errors");
+    let text = out.stdout();
     assert!(text.contains("L0/L1/L2/L3/L4"), "{text}");
     // Six, or ten thousand: refused on load, naming the file, the position and the field, in
     // a streamed scan and a whole load alike, before any report is written (the ten thousand
@@ -791,11 +729,17 @@ fn an_ou_path_deeper_than_organizations_allows_is_refused_where_it_is_read() {
     for n in [6, 10_000] {
         let inv = with_path(n);
         for extra in [&[][..], &["--dump-inventory", copy.to_str().unwrap()][..]] {
-            let out = dir.path().join("out");
-            let mut args = vec!["--format", "html", "--output-dir", out.to_str().unwrap()];
+            let out_dir = dir.path().join("out");
+            let mut args = vec![
+                "--format",
+                "html",
+                "--output-dir",
+                out_dir.to_str().unwrap(),
+            ];
             args.extend(extra);
-            let (exit, _, err) = scan(&inv, &args);
-            assert_eq!(exit, 2, "{n} {extra:?}: {err}");
+            let out = scan(&inv, &args);
+            out.assert_code_for(2, format_args!("{n} {extra:?}"));
+            let err = out.stderr();
             let file = inv.display().to_string();
             assert!(err.contains(&format!("{file}:")), "{err}");
             assert!(
@@ -803,17 +747,17 @@ fn an_ou_path_deeper_than_organizations_allows_is_refused_where_it_is_read() {
                     && err.contains("more than 5 organizational units"),
                 "{err}"
             );
-            assert!(!out.join("flowaudit.html").exists() && !copy.exists());
+            assert!(!out_dir.join("flowaudit.html").exists() && !copy.exists());
         }
     }
 
     // A saved report: `scan.account_details` read back by `flowaudit report`.
     let saved = dir.path().join("saved");
-    let (exit, _, err) = scan(
+    scan(
         &five,
         &["--format", "json", "--output-dir", saved.to_str().unwrap()],
-    );
-    assert_eq!(exit, 3, "{err}");
+    )
+    .assert_code(3);
     let report_path = saved.join("flowaudit.json");
     let mut report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
     let details = report["scan"]["account_details"].as_array_mut().unwrap();
@@ -823,16 +767,12 @@ fn an_ou_path_deeper_than_organizations_allows_is_refused_where_it_is_read() {
         .unwrap();
     details[at]["ou_path"] = ou_path_of(6);
     std::fs::write(&report_path, serde_json::to_vec_pretty(&report).unwrap()).unwrap();
-    let o = run(flowaudit()
-        .args(["report", "--format", "text", "--output-dir"])
+    fa().args(["report", "--format", "text", "--output-dir"])
         .arg(dir.path().join("rendered"))
-        .arg(&report_path));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(code(&o), 2, "{err}");
-    assert!(
-        err.contains(&format!("{}:", report_path.display()))
-            && err.contains("invalid report")
-            && err.contains("more than 5 organizational units"),
-        "{err}"
-    );
+        .arg(&report_path)
+        .run()
+        .assert_code(2)
+        .stderr_has(&format!("{}:", report_path.display()))
+        .stderr_has("invalid report")
+        .stderr_has("more than 5 organizational units");
 }

@@ -2,26 +2,26 @@
 //! validate, and open in a browser; the demo report opens cleanly too.
 
 use crate::support::browser::{assert_clean_run, browse, data_block, show_results};
-use crate::support::harness::{Moto, flowaudit, repo_path};
+use crate::support::cmd::fa;
+use crate::support::harness::{Moto, file_names, repo_path};
+use crate::support::json::each;
 use crate::support::sarif::{assert_sarif_valid, multitool_errors};
 use serde_json::{Value, json};
 use std::path::Path;
 
 fn scan_to_dir(args: &[&str], dir: &Path) -> i32 {
-    let o = flowaudit()
+    let o = fa()
         .arg("scan")
         .args(args)
         .args(["-f", "json", "-f", "sarif", "-f", "html", "--output-dir"])
         .arg(dir)
-        .output()
-        .expect("run flowaudit");
-    let code = o.status.code().unwrap_or(-1);
+        .run();
+    let code = o.code();
+    assert!(matches!(code, 0 | 1 | 3), "scan failed{}", o.shown());
     assert!(
-        matches!(code, 0 | 1 | 3),
-        "scan failed ({code}): {}",
-        String::from_utf8_lossy(&o.stderr)
+        o.stdout().is_empty(),
+        "--output-dir writes nothing to stdout"
     );
-    assert!(o.stdout.is_empty(), "--output-dir writes nothing to stdout");
     code
 }
 
@@ -45,13 +45,8 @@ fn one_scan_of_a_multi_region_account_writes_json_sarif_and_html() {
         dir.path(),
     );
     assert_eq!(code, 1, "the east VPC has no flow log");
-    let mut names: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        file_names(dir.path()),
         ["flowaudit.html", "flowaudit.json", "flowaudit.sarif"]
     );
 
@@ -70,10 +65,7 @@ fn one_scan_of_a_multi_region_account_writes_json_sarif_and_html() {
     // The SARIF has the same failures, and validates.
     let sarif_path = dir.path().join("flowaudit.sarif");
     let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif_path).unwrap()).unwrap();
-    let fails = json_doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let fails = each(&json_doc["results"])
         .filter(|r| r["status"] == "fail")
         .count();
     assert!(fails >= 1);

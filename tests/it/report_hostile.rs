@@ -6,8 +6,10 @@
 //! covered without a change to this test.
 
 use crate::support::browser::{assert_clean_run, browse};
-use crate::support::harness::{code, flowaudit, repo_path, run};
+use crate::support::cmd::fa;
+use crate::support::harness::repo_path;
 use crate::support::hostile::corpus;
+use crate::support::json::each;
 use crate::support::report_fixture::{ACCOUNT_A, ACCOUNT_B, demo_document};
 use flowaudit::findings::Status;
 use flowaudit::inventory::{Account, OrgUnit};
@@ -246,12 +248,8 @@ const READ_PAST: [&str; 2] = ["summary", "baseline"];
 fn report(dir: &Path, name: &str, doc: &Value, format: &str) -> (i32, String, String) {
     let file = dir.join(name);
     std::fs::write(&file, serde_json::to_vec_pretty(doc).unwrap()).unwrap();
-    let o = run(flowaudit().arg("report").arg(&file).args(["-f", format]));
-    (
-        code(&o),
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    )
+    let o = fa().arg("report").arg(&file).args(["-f", format]).run();
+    (o.code(), o.stdout(), o.stderr())
 }
 
 #[test]
@@ -379,25 +377,23 @@ fn org_values_stay_data_in_every_format() {
     let inv_file = dir.path().join("inventory.json");
     std::fs::write(&inv_file, serde_json::to_vec_pretty(&inv).unwrap()).unwrap();
     let out_dir = dir.path().join("out");
-    let o = run(flowaudit()
+    let o = fa()
         .args(["scan", "--from-inventory"])
         .arg(&inv_file)
         .args([
             "-f", "text", "-f", "markdown", "-f", "sarif", "-f", "html", "-f", "json",
         ])
         .arg("--output-dir")
-        .arg(&out_dir));
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(matches!(code(&o), 0 | 1 | 3), "exit {}: {stderr}", code(&o));
+        .arg(&out_dir)
+        .run();
+    let stderr = o.stderr();
+    assert!(matches!(o.code(), 0 | 1 | 3), "exit {}: {stderr}", o.code());
     assert_eq!(raw_controls(&stderr), [], "{stderr:?}");
     let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
 
     // The JSON keeps the values as they are: it is the data.
     let json: Value = serde_json::from_str(&read("flowaudit.json")).unwrap();
-    let names: Vec<&str> = json["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let names: Vec<&str> = each(&json["scan"]["account_details"])
         .filter_map(|a| a["name"].as_str())
         .collect();
     assert!(names.contains(&HOSTILE), "{names:?}");
@@ -431,10 +427,7 @@ fn org_values_stay_data_in_every_format() {
     ];
     let r = browse(&html, &steps, None);
     assert_clean_run(&r);
-    let shown: Vec<String> = r["values"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let shown: Vec<String> = each(&r["values"])
         .map(|v| v.as_str().unwrap_or_default().to_string())
         .collect();
     // (innerText separates table cells with tabs.)
@@ -479,21 +472,15 @@ fn sarif_text_shows_control_characters_of_names_and_messages() {
     let file = dir.path().join("r.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     let out = dir.path().join("out.sarif");
-    let o = run(flowaudit()
+    let o = fa()
         .arg("report")
         .arg(&file)
         .args(["-f", "sarif", "--output"])
-        .arg(&out));
-    assert!(
-        matches!(code(&o), 0 | 1 | 3),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+        .arg(&out)
+        .run();
+    assert!(matches!(o.code(), 0 | 1 | 3), "{}", o.stderr());
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let results = sarif["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let results = each(&sarif["runs"])
         .flat_map(|r| r["results"].as_array().unwrap())
         .collect::<Vec<_>>();
     let hit = results

@@ -2,7 +2,8 @@
 //! snippets, no injected script, no network request, no console error).
 
 use crate::support::browser::{assert_clean_run, browse, data_block, rows};
-use crate::support::harness::{flowaudit, run};
+use crate::support::cmd::fa;
+use crate::support::json::each;
 use crate::support::report_fixture::{self, HOSTILE_GLOBAL, HOSTILE_HTML, HOSTILE_MD};
 use flowaudit::report::Reporter;
 use flowaudit::report::html::HtmlReporter;
@@ -219,21 +220,17 @@ fn template_dir_overrides_and_template_errors_name_the_file() {
 #[test]
 fn template_dir_without_html_format_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(flowaudit()
-        .args(["scan", "--format", "json", "--template-dir"])
-        .arg(dir.path()));
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--template-dir") && err.contains("--format html"),
-        "{err}"
-    );
-
-    let out = run(flowaudit()
-        .args(["scan", "--format", "html", "--template-dir"])
-        .arg(dir.path().join("missing")));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
+    fa().args(["scan", "--format", "json", "--template-dir"])
+        .arg(dir.path())
+        .run()
+        .assert_code(2)
+        .stderr_has("--template-dir")
+        .stderr_has("--format html");
+    fa().args(["scan", "--format", "html", "--template-dir"])
+        .arg(dir.path().join("missing"))
+        .run()
+        .assert_code(2)
+        .stderr_has("not a directory");
 }
 
 /// Opens a 10,000-VPC report and filters it in both views; prints its size and timings. Run
@@ -409,12 +406,7 @@ fn chart_labels_with_six_digits_are_not_clipped_in_chromium() {
     assert_clean_run(&r);
     let v = r["values"].as_array().unwrap();
     for i in [0, 1, 3] {
-        let texts: Vec<&str> = v[i]["texts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
+        let texts: Vec<&str> = each(&v[i]["texts"]).map(|t| t.as_str().unwrap()).collect();
         for label in [
             "1666 fail / 12000",
             "166666 fail / 999999",

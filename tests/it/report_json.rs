@@ -1,5 +1,6 @@
 //! The JSON report read back with the test's own types and checked against docs/report-v1.schema.json.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
 use crate::support::report_schema::validate_against_schema;
 use serde::Deserialize;
@@ -102,14 +103,15 @@ struct Suppressions {
 fn scan_demo(inventory: &str, suppressions: &str) -> Report {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("flowaudit.json");
-    let o = run(flowaudit()
+    let o = fa()
         .args(["scan", "--from-inventory"])
         .arg(repo_path(inventory))
         .arg("--suppressions")
         .arg(repo_path(suppressions))
         .args(["--format", "json", "--output"])
-        .arg(&report));
-    assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
+        .arg(&report)
+        .run();
+    assert_eq!(o.code(), 3, "{}", o.stderr());
     validate_against_schema(&report);
     serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap()
 }
@@ -292,15 +294,17 @@ fn demo_report_has_every_status_and_matches_the_schema() {
 
 #[test]
 fn default_output_is_a_text_summary() {
-    let o = run(flowaudit().args([
-        "scan",
-        "--from-inventory",
-        repo_path("tests/fixtures/demo-inventory.json")
-            .to_str()
-            .unwrap(),
-    ]));
-    assert_eq!(code(&o), 3);
-    let out = String::from_utf8_lossy(&o.stdout);
+    let o = fa()
+        .args([
+            "scan",
+            "--from-inventory",
+            repo_path("tests/fixtures/demo-inventory.json")
+                .to_str()
+                .unwrap(),
+        ])
+        .run();
+    assert_eq!(o.code(), 3);
+    let out = o.stdout();
     // The exact layout belongs to the text format; what it must say is checked here.
     for needle in ["VPC-002", "delivery-success", "vpc-0a11ce0000000006", "11"] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
@@ -321,8 +325,10 @@ fn text_output_escapes_control_characters_from_aws_data() {
     inv["regions"][0]["vpcs"][1]["name"] = "evil\u{1b}[31mred".into();
     let p = dir.path().join("i.json");
     std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
-    let o = run(flowaudit().args(["scan", "--from-inventory", p.to_str().unwrap()]));
-    let out = String::from_utf8_lossy(&o.stdout);
+    let o = fa()
+        .args(["scan", "--from-inventory", p.to_str().unwrap()])
+        .run();
+    let out = o.stdout();
     assert!(!out.contains('\u{1b}'), "raw escape in output");
     assert!(out.contains("evil"), "{out}");
 }

@@ -1,7 +1,9 @@
 //! `--format markdown`: bounded whatever the scan's size, and every AWS value escaped.
 
-use crate::support::harness::{code, flowaudit, repo_path, run};
+use crate::support::cmd::fa;
+use crate::support::harness::{repo_path, run};
 use crate::support::hostile::corpus;
+use crate::support::json::each_mut;
 use serde_json::Value;
 use std::path::Path;
 
@@ -10,15 +12,12 @@ const MIB: usize = 1 << 20;
 
 /// `scan --from-inventory INV --format markdown`: (exit code, Markdown).
 fn markdown_of(inv: &Path) -> (i32, String) {
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--format", "markdown", "--from-inventory"])
-        .arg(inv));
-    assert!(
-        [0, 1, 3].contains(&code(&out)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (code(&out), String::from_utf8(out.stdout).unwrap())
+        .arg(inv)
+        .run();
+    assert!([0, 1, 3].contains(&out.code()), "{}", out.stderr());
+    (out.code(), out.stdout())
 }
 
 /// The cells of a table row split at its unescaped pipes (a backslash escapes the next
@@ -83,10 +82,7 @@ fn hostile_values_are_escaped_and_every_table_row_keeps_its_columns() {
         hostile.push((name.to_string(), value.to_string()));
     }
     // One copy of a VPC without flow logs (so it fails) per hostile value, in its Name tag.
-    let region = inv["regions"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
+    let region = each_mut(&mut inv["regions"])
         .find(|r| r["region"] == "eu-west-1")
         .unwrap();
     let vpcs = region["vpcs"].as_array_mut().unwrap();

@@ -1,17 +1,16 @@
 //! `flowaudit report`: saved JSON reports rendered again and merged, through the binary, offline
 //! (reports of inventory files).
 
-use crate::support::harness::{code, flowaudit, repo_path, run};
+use crate::support::cmd::fa;
+use crate::support::harness::repo_path;
+use crate::support::json::{each, each_mut};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Run flowaudit with `args`; returns (exit code, stderr).
-fn fa(args: &[&std::ffi::OsStr]) -> (i32, String) {
-    let out = run(flowaudit().args(args));
-    (
-        code(&out),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+fn run_args(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = fa().args(args).run();
+    (out.code(), out.stderr())
 }
 
 fn os<S: AsRef<std::ffi::OsStr> + ?Sized>(s: &S) -> &std::ffi::OsStr {
@@ -31,7 +30,7 @@ fn scan_all(inv: &Path, dir: &Path, extra: &[&str]) -> i32 {
         args.extend([os("--format"), os(f)]);
     }
     args.extend(extra.iter().map(os));
-    let (c, err) = fa(&args);
+    let (c, err) = run_args(&args);
     assert!(c == 0 || c == 1 || c == 3, "exit {c}: {err}");
     c
 }
@@ -41,12 +40,7 @@ fn json(path: &Path) -> Value {
 }
 
 fn sorted_results(doc: &Value) -> Vec<String> {
-    let mut v: Vec<String> = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
+    let mut v: Vec<String> = each(&doc["results"]).map(|r| r.to_string()).collect();
     v.sort();
     v
 }
@@ -54,10 +48,7 @@ fn sorted_results(doc: &Value) -> Vec<String> {
 /// The organization fixture split by account into two inventories: (first, second).
 fn split_org_inventory(dir: &Path) -> (PathBuf, PathBuf) {
     let inv = json(&repo_path("tests/fixtures/org-inventory.json"));
-    let ids: Vec<String> = inv["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let ids: Vec<String> = each(&inv["accounts"])
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect();
     let (a, b) = ids.split_at(ids.len() / 2);
@@ -69,13 +60,7 @@ fn split_org_inventory(dir: &Path) -> (PathBuf, PathBuf) {
             ("regions", "account_id"),
             ("errors", "account_id"),
         ] {
-            let kept: Vec<Value> = p[list]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|v| mine(v, key))
-                .cloned()
-                .collect();
+            let kept: Vec<Value> = each(&p[list]).filter(|v| mine(v, key)).cloned().collect();
             p[list] = Value::Array(kept);
         }
         let path = dir.join(name);
@@ -105,7 +90,7 @@ fn an_old_report_renders_again_in_every_format_as_the_scan_wrote_it() {
     for f in ["sarif", "html", "text", "json"] {
         args.extend([os("--format"), os(f)]);
     }
-    let (rc, err) = fa(&args);
+    let (rc, err) = run_args(&args);
     assert_eq!(rc, c, "{err}");
     for name in [
         "flowaudit.json",
@@ -136,7 +121,7 @@ fn reports_of_disjoint_accounts_merge_into_the_report_of_all() {
     scan_all(&second, &d2, &[]);
     let merged = dir.path().join("merged.json");
     let (a, b) = (d1.join("flowaudit.json"), d2.join("flowaudit.json"));
-    let (rc, err) = fa(&[
+    let (rc, err) = run_args(&[
         os("report"),
         b.as_os_str(),
         a.as_os_str(),
@@ -160,12 +145,7 @@ fn reports_of_disjoint_accounts_merge_into_the_report_of_all() {
         assert_eq!(m["scan"][key], w["scan"][key], "{key}");
     }
     let errors = |d: &Value| {
-        let mut e: Vec<String> = d["scan"]["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        let mut e: Vec<String> = each(&d["scan"]["errors"]).map(|e| e.to_string()).collect();
         e.sort();
         e
     };
@@ -175,7 +155,7 @@ fn reports_of_disjoint_accounts_merge_into_the_report_of_all() {
     // SARIF alone keeps only what its runs can hold, HTML alone only the suppressed results (the
     // page embeds the merged document's text); each writes what it writes beside other formats.
     let all = dir.path().join("all");
-    let (rc, err) = fa(&[
+    let (rc, err) = run_args(&[
         os("report"),
         b.as_os_str(),
         a.as_os_str(),
@@ -191,7 +171,7 @@ fn reports_of_disjoint_accounts_merge_into_the_report_of_all() {
     assert_eq!(rc, c, "{err}");
     for (format, file) in [("sarif", "flowaudit.sarif"), ("html", "flowaudit.html")] {
         let alone = dir.path().join(format!("alone-{file}"));
-        let (rc, err) = fa(&[
+        let (rc, err) = run_args(&[
             os("report"),
             b.as_os_str(),
             a.as_os_str(),
@@ -209,7 +189,7 @@ fn reports_of_disjoint_accounts_merge_into_the_report_of_all() {
 
     // A report merged with itself is that report.
     let twice = dir.path().join("twice.json");
-    let (rc, err) = fa(&[
+    let (rc, err) = run_args(&[
         os("report"),
         a.as_os_str(),
         a.as_os_str(),
@@ -255,10 +235,7 @@ fn reports_that_disagree_are_refused_naming_both_files() {
         ),
         (
             variant("results.json", &|v| {
-                let r = v["results"]
-                    .as_array_mut()
-                    .unwrap()
-                    .iter_mut()
+                let r = each_mut(&mut v["results"])
                     .find(|r| r["status"] == "pass")
                     .unwrap();
                 r["status"] = "fail".into();
@@ -267,7 +244,7 @@ fn reports_that_disagree_are_refused_naming_both_files() {
         ),
     ];
     for (other, why) in cases {
-        let (rc, err) = fa(&[os("report"), original.as_os_str(), other.as_os_str()]);
+        let (rc, err) = run_args(&[os("report"), original.as_os_str(), other.as_os_str()]);
         assert_eq!(rc, 2, "{err}");
         assert!(
             err.contains(&format!(
@@ -289,7 +266,7 @@ fn a_broken_report_is_refused_with_its_position() {
     let cut = dir.path().join("cut.json");
     std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
     let lines = text[..text.len() / 2].lines().count();
-    let (rc, err) = fa(&[os("report"), cut.as_os_str()]);
+    let (rc, err) = run_args(&[os("report"), cut.as_os_str()]);
     assert_eq!(rc, 2, "{err}");
     assert!(
         err.contains(&format!("{}:{lines}:", cut.display())),
@@ -301,14 +278,14 @@ fn a_broken_report_is_refused_with_its_position() {
         text.replacen("\"severity\": \"", "\"severity\": \"x", 1),
     )
     .unwrap();
-    let (rc, err) = fa(&[os("report"), wrong.as_os_str()]);
+    let (rc, err) = run_args(&[os("report"), wrong.as_os_str()]);
     assert_eq!(rc, 2, "{err}");
     assert!(
         err.contains("unknown variant `xhigh`") || err.contains("unknown variant `x"),
         "{err}"
     );
     let missing = dir.path().join("none.json");
-    let (rc, err) = fa(&[os("report"), missing.as_os_str()]);
+    let (rc, err) = run_args(&[os("report"), missing.as_os_str()]);
     assert_eq!(rc, 2, "{err}");
     assert!(err.contains("cannot read report"), "{err}");
 }
@@ -336,7 +313,7 @@ fn suppressions_are_decided_again_by_the_new_file() {
     );
     let out = dir.path().join("again.json");
     let input = with_old.join("flowaudit.json");
-    let (rc, err) = fa(&[
+    let (rc, err) = run_args(&[
         os("report"),
         input.as_os_str(),
         os("--suppressions"),
@@ -354,7 +331,7 @@ fn suppressions_are_decided_again_by_the_new_file() {
         std::fs::read_to_string(with_new.join("flowaudit.json")).unwrap()
     );
     // --fail-on decides the exit as in scan: nothing fails at critical, but the demo is partial.
-    let (rc, err) = fa(&[
+    let (rc, err) = run_args(&[
         os("report"),
         input.as_os_str(),
         os("--fail-on"),
@@ -417,7 +394,7 @@ fn report_of(files: &[&Path]) -> (i32, String) {
     let mut args = vec![os("report")];
     args.extend(files.iter().map(|f| f.as_os_str()));
     args.extend([os("-f"), os("text"), os("-o"), os("/dev/null")]);
-    fa(&args)
+    run_args(&args)
 }
 
 /// `report FILE` and `diff` with FILE as the old and as the new report all refuse FILE with
@@ -428,7 +405,7 @@ fn refused_by_every_reader(dir: &Path, file: &Path, want: &str) {
     assert_eq!(rc, 2, "report: {err}");
     refused_at(&err, file, want);
     for (old, new) in [(file, good.as_path()), (good.as_path(), file)] {
-        let (rc, err) = fa(&[os("diff"), old.as_os_str(), new.as_os_str()]);
+        let (rc, err) = run_args(&[os("diff"), old.as_os_str(), new.as_os_str()]);
         assert_eq!(rc, 2, "diff: {err}");
         refused_at(&err, file, want);
     }
@@ -460,9 +437,9 @@ fn a_shard_count_beyond_the_flags_bound_is_refused_without_allocating_for_it() {
         let file = dir.path().join("bomb.json");
         std::fs::write(&file, serde_json::to_string_pretty(&v).unwrap()).unwrap();
         // At most 1 GiB of address space: a reader that allocates for the count aborts.
-        let mut cmd = flowaudit();
+        let mut cmd = fa();
         unsafe {
-            cmd.pre_exec(|| {
+            cmd.command_mut().pre_exec(|| {
                 let limit = libc::rlimit {
                     rlim_cur: 1 << 30,
                     rlim_max: 1 << 30,
@@ -474,9 +451,9 @@ fn a_shard_count_beyond_the_flags_bound_is_refused_without_allocating_for_it() {
                 }
             });
         }
-        let out = run(cmd.arg("report").arg(&file).args(["-o", "/dev/null"]));
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(code(&out), 2, "count {count}: {err}");
+        let out = cmd.arg("report").arg(&file).args(["-o", "/dev/null"]).run();
+        let err = out.stderr();
+        assert_eq!(out.code(), 2, "count {count}: {err}");
         refused_at(&err, &file, want);
         if count > 10_000 && count < 1 << 32 {
             assert!(err.contains("`scan.shard.count`"), "{err}");
@@ -569,10 +546,7 @@ fn results_of_an_account_the_report_does_not_cover_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let demo = demo_value();
     let of = |v: &Value, account: &str| -> Vec<Value> {
-        v["results"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["results"])
             .filter(|r| r["resource"]["account_id"] == account)
             .cloned()
             .collect()
@@ -656,7 +630,7 @@ fn per_account_sarif_files_are_all_checked_before_the_first_is_written() {
     let good = write_report(dir.path(), "many.json", &v);
     let out = dir.path().join("out");
     let sarif_args = |input: &Path| {
-        let (rc, err) = fa(&[
+        let (rc, err) = run_args(&[
             os("report"),
             input.as_os_str(),
             os("-f"),
@@ -769,7 +743,7 @@ fn many_scan_errors_merge_each_once_in_order() {
     v["scan"]["errors"] = Value::Array((0..60_000).map(|i| error(i % 30_000)).collect());
     let file = write_report(dir.path(), "errors.json", &v);
     let merged = dir.path().join("merged.json");
-    let (rc, err) = fa(&[
+    let (rc, err) = run_args(&[
         os("report"),
         file.as_os_str(),
         os("-f"),
@@ -779,10 +753,7 @@ fn many_scan_errors_merge_each_once_in_order() {
     ]);
     assert_ne!(rc, 2, "{err}");
     let m = json(&merged);
-    let messages: Vec<&str> = m["scan"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let messages: Vec<&str> = each(&m["scan"]["errors"])
         .map(|e| e["message"].as_str().unwrap())
         .collect();
     let want: Vec<String> = (0..30_000).map(|i| format!("error {i}")).collect();

@@ -2,11 +2,12 @@
 //! run against moto and a rescan shows the check passing; every CloudFormation snippet passes
 //! cfn-lint; every Terraform snippet parses as HCL and names the resources it is about.
 
-use crate::support::harness::{Moto, flowaudit, repo_path, venv_bin};
+use crate::support::cmd::fa;
+use crate::support::harness::{Moto, aws_env, repo_path, run, run_ok, venv_bin};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const REGION: &str = "us-east-1";
 
@@ -15,22 +16,9 @@ const HOSTILE_NAME: &str = "no logs\nresource \"aws_iam_user\" \"injected\" {}\n
 
 /// Run `flowaudit scan` with `args` and return the JSON report.
 fn scan_json(args: &[&str]) -> Value {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("report.json");
-    let o = flowaudit()
-        .arg("scan")
-        .args(args)
-        .args(["--format", "json", "--output"])
-        .arg(&out)
-        .output()
-        .expect("run flowaudit");
-    let code = o.status.code().unwrap_or(-1);
-    assert!(
-        code == 0 || code == 1 || code == 3,
-        "scan failed with {code}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+    let o = fa().arg("scan").args(args).json_report().run();
+    assert!(matches!(o.code(), 0 | 1 | 3), "scan failed{}", o.shown());
+    o.report()
 }
 
 fn scan_moto(moto: &Moto) -> Value {
@@ -39,12 +27,7 @@ fn scan_moto(moto: &Moto) -> Value {
 
 /// The result of `rule/check` on `vpc`.
 fn result<'a>(report: &'a Value, vpc: &str, rule: &str, check: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["resource"]["id"] == vpc && r["rule_id"] == rule && r["check_id"] == check)
-        .unwrap_or_else(|| panic!("no result {rule}/{check} for {vpc}"))
+    crate::support::results::result(report, rule, check, vpc)
 }
 
 /// Replace the documented placeholders; fail if any `<NAME>` placeholder is left.
@@ -87,38 +70,14 @@ fn aws_cli() -> PathBuf {
 
 /// Run a CLI snippet with bash against moto, `aws` resolved to [`aws_cli`].
 fn run_cli(moto: &Moto, script: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("aws-config");
-    std::fs::write(&config, "").unwrap();
     let full = format!(
         "set -euo pipefail\naws() {{ command {:?} \"$@\"; }}\n{script}\n",
         aws_cli().display().to_string()
     );
     let mut cmd = Command::new("bash");
     cmd.args(["-c", &full]);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("AWS_") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", REGION)
-        .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &config)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_PAGER", "")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run bash");
-    assert!(
-        out.status.success(),
-        "CLI snippet failed:\n{script}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let _config = aws_env(&mut cmd, &moto.endpoint(), REGION);
+    run_ok(&mut cmd);
 }
 
 /// The moto account: one VPC (or transit gateway) failing each check whose failure moto can
@@ -283,13 +242,10 @@ fn cloudformation_snippets_pass_cfn_lint() {
         files.push((write(dir.path(), &format!("s{i}.yaml"), &text), r.clone()));
     }
     for (f, r) in &files {
-        let out = Command::new(venv_bin("cfn-lint"))
+        let out = run(Command::new(venv_bin("cfn-lint"))
             .arg("--format")
             .arg("parseable")
-            .arg(f)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run cfn-lint");
+            .arg(f));
         // cfn-lint exit code bits: 2 error, 4 warning, 8 informational.
         let code = out.status.code().unwrap_or(-1);
         assert!(
@@ -319,12 +275,9 @@ fn terraform_snippets_parse_and_name_their_resources() {
             .unwrap_or_else(|| panic!("no Terraform snippet: {r}"));
         let text = fill(tf, &values);
         let f = write(dir.path(), &format!("s{i}.tf"), &text);
-        let out = Command::new(venv_bin("python"))
+        let out = run(Command::new(venv_bin("python"))
             .args(["-c", HCL_PY])
-            .arg(&f)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run python-hcl2");
+            .arg(&f));
         assert!(
             out.status.success(),
             "{}/{} Terraform does not parse:\n{}\n--- snippet ---\n{text}",
@@ -388,11 +341,7 @@ fn cli_snippets_are_valid_shell() {
             .as_str()
             .unwrap_or_else(|| panic!("no CLI snippet: {r}"));
         let text = fill(cli, &values);
-        let out = Command::new("bash")
-            .args(["-n", "-c", &text])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = run(Command::new("bash").args(["-n", "-c", &text]));
         assert!(
             out.status.success(),
             "{}/{} CLI snippet is not valid shell:\n{}\n{text}",

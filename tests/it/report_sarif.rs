@@ -1,7 +1,9 @@
 //! SARIF output: the 2.1.0 JSON Schema, the SARIF multitool with GitHub's ingestion rules, and the
 //! shape GitHub code scanning relies on (descriptors, levels, fingerprints, locations, categories).
 
-use crate::support::harness::repo_path;
+use crate::support::cmd::scan_inventory;
+use crate::support::harness::{read_json, repo_path};
+use crate::support::json::each;
 use crate::support::report_fixture::{self, ACCOUNT_A, ACCOUNT_B, HOSTILE_HTML};
 use crate::support::sarif::{multitool_errors, schema_errors};
 use flowaudit::report::Reporter;
@@ -109,10 +111,7 @@ fn descriptors_carry_help_severity_and_compliance_tags() {
     );
     assert_eq!(tt["properties"]["security-severity"], "8.0");
     assert_eq!(rules[2]["properties"]["security-severity"], "5.5");
-    let tags: Vec<&str> = tt["properties"]["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let tags: Vec<&str> = each(&tt["properties"]["tags"])
         .map(|t| t.as_str().unwrap())
         .collect();
     assert_eq!(tags, ["security", "CIS-AWS-3.0:3.7", "NIST-800-53:AU-12"]);
@@ -138,10 +137,10 @@ fn results_are_failures_and_dismissed_suppressions_one_run_per_account() {
         format!("flowaudit/{ACCOUNT_B}/")
     );
 
-    let a: Vec<&Value> = runs[0]["results"].as_array().unwrap().iter().collect();
+    let a: Vec<&Value> = each(&runs[0]["results"]).collect();
     // Account A: three failures; pass, error and skipped results are not alerts.
     assert_eq!(a.len(), 3, "{a:#?}");
-    let b: Vec<&Value> = runs[1]["results"].as_array().unwrap().iter().collect();
+    let b: Vec<&Value> = each(&runs[1]["results"]).collect();
     assert_eq!(
         b.len(),
         2,
@@ -222,10 +221,7 @@ fn results_are_failures_and_dismissed_suppressions_one_run_per_account() {
 fn fingerprints_are_stable_and_distinct() {
     let doc = report_fixture::demo_document();
     let fps = |v: &Value| -> Vec<String> {
-        v["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&v["runs"])
             .flat_map(|r| r["results"].as_array().unwrap().clone())
             .map(|r| {
                 r["partialFingerprints"]["flowauditResourceCheck/v1"]
@@ -258,10 +254,7 @@ fn fingerprints_are_stable_and_distinct() {
 fn aws_strings_are_escaped_in_markdown() {
     let (bytes, v) = render(&report_fixture::demo_document());
     let text = String::from_utf8(bytes).unwrap();
-    let results: Vec<Value> = v["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let results: Vec<Value> = each(&v["runs"])
         .flat_map(|r| r["results"].as_array().unwrap().clone())
         .collect();
     let html = results
@@ -359,22 +352,18 @@ fn sarif_category_flag_sets_the_category_and_rejects_bad_names() {
     let inv = repo_path("examples/demo-inventory.json");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.sarif");
-    let o = crate::support::harness::run(
-        crate::support::harness::flowaudit()
-            .args([
-                "scan",
-                "--format",
-                "sarif",
-                "--sarif-category",
-                "prod-audit/",
-                "--output",
-            ])
-            .arg(&out)
-            .arg("--from-inventory")
-            .arg(&inv),
-    );
-    assert!(matches!(o.status.code(), Some(1 | 3)), "{o:?}");
-    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let o = scan_inventory(&inv)
+        .args([
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "prod-audit/",
+            "--output",
+        ])
+        .arg(&out)
+        .run();
+    assert!(matches!(o.code(), 1 | 3), "{}", o.shown());
+    let v = read_json(&out);
     let account = v["runs"][0]["results"][0]["properties"]["account"]
         .as_str()
         .unwrap()
@@ -383,20 +372,11 @@ fn sarif_category_flag_sets_the_category_and_rejects_bad_names() {
         v["runs"][0]["automationDetails"]["id"],
         format!("prod-audit/{account}/")
     );
-    let o = crate::support::harness::run(
-        crate::support::harness::flowaudit()
-            .args([
-                "scan",
-                "--format",
-                "sarif",
-                "--sarif-category",
-                "two words",
-                "--from-inventory",
-            ])
-            .arg(&inv),
-    );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--sarif-category"));
+    scan_inventory(&inv)
+        .args(["--format", "sarif", "--sarif-category", "two words"])
+        .run()
+        .assert_code(2)
+        .stderr_has("--sarif-category");
 }
 
 #[test]

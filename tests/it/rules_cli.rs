@@ -1,36 +1,10 @@
 //! `flowaudit rules ...` and the rule-related scan flags, driven through the binary.
 
+use crate::support::cmd::{Out, fa, scan_inventory};
 use crate::support::harness::*;
+use crate::support::json::{each, find};
+use crate::support::results::{result, results, suppression_indices};
 use std::path::{Path, PathBuf};
-use std::process::Output;
-
-fn fa(args: &[&str]) -> Output {
-    run(flowaudit().args(args))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// `flowaudit scan --from-inventory INV EXTRA...`.
-fn scan_inv(inv: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["scan", "--from-inventory", inv.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    fa(&args)
-}
-
-/// Assert that stderr contains `needle`.
-fn says_err(o: &Output, needle: &str) {
-    assert!(
-        stderr(o).contains(needle),
-        "missing {needle:?} in:\n{}",
-        stderr(o)
-    );
-}
 
 fn user_rules() -> PathBuf {
     repo_path("tests/fixtures/user-rules")
@@ -44,6 +18,18 @@ fn broken_rules(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     dir
 }
 
+/// `flowaudit ARGS DIR` on a copy `DIR` of the user rule directory whose ORG-001.toml `edit`
+/// changed: the run, the directory (kept while the test reads the file) and the rule file.
+fn on_broken_rules(
+    args: &[&str],
+    edit: impl Fn(&str) -> String,
+) -> (Out, tempfile::TempDir, PathBuf) {
+    let d = broken_rules(edit);
+    let o = fa().args(args).arg(d.path()).run();
+    let f = d.path().join("ORG-001.toml");
+    (o, d, f)
+}
+
 fn line_of(path: &Path, needle: &str) -> usize {
     std::fs::read_to_string(path)
         .unwrap()
@@ -55,9 +41,9 @@ fn line_of(path: &Path, needle: &str) -> usize {
 
 #[test]
 fn list_names_every_builtin_rule_with_its_checks() {
-    let o = fa(&["rules", "list"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let out = stdout(&o);
+    let o = fa().args(["rules", "list"]).run();
+    o.assert_code(0);
+    let out = o.stdout();
     for needle in [
         "VPC-001",
         "flow-logs-enabled, traffic-type-all, destination-encrypted",
@@ -74,9 +60,9 @@ fn list_names_every_builtin_rule_with_its_checks() {
 
 #[test]
 fn show_prints_compliance_parameters_and_remediation() {
-    let o = fa(&["rules", "show", "VPC-001"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let out = stdout(&o);
+    let o = fa().args(["rules", "show", "VPC-001"]).run();
+    o.assert_code(0);
+    let out = o.stdout();
     for needle in [
         "CIS AWS Foundations Benchmark v1.2.0: 2.9",
         "CIS AWS Foundations Benchmark v6.0.0: 4.7",
@@ -91,18 +77,21 @@ fn show_prints_compliance_parameters_and_remediation() {
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
-    let o = fa(&["rules", "show", "VPC-003"]);
-    assert!(stdout(&o).contains("min_retention_days = 365 (default 365)"));
-    let o = fa(&["rules", "show", "NOPE-1"]);
-    assert_eq!(code(&o), 2);
-    says_err(&o, "VPC-001");
+    let o = fa().args(["rules", "show", "VPC-003"]).run();
+    assert!(
+        o.stdout()
+            .contains("min_retention_days = 365 (default 365)")
+    );
+    let o = fa().args(["rules", "show", "NOPE-1"]).run();
+    o.assert_code(2);
+    o.stderr_has("VPC-001");
 }
 
 #[test]
 fn builtin_rule_tests_run_from_the_cli() {
-    let o = fa(&["rules", "test"]);
-    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    let out = stdout(&o);
+    let o = fa().args(["rules", "test"]).run();
+    o.assert_code(0);
+    let out = o.stdout();
     assert!(out.contains("ok    VPC-001  only a REJECT log"), "{out}");
     assert!(out.contains(", 0 failed"), "{out}");
 }
@@ -111,41 +100,27 @@ fn builtin_rule_tests_run_from_the_cli() {
 fn user_rule_dir_tests_validates_and_scans() {
     let dir = user_rules();
     let d = dir.to_str().unwrap();
-    let o = fa(&["rules", "test", d]);
-    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let o = fa().args(["rules", "test", d]).run();
+    o.assert_code(0);
     assert!(
-        stdout(&o).contains("3 case(s): 3 passed, 0 failed"),
+        o.stdout().contains("3 case(s): 3 passed, 0 failed"),
         "{}",
-        stdout(&o)
+        o.stdout()
     );
-    let o = fa(&["rules", "validate", d]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stdout(&o).contains("1 rule(s) valid"));
-    let o = fa(&["rules", "list", "--rules", d]);
-    assert!(stdout(&o).contains("ORG-001"));
-    assert!(stdout(&o).contains("VPC-001"));
+    let o = fa().args(["rules", "validate", d]).run();
+    o.assert_code(0);
+    assert!(o.stdout().contains("1 rule(s) valid"));
+    let o = fa().args(["rules", "list", "--rules", d]).run();
+    assert!(o.stdout().contains("ORG-001"));
+    assert!(o.stdout().contains("VPC-001"));
 
-    let out = tempfile::tempdir().unwrap();
-    let report = out.path().join("r.json");
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        repo_path("tests/fixtures/demo-inventory.json")
-            .to_str()
-            .unwrap(),
-        "--rules",
-        d,
-        "--format",
-        "json",
-        "--output",
-        report.to_str().unwrap(),
-    ]);
-    assert_eq!(code(&o), 3, "partial fixture: {}", stderr(&o));
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let org: Vec<&serde_json::Value> = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let o = scan_inventory(repo_path("tests/fixtures/demo-inventory.json"))
+        .args(["--rules", d])
+        .json_report()
+        .run();
+    o.assert_code_for(3, "partial fixture");
+    let doc = o.report();
+    let org: Vec<&serde_json::Value> = each(&doc["results"])
         .filter(|r| r["rule_id"] == "ORG-001")
         .collect();
     assert!(!org.is_empty());
@@ -157,12 +132,7 @@ fn user_rule_dir_tests_validates_and_scans() {
                 .unwrap()
                 .contains("Key=Owner,Value=<TEAM>")
     }));
-    let meta = doc["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "ORG-001")
-        .unwrap();
+    let meta = find(&doc["rules"], "id", "ORG-001");
     assert!(meta["source"].as_str().unwrap().ends_with("ORG-001.toml"));
 }
 
@@ -179,9 +149,11 @@ fn a_failing_user_test_case_exits_1_and_says_why() {
         "[[case]]\nname = \"wrong on purpose\"\nexpect = { owner-tag = \"pass\" }\n",
     )
     .unwrap();
-    let o = fa(&["rules", "test", dir.path().to_str().unwrap()]);
-    assert_eq!(code(&o), 1);
-    let out = stdout(&o);
+    let o = fa()
+        .args(["rules", "test", dir.path().to_str().unwrap()])
+        .run();
+    o.assert_code(1);
+    let out = o.stdout();
     assert!(out.contains("FAIL  ORG-001  wrong on purpose"), "{out}");
     assert!(out.contains("expected pass, got fail"), "{out}");
 }
@@ -194,12 +166,14 @@ fn a_rule_without_a_test_file_fails_rules_test() {
         dir.path().join("ORG-001.toml"),
     )
     .unwrap();
-    let o = fa(&["rules", "test", dir.path().to_str().unwrap()]);
-    assert_eq!(code(&o), 1);
+    let o = fa()
+        .args(["rules", "test", dir.path().to_str().unwrap()])
+        .run();
+    o.assert_code(1);
     assert!(
-        stdout(&o).contains("ORG-001  has no test file"),
+        o.stdout().contains("ORG-001  has no test file"),
         "{}",
-        stdout(&o)
+        o.stdout()
     );
 }
 
@@ -210,14 +184,16 @@ fn a_user_rule_overrides_the_builtin_with_the_same_id() {
         .unwrap()
         .replace("severity = \"info\"", "severity = \"high\"");
     std::fs::write(dir.path().join("VPC-004.toml"), text).unwrap();
-    let o = fa(&[
-        "rules",
-        "show",
-        "VPC-004",
-        "--rules",
-        dir.path().to_str().unwrap(),
-    ]);
-    let out = stdout(&o);
+    let o = fa()
+        .args([
+            "rules",
+            "show",
+            "VPC-004",
+            "--rules",
+            dir.path().to_str().unwrap(),
+        ])
+        .run();
+    let out = o.stdout();
     assert!(out.contains("severity: high"), "{out}");
     assert!(
         out.contains(dir.path().join("VPC-004.toml").to_str().unwrap()),
@@ -225,9 +201,9 @@ fn a_user_rule_overrides_the_builtin_with_the_same_id() {
     );
 }
 
-fn assert_positioned(o: &Output, file: &Path, line: usize, what: &str) {
-    assert_eq!(code(o), 2, "{}", stderr(o));
-    let err = stderr(o);
+fn assert_positioned(o: &Out, file: &Path, line: usize, what: &str) {
+    o.assert_code(2);
+    let err = o.stderr();
     let at = format!("{}:{line}:", file.display());
     assert!(err.contains(&at), "expected position {at} in:\n{err}");
     assert!(err.contains(what), "expected {what:?} in:\n{err}");
@@ -237,66 +213,56 @@ fn assert_positioned(o: &Output, file: &Path, line: usize, what: &str) {
 #[test]
 fn broken_rule_files_are_rejected_with_positions() {
     // Unknown field.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
         t.replace(
             "title = \"VPC has an owner\"",
             "titel = \"VPC has an owner\"",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
     assert_positioned(&o, &f, line_of(&f, "titel"), "unknown field `titel`");
-    says_err(&o, "rule ORG-001");
+    o.stderr_has("rule ORG-001");
 
     // Missing field.
-    let d = broken_rules(|t| t.replace("severity = \"high\"\n", ""));
-    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
-    assert_eq!(code(&o), 2);
-    says_err(&o, "missing field `severity`");
+    let (o, _d, _) = on_broken_rules(&["rules", "validate"], |t| {
+        t.replace("severity = \"high\"\n", "")
+    });
+    o.assert_code(2);
+    o.stderr_has("missing field `severity`");
 
     // CEL that does not compile, on the second line of a multi-line expression.
-    let d = broken_rules(|t| {
-        t.replace(
+    let (o, _d, f) = on_broken_rules(
+        &["scan", "--from-inventory", "/nonexistent.json", "--rules"],
+        |t| {
+            t.replace(
             "condition = \"params.tag_key in vpc.tags && vpc.tags[params.tag_key] != ''\"",
             "condition = \"\"\"\nparams.tag_key in vpc.tags &&\n  vpc.tags[params.tag_key] != ((\"\"\"",
         )
-    });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        "/nonexistent.json",
-        "--rules",
-        d.path().to_str().unwrap(),
-    ]);
+        },
+    );
     assert_positioned(
         &o,
         &f,
         line_of(&f, "vpc.tags[params.tag_key] != (("),
         "CEL expression does not compile",
     );
-    says_err(&o, "check owner-tag: condition");
+    o.stderr_has("check owner-tag: condition");
 
     // A template that does not compile.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "test"], |t| {
         t.replace(
             "fail = \"VPC {{resource.id}} has no",
             "fail = \"VPC {{#if resource.id}} has no",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&["rules", "test", d.path().to_str().unwrap()]);
     assert_positioned(&o, &f, line_of(&f, "fail = "), "template does not compile");
 
     // A remediation template that writes a value unescaped.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
         t.replace(
             "--resources {{resource.id}}",
             "--resources {{{resource.id}}}",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
     assert_positioned(
         &o,
         &f,
@@ -311,21 +277,16 @@ fn broken_rule_files_are_rejected_with_positions() {
         .find("{{{")
         .unwrap()
         + 1;
-    says_err(
-        &o,
-        &format!(
-            ":{}:{col}: rule ORG-001: remediation.cli",
-            line_of(&f, "{{{")
-        ),
-    );
+    o.stderr_has(&format!(
+        ":{}:{col}: rule ORG-001: remediation.cli",
+        line_of(&f, "{{{")
+    ));
 
     // A duplicate check id.
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "list", "--rules"], |t| {
         let checks = &t[t.find("[[checks]]").unwrap()..];
         format!("{t}\n{checks}")
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&["rules", "list", "--rules", d.path().to_str().unwrap()]);
     let second = std::fs::read_to_string(&f)
         .unwrap()
         .lines()
@@ -338,40 +299,40 @@ fn broken_rule_files_are_rejected_with_positions() {
     assert_positioned(&o, &f, second, "duplicate check id \"owner-tag\"");
 
     // TOML syntax.
-    let d = broken_rules(|t| t.replace("severity = \"high\"", "severity = \"high"));
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
+        t.replace("severity = \"high\"", "severity = \"high")
+    });
     assert_positioned(&o, &f, line_of(&f, "severity = "), "");
 
     // An unknown severity.
-    let d = broken_rules(|t| t.replace("severity = \"high\"", "severity = \"severe\""));
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
+        t.replace("severity = \"high\"", "severity = \"severe\"")
+    });
     assert_positioned(&o, &f, line_of(&f, "severity = "), "severe");
 }
 
-fn complete_inventory(dir: &Path) -> PathBuf {
-    // The demo fixture without its scan error: a complete scan, so exit codes 0/1 are reachable.
-    let mut inv: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
-    )
-    .unwrap();
-    inv["errors"] = serde_json::json!([]);
-    let p = dir.join("complete.json");
-    std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
-    p
+/// The demo fixture without its scan error: a complete scan, so exit codes 0/1 are reachable.
+fn complete(dir: &Path) -> PathBuf {
+    complete_inventory("tests/fixtures/demo-inventory.json", dir)
+}
+
+/// The JSON report of a scan of `inv` with `extra` flags, which must not fail to run (exit 0
+/// or 1).
+fn report_of(inv: &Path, extra: &[&str]) -> serde_json::Value {
+    scan_inventory(inv)
+        .args(extra)
+        .json_report()
+        .run()
+        .assert_complete()
+        .report()
 }
 
 #[test]
 fn fail_on_decides_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = complete_inventory(dir.path());
+    let inv = complete(dir.path());
     let inv = inv.to_str().unwrap();
-    let scan = |extra: &[&str]| {
-        let mut args = vec!["scan", "--from-inventory", inv];
-        args.extend_from_slice(extra);
-        code(&fa(&args))
-    };
+    let scan = |extra: &[&str]| scan_inventory(inv).args(extra).run().code();
     assert_eq!(scan(&[]), 1, "medium fails exist and the default is low");
     assert_eq!(scan(&["--fail-on", "medium"]), 1);
     assert_eq!(
@@ -383,24 +344,9 @@ fn fail_on_decides_the_exit_code() {
     assert_eq!(scan(&["--fail-on", "bogus"]), 2);
     // Partial takes precedence over findings, whatever --fail-on says.
     let partial = repo_path("tests/fixtures/demo-inventory.json");
-    assert_eq!(
-        code(&fa(&[
-            "scan",
-            "--from-inventory",
-            partial.to_str().unwrap()
-        ])),
-        3
-    );
-    assert_eq!(
-        code(&fa(&[
-            "scan",
-            "--from-inventory",
-            partial.to_str().unwrap(),
-            "--fail-on",
-            "critical"
-        ])),
-        3
-    );
+    for extra in [&[][..], &["--fail-on", "critical"]] {
+        scan_inventory(&partial).args(extra).run().assert_code(3);
+    }
     // The config file sets the default; the flag wins.
     let cfg = dir.path().join("flowaudit.toml");
     std::fs::write(&cfg, "[scan]\nfail_on = \"high\"\n").unwrap();
@@ -414,11 +360,7 @@ fn fail_on_decides_the_exit_code() {
 #[test]
 fn only_info_failures_do_not_fail_at_the_default_threshold() {
     let dir = tempfile::tempdir().unwrap();
-    let mut inv: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
-    )
-    .unwrap();
-    inv["errors"] = serde_json::json!([]);
+    let mut inv = read_json(&complete(dir.path()));
     // Keep only the compliant VPC, with a 600 s aggregation interval: VPC-004 (info) fails alone.
     let vpc = inv["regions"][0]["vpcs"][0].clone();
     inv["regions"] =
@@ -426,44 +368,21 @@ fn only_info_failures_do_not_fail_at_the_default_threshold() {
     inv["regions"][0]["vpcs"][0]["flow_logs"][0]["max_aggregation_interval"] = 600.into();
     let p = dir.path().join("i.json");
     std::fs::write(&p, serde_json::to_vec(&inv).unwrap()).unwrap();
-    let o = fa(&["scan", "--from-inventory", p.to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert!(stdout(&o).contains("1 fail"), "{}", stdout(&o));
-    let o = fa(&[
-        "scan",
-        "--from-inventory",
-        p.to_str().unwrap(),
-        "--fail-on",
-        "info",
-    ]);
-    assert_eq!(code(&o), 1);
+    scan_inventory(&p).run().assert_code(0).stdout_has("1 fail");
+    scan_inventory(&p)
+        .args(["--fail-on", "info"])
+        .run()
+        .assert_code(1);
 }
 
 #[test]
 fn config_sets_parameters_and_rejects_unknown_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = complete_inventory(dir.path());
+    let inv = complete(dir.path());
     let cfg = dir.path().join("flowaudit.toml");
-    let report = dir.path().join("r.json");
     let retention_fails = |cfg_text: &str| -> usize {
         std::fs::write(&cfg, cfg_text).unwrap();
-        let o = scan_inv(
-            &inv,
-            &[
-                "--config",
-                cfg.to_str().unwrap(),
-                "-f",
-                "json",
-                "-o",
-                report.to_str().unwrap(),
-            ],
-        );
-        assert!(code(&o) < 2, "{}", stderr(&o));
-        let doc: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-        doc["results"]
-            .as_array()
-            .unwrap()
+        results(&report_of(&inv, &["--config", cfg.to_str().unwrap()]))
             .iter()
             .filter(|r| r["rule_id"] == "VPC-003" && r["status"] == "fail")
             .count()
@@ -484,49 +403,33 @@ fn config_sets_parameters_and_rejects_unknown_ones() {
     assert_eq!(retention_fails("[rules.VPC-003]\nenabled = false\n"), 0);
 
     std::fs::write(&cfg, "[rules.VPC-003]\nparams = { min_retention = 400 }\n").unwrap();
-    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
+    let o = scan_inventory(&inv)
+        .args(["--config", cfg.to_str().unwrap()])
+        .run();
     assert_positioned(&o, &cfg, 2, "has no parameter \"min_retention\"");
     std::fs::write(
         &cfg,
         "[rules.VPC-003]\nparams = { min_retention_days = \"long\" }\n",
     )
     .unwrap();
-    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
+    let o = scan_inventory(&inv)
+        .args(["--config", cfg.to_str().unwrap()])
+        .run();
     assert_positioned(&o, &cfg, 2, "must be an integer");
     std::fs::write(&cfg, "[scan]\naccept_subnets = true\n").unwrap();
-    let o = scan_inv(&inv, &["--config", cfg.to_str().unwrap()]);
+    let o = scan_inventory(&inv)
+        .args(["--config", cfg.to_str().unwrap()])
+        .run();
     assert_positioned(&o, &cfg, 2, "unknown field `accept_subnets`");
 }
 
 #[test]
 fn accept_subnet_coverage_flag_and_config() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = complete_inventory(dir.path());
-    let report = dir.path().join("r.json");
+    let inv = complete(dir.path());
     let verdict = |extra: &[&str]| -> (String, String) {
-        let mut args = vec![
-            "scan",
-            "--from-inventory",
-            inv.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        fa(&args);
-        let doc: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-        let r = doc["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| {
-                r["resource"]["id"] == "vpc-0a11ce0000000007"
-                    && r["check_id"] == "flow-logs-enabled"
-            })
-            .unwrap()
-            .clone();
+        let doc = report_of(&inv, extra);
+        let r = result(&doc, "VPC-001", "flow-logs-enabled", "vpc-0a11ce0000000007");
         (
             r["status"].as_str().unwrap().to_string(),
             r["message"].as_str().unwrap().to_string(),
@@ -544,22 +447,14 @@ fn accept_subnet_coverage_flag_and_config() {
 #[test]
 fn suppressions_active_expired_and_unmatched() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = complete_inventory(dir.path());
-    let report = dir.path().join("r.json");
+    let inv = complete(dir.path());
     let supp = repo_path("tests/fixtures/demo-suppressions.toml");
-    let o = scan_inv(
-        &inv,
-        &[
-            "--suppressions",
-            supp.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code(&o), 1, "{}", stderr(&o));
-    let err = stderr(&o);
+    let o = scan_inventory(&inv)
+        .arg("--suppressions")
+        .arg(&supp)
+        .json_report()
+        .run();
+    let err = o.assert_code(1).stderr();
     assert!(
         err.contains("suppression #4") && err.contains("matched no failing result"),
         "{err}"
@@ -568,14 +463,8 @@ fn suppressions_active_expired_and_unmatched() {
         err.contains("suppression #3") && err.contains("expired on 2020-01-01"),
         "{err}"
     );
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let results = doc["results"].as_array().unwrap();
-    let find = |rule: &str, vpc: &str, check: &str| {
-        results
-            .iter()
-            .find(|r| r["rule_id"] == rule && r["resource"]["id"] == vpc && r["check_id"] == check)
-            .unwrap()
-    };
+    let doc = o.report();
+    let find = |rule: &str, vpc: &str, check: &str| result(&doc, rule, check, vpc);
     let s = find("VPC-001", "vpc-0a11ce0000000002", "flow-logs-enabled");
     assert_eq!(s["status"], "suppressed");
     assert_eq!(
@@ -603,20 +492,8 @@ fn suppressions_active_expired_and_unmatched() {
         find("VPC-002", "vpc-0a11ce0000000006", "delivery-success")["status"],
         "fail"
     );
-    let expired: Vec<i64> = doc["suppressions"]["expired"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["index"].as_i64().unwrap())
-        .collect();
-    let unmatched: Vec<i64> = doc["suppressions"]["unmatched"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["index"].as_i64().unwrap())
-        .collect();
-    assert_eq!(expired, vec![3]);
-    assert_eq!(unmatched, vec![4]);
+    assert_eq!(suppression_indices(&doc, "expired"), vec![3]);
+    assert_eq!(suppression_indices(&doc, "unmatched"), vec![4]);
     assert_eq!(doc["summary"]["by_status"]["suppressed"], 3);
 
     // Suppressing every medium-or-above failure makes the audit pass.
@@ -627,9 +504,11 @@ fn suppressions_active_expired_and_unmatched() {
     )
     .unwrap();
     // `rule` is a rule id, not a glob: one that names no loaded rule is refused.
-    let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
-    assert_eq!(code(&o), 2);
-    says_err(&o, "unknown rule \"VPC-00[123]\"");
+    let o = scan_inventory(&inv)
+        .args(["--suppressions", all.to_str().unwrap()])
+        .run();
+    o.assert_code(2);
+    o.stderr_has("unknown rule \"VPC-00[123]\"");
     let mut text = String::new();
     for (r, resources) in [
         ("VPC-001", "vpc-*"),
@@ -643,14 +522,16 @@ fn suppressions_active_expired_and_unmatched() {
         ));
     }
     std::fs::write(&all, text).unwrap();
-    let o = scan_inv(&inv, &["--suppressions", all.to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let o = scan_inventory(&inv)
+        .args(["--suppressions", all.to_str().unwrap()])
+        .run();
+    o.assert_code(0);
 }
 
 #[test]
 fn malformed_suppressions_are_exit_2_with_position() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = complete_inventory(dir.path());
+    let inv = complete(dir.path());
     let f = dir.path().join("s.toml");
     let cases = [
         (
@@ -682,7 +563,9 @@ fn malformed_suppressions_are_exit_2_with_position() {
     ];
     for (text, line, what) in cases {
         std::fs::write(&f, text).unwrap();
-        let o = scan_inv(&inv, &["--suppressions", f.to_str().unwrap()]);
+        let o = scan_inventory(&inv)
+            .args(["--suppressions", f.to_str().unwrap()])
+            .run();
         assert_positioned(&o, &f, line, what);
     }
 }
@@ -694,19 +577,20 @@ fn malformed_suppressions_are_exit_2_with_position() {
 fn floor_rules_keep_the_results_and_mappings_of_the_built_in_rules_and_fail_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let floor = dir.path().join("floor-rules");
-    let gen_out = run(std::process::Command::new(venv_bin("python"))
-        .arg(repo_path("scripts/gen-floor-rules.py"))
-        .arg(repo_path("rules"))
-        .arg(&floor));
-    assert_eq!(code(&gen_out), 0, "{}", stderr(&gen_out));
+    run_ok(
+        std::process::Command::new(venv_bin("python"))
+            .arg(repo_path("scripts/gen-floor-rules.py"))
+            .arg(repo_path("rules"))
+            .arg(&floor),
+    );
     let demo = repo_path("examples/demo-inventory.json");
     let results = |extra: &[&str]| -> Vec<serde_json::Value> {
         let mut args = vec!["--format", "json", "--fail-on", "critical"];
         args.extend_from_slice(extra);
-        let o = scan_inv(&demo, &args);
-        let doc: serde_json::Value =
-            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
-        doc["results"].as_array().unwrap().clone()
+        scan_inventory(&demo).args(&args).run().json()["results"]
+            .as_array()
+            .unwrap()
+            .clone()
     };
     let key = |r: &serde_json::Value| {
         (
@@ -731,14 +615,12 @@ fn floor_rules_keep_the_results_and_mappings_of_the_built_in_rules_and_fail_noth
 
 #[test]
 fn a_field_the_inventory_does_not_have_is_refused_at_load() {
-    let d = broken_rules(|t| {
+    let (o, _d, f) = on_broken_rules(&["rules", "validate"], |t| {
         t.replace(
             "condition = \"params.tag_key in vpc.tags && vpc.tags[params.tag_key] != ''\"",
             "condition = \"\"\"\nparams.tag_key in vpc.tags &&\n  size(vpc.active_vpc_log) > 0\"\"\"",
         )
     });
-    let f = d.path().join("ORG-001.toml");
-    let o = fa(&["rules", "validate", d.path().to_str().unwrap()]);
     let line = line_of(&f, "vpc.active_vpc_log");
     assert_positioned(
         &o,
@@ -746,43 +628,46 @@ fn a_field_the_inventory_does_not_have_is_refused_at_load() {
         line,
         "check owner-tag: condition: the vpc has no field \"active_vpc_log\"; did you mean \"active_vpc_logs\"?",
     );
-    says_err(&o, &format!("{}:{line}:12:", f.display()));
+    o.stderr_has(&format!("{}:{line}:12:", f.display()));
     // The rule directories of the examples and the built-in pack are valid.
     for dir in ["tests/fixtures/user-rules", "tests/fixtures/account-rules"] {
-        let o = fa(&["rules", "validate", repo_path(dir).to_str().unwrap()]);
-        assert_eq!(code(&o), 0, "{dir}: {}", stderr(&o));
+        let o = fa()
+            .args(["rules", "validate", repo_path(dir).to_str().unwrap()])
+            .run();
+        assert_eq!(o.code(), 0, "{dir}: {}", o.stderr());
     }
 }
 
 #[test]
 fn rule_ids_are_matched_regardless_of_case_and_unknown_ones_get_the_closest() {
-    let o = fa(&["rules", "show", "vpc-001"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("VPC-001: "), "{}", stdout(&o));
-    let o = fa(&["rules", "show", "VPC-01"]);
-    assert_eq!(code(&o), 2);
-    says_err(
-        &o,
-        "rules show: unknown rule \"VPC-01\"; did you mean \"VPC-001\"?",
-    );
+    let o = fa().args(["rules", "show", "vpc-001"]).run();
+    o.assert_code(0);
+    assert!(o.stdout().starts_with("VPC-001: "), "{}", o.stdout());
+    let o = fa().args(["rules", "show", "VPC-01"]).run();
+    o.assert_code(2);
+    o.stderr_has("rules show: unknown rule \"VPC-01\"; did you mean \"VPC-001\"?");
 
     // The config file's [rules.ID] too.
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");
     std::fs::write(&cfg, "[rules.vpc-004]\nenabled = false\n").unwrap();
-    let o = fa(&["rules", "list", "--config", cfg.to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(!stdout(&o).contains("VPC-004") && stdout(&o).contains("VPC-003"));
+    let o = fa()
+        .args(["rules", "list", "--config", cfg.to_str().unwrap()])
+        .run();
+    o.assert_code(0);
+    assert!(!o.stdout().contains("VPC-004") && o.stdout().contains("VPC-003"));
     std::fs::write(&cfg, "[rules.VPC-04]\nenabled = false\n").unwrap();
-    let o = fa(&["rules", "list", "--config", cfg.to_str().unwrap()]);
-    assert_eq!(code(&o), 2);
-    says_err(&o, "did you mean \"VPC-004\"?");
+    let o = fa()
+        .args(["rules", "list", "--config", cfg.to_str().unwrap()])
+        .run();
+    o.assert_code(2);
+    o.stderr_has("did you mean \"VPC-004\"?");
 }
 
 #[test]
 fn suppressions_name_loaded_rules_regardless_of_case() {
     let dir = tempfile::tempdir().unwrap();
-    let inv = complete_inventory(dir.path());
+    let inv = complete(dir.path());
     let supp = dir.path().join("s.toml");
     let entry = |rule: &str, check: &str| {
         format!(
@@ -802,83 +687,57 @@ fn suppressions_name_loaded_rules_regardless_of_case() {
         ),
     ] {
         std::fs::write(&supp, text).unwrap();
-        let o = scan_inv(&inv, &["--suppressions", supp.to_str().unwrap()]);
-        assert_eq!(code(&o), 2, "{}", stderr(&o));
-        says_err(
-            &o,
-            &format!("{}{at} {needle}", dir.path().display().to_string() + "/"),
-        );
+        let o = scan_inventory(&inv)
+            .args(["--suppressions", supp.to_str().unwrap()])
+            .run();
+        o.assert_code(2);
+        o.stderr_has(&format!(
+            "{}{at} {needle}",
+            dir.path().display().to_string() + "/"
+        ));
     }
     // A lower-case id suppresses the rule's results.
     std::fs::write(&supp, entry("vpc-001", "check = \"flow-logs-enabled\"\n")).unwrap();
-    let report = dir.path().join("r.json");
-    let o = scan_inv(
-        &inv,
-        &[
-            "--suppressions",
-            supp.to_str().unwrap(),
-            "-f",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code(&o), 1, "{}", stderr(&o));
-    assert!(
-        !stderr(&o).contains("matched no failing result"),
-        "{}",
-        stderr(&o)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    assert!(
-        doc["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["rule_id"] == "VPC-001"
-                && r["resource"]["id"] == "vpc-0a11ce0000000002"
-                && r["check_id"] == "flow-logs-enabled"
-                && r["status"] == "suppressed")
+    let o = scan_inventory(&inv)
+        .arg("--suppressions")
+        .arg(&supp)
+        .json_report()
+        .run();
+    let err = o.assert_code(1).stderr();
+    assert!(!err.contains("matched no failing result"), "{err}");
+    let doc = o.report();
+    assert_eq!(
+        result(&doc, "VPC-001", "flow-logs-enabled", "vpc-0a11ce0000000002")["status"],
+        "suppressed"
     );
 }
 
 #[test]
 fn rules_list_takes_format_json_and_aligns_long_titles() {
-    let json = |args: &[&str]| -> serde_json::Value {
-        let o = fa(args);
-        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
-        serde_json::from_slice(&o.stdout).unwrap()
-    };
+    let json = |args: &[&str]| fa().args(args).run().assert_code(0).json();
     let by_format = json(&["rules", "list", "--format", "json"]);
-    assert!(
-        by_format
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["id"] == "VPC-001")
-    );
+    assert!(each(&by_format).any(|r| r["id"] == "VPC-001"));
     // `--json` stays as a hidden alias.
     assert_eq!(json(&["rules", "list", "--json"]), by_format);
     assert_eq!(
         json(&["rules", "show", "VPC-001", "-f", "json"])["id"],
         "VPC-001"
     );
-    let help = stdout(&fa(&["rules", "list", "--help"]));
+    let help = fa().args(["rules", "list", "--help"]).run().stdout();
     assert!(
         help.contains("--format") && !help.contains("--json"),
         "{help}"
     );
 
     // A title longer than the others pushes the CHECKS column right, on every line.
-    let d = broken_rules(|t| {
+    let (o, _d, _) = on_broken_rules(&["rules", "list", "--rules"], |t| {
         t.replace(
             "title = \"VPC has an owner\"",
             "title = \"VPC has an owner tag naming the team that answers for it at night\"",
         )
     });
-    let o = fa(&["rules", "list", "--rules", d.path().to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let out = stdout(&o);
+    o.assert_code(0);
+    let out = o.stdout();
     let column = out.lines().next().unwrap().find("CHECKS").unwrap();
     for line in out.lines().skip(1) {
         assert!(

@@ -1,7 +1,9 @@
 //! End to end against moto: a two-region account seeded with every VPC-001/002/003 case, scanned
 //! with `--format json`, and every verdict checked.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -59,41 +61,21 @@ fn seed_every_case(moto: &Moto) -> BTreeMap<String, String> {
 }
 
 fn scan_json(moto: &Moto, extra: &[&str]) -> (i32, Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r.json");
-    let mut cmd = flowaudit();
-    cmd.args([
-        "scan",
-        "--endpoint-url",
-        &moto.endpoint(),
-        "--region",
-        "us-east-1,eu-west-1",
-        "--format",
-        "json",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    cmd.args(extra);
-    let o = run(&mut cmd);
-    assert!(
-        code(&o) == 1,
-        "expected findings (exit 1), got {}: {}",
-        code(&o),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    crate::support::report_schema::validate_against_schema(&out);
-    (
-        code(&o),
-        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap(),
-    )
+    let o = fa()
+        .arg("scan")
+        .endpoint(&moto.endpoint())
+        .args(["--region", "us-east-1,eu-west-1"])
+        .json_report()
+        .args(extra)
+        .run();
+    o.assert_code_for(1, "expected findings");
+    crate::support::report_schema::validate_against_schema(&o.file("report.json"));
+    (o.code(), o.report())
 }
 
 /// (status, message) of one check on one VPC.
 fn verdict(doc: &Value, vpc: &str, rule: &str, check: &str) -> (String, String) {
-    let r = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let r = each(&doc["results"])
         .find(|r| r["resource"]["id"] == vpc && r["rule_id"] == rule && r["check_id"] == check)
         .unwrap_or_else(|| panic!("no result for {vpc} {rule} {check}"));
     (

@@ -1,21 +1,19 @@
 //! Rules and suppressions that depend on the account of each resource (`account` in CEL,
 //! `ou` and `account_tags` in suppressions), over an organization inventory, through the binary.
 
+use crate::support::cmd::{fa, scan_inventory};
 use crate::support::harness::*;
 use crate::support::hostile::{corpus, ou_name_glob, toml_string};
+use crate::support::json::each;
+use crate::support::results::suppression_indices;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 const PROD: &str = "111111111111";
 const DEV: &str = "222222222222";
 const SANDBOX: &str = "333333333333";
 /// Has VPCs in the inventory but no entry in its `accounts`.
 const UNLISTED: &str = "444444444444";
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// An organization inventory: four accounts with one region each, each region with a VPC whose
 /// only flow log keeps 30 days (`...1`) and a VPC without flow logs (`...2`); a suspended account
@@ -86,26 +84,21 @@ fn org_inventory_with(dir: &Path, edit: impl FnOnce(&mut Value)) -> PathBuf {
 fn scan(dir: &Path, inv: &Path, extra: &[&str]) -> (i32, Value, String) {
     let report = dir.join("r.json");
     let _ = std::fs::remove_file(&report);
-    let mut cmd = flowaudit();
-    cmd.args(["scan", "--from-inventory"])
-        .arg(inv)
+    let o = scan_inventory(inv)
         .args(["-f", "json", "-o"])
         .arg(&report)
-        .args(extra);
-    let o = run(&mut cmd);
+        .args(extra)
+        .run();
     let doc = std::fs::read(&report)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
-    (code(&o), doc, err(&o))
+    (o.code(), doc, o.stderr())
 }
 
 /// (status, message) of `rule`/`check` on the VPC `vpc` of `account`.
 fn result(doc: &Value, rule: &str, check: &str, account: &str, vpc: &str) -> (String, String) {
-    let r = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let r = each(&doc["results"])
         .find(|r| {
             r["rule_id"] == rule
                 && r["check_id"] == check
@@ -128,12 +121,12 @@ fn a_rule_and_its_parameters_depend_on_the_account_of_each_vpc() {
     let rules = repo_path("tests/fixtures/account-rules");
     let rules = rules.to_str().unwrap();
     // The rule's own tests give each case an account.
-    let o = run(flowaudit().args(["rules", "test", rules]));
-    assert_eq!(code(&o), 0, "{}", err(&o));
+    let o = fa().args(["rules", "test", rules]).run();
+    o.assert_code(0);
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("5 case(s): 5 passed, 0 failed"),
+        o.stdout().contains("5 case(s): 5 passed, 0 failed"),
         "{}",
-        String::from_utf8_lossy(&o.stdout)
+        o.stdout()
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -228,23 +221,14 @@ expires = 2099-12-31
     assert_eq!(st(SANDBOX, 3), "suppressed");
     assert_eq!(st(DEV, 2), "fail", "in Workloads/Dev, env dev");
     assert_eq!(st(UNLISTED, 4), "fail", "no OU path or tags are known");
-    let sandbox = doc["results"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let sandbox = each(&doc["results"])
         .find(|r| r["resource"]["account_id"] == SANDBOX && r["status"] == "suppressed")
         .unwrap();
     assert_eq!(
         sandbox["suppression"]["reason"],
         "Lab accounts log at the transit gateway (SEC-8)"
     );
-    let unmatched: Vec<i64> = doc["suppressions"]["unmatched"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["index"].as_i64().unwrap())
-        .collect();
-    assert_eq!(unmatched, vec![3]);
+    assert_eq!(suppression_indices(&doc, "unmatched"), vec![3]);
     assert!(
         e.contains("suppression #3") && e.contains("matched no failing result"),
         "{e}"
@@ -414,10 +398,7 @@ fn suppressions_match_hostile_ou_names_and_tags_as_data() {
             );
             assert_eq!(rc, 0, "every failure is suppressed: {e}");
             for (i, id) in ids.iter().enumerate() {
-                let r = doc["results"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
+                let r = each(&doc["results"])
                     .find(|r| {
                         r["resource"]["account_id"] == id.as_str()
                             && r["check_id"] == "flow-logs-enabled"
@@ -435,12 +416,7 @@ fn suppressions_match_hostile_ou_names_and_tags_as_data() {
     }
     // The values are kept as read.
     let (_, doc, _) = scan(dir.path(), &inv, &[]);
-    for (a, (_, v)) in doc["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&corpus)
-    {
+    for (a, (_, v)) in each(&doc["scan"]["account_details"]).zip(&corpus) {
         assert_eq!(
             (
                 &a["name"],

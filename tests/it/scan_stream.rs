@@ -1,49 +1,31 @@
 //! A scan without `--fix` streams: an inventory file is read one region at a time and the JSON
 //! report is written while the rules run. The other ways in and out must give the same report.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
-
-fn stderr_of(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::json::each;
 
 #[test]
 fn an_inventory_read_from_a_pipe_gives_the_report_its_file_gives() {
-    use std::io::Write;
     let path = repo_path("examples/demo-inventory.json");
-    let from_file = run(flowaudit()
+    let from_file = fa()
         .args(["scan", "--format", "json", "--from-inventory"])
-        .arg(&path));
+        .arg(&path)
+        .run();
     // /dev/stdin is a pipe here: not a regular file, so it is read whole rather than streamed.
-    let mut child = flowaudit()
+    let from_pipe = fa()
         .args(["scan", "--format", "json", "--from-inventory", "/dev/stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let text = std::fs::read(&path).unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&text));
-    let from_pipe = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert_eq!(
-        code(&from_pipe),
-        code(&from_file),
-        "{}",
-        stderr_of(&from_pipe)
-    );
-    assert!(!from_file.stdout.is_empty());
-    assert_eq!(
-        String::from_utf8_lossy(&from_pipe.stdout),
-        String::from_utf8_lossy(&from_file.stdout)
-    );
+        .stdin(std::fs::read(&path).unwrap())
+        .run();
+    from_pipe.assert_code(from_file.code());
+    assert!(!from_file.stdout().is_empty());
+    assert_eq!(from_pipe.stdout(), from_file.stdout());
 }
 
 #[test]
 fn text_and_sarif_written_beside_a_streamed_json_report_agree_with_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(flowaudit()
+    let out = fa()
         .args([
             "scan",
             "-f",
@@ -58,8 +40,9 @@ fn text_and_sarif_written_beside_a_streamed_json_report_agree_with_it() {
         .args(["--suppressions"])
         .arg(repo_path("examples/demo-suppressions.toml"))
         .arg("--from-inventory")
-        .arg(repo_path("examples/demo-inventory.json")));
-    assert!(matches!(code(&out), 1 | 3), "{}", stderr_of(&out));
+        .arg(repo_path("examples/demo-inventory.json"))
+        .run();
+    assert!(matches!(out.code(), 1 | 3), "{}", out.stderr());
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.json")).unwrap()).unwrap();
     let results = json["results"].as_array().unwrap();
@@ -110,10 +93,7 @@ fn text_and_sarif_written_beside_a_streamed_json_report_agree_with_it() {
     let sarif: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.sarif")).unwrap())
             .unwrap();
-    let sarif_results: usize = sarif["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let sarif_results: usize = each(&sarif["runs"])
         .map(|run| run["results"].as_array().unwrap().len())
         .sum();
     let suppressed_failures = results

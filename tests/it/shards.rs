@@ -1,45 +1,35 @@
 //! Sharded organization scans (`scan --shard`) against moto, merged with `flowaudit report`.
 
+use crate::support::cmd::{Fa, Out, fa};
 use crate::support::harness::*;
+use crate::support::json::each;
 use crate::support::org::{Refuse, count_op, counts, org_proxy, seed_org};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 /// flowaudit without the job-array index variables of the environment the tests run in.
-fn fa() -> Command {
-    let mut c = flowaudit();
+fn sharded() -> Fa {
+    let mut c = fa();
     c.env_remove("JOB_COMPLETION_INDEX")
         .env_remove("AWS_BATCH_JOB_ARRAY_INDEX");
     c
 }
 
 /// `scan --org` through `endpoint` in us-east-1, its JSON report written to `report`; extra
-/// `args` and `env`. Returns (exit code, report, stderr).
-fn org_scan(
-    endpoint: &str,
-    report: &Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> (i32, Value, String) {
-    let out = run(fa()
-        .args([
-            "scan",
-            "--org",
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-east-1",
-        ])
-        .args(["--format", "json", "--output"])
+/// `args` and `env`. Returns the run and the report.
+fn org_scan(endpoint: &str, report: &Path, args: &[&str], env: &[(&str, &str)]) -> (Out, Value) {
+    let out = sharded()
+        .args(["scan", "--org"])
+        .endpoint(endpoint)
+        .args(["--region", "us-east-1", "--format", "json", "--output"])
         .arg(report)
         .args(args)
-        .envs(env.iter().copied()));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        .envs(env)
+        .run();
     let text = std::fs::read_to_string(report)
-        .unwrap_or_else(|e| panic!("no report ({e}); exit {}; stderr:\n{stderr}", code(&out)));
-    (code(&out), serde_json::from_str(&text).unwrap(), stderr)
+        .unwrap_or_else(|e| panic!("no report ({e}){}", out.shown()));
+    (out, serde_json::from_str(&text).unwrap())
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -77,11 +67,8 @@ fn three_shards_merged_equal_one_unsharded_scan() {
     let dir = tempfile::tempdir().unwrap();
 
     let whole_path = dir.path().join("whole.json");
-    let (whole_code, whole, stderr) = org_scan(&proxy.endpoint(), &whole_path, &[], &[]);
-    assert_eq!(
-        whole_code, 1,
-        "findings, nothing partial; stderr:\n{stderr}"
-    );
+    let (out, whole) = org_scan(&proxy.endpoint(), &whole_path, &[], &[]);
+    out.assert_code_for(1, "findings, nothing partial");
     let whole_calls = describe_vpcs_by_account(&log);
     log.lock().unwrap().clear();
 
@@ -91,13 +78,13 @@ fn three_shards_merged_equal_one_unsharded_scan() {
     for i in 0..3 {
         let path = dir.path().join(format!("shard-{i}.json"));
         let index = i.to_string();
-        let (c, report, stderr) = org_scan(
+        let (out, report) = org_scan(
             &proxy.endpoint(),
             &path,
             &["--shard", "auto/3"],
             &[("JOB_COMPLETION_INDEX", index.as_str())],
         );
-        assert!(c == 0 || c == 1, "shard {i}: exit {c}; stderr:\n{stderr}");
+        out.assert_complete();
         let shard = &report["scan"]["shard"];
         assert_eq!(shard["index"], i);
         assert_eq!(shard["count"], 3);
@@ -128,29 +115,15 @@ fn three_shards_merged_equal_one_unsharded_scan() {
     assert_eq!(describe_vpcs_by_account(&log), whole_calls);
 
     let merged_path = dir.path().join("merged.json");
-    let out = run(fa()
+    sharded()
         .arg("report")
         .args(&shard_files)
         .args(["--format", "json", "--output"])
-        .arg(&merged_path));
-    assert_eq!(
-        code(&out),
-        whole_code,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let merged: Value =
-        serde_json::from_str(&std::fs::read_to_string(&merged_path).unwrap()).unwrap();
-    let results = |d: &Value| {
-        sorted(
-            d["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r.to_string())
-                .collect(),
-        )
-    };
+        .arg(&merged_path)
+        .run()
+        .assert_code(1);
+    let merged = read_json(&merged_path);
+    let results = |d: &Value| sorted(each(&d["results"]).map(|r| r.to_string()).collect());
     assert_eq!(results(&merged), results(&whole));
     assert_eq!(merged["summary"], whole["summary"]);
     for key in [
@@ -170,23 +143,18 @@ fn three_shards_merged_equal_one_unsharded_scan() {
             .is_empty()
     );
     // The closed account is merged as a skipped account.
-    let closed = merged["scan"]["account_details"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let closed = each(&merged["scan"]["account_details"])
         .find(|a| a["id"] == w.id("closed"))
         .unwrap();
     assert_eq!(closed["scanned"], false);
 
     // Two shards of three: merged, with a warning that one is missing.
-    let out = run(fa().arg("report").args(&shard_files[..2]).args([
-        "--format",
-        "text",
-        "--output",
-        "/dev/null",
-    ]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("shard 2/3 missing"), "{stderr}");
+    sharded()
+        .arg("report")
+        .args(&shard_files[..2])
+        .args(["--format", "text", "--output", "/dev/null"])
+        .run()
+        .stderr_has("shard 2/3 missing");
 }
 
 #[test]
@@ -199,7 +167,7 @@ fn a_shard_given_no_account_writes_an_empty_report_and_exits_0() {
     for i in 0..40 {
         let path = dir.path().join(format!("s{i}.json"));
         let index = i.to_string();
-        let (c, report, stderr) = org_scan(
+        let (out, report) = org_scan(
             &proxy.endpoint(),
             &path,
             &["--shard", "auto/40"],
@@ -212,7 +180,7 @@ fn a_shard_given_no_account_writes_an_empty_report_and_exits_0() {
         {
             continue;
         }
-        assert_eq!(c, 0, "{stderr}");
+        out.assert_code(0);
         assert_eq!(report["scan"]["shard"]["index"], i);
         assert_eq!(report["scan"]["accounts"], serde_json::json!([]));
         assert_eq!(report["results"], serde_json::json!([]));
@@ -272,13 +240,15 @@ fn a_shard_index_that_is_missing_or_out_of_range_exits_2_before_any_call() {
         ),
     ];
     for (args, env, want) in cases {
-        let out = run(fa()
-            .args(["scan", "--endpoint-url", &ep, "--region", "us-east-1"])
+        sharded()
+            .arg("scan")
+            .endpoint(&ep)
+            .args(["--region", "us-east-1"])
             .args(&args)
-            .envs(env.iter().copied()));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(code(&out), 2, "{args:?} {env:?}: {stderr}");
-        assert!(stderr.contains(want), "{args:?} {env:?}: {stderr}");
+            .envs(&env)
+            .run()
+            .assert_code(2)
+            .stderr_has(want);
     }
     assert!(log.lock().unwrap().is_empty(), "no call may be made");
 }

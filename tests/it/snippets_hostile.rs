@@ -12,8 +12,11 @@
 //! The inventories are built in memory: this tests what the templates do with any value, including
 //! values that the checks on inventory files would refuse.
 
-use crate::support::harness::{repo_path, venv_bin};
+use crate::support::cmd::fa;
+use crate::support::harness::{repo_path, run_ok, venv_bin};
 use crate::support::hostile::corpus;
+use crate::support::json::{each, each_mut};
+use crate::support::scan::vpcs_mut;
 use flowaudit::findings::{Finding, Status};
 use flowaudit::inventory::Inventory;
 use flowaudit::rules::snippet::{comment_text, hcl_name};
@@ -26,21 +29,24 @@ const PLACEHOLDER: &str = "zzqvalue7";
 
 type Setter = fn(&mut Value, &str);
 
-fn vpcs(inv: &mut Value) -> impl Iterator<Item = &mut Value> {
-    inv["regions"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .flat_map(|r| r["vpcs"].as_array_mut().unwrap().iter_mut())
-}
-
 fn tgws(inv: &mut Value) -> impl Iterator<Item = &mut Value> {
-    inv["regions"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
+    each_mut(&mut inv["regions"])
         .filter_map(|r| r.get_mut("transit_gateways"))
         .flat_map(|t| t.as_array_mut().unwrap().iter_mut())
+}
+
+/// `v` as the id of a resource (VPC, subnet, transit gateway) and of its flow logs' resource.
+fn set_id(resource: &mut Value, v: &str) {
+    set(resource, "id", v);
+    for l in resource["flow_logs"].as_array_mut().unwrap() {
+        set(l, "resource_id", v);
+    }
+}
+
+/// `v` as the name of a resource and its Name tag.
+fn set_name(resource: &mut Value, v: &str) {
+    set(resource, "name", v);
+    resource["tags"]["Name"] = json!(v);
 }
 
 /// Every flow log of the inventory: VPC-level, subnet-level and those of transit gateways.
@@ -57,7 +63,7 @@ fn logs(inv: &mut Value, f: impl Fn(&mut Value)) {
             }
         }
     }
-    for vpc in vpcs(inv) {
+    for vpc in vpcs_mut(inv) {
         for l in vpc["flow_logs"].as_array_mut().unwrap() {
             f(l);
         }
@@ -91,48 +97,23 @@ fn fields() -> Vec<(&'static str, Setter)> {
             for r in inv["regions"].as_array_mut().unwrap() {
                 set(r, "account_id", v);
             }
-            for vpc in vpcs(inv) {
+            for vpc in vpcs_mut(inv) {
                 set(vpc, "owner_id", v);
             }
             for t in tgws(inv) {
                 set(t, "owner_id", v);
             }
         }),
-        ("vpc_id", |inv, v| {
-            for vpc in vpcs(inv) {
-                set(vpc, "id", v);
-                for l in vpc["flow_logs"].as_array_mut().unwrap() {
-                    set(l, "resource_id", v);
-                }
-            }
-        }),
+        ("vpc_id", |inv, v| vpcs_mut(inv).for_each(|r| set_id(r, v))),
         ("vpc_name", |inv, v| {
-            for vpc in vpcs(inv) {
-                set(vpc, "name", v);
-                vpc["tags"]["Name"] = json!(v);
-            }
+            vpcs_mut(inv).for_each(|r| set_name(r, v))
         }),
-        ("tgw_id", |inv, v| {
-            for t in tgws(inv) {
-                set(t, "id", v);
-                for l in t["flow_logs"].as_array_mut().unwrap() {
-                    set(l, "resource_id", v);
-                }
-            }
-        }),
-        ("tgw_name", |inv, v| {
-            for t in tgws(inv) {
-                set(t, "name", v);
-                t["tags"]["Name"] = json!(v);
-            }
-        }),
+        ("tgw_id", |inv, v| tgws(inv).for_each(|r| set_id(r, v))),
+        ("tgw_name", |inv, v| tgws(inv).for_each(|r| set_name(r, v))),
         ("subnet_id", |inv, v| {
-            for vpc in vpcs(inv) {
+            for vpc in vpcs_mut(inv) {
                 for s in vpc["subnets"].as_array_mut().unwrap() {
-                    set(s, "id", v);
-                    for l in s["flow_logs"].as_array_mut().unwrap() {
-                        set(l, "resource_id", v);
-                    }
+                    set_id(s, v);
                 }
             }
         }),
@@ -191,7 +172,7 @@ fn base_inventory() -> Value {
         &std::fs::read_to_string(repo_path("tests/fixtures/demo-inventory.json")).unwrap(),
     )
     .unwrap();
-    let subnet_vpc = vpcs(&mut inv)
+    let subnet_vpc = vpcs_mut(&mut inv)
         .find(|v| v["subnets"].as_array().is_some_and(|s| !s.is_empty()))
         .expect("the demo has a VPC logged by subnet")
         .clone();
@@ -321,15 +302,10 @@ fn every_snippet_keeps_every_hostile_value_as_data() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| dir.path().join("cases.json"));
     std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let out = std::process::Command::new(venv_bin("python"))
-        .arg(repo_path("tests/support/check_snippets.py"))
-        .arg(&file)
-        .output()
-        .expect("run check_snippets.py");
-    assert!(
-        out.status.success(),
-        "check_snippets.py failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        std::process::Command::new(venv_bin("python"))
+            .arg(repo_path("tests/support/check_snippets.py"))
+            .arg(&file),
     );
     let failures: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let shown: Vec<String> = failures
@@ -398,7 +374,7 @@ command_not_found_handle() { printf 'RAN\0%s\0' "$1" >> "$FA_LOG"; return 127; }
 /// ARN as one argument, byte for byte.
 #[test]
 fn live_scan_with_a_hostile_role_path_and_name_tag() {
-    use crate::support::harness::{Moto, flowaudit};
+    use crate::support::harness::Moto;
     let region = "us-east-1";
     let role = "arn:aws:iam::123456789012:role/a'$(touch${IFS}x)'`id`/r";
     let name = corpus()
@@ -415,31 +391,17 @@ fn live_scan_with_a_hostile_role_path_and_name_tag() {
         {"op": "vpc", "key": "bare", "cidr": "10.2.0.0/16", "tags": {"Name": name}, "region": region},
     ]));
     let dir = tempfile::tempdir().unwrap();
-    let o = flowaudit()
-        .args([
-            "scan",
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--region",
-            region,
-        ])
+    fa().arg("scan")
+        .endpoint(&moto.endpoint())
+        .args(["--region", region])
         .args(["--format", "json", "--format", "text", "--output-dir"])
         .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        matches!(o.status.code(), Some(1)),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
+        .run()
+        .assert_code(1);
     let doc: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("flowaudit.json")).unwrap()).unwrap();
     let result = |vpc: &str, rule: &str, check: &str| -> Value {
-        doc["results"]
-            .as_array()
-            .unwrap()
-            .iter()
+        each(&doc["results"])
             .find(|r| r["resource"]["id"] == vpc && r["rule_id"] == rule && r["check_id"] == check)
             .unwrap_or_else(|| panic!("no {rule}/{check} result for {vpc}"))
             .clone()

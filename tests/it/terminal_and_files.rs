@@ -2,16 +2,13 @@
 //! rule files come out escaped), and output files are never written through a planted link;
 //! inventory dumps are owner-only.
 
+use crate::support::cmd::fa;
 use crate::support::harness::*;
 
 /// A key with an escape sequence (red), a right-to-left override, an Arabic letter mark and a
 /// line break followed by text that imitates a `fix:` line.
 const HOSTILE_KEY: &str = "a\u{1b}[31m\u{202e}\u{61c}\n  fix: rm -rf";
 const HOSTILE_SHOWN: &str = "a\\u{1b}[31m\\u{202e}\\u{61c}\\u{a}  fix: rm -rf";
-
-fn stderr_of(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// No raw control or bidi character but line breaks.
 fn assert_terminal_safe(text: &str) {
@@ -48,9 +45,9 @@ fn a_hostile_key_in_an_inventory_file_is_escaped_on_stderr() {
     ] {
         let path = dir.path().join(format!("{at}.json"));
         std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-        let out = run(flowaudit().args(["scan", "--from-inventory"]).arg(&path));
-        let err = stderr_of(&out);
-        assert_eq!(code(&out), 2, "{err}");
+        let out = fa().args(["scan", "--from-inventory"]).arg(&path).run();
+        let err = out.stderr();
+        assert_eq!(out.code(), 2, "{err}");
         assert!(err.contains(HOSTILE_SHOWN), "{at}: {err}");
         assert_terminal_safe(&err);
         // The key's line break did not start a line: one `fix:` line, the real one.
@@ -84,9 +81,9 @@ fn a_hostile_key_in_a_change_log_is_escaped_on_stderr() {
         }]
     });
     std::fs::write(&path, serde_json::to_string_pretty(&log).unwrap()).unwrap();
-    let out = run(flowaudit().args(["fix", "--undo"]).arg(&path));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 2, "{err}");
+    let out = fa().args(["fix", "--undo"]).arg(&path).run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 2, "{err}");
     assert!(err.contains(HOSTILE_SHOWN), "{err}");
     assert!(err.contains("changes[0]"), "{err}");
     assert_terminal_safe(&err);
@@ -103,9 +100,9 @@ fn a_hostile_key_in_a_rule_file_is_escaped_on_stderr() {
         format!("{key} = 1\n{text}"),
     )
     .unwrap();
-    let out = run(flowaudit().args(["rules", "validate"]).arg(dir.path()));
-    let err = stderr_of(&out);
-    assert_eq!(code(&out), 2, "{err}");
+    let out = fa().args(["rules", "validate"]).arg(dir.path()).run();
+    let err = out.stderr();
+    assert_eq!(out.code(), 2, "{err}");
     assert!(err.contains(HOSTILE_SHOWN), "{err}");
     assert_terminal_safe(&err);
 }
@@ -141,13 +138,14 @@ fn a_link_planted_at_an_in_place_output_is_refused_and_its_target_untouched() {
     ] {
         let link = dir.path().join(name);
         std::os::unix::fs::symlink(&fifo, &link).unwrap();
-        let out = run(flowaudit()
+        let out = fa()
             .args(["scan", "--format", "json", "--from-inventory"])
             .arg(repo_path("examples/demo-inventory.json"))
             .arg(flag)
-            .arg(&link));
-        let err = stderr_of(&out);
-        assert_eq!(code(&out), 2, "{flag}: {err}");
+            .arg(&link)
+            .run();
+        let err = out.stderr();
+        assert_eq!(out.code(), 2, "{flag}: {err}");
         assert!(
             err.contains("symbolic link") && err.contains(name),
             "{flag}: {err}"
@@ -166,12 +164,13 @@ fn a_link_planted_at_an_in_place_output_is_refused_and_its_target_untouched() {
 
 #[test]
 fn the_standard_output_descriptor_name_is_still_an_output() {
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--format", "json", "--from-inventory"])
         .arg(repo_path("examples/demo-inventory.json"))
-        .args(["--output", "/dev/stdout"]));
-    assert!([0, 1, 3].contains(&code(&out)), "{}", stderr_of(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the report on stdout");
+        .args(["--output", "/dev/stdout"])
+        .run();
+    assert!([0, 1, 3].contains(&out.code()), "{}", out.stderr());
+    let doc: serde_json::Value = out.json();
     assert!(doc["results"].is_array());
 }
 
@@ -184,14 +183,15 @@ fn an_inventory_dump_is_owner_only_and_reports_are_not() {
     // A dump replacing a readable file is owner-only too.
     std::fs::write(&dump, "old").unwrap();
     std::fs::set_permissions(&dump, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = run(flowaudit()
+    let out = fa()
         .args(["scan", "--format", "json", "--from-inventory"])
         .arg(repo_path("examples/demo-inventory.json"))
         .arg("--dump-inventory")
         .arg(&dump)
         .arg("--output")
-        .arg(&report));
-    assert!([0, 1, 3].contains(&code(&out)), "{}", stderr_of(&out));
+        .arg(&report)
+        .run();
+    assert!([0, 1, 3].contains(&out.code()), "{}", out.stderr());
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dump), 0o600);
     assert!(

@@ -9,13 +9,15 @@
 //! demo inventory. It gives transit gateway flow logs the VPC default LogFormat, where AWS gives
 //! them the transit gateway fields; no check reads it.
 
-use crate::support::fix::{boto, logged_flow_log_ids, read_json, run_fa, tmp, undo};
+use crate::support::cmd::Out;
+use crate::support::fix::{fix_cmd, flow_logs_in, logged_flow_log_ids, tmp, undo};
 use crate::support::harness::*;
-use crate::support::proxy::{Handler, Proxy, Response};
-use crate::support::scan::{assert_complete, vpcs};
+use crate::support::json::{each, find};
+use crate::support::proxy::Proxy;
+use crate::support::results::{result, statuses_of};
+use crate::support::scan::{scan_at, vpcs};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 const REGION: &str = "eu-west-1";
 
@@ -38,10 +40,7 @@ fn seed(moto: &Moto) -> BTreeMap<String, String> {
 }
 
 fn tgws(inv: &Value) -> BTreeMap<String, Value> {
-    inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&inv["regions"])
         .flat_map(|r| {
             r["transit_gateways"]
                 .as_array()
@@ -52,46 +51,12 @@ fn tgws(inv: &Value) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// (check, resource id) -> status of TGW-001's results in a JSON report.
-fn tgw_results(report: &Value) -> BTreeMap<(String, String), String> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["rule_id"] == "TGW-001")
-        .map(|r| {
-            (
-                (
-                    r["check_id"].as_str().unwrap().to_string(),
-                    r["resource"]["id"].as_str().unwrap().to_string(),
-                ),
-                r["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// `scan` with a JSON report: (exit code, inventory, report, stderr).
-fn scan_json(endpoint: &str, regions: &str) -> (i32, Value, Value, String) {
-    let dir = tmp();
-    let (inv, report) = (dir.path().join("inv.json"), dir.path().join("report.json"));
-    let (c, _, err) = run_fa(
-        &[
-            "scan",
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            regions,
-            "--dump-inventory",
-            inv.to_str().unwrap(),
-            "--format",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-        ],
-        dir.path(),
-    );
-    (c, read_json(&inv), read_json(&report), err)
+/// `scan` of `regions` with an inventory dump and a JSON report.
+fn scan_json(endpoint: &str, regions: &str) -> Out {
+    scan_at(endpoint)
+        .args(["--region", regions])
+        .json_report()
+        .run()
 }
 
 fn key(check: &str, id: &str) -> (String, String) {
@@ -103,8 +68,9 @@ fn transit_gateways_are_listed_once_per_region_and_carry_their_flow_logs() {
     let moto = Moto::start();
     let ids = seed(&moto);
     moto.reset_recording();
-    let (code, inv, report, stderr) = scan_json(&moto.endpoint(), &format!("{REGION},us-east-1"));
-    assert_complete(code, &stderr);
+    let out = scan_json(&moto.endpoint(), &format!("{REGION},us-east-1"));
+    out.assert_complete();
+    let (inv, report) = (out.inventory(), out.report());
     let t = tgws(&inv);
     assert_eq!(t.len(), 3, "{t:?}");
     let logged = &t[&ids["logged"]];
@@ -143,12 +109,7 @@ fn transit_gateways_are_listed_once_per_region_and_carry_their_flow_logs() {
         assert_eq!(r["other_flow_logs"], json!([]), "{r}");
     }
     // A region without transit gateways writes no `transit_gateways` field.
-    let us = inv["regions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["region"] == "us-east-1")
-        .unwrap();
+    let us = find(&inv["regions"], "region", "us-east-1");
     assert!(us.get("transit_gateways").is_none(), "{us}");
 
     // One DescribeTransitGateways per region; the attachments are listed only where a flow log
@@ -170,7 +131,7 @@ fn transit_gateways_are_listed_once_per_region_and_carry_their_flow_logs() {
     );
 
     // TGW-001 on what moto serves: the unencrypted log group fails destination-encrypted.
-    let got = tgw_results(&report);
+    let got = statuses_of(&report, "TGW-001");
     let want: BTreeMap<(String, String), String> = [
         (key("flow-logs-enabled", &ids["logged"]), "pass"),
         (key("destination-encrypted", &ids["logged"]), "fail"),
@@ -183,17 +144,7 @@ fn transit_gateways_are_listed_once_per_region_and_carry_their_flow_logs() {
     .map(|(k, v)| (k, v.to_string()))
     .collect();
     assert_eq!(got, want);
-    let r = &report;
-    let partial_fail = r["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| {
-            f["rule_id"] == "TGW-001"
-                && f["check_id"] == "flow-logs-enabled"
-                && f["resource"]["id"] == ids["partial"].as_str()
-        })
-        .unwrap();
+    let partial_fail = result(&report, "TGW-001", "flow-logs-enabled", &ids["partial"]);
     assert_eq!(partial_fail["resource"]["type"], "transit_gateway");
     let msg = partial_fail["message"].as_str().unwrap();
     assert!(msg.contains("coverage is partial"), "{msg}");
@@ -204,16 +155,15 @@ fn transit_gateways_are_listed_once_per_region_and_carry_their_flow_logs() {
 fn a_denied_transit_gateway_listing_leaves_the_vpcs_judged_and_tgw_001_in_error() {
     let moto = Moto::start();
     let ids = seed(&moto);
-    let handler: Handler = Arc::new(move |req, forward| {
-        if req.form("Action").as_deref() == Some("DescribeTransitGateways") {
-            Response::ec2_error(403, "UnauthorizedOperation", "injected by the test proxy")
-        } else {
-            forward(req)
-        }
-    });
-    let proxy = Proxy::start(moto.port, handler);
-    let (code, inv, r, stderr) = scan_json(&proxy.endpoint(), REGION);
-    assert_eq!(code, 3, "a partial scan: {stderr}");
+    let proxy = Proxy::denying(
+        moto.port,
+        "DescribeTransitGateways",
+        403,
+        "UnauthorizedOperation",
+    );
+    let out = scan_json(&proxy.endpoint(), REGION);
+    out.assert_code_for(3, "a partial scan");
+    let (inv, r) = (out.inventory(), out.report());
     let errors = inv["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["operation"], "DescribeTransitGateways");
@@ -223,14 +173,7 @@ fn a_denied_transit_gateway_listing_leaves_the_vpcs_judged_and_tgw_001_in_error(
     assert!(vpcs(&inv).contains_key(&ids["vpc"]));
     assert!(tgws(&inv).is_empty());
     let results = r["results"].as_array().unwrap();
-    let vpc_001 = results
-        .iter()
-        .find(|f| {
-            f["rule_id"] == "VPC-001"
-                && f["check_id"] == "flow-logs-enabled"
-                && f["resource"]["id"] == ids["vpc"].as_str()
-        })
-        .unwrap();
+    let vpc_001 = result(&r, "VPC-001", "flow-logs-enabled", &ids["vpc"]);
     assert_eq!(vpc_001["status"], "pass", "{vpc_001}");
     let tgw: Vec<&Value> = results
         .iter()
@@ -259,36 +202,28 @@ fn the_fix_creates_a_transit_gateway_flow_log_and_undo_deletes_it() {
     let endpoint = moto.endpoint();
     let log = dir.path().join("fix-log.json");
     let report = dir.path().join("fix.json");
-    let base = [
-        "fix",
-        "--endpoint-url",
-        &endpoint,
-        "--region",
-        REGION,
-        "--fix-destination",
-        "s3://tgw-central",
-        "--fix-rule",
-        "TGW-001/flow-logs-enabled",
-        "--fix-log",
-        log.to_str().unwrap(),
-        "--format",
-        "json",
-        "-o",
-        report.to_str().unwrap(),
-        "--yes",
-    ];
+    let fix = |extra: &[&str]| {
+        let mut c = fix_cmd(dir.path(), &["fix", "--yes"], "s3://tgw-central");
+        c.endpoint(&endpoint)
+            .args([
+                "--region",
+                REGION,
+                "--fix-rule",
+                "TGW-001/flow-logs-enabled",
+            ])
+            .arg("--fix-log")
+            .arg(&log)
+            .args(["--format", "json", "-o"])
+            .arg(&report)
+            .args(extra);
+        c.run().assert_complete();
+    };
 
     // DryRun: moto checks the request and answers DryRunOperation; nothing is created.
-    let before = flow_logs_in(&endpoint);
-    let mut dry = base.to_vec();
-    dry.push("--dry-run");
-    let (c, _, err) = run_fa(&dry, dir.path());
-    assert!(c == 0 || c == 1, "exit {c}: {err}");
+    let before = flow_logs_in(&endpoint, REGION);
+    fix(&["--dry-run"]);
     let fixes = read_json(&report)["fixes"].clone();
-    let outcomes: Vec<(&str, &str)> = fixes
-        .as_array()
-        .unwrap()
-        .iter()
+    let outcomes: Vec<(&str, &str)> = each(&fixes)
         .map(|f| {
             (
                 f["vpc_id"].as_str().unwrap(),
@@ -303,12 +238,15 @@ fn the_fix_creates_a_transit_gateway_flow_log_and_undo_deletes_it() {
             (ids["bare"].as_str(), "dry_run_ok")
         ])
     );
-    assert_eq!(flow_logs_in(&endpoint), before, "a dry run creates nothing");
+    assert_eq!(
+        flow_logs_in(&endpoint, REGION),
+        before,
+        "a dry run creates nothing"
+    );
     std::fs::remove_file(&log).ok();
 
-    let (c, _, err) = run_fa(&base, dir.path());
-    assert!(c == 0 || c == 1, "exit {c}: {err}");
-    let after = flow_logs_in(&endpoint);
+    fix(&[]);
+    let after = flow_logs_in(&endpoint, REGION);
     let created: Vec<&Value> = after
         .iter()
         .filter(|(k, _)| !before.contains_key(*k))
@@ -346,25 +284,10 @@ fn the_fix_creates_a_transit_gateway_flow_log_and_undo_deletes_it() {
     let (c, err) = undo(&log, &endpoint, dir.path());
     assert_eq!(c, 0, "{err}");
     assert_eq!(
-        flow_logs_in(&endpoint),
+        flow_logs_in(&endpoint, REGION),
         before,
         "undo deletes what the fix created"
     );
-}
-
-fn flow_logs_in(endpoint: &str) -> BTreeMap<String, Value> {
-    let script = r#"
-import boto3, json, sys
-ec2 = boto3.client('ec2', region_name='eu-west-1', endpoint_url=sys.argv[1],
-                   aws_access_key_id='testing', aws_secret_access_key='testing')
-print(json.dumps(ec2.describe_flow_logs()['FlowLogs'], default=str))
-"#;
-    boto(script, endpoint)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["FlowLogId"].as_str().unwrap().to_string(), f.clone()))
-        .collect()
 }
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {

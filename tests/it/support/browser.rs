@@ -1,6 +1,7 @@
 //! The HTML report in a real headless Chromium: run steps in a page, read its data block.
 
 use crate::support::harness::repo_path;
+use crate::support::json::each;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -76,20 +77,14 @@ pub fn rows() -> &'static str {
 /// No page errors, no dialogs, no request other than the file itself.
 pub fn assert_clean_run(r: &Value) {
     assert_eq!(r["exceptions"], json!([]), "uncaught exceptions");
-    let console_errors: Vec<&Value> = r["console"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let console_errors: Vec<&Value> = each(&r["console"])
         .filter(|c| c["type"] == "error" || c["type"] == "assert")
         .collect();
     assert!(
         console_errors.is_empty(),
         "console errors: {console_errors:?}"
     );
-    let log_errors: Vec<&Value> = r["logEntries"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let log_errors: Vec<&Value> = each(&r["logEntries"])
         .filter(|e| e["level"] == "error")
         .collect();
     assert!(log_errors.is_empty(), "browser log errors: {log_errors:?}");

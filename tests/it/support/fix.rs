@@ -1,10 +1,12 @@
 //! Shared by the fix tests: a seeded account, flowaudit runs (scan, fix, undo), and what moto holds,
 //! read with boto3 rather than through flowaudit.
 
+use crate::support::cmd::{Fa, Out, fa};
 use crate::support::harness::*;
+use crate::support::json::each;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 pub const BUCKET: &str = "flowaudit-central";
@@ -24,6 +26,26 @@ pub fn seed_account(moto: &Moto) -> BTreeMap<String, String> {
     ]))
 }
 
+/// What a fix to CloudWatch Logs needs, seeded before the `more` seeding operations: the
+/// delivery role (key `role`) and a KMS key in `region` (key `key`). The created ids.
+pub fn seed_for_cloudwatch(moto: &Moto, region: &str, more: Value) -> BTreeMap<String, String> {
+    let mut ops = vec![
+        json!({"op": "role", "key": "role", "name": "flow-logs-delivery"}),
+        json!({"op": "kms_key", "region": region, "key": "key"}),
+    ];
+    ops.extend(more.as_array().expect("seeding operations").iter().cloned());
+    moto.seed(&Value::Array(ops))
+}
+
+/// [`seed_for_cloudwatch`] in us-east-1 with one VPC without flow logs, `a`.
+pub fn seed_vpc_for_cloudwatch(moto: &Moto) -> BTreeMap<String, String> {
+    seed_for_cloudwatch(
+        moto,
+        "us-east-1",
+        json!([{"op": "vpc", "region": "us-east-1", "key": "a", "cidr": "10.1.0.0/16"}]),
+    )
+}
+
 pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -32,41 +54,19 @@ pub fn regions_arg() -> String {
     REGIONS.join(",")
 }
 
-/// Run flowaudit with `args`; returns (exit code, stdout, stderr).
-pub fn run_fa(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let o = run(flowaudit().args(args).current_dir(cwd));
-    (
-        code(&o),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-pub fn read_json(p: &Path) -> Value {
-    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-/// A plain scan of the test regions: (JSON report, inventory with the scan timing removed).
+/// A plain scan of the test regions: (JSON report, inventory with the scan timing removed), the
+/// report kept as `dir/NAME.report.json`.
 pub fn plain_scan(endpoint: &str, dir: &Path, name: &str) -> (Value, Value) {
     let (report, inv) = (dir.join(format!("{name}.report.json")), dir.join(name));
-    let (c, _, err) = run_fa(
-        &[
-            "scan",
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            &regions_arg(),
-            "--format",
-            "json",
-            "-o",
-            report.to_str().unwrap(),
-            "--dump-inventory",
-            inv.to_str().unwrap(),
-        ],
-        dir,
-    );
-    assert!(c == 0 || c == 1, "scan failed ({c}): {err}");
+    fa().current_dir(dir)
+        .arg("scan")
+        .endpoint(endpoint)
+        .args(["--region", &regions_arg(), "--format", "json", "-o"])
+        .arg(&report)
+        .arg("--dump-inventory")
+        .arg(&inv)
+        .run()
+        .assert_complete();
     let mut v = read_json(&inv);
     v["scan"]["started_at"] = Value::Null;
     v["scan"]["finished_at"] = Value::Null;
@@ -85,70 +85,61 @@ pub fn inventory(endpoint: &str, dir: &Path, name: &str) -> Value {
 
 /// Status of (check, vpc) for VPC-001 in a report.
 pub fn statuses(report: &Value) -> BTreeMap<(String, String), String> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["rule_id"] == "VPC-001")
-        .map(|r| {
-            (
-                (
-                    r["check_id"].as_str().unwrap().to_string(),
-                    r["resource"]["id"].as_str().unwrap().to_string(),
-                ),
-                r["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    crate::support::results::statuses_of(report, "VPC-001")
 }
 
-/// Run a boto3 script against moto with (endpoint, regions) as arguments; its JSON output.
-pub fn boto(script: &str, endpoint: &str) -> Value {
-    let o = std::process::Command::new(venv_bin("python"))
-        .args(["-c", script, endpoint, &regions_arg()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+/// The head of the boto3 scripts of the tests: `client(service, region)` reaches moto (the
+/// script's first argument) with the test credentials, and `regions` are its second argument,
+/// split at commas.
+const BOTO_HEAD: &str = "import boto3, json, sys
+def client(service, region):
+    return boto3.client(service, region_name=region, endpoint_url=sys.argv[1],
+                        aws_access_key_id='testing', aws_secret_access_key='testing')
+regions = sys.argv[2].split(',')
+";
+
+/// Run the boto3 script `body` (after [`BOTO_HEAD`]) against moto at `endpoint` in `regions`;
+/// its JSON output.
+pub fn boto_in(body: &str, endpoint: &str, regions: &str) -> Value {
+    python_json(&format!("{BOTO_HEAD}{body}"), [endpoint, regions])
 }
 
-/// Every flow log moto holds in the test regions, straight from DescribeFlowLogs (not via flowaudit).
-pub fn flow_logs(endpoint: &str) -> BTreeMap<String, Value> {
-    let script = r#"
-import boto3, json, sys
+/// [`boto_in`] the test regions.
+pub fn boto(body: &str, endpoint: &str) -> Value {
+    boto_in(body, endpoint, &regions_arg())
+}
+
+/// Every flow log moto holds in `regions`, straight from DescribeFlowLogs (not via flowaudit),
+/// by id, each with its `Region`.
+pub fn flow_logs_in(endpoint: &str, regions: &str) -> BTreeMap<String, Value> {
+    let body = r#"
 out = []
-for r in sys.argv[2].split(','):
-    ec2 = boto3.client('ec2', region_name=r, endpoint_url=sys.argv[1],
-                       aws_access_key_id='testing', aws_secret_access_key='testing')
-    for fl in ec2.describe_flow_logs()['FlowLogs']:
+for r in regions:
+    for fl in client('ec2', r).describe_flow_logs()['FlowLogs']:
         fl['Region'] = r
         out.append(fl)
 print(json.dumps(out, default=str))
 "#;
-    boto(script, endpoint)
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&boto_in(body, endpoint, regions))
         .map(|f| (f["FlowLogId"].as_str().unwrap().to_string(), f.clone()))
         .collect()
 }
 
+/// Every flow log moto holds in the test regions.
+pub fn flow_logs(endpoint: &str) -> BTreeMap<String, Value> {
+    flow_logs_in(endpoint, &regions_arg())
+}
+
 /// (region, log group name) pairs, straight from moto.
 pub fn log_groups(endpoint: &str) -> BTreeSet<(String, String)> {
-    let script = r#"
-import boto3, json, sys
+    let body = r#"
 out = []
-for r in sys.argv[2].split(','):
-    logs = boto3.client('logs', region_name=r, endpoint_url=sys.argv[1],
-                        aws_access_key_id='testing', aws_secret_access_key='testing')
-    for g in logs.describe_log_groups()['logGroups']:
+for r in regions:
+    for g in client('logs', r).describe_log_groups()['logGroups']:
         out.append([r, g['logGroupName']])
 print(json.dumps(out))
 "#;
-    boto(script, endpoint)
-        .as_array()
-        .unwrap()
-        .iter()
+    each(&boto(body, endpoint))
         .map(|g| {
             (
                 g[0].as_str().unwrap().to_string(),
@@ -158,6 +149,16 @@ print(json.dumps(out))
         .collect()
 }
 
+pub fn fix_cmd(dir: &Path, args: &[&str], dest: &str) -> Fa {
+    let mut c = fa();
+    c.current_dir(dir)
+        .args(args)
+        .args(["--fix-destination", dest]);
+    c
+}
+
+/// The flags of a fix run of the tests: `--endpoint-url`, `--region`, the change log, a JSON
+/// report and two attempts per call.
 pub fn fix_args<'a>(
     endpoint: &'a str,
     regions: &'a str,
@@ -180,22 +181,52 @@ pub fn fix_args<'a>(
     ]
 }
 
-/// `flowaudit fix --undo LOG --yes`; returns (exit code, stderr).
-pub fn undo(log: &Path, endpoint: &str, dir: &Path) -> (i32, String) {
-    let (c, _, err) = run_fa(
-        &[
-            "fix",
-            "--undo",
-            log.to_str().unwrap(),
-            "--yes",
-            "--endpoint-url",
-            endpoint,
-        ],
-        dir,
-    );
-    (c, err)
+/// [`fix_cmd`] with [`fix_args`]: a fix run of the tests, in `dir`.
+pub fn fix_run(
+    dir: &Path,
+    args: &[&str],
+    dest: &str,
+    endpoint: &str,
+    regions: &str,
+    log: &Path,
+    report: &Path,
+) -> Fa {
+    let mut c = fix_cmd(dir, args, dest);
+    c.args(fix_args(endpoint, regions, log, report));
+    c
 }
 
+/// A fix run of the test regions to the central bucket through `endpoint`, in `dir`: the command
+/// ([`fix_run`]), its change log `dir/NAME-log.json` and its JSON report `dir/NAME.json`.
+pub fn fix_central(
+    dir: &Path,
+    args: &[&str],
+    endpoint: &str,
+    name: &str,
+) -> (Fa, PathBuf, PathBuf) {
+    let log = dir.join(format!("{name}-log.json"));
+    let report = dir.join(format!("{name}.json"));
+    let dest = format!("s3://{BUCKET}");
+    let cmd = fix_run(dir, args, &dest, endpoint, &regions_arg(), &log, &report);
+    (cmd, log, report)
+}
+
+/// `flowaudit fix --undo LOG --yes --endpoint-url ENDPOINT`, run in `dir`, with `extra` flags.
+pub fn undo_cmd(log: &Path, endpoint: &str, dir: &Path, extra: &[&str]) -> Out {
+    fa().current_dir(dir)
+        .args(["fix", "--undo"])
+        .arg(log)
+        .arg("--yes")
+        .endpoint(endpoint)
+        .args(extra)
+        .run()
+}
+
+/// `flowaudit fix --undo LOG --yes`; returns (exit code, stderr).
+pub fn undo(log: &Path, endpoint: &str, dir: &Path) -> (i32, String) {
+    let out = undo_cmd(log, endpoint, dir, &[]);
+    (out.code(), out.stderr())
+}
 /// Flow-log ids in `after` that are not in `before`.
 pub fn new_ids(
     before: &BTreeMap<String, Value>,
@@ -210,11 +241,8 @@ pub fn new_ids(
 
 /// Every flow-log id a change log records as created.
 pub fn logged_flow_log_ids(log: &Value) -> BTreeSet<String> {
-    log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|c| c["flow_log_ids"].as_array().unwrap().iter())
+    each(&log["changes"])
+        .flat_map(|c| each(&c["flow_log_ids"]))
         .map(|i| i.as_str().unwrap().to_string())
         .collect()
 }

@@ -4,6 +4,7 @@
 //! The Python tools come from the venv that `scripts/test` creates (`FLOWAUDIT_TEST_VENV`, default
 //! `<repo>/.venv`). A missing venv fails the test with a message saying to run `scripts/test`.
 
+use crate::support::proxy::credential_scope;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -185,16 +186,7 @@ impl ApiCall {
                 .unwrap_or("")
                 .to_string()
         };
-        // Credential=AKID/DATE/REGION/SERVICE/aws4_request
-        let auth = header("Authorization");
-        let scope: Vec<&str> = auth
-            .split("Credential=")
-            .nth(1)
-            .and_then(|s| s.split(',').next())
-            .map(|s| s.split('/').collect())
-            .unwrap_or_default();
-        let region = scope.get(2).copied().unwrap_or("").to_string();
-        let service = scope.get(3).copied().unwrap_or("").to_string();
+        let (region, service) = credential_scope(&header("Authorization"));
         let body = match (v["body"].as_str(), v["body_encoded"].as_bool()) {
             (Some(b), Some(true)) => String::from_utf8_lossy(&base64_decode(b)).into_owned(),
             (Some(b), _) => b.to_string(),
@@ -296,31 +288,96 @@ pub fn flowaudit_bin() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_flowaudit")))
 }
 
-/// The flowaudit binary with test credentials and no ambient AWS configuration.
-pub fn flowaudit() -> Command {
-    let mut c = Command::new(flowaudit_bin());
+/// Run a program other than flowaudit (flowaudit runs through `support::cmd::fa`) with an
+/// empty stdin and return its output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {cmd:?}: {e}"))
+}
+
+/// Run a program other than flowaudit; it must succeed. Its output.
+#[track_caller]
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = run(cmd);
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A Python script of the venv run with `args`; it must succeed. Its stdout as JSON.
+pub fn python_json<I, S>(script: &str, args: I) -> Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = run_ok(
+        Command::new(venv_bin("python"))
+            .args(["-c", script])
+            .args(args),
+    );
+    serde_json::from_slice(&out.stdout).expect("the script prints JSON")
+}
+
+/// `cmd` set to reach `endpoint` as the AWS CLI would in `region`, with the test credentials and
+/// no ambient AWS configuration; the returned directory holds its empty config file.
+pub fn aws_env(cmd: &mut Command, endpoint: &str, region: &str) -> tempfile::TempDir {
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("AWS_") {
-            c.env_remove(k);
+            cmd.env_remove(k);
         }
     }
-    c.env("AWS_ACCESS_KEY_ID", "testing")
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("aws-config");
+    std::fs::write(&config, "").unwrap();
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", region)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &config)
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    c
+        .env("AWS_PAGER", "");
+    dir
 }
 
-/// Run a command and return its output, printing stderr on failure to help debugging.
-pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("run flowaudit")
+/// A JSON file, read (the path named if it cannot be).
+pub fn read_json(p: &Path) -> Value {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// Exit code of an output (-1 if killed).
-pub fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
+/// Write `v` as pretty JSON.
+pub fn write_json(p: &Path, v: &Value) {
+    std::fs::write(p, serde_json::to_string_pretty(v).unwrap()).unwrap();
+}
+
+/// The names of the entries of a directory, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A JSON file of the repository.
+pub fn repo_json(rel: &str) -> Value {
+    read_json(&repo_path(rel))
+}
+
+/// The inventory file `rel` of the repository without its scan errors (a complete scan, so that
+/// exit codes 0 and 1 are reachable), written to `dir/complete.json`.
+pub fn complete_inventory(rel: &str, dir: &Path) -> PathBuf {
+    let mut inv = repo_json(rel);
+    inv["errors"] = serde_json::json!([]);
+    let path = dir.join("complete.json");
+    std::fs::write(&path, serde_json::to_vec(&inv).unwrap()).unwrap();
+    path
 }

@@ -2,13 +2,23 @@
 //! chosen accounts and records every call with the account whose credentials signed it.
 #![allow(dead_code)]
 
+use crate::support::cmd::Fa;
 use crate::support::harness::{ACCOUNT, Moto};
 use crate::support::proxy::{Handler, Proxy, Request, Response};
+use crate::support::scan::scan_at;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// A scan through `endpoint` in us-east-1 that dumps its inventory and writes a JSON report
+/// (`Out::inventory`, `Out::report`).
+pub fn org_scan(endpoint: &str) -> Fa {
+    let mut c = scan_at(endpoint);
+    c.args(["--region", "us-east-1"]).json_report();
+    c
+}
 
 /// The seeded organization: ids by name.
 pub struct OrgWorld {
@@ -313,4 +323,34 @@ pub fn count_op(log: &CallLog, operation: &str) -> usize {
         .iter()
         .filter(|c| c.operation == operation)
         .count()
+}
+
+/// The accounts that made the recorded calls of `operation`, in order.
+pub fn callers(log: &CallLog, operation: &str) -> Vec<String> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == operation)
+        .map(|c| c.account.clone())
+        .collect()
+}
+
+/// The accounts that AssumeRole was asked for, in call order.
+pub fn assumed(log: &CallLog) -> Vec<String> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "AssumeRole")
+        .map(|c| c.params["RoleArn"].split(':').nth(4).unwrap().to_string())
+        .collect()
+}
+
+/// The role ARNs AssumeRole was asked for, in call order.
+pub fn assumed_roles(log: &CallLog) -> Vec<String> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.operation == "AssumeRole")
+        .map(|c| c.params["RoleArn"].clone())
+        .collect()
 }

@@ -39,20 +39,30 @@ impl Request {
         })
     }
 
+    /// The query-protocol `Action` (empty for other protocols).
+    pub fn action(&self) -> String {
+        self.form("Action").unwrap_or_default()
+    }
+
     /// (region, service) of the SigV4 credential scope.
     pub fn scope(&self) -> (String, String) {
-        let auth = self.header("Authorization").unwrap_or("");
-        let parts: Vec<&str> = auth
-            .split("Credential=")
-            .nth(1)
-            .and_then(|s| s.split(',').next())
-            .map(|s| s.split('/').collect())
-            .unwrap_or_default();
-        (
-            parts.get(2).copied().unwrap_or("").to_string(),
-            parts.get(3).copied().unwrap_or("").to_string(),
-        )
+        credential_scope(self.header("Authorization").unwrap_or(""))
     }
+}
+
+/// (region, service) of the credential scope of a SigV4 `Authorization` header
+/// (`Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...`); empty where it has none.
+pub fn credential_scope(authorization: &str) -> (String, String) {
+    let parts: Vec<&str> = authorization
+        .split("Credential=")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .map(|s| s.split('/').collect())
+        .unwrap_or_default();
+    (
+        parts.get(2).copied().unwrap_or("").to_string(),
+        parts.get(3).copied().unwrap_or("").to_string(),
+    )
 }
 
 fn url_decode(s: &str) -> String {
@@ -104,6 +114,30 @@ impl Response {
         )
     }
 
+    /// An EC2-style error whose message says the test proxy injected it.
+    pub fn injected(status: u16, code: &str) -> Response {
+        Response::ec2_error(status, code, "injected by the test proxy")
+    }
+
+    /// An STS-style (query protocol) error.
+    pub fn sts_error(status: u16, code: &str, message: &str) -> Response {
+        Response::xml(
+            status,
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error></ErrorResponse>"
+            ),
+        )
+    }
+
+    /// A JSON-protocol error (CloudWatch Logs, Firehose, ...).
+    pub fn json_error(status: u16, kind: &str, message: &str) -> Response {
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), "application/x-amz-json-1.1".into())],
+            body: format!("{{\"__type\":\"{kind}\",\"message\":\"{message}\"}}").into_bytes(),
+        }
+    }
+
     /// The body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -145,6 +179,30 @@ impl Proxy {
             stop,
             requests,
         }
+    }
+
+    /// A proxy in front of `upstream_port` that answers each request `fault` gives a response
+    /// for with it, and forwards the others.
+    pub fn faulty(
+        upstream_port: u16,
+        fault: impl Fn(&Request) -> Option<Response> + Send + Sync + 'static,
+    ) -> Proxy {
+        Proxy::start(
+            upstream_port,
+            Arc::new(move |req, forward| fault(req).unwrap_or_else(|| forward(req))),
+        )
+    }
+
+    /// A proxy that answers every query-protocol `action` with an injected EC2 error.
+    pub fn denying(
+        upstream_port: u16,
+        action: &'static str,
+        status: u16,
+        code: &'static str,
+    ) -> Proxy {
+        Proxy::faulty(upstream_port, move |req| {
+            (req.action() == action).then(|| Response::injected(status, code))
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -259,18 +317,12 @@ pub fn forward(upstream: u16, req: &Request) -> Response {
         Err(e) => return fail(e.to_string()),
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(120)));
-    let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.path);
-    for (k, v) in &req.headers {
-        let lk = k.to_ascii_lowercase();
-        if lk == "connection" || lk == "content-length" || lk == "transfer-encoding" {
-            continue;
-        }
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        req.body.len()
-    ));
+    let head = message_head(
+        format!("{} {} HTTP/1.1", req.method, req.path),
+        &req.headers,
+        req.body.len(),
+        "close",
+    );
     if s.write_all(head.as_bytes())
         .and_then(|_| s.write_all(&req.body))
         .is_err()
@@ -293,10 +345,7 @@ pub fn forward(upstream: u16, req: &Request) -> Response {
     };
     let headers = headers
         .into_iter()
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            k != "content-length" && k != "transfer-encoding" && k != "connection"
-        })
+        .filter(|(k, _)| !is_framing(k))
         .collect();
     Response {
         status,
@@ -305,19 +354,37 @@ pub fn forward(upstream: u16, req: &Request) -> Response {
     }
 }
 
-fn write_response(w: &mut TcpStream, resp: &Response) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} X\r\n", resp.status);
-    for (k, v) in &resp.headers {
-        let lk = k.to_ascii_lowercase();
-        if lk == "content-length" || lk == "transfer-encoding" || lk == "connection" {
-            continue;
-        }
+/// A header the proxy sets itself: the framing of a message (its length, its connection).
+fn is_framing(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "connection" || n == "content-length" || n == "transfer-encoding"
+}
+
+/// The head of a message: its first line, its headers but the framing ones, and the framing
+/// of a body of `len` bytes on a connection kept as `connection` says.
+fn message_head(
+    first: String,
+    headers: &[(String, String)],
+    len: usize,
+    connection: &str,
+) -> String {
+    let mut head = first + "\r\n";
+    for (k, v) in headers.iter().filter(|(k, _)| !is_framing(k)) {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: keep-alive\r\n\r\n",
-        resp.body.len()
+        "Content-Length: {len}\r\nConnection: {connection}\r\n\r\n"
     ));
+    head
+}
+
+fn write_response(w: &mut TcpStream, resp: &Response) -> std::io::Result<()> {
+    let head = message_head(
+        format!("HTTP/1.1 {} X", resp.status),
+        &resp.headers,
+        resp.body.len(),
+        "keep-alive",
+    );
     w.write_all(head.as_bytes())?;
     w.write_all(&resp.body)?;
     w.flush()

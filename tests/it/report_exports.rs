@@ -3,7 +3,8 @@
 //! cloud profile) and valid `BatchImportFindings` input; one finding per result, each with the
 //! result's fingerprint; values stay data. The demo outputs are pinned by snapshots.
 
-use crate::support::harness::{Moto, code, flowaudit, repo_path, run, venv_bin};
+use crate::support::cmd::fa;
+use crate::support::harness::{Moto, repo_path, run_ok, venv_bin};
 use crate::support::hostile::corpus;
 use crate::support::report_fixture::demo_document;
 use serde_json::{Value, json};
@@ -12,19 +13,14 @@ use std::path::Path;
 
 /// Validate an export file with `tests/support/check_exports.py`.
 fn check(kind: &str, file: &Path) {
-    let o = run(std::process::Command::new(venv_bin("python")).args([
-        repo_path("tests/support/check_exports.py")
-            .to_str()
-            .unwrap(),
-        kind,
-        file.to_str().unwrap(),
-    ]));
-    assert!(
-        o.status.success(),
-        "{kind} export {} is not valid:\n{}{}",
-        file.display(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+    run_ok(
+        std::process::Command::new(venv_bin("python")).args([
+            repo_path("tests/support/check_exports.py")
+                .to_str()
+                .unwrap(),
+            kind,
+            file.to_str().unwrap(),
+        ]),
     );
 }
 
@@ -42,17 +38,18 @@ struct Exports {
 /// them back.
 fn exports(args: &[&str]) -> Exports {
     let dir = tempfile::tempdir().unwrap();
-    let o = run(flowaudit()
+    let o = fa()
         .current_dir(repo_path(""))
         .args(args)
         .args(["-f", "json", "-f", "ocsf", "-f", "asff", "--output-dir"])
-        .arg(dir.path()));
+        .arg(dir.path())
+        .run();
     let read = |name: &str| {
         std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| {
             panic!(
                 "{name} not written ({e}): exit {}, stderr:\n{}",
-                code(&o),
-                String::from_utf8_lossy(&o.stderr)
+                o.code(),
+                o.stderr()
             )
         })
     };
@@ -60,7 +57,7 @@ fn exports(args: &[&str]) -> Exports {
     check("asff", &dir.path().join("flowaudit.asff.json"));
     let (ocsf_text, asff_text) = (read("flowaudit.ocsf.json"), read("flowaudit.asff.json"));
     Exports {
-        code: code(&o),
+        code: o.code(),
         report: serde_json::from_str(&read("flowaudit.json")).unwrap(),
         ocsf: serde_json::from_str(&ocsf_text).unwrap(),
         asff: serde_json::from_str(&asff_text).unwrap(),
@@ -71,11 +68,12 @@ fn exports(args: &[&str]) -> Exports {
 
 /// The fingerprint of a v1 result, as SARIF writes it (`partialFingerprints`).
 fn fingerprints_of_sarif(args: &[&str]) -> BTreeSet<String> {
-    let o = run(flowaudit()
+    let sarif = fa()
         .current_dir(repo_path(""))
         .args(args)
-        .args(["-f", "sarif", "-o", "-"]));
-    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+        .args(["-f", "sarif", "-o", "-"])
+        .run()
+        .json();
     sarif["runs"]
         .as_array()
         .unwrap()

@@ -99,6 +99,24 @@ impl ResourceKind {
         !matches!(self, ResourceKind::Vpc)
     }
 
+    /// The kind's CloudFormation resource type, as OCSF's `resources[].type` names it
+    /// (`AWS::EC2::VPC`).
+    pub const fn aws_type(self) -> &'static str {
+        match self {
+            ResourceKind::Vpc => "AWS::EC2::VPC",
+            ResourceKind::TransitGateway => "AWS::EC2::TransitGateway",
+        }
+    }
+
+    /// The kind's resource type in the AWS Security Finding Format (`Resources[].Type`):
+    /// `AwsEc2Vpc`, or `Other` for a kind ASFF has no type for.
+    pub const fn asff_type(self) -> &'static str {
+        match self {
+            ResourceKind::Vpc => "AwsEc2Vpc",
+            ResourceKind::TransitGateway => "Other",
+        }
+    }
+
     /// The kind a flow-log change of the fix plan is for, from its CreateFlowLogs resource type
     /// (`None`, the plan's VPC default, or a kind's [`ResourceKind::flow_log_resource_type`]).
     pub fn of_flow_log_resource_type(resource_type: Option<&str>) -> ResourceKind {

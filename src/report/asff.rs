@@ -2,7 +2,7 @@
 //! takes them, in a JSON array. The mapping of each field is documented in
 //! `docs/output-formats.md` (ASFF).
 
-use super::export::{Catalog, ScanTime, cut, partition, write_array};
+use super::export::{Catalog, ScanTime, asff_type, cut, partition, write_array};
 use super::{Format, Reporter};
 use crate::error::Error;
 use crate::findings::{Finding, Severity, Status};
@@ -273,10 +273,7 @@ pub fn finding(doc: &Document, catalog: &Catalog, time: &str, f: &Finding) -> As
         },
         product_fields,
         resources: [Resource {
-            kind: match r.kind.as_str() {
-                "vpc" => "AwsEc2Vpc",
-                _ => "Other",
-            },
+            kind: asff_type(&r.kind),
             id: field(&r.arn, FIELD_VALUE_MAX, &r.id),
             // The partitions `Resources[].Partition` accepts; others are left out.
             partition: ["aws", "aws-cn", "aws-us-gov", "aws-us-iso", "aws-us-iso-b"]

@@ -4,6 +4,7 @@
 
 use crate::error::Error;
 use crate::findings::{Finding, Severity};
+use crate::kinds::ResourceKind;
 use crate::report::v1::{CheckMeta, Document, RuleMeta};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -101,13 +102,19 @@ pub fn partition(arn: &str) -> &str {
     }
 }
 
-/// The CloudFormation-style type of a resource kind, as OCSF's `resources[].type` names it.
-pub fn aws_type(kind: &str) -> String {
-    match kind {
-        "vpc" => "AWS::EC2::VPC".to_string(),
-        "transit_gateway" => "AWS::EC2::TransitGateway".to_string(),
-        other => other.to_string(),
+/// The CloudFormation-style type of a result's resource kind (a kind's
+/// [`ResourceKind::aws_type`]; any other kind, e.g. a region standing for its resources, as the
+/// report names it), as OCSF's `resources[].type` names it.
+pub fn aws_type(kind: &str) -> &str {
+    match ResourceKind::parse(kind) {
+        Some(k) => k.aws_type(),
+        None => kind,
     }
+}
+
+/// A result's resource type in ASFF ([`ResourceKind::asff_type`], else `Other`).
+pub fn asff_type(kind: &str) -> &'static str {
+    ResourceKind::parse(kind).map_or("Other", ResourceKind::asff_type)
 }
 
 /// Severity as OCSF's `severity_id` numbers it.

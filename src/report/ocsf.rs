@@ -113,7 +113,7 @@ struct Resource<'a> {
     uid: &'a str,
     uid_alt: &'a str,
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
     region: &'a str,

@@ -29,9 +29,10 @@ pub(super) fn write_pretty<T: serde::Serialize>(
 }
 
 /// The JSON text of a report document, kept for the formats that embed the whole document (the
-/// HTML report, [`crate::report::Reporter::embeds_document`]). A scan writes it once, while the results
-/// are produced, into a temporary file (or into memory for a document already in memory), so that
-/// the embedding format never holds every result. Its SHA-256 is computed on the way.
+/// HTML report, [`crate::report::Reporter::embeds_document`]). A scan writes it once, while the
+/// results are produced, into a temporary file (or into memory for a document already in
+/// memory), so that the embedding format never holds every result. Its SHA-256 is computed on
+/// the way.
 pub struct DocumentText {
     sink: Sink,
     hasher: Sha256,

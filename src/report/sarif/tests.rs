@@ -5,7 +5,7 @@ use super::descriptors::{compliance_tags_newest_first, framework_version};
 use super::results::uri_segment;
 use super::selection::reported;
 use super::*;
-use crate::findings::{Remediation, ResourceRef, Severity, SuppressionInfo};
+use crate::findings::{Finding, Remediation, ResourceRef, Severity, SuppressionInfo};
 use crate::inventory::ScanError;
 use crate::report::v1::{CheckMeta, RuleMeta, ScanSection, Summary, SuppressionSection, ToolInfo};
 use serde_json::Value;

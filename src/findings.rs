@@ -3,6 +3,8 @@
 //! These types are also the `results[]` entries of the JSON report `flowaudit/report/v1`
 //! (`docs/report-v1.md`), so their serialized shape is frozen: changes are additive only.
 
+pub mod identity;
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;

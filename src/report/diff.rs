@@ -1,17 +1,19 @@
 //! Two scans compared: `flowaudit diff OLD.json NEW.json` and `--baseline OLD.json`.
 //!
 //! Results are matched by the identity the SARIF fingerprint hashes (account, region, resource,
-//! rule, check: [`super::sarif::identity`]). Of the old report only what failed is kept (failed,
+//! rule, check: [`crate::findings::identity`]). Of the old report only what failed is kept (failed,
 //! or a suppressed failure), with its identity; the new results are then classified one at a
 //! time as they are read or evaluated, so a comparison holds the baseline's failures and the
 //! changes, never the new report. The wire forms are the `flowaudit/diff/v1` document
 //! ([`DiffDocument`], `docs/diff-v1.md`) and the report's `baseline` section
-//! ([`BaselineSection`]).
+//! ([`BaselineSection`], with the changes both list, in `super::v1::baseline`).
 
 use super::merge::{self, SavedHead};
-use super::sarif::identity;
 use super::v1::ToolInfo;
+use super::v1::baseline::new_at_or_above;
+pub use super::v1::baseline::{BaselineSection, Change, ChangeCounts, ChangeEntry};
 use crate::error::Error;
+use crate::findings::identity::identity;
 use crate::findings::{Finding, ResourceRef, Severity, Status};
 use crate::inventory::ScanError;
 use crate::term::escape;
@@ -27,150 +29,6 @@ pub const DIFF_SCHEMA: &str = "flowaudit/diff/v1";
 
 /// How many entries of each change the text and Markdown views list.
 pub const LISTED_PER_CHANGE: usize = 50;
-
-/// What became of a result from the old report to the new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    /// Fails now; did not fail before (passed, was not evaluated, or did not exist).
-    New,
-    /// Was a suppressed failure; fails now (its suppression expired or was removed).
-    Unsuppressed,
-    /// Failed before, or is a new failure, and is suppressed now.
-    Suppressed,
-    /// Failed (or was a suppressed failure) before; passes now.
-    Resolved,
-    /// Failed (or was a suppressed failure) before; its resource no longer exists in a region
-    /// the new scan read.
-    Gone,
-    /// Failed (or was a suppressed failure) before; now skipped, an error, or not in the new
-    /// report while its resource is (another rule set), or outside what the new scan read.
-    NotEvaluated,
-    /// Failed before and fails now.
-    StillFailing,
-}
-
-impl Change {
-    /// Every change, in the order the outputs list them.
-    pub const ALL: [Change; 7] = [
-        Change::New,
-        Change::Unsuppressed,
-        Change::Suppressed,
-        Change::Resolved,
-        Change::Gone,
-        Change::NotEvaluated,
-        Change::StillFailing,
-    ];
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::New => "new",
-            Change::Unsuppressed => "unsuppressed",
-            Change::Suppressed => "suppressed",
-            Change::Resolved => "resolved",
-            Change::Gone => "gone",
-            Change::NotEvaluated => "not_evaluated",
-            Change::StillFailing => "still_failing",
-        }
-    }
-
-    /// The heading the text and Markdown views give it.
-    pub fn title(self) -> &'static str {
-        match self {
-            Change::New => "New failures",
-            Change::Unsuppressed => "No longer suppressed",
-            Change::Suppressed => "Newly suppressed",
-            Change::Resolved => "Resolved",
-            Change::Gone => "Gone (resource no longer exists)",
-            Change::NotEvaluated => "Failed before, not evaluated now",
-            Change::StillFailing => "Still failing",
-        }
-    }
-}
-
-/// How many results each change has; every change is written, zero included.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ChangeCounts {
-    pub new: usize,
-    pub unsuppressed: usize,
-    pub suppressed: usize,
-    pub resolved: usize,
-    pub gone: usize,
-    pub not_evaluated: usize,
-    pub still_failing: usize,
-}
-
-impl ChangeCounts {
-    /// The count of one change.
-    pub fn get(&self, c: Change) -> usize {
-        match c {
-            Change::New => self.new,
-            Change::Unsuppressed => self.unsuppressed,
-            Change::Suppressed => self.suppressed,
-            Change::Resolved => self.resolved,
-            Change::Gone => self.gone,
-            Change::NotEvaluated => self.not_evaluated,
-            Change::StillFailing => self.still_failing,
-        }
-    }
-
-    fn bump(&mut self, c: Change) {
-        let n = match c {
-            Change::New => &mut self.new,
-            Change::Unsuppressed => &mut self.unsuppressed,
-            Change::Suppressed => &mut self.suppressed,
-            Change::Resolved => &mut self.resolved,
-            Change::Gone => &mut self.gone,
-            Change::NotEvaluated => &mut self.not_evaluated,
-            Change::StillFailing => &mut self.still_failing,
-        };
-        *n += 1;
-    }
-
-    /// The one-line summary: `2 new, 1 resolved, ...` (zero counts left out but `new`).
-    pub fn line(&self) -> String {
-        let mut parts = vec![format!("{} new", self.new)];
-        for (c, label) in [
-            (Change::Resolved, "resolved"),
-            (Change::StillFailing, "still failing"),
-            (Change::Gone, "gone"),
-            (Change::Unsuppressed, "no longer suppressed"),
-            (Change::Suppressed, "newly suppressed"),
-            (Change::NotEvaluated, "not evaluated now"),
-        ] {
-            if self.get(c) > 0 {
-                parts.push(format!("{} {label}", self.get(c)));
-            }
-        }
-        parts.join(", ")
-    }
-}
-
-/// One result that changed (or still fails), named by its identity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeEntry {
-    pub change: Change,
-    /// The SARIF `partialFingerprints` value of the result (`flowauditResourceCheck/v1`).
-    pub fingerprint: String,
-    pub account_id: String,
-    pub region: String,
-    pub resource_type: String,
-    pub resource_id: String,
-    /// The resource's `Name` tag, as the newer report has it when it has the resource.
-    #[serde(default)]
-    pub resource_name: Option<String>,
-    pub rule_id: String,
-    pub check_id: String,
-    pub severity: Severity,
-    /// Status in the old report (`null`: no such result).
-    pub old_status: Option<Status>,
-    /// Status in the new report (`null`: no such result).
-    pub new_status: Option<Status>,
-    /// The new result's message (`null` when there is no new result).
-    #[serde(default)]
-    pub message: Option<String>,
-}
 
 /// One side of a comparison, as the diff document describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -222,30 +80,6 @@ impl DiffDocument {
     pub fn new_at_or_above(&self, fail_on: Severity) -> usize {
         new_at_or_above(&self.new_by_severity, fail_on)
     }
-}
-
-/// The `baseline` section a report gets from `--baseline` (`docs/report-v1.md`): the comparison
-/// with a saved report, as `flowaudit diff` makes it, without the still failing results (they
-/// are the report's failures that are not new).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BaselineSection {
-    /// The baseline file as given.
-    pub file: String,
-    pub started_at: String,
-    pub finished_at: String,
-    pub accounts: Vec<String>,
-    pub counts: ChangeCounts,
-    pub new_by_severity: BTreeMap<String, usize>,
-    /// Every change but `still_failing`, in [`DiffDocument::changes`] order.
-    pub changes: Vec<ChangeEntry>,
-}
-
-fn new_at_or_above(by_severity: &BTreeMap<String, usize>, fail_on: Severity) -> usize {
-    Severity::ALL
-        .iter()
-        .filter(|s| **s >= fail_on)
-        .map(|s| by_severity.get(s.as_str()).copied().unwrap_or(0))
-        .sum()
 }
 
 /// A result that failed in the baseline.
@@ -494,8 +328,22 @@ impl Comparison {
     /// [`Comparison::finish`] as a report's `baseline` section.
     pub fn into_section(self, scope: &Scope) -> BaselineSection {
         let file = self.baseline.file.clone();
-        let head = self.baseline.head.clone();
-        BaselineSection::new(&file, &head, self.finish(scope))
+        let scan = &self.baseline.head.scan;
+        let (started_at, finished_at, accounts) = (
+            scan.started_at.clone(),
+            scan.finished_at.clone(),
+            scan.accounts.clone(),
+        );
+        let delta = self.finish(scope);
+        BaselineSection {
+            file,
+            started_at,
+            finished_at,
+            accounts,
+            counts: delta.counts,
+            new_by_severity: delta.new_by_severity,
+            changes: delta.changes,
+        }
     }
 
     /// Classify one result of the new report or scan (after suppression).
@@ -607,26 +455,6 @@ impl Comparison {
             new_by_severity,
             changes,
         }
-    }
-}
-
-impl BaselineSection {
-    /// The section of a comparison with the baseline `head` read from `file`.
-    pub fn new(file: &str, head: &SavedHead, delta: Delta) -> BaselineSection {
-        BaselineSection {
-            file: file.to_string(),
-            started_at: head.scan.started_at.clone(),
-            finished_at: head.scan.finished_at.clone(),
-            accounts: head.scan.accounts.clone(),
-            counts: delta.counts,
-            new_by_severity: delta.new_by_severity,
-            changes: delta.changes,
-        }
-    }
-
-    /// Number of new failures at or above `fail_on`.
-    pub fn new_at_or_above(&self, fail_on: Severity) -> usize {
-        new_at_or_above(&self.new_by_severity, fail_on)
     }
 }
 

@@ -10,9 +10,9 @@
 //! or style the template did not write itself.
 
 use super::Reporter;
-use super::diff::BaselineSection;
 use super::escape::copy_json_for_script;
-use super::json::DocumentText;
+use super::json::document_text::DocumentText;
+use super::v1::baseline::BaselineSection;
 use super::v1::{
     Document, FixOutcome, RuleMeta, ScanSection, Summary, SuppressionSection, ToolInfo,
 };

@@ -9,9 +9,10 @@
 //! [`super::escape::markdown_inline`].
 
 use super::Reporter;
-use super::diff::{Change, ChangeCounts, ChangeEntry, DiffDocument, LISTED_PER_CHANGE};
+use super::diff::{DiffDocument, LISTED_PER_CHANGE};
 use super::escape::markdown_inline;
 use super::v1::Document;
+use super::v1::baseline::{Change, ChangeCounts, ChangeEntry};
 use crate::error::Error;
 use crate::findings::{Severity, Status};
 use crate::inventory::error_class::fixes_after_runs;

@@ -8,13 +8,13 @@
 //! several inputs cover are taken from the first of them; the others are only compared with it
 //! ([`Overlap`]).
 
-use super::sarif::identity;
 use super::v1::{
     Document, FixOutcome, REPORT_SCHEMA, RuleMeta, ScanSection, SuppressionEntryRef,
     SuppressionSection, ToolInfo,
 };
 use super::values;
 use crate::error::Error;
+use crate::findings::identity::identity;
 use crate::findings::{Compliance, Finding, ResourceRef, Status};
 use crate::inventory::Account;
 use crate::inventory::validate::{Invalid, show};

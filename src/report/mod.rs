@@ -94,7 +94,7 @@ pub trait Reporter {
     fn render_embedding(
         &self,
         doc: &Document,
-        text: &mut json::DocumentText,
+        text: &mut json::document_text::DocumentText,
         out: &mut dyn std::io::Write,
     ) -> Result<(), Error> {
         let _ = text;

@@ -3,9 +3,12 @@
 //! Every output format is rendered from this one document, so they can never disagree.
 //! The field reference is `docs/report-v1.md` and `docs/report-v1.schema.json`. Frozen: additive changes only.
 
+pub mod baseline;
+
 use crate::findings::{CheckFix, Finding, ResultWire, Severity, Status};
 pub use crate::fix::changelog::Outcome;
 use crate::inventory::{Account, InventoryHead, ScanError};
+use baseline::BaselineSection;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::cell::RefCell;
@@ -31,7 +34,7 @@ pub struct Document {
     pub fixes: Option<Vec<FixOutcome>>,
     /// Present only with `--baseline`: the comparison with a saved report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<super::diff::BaselineSection>,
+    pub baseline: Option<BaselineSection>,
 }
 
 /// Name and version of the producer.
@@ -431,7 +434,7 @@ impl Summary {
 pub struct Streamed<'a> {
     doc: &'a Document,
     /// The `baseline` section, written after the results: set by the producer as it finishes.
-    baseline: Option<&'a RefCell<Option<super::diff::BaselineSection>>>,
+    baseline: Option<&'a RefCell<Option<BaselineSection>>>,
     produce: RefCell<Option<Producer<'a>>>,
     tail: RefCell<Option<(Summary, SuppressionSection)>>,
     failed: RefCell<Option<crate::error::Error>>,
@@ -460,10 +463,7 @@ impl<'a> Streamed<'a> {
     }
 
     /// Also write the `baseline` section, which `baseline` holds once the producer has run.
-    pub fn with_baseline(
-        mut self,
-        baseline: &'a RefCell<Option<super::diff::BaselineSection>>,
-    ) -> Self {
+    pub fn with_baseline(mut self, baseline: &'a RefCell<Option<BaselineSection>>) -> Self {
         self.baseline = Some(baseline);
         self
     }

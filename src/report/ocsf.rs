@@ -6,7 +6,7 @@ use super::{Format, Reporter};
 use crate::error::Error;
 use crate::findings::{Finding, Status};
 use crate::inventory::Account;
-use crate::report::sarif::fingerprint;
+use crate::findings::identity::fingerprint;
 use crate::report::v1::Document;
 use serde::Serialize;
 use std::collections::HashMap;

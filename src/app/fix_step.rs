@@ -348,7 +348,7 @@ pub(crate) fn run_fix_step(
             eprintln!(
                 "  {} {} {}: {}",
                 escape(&o.region),
-                escape(&o.vpc_id),
+                escape(&o.resource_id),
                 escape(&o.action),
                 o.error
                     .as_deref()
@@ -432,7 +432,7 @@ fn declined(c: &fix::Change, why: &str) -> FixOutcome {
     FixOutcome {
         account_id: c.account_id.clone(),
         region: c.region.clone(),
-        vpc_id: c.resource_id.clone().unwrap_or_default(),
+        resource_id: c.resource_id.clone().unwrap_or_default(),
         action: c.action.name().into(),
         description: c.describe(),
         outcome: Outcome::Skipped,

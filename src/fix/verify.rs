@@ -128,7 +128,7 @@ pub fn outcomes(
             FixOutcome {
                 account_id: c.account_id.clone(),
                 region: c.region.clone(),
-                vpc_id: c.resource_id.clone().unwrap_or_default(),
+                resource_id: c.resource_id.clone().unwrap_or_default(),
                 action: c.action.name().into(),
                 description: r.record.description.clone(),
                 outcome: r.record.outcome,

@@ -5,8 +5,8 @@
 use super::export::{Catalog, ScanTime, asff_type, cut, partition, write_array};
 use super::{Format, Reporter};
 use crate::error::Error;
-use crate::findings::{Finding, Severity, Status};
 use crate::findings::identity::fingerprint;
+use crate::findings::{Finding, Severity, Status};
 use crate::report::v1::Document;
 use serde::Serialize;
 use std::collections::BTreeMap;

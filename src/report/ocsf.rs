@@ -4,9 +4,9 @@
 use super::export::{Catalog, ScanTime, aws_type, cut, ocsf_severity, partition, write_array};
 use super::{Format, Reporter};
 use crate::error::Error;
+use crate::findings::identity::fingerprint;
 use crate::findings::{Finding, Status};
 use crate::inventory::Account;
-use crate::findings::identity::fingerprint;
 use crate::report::v1::Document;
 use serde::Serialize;
 use std::collections::HashMap;

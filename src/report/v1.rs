@@ -251,7 +251,10 @@ pub struct SuppressionEntryRef {
 pub struct FixOutcome {
     pub account_id: String,
     pub region: String,
-    pub vpc_id: String,
+    /// The VPC or transit gateway the change is for; empty for a region-level change (a log
+    /// group). `vpc_id` in the report (the frozen v1 wire name).
+    #[serde(rename = "vpc_id")]
+    pub resource_id: String,
     /// e.g. `create-flow-log`, `create-log-group`, `associate-kms-key`.
     pub action: String,
     pub description: String,

@@ -67,7 +67,7 @@ fn full_document() -> Value {
         FixOutcome {
             account_id: ACCOUNT_A.into(),
             region: "us-east-1".into(),
-            vpc_id: "vpc-0a1b2c3d4e5f60001".into(),
+            resource_id: "vpc-0a1b2c3d4e5f60001".into(),
             action: "create-flow-log".into(),
             description: "add a flow log".into(),
             outcome: Outcome::Applied,
@@ -78,7 +78,7 @@ fn full_document() -> Value {
         FixOutcome {
             account_id: ACCOUNT_B.into(),
             region: "eu-west-1".into(),
-            vpc_id: String::new(),
+            resource_id: String::new(),
             action: "create-log-group".into(),
             description: "create a log group".into(),
             outcome: Outcome::Failed,

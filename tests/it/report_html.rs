@@ -312,7 +312,7 @@ fn fixes_section_shows_each_change_with_its_status_after_the_rescan() {
     doc.fixes = Some(vec![FixOutcome {
         account_id: "111122223333".into(),
         region: "eu-west-1".into(),
-        vpc_id: "vpc-0f0e0d0c0b0a09080".into(),
+        resource_id: "vpc-0f0e0d0c0b0a09080".into(),
         action: "create-flow-log".into(),
         description: "add an ALL flow log to s3://audit-bucket".into(),
         outcome: flowaudit::report::v1::Outcome::Applied,

@@ -33,10 +33,10 @@ pub(super) fn render_fixes(o: &mut String, p: &Paint, fixes: &[FixOutcome]) {
             Outcome::Failed => p.status(Status::Fail, &name),
             Outcome::Skipped => p.status(Status::Skipped, &name),
         };
-        let target = if f.vpc_id.is_empty() {
+        let target = if f.resource_id.is_empty() {
             escape(&f.action).into_owned()
         } else {
-            format!("{} {}", escape(&f.vpc_id), escape(&f.action))
+            format!("{} {}", escape(&f.resource_id), escape(&f.action))
         };
         let mut line = format!("  {outcome} {} {}", escape(&f.region), target);
         if !f.created.is_empty() {
@@ -67,7 +67,7 @@ mod tests {
         let ok = FixOutcome {
             account_id: "111122223333".into(),
             region: "eu-west-1".into(),
-            vpc_id: "vpc-1".into(),
+            resource_id: "vpc-1".into(),
             action: "create-flow-log".into(),
             description: "d".into(),
             outcome: Outcome::Applied,
@@ -80,7 +80,7 @@ mod tests {
             .into(),
         };
         let bad = FixOutcome {
-            vpc_id: "vpc-2".into(),
+            resource_id: "vpc-2".into(),
             outcome: Outcome::Failed,
             error: Some("UnauthorizedOperation: no\u{1b}[2J".into()),
             created: Vec::new(),

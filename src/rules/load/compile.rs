@@ -1,6 +1,7 @@
 //! Compiling a rule file into a rule: CEL and template compilation, field checks, and the load
 //! errors, each with the file, line and column of what is wrong.
 
+use super::library::{Library, TemplateRefs};
 use super::model::{
     Check, Expr, FixDecl, ParamSpec, RemediationText, RemediationTpl, Rule, RuleSet, RuleSource,
 };
@@ -11,6 +12,7 @@ use crate::rules::pos::{inside_string, line_col, toml_error_at};
 use crate::term::escape;
 use handlebars::Handlebars;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// Names that CEL expressions may use as variables; `let` names may not shadow them.
@@ -55,6 +57,7 @@ pub(super) fn compile_file(
         text,
         rule_id: file.id.get_ref().clone(),
         env: &set.env,
+        library: &set.library,
         templates: &mut set.templates,
         snippets: &mut set.snippets,
         seq,
@@ -73,7 +76,9 @@ struct Compiler<'a> {
     origin: &'a str,
     text: &'a str,
     rule_id: String,
-    env: &'a cel::Env,
+    env: &'a Arc<cel::Env>,
+    /// The partials and helpers the rule may use.
+    library: &'a Library,
     templates: &'a mut Handlebars<'static>,
     snippets: &'a mut Handlebars<'static>,
     seq: usize,
@@ -217,7 +222,8 @@ impl Compiler<'_> {
         let mut checks = checks?;
         for c in &mut checks {
             let rem = c.remediation.as_ref().unwrap_or(&remediation).clone();
-            assign_lets(c, &rem);
+            let expand = |t: &str| self.library.with_partials(t);
+            assign_lets(c, &rem, &expand);
         }
         Some(Rule {
             id: f.id.into_inner(),
@@ -453,6 +459,10 @@ impl Compiler<'_> {
                     let rel = line_col(&source, u.offset);
                     self.err_inside(&span, &source, rel, format!("{what}: {}", u.message));
                 }
+                for (at, message) in self.library.bad_calls(self.env, &program) {
+                    let rel = line_col(&source, at);
+                    self.err_inside(&span, &source, rel, format!("{what}: {message}"));
+                }
                 Some(Expr { source, program })
             }
             Err(errs) => {
@@ -496,11 +506,11 @@ impl Compiler<'_> {
             );
         }
         let (source, name) = self.register(s, what, true);
-        let mut raw = Vec::new();
+        let mut refs = TemplateRefs::default();
         if let Some(t) = self.snippets.get_template(&name) {
-            unescaped_expressions(t, &mut raw);
+            refs.walk(t);
         }
-        for (l, c) in raw {
+        for (l, c) in refs.unescaped {
             self.err_inside(
                 &span,
                 &source,
@@ -520,9 +530,26 @@ impl Compiler<'_> {
         } else {
             &mut *self.templates
         };
-        if let Err(e) = registry.register_template_string(&name, &source) {
-            let msg = e.reason().to_string();
-            match e.pos() {
+        match registry.register_template_string(&name, &source) {
+            Ok(()) => {
+                // Every partial it includes exists, and is named, not computed.
+                let mut refs = TemplateRefs::default();
+                if let Some(t) = registry.get_template(&name) {
+                    refs.walk(t);
+                }
+                for (p, at) in refs.partials {
+                    if !self.library.partials.contains_key(&p) {
+                        let msg = self.library.no_partial(&p);
+                        self.err_inside(&span, &source, at, format!("{what}: {msg}"));
+                    }
+                }
+                for at in refs.dynamic {
+                    self.err_inside(&span, &source, at, format!("{what}: a partial's name must be written out, so that it can be checked when rules are loaded\n  fix: write {{{{> name}}}}"));
+                }
+            }
+            Err(e) => {
+                let msg = e.reason().to_string();
+                match e.pos() {
                 // Both 1-based.
                 Some((l, c)) => self.err_inside(
                     &span,
@@ -535,34 +562,16 @@ impl Compiler<'_> {
                     format!("{what}: template does not compile: {msg}\n  fix: correct the handlebars template; see docs/rules.md"),
                 ),
             }
+            }
         }
         (source, name)
     }
 }
 
-/// Where (line, column; 1-based) each `{{{…}}}` or `{{&…}}` expression of a template stands,
-/// nested blocks included.
-fn unescaped_expressions(t: &handlebars::Template, out: &mut Vec<(usize, usize)>) {
-    use handlebars::template::TemplateElement;
-    for (i, e) in t.elements.iter().enumerate() {
-        match e {
-            TemplateElement::HtmlExpression(_) => {
-                let at = t.mapping.get(i).map(|m| (m.0, m.1)).unwrap_or((1, 1));
-                out.push(at);
-            }
-            TemplateElement::HelperBlock(h) => {
-                for inner in [&h.template, &h.inverse].into_iter().flatten() {
-                    unescaped_expressions(inner, out);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 /// Decide which `let`s each outcome of a check needs, so that values only a message uses are
 /// computed only when that message is rendered.
-fn assign_lets(c: &mut Check, rem: &RemediationText) {
+/// `expand` gives a template's text with that of the partials it includes.
+fn assign_lets(c: &mut Check, rem: &RemediationText, expand: &dyn Fn(&str) -> String) {
     let names: Vec<&str> = c.lets.iter().map(|(n, _)| n.as_str()).collect();
     let n = names.len();
     let refs = |e: &Expr| -> Vec<bool> {
@@ -583,9 +592,10 @@ fn assign_lets(c: &mut Check, rem: &RemediationText) {
         set
     };
     let mentioned = |texts: &[Option<&str>]| -> Vec<bool> {
+        let texts: Vec<String> = texts.iter().flatten().map(|t| expand(t)).collect();
         names
             .iter()
-            .map(|x| texts.iter().flatten().any(|t| mentions(t, x)))
+            .map(|x| texts.iter().any(|t| mentions(t, x)))
             .collect()
     };
     let cond = close(refs(&c.condition));

@@ -6,9 +6,12 @@
 //! - [`schema`]: the rule file format, as read;
 //! - [`model`]: the compiled rules and the loaded set;
 //! - [`compile`]: from the one to the other;
+//! - [`library`]: the partials and CEL helpers rules may use, [`helpers`] their expansion;
 //! - [`sources`]: the built-in pack, rule directories and the environments rules compile in.
 
 mod compile;
+mod helpers;
+mod library;
 mod model;
 mod schema;
 mod sources;

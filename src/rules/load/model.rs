@@ -1,6 +1,7 @@
 //! The compiled form of rules: what evaluation reads (`Rule`, `Check`, their CEL programs and the
 //! names of their templates) and the loaded `RuleSet` with its lookups.
 
+use super::library::Library;
 use crate::error::Error;
 use crate::findings::{Applicability, CheckFix, CreatesLimits, FixAction, FixCatalog, Severity};
 use crate::term::escape;
@@ -170,6 +171,8 @@ pub struct RuleSet {
     /// Remediation templates: values are marked, then escaped for the snippet's language and
     /// their place in it (`crate::rules::snippet`).
     pub(crate) snippets: Handlebars<'static>,
+    /// The partials and helpers the rules may use.
+    pub(super) library: Library,
     /// Rules compiled so far: each rule's templates are registered under a name of its own.
     pub(super) seq: usize,
 }

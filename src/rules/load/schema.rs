@@ -101,3 +101,23 @@ pub(super) struct LetFile {
     pub(super) name: Spanned<String>,
     pub(super) expr: Spanned<String>,
 }
+
+/// A helper file of a rule library (`lib/*.toml`): CEL helpers, in the order they are declared.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LibraryFile {
+    #[serde(default)]
+    pub(super) helper: Vec<HelperFile>,
+}
+
+/// `[[helper]]`: a name that stands for a CEL expression of its parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HelperFile {
+    pub(super) name: Spanned<String>,
+    pub(super) params: Spanned<Vec<String>>,
+    /// What the helper computes (documentation for readers of the file).
+    #[allow(dead_code)]
+    pub(super) description: String,
+    pub(super) expr: Spanned<String>,
+}

@@ -2,6 +2,7 @@
 //! message and snippet template registries, the built-in pack and rule directories.
 
 use super::compile::compile_file;
+use super::library::{LibFile, Library};
 use super::model::{Rule, RuleSet, RuleSource};
 use crate::error::Error;
 use crate::term::{Escaped, escape};
@@ -65,29 +66,66 @@ impl RuleSet {
             env: Arc::new(cel_env()),
             templates,
             snippets,
+            library: Library::default(),
             seq: 0,
         }
     }
 
+    /// An empty rule set whose rules may use the built-in library and that of each directory
+    /// (its `lib/` folder), which replaces built-in partials and helpers of the same name.
+    pub fn with_library(dirs: &[PathBuf]) -> Result<RuleSet, Error> {
+        let builtin = crate::rules::builtin::BUILTIN_LIBRARY
+            .iter()
+            .map(|(n, t)| LibFile {
+                origin: format!("rules/lib/{n}"),
+                name: n.to_string(),
+                text: t.to_string(),
+            })
+            .collect();
+        let mut own = Vec::new();
+        for d in dirs {
+            own.push(library_files(d)?);
+        }
+        let library = Library::build(builtin, own, &Arc::new(cel_env())).map_err(|e| {
+            Error::input(format!("invalid rule library file(s):\n{}", e.join("\n")))
+        })?;
+        let mut set = RuleSet::empty();
+        let RuleSet {
+            env,
+            templates,
+            snippets,
+            ..
+        } = &mut set;
+        let env = Arc::get_mut(env)
+            .ok_or_else(|| Error::internal("the CEL environment is shared while rules load"))?;
+        library
+            .install(env, [templates, snippets])
+            .map_err(Error::internal)?;
+        set.library = library;
+        Ok(set)
+    }
+
     /// The built-in pack only.
     pub fn builtin() -> Result<RuleSet, Error> {
-        let mut set = RuleSet::empty();
+        let mut set = RuleSet::with_library(&[])?;
         set.add_builtin()?;
         Ok(set)
     }
 
     /// The built-in pack, then each directory in order; a rule whose id is already loaded replaces it.
     pub fn load(dirs: &[PathBuf]) -> Result<RuleSet, Error> {
-        let mut set = RuleSet::builtin()?;
+        let mut set = RuleSet::with_library(dirs)?;
+        set.add_builtin()?;
         for d in dirs {
             set.add_dir(d)?;
         }
         Ok(set)
     }
 
-    /// Only the rules of one directory (for `rules test DIR` and `rules validate DIR`).
+    /// Only the rules of one directory (for `rules test DIR` and `rules validate DIR`), with the
+    /// built-in library and the directory's own.
     pub fn from_dir(dir: &Path) -> Result<RuleSet, Error> {
-        let mut set = RuleSet::empty();
+        let mut set = RuleSet::with_library(&[dir.to_path_buf()])?;
         set.add_dir(dir)?;
         Ok(set)
     }
@@ -203,5 +241,47 @@ pub(crate) fn rule_files_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
         })
         .collect();
     out.sort();
+    Ok(out)
+}
+
+/// The files of the library folder of a rule directory (`DIR/lib/`, none when it has none),
+/// sorted: partials (`*.hbs`) and helper files (`*.toml`).
+fn library_files(dir: &Path) -> Result<Vec<LibFile>, Error> {
+    let lib = dir.join("lib");
+    if !lib.is_dir() {
+        return Ok(Vec::new());
+    }
+    let cannot = |p: &Path, e: std::io::Error| {
+        Error::input(format!(
+            "cannot read rule library {}: {}",
+            Escaped(p.display()),
+            Escaped(e)
+        ))
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&lib)
+        .map_err(|e| cannot(&lib, e))?
+        .map(|e| e.map(|e| e.path()).map_err(|e| cannot(&lib, e)))
+        .collect::<Result<_, _>>()?;
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !(path.is_file() && (name.ends_with(".hbs") || name.ends_with(".toml"))) {
+            return Err(Error::input(format!(
+                "{}: a rule library holds only partials (*.hbs) and helper files (*.toml)\n  fix: move it out of {}",
+                Escaped(path.display()),
+                Escaped(lib.display())
+            )));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| cannot(&path, e))?;
+        out.push(LibFile {
+            origin: path.display().to_string(),
+            name,
+            text,
+        });
+    }
     Ok(out)
 }

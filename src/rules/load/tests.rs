@@ -422,3 +422,52 @@ fail = "f"
         "{e}"
     );
 }
+
+#[test]
+fn a_helper_call_is_checked_like_the_expression_it_stands_for() {
+    // The built-in helper reads `l.destination.exists`: given a destination, not a flow log, the
+    // field check refuses it at the call.
+    let mut set = RuleSet::with_library(&[]).unwrap();
+    let e = set
+        .compile_text(
+            "r.toml",
+            &rule_reading(
+                "vpc",
+                "",
+                "vpc.active_vpc_logs.exists(l, destination_encrypted(l.destination))",
+            ),
+            RuleSource::Builtin,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("r.toml:14:")
+            && e.contains(
+                "check c: condition: the flow log destination has no field \"destination\""
+            ),
+        "{e}"
+    );
+    // Without the library, the name is no function.
+    let e = load_error(
+        "vpc",
+        "",
+        "vpc.active_vpc_logs.exists(l, destination_encrypted(l))",
+    )
+    .unwrap();
+    assert!(
+        e.contains("there is no function or helper \"destination_encrypted\""),
+        "{e}"
+    );
+    // With it, the call compiles.
+    let mut set = RuleSet::with_library(&[]).unwrap();
+    set.compile_text(
+        "r.toml",
+        &rule_reading(
+            "vpc",
+            "",
+            "vpc.active_vpc_logs.exists(l, destination_encrypted(l))",
+        ),
+        RuleSource::Builtin,
+    )
+    .unwrap();
+}

@@ -21,11 +21,14 @@ pub(crate) struct LibFile {
     pub text: String,
 }
 
+/// A partial a template includes, and where (1-based line and column of its `{{>`).
+type Include = (String, (usize, usize));
+
 /// A partial: where it is defined, its text and the partials it includes.
 pub(crate) struct Partial {
     pub origin: String,
     pub text: String,
-    uses: Vec<(String, (usize, usize))>,
+    uses: Vec<Include>,
 }
 
 /// The partials and helpers rules may use.
@@ -284,7 +287,7 @@ fn valid_name(s: &str) -> bool {
 
 /// Check a partial file: it compiles, writes no value unescaped, holds no value marker and
 /// names the partials it includes; the partials it includes, with their positions.
-fn partial(origin: &str, text: &str) -> Result<Vec<(String, (usize, usize))>, Vec<String>> {
+fn partial(origin: &str, text: &str) -> Result<Vec<Include>, Vec<String>> {
     let at = |(l, c): (usize, usize), what: String| format!("{}:{l}:{c}: {what}", escape(origin));
     let mut errors = Vec::new();
     if let Some(i) = text.find(crate::rules::snippet::MARKERS) {
@@ -328,7 +331,7 @@ fn partial(origin: &str, text: &str) -> Result<Vec<(String, (usize, usize))>, Ve
 /// computed, and its unescaped expressions; each with its (line, column).
 #[derive(Default)]
 pub(crate) struct TemplateRefs {
-    pub partials: Vec<(String, (usize, usize))>,
+    pub partials: Vec<Include>,
     pub dynamic: Vec<(usize, usize)>,
     pub unescaped: Vec<(usize, usize)>,
 }

@@ -185,10 +185,6 @@ impl std::fmt::Debug for RuleSet {
     }
 }
 
-/// How a value is written into a message or a remediation snippet. Values come from AWS (a Name
-/// tag, an error message): each control character (a line break above all) becomes a space, so a
-/// value can never start a new line of code in a Terraform, CloudFormation or shell snippet.
-
 impl RuleSet {
     /// The fix of every check, with the limits' parameter values in effect.
     pub fn fix_catalog(&self) -> FixCatalog {

@@ -52,6 +52,9 @@ struct CaseFile {
     #[serde(default)]
     transit_gateway: Option<toml::Table>,
     expect: BTreeMap<String, Status>,
+    /// The whole message of a check, pinned: the rendered message must be exactly this.
+    #[serde(default)]
+    message: BTreeMap<String, String>,
     #[serde(default)]
     message_contains: BTreeMap<String, OneOrMany>,
     #[serde(default)]
@@ -360,6 +363,14 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         if f.message.trim().is_empty() {
             failures.push(format!("check {}: the message is empty", f.check_id));
         }
+        if let Some(whole) = case.message.get(&f.check_id)
+            && f.message != *whole
+        {
+            failures.push(format!(
+                "check {}: the message is not the one pinned\n    expected: {whole:?}\n    got:      {:?}",
+                f.check_id, f.message
+            ));
+        }
         if let Some(subs) = case.message_contains.get(&f.check_id) {
             for s in subs.items() {
                 if !f.message.contains(s) {
@@ -393,8 +404,9 @@ fn run_case(set: &RuleSet, rule: &Rule, case: &CaseFile) -> Result<Vec<String>, 
         }
     }
     for k in case
-        .message_contains
+        .message
         .keys()
+        .chain(case.message_contains.keys())
         .chain(case.remediation_contains.keys())
     {
         if !rule.checks.iter().any(|c| &c.id == k) {

@@ -29,6 +29,7 @@ mod report_merge;
 mod report_remediation;
 mod report_sarif;
 mod report_text;
+mod rule_partials;
 mod rules_cli;
 mod rules_e2e;
 mod rules_org;

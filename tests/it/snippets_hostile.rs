@@ -436,3 +436,86 @@ fn live_scan_with_a_hostile_role_path_and_name_tag() {
     let text = std::fs::read_to_string(dir.path().join("flowaudit.txt")).unwrap();
     assert!(!text.contains(['\u{202e}', '\u{1b}']), "{text}");
 }
+
+/// A value a partial receives, from the template that includes it (`{{> p name=resource.name}}`)
+/// or from the data it sees, is escaped exactly as the same value written in the template itself:
+/// for each hostile value, the check whose snippets include partials renders the same bytes as
+/// the check whose snippets write the values inline (which the test above proves for the built-in
+/// snippets, themselves made of partials).
+#[test]
+fn values_a_partial_receives_are_escaped_as_in_the_template() {
+    let inline = [
+        "aws ec2 create-tags --resources {{resource.id}} --tags \"Key=Name,Value={{resource.name}}\" 'x{{resource.name}}' # {{resource.name}}",
+        "resource \"aws_ec2_tag\" \"{{resource.id}}\" {\n  resource_id = \"{{resource.id}}\"\n  value       = \"{{resource.name}}\" # {{resource.name}}\n}",
+        "Resources:\n  Tag{{resource.id}}:\n    Type: AWS::EC2::VPC\n    Properties:\n      Name: {{resource.name}}\n      Quoted: \"{{resource.name}}\"\n      Single: 'x{{resource.name}}'",
+    ];
+    let as_partial = |t: &str| {
+        t.replace("{{resource.name}}", "{{name}}")
+            .replace("{{resource.id}}", "{{id}}")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    for (lang, t) in ["cli", "terraform", "cloudformation"].iter().zip(inline) {
+        std::fs::write(
+            dir.path().join(format!("lib/given-{lang}.hbs")),
+            format!("{}\n", as_partial(t)),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(format!("lib/seen-{lang}.hbs")),
+            format!("{t}\n"),
+        )
+        .unwrap();
+    }
+    let check = |id: &str, snippet: &dyn Fn(&str, &str) -> String| {
+        let mut out = format!(
+            "[[checks]]\nid = \"{id}\"\ntitle = \"t\"\ncondition = \"false\"\npass = \"p\"\nfail = \"f\"\n[checks.remediation]\n"
+        );
+        for (lang, t) in ["cli", "terraform", "cloudformation"].iter().zip(inline) {
+            out.push_str(&format!("{lang} = '''\n{}\n'''\n", snippet(lang, t)));
+        }
+        out
+    };
+    let rule = format!(
+        "id = \"P-1\"\ntitle = \"t\"\ndescription = \"d\"\nseverity = \"low\"\n{}{}{}",
+        check("inline", &|_, t| t.to_string()),
+        check("given", &|lang, _| format!(
+            "{{{{> given-{lang} id=resource.id name=resource.name}}}}"
+        )),
+        check("seen", &|lang, _| format!("{{{{> seen-{lang}}}}}")),
+    );
+    std::fs::write(dir.path().join("P-1.toml"), rule).unwrap();
+    let rules = RuleSet::from_dir(dir.path()).unwrap();
+    let base = base_inventory();
+    let fields = fields();
+    let (_, name_setter) = fields.iter().find(|(f, _)| *f == "vpc_name").unwrap();
+    let (_, id_setter) = fields.iter().find(|(f, _)| *f == "vpc_id").unwrap();
+    let mut compared = 0;
+    for (name, value) in corpus() {
+        for setter in [name_setter, id_setter] {
+            let found = findings(&rules, &base, *setter, &value);
+            let by_check =
+                |c: &str| -> Vec<&Finding> { found.iter().filter(|f| f.check_id == c).collect() };
+            let inline = by_check("inline");
+            assert!(!inline.is_empty());
+            for other in ["given", "seen"] {
+                let other = by_check(other);
+                assert_eq!(inline.len(), other.len());
+                for (a, b) in inline.iter().zip(other) {
+                    assert_eq!(a.resource.id, b.resource.id);
+                    assert_eq!(
+                        snippets(a),
+                        snippets(b),
+                        "{name}: {} renders another snippet through a partial",
+                        b.check_id
+                    );
+                    assert_eq!(a.status, b.status, "{name}");
+                    if snippets(a).len() == 3 {
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 0);
+}

@@ -1,0 +1,240 @@
+//! The compiled form of rules: what evaluation reads (`Rule`, `Check`, their CEL programs and the
+//! names of their templates) and the loaded `RuleSet` with its lookups.
+
+use super::library::Library;
+use crate::error::Error;
+use crate::findings::{Applicability, CheckFix, CreatesLimits, FixAction, FixCatalog, Severity};
+use crate::term::escape;
+use handlebars::Handlebars;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where a rule came from: the embedded pack or a file given with `--rules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleSource {
+    Builtin,
+    File(PathBuf),
+}
+
+impl RuleSource {
+    /// `builtin` or the file path, as the report shows it.
+    pub fn label(&self) -> String {
+        match self {
+            RuleSource::Builtin => "builtin".into(),
+            RuleSource::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// A compiled CEL expression and its source text.
+#[derive(Debug)]
+pub struct Expr {
+    pub source: String,
+    pub(crate) program: cel::Program,
+}
+
+/// A rule parameter: its default and what it means.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    pub default: serde_json::Value,
+    pub description: String,
+}
+
+/// Remediation template sources (handlebars), one per format.
+#[derive(Debug, Clone, Default)]
+pub struct RemediationText {
+    /// How to fix a failing resource, in prose (not a template).
+    pub summary: Option<String>,
+    pub terraform: Option<String>,
+    pub cloudformation: Option<String>,
+    pub cli: Option<String>,
+}
+
+/// Names of registered templates; `None` where the rule has no such template.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RemediationTpl {
+    pub terraform: Option<String>,
+    pub cloudformation: Option<String>,
+    pub cli: Option<String>,
+}
+
+/// A check's fix as its rule file declares it; limits name the rule's parameters, whose values
+/// in effect (after the config file) [`RuleSet::fix_catalog`] reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixDecl {
+    pub action: Option<FixAction>,
+    pub applicability: Applicability,
+    /// Parameter names.
+    pub max_aggregation_interval: Option<String>,
+    pub min_retention_days: Option<String>,
+    pub encrypted: bool,
+}
+
+impl Default for FixDecl {
+    fn default() -> Self {
+        FixDecl {
+            action: None,
+            applicability: Applicability::Manual,
+            max_aggregation_interval: None,
+            min_retention_days: None,
+            encrypted: false,
+        }
+    }
+}
+
+/// One compiled check of a rule.
+#[derive(Debug)]
+pub struct Check {
+    pub id: String,
+    pub title: String,
+    /// How a failing result is fixed (`[checks.fix]`; manual when the file has none).
+    pub fix: FixDecl,
+    pub applies_if: Option<Expr>,
+    pub lets: Vec<(String, Expr)>,
+    pub condition: Expr,
+    /// Template sources, for `rules show`.
+    pub pass_message: String,
+    pub fail_message: String,
+    pub skip_message: Option<String>,
+    /// Check-specific remediation; falls back to the rule's.
+    pub remediation: Option<RemediationText>,
+    pub(crate) tpl_pass: String,
+    pub(crate) tpl_fail: String,
+    pub(crate) tpl_skip: Option<String>,
+    pub(crate) tpl_remediation: Option<RemediationTpl>,
+    /// Which `let`s are evaluated: those the condition needs (always), and those the templates
+    /// of the outcome need (after the condition); each mask is indexed like `lets`.
+    pub(crate) lets_for_condition: Vec<bool>,
+    pub(crate) lets_for_pass: Vec<bool>,
+    pub(crate) lets_for_fail: Vec<bool>,
+    /// The lets a failure needs when its remediation is not rendered (the message alone).
+    pub(crate) lets_for_fail_message: Vec<bool>,
+    /// Which `let`s the pass / fail templates (fail: with remediation) name, to give them as data.
+    pub(crate) json_for_pass: Vec<bool>,
+    pub(crate) json_for_fail: Vec<bool>,
+    pub(crate) json_for_fail_message: Vec<bool>,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    /// Resource kind (`vpc`).
+    pub resource: String,
+    pub compliance: BTreeMap<String, Vec<String>>,
+    pub references: Vec<String>,
+    pub parameters: BTreeMap<String, ParamSpec>,
+    /// Parameter values in effect: defaults overridden by the config file.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    pub applies_if: Option<Expr>,
+    pub skip_message: Option<String>,
+    pub remediation: RemediationText,
+    pub checks: Vec<Check>,
+    pub source: RuleSource,
+    /// The file name or path the rule was read from, for messages.
+    pub origin: String,
+    pub(crate) tpl_skip: Option<String>,
+    pub(crate) tpl_remediation: RemediationTpl,
+    pub(crate) params_cel: cel::Value,
+}
+
+impl Rule {
+    /// The fix of one of this rule's checks, with the limits' parameter values in effect.
+    pub fn check_fix(&self, c: &Check) -> CheckFix {
+        let int = |name: &Option<String>| {
+            name.as_ref()
+                .and_then(|n| self.params.get(n))
+                .and_then(|v| v.as_i64())
+        };
+        CheckFix {
+            action: c.fix.action,
+            applicability: c.fix.applicability,
+            creates: CreatesLimits {
+                max_aggregation_interval: int(&c.fix.max_aggregation_interval),
+                min_retention_days: int(&c.fix.min_retention_days),
+                encrypted: c.fix.encrypted,
+            },
+        }
+    }
+}
+
+/// The loaded rules, with the CEL environment and the compiled templates they share.
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub(crate) env: Arc<cel::Env>,
+    /// Message templates (pass, fail, skip): values lose their control characters.
+    pub(crate) templates: Handlebars<'static>,
+    /// Remediation templates: values are marked, then escaped for the snippet's language and
+    /// their place in it (`crate::rules::snippet`).
+    pub(crate) snippets: Handlebars<'static>,
+    /// The partials and helpers the rules may use.
+    pub(super) library: Library,
+    /// Rules compiled so far: each rule's templates are registered under a name of its own.
+    pub(super) seq: usize,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules)
+            .finish()
+    }
+}
+
+impl RuleSet {
+    /// The fix of every check, with the limits' parameter values in effect.
+    pub fn fix_catalog(&self) -> FixCatalog {
+        FixCatalog(
+            self.rules
+                .iter()
+                .flat_map(|r| {
+                    r.checks
+                        .iter()
+                        .map(move |c| ((r.id.clone(), c.id.clone()), r.check_fix(c)))
+                })
+                .collect(),
+        )
+    }
+
+    /// Find a rule by id; ids are matched regardless of case (`vpc-001` is VPC-001).
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .or_else(|| self.rules.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+    }
+
+    /// Each rule's id with the ids of its checks.
+    pub fn ids_and_checks(&self) -> impl Iterator<Item = (&str, Vec<&str>)> {
+        self.rules.iter().map(|r| {
+            (
+                r.id.as_str(),
+                r.checks.iter().map(|c| c.id.as_str()).collect(),
+            )
+        })
+    }
+
+    /// The rule `id` names (regardless of case), or an error naming the closest id:
+    /// `what` says where the id was given (`--fix-rule`, `rules show`).
+    pub fn lookup(&self, what: &str, id: &str) -> Result<&Rule, Error> {
+        self.get(id).ok_or_else(|| {
+            Error::input(format!(
+                "{what}: unknown rule {:?}{}\n  fix: use an id from `flowaudit rules list`: {}",
+                escape(id),
+                crate::suggest::hint(id, self.rules.iter().map(|r| r.id.as_str())),
+                escape(
+                    &self
+                        .rules
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            ))
+        })
+    }
+}

@@ -2,24 +2,21 @@
 //! and of user rule directories, the load errors of what does not exist, and whole-message pins
 //! of rule tests; driven through `flowaudit rules test` and `rules validate`.
 
-use crate::support::harness::*;
+use crate::support::cmd::{self, Out};
+use crate::support::harness::repo_path;
 use std::path::Path;
-use std::process::Output;
 
-fn fa(args: &[&str]) -> Output {
-    run(flowaudit().args(args))
+fn fa(args: &[&str]) -> Out {
+    cmd::fa().args(args).run()
 }
 
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// Standard output and standard error together, for assertion messages.
+fn out(o: &Out) -> String {
+    format!("{}{}", o.stdout(), o.stderr())
 }
 
 /// `flowaudit rules test DIR`.
-fn rules_test(dir: &Path) -> Output {
+fn rules_test(dir: &Path) -> Out {
     fa(&["rules", "test", dir.to_str().unwrap()])
 }
 
@@ -108,7 +105,7 @@ fn the_built_in_encryption_judgement_is_written_once() {
 fn the_built_in_rule_directory_tests_with_its_own_library() {
     // `rules/lib` replaces the embedded library of the same names: no duplicate is reported.
     let o = rules_test(&repo_path("rules"));
-    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert_eq!(o.code(), 0, "{}", out(&o));
 }
 
 #[test]
@@ -138,9 +135,9 @@ fn a_user_rule_uses_built_in_partials_and_helpers_and_its_own() {
         ),
     ]);
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert_eq!(o.code(), 0, "{}", out(&o));
     let o = fa(&["rules", "validate", dir.path().to_str().unwrap()]);
-    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert_eq!(o.code(), 0, "{}", out(&o));
 }
 
 #[test]
@@ -160,7 +157,7 @@ fn a_partial_of_a_rule_directory_replaces_the_built_in_one() {
         ),
     ]);
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert_eq!(o.code(), 0, "{}", out(&o));
 }
 
 #[test]
@@ -173,7 +170,7 @@ fn a_missing_partial_is_a_load_error_with_its_position() {
         ),
     )]);
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert_eq!(o.code(), 2, "{}", out(&o));
     let file = dir.path().join("U-1.toml");
     let line = line_of(&file, "encrypted-flow-log-clj");
     assert!(
@@ -194,7 +191,7 @@ fn a_missing_partial_is_a_load_error_with_its_position() {
         ("lib/a.hbs", "first line\n  {{> b}}\n"),
     ]);
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert_eq!(o.code(), 2, "{}", out(&o));
     let lib = dir.path().join("lib/a.hbs");
     for needle in [
         format!("{}:9:", dir.path().join("U-1.toml").display()),
@@ -215,7 +212,7 @@ fn a_missing_helper_is_a_load_error_with_its_position() {
         &rule("vpc.flow_logs.all(l, destination_encryptd(l))", "x"),
     )]);
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert_eq!(o.code(), 2, "{}", out(&o));
     let file = dir.path().join("U-1.toml");
     assert!(
         out(&o).contains(&format!(
@@ -231,7 +228,7 @@ fn a_missing_helper_is_a_load_error_with_its_position() {
         &rule("vpc.flow_logs.all(l, destination_encrypted(l, 1))", "x"),
     )]);
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert_eq!(o.code(), 2, "{}", out(&o));
     assert!(
         out(&o).contains("8:35: rule U-1: check c: condition: helper destination_encrypted takes 1 argument(s) (l), not 2"),
         "{}",
@@ -276,7 +273,7 @@ fn library_files_are_checked_with_their_positions() {
     ] {
         let dir = rule_dir(&[("U-1.toml", &rule("true", "x")), (file, text)]);
         let o = rules_test(dir.path());
-        assert_eq!(code(&o), 2, "{file}: {}", out(&o));
+        assert_eq!(o.code(), 2, "{file}: {}", out(&o));
         assert!(out(&o).contains(needle), "{needle}: {}", out(&o));
     }
 }
@@ -291,11 +288,11 @@ fn a_rule_test_pins_a_whole_message() {
     };
     let dir = write("message = { c = \"VPC vpc-1 fails\" }");
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert_eq!(o.code(), 0, "{}", out(&o));
     // A substring of the message matches `message_contains`, not `message`.
     let dir = write("message = { c = \"VPC vpc-1\" }\nmessage_contains = { c = \"VPC vpc-1\" }");
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 1, "{}", out(&o));
+    assert_eq!(o.code(), 1, "{}", out(&o));
     assert!(
         out(&o).contains("check c: the message is not the one pinned")
             && out(&o).contains("expected: \"VPC vpc-1\"")
@@ -306,7 +303,7 @@ fn a_rule_test_pins_a_whole_message() {
     // A pin of a check the rule does not have is refused.
     let dir = write("message = { d = \"VPC vpc-1 fails\" }");
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 2, "{}", out(&o));
+    assert_eq!(o.code(), 2, "{}", out(&o));
     assert!(out(&o).contains("names check \"d\""), "{}", out(&o));
 }
 
@@ -330,5 +327,5 @@ fn helper_arguments_are_bound_where_the_call_stands() {
         ),
     ]);
     let o = rules_test(dir.path());
-    assert_eq!(code(&o), 0, "{}", out(&o));
+    assert_eq!(o.code(), 0, "{}", out(&o));
 }

@@ -7,6 +7,7 @@ use super::model::{
 };
 use super::schema::{CheckFile, FixFile, RemediationFile, RuleFile};
 use crate::findings::{Applicability, FixAction};
+use crate::kinds::ResourceKind;
 use crate::rules::fields::Fields;
 use crate::rules::pos::{inside_string, line_col, toml_error_at};
 use crate::term::escape;
@@ -15,18 +16,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use toml::Spanned;
 
-/// Names that CEL expressions may use as variables; `let` names may not shadow them.
+/// Names that CEL expressions may use as variables besides each resource kind's own
+/// ([`ResourceKind::variable`]); `let` names may not shadow any of them.
 pub(crate) const RESERVED_NAMES: &[&str] = &[
-    "vpc",
-    "transit_gateway",
-    "resource",
-    "account",
-    "params",
-    "options",
-    "checks",
-    "rule",
-    "check",
+    "resource", "account", "params", "options", "checks", "rule", "check",
 ];
+
+/// Every name a `let` may not take: the resource kinds' variables, then [`RESERVED_NAMES`].
+fn reserved_names() -> Vec<&'static str> {
+    ResourceKind::ALL
+        .iter()
+        .map(|k| k.variable())
+        .chain(RESERVED_NAMES.iter().copied())
+        .collect()
+}
+
+fn is_reserved(name: &str) -> bool {
+    reserved_names().contains(&name)
+}
 
 /// Parse and compile one rule file; every problem found is one error line.
 pub(super) fn compile_file(
@@ -259,12 +266,12 @@ impl Compiler<'_> {
         for l in c.lets {
             let span = l.name.span();
             let name = l.name.into_inner();
-            if !valid_ident(&name) || RESERVED_NAMES.contains(&name.as_str()) {
+            if !valid_ident(&name) || is_reserved(&name) {
                 self.err_at(
                     &span,
                     format!(
                         "check {cid}: let name {name:?} is not usable\n  fix: use a CEL identifier other than {}",
-                        RESERVED_NAMES.join(", ")
+                        reserved_names().join(", ")
                     ),
                 );
             }

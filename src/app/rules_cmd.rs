@@ -29,7 +29,7 @@ pub fn rules(args: RulesArgs) -> Result<ExitStatus, Error> {
             } else {
                 // Descriptions and snippets have lines of their own: only their line breaks
                 // are kept.
-                print!("{}", escape_lines(&show_text(rule)));
+                print!("{}", escape_lines(&show_text(rule, &set.partials_of(rule))));
             }
             Ok(ExitStatus::Clean)
         }
@@ -234,7 +234,7 @@ fn check_text(out: &mut String, c: &Check) {
     }
 }
 
-fn show_text(r: &Rule) -> String {
+fn show_text(r: &Rule, partials: &[(String, String, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}: {}", r.id, r.title);
     let _ = writeln!(out, "severity: {}", r.severity.as_str());
@@ -277,6 +277,13 @@ fn show_text(r: &Rule) -> String {
     }
     let _ = writeln!(out, "remediation:");
     remediation_text(&mut out, &r.remediation, "  ");
+    if !partials.is_empty() {
+        let _ = writeln!(out, "partials (included with {{{{> NAME}}}}):");
+        for (name, origin, text) in partials {
+            let _ = writeln!(out, "  {name} ({origin}):");
+            out.push_str(&indent(text.trim_start_matches('\n'), "    "));
+        }
+    }
     out
 }
 

@@ -182,27 +182,32 @@ fn a_missing_partial_is_a_load_error_with_its_position() {
         out(&o)
     );
     assert!(out(&o).contains("fix: use one of: "), "{}", out(&o));
-    // In a message too, and in a partial of the library.
+    // In a message too.
+    let dir = rule_dir(&[(
+        "U-1.toml",
+        &rule("true", "x").replace("passes\"", "passes {{> nothing}}\""),
+    )]);
+    let o = rules_test(dir.path());
+    assert_eq!(o.code(), 2, "{}", out(&o));
+    for needle in [
+        format!("{}:9:", dir.path().join("U-1.toml").display()),
+        "check c: pass: there is no partial \"nothing\"".to_string(),
+    ] {
+        assert!(out(&o).contains(&needle), "{needle}: {}", out(&o));
+    }
+    // In a partial of the library, which is checked before the rules.
     let dir = rule_dir(&[
-        (
-            "U-1.toml",
-            &rule("true", "x").replace("passes\"", "passes {{> nothing}}\""),
-        ),
+        ("U-1.toml", &rule("true", "x")),
         ("lib/a.hbs", "first line\n  {{> b}}\n"),
     ]);
     let o = rules_test(dir.path());
     assert_eq!(o.code(), 2, "{}", out(&o));
     let lib = dir.path().join("lib/a.hbs");
-    for needle in [
-        format!("{}:9:", dir.path().join("U-1.toml").display()),
-        "check c: pass: there is no partial \"nothing\"".to_string(),
-        format!(
-            "{}:2:3: partial a: there is no partial \"b\"",
-            lib.display()
-        ),
-    ] {
-        assert!(out(&o).contains(&needle), "{needle}: {}", out(&o));
-    }
+    let needle = format!(
+        "{}:2:3: partial a: there is no partial \"b\"",
+        lib.display()
+    );
+    assert!(out(&o).contains(&needle), "{needle}: {}", out(&o));
 }
 
 #[test]

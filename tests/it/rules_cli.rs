@@ -74,6 +74,9 @@ fn show_prints_compliance_parameters_and_remediation() {
         "cloudformation:",
         "cli:",
         "condition: size(vpc.active_vpc_logs) > 0 ||",
+        // The partials the rule's snippets include, with their text.
+        "partials (included with {{> NAME}}):",
+        "  encrypted-flow-log-cli (rules/lib/encrypted-flow-log-cli.hbs):",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }

@@ -219,6 +219,25 @@ impl Library {
         false
     }
 
+    /// The partials `texts` include, directly or not, in the order they are first reached.
+    pub fn included_by<'a>(&'a self, texts: &[&str]) -> Vec<(&'a str, &'a Partial)> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<String> = texts.iter().flat_map(|t| partial_names(t)).collect();
+        todo.reverse();
+        while let Some(n) = todo.pop() {
+            if let Some((name, p)) = self.partials.get_key_value(&n)
+                && seen.insert(n)
+            {
+                out.push((name.as_str(), p));
+                let mut more = partial_names(&p.text);
+                more.reverse();
+                todo.extend(more);
+            }
+        }
+        out
+    }
+
     /// `text` followed by the text of every partial it includes, directly or not: what a
     /// template mentions, for deciding which `let`s it needs.
     pub fn with_partials(&self, text: &str) -> String {
@@ -268,10 +287,11 @@ impl Library {
                     }
                 )
             };
+            // The parser places a call at its `(`: the name stands just before it.
             let at = program
                 .source_info()
                 .offset_for(id)
-                .map_or(0, |(s, _)| s as usize);
+                .map_or(0, |(s, _)| (s as usize).saturating_sub(name.len()));
             out.push((at, msg));
         }
         out

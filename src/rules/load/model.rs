@@ -186,6 +186,33 @@ impl std::fmt::Debug for RuleSet {
 }
 
 impl RuleSet {
+    /// The partials the templates of `rule` include, directly or not: (name, where it is
+    /// defined, its text), for `rules show`.
+    pub fn partials_of(&self, rule: &Rule) -> Vec<(String, String, String)> {
+        let snippets = |r: &'_ RemediationText| {
+            [&r.terraform, &r.cloudformation, &r.cli]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let mut texts: Vec<String> = snippets(&rule.remediation);
+        texts.extend(rule.skip_message.iter().cloned());
+        for c in &rule.checks {
+            texts.extend([c.pass_message.clone(), c.fail_message.clone()]);
+            texts.extend(c.skip_message.iter().cloned());
+            if let Some(r) = &c.remediation {
+                texts.extend(snippets(r));
+            }
+        }
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        self.library
+            .included_by(&texts)
+            .into_iter()
+            .map(|(n, p)| (n.to_string(), p.origin.clone(), p.text.clone()))
+            .collect()
+    }
+
     /// The fix of every check, with the limits' parameter values in effect.
     pub fn fix_catalog(&self) -> FixCatalog {
         FixCatalog(

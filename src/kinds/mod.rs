@@ -328,7 +328,28 @@ pub trait Resource: Send + Sync + 'static {
     /// The shapes of its values that name AWS things (see [`crate::inventory::validate`]).
     fn validate(&self) -> Result<(), Invalid>;
     /// Every flow log it holds (its own and those of its parts).
+    fn flow_logs(&self) -> Vec<&FlowLog>;
+    /// [`Resource::flow_logs`], to change them.
     fn flow_logs_mut(&mut self) -> Vec<&mut FlowLog>;
+}
+
+/// Every flow log of a region entry: those of each kind's resources, then the others.
+pub fn each_flow_log(r: &RegionInventory) -> Vec<&FlowLog> {
+    struct Each<'a, 'b>(&'a RegionInventory, &'b mut Vec<&'a FlowLog>);
+    impl KindFn for Each<'_, '_> {
+        type Out = ();
+        fn call<R: Resource + serde::de::DeserializeOwned>(self) {
+            for x in R::listed(self.0) {
+                self.1.extend(x.flow_logs());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for kind in ResourceKind::ALL {
+        kind.with(Each(r, &mut out));
+    }
+    out.extend(r.other_flow_logs.iter());
+    out
 }
 
 /// Call `f` on every flow log of a region entry: those of each kind's resources, then the others.

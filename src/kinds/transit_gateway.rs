@@ -25,7 +25,7 @@ impl Resource for TransitGateway {
         &TGW_SHAPE
     }
     fn test_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
-        tgw_with_defaults(frag, account, region)
+        with_defaults(frag, account, region)
     }
     fn id(&self) -> &str {
         &self.id
@@ -44,10 +44,10 @@ impl Resource for TransitGateway {
         }
     }
     fn cel_value(&self, region: &str, account: &str) -> BoxVal {
-        tgw_value(region, account, self)
+        value_of(region, account, self)
     }
     fn template_json(&self, region: &str, account: &str) -> JsonValue {
-        tgw_json(region, account, self)
+        json_of(region, account, self)
     }
     fn fix_target(&self, s: &FixSettings) -> FixTarget<'_> {
         FixTarget {
@@ -61,11 +61,17 @@ impl Resource for TransitGateway {
             log: "transit gateway flow log",
             traffic_type: "",
             resource_type: ResourceKind::TransitGateway.flow_log_resource_type(),
-            note: tgw_note(self, s),
+            note: fix_note(self, s),
         }
     }
     fn validate(&self) -> Result<(), Invalid> {
         validate::transit_gateway(self)
+    }
+    fn flow_logs(&self) -> Vec<&FlowLog> {
+        self.flow_logs
+            .iter()
+            .chain(self.attachment_flow_logs.iter())
+            .collect()
     }
     fn flow_logs_mut(&mut self) -> Vec<&mut FlowLog> {
         self.flow_logs
@@ -77,7 +83,7 @@ impl Resource for TransitGateway {
 
 /// The note of a new transit gateway flow log: the attachment-level logs it leaves alone, and
 /// the VPC flow-log settings that do not apply to it.
-fn tgw_note(tgw: &TransitGateway, s: &FixSettings) -> Option<String> {
+fn fix_note(tgw: &TransitGateway, s: &FixSettings) -> Option<String> {
     let mut parts = Vec::new();
     if !tgw.attachment_flow_logs.is_empty() {
         parts.push(format!(
@@ -122,7 +128,7 @@ static TGW_SHAPE: Shape = Shape::Object(
 );
 
 /// The `transit_gateway` CEL variable for one transit gateway of one region.
-fn tgw_value(region: &str, account_id: &str, t: &TransitGateway) -> BoxVal {
+fn value_of(region: &str, account_id: &str, t: &TransitGateway) -> BoxVal {
     let (all, active) = logs(&t.flow_logs);
     let (attachment_all, attachment_active) = logs(&t.attachment_flow_logs);
     let mut o = Obj::new();
@@ -144,7 +150,7 @@ fn tgw_value(region: &str, account_id: &str, t: &TransitGateway) -> BoxVal {
 }
 
 /// The scalar facts about a transit gateway that message templates see as `transit_gateway`.
-fn tgw_json(region: &str, account_id: &str, t: &TransitGateway) -> serde_json::Value {
+fn json_of(region: &str, account_id: &str, t: &TransitGateway) -> serde_json::Value {
     serde_json::json!({
         "id": t.id,
         "arn": t.arn,
@@ -163,7 +169,7 @@ fn tgw_json(region: &str, account_id: &str, t: &TransitGateway) -> serde_json::V
 /// A complete inventory transit gateway built from a test fragment: every field the fragment
 /// leaves out gets a default (documented in docs/rules.md). Its flow logs have no traffic type
 /// and a 60-second aggregation interval, as AWS gives transit gateway flow logs.
-fn tgw_with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
+fn with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
     let id = frag
         .get("id")
         .and_then(|v| v.as_str())

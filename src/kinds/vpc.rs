@@ -27,7 +27,7 @@ impl Resource for Vpc {
         &VPC_SHAPE
     }
     fn test_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
-        vpc_with_defaults(frag, account, region)
+        with_defaults(frag, account, region)
     }
     fn id(&self) -> &str {
         &self.id
@@ -46,10 +46,10 @@ impl Resource for Vpc {
         }
     }
     fn cel_value(&self, region: &str, account: &str) -> BoxVal {
-        vpc_value(region, account, self)
+        value_of(region, account, self)
     }
     fn template_json(&self, region: &str, account: &str) -> JsonValue {
-        vpc_json(region, account, self)
+        json_of(region, account, self)
     }
     fn fix_target(&self, _: &FixSettings) -> FixTarget<'_> {
         FixTarget {
@@ -73,6 +73,12 @@ impl Resource for Vpc {
     }
     fn validate(&self) -> Result<(), Invalid> {
         validate::vpc(self)
+    }
+    fn flow_logs(&self) -> Vec<&FlowLog> {
+        self.flow_logs
+            .iter()
+            .chain(self.subnets.iter().flat_map(|s| s.flow_logs.iter()))
+            .collect()
     }
     fn flow_logs_mut(&mut self) -> Vec<&mut FlowLog> {
         self.flow_logs
@@ -162,7 +168,7 @@ fn subnet(sn: &Subnet, active_all: &mut Vec<BoxVal>) -> BoxVal {
 }
 
 /// The `vpc` CEL variable for one VPC of one region.
-fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
+fn value_of(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
     let (all, active_vpc) = logs(&v.flow_logs);
     let mut active_subnet = Vec::new();
     let subnets: Vec<BoxVal> = v
@@ -194,7 +200,7 @@ fn vpc_value(region: &str, account_id: &str, v: &Vpc) -> BoxVal {
 }
 
 /// The scalar facts about a VPC that message templates see as `vpc`.
-fn vpc_json(region: &str, account_id: &str, v: &Vpc) -> serde_json::Value {
+fn json_of(region: &str, account_id: &str, v: &Vpc) -> serde_json::Value {
     serde_json::json!({
         "id": v.id,
         "arn": v.arn,
@@ -213,7 +219,7 @@ fn vpc_json(region: &str, account_id: &str, v: &Vpc) -> serde_json::Value {
 
 /// A complete inventory VPC built from a test fragment: every field the fragment leaves out gets
 /// a default (documented in docs/rules.md).
-fn vpc_with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
+fn with_defaults(frag: &JsonValue, account: &str, region: &str) -> JsonValue {
     let id = frag
         .get("id")
         .and_then(|v| v.as_str())

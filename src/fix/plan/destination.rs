@@ -39,21 +39,7 @@ pub(super) fn plan_destination_group(
         .regions
         .iter()
         .filter(|r| r.account_id == account)
-        .flat_map(|r| {
-            r.vpcs
-                .iter()
-                .flat_map(|v| {
-                    v.flow_logs
-                        .iter()
-                        .chain(v.subnets.iter().flat_map(|s| &s.flow_logs))
-                })
-                .chain(r.other_flow_logs.iter())
-                .chain(
-                    r.transit_gateways
-                        .iter()
-                        .flat_map(|t| t.flow_logs.iter().chain(t.attachment_flow_logs.iter())),
-                )
-        })
+        .flat_map(crate::kinds::each_flow_log)
         .find(|f| {
             f.destination_type == DestinationType::CloudWatchLogs
                 && f.log_group_name.as_deref() == Some(group)

@@ -121,7 +121,13 @@ fn malformed_inventory_files_name_file_line_and_column() {
 
     // A field of the wrong type, an unknown field, the wrong schema: the file (with the
     // position that follows it, where given) and what stderr names.
-    let edits: [(fn(&mut serde_json::Value), &str, &[&str]); 3] = [
+    /// An edit of the demo inventory, what follows the file name in the error, and what else it names.
+    type Edit = (
+        fn(&mut serde_json::Value),
+        &'static str,
+        &'static [&'static str],
+    );
+    let edits: [Edit; 3] = [
         (
             |v| v["regions"][0]["vpcs"][0]["is_default"] = serde_json::json!("yes"),
             ":",

@@ -394,7 +394,7 @@ fn dump_then_replay_gives_the_same_inventory() {
     seed_world(&moto);
     let live = scan_at(&moto.endpoint())
         .quiet_output()
-        .args(&["--region", "eu-west-1,us-east-1"])
+        .args(["--region", "eu-west-1,us-east-1"])
         .run()
         .assert_complete()
         .inventory();

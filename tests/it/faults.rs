@@ -152,7 +152,7 @@ fn all_present(
 fn a_requested_region_that_is_not_enabled_is_an_error_entry() {
     let moto = Moto::start();
     let inv = scan_at(&moto.endpoint())
-        .args(&["--region", "eu-west-1,me-south-1"])
+        .args(["--region", "eu-west-1,me-south-1"])
         .run()
         .assert_code(3)
         .inventory();
@@ -289,7 +289,7 @@ fn a_region_that_does_not_answer_in_time_is_a_timeout_entry() {
     });
     let proxy = Proxy::start(moto.port, handler);
     let inv = scan_at(&proxy.endpoint())
-        .args(&[
+        .args([
             "--region",
             "eu-west-1,us-east-1",
             "--call-timeout",

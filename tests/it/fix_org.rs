@@ -437,7 +437,7 @@ fn a_sharded_fix_records_its_shard_and_fixes_only_its_accounts() {
             &["scan", "--fix", "--yes"]
         };
         let c = org_fix_cmd(&proxy.endpoint(), &d, verb)
-            .args(&extra)
+            .args(extra)
             .run()
             .code();
         let report = read_json(&d.join("report.json"));

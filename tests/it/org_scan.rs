@@ -62,7 +62,7 @@ fn org_scan_reads_every_active_account_with_its_own_credentials() {
             ..Default::default()
         },
     );
-    let out = org_scan(&proxy.endpoint()).args(&["--org"]).run();
+    let out = org_scan(&proxy.endpoint()).args(["--org"]).run();
     out.assert_code_for(3, "the refused account makes the scan partial");
     let (inv, report) = (out.inventory(), out.report());
     assert_eq!(inv["scan"]["account_id"], ACCOUNT);
@@ -269,7 +269,7 @@ fn selection_flags_choose_the_accounts() {
 
     // --ou takes the whole subtree: Prod holds alpha and, in Nested, beta.
     let inv = org_scan(&proxy.endpoint())
-        .args(&["--org", "--ou", w.ou("Prod")])
+        .args(["--org", "--ou", w.ou("Prod")])
         .run()
         .assert_complete()
         .inventory();
@@ -293,7 +293,7 @@ fn selection_flags_choose_the_accounts() {
     // --exclude-ou leaves out a subtree; the caller's own account stays, unassumed.
     log.lock().unwrap().clear();
     let inv = org_scan(&proxy.endpoint())
-        .args(&["--org", "--exclude-ou", w.ou("Nested")])
+        .args(["--org", "--exclude-ou", w.ou("Nested")])
         .run()
         .inventory();
     assert_eq!(
@@ -307,7 +307,7 @@ fn selection_flags_choose_the_accounts() {
     log.lock().unwrap().clear();
     let list = format!("{},{},{}", w.id("alpha"), w.id("delta"), ACCOUNT);
     let inv = org_scan(&proxy.endpoint())
-        .args(&[
+        .args([
             "--org",
             "--account",
             &list,
@@ -334,7 +334,7 @@ fn selection_flags_choose_the_accounts() {
     // --account alone: exactly those accounts, through their roles, without Organizations.
     log.lock().unwrap().clear();
     let inv = org_scan(&proxy.endpoint())
-        .args(&["--account", w.id("beta"), "--account", ACCOUNT])
+        .args(["--account", w.id("beta"), "--account", ACCOUNT])
         .run()
         .assert_complete()
         .inventory();
@@ -378,7 +378,7 @@ role = "arn:aws:iam::{alpha}:role/path/Reader"
     )
     .unwrap();
     let inv = org_scan(&proxy.endpoint())
-        .args(&[
+        .args([
             "--accounts-file",
             file.to_str().unwrap(),
             "--exclude-account",
@@ -414,7 +414,7 @@ fn role_flags_reach_assume_role() {
     let w = seed_org(&moto);
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     let inv = org_scan(&proxy.endpoint())
-        .args(&[
+        .args([
             "--account",
             w.id("alpha"),
             "--role-arn-template",
@@ -486,7 +486,7 @@ fn organization_listing_failures() {
         .stderr_has("fix: ");
     // With --account the named accounts are still scanned, and the failure is an error entry.
     let inv = org_scan(&proxy.endpoint())
-        .args(&["--org", "--account", w.id("beta")])
+        .args(["--org", "--account", w.id("beta")])
         .run()
         .assert_code(3)
         .inventory();
@@ -510,7 +510,7 @@ fn organization_listing_failures() {
         },
     );
     let inv = org_scan(&proxy.endpoint())
-        .args(&["--org", "--account", w.id("alpha")])
+        .args(["--org", "--account", w.id("alpha")])
         .run()
         .assert_code(3)
         .inventory();
@@ -536,7 +536,7 @@ fn list_accounts_reads_every_page() {
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     // 25 accounts, 20 a page: two pages, whichever accounts are then chosen.
     let inv = org_scan(&proxy.endpoint())
-        .args(&["--org", "--account", &ids["a23"]])
+        .args(["--org", "--account", &ids["a23"]])
         .run()
         .assert_complete()
         .inventory();
@@ -621,7 +621,7 @@ fn status_of(report: &Value, check: &str, vpc: &str) -> String {
 fn unknown_without(proxy: &Proxy, log: &CallLog, excluded: &str, flow_log: &str) -> String {
     log.lock().unwrap().clear();
     let inv = org_scan(&proxy.endpoint())
-        .args(&["--org", "--exclude-account", excluded])
+        .args(["--org", "--exclude-account", excluded])
         .run()
         .assert_complete()
         .inventory();
@@ -647,7 +647,7 @@ fn a_central_bucket_is_read_with_its_owners_credentials_once() {
             ..Default::default()
         },
     );
-    let out = org_scan(&proxy.endpoint()).args(&["--org"]).run();
+    let out = org_scan(&proxy.endpoint()).args(["--org"]).run();
     out.assert_complete();
     let (inv, report) = (out.inventory(), out.report());
     for key in ["alpha_central", "beta_central"] {
@@ -701,7 +701,7 @@ fn a_log_group_of_another_scanned_account_is_read_with_its_owners_credentials() 
          "destination_type": "cloud-watch-logs", "destination_arn": arn, "role": "$role"}
     ]));
     let (proxy, log) = org_proxy(&moto, Refuse::default());
-    let out = org_scan(&proxy.endpoint()).args(&["--org"]).run();
+    let out = org_scan(&proxy.endpoint()).args(["--org"]).run();
     out.assert_complete();
     let (inv, report) = (out.inventory(), out.report());
     let d = destination(&inv, &ids["alpha_central"]);
@@ -749,7 +749,7 @@ fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
     // Without a tight cap, several accounts' calls are open at once.
     let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
     org_scan(&proxy.endpoint())
-        .args(&["--org", "--exclude-account", w.id("closed")])
+        .args(["--org", "--exclude-account", w.id("closed")])
         .run()
         .assert_complete();
     let calls = log.lock().unwrap().len();
@@ -760,7 +760,7 @@ fn max_in_flight_caps_the_calls_open_at_once_across_accounts() {
     // With --max-in-flight 2, never more than two, and the same calls.
     let (proxy, log, peak) = org_proxy_timed(&moto, Refuse::default(), delay);
     org_scan(&proxy.endpoint())
-        .args(&[
+        .args([
             "--org",
             "--exclude-account",
             w.id("closed"),
@@ -930,7 +930,7 @@ fn hostile_and_look_alike_names_from_organizations_stay_data_and_take_no_suppres
     }
     std::fs::write(&supp, text).unwrap();
     let out = org_scan(&moto.endpoint())
-        .args(&["--org", "--suppressions", supp.to_str().unwrap()])
+        .args(["--org", "--suppressions", supp.to_str().unwrap()])
         .run();
     out.assert_code_for(1, "the management account's VPCs still fail");
     let (inv, report) = (out.inventory(), out.report());
@@ -1001,7 +1001,7 @@ fn an_organization_nested_deeper_than_organizations_allows_is_an_error_entry() {
     ops.push(json!({"op": "org_account", "key": "six", "name": "six", "parent": "$L6"}));
     let ids = moto.seed(&Value::Array(ops));
     let inv = org_scan(&moto.endpoint())
-        .args(&["--org"])
+        .args(["--org"])
         .run()
         .assert_code(3)
         .inventory();

@@ -61,7 +61,7 @@ impl TryFrom<&crate::cli::collect_args::CollectArgs> for CollectOptions {
 }
 
 /// The account selection of the flags; `None` for a scan of the caller's account alone.
-fn accounts_options(
+pub(crate) fn accounts_options(
     a: &crate::cli::org_args::OrgArgs,
 ) -> Result<Option<collect::accounts::AccountsOptions>, Error> {
     use collect::accounts::{AccountSource, AccountsOptions};

@@ -28,6 +28,7 @@ pub fn fix(args: FixCommandArgs) -> Result<ExitStatus, Error> {
             settings: args.settings,
             command: true,
         },
+        publish: None,
     })
 }
 

@@ -12,6 +12,7 @@ mod fix_step;
 mod logging;
 mod output;
 mod pipeline;
+mod publish_cmd;
 mod report_cmd;
 mod rules_cmd;
 mod scan;
@@ -53,5 +54,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Fix(args) => fix_cmd::fix(args),
         Command::Report(args) => report_cmd::report(args),
         Command::Diff(args) => diff_cmd::diff(args),
+        Command::Publish(args) => publish_cmd::publish(args),
     }
 }

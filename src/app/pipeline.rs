@@ -102,9 +102,28 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
         if m.contains(Status::Suppressed) {
             m.insert(Status::Fail);
         }
+        // Published findings carry their messages.
+        if args.publish.is_some() {
+            for st in [
+                Status::Fail,
+                Status::Error,
+                Status::Skipped,
+                Status::Suppressed,
+            ] {
+                m.insert(st);
+            }
+        }
         m
     } else {
         StatusSet::ALL
+    };
+    // `--publish`: the active results, apart from what the outputs keep.
+    let published = std::cell::RefCell::new(Vec::new());
+    let see = |f: &Finding| {
+        BaselineRun::see(&baseline, f);
+        if args.publish.is_some() && crate::publish::plan::is_active(f) {
+            published.borrow_mut().push(f.clone());
+        }
     };
     let needs = Needs {
         kept: kept_statuses,
@@ -115,7 +134,7 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
     let (summary, section) = if !streams_document {
         let tail =
             scan_rules.evaluate(&head, &source, &doc.summary, needs, &mut kept, &mut |f| {
-                BaselineRun::see(&baseline, f)
+                see(f)
             })?;
         BaselineRun::finish(&baseline, &doc.scan);
         tail
@@ -130,7 +149,7 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
                     needs,
                     &mut kept,
                     &mut |f| {
-                        BaselineRun::see(baseline, f);
+                        see(f);
                         emit(f)
                     },
                 )?;
@@ -157,8 +176,33 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
     write_others(&doc, &others, omitted.as_ref(), text.as_mut())?;
     let status = scan_rules.exit_status(&doc);
     super::closing::print(&doc, &outputs, status, scan_rules.fail_on);
+    let status = match args.publish {
+        Some(target) => {
+            doc.results = published.into_inner();
+            publish_after(target, &args.collect, &doc, status)?
+        }
+        None => status,
+    };
     free_in_background(doc);
     Ok(status)
+}
+
+/// `--publish` after the reports are written: the run's status, made 1 when a finding was not
+/// published (a partial scan's 3 still takes precedence).
+fn publish_after(
+    target: crate::cli::publish_args::PublishTarget,
+    collect: &crate::cli::collect_args::CollectArgs,
+    doc: &Document,
+    status: ExitStatus,
+) -> Result<ExitStatus, Error> {
+    let accounts = super::collect_step::accounts_options(&collect.org)?;
+    let via = super::publish_cmd::via_of_scan(collect, accounts)?;
+    let published = super::publish_cmd::publish_document(target, doc, &via)?;
+    Ok(match (status, published) {
+        (ExitStatus::Partial, _) => ExitStatus::Partial,
+        (_, ExitStatus::Findings) => ExitStatus::Findings,
+        (status, _) => status,
+    })
 }
 
 /// `scan --fix`: evaluate, fix, re-evaluate, then report. Everything stays in memory: the fixer
@@ -215,7 +259,10 @@ fn scan_and_fix(
         RunKind::Scan => super::closing::print(&doc, &outputs, status, scan_rules.fail_on),
         RunKind::Fix => super::closing::print_fix(&doc, &outputs, status, settings.dry_run),
     }
-    Ok(status)
+    match args.publish {
+        Some(target) => publish_after(target, &args.collect, &doc, status),
+        None => Ok(status),
+    }
 }
 
 /// `--baseline` during a run: the comparison each result is fed to as it is produced, then

@@ -7,6 +7,7 @@ pub mod diff_args;
 pub mod fix_args;
 pub mod org_args;
 pub mod output_args;
+pub mod publish_args;
 pub mod report_args;
 pub mod rule_args;
 pub mod rules_cmd;
@@ -39,6 +40,10 @@ pub enum Command {
     Fix(fix_args::FixCommandArgs),
     /// Merge saved JSON reports (such as the shards of one scan) or render one again, in any format.
     Report(report_args::ReportArgs),
+    /// Publish the findings of saved JSON reports: `securityhub` imports them into AWS Security
+    /// Hub (ASFF) in each finding's own account and region, and archives flowaudit's earlier
+    /// findings there that no longer fail. Exit 1 when a finding was not imported.
+    Publish(publish_args::PublishArgs),
     /// Compare two saved JSON reports: new failures, resolved, still failing, gone, suppression
     /// changes. Exit 1 when a new failure is at or above --fail-on.
     Diff(diff_args::DiffArgs),
@@ -55,4 +60,8 @@ pub struct ScanArgs {
     pub output: output_args::OutputArgs,
     #[command(flatten)]
     pub fix: fix_args::FixArgs,
+    /// After the reports are written, publish the findings (as `flowaudit publish` does), with
+    /// the scan's credentials and account roles.
+    #[arg(long, value_enum, value_name = "TARGET", help_heading = "Output")]
+    pub publish: Option<publish_args::PublishTarget>,
 }

@@ -5,7 +5,7 @@ pub mod accounts;
 pub mod clients;
 mod destinations;
 mod ec2;
-mod errors;
+pub(crate) mod errors;
 mod firehose;
 mod org;
 pub mod regions;

@@ -56,84 +56,84 @@ impl Reporter for AsffReporter {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AsffFinding {
-    schema_version: &'static str,
-    id: String,
-    product_arn: String,
-    product_name: String,
-    company_name: String,
-    generator_id: String,
-    aws_account_id: String,
-    region: String,
-    types: Vec<String>,
-    created_at: String,
-    updated_at: String,
-    first_observed_at: String,
-    last_observed_at: String,
-    severity: SeverityLabel,
-    finding_provider_fields: ProviderFields,
-    title: String,
-    description: String,
-    remediation: Remediation,
-    product_fields: BTreeMap<String, String>,
-    resources: [Resource; 1],
-    compliance: Compliance,
+    pub schema_version: &'static str,
+    pub id: String,
+    pub product_arn: String,
+    pub product_name: String,
+    pub company_name: String,
+    pub generator_id: String,
+    pub aws_account_id: String,
+    pub region: String,
+    pub types: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub first_observed_at: String,
+    pub last_observed_at: String,
+    pub severity: SeverityLabel,
+    pub finding_provider_fields: ProviderFields,
+    pub title: String,
+    pub description: String,
+    pub remediation: Remediation,
+    pub product_fields: BTreeMap<String, String>,
+    pub resources: [Resource; 1],
+    pub compliance: Compliance,
     #[serde(skip_serializing_if = "Option::is_none")]
-    workflow: Option<Workflow>,
-    record_state: &'static str,
+    pub workflow: Option<Workflow>,
+    pub record_state: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct SeverityLabel {
-    label: &'static str,
+pub struct SeverityLabel {
+    pub label: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct ProviderFields {
-    severity: SeverityLabel,
-    types: Vec<String>,
+pub struct ProviderFields {
+    pub severity: SeverityLabel,
+    pub types: Vec<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Remediation {
-    recommendation: Recommendation,
+pub struct Remediation {
+    pub recommendation: Recommendation,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Recommendation {
-    text: String,
+pub struct Recommendation {
+    pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
+    pub url: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Resource {
+pub struct Resource {
     #[serde(rename = "Type")]
-    kind: &'static str,
-    id: String,
+    pub kind: &'static str,
+    pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    partition: Option<String>,
-    region: String,
+    pub partition: Option<String>,
+    pub region: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    tags: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Compliance {
-    status: &'static str,
+pub struct Compliance {
+    pub status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    related_requirements: Vec<String>,
+    pub related_requirements: Vec<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Workflow {
-    status: &'static str,
+pub struct Workflow {
+    pub status: &'static str,
 }
 
 /// The `Id` of a result's finding: stable from scan to scan (the fingerprint `diff` and SARIF

@@ -1,0 +1,283 @@
+//! `flowaudit publish` and `scan --publish`: a report's findings imported into AWS Security Hub.
+//!
+//! The reports are read a result at a time; only the active findings (failures, suppressed
+//! failures, results that could not be evaluated) are kept, as ASFF. Each goes to the hub of its
+//! own account and region, through the caller's credentials for the caller's account and an
+//! assumed role for every other one.
+
+use super::collect_step::runtime;
+use crate::cli::publish_args::{PublishArgs, PublishTarget};
+use crate::collect::accounts::{AccountSource, AccountsOptions, RoleSpec};
+use crate::collect::clients::{ClientSettings, Clients, validate_endpoint};
+use crate::error::{Error, ExitStatus};
+use crate::findings::Finding;
+use crate::fix::aws::{Accounts, error_text};
+use crate::publish::plan::{Plan, Scope, is_active};
+use crate::publish::securityhub::{self, HubOutcome, Settings};
+use crate::report::asff;
+use crate::report::export::{Catalog, ScanTime};
+use crate::report::merge::{self, Merged, SavedHead};
+use crate::report::v1::Document;
+use crate::term::escape;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How the accounts of the findings are reached.
+pub(crate) struct Via {
+    pub settings: ClientSettings,
+    pub accounts: AccountsOptions,
+    /// The role flags were given: they name the role of every other account, over the role a
+    /// report records.
+    pub override_role: bool,
+}
+
+/// Run `flowaudit publish`.
+pub fn publish(args: PublishArgs) -> Result<ExitStatus, Error> {
+    let PublishTarget::Securityhub = args.target;
+    if let Some(url) = &args.endpoint_url {
+        validate_endpoint(url, "--endpoint-url")?;
+    }
+    let via = via_of(&args)?;
+    let mut inputs = Vec::with_capacity(args.files.len());
+    for p in &args.files {
+        super::file_kind::expect(p, super::file_kind::FileKind::Report, "flowaudit publish")?;
+        inputs.push((p.display().to_string(), merge::read(p, None)?));
+    }
+    let Merged {
+        doc,
+        mut overlap,
+        warnings,
+    } = merge::merge_heads(&inputs)?;
+    for w in &warnings {
+        eprintln!("flowaudit: warning: {}", escape(w));
+    }
+    let mut scope = Scope::default();
+    for (_, head) in &inputs {
+        scope.add(head);
+    }
+    let mut plan = Plan::new(scope);
+    {
+        let catalog = Catalog::new(&doc);
+        let time = ScanTime::of(&doc).iso();
+        for (i, p) in args.files.iter().enumerate() {
+            merge::read(
+                p,
+                Some(&mut |f: Finding| {
+                    if overlap.take(i, &f) && is_active(&f) {
+                        plan.add(asff::finding(&doc, &catalog, &time, &f));
+                    }
+                    Ok(())
+                }),
+            )?;
+        }
+    }
+    let roles = recorded_roles(inputs.iter().map(|(_, h)| h));
+    publish_plan(plan, &doc, &roles, &via)
+}
+
+/// `scan --publish`: publish `doc` (which holds at least every active result), reached the way
+/// the scan reached its accounts.
+pub(crate) fn publish_document(
+    target: PublishTarget,
+    doc: &Document,
+    via: &Via,
+) -> Result<ExitStatus, Error> {
+    let PublishTarget::Securityhub = target;
+    let head = SavedHead {
+        schema: doc.schema.clone(),
+        tool: doc.tool.clone(),
+        scan: doc.scan.clone(),
+        rules: doc.rules.clone(),
+        suppressions: doc.suppressions.clone(),
+        fixes: None,
+    };
+    let mut scope = Scope::default();
+    scope.add(&head);
+    let mut plan = Plan::new(scope);
+    let catalog = Catalog::new(doc);
+    let time = ScanTime::of(doc).iso();
+    for f in doc.results.iter().filter(|f| is_active(f)) {
+        plan.add(asff::finding(doc, &catalog, &time, f));
+    }
+    let roles = recorded_roles(std::iter::once(&head));
+    publish_plan(plan, doc, &roles, via)
+}
+
+/// How `scan --publish` reaches the accounts: the scan's own settings and account options.
+pub(crate) fn via_of_scan(
+    args: &crate::cli::collect_args::CollectArgs,
+    accounts: Option<AccountsOptions>,
+) -> Result<Via, Error> {
+    let accounts = match accounts {
+        Some(a) => a,
+        None => super::collect_step::reach_options(&args.org)?,
+    };
+    Ok(Via {
+        settings: ClientSettings {
+            profile: args.profile.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            max_attempts: args.max_attempts.max(10),
+            call_timeout: Duration::from_secs(args.call_timeout),
+            max_in_flight: args.org.max_in_flight as usize,
+        },
+        accounts,
+        override_role: false,
+    })
+}
+
+fn via_of(args: &PublishArgs) -> Result<Via, Error> {
+    let role = match &args.role_arn_template {
+        Some(t) => RoleSpec::Template(t.clone()),
+        None => RoleSpec::Name(args.role_name_or_default()),
+    };
+    let accounts = AccountsOptions {
+        source: AccountSource::Listed,
+        ous: Vec::new(),
+        exclude_ous: Vec::new(),
+        accounts: Vec::new(),
+        exclude_accounts: Vec::new(),
+        role,
+        external_id: args.external_id.clone(),
+        session_name: args.role_session_name.clone(),
+        session_duration: args.session_duration.map(|s| Duration::from_secs(s.into())),
+        skip_self: false,
+        concurrency: 1,
+        shard: None,
+    };
+    crate::collect::accounts::validate_options(&accounts)?;
+    Ok(Via {
+        settings: ClientSettings {
+            profile: args.profile.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            max_attempts: args.max_attempts,
+            call_timeout: Duration::from_secs(args.call_timeout),
+            max_in_flight: 64,
+        },
+        accounts,
+        override_role: args.role_name.is_some() || args.role_arn_template.is_some(),
+    })
+}
+
+/// The role each report records for each account it scanned through one.
+fn recorded_roles<'a>(heads: impl Iterator<Item = &'a SavedHead>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for h in heads {
+        for a in &h.scan.account_details {
+            if let Some(r) = &a.role_arn {
+                out.entry(a.id.clone()).or_insert_with(|| r.clone());
+            }
+        }
+    }
+    out
+}
+
+fn publish_plan(
+    plan: Plan,
+    doc: &Document,
+    recorded: &BTreeMap<String, String>,
+    via: &Via,
+) -> Result<ExitStatus, Error> {
+    let active = plan.active();
+    let time = doc.scan.finished_at.clone();
+    let settings = Settings {
+        attempts: via.settings.max_attempts,
+        timeout_secs: via.settings.call_timeout.as_secs(),
+        ..Settings::default()
+    };
+    let accounts_in_plan: Vec<String> = {
+        let mut v: Vec<String> = plan.hubs.keys().map(|h| h.account.clone()).collect();
+        v.dedup();
+        v
+    };
+    let outcomes: Vec<HubOutcome> =
+        runtime()?.block_on(async {
+            let caller = Clients::load(via.settings.clone(), "us-east-1").await;
+            let who = caller.sts().get_caller_identity().send().await.map_err(|e| {
+            Error::fatal(format!(
+                "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
+                escape(&error_text(&e))
+            ))
+        })?;
+            let caller_id = who.account().unwrap_or_default().to_string();
+            let partition = who
+                .arn()
+                .and_then(|a| a.split(':').nth(1))
+                .unwrap_or("aws")
+                .to_string();
+            let mut roles = BTreeMap::new();
+            for account in accounts_in_plan.iter().filter(|a| **a != caller_id) {
+                let role = match recorded.get(account) {
+                    Some(r) if !via.override_role => r.clone(),
+                    _ => via
+                        .accounts
+                        .flag_role_arn(account, &partition)
+                        .map_err(|e| Error::input(format!("account {}: {e}", escape(account))))?,
+                };
+                roles.insert(
+                    account.clone(),
+                    (role, via.accounts.external_id_for(account)),
+                );
+            }
+            let timeout = via.settings.call_timeout.as_secs();
+            let accounts = Accounts::reach(&caller_id, caller, roles, &via.accounts, timeout).await;
+            let reach = |a: &str| accounts.clients(a);
+            Ok::<_, Error>(securityhub::publish(plan, &reach, &partition, &time, &settings).await)
+        })?;
+    Ok(print(&outcomes, active))
+}
+
+/// Say what happened, hub by hub where something failed, then in total; the exit status.
+fn print(outcomes: &[HubOutcome], active: usize) -> ExitStatus {
+    let mut failed = 0;
+    let mut errors = 0;
+    let (mut imported, mut archived, mut calls) = (0, 0, 0);
+    for o in outcomes {
+        imported += o.imported;
+        archived += o.archived;
+        calls += o.imports_called + o.gets_called;
+        failed += o.failed.len();
+        let place = format!(
+            "securityhub in account {} region {}",
+            escape(&o.hub.account),
+            escape(&o.hub.region)
+        );
+        match &o.error {
+            // One line for the hub; the findings it did not take are counted, not listed.
+            Some(e) => {
+                errors += 1;
+                eprintln!(
+                    "flowaudit: error: {place}: {}{}",
+                    escape(&e.text()),
+                    not_imported(o.failed.len())
+                );
+            }
+            None => {
+                for f in &o.failed {
+                    eprintln!(
+                        "flowaudit: error: {place}: finding {} not imported: {}: {}",
+                        escape(&f.id),
+                        escape(&f.code),
+                        escape(&f.message)
+                    );
+                }
+            }
+        }
+    }
+    println!(
+        "securityhub: {imported} of {active} active findings imported, {archived} earlier findings archived, {failed} not imported; {} hubs, {calls} calls",
+        outcomes.len()
+    );
+    if failed > 0 || errors > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    }
+}
+
+fn not_imported(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " (1 finding not imported)".to_string(),
+        n => format!(" ({n} findings not imported)"),
+    }
+}

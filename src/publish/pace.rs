@@ -1,0 +1,104 @@
+//! A token bucket: at most `rate` calls a second on average, with bursts of `burst`.
+
+use std::time::{Duration, Instant};
+
+/// The bucket's state: tokens now, and when they were counted.
+#[derive(Debug)]
+pub struct Bucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    /// A full bucket at `now`: `burst` calls may go at once, then `rate` a second.
+    pub fn new(rate: f64, burst: u32, now: Instant) -> Bucket {
+        let burst = f64::from(burst.max(1));
+        Bucket {
+            rate: rate.max(0.001),
+            burst,
+            tokens: burst,
+            at: now,
+        }
+    }
+
+    /// Take a token at `now`: `None` when one was free (and is taken), else how long to wait
+    /// before asking again.
+    pub fn take(&mut self, now: Instant) -> Option<Duration> {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            None
+        } else {
+            Some(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
+        }
+    }
+}
+
+/// A bucket shared by the tasks calling one endpoint.
+#[derive(Debug)]
+pub struct Pace(tokio::sync::Mutex<Bucket>);
+
+impl Pace {
+    /// `rate` calls a second, bursts of `burst`.
+    pub fn new(rate: f64, burst: u32) -> Pace {
+        Pace(tokio::sync::Mutex::new(Bucket::new(
+            rate,
+            burst,
+            Instant::now(),
+        )))
+    }
+
+    /// Wait until a call may go. Waiters are served in turn (the lock is fair).
+    pub async fn ready(&self) {
+        let mut bucket = self.0.lock().await;
+        while let Some(wait) = bucket.take(Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_goes_at_once_then_the_rate_holds() {
+        let t0 = Instant::now();
+        let mut b = Bucket::new(10.0, 30, t0);
+        for _ in 0..30 {
+            assert_eq!(b.take(t0), None);
+        }
+        let wait = b.take(t0).expect("the 31st call waits");
+        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-9, "{wait:?}");
+        // Over 10 seconds, 100 more calls go, and no more.
+        let mut n = 0;
+        let mut t = t0;
+        let end = t0 + Duration::from_secs(10);
+        while t <= end {
+            match b.take(t) {
+                None => n += 1,
+                Some(w) => t += w,
+            }
+        }
+        // 100, give or take the rounding of the last wait.
+        assert!((99..=100).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn an_idle_bucket_fills_to_its_burst_only() {
+        let t0 = Instant::now();
+        let mut b = Bucket::new(3.0, 6, t0);
+        for _ in 0..6 {
+            assert_eq!(b.take(t0), None);
+        }
+        let later = t0 + Duration::from_secs(3600);
+        for _ in 0..6 {
+            assert_eq!(b.take(later), None);
+        }
+        assert!(b.take(later).is_some());
+    }
+}

@@ -1,6 +1,6 @@
 """Generate a flowaudit inventory of N VPCs for the benchmarks (scripts/bench-rules, bench-merge).
 
-  gen-bench-inventory.py N PATH [ACCOUNT_ID]
+  gen-bench-inventory.py N PATH [ACCOUNT_ID] [REGION,...]
 
 Five regions, two subnets per VPC, and a mix of flow-log set-ups repeating every six VPCs:
 compliant, REJECT-only, unencrypted with short retention, failing delivery, S3, none.
@@ -8,7 +8,8 @@ compliant, REJECT-only, unencrypted with short retention, failing delivery, S3, 
 import json, sys
 n, path = int(sys.argv[1]), sys.argv[2]
 acct = sys.argv[3] if len(sys.argv) > 3 else "123456789012"
-regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
+regions = (sys.argv[4].split(",") if len(sys.argv) > 4
+           else ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"])
 def log(i, res, rtype, region, kind):
     d = {"name": f"/vpc/flow-{i}", "region": region, "exists": "yes", "encryption": "kms",
          "kms_key_id": f"arn:aws:kms:{region}:{acct}:key/k{i % 7}", "retention_days": 365}

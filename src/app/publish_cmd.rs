@@ -245,11 +245,15 @@ fn print(outcomes: &[HubOutcome], active: usize) -> ExitStatus {
             // One line for the hub; the findings it did not take are counted, not listed.
             Some(e) => {
                 errors += 1;
+                let text = e.text();
+                let (first, fix) = text.split_once('\n').unwrap_or((&text, ""));
                 eprintln!(
-                    "flowaudit: error: {place}: {}{}",
-                    escape(&e.text()),
+                    "flowaudit: error: {place}: {first}{}",
                     not_imported(o.failed.len())
                 );
+                if !fix.is_empty() {
+                    eprintln!("{fix}");
+                }
             }
             None => {
                 for f in &o.failed {

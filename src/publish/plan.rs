@@ -30,11 +30,12 @@ impl Hub {
     }
 }
 
-/// Whether a result is imported as an active finding: everything but a pass (failures,
-/// suppressed failures, and results that could not be evaluated). A pass is only ever written
-/// to archive a finding imported earlier.
+/// Whether a result is imported as an active finding: failures, suppressed failures (with
+/// their workflow status SUPPRESSED) and results that could not be evaluated (compliance
+/// NOT_AVAILABLE). A pass or a skipped result (a check that does not apply) is not imported; a
+/// finding imported earlier for it is archived.
 pub fn is_active(f: &Finding) -> bool {
-    f.status != Status::Pass
+    matches!(f.status, Status::Fail | Status::Suppressed | Status::Error)
 }
 
 /// What the reports being published speak for: per report, its accounts × regions × rules, less

@@ -99,14 +99,19 @@ pub enum HubError {
 }
 
 impl HubError {
-    /// One line saying what went wrong and what to do about it (not escaped).
+    /// What went wrong and what to do about it, for the terminal: the texts from AWS escaped,
+    /// the fix on a line of its own.
     pub fn text(&self) -> String {
+        use crate::term::escape;
         match self {
-            HubError::Unreachable(why) => format!("the account cannot be reached: {why}"),
+            HubError::Unreachable(why) => {
+                format!("the account cannot be reached: {}", escape(why))
+            }
             HubError::NotEnabled(why) => format!(
-                "Security Hub is not enabled in this account and region ({why})\n  fix: enable Security Hub CSPM there (securityhub:EnableSecurityHub, or the organization's delegated administrator), or leave the region out of the scan"
+                "Security Hub is not enabled in this account and region ({})\n  fix: enable Security Hub CSPM there (securityhub:EnableSecurityHub, or the organization's delegated administrator), or leave the region out of the scan",
+                escape(why)
             ),
-            HubError::Call(op, why) => format!("securityhub:{op} failed: {why}"),
+            HubError::Call(op, why) => format!("securityhub:{op} failed: {}", escape(why)),
         }
     }
 }

@@ -100,7 +100,8 @@ fn the_member_role_template_is_lint_clean_and_grants_exactly_the_scan_policy() {
     assert_eq!(roles.len(), 1);
     let props = &roles[0]["Properties"];
     assert_eq!(props["RoleName"], serde_json::json!({"Ref": "RoleName"}));
-    // Inline policies only, and no managed policy: exactly the read-only scan policy.
+    // Inline policies only, and no managed policy: exactly the read-only scan policy, plus the
+    // Security Hub actions of the publish policy when AllowPublish is true.
     assert!(props.get("ManagedPolicyArns").is_none());
     let policies = props["Policies"].as_array().unwrap();
     assert_eq!(policies.len(), 1);
@@ -111,6 +112,22 @@ fn the_member_role_template_is_lint_clean_and_grants_exactly_the_scan_policy() {
         actions(&repo_json("docs/iam/scan-policy.json")),
         "the member role grants what docs/iam/scan-policy.json grants"
     );
+    // With AllowPublish, one more policy on the role: the Security Hub actions of the publish
+    // policy.
+    let extra: Vec<&Value> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::IAM::Policy")
+        .collect();
+    assert_eq!(extra.len(), 1);
+    assert_eq!(extra[0]["Condition"], "PublishesFindings");
+    let publish: BTreeSet<String> = actions(&repo_json("docs/iam/publish-policy.json"))
+        .into_iter()
+        .filter(|a| a.starts_with("securityhub:"))
+        .collect();
+    assert_eq!(actions(&extra[0]["Properties"]["PolicyDocument"]), publish);
+    assert_eq!(t["Parameters"]["AllowPublish"]["Default"], "false");
     // A dedicated role, not the administrator role Organizations creates, and the description
     // says that --role-name must name it.
     assert_eq!(t["Parameters"]["RoleName"]["Default"], "FlowAuditReadOnly");

@@ -18,6 +18,7 @@ mod iam_org;
 mod in_use;
 mod inventory_validation;
 mod org_scan;
+mod publish;
 mod report_accounts;
 mod report_e2e;
 mod report_exports;

@@ -15,6 +15,7 @@ digits, `_`, `-` or `.`) in a later op is replaced by that id. Ops:
    "log_group": N, "role": "$role"}  or  {..., "bucket": N}  or {..., "destination_arn": ARN, "destination_type": T}
   {"op": "vpcs", "count": N, "prefix": P, "cidr_base": 10}     -> N VPCs, keys P0..P(N-1)
   {"op": "delete_log_group", "name": N}   {"op": "delete_bucket", "name": N}
+  {"op": "delete_flow_log", "flow_log": "$fl"}
   {"op": "eni", "key": K, "subnet": "$subnet"}                  -> network interface id
   {"op": "tgw", "key": K, "tags": {...}}                          -> transit gateway id
   {"op": "tgw_attachment", "key": K, "tgw": "$tgw", "vpc": "$vpc", "subnet": "$subnet"}
@@ -246,6 +247,8 @@ def main():
             client("organizations", "us-east-1").close_account(AccountId=op["target"])
         elif kind == "delete_log_group":
             client("logs", region).delete_log_group(logGroupName=op["name"])
+        elif kind == "delete_flow_log":
+            client("ec2", region).delete_flow_logs(FlowLogIds=[op["flow_log"]])
         elif kind == "delete_bucket":
             client("s3", region).delete_bucket(Bucket=op["name"])
         else:

@@ -53,6 +53,14 @@ impl TryFrom<&crate::cli::collect_args::CollectArgs> for CollectOptions {
             call_timeout: Duration::from_secs(args.call_timeout),
             max_in_flight: args.org.max_in_flight as usize,
             accounts: accounts_options(&args.org)?,
+            targets: if args.resources.is_empty() {
+                None
+            } else {
+                Some(collect::targets::Targets::parse(
+                    &args.resources,
+                    &args.regions,
+                )?)
+            },
             progress: progress_bar(),
         };
         collect::validate(&opts)?;

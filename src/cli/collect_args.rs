@@ -32,8 +32,13 @@ pub struct CollectArgs {
     #[arg(long, value_name = "FILE")]
     pub dump_inventory: Option<PathBuf>,
     /// Load the inventory from FILE instead of calling AWS (offline, reproducible).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["regions", "exclude_regions", "profile", "endpoint_url", "org", "accounts", "accounts_file", "shard"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["regions", "exclude_regions", "profile", "endpoint_url", "org", "accounts", "accounts_file", "shard", "resources"])]
     pub from_inventory: Option<PathBuf>,
+    /// Re-check only these resources: a VPC or transit gateway id (with one --region, and
+    /// --account in an organization scan) or its ARN (repeatable, or a comma-separated list).
+    /// Only what their verdicts need is read, with filtered listings.
+    #[arg(long = "resource", value_delimiter = ',', value_name = "ID|ARN", conflicts_with_all = ["exclude_regions", "shard"])]
+    pub resources: Vec<String>,
     #[command(flatten)]
     pub org: OrgArgs,
 }

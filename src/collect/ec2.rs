@@ -219,6 +219,142 @@ async fn list_tgw_attachments(
     )
 }
 
+/// Ids per filter of a targeted listing (EC2 takes up to 200 values per filter).
+const FILTER_IDS: usize = 100;
+
+/// The listings of a targeted re-check ([`super::targets`]): only the resources `t` names and
+/// what their verdicts need, each listing filtered (VPCs, subnets and network interfaces by
+/// `vpc-id`; transit gateways and their attachments by `transit-gateway-id`), then the flow
+/// logs of exactly those resources (`resource-id`). A resource that does not exist is simply
+/// not listed: its results are gone. At most six listings per batch of ids.
+pub async fn list_targets(
+    client: &aws_sdk_ec2::Client,
+    ctx: &RegionCtx,
+    t: &super::targets::RegionTargets,
+) -> Result<RegionListing, Vec<ListingFailure>> {
+    use aws_sdk_ec2::types::Filter;
+    let filter = |name: &str, ids: &[String]| {
+        Filter::builder()
+            .name(name)
+            .set_values(Some(ids.to_vec()))
+            .build()
+    };
+    let mut listing = RegionListing::default();
+    let mut failures = Vec::new();
+    for ids in t.vpcs.chunks(FILTER_IDS) {
+        let f = filter("vpc-id", ids);
+        let (vpcs, subnets, enis) = futures::join!(
+            async {
+                list_all!(
+                    ctx,
+                    "DescribeVpcs",
+                    client.describe_vpcs().filters(f.clone()),
+                    |page| page.vpcs().iter().map(|v| convert_vpc(v, ctx))
+                )
+            },
+            async {
+                list_all!(
+                    ctx,
+                    "DescribeSubnets",
+                    client.describe_subnets().filters(f.clone()),
+                    |page| page.subnets().iter().map(|s| (
+                        s.vpc_id().unwrap_or_default().to_string(),
+                        convert_subnet(s, ctx)
+                    ))
+                )
+            },
+            async {
+                list_all!(
+                    ctx,
+                    "DescribeNetworkInterfaces",
+                    client.describe_network_interfaces().filters(f.clone()),
+                    |page| page.network_interfaces().iter().map(|n| (
+                        n.vpc_id().unwrap_or_default().to_string(),
+                        n.subnet_id().unwrap_or_default().to_string()
+                    ))
+                )
+            }
+        );
+        match (vpcs, subnets, enis) {
+            (Ok(v), Ok(s), Ok(n)) => {
+                listing.vpcs.extend(v);
+                listing.subnets.extend(s);
+                listing.network_interfaces.extend(n);
+            }
+            (v, s, n) => {
+                failures.extend([v.err(), s.err(), n.err()].into_iter().flatten());
+            }
+        }
+    }
+    for ids in t.transit_gateways.chunks(FILTER_IDS) {
+        let f = filter("transit-gateway-id", ids);
+        let (tgws, attachments) = futures::join!(
+            async {
+                list_all!(
+                    ctx,
+                    "DescribeTransitGateways",
+                    client.describe_transit_gateways().filters(f.clone()),
+                    |page| page
+                        .transit_gateways()
+                        .iter()
+                        .map(|t| convert_transit_gateway(t, ctx))
+                )
+            },
+            async {
+                list_all!(
+                    ctx,
+                    "DescribeTransitGatewayAttachments",
+                    client
+                        .describe_transit_gateway_attachments()
+                        .filters(f.clone()),
+                    |page| page.transit_gateway_attachments().iter().map(|a| (
+                        a.transit_gateway_attachment_id()
+                            .unwrap_or_default()
+                            .to_string(),
+                        a.transit_gateway_id().unwrap_or_default().to_string()
+                    ))
+                )
+            }
+        );
+        match (tgws, attachments) {
+            (Ok(t), Ok(a)) => {
+                listing.transit_gateways.extend(t);
+                listing.tgw_attachments.extend(a);
+            }
+            (t, a) => listing
+                .tgw_failures
+                .extend([t.err(), a.err()].into_iter().flatten()),
+        }
+    }
+    if !failures.is_empty() {
+        failures.append(&mut listing.tgw_failures);
+        return Err(failures);
+    }
+    // The flow logs of exactly the listed resources.
+    let mut resources: Vec<String> = listing.vpcs.iter().map(|v| v.id.clone()).collect();
+    resources.extend(listing.subnets.iter().map(|(_, s)| s.id.clone()));
+    resources.extend(listing.transit_gateways.iter().map(|t| t.id.clone()));
+    resources.extend(listing.tgw_attachments.iter().map(|(a, _)| a.clone()));
+    for ids in resources.chunks(FILTER_IDS) {
+        let got = async {
+            list_all!(
+                ctx,
+                "DescribeFlowLogs",
+                client
+                    .describe_flow_logs()
+                    .filter(filter("resource-id", ids)),
+                |page| page.flow_logs().iter().map(convert_flow_log)
+            )
+        }
+        .await;
+        match got {
+            Ok(l) => listing.flow_logs.extend(l),
+            Err(f) => return Err(vec![f]),
+        }
+    }
+    Ok(listing)
+}
+
 fn convert_transit_gateway(
     t: &aws_sdk_ec2::types::TransitGateway,
     ctx: &RegionCtx,

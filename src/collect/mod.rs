@@ -10,6 +10,7 @@ mod firehose;
 mod org;
 pub mod regions;
 pub mod shard;
+pub mod targets;
 
 use crate::error::Error;
 use crate::inventory::error_class::ErrorClass;
@@ -63,6 +64,8 @@ pub struct CollectOptions {
     pub max_in_flight: usize,
     /// The accounts of an organization or accounts-file scan; `None` scans the caller's account.
     pub accounts: Option<AccountsOptions>,
+    /// `--resource`: re-check only these resources (filtered listings, no region discovery).
+    pub targets: Option<targets::Targets>,
     pub progress: Option<ProgressFn>,
 }
 
@@ -118,6 +121,17 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         (None, None) => None,
     };
     let (account_id, partition) = identify(&clients, timeout_secs, profile).await?;
+    if opts.accounts.is_none()
+        && let Some(t) = &opts.targets
+        && let Some(other) = t.accounts().into_iter().find(|a| *a != account_id)
+    {
+        return Err(Error::input(format!(
+            "--resource: an ARN names account {}, but the credentials are those of account {}\n  fix: add --account {} to reach it through its role, or use that account's credentials",
+            escape(&other),
+            escape(&account_id),
+            escape(&other)
+        )));
+    }
 
     let (scans, accounts, mut scan_errors) = match &opts.accounts {
         None => {
@@ -179,6 +193,11 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
             account_id,
             regions_requested: opts.regions.iter().map(|r| r.trim().to_string()).collect(),
             regions_scanned,
+            resources_requested: opts
+                .targets
+                .as_ref()
+                .map(|t| t.0.iter().map(|t| t.id.clone()).collect())
+                .unwrap_or_default(),
         },
         regions: region_invs,
         errors: scan_errors,
@@ -206,16 +225,25 @@ async fn scan_account(
 ) -> Result<AccountScan, CallFailure> {
     let timeout_secs = opts.call_timeout.as_secs().max(1);
     let mut scan_errors: Vec<ScanError> = Vec::new();
-    let plan = plan_regions(
-        clients,
-        requested,
-        &opts.exclude_regions,
-        partition,
-        timeout_secs,
-        account_id,
-        &mut scan_errors,
-    )
-    .await?;
+    let plan = match &opts.targets {
+        // A targeted re-check reads the regions of its resources, nothing else.
+        Some(t) => regions::RegionPlan {
+            scan: t.regions_of(account_id),
+            not_enabled: Vec::new(),
+        },
+        None => {
+            plan_regions(
+                clients,
+                requested,
+                &opts.exclude_regions,
+                partition,
+                timeout_secs,
+                account_id,
+                &mut scan_errors,
+            )
+            .await?
+        }
+    };
     tracing::info!(account = %escape(account_id), regions = plan.scan.len(), "regions to scan");
     for r in &plan.not_enabled {
         scan_errors.push(ScanError {
@@ -532,14 +560,18 @@ async fn list_regions(
     let listed: Vec<Listed> = futures::stream::iter(ctxs)
         .map(|ctx| async move {
             let client = clients.ec2(&ctx.region);
-            let result = ec2::list_region(&client, &ctx)
-                .await
-                .and_then(|mut listing| {
-                    let mut kind_failures = std::mem::take(&mut listing.tgw_failures);
-                    let mut region = ec2::join(&ctx, listing);
-                    kind_failures.extend(checked_kinds(&mut region));
-                    checked(region).map(|r| (r, kind_failures))
-                });
+            let listed = match &opts.targets {
+                Some(t) => {
+                    ec2::list_targets(&client, &ctx, &t.of(&ctx.account_id, &ctx.region)).await
+                }
+                None => ec2::list_region(&client, &ctx).await,
+            };
+            let result = listed.and_then(|mut listing| {
+                let mut kind_failures = std::mem::take(&mut listing.tgw_failures);
+                let mut region = ec2::join(&ctx, listing);
+                kind_failures.extend(checked_kinds(&mut region));
+                checked(region).map(|r| (r, kind_failures))
+            });
             if let Some(p) = &opts.progress {
                 p(Progress::RegionDone {
                     region: ctx.region.clone(),

@@ -140,6 +140,10 @@ pub struct ScanMeta {
     /// The regions the scan tried to read, after discovery and `--exclude-region`.
     #[serde(default)]
     pub regions_scanned: Vec<String>,
+    /// The resources a targeted re-check read (`scan --resource`), by id; empty (and not
+    /// written) for a scan of whole regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources_requested: Vec<String>,
 }
 
 /// Everything collected in one region of one account.

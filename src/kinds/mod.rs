@@ -158,6 +158,22 @@ impl ResourceKind {
         }
     }
 
+    /// The prefix of the kind's resource ids (`vpc-`, `tgw-`).
+    pub const fn id_prefix(self) -> &'static str {
+        match self {
+            ResourceKind::Vpc => "vpc-",
+            ResourceKind::TransitGateway => "tgw-",
+        }
+    }
+
+    /// Check that `id` is an id of the kind.
+    pub fn check_id(self, id: &str) -> Result<(), crate::inventory::validate::Rule> {
+        match self {
+            ResourceKind::Vpc => crate::inventory::validate::vpc_id(id),
+            ResourceKind::TransitGateway => crate::inventory::validate::transit_gateway_id(id),
+        }
+    }
+
     /// The EC2 listings only this kind needs, the first naming it in error messages; empty for
     /// the region entry's own kind (VPCs), whose listings are those of the region itself.
     pub const fn listings(self) -> &'static [&'static str] {

@@ -55,6 +55,9 @@ struct Part {
     unread_accounts: BTreeSet<String>,
     /// Account-regions with an error entry.
     unread: BTreeSet<(String, String)>,
+    /// The resources of a targeted re-check (`scan --resource`): the report speaks for these
+    /// alone; empty for whole regions.
+    resources: BTreeSet<String>,
 }
 
 impl Scope {
@@ -66,6 +69,7 @@ impl Scope {
             rules: head.rules.iter().map(|r| r.id.clone()).collect(),
             unread_accounts: BTreeSet::new(),
             unread: BTreeSet::new(),
+            resources: head.scan.resources.iter().cloned().collect(),
         };
         for e in &head.scan.errors {
             match &e.region {
@@ -83,11 +87,14 @@ impl Scope {
         self.parts.push(part);
     }
 
-    /// Whether some report read `account` in `region` completely, with `rule` among its rules.
-    pub fn covers(&self, account: &str, region: &str, rule: &str) -> bool {
-        self.parts
-            .iter()
-            .any(|p| p.reads(account, region) && p.rules.contains(rule))
+    /// Whether some report read `account` in `region` completely, with `rule` among its rules,
+    /// and `resource` (an id) among its resources when it re-checked chosen resources only.
+    pub fn covers(&self, account: &str, region: &str, rule: &str, resource: &str) -> bool {
+        self.parts.iter().any(|p| {
+            p.reads(account, region)
+                && p.rules.contains(rule)
+                && (p.resources.is_empty() || p.resources.contains(resource))
+        })
     }
 
     /// Every hub some report read completely.
@@ -170,6 +177,8 @@ pub struct Held {
     pub region: String,
     pub record_state: String,
     pub updated_at: Option<String>,
+    /// The id of the finding's resource (the last part of its ARN).
+    pub resource: String,
 }
 
 /// The rule of a flowaudit `GeneratorId` (`flowaudit/RULE/CHECK`); `None` for another product's.
@@ -205,7 +214,8 @@ pub fn archives(
         && held.product_arn == product_arn
         && held.account == hub.account
         && held.region == hub.region
-        && rule_of(&held.generator_id).is_some_and(|r| scope.covers(&hub.account, &hub.region, r))
+        && rule_of(&held.generator_id)
+            .is_some_and(|r| scope.covers(&hub.account, &hub.region, r, &held.resource))
         && !imported.contains(held.id.as_str())
         && !newer
 }

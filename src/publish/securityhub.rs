@@ -504,6 +504,12 @@ fn held_of(f: &t::AwsSecurityFinding) -> Held {
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
         updated_at: f.updated_at().map(str::to_string),
+        resource: f
+            .resources()
+            .first()
+            .and_then(|r| r.id())
+            .map(|id| id.rsplit('/').next().unwrap_or(id).to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -570,6 +570,7 @@ mod tests {
                     errors: Vec::new(),
                     account_details: Vec::new(),
                     shard: None,
+                    resources: Vec::new(),
                 },
                 rules: Vec::new(),
                 suppressions: Default::default(),

@@ -452,6 +452,16 @@ pub fn merge_heads(inputs: &[Input]) -> Result<Merged, Error> {
             errors,
             account_details,
             shard: None,
+            // Any targeted input makes the merge speak for its resources alone.
+            resources: {
+                let mut r: Vec<String> = inputs
+                    .iter()
+                    .flat_map(|(_, h)| h.scan.resources.iter().cloned())
+                    .collect();
+                r.sort();
+                r.dedup();
+                r
+            },
         },
         rules: first.rules.clone(),
         results: Vec::new(),
@@ -777,6 +787,7 @@ mod tests {
                 errors: Vec::new(),
                 account_details: Vec::new(),
                 shard: None,
+                resources: Vec::new(),
             },
             rules: Vec::new(),
             results: Vec::new(),

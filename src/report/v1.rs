@@ -67,6 +67,10 @@ pub struct ScanSection {
     /// the selection it covered. Absent for an unsharded scan and for a merged report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// The resources a targeted re-check read (`scan --resource`), by id: the report speaks for
+    /// these alone in its regions. Absent for a scan of whole regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
 }
 
 /// The report's form of a scan error (`scan.errors[]`): the inventory's error (the same fields,
@@ -322,6 +326,7 @@ impl Document {
                 errors: head.errors.clone(),
                 account_details: head.accounts.clone(),
                 shard: None,
+                resources: head.scan.resources_requested.clone(),
             },
             rules,
             results: Vec::new(),
@@ -641,6 +646,7 @@ mod tests {
                 account_id: "111111111111".into(),
                 regions_requested: Vec::new(),
                 regions_scanned: Vec::new(),
+                resources_requested: Vec::new(),
             },
             regions: regions
                 .iter()

@@ -19,6 +19,7 @@ mod in_use;
 mod inventory_validation;
 mod org_scan;
 mod publish;
+mod recheck;
 mod report_accounts;
 mod report_e2e;
 mod report_exports;

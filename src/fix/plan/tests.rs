@@ -102,6 +102,7 @@ pub fn inventory(regions: Vec<(&str, Vec<Vpc>)>) -> Inventory {
             account_id: ACCT.into(),
             regions_requested: Vec::new(),
             regions_scanned: regions.iter().map(|r| r.0.to_string()).collect(),
+            resources_requested: Vec::new(),
         },
         regions: regions
             .into_iter()

@@ -54,6 +54,7 @@ fn held(id: &str, rule: &str, account: &str, region: &str) -> Held {
         region: region.into(),
         record_state: "ACTIVE".into(),
         updated_at: Some("2026-01-14T08:00:00Z".into()),
+        resource: "vpc-1".into(),
     }
 }
 
@@ -73,21 +74,21 @@ fn the_scope_is_accounts_by_regions_by_rules_less_what_was_not_read() {
             {"account_id": B, "region": null, "service": "sts", "operation": "AssumeRole", "code": "AccessDenied", "message": "x"},
         ]),
     ));
-    assert!(scope.covers(A, "eu-west-1", "VPC-001"));
+    assert!(scope.covers(A, "eu-west-1", "VPC-001", "vpc-1"));
     assert!(
-        !scope.covers(A, "us-east-1", "VPC-001"),
+        !scope.covers(A, "us-east-1", "VPC-001", "vpc-1"),
         "a region with an error"
     );
     assert!(
-        !scope.covers(B, "eu-west-1", "VPC-001"),
+        !scope.covers(B, "eu-west-1", "VPC-001", "vpc-1"),
         "an account not reached"
     );
     assert!(
-        !scope.covers(A, "eu-west-1", "TGW-001"),
+        !scope.covers(A, "eu-west-1", "TGW-001", "vpc-1"),
         "a rule the report did not run"
     );
     assert!(
-        !scope.covers(A, "ap-south-1", "VPC-001"),
+        !scope.covers(A, "ap-south-1", "VPC-001", "vpc-1"),
         "a region the report did not scan"
     );
     assert_eq!(
@@ -96,9 +97,9 @@ fn the_scope_is_accounts_by_regions_by_rules_less_what_was_not_read() {
     );
     // A second report widens the scope with its own parts only.
     scope.add(&head(&[B], &["us-east-1"], &["TGW-001"], json!([])));
-    assert!(scope.covers(B, "us-east-1", "TGW-001"));
-    assert!(!scope.covers(B, "us-east-1", "VPC-001"));
-    assert!(!scope.covers(B, "eu-west-1", "TGW-001"));
+    assert!(scope.covers(B, "us-east-1", "TGW-001", "vpc-1"));
+    assert!(!scope.covers(B, "us-east-1", "VPC-001", "vpc-1"));
+    assert!(!scope.covers(B, "eu-west-1", "TGW-001", "vpc-1"));
 }
 
 #[test]
@@ -173,4 +174,14 @@ fn a_plan_looks_at_every_hub_in_scope_and_takes_each_finding_once() {
             .all(|h| h.in_scope && h.findings.is_empty())
     );
     assert_eq!(plan.active(), 0);
+}
+
+#[test]
+fn a_targeted_report_speaks_for_its_resources_alone() {
+    let mut h = head(&[A], &["eu-west-1"], &["VPC-001"], json!([]));
+    h.scan.resources = vec!["vpc-1".into()];
+    let mut scope = Scope::default();
+    scope.add(&h);
+    assert!(scope.covers(A, "eu-west-1", "VPC-001", "vpc-1"));
+    assert!(!scope.covers(A, "eu-west-1", "VPC-001", "vpc-2"));
 }

@@ -114,6 +114,7 @@ fn doc() -> Document {
             }],
             account_details: Vec::new(),
             shard: None,
+            resources: Vec::new(),
         },
         rules: vec![RuleMeta {
             id: "VPC-001".into(),

@@ -292,6 +292,7 @@ pub fn demo_document() -> Document {
             }],
             account_details: Vec::new(),
             shard: None,
+            resources: Vec::new(),
         },
         rules,
         results,

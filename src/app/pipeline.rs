@@ -363,6 +363,7 @@ pub fn free_in_background<T: Send + 'static>(v: T) {
 
 /// The inventory a scan reads: a `--from-inventory` file, parsed in batches, or an inventory held
 /// whole (collected from AWS, or loaded to be saved again by `--dump-inventory`).
+#[allow(clippy::large_enum_variant)] // one per run
 enum InventoryRead {
     File(InventoryFile),
     Whole(Inventory),

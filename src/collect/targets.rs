@@ -169,7 +169,7 @@ fn parse_arn(arn: &str) -> Result<Target, Error> {
         .into_iter()
         .find(|k| k.arn_type() == ty)
         .ok_or_else(|| bad("not a VPC or transit gateway ARN"))?;
-    kind.check_id(id).map_err(|r| bad(r))?;
+    kind.check_id(id).map_err(bad)?;
     Ok(Target {
         kind,
         id: id.to_string(),

@@ -17,3 +17,4 @@ pub mod report;
 pub mod rules;
 pub mod suggest;
 pub mod term;
+pub mod watch;

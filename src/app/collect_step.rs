@@ -186,7 +186,7 @@ pub(crate) fn resolve_shard(
 }
 
 /// A progress display on stderr when it is a terminal; nothing otherwise.
-fn progress_bar() -> Option<collect::ProgressFn> {
+pub(crate) fn progress_bar() -> Option<collect::ProgressFn> {
     if !std::io::stderr().is_terminal() {
         return None;
     }

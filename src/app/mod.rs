@@ -16,6 +16,7 @@ mod publish_cmd;
 mod report_cmd;
 mod rules_cmd;
 mod scan;
+mod watch_cmd;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, ExitStatus};
@@ -55,5 +56,6 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Report(args) => report_cmd::report(args),
         Command::Diff(args) => diff_cmd::diff(args),
         Command::Publish(args) => publish_cmd::publish(args),
+        Command::Watch(args) => watch_cmd::watch(args),
     }
 }

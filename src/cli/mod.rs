@@ -11,6 +11,7 @@ pub mod publish_args;
 pub mod report_args;
 pub mod rule_args;
 pub mod rules_cmd;
+pub mod watch_args;
 
 use clap::{ArgAction, Parser, Subcommand};
 
@@ -44,6 +45,9 @@ pub enum Command {
     /// Hub (ASFF) in each finding's own account and region, and archives flowaudit's earlier
     /// findings there that no longer fail. Exit 1 when a finding was not imported.
     Publish(publish_args::PublishArgs),
+    /// Watch an SQS queue of CloudTrail events (EventBridge) and re-check what each one can have
+    /// changed: every verdict that changed is one JSON line on stdout.
+    Watch(watch_args::WatchArgs),
     /// Compare two saved JSON reports: new failures, resolved, still failing, gone, suppression
     /// changes. Exit 1 when a new failure is at or above --fail-on.
     Diff(diff_args::DiffArgs),

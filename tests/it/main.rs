@@ -43,3 +43,4 @@ mod snippets_hostile;
 mod support;
 mod terminal_and_files;
 mod transit_gateways;
+mod watch;

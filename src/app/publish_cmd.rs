@@ -82,6 +82,24 @@ pub(crate) fn publish_document(
     doc: &Document,
     via: &Via,
 ) -> Result<ExitStatus, Error> {
+    let (plan, roles) = document_plan(target, doc);
+    publish_plan(plan, doc, &roles, via)
+}
+
+/// [`publish_document`] inside a running loop (`watch --publish`); the summary goes to
+/// standard error, standard output being the watcher's lines.
+pub(crate) async fn publish_document_async(
+    target: PublishTarget,
+    doc: &Document,
+    via: &Via,
+) -> Result<ExitStatus, Error> {
+    let (plan, roles) = document_plan(target, doc);
+    let active = plan.active();
+    let outcomes = publish_async(plan, doc, &roles, via).await?;
+    Ok(print(&outcomes, active, true))
+}
+
+fn document_plan(target: PublishTarget, doc: &Document) -> (Plan, BTreeMap<String, String>) {
     let PublishTarget::Securityhub = target;
     let head = SavedHead {
         schema: doc.schema.clone(),
@@ -100,7 +118,7 @@ pub(crate) fn publish_document(
         plan.add(asff::finding(doc, &catalog, &time, f));
     }
     let roles = recorded_roles(std::iter::once(&head));
-    publish_plan(plan, doc, &roles, via)
+    (plan, roles)
 }
 
 /// How `scan --publish` reaches the accounts: the scan's own settings and account options.
@@ -178,6 +196,16 @@ fn publish_plan(
     via: &Via,
 ) -> Result<ExitStatus, Error> {
     let active = plan.active();
+    let outcomes = runtime()?.block_on(publish_async(plan, doc, recorded, via))?;
+    Ok(print(&outcomes, active, false))
+}
+
+async fn publish_async(
+    plan: Plan,
+    doc: &Document,
+    recorded: &BTreeMap<String, String>,
+    via: &Via,
+) -> Result<Vec<HubOutcome>, Error> {
     let time = doc.scan.finished_at.clone();
     let settings = Settings {
         attempts: via.settings.max_attempts,
@@ -189,45 +217,46 @@ fn publish_plan(
         v.dedup();
         v
     };
-    let outcomes: Vec<HubOutcome> =
-        runtime()?.block_on(async {
-            let caller = Clients::load(via.settings.clone(), "us-east-1").await;
-            let who = caller.sts().get_caller_identity().send().await.map_err(|e| {
+    let caller = Clients::load(via.settings.clone(), "us-east-1").await;
+    let who = caller
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
             Error::fatal(format!(
                 "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
                 escape(&error_text(&e))
             ))
         })?;
-            let caller_id = who.account().unwrap_or_default().to_string();
-            let partition = who
-                .arn()
-                .and_then(|a| a.split(':').nth(1))
-                .unwrap_or("aws")
-                .to_string();
-            let mut roles = BTreeMap::new();
-            for account in accounts_in_plan.iter().filter(|a| **a != caller_id) {
-                let role = match recorded.get(account) {
-                    Some(r) if !via.override_role => r.clone(),
-                    _ => via
-                        .accounts
-                        .flag_role_arn(account, &partition)
-                        .map_err(|e| Error::input(format!("account {}: {e}", escape(account))))?,
-                };
-                roles.insert(
-                    account.clone(),
-                    (role, via.accounts.external_id_for(account)),
-                );
-            }
-            let timeout = via.settings.call_timeout.as_secs();
-            let accounts = Accounts::reach(&caller_id, caller, roles, &via.accounts, timeout).await;
-            let reach = |a: &str| accounts.clients(a);
-            Ok::<_, Error>(securityhub::publish(plan, &reach, &partition, &time, &settings).await)
-        })?;
-    Ok(print(&outcomes, active))
+    let caller_id = who.account().unwrap_or_default().to_string();
+    let partition = who
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    let mut roles = BTreeMap::new();
+    for account in accounts_in_plan.iter().filter(|a| **a != caller_id) {
+        let role = match recorded.get(account) {
+            Some(r) if !via.override_role => r.clone(),
+            _ => via
+                .accounts
+                .flag_role_arn(account, &partition)
+                .map_err(|e| Error::input(format!("account {}: {e}", escape(account))))?,
+        };
+        roles.insert(
+            account.clone(),
+            (role, via.accounts.external_id_for(account)),
+        );
+    }
+    let timeout = via.settings.call_timeout.as_secs();
+    let accounts = Accounts::reach(&caller_id, caller, roles, &via.accounts, timeout).await;
+    let reach = |a: &str| accounts.clients(a);
+    Ok(securityhub::publish(plan, &reach, &partition, &time, &settings).await)
 }
 
 /// Say what happened, hub by hub where something failed, then in total; the exit status.
-fn print(outcomes: &[HubOutcome], active: usize) -> ExitStatus {
+fn print(outcomes: &[HubOutcome], active: usize, summary_to_stderr: bool) -> ExitStatus {
     let mut failed = 0;
     let mut errors = 0;
     let (mut imported, mut archived, mut calls) = (0, 0, 0);
@@ -267,10 +296,15 @@ fn print(outcomes: &[HubOutcome], active: usize) -> ExitStatus {
             }
         }
     }
-    println!(
+    let summary = format!(
         "securityhub: {imported} of {active} active findings imported, {archived} earlier findings archived, {failed} not imported; {} hubs, {calls} calls",
         outcomes.len()
     );
+    if summary_to_stderr {
+        eprintln!("flowaudit: {summary}");
+    } else {
+        println!("{summary}");
+    }
     if failed > 0 || errors > 0 {
         ExitStatus::Findings
     } else {

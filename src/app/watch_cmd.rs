@@ -59,13 +59,20 @@ pub fn watch(args: WatchArgs) -> Result<ExitStatus, Error> {
         )));
     }
     let rules = ScanRules::prepare(&args.rules)?;
+    let via = match args.publish {
+        Some(_) => Some(super::publish_cmd::via_of_scan(
+            &args.collect,
+            super::collect_step::accounts_options(&args.collect.org)?,
+        )?),
+        None => None,
+    };
     let mut opts = CollectOptions::try_from(&args.collect)?;
     opts.progress = None;
     let queue_region = queue_region(&args.queue_url)
         .or_else(|| c.regions.first().cloned())
         .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()));
     catch_signals();
-    runtime()?.block_on(run(&args, &rules, opts, queue_region))
+    runtime()?.block_on(run(&args, &rules, opts, queue_region, via.as_ref()))
 }
 
 /// The region an SQS queue URL names (`https://sqs.REGION.amazonaws.com/...`, or the legacy
@@ -119,6 +126,7 @@ async fn run(
     rules: &ScanRules,
     opts: CollectOptions,
     queue_region: Option<String>,
+    via: Option<&super::publish_cmd::Via>,
 ) -> Result<ExitStatus, Error> {
     let fallback = queue_region.clone().unwrap_or_else(|| "us-east-1".into());
     let clients = Clients::load(&opts, &fallback).await;
@@ -268,10 +276,19 @@ async fn run(
         for (place, check) in &plan {
             counts.rechecks += 1;
             match recheck(&opts, rules, place, check).await {
-                Ok((inv, results)) => {
-                    let changes = state.apply(place, check, &inv, results);
+                Ok((inv, doc)) => {
+                    let changes = state.apply(place, check, &inv, doc.results.clone());
                     counts.changes += changes.len();
                     write_changes(&stdout, &changes)?;
+                    // The events stay on the queue until what they changed is published too.
+                    if let (Some(target), Some(via)) = (args.publish, via)
+                        && !changes.is_empty()
+                        && super::publish_cmd::publish_document_async(target, &doc, via).await?
+                            != ExitStatus::Clean
+                    {
+                        counts.errors += 1;
+                        failed_places.insert(place.clone());
+                    }
                 }
                 Err(why) => {
                     counts.errors += 1;
@@ -311,7 +328,7 @@ async fn recheck(
     rules: &ScanRules,
     place: &Place,
     check: &PlaceCheck,
-) -> Result<(crate::inventory::Inventory, Vec<Finding>), String> {
+) -> Result<(crate::inventory::Inventory, crate::report::v1::Document), String> {
     let mut opts = base.clone();
     opts.regions = vec![place.1.clone()];
     opts.exclude_regions = Vec::new();
@@ -355,7 +372,7 @@ async fn recheck(
         ));
     }
     let doc = rules.run(&inv).map_err(|e| e.to_string())?;
-    Ok((inv, doc.results))
+    Ok((inv, doc))
 }
 
 fn write_changes(stdout: &std::io::Stdout, changes: &[Change]) -> Result<(), Error> {

@@ -21,6 +21,11 @@ pub struct WatchArgs {
     /// for one resource within it become one re-check.
     #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=60000))]
     pub window_ms: u64,
+    /// Also publish each re-check's verdicts (as `flowaudit publish` does): its failures
+    /// imported, and flowaudit's earlier findings of the re-checked resources that no longer
+    /// fail archived.
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub publish: Option<super::publish_args::PublishTarget>,
     #[command(flatten)]
     pub collect: CollectArgs,
     #[command(flatten)]

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Every finding moto's Security Hub holds in each `account:region`, by `account/region`.
-fn hub(endpoint: &str, hubs: &[String]) -> BTreeMap<String, Vec<Value>> {
+pub(crate) fn hub(endpoint: &str, hubs: &[String]) -> BTreeMap<String, Vec<Value>> {
     let out = std::process::Command::new(venv_bin("python"))
         .arg(repo_path("tests/support/hub_findings.py"))
         .arg(endpoint)

@@ -294,11 +294,14 @@ fn once_with_a_baseline_drains_the_queue_and_reports_the_drift() {
             &ep,
             "--region",
             REGION,
+            "--publish",
+            "securityhub",
             "--baseline",
         ])
         .arg(base.file("report.json"))
         .run();
     out.assert_code(0);
+    out.stderr_has("flowaudit: securityhub:");
     let lines: Vec<Value> = out
         .stdout()
         .lines()
@@ -315,6 +318,18 @@ fn once_with_a_baseline_drains_the_queue_and_reports_the_drift() {
             .iter()
             .all(|v| v["result"]["resource"]["id"] == ids["b"]),
         "{lines:#?}"
+    );
+    // --publish: the region's failures are in Security Hub, b's new one among them.
+    let held = crate::publish::hub(&ep, &[format!("123456789012:{REGION}")]);
+    let held = &held[&format!("123456789012/{REGION}")];
+    assert!(
+        held.iter().any(|f| f["Resources"][0]["Id"]
+            .as_str()
+            .unwrap()
+            .ends_with(ids["b"].as_str())
+            && f["GeneratorId"] == "flowaudit/VPC-001/flow-logs-enabled"
+            && f["RecordState"] == "ACTIVE"),
+        "{held:#?}"
     );
     let count = events_py(&ep, &["count", &queue]);
     assert_eq!(

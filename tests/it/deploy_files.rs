@@ -316,3 +316,93 @@ fn the_workflows_have_their_jobs_and_pass_actionlint() {
         "{out}"
     );
 }
+
+/// A CloudFormation template as cfn-lint reads it, as JSON (intrinsic functions in long form).
+fn cfn_template(path: &Path) -> Value {
+    const DECODE: &str = r#"
+import json, sys
+from cfnlint.decode import decode
+template, matches = decode(sys.argv[1])
+if matches:
+    sys.exit("\n".join(str(m) for m in matches))
+print(json.dumps(template))
+"#;
+    python_json(DECODE, [path])
+}
+
+#[test]
+fn the_watch_templates_route_exactly_the_events_watch_reads_to_its_queue() {
+    let dir = repo_path("deploy/watch");
+    let queue = dir.join("watch-queue.yaml");
+    let member = dir.join("member-forwarder-stackset.yaml");
+    run_ok(
+        Command::new(venv_bin("cfn-lint"))
+            .args(["--format", "parseable"])
+            .arg(&queue)
+            .arg(&member),
+    );
+    let mut sources: Vec<String> = flowaudit::watch::event::EVENTS
+        .iter()
+        .map(|(s, _)| s.to_string())
+        .collect();
+    let mut names: Vec<String> = flowaudit::watch::event::EVENTS
+        .iter()
+        .flat_map(|(_, n)| n.iter().map(|x| x.to_string()))
+        .collect();
+    sources.sort();
+    names.sort();
+    for file in [&queue, &member] {
+        let t = cfn_template(file);
+        let rules: Vec<&Value> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| r["Type"] == "AWS::Events::Rule")
+            .collect();
+        assert_eq!(rules.len(), 1, "{}", file.display());
+        let pattern = &rules[0]["Properties"]["EventPattern"];
+        assert_eq!(strs(&pattern["detail-type"]), ["AWS API Call via CloudTrail"]);
+        let mut got_sources = strs(&pattern["detail"]["eventSource"]);
+        let mut got_names = strs(&pattern["detail"]["eventName"]);
+        got_sources.sort();
+        got_names.sort();
+        assert_eq!(got_sources, sources, "{}", file.display());
+        assert_eq!(got_names, names, "{}: the events watch reads", file.display());
+    }
+    // The queue: a dead-letter queue for what the watcher leaves, and only the rule may send.
+    let t = cfn_template(&queue);
+    let r = &t["Resources"];
+    assert_eq!(
+        r["Queue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"],
+        serde_json::json!({"Fn::GetAtt": ["DeadLetterQueue", "Arn"]})
+    );
+    let st = &r["QueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(st["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(st["Action"], "sqs:SendMessage");
+    assert_eq!(
+        st["Condition"]["ArnEquals"]["aws:SourceArn"],
+        serde_json::json!({"Fn::GetAtt": ["Rule", "Arn"]})
+    );
+}
+
+#[test]
+fn the_watch_deployment_and_task_run_flowaudit_watch() {
+    let dir = repo_path("deploy/watch");
+    let deployment = dir.join("deployment.yaml");
+    let (ok, out) = lint("kubernetes-validate", &["--strict"], &[&deployment]);
+    assert!(ok, "kubernetes-validate:\n{out}");
+    let d = &yaml_docs(&deployment)[0];
+    assert_eq!(d["kind"], "Deployment");
+    assert_eq!(d["spec"]["replicas"], 1);
+    let c = &d["spec"]["template"]["spec"]["containers"][0];
+    let args = strs(&c["args"]);
+    assert_eq!(&args[..2], ["watch", "--queue-url"]);
+    let task = repo_json("deploy/watch/ecs-task-definition.json");
+    let cmd = strs(&task["containerDefinitions"][0]["command"]);
+    assert_eq!(&cmd[..2], ["watch", "--queue-url"]);
+    // Both parse as flowaudit's own command line (the queue URL is never reached: --help).
+    for argv in [args, cmd] {
+        let out = crate::support::cmd::fa().args(&argv).arg("--help").run();
+        out.assert_code(0);
+    }
+}

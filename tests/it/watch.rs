@@ -7,6 +7,7 @@
 use crate::support::cmd::fa;
 use crate::support::harness::{Moto, repo_path, venv_bin};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::mpsc;
@@ -254,6 +255,17 @@ fn events_re_check_what_they_touched_and_each_change_is_one_line() {
     assert_eq!(left, 2, "{count}");
 }
 
+fn policy(file: &str) -> BTreeSet<String> {
+    let p = crate::support::harness::repo_json(file);
+    p["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|st| st["Action"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
 unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
@@ -284,6 +296,7 @@ fn once_with_a_baseline_drains_the_queue_and_reports_the_drift() {
     let far = json!([{"source": "aws.ec2", "eventSource": "ec2.amazonaws.com", "eventName": "DeleteVpc",
         "region": "eu-west-1", "requestParameters": {"vpcId": "vpc-0123456789abcdef0"}}]);
     events_py(&ep, &["put", &far.to_string()]);
+    moto.reset_recording();
     let out = fa()
         .args([
             "watch",
@@ -302,6 +315,38 @@ fn once_with_a_baseline_drains_the_queue_and_reports_the_drift() {
         .run();
     out.assert_code(0);
     out.stderr_has("flowaudit: securityhub:");
+    // The watcher calls only what docs/iam/watch-policy.json (and, for --publish,
+    // docs/iam/publish-policy.json) allow.
+    let called: BTreeSet<String> = moto
+        .recorded_calls()
+        .iter()
+        .map(|c| {
+            let op = c.operation.rsplit('/').next().unwrap_or("");
+            match (c.service.as_str(), c.operation.as_str()) {
+                ("sqs", "DeleteMessageBatch") => "sqs:DeleteMessage".to_string(),
+                ("s3", "GetBucketEncryption") => "s3:GetEncryptionConfiguration".to_string(),
+                ("s3", "ListBuckets") => "s3:ListAllMyBuckets".to_string(),
+                ("securityhub", o) if o.ends_with("/findings/import") => {
+                    "securityhub:BatchImportFindings".to_string()
+                }
+                ("securityhub", o) if o.ends_with("/findings") => {
+                    "securityhub:GetFindings".to_string()
+                }
+                (s, o) => format!("{s}:{}", if o.contains(' ') { op } else { o }),
+            }
+        })
+        .collect();
+    let mut allowed = policy("docs/iam/watch-policy.json");
+    allowed.extend(policy("docs/iam/publish-policy.json"));
+    assert!(
+        called.contains("sqs:ReceiveMessage") && called.contains("sqs:DeleteMessage"),
+        "{called:?}"
+    );
+    let extra: Vec<&String> = called.difference(&allowed).collect();
+    assert!(
+        extra.is_empty(),
+        "watch called outside its policies: {extra:?}"
+    );
     let lines: Vec<Value> = out
         .stdout()
         .lines()

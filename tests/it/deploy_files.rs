@@ -361,13 +361,21 @@ fn the_watch_templates_route_exactly_the_events_watch_reads_to_its_queue() {
             .collect();
         assert_eq!(rules.len(), 1, "{}", file.display());
         let pattern = &rules[0]["Properties"]["EventPattern"];
-        assert_eq!(strs(&pattern["detail-type"]), ["AWS API Call via CloudTrail"]);
+        assert_eq!(
+            strs(&pattern["detail-type"]),
+            ["AWS API Call via CloudTrail"]
+        );
         let mut got_sources = strs(&pattern["detail"]["eventSource"]);
         let mut got_names = strs(&pattern["detail"]["eventName"]);
         got_sources.sort();
         got_names.sort();
         assert_eq!(got_sources, sources, "{}", file.display());
-        assert_eq!(got_names, names, "{}: the events watch reads", file.display());
+        assert_eq!(
+            got_names,
+            names,
+            "{}: the events watch reads",
+            file.display()
+        );
     }
     // The queue: a dead-letter queue for what the watcher leaves, and only the rule may send.
     let t = cfn_template(&queue);

@@ -161,3 +161,30 @@ fn an_arn_names_its_own_region_and_a_resource_that_is_gone_has_no_results() {
     bare.assert_code(2);
     bare.stderr_has("exactly one --region");
 }
+
+#[test]
+fn in_an_organization_a_member_resource_is_rechecked_through_its_role() {
+    let moto = Moto::start();
+    let world = crate::support::org::seed_org(&moto);
+    let ep = moto.endpoint();
+    let full = crate::support::org::org_scan(&ep).arg("--org").run();
+    let id = &world.ids["alpha_logged"];
+    let want = results_of(&full.report(), id);
+    assert!(!want.is_empty());
+    let alpha = world.id("alpha");
+    // By id with --account, and by ARN.
+    let arn = format!("arn:aws:ec2:us-east-1:{alpha}:vpc/{id}");
+    for args in [
+        vec!["--org", "--account", alpha, "--resource", id],
+        vec!["--org", "--resource", arn.as_str()],
+    ] {
+        let one = crate::support::org::org_scan(&ep).args(&args).run();
+        let report = one.report();
+        assert_eq!(results_of(&report, id), want, "{args:?}");
+        assert_eq!(
+            report["results"].as_array().unwrap().len(),
+            want.len(),
+            "{args:?}"
+        );
+    }
+}

@@ -483,3 +483,58 @@ fn a_watcher_killed_mid_batch_loses_no_event() {
         0
     );
 }
+
+#[test]
+fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
+    let moto = Moto::start();
+    let world = crate::support::org::seed_org(&moto);
+    let ep = moto.endpoint();
+    let queue = events_py(&ep, &["setup"])["queue_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let base = crate::support::org::org_scan(&ep).arg("--org").run();
+    let alpha = world.id("alpha").to_string();
+    let fl = world.ids["alpha_fl"].clone();
+    moto.seed(
+        &json!([{"op": "delete_flow_log", "region": REGION, "account": alpha, "flow_log": fl}]),
+    );
+    let e = json!([{"source": "aws.ec2", "eventSource": "ec2.amazonaws.com", "eventName": "DeleteFlowLogs",
+        "region": REGION, "account": alpha,
+        "requestParameters": {"DeleteFlowLogsRequest": {"FlowLogId": {"content": fl, "tag": 1}}}}]);
+    let event_id = events_py(&ep, &["put", &e.to_string()])["event_ids"][0].clone();
+    let out = fa()
+        .args([
+            "watch",
+            "--once",
+            "--org",
+            "--queue-url",
+            &queue,
+            "--endpoint-url",
+            &ep,
+            "--region",
+            REGION,
+            "--baseline",
+        ])
+        .arg(base.file("report.json"))
+        .run();
+    out.assert_code(0);
+    let lines: Vec<Value> = out
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let logged = &world.ids["alpha_logged"];
+    assert!(
+        lines.iter().any(|v| about(v, logged, "fail")
+            && v["result"]["check_id"] == "flow-logs-enabled"
+            && v["result"]["resource"]["account_id"] == alpha.as_str()
+            && v["events"] == json!([event_id])),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|v| v["result"]["resource"]["account_id"] == alpha.as_str())
+    );
+}

@@ -8,6 +8,7 @@ mod ec2;
 pub(crate) mod errors;
 mod firehose;
 mod org;
+mod recovery;
 pub mod regions;
 pub mod shard;
 pub mod targets;
@@ -167,6 +168,17 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         region_invs.extend(s.regions);
         scan_errors.extend(s.errors);
     }
+    let recovered = recover(
+        &clients,
+        opts,
+        &account_id,
+        &partition,
+        &accounts,
+        &mut region_invs,
+        &mut scan_errors,
+    )
+    .await;
+    regions_scanned.extend(region_invs.iter().map(|r| r.region.clone()));
     regions_scanned.sort();
     regions_scanned.dedup();
     region_invs.sort_by(|a, b| (&a.account_id, &a.region).cmp(&(&b.account_id, &b.region)));
@@ -198,11 +210,125 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
                 .as_ref()
                 .map(|t| t.0.iter().map(|t| t.id.clone()).collect())
                 .unwrap_or_default(),
+            recovered: recovered as u64,
         },
         regions: region_invs,
         errors: scan_errors,
         accounts,
     })
+}
+
+/// The recovery pass ([`recovery`]): read again, after a cool-down, every part of the scan
+/// that failed for a reason that can pass, while passes keep recovering something; returns the
+/// number of parts recovered.
+async fn recover(
+    clients: &Clients,
+    opts: &CollectOptions,
+    caller: &str,
+    partition: &str,
+    accounts: &[Account],
+    region_invs: &mut Vec<RegionInventory>,
+    scan_errors: &mut Vec<ScanError>,
+) -> usize {
+    let concurrency = opts.accounts.as_ref().map_or(1, |a| a.concurrency.max(1));
+    let mut recovered = 0;
+    for pass in 0..recovery::MAX_PASSES {
+        let parts = recovery::parts(scan_errors);
+        if parts.is_empty() {
+            break;
+        }
+        let wait = recovery::cooldown(pass);
+        tracing::info!(
+            pass,
+            parts = parts.len(),
+            wait_ms = wait.as_millis() as u64,
+            "recovery pass"
+        );
+        tokio::time::sleep(wait).await;
+        let reads: Vec<_> = futures::stream::iter(parts)
+            .map(|(account, regions)| async move {
+                let read = reread(
+                    clients,
+                    opts,
+                    caller,
+                    partition,
+                    accounts,
+                    &account,
+                    regions.as_ref(),
+                )
+                .await;
+                (account, regions, read)
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let mut this_pass = 0;
+        for (account, regions, read) in reads {
+            this_pass +=
+                recovery::merge(region_invs, scan_errors, &account, regions.as_ref(), read);
+        }
+        recovered += this_pass;
+        if this_pass == 0 {
+            break;
+        }
+    }
+    if recovered > 0 {
+        tracing::info!(recovered, "parts recovered after transient failures");
+    }
+    recovered
+}
+
+/// Read `account` again: `regions`, or every region it is scanned in when `None` (its set-up
+/// failed), through its role when it is not the caller's.
+async fn reread(
+    clients: &Clients,
+    opts: &CollectOptions,
+    caller: &str,
+    partition: &str,
+    accounts: &[Account],
+    account: &str,
+    regions: Option<&std::collections::BTreeSet<String>>,
+) -> (Vec<RegionInventory>, Vec<ScanError>) {
+    let timeout_secs = opts.call_timeout.as_secs().max(1);
+    let member;
+    let c = if account == caller {
+        clients
+    } else {
+        let role = accounts
+            .iter()
+            .find(|a| a.id == account)
+            .and_then(|a| a.role_arn.clone());
+        let (Some(o), Some(role)) = (opts.accounts.as_ref(), role) else {
+            return (Vec::new(), Vec::new());
+        };
+        match accounts::reach_role(
+            clients,
+            o,
+            account,
+            &role,
+            o.external_id_for(account),
+            timeout_secs,
+        )
+        .await
+        {
+            Ok(c) => {
+                member = c;
+                &member
+            }
+            Err(e) => return (Vec::new(), vec![e]),
+        }
+    };
+    let requested: Vec<String> = match regions {
+        Some(set) => set.iter().cloned().collect(),
+        None => opts.regions.clone(),
+    };
+    match scan_account(c, opts, account, partition, &requested, None).await {
+        Ok(s) => (s.regions, s.errors),
+        Err(f) => (
+            Vec::new(),
+            vec![account_error(account, "ec2", "DescribeRegions", &f)],
+        ),
+    }
 }
 
 /// What one account gave: its regions, its errors and the regions it tried.

@@ -160,6 +160,33 @@ impl ErrorClass {
     }
 }
 
+/// The fix for a refused AssumeRole into a member account, by its cause as AWS's code and
+/// message tell it: STS off in the region, a service control policy, the caller's own policy
+/// or permissions boundary, or (AWS says no more) a role that does not exist or whose trust
+/// policy or external id does not let the caller in. `None` for other failures.
+pub fn assume_role_fix(code: &str, message: &str) -> Option<&'static str> {
+    let m = message.to_ascii_lowercase();
+    if code.eq_ignore_ascii_case("RegionDisabledException") || m.contains("sts is not activated") {
+        return Some(
+            "STS is not activated in the region the role is assumed in: activate the region's STS endpoint (IAM > Account settings) in the member account, or set AWS_REGION to a region where it is active",
+        );
+    }
+    if ErrorClass::of(code) != ErrorClass::AccessDenied {
+        return None;
+    }
+    Some(if m.contains("service control policy") {
+        "a service control policy of the organization denies this AssumeRole: ask its administrators to exempt the audit role (or the caller) from the SCP"
+    } else if m.contains("permissions boundary") {
+        "the caller's permissions boundary does not allow sts:AssumeRole on the member role: widen the boundary"
+    } else if m.contains("explicit deny in an identity-based policy") {
+        "a policy of the caller denies sts:AssumeRole on the member role: remove the deny"
+    } else if m.contains("no identity-based policy allows") {
+        "the caller may not call sts:AssumeRole on the member role: grant it (docs/iam/org-management-policy.json)"
+    } else {
+        "the member role does not exist, or its trust policy does not let the caller in: check the role's name (--role-name, --role-arn-template), that its trust policy names the auditing account, and that --external-id matches its sts:ExternalId condition (docs/accounts.md)"
+    })
+}
+
 /// The IAM action that allows `service`'s API `operation`. Mostly the operation's name; S3 names
 /// a few differently.
 pub fn iam_action(service: &str, operation: &str) -> String {
@@ -178,8 +205,14 @@ impl ScanError {
         ErrorClass::of(&self.code)
     }
 
-    /// The fix that fits this failure, if its class has one.
+    /// The fix that fits this failure, if its class has one. A refused AssumeRole is told
+    /// apart by what AWS says of it.
     pub fn fix(&self) -> Option<String> {
+        if self.operation == "AssumeRole"
+            && let Some(fix) = assume_role_fix(&self.code, &self.message)
+        {
+            return Some(fix.to_string());
+        }
         self.class().fix(&self.service, &self.operation, &self.code)
     }
 }
@@ -201,6 +234,52 @@ pub fn fixes_after_runs<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_assume_roles_are_told_apart_by_cause() {
+        let fix = |code: &str, msg: &str| assume_role_fix(code, msg).unwrap_or("none");
+        let base = "User: arn:aws:iam::111111111111:user/audit is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/Audit";
+        assert!(fix("AccessDenied", base).contains("does not exist, or its trust policy"));
+        assert!(fix("AccessDenied", base).contains("--external-id"));
+        assert!(
+            fix(
+                "AccessDenied",
+                &format!("{base} with an explicit deny in a service control policy")
+            )
+            .contains("service control policy")
+        );
+        assert!(
+            fix(
+                "AccessDenied",
+                &format!(
+                    "{base} because no identity-based policy allows the sts:AssumeRole action"
+                )
+            )
+            .contains("grant it")
+        );
+        assert!(
+            fix(
+                "AccessDenied",
+                &format!("{base} with an explicit deny in an identity-based policy")
+            )
+            .contains("remove the deny")
+        );
+        assert!(
+            fix(
+                "AccessDenied",
+                &format!("{base} because no permissions boundary allows the sts:AssumeRole action")
+            )
+            .contains("boundary")
+        );
+        assert!(
+            fix(
+                "RegionDisabledException",
+                "STS is not activated in this region for account:222222222222"
+            )
+            .contains("activate")
+        );
+        assert_eq!(fix("Throttling", "Rate exceeded"), "none");
+    }
 
     #[test]
     fn names_are_the_wire_names_of_every_class() {

@@ -144,6 +144,14 @@ pub struct ScanMeta {
     /// written) for a scan of whole regions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources_requested: Vec<String>,
+    /// Parts of the scan (account-regions, accounts) that failed for a reason that can pass
+    /// and were read in a recovery pass; absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recovered: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Everything collected in one region of one account.

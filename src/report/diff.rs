@@ -571,6 +571,7 @@ mod tests {
                     account_details: Vec::new(),
                     shard: None,
                     resources: Vec::new(),
+                    recovered: 0,
                 },
                 rules: Vec::new(),
                 suppressions: Default::default(),

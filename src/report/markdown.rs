@@ -23,6 +23,8 @@ use std::fmt::Write as _;
 pub const MAX_RESOURCES: usize = 50;
 /// Scan errors listed; the rest are counted.
 pub const MAX_ERRORS: usize = 50;
+/// Error entries listed per unread part; the rest are counted.
+const ERRORS_PER_PART: usize = 3;
 /// Rows of the table by rule and check.
 pub const MAX_RULE_ROWS: usize = 200;
 /// Failing checks named per resource.
@@ -249,31 +251,55 @@ fn scan_errors(o: &mut String, doc: &Document) {
     if errors.is_empty() {
         return;
     }
+    let parts = super::unread::parts(doc);
     let _ = writeln!(
         o,
-        "\n### Scan errors ({}): the scan is partial\n",
-        errors.len()
+        "\n### Scan errors ({} in {} {}): the scan is partial\n",
+        errors.len(),
+        parts.len(),
+        if parts.len() == 1 { "part" } else { "parts" }
     );
-    let listed: Vec<_> = errors.iter().take(MAX_ERRORS).collect();
-    let fixes = fixes_after_runs(listed.iter().copied());
-    for (i, e) in listed.iter().enumerate() {
+    let listed: Vec<_> = parts.iter().take(MAX_ERRORS).collect();
+    let fixes = fixes_after_runs(listed.iter().map(|p| p.errors[0]));
+    for (i, part) in listed.iter().enumerate() {
+        let mut calls: Vec<String> = part
+            .errors
+            .iter()
+            .take(ERRORS_PER_PART)
+            .map(|e| {
+                format!(
+                    "{}:{}: {}: {}",
+                    md(&e.service),
+                    md(&e.operation),
+                    md(&e.code),
+                    md(&e.message)
+                )
+            })
+            .collect();
+        if part.errors.len() > ERRORS_PER_PART {
+            calls.push(format!("…and {} more", part.errors.len() - ERRORS_PER_PART));
+        }
         let _ = writeln!(
             o,
-            "- {} {} {}:{}: {}: {}",
-            md(&e.account_id),
-            e.region.as_deref().map_or("(account-wide)".to_string(), md),
-            md(&e.service),
-            md(&e.operation),
-            md(&e.code),
-            md(&e.message)
+            "- {} {} {}",
+            md(part.account),
+            part.region.map_or("(account-wide)".to_string(), md),
+            calls.join("; ")
         );
-        // The fix of its error class, said once after a run of errors that share it.
+        if !part.blocked.is_empty() {
+            let _ = writeln!(
+                o,
+                "  - blocks {}",
+                super::unread::blocked_text(&part.blocked, &|s| md(s))
+            );
+        }
+        // The fix of its error class, said once after a run of parts that share it.
         if let Some(fix) = &fixes[i] {
             let _ = writeln!(o, "  - fix: {}", markdown_inline(fix));
         }
     }
-    if errors.len() > MAX_ERRORS {
-        let _ = writeln!(o, "- …and {} more", errors.len() - MAX_ERRORS);
+    if parts.len() > MAX_ERRORS {
+        let _ = writeln!(o, "- …and {} more", parts.len() - MAX_ERRORS);
     }
 }
 

@@ -462,6 +462,7 @@ pub fn merge_heads(inputs: &[Input]) -> Result<Merged, Error> {
                 r.dedup();
                 r
             },
+            recovered: inputs.iter().map(|(_, h)| h.scan.recovered).sum(),
         },
         rules: first.rules.clone(),
         results: Vec::new(),
@@ -788,6 +789,7 @@ mod tests {
                 account_details: Vec::new(),
                 shard: None,
                 resources: Vec::new(),
+                recovered: 0,
             },
             rules: Vec::new(),
             results: Vec::new(),

@@ -11,6 +11,7 @@ pub mod merge;
 pub mod ocsf;
 pub mod sarif;
 pub mod text;
+pub mod unread;
 pub mod v1;
 pub mod values;
 

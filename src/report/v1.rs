@@ -71,6 +71,14 @@ pub struct ScanSection {
     /// these alone in its regions. Absent for a scan of whole regions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
+    /// Parts of the scan (account-regions, accounts) that failed for a reason that can pass and
+    /// were read in a recovery pass. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recovered: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The report's form of a scan error (`scan.errors[]`): the inventory's error (the same fields,
@@ -94,7 +102,7 @@ pub mod error_entries {
         pub message: &'a str,
         /// [`ErrorClass::as_str`].
         pub class: &'static str,
-        /// [`ErrorClass::fix`]; absent for the class `other`.
+        /// [`ScanError::fix`]; absent when its class has none.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub fix: Option<String>,
     }
@@ -111,7 +119,7 @@ pub mod error_entries {
                 code: &e.code,
                 message: &e.message,
                 class: class.as_str(),
-                fix: class.fix(&e.service, &e.operation, &e.code),
+                fix: e.fix(),
             }
         }
     }
@@ -327,6 +335,7 @@ impl Document {
                 account_details: head.accounts.clone(),
                 shard: None,
                 resources: head.scan.resources_requested.clone(),
+                recovered: head.scan.recovered,
             },
             rules,
             results: Vec::new(),
@@ -647,6 +656,7 @@ mod tests {
                 regions_requested: Vec::new(),
                 regions_scanned: Vec::new(),
                 resources_requested: Vec::new(),
+                recovered: 0,
             },
             regions: regions
                 .iter()

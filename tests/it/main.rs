@@ -20,6 +20,7 @@ mod inventory_validation;
 mod org_scan;
 mod publish;
 mod recheck;
+mod recovery;
 mod report_accounts;
 mod report_e2e;
 mod report_exports;

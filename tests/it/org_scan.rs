@@ -1040,3 +1040,66 @@ fn an_organization_nested_deeper_than_organizations_allows_is_an_error_entry() {
         .stderr_has("cannot read the organization's units")
         .stderr_has("at most 5");
 }
+
+#[test]
+fn a_refused_assume_role_gets_the_fix_of_its_cause() {
+    let moto = Moto::start();
+    let world = seed_org(&moto);
+    let beta = world.id("beta").to_string();
+    let not_authorized = format!(
+        "User: arn:aws:iam::123456789012:user/audit is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::{beta}:role/OrganizationAccountAccessRole"
+    );
+    let causes = [
+        (
+            403,
+            "AccessDenied",
+            not_authorized.clone(),
+            "does not exist, or its trust policy",
+        ),
+        (
+            403,
+            "AccessDenied",
+            format!("{not_authorized} with an explicit deny in a service control policy"),
+            "service control policy",
+        ),
+        (
+            403,
+            "AccessDenied",
+            format!(
+                "{not_authorized} because no identity-based policy allows the sts:AssumeRole action"
+            ),
+            "may not call sts:AssumeRole",
+        ),
+        (
+            403,
+            "RegionDisabledException",
+            format!(
+                "STS is not activated in this region for account:{beta}. Your account administrator can activate STS in this region using the IAM Console."
+            ),
+            "STS is not activated",
+        ),
+    ];
+    for (status, code, message, want) in causes {
+        let refuse = Refuse {
+            assume_role_into: vec![beta.clone()],
+            assume_role_answer: Some((status, code.to_string(), message.clone())),
+            ..Refuse::default()
+        };
+        let (proxy, _log) = org_proxy(&moto, refuse);
+        let out = org_scan(&proxy.endpoint()).arg("--org").run();
+        out.assert_code(3);
+        let report = out.report();
+        let entry = report["scan"]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["account_id"] == beta.as_str() && e["operation"] == "AssumeRole")
+            .unwrap_or_else(|| panic!("{code}: no AssumeRole entry: {report}"))
+            .clone();
+        assert!(
+            entry["fix"].as_str().unwrap().contains(want),
+            "{code} {message}: {}",
+            entry["fix"]
+        );
+    }
+}

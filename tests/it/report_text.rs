@@ -54,7 +54,7 @@ fn summary_groups_by_rule_and_severity_then_lists_failing_resources() {
         !failing.contains("vpc-0a1b2c3d4e5f60006"),
         "a suppressed VPC is not listed"
     );
-    assert!(t.contains("Scan errors (1)"));
+    assert!(t.contains("Scan errors (1 in 1 part)"));
     assert!(t.contains("DescribeFlowLogs"));
     assert!(t.contains("Suppressions: 1 expired"));
     assert!(t.contains(HOSTILE_HTML), "names are shown as they are");

@@ -103,6 +103,7 @@ pub fn inventory(regions: Vec<(&str, Vec<Vpc>)>) -> Inventory {
             regions_requested: Vec::new(),
             regions_scanned: regions.iter().map(|r| r.0.to_string()).collect(),
             resources_requested: Vec::new(),
+            recovered: 0,
         },
         regions: regions
             .into_iter()

@@ -115,6 +115,7 @@ fn doc() -> Document {
             account_details: Vec::new(),
             shard: None,
             resources: Vec::new(),
+            recovered: 0,
         },
         rules: vec![RuleMeta {
             id: "VPC-001".into(),

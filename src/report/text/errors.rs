@@ -16,7 +16,18 @@ pub(super) fn render_errored(o: &mut String, p: &Paint, doc: &Document) {
     let mut groups: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
     let mut index: HashMap<(&str, &str, &str, &str), usize> = HashMap::new();
     let mut checks = 0;
-    for f in doc.results.iter().filter(|f| f.status == Status::Error) {
+    // A whole region the scan could not read is said once, with its scan error.
+    let unread: std::collections::HashSet<(&str, &str)> = doc
+        .scan
+        .errors
+        .iter()
+        .filter_map(|e| Some((e.account_id.as_str(), e.region.as_deref()?)))
+        .collect();
+    for f in doc.results.iter().filter(|f| {
+        f.status == Status::Error
+            && !(f.resource.kind == "region"
+                && unread.contains(&(f.resource.account_id.as_str(), f.resource.region.as_str())))
+    }) {
         checks += 1;
         let r = &f.resource;
         let key = (
@@ -95,38 +106,60 @@ fn blocked_checks(blocked: &[&Finding]) -> String {
         .join(", ")
 }
 
-/// The parts of the scan that could not be read, each followed by the fix that fits its class
-/// of error (said once for a run of errors that share it).
+/// The parts of the scan that could not be read: each account-region (or account) once, with
+/// its errors, the rules it left unevaluated and the fix that fits its class of error (said once
+/// for a run of parts that share it).
 pub(super) fn render_scan_errors(o: &mut String, p: &Paint, doc: &Document) {
     let scan = &doc.scan;
-    if !scan.errors.is_empty() {
-        o.push('\n');
-        let _ = writeln!(
-            o,
-            "{}",
-            p.status(
-                Status::Error,
-                &format!(
-                    "Scan errors ({}): the scan is partial, results may be missing",
-                    scan.errors.len()
-                )
+    if scan.errors.is_empty() {
+        return;
+    }
+    let parts = crate::report::unread::parts(doc);
+    o.push('\n');
+    let _ = writeln!(
+        o,
+        "{}",
+        p.status(
+            Status::Error,
+            &format!(
+                "Scan errors ({} in {} {}): the scan is partial, results may be missing",
+                scan.errors.len(),
+                parts.len(),
+                if parts.len() == 1 { "part" } else { "parts" }
             )
+        )
+    );
+    let fixes = fixes_after_runs(parts.iter().map(|part| part.errors[0]));
+    for (i, part) in parts.iter().enumerate() {
+        let place = format!(
+            "  {} {}",
+            escape(part.account),
+            escape(part.region.unwrap_or("(account-wide)"))
         );
-        let fixes = fixes_after_runs(&scan.errors);
-        for (i, e) in scan.errors.iter().enumerate() {
+        for (k, e) in part.errors.iter().enumerate() {
+            let lead = if k == 0 {
+                place.clone()
+            } else {
+                " ".repeat(place.chars().count())
+            };
             let _ = writeln!(
                 o,
-                "  {} {} {}:{}  {}: {}",
-                escape(&e.account_id),
-                escape(e.region.as_deref().unwrap_or("(account-wide)")),
+                "{lead} {}:{}  {}: {}",
                 escape(&e.service),
                 escape(&e.operation),
                 escape(&e.code),
                 escape(&e.message)
             );
-            if let Some(fix) = &fixes[i] {
-                let _ = writeln!(o, "    fix: {}", escape(fix));
-            }
+        }
+        if !part.blocked.is_empty() {
+            let _ = writeln!(
+                o,
+                "    blocks {}",
+                crate::report::unread::blocked_text(&part.blocked, &|s| escape(s).to_string())
+            );
+        }
+        if let Some(fix) = &fixes[i] {
+            let _ = writeln!(o, "    fix: {}", escape(fix));
         }
     }
 }

@@ -58,9 +58,14 @@ pub(super) fn render_header(o: &mut String, p: &Paint, doc: &Document) {
         o,
         "{}",
         p.dim(&format!(
-            "scanned {} → {}",
+            "scanned {} → {}{}",
             escape(&scan.started_at),
-            escape(&scan.finished_at)
+            escape(&scan.finished_at),
+            match scan.recovered {
+                0 => String::new(),
+                1 => " · 1 part recovered after a transient failure".to_string(),
+                n => format!(" · {n} parts recovered after transient failures"),
+            }
         ))
     );
     o.push('\n');

@@ -123,8 +123,11 @@ pub type CallLog = Arc<Mutex<Vec<Seen>>>;
 /// Which calls the proxy refuses.
 #[derive(Debug, Clone, Default)]
 pub struct Refuse {
-    /// AssumeRole into these accounts answers AccessDenied.
+    /// AssumeRole into these accounts answers AccessDenied (or `assume_role_answer`).
     pub assume_role_into: Vec<String>,
+    /// (HTTP status, code, message) of the answer to a refused AssumeRole, as AWS words each
+    /// cause; `None` for the proxy's own AccessDenied.
+    pub assume_role_answer: Option<(u16, String, String)>,
     /// (account, n): the first n AssumeRole calls into the account are answered, every later one
     /// is AccessDenied (a role whose trust is withdrawn between a scan and its fix).
     pub assume_role_into_after: Option<(String, usize)>,
@@ -282,6 +285,9 @@ fn org_proxy_inner(
                     .unwrap_or("")
                     .to_string();
                 if refuse.assume_role_into.contains(&target) {
+                    if let Some((status, code, message)) = &refuse.assume_role_answer {
+                        return Response::sts_error(*status, code, message);
+                    }
                     return denied(&format!("AssumeRole into {target}"));
                 }
                 if let Some((account, n)) = &refuse.assume_role_into_after

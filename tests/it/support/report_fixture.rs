@@ -293,6 +293,7 @@ pub fn demo_document() -> Document {
             account_details: Vec::new(),
             shard: None,
             resources: Vec::new(),
+            recovered: 0,
         },
         rules,
         results,

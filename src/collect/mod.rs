@@ -290,34 +290,12 @@ async fn reread(
     regions: Option<&std::collections::BTreeSet<String>>,
 ) -> (Vec<RegionInventory>, Vec<ScanError>) {
     let timeout_secs = opts.call_timeout.as_secs().max(1);
-    let member;
-    let c = if account == caller {
-        clients
-    } else {
-        let role = accounts
-            .iter()
-            .find(|a| a.id == account)
-            .and_then(|a| a.role_arn.clone());
-        let (Some(o), Some(role)) = (opts.accounts.as_ref(), role) else {
-            return (Vec::new(), Vec::new());
-        };
-        match accounts::reach_role(
-            clients,
-            o,
-            account,
-            &role,
-            o.external_id_for(account),
-            timeout_secs,
-        )
-        .await
-        {
-            Ok(c) => {
-                member = c;
-                &member
-            }
-            Err(e) => return (Vec::new(), vec![e]),
-        }
+    let o = opts.accounts.as_ref();
+    let member = match recovery::member(clients, o, accounts, caller, account, timeout_secs).await {
+        Ok(m) => m,
+        Err(e) => return (Vec::new(), e.into_iter().collect()),
     };
+    let c = member.as_ref().unwrap_or(clients);
     let requested: Vec<String> = match regions {
         Some(set) => set.iter().cloned().collect(),
         None => opts.regions.clone(),

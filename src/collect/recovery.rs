@@ -7,8 +7,10 @@
 //! DescribeRegions). This module decides what to retry and merges what a retry read; the
 //! collector runs the reads.
 
+use crate::collect::accounts::{AccountsOptions, reach_role};
+use crate::collect::clients::Clients;
 use crate::inventory::error_class::ErrorClass;
-use crate::inventory::{RegionInventory, ScanError};
+use crate::inventory::{Account, RegionInventory, ScanError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -72,6 +74,40 @@ pub fn cooldown(pass: u32) -> Duration {
     full.mul_f64(0.5 + 0.5 * r)
 }
 
+/// The clients of `account` for a new read: `Ok(None)` for the caller's own; else one
+/// assumed-role session through the role the scan recorded for it. A refused AssumeRole is the
+/// part's new error entry; an account with no recorded role is not read again (`Err(None)`).
+pub async fn member(
+    clients: &Clients,
+    o: Option<&AccountsOptions>,
+    accounts: &[Account],
+    caller: &str,
+    account: &str,
+    timeout_secs: u64,
+) -> Result<Option<Clients>, Option<ScanError>> {
+    if account == caller {
+        return Ok(None);
+    }
+    let role = accounts
+        .iter()
+        .find(|a| a.id == account)
+        .and_then(|a| a.role_arn.clone());
+    let (Some(o), Some(role)) = (o, role) else {
+        return Err(None);
+    };
+    reach_role(
+        clients,
+        o,
+        account,
+        &role,
+        o.external_id_for(account),
+        timeout_secs,
+    )
+    .await
+    .map(Some)
+    .map_err(Some)
+}
+
 /// Put what a new read of `account` (`regions`, or the whole account when `None`) gave in place
 /// of what the main pass had: the part's old error entries and region entries go, the new ones
 /// come in. Returns the number of parts recovered (read now without an error).
@@ -108,7 +144,7 @@ pub fn merge(
     errors.extend(new_errors);
     before
         .iter()
-        .filter(|part| !still.contains(part) && !(part.is_some() && still.contains(&None)))
+        .filter(|part| !still.contains(part) && (part.is_none() || !still.contains(&None)))
         .count()
 }
 

@@ -75,6 +75,33 @@ pub fn validate_endpoint(url: &str, origin: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// How long an idle connection is kept for reuse: under the idle timeouts of AWS's endpoints
+/// (load balancers close idle connections after about a minute), so that a kept connection is
+/// not one the far end has already closed.
+const POOL_IDLE: Duration = Duration::from_secs(20);
+
+/// The HTTP client of the whole run: every SDK client, of every account, region and service,
+/// takes its connections from this one pool (without it, each client has a pool of its own and
+/// almost every call opens a connection: a TCP and a TLS handshake). The TLS provider and the
+/// proxy settings (HTTPS_PROXY, NO_PROXY) are the SDK's defaults.
+fn shared_http_client(max_in_flight: usize) -> aws_sdk_sts::config::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig, tls};
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut b = ConnectorBuilder::default()
+            .pool_idle_timeout(POOL_IDLE)
+            .pool_max_idle_per_host(max_in_flight.max(1))
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::AwsLc,
+            ));
+        b.set_connector_settings(settings.cloned());
+        if let Some(c) = components {
+            b.set_sleep_impl(c.sleep_impl());
+        }
+        b.set_proxy_config(Some(ProxyConfig::from_env()));
+        b.build()
+    })
+}
+
 /// The shared configuration every client is built from, plus a cache of per-region clients.
 pub struct Clients {
     pub sdk: SdkConfig,
@@ -115,7 +142,8 @@ impl Clients {
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(retry)
-            .timeout_config(timeouts);
+            .timeout_config(timeouts)
+            .http_client(shared_http_client(opts.max_in_flight));
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }

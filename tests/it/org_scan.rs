@@ -1103,3 +1103,31 @@ fn a_refused_assume_role_gets_the_fix_of_its_cause() {
         );
     }
 }
+
+#[test]
+fn every_account_and_region_shares_one_connection_pool() {
+    use std::sync::atomic::Ordering;
+    let moto = Moto::start();
+    seed_org(&moto);
+    // A keep-alive endpoint that counts the connections it accepts.
+    let proxy = Proxy::faulty(moto.port, |_| None);
+    let out = org_scan(&proxy.endpoint())
+        .args([
+            "--org",
+            "--region",
+            "us-east-1,eu-west-1",
+            "--max-in-flight",
+            "4",
+        ])
+        .run();
+    out.assert_code(1);
+    let calls = proxy.requests.load(Ordering::SeqCst);
+    let connections = proxy.connections.load(Ordering::SeqCst);
+    assert!(calls >= 60, "{calls} calls");
+    // At most one connection per call in flight (4), plus the credential lookups' own
+    // short-lived ones: never one per account, region or service.
+    assert!(
+        connections <= 8,
+        "{connections} connections for {calls} calls"
+    );
+}

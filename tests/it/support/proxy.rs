@@ -153,6 +153,8 @@ pub struct Proxy {
     stop: Arc<AtomicBool>,
     /// Requests received, in total.
     pub requests: Arc<AtomicUsize>,
+    /// Connections accepted, in total.
+    pub connections: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -162,13 +164,16 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicUsize::new(0));
-        let (stop2, requests2) = (stop.clone(), requests.clone());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (stop2, requests2, connections2) =
+            (stop.clone(), requests.clone(), connections.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
+                connections2.fetch_add(1, Ordering::SeqCst);
                 let handler = handler.clone();
                 let requests = requests2.clone();
                 std::thread::spawn(move || serve(conn, upstream_port, handler, requests));
@@ -178,6 +183,7 @@ impl Proxy {
             port,
             stop,
             requests,
+            connections,
         }
     }
 

@@ -4,24 +4,48 @@
 //! function for its context before they reach a reader. The text format uses the one terminal
 //! escaper, [`crate::term::escape`].
 
-/// Escape a string for inline Markdown (CommonMark and GitHub Flavored Markdown).
+/// Escape a string for inline Markdown (CommonMark and GitHub Flavored Markdown), escaping only
+/// what could change the rendering, so that the source stays readable (`eu-west-1`,
+/// `2026-01-15T08:00:00Z` and `VPC-001` are left as they are):
 ///
-/// Every ASCII punctuation character is backslash-escaped, which CommonMark defines as literal, so no
-/// emphasis, link, image, code span, table cell, autolink or raw HTML can start. Line breaks, other
-/// control characters, the line and paragraph separators and the bidi controls
-/// ([`crate::term::breaks_text`]) become spaces, so the value can neither start a new block
-/// (heading, list, fence) nor reorder the text around it.
+/// - always: `\`, `|` (table cells), `*`, `[`, `]`, `<`, `>`, `&`, backticks and `~` (emphasis,
+///   links and images, raw HTML and autolinks, entities, code spans, strikethrough), and `@`
+///   (GitHub's e-mail autolinks);
+/// - `_` unless it is between two letters or digits (intraword, where it cannot emphasise);
+/// - the `:` of a URL scheme (`https://`) and the `.` of a leading `www.` (GitHub's autolinks).
+///
+/// The value goes inside a line (a table cell, after a list marker or a label): flowaudit's
+/// Markdown never starts a line with a value, so `#`, `-`, `+` and `1.` need no escape.
+///
+/// Line breaks, other control characters, the line and paragraph separators and the bidi
+/// controls ([`crate::term::breaks_text`]) become spaces, so the value can neither start a new
+/// block (heading, list, fence) nor reorder the text around it.
 pub fn markdown_inline(s: &str) -> String {
+    let chars: Vec<char> = s
+        .chars()
+        .map(|c| if crate::term::breaks_text(c) { ' ' } else { c })
+        .collect();
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if c.is_ascii_punctuation() {
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphanumeric());
+    for (i, &c) in chars.iter().enumerate() {
+        let escape = match c {
+            '\\' | '|' | '*' | '[' | ']' | '<' | '>' | '&' | '`' | '~' | '@' => true,
+            '_' => !(word(i.checked_sub(1).and_then(|p| chars.get(p))) && word(chars.get(i + 1))),
+            ':' => chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/'),
+            '.' => {
+                i >= 3
+                    && chars[i - 3..i]
+                        .iter()
+                        .collect::<String>()
+                        .eq_ignore_ascii_case("www")
+                    && (i == 3 || !word(chars.get(i - 4)))
+            }
+            _ => false,
+        };
+        if escape {
             out.push('\\');
-            out.push(c);
-        } else if crate::term::breaks_text(c) {
-            out.push(' ');
-        } else {
-            out.push(c);
         }
+        out.push(c);
     }
     out
 }
@@ -115,9 +139,30 @@ mod tests {
         let e = markdown_inline(hostile);
         assert_eq!(
             e,
-            r"\*\*x\*\* \[y\]\(javascript\:alert\(1\)\) \`c\` a\|b \<img src\=x onerror\=alert\(1\)\> \# h"
+            r"\*\*x\*\* \[y\](javascript:alert(1)) \`c\` a\|b \<img src=x onerror=alert(1)\> # h"
         );
         assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn markdown_inline_leaves_plain_text_plain() {
+        for plain in [
+            "eu-west-1",
+            "2026-01-15T08:00:00Z",
+            "VPC-001",
+            "flow_logs_enabled",
+            "a.b (c)",
+        ] {
+            assert_eq!(markdown_inline(plain), plain);
+        }
+        assert_eq!(markdown_inline("_x_"), r"\_x\_");
+        assert_eq!(
+            markdown_inline("see https://e.example"),
+            r"see https\://e.example"
+        );
+        assert_eq!(markdown_inline("www.e.example"), r"www\.e.example");
+        assert_eq!(markdown_inline("a@b.example"), r"a\@b.example");
+        assert_eq!(markdown_inline("~~x~~"), r"\~\~x\~\~");
     }
 
     #[test]

@@ -134,10 +134,65 @@ fn hostile_values_are_escaped_and_every_table_row_keeps_its_columns() {
     }
     // Each hostile VPC is listed, its name cut to at most 200 characters (before escaping).
     for i in 0..hostile.len() {
-        let id = format!("vpc\\-0{:016x}", 0xabc000 + i);
+        let id = format!("vpc-0{:016x}", 0xabc000 + i);
         assert!(md.contains(&id), "{id} listed");
     }
     assert!(md.lines().all(|l| l.len() < 4096), "no value is unbounded");
+
+    // Rendered by GitHub's own CommonMark (tables, autolinks, strikethrough), no value becomes a
+    // link, an image, an HTML element, emphasis or a heading.
+    let html = render_gfm(&md);
+    for needle in ["<a ", "<img", "<script", "<em>", "<del>", "<code>", "<!--"] {
+        assert!(
+            !html.contains(needle),
+            "{needle:?} in the rendered page:\n{html}"
+        );
+    }
+    let headings = md.lines().filter(|l| l.starts_with('#')).count();
+    assert_eq!(
+        html.matches("<h").filter(|_| true).count() - html.matches("<hr").count(),
+        headings,
+        "only the report's own headings:\n{html}"
+    );
+    assert!(
+        html.matches("<strong>").count() <= 1,
+        "only the report's own bold text"
+    );
+}
+
+/// HTML of `md` as GitHub renders it (cmarkgfm, with the GFM extensions).
+fn render_gfm(md: &str) -> String {
+    const RENDER: &str = r#"
+import json, sys, cmarkgfm
+from cmarkgfm.cmark import Options
+text = open(sys.argv[1], encoding="utf-8").read()
+print(json.dumps(cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)))
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("summary.md");
+    std::fs::write(&p, md).unwrap();
+    crate::support::harness::python_json(RENDER, [&p])
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_demo_summary_reads_plainly() {
+    let (_, md) = markdown_of(&repo_path("examples/demo-inventory.json"));
+    // Ids, regions, rule ids and times are left as they are.
+    for plain in ["eu-west-1", "VPC-001", "vpc-0123abcd4567ef890"] {
+        assert!(md.contains(plain), "{plain} in:\n{md}");
+    }
+    assert!(!md.contains("\\-"), "no escaped hyphen:\n{md}");
+    assert!(
+        md.contains("2026-01-15T08:00:00"),
+        "times as they are:\n{md}"
+    );
+    assert!(md.contains("flowaudit 0.1.0"), "{md}");
+    let html = render_gfm(&md);
+    assert!(!html.contains("<a "), "{html}");
+    assert!(html.contains("<table>"), "{html}");
 }
 
 #[test]

@@ -268,14 +268,14 @@ fn aws_strings_are_escaped_in_markdown() {
         .expect("the plain-text message names the resource literally");
     let md = html["message"]["markdown"].as_str().unwrap();
     assert!(!has_unescaped(md, '<'), "{md}");
-    assert!(md.contains(r"\<img src\=x onerror\=alert\(1\)\>"), "{md}");
+    assert!(md.contains(r"\<img src=x onerror=alert(1)\>"), "{md}");
     let mdres = results
         .iter()
         .find(|r| r["message"]["text"].as_str().unwrap().contains("**x**"))
         .unwrap();
     let md = mdres["message"]["markdown"].as_str().unwrap();
     assert!(
-        !md.contains("**x**") && !md.contains("](javascript"),
+        !md.contains("**x**") && !md.replace(r"\]", "").contains("](javascript"),
         "{md}"
     );
     assert!(

@@ -8,7 +8,7 @@ use super::errors::{CallFailure, classify};
 use crate::error::Error;
 use crate::inventory::error_class::ErrorClass;
 use crate::inventory::validate;
-use crate::inventory::{Account, MAX_OU_DEPTH, OrgUnit, ScanError};
+use crate::inventory::{MAX_OU_DEPTH, OrgUnit, ScanError};
 use crate::term::escape;
 use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
@@ -127,10 +127,11 @@ pub struct Needs {
     pub named_accounts: bool,
 }
 
-/// Read the organization for `--org`: its accounts and its tree. `None` when the accounts
-/// cannot be listed but `--account` names accounts to scan anyway (the failure is an error
-/// entry); an error when nothing could be scanned, or when `--ou` / `--exclude-ou` need a tree
-/// that could not be read. An unreadable tree otherwise leaves the accounts without OU paths.
+/// Read the organization's accounts for `--org`, and its tree when `--ou` / `--exclude-ou`
+/// select by it (otherwise the tree is read alongside the scan: [`tree`]). `None` when the
+/// accounts cannot be listed but `--account` names accounts to scan anyway (the failure is an
+/// error entry); an error when nothing could be scanned, or when `--ou` / `--exclude-ou` need a
+/// tree that could not be read.
 pub async fn read(
     clients: &Clients,
     needs: Needs,
@@ -169,7 +170,41 @@ pub async fn read(
         accounts,
         ..Default::default()
     };
-    if let Err(f) = read_tree(
+    if by_ou
+        && let Err(f) = read_tree(
+            &client,
+            &clients.limit,
+            timeout_secs,
+            concurrency,
+            &mut listing,
+        )
+        .await
+    {
+        let fix = match f.failure.class() {
+            ErrorClass::AccessDenied | ErrorClass::Other => "grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou".to_string(),
+            _ => f.failure.fix("organizations", f.operation, ""),
+        };
+        return Err(Error::fatal(format!(
+            "cannot read the organization's units (Organizations {}): {}\n  fix: {fix}",
+            f.operation,
+            escape(&f.failure.summary())
+        )));
+    }
+    Ok(Some(listing))
+}
+
+/// The organization's tree, read while the accounts are scanned when no selection needs it
+/// first: it only gives each account its OU path. An unreadable tree is an error entry, and
+/// the accounts then have no OU path.
+pub async fn tree(
+    clients: &Clients,
+    caller: &str,
+    concurrency: usize,
+    timeout_secs: u64,
+) -> (OrgListing, Option<ScanError>) {
+    let mut listing = OrgListing::default();
+    let client = clients.organizations();
+    match read_tree(
         &client,
         &clients.limit,
         timeout_secs,
@@ -178,66 +213,58 @@ pub async fn read(
     )
     .await
     {
-        if by_ou {
-            let fix = match f.failure.class() {
-                ErrorClass::AccessDenied | ErrorClass::Other => "grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou".to_string(),
-                _ => f.failure.fix("organizations", f.operation, ""),
-            };
-            return Err(Error::fatal(format!(
-                "cannot read the organization's units (Organizations {}): {}\n  fix: {fix}",
-                f.operation,
-                escape(&f.failure.summary())
-            )));
+        Ok(()) => (listing, None),
+        Err(f) => {
+            tracing::warn!(operation = f.operation, code = %escape(&f.failure.code), "the organization's units could not be read; accounts have no OU path");
+            (
+                OrgListing::default(),
+                Some(super::errors::account_error(
+                    caller,
+                    "organizations",
+                    f.operation,
+                    &f.failure,
+                )),
+            )
         }
-        tracing::warn!(operation = f.operation, code = %escape(&f.failure.code), "the organization's units could not be read; accounts have no OU path");
-        errors.push(super::errors::account_error(
-            caller,
-            "organizations",
-            f.operation,
-            &f.failure,
-        ));
-        listing.roots.clear();
-        listing.parents.clear();
-        listing.names.clear();
     }
-    Ok(Some(listing))
 }
 
-/// Give each account its tags (one `ListTagsForResource` per account, `concurrency` at once);
-/// an account whose tags cannot be read gets an error entry and no tags.
-pub async fn tag(
+/// The tags of each account (one `ListTagsForResource` per account, `concurrency` at once),
+/// read while the accounts are scanned; an account whose tags cannot be read gets an error
+/// entry and no tags.
+pub async fn tags(
     clients: &Clients,
-    accounts: &mut [&mut Account],
+    ids: Vec<String>,
     concurrency: usize,
     timeout_secs: u64,
-    errors: &mut Vec<ScanError>,
-) {
+) -> (Vec<(String, BTreeMap<String, String>)>, Vec<ScanError>) {
     let client = clients.organizations();
     type Tags = Result<BTreeMap<String, String>, OrgFailure>;
-    let read: Vec<(usize, Tags)> = futures::stream::iter(accounts.iter().enumerate())
-        .map(|(i, account)| {
+    let read: Vec<(String, Tags)> = futures::stream::iter(ids)
+        .map(|id| {
             let (client, limit) = (&client, &clients.limit);
             async move {
-                (
-                    i,
-                    account_tags(client, limit, timeout_secs, &account.id).await,
-                )
+                let tags = account_tags(client, limit, timeout_secs, &id).await;
+                (id, tags)
             }
         })
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
-    for (i, r) in read {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (id, r) in read {
         match r {
-            Ok(tags) => accounts[i].tags = tags,
+            Ok(tags) => out.push((id, tags)),
             Err(f) => errors.push(super::errors::account_error(
-                &accounts[i].id,
+                &id,
                 "organizations",
                 f.operation,
                 &f.failure,
             )),
         }
     }
+    (out, errors)
 }
 
 /// An Organizations call that failed.

@@ -277,6 +277,12 @@ def lower_bound(tree, inv):
     return sum(parts.values()), parts
 
 
+def first_listing(fig):
+    """When the first region listing (DescribeVpcs) reached moto, from the scan's first request."""
+    v = fig["ops"].get("DescribeVpcs")
+    return "—" if not v else f"{v[2]:.1f} s"
+
+
 def cpu_seconds(time_output):
     """User + system CPU seconds from GNU time's -v report (None without it)."""
     found = [float(line.rsplit(":", 1)[1]) for line in time_output.splitlines()
@@ -369,13 +375,16 @@ def main():
           f"{f' behind a {args.latency_ms:g} ms delaying proxy' if args.latency_ms else ''}; "
           f"median of {args.runs} run(s) after a warm-up; seeding took {seed_s:.0f} s\n")
     print("| accounts | regions | flowaudit options | wall time | peak RSS | API calls | lower bound | moto busy "
-          "| wall / busy | moto CPU | sum of service times | most requests open in moto | flowaudit CPU |")
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| wall / busy | moto CPU | sum of service times | most requests open in moto | flowaudit CPU "
+          "| flowaudit CPU per call | first region listing |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for extra, wall, peak_kb, fig in results:
         print(f"| {scanned} | {args.regions} | {' '.join(extra) or 'defaults'} | {wall:.1f} s "
               f"| {peak_kb / 1024:.0f} MiB | {fig['calls']} | {bound} | {fig['busy']:.1f} s "
               f"| {wall / fig['busy']:.2f} | {fig['moto_cpu']:.1f} s | {fig['sum']:.1f} s | {fig['peak_open']} "
-              f"| {'—' if fig['cpu'] is None else format(fig['cpu'], '.1f') + ' s'} |")
+              f"| {'—' if fig['cpu'] is None else format(fig['cpu'], '.1f') + ' s'} "
+              f"| {'—' if fig['cpu'] is None else format(1000 * fig['cpu'] / fig['calls'], '.2f') + ' ms'} "
+              f"| {first_listing(fig)} |")
         if fig["calls"] != bound:
             print(f"note: {' '.join(extra) or 'defaults'}: {fig['calls'] - bound:+d} calls against the lower bound",
                   file=sys.stderr)

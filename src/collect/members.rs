@@ -166,10 +166,9 @@ pub async fn collect_accounts(
             })
             .buffer_unordered(concurrency)
             .collect::<Vec<AccountScan>>();
-        let (side, (scans, _)) =
-            futures::join!(futures::future::join(tree, tags), async {
-                futures::join!(scans, owners.clone())
-            });
+        let (side, (scans, _)) = futures::join!(futures::future::join(tree, tags), async {
+            futures::join!(scans, owners.clone())
+        });
         (side, scans)
     };
     drop(reached);

@@ -303,4 +303,3 @@ async fn identify(
     tracing::info!(account = %escape(&account_id), partition = %escape(&partition), region = %escape(&home), "scanning with the credentials of this account");
     Ok((account_id, partition))
 }
-

@@ -59,4 +59,3 @@ impl From<&CollectOptions> for ClientSettings {
         }
     }
 }
-

@@ -7,7 +7,7 @@ use crate::support::hostile::{corpus, ou_name_glob, toml_string};
 use crate::support::json::each;
 use crate::support::org::{
     CallLog, Refuse, VPCS, assumed, assumed_roles, callers, count_op, counts, org_proxy,
-    org_proxy_timed, org_scan, seed_org,
+    org_proxy_gated, org_proxy_timed, org_scan, seed_org,
 };
 use crate::support::proxy::Proxy;
 use crate::support::results::{result, suppression_indices};
@@ -1129,5 +1129,73 @@ fn every_account_and_region_shares_one_connection_pool() {
     assert!(
         connections <= 8,
         "{connections} connections for {calls} calls"
+    );
+}
+
+#[test]
+fn no_account_waits_on_the_set_up_of_the_others_the_tree_or_the_tags() {
+    use std::sync::atomic::Ordering;
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let ids = moto.seed(&json!([
+        {"op": "bucket", "account": w.id("delta"), "name": "central-flow-logs", "encryption": "AES256"},
+        {"op": "flow_log", "account": w.id("alpha"), "key": "alpha_central", "resource": w.ids["alpha_bare"], "bucket": "central-flow-logs"}
+    ]));
+    let args = ["--org", "--region", "us-east-1"];
+    let (proxy, _) = org_proxy(&moto, Refuse::default());
+    let free = org_scan(&proxy.endpoint()).args(args).run();
+    free.assert_complete();
+    let scanned: BTreeSet<String> = free.inventory()["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["scanned"].as_bool() != Some(false))
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(scanned.len() >= 5, "{scanned:?}");
+
+    // Every answer a phase barrier would wait for (the tree, the tags, each account's bucket
+    // list) is held until every scanned account has started its region listing. With a barrier
+    // before the listings, the holds run out.
+    let want = scanned.clone();
+    let (proxy, log, ran_out) = org_proxy_gated(
+        &moto,
+        &["ListRoots", "ListTagsForResource", "ListBuckets"],
+        move |seen| {
+            let listing: BTreeSet<&str> = seen
+                .iter()
+                .filter(|c| c.operation == "DescribeVpcs")
+                .map(|c| c.account.as_str())
+                .collect();
+            want.iter().all(|a| listing.contains(a.as_str()))
+        },
+        std::time::Duration::from_secs(30),
+    );
+    let gated = org_scan(&proxy.endpoint()).args(args).run();
+    gated.assert_complete();
+    assert!(
+        !ran_out.load(Ordering::SeqCst),
+        "a held answer was waited for before the region listings started"
+    );
+    for op in ["ListRoots", "ListTagsForResource", "ListBuckets"] {
+        assert!(count_op(&log, op) > 0, "{op} was never called");
+    }
+    // The same inventory: OU paths and tags (read alongside) and the central bucket (read by its
+    // owner once every bucket list is known) all arrive.
+    let strip = |mut inv: Value| {
+        inv["scan"]["started_at"] = Value::Null;
+        inv["scan"]["finished_at"] = Value::Null;
+        inv
+    };
+    assert_eq!(strip(gated.inventory()), strip(free.inventory()));
+    let d = destination(&gated.inventory(), &ids["alpha_central"]);
+    assert_eq!(d["encryption"].as_str(), Some("aws_managed"), "{d}");
+    assert!(
+        gated.inventory()["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| !a["ou_path"].as_array().unwrap().is_empty()),
+        "no account got its OU path"
     );
 }

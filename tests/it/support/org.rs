@@ -193,7 +193,7 @@ pub fn org_proxy_timed(
     let open = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let peak2 = peak.clone();
-    let (proxy, log) = org_proxy_inner(moto, refuse, move |answer: &dyn Fn() -> Response| {
+    let (proxy, log) = org_proxy_inner(moto, refuse, move |_, _, answer: &dyn Fn() -> Response| {
         let now = open.fetch_add(1, Ordering::SeqCst) + 1;
         peak2.fetch_max(now, Ordering::SeqCst);
         std::thread::sleep(delay);
@@ -204,17 +204,49 @@ pub fn org_proxy_timed(
     (proxy, log, peak)
 }
 
+/// [`org_proxy`] that holds each request of the `held` operations until `release` is true of
+/// the calls seen so far, or `limit` has passed; the third value is set when a hold ran out
+/// (a request waited on calls that never came).
+pub fn org_proxy_gated(
+    moto: &Moto,
+    held: &'static [&'static str],
+    release: impl Fn(&[Seen]) -> bool + Send + Sync + 'static,
+    limit: Duration,
+) -> (Proxy, CallLog, Arc<std::sync::atomic::AtomicBool>) {
+    let ran_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let ran_out2 = ran_out.clone();
+    let (proxy, log) = org_proxy_inner(
+        moto,
+        Refuse::default(),
+        move |req: &Request, log: &CallLog, answer: &dyn Fn() -> Response| {
+            if held.contains(&operation(req).as_str()) {
+                let start = std::time::Instant::now();
+                while !release(&log.lock().unwrap()) {
+                    if start.elapsed() > limit {
+                        ran_out2.store(true, Ordering::SeqCst);
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+            answer()
+        },
+    );
+    (proxy, log, ran_out)
+}
+
 fn org_proxy_inner(
     moto: &Moto,
     refuse: Refuse,
-    around: impl Fn(&dyn Fn() -> Response) -> Response + Send + Sync + 'static,
+    around: impl Fn(&Request, &CallLog, &dyn Fn() -> Response) -> Response + Send + Sync + 'static,
 ) -> (Proxy, CallLog) {
     let log: CallLog = Arc::default();
+    let log3 = log.clone();
     let keys: Arc<Mutex<HashMap<String, String>>> = Arc::default();
     let assumed: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let log2 = log.clone();
     let handler: Handler = Arc::new(move |req, forward| {
-        around(&|| {
+        around(req, &log3, &|| {
             let op = operation(req);
             let (region, service) = req.scope();
             let key = access_key(req);

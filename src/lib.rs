@@ -12,6 +12,7 @@ pub mod fix;
 pub mod fsutil;
 pub mod inventory;
 pub mod kinds;
+pub mod pace;
 pub mod publish;
 pub mod report;
 pub mod rules;

@@ -2,7 +2,7 @@
 //! accounts file or `--account`), with which role each one is read, and the assumed-role
 //! sessions that reach them.
 
-use super::clients::Clients;
+use super::clients::{Clients, Paced};
 use super::errors::{CallFailure, classify};
 use super::org::OrgListing;
 use crate::error::Error;
@@ -468,7 +468,10 @@ impl RoleSession {
             .role_session_name(&o.session_name)
             .set_external_id(external_id.map(str::to_string))
             .set_duration_seconds(o.session_duration.map(|d| d.as_secs() as i32));
-        let creds = caller.limit.run(assume(&request, timeout_secs)).await?;
+        let creds = caller
+            .limit
+            .run_paced(Paced::AssumeRole, assume(&request, timeout_secs))
+            .await?;
         Ok(Arc::new(RoleSession {
             request,
             timeout_secs,

@@ -2,6 +2,7 @@
 //! retries and timeouts for every call the collector makes.
 
 use crate::error::Error;
+use crate::pace::Pace;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -12,27 +13,66 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// The global cap on AWS calls in flight (`--max-in-flight`), shared by the clients of every
-/// account. A call holds a permit from its first attempt to its last (retries included).
+/// account, and the pace of the services whose rates are per caller rather than per account and
+/// region. A call holds a permit from its first attempt to its last (retries included).
 #[derive(Clone)]
-pub struct Limit(Arc<Semaphore>);
+pub struct Limit {
+    calls: Arc<Semaphore>,
+    paces: Arc<Paces>,
+}
+
+/// Organizations is a global service with low request rates, and every `AssumeRole` of a scan
+/// counts against the caller's STS rate: their calls are paced, whatever the concurrency.
+struct Paces {
+    organizations: Pace,
+    sts: Pace,
+}
+
+/// Calls to Organizations, paced: 20 a second, bursts of 20.
+pub const ORGANIZATIONS_RATE: (f64, u32) = (20.0, 20);
+/// `AssumeRole` calls, paced: 100 a second, bursts of 100.
+pub const ASSUME_ROLE_RATE: (f64, u32) = (100.0, 100);
+
+/// A service whose calls are paced.
+#[derive(Debug, Clone, Copy)]
+pub enum Paced {
+    Organizations,
+    AssumeRole,
+}
 
 impl std::fmt::Debug for Limit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Limit({} free)", self.0.available_permits())
+        write!(f, "Limit({} free)", self.calls.available_permits())
     }
 }
 
 impl Limit {
     /// At most `n` calls at once (at least one).
     pub fn new(n: usize) -> Limit {
-        Limit(Arc::new(Semaphore::new(n.max(1))))
+        Limit {
+            calls: Arc::new(Semaphore::new(n.max(1))),
+            paces: Arc::new(Paces {
+                organizations: Pace::new(ORGANIZATIONS_RATE.0, ORGANIZATIONS_RATE.1),
+                sts: Pace::new(ASSUME_ROLE_RATE.0, ASSUME_ROLE_RATE.1),
+            }),
+        }
     }
 
     /// Run one AWS call (or one page of a listing) under the cap.
     pub async fn run<F: std::future::Future>(&self, call: F) -> F::Output {
         // The semaphore is never closed, so acquiring only waits.
-        let _permit = self.0.acquire().await.ok();
+        let _permit = self.calls.acquire().await.ok();
         call.await
+    }
+
+    /// Run one call of a paced service: wait for its turn (holding no place under the cap),
+    /// then run it under the cap.
+    pub async fn run_paced<F: std::future::Future>(&self, service: Paced, call: F) -> F::Output {
+        match service {
+            Paced::Organizations => self.paces.organizations.ready().await,
+            Paced::AssumeRole => self.paces.sts.ready().await,
+        }
+        self.run(call).await
     }
 }
 

@@ -3,7 +3,7 @@
 //! and `ListAccountsForParent` for each root and OU: calls grow with the OUs, not the accounts)
 //! and the tags of each selected account (`ListTagsForResource`).
 
-use super::clients::{Clients, Limit};
+use super::clients::{Clients, Limit, Paced};
 use super::errors::{CallFailure, classify};
 use crate::error::Error;
 use crate::inventory::error_class::ErrorClass;
@@ -294,7 +294,7 @@ fn wrong_shape(operation: &'static str, e: validate::Invalid) -> OrgFailure {
 macro_rules! pages {
     ($limit:expr, $timeout:expr, $op:literal, $request:expr, |$page:ident| $each:block) => {{
         let mut pages = $request.into_paginator().send();
-        while let Some(page) = $limit.run(pages.next()).await {
+        while let Some(page) = $limit.run_paced(Paced::Organizations, pages.next()).await {
             let $page = page.map_err(|e| failed($op, classify(&e, $timeout)))?;
             $each
         }

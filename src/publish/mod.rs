@@ -2,12 +2,11 @@
 //!
 //! - [`plan`] decides what goes where (pure): the hub of each finding, the scope a report speaks
 //!   for, which findings imported earlier are archived, and the batches;
-//! - [`pace`] keeps calls within a service's rate (a token bucket);
+//! - [`crate::pace`] keeps calls within a service's rate (a token bucket);
 //! - [`securityhub`] makes the calls: `GetFindings` to find what flowaudit imported earlier,
 //!   `BatchImportFindings` to import and archive. Nothing else is called.
 //!
 //! Printing belongs to the caller (`app`).
 
-pub mod pace;
 pub mod plan;
 pub mod securityhub;

@@ -7,11 +7,11 @@
 //! (throttling, a server error, a timeout, a broken connection) is tried again after a pause
 //! with jitter, each attempt paced like the first.
 
-use super::pace::Pace;
 use super::plan::{self, BATCH_BYTES, BATCH_FINDINGS, Held, Hub, HubPlan, Scope};
 use crate::collect::clients::Clients;
 use crate::collect::errors::classify;
 use crate::inventory::error_class::ErrorClass;
+use crate::pace::Pace;
 use crate::report::asff::{AsffFinding, product_arn};
 use aws_config::retry::RetryConfig;
 use aws_sdk_securityhub::config::http::HttpResponse;

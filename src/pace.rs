@@ -1,4 +1,6 @@
-//! A token bucket: at most `rate` calls a second on average, with bursts of `burst`.
+//! A token bucket: at most `rate` calls a second on average, with bursts of `burst`. It paces
+//! the calls of services whose rates are low or shared: Organizations and STS in a scan, Security
+//! Hub imports in `publish`.
 
 use std::time::{Duration, Instant};
 

@@ -237,10 +237,12 @@
   }
 
   // The per-resource view: one row per resource (account, region, type and id), one column per
-  // check. Resources come in the order of their most urgent result; a resource matches the
-  // filters when one of its results does. Built on first use.
-  var resources = null, resourceOf = null, checkCols = null;
+  // rule with a badge per check, so the table fits the screen however many checks a rule has.
+  // Resources come in the order of their most urgent result; a resource matches the filters when
+  // one of its results does. Built on first use.
+  var resources = null, resourceOf = null, ruleCols = null;
   var rmatches = [], rshown = 0;
+  var MARK = { pass: '\u2713', fail: '\u2717', error: '!', skipped: '\u2013', suppressed: 's' };
 
   function checkKey(r) { return str(r.rule_id) + '/' + str(r.check_id); }
 
@@ -262,22 +264,33 @@
       if (!has(x.byCheck, ck)) { x.byCheck[ck] = i; }
       resourceOf[i] = e;
     });
-    // The checks, in the order the report lists its rules, then any other check with a result.
+    // The rules, in the order the report lists them, each with the checks that have a result;
+    // then any other check with a result, under its rule id.
     var present = Object.create(null);
     results.forEach(function (r) { present[checkKey(r)] = true; });
-    checkCols = [];
-    var titles = Object.create(null);
+    ruleCols = [];
+    var byRule = Object.create(null), placed = Object.create(null);
+    function col(ruleId, title) {
+      if (!has(byRule, ruleId)) {
+        byRule[ruleId] = { id: ruleId, title: title, checks: [] };
+        ruleCols.push(byRule[ruleId]);
+      }
+      return byRule[ruleId];
+    }
     (Array.isArray(data.rules) ? data.rules : []).forEach(function (rule) {
       ((rule || {}).checks || []).forEach(function (c) {
         var k = str(rule.id) + '/' + str((c || {}).id);
-        if (present[k] && !has(titles, k)) {
-          titles[k] = str(rule.title) + ': ' + str(c.title);
-          checkCols.push(k);
+        if (present[k] && !has(placed, k)) {
+          placed[k] = true;
+          col(str(rule.id), str(rule.title)).checks.push({ key: k, id: str(c.id), title: str(c.title) });
         }
       });
     });
     Object.keys(present).sort().forEach(function (k) {
-      if (!has(titles, k)) { titles[k] = k; checkCols.push(k); }
+      if (has(placed, k)) { return; }
+      placed[k] = true;
+      var cut = k.indexOf('/');
+      col(k.slice(0, cut), k.slice(0, cut)).checks.push({ key: k, id: k.slice(cut + 1), title: k.slice(cut + 1) });
     });
     var tr = document.createElement('tr');
     ['Account', 'Region', 'Resource', 'Name', 'Network interfaces'].forEach(function (h, n) {
@@ -286,14 +299,11 @@
       if (n === 4) { th.className = 'num'; }
       tr.appendChild(th);
     });
-    checkCols.forEach(function (k) {
+    ruleCols.forEach(function (c) {
       var th = document.createElement('th');
       th.className = 'check';
-      th.title = titles[k];
-      var cut = k.indexOf('/');
-      th.appendChild(document.createTextNode(k.slice(0, cut + 1)));
-      th.appendChild(document.createElement('wbr'));
-      th.appendChild(document.createTextNode(k.slice(cut + 1)));
+      th.title = c.title + ': ' + c.checks.map(function (k) { return k.id; }).join(', ');
+      th.textContent = c.id;
       tr.appendChild(th);
     });
     var fixTh = document.createElement('th');
@@ -345,28 +355,35 @@
     var tr = document.createElement('tr');
     tr.className = 'resource';
     accountCell(tr, res);
-    cell(tr, res.region);
+    cell(tr, res.region, 'region');
     var idCell = cell(tr, res.id, 'rid');
     idCell.title = str(res.arn);
     defaultMark(idCell, res);
-    cell(tr, res.name, 'name');
+    nameCell(tr, res.name);
     cell(tr, typeof res.network_interfaces === 'number' ? res.network_interfaces : '', 'num');
-    checkCols.forEach(function (k) {
+    ruleCols.forEach(function (c) {
       var td = document.createElement('td');
       td.className = 'check';
-      if (has(x.byCheck, k)) {
-        var i = x.byCheck[k], r = results[i];
-        var span = document.createElement('span');
-        span.className = 'badge st-' + str(r.status);
-        span.textContent = str(r.status);
-        td.appendChild(span);
-        td.setAttribute('data-status', str(r.status));
-        td.title = messageOf(r);
-        if (passes && !passes(i)) { td.className += ' dim'; }
-      } else {
-        td.textContent = '\u2014';
-        td.className += ' none';
-      }
+      var any = false;
+      c.checks.forEach(function (k) {
+        var b = document.createElement('span');
+        if (has(x.byCheck, k.key)) {
+          var i = x.byCheck[k.key], r = results[i], st = str(r.status);
+          b.className = 'mark st-' + st + (passes && !passes(i) ? ' dim' : '');
+          b.textContent = has(MARK, st) ? MARK[st] : '?';
+          b.setAttribute('data-status', st);
+          b.title = k.id + ': ' + st + ' \u2014 ' + messageOf(r);
+          any = true;
+        } else {
+          b.className = 'mark none';
+          b.textContent = '\u00b7';
+          b.title = k.id + ': no result';
+        }
+        b.setAttribute('data-check', k.id);
+        b.setAttribute('aria-label', b.title);
+        td.appendChild(b);
+      });
+      if (!any) { td.className += ' none'; }
       tr.appendChild(td);
     });
     var fixTd = document.createElement('td');
@@ -409,6 +426,28 @@
     var td = document.createElement('td');
     if (cls) { td.className = cls; }
     td.textContent = str(text);
+    tr.appendChild(td);
+    return td;
+  }
+
+  // A name wraps between words only; a word wider than the column is cut, the whole name in
+  // the tooltip.
+  function nameCell(tr, name) {
+    var td = document.createElement('td');
+    td.className = 'name';
+    var clip = document.createElement('span');
+    clip.className = 'clip';
+    // Breaks only between words: each word is kept whole.
+    str(name).split(/( +)/).forEach(function (w) {
+      if (!w) { return; }
+      if (w.charAt(0) === ' ') { clip.appendChild(document.createTextNode(w)); return; }
+      var word = document.createElement('span');
+      word.className = 'word';
+      word.textContent = w;
+      clip.appendChild(word);
+    });
+    if (name) { td.title = str(name); }
+    td.appendChild(clip);
     tr.appendChild(td);
     return td;
   }
@@ -466,7 +505,7 @@
       idCell.appendChild(eni);
     }
     defaultMark(idCell, res);
-    cell(tr, res.name, 'name');
+    nameCell(tr, res.name);
     cell(tr, messageOf(r), 'msg');
     var fixTd = document.createElement('td');
     if (hasFix(r)) {

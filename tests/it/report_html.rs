@@ -1,7 +1,7 @@
 //! HTML output: self-contained, escaped, and working in a real headless Chromium (filters, fix
 //! snippets, no injected script, no network request, no console error).
 
-use crate::support::browser::{assert_clean_run, browse, data_block, rows};
+use crate::support::browser::{assert_clean_run, browse, browse_at, data_block, rows};
 use crate::support::cmd::fa;
 use crate::support::json::each;
 use crate::support::report_fixture::{self, HOSTILE_GLOBAL, HOSTILE_HTML, HOSTILE_MD};
@@ -453,7 +453,7 @@ fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_res
     // One resource's row: {header: status} and its other cells.
     let row_of = |vpc: &str| {
         format!(
-            "(() => {{ const heads = [...document.querySelectorAll('#resources thead th')].map(h => h.textContent); const tr = [...document.querySelectorAll('#resources tbody tr.resource')].find(t => t.querySelector('td.rid').textContent === {vpc:?}); if (!tr) return null; const tds = [...tr.children]; const o = {{}}; tds.forEach((td, i) => o[heads[i]] = td.classList.contains('check') ? (td.getAttribute('data-status') || td.textContent) : td.textContent); o.fix = !!tr.querySelector('details.resfix'); return o; }})()"
+            "(() => {{ const heads = [...document.querySelectorAll('#resources thead th')].map(h => h.textContent); const tr = [...document.querySelectorAll('#resources tbody tr.resource')].find(t => t.querySelector('td.rid').textContent === {vpc:?}); if (!tr) return null; const tds = [...tr.children]; const o = {{}}; tds.forEach((td, i) => {{ if (td.classList.contains('check')) {{ td.querySelectorAll('.mark').forEach(m => o[heads[i] + '/' + m.getAttribute('data-check')] = m.getAttribute('data-status') || m.textContent); }} else {{ o[heads[i]] = td.textContent; }} }}); o.fix = !!tr.querySelector('details.resfix'); return o; }})()"
         )
     };
     let steps = vec![
@@ -471,7 +471,7 @@ fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_res
         set_resources("f-region", ""),            // 7
         set_resources("f-rule", "VPC-002"),       // 8
         // 9: under a filter, the cells of other checks are dimmed, not hidden.
-        "[...document.querySelectorAll('#resources tbody td.check.dim')].length".into(),
+        "[...document.querySelectorAll('#resources tbody td.check .mark.dim')].length".into(),
         set_resources("f-rule", ""),              // 10
         search("onerror"),                        // 11
         search("flowauditInjected=3"),            // 12
@@ -513,9 +513,8 @@ fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_res
             "Resource",
             "Name",
             "Network interfaces",
-            "VPC-001/flow-log-exists",
-            "VPC-001/traffic-type-all",
-            "VPC-002/destination-encrypted",
+            "VPC-001",
+            "VPC-002",
             "Fix"
         ])
     );
@@ -529,10 +528,7 @@ fn per_resource_view_is_the_default_with_several_checks_and_filters_like_the_res
     );
     let r1 = &v[1];
     assert_eq!(r1["VPC-001/flow-log-exists"], "fail", "{r1}");
-    assert_eq!(
-        r1["VPC-001/traffic-type-all"], "\u{2014}",
-        "no result: {r1}"
-    );
+    assert_eq!(r1["VPC-001/traffic-type-all"], "\u{b7}", "no result: {r1}");
     assert_eq!(r1["VPC-002/destination-encrypted"], "skipped", "{r1}");
     assert_eq!(r1["Name"], HOSTILE_HTML);
     assert_eq!(r1["Account"], report_fixture::ACCOUNT_A);
@@ -635,4 +631,90 @@ fn a_default_vpc_says_so_in_both_tables_of_the_page() {
     let want = |n: usize| serde_json::json!(vec![["default VPC", target.as_str()]; n]);
     assert_eq!(v[0], want(marked), "one mark per result of the default VPC");
     assert_eq!(v[1], want(1), "one mark on its row of the resource table");
+}
+
+/// The per-resource table at `viewport` CSS pixels: its width against its container's and the
+/// page's, the ids, account ids and regions laid out on more than one line, the words of names
+/// split across lines, and the rows.
+const TABLE_FIT: &str = "(() => { const wrap = document.getElementById('resources-wrap'); const lines = (node) => { const r = document.createRange(); r.selectNodeContents(node); return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }; const broken = [...document.querySelectorAll('#resources td.rid, #resources td.acct, #resources td.region')].filter(td => td.firstChild && lines(td.firstChild) > 1).map(td => td.firstChild.textContent); const split = [...document.querySelectorAll('#resources td.name .word')].filter(w => lines(w.firstChild) > 1).map(w => w.textContent); return { wrap: wrap.clientWidth, scroll: wrap.scrollWidth, page: document.documentElement.scrollWidth, viewport: window.innerWidth, broken, split, rows: document.querySelectorAll('#resources tbody tr.resource').length, cut: [...document.querySelectorAll('#resources td.name')].filter(td => td.querySelector('.clip').scrollWidth > td.querySelector('.clip').clientWidth).map(td => td.title) }; })()";
+
+#[test]
+fn the_per_resource_table_fits_1280_pixels_without_breaking_an_id_or_a_word() {
+    let long_word = format!("payments{}", "x".repeat(120));
+    let spaced = "alpha team batch payments processing cluster for the eu west region";
+    let mut doc = report_fixture::demo_document();
+    let names = [HOSTILE_NAME, spaced, long_word.as_str(), HOSTILE_GLOBAL];
+    let mut named: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for r in doc.results.iter_mut() {
+        let n = named.len();
+        let name = *named
+            .entry(r.resource.id.clone())
+            .or_insert(names[n % names.len()]);
+        std::sync::Arc::make_mut(&mut r.resource).name = Some(name.to_string());
+    }
+    let file = out_dir().join("fit-1280.html");
+    std::fs::write(&file, render(&doc)).unwrap();
+    let r = browse_at(
+        (1280, 900),
+        &file,
+        &[TABLE_FIT.to_string()],
+        Some(&out_dir().join("fit-1280.png")),
+    );
+    assert_clean_run(&r);
+    let fit = &r["values"][0];
+    assert_eq!(fit["rows"], 6, "{fit}");
+    assert!(
+        fit["scroll"].as_u64() <= fit["wrap"].as_u64(),
+        "the table scrolls sideways: {fit}"
+    );
+    assert!(
+        fit["page"].as_u64() <= fit["viewport"].as_u64(),
+        "the page scrolls sideways: {fit}"
+    );
+    assert_eq!(fit["broken"], serde_json::json!([]), "{fit}");
+    assert_eq!(fit["split"], serde_json::json!([]), "{fit}");
+    // A name with a word too wide for its column is cut, the whole of it in the tooltip; a name
+    // of short words wraps between them.
+    let cut: Vec<&str> = fit["cut"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(cut.contains(&long_word.as_str()), "{fit}");
+    assert!(!cut.contains(&spaced), "{fit}");
+
+    // The demo scan's page, with every built-in rule that has a result.
+    let demo = out_dir().join("fit-1280-demo.html");
+    fa().args(["scan", "--from-inventory"])
+        .arg(crate::support::harness::repo_path(
+            "examples/demo-inventory.json",
+        ))
+        .args(["--format", "html", "--output"])
+        .arg(&demo)
+        .run()
+        .assert_code(3);
+    let r = browse_at((1280, 900), &demo, &[TABLE_FIT.to_string()], None);
+    assert_clean_run(&r);
+    let fit = &r["values"][0];
+    assert!(fit["rows"].as_u64() > Some(6), "{fit}");
+    assert!(
+        fit["scroll"].as_u64() <= fit["wrap"].as_u64(),
+        "the table scrolls sideways: {fit}"
+    );
+    assert_eq!(fit["broken"], serde_json::json!([]), "{fit}");
+    assert_eq!(fit["split"], serde_json::json!([]), "{fit}");
+
+    // The same at 10,000 VPCs (the rows shown first).
+    let big = out_dir().join("fit-1280-10k.html");
+    std::fs::write(&big, render(&report_fixture::scale_document(10_000))).unwrap();
+    let r = browse_at((1280, 900), &big, &[TABLE_FIT.to_string()], None);
+    assert_clean_run(&r);
+    let fit = &r["values"][0];
+    assert_eq!(fit["rows"], 500, "{fit}");
+    assert!(
+        fit["scroll"].as_u64() <= fit["wrap"].as_u64(),
+        "the table scrolls sideways: {fit}"
+    );
+    assert_eq!(fit["broken"], serde_json::json!([]), "{fit}");
 }

@@ -31,6 +31,16 @@ fn chromium() -> PathBuf {
 
 /// Open `html` in headless Chromium, evaluate `steps` in the page, return the runner's report.
 pub fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value {
+    browse_at((1400, 1000), html, steps, screenshot)
+}
+
+/// [`browse`] with a viewport of (width, height) CSS pixels.
+pub fn browse_at(
+    viewport: (u32, u32),
+    html: &Path,
+    steps: &[String],
+    screenshot: Option<&Path>,
+) -> Value {
     let steps_file = html.with_extension("steps.json");
     std::fs::write(&steps_file, serde_json::to_vec(steps).unwrap()).unwrap();
     let has_ws = Command::new("node")
@@ -48,7 +58,8 @@ pub fn browse(html: &Path, steps: &[String], screenshot: Option<&Path>) -> Value
     cmd.arg(repo_path("tests/support/browser/cdp-run.mjs"))
         .arg(chromium())
         .arg(html)
-        .arg(&steps_file);
+        .arg(&steps_file)
+        .env("CDP_VIEWPORT", format!("{}x{}", viewport.0, viewport.1));
     if let Some(s) = screenshot {
         cmd.arg(s);
     }

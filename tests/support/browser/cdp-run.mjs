@@ -6,7 +6,8 @@
 //
 // STEPS_JSON is a JSON array of JavaScript expressions; each is evaluated in the page after load (a
 // returned promise is awaited) and its value is reported. Needs a global WebSocket (Node 22, or
-// Node 20 with --experimental-websocket). No npm packages.
+// Node 20 with --experimental-websocket). No npm packages. CDP_VIEWPORT=WIDTHxHEIGHT sets the
+// viewport (default 1400x1000).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +24,12 @@ if (typeof WebSocket !== 'function') {
   process.exit(2);
 }
 const steps = JSON.parse(readFileSync(stepsFile, 'utf8'));
+const [vw, vh] = (process.env.CDP_VIEWPORT || '1400x1000').split('x').map(Number);
 const profile = mkdtempSync(join(tmpdir(), 'flowaudit-chromium-'));
 const browser = spawn(chromiumPath, [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
   '--disable-component-update', '--disable-sync', '--disable-extensions', '--no-default-browser-check',
-  '--window-size=1400,1000', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank',
+  `--window-size=${vw},${vh}`, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank',
 ], { stdio: ['ignore', 'ignore', 'pipe'] });
 let browserErr = '';
 browser.stderr.on('data', (d) => { browserErr += d; });
@@ -112,7 +114,7 @@ listeners.push((m) => {
   }
 });
 for (const d of ['Runtime.enable', 'Log.enable', 'Page.enable', 'Network.enable']) { await send(d, {}, sessionId); }
-await send('Emulation.setDeviceMetricsOverride', { width: 1400, height: 1000, deviceScaleFactor: 1, mobile: false }, sessionId);
+await send('Emulation.setDeviceMetricsOverride', { width: vw, height: vh, deviceScaleFactor: 1, mobile: false }, sessionId);
 
 const url = pathToFileURL(resolve(htmlFile)).href;
 const t0 = Date.now();

@@ -72,6 +72,9 @@ def run(args, delay_ms, connect_ms, extra, work):
         if proc.returncode not in (0, 1):
             sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-3000:]}")
         counts = get(port, "/__counts")
+        with open(f"/proc/{server.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        server_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         with open(inv) as f:
             doc = json.load(f)
     finally:
@@ -81,7 +84,7 @@ def run(args, delay_ms, connect_ms, extra, work):
     conns = counts.pop("_connections", 0)
     calls = sum(counts.values())
     return {"wall": wall, "user": user, "sys": system, "rss": rss, "calls": calls, "connections": conns,
-            "errors": len(doc.get("errors", [])), "regions": len(doc["regions"]),
+            "errors": len(doc.get("errors", [])), "server_cpu": server_cpu, "regions": len(doc["regions"]),
             "vpcs": sum(len(r["vpcs"]) for r in doc["regions"]), "ops": counts}
 
 
@@ -114,14 +117,14 @@ def main():
     print(f"\n{args.accounts} member accounts and the management account x {args.regions} regions x {args.vpcs} VPCs "
           f"on fast-aws; flowaudit: {args.label}\n")
     print("| flowaudit options | round trip | per new connection | wall | calls | connections | connections / calls "
-          "| CPU user | CPU system | CPU per call | peak RSS | error entries |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| CPU user | CPU system | CPU per call | peak RSS | error entries | endpoint CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for extra, delay, connect, r in rows:
         cpu = (r["user"] or 0) + (r["sys"] or 0)
         print(f"| {' '.join(extra) or 'defaults'} | {delay:g} ms | {connect:g} ms | {r['wall']:.1f} s | {r['calls']:,} "
               f"| {r['connections']:,} | {100 * r['connections'] / max(r['calls'], 1):.1f}% | {r['user']:.1f} s "
               f"| {r['sys']:.1f} s | {1000 * cpu / max(r['calls'], 1):.3f} ms | {(r['rss'] or 0) / 1024:.0f} MiB "
-              f"| {r['errors']} |")
+              f"| {r['errors']} | {r['server_cpu']:.1f} s |")
     for extra in {tuple(e) for e, *_ in rows}:
         pair = [r for e, d, _, r in rows if tuple(e) == extra]
         if len(pair) == 2 and pair[0]["wall"] > 0:

@@ -28,8 +28,8 @@ struct Paces {
     sts: Pace,
 }
 
-/// Calls to Organizations, paced: 20 a second, bursts of 20.
-pub const ORGANIZATIONS_RATE: (f64, u32) = (20.0, 20);
+/// Calls to Organizations, paced: 50 a second, bursts of 50.
+pub const ORGANIZATIONS_RATE: (f64, u32) = (50.0, 50);
 /// `AssumeRole` calls, paced: 100 a second, bursts of 100.
 pub const ASSUME_ROLE_RATE: (f64, u32) = (100.0, 100);
 
@@ -219,6 +219,26 @@ impl Clients {
             .into_builder()
             .credentials_provider(SharedCredentialsProvider::new(provider))
             .identity_cache(IdentityCache::no_cache())
+            .build();
+        Clients {
+            sdk,
+            endpoint_override: self.endpoint_override,
+            limit: self.limit.clone(),
+            ec2: Mutex::new(HashMap::new()),
+            logs: Mutex::new(HashMap::new()),
+            s3: Mutex::new(HashMap::new()),
+            firehose: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The same clients with `max_attempts` attempts per call (the recovery pass's own budget),
+    /// sharing the cap on calls in flight and the connection pool.
+    pub fn with_max_attempts(&self, max_attempts: u32) -> Clients {
+        let sdk = self
+            .sdk
+            .clone()
+            .into_builder()
+            .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
             .build();
         Clients {
             sdk,

@@ -123,9 +123,15 @@ macro_rules! list_all {
                 operation: $op,
                 failure: classify(&e, $ctx.timeout_secs),
             })?;
+            // The last page is known by its missing token: asking the paginator again would
+            // wait for a place under the cap for no call.
+            let more = $page.next_token().is_some_and(|t| !t.is_empty());
             let before = out.len();
             out.extend($items);
             tracing::debug!(region = %crate::term::escape(&$ctx.region), page = n, items = out.len() - before, $op);
+            if !more {
+                break;
+            }
         }
         tracing::debug!(region = %crate::term::escape(&$ctx.region), pages = n, items = out.len(), concat!($op, " done"));
         Ok(out)

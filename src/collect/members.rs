@@ -17,6 +17,10 @@ use futures::{FutureExt, StreamExt};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
+/// Tag reads waiting at once. Organizations calls are paced ([`super::clients::Paced`]): the
+/// pace, not this, sets their rate, while each still waits its turn under `--max-in-flight`.
+const TAGS_WAITING: usize = 256;
+
 /// An account reached: `None` for the caller's own account (the caller's clients serve it).
 type Reached = Result<Option<Clients>, ScanError>;
 
@@ -84,7 +88,9 @@ pub async fn collect_accounts(
     let tags = async move {
         match tag_ids.is_empty() {
             true => (Vec::new(), Vec::new()),
-            false => org::tags(clients, tag_ids, concurrency, timeout_secs).await,
+            // Paced, so many may wait at once: each takes its place under the cap on
+            // calls in flight as its turn comes, among the listings' calls.
+            false => org::tags(clients, tag_ids, TAGS_WAITING, timeout_secs).await,
         }
     };
 

@@ -178,6 +178,7 @@ async fn recover(
     scan_errors: &mut Vec<ScanError>,
 ) -> usize {
     let concurrency = opts.accounts.as_ref().map_or(1, |a| a.concurrency.max(1));
+    let clients = &clients.with_max_attempts(recovery::ATTEMPTS.max(opts.max_attempts));
     let mut recovered = 0;
     for pass in 0..recovery::MAX_PASSES {
         let parts = recovery::parts(scan_errors);

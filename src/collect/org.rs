@@ -290,13 +290,19 @@ fn wrong_shape(operation: &'static str, e: validate::Invalid) -> OrgFailure {
     )
 }
 
-/// Drain a paginator under the cap; a failed page fails the listing.
+/// Drain a paginator, each page paced and under the cap; a failed page fails the listing. The
+/// last page is known by its missing `NextToken`, so no turn is spent on asking the paginator
+/// for a page that is not there.
 macro_rules! pages {
     ($limit:expr, $timeout:expr, $op:literal, $request:expr, |$page:ident| $each:block) => {{
         let mut pages = $request.into_paginator().send();
         while let Some(page) = $limit.run_paced(Paced::Organizations, pages.next()).await {
             let $page = page.map_err(|e| failed($op, classify(&e, $timeout)))?;
+            let more = $page.next_token().is_some_and(|t| !t.is_empty());
             $each
+            if !more {
+                break;
+            }
         }
         tracing::debug!(concat!($op, " done"));
     }};

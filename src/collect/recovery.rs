@@ -17,6 +17,10 @@ use std::time::Duration;
 /// Recovery passes at most, each after its own cool-down.
 pub const MAX_PASSES: u32 = 4;
 
+/// Attempts per call in a recovery read, or `--max-attempts` when that is more: a part that
+/// failed once is read again with a larger budget than the main pass had.
+pub const ATTEMPTS: u32 = 8;
+
 /// The operations whose failure leaves a part of the scan unread, and that a new read of the
 /// part retries: the EC2 listings, region discovery and the member role.
 const RETRIED: &[&str] = &[

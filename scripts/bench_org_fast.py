@@ -88,6 +88,18 @@ def run(args, delay_ms, connect_ms, extra, work):
             "vpcs": sum(len(r["vpcs"]) for r in doc["regions"]), "ops": counts}
 
 
+def lower_bound(members, regions, vpcs):
+    """The fewest calls `scan --org` can make of fast-aws's organization: its accounts (members
+    and the management account) all under the root, no OUs, pages of 20, every account with the
+    log group /flow in every region (KMS) and, with 2 VPCs or more, one central bucket."""
+    accounts = members + 1
+    pages = -(-accounts // 20)
+    org = 1 + pages + 1 + 1 + pages + accounts  # caller, ListAccounts, root, OUs, parent, tags
+    setup = members + accounts + accounts  # AssumeRole, ListBuckets, DescribeRegions
+    per_region = 5 + (1 if vpcs >= 1 else 0)  # five listings, one DescribeLogGroups
+    return org + setup + accounts * regions * per_region + (1 if vpcs >= 2 else 0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -115,7 +127,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"\n{args.accounts} member accounts and the management account x {args.regions} regions x {args.vpcs} VPCs "
-          f"on fast-aws; flowaudit: {args.label}\n")
+          f"on fast-aws; flowaudit: {args.label}; lower bound {lower_bound(args.accounts, args.regions, args.vpcs):,} "
+          f"calls\n")
     print("| flowaudit options | round trip | per new connection | wall | calls | connections | connections / calls "
           "| CPU user | CPU system | CPU per call | peak RSS | error entries | endpoint CPU |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -132,11 +132,11 @@ fn a_region_answering_403_is_an_error_entry_and_the_rest_is_complete() {
 
 #[test]
 fn a_region_answering_500_is_retried_then_recorded() {
-    // Five listings, two attempts each, in the main pass and again in the recovery pass (one
-    // pass: it recovers nothing, so there is no other).
+    // Five listings, two attempts each in the main pass, then eight each in the recovery pass
+    // (its own budget; one pass: it recovers nothing, so there is no other).
     assert_eq!(
         scan_with_failing_region("eu-west-1", 500, "InternalError", "2"),
-        20
+        5 * 2 + 5 * 8
     );
 }
 

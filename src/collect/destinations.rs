@@ -332,7 +332,25 @@ pub async fn resolve_bucket(
 }
 
 /// One account's buckets: (account id, its clients, each bucket with its region where known).
-pub type OwnedBy<'a> = (String, &'a Clients, Vec<(String, Option<String>)>);
+pub type OwnedBy<'a> = (String, ClientsRef<'a>, Vec<(String, Option<String>)>);
+
+/// The clients of an account: the caller's, borrowed, or those of an account reached during the
+/// scan, shared with its scan.
+#[derive(Clone)]
+pub enum ClientsRef<'a> {
+    Borrowed(&'a Clients),
+    Shared(std::sync::Arc<Clients>),
+}
+
+impl std::ops::Deref for ClientsRef<'_> {
+    type Target = Clients;
+    fn deref(&self) -> &Clients {
+        match self {
+            ClientsRef::Borrowed(c) => c,
+            ClientsRef::Shared(c) => c,
+        }
+    }
+}
 
 /// The buckets each scanned account owns (one `ListBuckets` per account), with the clients of
 /// every owner. In a scan of several accounts, a bucket that a scanned account owns is read with
@@ -342,11 +360,11 @@ pub struct Owners<'a> {
     /// bucket -> (index into `accounts`, the region ListBuckets gave)
     buckets: HashMap<String, (usize, Option<String>)>,
     /// (account id, its clients)
-    accounts: Vec<(String, &'a Clients)>,
+    accounts: Vec<(String, ClientsRef<'a>)>,
     read: std::sync::Mutex<HashMap<String, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
     /// Every scanned account's clients, by account id: its delivery streams and log groups are
     /// read with them.
-    readers: HashMap<String, &'a Clients>,
+    readers: HashMap<String, ClientsRef<'a>>,
     streams:
         std::sync::Mutex<HashMap<StreamRef, std::sync::Arc<tokio::sync::OnceCell<Destination>>>>,
 }
@@ -374,21 +392,21 @@ impl<'a> Owners<'a> {
 
     /// The accounts whose delivery streams and log groups can be read, with their clients:
     /// every scanned account that was reached.
-    pub fn with_readers(mut self, accounts: Vec<(String, &'a Clients)>) -> Owners<'a> {
+    pub fn with_readers(mut self, accounts: Vec<(String, ClientsRef<'a>)>) -> Owners<'a> {
         self.readers = accounts.into_iter().collect();
         self
     }
 
     /// The clients of a scanned account that was reached, to read its own log groups.
-    fn clients_of(&self, account: &str) -> Option<&'a Clients> {
-        self.readers.get(account).copied()
+    fn clients_of(&self, account: &str) -> Option<&Clients> {
+        self.readers.get(account).map(|c| &**c)
     }
 
     /// Read a delivery stream of a scanned account with that account's credentials, once for
     /// the whole scan; the first caller reads it, the others wait for that answer. `None` when
     /// the stream's account is not a scanned account.
     async fn read_stream(&self, stream: &StreamRef, timeout_secs: u64) -> Option<Destination> {
-        let clients = *self.readers.get(&stream.account)?;
+        let clients: &Clients = self.readers.get(&stream.account)?;
         let cell = once_cell_of(&self.streams, stream.clone());
         let d = cell
             .get_or_init(|| firehose::describe(clients, stream, timeout_secs))

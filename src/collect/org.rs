@@ -144,17 +144,7 @@ pub async fn read(
     let by_ou = needs.by_ou;
     let accounts = match list_accounts(&client, &clients.limit, timeout_secs).await {
         Ok(accounts) => accounts,
-        Err(f) if !needs.named_accounts || by_ou => {
-            let fix = match f.failure.class() {
-                ErrorClass::AccessDenied | ErrorClass::Other => "run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file".to_string(),
-                _ => f.failure.fix("organizations", f.operation, ""),
-            };
-            return Err(Error::fatal(format!(
-                "cannot list the organization's accounts (Organizations {}): {}\n  fix: {fix}",
-                f.operation,
-                escape(&f.failure.summary())
-            )));
-        }
+        Err(f) if !needs.named_accounts || by_ou => return Err(unlisted(&f)),
         Err(f) => {
             tracing::warn!(code = %escape(&f.failure.code), "the organization's accounts could not be listed; scanning the --account ids");
             errors.push(super::errors::account_error(
@@ -191,6 +181,19 @@ pub async fn read(
         )));
     }
     Ok(Some(listing))
+}
+
+/// The error that stops a scan whose accounts cannot be listed.
+fn unlisted(f: &OrgFailure) -> Error {
+    let fix = match f.failure.class() {
+        ErrorClass::AccessDenied | ErrorClass::Other => "run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file".to_string(),
+        _ => f.failure.fix("organizations", f.operation, ""),
+    };
+    Error::fatal(format!(
+        "cannot list the organization's accounts (Organizations {}): {}\n  fix: {fix}",
+        f.operation,
+        escape(&f.failure.summary())
+    ))
 }
 
 /// The organization's tree, read while the accounts are scanned when no selection needs it
@@ -234,13 +237,13 @@ pub async fn tree(
 /// entry and no tags.
 pub async fn tags(
     clients: &Clients,
-    ids: Vec<String>,
+    ids: impl futures::Stream<Item = String>,
     concurrency: usize,
     timeout_secs: u64,
 ) -> (Vec<(String, BTreeMap<String, String>)>, Vec<ScanError>) {
     let client = clients.organizations();
     type Tags = Result<BTreeMap<String, String>, OrgFailure>;
-    let read: Vec<(String, Tags)> = futures::stream::iter(ids)
+    let read: Vec<(String, Tags)> = ids
         .map(|id| {
             let (client, limit) = (&client, &clients.limit);
             async move {
@@ -332,6 +335,56 @@ pub async fn list_accounts(
         }
     );
     Ok(out)
+}
+
+/// Every account of the organization, handed to `each_page` page by page as `ListAccounts`
+/// answers, so that the first accounts are scanned while the next pages are read. A failed page
+/// stops the scan, as a failed listing does; so does an error of `each_page`.
+pub async fn stream_accounts(
+    clients: &Clients,
+    timeout_secs: u64,
+    mut each_page: impl FnMut(Vec<OrgAccount>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let client = clients.organizations();
+    let limit = &clients.limit;
+    let mut n = 0usize;
+    let listed: Result<(), Stop> = async {
+        pages!(
+            limit,
+            timeout_secs,
+            "ListAccounts",
+            client.list_accounts().max_results(20),
+            |page| {
+                let mut accounts = Vec::new();
+                for a in page.accounts() {
+                    accounts.push(convert(a).map_err(|e| {
+                        wrong_shape("ListAccounts", e.within(format_args!("Accounts[{n}]")))
+                    })?);
+                    n += 1;
+                }
+                each_page(accounts).map_err(Stop::Selection)?;
+            }
+        );
+        Ok(())
+    }
+    .await;
+    match listed {
+        Ok(()) => Ok(()),
+        Err(Stop::Listing(f)) => Err(unlisted(&f)),
+        Err(Stop::Selection(e)) => Err(e),
+    }
+}
+
+/// Why [`stream_accounts`] stopped.
+enum Stop {
+    Listing(OrgFailure),
+    Selection(Error),
+}
+
+impl From<OrgFailure> for Stop {
+    fn from(f: OrgFailure) -> Stop {
+        Stop::Listing(f)
+    }
 }
 
 fn convert(a: &aws_sdk_organizations::types::Account) -> Result<OrgAccount, validate::Invalid> {

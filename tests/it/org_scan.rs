@@ -7,7 +7,7 @@ use crate::support::hostile::{corpus, ou_name_glob, toml_string};
 use crate::support::json::each;
 use crate::support::org::{
     CallLog, Refuse, VPCS, assumed, assumed_roles, callers, count_op, counts, org_proxy,
-    org_proxy_gated, org_proxy_timed, org_scan, seed_org,
+    org_proxy_gated, org_proxy_holding, org_proxy_timed, org_scan, seed_org,
 };
 use crate::support::proxy::Proxy;
 use crate::support::results::{result, suppression_indices};
@@ -1198,4 +1198,58 @@ fn no_account_waits_on_the_set_up_of_the_others_the_tree_or_the_tags() {
             .any(|a| !a["ou_path"].as_array().unwrap().is_empty()),
         "no account got its OU path"
     );
+}
+
+#[test]
+fn the_accounts_of_a_listing_page_are_scanned_while_the_next_page_is_read() {
+    let moto = Moto::start();
+    let mut ops = vec![json!({"op": "organization", "key": "root"})];
+    for i in 0..24 {
+        ops.push(json!({"op": "org_account", "key": format!("a{i}"), "name": format!("a{i}")}));
+    }
+    let ids = moto.seed(&Value::Array(ops));
+    let args = ["--org", "--region", "us-east-1"];
+    let (proxy, _) = org_proxy(&moto, Refuse::default());
+    let whole = org_scan(&proxy.endpoint()).args(args).run();
+    whole.assert_complete();
+    // 25 accounts, 20 a page. The second page is held until a region listing has been seen:
+    // with the whole list read before the first scan, the hold runs out.
+    let held = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let held2 = held.clone();
+    let (proxy, log, ran_out) = org_proxy_holding(
+        &moto,
+        move |req| {
+            let second_page = req
+                .header("X-Amz-Target")
+                .is_some_and(|t| t.ends_with(".ListAccounts"))
+                && String::from_utf8_lossy(&req.body).contains("NextToken");
+            if second_page {
+                held2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            second_page
+        },
+        |seen| seen.iter().any(|c| c.operation == "DescribeVpcs"),
+        std::time::Duration::from_secs(30),
+    );
+    let paged = org_scan(&proxy.endpoint()).args(args).run();
+    paged.assert_complete();
+    assert!(
+        !ran_out.load(std::sync::atomic::Ordering::SeqCst),
+        "no account was scanned before the last page of accounts"
+    );
+    assert_eq!(count_op(&log, "ListAccounts"), 2);
+    assert_eq!(
+        held.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the second page was held"
+    );
+    let strip = |mut inv: Value| {
+        inv["scan"]["started_at"] = Value::Null;
+        inv["scan"]["finished_at"] = Value::Null;
+        inv
+    };
+    let inv = paged.inventory();
+    assert_eq!(account_ids(&inv).len(), 25, "{:?}", account_ids(&inv));
+    assert!(account_ids(&inv).contains(&ids["a23"]));
+    assert_eq!(strip(inv), strip(whole.inventory()));
 }

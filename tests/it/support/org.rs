@@ -213,13 +213,28 @@ pub fn org_proxy_gated(
     release: impl Fn(&[Seen]) -> bool + Send + Sync + 'static,
     limit: Duration,
 ) -> (Proxy, CallLog, Arc<std::sync::atomic::AtomicBool>) {
+    org_proxy_holding(
+        moto,
+        move |req| held.contains(&operation(req).as_str()),
+        release,
+        limit,
+    )
+}
+
+/// [`org_proxy_gated`] that holds the requests `hold` picks.
+pub fn org_proxy_holding(
+    moto: &Moto,
+    hold: impl Fn(&Request) -> bool + Send + Sync + 'static,
+    release: impl Fn(&[Seen]) -> bool + Send + Sync + 'static,
+    limit: Duration,
+) -> (Proxy, CallLog, Arc<std::sync::atomic::AtomicBool>) {
     let ran_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ran_out2 = ran_out.clone();
     let (proxy, log) = org_proxy_inner(
         moto,
         Refuse::default(),
         move |req: &Request, log: &CallLog, answer: &dyn Fn() -> Response| {
-            if held.contains(&operation(req).as_str()) {
+            if hold(req) {
                 let start = std::time::Instant::now();
                 while !release(&log.lock().unwrap()) {
                     if start.elapsed() > limit {

@@ -44,15 +44,24 @@ struct Feed {
     seen: HashSet<String>,
 }
 
+impl Drop for Feed {
+    /// The tags are read once the listing is over: Organizations calls share one pace, and the
+    /// pages of `ListAccounts` must not wait behind the tags of the accounts already listed.
+    fn drop(&mut self) {
+        if let Some(tags) = self.tags.take() {
+            for m in self.all.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                let _ = tags.unbounded_send(m.target.account.id.clone());
+            }
+        }
+    }
+}
+
 impl Feed {
     /// Hand on the accounts of `targets` not seen before.
     fn push(&mut self, targets: Vec<Target>) {
         for target in targets {
             if !self.seen.insert(target.account.id.clone()) {
                 continue;
-            }
-            if let Some(tags) = &self.tags {
-                let _ = tags.unbounded_send(target.account.id.clone());
             }
             let scanned = target.account.scanned;
             let m = Arc::new(Member {

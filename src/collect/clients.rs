@@ -220,15 +220,7 @@ impl Clients {
             .credentials_provider(SharedCredentialsProvider::new(provider))
             .identity_cache(IdentityCache::no_cache())
             .build();
-        Clients {
-            sdk,
-            endpoint_override: self.endpoint_override,
-            limit: self.limit.clone(),
-            ec2: Mutex::new(HashMap::new()),
-            logs: Mutex::new(HashMap::new()),
-            s3: Mutex::new(HashMap::new()),
-            firehose: Mutex::new(HashMap::new()),
-        }
+        self.with_sdk(sdk)
     }
 
     /// The same clients with `max_attempts` attempts per call (the recovery pass's own budget),
@@ -240,6 +232,12 @@ impl Clients {
             .into_builder()
             .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
             .build();
+        self.with_sdk(sdk)
+    }
+
+    /// Clients built from `sdk`, sharing this one's endpoint override and cap on calls in
+    /// flight, with empty caches.
+    fn with_sdk(&self, sdk: SdkConfig) -> Clients {
         Clients {
             sdk,
             endpoint_override: self.endpoint_override,

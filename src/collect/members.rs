@@ -269,14 +269,7 @@ pub async fn collect_accounts(
         std::mem::take(&mut *all.lock().unwrap_or_else(|e| e.into_inner()));
     let mut targets: Vec<Target> = members
         .into_iter()
-        .map(|m| match Arc::try_unwrap(m) {
-            Ok(m) => m.target,
-            Err(m) => Target {
-                account: m.target.account.clone(),
-                regions: m.target.regions.clone(),
-                external_id: m.target.external_id.clone(),
-            },
-        })
+        .map(|m| Arc::try_unwrap(m).map_or_else(|m| m.target.clone(), |m| m.target))
         .collect();
     targets.sort_by(|x, y| x.account.id.cmp(&y.account.id));
     errors.extend(tag_errors);

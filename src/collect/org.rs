@@ -170,27 +170,33 @@ pub async fn read(
         )
         .await
     {
-        let fix = match f.failure.class() {
-            ErrorClass::AccessDenied | ErrorClass::Other => "grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou".to_string(),
-            _ => f.failure.fix("organizations", f.operation, ""),
-        };
-        return Err(Error::fatal(format!(
-            "cannot read the organization's units (Organizations {}): {}\n  fix: {fix}",
-            f.operation,
-            escape(&f.failure.summary())
-        )));
+        return Err(stopped(
+            &f,
+            "read the organization's units",
+            "grant organizations:ListRoots, ListOrganizationalUnitsForParent and ListAccountsForParent, or leave out --ou / --exclude-ou",
+        ));
     }
     Ok(Some(listing))
 }
 
 /// The error that stops a scan whose accounts cannot be listed.
 fn unlisted(f: &OrgFailure) -> Error {
+    stopped(
+        f,
+        "list the organization's accounts",
+        "run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file",
+    )
+}
+
+/// The error that stops a scan when an Organizations read it needs failed: `denied_fix` when
+/// access is denied (or the failure has no known cause), else the fix of the failure's class.
+fn stopped(f: &OrgFailure, what: &str, denied_fix: &str) -> Error {
     let fix = match f.failure.class() {
-        ErrorClass::AccessDenied | ErrorClass::Other => "run with the management account's or a delegated administrator's credentials (organizations:ListAccounts), or name the accounts with --account or --accounts-file".to_string(),
+        ErrorClass::AccessDenied | ErrorClass::Other => denied_fix.to_string(),
         _ => f.failure.fix("organizations", f.operation, ""),
     };
     Error::fatal(format!(
-        "cannot list the organization's accounts (Organizations {}): {}\n  fix: {fix}",
+        "cannot {what} (Organizations {}): {}\n  fix: {fix}",
         f.operation,
         escape(&f.failure.summary())
     ))
@@ -318,22 +324,11 @@ pub async fn list_accounts(
     timeout_secs: u64,
 ) -> Result<Vec<OrgAccount>, OrgFailure> {
     let mut out = Vec::new();
-    pages!(
-        limit,
-        timeout_secs,
-        "ListAccounts",
-        client.list_accounts().max_results(20),
-        |page| {
-            for a in page.accounts() {
-                out.push(convert(a).map_err(|e| {
-                    wrong_shape(
-                        "ListAccounts",
-                        e.within(format_args!("Accounts[{}]", out.len())),
-                    )
-                })?);
-            }
-        }
-    );
+    account_pages(client, limit, timeout_secs, |page| {
+        out.extend(page);
+        Ok::<(), OrgFailure>(())
+    })
+    .await?;
     Ok(out)
 }
 
@@ -346,33 +341,44 @@ pub async fn stream_accounts(
     mut each_page: impl FnMut(Vec<OrgAccount>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let client = clients.organizations();
-    let limit = &clients.limit;
-    let mut n = 0usize;
-    let listed: Result<(), Stop> = async {
-        pages!(
-            limit,
-            timeout_secs,
-            "ListAccounts",
-            client.list_accounts().max_results(20),
-            |page| {
-                let mut accounts = Vec::new();
-                for a in page.accounts() {
-                    accounts.push(convert(a).map_err(|e| {
-                        wrong_shape("ListAccounts", e.within(format_args!("Accounts[{n}]")))
-                    })?);
-                    n += 1;
-                }
-                each_page(accounts).map_err(Stop::Selection)?;
-            }
-        );
-        Ok(())
-    }
+    let listed = account_pages(&client, &clients.limit, timeout_secs, |page| {
+        each_page(page).map_err(Stop::Selection)
+    })
     .await;
     match listed {
         Ok(()) => Ok(()),
         Err(Stop::Listing(f)) => Err(unlisted(&f)),
         Err(Stop::Selection(e)) => Err(e),
     }
+}
+
+/// The pages of `ListAccounts`, each converted and handed to `each_page`; a failed page, an
+/// account of the wrong shape (with its position in the whole listing) or an error of
+/// `each_page` stops the listing.
+async fn account_pages<E: From<OrgFailure>>(
+    client: &aws_sdk_organizations::Client,
+    limit: &Limit,
+    timeout_secs: u64,
+    mut each_page: impl FnMut(Vec<OrgAccount>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut n = 0usize;
+    pages!(
+        limit,
+        timeout_secs,
+        "ListAccounts",
+        client.list_accounts().max_results(20),
+        |page| {
+            let mut accounts = Vec::new();
+            for a in page.accounts() {
+                accounts.push(convert(a).map_err(|e| {
+                    wrong_shape("ListAccounts", e.within(format_args!("Accounts[{n}]")))
+                })?);
+                n += 1;
+            }
+            each_page(accounts)?;
+        }
+    );
+    Ok(())
 }
 
 /// Why [`stream_accounts`] stopped.

@@ -525,14 +525,20 @@ fn organization_listing_failures() {
         .assert_code(2);
 }
 
-#[test]
-fn list_accounts_reads_every_page() {
-    let moto = Moto::start();
+/// An organization of 25 accounts (the management account and a0 to a23): two pages of
+/// `ListAccounts` at 20 a page.
+fn seed_two_pages(moto: &Moto) -> BTreeMap<String, String> {
     let mut ops = vec![json!({"op": "organization", "key": "root"})];
     for i in 0..24 {
         ops.push(json!({"op": "org_account", "key": format!("a{i}"), "name": format!("a{i}")}));
     }
-    let ids = moto.seed(&Value::Array(ops));
+    moto.seed(&Value::Array(ops))
+}
+
+#[test]
+fn list_accounts_reads_every_page() {
+    let moto = Moto::start();
+    let ids = seed_two_pages(&moto);
     let (proxy, log) = org_proxy(&moto, Refuse::default());
     // 25 accounts, 20 a page: two pages, whichever accounts are then chosen.
     let inv = org_scan(&proxy.endpoint())
@@ -1203,11 +1209,7 @@ fn no_account_waits_on_the_set_up_of_the_others_the_tree_or_the_tags() {
 #[test]
 fn the_accounts_of_a_listing_page_are_scanned_while_the_next_page_is_read() {
     let moto = Moto::start();
-    let mut ops = vec![json!({"op": "organization", "key": "root"})];
-    for i in 0..24 {
-        ops.push(json!({"op": "org_account", "key": format!("a{i}"), "name": format!("a{i}")}));
-    }
-    let ids = moto.seed(&Value::Array(ops));
+    let ids = seed_two_pages(&moto);
     let args = ["--org", "--region", "us-east-1"];
     let (proxy, _) = org_proxy(&moto, Refuse::default());
     let whole = org_scan(&proxy.endpoint()).args(args).run();

@@ -12,18 +12,14 @@ import json
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (scripts/bench.py: free ports, measuring a run under GNU time)
 
 
 def get(port, path):
@@ -31,22 +27,20 @@ def get(port, path):
         return json.loads(r.read() or b"{}")
 
 
-def gnu_time(stderr):
-    """(user s, system s, peak RSS KiB) from GNU time -v."""
-    user = sys_ = rss = None
+def cpu_split(stderr):
+    """(user s, system s) from GNU time -v (None without it)."""
+    user = sys_ = None
     for line in stderr.splitlines():
         line = line.strip()
         if line.startswith("User time"):
             user = float(line.rsplit(":", 1)[1])
         elif line.startswith("System time"):
             sys_ = float(line.rsplit(":", 1)[1])
-        elif line.startswith("Maximum resident set size"):
-            rss = int(line.rsplit(":", 1)[1])
-    return user, sys_, rss
+    return user, sys_
 
 
 def run(args, delay_ms, connect_ms, extra, work):
-    port = free_port()
+    port = bench.free_port()
     server = subprocess.Popen(
         [sys.executable, args.fast_aws, str(port), "--accounts", str(args.accounts), "--regions", str(args.regions),
          "--vpcs", str(args.vpcs), "--delay-ms", str(delay_ms), "--connect-delay-ms", str(connect_ms)],
@@ -64,11 +58,9 @@ def run(args, delay_ms, connect_ms, extra, work):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1",
                    AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-        cmd = ["/usr/bin/time", "-v", args.bin, "-q", "scan", "--org", "--endpoint-url", f"http://127.0.0.1:{port}",
+        cmd = [args.bin, "-q", "scan", "--org", "--endpoint-url", f"http://127.0.0.1:{port}",
                "--dump-inventory", inv, "--output", os.path.join(work, "report.txt")] + extra
-        start = time.monotonic()
-        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wall = time.monotonic() - start
+        proc, wall, rss = bench.measure(cmd, env)
         if proc.returncode not in (0, 1):
             sys.exit(f"flowaudit exited {proc.returncode}: {proc.stderr.decode(errors='replace')[-3000:]}")
         counts = get(port, "/__counts")
@@ -80,7 +72,7 @@ def run(args, delay_ms, connect_ms, extra, work):
     finally:
         server.kill()
         server.wait()
-    user, system, rss = gnu_time(proc.stderr.decode(errors="replace"))
+    user, system = cpu_split(proc.stderr.decode(errors="replace"))
     conns = counts.pop("_connections", 0)
     calls = sum(counts.values())
     return {"wall": wall, "user": user, "sys": system, "rss": rss, "calls": calls, "connections": conns,
@@ -134,9 +126,10 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for extra, delay, connect, r in rows:
         cpu = (r["user"] or 0) + (r["sys"] or 0)
+        secs = lambda v: "—" if v is None else f"{v:.1f} s"  # noqa: E731 (no GNU time: no CPU split)
         print(f"| {' '.join(extra) or 'defaults'} | {delay:g} ms | {connect:g} ms | {r['wall']:.1f} s | {r['calls']:,} "
-              f"| {r['connections']:,} | {100 * r['connections'] / max(r['calls'], 1):.1f}% | {r['user']:.1f} s "
-              f"| {r['sys']:.1f} s | {1000 * cpu / max(r['calls'], 1):.3f} ms | {(r['rss'] or 0) / 1024:.0f} MiB "
+              f"| {r['connections']:,} | {100 * r['connections'] / max(r['calls'], 1):.1f}% | {secs(r['user'])} "
+              f"| {secs(r['sys'])} | {1000 * cpu / max(r['calls'], 1):.3f} ms | {(r['rss'] or 0) / 1024:.0f} MiB "
               f"| {r['errors']} | {r['server_cpu']:.1f} s |")
     for extra in {tuple(e) for e, *_ in rows}:
         pair = [r for e, d, _, r in rows if tuple(e) == extra]

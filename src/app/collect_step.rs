@@ -18,15 +18,22 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::fatal(format!("cannot start the async runtime: {e}")))
 }
 
-/// Collect from AWS, or load `--from-inventory`; save `--dump-inventory`.
-pub fn obtain_inventory(args: &crate::cli::collect_args::CollectArgs) -> Result<Inventory, Error> {
+/// Collect from AWS, or load `--from-inventory`; save `--dump-inventory`. `account_tags`: read
+/// the Organizations tags of each account (see [`super::pipeline::account_tags_needed`]).
+pub fn obtain_inventory(
+    args: &crate::cli::collect_args::CollectArgs,
+    account_tags: bool,
+) -> Result<Inventory, Error> {
     let inv = match &args.from_inventory {
         Some(path) => {
             file_kind::expect(path, file_kind::FileKind::Inventory, "--from-inventory")?;
             inventory::io::load(path)?
         }
         None => {
-            let opts = CollectOptions::try_from(args)?;
+            let mut opts = CollectOptions::try_from(args)?;
+            if let Some(a) = opts.accounts.as_mut() {
+                a.read_tags = account_tags;
+            }
             runtime()?.block_on(collect::collect(&opts))?
         }
     };
@@ -110,6 +117,7 @@ pub(crate) fn accounts_options(
             .shard
             .map(|s| resolve_shard(s, &|k| std::env::var(k).ok()))
             .transpose()?,
+        read_tags: true,
     }))
 }
 
@@ -142,6 +150,7 @@ pub(crate) fn reach_options(
         skip_self: false,
         concurrency: 1,
         shard: None,
+        read_tags: false,
     };
     collect::accounts::validate_options(&o)?;
     Ok(o)

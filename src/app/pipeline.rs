@@ -76,7 +76,10 @@ fn run_as(args: ScanArgs, kind: RunKind) -> Result<ExitStatus, Error> {
             )?;
             InventoryRead::File(InventoryFile::read(path)?)
         }
-        _ => InventoryRead::Whole(obtain_inventory(&args.collect)?),
+        _ => InventoryRead::Whole(obtain_inventory(
+            &args.collect,
+            account_tags_needed(&scan_rules, &args),
+        )?),
     };
     let head = loaded.head()?;
     let source = loaded.source();
@@ -214,7 +217,7 @@ fn scan_and_fix(
     kind: RunKind,
 ) -> Result<ExitStatus, Error> {
     let baseline = BaselineRun::open(&args.output)?;
-    let inv = obtain_inventory(&args.collect)?;
+    let inv = obtain_inventory(&args.collect, account_tags_needed(scan_rules, args))?;
     let shard = shard_of_args(args)?;
     let mut doc = scan_rules.run(&inv)?;
     record_shard(&mut doc, shard, &inv.head());
@@ -327,6 +330,22 @@ impl BaselineRun {
             }));
         }
     }
+}
+
+/// Whether the scan reads each account's Organizations tags: when a rule or a suppression may
+/// match on them, or the run writes them (the JSON report's `account_details`, the HTML page's
+/// account search, an inventory dump, a shard's report that `flowaudit report` merges and may
+/// suppress on).
+pub(crate) fn account_tags_needed(rules: &ScanRules, args: &ScanArgs) -> bool {
+    use crate::report::Format;
+    rules.reads_account_tags()
+        || args
+            .output
+            .formats
+            .iter()
+            .any(|f| matches!(f, Format::Json | Format::Html))
+        || args.collect.dump_inventory.is_some()
+        || args.collect.org.shard.is_some()
 }
 
 /// The shard of `--shard`, its index read from the job's environment for `auto`.
@@ -523,6 +542,15 @@ impl ScanRules {
             fail_on,
             suppressions,
         })
+    }
+
+    /// Whether a rule or a suppression may read account tags.
+    pub fn reads_account_tags(&self) -> bool {
+        self.rules.reads_account_tags()
+            || self
+                .suppressions
+                .as_ref()
+                .is_some_and(Suppressions::reads_account_tags)
     }
 
     /// Evaluate the rules over the inventory, apply the suppressions, and build the report.

@@ -161,6 +161,7 @@ fn via_of(args: &PublishArgs) -> Result<Via, Error> {
         skip_self: false,
         concurrency: 1,
         shard: None,
+        read_tags: false,
     };
     crate::collect::accounts::validate_options(&accounts)?;
     Ok(Via {

@@ -66,6 +66,9 @@ pub struct AccountsOptions {
     pub concurrency: usize,
     /// `--shard`: only the selected accounts of this shard are scanned (and listed).
     pub shard: Option<super::shard::Shard>,
+    /// Read each account's Organizations tags (`ListTagsForResource`): only when a rule, a
+    /// suppression or an output needs them. An accounts file's tags are kept either way.
+    pub read_tags: bool,
 }
 
 impl AccountsOptions {
@@ -607,6 +610,7 @@ mod tests {
             skip_self: false,
             concurrency: 8,
             shard: None,
+            read_tags: true,
         }
     }
 

@@ -142,7 +142,7 @@ pub async fn collect_accounts(
     let mut feed = Feed {
         scans: scans_tx,
         buckets: buckets_tx,
-        tags: in_org.then_some(tags_tx),
+        tags: (in_org && a.read_tags).then_some(tags_tx),
         all: all.clone(),
         seen: HashSet::new(),
     };

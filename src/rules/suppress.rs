@@ -105,6 +105,11 @@ pub struct Outcome {
 }
 
 impl Suppressions {
+    /// Whether an entry matches on account tags (which are then read from Organizations).
+    pub fn reads_account_tags(&self) -> bool {
+        self.entries.iter().any(|e| !e.account_tags.is_empty())
+    }
+
     /// Read and validate a suppressions file.
     pub fn load(path: &Path) -> Result<Suppressions, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| {

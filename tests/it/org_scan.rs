@@ -1255,3 +1255,62 @@ fn the_accounts_of_a_listing_page_are_scanned_while_the_next_page_is_read() {
     assert!(account_ids(&inv).contains(&ids["a23"]));
     assert_eq!(strip(inv), strip(whole.inventory()));
 }
+
+#[test]
+fn account_tags_are_read_only_when_a_rule_a_suppression_or_an_output_needs_them() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let dir = tempfile::tempdir().unwrap();
+    let (proxy, log) = org_proxy(&moto, Refuse::default());
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // The tag reads of one scan of the organization with `extra`, and its output.
+    let tag_reads = |extra: &[&str]| {
+        let before = count_op(&log, "ListTagsForResource");
+        let out = fa()
+            .arg("scan")
+            .endpoint(&proxy.endpoint())
+            .args(["--org", "--region", "us-east-1"])
+            .args(extra)
+            .run();
+        assert!([0, 1].contains(&out.code()), "{}", out.stderr());
+        (count_op(&log, "ListTagsForResource") - before, out)
+    };
+    // Nothing reads them: the text report, SARIF, Markdown.
+    assert_eq!(tag_reads(&[]).0, 0);
+    let sarif = p("r.sarif");
+    assert_eq!(tag_reads(&["-f", "sarif", "-o", &sarif]).0, 0);
+    let md = p("r.md");
+    assert_eq!(tag_reads(&["-f", "markdown", "-o", &md]).0, 0);
+
+    // A suppression by account tags: every scanned account's tags are read, and it matches.
+    let supp = p("s.toml");
+    std::fs::write(
+        &supp,
+        "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\naccount_tags = { team = \"payments\" }\nreason = \"Payments logs at the hub (SEC-9)\"\nexpires = 2099-12-31\n",
+    )
+    .unwrap();
+    let (reads, out) = tag_reads(&["--suppressions", &supp]);
+    assert!(reads > 0);
+    assert!(
+        out.stdout().contains("Payments logs at the hub (SEC-9)"),
+        "{}",
+        out.stdout()
+    );
+    assert!(
+        !out.stderr().contains("matched no failing result"),
+        "{}",
+        out.stderr()
+    );
+    let alpha_vpcs = w.id("alpha");
+    assert!(out.stdout().contains(alpha_vpcs), "{}", out.stdout());
+
+    // A rule that reads `account.tags`, and the outputs that carry them.
+    let rules = repo_path("tests/fixtures/account-rules");
+    assert_eq!(tag_reads(&["--rules", rules.to_str().unwrap()]).0, reads);
+    let json = p("r.json");
+    assert_eq!(tag_reads(&["-f", "json", "-o", &json]).0, reads);
+    let html = p("r.html");
+    assert_eq!(tag_reads(&["-f", "html", "-o", &html]).0, reads);
+    let inv = p("inv.json");
+    assert_eq!(tag_reads(&["--dump-inventory", &inv]).0, reads);
+}

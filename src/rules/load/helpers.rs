@@ -22,6 +22,8 @@ use toml::Spanned;
 pub(crate) struct Helper {
     pub origin: String,
     pub params: Vec<String>,
+    /// The expression as written.
+    pub source: String,
     pub(super) body: IdedExpr,
 }
 
@@ -158,6 +160,7 @@ pub(super) fn compile_helpers(
                 Helper {
                     origin: d.origin,
                     params: d.params.into_inner(),
+                    source: d.expr.get_ref().clone(),
                     body: program.expression().clone(),
                 },
             );

@@ -213,6 +213,42 @@ impl RuleSet {
             .collect()
     }
 
+    /// Whether some rule may read the account's tags: one of its expressions, templates, the
+    /// partials they include or the library's helpers reads `account.tags`, or the whole
+    /// `account` (see [`reads_account_tags`]). Account
+    /// tags cost one Organizations call per account, made only when something reads them.
+    pub fn reads_account_tags(&self) -> bool {
+        let exprs = |a: &Option<Expr>| a.iter().map(|e| e.source.clone()).collect::<Vec<_>>();
+        let mut texts: Vec<String> = Vec::new();
+        let mut templates: Vec<String> = Vec::new();
+        for r in &self.rules {
+            texts.extend(exprs(&r.applies_if));
+            for c in &r.checks {
+                texts.extend(exprs(&c.applies_if));
+                texts.extend(c.lets.iter().map(|(_, e)| e.source.clone()));
+                texts.push(c.condition.source.clone());
+            }
+            templates.extend(self.partials_of(r).into_iter().map(|(_, _, text)| text));
+            let snippets = |m: &RemediationText| {
+                [&m.terraform, &m.cloudformation, &m.cli]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            templates.extend(r.skip_message.iter().cloned());
+            templates.extend(snippets(&r.remediation));
+            for c in &r.checks {
+                templates.extend([c.pass_message.clone(), c.fail_message.clone()]);
+                templates.extend(c.skip_message.iter().cloned());
+                templates.extend(c.remediation.iter().flat_map(snippets));
+            }
+        }
+        texts.extend(self.library.helpers.values().map(|h| h.source.clone()));
+        texts.iter().any(|t| reads_account_tags(&cel_code(t)))
+            || templates.iter().any(|t| reads_account_tags(&mustaches(t)))
+    }
+
     /// The fix of every check, with the limits' parameter values in effect.
     pub fn fix_catalog(&self) -> FixCatalog {
         FixCatalog(
@@ -264,4 +300,68 @@ impl RuleSet {
             ))
         })
     }
+}
+
+/// Whether `text` may read the account's tags: it names the identifier `account` other than as
+/// `account.FIELD` with a field other than `tags` (`account.tags`, `account['tags']`, a bare
+/// `account` bound or passed on all count).
+fn reads_account_tags(text: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices("account").any(|(i, w)| {
+        if text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| ident(c) || c == '.')
+        {
+            return false;
+        }
+        let rest = &text[i + w.len()..];
+        if rest.chars().next().is_some_and(ident) {
+            return false;
+        }
+        match rest.trim_start().strip_prefix('.') {
+            Some(field) => {
+                let field = field.trim_start();
+                let end = field.find(|c: char| !ident(c)).unwrap_or(field.len());
+                end == 0 || &field[..end] == "tags"
+            }
+            None => true,
+        }
+    })
+}
+
+/// A CEL expression without the text of its string literals.
+fn cel_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(_) if c == '\\' => {
+                chars.next();
+            }
+            Some(q) if c == q => {
+                quote = None;
+                out.push(' ');
+            }
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// What the `{{ }}` expressions of a Handlebars template say, without the text around them.
+fn mustaches(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let inner = &rest[start + 2..];
+        let end = inner.find("}}").unwrap_or(inner.len());
+        out.push_str(&inner[..end]);
+        out.push(' ');
+        rest = &inner[end..];
+    }
+    out
 }

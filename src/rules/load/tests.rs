@@ -471,3 +471,52 @@ fn a_helper_call_is_checked_like_the_expression_it_stands_for() {
     )
     .unwrap();
 }
+
+#[test]
+fn only_a_rule_that_names_the_account_and_its_tags_reads_account_tags() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(!RuleSet::load(&[]).unwrap().reads_account_tags());
+    assert!(
+        RuleSet::load(&[root.join("tests/fixtures/account-rules")])
+            .unwrap()
+            .reads_account_tags()
+    );
+    let reads = |lets: &str, condition: &str, fail: &str| {
+        let mut set = RuleSet::empty();
+        let text = rule_reading("vpc", lets, condition).replace("fail = \"f\"", fail);
+        set.compile_text("r.toml", &text, RuleSource::Builtin)
+            .unwrap();
+        set.reads_account_tags()
+    };
+    let plain = "fail = \"f\"";
+    assert!(reads("", "'env' in account.tags", plain));
+    assert!(reads(
+        "{ name = \"t\", expr = \"account.tags\" }",
+        "t.size() > 0",
+        plain
+    ));
+    assert!(reads("", "true", "fail = \"{{account.tags.env}}\""));
+    // Other tags, other account fields.
+    assert!(!reads(
+        "",
+        "vpc.tags.size() > 0 && account.name != ''",
+        plain
+    ));
+    assert!(!reads(
+        "",
+        "resource.account_id != '' && vpc.tags.size() >= 0",
+        plain
+    ));
+    assert!(!reads(
+        "",
+        "true",
+        "fail = \"{{account.name}} {{vpc.tags.env}}\""
+    ));
+    // The whole account, bound or indexed, may reach its tags.
+    assert!(reads(
+        "{ name = \"a\", expr = \"account\" }",
+        "a.name != ''",
+        plain
+    ));
+    assert!(reads("", "account['tags'].size() > 0", plain));
+}

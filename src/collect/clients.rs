@@ -126,7 +126,7 @@ const POOL_IDLE: Duration = Duration::from_secs(20);
 /// proxy settings (HTTPS_PROXY, NO_PROXY) are the SDK's defaults.
 fn shared_http_client(max_in_flight: usize) -> aws_sdk_sts::config::SharedHttpClient {
     use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig, tls};
-    Builder::new().build_with_connector_fn(move |settings, components| {
+    let client = Builder::new().build_with_connector_fn(move |settings, components| {
         let mut b = ConnectorBuilder::default()
             .pool_idle_timeout(POOL_IDLE)
             .pool_max_idle_per_host(max_in_flight.max(1))
@@ -139,7 +139,41 @@ fn shared_http_client(max_in_flight: usize) -> aws_sdk_sts::config::SharedHttpCl
         }
         b.set_proxy_config(Some(ProxyConfig::from_env()));
         b.build()
-    })
+    });
+    aws_sdk_sts::config::SharedHttpClient::new(OnePool(client))
+}
+
+/// The shared HTTP client as every SDK client sees it. The SDK's own client builds a whole
+/// connector (a TLS configuration with every root certificate parsed) each time an SDK client is
+/// made from it, only to check that it can, and drops it: an organization scan makes tens of
+/// thousands of SDK clients (services × regions × accounts). Here that check is left out; the
+/// connector of each set of connection settings is built once, by the first call that needs it,
+/// and kept (a connector that cannot be built fails that call, which is reported).
+#[derive(Debug)]
+struct OnePool(aws_sdk_sts::config::SharedHttpClient);
+
+impl aws_sdk_sts::config::HttpClient for OnePool {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn validate_base_client_config(
+        &self,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder,
+        _: &aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        Ok(())
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The shared configuration every client is built from, plus a cache of per-region clients.
@@ -180,9 +214,14 @@ impl Clients {
             .operation_attempt_timeout(opts.call_timeout)
             .connect_timeout(opts.call_timeout.min(Duration::from_secs(10)))
             .build();
+        // Stalled-stream protection watches every response body with a timer of its own: for
+        // answers of a few kilobytes, the per-attempt timeout bounds a stalled read already.
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(retry)
             .timeout_config(timeouts)
+            .stalled_stream_protection(
+                aws_sdk_sts::config::StalledStreamProtectionConfig::disabled(),
+            )
             .http_client(shared_http_client(opts.max_in_flight));
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);

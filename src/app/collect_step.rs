@@ -69,6 +69,7 @@ impl TryFrom<&crate::cli::collect_args::CollectArgs> for CollectOptions {
                 )?)
             },
             progress: progress_bar(),
+            pool: None,
         };
         collect::validate(&opts)?;
         Ok(opts)

@@ -59,7 +59,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitStatus, Error> {
         )));
     }
     let rules = ScanRules::prepare(&args.rules)?;
-    let via = match args.publish {
+    let mut via = match args.publish {
         Some(_) => Some(super::publish_cmd::via_of_scan(
             &args.collect,
             super::collect_step::accounts_options(&args.collect.org)?,
@@ -68,6 +68,13 @@ pub fn watch(args: WatchArgs) -> Result<ExitStatus, Error> {
     };
     let mut opts = CollectOptions::try_from(&args.collect)?;
     opts.progress = None;
+    // One connection pool for the whole watch: the queue, every re-check and every publish.
+    opts.pool = Some(crate::collect::clients::shared_http_client(
+        opts.max_in_flight,
+    ));
+    if let Some(v) = via.as_mut() {
+        v.settings.pool = opts.pool.clone();
+    }
     let queue_region = queue_region(&args.queue_url)
         .or_else(|| c.regions.first().cloned())
         .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()));

@@ -124,7 +124,7 @@ const POOL_IDLE: Duration = Duration::from_secs(20);
 /// takes its connections from this one pool (without it, each client has a pool of its own and
 /// almost every call opens a connection: a TCP and a TLS handshake). The TLS provider and the
 /// proxy settings (HTTPS_PROXY, NO_PROXY) are the SDK's defaults.
-fn shared_http_client(max_in_flight: usize) -> aws_sdk_sts::config::SharedHttpClient {
+pub fn shared_http_client(max_in_flight: usize) -> aws_sdk_sts::config::SharedHttpClient {
     use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig, tls};
     let client = Builder::new().build_with_connector_fn(move |settings, components| {
         let mut b = ConnectorBuilder::default()
@@ -201,6 +201,10 @@ pub struct ClientSettings {
     pub call_timeout: Duration,
     /// AWS calls in flight at once.
     pub max_in_flight: usize,
+    /// The connection pool to take connections from ([`shared_http_client`]); `None` makes one.
+    /// A long-running command (`watch`) hands its pool to every collection it runs, so that a
+    /// re-check reuses the connections of the last one. A pool stays within one async runtime.
+    pub pool: Option<aws_sdk_sts::config::SharedHttpClient>,
 }
 
 impl Clients {
@@ -222,7 +226,11 @@ impl Clients {
             .stalled_stream_protection(
                 aws_sdk_sts::config::StalledStreamProtectionConfig::disabled(),
             )
-            .http_client(shared_http_client(opts.max_in_flight));
+            .http_client(
+                opts.pool
+                    .clone()
+                    .unwrap_or_else(|| shared_http_client(opts.max_in_flight)),
+            );
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }

@@ -46,6 +46,8 @@ pub struct CollectOptions {
     /// `--resource`: re-check only these resources (filtered listings, no region discovery).
     pub targets: Option<targets::Targets>,
     pub progress: Option<ProgressFn>,
+    /// The connection pool to use (see [`ClientSettings::pool`]); `None` makes one per collection.
+    pub pool: Option<aws_sdk_sts::config::SharedHttpClient>,
 }
 
 impl From<&CollectOptions> for ClientSettings {
@@ -56,6 +58,7 @@ impl From<&CollectOptions> for ClientSettings {
             max_attempts: o.max_attempts,
             call_timeout: o.call_timeout,
             max_in_flight: o.max_in_flight,
+            pool: o.pool.clone(),
         }
     }
 }

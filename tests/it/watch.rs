@@ -538,3 +538,81 @@ fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
             .all(|v| v["result"]["resource"]["account_id"] == alpha.as_str())
     );
 }
+
+#[test]
+fn the_queue_and_every_re_check_share_one_connection_pool() {
+    use std::sync::atomic::Ordering;
+    let moto = Moto::start();
+    let ids = seed(&moto);
+    let eu = moto.seed(&json!([
+        {"op": "role", "region": "eu-west-1", "key": "role", "name": "fl-eu"},
+        {"op": "log_group", "region": "eu-west-1", "name": "/eu", "retention": 365},
+        {"op": "vpc", "region": "eu-west-1", "key": "e", "cidr": "10.9.0.0/16"},
+        {"op": "flow_log", "region": "eu-west-1", "key": "fl_e", "resource": "$e", "traffic": "ALL", "log_group": "/eu", "role": "$role", "max_aggregation_interval": 60}
+    ]));
+    let ep = moto.endpoint();
+    let queue = events_py(&ep, &["setup"])["queue_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let regions = format!("{REGION},eu-west-1");
+    let base = crate::support::scan::scan_at(&ep)
+        .args(["--region", &regions])
+        .json_report()
+        .run();
+    // A flow log deleted in each region: two places, two re-checks.
+    moto.seed(&json!([
+        {"op": "delete_flow_log", "region": REGION, "flow_log": ids["fl_b"]},
+        {"op": "delete_flow_log", "region": "eu-west-1", "flow_log": eu["fl_e"]}
+    ]));
+    put(
+        &ep,
+        "aws.ec2",
+        "DeleteFlowLogs",
+        json!({"DeleteFlowLogsRequest": {"FlowLogId": {"content": ids["fl_b"], "tag": 1}}}),
+        Value::Null,
+    );
+    let far = json!([{"source": "aws.ec2", "eventSource": "ec2.amazonaws.com", "eventName": "DeleteFlowLogs",
+        "region": "eu-west-1", "requestParameters": {"DeleteFlowLogsRequest": {"FlowLogId": {"content": eu["fl_e"], "tag": 1}}}}]);
+    events_py(&ep, &["put", &far.to_string()]);
+    // A keep-alive endpoint that counts the connections it accepts.
+    let proxy = crate::support::proxy::Proxy::faulty(moto.port, |_| None);
+    let out = fa()
+        .args([
+            "watch",
+            "--once",
+            "--queue-url",
+            &queue,
+            "--endpoint-url",
+            &proxy.endpoint(),
+            "--region",
+            &regions,
+            "--baseline",
+        ])
+        .arg(base.file("report.json"))
+        .run();
+    out.assert_code(0);
+    let lines: Vec<Value> = out
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for vpc in [&ids["b"], &eu["e"]] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l["result"]["resource"]["id"] == vpc.as_str()),
+            "no change of {vpc}: {lines:#?}"
+        );
+    }
+    let calls = proxy.requests.load(Ordering::SeqCst);
+    let connections = proxy.connections.load(Ordering::SeqCst);
+    assert!(calls >= 10, "{calls} calls");
+    // The queue's calls and both re-checks (each a collection of its own) take their
+    // connections from one pool: at most one per call in flight at once (a region's five
+    // listings, the queue's). A pool per collection opens a set for each (10-12 here).
+    assert!(
+        connections <= 7,
+        "{connections} connections for {calls} calls"
+    );
+}

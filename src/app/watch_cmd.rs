@@ -13,12 +13,13 @@ use crate::collect::targets::{Target, Targets};
 use crate::collect::{self, CollectOptions};
 use crate::error::{Error, ExitStatus};
 use crate::findings::Finding;
+use crate::inventory::Account;
 use crate::report::merge;
 use crate::term::escape;
 use crate::watch::event::{self, Event, NotAnEvent};
 use crate::watch::state::{Change, Place, PlaceCheck, State};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -147,6 +148,9 @@ async fn run(
 
     // The state: a baseline report's verdicts, or a scan of what the watcher covers.
     let mut state = State::default();
+    // What the organization says of each account (name, OU path, tags): a re-check reaches one
+    // account by its id alone, and its rules and suppressions still need them.
+    let mut known: HashMap<String, Account> = HashMap::new();
     let scope = match &args.baseline {
         Some(path) => {
             super::file_kind::expect(path, super::file_kind::FileKind::Report, "--baseline")?;
@@ -159,6 +163,12 @@ async fn run(
                 }),
             )?;
             state.seed(results);
+            known.extend(
+                head.scan
+                    .account_details
+                    .into_iter()
+                    .map(|a| (a.id.clone(), a)),
+            );
             Scope {
                 accounts: head.scan.accounts.into_iter().collect(),
                 regions: head.scan.regions.into_iter().collect(),
@@ -169,6 +179,7 @@ async fn run(
             let doc = rules.run(&inv)?;
             state.index(&inv);
             state.seed(doc.results.clone());
+            known.extend(inv.accounts.iter().map(|a| (a.id.clone(), a.clone())));
             Scope {
                 accounts: doc.scan.accounts.iter().cloned().collect(),
                 regions: doc.scan.regions.iter().cloned().collect(),
@@ -282,7 +293,7 @@ async fn run(
         let mut failed_places: BTreeSet<Place> = BTreeSet::new();
         for (place, check) in &plan {
             counts.rechecks += 1;
-            match recheck(&opts, rules, place, check).await {
+            match recheck(&opts, rules, place, check, &known).await {
                 Ok((inv, doc)) => {
                     let changes = state.apply(place, check, &inv, doc.results.clone());
                     counts.changes += changes.len();
@@ -335,6 +346,7 @@ async fn recheck(
     rules: &ScanRules,
     place: &Place,
     check: &PlaceCheck,
+    known: &HashMap<String, Account>,
 ) -> Result<(crate::inventory::Inventory, crate::report::v1::Document), String> {
     let mut opts = base.clone();
     opts.regions = vec![place.1.clone()];
@@ -371,7 +383,18 @@ async fn recheck(
             ..a.clone()
         });
     }
-    let inv = collect::collect(&opts).await.map_err(|e| e.to_string())?;
+    let mut inv = collect::collect(&opts).await.map_err(|e| e.to_string())?;
+    for a in &mut inv.accounts {
+        if let Some(k) = known.get(&a.id) {
+            a.name = a.name.take().or_else(|| k.name.clone());
+            if a.ou_path.is_empty() {
+                a.ou_path = k.ou_path.clone();
+            }
+            if a.tags.is_empty() {
+                a.tags = k.tags.clone();
+            }
+        }
+    }
     if let Some(e) = inv.errors.first() {
         return Err(format!(
             "{} {}: {}: {}",

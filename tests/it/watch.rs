@@ -540,6 +540,73 @@ fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
 }
 
 #[test]
+fn an_organization_watcher_suppresses_by_the_account_tags_and_ou_of_the_scan() {
+    let moto = Moto::start();
+    let world = crate::support::org::seed_org(&moto);
+    let ep = moto.endpoint();
+    let queue = events_py(&ep, &["setup"])["queue_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let supp = dir.path().join("s.toml");
+    std::fs::write(
+        &supp,
+        "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\naccount_tags = { team = \"payments\" }\nou = \"Prod*\"\nreason = \"Payments logs at the hub\"\nexpires = 2099-12-31\n",
+    )
+    .unwrap();
+    let supp = supp.to_str().unwrap();
+    let base = crate::support::org::org_scan(&ep)
+        .args(["--org", "--suppressions", supp])
+        .run();
+    let alpha = world.id("alpha").to_string();
+    let fl = world.ids["alpha_fl"].clone();
+    moto.seed(
+        &json!([{"op": "delete_flow_log", "region": REGION, "account": alpha, "flow_log": fl}]),
+    );
+    let e = json!([{"source": "aws.ec2", "eventSource": "ec2.amazonaws.com", "eventName": "DeleteFlowLogs",
+        "region": REGION, "account": alpha,
+        "requestParameters": {"DeleteFlowLogsRequest": {"FlowLogId": {"content": fl, "tag": 1}}}}]);
+    events_py(&ep, &["put", &e.to_string()]);
+    let out = fa()
+        .args([
+            "watch",
+            "--once",
+            "--org",
+            "--queue-url",
+            &queue,
+            "--endpoint-url",
+            &ep,
+            "--region",
+            REGION,
+            "--suppressions",
+            supp,
+            "--baseline",
+        ])
+        .arg(base.file("report.json"))
+        .run();
+    out.assert_code(0);
+    let lines: Vec<Value> = out
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The re-check reaches alpha by its id alone; its tags and OU path come from the baseline,
+    // so the failure it finds is suppressed, as the scan would have it.
+    let logged = &world.ids["alpha_logged"];
+    assert!(
+        lines.iter().any(|v| about(v, logged, "suppressed")
+            && v["result"]["check_id"] == "flow-logs-enabled"
+            && v["result"]["suppression"]["reason"] == "Payments logs at the hub"),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|v| about(v, logged, "fail")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
 fn the_queue_and_every_re_check_share_one_connection_pool() {
     use std::sync::atomic::Ordering;
     let moto = Moto::start();

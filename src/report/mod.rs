@@ -101,6 +101,11 @@ pub trait Reporter {
         let _ = text;
         self.render_to(doc, out)
     }
+    /// The HTML reporter, for the pages of an organization ([`html::org`]); `None` for the
+    /// other formats.
+    fn as_html(&self) -> Option<&html::HtmlReporter> {
+        None
+    }
     /// Render the document into `out`. Formats that can stream override this so that a large
     /// report is never held in memory whole; the default renders, then writes the bytes.
     fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {

@@ -107,12 +107,12 @@
   function resRegion(x) { return str(REG[RES[x][1]]); }
   function resId(x) { return str(RES[x][3]); }
   function resCells(x) { return str(RES[x][9]); }
-  // A template's text for resource x: its parts, with 0, 1 and 2 the resource's id, account id
-  // and region.
+  // A template's text for resource x: its parts, with 0, 1, 2 and 3 the resource's id, account
+  // id, region and name.
   function expand(t, x) {
     var parts = TPL[t];
     if (!Array.isArray(parts)) { return ''; }
-    var vals = [resId(x), resAccount(x), resRegion(x)];
+    var vals = [resId(x), resAccount(x), resRegion(x), str(RES[x][4])];
     var s = '';
     for (var i = 0; i < parts.length; i++) {
       s += typeof parts[i] === 'number' ? str(vals[parts[i]]) : str(parts[i]);

@@ -26,7 +26,7 @@ pub fn files_written(doc: &Document, outputs: &[Output]) -> Vec<String> {
             }
             (_, Some(dir))
                 if o.format == crate::report::Format::Html
-                    && crate::report::html::org::is_organization(doc) =>
+                    && crate::report::html::is_organization(doc) =>
             {
                 files.push(format!(
                     "{} and {} ({} files, one per account)",

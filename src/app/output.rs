@@ -216,19 +216,16 @@ pub fn write_output(doc: &Document, o: &Output) -> Result<(), Error> {
             return Ok(());
         }
     }
-    if let Some((html, dir)) = organization_pages(doc, o) {
+    if let Some(dir) = o.dir.as_deref()
+        && o.reporter.embeds_document()
+        && crate::report::html::is_organization(doc)
+    {
         let mut text = DocumentText::of(doc)?;
-        return html.write_organization(doc, &mut text, dir);
+        if let Some(written) = o.reporter.write_pages(doc, &mut text, dir) {
+            return written;
+        }
     }
     crate::fsutil::write_atomic_with(&o.path, |out| o.reporter.render_to(doc, out))
-}
-
-/// The HTML reporter and output directory of `o` when it writes an organization's pages (an
-/// HTML report of more than [`html_org::MAX_ACCOUNTS_PER_PAGE`] accounts, to a directory).
-fn organization_pages<'o>(doc: &Document, o: &'o Output) -> Option<(&'o HtmlReporter, &'o Path)> {
-    let dir = o.dir.as_deref()?;
-    let html = o.reporter.as_html()?;
-    html_org::is_organization(doc).then_some((html, dir))
 }
 
 /// The text of the report document for the outputs that embed it (the HTML report), kept in a
@@ -295,10 +292,10 @@ pub fn write_output_with(
     o: &Output,
     mut text: Option<&mut DocumentText>,
 ) -> Result<(), Error> {
-    if let Some(t) = text.as_deref_mut()
-        && let Some((html, dir)) = organization_pages(doc, o)
+    if let (Some(t), Some(dir)) = (text.as_deref_mut(), o.dir.as_deref())
+        && let Some(written) = o.reporter.write_pages(doc, t, dir)
     {
-        return html.write_organization(doc, t, dir);
+        return written;
     }
     match text {
         Some(t) if o.reporter.embeds_document() => {
@@ -341,7 +338,7 @@ pub fn check_outputs(doc: &Document, outputs: &[Output]) -> Result<(), Error> {
         .iter()
         .filter(|o| o.format == Format::Html)
         .filter_map(|o| o.dir.as_deref())
-        .filter(|_| html_org::is_organization(doc))
+        .filter(|_| crate::report::html::is_organization(doc))
     {
         check_account_files(dir, &doc.scan.accounts, html_org::account_page)?;
         crate::fsutil::check_writable(&dir.join(html_org::INDEX_FILE))?;

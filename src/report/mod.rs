@@ -101,9 +101,16 @@ pub trait Reporter {
         let _ = text;
         self.render_to(doc, out)
     }
-    /// The HTML reporter, for the pages of an organization ([`html::org`]); `None` for the
-    /// other formats.
-    fn as_html(&self) -> Option<&html::HtmlReporter> {
+    /// Write `doc` into `dir` as several pages (an index and one per account), reading its
+    /// results from `text`, when this format does so for `doc` (the HTML report of an
+    /// organization); `None` when it writes one file.
+    fn write_pages(
+        &self,
+        doc: &Document,
+        text: &mut json::document_text::DocumentText,
+        dir: &std::path::Path,
+    ) -> Option<Result<(), Error>> {
+        let _ = (doc, text, dir);
         None
     }
     /// Render the document into `out`. Formats that can stream override this so that a large

@@ -58,7 +58,13 @@ fn reports_of(demo: &str, extra: &[&str]) -> (i32, String, String, String, Strin
         norm(&o.stdout()),
         norm(&read("flowaudit.json")),
         norm(&read("flowaudit.sarif")),
-        norm(data),
+        // The page's data, pretty-printed so that a change reads line by line.
+        norm(
+            &serde_json::to_string_pretty(
+                &serde_json::from_str::<serde_json::Value>(data).unwrap(),
+            )
+            .unwrap(),
+        ),
     )
 }
 

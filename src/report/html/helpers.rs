@@ -1,9 +1,28 @@
 //! The Handlebars helpers of the page template.
 
-use handlebars::{Handlebars, handlebars_helper};
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, handlebars_helper,
+};
 use serde_json::Value;
 
-use super::Verbatim;
+/// A helper that writes a fixed, already safe text without escaping:
+/// `{{report_json}}` (the document as JSON safe inside `<script type="application/json">`) and
+/// `{{csp_nonce}}` (the nonce every `<script>` and `<style>` of the page must carry).
+pub(super) struct Verbatim(pub(super) String);
+
+impl HelperDef for Verbatim {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        _: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        out.write(&self.0)?;
+        Ok(())
+    }
+}
 
 fn num(v: &Value) -> f64 {
     v.as_f64().unwrap_or(0.0)

@@ -24,7 +24,8 @@ use super::v1::{
 use crate::error::Error;
 use crate::findings::{Finding, Status};
 use crate::term::{Escaped, escape};
-use handlebars::{Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext};
+use handlebars::Handlebars;
+use helpers::Verbatim;
 use page_data::{LeftOut, PageBuilder};
 use serde::Serialize;
 use std::io::Write;
@@ -138,8 +139,13 @@ impl Reporter for HtmlReporter {
     fn embeds_document(&self) -> bool {
         true
     }
-    fn as_html(&self) -> Option<&HtmlReporter> {
-        Some(self)
+    fn write_pages(
+        &self,
+        doc: &Document,
+        text: &mut DocumentText,
+        dir: &Path,
+    ) -> Option<Result<(), Error>> {
+        is_organization(doc).then(|| self.write_organization(doc, text, dir))
     }
     fn render(&self, doc: &Document) -> Result<Vec<u8>, Error> {
         let mut out = Vec::new();
@@ -162,6 +168,15 @@ impl Reporter for HtmlReporter {
         let nonce = hex::encode(&text.sha256()[..16]);
         self.write_page(doc, nonce, &data, left_out, &Links::default(), out)
     }
+}
+
+/// A report of more accounts than this is written as an organization's pages (with
+/// `--output-dir`, [`org`]); the same number as the runs of a SARIF file.
+pub const MAX_ACCOUNTS_PER_PAGE: usize = super::sarif::MAX_RUNS_PER_FILE;
+
+/// Whether `doc` is written as an organization's pages when written to a directory.
+pub fn is_organization(doc: &Document) -> bool {
+    doc.scan.accounts.len() > MAX_ACCOUNTS_PER_PAGE
 }
 
 /// Read every result of the document `text`, one at a time.
@@ -285,24 +300,5 @@ impl<'a> PageData<'a> {
             left_out: left_out.any().then_some(left_out),
             links,
         }
-    }
-}
-
-/// A helper that writes a fixed, already safe text without escaping:
-/// `{{report_json}}` (the document as JSON safe inside `<script type="application/json">`) and
-/// `{{csp_nonce}}` (the nonce every `<script>` and `<style>` of the page must carry).
-struct Verbatim(String);
-
-impl HelperDef for Verbatim {
-    fn call<'reg: 'rc, 'rc>(
-        &self,
-        _: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
-        out: &mut dyn Output,
-    ) -> HelperResult {
-        out.write(&self.0)?;
-        Ok(())
     }
 }

@@ -1,4 +1,5 @@
-//! The HTML report of an organization: with more accounts than [`MAX_ACCOUNTS_PER_PAGE`] and an
+//! The HTML report of an organization: with more accounts than
+//! [`super::MAX_ACCOUNTS_PER_PAGE`] and an
 //! output directory, `index.html` (the organization's summary and a table of its accounts, each
 //! linked to its page) and one page per account, `flowaudit-<ACCOUNT>.html`, named as the SARIF
 //! report names its per-account files ([`account_file`]). Each page has the limits of a single
@@ -16,10 +17,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-/// A report of more accounts than this is written as an organization's pages (with
-/// `--output-dir`); the same number as the runs of a SARIF file.
-pub const MAX_ACCOUNTS_PER_PAGE: usize = crate::report::sarif::MAX_RUNS_PER_FILE;
-
 /// The organization's page.
 pub const INDEX_FILE: &str = "index.html";
 
@@ -32,11 +29,6 @@ pub fn account_page(account: &str) -> String {
 /// must reach the file system as written.
 fn href(file: &str) -> String {
     file.replace('%', "%25")
-}
-
-/// Whether `doc` is written as an organization's pages when written to a directory.
-pub fn is_organization(doc: &Document) -> bool {
-    doc.scan.accounts.len() > MAX_ACCOUNTS_PER_PAGE
 }
 
 /// One account's page, as it is built.

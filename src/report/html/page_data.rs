@@ -109,7 +109,8 @@ struct Resource {
 
 impl Resource {
     fn bytes(&self, checks: usize) -> usize {
-        self.head.len() + checks + 4
+        // `,"` + cells + `"]` + `,`
+        self.head.len() + checks + 6
     }
 }
 
@@ -159,6 +160,12 @@ impl PageBuilder {
         }
     }
 
+    /// The bytes taken in so far: a page's data can only be smaller. What is taken in stops at
+    /// the limit, so memory stays in proportion to the limit, not to the results.
+    fn bytes(&self) -> usize {
+        self.resource_bytes + self.detail_bytes + self.templates.bytes()
+    }
+
     fn leave_out(&mut self, s: Status) {
         match s {
             Status::Fail => self.left.fail += 1,
@@ -171,14 +178,28 @@ impl PageBuilder {
     /// Take one result in.
     pub fn add(&mut self, f: &Finding) {
         let r = &f.resource;
-        let values = [r.id.as_str(), r.account_id.as_str(), r.region.as_str()];
-        let key = [&r.account_id, &r.region, &r.kind, &r.id]
-            .map(|s| s.as_str())
-            .join("\u{0}");
+        let values = [
+            r.id.as_str(),
+            r.account_id.as_str(),
+            r.region.as_str(),
+            r.name.as_deref().unwrap_or(""),
+        ];
+        // A resource is written once for all its results; results that name the same resource
+        // differently (another ARN, name, tags) get one resource each.
+        let fields = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (&r.arn, &r.name, &r.tags, r.network_interfaces, r.is_default).hash(&mut h);
+            h.finish()
+        };
+        let key = format!(
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{fields:x}",
+            r.account_id, r.region, r.kind, r.id
+        );
         let res = match self.resource_index.get(&key) {
             Some(i) => *i,
             None => {
-                if self.resource_bytes > self.limit {
+                if self.bytes() > self.limit {
                     // No room for one more resource: its results are counted only.
                     self.left.resources += 1;
                     self.resource_index.insert(key, usize::MAX);
@@ -227,7 +248,7 @@ impl PageBuilder {
         if matches!(f.status, Status::Pass | Status::Skipped) {
             return;
         }
-        if self.detail_bytes > self.limit {
+        if self.bytes() > self.limit {
             self.leave_out(f.status);
             return;
         }
@@ -284,7 +305,8 @@ impl PageBuilder {
             "compliance": self.compliance.list,
         })
         .to_string();
-        let fixed = head.len() + self.templates.bytes() + 64;
+        // The data's head, its templates, and room for the keys and `left_out` around them.
+        let fixed = head.len() + self.templates.bytes() + 256;
         let mut room = self.limit.saturating_sub(fixed);
         // The results first, each with its resource; then the other resources, while they fit.
         let mut keep_resource = vec![false; self.resources.len()];

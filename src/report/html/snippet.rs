@@ -2,7 +2,7 @@
 //! messages, ARNs), stored once as a template with the ids left out.
 //!
 //! A template is a JSON array of parts: a string is literal text, a number `n` is the `n`th value
-//! of the result's resource: 0 its id, 1 its account id, 2 its region ([`VALUES`]). The page's
+//! of the result's resource: 0 its id, 1 its account id, 2 its region, 3 its name ([`VALUES`]). The page's
 //! script expands a template by joining its parts with the numbers replaced by the values; the
 //! expansion is exactly the original text, checked here when the template is made.
 //!
@@ -14,7 +14,10 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 /// What the numbers of a template stand for, in order.
-pub const VALUES: [&str; 3] = ["resource id", "account id", "region"];
+pub const VALUES: [&str; 4] = ["resource id", "account id", "region", "resource name"];
+
+/// The values of a resource, in the order of [`VALUES`].
+pub type Values<'a> = [&'a str; 4];
 
 /// Values shorter than this are left in the text: they are not worth a part of their own.
 const SHORTEST: usize = 4;
@@ -28,7 +31,7 @@ fn plain(v: &str) -> bool {
 
 /// The parts of `text` with every occurrence of a plain value of `values` replaced by its index
 /// (the earliest occurrence first; at one position, the longest value).
-pub fn parts(text: &str, values: [&str; 3]) -> Vec<Value> {
+pub fn parts(text: &str, values: Values<'_>) -> Vec<Value> {
     let mut out = Vec::new();
     let mut rest = text;
     let usable: Vec<(usize, &str)> = values
@@ -61,7 +64,7 @@ pub fn parts(text: &str, values: [&str; 3]) -> Vec<Value> {
 }
 
 /// The text of a template's parts with `values` put in: the inverse of [`parts`].
-pub fn expand(parts: &[Value], values: [&str; 3]) -> Option<String> {
+pub fn expand(parts: &[Value], values: Values<'_>) -> Option<String> {
     let mut s = String::new();
     for p in parts {
         match p {
@@ -85,7 +88,7 @@ pub struct Templates {
 
 impl Templates {
     /// The index of the template of `text` for a resource of these values.
-    pub fn of(&mut self, text: &str, values: [&str; 3]) -> usize {
+    pub fn of(&mut self, text: &str, values: Values<'_>) -> usize {
         let mut p = parts(text, values);
         if expand(&p, values).as_deref() != Some(text) {
             p = vec![Value::String(text.to_string())];
@@ -123,7 +126,7 @@ impl Templates {
 mod tests {
     use super::*;
 
-    const V: [&str; 3] = ["vpc-0abc1234", "123456789012", "eu-west-1"];
+    const V: Values = ["vpc-0abc1234", "123456789012", "eu-west-1", ""];
 
     #[test]
     fn ids_become_numbers_and_expand_back_exactly() {
@@ -132,7 +135,7 @@ mod tests {
         assert_eq!(p.iter().filter(|x| x.is_number()).count(), 4);
         assert_eq!(expand(&p, V).unwrap(), t);
         // The same text for another VPC gives the same parts.
-        let other = ["vpc-0fff", "210987654321", "us-east-1"];
+        let other = ["vpc-0fff", "210987654321", "us-east-1", ""];
         let t2 = t
             .replace("vpc-0abc1234", other[0])
             .replace("123456789012", other[1])
@@ -142,8 +145,8 @@ mod tests {
 
     #[test]
     fn values_that_are_not_plain_stay_in_the_text() {
-        let v = ["vpc-\"x\"", "123456789012", "eu"];
-        let t = "id vpc-\"x\" in eu of 123456789012";
+        let v = ["vpc-\"x\"", "123456789012", "eu", "two words"];
+        let t = "id vpc-\"x\" in eu of 123456789012, two words";
         let p = parts(t, v);
         assert_eq!(p.iter().filter(|x| x.is_number()).count(), 1);
         assert_eq!(expand(&p, v).unwrap(), t);
@@ -152,7 +155,7 @@ mod tests {
 
     #[test]
     fn overlapping_values_take_the_longest_and_a_template_is_stored_once() {
-        let v = ["eu-west-1-vpc", "123456789012", "eu-west-1"];
+        let v = ["eu-west-1-vpc", "123456789012", "eu-west-1", "west"];
         let t = "eu-west-1-vpc eu-west-1";
         let p = parts(t, v);
         assert_eq!(p, vec![Value::from(0), Value::from(" "), Value::from(2)]);
@@ -160,7 +163,7 @@ mod tests {
         let a = ts.of(t, v);
         let b = ts.of(
             "x-west-1-vpc x-west-1",
-            ["x-west-1-vpc", "123456789012", "x-west-1"],
+            ["x-west-1-vpc", "123456789012", "x-west-1", "west"],
         );
         assert_eq!(a, b);
         let mut out = Vec::new();

@@ -11,8 +11,8 @@ pub fn page_data(html: &str) -> Value {
     serde_json::from_str(data_block(html)).expect("the page's data is JSON")
 }
 
-/// A template's text for the values [resource id, account id, region].
-pub fn expand(data: &Value, t: &Value, values: [&str; 3]) -> String {
+/// A template's text for the values [resource id, account id, region, resource name].
+pub fn expand(data: &Value, t: &Value, values: [&str; 4]) -> String {
     let parts = data["templates"][t.as_u64().expect("template number") as usize]
         .as_array()
         .expect("a template is an array");
@@ -42,9 +42,10 @@ pub fn resource(data: &Value, n: usize) -> Value {
         data["types"][r[2].as_u64().unwrap() as usize].clone(),
     );
     o.insert("id".into(), json!(id));
+    let name = r[4].as_str().unwrap_or("");
     o.insert(
         "arn".into(),
-        json!(expand(data, &r[8], [id, account, region])),
+        json!(expand(data, &r[8], [id, account, region, name])),
     );
     o.insert("region".into(), json!(region));
     o.insert("account_id".into(), json!(account));
@@ -72,6 +73,7 @@ pub fn page_results(data: &Value) -> Vec<Value> {
                 res["id"].as_str().unwrap(),
                 res["account_id"].as_str().unwrap(),
                 res["region"].as_str().unwrap(),
+                res["name"].as_str().unwrap_or(""),
             ];
             let check = &data["checks"][a[1].as_u64().unwrap() as usize];
             let remediation = match &a[6] {

@@ -94,7 +94,9 @@ def main():
         json.dump(steps(), f)
     chromium = os.environ.get("FLOWAUDIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     env = dict(os.environ, CDP_VIEWPORT="1280x900")
-    r = subprocess.run(["node", os.path.join(ROOT, "tests/support/browser/cdp-run.mjs"), chromium, page,
+    has_ws = subprocess.run(["node", "-e", "process.exit(typeof WebSocket === 'function' ? 0 : 1)"]).returncode == 0
+    node = ["node"] if has_ws else ["node", "--experimental-websocket"]
+    r = subprocess.run(node + [os.path.join(ROOT, "tests/support/browser/cdp-run.mjs"), chromium, page,
                         steps_file, os.path.join(work, "page.png")],
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     if r.returncode != 0:

@@ -59,7 +59,7 @@
   // cells of their resource (one character per check). Every value is put in the page with
   // textContent, never parsed as HTML. The tables show a page of rows at a time, so a report of
   // any size builds no more rows than that. The data is read after the summary is painted.
-  var PAGE = 500;
+  var PAGE = 200;
   var STATUS_RANK = { fail: 0, error: 1, suppressed: 2, skipped: 3, pass: 4 };
   var SEV_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
   var STATUS_OF = { F: 'fail', E: 'error', S: 'suppressed', K: 'skipped', P: 'pass' };
@@ -108,11 +108,11 @@
   function resId(x) { return str(RES[x][3]); }
   function resCells(x) { return str(RES[x][9]); }
   // A template's text for resource x: its parts, with 0, 1, 2 and 3 the resource's id, account
-  // id, region and name.
-  function expand(t, x) {
+  // id, region and name, and 4 on the result's own values (`own`).
+  function expand(t, x, own) {
     var parts = TPL[t];
     if (!Array.isArray(parts)) { return ''; }
-    var vals = [resId(x), resAccount(x), resRegion(x), str(RES[x][4])];
+    var vals = [resId(x), resAccount(x), resRegion(x), str(RES[x][4])].concat(list(own));
     var s = '';
     for (var i = 0; i < parts.length; i++) {
       s += typeof parts[i] === 'number' ? str(vals[parts[i]]) : str(parts[i]);
@@ -133,18 +133,18 @@
     return resObjs[x];
   }
   // A result of the data: [resource, check, status, severity, message, compliance, remediation,
-  // suppression], as the JSON report writes it (built when shown).
+  // suppression, own values], as the JSON report writes it (built when shown).
   function result(d) {
     var a = DET[d], c = CHECKS[a[1]] || [];
     var rem = null;
     if (a[6]) {
       rem = {};
-      SNIPPETS.forEach(function (s) { rem[s[0]] = has(a[6], s[0]) ? expand(a[6][s[0]], a[0]) : null; });
+      SNIPPETS.forEach(function (s) { rem[s[0]] = has(a[6], s[0]) ? expand(a[6][s[0]], a[0], a[8]) : null; });
     }
     var comp = {};
     try { comp = JSON.parse(str(COMPLIANCE[a[5]]) || '{}'); } catch (e) { comp = {}; }
     return { rule_id: str(c[0]), check_id: str(c[1]), status: str(a[2]), severity: str(a[3]),
-      resource: resource(a[0]), message: expand(a[4], a[0]), compliance: comp,
+      resource: resource(a[0]), message: expand(a[4], a[0], a[8]), compliance: comp,
       remediation: rem, suppression: a[7] || null };
   }
   window.flowauditResult = function (d) { return d >= 0 && d < nD ? result(d) : null; };
@@ -188,7 +188,7 @@
     return STATUS_OF[resCells(Math.floor(c / nC)).charAt(c % nC)] || '';
   }
   function entSeverity(e) { return e < nD ? str(DET[e][3]) : checkSev[(e - nD) % nC]; }
-  function entMessage(e) { return e < nD ? expand(DET[e][4], DET[e][0]) : ''; }
+  function entMessage(e) { return e < nD ? expand(DET[e][4], DET[e][0], DET[e][8]) : ''; }
 
   // With --baseline: what changed for each result since the baseline, by the result's identity.
   var changeOf = Object.create(null);
@@ -477,7 +477,7 @@
           b.className = 'mark st-' + st + (passes && !(e >= 0 && passes(e)) ? ' dim' : '');
           b.textContent = MARK[st];
           b.setAttribute('data-status', st);
-          b.title = k.id + ': ' + st + (e >= 0 && e < nD ? ' \u2014 ' + messageOf(result(e)) : '');
+          b.title = k.id + ': ' + st + (e >= 0 && e < nD ? ' \u2014 ' + messageOf({ message: entMessage(e), suppression: DET[e][7] }) : '');
           any = true;
         } else {
           b.className = 'mark none';
@@ -613,7 +613,7 @@
     defaultMark(idCell, res);
     nameCell(tr, res.name);
     if (e < nD) {
-      cell(tr, messageOf(result(e)), 'msg');
+      cell(tr, messageOf({ message: entMessage(e), suppression: DET[e][7] }), 'msg');
     } else {
       cell(tr, st + ': its message is in the JSON report', 'msg muted');
     }
@@ -731,6 +731,9 @@
   els.form.addEventListener('reset', function () { window.setTimeout(apply, 0); });
   els.prev.addEventListener('click', function () { turn(-1); });
   els.next.addEventListener('click', function () { turn(1); });
+  // The text a search looks in is built before the tables are shown, so that no search waits
+  // for it.
+  buildHay();
   // One row per resource is the default when there is more than one check to compare.
   setView(nC > 1 ? 'resources' : 'results');
   }

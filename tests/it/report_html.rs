@@ -279,9 +279,9 @@ fn html_scale_10k_vpcs() {
     let r = browse(&file, &steps, Some(&out_dir().join("scale-10k.png")));
     assert_clean_run(&r);
     let v = r["values"].as_array().unwrap();
-    assert_eq!(v[0][0], 500, "first page of resources");
+    assert_eq!(v[0][0], 200, "first page of resources");
     assert_eq!(v[3][0], 1, "one VPC: {:?}", v[3]);
-    assert_eq!(v[5][0], 500, "first page of results");
+    assert_eq!(v[5][0], 200, "first page of results");
     assert_eq!(v[8][0], 3, "the three results of one VPC: {:?}", v[8]);
     println!(
         "10,000 VPCs, {} results: HTML {:.1} MB, rendered in {render_ms} ms; browser load {} ms (navigation domContentLoaded {} ms, loadEventEnd {} ms)",
@@ -691,7 +691,7 @@ fn the_per_resource_table_fits_1280_pixels_without_breaking_an_id_or_a_word() {
     let big = out_dir().join("fit-1280-10k.html");
     std::fs::write(&big, render(&report_fixture::scale_document(10_000))).unwrap();
     let fit = &fits_1280(&big, None);
-    assert_eq!(fit["rows"], 500, "{fit}");
+    assert_eq!(fit["rows"], 200, "{fit}");
 }
 
 /// Open `html` at 1,280 × 900 and measure its per-resource table ([`TABLE_FIT`]): a clean run,

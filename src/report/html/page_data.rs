@@ -206,7 +206,7 @@ impl PageBuilder {
                     self.leave_out(f.status);
                     return;
                 }
-                let arn = self.templates.of(&r.arn, values);
+                let arn = self.templates.of(&r.arn, values, None);
                 let head = serde_json::json!([
                     self.accounts.of(&r.account_id),
                     self.regions.of(&r.region),
@@ -252,7 +252,9 @@ impl PageBuilder {
             self.leave_out(f.status);
             return;
         }
-        let message = self.templates.of(&f.message, values);
+        // The result's own values (words with a digit of its texts), shared by its texts.
+        let mut own = Vec::new();
+        let message = self.templates.of(&f.message, values, Some(&mut own));
         let compliance = self
             .compliance
             .of(&serde_json::to_string(&*f.compliance.0).unwrap_or_else(|_| "{}".into()));
@@ -264,7 +266,10 @@ impl PageBuilder {
                 ("cli", &rem.cli),
             ] {
                 if let Some(text) = v {
-                    m.insert(k.into(), self.templates.of(text, values).into());
+                    m.insert(
+                        k.into(),
+                        self.templates.of(text, values, Some(&mut own)).into(),
+                    );
                 }
             }
             m
@@ -276,7 +281,8 @@ impl PageBuilder {
             message,
             compliance,
             remediation,
-            f.suppression
+            f.suppression,
+            own
         ])
         .to_string();
         let rest = rest[1..].to_string();

@@ -11,8 +11,9 @@ pub fn page_data(html: &str) -> Value {
     serde_json::from_str(data_block(html)).expect("the page's data is JSON")
 }
 
-/// A template's text for the values [resource id, account id, region, resource name].
-pub fn expand(data: &Value, t: &Value, values: [&str; 4]) -> String {
+/// A template's text for the values [resource id, account id, region, resource name] and the
+/// result's own values after them.
+pub fn expand(data: &Value, t: &Value, values: [&str; 4], own: &[Value]) -> String {
     let parts = data["templates"][t.as_u64().expect("template number") as usize]
         .as_array()
         .expect("a template is an array");
@@ -20,7 +21,13 @@ pub fn expand(data: &Value, t: &Value, values: [&str; 4]) -> String {
         .iter()
         .map(|p| match p {
             Value::String(s) => s.clone(),
-            Value::Number(n) => values[n.as_u64().unwrap() as usize].to_string(),
+            Value::Number(n) => {
+                let n = n.as_u64().unwrap() as usize;
+                match n.checked_sub(4) {
+                    Some(k) => own[k].as_str().unwrap().to_string(),
+                    None => values[n].to_string(),
+                }
+            }
             other => panic!("bad template part {other}"),
         })
         .collect()
@@ -45,7 +52,7 @@ pub fn resource(data: &Value, n: usize) -> Value {
     let name = r[4].as_str().unwrap_or("");
     o.insert(
         "arn".into(),
-        json!(expand(data, &r[8], [id, account, region, name])),
+        json!(expand(data, &r[8], [id, account, region, name], &[])),
     );
     o.insert("region".into(), json!(region));
     o.insert("account_id".into(), json!(account));
@@ -76,6 +83,7 @@ pub fn page_results(data: &Value) -> Vec<Value> {
                 res["name"].as_str().unwrap_or(""),
             ];
             let check = &data["checks"][a[1].as_u64().unwrap() as usize];
+            let own: &[Value] = a[8].as_array().map_or(&[], |v| v.as_slice());
             let remediation = match &a[6] {
                 Value::Null => Value::Null,
                 Value::Object(m) => {
@@ -84,7 +92,7 @@ pub fn page_results(data: &Value) -> Vec<Value> {
                         o.insert(
                             k.into(),
                             m.get(k)
-                                .map_or(Value::Null, |t| json!(expand(data, t, values))),
+                                .map_or(Value::Null, |t| json!(expand(data, t, values, own))),
                         );
                     }
                     Value::Object(o)
@@ -103,7 +111,7 @@ pub fn page_results(data: &Value) -> Vec<Value> {
                 "status": a[2],
                 "severity": a[3],
                 "resource": res,
-                "message": expand(data, &a[4], values),
+                "message": expand(data, &a[4], values, own),
                 "compliance": compliance,
                 "remediation": remediation,
                 "suppression": a[7],

@@ -148,5 +148,5 @@ if (screenshot) {
 clearTimeout(watchdog);
 ws.close();
 cleanup();
-process.stdout.write(JSON.stringify(report));
-process.exit(0);
+// Exit once the report is written: a pipe takes only part of a large report at once.
+process.stdout.write(JSON.stringify(report), () => process.exit(0));

@@ -160,10 +160,16 @@ impl PageBuilder {
         }
     }
 
-    /// The bytes taken in so far: a page's data can only be smaller. What is taken in stops at
-    /// the limit, so memory stays in proportion to the limit, not to the results.
+    /// The bytes taken in so far: a page's data can only be smaller. What is taken in stops near
+    /// twice the limit, so memory stays in proportion to the limit, not to the results.
     fn bytes(&self) -> usize {
         self.resource_bytes + self.detail_bytes + self.templates.bytes()
+    }
+
+    /// What is taken in stops at twice the limit: enough for [`PageBuilder::finish`] to keep the
+    /// failing, error and suppressed results first and leave out the other resources' cells.
+    fn taken_limit(&self) -> usize {
+        self.limit.saturating_mul(2)
     }
 
     fn leave_out(&mut self, s: Status) {
@@ -199,7 +205,7 @@ impl PageBuilder {
         let res = match self.resource_index.get(&key) {
             Some(i) => *i,
             None => {
-                if self.bytes() > self.limit {
+                if self.bytes() > self.taken_limit() {
                     // No room for one more resource: its results are counted only.
                     self.left.resources += 1;
                     self.resource_index.insert(key, usize::MAX);
@@ -248,7 +254,7 @@ impl PageBuilder {
         if matches!(f.status, Status::Pass | Status::Skipped) {
             return;
         }
-        if self.bytes() > self.limit {
+        if self.bytes() > self.taken_limit() {
             self.leave_out(f.status);
             return;
         }
@@ -442,5 +448,96 @@ impl<'de> Visitor<'de> for Results<'_> {
             (self.0)(f);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Remediation, ResourceRef, Severity};
+    use std::sync::Arc;
+
+    fn finding(i: usize, status: Status) -> Finding {
+        let id = format!("vpc-{i:08x}");
+        Finding {
+            rule_id: "VPC-001".into(),
+            check_id: "flow-logs-enabled".into(),
+            status,
+            severity: Severity::High,
+            resource: Arc::new(ResourceRef {
+                kind: "vpc".into(),
+                arn: format!("arn:aws:ec2:eu-west-1:123456789012:vpc/{id}"),
+                id,
+                region: "eu-west-1".into(),
+                account_id: "123456789012".into(),
+                name: Some(format!("name {i}")),
+                tags: Default::default(),
+                network_interfaces: None,
+                is_default: None,
+            }),
+            message: format!("VPC vpc-{i:08x} has no flow log"),
+            compliance: Default::default(),
+            remediation: (status == Status::Fail).then(|| Remediation {
+                cli: Some(format!(
+                    "aws ec2 create-flow-logs --resource-ids vpc-{i:08x}"
+                )),
+                ..Remediation::default()
+            }),
+            suppression: None,
+        }
+    }
+
+    fn doc() -> Document {
+        serde_json::from_value(serde_json::json!({
+            "schema": "flowaudit/report/v1",
+            "tool": {"name": "flowaudit", "version": "0", "information_uri": "https://flowaudit.invalid/"},
+            "scan": {"accounts": [], "regions": [], "started_at": "", "finished_at": "",
+                     "partial": false, "errors": []},
+            "rules": [], "results": [],
+            "summary": {"total": 0, "by_status": {}, "by_severity": {}, "by_region": {}},
+            "suppressions": {"file": null, "expired": [], "unmatched": []}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_page_over_its_limit_keeps_the_failures_first_and_counts_what_it_leaves_out() {
+        let limit = 3_000;
+        let mut b = PageBuilder::new(limit);
+        // Passing resources first, then failing ones: the failures are kept, the passing
+        // resources' cells left out.
+        for i in 0..60 {
+            b.add(&finding(i, Status::Pass));
+        }
+        for i in 60..80 {
+            b.add(&finding(i, Status::Fail));
+        }
+        let (data, left) = b.finish(&doc());
+        assert!(data.len() <= limit, "{}", data.len());
+        let v: serde_json::Value = serde_json::from_slice(&data).unwrap();
+        assert_eq!(left.fail, 0, "{left:?}");
+        assert_eq!(v["results"].as_array().unwrap().len(), 20);
+        assert!(left.resources > 0);
+        assert_eq!(
+            v["resources"].as_array().unwrap().len() + left.resources,
+            80
+        );
+        assert_eq!(v["left_out"], serde_json::to_value(&left).unwrap());
+        // One template for the 20 messages, one for the 20 snippets, one for the ARNs.
+        assert_eq!(v["templates"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn failures_beyond_the_limit_are_counted_and_memory_stops_growing() {
+        let mut b = PageBuilder::new(2_000);
+        for i in 0..10_000 {
+            b.add(&finding(i, Status::Fail));
+        }
+        assert!(b.bytes() < 2 * 2_000 + 1_000, "{}", b.bytes());
+        let (data, left) = b.finish(&doc());
+        let v: serde_json::Value = serde_json::from_slice(&data).unwrap();
+        assert!(left.fail > 9_000);
+        assert_eq!(v["results"].as_array().unwrap().len() + left.fail, 10_000);
+        assert!(left.any());
     }
 }

@@ -24,6 +24,20 @@ pub fn files_written(doc: &Document, outputs: &[Output]) -> Vec<String> {
                     Escaped(dir.join(account_file_name("<ACCOUNT>")).display())
                 ));
             }
+            (_, Some(dir))
+                if o.format == crate::report::Format::Html
+                    && crate::report::html::is_organization(doc) =>
+            {
+                files.push(format!(
+                    "{} and {} ({} files, one per account)",
+                    Escaped(dir.join(crate::report::html::org::INDEX_FILE).display()),
+                    Escaped(
+                        dir.join(crate::report::html::org::account_page("<ACCOUNT>"))
+                            .display()
+                    ),
+                    doc.scan.accounts.len()
+                ));
+            }
             _ => files.push(Escaped(o.path.display()).to_string()),
         }
     }

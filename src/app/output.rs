@@ -2,6 +2,7 @@
 
 use crate::cli::output_args::OutputArgs;
 use crate::error::Error;
+use crate::report::html::org as html_org;
 use crate::report::json::DocumentText;
 use crate::report::sarif::{MAX_RUNS_PER_FILE, account_file_name, run_accounts};
 use crate::report::{
@@ -215,6 +216,15 @@ pub fn write_output(doc: &Document, o: &Output) -> Result<(), Error> {
             return Ok(());
         }
     }
+    if let Some(dir) = o.dir.as_deref()
+        && o.reporter.embeds_document()
+        && crate::report::html::is_organization(doc)
+    {
+        let mut text = DocumentText::of(doc)?;
+        if let Some(written) = o.reporter.write_pages(doc, &mut text, dir) {
+            return written;
+        }
+    }
     crate::fsutil::write_atomic_with(&o.path, |out| o.reporter.render_to(doc, out))
 }
 
@@ -280,8 +290,13 @@ impl Write for Tee<'_> {
 pub fn write_output_with(
     doc: &Document,
     o: &Output,
-    text: Option<&mut DocumentText>,
+    mut text: Option<&mut DocumentText>,
 ) -> Result<(), Error> {
+    if let (Some(t), Some(dir)) = (text.as_deref_mut(), o.dir.as_deref())
+        && let Some(written) = o.reporter.write_pages(doc, t, dir)
+    {
+        return written;
+    }
     match text {
         Some(t) if o.reporter.embeds_document() => {
             crate::fsutil::write_atomic_with(&o.path, |out| {
@@ -317,18 +332,37 @@ pub fn check_outputs(doc: &Document, outputs: &[Output]) -> Result<(), Error> {
         .filter_map(|o| o.dir.as_deref())
         .filter(|_| runs > MAX_RUNS_PER_FILE)
     {
-        let mut names: HashMap<String, &str> = HashMap::with_capacity(runs);
-        for account in &accounts {
-            let name = account_file_name(account);
-            crate::fsutil::check_writable(&dir.join(&name))?;
-            if let Some(other) = names.insert(name, account) {
-                return Err(Error::input(format!(
-                    "accounts {} and {} would both be written to {}; nothing was written",
-                    crate::inventory::validate::show(other),
-                    crate::inventory::validate::show(account),
-                    crate::term::Escaped(dir.join(account_file_name(account)).display())
-                )));
-            }
+        check_account_files(dir, &accounts, account_file_name)?;
+    }
+    for dir in outputs
+        .iter()
+        .filter(|o| o.format == Format::Html)
+        .filter_map(|o| o.dir.as_deref())
+        .filter(|_| crate::report::html::is_organization(doc))
+    {
+        check_account_files(dir, &doc.scan.accounts, html_org::account_page)?;
+        crate::fsutil::check_writable(&dir.join(html_org::INDEX_FILE))?;
+    }
+    Ok(())
+}
+
+/// Each account's file in `dir` (named by `name`) can be written, and no two accounts share one.
+fn check_account_files(
+    dir: &Path,
+    accounts: &[String],
+    name: fn(&str) -> String,
+) -> Result<(), Error> {
+    let mut names: HashMap<String, &str> = HashMap::with_capacity(accounts.len());
+    for account in accounts {
+        let file = name(account);
+        crate::fsutil::check_writable(&dir.join(&file))?;
+        if let Some(other) = names.insert(file, account) {
+            return Err(Error::input(format!(
+                "accounts {} and {} would both be written to {}; nothing was written",
+                crate::inventory::validate::show(other),
+                crate::inventory::validate::show(account),
+                crate::term::Escaped(dir.join(name(account)).display())
+            )));
         }
     }
     Ok(())

@@ -101,6 +101,18 @@ pub trait Reporter {
         let _ = text;
         self.render_to(doc, out)
     }
+    /// Write `doc` into `dir` as several pages (an index and one per account), reading its
+    /// results from `text`, when this format does so for `doc` (the HTML report of an
+    /// organization); `None` when it writes one file.
+    fn write_pages(
+        &self,
+        doc: &Document,
+        text: &mut json::document_text::DocumentText,
+        dir: &std::path::Path,
+    ) -> Option<Result<(), Error>> {
+        let _ = (doc, text, dir);
+        None
+    }
     /// Render the document into `out`. Formats that can stream override this so that a large
     /// report is never held in memory whole; the default renders, then writes the bytes.
     fn render_to(&self, doc: &Document, out: &mut dyn std::io::Write) -> Result<(), Error> {

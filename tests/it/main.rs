@@ -26,6 +26,7 @@ mod report_e2e;
 mod report_exports;
 mod report_hostile;
 mod report_html;
+mod report_html_data;
 mod report_json;
 mod report_markdown;
 mod report_merge;

@@ -111,9 +111,8 @@ fn json_carries_the_account_details_as_listed_and_counts_by_account() {
             "{status}"
         );
     }
-    // The HTML page embeds the same document as the streamed JSON report.
-    let data: Value = serde_json::from_str(data_block(&html)).unwrap();
-    assert_eq!(data, report);
+    // The HTML page holds the streamed JSON report's results.
+    crate::support::page::assert_page_matches(&html, &report);
 }
 
 #[test]
@@ -678,7 +677,7 @@ fn html_scale_org_500_accounts_x_50_vpcs() {
     let r = browse(&file, &steps, Some(&dir.join("org-500x50.png")));
     assert_clean_run(&r);
     let v = r["values"].as_array().unwrap();
-    assert_eq!(v[0][0], 500, "the first page of rows");
+    assert_eq!(v[0][0], 200, "the first page of rows");
     assert_eq!(v[0][2], 499, "every scanned account has a row");
     assert_eq!(
         v[1][1], 300,

@@ -18,7 +18,8 @@ pub use crate::findings::identity::fingerprint;
 pub use descriptors::{MAX_RULE_TAGS, descriptor_id, security_severity};
 pub use results::{FINGERPRINT_KEY, artifact_uri};
 pub use selection::{
-    MAX_RESULTS_PER_RUN, MAX_RUNS_PER_FILE, Selection, account_file_name, run_accounts,
+    MAX_RESULTS_PER_RUN, MAX_RUNS_PER_FILE, Selection, account_file, account_file_name,
+    run_accounts,
 };
 
 use super::Reporter;

@@ -112,10 +112,16 @@ impl Selection {
 }
 
 /// The file one account's SARIF log is written to in an output directory:
-/// `flowaudit-<account>.sarif`, the account id as one path segment (see [`artifact_uri`]), so no
-/// value can name another directory.
+/// `flowaudit-<account>.sarif` ([`account_file`]).
 pub fn account_file_name(account: &str) -> String {
-    format!("flowaudit-{}.sarif", uri_segment(account))
+    account_file(account, "sarif")
+}
+
+/// The file one account's report is written to in an output directory, for the formats that
+/// write one file per account (SARIF, HTML): `flowaudit-<account>.<extension>`, the account id
+/// as one path segment (see [`artifact_uri`]), so no value can name another directory.
+pub fn account_file(account: &str, extension: &str) -> String {
+    format!("flowaudit-{}.{extension}", uri_segment(account))
 }
 
 /// True for the results SARIF reports: failures, and suppressed failures (as dismissed).

@@ -7,6 +7,7 @@ pub mod harness;
 pub mod hostile;
 pub mod json;
 pub mod org;
+pub mod page;
 pub mod proxy;
 pub mod report_fixture;
 pub mod report_schema;

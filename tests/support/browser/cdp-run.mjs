@@ -122,6 +122,14 @@ await send('Page.navigate', { url }, sessionId);
 await loadPromise;
 report.loadMs = Date.now() - t0;
 report.url = url;
+// A page that builds its tables after its first paint marks <html data-state="loading"> until
+// they are built: the steps run on the built page.
+const ready = await send('Runtime.evaluate', {
+  expression: "new Promise((r) => { const t0 = Date.now(); (function poll() { const s = document.documentElement.getAttribute('data-state'); if (s !== 'loading' || Date.now() - t0 > 120000) { r(s); } else { setTimeout(poll, 20); } })(); })",
+  awaitPromise: true, returnByValue: true,
+}, sessionId);
+report.readyMs = Date.now() - t0;
+report.state = ready.result ? ready.result.value : null;
 
 for (const expr of steps) {
   const r = await send('Runtime.evaluate', { expression: expr, awaitPromise: true, returnByValue: true, userGesture: true }, sessionId);
@@ -140,5 +148,5 @@ if (screenshot) {
 clearTimeout(watchdog);
 ws.close();
 cleanup();
-process.stdout.write(JSON.stringify(report));
-process.exit(0);
+// Exit once the report is written: a pipe takes only part of a large report at once.
+process.stdout.write(JSON.stringify(report), () => process.exit(0));

@@ -21,6 +21,17 @@ TIMED = (
     " Math.round(performance.now() - t - {wait}), document.getElementById('result-count').textContent]); }}, {wait})); }})()"
 )
 RES_ROWS = "#resources tbody tr.resource"
+# The per-resource table at 1,280 px: [table width, its scroll width, page width, viewport width,
+# ids, account ids and regions that break over lines, rows shown].
+WIDTH = (
+    "(() => { const wrap = document.getElementById('resources-wrap'); const lines = (node) => {"
+    " const r = document.createRange(); r.selectNodeContents(node);"
+    " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; };"
+    " const broken = [...document.querySelectorAll('#resources td.rid, #resources td.acct, #resources td.region')]"
+    ".filter(td => td.firstChild && lines(td.firstChild) > 1).length;"
+    " return [wrap.clientWidth, wrap.scrollWidth, document.documentElement.scrollWidth, window.innerWidth, broken,"
+    " document.querySelectorAll('#resources tbody tr.resource').length]; })()"
+)
 ROWS = "#results tbody tr.result"
 
 
@@ -39,6 +50,7 @@ def steps():
     return [
         "(() => { const p = performance.getEntriesByName('first-contentful-paint')[0];"
         " return [p ? Math.round(p.startTime) : null, document.getElementById('card-fail').textContent]; })()",
+        WIDTH,
         timed(set_value("f-status", "fail"), RES_ROWS),
         timed(set_value("f-status", ""), RES_ROWS),
         timed(set_value("f-text", vpc, "input"), RES_ROWS, 130),
@@ -110,11 +122,16 @@ def main():
           f" tables built at {rep.get('readyMs')} ms ({rep.get('state')})")
     if fcp is None or fcp > 3000:
         failures.append("summary not shown within 3 s")
+    wrap, scroll, page_w, viewport, broken, shown = v[1]
+    print(f"  per-resource table at 1,280 px: {scroll} px of content in {wrap} px, page {page_w} px in"
+          f" {viewport} px, {broken} ids broken over lines, {shown} rows")
+    if scroll > wrap or page_w > viewport or broken or not shown:
+        failures.append("the per-resource table does not fit 1,280 px whole")
     names = ["per resource: status=fail", "per resource: status=all", "per resource: search one VPC",
              "per resource: clear search", "per resource: next page", "switch to per result",
              "per result: status=fail", "per result: + region", "per result: status=pass (+ region)",
              "per result: search one VPC", "per result: clear all"]
-    for n, x in zip(names, v[1:]):
+    for n, x in zip(names, v[2:]):
         if not isinstance(x, list):
             failures.append(f"{n}: {x}")
             continue

@@ -484,8 +484,12 @@ fn a_watcher_killed_mid_batch_loses_no_event() {
     );
 }
 
-#[test]
-fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
+/// An organization scanned into a baseline (with `extra` flags), then alpha's flow log deleted
+/// and its event put on the queue; `watch --once --org` with the same flags. The world, the
+/// event id and the lines the watcher wrote.
+fn org_watch_after_alphas_flow_log_is_deleted(
+    extra: &[&str],
+) -> (crate::support::org::OrgWorld, Value, Vec<Value>) {
     let moto = Moto::start();
     let world = crate::support::org::seed_org(&moto);
     let ep = moto.endpoint();
@@ -493,7 +497,10 @@ fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
         .as_str()
         .unwrap()
         .to_string();
-    let base = crate::support::org::org_scan(&ep).arg("--org").run();
+    let base = crate::support::org::org_scan(&ep)
+        .arg("--org")
+        .args(extra)
+        .run();
     let alpha = world.id("alpha").to_string();
     let fl = world.ids["alpha_fl"].clone();
     moto.seed(
@@ -514,8 +521,9 @@ fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
             &ep,
             "--region",
             REGION,
-            "--baseline",
         ])
+        .args(extra)
+        .arg("--baseline")
         .arg(base.file("report.json"))
         .run();
     out.assert_code(0);
@@ -524,30 +532,30 @@ fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    (world, event_id, lines)
+}
+
+#[test]
+fn an_organization_watcher_re_checks_a_members_event_through_its_role() {
+    let (world, event_id, lines) = org_watch_after_alphas_flow_log_is_deleted(&[]);
+    let alpha = world.id("alpha");
     let logged = &world.ids["alpha_logged"];
     assert!(
         lines.iter().any(|v| about(v, logged, "fail")
             && v["result"]["check_id"] == "flow-logs-enabled"
-            && v["result"]["resource"]["account_id"] == alpha.as_str()
+            && v["result"]["resource"]["account_id"] == alpha
             && v["events"] == json!([event_id])),
         "{lines:#?}"
     );
     assert!(
         lines
             .iter()
-            .all(|v| v["result"]["resource"]["account_id"] == alpha.as_str())
+            .all(|v| v["result"]["resource"]["account_id"] == alpha)
     );
 }
 
 #[test]
 fn an_organization_watcher_suppresses_by_the_account_tags_and_ou_of_the_scan() {
-    let moto = Moto::start();
-    let world = crate::support::org::seed_org(&moto);
-    let ep = moto.endpoint();
-    let queue = events_py(&ep, &["setup"])["queue_url"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let dir = tempfile::tempdir().unwrap();
     let supp = dir.path().join("s.toml");
     std::fs::write(
@@ -555,42 +563,8 @@ fn an_organization_watcher_suppresses_by_the_account_tags_and_ou_of_the_scan() {
         "[[suppression]]\nrule = \"VPC-001\"\nresource = \"*\"\naccount_tags = { team = \"payments\" }\nou = \"Prod*\"\nreason = \"Payments logs at the hub\"\nexpires = 2099-12-31\n",
     )
     .unwrap();
-    let supp = supp.to_str().unwrap();
-    let base = crate::support::org::org_scan(&ep)
-        .args(["--org", "--suppressions", supp])
-        .run();
-    let alpha = world.id("alpha").to_string();
-    let fl = world.ids["alpha_fl"].clone();
-    moto.seed(
-        &json!([{"op": "delete_flow_log", "region": REGION, "account": alpha, "flow_log": fl}]),
-    );
-    let e = json!([{"source": "aws.ec2", "eventSource": "ec2.amazonaws.com", "eventName": "DeleteFlowLogs",
-        "region": REGION, "account": alpha,
-        "requestParameters": {"DeleteFlowLogsRequest": {"FlowLogId": {"content": fl, "tag": 1}}}}]);
-    events_py(&ep, &["put", &e.to_string()]);
-    let out = fa()
-        .args([
-            "watch",
-            "--once",
-            "--org",
-            "--queue-url",
-            &queue,
-            "--endpoint-url",
-            &ep,
-            "--region",
-            REGION,
-            "--suppressions",
-            supp,
-            "--baseline",
-        ])
-        .arg(base.file("report.json"))
-        .run();
-    out.assert_code(0);
-    let lines: Vec<Value> = out
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (world, _, lines) =
+        org_watch_after_alphas_flow_log_is_deleted(&["--suppressions", supp.to_str().unwrap()]);
     // The re-check reaches alpha by its id alone; its tags and OU path come from the baseline,
     // so the failure it finds is suppressed, as the scan would have it.
     let logged = &world.ids["alpha_logged"];

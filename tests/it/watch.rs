@@ -84,6 +84,14 @@ impl Lines {
     }
 }
 
+/// The change lines a `watch --once` run wrote, each parsed.
+fn change_lines(out: &crate::support::cmd::Out) -> Vec<Value> {
+    out.stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
 fn about(v: &Value, vpc: &str, status: &str) -> bool {
     v["result"]["resource"]["id"] == vpc && v["result"]["status"] == status
 }
@@ -347,11 +355,7 @@ fn once_with_a_baseline_drains_the_queue_and_reports_the_drift() {
         extra.is_empty(),
         "watch called outside its policies: {extra:?}"
     );
-    let lines: Vec<Value> = out
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = change_lines(&out);
     assert!(
         lines.iter().any(|v| about(v, &ids["b"], "fail")
             && v["result"]["check_id"] == "flow-logs-enabled"
@@ -466,11 +470,7 @@ fn a_watcher_killed_mid_batch_loses_no_event() {
         .arg(base.file("report.json"))
         .run();
     again.assert_code(0);
-    let lines: Vec<Value> = again
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = change_lines(&again);
     assert!(
         lines
             .iter()
@@ -527,11 +527,7 @@ fn org_watch_after_alphas_flow_log_is_deleted(
         .arg(base.file("report.json"))
         .run();
     out.assert_code(0);
-    let lines: Vec<Value> = out
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = change_lines(&out);
     (world, event_id, lines)
 }
 
@@ -633,11 +629,7 @@ fn the_queue_and_every_re_check_share_one_connection_pool() {
         .arg(base.file("report.json"))
         .run();
     out.assert_code(0);
-    let lines: Vec<Value> = out
-        .stdout()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = change_lines(&out);
     for vpc in [&ids["b"], &eu["e"]] {
         assert!(
             lines

@@ -1,6 +1,7 @@
 //! A token bucket: at most `rate` calls a second on average, with bursts of `burst`. It paces
 //! the calls of services whose rates are low or shared: Organizations and STS in a scan, Security
-//! Hub imports in `publish`.
+//! Hub imports in `publish`. And the cool-downs before a read that failed for a reason that can
+//! pass is tried again.
 
 use std::time::{Duration, Instant};
 
@@ -63,6 +64,23 @@ impl Pace {
     }
 }
 
+/// Cool-downs at most before a transient failure is given up: the recovery pass's passes, and
+/// the tries of a page of a listing that cannot start over.
+pub const COOLDOWNS: u32 = 4;
+
+/// The cool-down before pass `pass` (0-based): 1 s doubled per pass, at most 8 s, then a random
+/// half to all of it, so that throttled callers do not come back together.
+pub fn cooldown(pass: u32) -> Duration {
+    let full = Duration::from_secs(1u64 << pass.min(3));
+    let mut b = [0u8; 2];
+    let r = if getrandom::fill(&mut b).is_ok() {
+        f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
+    } else {
+        0.5
+    };
+    full.mul_f64(0.5 + 0.5 * r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +106,17 @@ mod tests {
         }
         // 100, give or take the rounding of the last wait.
         assert!((99..=100).contains(&n), "{n}");
+    }
+
+    #[test]
+    fn a_cool_down_doubles_per_pass_up_to_8_s_with_jitter_of_half() {
+        for (pass, full) in [(0, 1), (1, 2), (2, 4), (3, 8), (9, 8)] {
+            let full = Duration::from_secs(full);
+            for _ in 0..20 {
+                let c = cooldown(pass);
+                assert!(c >= full / 2 && c <= full, "pass {pass}: {c:?}");
+            }
+        }
     }
 
     #[test]

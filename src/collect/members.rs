@@ -148,7 +148,7 @@ pub async fn collect_accounts(
     };
     let feeder = async move {
         if streamed {
-            org::stream_accounts(clients, timeout_secs, |page| {
+            org::stream_accounts(clients, caller, timeout_secs, |page| {
                 let listing = OrgListing {
                     accounts: page,
                     ..Default::default()
@@ -161,7 +161,7 @@ pub async fn collect_accounts(
             .await
         } else {
             feed.push(selected);
-            Ok(())
+            Ok(None)
         }
         // Dropping the feed closes every stream: the scans end with the last account.
     };
@@ -262,7 +262,7 @@ pub async fn collect_accounts(
         futures::future::join(tree, tags),
         futures::future::join(scans, owners.clone())
     );
-    fed?;
+    errors.extend(fed?);
     drop(owners);
 
     let members: Vec<Arc<Member>> =

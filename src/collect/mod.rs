@@ -185,7 +185,7 @@ async fn recover(
         if parts.is_empty() {
             break;
         }
-        let wait = recovery::cooldown(pass);
+        let wait = crate::pace::cooldown(pass);
         tracing::info!(
             pass,
             parts = parts.len(),

@@ -333,20 +333,36 @@ pub async fn list_accounts(
 }
 
 /// Every account of the organization, handed to `each_page` page by page as `ListAccounts`
-/// answers, so that the first accounts are scanned while the next pages are read. A failed page
-/// stops the scan, as a failed listing does; so does an error of `each_page`.
+/// answers, so that the first accounts are scanned while the next pages are read. A failed
+/// first page stops the scan, as a failed listing does; so does an error of `each_page`. A page
+/// that fails after accounts were handed on does not: the accounts already listed are scanned,
+/// and the failure is the error entry returned (the scan is partial).
 pub async fn stream_accounts(
     clients: &Clients,
+    caller: &str,
     timeout_secs: u64,
     mut each_page: impl FnMut(Vec<OrgAccount>) -> Result<(), Error>,
-) -> Result<(), Error> {
+) -> Result<Option<ScanError>, Error> {
     let client = clients.organizations();
-    let listed = account_pages(&client, &clients.limit, timeout_secs, |page| {
+    let mut listed = 0usize;
+    let outcome = account_pages(&client, &clients.limit, timeout_secs, |page| {
+        listed += page.len();
         each_page(page).map_err(Stop::Selection)
     })
     .await;
-    match listed {
-        Ok(()) => Ok(()),
+    match outcome {
+        Ok(()) => Ok(None),
+        Err(Stop::Listing(f)) if listed > 0 => {
+            tracing::warn!(code = %escape(&f.failure.code), listed, "the organization's accounts could not all be listed; scanning those listed");
+            let mut e =
+                super::errors::account_error(caller, "organizations", f.operation, &f.failure);
+            e.message = format!(
+                "the listing of the organization's accounts stopped after {listed} accounts, \
+                 and the accounts after them were not scanned: {}",
+                e.message
+            );
+            Ok(Some(e))
+        }
         Err(Stop::Listing(f)) => Err(unlisted(&f)),
         Err(Stop::Selection(e)) => Err(e),
     }
@@ -354,7 +370,10 @@ pub async fn stream_accounts(
 
 /// The pages of `ListAccounts`, each converted and handed to `each_page`; a failed page, an
 /// account of the wrong shape (with its position in the whole listing) or an error of
-/// `each_page` stops the listing.
+/// `each_page` stops the listing. A page that failed for a reason that can pass (throttling, a
+/// server error, a timeout, a broken connection) once the SDK's attempts are spent is asked for
+/// again with the same token after a cool-down ([`crate::pace::cooldown`]), so that a long
+/// listing goes on where it stopped rather than starting over.
 async fn account_pages<E: From<OrgFailure>>(
     client: &aws_sdk_organizations::Client,
     limit: &Limit,
@@ -362,22 +381,47 @@ async fn account_pages<E: From<OrgFailure>>(
     mut each_page: impl FnMut(Vec<OrgAccount>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut n = 0usize;
-    pages!(
-        limit,
-        timeout_secs,
-        "ListAccounts",
-        client.list_accounts().max_results(20),
-        |page| {
-            let mut accounts = Vec::new();
-            for a in page.accounts() {
-                accounts.push(convert(a).map_err(|e| {
-                    wrong_shape("ListAccounts", e.within(format_args!("Accounts[{n}]")))
-                })?);
-                n += 1;
+    let mut token: Option<String> = None;
+    loop {
+        let mut pass = 0;
+        let page = loop {
+            let request = client
+                .list_accounts()
+                .max_results(20)
+                .set_next_token(token.clone());
+            match limit.run_paced(Paced::Organizations, request.send()).await {
+                Ok(page) => break page,
+                Err(e) => {
+                    let f = classify(&e, timeout_secs);
+                    let transient = matches!(
+                        f.class(),
+                        ErrorClass::Throttling | ErrorClass::Network | ErrorClass::ServiceFailure
+                    );
+                    if !transient || pass == crate::pace::COOLDOWNS {
+                        return Err(failed("ListAccounts", f).into());
+                    }
+                    let wait = crate::pace::cooldown(pass);
+                    tracing::warn!(code = %escape(&f.code), listed = n, wait_ms = wait.as_millis() as u64, "ListAccounts failed; asking for the page again");
+                    tokio::time::sleep(wait).await;
+                    pass += 1;
+                }
             }
-            each_page(accounts)?;
+        };
+        let mut accounts = Vec::new();
+        for a in page.accounts() {
+            accounts.push(convert(a).map_err(|e| {
+                wrong_shape("ListAccounts", e.within(format_args!("Accounts[{n}]")))
+            })?);
+            n += 1;
         }
-    );
+        each_page(accounts)?;
+        // The next page, unless this was the last (or the token did not move on).
+        match page.next_token().filter(|t| !t.is_empty()) {
+            Some(next) if token.as_deref() != Some(next) => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    tracing::debug!("ListAccounts done");
     Ok(())
 }
 

@@ -12,10 +12,9 @@ use crate::collect::clients::Clients;
 use crate::inventory::error_class::ErrorClass;
 use crate::inventory::{Account, RegionInventory, ScanError};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
-/// Recovery passes at most, each after its own cool-down.
-pub const MAX_PASSES: u32 = 4;
+/// Recovery passes at most, each after its own cool-down ([`crate::pace::cooldown`]).
+pub const MAX_PASSES: u32 = crate::pace::COOLDOWNS;
 
 /// Attempts per call in a recovery read, or `--max-attempts` when that is more: a part that
 /// failed once is read again with a larger budget than the main pass had.
@@ -63,19 +62,6 @@ pub fn parts(errors: &[ScanError]) -> BTreeMap<String, Option<BTreeSet<String>>>
         }
     }
     out
-}
-
-/// The cool-down before pass `pass` (0-based): 1 s doubled per pass, at most 8 s, then a random
-/// half to all of it, so that throttled callers do not come back together.
-pub fn cooldown(pass: u32) -> Duration {
-    let full = Duration::from_secs(1u64 << pass.min(3));
-    let mut b = [0u8; 2];
-    let r = if getrandom::fill(&mut b).is_ok() {
-        f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
-    } else {
-        0.5
-    };
-    full.mul_f64(0.5 + 0.5 * r)
 }
 
 /// The clients of `account` for a new read: `Ok(None)` for the caller's own; else one
@@ -258,6 +244,5 @@ mod tests {
             2,
             "r3's permanent error stays, r2's new one is in"
         );
-        assert!(cooldown(0) <= Duration::from_secs(1) && cooldown(9) >= Duration::from_secs(4));
     }
 }

@@ -7,9 +7,9 @@ use crate::support::hostile::{corpus, ou_name_glob, toml_string};
 use crate::support::json::each;
 use crate::support::org::{
     CallLog, Refuse, VPCS, assumed, assumed_roles, callers, count_op, counts, org_proxy,
-    org_proxy_gated, org_proxy_holding, org_proxy_timed, org_scan, seed_org,
+    org_proxy_answering, org_proxy_gated, org_proxy_holding, org_proxy_timed, org_scan, seed_org,
 };
-use crate::support::proxy::Proxy;
+use crate::support::proxy::{Proxy, Request, Response};
 use crate::support::results::{result, suppression_indices};
 use crate::support::scan::destination;
 use serde_json::{Value, json};
@@ -1254,6 +1254,87 @@ fn the_accounts_of_a_listing_page_are_scanned_while_the_next_page_is_read() {
     assert_eq!(account_ids(&inv).len(), 25, "{:?}", account_ids(&inv));
     assert!(account_ids(&inv).contains(&ids["a23"]));
     assert_eq!(strip(inv), strip(whole.inventory()));
+}
+
+/// A request for a page of `ListAccounts` after the first.
+fn later_accounts_page(req: &Request) -> bool {
+    req.header("X-Amz-Target")
+        .is_some_and(|t| t.ends_with(".ListAccounts"))
+        && String::from_utf8_lossy(&req.body).contains("NextToken")
+}
+
+#[test]
+fn a_page_of_accounts_that_fails_is_asked_for_again_or_leaves_the_scan_partial() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let moto = Moto::start();
+    let ids = seed_two_pages(&moto);
+    // One attempt per call: every throttled answer reaches the listing's own cool-downs.
+    let args = ["--org", "--region", "us-east-1", "--max-attempts", "1"];
+    let (proxy, _log) = org_proxy(&moto, Refuse::default());
+    let whole = org_scan(&proxy.endpoint()).args(args).run();
+    whole.assert_complete();
+    let all = account_ids(&whole.inventory());
+
+    // The second page throttled twice, then answered: the listing goes on from that page (the
+    // first page is asked for once) and the scan is complete.
+    let tries = std::sync::Arc::new(AtomicUsize::new(0));
+    let tries2 = tries.clone();
+    let (proxy, log) = org_proxy_answering(&moto, move |req| {
+        (later_accounts_page(req) && tries2.fetch_add(1, Ordering::SeqCst) < 2)
+            .then(|| Response::json_error(400, "TooManyRequestsException", "Rate exceeded"))
+    });
+    let out = org_scan(&proxy.endpoint()).args(args).run();
+    out.assert_complete();
+    assert_eq!(
+        tries.load(Ordering::SeqCst),
+        3,
+        "the second page was asked for three times"
+    );
+    assert_eq!(count_op(&log, "ListAccounts"), 2, "one answer per page");
+    let inv = out.inventory();
+    assert_eq!(account_ids(&inv), all);
+    assert_eq!(all.len(), 25);
+    assert_eq!(inv["errors"], json!([]));
+
+    // The second page denied: the 20 accounts of the first are scanned, and the scan is
+    // partial, with the listing's failure as its one error entry.
+    let (proxy, _log) = org_proxy_answering(&moto, |req| {
+        later_accounts_page(req).then(|| {
+            Response::json_error(400, "AccessDeniedException", "the second page is denied")
+        })
+    });
+    let out = org_scan(&proxy.endpoint()).args(args).run();
+    out.assert_code_for(3, "accounts were left out");
+    let inv = out.inventory();
+    let listed = account_ids(&inv);
+    assert_eq!(listed.len(), 20, "{listed:?}");
+    assert!(!listed.contains(&ids["a23"]), "a23 is on the second page");
+    assert!(listed.iter().all(|id| all.contains(id)), "{listed:?}");
+    let scanned: std::collections::BTreeSet<String> =
+        region_keys(&inv).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(scanned.into_iter().collect::<Vec<_>>(), listed);
+    let errors = inv["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (
+            errors[0]["account_id"].as_str(),
+            errors[0]["service"].as_str(),
+            errors[0]["operation"].as_str(),
+            errors[0]["code"].as_str()
+        ),
+        (
+            Some(ACCOUNT),
+            Some("organizations"),
+            Some("ListAccounts"),
+            Some("AccessDeniedException")
+        )
+    );
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("stopped after 20 accounts")
+            && message.contains("the second page is denied"),
+        "{message}"
+    );
 }
 
 #[test]

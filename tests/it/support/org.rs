@@ -250,6 +250,21 @@ pub fn org_proxy_holding(
     (proxy, log, ran_out)
 }
 
+/// [`org_proxy`] whose answer to a request is `substitute`'s when it gives one (that request is
+/// not logged, and does not reach moto).
+pub fn org_proxy_answering(
+    moto: &Moto,
+    substitute: impl Fn(&Request) -> Option<Response> + Send + Sync + 'static,
+) -> (Proxy, CallLog) {
+    org_proxy_inner(
+        moto,
+        Refuse::default(),
+        move |req: &Request, _: &CallLog, answer: &dyn Fn() -> Response| {
+            substitute(req).unwrap_or_else(answer)
+        },
+    )
+}
+
 fn org_proxy_inner(
     moto: &Moto,
     refuse: Refuse,

@@ -82,6 +82,18 @@ impl AccountsOptions {
         self.external_id.clone()
     }
 
+    /// The regions asked for in `account`: its accounts-file entry's, else `base` (`--region`;
+    /// empty for every enabled region).
+    pub fn regions_for(&self, account: &str, base: &[String]) -> Vec<String> {
+        if let AccountSource::File(entries) = &self.source
+            && let Some(e) = entries.iter().find(|e| e.id == account)
+            && !e.regions.is_empty()
+        {
+            return e.regions.clone();
+        }
+        base.to_vec()
+    }
+
     /// The role `--role-name` or `--role-arn-template` gives for `account`.
     pub fn flag_role_arn(&self, account: &str, partition: &str) -> Result<String, String> {
         role_for(self, account, partition, None)
@@ -373,12 +385,8 @@ pub fn select(
                     role_arn: e.role.clone(),
                     ..blank(&e.id)
                 },
-                regions: if e.regions.is_empty() {
-                    base_regions.to_vec()
-                } else {
-                    e.regions.clone()
-                },
-                external_id: e.external_id.clone().or_else(|| o.external_id.clone()),
+                regions: o.regions_for(&e.id, base_regions),
+                external_id: o.external_id_for(&e.id),
             })
             .collect(),
         _ => o

@@ -77,6 +77,16 @@ impl Feed {
     }
 }
 
+/// What [`collect_accounts`] read.
+pub struct Members<'a> {
+    pub scans: Vec<AccountScan>,
+    pub accounts: Vec<Account>,
+    pub errors: Vec<ScanError>,
+    /// The owner of each bucket a scanned account owns, with the destinations read so far: the
+    /// recovery pass reads the destinations of the parts it reads again with it.
+    pub owners: Arc<Owners<'a>>,
+}
+
 /// An organization or accounts-file scan: list and select the accounts, then collect each one
 /// (`--account-concurrency` at once) with the caller's credentials for the caller's own account
 /// and one assumed-role session for every other. An account that cannot be reached or read is
@@ -90,13 +100,13 @@ impl Feed {
 /// account's flow log names it, so an account's destinations wait for every account's bucket
 /// list. Those lists are read ahead of the scans (the role and one `ListBuckets` per account,
 /// `--account-concurrency` at once), and the region listings never wait for them.
-pub async fn collect_accounts(
-    clients: &Clients,
+pub async fn collect_accounts<'a>(
+    clients: &'a Clients,
     opts: &CollectOptions,
     a: &AccountsOptions,
     caller: &str,
     partition: &str,
-) -> Result<(Vec<AccountScan>, Vec<Account>, Vec<ScanError>), Error> {
+) -> Result<Members<'a>, Error> {
     let timeout_secs = opts.call_timeout.as_secs().max(1);
     let concurrency = a.concurrency.max(1);
     let mut errors: Vec<ScanError> = Vec::new();
@@ -257,13 +267,12 @@ pub async fn collect_accounts(
         })
         .buffer_unordered(concurrency)
         .collect::<Vec<AccountScan>>();
-    let (fed, (tree, (tags, tag_errors)), (scans, _)) = futures::join!(
+    let (fed, (tree, (tags, tag_errors)), (scans, owners)) = futures::join!(
         feeder,
         futures::future::join(tree, tags),
         futures::future::join(scans, owners.clone())
     );
     errors.extend(fed?);
-    drop(owners);
 
     let members: Vec<Arc<Member>> =
         std::mem::take(&mut *all.lock().unwrap_or_else(|e| e.into_inner()));
@@ -286,5 +295,10 @@ pub async fn collect_accounts(
         }
     }
     let accounts = targets.into_iter().map(|t| t.account).collect();
-    Ok((scans, accounts, errors))
+    Ok(Members {
+        scans,
+        accounts,
+        errors,
+        owners,
+    })
 }

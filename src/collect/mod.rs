@@ -81,7 +81,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         )));
     }
 
-    let (scans, accounts, mut scan_errors) = match &opts.accounts {
+    let (scans, accounts, mut scan_errors, owners) = match &opts.accounts {
         None => {
             let scan = scan_account(&clients, opts, &account_id, &partition, &opts.regions, None)
                 .await
@@ -100,9 +100,12 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
                         }
                     ))
                 })?;
-            (vec![scan], Vec::new(), Vec::new())
+            (vec![scan], Vec::new(), Vec::new(), None)
         }
-        Some(a) => members::collect_accounts(&clients, opts, a, &account_id, &partition).await?,
+        Some(a) => {
+            let m = members::collect_accounts(&clients, opts, a, &account_id, &partition).await?;
+            (m.scans, m.accounts, m.errors, Some(m.owners))
+        }
     };
     if let Some(p) = &opts.progress {
         p(Progress::Finished);
@@ -115,16 +118,13 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
         region_invs.extend(s.regions);
         scan_errors.extend(s.errors);
     }
-    let recovered = recover(
-        &clients,
-        opts,
-        &account_id,
-        &partition,
-        &accounts,
-        &mut region_invs,
-        &mut scan_errors,
-    )
-    .await;
+    let scanned = Scanned {
+        caller: &account_id,
+        partition: &partition,
+        accounts: &accounts,
+        owners: owners.as_deref(),
+    };
+    let recovered = recover(&clients, opts, &scanned, &mut region_invs, &mut scan_errors).await;
     regions_scanned.extend(region_invs.iter().map(|r| r.region.clone()));
     regions_scanned.sort();
     regions_scanned.dedup();
@@ -165,18 +165,28 @@ pub async fn collect(opts: &CollectOptions) -> Result<Inventory, Error> {
     })
 }
 
+/// What the main pass knows that a new read of one of its parts needs.
+struct Scanned<'s> {
+    caller: &'s str,
+    partition: &'s str,
+    accounts: &'s [Account],
+    /// The owner of each bucket a scanned account owns (an organization scan's).
+    owners: Option<&'s destinations::Owners<'s>>,
+}
+
 /// The recovery pass ([`recovery`]): read again, after a cool-down, every part of the scan
 /// that failed for a reason that can pass, while passes keep recovering something; returns the
 /// number of parts recovered.
 async fn recover(
     clients: &Clients,
     opts: &CollectOptions,
-    caller: &str,
-    partition: &str,
-    accounts: &[Account],
+    scanned: &Scanned<'_>,
     region_invs: &mut Vec<RegionInventory>,
     scan_errors: &mut Vec<ScanError>,
 ) -> usize {
+    if recovery::parts(scan_errors).is_empty() {
+        return 0;
+    }
     let concurrency = opts.accounts.as_ref().map_or(1, |a| a.concurrency.max(1));
     let clients = &clients.with_max_attempts(recovery::ATTEMPTS.max(opts.max_attempts));
     let mut recovered = 0;
@@ -195,16 +205,7 @@ async fn recover(
         tokio::time::sleep(wait).await;
         let reads: Vec<_> = futures::stream::iter(parts)
             .map(|(account, regions)| async move {
-                let read = reread(
-                    clients,
-                    opts,
-                    caller,
-                    partition,
-                    accounts,
-                    &account,
-                    regions.as_ref(),
-                )
-                .await;
+                let read = reread(clients, opts, scanned, &account, regions.as_ref()).await;
                 (account, regions, read)
             })
             .buffer_unordered(concurrency)
@@ -231,24 +232,30 @@ async fn recover(
 async fn reread(
     clients: &Clients,
     opts: &CollectOptions,
-    caller: &str,
-    partition: &str,
-    accounts: &[Account],
+    scanned: &Scanned<'_>,
     account: &str,
     regions: Option<&std::collections::BTreeSet<String>>,
 ) -> (Vec<RegionInventory>, Vec<ScanError>) {
     let timeout_secs = opts.call_timeout.as_secs().max(1);
     let o = opts.accounts.as_ref();
+    let Scanned {
+        caller,
+        partition,
+        accounts,
+        owners,
+    } = *scanned;
     let member = match recovery::member(clients, o, accounts, caller, account, timeout_secs).await {
         Ok(m) => m,
         Err(e) => return (Vec::new(), e.into_iter().collect()),
     };
     let c = member.as_ref().unwrap_or(clients);
-    let requested: Vec<String> = match regions {
-        Some(set) => set.iter().cloned().collect(),
-        None => opts.regions.clone(),
+    let requested: Vec<String> = match (regions, o) {
+        (Some(set), _) => set.iter().cloned().collect(),
+        // The whole account: the regions its accounts-file entry names, as in the main pass.
+        (None, Some(o)) => o.regions_for(account, &opts.regions),
+        (None, None) => opts.regions.clone(),
     };
-    match scan_account(c, opts, account, partition, &requested, None).await {
+    match scan_account(c, opts, account, partition, &requested, owners).await {
         Ok(s) => (s.regions, s.errors),
         Err(f) => (
             Vec::new(),

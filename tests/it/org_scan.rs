@@ -694,6 +694,64 @@ fn a_central_bucket_is_read_with_its_owners_credentials_once() {
 }
 
 #[test]
+fn a_region_read_again_reads_a_central_bucket_with_its_owners_credentials() {
+    let moto = Moto::start();
+    let w = seed_org(&moto);
+    let archive = w.id("delta").to_string();
+    let ids = moto.seed(&json!([
+        {"op": "bucket", "account": archive, "name": "central-flow-logs", "encryption": "AES256"},
+        {"op": "flow_log", "account": w.id("alpha"), "key": "alpha_central", "resource": w.ids["alpha_bare"], "bucket": "central-flow-logs"}
+    ]));
+    // The first DescribeFlowLogs of every set of credentials is throttled: with one attempt a
+    // call, every account's region is read again by the recovery pass.
+    let keys = std::sync::Mutex::new(BTreeSet::<String>::new());
+    let (proxy, log) = org_proxy_answering(
+        &moto,
+        Refuse {
+            bucket_reads_except_owner: Some(("central-flow-logs".into(), archive.clone())),
+            ..Default::default()
+        },
+        move |req| {
+            let key = req
+                .header("Authorization")?
+                .split("Credential=")
+                .nth(1)?
+                .split('/')
+                .next()?
+                .to_string();
+            (req.action() == "DescribeFlowLogs" && keys.lock().unwrap().insert(key))
+                .then(|| Response::injected(503, "RequestLimitExceeded"))
+        },
+    );
+    let out = org_scan(&proxy.endpoint())
+        .args(["--org", "--max-attempts", "1"])
+        .run();
+    out.assert_complete();
+    let (inv, report) = (out.inventory(), out.report());
+    assert_eq!(report["scan"]["errors"], json!([]));
+    assert!(
+        report["scan"]["recovered"].as_u64().unwrap() >= 5,
+        "{}",
+        report["scan"]["recovered"]
+    );
+    let d = destination(&inv, &ids["alpha_central"]);
+    assert_eq!(
+        (d["exists"].as_str(), d["encryption"].as_str()),
+        (Some("yes"), Some("aws_managed")),
+        "{d}"
+    );
+    // Read by its owner only (once in all), never with the credentials of the flow log's account.
+    let central = callers(&log, "GetBucketEncryption")
+        .into_iter()
+        .filter(|a| *a == archive)
+        .count();
+    assert_eq!(
+        central, 2,
+        "delta's own listing and the central bucket's read"
+    );
+}
+
+#[test]
 fn a_log_group_of_another_scanned_account_is_read_with_its_owners_credentials() {
     let moto = Moto::start();
     let w = seed_org(&moto);
@@ -1279,7 +1337,7 @@ fn a_page_of_accounts_that_fails_is_asked_for_again_or_leaves_the_scan_partial()
     // first page is asked for once) and the scan is complete.
     let tries = std::sync::Arc::new(AtomicUsize::new(0));
     let tries2 = tries.clone();
-    let (proxy, log) = org_proxy_answering(&moto, move |req| {
+    let (proxy, log) = org_proxy_answering(&moto, Refuse::default(), move |req| {
         (later_accounts_page(req) && tries2.fetch_add(1, Ordering::SeqCst) < 2)
             .then(|| Response::json_error(400, "TooManyRequestsException", "Rate exceeded"))
     });
@@ -1298,7 +1356,7 @@ fn a_page_of_accounts_that_fails_is_asked_for_again_or_leaves_the_scan_partial()
 
     // The second page denied: the 20 accounts of the first are scanned, and the scan is
     // partial, with the listing's failure as its one error entry.
-    let (proxy, _log) = org_proxy_answering(&moto, |req| {
+    let (proxy, _log) = org_proxy_answering(&moto, Refuse::default(), |req| {
         later_accounts_page(req).then(|| {
             Response::json_error(400, "AccessDeniedException", "the second page is denied")
         })

@@ -125,3 +125,64 @@ fn throttling_that_never_ends_still_ends_the_scan_with_every_part_an_error() {
     );
     assert!(report["scan"].get("recovered").is_none());
 }
+
+#[test]
+fn an_account_read_again_keeps_the_regions_of_its_accounts_file_entry() {
+    let moto = Moto::start();
+    let mut ops = vec![json!({"op": "organization", "key": "root"})];
+    ops.push(json!({"op": "org_account", "key": "m0", "name": "member-0", "parent": "$root"}));
+    for (j, region) in ["us-east-1", "eu-west-1"].iter().enumerate() {
+        ops.push(
+            json!({"op": "vpc", "region": region, "account": "$m0", "key": format!("v{j}"),
+            "cidr": format!("10.0.{j}.0/24")}),
+        );
+    }
+    let ids = moto.seed(&Value::Array(ops));
+    let member = ids["m0"].clone();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("accounts.toml");
+    std::fs::write(
+        &file,
+        format!("[[accounts]]\nid = \"{member}\"\nrole = \"Audit\"\nregions = [\"eu-west-1\"]\n"),
+    )
+    .unwrap();
+    // The member's first AssumeRole is throttled: the main pass fails the whole account, and
+    // the recovery pass reads it again.
+    let assumed = Arc::new(AtomicU64::new(0));
+    let assumed2 = assumed.clone();
+    let proxy = Proxy::faulty(moto.port, move |req| {
+        (req.action() == "AssumeRole" && assumed2.fetch_add(1, Ordering::SeqCst) == 0)
+            .then(|| Response::sts_error(400, "Throttling", "Rate exceeded"))
+    });
+    let out = scan_at(&proxy.endpoint())
+        .args(["--accounts-file", file.to_str().unwrap()])
+        .args(["--region", "us-east-1", "--max-attempts", "1"])
+        .json_report()
+        .run();
+    out.assert_code(1);
+    assert_eq!(
+        assumed.load(Ordering::SeqCst),
+        2,
+        "one refused, one granted"
+    );
+    let report = out.report();
+    assert_eq!(report["scan"]["errors"], json!([]));
+    assert_eq!(report["scan"]["recovered"], json!(1));
+    let inv = out.inventory();
+    let regions: Vec<(&str, &str)> = inv["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["account_id"].as_str().unwrap(),
+                r["region"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        regions,
+        vec![(member.as_str(), "eu-west-1")],
+        "only the entry's region"
+    );
+}

@@ -254,11 +254,12 @@ pub fn org_proxy_holding(
 /// not logged, and does not reach moto).
 pub fn org_proxy_answering(
     moto: &Moto,
+    refuse: Refuse,
     substitute: impl Fn(&Request) -> Option<Response> + Send + Sync + 'static,
 ) -> (Proxy, CallLog) {
     org_proxy_inner(
         moto,
-        Refuse::default(),
+        refuse,
         move |req: &Request, _: &CallLog, answer: &dyn Fn() -> Response| {
             substitute(req).unwrap_or_else(answer)
         },

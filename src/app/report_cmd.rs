@@ -43,6 +43,16 @@ pub fn report(args: ReportArgs) -> Result<ExitStatus, Error> {
     for w in &warnings {
         eprintln!("flowaudit: warning: {}", escape(w));
     }
+    // Each suppression must name a rule of the reports, and one of its checks, as in a scan.
+    let suppressions = match suppressions {
+        Some(s) => Some(s.check_rules(doc.rules.iter().map(|r| {
+            (
+                r.id.as_str(),
+                r.checks.iter().map(|c| c.id.as_str()).collect(),
+            )
+        }))?),
+        None => None,
+    };
     let outputs = outputs(&args.output)?;
     check_outputs(&doc, &outputs)?;
     let baseline = BaselineRun::open(&args.output)?;

@@ -340,6 +340,40 @@ fn suppressions_are_decided_again_by_the_new_file() {
         os("/dev/null"),
     ]);
     assert_eq!(rc, c_old, "{err}");
+
+    // An entry naming a rule or a check the reports do not have is an error, as in a scan, with
+    // its position and the closest id; nothing is written.
+    for (entry, want) in [
+        (
+            "rule = \"VPC-01\"",
+            "typo.toml:2:8: suppression #1: unknown rule \"VPC-01\"; did you mean \"VPC-001\"?",
+        ),
+        (
+            "rule = \"VPC-001\"\ncheck = \"flow-logs-enable\"",
+            "suppression #1: rule VPC-001 has no check \"flow-logs-enable\"; did you mean \"flow-logs-enabled\"?",
+        ),
+    ] {
+        let typo = dir.path().join("typo.toml");
+        std::fs::write(
+            &typo,
+            format!("[[suppression]]\n{entry}\nresource = \"*\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n"),
+        )
+        .unwrap();
+        let none = dir.path().join("none.json");
+        let (rc, err) = run_args(&[
+            os("report"),
+            input.as_os_str(),
+            os("--suppressions"),
+            typo.as_os_str(),
+            os("-f"),
+            os("json"),
+            os("-o"),
+            none.as_os_str(),
+        ]);
+        assert_eq!(rc, 2, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(!none.exists());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -457,12 +457,13 @@ fn health(counts: &mut Counts, last: &mut Instant, end: bool) {
     if !end && last.elapsed() < Duration::from_secs(60) {
         return;
     }
+    let n = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     eprintln!(
-        "flowaudit: watch: {} events, {} re-checks, {} changes, {} errors{}",
-        counts.events,
-        counts.rechecks,
-        counts.changes,
-        counts.errors,
+        "flowaudit: watch: {}, {}, {}, {}{}",
+        n(counts.events, "event"),
+        n(counts.rechecks, "re-check"),
+        n(counts.changes, "change"),
+        n(counts.errors, "error"),
         if end {
             " (stopping)"
         } else {

@@ -380,6 +380,24 @@ fn once_with_a_baseline_drains_the_queue_and_reports_the_drift() {
             && f["RecordState"] == "ACTIVE"),
         "{held:#?}"
     );
+    // The health line at the end counts what the run did: the one event in scope (the far
+    // region's is not one), its one re-check, every change line (more than one: every check
+    // of b), no error.
+    let health: Vec<String> = out
+        .stderr()
+        .lines()
+        .filter(|l| l.starts_with("flowaudit: watch: ") && l.contains(" re-check"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        health,
+        vec![format!(
+            "flowaudit: watch: 1 event, 1 re-check, {} changes, 0 errors (stopping)",
+            lines.len()
+        )],
+        "{}",
+        out.stderr()
+    );
     let count = events_py(&ep, &["count", &queue]);
     assert_eq!(
         count["visible"].as_u64().unwrap() + count["in_flight"].as_u64().unwrap(),

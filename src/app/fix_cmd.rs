@@ -101,7 +101,7 @@ fn undo(
     // Every account is reached and every resource is read back and checked before anything is
     // deleted or confirmed.
     let accounts = rt.block_on(async {
-        let caller = fix::aws::connect(&opts).await;
+        let caller = crate::collect::sessions::connect(&opts).await;
         fix::undo::reach(
             &file,
             caller,

@@ -366,10 +366,14 @@ pub(crate) fn run_fix_step(
 
 /// The clients the fix writes with: the caller's own, plus, in a scan of several accounts, one
 /// assumed-role session for each account the plan changes, through the role the scan read it with.
-async fn reach_accounts(opts: &CollectOptions, inv: &Inventory, plan: &Plan) -> fix::aws::Accounts {
-    let caller = fix::aws::connect(opts).await;
+async fn reach_accounts(
+    opts: &CollectOptions,
+    inv: &Inventory,
+    plan: &Plan,
+) -> crate::collect::sessions::Accounts {
+    let caller = crate::collect::sessions::connect(opts).await;
     let Some(a) = &opts.accounts else {
-        return fix::aws::Accounts::caller_only(&inv.scan.account_id, caller);
+        return crate::collect::sessions::Accounts::caller_only(&inv.scan.account_id, caller);
     };
     let changed: BTreeSet<&str> = plan.changes.iter().map(|c| c.account_id.as_str()).collect();
     let roles = inv
@@ -381,7 +385,7 @@ async fn reach_accounts(opts: &CollectOptions, inv: &Inventory, plan: &Plan) -> 
             Some((acc.id.clone(), (role, a.external_id_for(&acc.id))))
         })
         .collect();
-    fix::aws::Accounts::reach(
+    crate::collect::sessions::Accounts::reach(
         &inv.scan.account_id,
         caller,
         roles,

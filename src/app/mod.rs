@@ -13,6 +13,7 @@ mod logging;
 mod output;
 mod pipeline;
 mod publish_cmd;
+mod publish_step;
 mod report_cmd;
 mod rules_cmd;
 mod scan;

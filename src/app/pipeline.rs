@@ -199,8 +199,8 @@ fn publish_after(
     status: ExitStatus,
 ) -> Result<ExitStatus, Error> {
     let accounts = super::collect_step::accounts_options(&collect.org)?;
-    let via = super::publish_cmd::via_of_scan(collect, accounts)?;
-    let published = super::publish_cmd::publish_document(target, doc, &via)?;
+    let via = super::publish_step::via_of_scan(collect, accounts)?;
+    let published = super::publish_step::publish_document(target, doc, &via)?;
     Ok(match (status, published) {
         (ExitStatus::Partial, _) => ExitStatus::Partial,
         (_, ExitStatus::Findings) => ExitStatus::Findings,

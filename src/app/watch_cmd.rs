@@ -61,7 +61,7 @@ pub fn watch(args: WatchArgs) -> Result<ExitStatus, Error> {
     }
     let rules = ScanRules::prepare(&args.rules)?;
     let mut via = match args.publish {
-        Some(_) => Some(super::publish_cmd::via_of_scan(
+        Some(_) => Some(super::publish_step::via_of_scan(
             &args.collect,
             super::collect_step::accounts_options(&args.collect.org)?,
         )?),
@@ -134,7 +134,7 @@ async fn run(
     rules: &ScanRules,
     opts: CollectOptions,
     queue_region: Option<String>,
-    via: Option<&super::publish_cmd::Via>,
+    via: Option<&super::publish_step::Via>,
 ) -> Result<ExitStatus, Error> {
     let fallback = queue_region.clone().unwrap_or_else(|| "us-east-1".into());
     let clients = Clients::load(&opts, &fallback).await;
@@ -301,7 +301,7 @@ async fn run(
                     // The events stay on the queue until what they changed is published too.
                     if let (Some(target), Some(via)) = (args.publish, via)
                         && !changes.is_empty()
-                        && super::publish_cmd::publish_document_async(target, &doc, via).await?
+                        && super::publish_step::publish_document_async(target, &doc, via).await?
                             != ExitStatus::Clean
                     {
                         counts.errors += 1;

@@ -13,6 +13,7 @@ mod options;
 mod org;
 mod recovery;
 pub mod regions;
+pub mod sessions;
 pub mod shard;
 pub mod targets;
 

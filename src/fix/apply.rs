@@ -1,10 +1,10 @@
 //! Applying a plan: one AWS call (or two) per change, each change independent of the others,
 //! every result recorded in the change log before the next change starts.
 
-use super::aws::{Accounts, Aws, error_code, error_text};
 use super::changelog::{ChangeLogFile, ChangeRecord, Outcome, new_change_id, now_rfc3339};
 use super::plan::{Action, CHANGE_TAG, Change, Plan, TRAFFIC_TYPE};
 use super::settings::{FixDestination, FixSettings};
+use crate::collect::sessions::{Accounts, Aws, error_code, error_text};
 use crate::error::Error;
 use crate::kinds::ResourceKind;
 use crate::term::escape;

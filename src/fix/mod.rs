@@ -9,7 +9,6 @@
 //! Confirmation and printing belong to the caller (`app`), which is the only layer that prints.
 
 pub mod apply;
-pub mod aws;
 pub mod changelog;
 pub mod plan;
 pub mod settings;

@@ -36,9 +36,9 @@ use self::decide::{
     Users, Where, decide_all, group_kept, groups_to_delete, keep_groups_in_use, not_deleted,
     to_read, undone_changes,
 };
-use super::aws::{Accounts, Aws, error_text};
 use super::changelog::ChangeLogFile;
 use crate::collect::accounts::{self as reach_accounts, AccountsOptions};
+use crate::collect::sessions::{Accounts, Aws, error_text};
 use crate::error::Error;
 use crate::term::{Escaped, escape};
 use std::collections::BTreeMap;

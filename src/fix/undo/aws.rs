@@ -2,7 +2,7 @@
 //! their tags, which flow logs deliver to a group) and deleting them.
 
 use super::decide::{Done, Found, UndoOutcome, UndoStep, Users};
-use crate::fix::aws::{Aws, error_code, error_text};
+use crate::collect::sessions::{Aws, error_code, error_text};
 use aws_sdk_ec2::types::Filter;
 use std::collections::{BTreeMap, BTreeSet};
 

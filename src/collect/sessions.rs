@@ -1,5 +1,8 @@
-//! AWS clients for the writing calls (the collector's, so both are configured alike: endpoint
-//! override, standard retries with `--max-attempts`, per-attempt timeout), plus error formatting.
+//! The sessions of the accounts a command writes to (`fix`, `fix --undo`, `publish`): the
+//! caller's own clients and one assumed-role session per member account, made as the scan makes
+//! them (the collector's clients: endpoint override, standard retries with `--max-attempts`,
+//! per-attempt timeout, one connection pool), plus error formatting. Only STS is called here;
+//! the writing calls are the callers'.
 
 use crate::collect::CollectOptions;
 use crate::collect::accounts::{self, AccountsOptions};
@@ -16,7 +19,7 @@ pub async fn connect(opts: &CollectOptions) -> Aws {
     Clients::load(opts, "us-east-1").await
 }
 
-/// The clients of every account a fix or an undo writes to: the caller's own account with the
+/// The clients of every account a fix, an undo or a publish writes to: the caller's own account with the
 /// caller's credentials, every other one through the role that reaches it (the scan's role, or
 /// the one a change log records), assumed the way the scan assumes it.
 pub struct Accounts {

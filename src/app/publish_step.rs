@@ -7,7 +7,7 @@ use super::collect_step::runtime;
 use crate::cli::publish_args::PublishTarget;
 use crate::collect::accounts::AccountsOptions;
 use crate::collect::clients::{ClientSettings, Clients};
-use crate::collect::sessions::{Accounts, error_text};
+use crate::collect::sessions::Accounts;
 use crate::error::{Error, ExitStatus};
 use crate::publish::plan::{Plan, Scope, is_active};
 use crate::publish::securityhub::{self, HubOutcome, Settings};
@@ -141,23 +141,7 @@ async fn publish_async(
         v
     };
     let caller = Clients::load(via.settings.clone(), "us-east-1").await;
-    let who = caller
-        .sts()
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| {
-            Error::fatal(format!(
-                "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
-                escape(&error_text(&e))
-            ))
-        })?;
-    let caller_id = who.account().unwrap_or_default().to_string();
-    let partition = who
-        .arn()
-        .and_then(|a| a.split(':').nth(1))
-        .unwrap_or("aws")
-        .to_string();
+    let (caller_id, partition) = crate::collect::sessions::identify(&caller).await?;
     let mut roles = BTreeMap::new();
     for account in accounts_in_plan.iter().filter(|a| **a != caller_id) {
         let role = match recorded.get(account) {

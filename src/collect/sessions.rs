@@ -19,6 +19,29 @@ pub async fn connect(opts: &CollectOptions) -> Aws {
     Clients::load(opts, "us-east-1").await
 }
 
+/// The account id and ARN partition of the caller's credentials (STS GetCallerIdentity); fatal
+/// when they cannot be read, since no account can be written to without them.
+pub async fn identify(caller: &Aws) -> Result<(String, String), crate::error::Error> {
+    let who = caller
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            crate::error::Error::fatal(format!(
+                "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
+                escape(&error_text(&e))
+            ))
+        })?;
+    let account = who.account().unwrap_or_default().to_string();
+    let partition = who
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    Ok((account, partition))
+}
+
 /// The clients of every account a fix, an undo or a publish writes to: the caller's own account with the
 /// caller's credentials, every other one through the role that reaches it (the scan's role, or
 /// the one a change log records), assumed the way the scan assumes it.

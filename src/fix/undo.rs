@@ -56,23 +56,7 @@ pub async fn reach(
     override_role: bool,
     timeout_secs: u64,
 ) -> Result<Accounts, Error> {
-    let who = caller
-        .sts()
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| {
-            Error::fatal(format!(
-                "cannot identify the account of the credentials (sts:GetCallerIdentity): {}",
-                escape(&error_text(&e))
-            ))
-        })?;
-    let account = who.account().unwrap_or_default().to_string();
-    let partition = who
-        .arn()
-        .and_then(|a| a.split(':').nth(1))
-        .unwrap_or("aws")
-        .to_string();
+    let (account, partition) = crate::collect::sessions::identify(&caller).await?;
     let mut roles: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
     for step in undo_steps(file.log()) {
         let id = step.account_id.as_str();

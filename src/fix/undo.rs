@@ -16,8 +16,11 @@
 //!
 //! A log group is a destination other flow logs may share: even when it is proven to be the
 //! fix's, it is deleted only while no flow log but the ones this undo deletes delivers to it
-//! (read back with DescribeFlowLogs when checking, and again just before DeleteLogGroup).
-//! Otherwise it is kept ([`Verdict::InUse`]) and its record stays open for a later undo.
+//! (read back with DescribeFlowLogs when checking, and again just before DeleteLogGroup), and
+//! no network interface that this account does not have wrote to it in the last day (a flow
+//! log of another account, which DescribeFlowLogs here cannot see: its log streams are named
+//! after its interfaces; DescribeLogStreams, then DescribeNetworkInterfaces). Otherwise it is
+//! kept ([`Verdict::InUse`]) and its record stays open for a later undo.
 
 mod aws;
 mod decide;
@@ -30,11 +33,12 @@ pub use decide::{
 };
 
 use self::aws::{
-    delete_flow_log, delete_log_group, read_flow_logs, read_group_users, read_log_groups,
+    delete_flow_log, delete_log_group, read_flow_logs, read_foreign_writers, read_group_users,
+    read_log_groups,
 };
 use self::decide::{
-    Users, Where, decide_all, group_kept, groups_to_delete, keep_groups_in_use, not_deleted,
-    to_read, undone_changes,
+    Users, Where, Writers, decide_all, group_kept, groups_to_delete, keep_groups_in_use,
+    not_deleted, to_read, undone_changes,
 };
 use super::changelog::ChangeLogFile;
 use crate::collect::accounts::{self as reach_accounts, AccountsOptions};
@@ -133,9 +137,10 @@ pub async fn reach(
 /// each resource is read back with its account's credentials (DescribeFlowLogs batched per
 /// region; DescribeLogGroups batched per region plus ListTagsForResource per group) and
 /// [`decide`]d. The resources of an account that could not be reached are not deleted.
-/// A log group proven to be the fix's is then checked for other users (`read_group_users`,
-/// once per region): kept ([`Verdict::InUse`]) when a flow log that this undo does not delete
-/// delivers to it.
+/// A log group proven to be the fix's is then checked for other users (`read_group_users` and
+/// `read_foreign_writers`, once per region): kept ([`Verdict::InUse`]) when a flow log that
+/// this undo does not delete delivers to it, or when a network interface this account does not
+/// have wrote to it in the last day (another account's flow log).
 pub async fn check(file: &ChangeLogFile, accounts: &Accounts) -> Result<Vec<Checked>, Error> {
     let steps = undo_steps(file.log());
     if steps.is_empty() {
@@ -159,11 +164,14 @@ pub async fn check(file: &ChangeLogFile, accounts: &Accounts) -> Result<Vec<Chec
     }
     let mut checked = decide_all(steps, &found);
     for ((account, region), names) in groups_to_delete(&checked) {
-        let users = match accounts.clients(&account) {
-            Err(why) => Err(why.clone()),
-            Ok(aws) => read_group_users(aws, &region, &names).await,
+        let (users, writers) = match accounts.clients(&account) {
+            Err(why) => (Err(why.clone()), Err(why)),
+            Ok(aws) => (
+                read_group_users(aws, &region, &names).await,
+                read_foreign_writers(aws, &region, &names).await,
+            ),
         };
-        keep_groups_in_use(&mut checked, &account, &region, &users);
+        keep_groups_in_use(&mut checked, &account, &region, &users, &writers);
     }
     Ok(checked)
 }
@@ -173,9 +181,10 @@ pub async fn check(file: &ChangeLogFile, accounts: &Accounts) -> Result<Vec<Chec
 /// it records was deleted (a refused, kept or failed one keeps it open).
 ///
 /// Flow logs go first. Just before the first log group of a region is deleted, which flow logs
-/// deliver to the region's groups is read again (`read_group_users`): a group is deleted only
-/// when every one of them is a flow log this undo has just deleted, so a flow log added since
-/// the check, or one of ours whose deletion failed, keeps it.
+/// deliver to the region's groups, and which interfaces of other accounts write to them, is read
+/// again (`read_group_users`, `read_foreign_writers`): a group is deleted only when every flow
+/// log is one this undo has just deleted and no foreign interface writes to it, so a flow log
+/// added since the check, or one of ours whose deletion failed, keeps it.
 pub async fn undo(
     file: &mut ChangeLogFile,
     checked: Vec<Checked>,
@@ -184,7 +193,7 @@ pub async fn undo(
 ) -> Result<Vec<UndoResult>, Error> {
     let mut results: Vec<UndoResult> = Vec::new();
     let to_delete = groups_to_delete(&checked);
-    let mut users: BTreeMap<(String, String), Users> = BTreeMap::new();
+    let mut users: BTreeMap<(String, String), (Users, Writers)> = BTreeMap::new();
     for Checked { step, verdict } in checked {
         let (outcome, detail) = match not_deleted(verdict) {
             Some(done) => done,
@@ -198,10 +207,14 @@ pub async fn undo(
                     let key = (step.account_id.clone(), step.region.clone());
                     if !users.contains_key(&key) {
                         let names = to_delete.get(&key).cloned().unwrap_or_default();
-                        let read = read_group_users(aws, &step.region, &names).await;
+                        let read = (
+                            read_group_users(aws, &step.region, &names).await,
+                            read_foreign_writers(aws, &step.region, &names).await,
+                        );
                         users.insert(key.clone(), read);
                     }
-                    match group_kept(&step, &users[&key], &results) {
+                    let (u, w) = &users[&key];
+                    match group_kept(&step, u, w, &results) {
                         Some(done) => done,
                         None => delete_log_group(aws, &step, dry_run).await,
                     }

@@ -259,6 +259,75 @@ fn undo_keeps_a_created_log_group_while_flow_logs_it_did_not_create_deliver_to_i
 }
 
 #[test]
+fn undo_keeps_a_created_log_group_that_another_accounts_flow_log_writes_to() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let dir = tmp();
+    let before = flow_logs(&ep);
+    let (ids, log) = fix_to_shared_group(&moto, dir.path());
+    let ours = new_ids(&before, &flow_logs(&ep));
+    // A network interface of this account writes to the group (as the fix's own flow log
+    // does), and one this account does not have (a flow log of another account, delivering
+    // across accounts, which DescribeFlowLogs here cannot see).
+    let foreign = "eni-0f0f0f0f0f0f0f0f0";
+    let streams = |names: &[&str]| {
+        let body = format!(
+            r#"
+import time
+ec2 = client('ec2', 'us-east-1')
+subnet = ec2.create_subnet(VpcId='{vpc}', CidrBlock='10.1.1.0/24')['Subnet']['SubnetId']
+own = ec2.create_network_interface(SubnetId=subnet)['NetworkInterface']['NetworkInterfaceId']
+logs = client('logs', 'us-east-1')
+for name in [own + '-all'] + {names:?}:
+    logs.create_log_stream(logGroupName='{SHARED}', logStreamName=name)
+    logs.put_log_events(logGroupName='{SHARED}', logStreamName=name,
+        logEvents=[{{'timestamp': int(time.time() * 1000), 'message': '2 123 ' + name + ' ACCEPT OK'}}])
+print(json.dumps({{'own': own}}))
+"#,
+            vpc = ids["a"],
+        );
+        boto_in(&body, &ep, "us-east-1")
+    };
+    let own = streams(&[&format!("{foreign}-all")])["own"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    moto.reset_recording();
+    let (c, err) = undo(&log, &ep, dir.path());
+    let calls = moto.recorded_calls();
+    assert_eq!(c, 1, "a kept log group is not a full undo: {err}");
+    let now: BTreeSet<String> = flow_logs(&ep).into_keys().collect();
+    assert!(now.is_disjoint(&ours), "our flow logs are deleted: {now:?}");
+    assert!(
+        log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())),
+        "the group is kept"
+    );
+    assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
+    let line = kept_line(&err, SHARED);
+    assert!(
+        line.contains("network interfaces this account does not have") && line.contains(foreign),
+        "{line}"
+    );
+    assert!(
+        !line.contains(&own),
+        "the account's own interface is no reason: {line}"
+    );
+
+    // Once the other account's stream is gone, the next undo deletes the group.
+    boto_in(
+        &format!(
+            "client('logs', 'us-east-1').delete_log_stream(logGroupName='{SHARED}', logStreamName='{foreign}-all')\nprint('{{}}')\n"
+        ),
+        &ep,
+        "us-east-1",
+    );
+    let (c, err) = undo(&log, &ep, dir.path());
+    assert_eq!(c, 0, "{err}");
+    assert!(!log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())));
+}
+
+#[test]
 fn a_flow_log_added_to_the_group_after_the_check_still_keeps_it() {
     let moto = Moto::start();
     let ep = moto.endpoint();

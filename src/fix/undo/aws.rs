@@ -59,6 +59,129 @@ pub async fn read_group_users(aws: &Aws, region: &str, names: &BTreeSet<String>)
     ))
 }
 
+/// Log streams read per log group, at most, newest events first (DescribeLogStreams answers 50
+/// a page): enough to see every writer of the last day of a group flowaudit created.
+const STREAM_PAGES: usize = 20;
+/// How recent a log stream's last event must be for its writer to count as a current one.
+pub const WRITER_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Which network interfaces that this account does not have wrote to each of the log groups
+/// `names` in the last [`WRITER_WINDOW`]: a flow log's log stream is named after its network
+/// interface (`eni-…`, with a `-all`, `-accept` or `-reject` suffix), and a flow log of another
+/// account delivering here (`DeliverCrossAccountRole`) is invisible to DescribeFlowLogs in this
+/// one. The streams with an event in the window are read (DescribeLogStreams, newest first),
+/// then which of their interfaces this account has (DescribeNetworkInterfaces); the others are
+/// another account's, or were deleted since. Any error is an error: a group is never taken for
+/// unwritten on a partial answer.
+pub async fn read_foreign_writers(
+    aws: &Aws,
+    region: &str,
+    names: &BTreeSet<String>,
+) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let logs = aws.logs(region);
+    let since = std::time::SystemTime::now()
+        .checked_sub(WRITER_WINDOW)
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let mut written: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for name in names {
+        let mut token: Option<String> = None;
+        let mut read_all = false;
+        'pages: for _ in 0..STREAM_PAGES {
+            let resp = logs
+                .describe_log_streams()
+                .log_group_name(name)
+                .order_by(aws_sdk_cloudwatchlogs::types::OrderBy::LastEventTime)
+                .descending(true)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "DescribeLogStreams (which network interfaces write to the log group): {}",
+                        error_text(&e)
+                    )
+                })?;
+            for st in resp.log_streams() {
+                if st.last_event_timestamp().is_none_or(|t| t < since) {
+                    read_all = true;
+                    break 'pages;
+                }
+                if let Some(eni) = st.log_stream_name().and_then(interface_of_stream) {
+                    written
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(eni.to_string());
+                }
+            }
+            token = resp.next_token().map(str::to_string);
+            if token.is_none() {
+                read_all = true;
+                break;
+            }
+        }
+        if !read_all {
+            return Err(format!(
+                "DescribeLogStreams (which network interfaces write to the log group): more than {} log streams written in the last day",
+                STREAM_PAGES * 50
+            ));
+        }
+    }
+    let all: Vec<String> = written
+        .values()
+        .flatten()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut ours: BTreeSet<String> = BTreeSet::new();
+    let ec2 = aws.ec2(region);
+    for batch in all.chunks(FLOW_LOG_BATCH) {
+        let filter = Filter::builder()
+            .name("network-interface-id")
+            .set_values(Some(batch.to_vec()))
+            .build();
+        let mut token: Option<String> = None;
+        for _page in 0..MAX_PAGES {
+            let resp = ec2
+                .describe_network_interfaces()
+                .filters(filter.clone())
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "DescribeNetworkInterfaces (whether the log group's writers are this account's): {}",
+                        error_text(&e)
+                    )
+                })?;
+            ours.extend(
+                resp.network_interfaces()
+                    .iter()
+                    .filter_map(|n| n.network_interface_id().map(str::to_string)),
+            );
+            token = resp.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    for enis in written.values_mut() {
+        enis.retain(|e| !ours.contains(e));
+    }
+    written.retain(|_, enis| !enis.is_empty());
+    Ok(written)
+}
+
+/// The network interface a flow log's log stream is named after: `eni-` and hex digits, then
+/// the end of the name or a `-` (`eni-0a1b2c3d-all`).
+pub fn interface_of_stream(stream: &str) -> Option<&str> {
+    let hex = stream.strip_prefix("eni-")?;
+    let n = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+    let rest = &hex[n..];
+    ((8..=17).contains(&n) && (rest.is_empty() || rest.starts_with('-'))).then(|| &stream[..4 + n])
+}
+
 /// The log group name in a CloudWatch Logs ARN (`arn:...:log-group:NAME`, optionally `:*`).
 pub fn log_group_of_arn(arn: &str) -> Option<&str> {
     let (_, name) = arn.split_once(":log-group:")?;

@@ -188,10 +188,13 @@ pub enum Verdict {
     InUse(InUse),
 }
 
-/// The flow logs that keep a log group in use, none of which this undo deletes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What keeps a log group in use: flow logs of this account that this undo does not delete,
+/// and network interfaces this account does not have whose log streams in the group had events
+/// in the last day (another account's flow logs, or interfaces deleted since).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InUse {
     pub flow_logs: BTreeSet<String>,
+    pub interfaces: BTreeSet<String>,
 }
 
 /// Flow-log ids named in an [`InUse`] message; the rest are counted.
@@ -199,23 +202,37 @@ const IN_USE_SHOWN: usize = 5;
 
 impl fmt::Display for InUse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: Vec<String> = self
-            .flow_logs
-            .iter()
-            .take(IN_USE_SHOWN)
-            .map(|id| escape(id).into_owned())
-            .collect();
-        let more = self.flow_logs.len().saturating_sub(IN_USE_SHOWN);
-        write!(
-            f,
-            "in use: flow logs this undo does not delete still deliver to it: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        )
+        let list = |ids: &BTreeSet<String>| {
+            let shown: Vec<String> = ids
+                .iter()
+                .take(IN_USE_SHOWN)
+                .map(|id| escape(id).into_owned())
+                .collect();
+            let more = ids.len().saturating_sub(IN_USE_SHOWN);
+            format!(
+                "{}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        };
+        let mut why = Vec::new();
+        if !self.flow_logs.is_empty() {
+            why.push(format!(
+                "flow logs this undo does not delete still deliver to it: {}",
+                list(&self.flow_logs)
+            ));
+        }
+        if !self.interfaces.is_empty() {
+            why.push(format!(
+                "network interfaces this account does not have wrote to it in the last day (another account's flow logs, or interfaces deleted since; delete the group by hand once none does): {}",
+                list(&self.interfaces)
+            ));
+        }
+        write!(f, "in use: {}", why.join("; "))
     }
 }
 
@@ -228,7 +245,30 @@ pub fn in_use(users: Option<&BTreeSet<String>>, deleted: &BTreeSet<String>) -> O
         .filter(|id| !deleted.contains(*id))
         .cloned()
         .collect();
-    (!left.is_empty()).then_some(InUse { flow_logs: left })
+    (!left.is_empty()).then_some(InUse {
+        flow_logs: left,
+        ..InUse::default()
+    })
+}
+
+/// Which network interfaces of other accounts (or deleted ones) write to each log group (group
+/// name -> interface ids), or why that could not be read.
+pub type Writers = Result<BTreeMap<String, BTreeSet<String>>, String>;
+
+/// Add to `kept` (what keeps a group in use so far) the foreign writers of group `name`.
+fn with_writers(
+    kept: Option<InUse>,
+    writers: &BTreeMap<String, BTreeSet<String>>,
+    name: &str,
+) -> Option<InUse> {
+    match (kept, writers.get(name).filter(|w| !w.is_empty())) {
+        (kept, None) => kept,
+        (kept, Some(w)) => {
+            let mut k = kept.unwrap_or_default();
+            k.interfaces = w.clone();
+            Some(k)
+        }
+    }
 }
 
 /// What the record alone rules out, before anything is read.
@@ -346,7 +386,13 @@ pub type Users = Result<BTreeMap<String, BTreeSet<String>>, String>;
 /// flow logs deliver to them (`users`): each stays [`Verdict::Delete`] only when every flow log
 /// delivering to it is one `checked` deletes; otherwise it is kept ([`Verdict::InUse`]), or,
 /// when `users` could not be read, not deleted ([`Verdict::Unverified`]).
-pub fn keep_groups_in_use(checked: &mut [Checked], account: &str, region: &str, users: &Users) {
+pub fn keep_groups_in_use(
+    checked: &mut [Checked],
+    account: &str,
+    region: &str,
+    users: &Users,
+    writers: &Writers,
+) {
     let deleted = flow_logs_where(checked, account, region, |c| c.verdict == Verdict::Delete);
     for c in checked.iter_mut().filter(|c| {
         c.step.kind == UndoKind::LogGroup
@@ -354,12 +400,14 @@ pub fn keep_groups_in_use(checked: &mut [Checked], account: &str, region: &str, 
             && c.step.account_id == account
             && c.step.region == region
     }) {
-        c.verdict = match users {
-            Err(e) => Verdict::Unverified(e.clone()),
-            Ok(u) => match in_use(u.get(&c.step.id), &deleted) {
-                Some(kept) => Verdict::InUse(kept),
-                None => Verdict::Delete,
-            },
+        c.verdict = match (users, writers) {
+            (Err(e), _) | (_, Err(e)) => Verdict::Unverified(e.clone()),
+            (Ok(u), Ok(w)) => {
+                match with_writers(in_use(u.get(&c.step.id), &deleted), w, &c.step.id) {
+                    Some(kept) => Verdict::InUse(kept),
+                    None => Verdict::Delete,
+                }
+            }
         };
     }
 }
@@ -467,16 +515,21 @@ pub fn not_deleted(verdict: Verdict) -> Option<Done> {
 /// Whether the log group of `step`, proven the fix's, is kept at the moment of its deletion:
 /// `users` (read again just before) must name no flow log but the ones of its region that
 /// `results` (the steps carried out so far) deleted. `None`: delete it.
-pub fn group_kept(step: &UndoStep, users: &Users, results: &[UndoResult]) -> Option<Done> {
+pub fn group_kept(
+    step: &UndoStep,
+    users: &Users,
+    writers: &Writers,
+    results: &[UndoResult],
+) -> Option<Done> {
     let deleted = flow_logs_where(results, &step.account_id, &step.region, |r| {
         r.outcome == UndoOutcome::Deleted
     });
-    match users {
-        Err(e) => Some((
+    match (users, writers) {
+        (Err(e), _) | (_, Err(e)) => Some((
             UndoOutcome::Failed,
             Some(format!("not deleted: cannot read it back to check it: {e}")),
         )),
-        Ok(u) => in_use(u.get(&step.id), &deleted)
+        (Ok(u), Ok(w)) => with_writers(in_use(u.get(&step.id), &deleted), w, &step.id)
             .map(|kept| (UndoOutcome::Kept, Some(kept.to_string()))),
     }
 }

@@ -1,4 +1,4 @@
-use super::aws::log_group_of_arn;
+use super::aws::{interface_of_stream, log_group_of_arn};
 use super::decide::*;
 use crate::fix::changelog::{ChangeLog, ChangeRecord, Outcome, now_rfc3339};
 use crate::fix::plan::CHANGE_TAG;
@@ -319,13 +319,15 @@ fn a_group_goes_only_when_every_flow_log_delivering_to_it_is_deleted_by_this_und
     assert_eq!(
         in_use(Some(&ids(&["fl-1", "fl-9", "fl-8"])), &deleted),
         Some(InUse {
-            flow_logs: ids(&["fl-8", "fl-9"])
+            flow_logs: ids(&["fl-8", "fl-9"]),
+            ..InUse::default()
         })
     );
     assert_eq!(
         in_use(Some(&ids(&["fl-1"])), &BTreeSet::new()),
         Some(InUse {
-            flow_logs: ids(&["fl-1"])
+            flow_logs: ids(&["fl-1"]),
+            ..InUse::default()
         }),
         "one of ours that was not deleted keeps it too"
     );
@@ -336,6 +338,7 @@ fn in_use_names_five_flow_logs_escaped_and_counts_the_rest() {
     let many: Vec<String> = (0..8).map(|i| format!("fl-{i}")).collect();
     let t = InUse {
         flow_logs: many.iter().cloned().collect(),
+        ..InUse::default()
     }
     .to_string();
     assert!(
@@ -344,6 +347,7 @@ fn in_use_names_five_flow_logs_escaped_and_counts_the_rest() {
     );
     let t = InUse {
         flow_logs: ids(&["fl-\u{1b}[2J"]),
+        ..InUse::default()
     }
     .to_string();
     assert!(t.starts_with("in use:") && !t.contains('\u{1b}'), "{t}");
@@ -378,6 +382,10 @@ fn flow(id: &str) -> UndoStep {
     }
 }
 
+fn no_writers() -> Writers {
+    Ok(BTreeMap::new())
+}
+
 fn users(group: &str, flow_logs: &[&str]) -> Users {
     Ok(BTreeMap::from([(group.to_string(), ids(flow_logs))]))
 }
@@ -393,6 +401,7 @@ fn a_log_group_a_foreign_flow_log_still_delivers_to_is_kept() {
         "111122223333",
         "us-east-1",
         &users("/flowaudit/g", &["fl-1", "fl-foreign"]),
+        &no_writers(),
     );
     assert_eq!(
         c[0].verdict,
@@ -402,7 +411,8 @@ fn a_log_group_a_foreign_flow_log_still_delivers_to_is_kept() {
     assert_eq!(
         c[1].verdict,
         Verdict::InUse(InUse {
-            flow_logs: ids(&["fl-foreign"])
+            flow_logs: ids(&["fl-foreign"]),
+            ..InUse::default()
         })
     );
 }
@@ -419,6 +429,7 @@ fn a_log_group_only_the_deleted_flow_logs_deliver_to_goes() {
             "111122223333",
             "us-east-1",
             &users("/flowaudit/g", delivering),
+            &no_writers(),
         );
         assert_eq!(c[1].verdict, Verdict::Delete, "{delivering:?}");
     }
@@ -435,11 +446,13 @@ fn a_log_group_is_kept_by_a_flow_log_of_ours_that_is_not_deleted() {
         "111122223333",
         "us-east-1",
         &users("/flowaudit/g", &["fl-1"]),
+        &no_writers(),
     );
     assert_eq!(
         c[1].verdict,
         Verdict::InUse(InUse {
-            flow_logs: ids(&["fl-1"])
+            flow_logs: ids(&["fl-1"]),
+            ..InUse::default()
         })
     );
 }
@@ -459,11 +472,18 @@ fn group_users_count_only_in_their_own_account_and_region() {
         "111122223333",
         "us-east-1",
         &users("/flowaudit/g", &["fl-1"]),
+        &no_writers(),
     );
     assert!(matches!(c[1].verdict, Verdict::InUse(_)), "{:?}", c[1]);
     // The groups of another region are left as they are.
     let mut c = vec![checked(group_step(), Verdict::Delete)];
-    keep_groups_in_use(&mut c, "111122223333", "eu-west-1", &Err("x".into()));
+    keep_groups_in_use(
+        &mut c,
+        "111122223333",
+        "eu-west-1",
+        &Err("x".into()),
+        &no_writers(),
+    );
     assert_eq!(c[0].verdict, Verdict::Delete);
 }
 
@@ -482,6 +502,7 @@ fn unreadable_group_users_leave_the_group_unverified_and_refusals_untouched() {
         "111122223333",
         "us-east-1",
         &Err("DescribeFlowLogs: AccessDenied".into()),
+        &no_writers(),
     );
     assert_eq!(
         c[0].verdict,
@@ -577,13 +598,19 @@ fn at_deletion_a_group_goes_only_when_its_flow_logs_were_just_deleted() {
     let group = group_step();
     let deleted = [result(flow("fl-1"), UndoOutcome::Deleted)];
     assert_eq!(
-        group_kept(&group, &users("/flowaudit/g", &["fl-1"]), &deleted),
+        group_kept(
+            &group,
+            &users("/flowaudit/g", &["fl-1"]),
+            &no_writers(),
+            &deleted
+        ),
         None
     );
     // A flow log added since the check keeps it.
     let (outcome, detail) = group_kept(
         &group,
         &users("/flowaudit/g", &["fl-1", "fl-new"]),
+        &no_writers(),
         &deleted,
     )
     .unwrap();
@@ -592,11 +619,17 @@ fn at_deletion_a_group_goes_only_when_its_flow_logs_were_just_deleted() {
     // One of ours whose deletion failed keeps it too.
     let failed = [result(flow("fl-1"), UndoOutcome::Failed)];
     assert_eq!(
-        group_kept(&group, &users("/flowaudit/g", &["fl-1"]), &failed).map(|d| d.0),
+        group_kept(
+            &group,
+            &users("/flowaudit/g", &["fl-1"]),
+            &no_writers(),
+            &failed
+        )
+        .map(|d| d.0),
         Some(UndoOutcome::Kept)
     );
     assert_eq!(
-        group_kept(&group, &Err("AccessDenied".into()), &deleted),
+        group_kept(&group, &Err("AccessDenied".into()), &no_writers(), &deleted),
         Some((
             UndoOutcome::Failed,
             Some("not deleted: cannot read it back to check it: AccessDenied".into())
@@ -613,7 +646,8 @@ fn only_a_verdict_to_delete_calls_aws() {
     );
     assert_eq!(
         not_deleted(Verdict::InUse(InUse {
-            flow_logs: ids(&["fl-9"])
+            flow_logs: ids(&["fl-9"]),
+            ..InUse::default()
         }))
         .map(|d| d.0),
         Some(UndoOutcome::Kept)
@@ -640,4 +674,89 @@ fn a_change_is_undone_only_when_everything_it_created_was_deleted() {
         of(4, "fl-7", UndoOutcome::Deleted),
     ];
     assert_eq!(undone_changes(&results), BTreeSet::from([0, 4]));
+}
+
+fn writers(group: &str, interfaces: &[&str]) -> Writers {
+    Ok(BTreeMap::from([(group.to_string(), ids(interfaces))]))
+}
+
+#[test]
+fn a_log_group_another_accounts_interface_writes_to_is_kept_and_says_why() {
+    let mut c = vec![
+        checked(flow("fl-1"), Verdict::Delete),
+        checked(group_step(), Verdict::Delete),
+    ];
+    keep_groups_in_use(
+        &mut c,
+        "111122223333",
+        "us-east-1",
+        &users("/flowaudit/g", &["fl-1"]),
+        &writers("/flowaudit/g", &["eni-0f0f0f0f0f0f0f0f0"]),
+    );
+    assert_eq!(c[0].verdict, Verdict::Delete, "the flow log still goes");
+    let Verdict::InUse(kept) = &c[1].verdict else {
+        panic!("{:?}", c[1]);
+    };
+    assert_eq!(kept.flow_logs, BTreeSet::new());
+    assert_eq!(kept.interfaces, ids(&["eni-0f0f0f0f0f0f0f0f0"]));
+    let t = kept.to_string();
+    assert!(
+        t.starts_with("in use: network interfaces this account does not have wrote to it")
+            && t.ends_with(": eni-0f0f0f0f0f0f0f0f0"),
+        "{t}"
+    );
+    // Writers of another group do not keep this one; unreadable writers leave it unverified.
+    let mut c = vec![checked(group_step(), Verdict::Delete)];
+    keep_groups_in_use(
+        &mut c,
+        "111122223333",
+        "us-east-1",
+        &users("/flowaudit/g", &[]),
+        &writers("/other", &["eni-0f0f0f0f0f0f0f0f0"]),
+    );
+    assert_eq!(c[0].verdict, Verdict::Delete);
+    let mut c = vec![checked(group_step(), Verdict::Delete)];
+    keep_groups_in_use(
+        &mut c,
+        "111122223333",
+        "us-east-1",
+        &users("/flowaudit/g", &[]),
+        &Err("DescribeLogStreams: AccessDenied".into()),
+    );
+    assert_eq!(
+        c[0].verdict,
+        Verdict::Unverified("DescribeLogStreams: AccessDenied".into())
+    );
+    // At deletion too, with both reasons named.
+    let deleted = [result(flow("fl-1"), UndoOutcome::Deleted)];
+    let (outcome, detail) = group_kept(
+        &group_step(),
+        &users("/flowaudit/g", &["fl-1", "fl-new"]),
+        &writers("/flowaudit/g", &["eni-0a0a0a0a"]),
+        &deleted,
+    )
+    .unwrap();
+    assert_eq!(outcome, UndoOutcome::Kept);
+    let detail = detail.unwrap();
+    assert!(
+        detail.contains("deliver to it: fl-new; network interfaces")
+            && detail.ends_with(": eni-0a0a0a0a"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_flow_log_stream_is_named_after_its_network_interface() {
+    for (stream, eni) in [
+        ("eni-0123456789abcdef0-all", Some("eni-0123456789abcdef0")),
+        ("eni-0a1b2c3d", Some("eni-0a1b2c3d")),
+        ("eni-0a1b2c3d-reject", Some("eni-0a1b2c3d")),
+        ("eni-0a1b2c3", None),
+        ("eni-0a1b2c3dx-all", None),
+        ("eni-0123456789abcdef01", None),
+        ("my-app-stream", None),
+        ("", None),
+    ] {
+        assert_eq!(interface_of_stream(stream), eni, "{stream}");
+    }
 }

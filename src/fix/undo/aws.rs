@@ -59,20 +59,22 @@ pub async fn read_group_users(aws: &Aws, region: &str, names: &BTreeSet<String>)
     ))
 }
 
-/// Log streams read per log group, at most, newest events first (DescribeLogStreams answers 50
-/// a page): enough to see every writer of the last day of a group flowaudit created.
-const STREAM_PAGES: usize = 20;
-/// How recent a log stream's last event must be for its writer to count as a current one.
+/// Pages of log streams read per log group, at most (DescribeLogStreams answers 50 a page).
+const STREAM_PAGES: usize = 100;
+/// How recent a log stream must be (its last event, last ingestion or creation) for its writer
+/// to count as a current one.
 pub const WRITER_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// Which network interfaces that this account does not have wrote to each of the log groups
 /// `names` in the last [`WRITER_WINDOW`]: a flow log's log stream is named after its network
 /// interface (`eni-…`, with a `-all`, `-accept` or `-reject` suffix), and a flow log of another
 /// account delivering here (`DeliverCrossAccountRole`) is invisible to DescribeFlowLogs in this
-/// one. The streams with an event in the window are read (DescribeLogStreams, newest first),
-/// then which of their interfaces this account has (DescribeNetworkInterfaces); the others are
-/// another account's, or were deleted since. Any error is an error: a group is never taken for
-/// unwritten on a partial answer.
+/// one. Every log stream of the group is read (DescribeLogStreams; its times are updated
+/// eventually, so a stream counts when any of them is in the window, and a stream without an
+/// event yet counts by its creation), then which of their interfaces this account has
+/// (DescribeNetworkInterfaces); the others are another account's, or were deleted since. Any
+/// error, or a group of more than [`STREAM_PAGES`] pages of streams, is an error: a group is
+/// never taken for unwritten on a partial answer.
 pub async fn read_foreign_writers(
     aws: &Aws,
     region: &str,
@@ -87,12 +89,10 @@ pub async fn read_foreign_writers(
     for name in names {
         let mut token: Option<String> = None;
         let mut read_all = false;
-        'pages: for _ in 0..STREAM_PAGES {
+        for _ in 0..STREAM_PAGES {
             let resp = logs
                 .describe_log_streams()
                 .log_group_name(name)
-                .order_by(aws_sdk_cloudwatchlogs::types::OrderBy::LastEventTime)
-                .descending(true)
                 .set_next_token(token.take())
                 .send()
                 .await
@@ -103,9 +103,16 @@ pub async fn read_foreign_writers(
                     )
                 })?;
             for st in resp.log_streams() {
-                if st.last_event_timestamp().is_none_or(|t| t < since) {
-                    read_all = true;
-                    break 'pages;
+                let latest = [
+                    st.last_event_timestamp(),
+                    st.last_ingestion_time(),
+                    st.creation_time(),
+                ]
+                .into_iter()
+                .flatten()
+                .max();
+                if latest.is_none_or(|t| t < since) {
+                    continue;
                 }
                 if let Some(eni) = st.log_stream_name().and_then(interface_of_stream) {
                     written
@@ -122,7 +129,7 @@ pub async fn read_foreign_writers(
         }
         if !read_all {
             return Err(format!(
-                "DescribeLogStreams (which network interfaces write to the log group): more than {} log streams written in the last day",
+                "DescribeLogStreams (which network interfaces write to the log group): more than {} log streams",
                 STREAM_PAGES * 50
             ));
         }

@@ -71,7 +71,11 @@ pub const COOLDOWNS: u32 = 4;
 /// The cool-down before pass `pass` (0-based): 1 s doubled per pass, at most 8 s, then a random
 /// half to all of it, so that throttled callers do not come back together.
 pub fn cooldown(pass: u32) -> Duration {
-    let full = Duration::from_secs(1u64 << pass.min(3));
+    jitter(Duration::from_secs(1u64 << pass.min(3)))
+}
+
+/// A random half to all of `full`, so that callers paused together do not come back together.
+pub fn jitter(full: Duration) -> Duration {
     let mut b = [0u8; 2];
     let r = if getrandom::fill(&mut b).is_ok() {
         f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)

@@ -393,11 +393,7 @@ async fn account_pages<E: From<OrgFailure>>(
                 Ok(page) => break page,
                 Err(e) => {
                     let f = classify(&e, timeout_secs);
-                    let transient = matches!(
-                        f.class(),
-                        ErrorClass::Throttling | ErrorClass::Network | ErrorClass::ServiceFailure
-                    );
-                    if !transient || pass == crate::pace::COOLDOWNS {
+                    if !f.class().is_transient() || pass == crate::pace::COOLDOWNS {
                         return Err(failed("ListAccounts", f).into());
                     }
                     let wait = crate::pace::cooldown(pass);

@@ -35,11 +35,7 @@ const RETRIED: &[&str] = &[
 
 /// Whether an error entry is worth a second read: a transient class, of a retried operation.
 pub fn retryable(e: &ScanError) -> bool {
-    RETRIED.contains(&e.operation.as_str())
-        && matches!(
-            ErrorClass::of(&e.code),
-            ErrorClass::Throttling | ErrorClass::Network | ErrorClass::ServiceFailure
-        )
+    RETRIED.contains(&e.operation.as_str()) && ErrorClass::of(&e.code).is_transient()
 }
 
 /// The parts to read again, by account: `None` for the whole account (its set-up failed), else

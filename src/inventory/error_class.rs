@@ -84,6 +84,15 @@ const SERVICE_FAILURE: &[&str] = &[
 ];
 
 impl ErrorClass {
+    /// True for the classes of failures that can pass (throttling, a broken or timed-out
+    /// connection, a server error): the ones worth asking again after a pause.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::Throttling | ErrorClass::Network | ErrorClass::ServiceFailure
+        )
+    }
+
     /// The wire names of every class ([`ErrorClass::as_str`]).
     pub const NAMES: [&'static str; 6] = [
         "throttling",

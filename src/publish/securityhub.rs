@@ -10,7 +10,6 @@
 use super::plan::{self, BATCH_BYTES, BATCH_FINDINGS, Held, Hub, HubPlan, Scope};
 use crate::collect::clients::Clients;
 use crate::collect::errors::classify;
-use crate::inventory::error_class::ErrorClass;
 use crate::pace::Pace;
 use crate::report::asff::{AsffFinding, product_arn};
 use aws_config::retry::RetryConfig;
@@ -449,10 +448,7 @@ fn transient<E>(e: &SdkError<E, HttpResponse>, settings: &Settings) -> bool
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    matches!(
-        classify(e, settings.timeout_secs).class(),
-        ErrorClass::Throttling | ErrorClass::Network | ErrorClass::ServiceFailure
-    )
+    classify(e, settings.timeout_secs).class().is_transient()
 }
 
 /// The pause before attempt `attempt + 1`: `first_pause` doubled per retry, at most
@@ -462,13 +458,7 @@ fn pause(settings: &Settings, attempt: u32) -> Duration {
         .first_pause
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
         .min(settings.max_pause);
-    let mut b = [0u8; 2];
-    let r = if getrandom::fill(&mut b).is_ok() {
-        f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
-    } else {
-        0.5
-    };
-    full.mul_f64(0.5 + 0.5 * r)
+    crate::pace::jitter(full)
 }
 
 /// The hub error of a call that failed for good.

@@ -185,6 +185,11 @@ fn delete_flow_logs(ep: &str, ids: &BTreeSet<String>) {
     boto_in(&body, ep, "us-east-1");
 }
 
+/// Whether the log group [`SHARED`] exists in us-east-1.
+fn shared_group_exists(ep: &str) -> bool {
+    log_groups(ep).contains(&("us-east-1".to_string(), SHARED.to_string()))
+}
+
 /// The `kept` result line of `err` naming `what`.
 fn kept_line<'a>(err: &'a str, what: &str) -> &'a str {
     err.lines()
@@ -230,10 +235,7 @@ fn undo_keeps_a_created_log_group_while_flow_logs_it_did_not_create_deliver_to_i
     let now: BTreeSet<String> = flow_logs(&ep).into_keys().collect();
     assert!(now.is_disjoint(&ours), "{now:?}");
     assert!(foreign.is_subset(&now), "{now:?}");
-    assert!(
-        log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())),
-        "the shared group is kept"
-    );
+    assert!(shared_group_exists(&ep), "the shared group is kept");
     assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
     assert_eq!(
         count_calls(&calls, "DeleteFlowLogs"),
@@ -255,7 +257,7 @@ fn undo_keeps_a_created_log_group_while_flow_logs_it_did_not_create_deliver_to_i
     delete_flow_logs(&ep, &foreign);
     let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
-    assert!(!log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())));
+    assert!(!shared_group_exists(&ep));
 }
 
 #[test]
@@ -299,10 +301,7 @@ print(json.dumps({{'own': own}}))
     assert_eq!(c, 1, "a kept log group is not a full undo: {err}");
     let now: BTreeSet<String> = flow_logs(&ep).into_keys().collect();
     assert!(now.is_disjoint(&ours), "our flow logs are deleted: {now:?}");
-    assert!(
-        log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())),
-        "the group is kept"
-    );
+    assert!(shared_group_exists(&ep), "the group is kept");
     assert_eq!(count_calls(&calls, "DeleteLogGroup"), 0, "{calls:?}");
     let line = kept_line(&err, SHARED);
     assert!(
@@ -324,7 +323,7 @@ print(json.dumps({{'own': own}}))
     );
     let (c, err) = undo(&log, &ep, dir.path());
     assert_eq!(c, 0, "{err}");
-    assert!(!log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())));
+    assert!(!shared_group_exists(&ep));
 }
 
 #[test]
@@ -369,6 +368,6 @@ fn a_flow_log_added_to_the_group_after_the_check_still_keeps_it() {
         "the plan did not know yet: {err}"
     );
     assert!(kept_line(&err, SHARED).contains(&late), "{err}");
-    assert!(log_groups(&ep).contains(&("us-east-1".to_string(), SHARED.to_string())));
+    assert!(shared_group_exists(&ep));
     assert!(flow_logs(&ep).contains_key(&late));
 }

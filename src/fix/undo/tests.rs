@@ -382,6 +382,11 @@ fn flow(id: &str) -> UndoStep {
     }
 }
 
+/// [`keep_groups_in_use`] in the account and region of [`group_step`].
+fn judge(c: &mut [Checked], users: &Users, writers: &Writers) {
+    keep_groups_in_use(c, "111122223333", "us-east-1", users, writers);
+}
+
 fn no_writers() -> Writers {
     Ok(BTreeMap::new())
 }
@@ -396,10 +401,8 @@ fn a_log_group_a_foreign_flow_log_still_delivers_to_is_kept() {
         checked(flow("fl-1"), Verdict::Delete),
         checked(group_step(), Verdict::Delete),
     ];
-    keep_groups_in_use(
+    judge(
         &mut c,
-        "111122223333",
-        "us-east-1",
         &users("/flowaudit/g", &["fl-1", "fl-foreign"]),
         &no_writers(),
     );
@@ -424,13 +427,7 @@ fn a_log_group_only_the_deleted_flow_logs_deliver_to_goes() {
             checked(flow("fl-1"), Verdict::Delete),
             checked(group_step(), Verdict::Delete),
         ];
-        keep_groups_in_use(
-            &mut c,
-            "111122223333",
-            "us-east-1",
-            &users("/flowaudit/g", delivering),
-            &no_writers(),
-        );
+        judge(&mut c, &users("/flowaudit/g", delivering), &no_writers());
         assert_eq!(c[1].verdict, Verdict::Delete, "{delivering:?}");
     }
 }
@@ -441,13 +438,7 @@ fn a_log_group_is_kept_by_a_flow_log_of_ours_that_is_not_deleted() {
         checked(flow("fl-1"), Verdict::Refuse(Refusal::TagMissing)),
         checked(group_step(), Verdict::Delete),
     ];
-    keep_groups_in_use(
-        &mut c,
-        "111122223333",
-        "us-east-1",
-        &users("/flowaudit/g", &["fl-1"]),
-        &no_writers(),
-    );
+    judge(&mut c, &users("/flowaudit/g", &["fl-1"]), &no_writers());
     assert_eq!(
         c[1].verdict,
         Verdict::InUse(InUse {
@@ -467,13 +458,7 @@ fn group_users_count_only_in_their_own_account_and_region() {
         checked(elsewhere, Verdict::Delete),
         checked(group_step(), Verdict::Delete),
     ];
-    keep_groups_in_use(
-        &mut c,
-        "111122223333",
-        "us-east-1",
-        &users("/flowaudit/g", &["fl-1"]),
-        &no_writers(),
-    );
+    judge(&mut c, &users("/flowaudit/g", &["fl-1"]), &no_writers());
     assert!(matches!(c[1].verdict, Verdict::InUse(_)), "{:?}", c[1]);
     // The groups of another region are left as they are.
     let mut c = vec![checked(group_step(), Verdict::Delete)];
@@ -497,10 +482,8 @@ fn unreadable_group_users_leave_the_group_unverified_and_refusals_untouched() {
         Verdict::Refuse(Refusal::Gone),
     );
     let mut c = vec![checked(group_step(), Verdict::Delete), refused.clone()];
-    keep_groups_in_use(
+    judge(
         &mut c,
-        "111122223333",
-        "us-east-1",
         &Err("DescribeFlowLogs: AccessDenied".into()),
         &no_writers(),
     );
@@ -677,7 +660,7 @@ fn a_change_is_undone_only_when_everything_it_created_was_deleted() {
 }
 
 fn writers(group: &str, interfaces: &[&str]) -> Writers {
-    Ok(BTreeMap::from([(group.to_string(), ids(interfaces))]))
+    users(group, interfaces)
 }
 
 #[test]
@@ -686,10 +669,8 @@ fn a_log_group_another_accounts_interface_writes_to_is_kept_and_says_why() {
         checked(flow("fl-1"), Verdict::Delete),
         checked(group_step(), Verdict::Delete),
     ];
-    keep_groups_in_use(
+    judge(
         &mut c,
-        "111122223333",
-        "us-east-1",
         &users("/flowaudit/g", &["fl-1"]),
         &writers("/flowaudit/g", &["eni-0f0f0f0f0f0f0f0f0"]),
     );
@@ -707,19 +688,15 @@ fn a_log_group_another_accounts_interface_writes_to_is_kept_and_says_why() {
     );
     // Writers of another group do not keep this one; unreadable writers leave it unverified.
     let mut c = vec![checked(group_step(), Verdict::Delete)];
-    keep_groups_in_use(
+    judge(
         &mut c,
-        "111122223333",
-        "us-east-1",
         &users("/flowaudit/g", &[]),
         &writers("/other", &["eni-0f0f0f0f0f0f0f0f0"]),
     );
     assert_eq!(c[0].verdict, Verdict::Delete);
     let mut c = vec![checked(group_step(), Verdict::Delete)];
-    keep_groups_in_use(
+    judge(
         &mut c,
-        "111122223333",
-        "us-east-1",
         &users("/flowaudit/g", &[]),
         &Err("DescribeLogStreams: AccessDenied".into()),
     );
